@@ -1,0 +1,1 @@
+"""paperex clients: SDK, CLI and sample bots; they use only the generated API."""

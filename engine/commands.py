@@ -1,0 +1,92 @@
+"""Commands: imperative requests the engine applies one at a time.
+
+Every command carries ``ts``, the sequencer's clock reading in nanoseconds: the engine never reads a
+clock, so time (GTD expiry, later funding) only moves when a command says so.
+"""
+
+from dataclasses import dataclass
+
+from engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from engine.units import Lots, Ticks
+
+
+@dataclass(slots=True, kw_only=True)
+class PlaceOrder:
+    """A new order. Prices are ticks and quantities lots; 0 means "not given".
+
+    ``callback_bps`` is a trailing stop's callback rate in basis points (Binance allows 0.1% to 10%).
+    ``expire_at`` (ns) is required for GTD and refused otherwise.
+    """
+
+    account_id: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Lots = 0
+    price: Ticks = 0
+    time_in_force: TimeInForce = TimeInForce.GTC
+    stop_price: Ticks = 0
+    trigger_by: TriggerBy = TriggerBy.MARK
+    reduce_only: bool = False
+    close_position: bool = False
+    client_order_id: str = ""
+    stp: SelfTradePrevention = SelfTradePrevention.EXPIRE_TAKER
+    callback_bps: int = 0
+    activation_price: Ticks = 0
+    expire_at: int = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class AmendOrder:
+    """Change a resting limit order's price and/or total quantity (0 keeps the current value).
+
+    Only a pure quantity decrease keeps time priority.
+    """
+
+    account_id: int
+    symbol: str
+    order_id: int = 0
+    client_order_id: str = ""
+    quantity: Lots = 0
+    price: Ticks = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CancelOrder:
+    """Cancel one open order (resting or untriggered), by ``order_id`` or ``client_order_id``."""
+
+    account_id: int
+    symbol: str
+    order_id: int = 0
+    client_order_id: str = ""
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CancelAllOrders:
+    """Cancel every open order of one account in one instrument."""
+
+    account_id: int
+    symbol: str
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetMarkPrice:
+    """A new mark price (from the feed or an admin): drives MARK-triggered orders."""
+
+    symbol: str
+    price: Ticks
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class AdvanceTime:
+    """Move engine time forward with nothing else to do (expires due GTD orders)."""
+
+    ts: int
+
+
+Command = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders | SetMarkPrice | AdvanceTime

@@ -1,0 +1,693 @@
+"""The engine: ``apply(command) -> events``, synchronous and deterministic.
+
+One command runs a fixed pipeline: expire due GTD orders, admission checks, matching with per-fill
+settlement, reduce-only trimming, conditional triggers (which may trade and fire more), and finally
+one ``BookLevelChanged`` per price level the command touched. A rejected command emits exactly one
+``OrderRejected`` and changes nothing.
+"""
+
+import hashlib
+import heapq
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from engine.book import DepthLevel, OrderBook
+from engine.commands import (
+    AdvanceTime,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    Command,
+    PlaceOrder,
+    SetMarkPrice,
+)
+from engine.events import (
+    BookLevelChanged,
+    DuplicatePlaceIgnored,
+    Event,
+    MarkPriceChanged,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderTriggered,
+    PositionChanged,
+    TradeExecuted,
+)
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
+from engine.matching import WalkEnd, crosses, fillable, walk
+from engine.orders import (
+    CONDITIONAL_TYPES,
+    LIMIT_PRICED_TYPES,
+    RESTING_TIME_IN_FORCE,
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TriggerBy,
+)
+from engine.positions import Position
+from engine.reasons import EndReason, RejectReason
+from engine.triggers import TriggerBook, would_fire_now
+from engine.units import Lots, Ticks
+from engine.validation import band_limit, check_new_order, check_price_and_size
+
+RECENT_CLIENT_IDS = 100_000
+"""How many finished orders' client ids stay known, so a late retry is still recognised."""
+
+
+class InvariantViolation(AssertionError):
+    """A broken engine invariant: a bug, never a user error."""
+
+
+class Market:
+    """Per-instrument state: the book, waiting conditional orders, prices, and what changed."""
+
+    __slots__ = (
+        "book",
+        "dirty",
+        "instrument",
+        "last_price",
+        "mark_moved",
+        "mark_price",
+        "trade_range",
+        "triggers",
+    )
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.book = OrderBook(instrument.symbol)
+        self.triggers = TriggerBook()
+        self.last_price: Ticks = 0
+        self.mark_price: Ticks = 0
+        self.mark_moved = False
+        self.trade_range: tuple[Ticks, Ticks] | None = None
+        self.dirty: dict[int, None] = {}
+
+    def reference(self, source: TriggerBy = TriggerBy.MARK) -> Ticks:
+        """The price that anchors bands and triggers: mark (else last), or last for LAST."""
+        if source is TriggerBy.LAST:
+            return self.last_price
+        return self.mark_price or self.last_price
+
+
+class Engine:
+    """All markets, orders and positions; mutate only through ``apply``."""
+
+    def __init__(self, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> None:
+        self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
+        self.now = 0
+        self._next_order_id = 1
+        self._next_trade_id = 1
+        self._open: dict[int, Order] = {}
+        self._account_orders: dict[tuple[int, str], dict[int, Order]] = {}
+        self._reduce_only: dict[tuple[int, str], dict[int, Order]] = {}
+        self._positions: dict[tuple[int, str], Position] = {}
+        self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
+        self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder]] = OrderedDict()
+        self._expiries: list[tuple[int, int]] = []
+        self._touched: dict[tuple[int, str], None] = {}
+        self._out: list[Event] = []
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            PlaceOrder: self._place,
+            AmendOrder: self._amend,
+            CancelOrder: self._cancel,
+            CancelAllOrders: self._cancel_all,
+            SetMarkPrice: self._set_mark,
+            AdvanceTime: lambda command: None,
+        }
+
+    # ------------------------------------------------------------------ the one entry point
+
+    def apply(self, command: Command) -> list[Event]:
+        """Apply one command and return its events in causal order."""
+        out: list[Event] = []
+        self._out = out
+        self.now = max(self.now, command.ts)
+        expiries = self._expiries
+        if expiries and expiries[0][0] <= self.now:
+            self._expire_due()
+        self._handlers[type(command)](command)
+        for market in self.markets.values():
+            if market.trade_range is not None or market.mark_moved:
+                self._run_triggers(market)
+            if market.dirty:
+                self._flush_levels(market)
+        return out
+
+    # ------------------------------------------------------------------ queries (read-only)
+
+    def depth(self, symbol: str, limit: int) -> tuple[list[DepthLevel], list[DepthLevel]]:
+        """L2: top ``limit`` aggregated levels as (bids, asks), best first."""
+        book = self.markets[symbol].book
+        return book.depth(Side.BUY, limit), book.depth(Side.SELL, limit)
+
+    def l3(self, symbol: str, side: Side) -> list[list[Order]]:
+        """L3: every resting order of one side, level by level in priority order."""
+        return [list(level.orders()) for level in self.markets[symbol].book.side(side)]
+
+    def order(self, order_id: int) -> Order | None:
+        """An open order (resting or waiting for its trigger)."""
+        return self._open.get(order_id)
+
+    def open_orders(self, account_id: int, symbol: str) -> list[Order]:
+        return list(self._account_orders.get((account_id, symbol), {}).values())
+
+    def position(self, account_id: int, symbol: str) -> Position:
+        return self._positions.get((account_id, symbol)) or Position()
+
+    def state_hash(self) -> str:
+        """A digest of everything that determines future behaviour; equal engines hash equal."""
+        digest = hashlib.sha256()
+        for line in self._state_lines():
+            digest.update(line.encode())
+            digest.update(b"\n")
+        return digest.hexdigest()
+
+    def _state_lines(self) -> Iterator[str]:
+        yield f"now={self.now} next_order={self._next_order_id} next_trade={self._next_trade_id}"
+        for symbol, market in self.markets.items():
+            yield f"market {symbol} last={market.last_price} mark={market.mark_price}"
+            for book_side in (market.book.bids, market.book.asks):
+                for level in book_side:
+                    yield " ".join(_order_state(order) for order in level.orders())
+            for order_id in sorted(market.triggers.orders):
+                yield "trigger " + _order_state(market.triggers.orders[order_id])
+        for (account_id, symbol), position in sorted(self._positions.items()):
+            yield f"position {account_id} {symbol} {position.size} {position.entry_notional}"
+        yield "recent " + " ".join(f"{a}:{c}" for a, c in self._recent_client_ids)
+
+    def check_invariants(self) -> None:
+        """Raise InvariantViolation when internal structures disagree (called by tests after each step)."""
+        try:
+            waiting = 0
+            for market in self.markets.values():
+                market.book.check()
+                for order in market.book.orders.values():
+                    assert self._open.get(order.order_id) is order
+                    assert order.triggered and order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+                    assert order.time_in_force in RESTING_TIME_IN_FORCE
+                for order in market.triggers.orders.values():
+                    assert self._open.get(order.order_id) is order and not order.triggered
+                waiting += len(market.book.orders) + len(market.triggers.orders)
+            assert waiting == len(self._open), "an open order is neither resting nor waiting"
+            indexed = sum(len(orders) for orders in self._account_orders.values())
+            assert indexed == len(self._open)
+            for (account_id, symbol), orders in self._reduce_only.items():
+                position = self.position(account_id, symbol)
+                for side in Side:
+                    resting = sum(o.remaining for o in orders.values() if o.side is side)
+                    assert resting <= position.closable_by(side), "reduce-only orders exceed the position"
+            for (account_id, client_id), (order, _) in self._client_ids.items():
+                assert order.account_id == account_id and order.client_order_id == client_id
+                assert self._open.get(order.order_id) is order
+        except AssertionError as exc:
+            raise InvariantViolation(str(exc)) from exc
+
+    # ------------------------------------------------------------------ place
+
+    def _place(self, cmd: PlaceOrder) -> None:
+        market = self.markets.get(cmd.symbol)
+        if market is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        client_key = (cmd.account_id, cmd.client_order_id)
+        if cmd.client_order_id and self._is_retry(cmd, client_key):
+            return None
+        reason = check_new_order(cmd, market.instrument, market.reference(), self.now)
+        if reason is not None:
+            return self._reject(cmd, reason)
+        if cmd.order_type in CONDITIONAL_TYPES:
+            return self._place_conditional(market, cmd)
+        order = self._new_order(cmd)
+        reason = self._precheck_active(market, order)
+        if reason is not None:
+            return self._reject(cmd, reason)
+        self._accept(order, cmd)
+        self._execute(market, order)
+        return None
+
+    def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
+        """Handle a known client_order_id: an identical retry is answered with the original order,
+        a different order under an open id is refused. Returns True when the command is handled."""
+        known = self._client_ids.get(client_key) or self._recent_client_ids.get(client_key)
+        if known is None:
+            return False
+        order, original = known
+        if replace(cmd, ts=original.ts) == original:
+            self._out.append(
+                DuplicatePlaceIgnored(cmd.account_id, cmd.symbol, order.order_id, cmd.client_order_id, order.status)
+            )
+            return True
+        if client_key in self._client_ids:
+            self._reject(cmd, RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+            return True
+        return False
+
+    def _place_conditional(self, market: Market, cmd: PlaceOrder) -> None:
+        reference = market.reference(cmd.trigger_by)
+        order = self._new_order(cmd)
+        if cmd.reduce_only and not self._closable(order):
+            return self._reject(cmd, RejectReason.REDUCE_ONLY_WOULD_INCREASE)
+        if order.order_type is not OrderType.TRAILING_STOP_MARKET and reference and would_fire_now(order, reference):
+            return self._reject(cmd, RejectReason.WOULD_IMMEDIATELY_TRIGGER)
+        self._accept(order, cmd)
+        market.triggers.add(order, reference)
+        return None
+
+    def _new_order(self, cmd: PlaceOrder) -> Order:
+        return Order(
+            self._next_order_id,
+            cmd.account_id,
+            cmd.symbol,
+            cmd.side,
+            cmd.order_type,
+            cmd.quantity,
+            cmd.price,
+            cmd.time_in_force,
+            cmd.stp,
+            cmd.reduce_only or cmd.close_position,
+            cmd.close_position,
+            cmd.client_order_id,
+            cmd.stop_price,
+            cmd.trigger_by,
+            cmd.callback_bps,
+            cmd.activation_price,
+            cmd.expire_at,
+        )
+
+    def _precheck_active(self, market: Market, order: Order) -> RejectReason | None:
+        """Rules that depend on the book or the position, checked before anything changes:
+        reduce-only direction, post-only, fill-or-kill."""
+        if order.reduce_only and not self._closable(order):
+            return RejectReason.REDUCE_ONLY_WOULD_INCREASE
+        tif = order.time_in_force
+        if tif is TimeInForce.GTX and crosses(market.book, order.side, order.price):
+            return RejectReason.POST_ONLY_WOULD_TAKE
+        if tif is TimeInForce.FOK:
+            want = self._taker_want(order)
+            if fillable(market.book, order, order.price, want, self._closable) < order.remaining:
+                return RejectReason.FOK_NOT_FILLABLE
+        return None
+
+    def _accept(self, order: Order, cmd: PlaceOrder) -> None:
+        self._next_order_id += 1
+        self._open[order.order_id] = order
+        key = (order.account_id, order.symbol)
+        orders = self._account_orders.get(key)
+        if orders is None:
+            orders = self._account_orders[key] = {}
+        orders[order.order_id] = order
+        if order.client_order_id:
+            self._client_ids[(order.account_id, order.client_order_id)] = (order, cmd)
+        if order.expire_at:
+            heapq.heappush(self._expiries, (order.expire_at, order.order_id))
+        self._out.append(
+            OrderAccepted(
+                order.order_id,
+                order.account_id,
+                order.symbol,
+                order.side,
+                order.order_type,
+                order.quantity,
+                order.price,
+                order.time_in_force,
+                order.stop_price,
+                order.trigger_by,
+                order.reduce_only,
+                order.close_position,
+                order.client_order_id,
+                order.stp,
+                order.callback_bps,
+                order.activation_price,
+                order.expire_at,
+            )
+        )
+
+    # ------------------------------------------------------------------ execution
+
+    def _taker_want(self, order: Order) -> Lots:
+        remaining = order.quantity - order.filled
+        return min(remaining, self._closable(order)) if order.reduce_only else remaining
+
+    def _execute(self, market: Market, order: Order) -> None:
+        """Run an accepted, active order as a taker, then rest or end what is left."""
+        book = market.book
+        if order.order_type in LIMIT_PRICED_TYPES:
+            limit = order.price
+        else:
+            reference = market.reference() or book.best_price(order.side.opposite) or 0
+            limit = band_limit(market.instrument, order.side, reference) if reference else 0
+        end = WalkEnd.BOOK_EMPTY
+        if limit:
+            end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self._closable)
+        if self._touched:
+            self._trim_reduce_only()
+        if order.status in (OrderStatus.FILLED, OrderStatus.EXPIRED):
+            return
+        if end is WalkEnd.SELF_TRADE:
+            self._end(order, EndReason.SELF_TRADE_PREVENTION, expired=True)
+        elif order.reduce_only and not self._closable(order):
+            self._end(order, EndReason.REDUCE_ONLY, expired=True)
+        elif order.order_type not in LIMIT_PRICED_TYPES:
+            band_hit = end is WalkEnd.PRICE_LIMIT
+            self._end(order, EndReason.MARKET_PRICE_BAND if band_hit else EndReason.NO_LIQUIDITY, expired=True)
+        elif order.time_in_force in RESTING_TIME_IN_FORCE:
+            self._rest(market, order)
+        else:
+            self._end(order, EndReason.IOC_REMAINDER, expired=True)
+
+    def _rest(self, market: Market, order: Order) -> None:
+        market.book.add(order)
+        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        if order.reduce_only:
+            key = (order.account_id, order.symbol)
+            resting = self._reduce_only.get(key)
+            if resting is None:
+                resting = self._reduce_only[key] = {}
+            resting[order.order_id] = order
+            self._touched[key] = None
+            self._trim_reduce_only()
+
+    def _settle(self, maker: Order, taker: Order, quantity: Lots, price: Ticks) -> None:
+        """Book, orders, positions and events for one fill."""
+        market = self.markets[maker.symbol]
+        book = market.book
+        book.shrink(maker, quantity)
+        maker.filled += quantity
+        taker.filled += quantity
+        market.dirty[price * (-1 if maker.side is Side.BUY else 1)] = None
+        trade_id = self._next_trade_id
+        self._next_trade_id = trade_id + 1
+        out = self._out
+        symbol = maker.symbol
+        out.append(
+            TradeExecuted(
+                trade_id,
+                symbol,
+                price,
+                quantity,
+                taker.side,
+                maker.order_id,
+                taker.order_id,
+                maker.account_id,
+                taker.account_id,
+            )
+        )
+        for order, is_maker in ((maker, True), (taker, False)):
+            remaining = order.quantity - order.filled
+            status = OrderStatus.FILLED if remaining == 0 else OrderStatus.PARTIALLY_FILLED
+            order.status = status
+            out.append(
+                OrderFilled(
+                    order.order_id,
+                    order.account_id,
+                    symbol,
+                    order.side,
+                    trade_id,
+                    price,
+                    quantity,
+                    order.filled,
+                    remaining,
+                    is_maker,
+                    status,
+                )
+            )
+            self._move_position(order, quantity, price, market)
+        if maker.status is OrderStatus.FILLED:
+            book.remove(maker)
+            self._forget(maker)
+        if taker.status is OrderStatus.FILLED:
+            self._forget(taker)
+        market.last_price = price
+        trade_range = market.trade_range
+        if trade_range is None:
+            market.trade_range = (price, price)
+        elif price < trade_range[0]:
+            market.trade_range = (price, trade_range[1])
+        elif price > trade_range[1]:
+            market.trade_range = (trade_range[0], price)
+
+    def _move_position(self, order: Order, quantity: Lots, price: Ticks, market: Market) -> None:
+        key = (order.account_id, order.symbol)
+        position = self._positions.get(key)
+        if position is None:
+            position = self._positions[key] = Position()
+        position.fill(quantity * order.side, price * market.instrument.notional_unit)
+        if key in self._reduce_only:
+            self._touched[key] = None
+        self._out.append(PositionChanged(order.account_id, order.symbol, position.size, position.entry_notional))
+
+    def _closable(self, order: Order) -> Lots:
+        position = self._positions.get((order.account_id, order.symbol))
+        return 0 if position is None else position.closable_by(order.side)
+
+    def _expire_maker(self, maker: Order, reason: EndReason) -> None:
+        """A resting order taken off mid-walk (self-trade prevention or a spent reduce-only order)."""
+        self._unrest(maker)
+        self._end(maker, reason, expired=True)
+
+    def _trim_reduce_only(self) -> None:
+        """After positions move, shrink resting reduce-only orders (newest first) so that together
+        they never exceed what they can close; orders on the wrong side expire."""
+        touched, self._touched = self._touched, {}
+        for key in touched:
+            resting = self._reduce_only.get(key)
+            if not resting:
+                continue
+            position = self._positions.get(key) or Position()
+            allowance = {Side.BUY: position.closable_by(Side.BUY), Side.SELL: position.closable_by(Side.SELL)}
+            for order in sorted(resting.values(), key=lambda o: o.order_id):
+                keep = min(order.remaining, allowance[order.side])
+                allowance[order.side] -= keep
+                if keep == order.remaining:
+                    continue
+                if keep == 0:
+                    self._unrest(order)
+                    self._end(order, EndReason.REDUCE_ONLY, expired=True)
+                    continue
+                self._resize(order, order.filled + keep, priority_kept=True)
+
+    def _resize(self, order: Order, quantity: Lots, priority_kept: bool) -> None:
+        """Shrink a resting order in place (keeps its queue position)."""
+        market = self.markets[order.symbol]
+        market.book.shrink(order, order.quantity - quantity)
+        order.quantity = quantity
+        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        self._out.append(
+            OrderAmended(order.order_id, order.account_id, order.symbol, quantity, order.price, priority_kept)
+        )
+
+    # ------------------------------------------------------------------ leaving the book
+
+    def _unrest(self, order: Order) -> None:
+        """Take an open order off the book or the trigger list (not yet marked finished)."""
+        market = self.markets[order.symbol]
+        if order.triggered:
+            market.book.remove(order)
+            market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        else:
+            market.triggers.remove(order)
+
+    def _end(self, order: Order, reason: EndReason, expired: bool) -> None:
+        """Finish an open order that is no longer resting or waiting."""
+        remaining = order.quantity - order.filled
+        if expired:
+            order.status = OrderStatus.EXPIRED
+            self._out.append(OrderExpired(order.order_id, order.account_id, order.symbol, remaining, reason))
+        else:
+            order.status = OrderStatus.CANCELED
+            self._out.append(OrderCanceled(order.order_id, order.account_id, order.symbol, remaining, reason))
+        self._forget(order)
+
+    def _forget(self, order: Order) -> None:
+        """Drop a finished order from every index; remember its client id for late retries."""
+        order_id = order.order_id
+        if self._open.pop(order_id, None) is None:
+            return
+        key = (order.account_id, order.symbol)
+        orders = self._account_orders[key]
+        del orders[order_id]
+        if not orders:
+            del self._account_orders[key]
+        if order.reduce_only:
+            resting = self._reduce_only.get(key)
+            if resting is not None and resting.pop(order_id, None) is not None and not resting:
+                del self._reduce_only[key]
+        if order.client_order_id:
+            client_key = (order.account_id, order.client_order_id)
+            entry = self._client_ids.pop(client_key)
+            recent = self._recent_client_ids
+            recent[client_key] = entry
+            recent.move_to_end(client_key)
+            if len(recent) > RECENT_CLIENT_IDS:
+                recent.popitem(last=False)
+
+    def _expire_due(self) -> None:
+        expiries, now = self._expiries, self.now
+        while expiries and expiries[0][0] <= now:
+            expire_at, order_id = heapq.heappop(expiries)
+            order = self._open.get(order_id)
+            if order is not None and order.expire_at == expire_at:
+                self._unrest(order)
+                self._end(order, EndReason.GTD_EXPIRED, expired=True)
+
+    # ------------------------------------------------------------------ amend and cancel
+
+    def _locate(self, cmd: AmendOrder | CancelOrder) -> Order | None:
+        if cmd.order_id:
+            order = self._open.get(cmd.order_id)
+        else:
+            entry = self._client_ids.get((cmd.account_id, cmd.client_order_id))
+            order = entry[0] if entry else None
+        if order is None or order.account_id != cmd.account_id or order.symbol != cmd.symbol:
+            return None
+        return order
+
+    def _amend(self, cmd: AmendOrder) -> None:
+        market = self.markets.get(cmd.symbol)
+        if market is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        order = self._locate(cmd)
+        if order is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_ORDER)
+        if not order.triggered or order.order_type not in LIMIT_PRICED_TYPES:
+            return self._reject(cmd, RejectReason.ORDER_NOT_AMENDABLE, order)
+        quantity = cmd.quantity or order.quantity
+        price = cmd.price or order.price
+        if quantity == order.quantity and price == order.price:
+            return self._reject(cmd, RejectReason.NOTHING_TO_AMEND, order)
+        if quantity <= order.filled or cmd.quantity < 0 or cmd.price < 0:
+            return self._reject(
+                cmd,
+                RejectReason.INVALID_QUANTITY if quantity <= order.filled else RejectReason.INVALID_PRICE,
+                order,
+            )
+        reason = check_price_and_size(
+            market.instrument, order.side, price, quantity, market.reference(), order.reduce_only
+        )
+        if reason is not None:
+            return self._reject(cmd, reason, order)
+        if order.time_in_force is TimeInForce.GTX and crosses(market.book, order.side, price):
+            return self._reject(cmd, RejectReason.POST_ONLY_WOULD_TAKE, order)
+        if price == order.price and quantity < order.quantity:
+            self._resize(order, quantity, priority_kept=True)
+            return None
+        self._unrest(order)
+        order.quantity, order.price = quantity, price
+        self._out.append(OrderAmended(order.order_id, order.account_id, order.symbol, quantity, price, False))
+        self._execute(market, order)
+        return None
+
+    def _cancel(self, cmd: CancelOrder) -> None:
+        if cmd.symbol not in self.markets:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        order = self._locate(cmd)
+        if order is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_ORDER)
+        self._unrest(order)
+        self._end(order, EndReason.CANCELED_BY_USER, expired=False)
+        return None
+
+    def _cancel_all(self, cmd: CancelAllOrders) -> None:
+        if cmd.symbol not in self.markets:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        for order in list(self._account_orders.get((cmd.account_id, cmd.symbol), {}).values()):
+            self._unrest(order)
+            self._end(order, EndReason.CANCELED_BY_USER, expired=False)
+        return None
+
+    # ------------------------------------------------------------------ prices and triggers
+
+    def _set_mark(self, cmd: SetMarkPrice) -> None:
+        market = self.markets.get(cmd.symbol)
+        if market is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        if not market.instrument.min_price <= cmd.price <= market.instrument.max_price:
+            return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
+        market.mark_price = cmd.price
+        market.mark_moved = True
+        self._out.append(MarkPriceChanged(cmd.symbol, cmd.price))
+        return None
+
+    def _run_triggers(self, market: Market) -> None:
+        """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST)."""
+        triggers = market.triggers
+        while market.trade_range is not None or market.mark_moved:
+            fired: list[tuple[Order, Ticks]] = []
+            if market.mark_moved:
+                market.mark_moved = False
+                mark = market.mark_price
+                fired += [(o, mark) for o in triggers.fire(TriggerBy.MARK, mark, mark, mark)]
+            if market.trade_range is not None:
+                low, high = market.trade_range
+                market.trade_range = None
+                last = market.last_price
+                fired += [(o, last) for o in triggers.fire(TriggerBy.LAST, low, high, last)]
+            fired.sort(key=lambda pair: pair[0].order_id)
+            for order, price in fired:
+                if order.order_id in self._open:
+                    self._activate(market, order, price)
+
+    def _activate(self, market: Market, order: Order, trigger_price: Ticks) -> None:
+        """A fired conditional order becomes a live market or limit order."""
+        order.triggered = True
+        if order.close_position:
+            order.quantity = self._closable(order)
+        self._out.append(OrderTriggered(order.order_id, order.account_id, order.symbol, trigger_price, order.quantity))
+        if order.reduce_only and not self._closable(order):
+            return self._end(order, EndReason.REDUCE_ONLY, expired=True)
+        reason = self._precheck_active(market, order)
+        if reason is RejectReason.POST_ONLY_WOULD_TAKE:
+            return self._end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=True)
+        if reason is RejectReason.FOK_NOT_FILLABLE:
+            return self._end(order, EndReason.FOK_NOT_FILLABLE, expired=True)
+        self._execute(market, order)
+        return None
+
+    # ------------------------------------------------------------------ output helpers
+
+    def _reject(
+        self,
+        cmd: PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders | SetMarkPrice,
+        reason: RejectReason,
+        order: Order | None = None,
+    ) -> None:
+        self._out.append(
+            OrderRejected(
+                type(cmd).__name__,
+                getattr(cmd, "account_id", 0),
+                cmd.symbol,
+                reason,
+                order.order_id if order else getattr(cmd, "order_id", 0),
+                getattr(cmd, "client_order_id", ""),
+            )
+        )
+
+    def _flush_levels(self, market: Market) -> None:
+        book, symbol, out = market.book, market.instrument.symbol, self._out
+        for key in market.dirty:
+            side = Side.BUY if key < 0 else Side.SELL
+            book_side = book.bids if key < 0 else book.asks
+            level = book_side.levels.get(key)
+            out.append(
+                BookLevelChanged(
+                    symbol,
+                    side,
+                    abs(key),
+                    0 if level is None else level.quantity,
+                    0 if level is None else level.count,
+                )
+            )
+        market.dirty = {}
+
+
+def _order_state(order: Order) -> str:
+    return (
+        f"{order.order_id}:{order.account_id}:{order.side.name}:{order.order_type}:{order.price}:"
+        f"{order.quantity}:{order.filled}:{order.stop_price}:{order.armed}:{order.extreme}:{order.reduce_only}"
+    )

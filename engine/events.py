@@ -1,0 +1,181 @@
+"""Events: what happened, in causal order, as plain values (past-tense names).
+
+Events are slotted dataclasses for speed; treat them as immutable. ``serialize`` gives the canonical
+text form used to compare runs byte for byte.
+"""
+
+import json
+from dataclasses import dataclass, fields
+from enum import Enum
+
+from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from engine.reasons import EndReason, RejectReason
+from engine.units import Amount, Lots, Ticks
+
+
+@dataclass(slots=True)
+class OrderAccepted:
+    order_id: int
+    account_id: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Lots
+    price: Ticks
+    time_in_force: TimeInForce
+    stop_price: Ticks
+    trigger_by: TriggerBy
+    reduce_only: bool
+    close_position: bool
+    client_order_id: str
+    stp: SelfTradePrevention
+    callback_bps: int
+    activation_price: Ticks
+    expire_at: int
+
+
+@dataclass(slots=True)
+class OrderRejected:
+    """A refused command (``command`` names it: PlaceOrder, AmendOrder, CancelOrder)."""
+
+    command: str
+    account_id: int
+    symbol: str
+    reason: RejectReason
+    order_id: int = 0
+    client_order_id: str = ""
+
+
+@dataclass(slots=True)
+class DuplicatePlaceIgnored:
+    """A PlaceOrder retried with a known client_order_id and identical content: nothing new happened."""
+
+    account_id: int
+    symbol: str
+    order_id: int
+    client_order_id: str
+    status: OrderStatus
+
+
+@dataclass(slots=True)
+class OrderTriggered:
+    order_id: int
+    account_id: int
+    symbol: str
+    trigger_price: Ticks
+    quantity: Lots
+
+
+@dataclass(slots=True)
+class OrderAmended:
+    order_id: int
+    account_id: int
+    symbol: str
+    quantity: Lots
+    price: Ticks
+    priority_kept: bool
+
+
+@dataclass(slots=True)
+class TradeExecuted:
+    trade_id: int
+    symbol: str
+    price: Ticks
+    quantity: Lots
+    aggressor: Side
+    maker_order_id: int
+    taker_order_id: int
+    maker_account_id: int
+    taker_account_id: int
+
+
+@dataclass(slots=True)
+class OrderFilled:
+    """One side of one trade, as its owner sees it."""
+
+    order_id: int
+    account_id: int
+    symbol: str
+    side: Side
+    trade_id: int
+    price: Ticks
+    quantity: Lots
+    filled: Lots
+    remaining: Lots
+    is_maker: bool
+    status: OrderStatus
+
+
+@dataclass(slots=True)
+class OrderCanceled:
+    order_id: int
+    account_id: int
+    symbol: str
+    remaining: Lots
+    reason: EndReason
+
+
+@dataclass(slots=True)
+class OrderExpired:
+    order_id: int
+    account_id: int
+    symbol: str
+    remaining: Lots
+    reason: EndReason
+
+
+@dataclass(slots=True)
+class PositionChanged:
+    """A position after a fill: signed size and the exact notional paid for it (entry = notional/size)."""
+
+    account_id: int
+    symbol: str
+    size: Lots
+    entry_notional: Amount
+
+
+@dataclass(slots=True)
+class MarkPriceChanged:
+    symbol: str
+    price: Ticks
+
+
+@dataclass(slots=True)
+class BookLevelChanged:
+    """A price level's total after a command; quantity 0 means the level is gone."""
+
+    symbol: str
+    side: Side
+    price: Ticks
+    quantity: Lots
+    orders: int
+
+
+Event = (
+    OrderAccepted
+    | OrderRejected
+    | DuplicatePlaceIgnored
+    | OrderTriggered
+    | OrderAmended
+    | TradeExecuted
+    | OrderFilled
+    | OrderCanceled
+    | OrderExpired
+    | PositionChanged
+    | MarkPriceChanged
+    | BookLevelChanged
+)
+
+
+def _plain(value: object) -> object:
+    return value.name if isinstance(value, Enum) else value
+
+
+def serialize(event: Event) -> str:
+    """Canonical one-line JSON: the event's type, then its fields in declaration order.
+
+    >>> serialize(MarkPriceChanged("BTCUSDT", 649000))
+    '["MarkPriceChanged",{"symbol":"BTCUSDT","price":649000}]'
+    """
+    body = {f.name: _plain(getattr(event, f.name)) for f in fields(event)}
+    return json.dumps([type(event).__name__, body], separators=(",", ":"))

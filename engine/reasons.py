@@ -1,0 +1,47 @@
+"""Stable, machine-readable codes for why a command was refused or an order left the book.
+
+The names are the contract: clients match on them, the server maps them to gRPC status codes, and the
+proto's ``RejectReason`` is a superset of ``RejectReason`` here.
+"""
+
+from enum import StrEnum
+
+
+class RejectReason(StrEnum):
+    """Why a command was refused. A rejected command changes nothing."""
+
+    UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
+    UNKNOWN_ORDER = "UNKNOWN_ORDER"
+    INVALID_PRICE = "INVALID_PRICE"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    INVALID_TICK = "INVALID_TICK"
+    INVALID_LOT = "INVALID_LOT"
+    PRICE_OUT_OF_BOUNDS = "PRICE_OUT_OF_BOUNDS"
+    QUANTITY_OUT_OF_BOUNDS = "QUANTITY_OUT_OF_BOUNDS"
+    MIN_NOTIONAL = "MIN_NOTIONAL"
+    PRICE_OUT_OF_BAND = "PRICE_OUT_OF_BAND"
+    INVALID_ORDER_PARAMETERS = "INVALID_ORDER_PARAMETERS"
+    INVALID_TIME_IN_FORCE = "INVALID_TIME_IN_FORCE"
+    INVALID_EXPIRE_TIME = "INVALID_EXPIRE_TIME"
+    INVALID_CALLBACK_RATE = "INVALID_CALLBACK_RATE"
+    WOULD_IMMEDIATELY_TRIGGER = "WOULD_IMMEDIATELY_TRIGGER"
+    POST_ONLY_WOULD_TAKE = "POST_ONLY_WOULD_TAKE"
+    FOK_NOT_FILLABLE = "FOK_NOT_FILLABLE"
+    REDUCE_ONLY_WOULD_INCREASE = "REDUCE_ONLY_WOULD_INCREASE"
+    DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
+    ORDER_NOT_AMENDABLE = "ORDER_NOT_AMENDABLE"
+    NOTHING_TO_AMEND = "NOTHING_TO_AMEND"
+
+
+class EndReason(StrEnum):
+    """Why an accepted order stopped working (carried by OrderCanceled and OrderExpired)."""
+
+    CANCELED_BY_USER = "CANCELED_BY_USER"
+    IOC_REMAINDER = "IOC_REMAINDER"
+    FOK_NOT_FILLABLE = "FOK_NOT_FILLABLE"
+    POST_ONLY_WOULD_TAKE = "POST_ONLY_WOULD_TAKE"
+    MARKET_PRICE_BAND = "MARKET_PRICE_BAND"
+    NO_LIQUIDITY = "NO_LIQUIDITY"
+    SELF_TRADE_PREVENTION = "SELF_TRADE_PREVENTION"
+    REDUCE_ONLY = "REDUCE_ONLY"
+    GTD_EXPIRED = "GTD_EXPIRED"

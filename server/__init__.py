@@ -1,0 +1,1 @@
+"""paperex server: hosts the engine (the gRPC service arrives with the service issue)."""
