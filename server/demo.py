@@ -20,12 +20,25 @@ def _script(engine: Engine) -> list[Command]:
         for side, sign in ((Side.BUY, -1), (Side.SELL, 1)):
             level = price(Decimal("64900") + sign * Decimal(offset))
             commands.append(
-                PlaceOrder(account_id=maker, symbol=SYMBOL, side=side, order_type=OrderType.LIMIT,
-                           quantity=qty(size), price=level)
+                PlaceOrder(
+                    account_id=maker,
+                    symbol=SYMBOL,
+                    side=side,
+                    order_type=OrderType.LIMIT,
+                    quantity=qty(size),
+                    price=level,
+                )
             )
     commands += [
-        PlaceOrder(account_id=taker, symbol=SYMBOL, side=Side.SELL, order_type=OrderType.STOP_MARKET,
-                   quantity=qty("0.3"), stop_price=price("64899.5"), trigger_by=TriggerBy.LAST),
+        PlaceOrder(
+            account_id=taker,
+            symbol=SYMBOL,
+            side=Side.SELL,
+            order_type=OrderType.STOP_MARKET,
+            quantity=qty("0.3"),
+            stop_price=price("64899.5"),
+            trigger_by=TriggerBy.LAST,
+        ),
         PlaceOrder(account_id=taker, symbol=SYMBOL, side=Side.BUY, order_type=OrderType.MARKET, quantity=qty("1.0")),
         PlaceOrder(account_id=taker, symbol=SYMBOL, side=Side.SELL, order_type=OrderType.MARKET, quantity=qty("0.6")),
     ]
@@ -35,8 +48,10 @@ def _script(engine: Engine) -> list[Command]:
 def _describe(engine: Engine, event: Event) -> str | None:
     spec = engine.markets[SYMBOL].instrument
     if isinstance(event, TradeExecuted):
-        return (f"trade #{event.trade_id}: {spec.lots_to_qty(event.quantity)} @ {spec.ticks_to_price(event.price)} "
-                f"({event.aggressor.name} aggressor)")
+        return (
+            f"trade #{event.trade_id}: {spec.lots_to_qty(event.quantity)} @ {spec.ticks_to_price(event.price)} "
+            f"({event.aggressor.name} aggressor)"
+        )
     if isinstance(event, OrderTriggered):
         return f"order #{event.order_id} triggered at {spec.ticks_to_price(event.trigger_price)}"
     if isinstance(event, OrderExpired | OrderRejected):
