@@ -1,0 +1,363 @@
+"""Margin, liquidation, funding and fee formulas of Binance USD-M futures, as pure functions.
+
+Every function here is a formula from ``/work/shared/reference/margin-rules.md`` (section numbers in
+each docstring; section 8 is the model paperex follows). Nothing here holds state or reads a clock:
+the margin engine passes the figures in and decides what to do with the answers.
+
+Units are the engine's (``engine.units``): prices in ticks, quantities in lots (a position's ``size``
+is signed, long > 0), money as ``Amount`` (1e-8 USDT) and rates as ``Rate`` (1e-8). A position's cost
+is its ``entry_notional`` (Amount, >= 0), so its entry price in ticks is
+``entry_notional / (|size| x notional_unit)`` and nothing is rounded at entry.
+
+Rounding. Money that is not a whole number of 1e-8 units is rounded *against the account*:
+requirements, fees and payments round up (toward the venue), and the docstring says so. Prices that
+are naturally fractional (liquidation, bankruptcy, entry) are returned exactly as ``Fraction`` ticks,
+so the engine compares them with an integer mark without error (section 8.1); ``display_ticks``
+rounds one to the tick only for showing it.
+"""
+
+import math
+from fractions import Fraction
+from typing import overload
+
+from engine.instruments import Bracket, Instrument
+from engine.units import SCALE, Amount, Lots, Rate, Ticks
+
+ExactPrice = Ticks | Fraction
+"""A price in ticks: whole for book prices and marks, a Fraction for derived prices."""
+
+PREMIUM_CLAMP: Rate = 50_000
+"""The +/-0.05% band around interest - premium in the funding formula (section 1.11)."""
+
+ONE_USDT: Amount = SCALE
+"""The 1-USDT floor of the ADL ranking's wallet denominator (section 1.12)."""
+
+
+def _ceil_div(numerator: int, denominator: int) -> int:
+    """Integer division rounded up, for a positive denominator."""
+    return -(-numerator // denominator)
+
+
+def _side(size: int) -> int:
+    """+1 for a long (or a buy), -1 for a short (or a sell), 0 for nothing."""
+    return (size > 0) - (size < 0)
+
+
+# --- brackets and maintenance margin (sections 1.2, 8.2) -------------------------------------------
+
+
+def bracket_for(instrument: Instrument, notional: Amount | Fraction) -> Bracket:
+    """The tier that holds ``notional``: the first whose ``(floor, cap]`` contains it (section 1.2).
+
+    A notional of 0 is in tier 1. A notional above the last cap stays in the last tier (its rate
+    applies to any larger notional; the position limit is ``max_notional_for``'s business).
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]
+    >>> [bracket_for(btc, n * SCALE).max_leverage for n in (0, 50_000, 50_001, 250_000)]
+    [125, 125, 100, 100]
+    """
+    for bracket in instrument.brackets:
+        if notional <= bracket.cap:
+            return bracket
+    return instrument.brackets[-1]
+
+
+def tier_maintenance(bracket: Bracket, notional: Amount | Fraction) -> Fraction:
+    """Exact maintenance margin of ``notional`` on one tier's line: notional x mmr - cum (section 1.2).
+
+    Used directly to check continuity (both tiers agree at a boundary because cum follows Binance's
+    rule) and by the liquidation price, which tries each tier's line in turn (section 1.7).
+    """
+    return Fraction(notional) * bracket.mmr / SCALE - bracket.cum
+
+
+def maintenance_margin_exact(instrument: Instrument, notional: Amount | Fraction) -> Fraction:
+    """Exact maintenance margin, notional x MMR(tier) - cum(tier), with the tier of ``notional``
+    (sections 1.2 and 8.2). Takes a Fraction notional so the margin at a fractional liquidation price
+    can be checked exactly; the engine's requirement is ``maintenance_margin``.
+    """
+    return tier_maintenance(bracket_for(instrument, notional), notional)
+
+
+def maintenance_margin(instrument: Instrument, notional: Amount) -> Amount:
+    """Maintenance margin in money units (sections 1.2 and 8.2); rounded up, against the account.
+
+    ``notional`` is |size| x mark in money units (the engine passes the position notional at mark).
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> maintenance_margin(DEFAULT_INSTRUMENTS["BTCUSDT"], 300_000 * SCALE) // SCALE  # 300,000 x 1% - 1,300
+    1700
+    """
+    return math.ceil(maintenance_margin_exact(instrument, notional))
+
+
+# --- initial margin and leverage limits (sections 1.2, 1.3, 8.2) ------------------------------------
+
+
+def initial_margin(notional: Amount, leverage: int) -> Amount:
+    """Initial margin = notional / leverage (section 1.3); rounded up, against the account.
+
+    Binance's FAQ shows 9,253.30 / 20 = 462.665 as 462.66 (display truncation); the stored figure here
+    is the exact 462.665, and display is the edge's business.
+
+    >>> initial_margin(925_330_000_000, 20)
+    46266500000
+    """
+    if leverage < 1:
+        raise ValueError(f"leverage must be at least 1, got {leverage}")
+    return _ceil_div(notional, leverage)
+
+
+def max_leverage_for(instrument: Instrument, notional: Amount) -> int:
+    """Highest leverage allowed for a position (plus open orders) of ``notional`` (sections 1.2, 8.2):
+    the ``max_leverage`` of the tier holding it.
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> max_leverage_for(DEFAULT_INSTRUMENTS["BTCUSDT"], 1_000_001 * SCALE)
+    20
+    """
+    return bracket_for(instrument, notional).max_leverage
+
+
+def max_notional_for(instrument: Instrument, leverage: int) -> Amount:
+    """Position limit at a chosen leverage (section 1.2, Binance's "maxNotionalValue"): the largest
+    cap among tiers whose ``max_leverage`` >= ``leverage``; 0 when the leverage exceeds every tier.
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> max_notional_for(DEFAULT_INSTRUMENTS["BTCUSDT"], 20) // SCALE
+    10000000
+    """
+    if leverage < 1:
+        raise ValueError(f"leverage must be at least 1, got {leverage}")
+    return max((b.cap for b in instrument.brackets if b.max_leverage >= leverage), default=0)
+
+
+# --- PnL, fees and order cost (sections 1.4, 1.9, 1.10, 8.6, 8.7) -----------------------------------
+
+
+def entry_price(size: Lots, entry_notional: Amount, notional_unit: Amount) -> Fraction:
+    """Exact average entry price in ticks: entry_notional / (|size| x notional_unit) (section 1.13)."""
+    if size == 0:
+        raise ValueError("a flat position has no entry price")
+    return Fraction(entry_notional, abs(size) * notional_unit)
+
+
+@overload
+def unrealized_pnl(size: Lots, entry_notional: Amount, mark_ticks: Ticks, notional_unit: Amount) -> Amount: ...
+@overload
+def unrealized_pnl(size: Lots, entry_notional: Amount, mark_ticks: Fraction, notional_unit: Amount) -> Fraction: ...
+def unrealized_pnl(
+    size: Lots, entry_notional: Amount, mark_ticks: ExactPrice, notional_unit: Amount
+) -> Amount | Fraction:
+    """Unrealized PnL = size x (mark - entry) (section 1.4), i.e. the signed notional at mark minus
+    the signed cost. Exact: an integer for an integer mark, a Fraction for a fractional price (used to
+    check liquidation and bankruptcy prices).
+
+    >>> unrealized_pnl(-2, 300, 140, 1), unrealized_pnl(2, 300, 140, 1)
+    (20, -20)
+    """
+    return size * mark_ticks * notional_unit - _side(size) * entry_notional
+
+
+def fee(notional: Amount, rate: Rate) -> Amount:
+    """Commission = notional x fee rate (section 1.10); rounded up, against the payer.
+
+    >>> fee(10_104 * SCALE, 50_000)  # taker 0.05% on 10,104 USDT = 5.052
+    505200000
+    """
+    return _ceil_div(notional * rate, SCALE)
+
+
+def open_loss(side_sign: int, lots: Lots, order_price_ticks: Ticks, mark_ticks: Ticks, notional_unit: Amount) -> Amount:
+    """Open loss = qty x |min(0, direction x (mark - order price))| (section 1.9): a buy above the mark
+    or a sell below it carries the gap as an immediate loss. Exact, no rounding needed.
+
+    >>> open_loss(-1, 1000, 925_330, 925_984, 1000)  # sell 1 @ 9,253.30 with mark 9,259.84: 6.54
+    654000000
+    """
+    if side_sign not in (1, -1):
+        raise ValueError(f"side_sign must be +1 or -1, got {side_sign}")
+    return lots * notional_unit * max(0, side_sign * (order_price_ticks - mark_ticks))
+
+
+def order_cost(
+    instrument: Instrument,
+    side_sign: int,
+    lots: Lots,
+    order_price_ticks: Ticks,
+    mark_ticks: Ticks,
+    leverage: int,
+    *,
+    include_taker_fee: bool = False,
+) -> Amount:
+    """Pre-trade cost of an opening order (sections 1.9 and 8.6): initial margin at the order price
+    plus open loss, plus the taker fee on the order notional when ``include_taker_fee`` (paperex's
+    check; Binance's own cost excludes fees). Rounded up, against the account (IM and fee round up).
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # buy 1 BTC @ 10,000 at 10x, mark 9,990: IM 1,000 + loss 10
+    >>> order_cost(btc, 1, 1000, 100_000, 99_900, 10) / SCALE
+    1010.0
+    """
+    notional = instrument.notional(order_price_ticks, lots)
+    cost = initial_margin(notional, leverage)
+    cost += open_loss(side_sign, lots, order_price_ticks, mark_ticks, instrument.notional_unit)
+    if include_taker_fee:
+        cost += fee(notional, instrument.taker_fee)
+    return cost
+
+
+# --- liquidation and bankruptcy prices (sections 1.7, 1.8, 8.1, 8.5) -----------------------------------
+
+
+def liquidation_price(
+    instrument: Instrument,
+    size: Lots,
+    entry_notional: Amount,
+    wallet: Amount,
+    other_maintenance: Amount = 0,
+    other_upnl: Amount = 0,
+) -> Fraction | None:
+    """Binance one-way liquidation price in exact ticks (section 1.7), the price where margin balance
+    equals maintenance margin; None when there is no positive one (shown as "--").
+
+    LP = (WB - TMM + UPNL + cum - side x Q x EP) / (Q x MMR - side x Q). In engine units Q x EP is
+    ``entry_notional`` and a price P (ticks) has notional Q x P x notional_unit, so
+    P = SCALE x (WB - TMM + UPNL + cum - side x entry_notional) / (Q x unit x (mmr - side x SCALE)).
+    Cross: ``wallet`` is the cross wallet, ``other_*`` the other positions' MM and uPnL at their
+    marks. Isolated: ``wallet`` is the isolated wallet and the other terms are 0.
+
+    The tier is re-selected at the liquidation price: tiers are tried from 1 up and the first whose
+    [floor, cap] holds Q x LP (with LP > 0) is accepted; the last tier extends without a cap. Because
+    MM is continuous and margin balance - MM is strictly monotone in price (mmr < 1), that root is
+    unique, so the first match is the answer.
+
+    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # long 1 BTC @ 10,000, isolated wallet 200, tier 1 0.4%
+    >>> lp = liquidation_price(btc, 1000, 10_000 * SCALE, 200 * SCALE)
+    >>> float(lp / 10)  # (200 - 10,000) / (0.004 - 1) = 9,839.357...
+    9839.357429718875
+    """
+    if size == 0:
+        return None
+    side, q_unit = _side(size), abs(size) * instrument.notional_unit
+    free = wallet - other_maintenance + other_upnl - side * entry_notional
+    last = len(instrument.brackets) - 1
+    for index, bracket in enumerate(instrument.brackets):
+        price = Fraction(SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE))
+        notional = price * q_unit
+        if price > 0 and bracket.floor <= notional and (notional <= bracket.cap or index == last):
+            return price
+    return None
+
+
+def bankruptcy_price(
+    size: Lots, entry_notional: Amount, wallet_plus_other_upnl: Amount, notional_unit: Amount
+) -> Fraction | None:
+    """Price (exact ticks) where the margin balance is zero (section 1.8, derived):
+    BP = EP - side x (WB + UPNL_other) / Q. Isolated: pass the isolated wallet. Cross: the cross
+    wallet plus the other positions' uPnL (held at their marks). None when it is not positive (a long
+    fully paid for cannot go bankrupt).
+
+    >>> bankruptcy_price(1000, 10_000 * SCALE, 200 * SCALE, 10_000)  # Bybit: 10,000 x (1 - 1/50)
+    Fraction(98000, 1)
+    """
+    if size == 0:
+        return None
+    price = Fraction(entry_notional - _side(size) * wallet_plus_other_upnl, abs(size) * notional_unit)
+    return price if price > 0 else None
+
+
+def display_ticks(price: Fraction, size: Lots) -> Ticks:
+    """A liquidation or bankruptcy price rounded to the tick for display (section 8.1): a long's
+    rounds up, a short's down (Bybit's published examples), i.e. toward the entry: the shown price is
+    reached no later than the exact one. Comparisons with the mark use the exact Fraction.
+
+    >>> display_ticks(Fraction(19699, 2), 1), display_ticks(Fraction(19699, 2), -1)  # 9,849.5 ticks
+    (9850, 9849)
+    """
+    if size == 0:
+        raise ValueError("a flat position has no price to display")
+    return math.ceil(price) if size > 0 else math.floor(price)
+
+
+# --- funding (sections 1.11, 8.8) ---------------------------------------------------------------------
+
+
+def premium_index(impact_bid: ExactPrice, impact_ask: ExactPrice, index: ExactPrice) -> Fraction:
+    """Premium P = [max(0, impact bid - index) - max(0, index - impact ask)] / index (section 1.11),
+    as an exact unscaled fraction (the time-weighted average is the caller's).
+
+    >>> premium_index(10_005, 10_006, 10_000)
+    Fraction(1, 2000)
+    """
+    if index <= 0:
+        raise ValueError(f"index must be positive, got {index}")
+    return (max(Fraction(0), Fraction(impact_bid) - index) - max(Fraction(0), index - Fraction(impact_ask))) / index
+
+
+def funding_rate(
+    premium: Fraction,
+    interest: Rate,
+    cap: Rate,
+    floor: Rate,
+    interval_hours: int = 8,
+    *,
+    clamp: Rate = PREMIUM_CLAMP,
+) -> Rate:
+    """Funding rate for one interval (sections 1.11 and 8.8): F = P + clamp(I - P, -0.05%, +0.05%),
+    clamped to the instrument's [floor, cap], then scaled by N/8 for an N-hour interval.
+
+    ``premium`` is unscaled (a Fraction such as 1/2000); ``interest`` is per 8 hours. The rate is not
+    money and applies to both sides, so it is rounded to the nearest 1e-8 (ties to even), the
+    precision venues publish; money rounding happens in ``funding_payment``.
+
+    >>> funding_rate(Fraction(3, 10_000), 10_000, 300_000, -300_000)  # 0.03% premium -> 0.01%
+    10000
+    """
+    if interval_hours < 1:
+        raise ValueError(f"interval_hours must be at least 1, got {interval_hours}")
+    scaled = premium * SCALE
+    spread: Fraction = min(max(interest - scaled, Fraction(-clamp)), Fraction(clamp))
+    eight_hour: Fraction = min(max(scaled + spread, Fraction(floor)), Fraction(cap))
+    return round(eight_hour * interval_hours / 8)
+
+
+def funding_payment(size: Lots, mark_ticks: Ticks, notional_unit: Amount, rate: Rate) -> Amount:
+    """Funding = size x mark x rate (section 1.11), positive when the position pays (a long when the
+    rate is positive). Rounded up, against the account: a payer pays the rounded-up amount, a
+    receiver gets the rounded-down one, so the sub-unit remainder stays with the venue.
+
+    >>> funding_payment(1000, 100_000, 10_000, 10_000), funding_payment(-1000, 100_000, 10_000, 10_000)
+    (100000000, -100000000)
+    """
+    return _ceil_div(size * mark_ticks * notional_unit * rate, SCALE)
+
+
+# --- ranking and ratios (sections 1.6, 1.12) ----------------------------------------------------------
+
+
+def margin_ratio(maintenance: Amount, margin_balance: Amount) -> Fraction | None:
+    """Margin ratio = maintenance margin / margin balance (section 1.6); liquidation at >= 1.
+    None when the margin balance is not positive (the ratio is unbounded: liquidate).
+
+    >>> margin_ratio(50, 200)
+    Fraction(1, 4)
+    """
+    if margin_balance <= 0:
+        return None
+    return Fraction(maintenance, margin_balance)
+
+
+def adl_score(upnl: Amount, wallet: Amount, maintenance: Amount, margin_balance: Amount) -> Fraction:
+    """Binance ADL ranking "LeveragePnL" (section 1.12), exact:
+    PnL% = max(0, uPnL) / max(1 USDT, wallet); marginRatio = MM / margin balance (0 when the balance
+    is not positive); score = PnL% x marginRatio. Higher ranks first.
+
+    >>> adl_score(500 * SCALE, 1000 * SCALE, 30 * SCALE, 1500 * SCALE)  # 0.5 x 0.02
+    Fraction(1, 100)
+    """
+    pnl_share = Fraction(max(0, upnl), max(ONE_USDT, wallet))
+    ratio = Fraction(maintenance, margin_balance) if margin_balance > 0 else Fraction(0)
+    return pnl_share * ratio
