@@ -41,18 +41,20 @@ class DepthLevel(NamedTuple):
 
 
 class BookSide:
-    """The levels of one side, best first (smallest key)."""
+    """The levels of one side, best first (smallest key); ``best_key`` caches the smallest key so the
+    hot path reads the touch without a search."""
 
-    __slots__ = ("key_sign", "levels", "side")
+    __slots__ = ("best_key", "key_sign", "levels", "side")
 
     def __init__(self, side: Side) -> None:
         self.side = side
         self.key_sign = -1 if side is Side.BUY else 1
         self.levels: SortedDict[int, Level] = SortedDict()
+        self.best_key: int | None = None
 
     def best(self) -> Level | None:
-        levels = self.levels
-        return levels.peekitem(0)[1] if levels else None
+        key = self.best_key
+        return None if key is None else self.levels[key]
 
     def __iter__(self) -> Iterator[Level]:
         return iter(self.levels.values())
@@ -79,6 +81,9 @@ class OrderBook:
         level = book_side.levels.get(key)
         if level is None:
             level = book_side.levels[key] = Level(order.price)
+            best_key = book_side.best_key
+            if best_key is None or key < best_key:
+                book_side.best_key = key
         tail = level.tail
         order.prev = tail
         order.next = None
@@ -109,7 +114,10 @@ class OrderBook:
         level.quantity -= order.quantity - order.filled
         level.count -= 1
         if level.count == 0:
-            del book_side.levels[key]
+            levels = book_side.levels
+            del levels[key]
+            if key == book_side.best_key:
+                book_side.best_key = levels.keys()[0] if levels else None
         del self.orders[order.order_id]
 
     def shrink(self, order: Order, lots: Lots) -> None:
@@ -151,5 +159,8 @@ class OrderBook:
                 assert level.tail is previous
                 seen += len(orders)
         assert seen == len(self.orders)
+        for book_side in (self.bids, self.asks):
+            levels = book_side.levels
+            assert book_side.best_key == (levels.keys()[0] if levels else None), "stale best key"
         bid, ask = self.best_price(Side.BUY), self.best_price(Side.SELL)
         assert bid is None or ask is None or bid < ask, f"crossed book {bid} >= {ask}"

@@ -57,8 +57,9 @@ from engine.triggers import TriggerBook, would_fire_now
 from engine.units import Lots, Ticks
 from engine.validation import band_limit, check_new_order, check_price_and_size
 
-RECENT_CLIENT_IDS = 100_000
-"""How many finished orders' client ids stay known, so a late retry is still recognised."""
+RETRY_WINDOW_NS = 60 * 10**9
+"""How long a finished order's client id still answers an identical retry (a timed-out request
+retried later must not place twice); after that the id is free again, as on the venue."""
 
 
 class InvariantViolation(AssertionError):
@@ -89,11 +90,13 @@ class Market:
         self.trade_range: tuple[Ticks, Ticks] | None = None
         self.dirty: dict[int, None] = {}
 
-    def reference(self, source: TriggerBy = TriggerBy.MARK) -> Ticks:
-        """The price that anchors bands and triggers: mark (else last), or last for LAST."""
-        if source is TriggerBy.LAST:
-            return self.last_price
+    def band_reference(self) -> Ticks:
+        """The price that anchors the protective price band: mark, else last (0: no price yet)."""
         return self.mark_price or self.last_price
+
+    def trigger_price(self, source: TriggerBy) -> Ticks:
+        """The price a conditional order watches (0: none yet)."""
+        return self.last_price if source is TriggerBy.LAST else self.mark_price
 
 
 class Engine:
@@ -109,9 +112,10 @@ class Engine:
         self._reduce_only: dict[tuple[int, str], dict[int, Order]] = {}
         self._positions: dict[tuple[int, str], Position] = {}
         self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
-        self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder]] = OrderedDict()
+        self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder, int]] = OrderedDict()
         self._expiries: list[tuple[int, int]] = []
         self._touched: dict[tuple[int, str], None] = {}
+        self._moved: dict[tuple[int, str], Position] = {}
         self._out: list[Event] = []
         self._handlers: dict[type, Callable[[Any], None]] = {
             PlaceOrder: self._place,
@@ -133,9 +137,13 @@ class Engine:
         if expiries and expiries[0][0] <= self.now:
             self._expire_due()
         self._handlers[type(command)](command)
-        for market in self.markets.values():
+        markets = self.markets.values()
+        for market in markets:
             if market.trade_range is not None or market.mark_moved:
                 self._run_triggers(market)
+        if self._moved:
+            self._flush_positions()
+        for market in markets:
             if market.dirty:
                 self._flush_levels(market)
         return out
@@ -180,7 +188,8 @@ class Engine:
                 yield "trigger " + _order_state(market.triggers.orders[order_id])
         for (account_id, symbol), position in sorted(self._positions.items()):
             yield f"position {account_id} {symbol} {position.size} {position.entry_notional}"
-        yield "recent " + " ".join(f"{a}:{c}" for a, c in self._recent_client_ids)
+        yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in self._recent_client_ids.items())
+        yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(self._expiries))
 
     def check_invariants(self) -> None:
         """Raise InvariantViolation when internal structures disagree (called by tests after each step)."""
@@ -218,7 +227,7 @@ class Engine:
         client_key = (cmd.account_id, cmd.client_order_id)
         if cmd.client_order_id and self._is_retry(cmd, client_key):
             return None
-        reason = check_new_order(cmd, market.instrument, market.reference(), self.now)
+        reason = check_new_order(cmd, market.instrument, market.band_reference(), self.now)
         if reason is not None:
             return self._reject(cmd, reason)
         if cmd.order_type in CONDITIONAL_TYPES:
@@ -234,10 +243,11 @@ class Engine:
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
         """Handle a known client_order_id: an identical retry is answered with the original order,
         a different order under an open id is refused. Returns True when the command is handled."""
+        self._prune_recent_client_ids()
         known = self._client_ids.get(client_key) or self._recent_client_ids.get(client_key)
         if known is None:
             return False
-        order, original = known
+        order, original = known[0], known[1]
         if replace(cmd, ts=original.ts) == original:
             self._out.append(
                 DuplicatePlaceIgnored(cmd.account_id, cmd.symbol, order.order_id, cmd.client_order_id, order.status)
@@ -249,11 +259,11 @@ class Engine:
         return False
 
     def _place_conditional(self, market: Market, cmd: PlaceOrder) -> None:
-        reference = market.reference(cmd.trigger_by)
+        reference = market.trigger_price(cmd.trigger_by)
         order = self._new_order(cmd)
         if cmd.reduce_only and not self._closable(order):
             return self._reject(cmd, RejectReason.REDUCE_ONLY_WOULD_INCREASE)
-        if order.order_type is not OrderType.TRAILING_STOP_MARKET and reference and would_fire_now(order, reference):
+        if reference and would_fire_now(order, reference):
             return self._reject(cmd, RejectReason.WOULD_IMMEDIATELY_TRIGGER)
         self._accept(order, cmd)
         market.triggers.add(order, reference)
@@ -340,11 +350,14 @@ class Engine:
         if order.order_type in LIMIT_PRICED_TYPES:
             limit = order.price
         else:
-            reference = market.reference() or book.best_price(order.side.opposite) or 0
+            reference = market.band_reference() or book.best_price(order.side.opposite) or 0
             limit = band_limit(market.instrument, order.side, reference) if reference else 0
-        end = WalkEnd.BOOK_EMPTY
-        if limit:
+        if limit and crosses(book, order.side, limit):
             end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self._closable)
+        elif limit and book.side(order.side.opposite).best_key is not None:
+            end = WalkEnd.PRICE_LIMIT
+        else:
+            end = WalkEnd.BOOK_EMPTY
         if self._touched:
             self._trim_reduce_only()
         if order.status in (OrderStatus.FILLED, OrderStatus.EXPIRED):
@@ -440,7 +453,7 @@ class Engine:
         position.fill(quantity * order.side, price * market.instrument.notional_unit)
         if key in self._reduce_only:
             self._touched[key] = None
-        self._out.append(PositionChanged(order.account_id, order.symbol, position.size, position.entry_notional))
+        self._moved[key] = position
 
     def _closable(self, order: Order) -> Lots:
         position = self._positions.get((order.account_id, order.symbol))
@@ -487,11 +500,13 @@ class Engine:
     def _unrest(self, order: Order) -> None:
         """Take an open order off the book or the trigger list (not yet marked finished)."""
         market = self.markets[order.symbol]
-        if order.triggered:
-            market.book.remove(order)
-            market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
-        else:
+        if not order.triggered:
             market.triggers.remove(order)
+            return
+        market.book.remove(order)
+        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        if order.reduce_only:
+            self._drop_reduce_only(order)
 
     def _end(self, order: Order, reason: EndReason, expired: bool) -> None:
         """Finish an open order that is no longer resting or waiting."""
@@ -515,17 +530,23 @@ class Engine:
         if not orders:
             del self._account_orders[key]
         if order.reduce_only:
-            resting = self._reduce_only.get(key)
-            if resting is not None and resting.pop(order_id, None) is not None and not resting:
-                del self._reduce_only[key]
+            self._drop_reduce_only(order)
         if order.client_order_id:
             client_key = (order.account_id, order.client_order_id)
-            entry = self._client_ids.pop(client_key)
-            recent = self._recent_client_ids
-            recent[client_key] = entry
-            recent.move_to_end(client_key)
-            if len(recent) > RECENT_CLIENT_IDS:
-                recent.popitem(last=False)
+            order_, request = self._client_ids.pop(client_key)
+            self._prune_recent_client_ids()
+            self._recent_client_ids[client_key] = (order_, request, self.now)
+
+    def _drop_reduce_only(self, order: Order) -> None:
+        key = (order.account_id, order.symbol)
+        resting = self._reduce_only.get(key)
+        if resting is not None and resting.pop(order.order_id, None) is not None and not resting:
+            del self._reduce_only[key]
+
+    def _prune_recent_client_ids(self) -> None:
+        recent, horizon = self._recent_client_ids, self.now - RETRY_WINDOW_NS
+        while recent and next(iter(recent.values()))[2] < horizon:
+            recent.popitem(last=False)
 
     def _expire_due(self) -> None:
         expiries, now = self._expiries, self.now
@@ -561,19 +582,20 @@ class Engine:
         price = cmd.price or order.price
         if quantity == order.quantity and price == order.price:
             return self._reject(cmd, RejectReason.NOTHING_TO_AMEND, order)
-        if quantity <= order.filled or cmd.quantity < 0 or cmd.price < 0:
-            return self._reject(
-                cmd,
-                RejectReason.INVALID_QUANTITY if quantity <= order.filled else RejectReason.INVALID_PRICE,
-                order,
-            )
+        if cmd.quantity < 0 or cmd.price < 0:
+            return self._reject(cmd, RejectReason.INVALID_QUANTITY if cmd.quantity < 0 else RejectReason.INVALID_PRICE)
         reason = check_price_and_size(
-            market.instrument, order.side, price, quantity, market.reference(), order.reduce_only
+            market.instrument, order.side, price, quantity, market.band_reference(), order.reduce_only
         )
         if reason is not None:
             return self._reject(cmd, reason, order)
+        # Binance's modify cancels (rather than refuses) in exactly these two cases.
+        if quantity <= order.filled:
+            self._unrest(order)
+            return self._end(order, EndReason.AMENDED_TO_FILLED, expired=False)
         if order.time_in_force is TimeInForce.GTX and crosses(market.book, order.side, price):
-            return self._reject(cmd, RejectReason.POST_ONLY_WOULD_TAKE, order)
+            self._unrest(order)
+            return self._end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=False)
         if price == order.price and quantity < order.quantity:
             self._resize(order, quantity, priority_kept=True)
             return None
@@ -668,6 +690,13 @@ class Engine:
             )
         )
 
+    def _flush_positions(self) -> None:
+        """One PositionChanged per position the command moved, in first-moved order."""
+        out = self._out
+        for (account_id, symbol), position in self._moved.items():
+            out.append(PositionChanged(account_id, symbol, position.size, position.entry_notional))
+        self._moved = {}
+
     def _flush_levels(self, market: Market) -> None:
         book, symbol, out = market.book, market.instrument.symbol, self._out
         for key in market.dirty:
@@ -686,8 +715,8 @@ class Engine:
         market.dirty = {}
 
 
+_ORDER_STATE_FIELDS = tuple(name for name in Order.__slots__ if name not in ("prev", "next"))
+
+
 def _order_state(order: Order) -> str:
-    return (
-        f"{order.order_id}:{order.account_id}:{order.side.name}:{order.order_type}:{order.price}:"
-        f"{order.quantity}:{order.filled}:{order.stop_price}:{order.armed}:{order.extreme}:{order.reduce_only}"
-    )
+    return ":".join(str(getattr(order, name)) for name in _ORDER_STATE_FIELDS)

@@ -168,6 +168,10 @@ def parse_instrument(symbol: str, spec: Mapping[str, Any]) -> Instrument:
         )
     except KeyError as exc:
         raise InstrumentConfigError(f"{symbol}: missing field {exc.args[0]!r}") from None
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        if isinstance(exc, InstrumentConfigError):
+            raise
+        raise InstrumentConfigError(f"{symbol}: a value is not of the expected kind ({exc})") from exc
     if not instrument.min_qty <= instrument.max_market_qty <= instrument.max_qty:
         raise InstrumentConfigError(f"{symbol}: need min_qty <= max_market_qty <= max_qty")
     if instrument.min_price > instrument.max_price:
@@ -188,6 +192,8 @@ def parse_instruments(toml_text: str, base: Mapping[str, Instrument] | None = No
         raise InstrumentConfigError(f"invalid TOML: {exc}") from exc
     instruments = dict(base or {})
     for symbol, spec in document.get("instruments", {}).items():
+        if not isinstance(spec, Mapping):
+            raise InstrumentConfigError(f"{symbol}: expected a table of fields")
         instruments[symbol] = parse_instrument(symbol, spec)
     return instruments
 

@@ -30,8 +30,8 @@ class WalkEnd(Enum):
 def crosses(book: OrderBook, side: Side, limit: Ticks) -> bool:
     """Would an order on ``side`` limited at ``limit`` take liquidity now?"""
     opposite = book.asks if side is Side.BUY else book.bids
-    best = opposite.best()
-    return best is not None and best.price * opposite.key_sign <= limit * opposite.key_sign
+    best_key = opposite.best_key
+    return best_key is not None and best_key <= limit * opposite.key_sign
 
 
 def walk(
@@ -49,11 +49,12 @@ def walk(
     levels = opposite.levels
     account = taker.account_id
     while want > 0:
-        if not levels:
+        key = opposite.best_key
+        if key is None:
             return WalkEnd.BOOK_EMPTY
-        key, level = levels.peekitem(0)
         if key > limit_key:
             return WalkEnd.PRICE_LIMIT
+        level = levels[key]
         maker = level.head
         assert maker is not None
         if maker.account_id == account:

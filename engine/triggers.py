@@ -20,7 +20,14 @@ def fires_on_rise(order: Order) -> bool:
 
 
 def would_fire_now(order: Order, price: Ticks) -> bool:
-    """Whether a fixed stop would fire at once at ``price`` (a venue refuses such an order)."""
+    """Whether a stop would fire at once at ``price`` (a venue refuses such an order). A trailing
+    stop counts as firing when its activation price is already reached (a sell's must lie above
+    the price, a buy's below); one without activation price starts trailing at once, as intended."""
+    if order.order_type is OrderType.TRAILING_STOP_MARKET:
+        activation = order.activation_price
+        if not activation:
+            return False
+        return activation <= price if order.side is Side.SELL else activation >= price
     return price >= order.stop_price if fires_on_rise(order) else price <= order.stop_price
 
 

@@ -5,7 +5,8 @@ Inside the engine a price is a whole number of ticks, a quantity a whole number 
 value that is not an exact multiple of its step is refused, never rounded.
 """
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal, localcontext
 
 from engine.reasons import RejectReason
 
@@ -16,6 +17,8 @@ Rate = int
 
 SCALE = 10**8
 _SCALE_DECIMAL = Decimal(SCALE)
+MAX_DECIMAL_CHARS = 64
+_WIRE_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 class ConversionError(ValueError):
@@ -29,18 +32,16 @@ class ConversionError(ValueError):
 
 
 def parse_decimal(text: str | Decimal, field: str, invalid: RejectReason) -> Decimal:
-    """Parse a finite decimal strictly (no floats, no NaN/Infinity, no blanks).
+    """Parse a finite decimal strictly: plain notation, ASCII digits with an optional sign and fraction,
+    nothing else (no floats, exponents, NaN/Infinity, blanks or digit separators).
 
     >>> parse_decimal("64900.1", "price", RejectReason.INVALID_PRICE)
     Decimal('64900.1')
     """
     if isinstance(text, Decimal):
         value = text
-    elif isinstance(text, str) and text.strip() == text and text:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ConversionError(invalid, field, text) from None
+    elif isinstance(text, str) and len(text) <= MAX_DECIMAL_CHARS and _WIRE_DECIMAL.fullmatch(text):
+        value = Decimal(text)
     else:
         raise ConversionError(invalid, field, text)
     if not value.is_finite():
@@ -62,7 +63,9 @@ def to_steps(text: str | Decimal, step: Decimal, field: str, invalid: RejectReas
     value = parse_decimal(text, field, invalid)
     if value <= 0:
         raise ConversionError(invalid, field, text)
-    steps, remainder = divmod(value, step)
+    with localcontext() as context:
+        context.prec = max(28, value.adjusted() - step.adjusted() + 2)
+        steps, remainder = divmod(value, step)
     if remainder:
         raise ConversionError(off_step, field, text)
     return int(steps)

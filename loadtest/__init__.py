@@ -1,0 +1,1 @@
+"""Load and throughput measurements (engine micro-benchmark, later the gRPC load generator)."""
