@@ -18,9 +18,10 @@ from engine.units import Lots, Ticks
 class Level:
     """The orders resting at one price, oldest first, with their total remaining quantity."""
 
-    __slots__ = ("count", "head", "price", "quantity", "tail")
+    __slots__ = ("count", "head", "price", "quantity", "side", "tail")
 
-    def __init__(self, price: Ticks) -> None:
+    def __init__(self, side: Side, price: Ticks) -> None:
+        self.side = side
         self.price = price
         self.quantity: Lots = 0
         self.count = 0
@@ -74,13 +75,13 @@ class OrderBook:
     def side(self, side: Side) -> BookSide:
         return self.bids if side is Side.BUY else self.asks
 
-    def add(self, order: Order) -> None:
-        """Append ``order`` at the back of its price level."""
+    def add(self, order: Order) -> Level:
+        """Append ``order`` at the back of its price level; returns the level."""
         book_side = self.bids if order.side is Side.BUY else self.asks
         key = order.price * book_side.key_sign
         level = book_side.levels.get(key)
         if level is None:
-            level = book_side.levels[key] = Level(order.price)
+            level = book_side.levels[key] = Level(order.side, order.price)
             best_key = book_side.best_key
             if best_key is None or key < best_key:
                 book_side.best_key = key
@@ -95,9 +96,11 @@ class OrderBook:
         level.quantity += order.quantity - order.filled
         level.count += 1
         self.orders[order.order_id] = order
+        return level
 
-    def remove(self, order: Order) -> None:
-        """Unlink ``order`` (whatever its remaining quantity) and drop its level if it empties."""
+    def remove(self, order: Order) -> Level:
+        """Unlink ``order`` (whatever its remaining quantity) and drop its level if it empties; returns
+        the level (an emptied one still reads quantity 0 and count 0)."""
         book_side = self.bids if order.side is Side.BUY else self.asks
         key = order.price * book_side.key_sign
         level = book_side.levels[key]
@@ -119,11 +122,14 @@ class OrderBook:
             if key == book_side.best_key:
                 book_side.best_key = levels.keys()[0] if levels else None
         del self.orders[order.order_id]
+        return level
 
-    def shrink(self, order: Order, lots: Lots) -> None:
-        """Account for ``lots`` leaving a resting order in place (a fill or a size decrease)."""
+    def shrink(self, order: Order, lots: Lots) -> Level:
+        """Account for ``lots`` leaving a resting order in place (a size decrease); returns the level."""
         book_side = self.bids if order.side is Side.BUY else self.asks
-        book_side.levels[order.price * book_side.key_sign].quantity -= lots
+        level = book_side.levels[order.price * book_side.key_sign]
+        level.quantity -= lots
+        return level
 
     def best_price(self, side: Side) -> Ticks | None:
         level = self.side(side).best()

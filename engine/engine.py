@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.book import DepthLevel, OrderBook
+from engine.book import DepthLevel, Level, OrderBook
 from engine.commands import (
     AdvanceTime,
     AmendOrder,
@@ -46,7 +46,6 @@ from engine.orders import (
     RESTING_TIME_IN_FORCE,
     Order,
     OrderStatus,
-    OrderType,
     Side,
     TimeInForce,
     TriggerBy,
@@ -56,6 +55,10 @@ from engine.reasons import EndReason, RejectReason
 from engine.triggers import TriggerBook, would_fire_now
 from engine.units import Lots, Ticks
 from engine.validation import band_limit, check_new_order, check_price_and_size
+
+# Enum members bound once: attribute lookups on an Enum class are slow on the hot path.
+BUY, SELL = Side.BUY, Side.SELL
+FILLED, PARTIALLY_FILLED, EXPIRED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.EXPIRED
 
 RETRY_WINDOW_NS = 60 * 10**9
 """How long a finished order's client id still answers an identical retry (a timed-out request
@@ -76,19 +79,25 @@ class Market:
         "last_price",
         "mark_moved",
         "mark_price",
-        "trade_range",
+        "notional_unit",
+        "symbol",
+        "trade_high",
+        "trade_low",
         "triggers",
     )
 
     def __init__(self, instrument: Instrument) -> None:
         self.instrument = instrument
+        self.symbol = instrument.symbol
+        self.notional_unit = instrument.notional_unit
+        self.trade_low: Ticks = 0
+        self.trade_high: Ticks = 0
         self.book = OrderBook(instrument.symbol)
         self.triggers = TriggerBook()
         self.last_price: Ticks = 0
         self.mark_price: Ticks = 0
         self.mark_moved = False
-        self.trade_range: tuple[Ticks, Ticks] | None = None
-        self.dirty: dict[int, None] = {}
+        self.dirty: dict[Level, None] = {}
 
     def band_reference(self) -> Ticks:
         """The price that anchors the protective price band: mark, else last (0: no price yet)."""
@@ -104,6 +113,7 @@ class Engine:
 
     def __init__(self, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
+        self._market_list = tuple(self.markets.values())
         self.now = 0
         self._next_order_id = 1
         self._next_trade_id = 1
@@ -132,14 +142,15 @@ class Engine:
         """Apply one command and return its events in causal order."""
         out: list[Event] = []
         self._out = out
-        self.now = max(self.now, command.ts)
+        if command.ts > self.now:
+            self.now = command.ts
         expiries = self._expiries
         if expiries and expiries[0][0] <= self.now:
             self._expire_due()
         self._handlers[type(command)](command)
-        markets = self.markets.values()
+        markets = self._market_list
         for market in markets:
-            if market.trade_range is not None or market.mark_moved:
+            if market.trade_low or market.mark_moved:
                 self._run_triggers(market)
         if self._moved:
             self._flush_positions()
@@ -347,20 +358,24 @@ class Engine:
     def _execute(self, market: Market, order: Order) -> None:
         """Run an accepted, active order as a taker, then rest or end what is left."""
         book = market.book
-        if order.order_type in LIMIT_PRICED_TYPES:
+        priced = order.order_type in LIMIT_PRICED_TYPES
+        if priced:
             limit = order.price
         else:
             reference = market.band_reference() or book.best_price(order.side.opposite) or 0
             limit = band_limit(market.instrument, order.side, reference) if reference else 0
-        if limit and crosses(book, order.side, limit):
-            end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self._closable)
-        elif limit and book.side(order.side.opposite).best_key is not None:
-            end = WalkEnd.PRICE_LIMIT
-        else:
+        opposite = book.asks if order.side is BUY else book.bids
+        best_key = opposite.best_key
+        if best_key is None or not limit:
             end = WalkEnd.BOOK_EMPTY
+        elif best_key <= limit * opposite.key_sign:
+            end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self._closable)
+        else:
+            end = WalkEnd.PRICE_LIMIT
         if self._touched:
             self._trim_reduce_only()
-        if order.status in (OrderStatus.FILLED, OrderStatus.EXPIRED):
+        status = order.status
+        if status is FILLED or status is EXPIRED:
             return
         if end is WalkEnd.SELF_TRADE:
             self._end(order, EndReason.SELF_TRADE_PREVENTION, expired=True)
@@ -375,8 +390,8 @@ class Engine:
             self._end(order, EndReason.IOC_REMAINDER, expired=True)
 
     def _rest(self, market: Market, order: Order) -> None:
-        market.book.add(order)
-        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        level = market.book.add(order)
+        market.dirty[level] = None
         if order.reduce_only:
             key = (order.account_id, order.symbol)
             resting = self._reduce_only.get(key)
@@ -386,19 +401,22 @@ class Engine:
             self._touched[key] = None
             self._trim_reduce_only()
 
-    def _settle(self, maker: Order, taker: Order, quantity: Lots, price: Ticks) -> None:
-        """Book, orders, positions and events for one fill."""
+    def _settle(self, level: Level, maker: Order, taker: Order, quantity: Lots) -> None:
+        """Book, orders, positions and events for one fill at ``level``'s price."""
         market = self.markets[maker.symbol]
-        book = market.book
-        book.shrink(maker, quantity)
-        maker.filled += quantity
-        taker.filled += quantity
-        market.dirty[price * (-1 if maker.side is Side.BUY else 1)] = None
+        price = level.price
+        level.quantity -= quantity
+        market.dirty[level] = None
+        maker_filled = maker.filled = maker.filled + quantity
+        taker_filled = taker.filled = taker.filled + quantity
+        maker_left = maker.quantity - maker_filled
+        taker_left = taker.quantity - taker_filled
+        maker_status = maker.status = FILLED if maker_left == 0 else PARTIALLY_FILLED
+        taker_status = taker.status = FILLED if taker_left == 0 else PARTIALLY_FILLED
         trade_id = self._next_trade_id
         self._next_trade_id = trade_id + 1
-        out = self._out
-        symbol = maker.symbol
-        out.append(
+        symbol = market.symbol
+        self._out += (
             TradeExecuted(
                 trade_id,
                 symbol,
@@ -409,49 +427,55 @@ class Engine:
                 taker.order_id,
                 maker.account_id,
                 taker.account_id,
-            )
+            ),
+            OrderFilled(
+                maker.order_id,
+                maker.account_id,
+                symbol,
+                maker.side,
+                trade_id,
+                price,
+                quantity,
+                maker_filled,
+                maker_left,
+                True,
+                maker_status,
+            ),
+            OrderFilled(
+                taker.order_id,
+                taker.account_id,
+                symbol,
+                taker.side,
+                trade_id,
+                price,
+                quantity,
+                taker_filled,
+                taker_left,
+                False,
+                taker_status,
+            ),
         )
-        for order, is_maker in ((maker, True), (taker, False)):
-            remaining = order.quantity - order.filled
-            status = OrderStatus.FILLED if remaining == 0 else OrderStatus.PARTIALLY_FILLED
-            order.status = status
-            out.append(
-                OrderFilled(
-                    order.order_id,
-                    order.account_id,
-                    symbol,
-                    order.side,
-                    trade_id,
-                    price,
-                    quantity,
-                    order.filled,
-                    remaining,
-                    is_maker,
-                    status,
-                )
-            )
-            self._move_position(order, quantity, price, market)
-        if maker.status is OrderStatus.FILLED:
-            book.remove(maker)
+        notional_per_lot = price * market.notional_unit
+        self._move_position(market, maker.account_id, quantity * maker.side, notional_per_lot)
+        self._move_position(market, taker.account_id, quantity * taker.side, notional_per_lot)
+        if maker_left == 0:
+            market.book.remove(maker)
             self._forget(maker)
-        if taker.status is OrderStatus.FILLED:
+        if taker_left == 0:
             self._forget(taker)
         market.last_price = price
-        trade_range = market.trade_range
-        if trade_range is None:
-            market.trade_range = (price, price)
-        elif price < trade_range[0]:
-            market.trade_range = (price, trade_range[1])
-        elif price > trade_range[1]:
-            market.trade_range = (trade_range[0], price)
+        if market.trade_low == 0 or price < market.trade_low:
+            market.trade_low = price
+        if price > market.trade_high:
+            market.trade_high = price
 
-    def _move_position(self, order: Order, quantity: Lots, price: Ticks, market: Market) -> None:
-        key = (order.account_id, order.symbol)
+    def _move_position(self, market: Market, account_id: int, signed_lots: Lots, notional_per_lot: int) -> None:
+        key = (account_id, market.symbol)
         position = self._positions.get(key)
         if position is None:
             position = self._positions[key] = Position()
-        position.fill(quantity * order.side, price * market.instrument.notional_unit)
-        if key in self._reduce_only:
+        position.fill(signed_lots, notional_per_lot)
+        if self._reduce_only and key in self._reduce_only:
             self._touched[key] = None
         self._moved[key] = position
 
@@ -488,9 +512,8 @@ class Engine:
     def _resize(self, order: Order, quantity: Lots, priority_kept: bool) -> None:
         """Shrink a resting order in place (keeps its queue position)."""
         market = self.markets[order.symbol]
-        market.book.shrink(order, order.quantity - quantity)
+        market.dirty[market.book.shrink(order, order.quantity - quantity)] = None
         order.quantity = quantity
-        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
         self._out.append(
             OrderAmended(order.order_id, order.account_id, order.symbol, quantity, order.price, priority_kept)
         )
@@ -503,8 +526,7 @@ class Engine:
         if not order.triggered:
             market.triggers.remove(order)
             return
-        market.book.remove(order)
-        market.dirty[order.price * (-1 if order.side is Side.BUY else 1)] = None
+        market.dirty[market.book.remove(order)] = None
         if order.reduce_only:
             self._drop_reduce_only(order)
 
@@ -637,18 +659,24 @@ class Engine:
         return None
 
     def _run_triggers(self, market: Market) -> None:
-        """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST)."""
+        """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST).
+
+        The trades of a walk are summarised by their lowest and highest price: a stop between the two
+        was crossed even if the walk ended beyond it."""
         triggers = market.triggers
-        while market.trade_range is not None or market.mark_moved:
+        if not triggers.orders:
+            market.trade_low = market.trade_high = 0
+            market.mark_moved = False
+            return
+        while market.trade_low or market.mark_moved:
             fired: list[tuple[Order, Ticks]] = []
             if market.mark_moved:
                 market.mark_moved = False
                 mark = market.mark_price
                 fired += [(o, mark) for o in triggers.fire(TriggerBy.MARK, mark, mark, mark)]
-            if market.trade_range is not None:
-                low, high = market.trade_range
-                market.trade_range = None
-                last = market.last_price
+            if market.trade_low:
+                low, high, last = market.trade_low, market.trade_high, market.last_price
+                market.trade_low = market.trade_high = 0
                 fired += [(o, last) for o in triggers.fire(TriggerBy.LAST, low, high, last)]
             fired.sort(key=lambda pair: pair[0].order_id)
             for order, price in fired:
@@ -698,20 +726,10 @@ class Engine:
         self._moved = {}
 
     def _flush_levels(self, market: Market) -> None:
-        book, symbol, out = market.book, market.instrument.symbol, self._out
-        for key in market.dirty:
-            side = Side.BUY if key < 0 else Side.SELL
-            book_side = book.bids if key < 0 else book.asks
-            level = book_side.levels.get(key)
-            out.append(
-                BookLevelChanged(
-                    symbol,
-                    side,
-                    abs(key),
-                    0 if level is None else level.quantity,
-                    0 if level is None else level.count,
-                )
-            )
+        """One BookLevelChanged per level the command touched; an emptied level reads 0 and 0."""
+        symbol, out = market.symbol, self._out
+        for level in market.dirty:
+            out.append(BookLevelChanged(symbol, level.side, level.price, level.quantity, level.count))
         market.dirty = {}
 
 

@@ -8,12 +8,12 @@ Settlement may take other orders off the book, so the walk re-reads the best lev
 from collections.abc import Callable
 from enum import Enum
 
-from engine.book import OrderBook
+from engine.book import Level, OrderBook
 from engine.orders import Order, SelfTradePrevention, Side
 from engine.reasons import EndReason
 from engine.units import Lots, Ticks
 
-Settle = Callable[[Order, Order, Lots, Ticks], None]
+Settle = Callable[[Level, Order, Order, Lots], None]
 ExpireMaker = Callable[[Order, EndReason], None]
 Closable = Callable[[Order], Lots]
 
@@ -71,7 +71,7 @@ def walk(
                 expire_maker(maker, EndReason.REDUCE_ONLY)
                 continue
         quantity = min(quantity, want)
-        settle(maker, taker, quantity, level.price)
+        settle(level, maker, taker, quantity)
         want -= quantity
     return WalkEnd.DONE
 

@@ -294,7 +294,7 @@ def test_check_catches_an_order_at_the_wrong_price() -> None:
 
 def test_check_catches_an_empty_level_kept() -> None:
     book, _ = two_level_book()
-    book.asks.levels[105] = Level(105)  # key 105 x +1 for asks
+    book.asks.levels[105] = Level(Side.SELL, 105)  # key 105 x +1 for asks
     with pytest.raises(AssertionError):
         book.check()
 
