@@ -1,0 +1,141 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from paperex.v1 import account_pb2 as _account_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CreateAccountRequest(_message.Message):
+    __slots__ = ("name", "initial_deposit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_DEPOSIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    initial_deposit: str
+    def __init__(self, name: _Optional[str] = ..., initial_deposit: _Optional[str] = ...) -> None: ...
+
+class CreateAccountResponse(_message.Message):
+    __slots__ = ("account_id", "name", "api_key")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    name: str
+    api_key: str
+    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ...) -> None: ...
+
+class DepositRequest(_message.Message):
+    __slots__ = ("account_id", "amount")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    amount: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class DepositResponse(_message.Message):
+    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    wallet_balance: str
+    cross_wallet_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+
+class WithdrawRequest(_message.Message):
+    __slots__ = ("account_id", "amount")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    amount: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class WithdrawResponse(_message.Message):
+    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    wallet_balance: str
+    cross_wallet_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+
+class ListAccountsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAccountsResponse(_message.Message):
+    __slots__ = ("accounts", "next_page_token")
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[_account_pb2.AccountSummary]
+    next_page_token: str
+    def __init__(self, accounts: _Optional[_Iterable[_Union[_account_pb2.AccountSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SetIndexPriceRequest(_message.Message):
+    __slots__ = ("symbol", "price")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    price: str
+    def __init__(self, symbol: _Optional[str] = ..., price: _Optional[str] = ...) -> None: ...
+
+class SetIndexPriceResponse(_message.Message):
+    __slots__ = ("index_price", "mark_price")
+    INDEX_PRICE_FIELD_NUMBER: _ClassVar[int]
+    MARK_PRICE_FIELD_NUMBER: _ClassVar[int]
+    index_price: str
+    mark_price: str
+    def __init__(self, index_price: _Optional[str] = ..., mark_price: _Optional[str] = ...) -> None: ...
+
+class SetMarkPriceRequest(_message.Message):
+    __slots__ = ("symbol", "price")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    price: str
+    def __init__(self, symbol: _Optional[str] = ..., price: _Optional[str] = ...) -> None: ...
+
+class SetMarkPriceResponse(_message.Message):
+    __slots__ = ("mark_price",)
+    MARK_PRICE_FIELD_NUMBER: _ClassVar[int]
+    mark_price: str
+    def __init__(self, mark_price: _Optional[str] = ...) -> None: ...
+
+class GetInsuranceFundRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetInsuranceFundResponse(_message.Message):
+    __slots__ = ("asset", "balance")
+    ASSET_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    asset: str
+    balance: str
+    def __init__(self, asset: _Optional[str] = ..., balance: _Optional[str] = ...) -> None: ...
+
+class SnapshotRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SnapshotResponse(_message.Message):
+    __slots__ = ("sequence", "state_hash", "time")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    STATE_HASH_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    state_hash: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, sequence: _Optional[int] = ..., state_hash: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ResetRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResetResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
