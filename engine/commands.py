@@ -6,8 +6,9 @@ clock, so time (GTD expiry, later funding) only moves when a command says so.
 
 from dataclasses import dataclass
 
+from engine.accounts import MarginMode
 from engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.units import Lots, Ticks
+from engine.units import Amount, Lots, Ticks
 
 
 @dataclass(slots=True, kw_only=True)
@@ -89,4 +90,67 @@ class AdvanceTime:
     ts: int
 
 
-Command = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders | SetMarkPrice | AdvanceTime
+@dataclass(slots=True, kw_only=True)
+class CreateAccount:
+    """Open an empty account under an id the server chose."""
+
+    account_id: int
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class Deposit:
+    account_id: int
+    amount: Amount
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class Withdraw:
+    """Take money out of the cross wallet; refused when positions or orders need it."""
+
+    account_id: int
+    amount: Amount
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetLeverage:
+    account_id: int
+    symbol: str
+    leverage: int
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetMarginMode:
+    account_id: int
+    symbol: str
+    mode: MarginMode
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class AdjustIsolatedMargin:
+    """Add (amount > 0) or remove (amount < 0) margin of an isolated position."""
+
+    account_id: int
+    symbol: str
+    amount: Amount
+    ts: int = 0
+
+
+Command = (
+    PlaceOrder
+    | AmendOrder
+    | CancelOrder
+    | CancelAllOrders
+    | SetMarkPrice
+    | AdvanceTime
+    | CreateAccount
+    | Deposit
+    | Withdraw
+    | SetLeverage
+    | SetMarginMode
+    | AdjustIsolatedMargin
+)

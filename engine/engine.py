@@ -13,17 +13,26 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from engine.book import DepthLevel, Level, OrderBook
+from engine.accounts import Account, MarginMode
+from engine.book import DepthLevel, Level
 from engine.commands import (
+    AdjustIsolatedMargin,
     AdvanceTime,
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
     Command,
+    CreateAccount,
+    Deposit,
     PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
     SetMarkPrice,
+    Withdraw,
 )
 from engine.events import (
+    AccountCreated,
+    BalanceChanged,
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
@@ -36,9 +45,12 @@ from engine.events import (
     OrderRejected,
     OrderTriggered,
     PositionChanged,
+    SettingsChanged,
     TradeExecuted,
 )
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
+from engine.margin import initial_margin, maintenance_margin, max_notional_for, unrealized_pnl
+from engine.market import Market
 from engine.matching import WalkEnd, crosses, fillable, walk
 from engine.orders import (
     CONDITIONAL_TYPES,
@@ -52,7 +64,8 @@ from engine.orders import (
 )
 from engine.positions import Position
 from engine.reasons import EndReason, RejectReason
-from engine.triggers import TriggerBook, would_fire_now
+from engine.risk import AccountSummary, available_balance, exceeds_position_limit, order_cost, summarize
+from engine.triggers import would_fire_now
 from engine.units import Lots, Ticks
 from engine.validation import band_limit, check_new_order, check_price_and_size
 
@@ -69,45 +82,6 @@ class InvariantViolation(AssertionError):
     """A broken engine invariant: a bug, never a user error."""
 
 
-class Market:
-    """Per-instrument state: the book, waiting conditional orders, prices, and what changed."""
-
-    __slots__ = (
-        "book",
-        "dirty",
-        "instrument",
-        "last_price",
-        "mark_moved",
-        "mark_price",
-        "notional_unit",
-        "symbol",
-        "trade_high",
-        "trade_low",
-        "triggers",
-    )
-
-    def __init__(self, instrument: Instrument) -> None:
-        self.instrument = instrument
-        self.symbol = instrument.symbol
-        self.notional_unit = instrument.notional_unit
-        self.trade_low: Ticks = 0
-        self.trade_high: Ticks = 0
-        self.book = OrderBook(instrument.symbol)
-        self.triggers = TriggerBook()
-        self.last_price: Ticks = 0
-        self.mark_price: Ticks = 0
-        self.mark_moved = False
-        self.dirty: dict[Level, None] = {}
-
-    def band_reference(self) -> Ticks:
-        """The price that anchors the protective price band: mark, else last (0: no price yet)."""
-        return self.mark_price or self.last_price
-
-    def trigger_price(self, source: TriggerBy) -> Ticks:
-        """The price a conditional order watches (0: none yet)."""
-        return self.last_price if source is TriggerBy.LAST else self.mark_price
-
-
 class Engine:
     """All markets, orders and positions; mutate only through ``apply``."""
 
@@ -120,7 +94,9 @@ class Engine:
         self._open: dict[int, Order] = {}
         self._account_orders: dict[tuple[int, str], dict[int, Order]] = {}
         self._reduce_only: dict[tuple[int, str], dict[int, Order]] = {}
-        self._positions: dict[tuple[int, str], Position] = {}
+        self.accounts: dict[int, Account] = {}
+        self.fees_collected = 0
+        self.net_deposits = 0
         self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
         self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder, int]] = OrderedDict()
         self._expiries: list[tuple[int, int]] = []
@@ -134,6 +110,12 @@ class Engine:
             CancelAllOrders: self._cancel_all,
             SetMarkPrice: self._set_mark,
             AdvanceTime: lambda command: None,
+            CreateAccount: self._create_account,
+            Deposit: self._deposit,
+            Withdraw: self._withdraw,
+            SetLeverage: self._set_leverage,
+            SetMarginMode: self._set_margin_mode,
+            AdjustIsolatedMargin: self._adjust_isolated_margin,
         }
 
     # ------------------------------------------------------------------ the one entry point
@@ -178,7 +160,13 @@ class Engine:
         return list(self._account_orders.get((account_id, symbol), {}).values())
 
     def position(self, account_id: int, symbol: str) -> Position:
-        return self._positions.get((account_id, symbol)) or Position()
+        account = self.accounts.get(account_id)
+        position = account.positions.get(symbol) if account else None
+        return position or Position()
+
+    def summary(self, account_id: int) -> AccountSummary:
+        """Every margin figure of one account at the current marks (read-only)."""
+        return summarize(self.accounts[account_id], self.markets)
 
     def state_hash(self) -> str:
         """A digest of everything that determines future behaviour; equal engines hash equal."""
@@ -197,8 +185,13 @@ class Engine:
                     yield " ".join(_order_state(order) for order in level.orders())
             for order_id in sorted(market.triggers.orders):
                 yield "trigger " + _order_state(market.triggers.orders[order_id])
-        for (account_id, symbol), position in sorted(self._positions.items()):
-            yield f"position {account_id} {symbol} {position.size} {position.entry_notional}"
+        yield f"fees={self.fees_collected} deposits={self.net_deposits}"
+        for account_id, account in sorted(self.accounts.items()):
+            yield f"account {account_id} wallet={account.wallet}"
+            for symbol, settings in sorted(account.settings.items()):
+                yield f"settings {symbol} {settings.mode} {settings.leverage}"
+            for symbol, p in sorted(account.positions.items()):
+                yield f"position {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
         yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in self._recent_client_ids.items())
         yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(self._expiries))
 
@@ -226,8 +219,38 @@ class Engine:
             for (account_id, client_id), (order, _) in self._client_ids.items():
                 assert order.account_id == account_id and order.client_order_id == client_id
                 assert self._open.get(order.order_id) is order
+            self._check_exposures()
+            assert self.money_in_system() == self.net_deposits, "money was created or destroyed"
         except AssertionError as exc:
             raise InvariantViolation(str(exc)) from exc
+
+    def money_in_system(self) -> int:
+        """Wallets + isolated margin + fees collected, with open positions at their entry notional
+        (longs owe it, shorts are owed it): equals net deposits exactly, whatever the prices did."""
+        total = self.fees_collected
+        for account in self.accounts.values():
+            total += account.wallet
+            for position in account.positions.values():
+                total += position.isolated_wallet
+                total += -position.entry_notional if position.size > 0 else position.entry_notional
+        return total
+
+    def _check_exposures(self) -> None:
+        for account in self.accounts.values():
+            for symbol, exposure in account.exposures.items():
+                unit = self.markets[symbol].notional_unit
+                resting = [
+                    o
+                    for o in self._account_orders.get((account.account_id, symbol), {}).values()
+                    if o.triggered and not o.reduce_only
+                ]
+                for side, lots, notional in (
+                    (BUY, exposure.buy_lots, exposure.buy_notional),
+                    (SELL, exposure.sell_lots, exposure.sell_notional),
+                ):
+                    mine = [o for o in resting if o.side is side]
+                    assert lots == sum(o.remaining for o in mine), "order exposure lots drifted"
+                    assert notional == sum(o.remaining * o.price * unit for o in mine), "order exposure drifted"
 
     # ------------------------------------------------------------------ place
 
@@ -235,6 +258,9 @@ class Engine:
         market = self.markets.get(cmd.symbol)
         if market is None:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        account = self.accounts.get(cmd.account_id)
+        if account is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         client_key = (cmd.account_id, cmd.client_order_id)
         if cmd.client_order_id and self._is_retry(cmd, client_key):
             return None
@@ -244,12 +270,34 @@ class Engine:
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
-        reason = self._precheck_active(market, order)
+        reason = self._precheck_active(market, order) or self._margin_check(
+            account, market, order.side, order.quantity, order.price
+        )
         if reason is not None:
             return self._reject(cmd, reason)
         self._accept(order, cmd)
         self._execute(market, order)
         return None
+
+    def _margin_check(
+        self, account: Account, market: Market, side: Side, lots: Lots, price: Ticks, reduce_only: bool = False
+    ) -> RejectReason | None:
+        """Position limit of the chosen leverage, then order cost against the available balance.
+        Orders that can only reduce need neither; ``price`` 0 means a market order."""
+        if reduce_only:
+            return None
+        price = price or self._estimated_price(market, side)
+        if not price:
+            return None
+        if exceeds_position_limit(account, market, side, lots, price):
+            return RejectReason.POSITION_LIMIT_EXCEEDED
+        if order_cost(account, market, side, lots, price) > available_balance(account, self.markets):
+            return RejectReason.INSUFFICIENT_MARGIN
+        return None
+
+    def _estimated_price(self, market: Market, side: Side) -> Ticks:
+        """The price a market order is costed at: the opposite touch, else the band reference."""
+        return market.book.best_price(side.opposite) or market.band_reference()
 
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
         """Handle a known client_order_id: an identical retry is answered with the original order,
@@ -355,6 +403,13 @@ class Engine:
         remaining = order.quantity - order.filled
         return min(remaining, self._closable(order)) if order.reduce_only else remaining
 
+    def _expose(self, order: Order, lots: Lots) -> None:
+        """Count ``lots`` more (or fewer, when negative) of a resting order in its account's exposure."""
+        market = self.markets[order.symbol]
+        self.accounts[order.account_id].exposure(order.symbol).change(
+            order.side, lots, lots * order.price * market.notional_unit
+        )
+
     def _execute(self, market: Market, order: Order) -> None:
         """Run an accepted, active order as a taker, then rest or end what is left."""
         book = market.book
@@ -392,7 +447,10 @@ class Engine:
     def _rest(self, market: Market, order: Order) -> None:
         level = market.book.add(order)
         market.dirty[level] = None
-        if order.reduce_only:
+        if not order.reduce_only:
+            remaining = order.quantity - order.filled
+            self._expose(order, remaining)
+        else:
             key = (order.account_id, order.symbol)
             resting = self._reduce_only.get(key)
             if resting is None:
@@ -416,6 +474,14 @@ class Engine:
         trade_id = self._next_trade_id
         self._next_trade_id = trade_id + 1
         symbol = market.symbol
+        instrument = market.instrument
+        maker_account = self.accounts[maker.account_id]
+        taker_account = self.accounts[taker.account_id]
+        if not maker.reduce_only:
+            maker_account.exposure(symbol).change(maker.side, -quantity, -quantity * price * market.notional_unit)
+        maker_fee, maker_pnl = maker_account.settle_fill(instrument, maker.side, quantity, price, True)
+        taker_fee, taker_pnl = taker_account.settle_fill(instrument, taker.side, quantity, price, False)
+        self.fees_collected += maker_fee + taker_fee
         self._out += (
             TradeExecuted(
                 trade_id,
@@ -440,6 +506,8 @@ class Engine:
                 maker_left,
                 True,
                 maker_status,
+                maker_fee,
+                maker_pnl,
             ),
             OrderFilled(
                 taker.order_id,
@@ -453,11 +521,12 @@ class Engine:
                 taker_left,
                 False,
                 taker_status,
+                taker_fee,
+                taker_pnl,
             ),
         )
-        notional_per_lot = price * market.notional_unit
-        self._move_position(market, maker.account_id, quantity * maker.side, notional_per_lot)
-        self._move_position(market, taker.account_id, quantity * taker.side, notional_per_lot)
+        self._position_moved(maker_account, symbol)
+        self._position_moved(taker_account, symbol)
         if maker_left == 0:
             market.book.remove(maker)
             self._forget(maker)
@@ -469,19 +538,14 @@ class Engine:
         if price > market.trade_high:
             market.trade_high = price
 
-    def _move_position(self, market: Market, account_id: int, signed_lots: Lots, notional_per_lot: int) -> None:
-        key = (account_id, market.symbol)
-        position = self._positions.get(key)
-        if position is None:
-            position = self._positions[key] = Position()
-        position.fill(signed_lots, notional_per_lot)
+    def _position_moved(self, account: Account, symbol: str) -> None:
+        key = (account.account_id, symbol)
         if self._reduce_only and key in self._reduce_only:
             self._touched[key] = None
-        self._moved[key] = position
+        self._moved[key] = account.positions[symbol]
 
     def _closable(self, order: Order) -> Lots:
-        position = self._positions.get((order.account_id, order.symbol))
-        return 0 if position is None else position.closable_by(order.side)
+        return self.position(order.account_id, order.symbol).closable_by(order.side)
 
     def _expire_maker(self, maker: Order, reason: EndReason) -> None:
         """A resting order taken off mid-walk (self-trade prevention or a spent reduce-only order)."""
@@ -496,7 +560,7 @@ class Engine:
             resting = self._reduce_only.get(key)
             if not resting:
                 continue
-            position = self._positions.get(key) or Position()
+            position = self.position(*key)
             allowance = {Side.BUY: position.closable_by(Side.BUY), Side.SELL: position.closable_by(Side.SELL)}
             for order in sorted(resting.values(), key=lambda o: o.order_id):
                 keep = min(order.remaining, allowance[order.side])
@@ -513,6 +577,8 @@ class Engine:
         """Shrink a resting order in place (keeps its queue position)."""
         market = self.markets[order.symbol]
         market.dirty[market.book.shrink(order, order.quantity - quantity)] = None
+        if not order.reduce_only:
+            self._expose(order, quantity - order.quantity)
         order.quantity = quantity
         self._out.append(
             OrderAmended(order.order_id, order.account_id, order.symbol, quantity, order.price, priority_kept)
@@ -529,6 +595,8 @@ class Engine:
         market.dirty[market.book.remove(order)] = None
         if order.reduce_only:
             self._drop_reduce_only(order)
+        else:
+            self._expose(order, order.filled - order.quantity)
 
     def _end(self, order: Order, reason: EndReason, expired: bool) -> None:
         """Finish an open order that is no longer resting or waiting."""
@@ -621,11 +689,27 @@ class Engine:
         if price == order.price and quantity < order.quantity:
             self._resize(order, quantity, priority_kept=True)
             return None
+        reason = self._amend_margin_check(market, order, quantity, price)
+        if reason is not None:
+            return self._reject(cmd, reason, order)
         self._unrest(order)
         order.quantity, order.price = quantity, price
         self._out.append(OrderAmended(order.order_id, order.account_id, order.symbol, quantity, price, False))
         self._execute(market, order)
         return None
+
+    def _amend_margin_check(self, market: Market, order: Order, quantity: Lots, price: Ticks) -> RejectReason | None:
+        """Check the amended order as if it replaced the current one (whose reservation is set aside)."""
+        if order.reduce_only:
+            return None
+        remaining = order.quantity - order.filled
+        self._expose(order, -remaining)
+        try:
+            return self._margin_check(
+                self.accounts[order.account_id], market, order.side, quantity - order.filled, price
+            )
+        finally:
+            self._expose(order, remaining)
 
     def _cancel(self, cmd: CancelOrder) -> None:
         if cmd.symbol not in self.markets:
@@ -643,6 +727,124 @@ class Engine:
         for order in list(self._account_orders.get((cmd.account_id, cmd.symbol), {}).values()):
             self._unrest(order)
             self._end(order, EndReason.CANCELED_BY_USER, expired=False)
+        return None
+
+    # ------------------------------------------------------------------ accounts
+
+    def _create_account(self, cmd: CreateAccount) -> None:
+        if cmd.account_id in self.accounts or cmd.account_id <= 0:
+            return self._reject(cmd, RejectReason.ACCOUNT_EXISTS)
+        self.accounts[cmd.account_id] = Account(cmd.account_id)
+        self._out.append(AccountCreated(cmd.account_id))
+        return None
+
+    def _deposit(self, cmd: Deposit) -> None:
+        account = self.accounts.get(cmd.account_id)
+        if account is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if cmd.amount <= 0:
+            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+        self._move_wallet(account, cmd.amount, "DEPOSIT")
+        self.net_deposits += cmd.amount
+        return None
+
+    def _withdraw(self, cmd: Withdraw) -> None:
+        account = self.accounts.get(cmd.account_id)
+        if account is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if cmd.amount <= 0:
+            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+        if cmd.amount > summarize(account, self.markets).max_withdraw:
+            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE)
+        self._move_wallet(account, -cmd.amount, "WITHDRAWAL")
+        self.net_deposits -= cmd.amount
+        return None
+
+    def _move_wallet(self, account: Account, delta: int, reason: str, symbol: str = "") -> None:
+        account.wallet += delta
+        self._out.append(BalanceChanged(account.account_id, reason, delta, account.wallet, symbol))
+
+    def _settings_target(
+        self, cmd: SetLeverage | SetMarginMode | AdjustIsolatedMargin
+    ) -> tuple[Account, Market] | None:
+        """The account and market a settings command names, or None after rejecting it."""
+        account = self.accounts.get(cmd.account_id)
+        market = self.markets.get(cmd.symbol)
+        if account is None or market is None:
+            self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT if account is None else RejectReason.UNKNOWN_SYMBOL)
+            return None
+        return account, market
+
+    def _set_leverage(self, cmd: SetLeverage) -> None:
+        """Leverage within the instrument's range; refused when the position and orders would pass the
+        new notional cap, or (lowering it) when the margin it then needs is not there."""
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, market = target
+        if not 1 <= cmd.leverage <= market.instrument.max_leverage:
+            return self._reject(cmd, RejectReason.INVALID_LEVERAGE)
+        settings = account.setting(cmd.symbol)
+        position = self.position(cmd.account_id, cmd.symbol)
+        exposure = account.exposure(cmd.symbol)
+        price = market.mark_price or market.last_price
+        held = abs(position.size) * price * market.notional_unit
+        ordered = max(exposure.buy_notional, exposure.sell_notional)
+        if held + ordered > max_notional_for(market.instrument, cmd.leverage):
+            return self._reject(cmd, RejectReason.LEVERAGE_TOO_HIGH)
+        previous = settings.leverage
+        settings.leverage = cmd.leverage
+        short = available_balance(account, self.markets) < 0
+        if settings.mode is MarginMode.ISOLATED and position.size:
+            short = short or position.isolated_wallet < initial_margin(held, cmd.leverage)
+        if short and cmd.leverage < previous:
+            settings.leverage = previous
+            return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN)
+        self._out.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
+        return None
+
+    def _set_margin_mode(self, cmd: SetMarginMode) -> None:
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, _ = target
+        if self.position(cmd.account_id, cmd.symbol).size:
+            return self._reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
+        if (cmd.account_id, cmd.symbol) in self._account_orders:
+            return self._reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
+        settings = account.setting(cmd.symbol)
+        settings.mode = cmd.mode
+        self._out.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
+        return None
+
+    def _adjust_isolated_margin(self, cmd: AdjustIsolatedMargin) -> None:
+        """Add from the available balance, or remove what the venue allows:
+        min(isolated wallet - MM, isolated wallet + uPnL - IM at mark) (reference 1.5)."""
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, market = target
+        position = self.position(cmd.account_id, cmd.symbol)
+        settings = account.setting(cmd.symbol)
+        if settings.mode is not MarginMode.ISOLATED or not position.size:
+            return self._reject(cmd, RejectReason.NO_ISOLATED_POSITION)
+        if cmd.amount == 0:
+            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+        if cmd.amount > 0 and cmd.amount > available_balance(account, self.markets):
+            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE)
+        if cmd.amount < 0:
+            price = market.mark_price or market.last_price
+            notional = abs(position.size) * price * market.notional_unit
+            upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+            removable = min(
+                position.isolated_wallet - maintenance_margin(market.instrument, notional),
+                position.isolated_wallet + upnl - initial_margin(notional, settings.leverage),
+            )
+            if -cmd.amount > removable:
+                return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN)
+        position.isolated_wallet += cmd.amount
+        self._move_wallet(account, -cmd.amount, "ISOLATED_MARGIN", cmd.symbol)
+        self._moved[(cmd.account_id, cmd.symbol)] = position
         return None
 
     # ------------------------------------------------------------------ prices and triggers
@@ -696,6 +898,10 @@ class Engine:
             return self._end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=True)
         if reason is RejectReason.FOK_NOT_FILLABLE:
             return self._end(order, EndReason.FOK_NOT_FILLABLE, expired=True)
+        account = self.accounts[order.account_id]
+        price = order.price if order.order_type in LIMIT_PRICED_TYPES else 0
+        if self._margin_check(account, market, order.side, order.quantity, price, order.reduce_only):
+            return self._end(order, EndReason.INSUFFICIENT_MARGIN, expired=True)
         self._execute(market, order)
         return None
 
@@ -703,7 +909,7 @@ class Engine:
 
     def _reject(
         self,
-        cmd: PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders | SetMarkPrice,
+        cmd: Command,
         reason: RejectReason,
         order: Order | None = None,
     ) -> None:
@@ -711,7 +917,7 @@ class Engine:
             OrderRejected(
                 type(cmd).__name__,
                 getattr(cmd, "account_id", 0),
-                cmd.symbol,
+                getattr(cmd, "symbol", ""),
                 reason,
                 order.order_id if order else getattr(cmd, "order_id", 0),
                 getattr(cmd, "client_order_id", ""),
@@ -722,7 +928,9 @@ class Engine:
         """One PositionChanged per position the command moved, in first-moved order."""
         out = self._out
         for (account_id, symbol), position in self._moved.items():
-            out.append(PositionChanged(account_id, symbol, position.size, position.entry_notional))
+            out.append(
+                PositionChanged(account_id, symbol, position.size, position.entry_notional, position.isolated_wallet)
+            )
         self._moved = {}
 
     def _flush_levels(self, market: Market) -> None:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, fields
 from enum import Enum
 
+from engine.accounts import MarginMode
 from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from engine.reasons import EndReason, RejectReason
 from engine.units import Amount, Lots, Ticks
@@ -104,6 +105,8 @@ class OrderFilled:
     remaining: Lots
     is_maker: bool
     status: OrderStatus
+    fee: Amount
+    realized_pnl: Amount
 
 
 @dataclass(slots=True)
@@ -126,12 +129,39 @@ class OrderExpired:
 
 @dataclass(slots=True)
 class PositionChanged:
-    """A position after a fill: signed size and the exact notional paid for it (entry = notional/size)."""
+    """A position after a fill: signed size and the exact notional paid for it (entry = notional/size),
+    and, for an isolated position, the margin it holds."""
 
     account_id: int
     symbol: str
     size: Lots
     entry_notional: Amount
+    isolated_wallet: Amount
+
+
+@dataclass(slots=True)
+class AccountCreated:
+    account_id: int
+
+
+@dataclass(slots=True)
+class BalanceChanged:
+    """The cross wallet moved for a reason other than a fill (deposit, withdrawal, margin transfer,
+    funding); ``delta`` is the change and ``wallet`` the balance after it."""
+
+    account_id: int
+    reason: str
+    delta: Amount
+    wallet: Amount
+    symbol: str = ""
+
+
+@dataclass(slots=True)
+class SettingsChanged:
+    account_id: int
+    symbol: str
+    mode: MarginMode
+    leverage: int
 
 
 @dataclass(slots=True)
@@ -164,6 +194,9 @@ Event = (
     | PositionChanged
     | MarkPriceChanged
     | BookLevelChanged
+    | AccountCreated
+    | BalanceChanged
+    | SettingsChanged
 )
 
 

@@ -8,11 +8,14 @@ from engine.units import Amount, Lots
 
 
 class Position:
-    __slots__ = ("entry_notional", "size")
+    """``isolated_wallet`` is the margin an isolated position holds apart from the cross wallet."""
+
+    __slots__ = ("entry_notional", "isolated_wallet", "size")
 
     def __init__(self) -> None:
         self.size: Lots = 0
         self.entry_notional: Amount = 0
+        self.isolated_wallet: Amount = 0
 
     def fill(self, signed_lots: Lots, notional_per_lot: Amount) -> Amount:
         """Apply a fill of ``signed_lots`` (buy > 0) at ``notional_per_lot``; return the entry notional

@@ -80,6 +80,15 @@ def from_steps(count: int, step: Decimal) -> str:
     return str((count * step).quantize(step))
 
 
+def ceil_div(numerator: int, denominator: int) -> int:
+    """Integer division rounded up (for a positive denominator): requirements round against the account.
+
+    >>> ceil_div(7, 2), ceil_div(-7, 2)
+    (4, -3)
+    """
+    return -(-numerator // denominator)
+
+
 def amount_from_decimal(value: Decimal | str) -> Amount:
     """Money or a rate as a scaled integer; finer than 1e-8 is refused rather than rounded.
 

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.commands import CancelOrder, Command, PlaceOrder, SetMarkPrice
+from engine.commands import CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
 from engine.engine import Engine
 from engine.events import (
     OrderAccepted,
@@ -54,11 +54,14 @@ from engine.events import (
     OrderRejected,
 )
 from engine.orders import OrderType, Side, TimeInForce
+from engine.units import SCALE
 
 SYMBOL = "BTCUSDT"
 MID_TICKS = 650_000
 """65,000.0 USDT at BTCUSDT's 0.1 tick."""
 ACCOUNTS = 1_000
+FUNDS_PER_ACCOUNT = 1_000_000 * SCALE
+"""Enough that the flow's orders pass the margin check, which still runs on every order."""
 """Accounts drawn uniformly: a walk of ~3 makers meets its own account about 0.3% of the time."""
 MIN_LOTS, MAX_LOTS = 2, 40
 """0.002..0.040 BTC: at 65,000 the smallest is 130 USDT, above the 100 USDT minimum notional."""
@@ -215,7 +218,11 @@ class _Generator:
 
     def generate(self, ops: int) -> Flow:
         prefill: list[Command] = [SetMarkPrice(symbol=SYMBOL, price=MID_TICKS, ts=self._stamp())]
-        self._apply(prefill[0])
+        for account_id in range(1, ACCOUNTS + 1):
+            prefill.append(CreateAccount(account_id=account_id))
+            prefill.append(Deposit(account_id=account_id, amount=FUNDS_PER_ACCOUNT))
+        for command in prefill:
+            self._apply(command)
         while len(self.resting) < self.depth:
             add = self.add()
             prefill.append(add)

@@ -8,12 +8,12 @@ money is scaled by 1e8 and one tick x one lot is 0.1 x 0.001 = 0.0001 USDT = 10_
 from collections.abc import Iterable
 from typing import TypeVar
 
-from engine.commands import Command, PlaceOrder, SetMarkPrice
+from engine.commands import Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
 from engine.engine import Engine
 from engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import EndReason, RejectReason
-from engine.units import Lots, Ticks
+from engine.units import SCALE, Lots, Ticks
 
 BTC = "BTCUSDT"
 ETH = "ETHUSDT"
@@ -59,8 +59,16 @@ def run(engine: Engine, *commands: Command) -> list[Event]:
     return events
 
 
+FUNDS = 10_000_000 * SCALE
+"""Each scenario account starts with 10,000,000 USDT, so matching scenarios never meet a margin limit."""
+
+
 def new_engine(*commands: Command) -> Engine:
+    """An engine whose accounts ALICE..DAVE and HOUSE exist and are funded, after ``commands``."""
     engine = Engine()
+    for account_id in (ALICE, BOB, CAROL, DAVE, HOUSE):
+        engine.apply(CreateAccount(account_id=account_id))
+        engine.apply(Deposit(account_id=account_id, amount=FUNDS))
     run(engine, *commands)
     return engine
 

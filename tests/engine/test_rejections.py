@@ -4,10 +4,11 @@ filter are accepted. BTCUSDT filters: price 556.8 .. 4,529,764 (5,568 .. 45,297,
 
 import pytest
 
-from engine.commands import SetMarkPrice
+from engine.commands import Deposit, SetLeverage, SetMarkPrice
 from engine.events import OrderAccepted
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import RejectReason
+from engine.units import SCALE
 
 from .scenario import BOB, PX, assert_rejected, limit, mark, market, new_engine, only, order, run
 
@@ -84,7 +85,13 @@ def test_bad_order_is_rejected_and_changes_nothing(command, reason):
     ],
 )
 def test_values_at_the_filter_edges_are_accepted(command):
-    engine = new_engine(mark(PX))
+    """Filters only: BOB runs at 1x with 100M USDT more, so the 1,000 BTC (64.9M USDT) order also
+    passes the margin check (the position limit at 20x is 10M USDT of notional)."""
+    engine = new_engine(
+        mark(PX),
+        SetLeverage(account_id=BOB, symbol="BTCUSDT", leverage=1),
+        Deposit(account_id=BOB, amount=100_000_000 * SCALE),
+    )
 
     assert only(run(engine, command), OrderAccepted).quantity == command.quantity
 

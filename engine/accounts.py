@@ -1,0 +1,144 @@
+"""Accounts: the USDT wallet, per-symbol margin settings, positions with their isolated margin, and
+the open-order exposure that reserves margin. Money moves here and only here (fills, fees, funding,
+transfers), so conservation can be reasoned about in one file.
+"""
+
+from enum import StrEnum
+
+from engine.instruments import Instrument
+from engine.margin import fee, initial_margin
+from engine.orders import Side
+from engine.positions import Position
+from engine.units import Amount, Lots, Ticks, ceil_div
+
+DEFAULT_LEVERAGE = 20
+
+
+class MarginMode(StrEnum):
+    CROSS = "CROSS"
+    ISOLATED = "ISOLATED"
+
+
+class Exposure:
+    """Open non-reduce-only orders of one account in one symbol, per side: lots and notional at their
+    limit prices. Kept incrementally so the reserved order margin costs O(1) to read."""
+
+    __slots__ = ("buy_lots", "buy_notional", "sell_lots", "sell_notional")
+
+    def __init__(self) -> None:
+        self.buy_lots: Lots = 0
+        self.buy_notional: Amount = 0
+        self.sell_lots: Lots = 0
+        self.sell_notional: Amount = 0
+
+    def change(self, side: Side, lots: Lots, notional: Amount) -> None:
+        """Add (positive) or remove (negative) ``lots`` worth ``notional`` on ``side``."""
+        if side is Side.BUY:
+            self.buy_lots += lots
+            self.buy_notional += notional
+        else:
+            self.sell_lots += lots
+            self.sell_notional += notional
+
+    def margin(
+        self, position: Position, leverage: int, side: Side | None = None, lots: Lots = 0, notional: Amount = 0
+    ) -> Amount:
+        """Initial margin the orders reserve (with ``lots`` worth ``notional`` more on ``side``, for a
+        what-if): the larger side's part that would grow the position (the part that only closes it
+        needs none), valued pro rata at the orders' prices and rounded up."""
+        buy_lots, buy_notional, sell_lots, sell_notional = (
+            self.buy_lots,
+            self.buy_notional,
+            self.sell_lots,
+            self.sell_notional,
+        )
+        if side is Side.BUY:
+            buy_lots, buy_notional = buy_lots + lots, buy_notional + notional
+        elif side is Side.SELL:
+            sell_lots, sell_notional = sell_lots + lots, sell_notional + notional
+        size = position.size
+        worst = 0
+        growing = buy_lots + size if size < 0 else buy_lots
+        if growing > 0:
+            worst = ceil_div(ceil_div(buy_notional * growing, buy_lots), leverage)
+        growing = sell_lots - size if size > 0 else sell_lots
+        if growing > 0:
+            sell_margin = ceil_div(ceil_div(sell_notional * growing, sell_lots), leverage)
+            if sell_margin > worst:
+                worst = sell_margin
+        return worst
+
+
+class SymbolSettings:
+    __slots__ = ("leverage", "mode")
+
+    def __init__(self, mode: MarginMode = MarginMode.CROSS, leverage: int = DEFAULT_LEVERAGE) -> None:
+        self.mode = mode
+        self.leverage = leverage
+
+
+class Account:
+    """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
+    holds its own margin in ``Position.isolated_wallet``."""
+
+    __slots__ = ("account_id", "exposures", "margin_call_level", "positions", "settings", "wallet")
+
+    def __init__(self, account_id: int) -> None:
+        self.account_id = account_id
+        self.wallet: Amount = 0
+        self.settings: dict[str, SymbolSettings] = {}
+        self.positions: dict[str, Position] = {}
+        self.exposures: dict[str, Exposure] = {}
+        self.margin_call_level = 0
+
+    def setting(self, symbol: str) -> SymbolSettings:
+        settings = self.settings.get(symbol)
+        if settings is None:
+            settings = self.settings[symbol] = SymbolSettings()
+        return settings
+
+    def position(self, symbol: str) -> Position:
+        position = self.positions.get(symbol)
+        if position is None:
+            position = self.positions[symbol] = Position()
+        return position
+
+    def exposure(self, symbol: str) -> Exposure:
+        exposure = self.exposures.get(symbol)
+        if exposure is None:
+            exposure = self.exposures[symbol] = Exposure()
+        return exposure
+
+    def settle_fill(
+        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, is_maker: bool
+    ) -> tuple[Amount, Amount]:
+        """Move the money of one fill: position, realized PnL, fee, and for an isolated position the
+        margin that enters (opening part) or leaves (closing part) its isolated wallet.
+
+        Returns ``(fee, realized_pnl)``. Realized PnL is exact: exit notional minus the entry notional
+        the closed lots carried, so every unit a trader gains another one lost.
+        """
+        symbol = instrument.symbol
+        position = self.position(symbol)
+        settings = self.setting(symbol)
+        held = position.size
+        per_lot = price * instrument.notional_unit
+        closed = min(lots, position.closable_by(side))
+        released_entry = position.fill(lots * side, per_lot)
+        realized = (closed * per_lot - released_entry) * (1 if held > 0 else -1) if closed else 0
+        charged = fee(lots * per_lot, instrument.maker_fee if is_maker else instrument.taker_fee)
+        if settings.mode is MarginMode.CROSS:
+            self.wallet += realized - charged
+            return charged, realized
+        isolated = position.isolated_wallet - charged
+        if closed:
+            released = isolated if position.size * held <= 0 else isolated * closed // abs(held)
+            isolated -= released
+            self.wallet += released + realized
+        opened = lots - closed
+        if opened:
+            margin_in = initial_margin(opened * per_lot, settings.leverage)
+            self.wallet -= margin_in
+            isolated += margin_in
+        position.isolated_wallet = isolated
+        return charged, realized

@@ -1,0 +1,47 @@
+"""Per-instrument state the engine keeps beside the book: waiting conditional orders, last and mark
+prices, and what the current command changed (levels to publish, the range it traded through)."""
+
+from engine.book import Level, OrderBook
+from engine.instruments import Instrument
+from engine.orders import TriggerBy
+from engine.triggers import TriggerBook
+from engine.units import Ticks
+
+
+class Market:
+    """Per-instrument state: the book, waiting conditional orders, prices, and what changed."""
+
+    __slots__ = (
+        "book",
+        "dirty",
+        "instrument",
+        "last_price",
+        "mark_moved",
+        "mark_price",
+        "notional_unit",
+        "symbol",
+        "trade_high",
+        "trade_low",
+        "triggers",
+    )
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.symbol = instrument.symbol
+        self.notional_unit = instrument.notional_unit
+        self.trade_low: Ticks = 0
+        self.trade_high: Ticks = 0
+        self.book = OrderBook(instrument.symbol)
+        self.triggers = TriggerBook()
+        self.last_price: Ticks = 0
+        self.mark_price: Ticks = 0
+        self.mark_moved = False
+        self.dirty: dict[Level, None] = {}
+
+    def band_reference(self) -> Ticks:
+        """The price that anchors the protective price band: mark, else last (0: no price yet)."""
+        return self.mark_price or self.last_price
+
+    def trigger_price(self, source: TriggerBy) -> Ticks:
+        """The price a conditional order watches (0: none yet)."""
+        return self.last_price if source is TriggerBy.LAST else self.mark_price

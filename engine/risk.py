@@ -1,0 +1,231 @@
+"""Every margin figure a venue shows for an account, and the pre-trade check built on them.
+
+Figures follow Binance USD-M (reference ``margin-rules.md`` sections 1.3-1.9): unrealized PnL and
+position margins at the mark price (last price until a mark exists), order margin at order prices,
+available balance = cross wallet + cross uPnL - cross position IM - all order margin.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from engine.accounts import Account, MarginMode
+from engine.margin import (
+    bankruptcy_price,
+    entry_price,
+    fee,
+    initial_margin,
+    liquidation_price,
+    maintenance_margin,
+    margin_ratio,
+    max_notional_for,
+    open_loss,
+    unrealized_pnl,
+)
+from engine.market import Market
+from engine.orders import Side
+from engine.positions import Position
+from engine.units import Amount, Lots, Ticks
+
+
+def valuation_price(market: Market, position: Position) -> Ticks:
+    """Mark, else last, else the entry price (a position with no market price shows no PnL)."""
+    price = market.mark_price or market.last_price
+    if price or not position.size:
+        return price
+    return position.entry_notional // (abs(position.size) * market.notional_unit)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFigures:
+    symbol: str
+    mode: MarginMode
+    leverage: int
+    size: Lots
+    entry_price: Fraction
+    mark_price: Ticks
+    notional: Amount
+    unrealized_pnl: Amount
+    initial_margin: Amount
+    maintenance_margin: Amount
+    isolated_wallet: Amount
+    liquidation_price: Fraction | None
+    bankruptcy_price: Fraction | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """``margin_balance``, ``maintenance_margin`` and ``margin_ratio`` are the cross account's (where
+    cross liquidation is decided); ``equity`` counts everything, isolated margin included."""
+
+    account_id: int
+    wallet: Amount
+    isolated_margin: Amount
+    unrealized_pnl: Amount
+    cross_unrealized_pnl: Amount
+    margin_balance: Amount
+    maintenance_margin: Amount
+    margin_ratio: Fraction | None
+    position_initial_margin: Amount
+    order_margin: Amount
+    available_balance: Amount
+    max_withdraw: Amount
+    equity: Amount
+    total_notional: Amount
+    effective_leverage: Fraction | None
+    positions: tuple[PositionFigures, ...]
+
+
+@dataclass(slots=True)
+class _Held:
+    """One open position valued at its price (the raw material of the figures)."""
+
+    market: Market
+    position: Position
+    mode: MarginMode
+    leverage: int
+    price: Ticks
+    notional: Amount
+    upnl: Amount
+    im: Amount
+    mm: Amount
+
+
+def _held(account: Account, markets: Mapping[str, Market]) -> list[_Held]:
+    held = []
+    for symbol, position in account.positions.items():
+        if not position.size:
+            continue
+        market = markets[symbol]
+        settings = account.setting(symbol)
+        price = valuation_price(market, position)
+        notional = abs(position.size) * price * market.notional_unit
+        held.append(
+            _Held(
+                market,
+                position,
+                settings.mode,
+                settings.leverage,
+                price,
+                notional,
+                unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit),
+                initial_margin(notional, settings.leverage),
+                maintenance_margin(market.instrument, notional),
+            )
+        )
+    return held
+
+
+def order_margin(account: Account, symbol: str) -> Amount:
+    exposure = account.exposures.get(symbol)
+    if exposure is None:
+        return 0
+    return exposure.margin(account.positions.get(symbol) or Position(), account.setting(symbol).leverage)
+
+
+def available_balance(account: Account, markets: Mapping[str, Market]) -> Amount:
+    """Binance's "available for order": what a new order's cost is checked against (may be < 0
+    internally; shown floored at 0). Lean on purpose: it runs on every new order."""
+    total = account.wallet
+    settings = account.settings
+    for symbol, position in account.positions.items():
+        size = position.size
+        if size and settings[symbol].mode is MarginMode.CROSS:
+            market = markets[symbol]
+            price = valuation_price(market, position)
+            notional = abs(size) * price * market.notional_unit
+            total += unrealized_pnl(size, position.entry_notional, price, market.notional_unit)
+            total -= initial_margin(notional, settings[symbol].leverage)
+    for symbol in account.exposures:
+        total -= order_margin(account, symbol)
+    return total
+
+
+def summarize(account: Account, markets: Mapping[str, Market]) -> AccountSummary:
+    held = _held(account, markets)
+    cross = [h for h in held if h.mode is MarginMode.CROSS]
+    cross_upnl = sum(h.upnl for h in cross)
+    cross_mm = sum(h.mm for h in cross)
+    margin_balance = account.wallet + cross_upnl
+    reserved = sum(order_margin(account, symbol) for symbol in account.exposures)
+    cross_im = sum(h.im for h in cross)
+    available = margin_balance - cross_im - reserved
+    isolated_margin = sum(h.position.isolated_wallet for h in held if h.mode is MarginMode.ISOLATED)
+    upnl = sum(h.upnl for h in held)
+    equity = account.wallet + isolated_margin + upnl
+    total_notional = sum(h.notional for h in held)
+    figures = tuple(_figures(h, account.wallet, cross) for h in held)
+    return AccountSummary(
+        account_id=account.account_id,
+        wallet=account.wallet,
+        isolated_margin=isolated_margin,
+        unrealized_pnl=upnl,
+        cross_unrealized_pnl=cross_upnl,
+        margin_balance=margin_balance,
+        maintenance_margin=cross_mm,
+        margin_ratio=margin_ratio(cross_mm, margin_balance) if cross else None,
+        position_initial_margin=sum(h.im for h in held),
+        order_margin=reserved,
+        available_balance=max(0, available),
+        max_withdraw=max(0, min(available, account.wallet - reserved - cross_im)),
+        equity=equity,
+        total_notional=total_notional,
+        effective_leverage=Fraction(total_notional, equity) if equity > 0 and held else None,
+        positions=figures,
+    )
+
+
+def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
+    """One position's figures; a cross position's liquidation price depends on the others' MM and PnL."""
+    position, market = h.position, h.market
+    if h.mode is MarginMode.ISOLATED:
+        backing, other_mm, other_upnl = position.isolated_wallet, 0, 0
+    else:
+        backing = wallet
+        other_mm = sum(o.mm for o in cross if o is not h)
+        other_upnl = sum(o.upnl for o in cross if o is not h)
+    return PositionFigures(
+        symbol=market.symbol,
+        mode=h.mode,
+        leverage=h.leverage,
+        size=position.size,
+        entry_price=entry_price(position.size, position.entry_notional, market.notional_unit),
+        mark_price=h.price,
+        notional=h.notional,
+        unrealized_pnl=h.upnl,
+        initial_margin=h.im,
+        maintenance_margin=h.mm,
+        isolated_wallet=position.isolated_wallet,
+        liquidation_price=liquidation_price(
+            market.instrument, position.size, position.entry_notional, backing, other_mm, other_upnl
+        ),
+        bankruptcy_price=bankruptcy_price(
+            position.size, position.entry_notional, backing + other_upnl, market.notional_unit
+        ),
+    )
+
+
+def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> Amount:
+    """What a new order needs from the available balance: the growth of the symbol's reserved order
+    margin, the open loss of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
+    symbol = market.symbol
+    exposure = account.exposure(symbol)
+    position = account.positions.get(symbol) or Position()
+    leverage = account.setting(symbol).leverage
+    notional = lots * price * market.notional_unit
+    before = exposure.margin(position, leverage)
+    after = exposure.margin(position, leverage, side, lots, notional)
+    mark = market.mark_price or market.last_price
+    loss = open_loss(side, lots, price, mark, market.notional_unit) if mark else 0
+    return after - before + loss + fee(notional, market.instrument.taker_fee)
+
+
+def exceeds_position_limit(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> bool:
+    """Whether position plus same-side orders would pass the notional cap of the chosen leverage."""
+    symbol = market.symbol
+    position = account.positions.get(symbol) or Position()
+    exposure = account.exposures.get(symbol)
+    pending = 0 if exposure is None else (exposure.buy_lots if side is Side.BUY else exposure.sell_lots)
+    growth = position.size * side + pending + lots
+    cap = max_notional_for(market.instrument, account.setting(symbol).leverage)
+    return growth > 0 and growth * price * market.notional_unit > cap
