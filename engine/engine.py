@@ -733,7 +733,7 @@ class Engine:
 
     def _create_account(self, cmd: CreateAccount) -> None:
         if cmd.account_id in self.accounts or cmd.account_id <= 0:
-            return self._reject(cmd, RejectReason.ACCOUNT_EXISTS)
+            return self._reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
         self.accounts[cmd.account_id] = Account(cmd.account_id)
         self._out.append(AccountCreated(cmd.account_id))
         return None
@@ -841,7 +841,7 @@ class Engine:
                 position.isolated_wallet + upnl - initial_margin(notional, settings.leverage),
             )
             if -cmd.amount > removable:
-                return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN)
+                return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE)
         position.isolated_wallet += cmd.amount
         self._move_wallet(account, -cmd.amount, "ISOLATED_MARGIN", cmd.symbol)
         self._moved[(cmd.account_id, cmd.symbol)] = position

@@ -55,6 +55,7 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_ACCOUNT_ALREADY_EXISTS: _ClassVar[RejectReason]
     REJECT_REASON_SHUTTING_DOWN: _ClassVar[RejectReason]
     REJECT_REASON_INTERNAL: _ClassVar[RejectReason]
+    REJECT_REASON_POSITION_LIMIT_EXCEEDED: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -118,6 +119,7 @@ REJECT_REASON_SLOW_CONSUMER: RejectReason
 REJECT_REASON_ACCOUNT_ALREADY_EXISTS: RejectReason
 REJECT_REASON_SHUTTING_DOWN: RejectReason
 REJECT_REASON_INTERNAL: RejectReason
+REJECT_REASON_POSITION_LIMIT_EXCEEDED: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason
