@@ -9,7 +9,7 @@ from engine.instruments import Instrument
 from engine.margin import fee, initial_margin
 from engine.orders import Side
 from engine.positions import Position
-from engine.units import Amount, Lots, Ticks, ceil_div
+from engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
 DEFAULT_LEVERAGE = 20
 
@@ -77,6 +77,9 @@ class SymbolSettings:
         self.leverage = leverage
 
 
+DEFAULT_SETTINGS = SymbolSettings()
+
+
 class Account:
     """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
     holds its own margin in ``Position.isolated_wallet``."""
@@ -90,6 +93,10 @@ class Account:
         self.positions: dict[str, Position] = {}
         self.exposures: dict[str, Exposure] = {}
         self.margin_call_level = 0
+
+    def peek_setting(self, symbol: str) -> SymbolSettings:
+        """The symbol's settings without creating them (queries must not change state)."""
+        return self.settings.get(symbol) or DEFAULT_SETTINGS
 
     def setting(self, symbol: str) -> SymbolSettings:
         settings = self.settings.get(symbol)
@@ -110,7 +117,7 @@ class Account:
         return exposure
 
     def settle_fill(
-        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, is_maker: bool
+        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, fee_rate: Rate
     ) -> tuple[Amount, Amount]:
         """Move the money of one fill: position, realized PnL, fee, and for an isolated position the
         margin that enters (opening part) or leaves (closing part) its isolated wallet.
@@ -126,7 +133,7 @@ class Account:
         closed = min(lots, position.closable_by(side))
         released_entry = position.fill(lots * side, per_lot)
         realized = (closed * per_lot - released_entry) * (1 if held > 0 else -1) if closed else 0
-        charged = fee(lots * per_lot, instrument.maker_fee if is_maker else instrument.taker_fee)
+        charged = fee(lots * per_lot, fee_rate)
         if settings.mode is MarginMode.CROSS:
             self.wallet += realized - charged
             return charged, realized

@@ -11,9 +11,10 @@ import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
-from engine.accounts import Account, MarginMode
+from engine.accounts import Account, Exposure, MarginMode
 from engine.book import DepthLevel, Level
 from engine.commands import (
     AdjustIsolatedMargin,
@@ -36,6 +37,9 @@ from engine.events import (
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
+    InsuranceFundChanged,
+    LiquidationTriggered,
+    MarginCallIssued,
     MarkPriceChanged,
     OrderAccepted,
     OrderAmended,
@@ -45,11 +49,31 @@ from engine.events import (
     OrderRejected,
     OrderTriggered,
     PositionChanged,
+    PositionDeleveraged,
+    PositionLiquidated,
     SettingsChanged,
     TradeExecuted,
 )
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
-from engine.margin import initial_margin, maintenance_margin, max_notional_for, unrealized_pnl
+from engine.liquidation import (
+    MARGIN_CALL_THRESHOLDS,
+    adl_ranking,
+    cross_breach,
+    cross_margin_ratio,
+    isolated_breach,
+    margin_call_level,
+    partial_quantity,
+    scaled_maintenance,
+    worst_price,
+)
+from engine.margin import (
+    bankruptcy_price,
+    display_ticks,
+    initial_margin,
+    maintenance_margin,
+    max_notional_for,
+    unrealized_pnl,
+)
 from engine.market import Market
 from engine.matching import WalkEnd, crosses, fillable, walk
 from engine.orders import (
@@ -58,20 +82,32 @@ from engine.orders import (
     RESTING_TIME_IN_FORCE,
     Order,
     OrderStatus,
+    OrderType,
+    SelfTradePrevention,
     Side,
     TimeInForce,
     TriggerBy,
 )
 from engine.positions import Position
 from engine.reasons import EndReason, RejectReason
-from engine.risk import AccountSummary, available_balance, exceeds_position_limit, order_cost, summarize
+from engine.risk import (
+    AccountSummary,
+    available_balance,
+    exceeds_position_limit,
+    order_cost,
+    summarize,
+    valuation_price,
+)
 from engine.triggers import would_fire_now
-from engine.units import Lots, Ticks
+from engine.units import SCALE, Amount, Lots, Ticks, ceil_div
 from engine.validation import band_limit, check_new_order, check_price_and_size
 
 # Enum members bound once: attribute lookups on an Enum class are slow on the hot path.
 BUY, SELL = Side.BUY, Side.SELL
 FILLED, PARTIALLY_FILLED, EXPIRED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.EXPIRED
+
+MAX_CASCADE_ROUNDS = 1_000
+"""Trigger/liquidation rounds one command may set off before the engine calls it a bug."""
 
 RETRY_WINDOW_NS = 60 * 10**9
 """How long a finished order's client id still answers an identical retry (a timed-out request
@@ -97,6 +133,8 @@ class Engine:
         self.accounts: dict[int, Account] = {}
         self.fees_collected = 0
         self.net_deposits = 0
+        self.insurance_fund = 0
+        self._at_risk: dict[int, None] = {}
         self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
         self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder, int]] = OrderedDict()
         self._expiries: list[tuple[int, int]] = []
@@ -131,9 +169,7 @@ class Engine:
             self._expire_due()
         self._handlers[type(command)](command)
         markets = self._market_list
-        for market in markets:
-            if market.trade_low or market.mark_moved:
-                self._run_triggers(market)
+        self._settle_consequences()
         if self._moved:
             self._flush_positions()
         for market in markets:
@@ -185,7 +221,7 @@ class Engine:
                     yield " ".join(_order_state(order) for order in level.orders())
             for order_id in sorted(market.triggers.orders):
                 yield "trigger " + _order_state(market.triggers.orders[order_id])
-        yield f"fees={self.fees_collected} deposits={self.net_deposits}"
+        yield f"fees={self.fees_collected} deposits={self.net_deposits} fund={self.insurance_fund}"
         for account_id, account in sorted(self.accounts.items()):
             yield f"account {account_id} wallet={account.wallet}"
             for symbol, settings in sorted(account.settings.items()):
@@ -227,7 +263,7 @@ class Engine:
     def money_in_system(self) -> int:
         """Wallets + isolated margin + fees collected, with open positions at their entry notional
         (longs owe it, shorts are owed it): equals net deposits exactly, whatever the prices did."""
-        total = self.fees_collected
+        total = self.fees_collected + self.insurance_fund
         for account in self.accounts.values():
             total += account.wallet
             for position in account.positions.values():
@@ -363,7 +399,7 @@ class Engine:
                 return RejectReason.FOK_NOT_FILLABLE
         return None
 
-    def _accept(self, order: Order, cmd: PlaceOrder) -> None:
+    def _accept(self, order: Order, cmd: PlaceOrder | None) -> None:
         self._next_order_id += 1
         self._open[order.order_id] = order
         key = (order.account_id, order.symbol)
@@ -371,7 +407,7 @@ class Engine:
         if orders is None:
             orders = self._account_orders[key] = {}
         orders[order.order_id] = order
-        if order.client_order_id:
+        if cmd is not None and order.client_order_id:
             self._client_ids[(order.account_id, order.client_order_id)] = (order, cmd)
         if order.expire_at:
             heapq.heappush(self._expiries, (order.expire_at, order.order_id))
@@ -479,8 +515,8 @@ class Engine:
         taker_account = self.accounts[taker.account_id]
         if not maker.reduce_only:
             maker_account.exposure(symbol).change(maker.side, -quantity, -quantity * price * market.notional_unit)
-        maker_fee, maker_pnl = maker_account.settle_fill(instrument, maker.side, quantity, price, True)
-        taker_fee, taker_pnl = taker_account.settle_fill(instrument, taker.side, quantity, price, False)
+        maker_fee, maker_pnl = maker_account.settle_fill(instrument, maker.side, quantity, price, instrument.maker_fee)
+        taker_fee, taker_pnl = taker_account.settle_fill(instrument, taker.side, quantity, price, instrument.taker_fee)
         self.fees_collected += maker_fee + taker_fee
         self._out += (
             TradeExecuted(
@@ -539,10 +575,18 @@ class Engine:
             market.trade_high = price
 
     def _position_moved(self, account: Account, symbol: str) -> None:
-        key = (account.account_id, symbol)
+        account_id = account.account_id
+        key = (account_id, symbol)
         if self._reduce_only and key in self._reduce_only:
             self._touched[key] = None
-        self._moved[key] = account.positions[symbol]
+        position = account.positions[symbol]
+        self._moved[key] = position
+        self._at_risk[account_id] = None
+        holders = self.markets[symbol].holders
+        if position.size:
+            holders[account_id] = None
+        else:
+            holders.pop(account_id, None)
 
     def _closable(self, order: Order) -> Lots:
         return self.position(order.account_id, order.symbol).closable_by(order.side)
@@ -784,14 +828,15 @@ class Engine:
         account, market = target
         if not 1 <= cmd.leverage <= market.instrument.max_leverage:
             return self._reject(cmd, RejectReason.INVALID_LEVERAGE)
-        settings = account.setting(cmd.symbol)
         position = self.position(cmd.account_id, cmd.symbol)
-        exposure = account.exposure(cmd.symbol)
+        exposure = account.exposures.get(cmd.symbol) or Exposure()
         price = market.mark_price or market.last_price
         held = abs(position.size) * price * market.notional_unit
         ordered = max(exposure.buy_notional, exposure.sell_notional)
         if held + ordered > max_notional_for(market.instrument, cmd.leverage):
             return self._reject(cmd, RejectReason.LEVERAGE_TOO_HIGH)
+        existed = cmd.symbol in account.settings
+        settings = account.setting(cmd.symbol)
         previous = settings.leverage
         settings.leverage = cmd.leverage
         short = available_balance(account, self.markets) < 0
@@ -799,6 +844,8 @@ class Engine:
             short = short or position.isolated_wallet < initial_margin(held, cmd.leverage)
         if short and cmd.leverage < previous:
             settings.leverage = previous
+            if not existed:
+                del account.settings[cmd.symbol]
             return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN)
         self._out.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
         return None
@@ -825,7 +872,7 @@ class Engine:
             return None
         account, market = target
         position = self.position(cmd.account_id, cmd.symbol)
-        settings = account.setting(cmd.symbol)
+        settings = account.peek_setting(cmd.symbol)
         if settings.mode is not MarginMode.ISOLATED or not position.size:
             return self._reject(cmd, RejectReason.NO_ISOLATED_POSITION)
         if cmd.amount == 0:
@@ -847,6 +894,171 @@ class Engine:
         self._moved[(cmd.account_id, cmd.symbol)] = position
         return None
 
+    # ------------------------------------------------------------------ margin calls, liquidation, ADL
+
+    def _settle_consequences(self) -> None:
+        """Run what a command set off until it stops: triggers fired by price moves, then margin
+        checks of every account whose positions or marks moved (a liquidation trades, which can fire
+        triggers and put counterparties at risk in turn)."""
+        for _ in range(MAX_CASCADE_ROUNDS):
+            for market in self._market_list:
+                if market.trade_low or market.mark_moved:
+                    self._run_triggers(market)
+            if not self._at_risk:
+                return
+            at_risk, self._at_risk = self._at_risk, {}
+            for account_id in sorted(at_risk):
+                self._check_account(self.accounts[account_id])
+        raise InvariantViolation("liquidation cascade did not settle")
+
+    def _check_account(self, account: Account) -> None:
+        breach = cross_breach(account, self.markets)
+        if breach is not None:
+            symbols = [
+                s
+                for s, p in sorted(account.positions.items())
+                if p.size and account.settings[s].mode is MarginMode.CROSS
+            ]
+            self._liquidate(account, symbols, breach)
+        for symbol, position in sorted(account.positions.items()):
+            isolated = position.size and account.settings[symbol].mode is MarginMode.ISOLATED
+            if isolated and isolated_breach(account, symbol, self.markets):
+                self._liquidate(account, [symbol], None)
+        ratio = cross_margin_ratio(account, self.markets)
+        level = margin_call_level(ratio)
+        if ratio is not None and level > account.margin_call_level:
+            threshold = MARGIN_CALL_THRESHOLDS[level - 1]
+            self._out.append(MarginCallIssued(account.account_id, int(ratio * 10_000), int(threshold * 10_000)))
+        account.margin_call_level = level
+
+    def _liquidate(self, account: Account, symbols: list[str], cross: tuple[Amount, int] | None) -> None:
+        """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders
+        in the book, partially when one tier down restores it; what the book cannot take is
+        auto-deleveraged. A full liquidation leaves the margin to the insurance fund (or draws the
+        deficit from it)."""
+        account_id = account.account_id
+        if cross is None:
+            position = account.positions[symbols[0]]
+            market = self.markets[symbols[0]]
+            upnl = unrealized_pnl(
+                position.size, position.entry_notional, valuation_price(market, position), market.notional_unit
+            )
+            figures = (
+                position.isolated_wallet + upnl,
+                maintenance_margin(
+                    market.instrument, abs(position.size) * valuation_price(market, position) * market.notional_unit
+                ),
+            )
+            mode = MarginMode.ISOLATED
+        else:
+            figures = (cross[0], ceil_div(cross[1], SCALE))
+            mode = MarginMode.CROSS
+        self._out.append(LiquidationTriggered(account_id, symbols[0] if cross is None else "", mode, *figures))
+        for symbol in symbols:
+            for order in list(self._account_orders.get((account_id, symbol), {}).values()):
+                self._unrest(order)
+                self._end(order, EndReason.LIQUIDATION, expired=False)
+        wallet_before = account.wallet
+        whole = True
+        for symbol in symbols:
+            whole &= self._liquidate_position(account, self.markets[symbol], cross is not None)
+        if not whole:
+            return
+        leftover = account.wallet if cross is not None else account.wallet - wallet_before
+        if leftover:
+            account.wallet -= leftover
+            self.insurance_fund += leftover
+            self._out.append(
+                InsuranceFundChanged(account_id, "" if cross is not None else symbols[0], leftover, self.insurance_fund)
+            )
+
+    def _liquidate_position(self, account: Account, market: Market, cross: bool) -> bool:
+        """One position's liquidation order (and ADL for the rest); True when it was closed whole."""
+        position = account.positions[market.symbol]
+        instrument = market.instrument
+        price = valuation_price(market, position)
+        if cross:
+            others = [
+                (self.markets[s], p)
+                for s, p in account.positions.items()
+                if p.size and s != market.symbol and account.settings[s].mode is MarginMode.CROSS
+            ]
+            other_upnl = sum(
+                unrealized_pnl(p.size, p.entry_notional, valuation_price(m, p), m.notional_unit) for m, p in others
+            )
+            other_mm = sum(
+                scaled_maintenance(m.instrument, abs(p.size) * valuation_price(m, p) * m.notional_unit)
+                for m, p in others
+            )
+            backing = account.wallet
+        else:
+            other_upnl = other_mm = 0
+            backing = position.isolated_wallet
+        balance = (
+            backing + other_upnl + unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+        )
+        quantity = partial_quantity(instrument, position, price, balance, other_mm)
+        size = position.size
+        bankruptcy = bankruptcy_price(size, position.entry_notional, backing + other_upnl, market.notional_unit)
+        bounds = (instrument.min_price, instrument.max_price)
+        if bankruptcy is None:
+            bankruptcy = Fraction(instrument.min_price if size > 0 else instrument.max_price)
+        limit = worst_price(bankruptcy, size, self.insurance_fund, market.notional_unit, bounds)
+        side = SELL if size > 0 else BUY
+        order = Order(
+            self._next_order_id,
+            account.account_id,
+            market.symbol,
+            side,
+            OrderType.LIMIT,
+            quantity,
+            limit,
+            TimeInForce.IOC,
+            SelfTradePrevention.EXPIRE_TAKER,
+            reduce_only=True,
+        )
+        self._accept(order, None)
+        self._execute(market, order)
+        unfilled = quantity - order.filled
+        if unfilled:
+            self._deleverage(account, market, unfilled, display_ticks(bankruptcy, size), bounds)
+        self._out.append(
+            PositionLiquidated(
+                account.account_id, market.symbol, order.order_id, quantity, unfilled, quantity < abs(size)
+            )
+        )
+        return quantity == abs(size)
+
+    def _deleverage(
+        self, account: Account, market: Market, lots: Lots, price: Ticks, bounds: tuple[Ticks, Ticks]
+    ) -> None:
+        """Close ``lots`` of a bankrupt position against the most profitable, most leveraged opposing
+        positions at the bankruptcy price, without fee; their orders on the symbol are canceled."""
+        price = min(max(price, bounds[0]), bounds[1])
+        symbol, instrument = market.symbol, market.instrument
+        side = SELL if account.positions[symbol].size > 0 else BUY
+        candidates = [
+            (self.accounts[a], market)
+            for a in market.holders
+            if a != account.account_id and self.accounts[a].positions[symbol].size * side > 0
+        ]
+        for counter in adl_ranking(candidates, self.markets):
+            if not lots:
+                break
+            take = min(lots, abs(counter.positions[symbol].size))
+            for order in list(self._account_orders.get((counter.account_id, symbol), {}).values()):
+                self._unrest(order)
+                self._end(order, EndReason.LIQUIDATION, expired=False)
+            account.settle_fill(instrument, side, take, price, 0)
+            counter.settle_fill(instrument, side.opposite, take, price, 0)
+            self._out.append(PositionDeleveraged(counter.account_id, symbol, take, price, account.account_id))
+            self._out.append(PositionDeleveraged(account.account_id, symbol, take, price, counter.account_id))
+            self._position_moved(account, symbol)
+            self._position_moved(counter, symbol)
+            lots -= take
+        if lots:
+            raise InvariantViolation("no opposing position left to deleverage against")
+
     # ------------------------------------------------------------------ prices and triggers
 
     def _set_mark(self, cmd: SetMarkPrice) -> None:
@@ -857,6 +1069,7 @@ class Engine:
             return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
         market.mark_price = cmd.price
         market.mark_moved = True
+        self._at_risk.update(market.holders)
         self._out.append(MarkPriceChanged(cmd.symbol, cmd.price))
         return None
 

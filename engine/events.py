@@ -157,6 +157,61 @@ class BalanceChanged:
 
 
 @dataclass(slots=True)
+class MarginCallIssued:
+    """The cross margin ratio reached a new threshold (basis points: 8,000 = 80%)."""
+
+    account_id: int
+    margin_ratio_bps: int
+    threshold_bps: int
+
+
+@dataclass(slots=True)
+class LiquidationTriggered:
+    """Margin balance fell to the maintenance margin: ``symbol`` is empty for the whole cross account."""
+
+    account_id: int
+    symbol: str
+    mode: MarginMode
+    margin_balance: Amount
+    maintenance_margin: Amount
+
+
+@dataclass(slots=True)
+class PositionLiquidated:
+    """A liquidation step ended: ``quantity`` lots were taken off (all of them unless ``partial``),
+    ``deleveraged`` of those by ADL because the book could not take them."""
+
+    account_id: int
+    symbol: str
+    order_id: int
+    quantity: Lots
+    deleveraged: Lots
+    partial: bool
+
+
+@dataclass(slots=True)
+class PositionDeleveraged:
+    """Auto-deleverage: ``quantity`` lots of this account's position closed at ``price`` against the
+    bankrupt ``counterparty_id``, without fee."""
+
+    account_id: int
+    symbol: str
+    quantity: Lots
+    price: Ticks
+    counterparty_id: int
+
+
+@dataclass(slots=True)
+class InsuranceFundChanged:
+    """The fund took a liquidated account's remaining margin (delta > 0) or covered its deficit."""
+
+    account_id: int
+    symbol: str
+    delta: Amount
+    balance: Amount
+
+
+@dataclass(slots=True)
 class SettingsChanged:
     account_id: int
     symbol: str
@@ -197,6 +252,11 @@ Event = (
     | AccountCreated
     | BalanceChanged
     | SettingsChanged
+    | MarginCallIssued
+    | LiquidationTriggered
+    | PositionLiquidated
+    | PositionDeleveraged
+    | InsuranceFundChanged
 )
 
 

@@ -14,6 +14,7 @@ class Market:
     __slots__ = (
         "book",
         "dirty",
+        "holders",
         "instrument",
         "last_price",
         "mark_moved",
@@ -29,6 +30,7 @@ class Market:
         self.instrument = instrument
         self.symbol = instrument.symbol
         self.notional_unit = instrument.notional_unit
+        self.holders: dict[int, None] = {}
         self.trade_low: Ticks = 0
         self.trade_high: Ticks = 0
         self.book = OrderBook(instrument.symbol)

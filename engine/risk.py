@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from engine.accounts import Account, MarginMode
+from engine.accounts import Account, Exposure, MarginMode
 from engine.margin import (
     bankruptcy_price,
     entry_price,
@@ -97,7 +97,7 @@ def _held(account: Account, markets: Mapping[str, Market]) -> list[_Held]:
         if not position.size:
             continue
         market = markets[symbol]
-        settings = account.setting(symbol)
+        settings = account.peek_setting(symbol)
         price = valuation_price(market, position)
         notional = abs(position.size) * price * market.notional_unit
         held.append(
@@ -120,7 +120,7 @@ def order_margin(account: Account, symbol: str) -> Amount:
     exposure = account.exposures.get(symbol)
     if exposure is None:
         return 0
-    return exposure.margin(account.positions.get(symbol) or Position(), account.setting(symbol).leverage)
+    return exposure.margin(account.positions.get(symbol) or Position(), account.peek_setting(symbol).leverage)
 
 
 def available_balance(account: Account, markets: Mapping[str, Market]) -> Amount:
@@ -209,9 +209,9 @@ def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: 
     """What a new order needs from the available balance: the growth of the symbol's reserved order
     margin, the open loss of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
     symbol = market.symbol
-    exposure = account.exposure(symbol)
+    exposure = account.exposures.get(symbol) or Exposure()
     position = account.positions.get(symbol) or Position()
-    leverage = account.setting(symbol).leverage
+    leverage = account.peek_setting(symbol).leverage
     notional = lots * price * market.notional_unit
     before = exposure.margin(position, leverage)
     after = exposure.margin(position, leverage, side, lots, notional)
@@ -227,5 +227,5 @@ def exceeds_position_limit(account: Account, market: Market, side: Side, lots: L
     exposure = account.exposures.get(symbol)
     pending = 0 if exposure is None else (exposure.buy_lots if side is Side.BUY else exposure.sell_lots)
     growth = position.size * side + pending + lots
-    cap = max_notional_for(market.instrument, account.setting(symbol).leverage)
+    cap = max_notional_for(market.instrument, account.peek_setting(symbol).leverage)
     return growth > 0 and growth * price * market.notional_unit > cap

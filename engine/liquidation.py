@@ -1,0 +1,137 @@
+"""Liquidation decisions as pure functions: when an account or isolated position is liquidated, how
+much goes (partial by tier or all), at what worst price, who is auto-deleveraged first, and which
+margin-call threshold a ratio has crossed (reference ``margin-rules.md`` sections 1.6, 1.12, 8.9).
+
+The engine carries them out (cancels, liquidation orders in the real book, insurance fund, ADL).
+"""
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+
+from engine.accounts import Account, MarginMode
+from engine.instruments import Instrument
+from engine.margin import adl_score, bracket_for, unrealized_pnl
+from engine.market import Market
+from engine.positions import Position
+from engine.risk import valuation_price
+from engine.units import SCALE, Amount, Lots, Ticks
+
+MARGIN_CALL_THRESHOLDS: tuple[Fraction, ...] = (Fraction(70, 100), Fraction(80, 100), Fraction(90, 100))
+"""Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""
+
+
+def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
+    """Maintenance margin exactly, in 1e-16 units (notional x mmr - cum x SCALE): lets the trigger
+    compare without rounding, so liquidation happens exactly at the reported liquidation price."""
+    bracket = bracket_for(instrument, notional)
+    return notional * bracket.mmr - bracket.cum * SCALE
+
+
+def _exposure(market: Market, position: Position) -> tuple[Amount, Amount]:
+    """(unrealized PnL, exact scaled maintenance margin) of one position at its valuation price."""
+    price = valuation_price(market, position)
+    notional = abs(position.size) * price * market.notional_unit
+    upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+    return upnl, scaled_maintenance(market.instrument, notional)
+
+
+def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amount, int] | None:
+    """``(margin balance, scaled maintenance)`` of the cross account when margin balance <=
+    maintenance margin (Binance's trigger), else None. An account without cross positions is safe."""
+    balance, maintenance, held = account.wallet, 0, False
+    for symbol, position in account.positions.items():
+        if position.size and account.settings[symbol].mode is MarginMode.CROSS:
+            upnl, mm = _exposure(markets[symbol], position)
+            balance += upnl
+            maintenance += mm
+            held = True
+    if held and balance * SCALE <= maintenance:
+        return balance, maintenance
+    return None
+
+
+def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]) -> bool:
+    """An isolated position is liquidated when its wallet + uPnL <= its maintenance margin."""
+    position = account.positions[symbol]
+    upnl, mm = _exposure(markets[symbol], position)
+    return (position.isolated_wallet + upnl) * SCALE <= mm
+
+
+def cross_margin_ratio(account: Account, markets: Mapping[str, Market]) -> Fraction | None:
+    """Cross maintenance / cross margin balance (None without cross positions; 1+ when bust)."""
+    balance, maintenance, held = account.wallet, 0, False
+    for symbol, position in account.positions.items():
+        if position.size and account.settings[symbol].mode is MarginMode.CROSS:
+            upnl, mm = _exposure(markets[symbol], position)
+            balance += upnl
+            maintenance += mm
+            held = True
+    if not held:
+        return None
+    if balance <= 0:
+        return Fraction(1)
+    return Fraction(maintenance, balance * SCALE)
+
+
+def margin_call_level(ratio: Fraction | None, thresholds: Iterable[Fraction] = MARGIN_CALL_THRESHOLDS) -> int:
+    """How many thresholds ``ratio`` has reached (0 when none or no ratio)."""
+    return 0 if ratio is None else sum(1 for threshold in thresholds if ratio >= threshold)
+
+
+def partial_quantity(
+    instrument: Instrument, position: Position, price: Ticks, margin_balance: Amount, other_maintenance: int
+) -> Lots:
+    """Lots to liquidate when stepping the position down one tier restores the account, else the
+    whole position (reference 8.9: "reduce to the next lower tier and re-check").
+
+    Target: the largest size whose notional fits under the current tier's floor; accepted when the
+    account's margin balance (PnL at mark is unchanged by closing at mark) then exceeds the smaller
+    maintenance margin. Tier 1 positions always go whole.
+    """
+    size = abs(position.size)
+    per_lot = price * instrument.notional_unit
+    notional = size * per_lot
+    bracket = bracket_for(instrument, notional)
+    if bracket.floor == 0 or per_lot == 0:
+        return size
+    keep = bracket.floor // per_lot
+    if keep <= 0 or keep >= size:
+        return size
+    if margin_balance * SCALE > other_maintenance + scaled_maintenance(instrument, keep * per_lot):
+        return size - keep
+    return size
+
+
+def worst_price(
+    bankruptcy: Fraction, size: Lots, fund: Amount, notional_unit: Amount, tick_bounds: tuple[Ticks, Ticks]
+) -> Ticks:
+    """The limit of a liquidation order: the bankruptcy price moved by what the insurance fund can
+    absorb over the whole quantity (a long may be sold that much lower, a short bought that much
+    higher), rounded so the fund is never over-drawn and kept inside the price filter."""
+    cushion = Fraction(max(0, fund), abs(size) * notional_unit)
+    low, high = tick_bounds
+    if size > 0:
+        limit = bankruptcy - cushion
+        ticks = -((-limit.numerator) // limit.denominator)
+    else:
+        limit = bankruptcy + cushion
+        ticks = limit.numerator // limit.denominator
+    return min(max(ticks, low), high)
+
+
+def adl_ranking(candidates: Iterable[tuple[Account, Market]], markets: Mapping[str, Market]) -> list[Account]:
+    """Opposing accounts in auto-deleverage order: highest Binance LeveragePnL first, ties by id.
+    Only profitable positions are candidates."""
+    ranked: list[tuple[Fraction, int, Account]] = []
+    for account, market in candidates:
+        position = account.positions[market.symbol]
+        upnl, mm = _exposure(market, position)
+        if upnl <= 0:
+            continue
+        wallet = (
+            position.isolated_wallet if account.settings[market.symbol].mode is MarginMode.ISOLATED else account.wallet
+        )
+        score = adl_score(upnl, wallet, -(-mm // SCALE), wallet + upnl)
+        ranked.append((score, account.account_id, account))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return [account for _, _, account in ranked]
