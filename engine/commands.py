@@ -84,6 +84,15 @@ class SetMarkPrice:
 
 
 @dataclass(slots=True, kw_only=True)
+class SetIndexPrice:
+    """A new index price (spot reference from the feed): sampled against the book for funding."""
+
+    symbol: str
+    price: Ticks
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
 class AdvanceTime:
     """Move engine time forward with nothing else to do (expires due GTD orders)."""
 
@@ -146,6 +155,7 @@ Command = (
     | CancelOrder
     | CancelAllOrders
     | SetMarkPrice
+    | SetIndexPrice
     | AdvanceTime
     | CreateAccount
     | Deposit

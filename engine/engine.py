@@ -26,6 +26,7 @@ from engine.commands import (
     CreateAccount,
     Deposit,
     PlaceOrder,
+    SetIndexPrice,
     SetLeverage,
     SetMarginMode,
     SetMarkPrice,
@@ -37,6 +38,9 @@ from engine.events import (
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
+    FundingRateSettled,
+    FundingSettled,
+    IndexPriceChanged,
     InsuranceFundChanged,
     LiquidationTriggered,
     MarginCallIssued,
@@ -54,6 +58,7 @@ from engine.events import (
     SettingsChanged,
     TradeExecuted,
 )
+from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.liquidation import (
     MARGIN_CALL_THRESHOLDS,
@@ -69,6 +74,8 @@ from engine.liquidation import (
 from engine.margin import (
     bankruptcy_price,
     display_ticks,
+    funding_payment,
+    funding_rate,
     initial_margin,
     maintenance_margin,
     max_notional_for,
@@ -134,6 +141,7 @@ class Engine:
         self.fees_collected = 0
         self.net_deposits = 0
         self.insurance_fund = 0
+        self._next_funding = 0
         self._at_risk: dict[int, None] = {}
         self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
         self._recent_client_ids: OrderedDict[tuple[int, str], tuple[Order, PlaceOrder, int]] = OrderedDict()
@@ -147,6 +155,7 @@ class Engine:
             CancelOrder: self._cancel,
             CancelAllOrders: self._cancel_all,
             SetMarkPrice: self._set_mark,
+            SetIndexPrice: self._set_index,
             AdvanceTime: lambda command: None,
             CreateAccount: self._create_account,
             Deposit: self._deposit,
@@ -167,6 +176,8 @@ class Engine:
         expiries = self._expiries
         if expiries and expiries[0][0] <= self.now:
             self._expire_due()
+        if self.now >= self._next_funding:
+            self._settle_funding()
         self._handlers[type(command)](command)
         markets = self._market_list
         self._settle_consequences()
@@ -1072,6 +1083,62 @@ class Engine:
         self._at_risk.update(market.holders)
         self._out.append(MarkPriceChanged(cmd.symbol, cmd.price))
         return None
+
+    def _set_index(self, cmd: SetIndexPrice) -> None:
+        """A new index price; the premium of the book's impact prices against it is sampled for funding."""
+        market = self.markets.get(cmd.symbol)
+        if market is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        if not market.instrument.min_price <= cmd.price <= market.instrument.max_price:
+            return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
+        market.index_price = cmd.price
+        impact = IMPACT_MARGIN * market.instrument.max_leverage
+        book, unit = market.book, market.notional_unit
+        market.premium.sample(impact_price(book.bids, impact, unit), impact_price(book.asks, impact, unit), cmd.price)
+        self._out.append(IndexPriceChanged(cmd.symbol, cmd.price))
+        return None
+
+    def _settle_funding(self) -> None:
+        """At each instrument's funding time: the interval's rate from the averaged premium, then
+        every open position pays or receives size x mark x rate (payers round up; the sub-unit
+        remainder goes to the insurance fund, so money is conserved)."""
+        now = self.now
+        for market in self._market_list:
+            hours = market.instrument.funding_interval_hours
+            if not market.next_funding:
+                market.next_funding = next_boundary(now, hours)
+            elif now >= market.next_funding:
+                instrument = market.instrument
+                rate = funding_rate(
+                    market.premium.average_and_reset(),
+                    instrument.interest_rate,
+                    instrument.funding_cap,
+                    instrument.funding_floor,
+                    hours,
+                )
+                market.funding_rate = rate
+                market.next_funding = next_boundary(now, hours)
+                self._out.append(FundingRateSettled(market.symbol, rate, market.next_funding))
+                self._pay_funding(market, rate)
+        self._next_funding = min(market.next_funding for market in self._market_list)
+
+    def _pay_funding(self, market: Market, rate: int) -> None:
+        price = market.mark_price or market.last_price
+        if not price or not rate:
+            return
+        symbol, unit = market.symbol, market.notional_unit
+        for account_id in sorted(market.holders):
+            account = self.accounts[account_id]
+            position = account.positions[symbol]
+            payment = funding_payment(position.size, price, unit, rate)
+            if account.settings[symbol].mode is MarginMode.ISOLATED:
+                position.isolated_wallet -= payment
+                self._moved[(account_id, symbol)] = position
+            else:
+                account.wallet -= payment
+            self.insurance_fund += payment
+            self._at_risk[account_id] = None
+            self._out.append(FundingSettled(account_id, symbol, rate, price, payment))
 
     def _run_triggers(self, market: Market) -> None:
         """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST).

@@ -11,7 +11,7 @@ from enum import Enum
 from engine.accounts import MarginMode
 from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from engine.reasons import EndReason, RejectReason
-from engine.units import Amount, Lots, Ticks
+from engine.units import Amount, Lots, Rate, Ticks
 
 
 @dataclass(slots=True)
@@ -226,6 +226,32 @@ class MarkPriceChanged:
 
 
 @dataclass(slots=True)
+class IndexPriceChanged:
+    symbol: str
+    price: Ticks
+
+
+@dataclass(slots=True)
+class FundingRateSettled:
+    """The rate of the interval that just ended (1e-8 units; positive: longs pay shorts)."""
+
+    symbol: str
+    rate: Rate
+    next_funding_time: int
+
+
+@dataclass(slots=True)
+class FundingSettled:
+    """One position's funding: ``payment`` > 0 was paid, < 0 received, at ``mark``."""
+
+    account_id: int
+    symbol: str
+    rate: Rate
+    mark: Ticks
+    payment: Amount
+
+
+@dataclass(slots=True)
 class BookLevelChanged:
     """A price level's total after a command; quantity 0 means the level is gone."""
 
@@ -248,6 +274,9 @@ Event = (
     | OrderExpired
     | PositionChanged
     | MarkPriceChanged
+    | IndexPriceChanged
+    | FundingRateSettled
+    | FundingSettled
     | BookLevelChanged
     | AccountCreated
     | BalanceChanged

@@ -2,6 +2,7 @@
 prices, and what the current command changed (levels to publish, the range it traded through)."""
 
 from engine.book import Level, OrderBook
+from engine.funding import PremiumSampler
 from engine.instruments import Instrument
 from engine.orders import TriggerBy
 from engine.triggers import TriggerBook
@@ -14,12 +15,16 @@ class Market:
     __slots__ = (
         "book",
         "dirty",
+        "funding_rate",
         "holders",
+        "index_price",
         "instrument",
         "last_price",
         "mark_moved",
         "mark_price",
+        "next_funding",
         "notional_unit",
+        "premium",
         "symbol",
         "trade_high",
         "trade_low",
@@ -31,6 +36,10 @@ class Market:
         self.symbol = instrument.symbol
         self.notional_unit = instrument.notional_unit
         self.holders: dict[int, None] = {}
+        self.index_price: Ticks = 0
+        self.premium = PremiumSampler()
+        self.funding_rate = 0
+        self.next_funding = 0
         self.trade_low: Ticks = 0
         self.trade_high: Ticks = 0
         self.book = OrderBook(instrument.symbol)
