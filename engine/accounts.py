@@ -94,6 +94,25 @@ class Account:
         self.exposures: dict[str, Exposure] = {}
         self.margin_call_level = 0
 
+    def clone(self) -> "Account":
+        """An independent copy, for what-if questions (the order preview) that must not touch state."""
+        twin = Account(self.account_id)
+        twin.wallet = self.wallet
+        twin.margin_call_level = self.margin_call_level
+        twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in self.settings.items()}
+        for symbol, position in self.positions.items():
+            copy = twin.positions[symbol] = Position()
+            copy.size, copy.entry_notional, copy.isolated_wallet = (
+                position.size,
+                position.entry_notional,
+                position.isolated_wallet,
+            )
+        for symbol, exposure in self.exposures.items():
+            copied = twin.exposures[symbol] = Exposure()
+            copied.change(Side.BUY, exposure.buy_lots, exposure.buy_notional)
+            copied.change(Side.SELL, exposure.sell_lots, exposure.sell_notional)
+        return twin
+
     def peek_setting(self, symbol: str) -> SymbolSettings:
         """The symbol's settings without creating them (queries must not change state)."""
         return self.settings.get(symbol) or DEFAULT_SETTINGS

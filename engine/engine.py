@@ -99,9 +99,11 @@ from engine.positions import Position
 from engine.reasons import EndReason, RejectReason
 from engine.risk import (
     AccountSummary,
+    OrderPreview,
     available_balance,
     exceeds_position_limit,
     order_cost,
+    preview,
     summarize,
     valuation_price,
 )
@@ -210,6 +212,16 @@ class Engine:
         account = self.accounts.get(account_id)
         position = account.positions.get(symbol) if account else None
         return position or Position()
+
+    def preview(
+        self, account_id: int, symbol: str, side: Side, lots: Lots, price: Ticks = 0
+    ) -> tuple[OrderPreview, OrderPreview]:
+        """An order's margin, fee and resulting position under the current and the other margin mode,
+        changing nothing. ``price`` 0 previews a market order at the opposite touch."""
+        market = self.markets[symbol]
+        return preview(
+            self.accounts[account_id], self.markets, symbol, side, lots, price or self._estimated_price(market, side)
+        )
 
     def summary(self, account_id: int) -> AccountSummary:
         """Every margin figure of one account at the current marks (read-only)."""

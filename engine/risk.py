@@ -205,6 +205,66 @@ def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OrderPreview:
+    """What an order would do if it filled whole at ``price`` under ``mode`` (nothing is changed)."""
+
+    mode: MarginMode
+    leverage: int
+    price: Ticks
+    cost: Amount
+    fee: Amount
+    available_before: Amount
+    accepted: bool
+    position: PositionFigures | None
+    margin_ratio: Fraction | None
+    effective_leverage: Fraction | None
+
+
+def preview(
+    account: Account, markets: Mapping[str, Market], symbol: str, side: Side, lots: Lots, price: Ticks
+) -> tuple[OrderPreview, OrderPreview]:
+    """The order under the account's margin mode for ``symbol`` and under the other one, so a bot can
+    compare cross with isolated before acting. ``price`` is the expected fill price."""
+    market = markets[symbol]
+    current = account.peek_setting(symbol).mode
+    other = MarginMode.ISOLATED if current is MarginMode.CROSS else MarginMode.CROSS
+    return (
+        _preview_under(account, markets, market, current, side, lots, price),
+        _preview_under(account, markets, market, other, side, lots, price),
+    )
+
+
+def _preview_under(
+    account: Account,
+    markets: Mapping[str, Market],
+    market: Market,
+    mode: MarginMode,
+    side: Side,
+    lots: Lots,
+    price: Ticks,
+) -> OrderPreview:
+    twin = account.clone()
+    twin.setting(market.symbol).mode = mode
+    available = available_balance(twin, markets)
+    cost = order_cost(twin, market, side, lots, price)
+    fee_paid, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee)
+    after = summarize(twin, markets)
+    figures = next((p for p in after.positions if p.symbol == market.symbol), None)
+    return OrderPreview(
+        mode=mode,
+        leverage=twin.peek_setting(market.symbol).leverage,
+        price=price,
+        cost=cost,
+        fee=fee_paid,
+        available_before=max(0, available),
+        accepted=cost <= available,
+        position=figures,
+        margin_ratio=after.margin_ratio,
+        effective_leverage=after.effective_leverage,
+    )
+
+
 def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> Amount:
     """What a new order needs from the available balance: the growth of the symbol's reserved order
     margin, the open loss of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""

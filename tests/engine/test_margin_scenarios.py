@@ -8,7 +8,16 @@ of notional; at 10x its initial margin is 4,997.3 and the opening taker fee 24.9
 from fractions import Fraction
 
 from engine.accounts import MarginMode
-from engine.commands import CreateAccount, Deposit, PlaceOrder, SetLeverage, SetMarginMode, SetMarkPrice
+from engine.commands import (
+    AdjustIsolatedMargin,
+    CreateAccount,
+    Deposit,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
+    SetMarkPrice,
+    Withdraw,
+)
 from engine.engine import Engine
 from engine.events import (
     Event,
@@ -219,3 +228,63 @@ def test_mode_change_is_refused_with_an_open_position():
         SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
         RejectReason.MODE_CHANGE_WITH_OPEN_POSITION,
     )
+
+
+def test_preview_compares_cross_with_isolated_and_changes_nothing():
+    """The seed trade previewed before placing it: the same liquidation prices as the scenarios above
+    (cross 45,634.468..., isolated 58,677.158...), a cost of IM 4,997.3 + fee 24.9865, and no change."""
+    engine = engine_with((TRADER, 15_000))
+    run(engine, SetLeverage(account_id=TRADER, symbol=BTC, leverage=10))
+    before = engine.state_hash()
+
+    cross, isolated = engine.preview(TRADER, BTC, Side.BUY, QTY, ENTRY)
+
+    assert engine.state_hash() == before
+    assert (cross.mode, isolated.mode) == (MarginMode.CROSS, MarginMode.ISOLATED)
+    assert cross.cost == isolated.cost == 4_997_30000000 + 24_98650000
+    q, mmr = Fraction("0.770"), Fraction("0.004")
+    assert cross.position is not None and isolated.position is not None
+    assert cross.position.liquidation_price == (Fraction("14975.0135") - 49_973) / (q * mmr - q) * 10
+    assert isolated.position.liquidation_price == (Fraction("4972.3135") - 49_973) / (q * mmr - q) * 10
+    assert cross.accepted and isolated.accepted
+
+
+def test_withdrawal_cannot_take_margin_that_the_position_needs():
+    """Cross wallet 14,975.0135 after the fee; the position's IM at mark is 4,997.3, so at most
+    9,977.7135 can leave."""
+    engine = engine_with((TRADER, 15_000))
+    open_long(engine, TRADER, MarginMode.CROSS)
+    assert engine.summary(TRADER).max_withdraw == 9_977_71350000
+    assert_rejected(engine, Withdraw(account_id=TRADER, amount=9_977_71350001), RejectReason.INSUFFICIENT_BALANCE)
+    run(engine, Withdraw(account_id=TRADER, amount=9_977_71350000))
+    assert engine.accounts[TRADER].wallet == 4_997_30000000
+
+
+def test_isolated_margin_can_be_added_and_removed_within_the_venue_limit():
+    """Isolated wallet 4,972.3135 at mark 64,900: removable = min(wallet - MM, wallet + uPnL - IM)
+    = min(4,972.3135 - 199.892, 4,972.3135 + 0 - 4,997.3) < 0, so nothing can be removed; after
+    adding 1,000 the limit is 1,000 - 24.9865 = 975.0135."""
+    engine = engine_with((TRADER, 15_000))
+    open_long(engine, TRADER, MarginMode.ISOLATED)
+    assert_rejected(
+        engine, AdjustIsolatedMargin(account_id=TRADER, symbol=BTC, amount=-1), RejectReason.MARGIN_REMOVAL_TOO_LARGE
+    )
+    run(engine, AdjustIsolatedMargin(account_id=TRADER, symbol=BTC, amount=1_000 * USDT))
+    assert engine.position(TRADER, BTC).isolated_wallet == 5_972_31350000
+    assert_rejected(
+        engine,
+        AdjustIsolatedMargin(account_id=TRADER, symbol=BTC, amount=-975_01350001),
+        RejectReason.MARGIN_REMOVAL_TOO_LARGE,
+    )
+    run(engine, AdjustIsolatedMargin(account_id=TRADER, symbol=BTC, amount=-975_01350000))
+    assert engine.accounts[TRADER].wallet == 10_002_70000000 - 24_98650000
+
+
+def test_leverage_is_bounded_by_the_bracket_of_the_position():
+    """0.770 BTC at 64,900 is 49,973 of notional: tier 1 allows 125x; 2 BTC (129,800) caps at 100x."""
+    engine = engine_with((TRADER, 15_000))
+    open_long(engine, TRADER, MarginMode.CROSS, qty=2_000)
+    assert_rejected(engine, SetLeverage(account_id=TRADER, symbol=BTC, leverage=125), RejectReason.LEVERAGE_TOO_HIGH)
+    assert_rejected(engine, SetLeverage(account_id=TRADER, symbol=BTC, leverage=126), RejectReason.INVALID_LEVERAGE)
+    run(engine, SetLeverage(account_id=TRADER, symbol=BTC, leverage=100))
+    assert engine.accounts[TRADER].settings[BTC].leverage == 100
