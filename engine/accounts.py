@@ -160,7 +160,11 @@ class Account:
         if closed:
             released = isolated if position.size * held <= 0 else isolated * closed // abs(held)
             isolated -= released
-            self.wallet += released + realized
+            returned = released + realized
+            if returned < 0 and position.size * held > 0:
+                isolated += returned  # a loss beyond its share of margin stays inside the position
+                returned = 0
+            self.wallet += returned
         opened = lots - closed
         if opened:
             margin_in = initial_margin(opened * per_lot, settings.leverage)
