@@ -25,7 +25,7 @@ from engine.commands import (
     Withdraw,
 )
 from engine.engine import Engine
-from engine.events import LiquidationTriggered
+from engine.events import LiquidationTriggered, TradeExecuted
 from engine.liquidation import cross_breach, isolated_breach
 from engine.orders import OrderType, Side, TimeInForce
 from engine.units import SCALE
@@ -154,8 +154,11 @@ class MarginMachine(RuleBasedStateMachine):
         cross_hit = {e.account_id for e in liquidated if not e.symbol}
         for event in liquidated:
             hypothesis_event("isolated liquidation" if event.symbol else "cross liquidation")
+        # An account whose resting order was filled in the same command (often by someone else's
+        # liquidation) moved money for that reason too; only pure liquidations are compared.
+        makers = {e.maker_account_id for e in events if isinstance(e, TradeExecuted)}
         for event in liquidated:
-            if event.symbol and event.account_id not in cross_hit:
+            if event.symbol and event.account_id not in cross_hit | makers:
                 account = self.engine.accounts[event.account_id]
                 others = {s: p.isolated_wallet for s, p in account.positions.items() if s != symbol}
                 wallet_before, others_before = before[event.account_id]
