@@ -61,10 +61,9 @@ from engine.events import (
 from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.liquidation import (
-    MARGIN_CALL_THRESHOLDS,
+    MARGIN_CALL_THRESHOLDS_BPS,
     adl_ranking,
-    cross_breach,
-    cross_margin_ratio,
+    cross_state,
     isolated_breach,
     margin_call_level,
     partial_quantity,
@@ -935,23 +934,26 @@ class Engine:
         raise InvariantViolation("liquidation cascade did not settle")
 
     def _check_account(self, account: Account) -> None:
-        breach = cross_breach(account, self.markets)
-        if breach is not None:
+        """Liquidate what is at or below maintenance, then issue a margin call when the cross margin
+        ratio reaches a new threshold (the level falls back as the ratio recovers)."""
+        balance, maintenance, held = cross_state(account, self.markets)
+        if held and balance * SCALE <= maintenance:
             symbols = [
                 s
                 for s, p in sorted(account.positions.items())
                 if p.size and account.settings[s].mode is MarginMode.CROSS
             ]
-            self._liquidate(account, symbols, breach)
+            self._liquidate(account, symbols, (balance, maintenance))
+            balance, maintenance, held = cross_state(account, self.markets)
         for symbol, position in sorted(account.positions.items()):
             isolated = position.size and account.settings[symbol].mode is MarginMode.ISOLATED
             if isolated and isolated_breach(account, symbol, self.markets):
                 self._liquidate(account, [symbol], None)
-        ratio = cross_margin_ratio(account, self.markets)
-        level = margin_call_level(ratio)
-        if ratio is not None and level > account.margin_call_level:
-            threshold = MARGIN_CALL_THRESHOLDS[level - 1]
-            self._out.append(MarginCallIssued(account.account_id, int(ratio * 10_000), int(threshold * 10_000)))
+        level = margin_call_level(balance, maintenance, MARGIN_CALL_THRESHOLDS_BPS) if held else 0
+        if level > account.margin_call_level:
+            ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000
+            threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
+            self._out.append(MarginCallIssued(account.account_id, ratio_bps, threshold))
         account.margin_call_level = level
 
     def _liquidate(self, account: Account, symbols: list[str], cross: tuple[Amount, int] | None) -> None:
@@ -1023,9 +1025,11 @@ class Engine:
         quantity = partial_quantity(instrument, position, price, balance, other_mm)
         size = position.size
         bankruptcy = bankruptcy_price(size, position.entry_notional, backing + other_upnl, market.notional_unit)
-        bounds = (instrument.min_price, instrument.max_price)
+        # A position that is not itself bankrupt (its bankruptcy price lies beyond the band, or is
+        # negative) is still never dumped outside the protective price band around the mark.
+        bounds = (band_limit(instrument, SELL, price), band_limit(instrument, BUY, price))
         if bankruptcy is None:
-            bankruptcy = Fraction(instrument.min_price if size > 0 else instrument.max_price)
+            bankruptcy = Fraction(bounds[0] if size > 0 else bounds[1])
         limit = worst_price(bankruptcy, size, self.insurance_fund, market.notional_unit, bounds)
         side = SELL if size > 0 else BUY
         order = Order(

@@ -16,7 +16,7 @@ from engine.positions import Position
 from engine.risk import valuation_price
 from engine.units import SCALE, Amount, Lots, Ticks
 
-MARGIN_CALL_THRESHOLDS: tuple[Fraction, ...] = (Fraction(70, 100), Fraction(80, 100), Fraction(90, 100))
+MARGIN_CALL_THRESHOLDS_BPS: tuple[int, ...] = (7_000, 8_000, 9_000)
 """Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""
 
 
@@ -35,9 +35,9 @@ def _exposure(market: Market, position: Position) -> tuple[Amount, Amount]:
     return upnl, scaled_maintenance(market.instrument, notional)
 
 
-def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amount, int] | None:
-    """``(margin balance, scaled maintenance)`` of the cross account when margin balance <=
-    maintenance margin (Binance's trigger), else None. An account without cross positions is safe."""
+def cross_state(account: Account, markets: Mapping[str, Market]) -> tuple[Amount, int, bool]:
+    """``(margin balance, scaled maintenance, holds cross positions)`` of the cross account, in one
+    pass with integers only (this runs for every account a command touches)."""
     balance, maintenance, held = account.wallet, 0, False
     for symbol, position in account.positions.items():
         if position.size and account.settings[symbol].mode is MarginMode.CROSS:
@@ -45,9 +45,14 @@ def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amoun
             balance += upnl
             maintenance += mm
             held = True
-    if held and balance * SCALE <= maintenance:
-        return balance, maintenance
-    return None
+    return balance, maintenance, held
+
+
+def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amount, int] | None:
+    """``(margin balance, scaled maintenance)`` of the cross account when margin balance <=
+    maintenance margin (Binance's trigger), else None. An account without cross positions is safe."""
+    balance, maintenance, held = cross_state(account, markets)
+    return (balance, maintenance) if held and balance * SCALE <= maintenance else None
 
 
 def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]) -> bool:
@@ -57,25 +62,12 @@ def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]
     return (position.isolated_wallet + upnl) * SCALE <= mm
 
 
-def cross_margin_ratio(account: Account, markets: Mapping[str, Market]) -> Fraction | None:
-    """Cross maintenance / cross margin balance (None without cross positions; 1+ when bust)."""
-    balance, maintenance, held = account.wallet, 0, False
-    for symbol, position in account.positions.items():
-        if position.size and account.settings[symbol].mode is MarginMode.CROSS:
-            upnl, mm = _exposure(markets[symbol], position)
-            balance += upnl
-            maintenance += mm
-            held = True
-    if not held:
-        return None
+def margin_call_level(balance: Amount, scaled_maintenance: int, thresholds_bps: Iterable[int]) -> int:
+    """How many margin-ratio thresholds (basis points) maintenance / balance has reached; every one
+    when the balance is gone."""
     if balance <= 0:
-        return Fraction(1)
-    return Fraction(maintenance, balance * SCALE)
-
-
-def margin_call_level(ratio: Fraction | None, thresholds: Iterable[Fraction] = MARGIN_CALL_THRESHOLDS) -> int:
-    """How many thresholds ``ratio`` has reached (0 when none or no ratio)."""
-    return 0 if ratio is None else sum(1 for threshold in thresholds if ratio >= threshold)
+        return sum(1 for _ in thresholds_bps)
+    return sum(1 for bps in thresholds_bps if scaled_maintenance * 10_000 >= bps * balance * SCALE)
 
 
 def partial_quantity(
@@ -121,13 +113,12 @@ def worst_price(
 
 def adl_ranking(candidates: Iterable[tuple[Account, Market]], markets: Mapping[str, Market]) -> list[Account]:
     """Opposing accounts in auto-deleverage order: highest Binance LeveragePnL first, ties by id.
-    Only profitable positions are candidates."""
+    Losing positions score 0 (PnL% = max(0, uPnL) / wallet) and queue last: every opposing position
+    is in the queue, so a bankrupt position can always be closed."""
     ranked: list[tuple[Fraction, int, Account]] = []
     for account, market in candidates:
         position = account.positions[market.symbol]
         upnl, mm = _exposure(market, position)
-        if upnl <= 0:
-            continue
         wallet = (
             position.isolated_wallet if account.settings[market.symbol].mode is MarginMode.ISOLATED else account.wallet
         )
