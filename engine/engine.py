@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.accounts import Account, Exposure, MarginMode
 from engine.book import DepthLevel, Level
@@ -100,8 +100,8 @@ from engine.risk import (
     AccountSummary,
     OrderPreview,
     available_balance,
-    exceeds_position_limit,
     order_cost,
+    position_limit_excess,
     preview,
     summarize,
     valuation_price,
@@ -120,6 +120,14 @@ MAX_CASCADE_ROUNDS = 1_000
 RETRY_WINDOW_NS = 60 * 10**9
 """How long a finished order's client id still answers an identical retry (a timed-out request
 retried later must not place twice); after that the id is free again, as on the venue."""
+
+
+class Refusal(NamedTuple):
+    """A margin refusal and its shortfall: ``required`` against ``available``."""
+
+    reason: RejectReason
+    required: Amount
+    available: Amount
 
 
 class InvariantViolation(AssertionError):
@@ -328,29 +336,34 @@ class Engine:
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
-        reason = self._precheck_active(market, order) or self._margin_check(
-            account, market, order.side, order.quantity, order.price
-        )
+        reason = self._precheck_active(market, order)
         if reason is not None:
             return self._reject(cmd, reason)
+        refusal = self._margin_check(account, market, order.side, order.quantity, order.price, order.reduce_only)
+        if refusal is not None:
+            return self._reject(cmd, refusal.reason, None, refusal.required, refusal.available)
         self._accept(order, cmd)
         self._execute(market, order)
         return None
 
     def _margin_check(
         self, account: Account, market: Market, side: Side, lots: Lots, price: Ticks, reduce_only: bool = False
-    ) -> RejectReason | None:
-        """Position limit of the chosen leverage, then order cost against the available balance.
-        Orders that can only reduce need neither; ``price`` 0 means a market order."""
+    ) -> Refusal | None:
+        """Position limit of the chosen leverage, then order cost against the available balance; a
+        refusal carries what was required and what was available. Orders that can only reduce need
+        neither; ``price`` 0 means a market order."""
         if reduce_only:
             return None
         price = price or self._estimated_price(market, side)
         if not price:
             return None
-        if exceeds_position_limit(account, market, side, lots, price):
-            return RejectReason.POSITION_LIMIT_EXCEEDED
-        if order_cost(account, market, side, lots, price) > available_balance(account, self.markets):
-            return RejectReason.INSUFFICIENT_MARGIN
+        notional, cap = position_limit_excess(account, market, side, lots, price)
+        if notional:
+            return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, notional, cap)
+        cost = order_cost(account, market, side, lots, price)
+        available = available_balance(account, self.markets)
+        if cost > available:
+            return Refusal(RejectReason.INSUFFICIENT_MARGIN, cost, max(0, available))
         return None
 
     def _estimated_price(self, market: Market, side: Side) -> Ticks:
@@ -755,16 +768,16 @@ class Engine:
         if price == order.price and quantity < order.quantity:
             self._resize(order, quantity, priority_kept=True)
             return None
-        reason = self._amend_margin_check(market, order, quantity, price)
-        if reason is not None:
-            return self._reject(cmd, reason, order)
+        refusal = self._amend_margin_check(market, order, quantity, price)
+        if refusal is not None:
+            return self._reject(cmd, refusal.reason, order, refusal.required, refusal.available)
         self._unrest(order)
         order.quantity, order.price = quantity, price
         self._out.append(OrderAmended(order.order_id, order.account_id, order.symbol, quantity, price, False))
         self._execute(market, order)
         return None
 
-    def _amend_margin_check(self, market: Market, order: Order, quantity: Lots, price: Ticks) -> RejectReason | None:
+    def _amend_margin_check(self, market: Market, order: Order, quantity: Lots, price: Ticks) -> Refusal | None:
         """Check the amended order as if it replaced the current one (whose reservation is set aside)."""
         if order.reduce_only:
             return None
@@ -1208,6 +1221,8 @@ class Engine:
         cmd: Command,
         reason: RejectReason,
         order: Order | None = None,
+        required: Amount = 0,
+        available: Amount = 0,
     ) -> None:
         self._out.append(
             OrderRejected(
@@ -1217,6 +1232,8 @@ class Engine:
                 reason,
                 order.order_id if order else getattr(cmd, "order_id", 0),
                 getattr(cmd, "client_order_id", ""),
+                required,
+                available,
             )
         )
 

@@ -37,7 +37,9 @@ class OrderAccepted:
 
 @dataclass(slots=True)
 class OrderRejected:
-    """A refused command (``command`` names it: PlaceOrder, AmendOrder, CancelOrder)."""
+    """A refused command (``command`` names it: PlaceOrder, AmendOrder, CancelOrder...). A margin
+    refusal names the shortfall: ``required`` against ``available`` (money, or notional against the
+    leverage's cap for POSITION_LIMIT_EXCEEDED)."""
 
     command: str
     account_id: int
@@ -45,6 +47,8 @@ class OrderRejected:
     reason: RejectReason
     order_id: int = 0
     client_order_id: str = ""
+    required: Amount = 0
+    available: Amount = 0
 
 
 @dataclass(slots=True)

@@ -280,12 +280,16 @@ def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: 
     return after - before + loss + fee(notional, market.instrument.taker_fee)
 
 
-def exceeds_position_limit(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> bool:
-    """Whether position plus same-side orders would pass the notional cap of the chosen leverage."""
+def position_limit_excess(
+    account: Account, market: Market, side: Side, lots: Lots, price: Ticks
+) -> tuple[Amount, Amount]:
+    """``(notional, cap)`` when position plus same-side orders would pass the notional cap of the
+    chosen leverage, else ``(0, 0)``."""
     symbol = market.symbol
     position = account.positions.get(symbol) or Position()
     exposure = account.exposures.get(symbol)
     pending = 0 if exposure is None else (exposure.buy_lots if side is Side.BUY else exposure.sell_lots)
     growth = position.size * side + pending + lots
     cap = max_notional_for(market.instrument, account.peek_setting(symbol).leverage)
-    return growth > 0 and growth * price * market.notional_unit > cap
+    notional = growth * price * market.notional_unit
+    return (notional, cap) if growth > 0 and notional > cap else (0, 0)

@@ -10,6 +10,7 @@ from fractions import Fraction
 from engine.accounts import MarginMode
 from engine.commands import (
     AdjustIsolatedMargin,
+    CancelAllOrders,
     CreateAccount,
     Deposit,
     PlaceOrder,
@@ -218,6 +219,38 @@ def test_an_order_needing_more_than_the_available_balance_is_refused():
         RejectReason.INSUFFICIENT_MARGIN,
     )
     assert rejected.account_id == TRADER
+    # the shortfall is named: 3,245 IM + 0 open loss (mark = price) + 32.45 taker fee against 3,200
+    assert (rejected.required, rejected.available) == (3_277_45000000, 3_200 * USDT)
+
+
+def test_a_resting_order_reserves_margin_until_canceled():
+    """A bid of 1 BTC at 64,000 at 20x reserves 64,000 / 20 = 3,200 of the 15,000 available."""
+    engine = engine_with((TRADER, 15_000))
+    run(
+        engine,
+        PlaceOrder(
+            account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=1_000, price=640_000
+        ),
+    )
+    assert engine.summary(TRADER).order_margin == 3_200 * USDT
+    assert engine.summary(TRADER).available_balance == 11_800 * USDT
+    assert_rejected(
+        engine,
+        SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
+        RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS,
+    )
+    run(engine, CancelAllOrders(account_id=TRADER, symbol=BTC))
+    assert engine.summary(TRADER).available_balance == 15_000 * USDT
+
+
+def test_effective_leverage_is_total_notional_over_equity():
+    """The seed article's hidden leverage: 0.770 BTC (49,973) at 10x looks like '10x', but against
+    the whole account (15,000 - 24.9865 fee = 14,975.0135 of equity at entry) it is 3.337x."""
+    engine = engine_with((TRADER, 15_000))
+    open_long(engine, TRADER, MarginMode.CROSS)
+    summary = engine.summary(TRADER)
+    assert summary.effective_leverage == Fraction(49_973_00000000, 14_975_01350000)
+    assert summary.total_notional == 49_973 * USDT
 
 
 def test_mode_change_is_refused_with_an_open_position():
