@@ -4,9 +4,10 @@ prices, and what the current command changed (levels to publish, the range it tr
 from engine.book import Level, OrderBook
 from engine.funding import PremiumSampler
 from engine.instruments import Instrument
+from engine.margin import max_notional_for
 from engine.orders import TriggerBy
 from engine.triggers import TriggerBook
-from engine.units import Ticks
+from engine.units import Amount, Ticks
 
 
 class Market:
@@ -24,6 +25,7 @@ class Market:
         "mark_price",
         "next_funding",
         "notional_unit",
+        "position_caps",
         "premium",
         "symbol",
         "trade_high",
@@ -36,6 +38,7 @@ class Market:
         self.symbol = instrument.symbol
         self.notional_unit = instrument.notional_unit
         self.holders: dict[int, None] = {}
+        self.position_caps: dict[int, Amount] = {}
         self.index_price: Ticks = 0
         self.premium = PremiumSampler()
         self.funding_rate = 0
@@ -48,6 +51,13 @@ class Market:
         self.mark_price: Ticks = 0
         self.mark_moved = False
         self.dirty: dict[Level, None] = {}
+
+    def position_cap(self, leverage: int) -> Amount:
+        """The notional a position (with its orders) may reach at ``leverage`` (cached per leverage)."""
+        cap = self.position_caps.get(leverage)
+        if cap is None:
+            cap = self.position_caps[leverage] = max_notional_for(self.instrument, leverage)
+        return cap
 
     def band_reference(self) -> Ticks:
         """The price that anchors the protective price band: mark, else last (0: no price yet)."""

@@ -18,7 +18,6 @@ from engine.margin import (
     liquidation_price,
     maintenance_margin,
     margin_ratio,
-    max_notional_for,
     open_loss,
     unrealized_pnl,
 )
@@ -290,6 +289,8 @@ def position_limit_excess(
     exposure = account.exposures.get(symbol)
     pending = 0 if exposure is None else (exposure.buy_lots if side is Side.BUY else exposure.sell_lots)
     growth = position.size * side + pending + lots
-    cap = max_notional_for(market.instrument, account.peek_setting(symbol).leverage)
+    if growth <= 0:
+        return 0, 0
+    cap = market.position_cap(account.peek_setting(symbol).leverage)
     notional = growth * price * market.notional_unit
-    return (notional, cap) if growth > 0 and notional > cap else (0, 0)
+    return (notional, cap) if notional > cap else (0, 0)
