@@ -6,15 +6,15 @@ one ``BookLevelChanged`` per price level the command touched. A rejected command
 ``OrderRejected`` and changes nothing.
 """
 
-import hashlib
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any, NamedTuple
 
 from engine.accounts import Account, Exposure, MarginMode
+from engine.audit import InvariantViolation, check_invariants, money_in_system, state_hash
 from engine.book import DepthLevel, Level
 from engine.commands import (
     AdjustIsolatedMargin,
@@ -130,10 +130,6 @@ class Refusal(NamedTuple):
     available: Amount
 
 
-class InvariantViolation(AssertionError):
-    """A broken engine invariant: a bug, never a user error."""
-
-
 class Engine:
     """All markets, orders and positions; mutate only through ``apply``."""
 
@@ -236,87 +232,15 @@ class Engine:
 
     def state_hash(self) -> str:
         """A digest of everything that determines future behaviour; equal engines hash equal."""
-        digest = hashlib.sha256()
-        for line in self._state_lines():
-            digest.update(line.encode())
-            digest.update(b"\n")
-        return digest.hexdigest()
-
-    def _state_lines(self) -> Iterator[str]:
-        yield f"now={self.now} next_order={self._next_order_id} next_trade={self._next_trade_id}"
-        for symbol, market in self.markets.items():
-            yield f"market {symbol} last={market.last_price} mark={market.mark_price}"
-            for book_side in (market.book.bids, market.book.asks):
-                for level in book_side:
-                    yield " ".join(_order_state(order) for order in level.orders())
-            for order_id in sorted(market.triggers.orders):
-                yield "trigger " + _order_state(market.triggers.orders[order_id])
-        yield f"fees={self.fees_collected} deposits={self.net_deposits} fund={self.insurance_fund}"
-        for account_id, account in sorted(self.accounts.items()):
-            yield f"account {account_id} wallet={account.wallet}"
-            for symbol, settings in sorted(account.settings.items()):
-                yield f"settings {symbol} {settings.mode} {settings.leverage}"
-            for symbol, p in sorted(account.positions.items()):
-                yield f"position {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
-        yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in self._recent_client_ids.items())
-        yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(self._expiries))
+        return state_hash(self)
 
     def check_invariants(self) -> None:
-        """Raise InvariantViolation when internal structures disagree (called by tests after each step)."""
-        try:
-            waiting = 0
-            for market in self.markets.values():
-                market.book.check()
-                for order in market.book.orders.values():
-                    assert self._open.get(order.order_id) is order
-                    assert order.triggered and order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
-                    assert order.time_in_force in RESTING_TIME_IN_FORCE
-                for order in market.triggers.orders.values():
-                    assert self._open.get(order.order_id) is order and not order.triggered
-                waiting += len(market.book.orders) + len(market.triggers.orders)
-            assert waiting == len(self._open), "an open order is neither resting nor waiting"
-            indexed = sum(len(orders) for orders in self._account_orders.values())
-            assert indexed == len(self._open)
-            for (account_id, symbol), orders in self._reduce_only.items():
-                position = self.position(account_id, symbol)
-                for side in Side:
-                    resting = sum(o.remaining for o in orders.values() if o.side is side)
-                    assert resting <= position.closable_by(side), "reduce-only orders exceed the position"
-            for (account_id, client_id), (order, _) in self._client_ids.items():
-                assert order.account_id == account_id and order.client_order_id == client_id
-                assert self._open.get(order.order_id) is order
-            self._check_exposures()
-            assert self.money_in_system() == self.net_deposits, "money was created or destroyed"
-        except AssertionError as exc:
-            raise InvariantViolation(str(exc)) from exc
+        """Raise InvariantViolation when internal structures disagree (tests call it after each step)."""
+        check_invariants(self)
 
     def money_in_system(self) -> int:
-        """Wallets + isolated margin + fees collected, with open positions at their entry notional
-        (longs owe it, shorts are owed it): equals net deposits exactly, whatever the prices did."""
-        total = self.fees_collected + self.insurance_fund
-        for account in self.accounts.values():
-            total += account.wallet
-            for position in account.positions.values():
-                total += position.isolated_wallet
-                total += -position.entry_notional if position.size > 0 else position.entry_notional
-        return total
-
-    def _check_exposures(self) -> None:
-        for account in self.accounts.values():
-            for symbol, exposure in account.exposures.items():
-                unit = self.markets[symbol].notional_unit
-                resting = [
-                    o
-                    for o in self._account_orders.get((account.account_id, symbol), {}).values()
-                    if o.triggered and not o.reduce_only
-                ]
-                for side, lots, notional in (
-                    (BUY, exposure.buy_lots, exposure.buy_notional),
-                    (SELL, exposure.sell_lots, exposure.sell_notional),
-                ):
-                    mine = [o for o in resting if o.side is side]
-                    assert lots == sum(o.remaining for o in mine), "order exposure lots drifted"
-                    assert notional == sum(o.remaining * o.price * unit for o in mine), "order exposure drifted"
+        """Net deposits as the engine's books add them up (see ``engine.audit.money_in_system``)."""
+        return money_in_system(self)
 
     # ------------------------------------------------------------------ place
 
@@ -1252,10 +1176,3 @@ class Engine:
         for level in market.dirty:
             out.append(BookLevelChanged(symbol, level.side, level.price, level.quantity, level.count))
         market.dirty = {}
-
-
-_ORDER_STATE_FIELDS = tuple(name for name in Order.__slots__ if name not in ("prev", "next"))
-
-
-def _order_state(order: Order) -> str:
-    return ":".join(str(getattr(order, name)) for name in _ORDER_STATE_FIELDS)

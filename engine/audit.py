@@ -1,0 +1,116 @@
+"""Audit of the engine's state: the digest that proves two engines equal, the structural invariants
+tests check after every step, and the money-conservation sum. Read-only; it reads the engine's
+private indexes on purpose (it is their auditor)."""
+
+import hashlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from engine.orders import RESTING_TIME_IN_FORCE, Order, OrderStatus, Side
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+
+class InvariantViolation(AssertionError):
+    """A broken engine invariant: a bug, never a user error."""
+
+
+_ORDER_STATE_FIELDS = tuple(name for name in Order.__slots__ if name not in ("prev", "next"))
+
+
+def _order_state(order: Order) -> str:
+    return ":".join(str(getattr(order, name)) for name in _ORDER_STATE_FIELDS)
+
+
+def state_hash(engine: "Engine") -> str:
+    digest = hashlib.sha256()
+    for line in _state_lines(engine):
+        digest.update(line.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _state_lines(engine: "Engine") -> Iterator[str]:
+    yield f"now={engine.now} next_order={engine._next_order_id} next_trade={engine._next_trade_id}"
+    for symbol, market in engine.markets.items():
+        yield f"market {symbol} last={market.last_price} mark={market.mark_price} index={market.index_price}"
+        yield f"funding {market.next_funding} {market.funding_rate} {market.premium.count} {market.premium.weighted}"
+        for book_side in (market.book.bids, market.book.asks):
+            for level in book_side:
+                yield " ".join(_order_state(order) for order in level.orders())
+        for order_id in sorted(market.triggers.orders):
+            yield "trigger " + _order_state(market.triggers.orders[order_id])
+    yield f"fees={engine.fees_collected} deposits={engine.net_deposits} fund={engine.insurance_fund}"
+    for account_id, account in sorted(engine.accounts.items()):
+        yield f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
+        for symbol, settings in sorted(account.settings.items()):
+            yield f"settings {symbol} {settings.mode} {settings.leverage}"
+        for symbol, p in sorted(account.positions.items()):
+            yield f"position {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
+    yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in engine._recent_client_ids.items())
+    yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(engine._expiries))
+
+
+def check_invariants(engine: "Engine") -> None:
+    """Raise InvariantViolation when the engine's structures disagree or money is not conserved."""
+    try:
+        _check_orders(engine)
+        _check_exposures(engine)
+        assert money_in_system(engine) == engine.net_deposits, "money was created or destroyed"
+    except AssertionError as exc:
+        raise InvariantViolation(str(exc)) from exc
+
+
+def _check_orders(engine: "Engine") -> None:
+    waiting = 0
+    for market in engine.markets.values():
+        market.book.check()
+        for order in market.book.orders.values():
+            assert engine._open.get(order.order_id) is order
+            assert order.triggered and order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+            assert order.time_in_force in RESTING_TIME_IN_FORCE
+        for order in market.triggers.orders.values():
+            assert engine._open.get(order.order_id) is order and not order.triggered
+        waiting += len(market.book.orders) + len(market.triggers.orders)
+    assert waiting == len(engine._open), "an open order is neither resting nor waiting"
+    assert sum(len(orders) for orders in engine._account_orders.values()) == len(engine._open)
+    for (account_id, symbol), orders in engine._reduce_only.items():
+        position = engine.position(account_id, symbol)
+        for side in Side:
+            resting = sum(o.remaining for o in orders.values() if o.side is side)
+            assert resting <= position.closable_by(side), "reduce-only orders exceed the position"
+    for (account_id, client_id), (order, _) in engine._client_ids.items():
+        assert order.account_id == account_id and order.client_order_id == client_id
+        assert engine._open.get(order.order_id) is order
+
+
+def _check_exposures(engine: "Engine") -> None:
+    """Each account's incremental order exposure equals a recount of its resting orders."""
+    for account in engine.accounts.values():
+        for symbol, exposure in account.exposures.items():
+            unit = engine.markets[symbol].notional_unit
+            resting = [
+                o
+                for o in engine._account_orders.get((account.account_id, symbol), {}).values()
+                if o.triggered and not o.reduce_only
+            ]
+            for side, lots, notional in (
+                (Side.BUY, exposure.buy_lots, exposure.buy_notional),
+                (Side.SELL, exposure.sell_lots, exposure.sell_notional),
+            ):
+                mine = [o for o in resting if o.side is side]
+                assert lots == sum(o.remaining for o in mine), "order exposure lots drifted"
+                assert notional == sum(o.remaining * o.price * unit for o in mine), "order exposure drifted"
+
+
+def money_in_system(engine: "Engine") -> int:
+    """Wallets + isolated margin + fees + insurance fund, with open positions at their entry notional
+    (longs owe it, shorts are owed it): equals net deposits exactly, whatever the prices did."""
+    total = engine.fees_collected + engine.insurance_fund
+    for account in engine.accounts.values():
+        total += account.wallet
+        for position in account.positions.values():
+            total += position.isolated_wallet
+            total += -position.entry_notional if position.size > 0 else position.entry_notional
+    return total
