@@ -178,6 +178,8 @@ class Engine:
         self._out = out
         if command.ts > self.now:
             self.now = command.ts
+        if self._recent_client_ids:
+            self._prune_recent_client_ids()
         expiries = self._expiries
         if expiries and expiries[0][0] <= self.now:
             self._expire_due()
@@ -297,7 +299,6 @@ class Engine:
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
         """Handle a known client_order_id: an identical retry is answered with the original order,
         a different order under an open id is refused. Returns True when the command is handled."""
-        self._prune_recent_client_ids()
         known = self._client_ids.get(client_key) or self._recent_client_ids.get(client_key)
         if known is None:
             return False
@@ -627,7 +628,7 @@ class Engine:
         if order.client_order_id:
             client_key = (order.account_id, order.client_order_id)
             order_, request = self._client_ids.pop(client_key)
-            self._prune_recent_client_ids()
+            self._recent_client_ids.pop(client_key, None)  # re-inserted at the back: newest last
             self._recent_client_ids[client_key] = (order_, request, self.now)
 
     def _drop_reduce_only(self, order: Order) -> None:
