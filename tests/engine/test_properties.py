@@ -34,7 +34,7 @@ past its GTD expiry, the L2 stream (``BookLevelChanged``) rebuilds ``depth()``, 
 with a client id is answered with the original order exactly when it repeats one that is open or
 finished within the engine's retry window (and refused when it differs from an open one).
 
-Regression tests at the end pin engine bugs these properties found (``xfail(strict=True)``).
+Regression tests at the end pin engine bugs these properties found (fixed; kept as plain tests).
 Profiles come from ``tests/conftest.py``; ``HYPOTHESIS_PROFILE=deep`` searches much longer.
 """
 
@@ -1143,7 +1143,7 @@ def limit(account: int, quantity: int, price: int, client_id: str, ts: int) -> P
 
 
 # ---------------------------------------------------------------------------------------------------
-# Regressions: minimal reproductions of engine bugs these properties found (xfail until fixed)
+# Regressions: minimal reproductions of engine bugs these properties found (now fixed)
 # ---------------------------------------------------------------------------------------------------
 
 
