@@ -64,7 +64,7 @@ from engine.liquidation import (
     MARGIN_CALL_THRESHOLDS_BPS,
     adl_ranking,
     cross_state,
-    isolated_breach,
+    isolated_state,
     margin_call_level,
     partial_quantity,
     scaled_maintenance,
@@ -728,10 +728,14 @@ class Engine:
     def _cancel_all(self, cmd: CancelAllOrders) -> None:
         if cmd.symbol not in self.markets:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
-        for order in list(self._account_orders.get((cmd.account_id, cmd.symbol), {}).values()):
-            self._unrest(order)
-            self._end(order, EndReason.CANCELED_BY_USER, expired=False)
+        self._cancel_orders(cmd.account_id, cmd.symbol, EndReason.CANCELED_BY_USER)
         return None
+
+    def _cancel_orders(self, account_id: int, symbol: str, reason: EndReason) -> None:
+        """Cancel every open order (resting or waiting) of one account in one symbol, oldest first."""
+        for order in list(self._account_orders.get((account_id, symbol), {}).values()):
+            self._unrest(order)
+            self._end(order, reason, expired=False)
 
     # ------------------------------------------------------------------ accounts
 
@@ -881,12 +885,13 @@ class Engine:
                 for s, p in sorted(account.positions.items())
                 if p.size and account.settings[s].mode is MarginMode.CROSS
             ]
-            self._liquidate(account, symbols, (balance, maintenance))
+            self._liquidate(account, symbols, (balance, maintenance), cross=True)
             balance, maintenance, held = cross_state(account, self.markets)
         for symbol, position in sorted(account.positions.items()):
-            isolated = position.size and account.settings[symbol].mode is MarginMode.ISOLATED
-            if isolated and isolated_breach(account, symbol, self.markets):
-                self._liquidate(account, [symbol], None)
+            if position.size and account.settings[symbol].mode is MarginMode.ISOLATED:
+                isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
+                if isolated_balance * SCALE <= isolated_mm:
+                    self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
         level = margin_call_level(balance, maintenance, MARGIN_CALL_THRESHOLDS_BPS) if held else 0
         if level > account.margin_call_level:
             ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000
@@ -894,46 +899,29 @@ class Engine:
             self._out.append(MarginCallIssued(account.account_id, ratio_bps, threshold))
         account.margin_call_level = level
 
-    def _liquidate(self, account: Account, symbols: list[str], cross: tuple[Amount, int] | None) -> None:
+    def _liquidate(self, account: Account, symbols: list[str], state: tuple[Amount, int], cross: bool) -> None:
         """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders
         in the book, partially when one tier down restores it; what the book cannot take is
         auto-deleveraged. A full liquidation leaves the margin to the insurance fund (or draws the
-        deficit from it)."""
+        deficit from it). ``state`` is the (margin balance, scaled maintenance) that breached."""
         account_id = account.account_id
-        if cross is None:
-            position = account.positions[symbols[0]]
-            market = self.markets[symbols[0]]
-            upnl = unrealized_pnl(
-                position.size, position.entry_notional, valuation_price(market, position), market.notional_unit
-            )
-            figures = (
-                position.isolated_wallet + upnl,
-                maintenance_margin(
-                    market.instrument, abs(position.size) * valuation_price(market, position) * market.notional_unit
-                ),
-            )
-            mode = MarginMode.ISOLATED
-        else:
-            figures = (cross[0], ceil_div(cross[1], SCALE))
-            mode = MarginMode.CROSS
-        self._out.append(LiquidationTriggered(account_id, symbols[0] if cross is None else "", mode, *figures))
+        label = "" if cross else symbols[0]
+        mode = MarginMode.CROSS if cross else MarginMode.ISOLATED
+        balance, maintenance = state
+        self._out.append(LiquidationTriggered(account_id, label, mode, balance, ceil_div(maintenance, SCALE)))
         for symbol in symbols:
-            for order in list(self._account_orders.get((account_id, symbol), {}).values()):
-                self._unrest(order)
-                self._end(order, EndReason.LIQUIDATION, expired=False)
+            self._cancel_orders(account_id, symbol, EndReason.LIQUIDATION)
         wallet_before = account.wallet
         whole = True
         for symbol in symbols:
-            whole &= self._liquidate_position(account, self.markets[symbol], cross is not None)
+            whole &= self._liquidate_position(account, self.markets[symbol], cross)
         if not whole:
             return
-        leftover = account.wallet if cross is not None else account.wallet - wallet_before
+        leftover = account.wallet if cross else account.wallet - wallet_before
         if leftover:
             account.wallet -= leftover
             self.insurance_fund += leftover
-            self._out.append(
-                InsuranceFundChanged(account_id, "" if cross is not None else symbols[0], leftover, self.insurance_fund)
-            )
+            self._out.append(InsuranceFundChanged(account_id, label, leftover, self.insurance_fund))
 
     def _liquidate_position(self, account: Account, market: Market, cross: bool) -> bool:
         """One position's liquidation order (and ADL for the rest); True when it was closed whole."""
@@ -1011,9 +999,7 @@ class Engine:
             if not lots:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
-            for order in list(self._account_orders.get((counter.account_id, symbol), {}).values()):
-                self._unrest(order)
-                self._end(order, EndReason.LIQUIDATION, expired=False)
+            self._cancel_orders(counter.account_id, symbol, EndReason.LIQUIDATION)
             account.settle_fill(instrument, side, take, price, 0)
             counter.settle_fill(instrument, side.opposite, take, price, 0)
             self._out.append(PositionDeleveraged(counter.account_id, symbol, take, price, account.account_id))

@@ -55,11 +55,17 @@ def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amoun
     return (balance, maintenance) if held and balance * SCALE <= maintenance else None
 
 
-def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]) -> bool:
-    """An isolated position is liquidated when its wallet + uPnL <= its maintenance margin."""
+def isolated_state(account: Account, symbol: str, markets: Mapping[str, Market]) -> tuple[Amount, int]:
+    """``(margin balance, scaled maintenance)`` of one isolated position: its wallet + uPnL against MM."""
     position = account.positions[symbol]
     upnl, mm = _exposure(markets[symbol], position)
-    return (position.isolated_wallet + upnl) * SCALE <= mm
+    return position.isolated_wallet + upnl, mm
+
+
+def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]) -> bool:
+    """An isolated position is liquidated when its wallet + uPnL <= its maintenance margin."""
+    balance, maintenance = isolated_state(account, symbol, markets)
+    return balance * SCALE <= maintenance
 
 
 def margin_call_level(balance: Amount, scaled_maintenance: int, thresholds_bps: Iterable[int]) -> int:
