@@ -161,7 +161,7 @@ class Engine:
             CancelAllOrders: self._cancel_all,
             SetMarkPrice: self._set_mark,
             SetIndexPrice: self._set_index,
-            AdvanceTime: lambda command: None,
+            AdvanceTime: self._advance_time,
             CreateAccount: self._create_account,
             Deposit: self._deposit,
             Withdraw: self._withdraw,
@@ -195,7 +195,16 @@ class Engine:
                 self._flush_levels(market)
         return out
 
+    def _advance_time(self, command: AdvanceTime) -> None:
+        """Nothing beyond what ``apply`` does for every command: expire due orders, settle funding."""
+
     # ------------------------------------------------------------------ queries (read-only)
+
+    def next_deadline(self) -> int:
+        """Engine time (ns) of the next GTD expiry or funding settlement: the host submits an
+        ``AdvanceTime`` once its clock reaches it (the engine never reads a clock)."""
+        expiries = self._expiries
+        return min(expiries[0][0], self._next_funding) if expiries else self._next_funding
 
     def depth(self, symbol: str, limit: int) -> tuple[list[DepthLevel], list[DepthLevel]]:
         """L2: top ``limit`` aggregated levels as (bids, asks), best first."""
@@ -359,7 +368,7 @@ class Engine:
                 return RejectReason.FOK_NOT_FILLABLE
         return None
 
-    def _accept(self, order: Order, cmd: PlaceOrder | None) -> None:
+    def _accept(self, order: Order, cmd: PlaceOrder | None, liquidation: bool = False) -> None:
         self._next_order_id += 1
         self._open[order.order_id] = order
         key = (order.account_id, order.symbol)
@@ -390,6 +399,7 @@ class Engine:
                 order.callback_bps,
                 order.activation_price,
                 order.expire_at,
+                liquidation,
             )
         )
 
@@ -970,7 +980,7 @@ class Engine:
             SelfTradePrevention.EXPIRE_TAKER,
             reduce_only=True,
         )
-        self._accept(order, None)
+        self._accept(order, None, liquidation=True)
         self._execute(market, order)
         unfilled = quantity - order.filled
         if unfilled:

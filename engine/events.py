@@ -16,6 +16,8 @@ from engine.units import Amount, Lots, Rate, Ticks
 
 @dataclass(slots=True)
 class OrderAccepted:
+    """A new order; ``liquidation`` marks one the exchange placed to close a liquidated position."""
+
     order_id: int
     account_id: int
     symbol: str
@@ -33,6 +35,7 @@ class OrderAccepted:
     callback_bps: int
     activation_price: Ticks
     expire_at: int
+    liquidation: bool = False
 
 
 @dataclass(slots=True)
