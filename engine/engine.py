@@ -103,6 +103,7 @@ from engine.risk import (
     order_cost,
     position_limit_excess,
     preview,
+    removable_margin,
     summarize,
     valuation_price,
 )
@@ -857,9 +858,11 @@ class Engine:
             price = market.mark_price or market.last_price
             notional = abs(position.size) * price * market.notional_unit
             upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
-            removable = min(
-                position.isolated_wallet - maintenance_margin(market.instrument, notional),
-                position.isolated_wallet + upnl - initial_margin(notional, settings.leverage),
+            removable = removable_margin(
+                position.isolated_wallet,
+                maintenance_margin(market.instrument, notional),
+                upnl,
+                initial_margin(notional, settings.leverage),
             )
             if -cmd.amount > removable:
                 return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE)

@@ -50,6 +50,7 @@ class PositionFigures:
     isolated_wallet: Amount
     liquidation_price: Fraction | None
     bankruptcy_price: Fraction | None
+    max_removable: Amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,15 @@ def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
         bankruptcy_price=bankruptcy_price(
             position.size, position.entry_notional, backing + other_upnl, market.notional_unit
         ),
+        max_removable=(
+            removable_margin(position.isolated_wallet, h.mm, h.upnl, h.im) if h.mode is MarginMode.ISOLATED else 0
+        ),
     )
+
+
+def removable_margin(isolated_wallet: Amount, maintenance: Amount, upnl: Amount, initial: Amount) -> Amount:
+    """What may leave an isolated position: min(wallet - MM, wallet + uPnL - IM) (reference 1.5), >= 0."""
+    return max(0, min(isolated_wallet - maintenance, isolated_wallet + upnl - initial))
 
 
 @dataclass(frozen=True, slots=True)
