@@ -221,8 +221,11 @@ class OrderPreview:
     leverage: int
     price: Ticks
     cost: Amount
+    initial_margin: Amount
+    open_loss: Amount
     fee: Amount
     available_before: Amount
+    available_after: Amount
     accepted: bool
     position: PositionFigures | None
     margin_ratio: Fraction | None
@@ -255,7 +258,8 @@ def _preview_under(
     twin = account.clone()
     twin.setting(market.symbol).mode = mode
     available = available_balance(twin, markets)
-    cost = order_cost(twin, market, side, lots, price)
+    margin, loss, taker_fee = order_cost_parts(twin, market, side, lots, price)
+    cost = margin + loss + taker_fee
     fee_paid, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee)
     after = summarize(twin, markets)
     figures = next((p for p in after.positions if p.symbol == market.symbol), None)
@@ -264,8 +268,11 @@ def _preview_under(
         leverage=twin.peek_setting(market.symbol).leverage,
         price=price,
         cost=cost,
+        initial_margin=margin,
+        open_loss=loss,
         fee=fee_paid,
         available_before=max(0, available),
+        available_after=after.available_balance,
         accepted=cost <= available,
         position=figures,
         margin_ratio=after.margin_ratio,
@@ -276,6 +283,14 @@ def _preview_under(
 def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> Amount:
     """What a new order needs from the available balance: the growth of the symbol's reserved order
     margin, the open loss of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
+    margin, loss, taker_fee = order_cost_parts(account, market, side, lots, price)
+    return margin + loss + taker_fee
+
+
+def order_cost_parts(
+    account: Account, market: Market, side: Side, lots: Lots, price: Ticks
+) -> tuple[Amount, Amount, Amount]:
+    """The order cost's three terms: (initial margin it adds, open loss, taker fee)."""
     symbol = market.symbol
     exposure = account.exposures.get(symbol) or Exposure()
     position = account.positions.get(symbol) or Position()
@@ -285,7 +300,7 @@ def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: 
     after = exposure.margin(position, leverage, side, lots, notional)
     mark = market.mark_price or market.last_price
     loss = open_loss(side, lots, price, mark, market.notional_unit) if mark else 0
-    return after - before + loss + fee(notional, market.instrument.taker_fee)
+    return after - before, loss, fee(notional, market.instrument.taker_fee)
 
 
 def position_limit_excess(
