@@ -1,6 +1,101 @@
-"""``paperex`` / ``python -m server``: runs the engine demo until the gRPC service lands."""
+"""``paperex serve`` (also ``python -m server``): run the exchange until SIGTERM or Ctrl-C.
 
-from server.demo import main
+``paperex demo`` prints the scripted engine story (a 20% crash: a stop versus a liquidation).
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from server.app import ExchangeServer, ServerConfig
+from server.demo import main as demo
+from server.journal import Durability
+
+log = logging.getLogger("server")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="paperex", description="Paper-trading crypto derivatives exchange.")
+    commands = root.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the exchange (the default)")
+    defaults = ServerConfig()
+    serve.add_argument("--host", default=defaults.host)
+    serve.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
+    serve.add_argument("--db", default=defaults.db, help="journal file (SQLite, WAL)")
+    serve.add_argument("--config", default="", help="instruments TOML overriding/extending the built-in ones")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("PAPEREX_ADMIN_TOKEN", ""),
+        help="admin token (env PAPEREX_ADMIN_TOKEN); by default one is generated at first start and printed",
+    )
+    serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
+    serve.add_argument("--tls-cert", default="")
+    serve.add_argument("--tls-key", default="")
+    serve.add_argument("--order-rate", type=float, default=defaults.order_rate, help="orders/s per account; 0: off")
+    serve.add_argument("--order-burst", type=int, default=defaults.order_burst)
+    serve.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every, help="commands between snapshots")
+    serve.add_argument("--log-level", default="INFO", help="DEBUG logs every command with its events")
+    commands.add_parser("demo", help="print the scripted 20%% crash story (engine only)")
+    return root
+
+
+def config_from(args: argparse.Namespace) -> ServerConfig:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise SystemExit("paperex: --tls-cert and --tls-key go together")
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        instruments_toml=args.config,
+        admin_token=args.admin_token,
+        durability=Durability(args.durability),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        order_rate=args.order_rate,
+        order_burst=args.order_burst,
+        snapshot_every=args.snapshot_every,
+    )
+
+
+async def serve(config: ServerConfig) -> int:
+    server = ExchangeServer(config)
+    port = await server.start()
+    where = f"{config.host}:{port}"
+    print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
+    if server.generated_admin_token:
+        print(f"admin token (shown once, stored hashed): {server.generated_admin_token}", flush=True)
+    print(
+        "create an account: grpcurl -plaintext -H 'authorization: Bearer <admin token>' "
+        f'-d \'{{"name": "bot1", "initial_deposit": "10000"}}\' {config.host}:{port} paperex.v1.Admin/CreateAccount',
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    failure = loop.create_task(server.wait_for_failure())
+    stopping = loop.create_task(stop.wait())
+    await asyncio.wait([failure, stopping], return_when=asyncio.FIRST_COMPLETED)
+    log.info("shutting down")
+    await server.stop()
+    failure.cancel()
+    stopping.cancel()
+    return 1 if failure.done() and not failure.cancelled() else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.command == "demo":
+        demo()
+        return
+    if args.command is None:
+        args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.exit(asyncio.run(serve(config_from(args))))
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,190 @@
+"""The grpc.aio server: recovery, services, health and reflection, the deadline timer, graceful stop."""
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from paperex.v1 import (
+    account_pb2,
+    account_pb2_grpc,
+    admin_pb2,
+    admin_pb2_grpc,
+    market_data_pb2,
+    market_data_pb2_grpc,
+    trading_pb2,
+    trading_pb2_grpc,
+)
+
+from engine.commands import AdvanceTime
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
+from server.auth import Authenticator, key_hash, new_admin_token
+from server.clock import WallClock
+from server.exchange import Exchange
+from server.journal import Durability, Journal
+from server.ratelimit import RateLimiter
+from server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
+from server.services.account import AccountService
+from server.services.admin import AdminService
+from server.services.base import MAX_REQUEST_BYTES, Runtime
+from server.services.market_data import MarketDataService
+from server.services.trading import TradingService
+from server.streams import Hub
+
+log = logging.getLogger("server")
+
+ADMIN_TOKEN_SETTING = "admin_token_sha256"
+DEADLINE_POLL_SECONDS = 0.1
+"""How often the timer looks for due GTD expiries and funding times."""
+
+SERVICE_NAMES = tuple(
+    module.DESCRIPTOR.services_by_name[name].full_name
+    for module, name in (
+        (market_data_pb2, "MarketData"),
+        (trading_pb2, "Trading"),
+        (account_pb2, "Account"),
+        (admin_pb2, "Admin"),
+    )
+)
+
+
+@dataclass(slots=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    db: str = "paperex.db"
+    instruments_toml: str = ""
+    admin_token: str = ""
+    durability: Durability = Durability.BATCHED
+    tls_cert: str = ""
+    tls_key: str = ""
+    order_rate: float = 2000.0
+    order_burst: int = 4000
+    snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
+    stream_capacity: int = 65_536
+    """Messages a stream reader may fall behind before it is cut (above one sequencer batch's output)."""
+    max_batch_commands: int = 500
+    grace_seconds: float = 5.0
+
+
+def load_instruments(path: str) -> dict[str, Instrument]:
+    """The built-in instruments, overridden or extended by a TOML file when one is given."""
+    if not path:
+        return dict(DEFAULT_INSTRUMENTS)
+    return parse_instruments(Path(path).read_text(encoding="utf-8"), DEFAULT_INSTRUMENTS)
+
+
+class ExchangeServer:
+    """One running exchange. ``start`` recovers the journal and listens; ``stop`` shuts down gracefully."""
+
+    def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or WallClock()
+        self.instruments = load_instruments(config.instruments_toml)
+        self.port = 0
+        self.generated_admin_token = ""
+        self.journal: Journal | None = None
+        self.sequencer: Sequencer | None = None
+        self.hub: Hub[Any] = Hub()
+        self._server: grpc.aio.Server | None = None
+        self._health = health.aio.HealthServicer()
+        self._timer: asyncio.Task[None] | None = None
+
+    async def start(self) -> int:
+        config = self.config
+        journal = self.journal = Journal(config.db, config.durability)
+        admin_hash = self._admin_token_hash(journal)
+        exchange = recover(journal, lambda: Exchange(self.instruments))
+        log.info("recovered %d commands from %s", exchange.sequence, config.db)
+        sequencer = self.sequencer = Sequencer(
+            exchange, journal, self.clock, self.hub, snapshot_every=config.snapshot_every
+        )
+        sequencer.start()
+        runtime = Runtime(
+            sequencer=sequencer,
+            hub=self.hub,
+            auth=Authenticator(admin_hash, lambda: sequencer.exchange.account_by_key),
+            limiter=RateLimiter(config.order_rate, config.order_burst),
+            clock_seconds=time.monotonic,
+            stream_capacity=config.stream_capacity,
+            max_batch_commands=config.max_batch_commands,
+        )
+        server = self._server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        market_data_pb2_grpc.add_MarketDataServicer_to_server(MarketDataService(runtime), server)
+        trading_pb2_grpc.add_TradingServicer_to_server(TradingService(runtime), server)
+        account_pb2_grpc.add_AccountServicer_to_server(AccountService(runtime), server)
+        admin_pb2_grpc.add_AdminServicer_to_server(AdminService(runtime), server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        address = f"{config.host}:{config.port}"
+        if config.tls_cert:
+            credentials = grpc.ssl_server_credentials(
+                [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
+            )
+            self.port = server.add_secure_port(address, credentials)
+        else:
+            self.port = server.add_insecure_port(address)
+        await server.start()
+        await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
+        self._timer = asyncio.get_running_loop().create_task(self._run_deadlines(), name="deadlines")
+        return self.port
+
+    def _admin_token_hash(self, journal: Journal) -> str:
+        """The flag's token, else the one stored at first start, else a new one (shown once)."""
+        if self.config.admin_token:
+            return key_hash(self.config.admin_token)
+        stored = journal.setting(ADMIN_TOKEN_SETTING)
+        if stored:
+            return stored
+        self.generated_admin_token = new_admin_token()
+        hashed = key_hash(self.generated_admin_token)
+        journal.set_setting(ADMIN_TOKEN_SETTING, hashed)
+        return hashed
+
+    async def _set_serving(self, status: Any) -> None:
+        for name in ("", *SERVICE_NAMES):
+            await self._health.set(name, status)
+
+    async def _run_deadlines(self) -> None:
+        """Engine time moves only by commands: submit one when a GTD expiry or funding time is due."""
+        sequencer = self.sequencer
+        assert sequencer is not None
+        while True:
+            await asyncio.sleep(DEADLINE_POLL_SECONDS)
+            if sequencer.exchange.engine.next_deadline() <= self.clock.now():
+                try:
+                    await sequencer.submit_one(AdvanceTime(ts=0), lambda applied: None)
+                except Exception:  # shutting down or stopped: the loop ends with the server
+                    return
+
+    async def wait_for_failure(self) -> None:
+        assert self.sequencer is not None
+        await self.sequencer.failed.wait()
+
+    async def stop(self) -> None:
+        """Stop taking calls, end streams, let in-flight commands finish, then snapshot and close."""
+        if self._server is None:
+            return
+        await self._set_serving(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
+        self.hub.close_all("the server is shutting down", drain=True)
+        await self._server.stop(self.config.grace_seconds)
+        if self.sequencer is not None:
+            await self.sequencer.stop()
+        if self.journal is not None:
+            self.journal.close()
+        self._server = None

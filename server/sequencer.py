@@ -1,0 +1,264 @@
+"""The single writer: commands one at a time, stamped, applied, journaled, and only then answered.
+
+Callers ``submit`` commands with a ``respond`` function that renders the answer from the command's
+outcome right after it is applied (so the answer shows the state at that command). The loop takes
+every command waiting (up to ``max_batch``), applies them in order, writes them to the journal as one
+group (one fsync on the journal thread), and only after that resolves the callers and publishes
+stream messages: nothing leaves the process before it is durable. Queries wait for ``settled`` so they
+never show state a crash could still take back.
+"""
+
+import asyncio
+import contextlib
+import logging
+import pickle
+from collections import deque
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from engine.events import serialize
+from server.errors import Refused
+from server.exchange import Applied, Exchange
+from server.journal import Journal, Snapshot
+from server.tape import ExchangeCommand, decode, encode
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_SNAPSHOT_EVERY = 100_000
+"""Commands between automatic snapshots: bounds how much a restart replays."""
+
+
+class Clock(Protocol):
+    def now(self) -> int:
+        """Nanoseconds since the Unix epoch."""
+        ...
+
+
+class Publisher(Protocol):
+    def publish(self, topic: Hashable, item: Any) -> None: ...
+
+    def close_all(self, reason: str) -> None: ...
+
+
+class SequencerStopped(Exception):
+    """The sequencer failed (a bug or a journal fault) and takes no more commands."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    commands: list[ExchangeCommand]
+    respond: Callable[[Applied], Any]
+    future: "asyncio.Future[list[Any]]"
+    control: str = ""
+    """"snapshot" or "reset": run by the loop between batches instead of commands."""
+    results: list[Any] = field(default_factory=list)
+
+
+class Sequencer:
+    def __init__(
+        self,
+        exchange: Exchange,
+        journal: Journal,
+        clock: Clock,
+        publisher: Publisher,
+        *,
+        max_batch: int = 4096,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+    ) -> None:
+        self.exchange = exchange
+        self.journal = journal
+        self.clock = clock
+        self.publisher = publisher
+        self.max_batch = max_batch
+        self.snapshot_every = snapshot_every
+        self.failure: BaseException | None = None
+        self.failed = asyncio.Event()
+        self._waiting: deque[_Pending] = deque()
+        self._wakeup = asyncio.Event()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="journal")
+        self._settled = asyncio.Event()
+        self._settled.set()
+        self._accepting = True
+        self._since_snapshot = 0
+        self._task: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ callers
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
+
+    async def submit(self, commands: list[ExchangeCommand], respond: Callable[[Applied], T]) -> list[T | Exception]:
+        """Apply ``commands`` in order (atomically with respect to other callers); each result is what
+        ``respond`` returned for it, or the exception it raised (a ``Refused`` for a refusal)."""
+        return await self._enqueue(commands, respond)
+
+    async def submit_one(self, command: ExchangeCommand, respond: Callable[[Applied], T]) -> T:
+        """One command; a refusal is raised."""
+        (result,) = await self._enqueue([command], respond)
+        if isinstance(result, Exception):
+            raise result
+        return result  # type: ignore[no-any-return]
+
+    async def settled(self) -> None:
+        """Wait until nothing applied is still waiting for the journal: state read right after this
+        returns (without awaiting in between) is durable."""
+        if self.failure is not None:
+            raise SequencerStopped("the exchange stopped after an internal fault")
+        await self._settled.wait()
+
+    async def snapshot(self) -> Snapshot:
+        """Write a snapshot now, between batches."""
+        (result,) = await self._enqueue([], lambda applied: None, control="snapshot")
+        assert isinstance(result, Snapshot)
+        return result
+
+    async def reset(self, fresh: Exchange) -> None:
+        """Replace the whole state with ``fresh`` and wipe the journal (Admin.Reset)."""
+        self._reset_to = fresh
+        await self._enqueue([], lambda applied: None, control="reset")
+
+    async def stop(self) -> None:
+        """Refuse new commands, finish those queued, then write a final snapshot."""
+        self._accepting = False
+        if self._task is None:
+            return
+        if self.failure is None:
+            await self._enqueue([], lambda applied: None, control="snapshot", force=True)
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._writer.shutdown(wait=True)
+
+    def enqueue(
+        self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any]
+    ) -> "asyncio.Future[list[Any]]":
+        """``submit`` without waiting: the commands are queued in call order now; the future resolves
+        with their results once durable (OrderSession pipelines requests this way)."""
+        return self._enqueue(commands, respond)
+
+    def _enqueue(
+        self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any], control: str = "", force: bool = False
+    ) -> "asyncio.Future[list[Any]]":
+        if self.failure is not None:
+            raise Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
+        if not self._accepting and not force:
+            raise Refused("SHUTTING_DOWN", "the exchange is shutting down")
+        future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Pending(commands, respond, future, control))
+        self._wakeup.set()
+        return future
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        try:
+            waiting = self._waiting
+            while True:
+                while not waiting:
+                    self._wakeup.clear()
+                    await self._wakeup.wait()
+                await self._process(waiting)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            log.critical("sequencer stopped: %s", error, exc_info=True)
+            self.failure = error
+            self._accepting = False
+            self._fail_queued()
+            self.failed.set()
+
+    async def _process(self, waiting: deque[_Pending]) -> None:
+        """One control request, or every queued command up to the next control (at most max_batch)."""
+        if waiting[0].control:
+            await self._control(waiting.popleft())
+            return
+        batch = [waiting.popleft()]
+        count = len(batch[0].commands)
+        while waiting and count < self.max_batch and not waiting[0].control:
+            batch.append(waiting.popleft())
+            count += len(batch[-1].commands)
+        self._settled.clear()
+        rows: list[tuple[int, str]] = []
+        publications: list[tuple[Hashable, Any]] = []
+        try:
+            for pending in batch:
+                self._apply(pending, rows, publications)
+        except BaseException:
+            # The engine broke an invariant mid-command: state may be half-changed, so nothing of
+            # this batch is written or answered; restart recovers the last durable state.
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
+            raise
+        if rows:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.append, rows)
+        for topic, message in publications:
+            self.publisher.publish(topic, message)
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_result(pending.results)
+        self._since_snapshot += len(rows)
+        self._settled.set()
+        if self._since_snapshot >= self.snapshot_every:
+            await self._write_snapshot()
+        await asyncio.sleep(0)  # let settled() waiters read before the next batch is applied
+
+    def _apply(self, pending: _Pending, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]) -> None:
+        exchange, clock = self.exchange, self.clock
+        trace = log.isEnabledFor(logging.DEBUG)
+        for command in pending.commands:
+            now = clock.now()
+            command.ts = now if now > exchange.now else exchange.now
+            applied = exchange.apply(command)
+            text = encode(command)
+            rows.append((applied.sequence, text))
+            if trace:
+                log.debug("seq=%d %s -> %s", applied.sequence, text, " ".join(map(serialize, applied.events)))
+            publications.extend(applied.publications)
+            try:
+                pending.results.append(pending.respond(applied))
+            except Exception as error:  # a refusal, or a rendering fault confined to this answer
+                pending.results.append(error)
+
+    async def _control(self, pending: _Pending) -> None:
+        if pending.control == "snapshot":
+            pending.future.set_result([await self._write_snapshot()])
+            return
+        self.exchange = self._reset_to
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
+        self.publisher.close_all("the exchange was reset")
+        self._since_snapshot = 0
+        pending.future.set_result([None])
+
+    async def _write_snapshot(self) -> Snapshot:
+        exchange = self.exchange
+        snapshot = Snapshot(
+            exchange.sequence, exchange.engine.state_hash(), exchange.now, pickle.dumps(exchange, protocol=5)
+        )
+        await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.save_snapshot, snapshot)
+        self._since_snapshot = 0
+        log.info("snapshot at sequence %d (%d bytes)", snapshot.sequence, len(snapshot.state))
+        return snapshot
+
+    def _fail_queued(self) -> None:
+        while self._waiting:
+            pending = self._waiting.popleft()
+            if not pending.future.done():
+                pending.future.set_exception(Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault"))
+
+
+def recover(journal: Journal, fresh: Callable[[], Exchange]) -> Exchange:
+    """The state the journal describes: the newest snapshot plus every command after it."""
+    snapshot = journal.latest_snapshot()
+    exchange = pickle.loads(snapshot.state) if snapshot else fresh()
+    if snapshot and exchange.engine.state_hash() != snapshot.state_hash:
+        raise RuntimeError(f"snapshot at {snapshot.sequence} does not match its recorded state hash")
+    for sequence, body in journal.tail(exchange.sequence):
+        applied = exchange.apply(decode(body))
+        if applied.sequence != sequence:
+            raise RuntimeError(f"journal gap: expected sequence {applied.sequence}, found {sequence}")
+    return exchange

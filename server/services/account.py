@@ -1,0 +1,134 @@
+"""Account: the calling account's figures, positions, settings and private event stream."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
+
+from engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
+from engine.events import SettingsChanged
+from engine.margin import max_notional_for
+from server import parse, render
+from server.auth import Context
+from server.errors import Refused, WireError
+from server.exchange import Applied, Exchange, user_topic
+from server.services.base import Runtime, refuse_if_rejected, streaming, unary
+
+
+def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.SymbolSettings]:
+    account = exchange.engine.accounts[account_id]
+    return [
+        render.symbol_settings(symbol, setting, max_notional_for(spec, setting.leverage))
+        for symbol, spec in exchange.instruments.items()
+        for setting in (account.peek_setting(symbol),)
+    ]
+
+
+def account_summary(exchange: Exchange, account_id: int) -> account_pb2.AccountSummary:
+    entry = exchange.accounts[account_id]
+    return render.account_summary(
+        exchange.engine.summary(account_id),
+        entry.name,
+        "USDT",
+        exchange.instruments,
+        settings_list(exchange, account_id),
+        exchange.last_cursor(account_id),
+        exchange.now,
+    )
+
+
+def positions(exchange: Exchange, account_id: int, symbol: str) -> list[common_pb2.Position]:
+    """Open positions (every symbol, or one, shown flat when nothing is held)."""
+    summary = exchange.engine.summary(account_id)
+    held = [
+        render.position(figures, exchange.instruments[figures.symbol], exchange.now)
+        for figures in summary.positions
+        if not symbol or figures.symbol == symbol
+    ]
+    if symbol and not held:
+        market = exchange.engine.markets[symbol]
+        settings = exchange.engine.accounts[account_id].peek_setting(symbol)
+        held = [render.flat_position(symbol, settings, market.mark_price, market.instrument, exchange.now)]
+    return held
+
+
+class AccountService(account_pb2_grpc.AccountServicer):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    @unary
+    async def GetAccount(self, request: account_pb2.GetAccountRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        await self.runtime.sequencer.settled()
+        return account_pb2.GetAccountResponse(account=account_summary(self.runtime.exchange, account_id))
+
+    @unary
+    async def ListPositions(self, request: account_pb2.ListPositionsRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        await self.runtime.sequencer.settled()
+        return account_pb2.ListPositionsResponse(positions=positions(self.runtime.exchange, account_id, symbol))
+
+    def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
+        refuse_if_rejected(applied)
+        exchange = self.runtime.exchange
+        changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
+        spec = exchange.instruments[changed.symbol]
+        setting = exchange.engine.accounts[changed.account_id].peek_setting(changed.symbol)
+        return render.symbol_settings(changed.symbol, setting, max_notional_for(spec, setting.leverage))
+
+    @unary
+    async def SetLeverage(self, request: account_pb2.SetLeverageRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
+        if not request.leverage:
+            raise WireError("MISSING_FIELD", "leverage", "leverage is required")
+        command = SetLeverage(account_id=account_id, symbol=symbol, leverage=request.leverage)
+        settings = await self.runtime.sequencer.submit_one(command, self._settings_response)
+        return account_pb2.SetLeverageResponse(settings=settings)
+
+    @unary
+    async def SetMarginMode(self, request: account_pb2.SetMarginModeRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
+        if not request.margin_mode:
+            raise WireError("INVALID_ENUM_VALUE", "margin_mode", "margin_mode is required")
+        command = SetMarginMode(account_id=account_id, symbol=symbol, mode=parse.margin_mode(request.margin_mode))
+        settings = await self.runtime.sequencer.submit_one(command, self._settings_response)
+        return account_pb2.SetMarginModeResponse(settings=settings)
+
+    @unary
+    async def AdjustIsolatedMargin(self, request: account_pb2.AdjustIsolatedMarginRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
+        command = AdjustIsolatedMargin(account_id=account_id, symbol=symbol, amount=parse.isolated_adjustment(request))
+
+        def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
+            refuse_if_rejected(applied)
+            exchange = self.runtime.exchange
+            (position,) = positions(exchange, account_id, symbol)
+            wallet = render.money(exchange.engine.accounts[account_id].wallet)
+            return account_pb2.AdjustIsolatedMarginResponse(position=position, cross_wallet_balance=wallet)
+
+        return await self.runtime.sequencer.submit_one(command, respond)
+
+    @streaming
+    async def StreamUserEvents(
+        self, request: account_pb2.StreamUserEventsRequest, context: Context
+    ) -> AsyncIterator[account_pb2.StreamUserEventsResponse]:
+        """Backlog after the cursor, then live events; both read with nothing in flight, so there is
+        neither a gap nor a duplicate between them."""
+        account_id = self.runtime.auth.account(context)
+        await self.runtime.sequencer.settled()
+        backlog: list[account_pb2.UserEvent] = []
+        if request.HasField("resume_after"):
+            cursor = request.resume_after
+            found = self.runtime.exchange.events_after(account_id, cursor.sequence, cursor.index)
+            if found is None:
+                raise Refused("CURSOR_EXPIRED", "events that old are no longer retained: GetAccount, then resume")
+            backlog = found
+        async with self.runtime.hub.subscribe(user_topic(account_id), self.runtime.stream_capacity) as live:
+            for event in backlog:
+                yield account_pb2.StreamUserEventsResponse(event=event)
+            async for event in live:
+                yield account_pb2.StreamUserEventsResponse(event=event)

@@ -1,0 +1,126 @@
+"""What every servicer shares: the runtime it works on and the error boundary around each RPC.
+
+A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
+(SLOW_CONSUMER); anything unexpected becomes INTERNAL with a request id, its traceback only in the
+server log.
+"""
+
+import functools
+import logging
+import math
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import grpc
+
+from engine.events import OrderRejected
+from engine.instruments import Instrument
+from server.auth import Authenticator, Context
+from server.errors import Refused, WireError, internal
+from server.exchange import Applied, Exchange
+from server.ratelimit import RateLimiter
+from server.rejections import refusal
+from server.sequencer import Sequencer
+from server.streams import Hub, SlowConsumer, StreamClosed
+
+log = logging.getLogger("server.rpc")
+
+MAX_REQUEST_BYTES = 1 << 20
+"""Larger requests are refused as INVALID_ARGUMENT (the transport limit is set above this)."""
+
+S = TypeVar("S")
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The live server's parts, shared by the servicers."""
+
+    sequencer: Sequencer
+    hub: Hub[Any]
+    auth: Authenticator
+    limiter: RateLimiter
+    clock_seconds: Callable[[], float]
+    stream_capacity: int = 65_536
+    max_batch_commands: int = 500
+
+    @property
+    def exchange(self) -> Exchange:
+        """The current state (replaced by Admin.Reset, so never cache it across awaits)."""
+        return self.sequencer.exchange
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        return self.sequencer.exchange.instruments
+
+    def check_rate(self, account_id: int, orders: int) -> None:
+        """Per-account order rate, like a venue's: RESOURCE_EXHAUSTED with a retry hint when exceeded."""
+        wait = self.limiter.acquire(account_id, orders, self.clock_seconds())
+        if wait == math.inf:
+            raise Refused("RATE_LIMITED", f"{orders} orders at once exceed the rate limit's burst", {})
+        if wait:
+            message = f"order rate limit reached; retry in {wait:.3f} s"
+            raise Refused("RATE_LIMITED", message, {"retry_after": f"{wait:.3f}"}, retry_after=wait)
+
+
+def refuse_if_rejected(applied: Applied) -> None:
+    """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+    first = applied.events[0] if applied.events else None
+    if isinstance(first, OrderRejected):
+        raise refusal(first)
+
+
+def _check_size(request: Any) -> None:
+    if request.ByteSize() > MAX_REQUEST_BYTES:
+        raise WireError("INVALID_ARGUMENT", "request", f"request larger than {MAX_REQUEST_BYTES} bytes")
+
+
+async def _abort(context: Context, error: BaseException) -> None:
+    if isinstance(error, Refused):
+        await context.abort_with_status(error.status())
+    if isinstance(error, SlowConsumer):
+        refused = Refused("SLOW_CONSUMER", f"stream cut: the reader fell {error.pending} messages behind")
+        await context.abort_with_status(refused.status())
+    request_id = uuid.uuid4().hex[:16]
+    log.error("request %s failed", request_id, exc_info=error)
+    await context.abort_with_status(internal(request_id))
+
+
+def unary(
+    method: Callable[[S, Req, Context], Awaitable[Resp]],
+) -> Callable[[S, Req, Context], Awaitable[Resp]]:
+    @functools.wraps(method)
+    async def guarded(self: S, request: Req, context: Context) -> Resp:
+        try:
+            _check_size(request)
+            return await method(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
+            raise  # unreachable: abort raises
+
+    return guarded
+
+
+def streaming(
+    method: Callable[[S, Req, Context], AsyncIterator[Resp]],
+) -> Callable[[S, Req, Context], AsyncIterator[Resp]]:
+    @functools.wraps(method)
+    async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
+        try:
+            if not isinstance(request, AsyncIterator):
+                _check_size(request)
+            async for item in method(self, request, context):
+                yield item
+        except StreamClosed:
+            return  # an exchange reset: the stream ends cleanly and the client resubscribes
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
+
+    return guarded

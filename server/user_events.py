@@ -1,0 +1,211 @@
+"""Engine events to the private user-event stream (StreamUserEvents), one account at a time.
+
+Rendered as the command is applied, so that an order or position shows its state at that event
+(an IOC accepted then filled in one command yields an accepted order, then the fill).
+"""
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from paperex.v1 import account_pb2, common_pb2
+
+from engine.accounts import MarginMode
+from engine.engine import Engine
+from engine.events import (
+    BalanceChanged,
+    Event,
+    FundingSettled,
+    LiquidationTriggered,
+    MarginCallIssued,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderTriggered,
+    PositionChanged,
+    PositionDeleveraged,
+    PositionLiquidated,
+    SettingsChanged,
+)
+from engine.margin import max_notional_for
+from server import render
+from server.history import History
+from server.rejections import refusal
+
+_BALANCE_REASONS = {
+    "DEPOSIT": account_pb2.BALANCE_CHANGE_REASON_DEPOSIT,
+    "WITHDRAWAL": account_pb2.BALANCE_CHANGE_REASON_WITHDRAWAL,
+    "ISOLATED_MARGIN": account_pb2.BALANCE_CHANGE_REASON_ISOLATED_MARGIN_TRANSFER,
+    "FUNDING": account_pb2.BALANCE_CHANGE_REASON_FUNDING,
+}
+
+UserEventBody = dict[str, object]
+"""Keyword arguments of ``UserEvent`` naming the oneof member, e.g. {"order_filled": OrderFilled(...)}."""
+
+
+class UserEventRenderer:
+    """Turns one engine event into (account id, UserEvent oneof member) for the account it concerns."""
+
+    def __init__(self, engine: Engine, history: History) -> None:
+        self.engine = engine
+        self.history = history
+        self._handlers: dict[type, Callable[[object, int], tuple[int, UserEventBody] | None]] = {
+            OrderAccepted: self._order_accepted,
+            OrderRejected: self._order_rejected,
+            OrderTriggered: self._order_triggered,
+            OrderAmended: self._order_amended,
+            OrderFilled: self._order_filled,
+            OrderCanceled: self._order_ended,
+            OrderExpired: self._order_ended,
+            PositionChanged: self._position_changed,
+            BalanceChanged: self._balance_changed,
+            FundingSettled: self._funding_settled,
+            MarginCallIssued: self._margin_call,
+            LiquidationTriggered: self._liquidation_started,
+            PositionLiquidated: self._position_liquidated,
+            PositionDeleveraged: self._position_deleveraged,
+            SettingsChanged: self._settings_changed,
+        }
+
+    def render(self, event: Event, ts: int) -> tuple[int, UserEventBody] | None:
+        handler = self._handlers.get(type(event))
+        return handler(event, ts) if handler else None
+
+    def _order(self, order_id: int) -> common_pb2.Order:
+        record = self.history.orders[order_id]
+        spec = self.engine.markets[record.symbol].instrument
+        return render.order(record, self.engine.order(order_id), spec)
+
+    def _order_accepted(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, OrderAccepted)
+        return e.account_id, {"order_accepted": account_pb2.OrderAccepted(order=self._order(e.order_id))}
+
+    def _order_rejected(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, OrderRejected)
+        body = account_pb2.OrderRejected(
+            command=e.command,
+            symbol=e.symbol,
+            order_id=e.order_id,
+            client_order_id=e.client_order_id,
+            rejection=refusal(e).rejection(),
+        )
+        return e.account_id, {"order_rejected": body}
+
+    def _order_triggered(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, OrderTriggered)
+        spec = self.engine.markets[e.symbol].instrument
+        body = account_pb2.OrderTriggered(
+            order=self._order(e.order_id), trigger_price=render.price(e.trigger_price, spec)
+        )
+        return e.account_id, {"order_triggered": body}
+
+    def _order_amended(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, OrderAmended)
+        body = account_pb2.OrderAmended(order=self._order(e.order_id), priority_kept=e.priority_kept)
+        return e.account_id, {"order_amended": body}
+
+    def _order_filled(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, OrderFilled)
+        spec = self.engine.markets[e.symbol].instrument
+        fill = render.fill(self.history.last_fill(e.account_id), spec)
+        return e.account_id, {"order_filled": account_pb2.OrderFilled(order=self._order(e.order_id), fill=fill)}
+
+    def _order_ended(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        if isinstance(e, OrderCanceled):
+            return e.account_id, {"order_canceled": account_pb2.OrderCanceled(order=self._order(e.order_id))}
+        assert isinstance(e, OrderExpired)
+        return e.account_id, {"order_expired": account_pb2.OrderExpired(order=self._order(e.order_id))}
+
+    def _position_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, PositionChanged)
+        market = self.engine.markets[e.symbol]
+        summary = self.engine.summary(e.account_id)
+        figures = next((p for p in summary.positions if p.symbol == e.symbol), None)
+        if figures is None:
+            settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
+            message = render.flat_position(e.symbol, settings, market.mark_price, market.instrument, ts)
+        else:
+            message = render.position(figures, market.instrument, ts)
+        return e.account_id, {"position_changed": account_pb2.PositionChanged(position=message)}
+
+    def _balance_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, BalanceChanged)
+        account = self.engine.accounts[e.account_id]
+        position = account.positions.get(e.symbol) if e.symbol else None
+        isolated = sum(p.isolated_wallet for p in account.positions.values())
+        body = account_pb2.BalanceChanged(
+            reason=_BALANCE_REASONS.get(e.reason, account_pb2.BALANCE_CHANGE_REASON_UNSPECIFIED),
+            change=render.money(e.delta),
+            symbol=e.symbol,
+            wallet_balance=render.money(e.wallet + isolated),
+            cross_wallet_balance=render.money(e.wallet),
+            isolated_wallet=render.money(position.isolated_wallet) if position else "",
+        )
+        return e.account_id, {"balance_changed": body}
+
+    def _funding_settled(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, FundingSettled)
+        market = self.engine.markets[e.symbol]
+        size = self.engine.position(e.account_id, e.symbol).size
+        body = account_pb2.FundingSettled(
+            symbol=e.symbol,
+            funding_rate=render.money(e.rate),
+            mark_price=render.price(e.mark, market.instrument),
+            position_size=render.signed_qty(size, market.instrument),
+            payment=render.money(e.payment),
+            funding_time=render.timestamp(ts),
+        )
+        return e.account_id, {"funding_settled": body}
+
+    def _margin_call(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, MarginCallIssued)
+        summary = self.engine.summary(e.account_id)
+        body = account_pb2.MarginCallIssued(
+            margin_mode=render.MARGIN_MODES[MarginMode.CROSS],
+            threshold=render.money(e.threshold_bps * 10**4),
+            margin_ratio=render.money(e.margin_ratio_bps * 10**4),
+            margin_balance=render.money(summary.margin_balance),
+            maintenance_margin=render.money(summary.maintenance_margin),
+        )
+        return e.account_id, {"margin_call_issued": body}
+
+    def _liquidation_started(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, LiquidationTriggered)
+        body = account_pb2.LiquidationStarted(
+            margin_mode=render.MARGIN_MODES[e.mode],
+            symbol=e.symbol,
+            margin_balance=render.money(e.margin_balance),
+            maintenance_margin=render.money(e.maintenance_margin),
+        )
+        return e.account_id, {"liquidation_started": body}
+
+    def _position_liquidated(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, PositionLiquidated)
+        record = self.history.orders[e.order_id]
+        spec = self.engine.markets[e.symbol].instrument
+        mode = self.engine.accounts[e.account_id].peek_setting(e.symbol).mode
+        average = render.exact_price(Fraction(record.fill_cost, record.filled), spec) if record.filled else ""
+        body = account_pb2.PositionLiquidated(
+            symbol=e.symbol,
+            margin_mode=render.MARGIN_MODES[mode],
+            quantity=spec.lots_to_qty(e.quantity),
+            average_price=average,
+        )
+        return e.account_id, {"position_liquidated": body}
+
+    def _position_deleveraged(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, PositionDeleveraged)
+        spec = self.engine.markets[e.symbol].instrument
+        body = account_pb2.PositionDeleveraged(
+            symbol=e.symbol, quantity=spec.lots_to_qty(e.quantity), price=spec.ticks_to_price(e.price)
+        )
+        return e.account_id, {"position_deleveraged": body}
+
+    def _settings_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, SettingsChanged)
+        spec = self.engine.markets[e.symbol].instrument
+        settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
+        body = render.symbol_settings(e.symbol, settings, max_notional_for(spec, e.leverage))
+        return e.account_id, {"symbol_settings_changed": account_pb2.SymbolSettingsChanged(settings=body)}

@@ -1,0 +1,97 @@
+"""A real paperex server on a loopback port per test, and clients that talk to it over gRPC."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+from paperex.v1 import (
+    account_pb2_grpc,
+    admin_pb2,
+    admin_pb2_grpc,
+    market_data_pb2_grpc,
+    trading_pb2_grpc,
+)
+
+from server.app import ExchangeServer, ServerConfig
+from server.journal import Durability
+
+ADMIN_TOKEN = "admin_test_token"
+
+
+@dataclass
+class Client:
+    """The four service stubs on one channel, with the caller's credential on every call."""
+
+    channel: grpc.aio.Channel
+    key: str
+
+    def __post_init__(self) -> None:
+        self.market = market_data_pb2_grpc.MarketDataStub(self.channel)
+        self.trading = trading_pb2_grpc.TradingStub(self.channel)
+        self.account = account_pb2_grpc.AccountStub(self.channel)
+        self.admin = admin_pb2_grpc.AdminStub(self.channel)
+
+    @property
+    def auth(self) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {self.key}")] if self.key else []
+
+
+@dataclass
+class Exchange:
+    server: ExchangeServer
+    address: str
+    channel: grpc.aio.Channel
+    admin: Client
+
+    async def open_account(self, name: str, deposit: str = "100000") -> Client:
+        reply = await self.admin.admin.CreateAccount(
+            admin_pb2.CreateAccountRequest(name=name, initial_deposit=deposit), metadata=self.admin.auth
+        )
+        return Client(self.channel, reply.api_key)
+
+    async def set_mark(self, symbol: str, price: str) -> None:
+        await self.admin.admin.SetMarkPrice(
+            admin_pb2.SetMarkPriceRequest(symbol=symbol, price=price), metadata=self.admin.auth
+        )
+
+
+def config(path: Path, **overrides: object) -> ServerConfig:
+    settings = ServerConfig(
+        port=0, db=str(path / "journal.db"), admin_token=ADMIN_TOKEN, durability=Durability.BATCHED, grace_seconds=0.5
+    )
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    return settings
+
+
+@pytest.fixture
+async def exchange(tmp_path: Path) -> AsyncIterator[Exchange]:
+    server = ExchangeServer(config(tmp_path))
+    port = await server.start()
+    address = f"127.0.0.1:{port}"
+    async with grpc.aio.insecure_channel(address) as channel:
+        yield Exchange(server, address, channel, Client(channel, ADMIN_TOKEN))
+    await server.stop()
+
+
+def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status:
+    """The google.rpc.Status a failed call carries in its trailers (grpc-status-details-bin)."""
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            assert status.code == error.code().value[0]
+            return status
+    raise AssertionError(f"no rich status on {error.code()}: {error.details()}")
+
+
+def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
+    """The ErrorInfo detail of a failed call (every refusal carries exactly one)."""
+    for detail in rich_status(error).details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info
+    raise AssertionError("no ErrorInfo in the status details")
