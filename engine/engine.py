@@ -983,17 +983,37 @@ class Engine:
             SelfTradePrevention.EXPIRE_TAKER,
             reduce_only=True,
         )
+        start = len(self._out)
         self._accept(order, None, liquidation=True)
         self._execute(market, order)
         unfilled = quantity - order.filled
+        shown_bankruptcy = display_ticks(bankruptcy, size)
         if unfilled:
-            self._deleverage(account, market, unfilled, display_ticks(bankruptcy, size), bounds)
+            self._deleverage(account, market, unfilled, shown_bankruptcy, bounds)
         self._out.append(
             PositionLiquidated(
-                account.account_id, market.symbol, order.order_id, quantity, unfilled, quantity < abs(size)
+                account.account_id,
+                market.symbol,
+                order.order_id,
+                quantity,
+                unfilled,
+                quantity < abs(size),
+                shown_bankruptcy,
+                self._liquidation_result(account.account_id, order.order_id, start),
             )
         )
         return quantity == abs(size)
+
+    def _liquidation_result(self, account_id: int, order_id: int, start: int) -> Amount:
+        """PnL the liquidation step realized for the account, net of fees: its liquidation order's
+        fills and its auto-deleveraged part (events since ``start``)."""
+        total = 0
+        for event in self._out[start:]:
+            if type(event) is OrderFilled and event.order_id == order_id:
+                total += event.realized_pnl - event.fee
+            elif type(event) is PositionDeleveraged and event.account_id == account_id:
+                total += event.realized_pnl
+        return total
 
     def _deleverage(
         self, account: Account, market: Market, lots: Lots, price: Ticks, bounds: tuple[Ticks, Ticks]
@@ -1013,10 +1033,16 @@ class Engine:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
             self._cancel_orders(counter.account_id, symbol, EndReason.LIQUIDATION)
-            account.settle_fill(instrument, side, take, price, 0)
-            counter.settle_fill(instrument, side.opposite, take, price, 0)
-            self._out.append(PositionDeleveraged(counter.account_id, symbol, take, price, account.account_id))
-            self._out.append(PositionDeleveraged(account.account_id, symbol, take, price, counter.account_id))
+            _, realized = account.settle_fill(instrument, side, take, price, 0)
+            _, counter_realized = counter.settle_fill(instrument, side.opposite, take, price, 0)
+            self._out.append(
+                PositionDeleveraged(
+                    counter.account_id, symbol, side.opposite, take, price, account.account_id, counter_realized
+                )
+            )
+            self._out.append(
+                PositionDeleveraged(account.account_id, symbol, side, take, price, counter.account_id, realized)
+            )
             self._position_moved(account, symbol)
             self._position_moved(counter, symbol)
             lots -= take

@@ -186,7 +186,8 @@ class LiquidationTriggered:
 @dataclass(slots=True)
 class PositionLiquidated:
     """A liquidation step ended: ``quantity`` lots were taken off (all of them unless ``partial``),
-    ``deleveraged`` of those by ADL because the book could not take them."""
+    ``deleveraged`` of those by ADL because the book could not take them; ``bankruptcy_price`` is
+    where the position's margin ran out (shown at the tick, toward the entry)."""
 
     account_id: int
     symbol: str
@@ -194,18 +195,24 @@ class PositionLiquidated:
     quantity: Lots
     deleveraged: Lots
     partial: bool
+    bankruptcy_price: Ticks
+    realized_pnl: Amount
+    """Net of fees, over the liquidation order's fills and the auto-deleveraged part."""
 
 
 @dataclass(slots=True)
 class PositionDeleveraged:
-    """Auto-deleverage: ``quantity`` lots of this account's position closed at ``price`` against the
-    bankrupt ``counterparty_id``, without fee."""
+    """Auto-deleverage: ``quantity`` lots of this account's position closed at ``price`` by a trade on
+    ``side`` against ``counterparty_id`` (the bankrupt account, or for the bankrupt one the account it
+    closed against), without fee, realizing ``realized_pnl``."""
 
     account_id: int
     symbol: str
+    side: Side
     quantity: Lots
     price: Ticks
     counterparty_id: int
+    realized_pnl: Amount
 
 
 @dataclass(slots=True)

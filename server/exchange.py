@@ -121,6 +121,7 @@ class Exchange:
         trades: dict[str, list[common_pb2.Trade]] = {}
         bars: dict[tuple[str, Interval, int], Candle] = {}
         history, renderer = self.history, self._renderer
+        renderer.begin_command()
         for index, event in enumerate(applied.events):
             history.fold(event, ts)
             if isinstance(event, BookLevelChanged):
@@ -132,15 +133,10 @@ class Exchange:
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
                 continue
-            rendered = renderer.render(event, ts)
+            rendered = renderer.render(event, ts, account_pb2.EventCursor(sequence=seq, index=index), stamp)
             if rendered is None:
                 continue
-            account_id, body = rendered
-            message = account_pb2.UserEvent(
-                cursor=account_pb2.EventCursor(sequence=seq, index=index),
-                time=stamp,
-                **body,  # type: ignore[arg-type]
-            )
+            account_id, message = rendered
             log = self.user_events.get(account_id)
             if log is None:
                 log = self.user_events[account_id] = deque(maxlen=USER_EVENTS_RETAINED)

@@ -6,6 +6,7 @@ Rendered as the command is applied, so that an order or position shows its state
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from paperex.v1 import account_pb2, common_pb2
 
@@ -15,6 +16,7 @@ from engine.events import (
     BalanceChanged,
     Event,
     FundingSettled,
+    InsuranceFundChanged,
     LiquidationTriggered,
     MarginCallIssued,
     OrderAccepted,
@@ -67,11 +69,28 @@ class UserEventRenderer:
             PositionLiquidated: self._position_liquidated,
             PositionDeleveraged: self._position_deleveraged,
             SettingsChanged: self._settings_changed,
+            InsuranceFundChanged: self._insurance_fund_changed,
         }
+        self._liquidated: dict[int, account_pb2.PositionLiquidated] = {}
 
-    def render(self, event: Event, ts: int) -> tuple[int, UserEventBody] | None:
+    def begin_command(self) -> None:
+        """Forget the previous command's liquidations (an insurance fund change refers to the
+        liquidation just before it, in the same command)."""
+        self._liquidated.clear()
+
+    def render(self, event: Event, ts: int, cursor: account_pb2.EventCursor, stamp: Any) -> tuple[int, Any] | None:
+        """(account id, UserEvent) for an event an account should see, else None."""
         handler = self._handlers.get(type(event))
-        return handler(event, ts) if handler else None
+        if handler is None:
+            return None
+        rendered = handler(event, ts)
+        if rendered is None:
+            return None
+        account_id, body = rendered
+        message = account_pb2.UserEvent(cursor=cursor, time=stamp, **body)  # type: ignore[arg-type]
+        if isinstance(event, PositionLiquidated):
+            self._liquidated[account_id] = message.position_liquidated
+        return account_id, message
 
     def _order(self, order_id: int) -> common_pb2.Order:
         record = self.history.orders[order_id]
@@ -190,16 +209,47 @@ class UserEventRenderer:
         body = account_pb2.PositionLiquidated(
             symbol=e.symbol,
             margin_mode=render.MARGIN_MODES[mode],
-            quantity=spec.lots_to_qty(e.quantity),
+            quantity=render.signed_qty(-e.quantity * record.side, spec),
             average_price=average,
+            bankruptcy_price=render.price(e.bankruptcy_price, spec),
+            realized_pnl=render.money(e.realized_pnl),
+            insurance_fund_change="0",
         )
         return e.account_id, {"position_liquidated": body}
+
+    def _insurance_fund_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        """The liquidated account's leftover margin went to the fund (or the fund covered its deficit):
+        recorded on the liquidation just reported and shown as the wallet change it is."""
+        assert isinstance(e, InsuranceFundChanged)
+        liquidated = self._liquidated.get(e.account_id)
+        if liquidated is not None:
+            liquidated.insurance_fund_change = render.money(e.delta)
+        account = self.engine.accounts[e.account_id]
+        position = account.positions.get(e.symbol) if e.symbol else None
+        isolated = sum(p.isolated_wallet for p in account.positions.values())
+        reason = (
+            account_pb2.BALANCE_CHANGE_REASON_LIQUIDATION_FEE
+            if e.delta > 0
+            else account_pb2.BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER
+        )
+        body = account_pb2.BalanceChanged(
+            reason=reason,
+            change=render.money(-e.delta),
+            symbol=e.symbol,
+            wallet_balance=render.money(account.wallet + isolated),
+            cross_wallet_balance=render.money(account.wallet),
+            isolated_wallet=render.money(position.isolated_wallet) if position else "",
+        )
+        return e.account_id, {"balance_changed": body}
 
     def _position_deleveraged(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionDeleveraged)
         spec = self.engine.markets[e.symbol].instrument
         body = account_pb2.PositionDeleveraged(
-            symbol=e.symbol, quantity=spec.lots_to_qty(e.quantity), price=spec.ticks_to_price(e.price)
+            symbol=e.symbol,
+            quantity=render.signed_qty(-e.side * e.quantity, spec),
+            price=spec.ticks_to_price(e.price),
+            realized_pnl=render.money(e.realized_pnl),
         )
         return e.account_id, {"position_deleveraged": body}
 
