@@ -123,6 +123,10 @@ RETRY_WINDOW_NS = 60 * 10**9
 retried later must not place twice); after that the id is free again, as on the venue."""
 
 
+MAX_OPEN_ORDERS = 200
+"""Open orders (resting or waiting for a trigger) per account and symbol: Binance's MAX_NUM_ORDERS."""
+
+
 class Refusal(NamedTuple):
     """A margin refusal and its shortfall: ``required`` against ``available``."""
 
@@ -269,6 +273,9 @@ class Engine:
         reason = check_new_order(cmd, market.instrument, market.band_reference(), self.now)
         if reason is not None:
             return self._reject(cmd, reason)
+        open_orders = self._account_orders.get((cmd.account_id, cmd.symbol))
+        if open_orders is not None and len(open_orders) >= MAX_OPEN_ORDERS:
+            return self._reject(cmd, RejectReason.TOO_MANY_OPEN_ORDERS)
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)

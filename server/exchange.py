@@ -181,9 +181,11 @@ class Exchange:
     def events_after(self, account_id: int, sequence: int, index: int) -> list[account_pb2.UserEvent] | None:
         """The account's retained events strictly after the cursor; None when the log no longer
         reaches back that far (the caller must resync)."""
+        if sequence > self.sequence:
+            return None
         log = self.user_events.get(account_id)
         if not log:
-            return [] if sequence <= self.sequence else None
+            return []
         first = log[0].cursor
         if (sequence, index) < (first.sequence, first.index) and log.maxlen == len(log):
             return None

@@ -95,4 +95,3 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
-

@@ -221,4 +221,3 @@ def short_text(text: str, field: str, limit: int = MAX_DECIMAL_CHARS) -> str:
     if len(text) > limit:
         raise WireError("INVALID_ARGUMENT", field, f"{field} is longer than {limit} characters")
     return text
-

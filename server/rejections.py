@@ -18,6 +18,7 @@ _MESSAGES: dict[RejectReason, str] = {
     RejectReason.DUPLICATE_CLIENT_ORDER_ID: "client_order_id is in use by another order",
     RejectReason.ORDER_NOT_AMENDABLE: "only a resting limit order can be amended",
     RejectReason.NOTHING_TO_AMEND: "the amendment changes nothing",
+    RejectReason.TOO_MANY_OPEN_ORDERS: "the account already has the maximum of open orders on {symbol}",
     RejectReason.INSUFFICIENT_MARGIN: "order cost {required} exceeds the available balance {available}",
     RejectReason.INSUFFICIENT_BALANCE: "the amount exceeds what may leave the wallet or the available balance",
     RejectReason.LEVERAGE_TOO_HIGH: "leverage too high for the position and open orders",

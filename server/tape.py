@@ -16,10 +16,7 @@ from server.exchange_commands import OpenAccount
 
 ExchangeCommand = commands.Command | OpenAccount
 
-_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (*typing.get_args(commands.Command), OpenAccount)
-}
+_TYPES: dict[str, type] = {cls.__name__: cls for cls in (*typing.get_args(commands.Command), OpenAccount)}
 
 
 @cache

@@ -91,8 +91,6 @@ class AccountService(account_pb2_grpc.AccountServicer):
     async def SetMarginMode(self, request: account_pb2.SetMarginModeRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
-        if not request.margin_mode:
-            raise WireError("INVALID_ENUM_VALUE", "margin_mode", "margin_mode is required")
         command = SetMarginMode(account_id=account_id, symbol=symbol, mode=parse.margin_mode(request.margin_mode))
         settings = await self.runtime.sequencer.submit_one(command, self._settings_response)
         return account_pb2.SetMarginModeResponse(settings=settings)

@@ -13,8 +13,8 @@ from server.errors import WireError
 from server.exchange import Exchange, book_topic, candles_topic, trades_topic
 from server.services.base import Runtime, streaming, unary
 
-DEFAULT_DEPTH = 100
-MAX_DEPTH = 5000
+WHOLE_BOOK = 2**32
+"""A depth above any uint32 request: every level (depth 0, stream snapshots)."""
 DEFAULT_TICKER_INTERVAL = 1.0
 MIN_TICKER_INTERVAL = 0.1
 
@@ -62,10 +62,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     @unary
     async def GetOrderBook(self, request: market_data_pb2.GetOrderBookRequest, context: Context) -> Any:
         symbol = self._symbol(request.symbol)
-        if request.depth > MAX_DEPTH:
-            raise WireError("INVALID_ARGUMENT", "depth", f"depth is at most {MAX_DEPTH}")
         await self.runtime.sequencer.settled()
-        book = _book(self.runtime.exchange, symbol, request.depth or DEFAULT_DEPTH)
+        book = _book(self.runtime.exchange, symbol, request.depth or WHOLE_BOOK)
         return market_data_pb2.GetOrderBookResponse(book=book)
 
     @streaming
@@ -76,7 +74,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         symbol = self._symbol(request.symbol)
         await self.runtime.sequencer.settled()
         async with self.runtime.hub.subscribe(book_topic(symbol), self.runtime.stream_capacity) as updates:
-            snapshot = _book(self.runtime.exchange, symbol, MAX_DEPTH)
+            snapshot = _book(self.runtime.exchange, symbol, WHOLE_BOOK)
             yield market_data_pb2.StreamOrderBookResponse(snapshot=snapshot)
             async for update in updates:
                 yield update
@@ -143,4 +141,3 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
                 )
             async for bar in bars:
                 yield bar
-

@@ -19,6 +19,7 @@ from server.auth import Context
 from server.errors import Refused, WireError
 from server.exchange import Applied, Exchange
 from server.services.base import Runtime, refuse_if_rejected, streaming, unary
+from server.tape import ExchangeCommand
 
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 
@@ -149,7 +150,12 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         exchange = self.runtime.exchange
         record = exchange.history.order(account_id, request.order_id, request.client_order_id)
         if record is None or record.symbol != spec.symbol:
-            raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol})
+            asked = (
+                {"order_id": str(request.order_id)}
+                if key == "order_id"
+                else {"client_order_id": request.client_order_id}
+            )
+            raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol, **asked})
         return trading_pb2.GetOrderResponse(order=_order(exchange, record.order_id))
 
     @unary
@@ -266,13 +272,14 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         if len(request.commands) > limit:
             raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
         parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
-        commands = [c for c in parsed if not isinstance(c, Refused)]
+        commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
         orders = sum(1 for c in commands if isinstance(c, PlaceOrder | AmendOrder))
         if orders:
             self.runtime.check_rate(account_id, orders)
         respond = self.respond
         future = self.runtime.sequencer.enqueue(
-            commands, lambda applied: respond.for_command(applied.command)(applied)  # type: ignore[arg-type]
+            commands,
+            lambda applied: respond.for_command(applied.command)(applied),  # type: ignore[arg-type]
         )
 
         def finish(done: "asyncio.Future[list[Any]]") -> None:

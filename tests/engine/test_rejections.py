@@ -4,7 +4,7 @@ filter are accepted. BTCUSDT filters: price 556.8 .. 4,529,764 (5,568 .. 45,297,
 
 import pytest
 
-from engine.commands import Deposit, SetLeverage, SetMarkPrice
+from engine.commands import CancelOrder, Deposit, SetLeverage, SetMarkPrice
 from engine.events import OrderAccepted
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import RejectReason
@@ -114,3 +114,13 @@ def test_bad_mark_price_is_rejected(command, reason):
     engine = new_engine(mark(PX))
 
     assert_rejected(engine, command, reason)
+
+
+def test_the_201st_open_order_in_a_symbol_is_refused_and_a_cancel_frees_a_slot() -> None:
+    """Binance's MAX_NUM_ORDERS: 200 open orders per account and symbol."""
+    engine = new_engine(mark(PX))
+    # 200 bids of 0.002 BTC, one tick apart from 64,800.0 down to 64,780.1
+    placed = [only(run(engine, limit(BOB, Side.BUY, PX - 1_000 - i, 2)), OrderAccepted) for i in range(200)]
+    assert_rejected(engine, limit(BOB, Side.BUY, PX - 2_000, 2), R.TOO_MANY_OPEN_ORDERS)
+    run(engine, CancelOrder(account_id=BOB, symbol="BTCUSDT", order_id=placed[0].order_id))
+    only(run(engine, limit(BOB, Side.BUY, PX - 2_000, 2)), OrderAccepted)
