@@ -11,6 +11,7 @@ liquidation sell fills against the maker's bid at 60,000: realized -980, fee 0.0
 import asyncio
 
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
+
 from tests.server.conftest import Exchange
 
 
