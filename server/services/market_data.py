@@ -85,6 +85,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     ) -> AsyncIterator[market_data_pb2.StreamTradesResponse]:
         symbol = self._symbol(request.symbol)
         async with self.runtime.hub.subscribe(trades_topic(symbol), self.runtime.stream_capacity) as trades:
+            yield market_data_pb2.StreamTradesResponse()
             async for batch in trades:
                 yield batch
 
@@ -135,9 +136,9 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         async with self.runtime.hub.subscribe(candles_topic(symbol, interval), self.runtime.stream_capacity) as bars:
             exchange = self.runtime.exchange
             current = exchange.candles.history(symbol, interval, limit=1)
-            if current:
-                yield market_data_pb2.StreamCandlesResponse(
-                    candle=render.candle(symbol, current[0], exchange.instruments[symbol])
-                )
+            spec = exchange.instruments[symbol]
+            yield market_data_pb2.StreamCandlesResponse(
+                candle=render.candle(symbol, current[0], spec) if current else None
+            )
             async for bar in bars:
                 yield bar

@@ -105,7 +105,8 @@ class MarketDataServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamTrades(self, request, context):
-        """Streams one symbol's public trades as they happen.
+        """Streams one symbol's public trades as they happen. The first message is empty: it confirms the
+        subscription is live, so no trade after it is missed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -134,6 +135,7 @@ class MarketDataServicer:
 
     def StreamCandles(self, request, context):
         """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
+        The first message is the current candle, or empty (no candle field) before the symbol's first trade.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

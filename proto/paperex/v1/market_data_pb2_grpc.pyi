@@ -42,7 +42,9 @@ class MarketDataStub:
     StreamOrderBook: _grpc.UnaryStreamMultiCallable[_market_data_pb2.StreamOrderBookRequest, _market_data_pb2.StreamOrderBookResponse]
     """Streams one symbol's order book: a snapshot, then every level change with a sequence number."""
     StreamTrades: _grpc.UnaryStreamMultiCallable[_market_data_pb2.StreamTradesRequest, _market_data_pb2.StreamTradesResponse]
-    """Streams one symbol's public trades as they happen."""
+    """Streams one symbol's public trades as they happen. The first message is empty: it confirms the
+    subscription is live, so no trade after it is missed.
+    """
     GetTicker: _grpc.UnaryUnaryMultiCallable[_market_data_pb2.GetTickerRequest, _market_data_pb2.GetTickerResponse]
     """Returns one symbol's ticker."""
     StreamTickers: _grpc.UnaryStreamMultiCallable[_market_data_pb2.StreamTickersRequest, _market_data_pb2.StreamTickersResponse]
@@ -50,7 +52,9 @@ class MarketDataStub:
     GetCandles: _grpc.UnaryUnaryMultiCallable[_market_data_pb2.GetCandlesRequest, _market_data_pb2.GetCandlesResponse]
     """Returns closed and current candles built from trades."""
     StreamCandles: _grpc.UnaryStreamMultiCallable[_market_data_pb2.StreamCandlesRequest, _market_data_pb2.StreamCandlesResponse]
-    """Streams one symbol's current candle at an interval: updates while open, then a final closed one."""
+    """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
+    The first message is the current candle, or empty (no candle field) before the symbol's first trade.
+    """
 
 @_typing.type_check_only
 class MarketDataAsyncStub(MarketDataStub):
@@ -66,7 +70,9 @@ class MarketDataAsyncStub(MarketDataStub):
     StreamOrderBook: _aio.UnaryStreamMultiCallable[_market_data_pb2.StreamOrderBookRequest, _market_data_pb2.StreamOrderBookResponse]  # type: ignore[assignment]
     """Streams one symbol's order book: a snapshot, then every level change with a sequence number."""
     StreamTrades: _aio.UnaryStreamMultiCallable[_market_data_pb2.StreamTradesRequest, _market_data_pb2.StreamTradesResponse]  # type: ignore[assignment]
-    """Streams one symbol's public trades as they happen."""
+    """Streams one symbol's public trades as they happen. The first message is empty: it confirms the
+    subscription is live, so no trade after it is missed.
+    """
     GetTicker: _aio.UnaryUnaryMultiCallable[_market_data_pb2.GetTickerRequest, _market_data_pb2.GetTickerResponse]  # type: ignore[assignment]
     """Returns one symbol's ticker."""
     StreamTickers: _aio.UnaryStreamMultiCallable[_market_data_pb2.StreamTickersRequest, _market_data_pb2.StreamTickersResponse]  # type: ignore[assignment]
@@ -74,7 +80,9 @@ class MarketDataAsyncStub(MarketDataStub):
     GetCandles: _aio.UnaryUnaryMultiCallable[_market_data_pb2.GetCandlesRequest, _market_data_pb2.GetCandlesResponse]  # type: ignore[assignment]
     """Returns closed and current candles built from trades."""
     StreamCandles: _aio.UnaryStreamMultiCallable[_market_data_pb2.StreamCandlesRequest, _market_data_pb2.StreamCandlesResponse]  # type: ignore[assignment]
-    """Streams one symbol's current candle at an interval: updates while open, then a final closed one."""
+    """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
+    The first message is the current candle, or empty (no candle field) before the symbol's first trade.
+    """
 
 class MarketDataServicer(metaclass=_abc_1.ABCMeta):
     """Public market data. Streams run until the client cancels them or the server cuts a slow subscriber
@@ -111,7 +119,9 @@ class MarketDataServicer(metaclass=_abc_1.ABCMeta):
         request: _market_data_pb2.StreamTradesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_market_data_pb2.StreamTradesResponse], _abc.AsyncIterator[_market_data_pb2.StreamTradesResponse]]:
-        """Streams one symbol's public trades as they happen."""
+        """Streams one symbol's public trades as they happen. The first message is empty: it confirms the
+        subscription is live, so no trade after it is missed.
+        """
 
     @_abc_1.abstractmethod
     def GetTicker(
@@ -143,6 +153,8 @@ class MarketDataServicer(metaclass=_abc_1.ABCMeta):
         request: _market_data_pb2.StreamCandlesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_market_data_pb2.StreamCandlesResponse], _abc.AsyncIterator[_market_data_pb2.StreamCandlesResponse]]:
-        """Streams one symbol's current candle at an interval: updates while open, then a final closed one."""
+        """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
+        The first message is the current candle, or empty (no candle field) before the symbol's first trade.
+        """
 
 def add_MarketDataServicer_to_server(servicer: MarketDataServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
