@@ -1,5 +1,6 @@
 """Admin: accounts, money, prices, snapshots and reset; every call needs the admin token."""
 
+import uuid
 from typing import Any
 
 from paperex.v1 import admin_pb2, admin_pb2_grpc
@@ -35,9 +36,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     @unary
     async def CreateAccount(self, request: admin_pb2.CreateAccountRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
-        name = parse.short_text(request.name.strip(), "name", MAX_NAME_CHARS)
-        if not name:
-            raise WireError("MISSING_FIELD", "name", "name is required")
+        name = parse.short_text(request.name.strip(), "name", MAX_NAME_CHARS) or f"account-{uuid.uuid4().hex[:12]}"
         deposit = parse.amount(request.initial_deposit, "initial_deposit") if request.initial_deposit else 0
         api_key = new_api_key()
 

@@ -2,9 +2,9 @@
 
 import grpc
 import pytest
-from paperex.v1 import account_pb2, common_pb2, market_data_pb2, trading_pb2
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 
-from tests.server.conftest import Exchange, error_info
+from tests.server.conftest import Client, Exchange, error_info
 
 
 def limit(symbol: str, side: int, quantity: str, price: str, **extra: object) -> trading_pb2.PlaceOrderRequest:
@@ -67,3 +67,11 @@ async def test_a_margin_refusal_names_the_shortfall(exchange: Exchange) -> None:
     assert info.domain == "paperex"
     # IM 64,900 / 20 = 3,245 + taker fee 0.05% x 64,900 = 32.45 -> 3,277.45 against 100 available
     assert (info.metadata["required"], info.metadata["available"]) == ("3277.45", "100")
+
+
+async def test_an_account_created_without_a_name_gets_a_generated_one(exchange: Exchange) -> None:
+    created = await exchange.admin.admin.CreateAccount(admin_pb2.CreateAccountRequest(), metadata=exchange.admin.auth)
+    assert created.name.startswith("account-") and len(created.name) > len("account-")
+    client = Client(exchange.channel, created.api_key)
+    summary = (await client.account.GetAccount(account_pb2.GetAccountRequest(), metadata=client.auth)).account
+    assert (summary.account_id, summary.name, summary.wallet_balance) == (created.account_id, created.name, "0")
