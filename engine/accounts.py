@@ -82,12 +82,14 @@ DEFAULT_SETTINGS = SymbolSettings()
 
 class Account:
     """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
-    holds its own margin in ``Position.isolated_wallet``."""
+    holds its own margin in ``Position.isolated_wallet``. A non-``liquidatable`` account (the
+    exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged."""
 
-    __slots__ = ("account_id", "exposures", "margin_call_level", "positions", "settings", "wallet")
+    __slots__ = ("account_id", "exposures", "liquidatable", "margin_call_level", "positions", "settings", "wallet")
 
-    def __init__(self, account_id: int) -> None:
+    def __init__(self, account_id: int, liquidatable: bool = True) -> None:
         self.account_id = account_id
+        self.liquidatable = liquidatable
         self.wallet: Amount = 0
         self.settings: dict[str, SymbolSettings] = {}
         self.positions: dict[str, Position] = {}
@@ -96,7 +98,7 @@ class Account:
 
     def clone(self) -> "Account":
         """An independent copy, for what-if questions (the order preview) that must not touch state."""
-        twin = Account(self.account_id)
+        twin = Account(self.account_id, self.liquidatable)
         twin.wallet = self.wallet
         twin.margin_call_level = self.margin_call_level
         twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in self.settings.items()}

@@ -36,6 +36,7 @@ def _state_lines(engine: "Engine") -> Iterator[str]:
     for symbol, market in engine.markets.items():
         yield f"market {symbol} last={market.last_price} mark={market.mark_price} index={market.index_price}"
         yield f"funding {market.next_funding} {market.funding_rate} {market.premium.count} {market.premium.weighted}"
+        yield "basis " + " ".join(f"{second}:{doubled}" for second, doubled in market.basis.samples)
         for book_side in (market.book.bids, market.book.asks):
             for level in book_side:
                 yield " ".join(_order_state(order) for order in level.orders())
@@ -43,7 +44,10 @@ def _state_lines(engine: "Engine") -> Iterator[str]:
             yield "trigger " + _order_state(market.triggers.orders[order_id])
     yield f"fees={engine.fees_collected} deposits={engine.net_deposits} fund={engine.insurance_fund}"
     for account_id, account in sorted(engine.accounts.items()):
-        yield f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
+        yield (
+            f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
+            f" liquidatable={account.liquidatable}"
+        )
         for symbol, settings in sorted(account.settings.items()):
             yield f"settings {symbol} {settings.mode} {settings.leverage}"
         for symbol, p in sorted(account.positions.items()):

@@ -76,7 +76,8 @@ class CancelAllOrders:
 
 @dataclass(slots=True, kw_only=True)
 class SetMarkPrice:
-    """A new mark price (from the feed or an admin): drives MARK-triggered orders."""
+    """Set the mark directly (an admin override; it holds until the next index price recomputes the
+    mark): drives MARK-triggered orders, PnL and liquidation checks."""
 
     symbol: str
     price: Ticks
@@ -85,7 +86,8 @@ class SetMarkPrice:
 
 @dataclass(slots=True, kw_only=True)
 class SetIndexPrice:
-    """A new index price (spot reference from the feed): sampled against the book for funding."""
+    """A new index price (spot reference from the feed): sampled against the book for funding, and it
+    moves the mark by the instrument's mark method (``engine.mark``)."""
 
     symbol: str
     price: Ticks
@@ -101,9 +103,15 @@ class AdvanceTime:
 
 @dataclass(slots=True, kw_only=True)
 class CreateAccount:
-    """Open an empty account under an id the server chose."""
+    """Open an empty account under an id the server chose.
+
+    ``liquidatable`` False makes an exchange-internal account (the built-in liquidity provider): margin
+    calls, liquidation and auto-deleverage pass it by, while its orders still need margin and it
+    trades with everyone like any other account.
+    """
 
     account_id: int
+    liquidatable: bool = True
     ts: int = 0
 
 

@@ -80,6 +80,7 @@ from engine.margin import (
     max_notional_for,
     unrealized_pnl,
 )
+from engine.mark import MarkMethod, venue_mark
 from engine.market import Market
 from engine.matching import WalkEnd, crosses, fillable, walk
 from engine.orders import (
@@ -108,7 +109,7 @@ from engine.risk import (
     valuation_price,
 )
 from engine.triggers import would_fire_now
-from engine.units import SCALE, Amount, Lots, Ticks, ceil_div
+from engine.units import HOUR_NS, SCALE, Amount, Lots, Ticks, ceil_div
 from engine.validation import band_limit, check_new_order, check_price_and_size
 
 # Enum members bound once: attribute lookups on an Enum class are slow on the hot path.
@@ -760,8 +761,8 @@ class Engine:
     def _create_account(self, cmd: CreateAccount) -> None:
         if cmd.account_id in self.accounts or cmd.account_id <= 0:
             return self._reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
-        self.accounts[cmd.account_id] = Account(cmd.account_id)
-        self._out.append(AccountCreated(cmd.account_id))
+        self.accounts[cmd.account_id] = Account(cmd.account_id, cmd.liquidatable)
+        self._out.append(AccountCreated(cmd.account_id, cmd.liquidatable))
         return None
 
     def _deposit(self, cmd: Deposit) -> None:
@@ -897,7 +898,10 @@ class Engine:
 
     def _check_account(self, account: Account) -> None:
         """Liquidate what is at or below maintenance, then issue a margin call when the cross margin
-        ratio reaches a new threshold (the level falls back as the ratio recovers)."""
+        ratio reaches a new threshold (the level falls back as the ratio recovers). Exchange-internal
+        (non-liquidatable) accounts are passed by."""
+        if not account.liquidatable:
+            return
         balance, maintenance, held = cross_state(account, self.markets)
         if held and balance * SCALE <= maintenance:
             symbols = [
@@ -1026,7 +1030,11 @@ class Engine:
         self, account: Account, market: Market, lots: Lots, price: Ticks, bounds: tuple[Ticks, Ticks]
     ) -> None:
         """Close ``lots`` of a bankrupt position against the most profitable, most leveraged opposing
-        positions at the bankruptcy price, without fee; their orders on the symbol are canceled."""
+        positions at the bankruptcy price, without fee; their orders on the symbol are canceled.
+
+        Exchange-internal (non-liquidatable) accounts are not in the ranking. Only when no trader's
+        opposing position is left do they take the rest, as the venue's backstop: positions net to
+        zero, so the bankrupt position can always be closed."""
         price = min(max(price, bounds[0]), bounds[1])
         symbol, instrument = market.symbol, market.instrument
         side = SELL if account.positions[symbol].size > 0 else BUY
@@ -1035,7 +1043,9 @@ class Engine:
             for a in market.holders
             if a != account.account_id and self.accounts[a].positions[symbol].size * side > 0
         ]
-        for counter in adl_ranking(candidates, self.markets):
+        traders = [(a, m) for a, m in candidates if a.liquidatable]
+        backstop = [(a, m) for a, m in candidates if not a.liquidatable]
+        for counter in adl_ranking(traders, self.markets) + adl_ranking(backstop, self.markets):
             if not lots:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
@@ -1059,19 +1069,26 @@ class Engine:
     # ------------------------------------------------------------------ prices and triggers
 
     def _set_mark(self, cmd: SetMarkPrice) -> None:
+        """The admin override: the mark as given, until the next index price recomputes it."""
         market = self.markets.get(cmd.symbol)
         if market is None:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         if not market.instrument.min_price <= cmd.price <= market.instrument.max_price:
             return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
-        market.mark_price = cmd.price
-        market.mark_moved = True
-        self._at_risk.update(market.holders)
-        self._out.append(MarkPriceChanged(cmd.symbol, cmd.price))
+        self._move_mark(market, cmd.price)
         return None
 
+    def _move_mark(self, market: Market, price: Ticks) -> None:
+        """The one way the mark moves: MARK triggers re-run and every holder's margin is rechecked
+        (liquidations included) in ``_settle_consequences``."""
+        market.mark_price = price
+        market.mark_moved = True
+        self._at_risk.update(market.holders)
+        self._out.append(MarkPriceChanged(market.symbol, price))
+
     def _set_index(self, cmd: SetIndexPrice) -> None:
-        """A new index price; the premium of the book's impact prices against it is sampled for funding."""
+        """A new index price: the premium of the book's impact prices against it is sampled for funding,
+        and the mark follows by the instrument's mark method."""
         market = self.markets.get(cmd.symbol)
         if market is None:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
@@ -1082,7 +1099,26 @@ class Engine:
         book, unit = market.book, market.notional_unit
         market.premium.sample(impact_price(book.bids, impact, unit), impact_price(book.asks, impact, unit), cmd.price)
         self._out.append(IndexPriceChanged(cmd.symbol, cmd.price))
+        self._move_mark(market, self._mark_from_index(market))
         return None
+
+    def _mark_from_index(self, market: Market) -> Ticks:
+        """The mark the new index implies: the index itself, or the venue's median (``engine.mark``)
+        after this second's basis sample, kept inside the instrument's price filter."""
+        instrument, index, now = market.instrument, market.index_price, self.now
+        if instrument.mark_method is MarkMethod.INDEX:
+            return index
+        book = market.book
+        market.basis.sample(now, book.best_price(BUY), book.best_price(SELL), index)
+        mark = venue_mark(
+            index,
+            market.funding_rate,
+            market.next_funding - now,
+            instrument.funding_interval_hours * HOUR_NS,
+            market.basis.average(now),
+            market.last_price,
+        )
+        return min(max(mark, instrument.min_price), instrument.max_price)
 
     def _settle_funding(self) -> None:
         """At each instrument's funding time: the interval's rate from the averaged premium, then

@@ -148,7 +148,10 @@ class PositionChanged:
 
 @dataclass(slots=True)
 class AccountCreated:
+    """A new account; ``liquidatable`` False marks an exchange-internal one (never liquidated)."""
+
     account_id: int
+    liquidatable: bool = True
 
 
 @dataclass(slots=True)

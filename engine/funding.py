@@ -6,12 +6,10 @@ from fractions import Fraction
 
 from engine.book import BookSide
 from engine.margin import premium_index
-from engine.units import SCALE, Amount, Ticks
+from engine.units import HOUR_NS, SCALE, Amount, Ticks
 
 IMPACT_MARGIN: Amount = 200 * SCALE
 """Binance's impact margin notional is 200 USDT divided by the initial margin rate at max leverage."""
-
-HOUR_NS = 3_600 * 10**9
 
 
 def impact_price(side: BookSide, notional: Amount, notional_unit: Amount) -> Fraction | None:

@@ -3,6 +3,10 @@
 Specs are data. The defaults mirror Binance USD-M BTCUSDT and ETHUSDT as published (filters and the
 classic leverage-bracket tables); a user's TOML file in the same shape adds or overrides instruments.
 Parsing takes text, never a path: reading files is the server's job.
+
+Optional fields and their defaults: ``quote = "USDT"``, ``funding_interval_hours = 8`` and
+``mark_method = "median"`` (how an index update moves the mark: ``"median"`` is the venue's
+median(Price 1, Price 2, last), see ``engine.mark``; ``"index"`` makes the mark the index itself).
 """
 
 import tomllib
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from engine.mark import MarkMethod
 from engine.reasons import RejectReason
 from engine.units import (
     SCALE,
@@ -64,6 +69,7 @@ class Instrument:
     funding_floor: Rate
     interest_rate: Rate
     notional_unit: Amount
+    mark_method: MarkMethod = MarkMethod.MEDIAN
 
     @property
     def max_leverage(self) -> int:
@@ -111,6 +117,14 @@ def _steps(raw: Any, step: Decimal, field: str) -> int:
     if remainder or value <= 0:
         raise InstrumentConfigError(f"{field}: {raw!r} is not a positive multiple of {step}")
     return int(steps)
+
+
+def _mark_method(raw: Any, symbol: str) -> MarkMethod:
+    try:
+        return MarkMethod(raw)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in MarkMethod)
+        raise InstrumentConfigError(f"{symbol}.mark_method: {raw!r} is not one of {choices}") from None
 
 
 def _brackets(rows: list[Mapping[str, Any]], symbol: str) -> tuple[Bracket, ...]:
@@ -165,6 +179,7 @@ def parse_instrument(symbol: str, spec: Mapping[str, Any]) -> Instrument:
             funding_floor=_rate(spec["funding_floor"], f"{symbol}.funding_floor"),
             interest_rate=_rate(spec["interest_rate"], f"{symbol}.interest_rate"),
             notional_unit=int(unit),
+            mark_method=_mark_method(spec.get("mark_method", MarkMethod.MEDIAN.value), symbol),
         )
     except KeyError as exc:
         raise InstrumentConfigError(f"{symbol}: missing field {exc.args[0]!r}") from None
@@ -199,7 +214,8 @@ def parse_instruments(toml_text: str, base: Mapping[str, Instrument] | None = No
 
 
 DEFAULT_INSTRUMENTS_TOML = """
-# Binance USD-M values as published (exchange filters and the classic leverage brackets).
+# Binance USD-M values as published (exchange filters and the classic leverage brackets); the mark
+# follows the index by Binance's median method.
 [instruments.BTCUSDT]
 base = "BTC"
 tick_size = 0.1
@@ -217,6 +233,7 @@ funding_interval_hours = 8
 funding_cap = 0.003
 funding_floor = -0.003
 interest_rate = 0.0001
+mark_method = "median"
 brackets = [
   { cap = 50000, max_leverage = 125, mmr = 0.004 },
   { cap = 250000, max_leverage = 100, mmr = 0.005 },
@@ -247,6 +264,7 @@ funding_interval_hours = 8
 funding_cap = 0.003
 funding_floor = -0.003
 interest_rate = 0.0001
+mark_method = "median"
 brackets = [
   { cap = 10000, max_leverage = 100, mmr = 0.005 },
   { cap = 100000, max_leverage = 75, mmr = 0.0065 },

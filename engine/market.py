@@ -1,10 +1,12 @@
-"""Per-instrument state the engine keeps beside the book: waiting conditional orders, last and mark
-prices, and what the current command changed (levels to publish, the range it traded through)."""
+"""Per-instrument state the engine keeps beside the book: waiting conditional orders, last, index and
+mark prices with the basis samples the mark is smoothed by, and what the current command changed
+(levels to publish, the range it traded through)."""
 
 from engine.book import Level, OrderBook
 from engine.funding import PremiumSampler
 from engine.instruments import Instrument
 from engine.margin import max_notional_for
+from engine.mark import BasisWindow
 from engine.orders import TriggerBy
 from engine.triggers import TriggerBook
 from engine.units import Amount, Ticks
@@ -14,6 +16,7 @@ class Market:
     """Per-instrument state: the book, waiting conditional orders, prices, and what changed."""
 
     __slots__ = (
+        "basis",
         "book",
         "dirty",
         "funding_rate",
@@ -41,6 +44,7 @@ class Market:
         self.position_caps: dict[int, Amount] = {}
         self.index_price: Ticks = 0
         self.premium = PremiumSampler()
+        self.basis = BasisWindow()
         self.funding_rate = 0
         self.next_funding = 0
         self.trade_low: Ticks = 0

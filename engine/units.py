@@ -16,6 +16,10 @@ Amount = int
 Rate = int
 
 SCALE = 10**8
+
+SECOND_NS = 10**9
+"""Engine time is nanoseconds (each command's ``ts``)."""
+HOUR_NS = 3_600 * SECOND_NS
 _SCALE_DECIMAL = Decimal(SCALE)
 MAX_DECIMAL_CHARS = 64
 _WIRE_DECIMAL = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)

@@ -38,6 +38,17 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--order-burst", type=int, default=defaults.order_burst)
     serve.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every, help="commands between snapshots")
     serve.add_argument("--log-level", default="INFO", help="DEBUG logs every command with its events")
+    serve.add_argument(
+        "--clock", choices=["wall", "simulated"], default="wall", help="simulated: time moves only by Admin.AdvanceTime"
+    )
+    serve.add_argument("--scenario", default="", help="run a library scenario (see Admin.ListScenarios), e.g. calm")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the scenario's random parts")
+    serve.add_argument(
+        "--liquidity",
+        choices=["on", "off"],
+        default="on",
+        help="the built-in liquidity provider (quotes around the index)",
+    )
     commands.add_parser("demo", help="print the scripted 20%% crash story (engine only)")
     return root
 
@@ -57,6 +68,10 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         order_rate=args.order_rate,
         order_burst=args.order_burst,
         snapshot_every=args.snapshot_every,
+        clock=args.clock,
+        scenario=args.scenario,
+        seed=args.seed,
+        liquidity=args.liquidity == "on",
     )
 
 

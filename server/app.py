@@ -25,8 +25,9 @@ from paperex.v1 import (
 from engine.commands import AdvanceTime
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
 from server.auth import Authenticator, key_hash, new_admin_token
-from server.clock import WallClock
-from server.exchange import Exchange
+from server.clock import SimulatedClock, WallClock
+from server.exchange import Applied, Exchange
+from server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
 from server.journal import Durability, Journal
 from server.ratelimit import RateLimiter
 from server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
@@ -40,8 +41,10 @@ from server.streams import Hub
 log = logging.getLogger("server")
 
 ADMIN_TOKEN_SETTING = "admin_token_sha256"
+SIMULATION_START_NS = 1_767_225_600 * 10**9
+"""2026-01-01T00:00:00Z."""
 DEADLINE_POLL_SECONDS = 0.1
-"""How often the timer looks for due GTD expiries and funding times."""
+"""How often the wall-clock timer looks for a due feed step, GTD expiry or funding time."""
 
 SERVICE_NAMES = tuple(
     module.DESCRIPTOR.services_by_name[name].full_name
@@ -71,6 +74,15 @@ class ServerConfig:
     """Messages a stream reader may fall behind before it is cut (above one sequencer batch's output)."""
     max_batch_commands: int = 500
     grace_seconds: float = 5.0
+    clock: str = "wall"
+    """"wall", or "simulated" (time moves only by Admin.AdvanceTime/Step)."""
+    start_time: int = SIMULATION_START_NS
+    """Where a simulated clock starts on a fresh journal (ns since the epoch)."""
+    scenario: str = ""
+    """A library scenario to run (loaded at start unless the journal already runs it)."""
+    seed: int = 0
+    liquidity: bool = False
+    """Start the built-in liquidity provider (when the journal has not decided otherwise)."""
 
 
 def load_instruments(path: str) -> dict[str, Instrument]:
@@ -80,12 +92,17 @@ def load_instruments(path: str) -> dict[str, Instrument]:
     return parse_instruments(Path(path).read_text(encoding="utf-8"), DEFAULT_INSTRUMENTS)
 
 
+def _refusal_or_none(applied: Applied) -> None:
+    if applied.refusal is not None:
+        raise applied.refusal
+
+
 class ExchangeServer:
     """One running exchange. ``start`` recovers the journal and listens; ``stop`` shuts down gracefully."""
 
     def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
         self.config = config
-        self.clock = clock or WallClock()
+        self.clock = clock or (SimulatedClock(config.start_time) if config.clock == "simulated" else WallClock())
         self.instruments = load_instruments(config.instruments_toml)
         self.port = 0
         self.generated_admin_token = ""
@@ -112,6 +129,7 @@ class ExchangeServer:
             auth=Authenticator(admin_hash, lambda: sequencer.exchange.account_by_key),
             limiter=RateLimiter(config.order_rate, config.order_burst),
             clock_seconds=time.monotonic,
+            simulated=bool(getattr(self.clock, "simulated", False)),
             stream_capacity=config.stream_capacity,
             max_batch_commands=config.max_batch_commands,
         )
@@ -136,9 +154,20 @@ class ExchangeServer:
         else:
             self.port = server.add_insecure_port(address)
         await server.start()
+        await self._start_market(sequencer)
         await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
-        self._timer = asyncio.get_running_loop().create_task(self._run_deadlines(), name="deadlines")
+        if not runtime.simulated:
+            self._timer = asyncio.get_running_loop().create_task(self._run_clock(), name="clock")
         return self.port
+
+    async def _start_market(self, sequencer: Sequencer) -> None:
+        """The configured scenario and liquidity provider, unless the journal already runs them."""
+        market = sequencer.exchange.market
+        config = self.config
+        if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
+            await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed), _refusal_or_none)
+        if config.liquidity and market.provider is None:
+            await sequencer.submit_one(SetLiquidityProvider(enabled=True), _refusal_or_none)
 
     def _admin_token_hash(self, journal: Journal) -> str:
         """The flag's token, else the one stored at first start, else a new one (shown once)."""
@@ -156,17 +185,24 @@ class ExchangeServer:
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, status)
 
-    async def _run_deadlines(self) -> None:
-        """Engine time moves only by commands: submit one when a GTD expiry or funding time is due."""
+    async def _run_clock(self) -> None:
+        """Wall clock: engine time moves only by commands, so step the market every feed step and
+        submit a tick whenever a GTD expiry or funding time falls due in between."""
         sequencer = self.sequencer
         assert sequencer is not None
+        next_step = 0
         while True:
             await asyncio.sleep(DEADLINE_POLL_SECONDS)
-            if sequencer.exchange.engine.next_deadline() <= self.clock.now():
-                try:
+            exchange = sequencer.exchange
+            now = self.clock.now()
+            try:
+                if exchange.market.active and now >= next_step:
+                    next_step = now - now % exchange.market.step_ns + exchange.market.step_ns
+                    await sequencer.submit_one(MarketStep(), lambda applied: None)
+                elif exchange.engine.next_deadline() <= now:
                     await sequencer.submit_one(AdvanceTime(ts=0), lambda applied: None)
-                except Exception:  # shutting down or stopped: the loop ends with the server
-                    return
+            except Exception:  # shutting down or stopped: the loop ends with the server
+                return
 
     async def wait_for_failure(self) -> None:
         assert self.sequencer is not None

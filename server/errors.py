@@ -37,8 +37,15 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "INVALID_ENUM_VALUE",
         "INVALID_ARGUMENT",
         "BATCH_TOO_LARGE",
+        "INVALID_SCENARIO",
     ),
-    grpc.StatusCode.NOT_FOUND: ("UNKNOWN_SYMBOL", "UNKNOWN_ORDER", "UNKNOWN_ACCOUNT"),
+    grpc.StatusCode.NOT_FOUND: (
+        "UNKNOWN_SYMBOL",
+        "UNKNOWN_ORDER",
+        "UNKNOWN_ACCOUNT",
+        "UNKNOWN_ALERT",
+        "UNKNOWN_SCENARIO",
+    ),
     grpc.StatusCode.ALREADY_EXISTS: ("DUPLICATE_CLIENT_ORDER_ID", "ACCOUNT_ALREADY_EXISTS"),
     grpc.StatusCode.FAILED_PRECONDITION: (
         "PRICE_OUT_OF_BAND",
@@ -58,8 +65,9 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "MARGIN_REMOVAL_TOO_LARGE",
         "ACCOUNT_IN_LIQUIDATION",
         "CURSOR_EXPIRED",
+        "CLOCK_NOT_SIMULATED",
     ),
-    grpc.StatusCode.RESOURCE_EXHAUSTED: ("RATE_LIMITED", "SLOW_CONSUMER", "TOO_MANY_OPEN_ORDERS"),
+    grpc.StatusCode.RESOURCE_EXHAUSTED: ("RATE_LIMITED", "SLOW_CONSUMER", "TOO_MANY_OPEN_ORDERS", "TOO_MANY_ALERTS"),
     grpc.StatusCode.UNAUTHENTICATED: ("UNAUTHENTICATED",),
     grpc.StatusCode.PERMISSION_DENIED: ("PERMISSION_DENIED",),
     grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN",),
@@ -70,6 +78,13 @@ REASON_TO_STATUS: dict[str, grpc.StatusCode] = {reason: code for code, reasons i
 """Every proto ``RejectReason`` (unprefixed, as ErrorInfo carries it) to its one gRPC status code."""
 
 _PREFIX = "REJECT_REASON_"
+MAX_MESSAGE_CHARS = 1000
+MAX_METADATA_CHARS = 200
+"""Refusals echo parts of the request; clipped so the status stays far below gRPC's 16 KiB trailer limit."""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def reason_value(reason: str) -> Any:
@@ -89,10 +104,11 @@ class Refused(Exception):
         field: str = "",
         retry_after: float = 0.0,
     ) -> None:
+        message = _clip(message, MAX_MESSAGE_CHARS)
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
-        self.metadata = dict(metadata or {})
+        self.metadata = {key: _clip(value, MAX_METADATA_CHARS) for key, value in (metadata or {}).items()}
         if field:
             self.metadata["field"] = field
         self.field = field

@@ -10,18 +10,29 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from paperex.v1 import account_pb2, common_pb2, market_data_pb2
+from paperex.v1 import account_pb2
 
 from engine.commands import CreateAccount, Deposit
 from engine.engine import Engine
-from engine.events import BookLevelChanged, Event, OrderRejected, TradeExecuted
+from engine.events import BookLevelChanged, Event, MarkPriceChanged, OrderRejected, TradeExecuted
 from engine.instruments import Instrument
-from engine.orders import Side
+from engine.orders import TriggerBy
 from engine.reasons import RejectReason
+from engine.units import Amount, Ticks
 from server import render
+from server.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from server.candles import Candle, CandleStore, Interval
-from server.exchange_commands import OpenAccount
+from server.errors import Refused
+from server.exchange_commands import (
+    CreatePriceAlert,
+    DeletePriceAlert,
+    LoadScenario,
+    MarketStep,
+    OpenAccount,
+    SetLiquidityProvider,
+)
 from server.history import History
+from server.market_script import MarketScript
 from server.tape import ExchangeCommand
 from server.ticker_stats import TickerStats
 from server.user_events import UserEventRenderer
@@ -53,6 +64,7 @@ class AccountEntry(NamedTuple):
     account_id: int
     name: str
     key_hash: str
+    internal: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +78,10 @@ class Applied:
     publications: list[Publication] = field(default_factory=list)
     account_id: int = 0
     """For OpenAccount: the id assigned."""
+    alert: Alert | None = None
+    """For CreatePriceAlert: the alert created."""
+    refusal: Refused | None = None
+    """A host command's refusal (the engine's are OrderRejected events)."""
 
 
 class Exchange:
@@ -82,6 +98,9 @@ class Exchange:
         self.book_sequence = dict.fromkeys(self.instruments, 0)
         self.user_events: dict[int, deque[account_pb2.UserEvent]] = {}
         self.candles = CandleStore()
+        self.alerts = AlertBook()
+        self.market = MarketScript(self.instruments)
+        self._seen_prices: dict[tuple[str, TriggerBy], Ticks] = {}
         self.ticker_stats = TickerStats()
         self._renderer = UserEventRenderer(self.engine, self.history)
 
@@ -92,13 +111,115 @@ class Exchange:
     def apply(self, command: ExchangeCommand) -> Applied:
         """Apply one sequenced command (its ``ts`` already stamped)."""
         self.sequence += 1
+        if isinstance(command, MarketStep) and command.at > command.ts:
+            command.ts = command.at  # a simulated step: time jumps to it
         applied = Applied(self.sequence, command.ts, command, [])
         if isinstance(command, OpenAccount):
             applied.events = self._open_account(command, applied)
+        elif isinstance(command, CreatePriceAlert):
+            self._create_alert(command, applied)
+        elif isinstance(command, DeletePriceAlert):
+            self._delete_alert(command, applied)
+        elif isinstance(command, MarketStep):
+            applied.events = self.market.step(self.engine, command.ts)
+        elif isinstance(command, LoadScenario):
+            try:
+                self.market.load(command, self.engine)
+                applied.events = self.market.step(self.engine, command.ts)
+            except Refused as refusal:
+                applied.refusal = refusal
+        elif isinstance(command, SetLiquidityProvider):
+            applied.events = self.market.set_liquidity(command, self.engine, self._open_internal_account)
         else:
             applied.events = self.engine.apply(command)
+            self.market.observe(applied.events)
         self._project(applied)
+        if self.alerts.alerts:
+            self._fire_alerts(applied)
+        self._remember_prices(applied.events)
         return applied
+
+    def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
+        """The exchange's own account (the liquidity provider): no API key, hidden from listings,
+        never liquidated."""
+        known = self._account_by_name.get(name)
+        if known is not None:
+            return known, []
+        account_id = len(self.accounts) + 1
+        self.accounts[account_id] = AccountEntry(account_id, name, "", internal=True)
+        self._account_by_name[name] = account_id
+        now = self.engine.now
+        events = self.engine.apply(CreateAccount(account_id=account_id, liquidatable=False, ts=now))
+        return account_id, events + self.engine.apply(Deposit(account_id=account_id, amount=deposit, ts=now))
+
+    def _create_alert(self, command: CreatePriceAlert, applied: Applied) -> None:
+        if self.alerts.count(command.account_id) >= MAX_ALERTS_PER_ACCOUNT:
+            applied.refusal = Refused(
+                "TOO_MANY_ALERTS",
+                f"at most {MAX_ALERTS_PER_ACCOUNT} price alerts per account",
+                {"symbol": command.symbol},
+            )
+            return
+        applied.alert = self.alerts.add(
+            command.account_id,
+            command.symbol,
+            command.source,
+            command.direction,
+            command.price,
+            command.repeating,
+            command.note,
+            command.ts,
+        )
+
+    def _delete_alert(self, command: DeletePriceAlert, applied: Applied) -> None:
+        alert = self.alerts.alerts.get(command.alert_id)
+        if alert is None or alert.account_id != command.account_id:
+            metadata = {"alert_id": str(command.alert_id)}
+            applied.refusal = Refused("UNKNOWN_ALERT", f"no price alert {command.alert_id}", metadata)
+            return
+        self.alerts.remove(command.alert_id)
+
+    def _remember_prices(self, events: list[Event]) -> None:
+        """The last mark and trade price per symbol, the 'before' of the next alert check."""
+        seen = self._seen_prices
+        for event in events:
+            if isinstance(event, MarkPriceChanged):
+                seen[(event.symbol, TriggerBy.MARK)] = event.price
+            elif isinstance(event, TradeExecuted):
+                seen[(event.symbol, TriggerBy.LAST)] = event.price
+
+    def _fire_alerts(self, applied: Applied) -> None:
+        """Alerts crossed by this command's price changes, as user events after the command's own."""
+        moves: list[tuple[str, TriggerBy, Ticks]] = []
+        for event in applied.events:
+            if isinstance(event, MarkPriceChanged):
+                moves.append((event.symbol, TriggerBy.MARK, event.price))
+            elif isinstance(event, TradeExecuted):
+                moves.append((event.symbol, TriggerBy.LAST, event.price))
+        before = dict(self._seen_prices)
+        index = len(applied.events)
+        stamp = render.timestamp(applied.ts)
+        for symbol, source, price in moves:
+            previous = before.get((symbol, source), 0)
+            before[(symbol, source)] = price
+            spec = self.instruments[symbol]
+            for alert in self.alerts.crossed(symbol, source, previous, price):
+                message = account_pb2.UserEvent(
+                    cursor=account_pb2.EventCursor(sequence=applied.sequence, index=index),
+                    time=stamp,
+                    price_alert_triggered=account_pb2.PriceAlertTriggered(
+                        alert=render.price_alert(alert, spec), price=spec.ticks_to_price(price)
+                    ),
+                )
+                index += 1
+                self._log_user_event(alert.account_id, message, applied)
+
+    def _log_user_event(self, account_id: int, message: account_pb2.UserEvent, applied: Applied) -> None:
+        log = self.user_events.get(account_id)
+        if log is None:
+            log = self.user_events[account_id] = deque(maxlen=USER_EVENTS_RETAINED)
+        log.append(message)
+        applied.publications.append((user_topic(account_id), message))
 
     def _open_account(self, command: OpenAccount, applied: Applied) -> list[Event]:
         if command.name in self._account_by_name:
@@ -113,68 +234,59 @@ class Exchange:
         return events
 
     def _project(self, applied: Applied) -> None:
-        """History, user events, book updates and the public tape from one command's events."""
+        """History, user events, book updates and the public tape from one command's events.
+
+        Stream messages are captured, not rendered (``server.deferred``): the sequencer renders one
+        only for a topic with subscribers, and a resume renders the retained user events it reads.
+        """
         ts, seq = applied.ts, applied.sequence
-        stamp = render.timestamp(ts)
         publications = applied.publications
-        levels: dict[str, list[BookLevelChanged]] = {}
-        trades: dict[str, list[common_pb2.Trade]] = {}
+        levels: dict[str, list[Any]] = {}
+        trades: dict[str, list[Any]] = {}
         bars: dict[tuple[str, Interval, int], Candle] = {}
-        history, renderer = self.history, self._renderer
+        history, renderer, user_events = self.history, self._renderer, self.user_events
+        fold, capture = history.fold, renderer.capture
         renderer.begin_command()
         for index, event in enumerate(applied.events):
-            history.fold(event, ts)
+            fold(event, ts)
             if isinstance(event, BookLevelChanged):
-                levels.setdefault(event.symbol, []).append(event)
+                captured_level = (event.side, event.price, event.quantity, event.orders)
+                levels.setdefault(event.symbol, []).append(captured_level)
                 continue
             if isinstance(event, TradeExecuted):
-                trades.setdefault(event.symbol, []).append(self._trade(event, stamp))
+                trades.setdefault(event.symbol, []).append(self._trade(event))
                 self.ticker_stats.record(event.symbol, ts, event.price, event.quantity)
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
                 continue
-            rendered = renderer.render(event, ts, account_pb2.EventCursor(sequence=seq, index=index), stamp)
-            if rendered is None:
+            captured = capture(event, seq, index, ts)
+            if captured is None:
                 continue
-            account_id, message = rendered
-            log = self.user_events.get(account_id)
-            if log is None:
-                log = self.user_events[account_id] = deque(maxlen=USER_EVENTS_RETAINED)
-            log.append(message)
-            publications.append((user_topic(account_id), message))
+            account_id, kept, sent = captured
+            log = user_events.get(account_id)
+            if log is None or type(log) is deque:
+                log = user_events[account_id] = renderer.event_log(log, USER_EVENTS_RETAINED)
+            log.append(kept)
+            publications.append((user_topic(account_id), sent))
         for symbol, changed in levels.items():
-            publications.append((book_topic(symbol), self._book_update(symbol, changed, stamp)))
+            publications.append((book_topic(symbol), self._book_update(symbol, changed, ts)))
         for symbol, executed in trades.items():
-            publications.append((trades_topic(symbol), market_data_pb2.StreamTradesResponse(trades=executed)))
+            tape = render.defer(render.trades, symbol, executed, self.instruments[symbol], ts)
+            publications.append((trades_topic(symbol), tape))
         for symbol, interval, bar in self.candles.advance(ts):
             bars[(symbol, interval, bar.open_time)] = bar
         for (symbol, interval, _), bar in bars.items():
-            candle = render.candle(symbol, bar, self.instruments[symbol])
-            publications.append((candles_topic(symbol, interval), market_data_pb2.StreamCandlesResponse(candle=candle)))
+            update = render.defer(render.candle_update, symbol, bar, self.instruments[symbol])
+            publications.append((candles_topic(symbol, interval), update))
 
-    def _book_update(self, symbol: str, changed: list[BookLevelChanged], stamp: Any) -> Any:
-        spec = self.instruments[symbol]
-        self.book_sequence[symbol] += 1
-        update = market_data_pb2.OrderBookUpdate(symbol=symbol, sequence=self.book_sequence[symbol], time=stamp)
-        for level in changed:
-            side = update.bids if level.side is Side.BUY else update.asks
-            side.add(
-                price=spec.ticks_to_price(level.price),
-                quantity=spec.lots_to_qty(level.quantity) if level.quantity else "0",
-                order_count=level.orders,
-            )
-        return market_data_pb2.StreamOrderBookResponse(update=update)
+    def _book_update(self, symbol: str, changed: list[Any], ts: int) -> Any:
+        """The symbol's next book delta, deferred; ``changed`` holds captured levels (render.BookLevelCapture)."""
+        sequence = self.book_sequence[symbol] = self.book_sequence[symbol] + 1
+        return render.defer(render.book_update, symbol, sequence, changed, self.instruments[symbol], ts)
 
-    def _trade(self, event: TradeExecuted, stamp: Any) -> common_pb2.Trade:
-        spec = self.instruments[event.symbol]
-        return common_pb2.Trade(
-            trade_id=event.trade_id,
-            symbol=event.symbol,
-            price=spec.ticks_to_price(event.price),
-            quantity=spec.lots_to_qty(event.quantity),
-            aggressor_side=render.SIDES[event.aggressor],
-            time=stamp,
-        )
+    def _trade(self, event: TradeExecuted) -> Any:
+        """The trade as captured for its deferred tape message (render.TradeCapture)."""
+        return (event.trade_id, event.price, event.quantity, event.aggressor)
 
     # ------------------------------------------------------------------ queries
 

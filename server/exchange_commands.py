@@ -1,8 +1,13 @@
-"""Commands the exchange host applies around the engine (accounts with names and API keys)."""
+"""Commands the exchange host applies around the engine: named accounts with API keys, price alerts,
+and the market script (scenario, feed steps, liquidity provider). Like engine commands they are
+journaled and replayed, so everything they do is deterministic."""
 
+import typing
 from dataclasses import dataclass
 
-from engine.units import Amount
+from engine.orders import TriggerBy
+from engine.units import Amount, Ticks
+from server.alerts import Direction
 
 
 @dataclass(slots=True, kw_only=True)
@@ -14,3 +19,51 @@ class OpenAccount:
     key_hash: str
     deposit: Amount = 0
     ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CreatePriceAlert:
+    account_id: int
+    symbol: str
+    source: TriggerBy
+    direction: Direction
+    price: Ticks
+    repeating: bool = False
+    note: str = ""
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class DeletePriceAlert:
+    account_id: int
+    alert_id: int
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class LoadScenario:
+    """Replace the market script: a library scenario by ``name`` or a scenario's TOML ``text``."""
+
+    name: str = ""
+    text: str = ""
+    seed: int = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class MarketStep:
+    """One feed step: index prices (the mark follows), liquidity-provider quotes, and time moving to
+    ``at`` (simulated clock) or to the stamp (wall clock, ``at`` 0)."""
+
+    at: int = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetLiquidityProvider:
+    enabled: bool
+    ts: int = 0
+
+
+HostCommand = OpenAccount | CreatePriceAlert | DeletePriceAlert | LoadScenario | MarketStep | SetLiquidityProvider
+HOST_COMMANDS: tuple[type, ...] = typing.get_args(HostCommand)

@@ -6,7 +6,9 @@ This projection is rebuilt exactly by replaying the journal, so it is part of th
 """
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.events import (
     Event,
@@ -104,20 +106,21 @@ class History:
         self._by_client_id: dict[tuple[int, str], int] = {}
 
     def fold(self, event: Event, ts: int) -> None:
-        """Fold one event in (events of other kinds are ignored)."""
-        match event:
-            case OrderAccepted():
-                self._accept(event, ts)
-            case OrderFilled():
-                self._fill(event, ts)
-            case OrderCanceled() | OrderExpired():
-                self._end(event, ts)
-            case OrderAmended():
-                record = self.orders[event.order_id]
-                record.quantity, record.price, record.updated = event.quantity, event.price, ts
-            case OrderTriggered():
-                record = self.orders[event.order_id]
-                record.triggered, record.quantity, record.updated = True, event.quantity, ts
+        """Fold one event in (events of other kinds are ignored): one lookup by the event's type,
+        where a chain of isinstance checks cost six for the most frequent, ignored kinds."""
+        folder = _FOLDERS.get(type(event), _UNSEEN)
+        if folder is _UNSEEN:
+            folder = _FOLDERS[type(event)] = _folder_for(type(event))
+        if folder is not None:
+            folder(self, event, ts)
+
+    def _amend(self, e: OrderAmended, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.quantity, record.price, record.updated = e.quantity, e.price, ts
+
+    def _trigger(self, e: OrderTriggered, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.triggered, record.quantity, record.updated = True, e.quantity, ts
 
     def last_fill(self, account_id: int) -> FillRecord:
         return self._accounts[account_id].fills[-1]
@@ -260,3 +263,25 @@ class History:
                 if len(page) == size:
                     break
         return page
+
+
+Folder = Callable[[History, Any, int], None]
+
+_UNSEEN: Any = object()
+_FOLDERS: dict[type, Folder | None] = {}
+"""Event type -> the History method folding it, or None for the kinds it ignores; filled on first sight."""
+
+
+def _folder_for(kind: type) -> Folder | None:
+    """The same choice as ``isinstance`` on the event (so a subclass folds like its base)."""
+    for base, folder in (
+        (OrderAccepted, History._accept),
+        (OrderFilled, History._fill),
+        (OrderCanceled, History._end),
+        (OrderExpired, History._end),
+        (OrderAmended, History._amend),
+        (OrderTriggered, History._trigger),
+    ):
+        if issubclass(kind, base):
+            return folder
+    return None

@@ -4,14 +4,14 @@ Prices render at the tick, quantities at the lot, money with up to 8 decimals; d
 are not on the grid (entry, liquidation, bankruptcy) with up to 8 decimals, rounded half-even.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 from fractions import Fraction
 from typing import Any
 
 from google.protobuf import descriptor, duration_pb2, timestamp_pb2
-from paperex.v1 import account_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
 from engine.accounts import MarginMode, SymbolSettings
 from engine.book import DepthLevel
@@ -20,13 +20,22 @@ from engine.market import Market
 from engine.orders import Order, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from engine.reasons import EndReason
 from engine.risk import AccountSummary, OrderPreview, PositionFigures
-from engine.units import Amount, Lots, Ticks, amount_to_decimal
+from engine.units import Amount, Lots, Ticks, amount_to_decimal, from_steps
+from server.alerts import Alert, Direction
 from server.candles import Candle, Interval
+from server.deferred import Deferred
 from server.history import FillRecord, OrderRecord
+from server.scenarios import Scenario
 from server.ticker_stats import Stats
 
 _PLACES = Decimal("1E-8")
 _NS_PER_HOUR = 3600 * 10**9
+_NS_PER_SECOND = 10**9
+_LAST_NS = 253402300799 * _NS_PER_SECOND + 999_999_999
+"""The last instant a Timestamp holds (9999-12-31T23:59:59.999999999Z); later ones take the checked path."""
+_SCALE = 10**8
+_EXACT_LIMIT = 10**27
+"""Below this magnitude the integer paths print what the 28-digit Decimal context prints."""
 
 
 def enum_map(engine_enum: type[Enum], proto_enum: descriptor.EnumDescriptor, prefix: str) -> dict[Any, Any]:
@@ -51,7 +60,54 @@ def money(amount: Amount) -> str:
     >>> money(123450000), money(-5), money(0)
     ('1.2345', '-0.00000005', '0')
     """
+    if type(amount) is int and -_EXACT_LIMIT < amount < _EXACT_LIMIT:
+        if not amount:
+            return "0"
+        whole, fraction = divmod(-amount if amount < 0 else amount, _SCALE)
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{whole}.{fraction:08d}".rstrip("0") if fraction else f"{sign}{whole}"
     return _plain(amount_to_decimal(amount))
+
+
+_STEP_FORMATS: dict[int, tuple[Decimal, int, int]] = {}
+"""id(step) -> (step, coefficient, decimal places); keyed by identity because Decimal("0.1") equals
+Decimal("0.10") yet prints differently. Steps are the instruments' own long-lived values."""
+
+
+def _step_format(step: Decimal) -> tuple[Decimal, int, int]:
+    """(step, coefficient, decimal places) for a step whose multiples ``str`` prints in plain
+    notation (exponent 0 down to -6); places -1 marks any other step (the Decimal path)."""
+    sign, digits, exponent = step.as_tuple()
+    places = -exponent if isinstance(exponent, int) and -6 <= exponent <= 0 and not sign else -1
+    if len(_STEP_FORMATS) >= 256:
+        _STEP_FORMATS.clear()
+    form = _STEP_FORMATS[id(step)] = (step, int("".join(map(str, digits))) if places >= 0 else 0, places)
+    return form
+
+
+def steps_text(count: int, step: Decimal) -> str:
+    """``engine.units.from_steps`` (the step-quantized Decimal's ``str``) by integer arithmetic: the
+    price and quantity strings of every reply, a quarter of the Decimal path's cost.
+
+    >>> steps_text(649001, Decimal("0.1")), steps_text(-5, Decimal("0.001")), steps_text(0, Decimal("0.10"))
+    ('64900.1', '-0.005', '0.00')
+    """
+    form = _STEP_FORMATS.get(id(step))
+    if form is None or form[0] is not step:
+        form = _step_format(step)
+    _, coefficient, places = form
+    if places < 0 or type(count) is not int:
+        return from_steps(count, step)
+    value = count * coefficient
+    if not -_EXACT_LIMIT < value < _EXACT_LIMIT:
+        return from_steps(count, step)
+    if not places:
+        return str(value)
+    whole, fraction = divmod(-value if value < 0 else value, _POWERS_OF_TEN[places])
+    return f"{'-' if value < 0 else ''}{whole}.{fraction:0{places}d}"
+
+
+_POWERS_OF_TEN = tuple(10**places for places in range(7))
 
 
 def _plain(value: Decimal) -> str:
@@ -93,13 +149,35 @@ def ratio(value: Fraction | None) -> str:
 
 def price(ticks: Ticks, instrument: Instrument) -> str:
     """A price at the tick; empty for 0 ("not given" / none yet)."""
-    return instrument.ticks_to_price(ticks) if ticks else ""
+    return steps_text(ticks, instrument.tick_size) if ticks else ""
+
+
+def _ticks(spec: Instrument, ticks: Ticks) -> str:
+    """``spec.ticks_to_price`` by the integer path."""
+    return steps_text(ticks, spec.tick_size)
+
+
+def _lots(spec: Instrument, lots: Lots) -> str:
+    """``spec.lots_to_qty`` by the integer path."""
+    return steps_text(lots, spec.lot_size)
 
 
 def timestamp(ns: int) -> timestamp_pb2.Timestamp:
+    if type(ns) is int and 0 <= ns <= _LAST_NS:
+        seconds, nanos = divmod(ns, _NS_PER_SECOND)
+        return timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
     stamp = timestamp_pb2.Timestamp()
     stamp.FromNanoseconds(ns)
     return stamp
+
+
+def stamp(ns: int) -> Any:
+    """``timestamp(ns)`` as input for a message field in a constructor: a dict, which the protobuf
+    runtime reads without building a Timestamp and copying it (about half the cost)."""
+    if type(ns) is int and 0 <= ns <= _LAST_NS:
+        seconds, nanos = divmod(ns, _NS_PER_SECOND)
+        return {"seconds": seconds, "nanos": nanos}
+    return timestamp(ns)
 
 
 def instrument(spec: Instrument) -> market_data_pb2.Instrument:
@@ -138,35 +216,73 @@ def instrument(spec: Instrument) -> market_data_pb2.Instrument:
     )
 
 
+OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]
+"""What of an order changes after it is accepted: status, filled, fill cost, quantity, price, update
+time, triggered, end reason, and the stop price (the live order's, which a trailing stop moves)."""
+
+
+def order_state(record: OrderRecord, live: Order | None) -> OrderState:
+    """The order's changing part now, to render later exactly as it is at this moment."""
+    return (
+        record.status,
+        record.filled,
+        record.fill_cost,
+        record.quantity,
+        record.price,
+        record.updated,
+        record.triggered,
+        record.end_reason,
+        live.stop_price if live is not None else record.stop_price,
+    )
+
+
 def order(record: OrderRecord, live: Order | None, spec: Instrument) -> common_pb2.Order:
     """An order from its history record; ``live`` (the engine's open order) supplies what moves
     inside the engine without an event, such as a trailing stop's current trigger price."""
-    stop = live.stop_price if live is not None else record.stop_price
+    return order_at(record, order_state(record, live), spec)
+
+
+def order_at(record: OrderRecord, state: OrderState, spec: Instrument) -> common_pb2.Order:
+    """The order as it was when ``state`` was taken (the record's other fields never change)."""
+    status, filled, fill_cost, quantity, limit, updated, triggered, end_reason, stop = state
+    tick, lot = spec.tick_size, spec.lot_size
+    # Fields that are mostly empty are set only when not (proto3 without presence: the same message).
     message = common_pb2.Order(
         order_id=record.order_id,
-        client_order_id=record.client_order_id,
         symbol=record.symbol,
         side=SIDES[record.side],
         order_type=ORDER_TYPES[record.order_type],
         time_in_force=TIME_IN_FORCE[record.time_in_force],
-        status=STATUSES[record.status],
-        price=price(record.price, spec),
-        quantity=spec.lots_to_qty(record.quantity) if record.quantity else "",
-        filled_quantity=spec.lots_to_qty(record.filled),
-        average_price=exact_price(Fraction(record.fill_cost, record.filled), spec) if record.filled else "",
-        stop_price=price(stop, spec),
+        status=STATUSES[status],
+        filled_quantity=steps_text(filled, lot),
         trigger_by=TRIGGER_BY[record.trigger_by],
-        triggered=record.triggered,
-        reduce_only=record.reduce_only,
-        close_position=record.close_position,
+        triggered=triggered,
         self_trade_prevention=STP[record.stp],
-        callback_bps=record.callback_bps,
-        activation_price=price(record.activation_price, spec),
-        end_reason=END_REASONS.get(record.end_reason),
-        is_liquidation=record.liquidation,
-        create_time=timestamp(record.created),
-        update_time=timestamp(record.updated),
+        create_time=stamp(record.created),
+        update_time=stamp(updated),
     )
+    if record.client_order_id:
+        message.client_order_id = record.client_order_id
+    if limit:
+        message.price = steps_text(limit, tick)
+    if quantity:
+        message.quantity = steps_text(quantity, lot)
+    if filled:
+        message.average_price = exact_price(Fraction(fill_cost, filled), spec)
+    if stop:
+        message.stop_price = steps_text(stop, tick)
+    if record.reduce_only:
+        message.reduce_only = True
+    if record.close_position:
+        message.close_position = True
+    if record.callback_bps:
+        message.callback_bps = record.callback_bps
+    if record.activation_price:
+        message.activation_price = steps_text(record.activation_price, tick)
+    if end_reason is not None:
+        message.end_reason = END_REASONS[end_reason]
+    if record.liquidation:
+        message.is_liquidation = True
     if record.expire_at:
         message.expire_time.FromNanoseconds(record.expire_at)
     return message
@@ -179,14 +295,14 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
         client_order_id=record.client_order_id,
         symbol=record.symbol,
         side=SIDES[record.side],
-        price=spec.ticks_to_price(record.price),
-        quantity=spec.lots_to_qty(record.quantity),
+        price=steps_text(record.price, spec.tick_size),
+        quantity=steps_text(record.quantity, spec.lot_size),
         is_maker=record.is_maker,
         fee=money(record.fee),
         fee_asset=spec.quote,
         realized_pnl=money(record.realized_pnl),
         is_liquidation=record.liquidation,
-        time=timestamp(record.time),
+        time=stamp(record.time),
     )
 
 
@@ -211,7 +327,7 @@ def position(figures: PositionFigures, spec: Instrument, ts: int) -> common_pb2.
             ratio(Fraction(figures.maintenance_margin, isolated_balance)) if isolated and isolated_balance > 0 else ""
         ),
         max_removable_margin=money(figures.max_removable) if isolated else "",
-        update_time=timestamp(ts),
+        update_time=stamp(ts),
     )
 
 
@@ -228,12 +344,12 @@ def flat_position(symbol: str, settings: SymbolSettings, mark: Ticks, spec: Inst
         initial_margin="0",
         maintenance_margin="0",
         isolated_wallet="0",
-        update_time=timestamp(ts),
+        update_time=stamp(ts),
     )
 
 
 def signed_qty(lots: int, spec: Instrument) -> str:
-    return ("-" if lots < 0 else "") + spec.lots_to_qty(abs(lots)) if lots else "0"
+    return ("-" if lots < 0 else "") + _lots(spec, abs(lots)) if lots else "0"
 
 
 def symbol_settings(symbol: str, settings: SymbolSettings, max_notional: Amount) -> account_pb2.SymbolSettings:
@@ -279,7 +395,7 @@ def account_summary(
         positions=[position(p, specs[p.symbol], ts) for p in summary.positions],
         symbol_settings=settings,
         cursor=account_pb2.EventCursor(sequence=cursor[0], index=cursor[1]),
-        time=timestamp(ts),
+        time=stamp(ts),
     )
 
 
@@ -291,7 +407,7 @@ def preview(
         leverage=result.leverage,
         accepted=result.accepted,
         rejection=rejection,
-        estimated_price=spec.ticks_to_price(result.price),
+        estimated_price=_ticks(spec, result.price),
         order_cost=money(result.cost),
         initial_margin=money(result.initial_margin),
         open_loss=money(result.open_loss),
@@ -307,7 +423,7 @@ def preview(
 def book_levels(levels: Iterable[DepthLevel], spec: Instrument) -> list[common_pb2.BookLevel]:
     return [
         common_pb2.BookLevel(
-            price=spec.ticks_to_price(level.price), quantity=spec.lots_to_qty(level.quantity), order_count=level.orders
+            price=_ticks(spec, level.price), quantity=_lots(spec, level.quantity), order_count=level.orders
         )
         for level in levels
     ]
@@ -325,17 +441,69 @@ def quote_volume(ticks_times_lots: int, spec: Instrument) -> str:
     return _plain(Decimal(ticks_times_lots) * spec.tick_size * spec.lot_size)
 
 
+def defer(build: Callable[..., Any], *args: Any) -> Deferred:
+    """A stream message rendered by ``build(*args)`` only when first read (``server.deferred``)."""
+    return Deferred(build, *args)
+
+
+BookLevelCapture = tuple[Side, Ticks, Lots, int]
+"""A changed book level as captured when applied: side, price, quantity (0: removed), order count."""
+
+
+def book_update(
+    symbol: str, sequence: int, changed: list[BookLevelCapture], spec: Instrument, ts: int
+) -> market_data_pb2.StreamOrderBookResponse:
+    """One command's book delta on one symbol (the ``sequence``-th)."""
+    update = market_data_pb2.OrderBookUpdate(symbol=symbol, sequence=sequence, time=stamp(ts))
+    tick, lot = spec.tick_size, spec.lot_size
+    for side, level_price, quantity, orders in changed:
+        (update.bids if side is Side.BUY else update.asks).add(
+            price=steps_text(level_price, tick),
+            quantity=steps_text(quantity, lot) if quantity else "0",
+            order_count=orders,
+        )
+    return market_data_pb2.StreamOrderBookResponse(update=update)
+
+
+TradeCapture = tuple[int, Ticks, Lots, Side]
+"""An executed trade as captured: trade id, price, quantity, aggressor side."""
+
+
+def trades(
+    symbol: str, executed: list[TradeCapture], spec: Instrument, ts: int
+) -> market_data_pb2.StreamTradesResponse:
+    """One command's trades on one symbol, oldest first."""
+    tick, lot, time = spec.tick_size, spec.lot_size, stamp(ts)
+    return market_data_pb2.StreamTradesResponse(
+        trades=[
+            common_pb2.Trade(
+                trade_id=trade_id,
+                symbol=symbol,
+                price=steps_text(trade_price, tick),
+                quantity=steps_text(quantity, lot),
+                aggressor_side=SIDES[aggressor],
+                time=time,
+            )
+            for trade_id, trade_price, quantity, aggressor in executed
+        ]
+    )
+
+
+def candle_update(symbol: str, bar: Candle, spec: Instrument) -> market_data_pb2.StreamCandlesResponse:
+    return market_data_pb2.StreamCandlesResponse(candle=candle(symbol, bar, spec))
+
+
 def candle(symbol: str, bar: Candle, spec: Instrument) -> market_data_pb2.Candle:
     return market_data_pb2.Candle(
         symbol=symbol,
         interval=CANDLE_INTERVALS[bar.interval],
-        open_time=timestamp(bar.open_time),
-        close_time=timestamp(bar.close_time),
-        open=spec.ticks_to_price(bar.open),
-        high=spec.ticks_to_price(bar.high),
-        low=spec.ticks_to_price(bar.low),
-        close=spec.ticks_to_price(bar.close),
-        volume=spec.lots_to_qty(bar.volume),
+        open_time=stamp(bar.open_time),
+        close_time=stamp(bar.close_time),
+        open=_ticks(spec, bar.open),
+        high=_ticks(spec, bar.high),
+        low=_ticks(spec, bar.low),
+        close=_ticks(spec, bar.close),
+        volume=_lots(spec, bar.volume),
         quote_volume=quote_volume(bar.quote_volume, spec),
         trade_count=bar.trade_count,
         closed=bar.closed,
@@ -350,22 +518,49 @@ def ticker(market: Market, stats: Stats | None, open_interest: Lots, ts: int) ->
         symbol=market.symbol,
         last_price=price(market.last_price, spec),
         best_bid_price=price(bids[0].price, spec) if bids else "",
-        best_bid_quantity=spec.lots_to_qty(bids[0].quantity) if bids else "",
+        best_bid_quantity=_lots(spec, bids[0].quantity) if bids else "",
         best_ask_price=price(asks[0].price, spec) if asks else "",
-        best_ask_quantity=spec.lots_to_qty(asks[0].quantity) if asks else "",
+        best_ask_quantity=_lots(spec, asks[0].quantity) if asks else "",
         mark_price=price(market.mark_price, spec),
         index_price=price(market.index_price, spec),
         funding_rate=money(market.funding_rate),
-        next_funding_time=timestamp(market.next_funding),
-        open_interest=spec.lots_to_qty(open_interest),
-        time=timestamp(ts),
+        next_funding_time=stamp(market.next_funding),
+        open_interest=_lots(spec, open_interest),
+        time=stamp(ts),
     )
     if stats is not None:
-        message.open_price_24h = spec.ticks_to_price(stats.open)
-        message.high_price_24h = spec.ticks_to_price(stats.high)
-        message.low_price_24h = spec.ticks_to_price(stats.low)
-        message.volume_24h = spec.lots_to_qty(stats.volume)
+        message.open_price_24h = _ticks(spec, stats.open)
+        message.high_price_24h = _ticks(spec, stats.high)
+        message.low_price_24h = _ticks(spec, stats.low)
+        message.volume_24h = _lots(spec, stats.volume)
         message.quote_volume_24h = quote_volume(stats.quote_volume, spec)
     else:
         message.volume_24h = message.quote_volume_24h = "0"
     return message
+
+
+ALERT_DIRECTIONS: dict[Any, Any] = {
+    direction: account_pb2.AlertDirection.Value("ALERT_DIRECTION_" + direction.name) for direction in Direction
+}
+
+
+def price_alert(alert: Alert, spec: Instrument) -> account_pb2.PriceAlert:
+    return account_pb2.PriceAlert(
+        alert_id=alert.alert_id,
+        symbol=alert.symbol,
+        price_source=TRIGGER_BY[alert.source],
+        direction=ALERT_DIRECTIONS[alert.direction],
+        price=spec.ticks_to_price(alert.price),
+        repeating=alert.repeating,
+        fired=alert.fired,
+        create_time=timestamp(alert.created),
+        note=alert.note,
+    )
+
+
+def scenario(script: Scenario) -> admin_pb2.Scenario:
+    length = duration_pb2.Duration()
+    length.FromNanoseconds(script.duration_ns)
+    return admin_pb2.Scenario(
+        name=script.name, description=script.description, duration=length, symbols=list(script.symbols)
+    )

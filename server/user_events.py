@@ -1,16 +1,22 @@
 """Engine events to the private user-event stream (StreamUserEvents), one account at a time.
 
-Rendered as the command is applied, so that an order or position shows its state at that event
-(an IOC accepted then filled in one command yields an accepted order, then the fill).
+Captured as the command is applied, so that an order or position shows its state at that event
+(an IOC accepted then filled in one command yields an accepted order, then the fill). The frequent
+kinds (order events, position changes, rejections) are captured instead: the order record's
+changing fields, the position's figures and so on, copied then, and rendered to protobuf only when
+a subscriber (through a ``Deferred``) or a resume (``UserEventLog``) reads them. The rare kinds
+are rendered at once.
 """
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields
 from fractions import Fraction
 from typing import Any
 
 from paperex.v1 import account_pb2, common_pb2
 
-from engine.accounts import MarginMode
+from engine.accounts import MarginMode, SymbolSettings
 from engine.engine import Engine
 from engine.events import (
     BalanceChanged,
@@ -31,9 +37,12 @@ from engine.events import (
     PositionLiquidated,
     SettingsChanged,
 )
+from engine.instruments import Instrument
 from engine.margin import max_notional_for
+from engine.risk import PositionFigures
 from server import render
-from server.history import History
+from server.deferred import Deferred
+from server.history import FillRecord, History, OrderRecord
 from server.rejections import refusal
 
 _BALANCE_REASONS = {
@@ -45,6 +54,144 @@ _BALANCE_REASONS = {
 
 UserEventBody = dict[str, object]
 """Keyword arguments of ``UserEvent`` naming the oneof member, e.g. {"order_filled": OrderFilled(...)}."""
+
+
+Captured = tuple[Any, ...]
+"""A user event as captured: (sequence, index, ts, body function, *its arguments); ``user_event``
+renders it. A plain tuple, so that a snapshot pickles it at C speed."""
+
+
+def user_event(captured: Captured) -> Any:
+    """The ``UserEvent`` of a captured event: the cursor and time of its command, then its body."""
+    sequence, index, ts, body = captured[:4]
+    return account_pb2.UserEvent(
+        cursor={"sequence": sequence, "index": index}, time=render.stamp(ts), **body(*captured[4:])
+    )
+
+
+class UserEventLog(deque[Any]):
+    """One account's retained events, oldest first: ``UserEvent`` messages, or captures (tuples) of
+    the frequent kinds. Every read (iteration, indexing) gives messages; a capture read is rendered
+    then and the message kept in its place, so a second resume renders nothing again."""
+
+    __slots__ = ()
+
+    def __init__(self, items: Iterable[Any] = (), maxlen: int | None = None) -> None:
+        super().__init__(items, maxlen)
+
+    def __iter__(self) -> Iterator[Any]:
+        items = list(deque.__iter__(self))
+        rendered = False
+        for position, item in enumerate(items):
+            if type(item) is tuple:
+                items[position] = user_event(item)
+                rendered = True
+        if rendered:
+            deque.clear(self)
+            deque.extend(self, items)
+        return iter(items)
+
+    def __reversed__(self) -> Iterator[Any]:
+        return iter(list(self.__iter__())[::-1])
+
+    def __getitem__(self, position: int) -> Any:  # type: ignore[override]
+        item = deque.__getitem__(self, position)
+        if type(item) is tuple:
+            item = user_event(item)
+            deque.__setitem__(self, position, item)
+        return item
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as captured (deque's own pickling iterates, which would render everything)."""
+        return type(self), (list(deque.__iter__(self)), self.maxlen)
+
+    def last_cursor(self) -> tuple[int, int]:
+        """The newest event's cursor, (0, 0) before any, without rendering it."""
+        return _cursor(deque.__getitem__(self, -1)) if self else (0, 0)
+
+    def after(self, sequence: int, index: int) -> list[Any] | None:
+        """The events strictly after the cursor, rendering only those; None when the log no longer
+        reaches back that far (``Exchange.events_after`` without its future-cursor check)."""
+        if not self:
+            return []
+        cursor = (sequence, index)
+        if cursor < _cursor(deque.__getitem__(self, 0)) and self.maxlen == len(self):
+            return None
+        found = []
+        for item in deque.__reversed__(self):
+            if _cursor(item) <= cursor:
+                break
+            found.append(user_event(item) if type(item) is tuple else item)
+        found.reverse()
+        return found
+
+
+def _cursor(item: Any) -> tuple[int, int]:
+    if type(item) is tuple:
+        return item[0], item[1]
+    return item.cursor.sequence, item.cursor.index
+
+
+def _accepted(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> UserEventBody:
+    return {"order_accepted": account_pb2.OrderAccepted(order=render.order_at(record, state, spec))}
+
+
+def _triggered(record: OrderRecord, spec: Instrument, trigger: int, *state: Any) -> UserEventBody:
+    order = render.order_at(record, state, spec)
+    return {"order_triggered": account_pb2.OrderTriggered(order=order, trigger_price=render.price(trigger, spec))}
+
+
+def _amended(record: OrderRecord, spec: Instrument, kept: bool, *state: Any) -> UserEventBody:
+    order = render.order_at(record, state, spec)
+    return {"order_amended": account_pb2.OrderAmended(order=order, priority_kept=kept)}
+
+
+def _filled(record: OrderRecord, spec: Instrument, fill: FillRecord, *state: Any) -> UserEventBody:
+    order = render.order_at(record, state, spec)
+    return {"order_filled": account_pb2.OrderFilled(order=order, fill=render.fill(fill, spec))}
+
+
+def _canceled(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> UserEventBody:
+    return {"order_canceled": account_pb2.OrderCanceled(order=render.order_at(record, state, spec))}
+
+
+def _expired(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> UserEventBody:
+    return {"order_expired": account_pb2.OrderExpired(order=render.order_at(record, state, spec))}
+
+
+_FIGURES_FIELDS = tuple(field.name for field in fields(PositionFigures))
+
+
+def _position(spec: Instrument, ts: int, *figures: Any) -> UserEventBody:
+    """``figures``: the PositionFigures' values in field order (a tuple pickles in C; the frozen
+    dataclass through Python-level state functions, a few times slower to load)."""
+    position = render.position(PositionFigures(*figures), spec, ts)
+    return {"position_changed": account_pb2.PositionChanged(position=position)}
+
+
+def _flat_position(symbol: str, mode: MarginMode, leverage: int, mark: int, spec: Instrument, ts: int) -> UserEventBody:
+    settings = SymbolSettings(mode, leverage)
+    position = render.flat_position(symbol, settings, mark, spec, ts)
+    return {"position_changed": account_pb2.PositionChanged(position=position)}
+
+
+def _lazy(account_id: int, captured: Captured) -> tuple[int, Captured, Deferred]:
+    return account_id, captured, Deferred(user_event, captured)
+
+
+_REJECTED_FIELDS = tuple(field.name for field in fields(OrderRejected))
+
+
+def _rejected(*values: Any) -> UserEventBody:
+    e = OrderRejected(*values)
+    body = account_pb2.OrderRejected(
+        command=e.command,
+        symbol=e.symbol,
+        order_id=e.order_id,
+        client_order_id=e.client_order_id,
+        rejection=refusal(e).rejection(),
+    )
+    return {"order_rejected": body}
 
 
 class UserEventRenderer:
@@ -72,11 +219,76 @@ class UserEventRenderer:
             InsuranceFundChanged: self._insurance_fund_changed,
         }
         self._liquidated: dict[int, account_pb2.PositionLiquidated] = {}
+        self._capturers: dict[type, Callable[[Any, int, int, int], tuple[int, Any, Any]]] = {
+            OrderAccepted: self._capture_order,
+            OrderTriggered: self._capture_order,
+            OrderAmended: self._capture_order,
+            OrderFilled: self._capture_order,
+            OrderCanceled: self._capture_order,
+            OrderExpired: self._capture_order,
+            PositionChanged: self._capture_position,
+            OrderRejected: self._capture_rejected,
+        }
 
     def begin_command(self) -> None:
         """Forget the previous command's liquidations (an insurance fund change refers to the
         liquidation just before it, in the same command)."""
         self._liquidated.clear()
+
+    def capture(self, event: Event, sequence: int, index: int, ts: int) -> tuple[int, Any, Any] | None:
+        """For an event an account should see: (account id, what its log keeps, what its stream is
+        sent), else None. The frequent kinds are a capture (``Captured``) and a ``Deferred`` of its
+        message; the rare ones are one message rendered now, for both."""
+        capturer = self._capturers.get(type(event))
+        if capturer is not None:
+            return capturer(event, sequence, index, ts)
+        if type(event) not in self._handlers:
+            return None
+        cursor = account_pb2.EventCursor(sequence=sequence, index=index)
+        rendered = self.render(event, ts, cursor, render.timestamp(ts))
+        return None if rendered is None else (rendered[0], rendered[1], rendered[1])
+
+    @staticmethod
+    def event_log(existing: Iterable[Any] | None, retained: int) -> UserEventLog:
+        """A new account log, taking over a plain deque's events (an older snapshot's, or events
+        logged outside ``capture``)."""
+        return UserEventLog(existing or (), retained)
+
+    def _capture_order(self, e: Any, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
+        """One flat tuple per event (the order's changing fields spread at its end): the log keeps
+        tens of thousands, each one object for the garbage collector to visit."""
+        order_id = e.order_id
+        record = self.history.orders[order_id]
+        spec = self.engine.markets[record.symbol].instrument
+        state = render.order_state(record, self.engine.order(order_id))
+        kind = type(e)
+        if kind is OrderAccepted:
+            return _lazy(e.account_id, (sequence, index, ts, _accepted, record, spec, None, *state))
+        if kind is OrderFilled:
+            fill = self.history.last_fill(e.account_id)
+            return _lazy(e.account_id, (sequence, index, ts, _filled, record, spec, fill, *state))
+        if kind is OrderCanceled:
+            return _lazy(e.account_id, (sequence, index, ts, _canceled, record, spec, None, *state))
+        if kind is OrderExpired:
+            return _lazy(e.account_id, (sequence, index, ts, _expired, record, spec, None, *state))
+        if kind is OrderAmended:
+            return _lazy(e.account_id, (sequence, index, ts, _amended, record, spec, e.priority_kept, *state))
+        return _lazy(e.account_id, (sequence, index, ts, _triggered, record, spec, e.trigger_price, *state))
+
+    def _capture_position(self, e: PositionChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
+        market = self.engine.markets[e.symbol]
+        summary = self.engine.summary(e.account_id)
+        figures = next((p for p in summary.positions if p.symbol == e.symbol), None)
+        if figures is None:
+            settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
+            args = (e.symbol, settings.mode, settings.leverage, market.mark_price, market.instrument, ts)
+            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *args))
+        values = tuple(getattr(figures, name) for name in _FIGURES_FIELDS)
+        return _lazy(e.account_id, (sequence, index, ts, _position, market.instrument, ts, *values))
+
+    def _capture_rejected(self, e: OrderRejected, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
+        values = tuple(getattr(e, name) for name in _REJECTED_FIELDS)  # a copy: events are not frozen
+        return _lazy(e.account_id, (sequence, index, ts, _rejected, *values))
 
     def render(self, event: Event, ts: int, cursor: account_pb2.EventCursor, stamp: Any) -> tuple[int, Any] | None:
         """(account id, UserEvent) for an event an account should see, else None."""

@@ -12,6 +12,7 @@ from server import parse, render
 from server.auth import Context
 from server.errors import Refused, WireError
 from server.exchange import Applied, Exchange, user_topic
+from server.exchange_commands import CreatePriceAlert, DeletePriceAlert
 from server.services.base import Runtime, refuse_if_rejected, streaming, unary
 
 
@@ -130,3 +131,51 @@ class AccountService(account_pb2_grpc.AccountServicer):
                 yield account_pb2.StreamUserEventsResponse(event=event)
             async for event in live:
                 yield account_pb2.StreamUserEventsResponse(event=event)
+
+    @unary
+    async def CreatePriceAlert(self, request: account_pb2.CreatePriceAlertRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        spec = parse.instrument(self.runtime.instruments, request.symbol)
+        command = CreatePriceAlert(
+            account_id=account_id,
+            symbol=spec.symbol,
+            source=parse.trigger_by(request.price_source, "price_source"),
+            direction=parse.alert_direction(request.direction),
+            price=parse.reference_price(spec, request.price),
+            repeating=request.repeating,
+            note=parse.short_text(request.note, "note"),
+        )
+
+        def respond(applied: Applied) -> account_pb2.CreatePriceAlertResponse:
+            if applied.refusal is not None:
+                raise applied.refusal
+            assert applied.alert is not None
+            return account_pb2.CreatePriceAlertResponse(alert=render.price_alert(applied.alert, spec))
+
+        return await self.runtime.sequencer.submit_one(command, respond)
+
+    @unary
+    async def ListPriceAlerts(self, request: account_pb2.ListPriceAlertsRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        alerts = [
+            render.price_alert(alert, exchange.instruments[alert.symbol])
+            for alert in exchange.alerts.of(account_id, symbol)
+        ]
+        return account_pb2.ListPriceAlertsResponse(alerts=alerts)
+
+    @unary
+    async def DeletePriceAlert(self, request: account_pb2.DeletePriceAlertRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        if not request.alert_id:
+            raise WireError("MISSING_FIELD", "alert_id", "alert_id is required")
+
+        def respond(applied: Applied) -> account_pb2.DeletePriceAlertResponse:
+            if applied.refusal is not None:
+                raise applied.refusal
+            return account_pb2.DeletePriceAlertResponse()
+
+        command = DeletePriceAlert(account_id=account_id, alert_id=request.alert_id)
+        return await self.runtime.sequencer.submit_one(command, respond)

@@ -3,18 +3,25 @@
 import uuid
 from typing import Any
 
+from google.protobuf import duration_pb2
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from engine.commands import Deposit, SetIndexPrice, SetMarkPrice, Withdraw
 from server import parse, render
 from server.auth import Context, key_hash, new_api_key
-from server.errors import WireError
+from server.errors import Refused, WireError
 from server.exchange import Applied, Exchange
-from server.exchange_commands import OpenAccount
+from server.exchange_commands import LoadScenario as LoadScenarioCommand
+from server.exchange_commands import MarketStep, OpenAccount
+from server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
+from server.scenarios import library
 from server.services.account import account_summary
 from server.services.base import Runtime, refuse_if_rejected, unary
+from server.tape import ExchangeCommand
 
 MAX_NAME_CHARS = 64
+ADVANCE_CHUNK = 2048
+"""Feed steps queued at once by AdvanceTime: one journal group, and room for other callers between."""
 
 
 def _balances(exchange: Exchange, account_id: int) -> tuple[str, str]:
@@ -77,7 +84,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         size, after = parse.page_size(request.page_size), parse.page_token(request.page_token)
         await self.runtime.sequencer.settled()
         exchange = self.runtime.exchange
-        ids = [account_id for account_id in exchange.accounts if account_id > after][:size]
+        ids = [
+            entry.account_id for entry in exchange.accounts.values() if entry.account_id > after and not entry.internal
+        ]
+        ids = ids[:size]
         token = str(ids[-1]) if len(ids) == size else ""
         return admin_pb2.ListAccountsResponse(
             accounts=[account_summary(exchange, account_id) for account_id in ids], next_page_token=token
@@ -129,3 +139,102 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         self.runtime.auth.admin(context)
         await self.runtime.sequencer.reset(Exchange(self.runtime.instruments))
         return admin_pb2.ResetResponse()
+
+    @unary
+    async def GetClock(self, request: admin_pb2.GetClockRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        market = exchange.market
+        elapsed, step = duration_pb2.Duration(), duration_pb2.Duration()
+        if market.scenario is not None:
+            elapsed.FromNanoseconds(exchange.now - market.started_at)
+        step.FromNanoseconds(market.step_ns)
+        return admin_pb2.GetClockResponse(
+            mode=admin_pb2.CLOCK_MODE_SIMULATED if self.runtime.simulated else admin_pb2.CLOCK_MODE_WALL,
+            time=render.timestamp(exchange.now),
+            scenario=market.scenario.name if market.scenario is not None else "",
+            scenario_elapsed=elapsed,
+            step=step,
+            liquidity_provider=market.liquidity_enabled,
+        )
+
+    @unary
+    async def AdvanceTime(self, request: admin_pb2.AdvanceTimeRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        self._require_simulated()
+        now = self.runtime.exchange.now
+        target = request.WhichOneof("target")
+        if target == "duration":
+            span = request.duration.ToNanoseconds()
+            if span <= 0:
+                raise WireError("INVALID_ARGUMENT", "duration", "duration must be positive")
+            until = now + span
+        elif target == "until":
+            until = parse.nanoseconds(request.until, "until")
+            if until <= now:
+                raise WireError("INVALID_ARGUMENT", "until", "until must be after the current time")
+        else:
+            raise WireError("MISSING_FIELD", "duration", "duration or until is required")
+        steps, sequence = await self._advance(now, until)
+        return admin_pb2.AdvanceTimeResponse(time=render.timestamp(until), steps=steps, sequence=sequence)
+
+    @unary
+    async def Step(self, request: admin_pb2.StepRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        self._require_simulated()
+        now = self.runtime.exchange.now
+        until = now + max(1, request.count) * self.runtime.exchange.market.step_ns
+        _, sequence = await self._advance(now, until)
+        return admin_pb2.StepResponse(time=render.timestamp(until), sequence=sequence)
+
+    def _require_simulated(self) -> None:
+        if not self.runtime.simulated:
+            raise Refused("CLOCK_NOT_SIMULATED", "time moves by itself on a wall clock; start with --clock simulated")
+
+    async def _advance(self, now: int, until: int) -> tuple[int, int]:
+        """Every feed step from ``now`` to ``until`` as MarketStep commands, queued in chunks so the
+        journal groups them; returns (steps, last sequence)."""
+        step_ns = self.runtime.exchange.market.step_ns
+        times = [*range(now - now % step_ns + step_ns, until, step_ns), until]
+        sequence = 0
+        for start in range(0, len(times), ADVANCE_CHUNK):
+            chunk: list[ExchangeCommand] = [MarketStep(at=t) for t in times[start : start + ADVANCE_CHUNK]]
+            results = await self.runtime.sequencer.submit(chunk, lambda applied: applied.sequence)
+            sequence = int(results[-1]) if not isinstance(results[-1], Exception) else sequence
+        return len(times), sequence
+
+    @unary
+    async def LoadScenario(self, request: admin_pb2.LoadScenarioRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        source = request.WhichOneof("source")
+        if source is None or not getattr(request, source):
+            raise WireError("MISSING_FIELD", "name", "name or toml is required")
+        name = request.name if source == "name" else ""
+        text = request.toml if source == "toml" else ""
+        command = LoadScenarioCommand(name=name, text=text, seed=request.seed)
+
+        def respond(applied: Applied) -> admin_pb2.LoadScenarioResponse:
+            if applied.refusal is not None:
+                raise applied.refusal
+            scenario = self.runtime.exchange.market.scenario
+            assert scenario is not None
+            return admin_pb2.LoadScenarioResponse(scenario=render.scenario(scenario))
+
+        return await self.runtime.sequencer.submit_one(command, respond)
+
+    @unary
+    async def ListScenarios(self, request: admin_pb2.ListScenariosRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        shipped = sorted(library().items())
+        return admin_pb2.ListScenariosResponse(scenarios=[render.scenario(scenario) for _, scenario in shipped])
+
+    @unary
+    async def SetLiquidityProvider(self, request: admin_pb2.SetLiquidityProviderRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        command = SetLiquidityProviderCommand(enabled=request.enabled)
+
+        def respond(applied: Applied) -> admin_pb2.SetLiquidityProviderResponse:
+            return admin_pb2.SetLiquidityProviderResponse(enabled=self.runtime.exchange.market.liquidity_enabled)
+
+        return await self.runtime.sequencer.submit_one(command, respond)

@@ -44,6 +44,7 @@ class Runtime:
     auth: Authenticator
     limiter: RateLimiter
     clock_seconds: Callable[[], float]
+    simulated: bool = False
     stream_capacity: int = 65_536
     max_batch_commands: int = 500
 

@@ -97,12 +97,15 @@ _RESULT_FIELDS = {
 }
 
 
-def _result(outcome: Any) -> trading_pb2.OrderCommandResult:
+def _add_result(results: Any, outcome: Any) -> None:
+    """Append one command's result to a response's ``results`` (built in place: one copy of the
+    answer, where building the result first and then the response copied it twice)."""
     if isinstance(outcome, Refused):
-        return trading_pb2.OrderCommandResult(rejection=outcome.rejection())
-    if isinstance(outcome, Exception):
-        return trading_pb2.OrderCommandResult(rejection=Refused("INTERNAL", "internal error").rejection())
-    return trading_pb2.OrderCommandResult(**{_RESULT_FIELDS[type(outcome)]: outcome})
+        results.add(rejection=outcome.rejection())
+    elif isinstance(outcome, Exception):
+        results.add(rejection=Refused("INTERNAL", "internal error").rejection())
+    else:
+        results.add(**{_RESULT_FIELDS[type(outcome)]: outcome})
 
 
 class TradingService(trading_pb2_grpc.TradingServicer):
@@ -285,14 +288,12 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         def finish(done: "asyncio.Future[list[Any]]") -> None:
             failure = Refused("SHUTTING_DOWN", "the exchange stopped") if done.cancelled() else done.exception()
             outcomes = iter(done.result()) if failure is None else None
-            results = [
-                _result(item if isinstance(item, Refused) else next(outcomes) if outcomes else failure)
-                for item in parsed
-            ]
+            response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
+            results = response.results
+            for item in parsed:
+                _add_result(results, item if isinstance(item, Refused) else next(outcomes) if outcomes else failure)
             if not answer.done():
-                answer.set_result(
-                    trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id, results=results)
-                )
+                answer.set_result(response)
 
         future.add_done_callback(finish)
 

@@ -5,12 +5,13 @@ money is scaled by 1e8 and one tick x one lot is 0.1 x 0.001 = 0.0001 USDT = 10_
 (``notional = ticks x lots x 10_000``); min notional 100 USDT = 10_000_000_000 units; price band 5%.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from engine.commands import Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
 from engine.engine import Engine
 from engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import EndReason, RejectReason
 from engine.units import SCALE, Lots, Ticks
@@ -63,9 +64,9 @@ FUNDS = 10_000_000 * SCALE
 """Each scenario account starts with 10,000,000 USDT, so matching scenarios never meet a margin limit."""
 
 
-def new_engine(*commands: Command) -> Engine:
+def new_engine(*commands: Command, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> Engine:
     """An engine whose accounts ALICE..DAVE and HOUSE exist and are funded, after ``commands``."""
-    engine = Engine()
+    engine = Engine(instruments)
     for account_id in (ALICE, BOB, CAROL, DAVE, HOUSE):
         engine.apply(CreateAccount(account_id=account_id))
         engine.apply(Deposit(account_id=account_id, amount=FUNDS))

@@ -14,6 +14,7 @@ from engine.instruments import (
     parse_instrument,
     parse_instruments,
 )
+from engine.mark import MarkMethod
 
 E8 = 10**8
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]
@@ -211,6 +212,19 @@ def test_explicit_cum_overrides_the_rule() -> None:
 def test_optional_fields() -> None:
     sol = parse_instruments(table(quote='"USDC"', funding_interval_hours="4"))["SOLUSDT"]
     assert (sol.quote, sol.funding_interval_hours) == ("USDC", 4)
+
+
+def test_mark_method_is_the_venue_median_unless_the_table_says_index() -> None:
+    assert BTC.mark_method is ETH.mark_method is MarkMethod.MEDIAN  # the built-in instruments
+    assert parse_instruments(table())["SOLUSDT"].mark_method is MarkMethod.MEDIAN  # left out: the default
+    assert parse_instruments(table(mark_method='"median"'))["SOLUSDT"].mark_method is MarkMethod.MEDIAN
+    assert parse_instruments(table(mark_method='"index"'))["SOLUSDT"].mark_method is MarkMethod.INDEX
+
+
+@pytest.mark.parametrize("value", ['"last"', '"MEDIAN"', "1"])
+def test_unknown_mark_method(value: str) -> None:
+    message = config_error(table(mark_method=value))
+    assert message.startswith("SOLUSDT.mark_method: ") and message.endswith("is not one of 'median', 'index'")
 
 
 def test_tick_times_lot_of_exactly_1e_8_is_allowed() -> None:

@@ -3,7 +3,9 @@
 After every command: money is conserved (``check_invariants``: wallets + isolated margin + fees +
 insurance fund, with open positions at their entry notional, equals net deposits), no account is left
 at or below maintenance (a liquidation pass always finishes the job), and an isolated liquidation
-moves neither the cross wallet nor any other position.
+moves neither the cross wallet nor any other position. Prices move by admin marks and by index
+updates (the mark then follows by the venue median); the market maker is an exchange-internal account,
+which no margin check touches.
 """
 
 from hypothesis import event as hypothesis_event
@@ -19,6 +21,7 @@ from engine.commands import (
     CreateAccount,
     Deposit,
     PlaceOrder,
+    SetIndexPrice,
     SetLeverage,
     SetMarginMode,
     SetMarkPrice,
@@ -33,7 +36,8 @@ from engine.units import SCALE
 MARKET_MAKER = 100
 TRADERS = (1, 2, 3, 4)
 START = {"BTCUSDT": 649_000, "ETHUSDT": 186_000}
-HOUR = 3_600 * 10**9
+SECOND = 10**9
+HOUR = 3_600 * SECOND
 
 symbols = st.sampled_from(sorted(START))
 traders = st.sampled_from(TRADERS)
@@ -63,7 +67,7 @@ class MarginMachine(RuleBasedStateMachine):
         """Every trader starts leveraged: about 15x its deposit (at 20x) in one direction, so that
         moderate moves already liquidate someone."""
         for account_id, usdt in [*zip(TRADERS, funds, strict=True), (MARKET_MAKER, 10**9)]:
-            self.apply(CreateAccount(account_id=account_id))
+            self.apply(CreateAccount(account_id=account_id, liquidatable=account_id != MARKET_MAKER))
             self.apply(Deposit(account_id=account_id, amount=usdt * SCALE))
         for symbol, price in START.items():
             self.apply(SetMarkPrice(symbol=symbol, price=price))
@@ -166,6 +170,18 @@ class MarginMachine(RuleBasedStateMachine):
                 assert others == others_before
         self.quote(symbol)
 
+    @rule(symbol=symbols, move=st.integers(-1_500, 1_500))
+    def move_index(self, symbol: str, move: int) -> None:
+        """The index moves by up to 15% a second later; the mark follows by the median of the index,
+        index + the basis of the maker's quotes, and the last price; the maker re-quotes around it."""
+        self.now += SECOND
+        index = max(self.marks[symbol] * (10_000 + move) // 10_000, 10_000)
+        events = self.apply(SetIndexPrice(symbol=symbol, price=index))
+        if any(isinstance(e, LiquidationTriggered) for e in events):
+            hypothesis_event("liquidation by an index move")
+        self.marks[symbol] = self.engine.markets[symbol].mark_price
+        self.quote(symbol)
+
     @rule()
     def funding(self) -> None:
         self.now += 8 * HOUR
@@ -180,6 +196,8 @@ class MarginMachine(RuleBasedStateMachine):
     def nobody_is_left_below_maintenance(self) -> None:
         markets = self.engine.markets
         for account in self.engine.accounts.values():
+            if not account.liquidatable:
+                continue
             assert cross_breach(account, markets) is None
             for symbol, position in account.positions.items():
                 if position.size and account.settings[symbol].mode is MarginMode.ISOLATED:

@@ -323,6 +323,18 @@ async def two_hundred_bids(w: World) -> None:
         await w.place(price=f"{64000 - step / 10:.1f}")
 
 
+def alert_request(price: str) -> account_pb2.CreatePriceAlertRequest:
+    return account_pb2.CreatePriceAlertRequest(
+        symbol=BTC, direction=account_pb2.ALERT_DIRECTION_CROSSES_ABOVE, price=price
+    )
+
+
+async def a_hundred_alerts(w: World) -> None:
+    """Alice sets the maximum of 100 price alerts (70,000.1 .. 70,010.0)."""
+    for step in range(1, 101):
+        await w.alice.account.CreatePriceAlert(alert_request(f"{70000 + step / 10:.1f}"), metadata=w.alice.auth)
+
+
 async def both(w: World, *setups: Callable[[World], Awaitable[None]]) -> None:
     for setup in setups:
         await setup(w)
@@ -784,6 +796,44 @@ CASES = [
         admin_call("CreateAccount", admin_pb2.CreateAccountRequest(name="alice")),
         ALREADY_EXISTS,
         "ACCOUNT_ALREADY_EXISTS",
+    ),
+    # Price alerts, the clock and scenarios.
+    Case(
+        "delete an alert that does not exist",
+        lambda w: w.alice.account.DeletePriceAlert(
+            account_pb2.DeletePriceAlertRequest(alert_id=77), metadata=w.alice.auth
+        ),
+        NOT_FOUND,
+        "UNKNOWN_ALERT",
+        metadata={"alert_id": "77"},
+    ),
+    Case(
+        "the 101st price alert",
+        lambda w: w.alice.account.CreatePriceAlert(alert_request("70000.0"), metadata=w.alice.auth),
+        RESOURCE_EXHAUSTED,
+        "TOO_MANY_ALERTS",
+        metadata={"symbol": BTC},
+        setup=a_hundred_alerts,
+    ),
+    Case(
+        "advance a wall clock",
+        admin_call("AdvanceTime", admin_pb2.AdvanceTimeRequest(until=at(NOW_SECONDS + 60))),
+        FAILED_PRECONDITION,
+        "CLOCK_NOT_SIMULATED",
+    ),
+    Case(
+        "a scenario the library does not have",
+        admin_call("LoadScenario", admin_pb2.LoadScenarioRequest(name="moon-shot")),
+        NOT_FOUND,
+        "UNKNOWN_SCENARIO",
+        metadata={"scenario": "moon-shot"},
+    ),
+    Case(
+        "a scenario text that does not parse",
+        admin_call("LoadScenario", admin_pb2.LoadScenarioRequest(toml='name = "x"\nduration = "soon"')),
+        INVALID_ARGUMENT,
+        "INVALID_SCENARIO",
+        metadata={"scenario": ""},
     ),
 ]
 

@@ -30,6 +30,12 @@ class BalanceChangeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BALANCE_CHANGE_REASON_LIQUIDATION_FEE: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_ADL: _ClassVar[BalanceChangeReason]
+
+class AlertDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_DIRECTION_UNSPECIFIED: _ClassVar[AlertDirection]
+    ALERT_DIRECTION_CROSSES_ABOVE: _ClassVar[AlertDirection]
+    ALERT_DIRECTION_CROSSES_BELOW: _ClassVar[AlertDirection]
 MARGIN_ADJUSTMENT_UNSPECIFIED: MarginAdjustment
 MARGIN_ADJUSTMENT_ADD: MarginAdjustment
 MARGIN_ADJUSTMENT_REMOVE: MarginAdjustment
@@ -43,6 +49,9 @@ BALANCE_CHANGE_REASON_ISOLATED_MARGIN_TRANSFER: BalanceChangeReason
 BALANCE_CHANGE_REASON_LIQUIDATION_FEE: BalanceChangeReason
 BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: BalanceChangeReason
 BALANCE_CHANGE_REASON_ADL: BalanceChangeReason
+ALERT_DIRECTION_UNSPECIFIED: AlertDirection
+ALERT_DIRECTION_CROSSES_ABOVE: AlertDirection
+ALERT_DIRECTION_CROSSES_BELOW: AlertDirection
 
 class AccountSummary(_message.Message):
     __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time")
@@ -195,7 +204,7 @@ class StreamUserEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[UserEvent, _Mapping]] = ...) -> None: ...
 
 class UserEvent(_message.Message):
-    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed")
+    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed", "price_alert_triggered")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     ORDER_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
@@ -213,6 +222,7 @@ class UserEvent(_message.Message):
     POSITION_LIQUIDATED_FIELD_NUMBER: _ClassVar[int]
     POSITION_DELEVERAGED_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_SETTINGS_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    PRICE_ALERT_TRIGGERED_FIELD_NUMBER: _ClassVar[int]
     cursor: EventCursor
     time: _timestamp_pb2.Timestamp
     order_accepted: OrderAccepted
@@ -230,7 +240,8 @@ class UserEvent(_message.Message):
     position_liquidated: PositionLiquidated
     position_deleveraged: PositionDeleveraged
     symbol_settings_changed: SymbolSettingsChanged
-    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ...) -> None: ...
+    price_alert_triggered: PriceAlertTriggered
+    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ..., price_alert_triggered: _Optional[_Union[PriceAlertTriggered, _Mapping]] = ...) -> None: ...
 
 class OrderAccepted(_message.Message):
     __slots__ = ("order",)
@@ -391,3 +402,77 @@ class SymbolSettingsChanged(_message.Message):
     SETTINGS_FIELD_NUMBER: _ClassVar[int]
     settings: SymbolSettings
     def __init__(self, settings: _Optional[_Union[SymbolSettings, _Mapping]] = ...) -> None: ...
+
+class PriceAlert(_message.Message):
+    __slots__ = ("alert_id", "symbol", "price_source", "direction", "price", "repeating", "fired", "create_time", "note")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    REPEATING_FIELD_NUMBER: _ClassVar[int]
+    FIRED_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    alert_id: int
+    symbol: str
+    price_source: _common_pb2.TriggerBy
+    direction: AlertDirection
+    price: str
+    repeating: bool
+    fired: int
+    create_time: _timestamp_pb2.Timestamp
+    note: str
+    def __init__(self, alert_id: _Optional[int] = ..., symbol: _Optional[str] = ..., price_source: _Optional[_Union[_common_pb2.TriggerBy, str]] = ..., direction: _Optional[_Union[AlertDirection, str]] = ..., price: _Optional[str] = ..., repeating: _Optional[bool] = ..., fired: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class PriceAlertTriggered(_message.Message):
+    __slots__ = ("alert", "price")
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    alert: PriceAlert
+    price: str
+    def __init__(self, alert: _Optional[_Union[PriceAlert, _Mapping]] = ..., price: _Optional[str] = ...) -> None: ...
+
+class CreatePriceAlertRequest(_message.Message):
+    __slots__ = ("symbol", "price_source", "direction", "price", "repeating", "note")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    REPEATING_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    price_source: _common_pb2.TriggerBy
+    direction: AlertDirection
+    price: str
+    repeating: bool
+    note: str
+    def __init__(self, symbol: _Optional[str] = ..., price_source: _Optional[_Union[_common_pb2.TriggerBy, str]] = ..., direction: _Optional[_Union[AlertDirection, str]] = ..., price: _Optional[str] = ..., repeating: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class CreatePriceAlertResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: PriceAlert
+    def __init__(self, alert: _Optional[_Union[PriceAlert, _Mapping]] = ...) -> None: ...
+
+class ListPriceAlertsRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class ListPriceAlertsResponse(_message.Message):
+    __slots__ = ("alerts",)
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[PriceAlert]
+    def __init__(self, alerts: _Optional[_Iterable[_Union[PriceAlert, _Mapping]]] = ...) -> None: ...
+
+class DeletePriceAlertRequest(_message.Message):
+    __slots__ = ("alert_id",)
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    alert_id: int
+    def __init__(self, alert_id: _Optional[int] = ...) -> None: ...
+
+class DeletePriceAlertResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -65,6 +65,21 @@ class AccountStub:
                 request_serializer=paperex_dot_v1_dot_account__pb2.StreamUserEventsRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_account__pb2.StreamUserEventsResponse.FromString,
                 _registered_method=True)
+        self.CreatePriceAlert = channel.unary_unary(
+                '/paperex.v1.Account/CreatePriceAlert',
+                request_serializer=paperex_dot_v1_dot_account__pb2.CreatePriceAlertRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.CreatePriceAlertResponse.FromString,
+                _registered_method=True)
+        self.ListPriceAlerts = channel.unary_unary(
+                '/paperex.v1.Account/ListPriceAlerts',
+                request_serializer=paperex_dot_v1_dot_account__pb2.ListPriceAlertsRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.ListPriceAlertsResponse.FromString,
+                _registered_method=True)
+        self.DeletePriceAlert = channel.unary_unary(
+                '/paperex.v1.Account/DeletePriceAlert',
+                request_serializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.FromString,
+                _registered_method=True)
 
 
 class AccountServicer:
@@ -113,6 +128,27 @@ class AccountServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreatePriceAlert(self, request, context):
+        """Sets a server-side price alert: a PriceAlertTriggered user event when the price crosses the level.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPriceAlerts(self, request, context):
+        """Lists the account's alerts (one-shot alerts disappear once they fire).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePriceAlert(self, request, context):
+        """Removes an alert.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +181,21 @@ def add_AccountServicer_to_server(servicer, server):
                     servicer.StreamUserEvents,
                     request_deserializer=paperex_dot_v1_dot_account__pb2.StreamUserEventsRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_account__pb2.StreamUserEventsResponse.SerializeToString,
+            ),
+            'CreatePriceAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePriceAlert,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.CreatePriceAlertRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.CreatePriceAlertResponse.SerializeToString,
+            ),
+            'ListPriceAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPriceAlerts,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.ListPriceAlertsRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.ListPriceAlertsResponse.SerializeToString,
+            ),
+            'DeletePriceAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePriceAlert,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +361,87 @@ class Account:
             '/paperex.v1.Account/StreamUserEvents',
             paperex_dot_v1_dot_account__pb2.StreamUserEventsRequest.SerializeToString,
             paperex_dot_v1_dot_account__pb2.StreamUserEventsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePriceAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/CreatePriceAlert',
+            paperex_dot_v1_dot_account__pb2.CreatePriceAlertRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.CreatePriceAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPriceAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/ListPriceAlerts',
+            paperex_dot_v1_dot_account__pb2.ListPriceAlertsRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.ListPriceAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePriceAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/DeletePriceAlert',
+            paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -52,6 +52,12 @@ class AccountStub:
     """Adds margin to, or removes margin from, an isolated position."""
     StreamUserEvents: _grpc.UnaryStreamMultiCallable[_account_pb2.StreamUserEventsRequest, _account_pb2.StreamUserEventsResponse]
     """Streams the account's events in order; resumable after a reconnect from the last cursor seen."""
+    CreatePriceAlert: _grpc.UnaryUnaryMultiCallable[_account_pb2.CreatePriceAlertRequest, _account_pb2.CreatePriceAlertResponse]
+    """Sets a server-side price alert: a PriceAlertTriggered user event when the price crosses the level."""
+    ListPriceAlerts: _grpc.UnaryUnaryMultiCallable[_account_pb2.ListPriceAlertsRequest, _account_pb2.ListPriceAlertsResponse]
+    """Lists the account's alerts (one-shot alerts disappear once they fire)."""
+    DeletePriceAlert: _grpc.UnaryUnaryMultiCallable[_account_pb2.DeletePriceAlertRequest, _account_pb2.DeletePriceAlertResponse]
+    """Removes an alert."""
 
 @_typing.type_check_only
 class AccountAsyncStub(AccountStub):
@@ -70,6 +76,12 @@ class AccountAsyncStub(AccountStub):
     """Adds margin to, or removes margin from, an isolated position."""
     StreamUserEvents: _aio.UnaryStreamMultiCallable[_account_pb2.StreamUserEventsRequest, _account_pb2.StreamUserEventsResponse]  # type: ignore[assignment]
     """Streams the account's events in order; resumable after a reconnect from the last cursor seen."""
+    CreatePriceAlert: _aio.UnaryUnaryMultiCallable[_account_pb2.CreatePriceAlertRequest, _account_pb2.CreatePriceAlertResponse]  # type: ignore[assignment]
+    """Sets a server-side price alert: a PriceAlertTriggered user event when the price crosses the level."""
+    ListPriceAlerts: _aio.UnaryUnaryMultiCallable[_account_pb2.ListPriceAlertsRequest, _account_pb2.ListPriceAlertsResponse]  # type: ignore[assignment]
+    """Lists the account's alerts (one-shot alerts disappear once they fire)."""
+    DeletePriceAlert: _aio.UnaryUnaryMultiCallable[_account_pb2.DeletePriceAlertRequest, _account_pb2.DeletePriceAlertResponse]  # type: ignore[assignment]
+    """Removes an alert."""
 
 class AccountServicer(metaclass=_abc_1.ABCMeta):
     """The calling account's balances, margin, positions, settings and events."""
@@ -121,5 +133,29 @@ class AccountServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_account_pb2.StreamUserEventsResponse], _abc.AsyncIterator[_account_pb2.StreamUserEventsResponse]]:
         """Streams the account's events in order; resumable after a reconnect from the last cursor seen."""
+
+    @_abc_1.abstractmethod
+    def CreatePriceAlert(
+        self,
+        request: _account_pb2.CreatePriceAlertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.CreatePriceAlertResponse, _abc.Awaitable[_account_pb2.CreatePriceAlertResponse]]:
+        """Sets a server-side price alert: a PriceAlertTriggered user event when the price crosses the level."""
+
+    @_abc_1.abstractmethod
+    def ListPriceAlerts(
+        self,
+        request: _account_pb2.ListPriceAlertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.ListPriceAlertsResponse, _abc.Awaitable[_account_pb2.ListPriceAlertsResponse]]:
+        """Lists the account's alerts (one-shot alerts disappear once they fire)."""
+
+    @_abc_1.abstractmethod
+    def DeletePriceAlert(
+        self,
+        request: _account_pb2.DeletePriceAlertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.DeletePriceAlertResponse, _abc.Awaitable[_account_pb2.DeletePriceAlertResponse]]:
+        """Removes an alert."""
 
 def add_AccountServicer_to_server(servicer: AccountServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -80,6 +80,36 @@ class AdminStub:
                 request_serializer=paperex_dot_v1_dot_admin__pb2.ResetRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_admin__pb2.ResetResponse.FromString,
                 _registered_method=True)
+        self.GetClock = channel.unary_unary(
+                '/paperex.v1.Admin/GetClock',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.GetClockRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.GetClockResponse.FromString,
+                _registered_method=True)
+        self.AdvanceTime = channel.unary_unary(
+                '/paperex.v1.Admin/AdvanceTime',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.AdvanceTimeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.AdvanceTimeResponse.FromString,
+                _registered_method=True)
+        self.Step = channel.unary_unary(
+                '/paperex.v1.Admin/Step',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.StepRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.StepResponse.FromString,
+                _registered_method=True)
+        self.LoadScenario = channel.unary_unary(
+                '/paperex.v1.Admin/LoadScenario',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.LoadScenarioRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.LoadScenarioResponse.FromString,
+                _registered_method=True)
+        self.ListScenarios = channel.unary_unary(
+                '/paperex.v1.Admin/ListScenarios',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.ListScenariosRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.ListScenariosResponse.FromString,
+                _registered_method=True)
+        self.SetLiquidityProvider = channel.unary_unary(
+                '/paperex.v1.Admin/SetLiquidityProvider',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -149,6 +179,52 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetClock(self, request, context):
+        """The clock (wall or simulated), the loaded scenario and the feed step.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdvanceTime(self, request, context):
+        """Simulated clock only: moves time forward step by step as fast as the CPU allows. At every feed step
+        the feeds move the index prices (the mark follows), the liquidity provider re-quotes, funding
+        settles and GTD orders expire at their times, candles close: the same as living through it.
+        FAILED_PRECONDITION (REJECT_REASON_CLOCK_NOT_SIMULATED) on a wall clock.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Step(self, request, context):
+        """Simulated clock only: advances by `count` feed steps (at least one).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoadScenario(self, request, context):
+        """Replaces the market script with a named scenario from the library or a scenario in TOML; the
+        scenario's clock starts at the current time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListScenarios(self, request, context):
+        """The scenario library.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLiquidityProvider(self, request, context):
+        """Switches the built-in liquidity provider on or off; off cancels its quotes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +272,36 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.Reset,
                     request_deserializer=paperex_dot_v1_dot_admin__pb2.ResetRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_admin__pb2.ResetResponse.SerializeToString,
+            ),
+            'GetClock': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetClock,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.GetClockRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.GetClockResponse.SerializeToString,
+            ),
+            'AdvanceTime': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdvanceTime,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.AdvanceTimeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.AdvanceTimeResponse.SerializeToString,
+            ),
+            'Step': grpc.unary_unary_rpc_method_handler(
+                    servicer.Step,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.StepRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.StepResponse.SerializeToString,
+            ),
+            'LoadScenario': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadScenario,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.LoadScenarioRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.LoadScenarioResponse.SerializeToString,
+            ),
+            'ListScenarios': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListScenarios,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.ListScenariosRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.ListScenariosResponse.SerializeToString,
+            ),
+            'SetLiquidityProvider': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLiquidityProvider,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +548,168 @@ class Admin:
             '/paperex.v1.Admin/Reset',
             paperex_dot_v1_dot_admin__pb2.ResetRequest.SerializeToString,
             paperex_dot_v1_dot_admin__pb2.ResetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetClock(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/GetClock',
+            paperex_dot_v1_dot_admin__pb2.GetClockRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.GetClockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdvanceTime(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/AdvanceTime',
+            paperex_dot_v1_dot_admin__pb2.AdvanceTimeRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.AdvanceTimeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Step(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/Step',
+            paperex_dot_v1_dot_admin__pb2.StepRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.StepResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadScenario(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/LoadScenario',
+            paperex_dot_v1_dot_admin__pb2.LoadScenarioRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.LoadScenarioResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListScenarios(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/ListScenarios',
+            paperex_dot_v1_dot_admin__pb2.ListScenariosRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.ListScenariosResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLiquidityProvider(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/SetLiquidityProvider',
+            paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -56,6 +56,11 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_SHUTTING_DOWN: _ClassVar[RejectReason]
     REJECT_REASON_INTERNAL: _ClassVar[RejectReason]
     REJECT_REASON_POSITION_LIMIT_EXCEEDED: _ClassVar[RejectReason]
+    REJECT_REASON_UNKNOWN_ALERT: _ClassVar[RejectReason]
+    REJECT_REASON_TOO_MANY_ALERTS: _ClassVar[RejectReason]
+    REJECT_REASON_CLOCK_NOT_SIMULATED: _ClassVar[RejectReason]
+    REJECT_REASON_UNKNOWN_SCENARIO: _ClassVar[RejectReason]
+    REJECT_REASON_INVALID_SCENARIO: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -120,6 +125,11 @@ REJECT_REASON_ACCOUNT_ALREADY_EXISTS: RejectReason
 REJECT_REASON_SHUTTING_DOWN: RejectReason
 REJECT_REASON_INTERNAL: RejectReason
 REJECT_REASON_POSITION_LIMIT_EXCEEDED: RejectReason
+REJECT_REASON_UNKNOWN_ALERT: RejectReason
+REJECT_REASON_TOO_MANY_ALERTS: RejectReason
+REJECT_REASON_CLOCK_NOT_SIMULATED: RejectReason
+REJECT_REASON_UNKNOWN_SCENARIO: RejectReason
+REJECT_REASON_INVALID_SCENARIO: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason

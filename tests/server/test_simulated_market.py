@@ -1,0 +1,148 @@
+"""A simulated clock over the wire: scenarios move the index (the mark follows), the liquidity provider
+quotes around it, alerts fire, funding settles on time, and a flash crash liquidates an over-leveraged
+cross account while an isolated one keeps the rest of its wallet."""
+
+import asyncio
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import duration_pb2
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
+
+from server.app import ExchangeServer
+from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config
+
+HOUR = 3600
+
+
+def hours(count: float) -> duration_pb2.Duration:
+    span = duration_pb2.Duration()
+    span.FromSeconds(int(count * HOUR))
+    return span
+
+
+@pytest.fixture
+async def simulated(tmp_path: Path):  # type: ignore[no-untyped-def]
+    server = ExchangeServer(config(tmp_path, clock="simulated", liquidity=True))
+    port = await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield Exchange(server, f"127.0.0.1:{port}", channel, Client(channel, ADMIN_TOKEN))
+    await server.stop()
+
+
+async def advance(exchange: Exchange, span: duration_pb2.Duration) -> admin_pb2.AdvanceTimeResponse:
+    return await exchange.admin.admin.AdvanceTime(
+        admin_pb2.AdvanceTimeRequest(duration=span), metadata=exchange.admin.auth
+    )
+
+
+async def test_time_stands_still_until_advanced_and_a_wall_clock_refuses_to_advance(
+    simulated: Exchange, exchange: Exchange
+) -> None:
+    admin = simulated.admin
+    before = await admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=admin.auth)
+    assert before.mode == admin_pb2.CLOCK_MODE_SIMULATED
+    # 2026-01-01T00:00:00Z
+    assert before.time.seconds == 1_767_225_600
+    moved = await advance(simulated, hours(1))
+    assert moved.time.seconds == 1_767_225_600 + HOUR and moved.steps == HOUR
+    after = await admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=admin.auth)
+    assert after.time.seconds == 1_767_225_600 + HOUR
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await advance(exchange, hours(1))
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_a_scenario_moves_the_index_and_the_provider_quotes_around_it(simulated: Exchange) -> None:
+    admin = simulated.admin
+    loaded = await admin.admin.LoadScenario(
+        admin_pb2.LoadScenarioRequest(name="flash-crash", seed=7), metadata=admin.auth
+    )
+    assert loaded.scenario.name == "flash-crash" and "BTCUSDT" in loaded.scenario.symbols
+    ticker = (await admin.market.GetTicker(market_data_pb2.GetTickerRequest(symbol="BTCUSDT"))).ticker
+    assert ticker.index_price == "64900.0"
+    book = (await admin.market.GetOrderBook(market_data_pb2.GetOrderBookRequest(symbol="BTCUSDT", depth=3))).book
+    assert book.bids and book.asks, "the liquidity provider quotes as soon as an index exists"
+    assert float(book.bids[0].price) < 64900 < float(book.asks[0].price)
+
+    await advance(simulated, hours(1))
+    crashed = (await admin.market.GetTicker(market_data_pb2.GetTickerRequest(symbol="BTCUSDT"))).ticker
+    # the script: -20% over the first hour, 64,900 -> 51,920
+    assert crashed.index_price == "51920.0"
+    assert abs(float(crashed.mark_price) - 51920) < 51920 * 0.01
+    book = (await admin.market.GetOrderBook(market_data_pb2.GetOrderBookRequest(symbol="BTCUSDT", depth=1))).book
+    assert float(book.bids[0].price) < 51920 < float(book.asks[0].price), "the quotes followed the index"
+    listed = await admin.admin.ListAccounts(admin_pb2.ListAccountsRequest(), metadata=admin.auth)
+    assert listed.accounts == [], "the provider's account is not a user account"
+
+
+async def test_a_flash_crash_liquidates_the_cross_long_and_spares_the_isolated_wallet(simulated: Exchange) -> None:
+    admin = simulated.admin
+    await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(name="flash-crash", seed=7), metadata=admin.auth)
+    cross = await simulated.open_account("cross", deposit="15000")
+    isolated = await simulated.open_account("isolated", deposit="15000")
+    await isolated.account.SetMarginMode(
+        account_pb2.SetMarginModeRequest(symbol="BTCUSDT", margin_mode=common_pb2.MARGIN_MODE_ISOLATED),
+        metadata=isolated.auth,
+    )
+    buy = trading_pb2.PlaceOrderRequest(
+        symbol="BTCUSDT", side=common_pb2.SIDE_BUY, order_type=common_pb2.ORDER_TYPE_MARKET, quantity="1.500"
+    )
+    for client in (cross, isolated):
+        await client.account.SetLeverage(
+            account_pb2.SetLeverageRequest(symbol="BTCUSDT", leverage=20), metadata=client.auth
+        )
+        await client.trading.PlaceOrder(buy, metadata=client.auth)
+    before = {}
+    for name, client in (("cross", cross), ("isolated", isolated)):
+        summary = (await client.account.GetAccount(account_pb2.GetAccountRequest(), metadata=client.auth)).account
+        (position,) = summary.positions
+        before[name] = (summary, float(position.liquidation_price))
+
+    await advance(simulated, hours(1))
+
+    cross_after = (await cross.account.GetAccount(account_pb2.GetAccountRequest(), metadata=cross.auth)).account
+    isolated_after = (
+        await isolated.account.GetAccount(account_pb2.GetAccountRequest(), metadata=isolated.auth)
+    ).account
+    assert cross_after.positions == [] and isolated_after.positions == []
+    # cross: the whole wallet backed the long and is gone; isolated: at most the position's margin is
+    # lost (a partial liquidation by tier releases the closed part's share of it back to the wallet)
+    assert float(cross_after.wallet_balance) < 1
+    kept = float(before["isolated"][0].cross_wallet_balance)
+    isolated_margin = float(before["isolated"][0].positions[0].isolated_wallet)
+    assert kept <= float(isolated_after.wallet_balance) <= kept + isolated_margin
+    assert kept > 10_000, "the isolated account still holds the 15,000 minus the ~5,000 it put at risk"
+    trades = await cross.trading.ListTrades(trading_pb2.ListTradesRequest(symbol="BTCUSDT"), metadata=cross.auth)
+    liquidation = [fill for fill in trades.fills if fill.is_liquidation]
+    assert liquidation, "the cross long was closed by liquidation orders"
+    # Liquidation fills happen at the reported liquidation price (55,238.3 with seed 7) less the
+    # slippage of a thin crash book: within 1% below it, never above it.
+    reported = before["cross"][1]
+    assert all(reported * 0.99 <= float(fill.price) <= reported for fill in liquidation)
+
+
+async def test_a_price_alert_fires_once_on_the_stream_when_the_crash_crosses_its_level(simulated: Exchange) -> None:
+    admin = simulated.admin
+    await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(name="flash-crash", seed=7), metadata=admin.auth)
+    watcher = await simulated.open_account("watcher", deposit="1000")
+    created = await watcher.account.CreatePriceAlert(
+        account_pb2.CreatePriceAlertRequest(
+            symbol="BTCUSDT", direction=account_pb2.ALERT_DIRECTION_CROSSES_BELOW, price="60000.0", note="buffer"
+        ),
+        metadata=watcher.auth,
+    )
+    summary = (await watcher.account.GetAccount(account_pb2.GetAccountRequest(), metadata=watcher.auth)).account
+    stream = watcher.account.StreamUserEvents(
+        account_pb2.StreamUserEventsRequest(resume_after=summary.cursor), metadata=watcher.auth
+    )
+    await advance(simulated, hours(1))
+    reply = await asyncio.wait_for(stream.read(), 10)
+    stream.cancel()
+    fired = reply.event.price_alert_triggered
+    assert (fired.alert.alert_id, fired.alert.note, fired.alert.fired) == (created.alert.alert_id, "buffer", 1)
+    assert float(fired.price) <= 60000 < float(fired.price) + 64900 * 0.01, "the first mark at or below the level"
+    remaining = await watcher.account.ListPriceAlerts(account_pb2.ListPriceAlertsRequest(), metadata=watcher.auth)
+    assert remaining.alerts == [], "a one-shot alert is gone once it fired"
