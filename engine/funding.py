@@ -28,6 +28,11 @@ def impact_price(side: BookSide, notional: Amount, notional_unit: Amount) -> Fra
     return None
 
 
+PREMIUM_SCALE = 10**12
+"""Samples are kept in 1e-12 units (far finer than the 1e-8 rate), so the interval's sum stays an
+integer: exact fractions would grow without bound over thousands of samples."""
+
+
 class PremiumSampler:
     """Σ i·P_i / Σ i over the samples of one interval: later samples weigh more, as on Binance."""
 
@@ -35,18 +40,18 @@ class PremiumSampler:
 
     def __init__(self) -> None:
         self.count = 0
-        self.weighted = Fraction(0)
+        self.weighted = 0
 
     def sample(self, impact_bid: Fraction | None, impact_ask: Fraction | None, index: Ticks) -> None:
         bid = index if impact_bid is None else impact_bid
         ask = index if impact_ask is None else impact_ask
         self.count += 1
-        self.weighted += self.count * premium_index(bid, ask, index)
+        self.weighted += self.count * round(premium_index(bid, ask, index) * PREMIUM_SCALE)
 
     def average_and_reset(self) -> Fraction:
         count, weighted = self.count, self.weighted
-        self.count, self.weighted = 0, Fraction(0)
-        return weighted / (count * (count + 1) // 2) if count else Fraction(0)
+        self.count, self.weighted = 0, 0
+        return Fraction(weighted, PREMIUM_SCALE * (count * (count + 1) // 2)) if count else Fraction(0)
 
 
 def next_boundary(now: int, interval_hours: int) -> int:

@@ -132,7 +132,10 @@ class Sequencer:
         if self._task is None:
             return
         if self.failure is None:
-            await self._enqueue([], lambda applied: None, control="snapshot", force=True)
+            try:
+                await self._enqueue([], lambda applied: None, control="snapshot", force=True)
+            except Refused:
+                log.error("the final snapshot failed; a restart replays the journal instead")
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -240,14 +243,19 @@ class Sequencer:
                 pending.results.append(error)
 
     async def _control(self, pending: _Pending) -> None:
-        if pending.control == "snapshot":
-            pending.future.set_result([await self._write_snapshot()])
-            return
-        self.exchange = self._reset_to
-        await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
-        self.publisher.close_all("the exchange was reset")
-        self._since_snapshot = 0
-        pending.future.set_result([None])
+        try:
+            if pending.control == "snapshot":
+                pending.future.set_result([await self._write_snapshot()])
+                return
+            self.exchange = self._reset_to
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
+            self.publisher.close_all("the exchange was reset")
+            self._since_snapshot = 0
+            pending.future.set_result([None])
+        except BaseException:
+            if not pending.future.done():  # the caller (a stop, an admin) must not wait forever
+                pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
+            raise
 
     async def _write_snapshot(self) -> Snapshot:
         exchange = self.exchange

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import timestamp_pb2
 from paperex.v1 import errors_pb2
 
 from engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
 from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.orders import OrderType, Side, TimeInForce
+from engine.orders import OrderStatus, OrderType, Side, TimeInForce
 from engine.units import ConversionError, amount_to_decimal, from_steps
 from server import parse, render, tape
 from server.clock import WallClock
@@ -71,10 +72,10 @@ def test_money_prints_what_the_decimal_path_prints() -> None:
 
 def test_timestamps_match_from_nanoseconds_and_refuse_alike() -> None:
     for ns in [0, 1, 10**9 - 1, 10**9, 1_764_013_613_123_456_789, render._LAST_NS]:
-        reference = render.timestamp_pb2.Timestamp()
+        reference = timestamp_pb2.Timestamp()
         reference.FromNanoseconds(ns)
         assert render.timestamp(ns) == reference
-        assert render.timestamp_pb2.Timestamp(**render.stamp(ns)) == reference
+        assert timestamp_pb2.Timestamp(**render.stamp(ns)) == reference
     with pytest.raises(ValueError):
         render.timestamp(render._LAST_NS + 1)  # past year 9999: the checked path refuses it
 
@@ -112,7 +113,7 @@ def test_plain_decimals_parse_exactly_as_the_strict_path() -> None:
 
 
 def test_compiled_encoders_write_the_generic_text() -> None:
-    commands = [
+    commands: list[tape.ExchangeCommand] = [
         PlaceOrder(account_id=3, symbol="BTCUSDT", side=Side.SELL, order_type=OrderType.LIMIT, quantity=15,
                    price=649_001, time_in_force=TimeInForce.GTX, client_order_id='q"\\\u2028é', ts=7),
         AmendOrder(account_id=3, symbol="BTCUSDT", order_id=9, quantity=2, ts=8),
@@ -170,7 +171,7 @@ def test_captured_user_events_render_on_read_and_survive_a_snapshot() -> None:
     assert "order_filled" in kinds and "position_changed" in kinds
     assert kinds[-2:] == ["order_amended", "order_canceled"]
     accepted, filled = events[1].order_accepted.order, events[kinds.index("order_filled")]
-    assert (accepted.filled_quantity, accepted.status) == ("0.000", render.STATUSES[render.OrderStatus.NEW])
+    assert (accepted.filled_quantity, accepted.status) == ("0.000", render.STATUSES[OrderStatus.NEW])
     assert (filled.order_filled.order.filled_quantity, filled.order_filled.fill.quantity) == ("0.007", "0.007")
     assert events[-1].order_canceled.order.filled_quantity == "0.007"
     # The snapshot kept captures, not messages, and renders the very same events from them.

@@ -3,6 +3,7 @@ quotes around it, alerts fire, funding settles on time, and a flash crash liquid
 cross account while an isolated one keeps the rest of its wallet."""
 
 import asyncio
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import grpc
@@ -146,3 +147,69 @@ async def test_a_price_alert_fires_once_on_the_stream_when_the_crash_crosses_its
     assert float(fired.price) <= 60000 < float(fired.price) + 64900 * 0.01, "the first mark at or below the level"
     remaining = await watcher.account.ListPriceAlerts(account_pb2.ListPriceAlertsRequest(), metadata=watcher.auth)
     assert remaining.alerts == [], "a one-shot alert is gone once it fired"
+
+
+async def test_the_provider_keeps_a_two_sided_book_through_the_crash(simulated: Exchange) -> None:
+    admin = simulated.admin
+    await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(name="flash-crash", seed=7), metadata=admin.auth)
+    for _ in range(12):  # the crash hour in five-minute steps
+        await advance(simulated, hours(1 / 12))
+        ticker = (await admin.market.GetTicker(market_data_pb2.GetTickerRequest(symbol="BTCUSDT"))).ticker
+        book = (await admin.market.GetOrderBook(market_data_pb2.GetOrderBookRequest(symbol="BTCUSDT", depth=1))).book
+        assert book.bids and book.asks, f"one-sided book at index {ticker.index_price}"
+        assert float(book.bids[0].price) < float(ticker.index_price) < float(book.asks[0].price)
+
+
+async def test_funding_settles_at_the_eight_hour_boundary_while_time_is_advanced(simulated: Exchange) -> None:
+    admin = simulated.admin
+    await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(name="calm", seed=3), metadata=admin.auth)
+    trader = await simulated.open_account("trader", deposit="100000")
+    buy = trading_pb2.PlaceOrderRequest(
+        symbol="BTCUSDT", side=common_pb2.SIDE_BUY, order_type=common_pb2.ORDER_TYPE_MARKET, quantity="0.100"
+    )
+    await trader.trading.PlaceOrder(buy, metadata=trader.auth)
+    summary = (await trader.account.GetAccount(account_pb2.GetAccountRequest(), metadata=trader.auth)).account
+    stream = trader.account.StreamUserEvents(
+        account_pb2.StreamUserEventsRequest(resume_after=summary.cursor), metadata=trader.auth
+    )
+    await advance(simulated, hours(9))
+    settled = []
+    while len(settled) < 1:
+        reply = await asyncio.wait_for(stream.read(), 10)
+        if reply.event.WhichOneof("event") == "funding_settled":
+            settled.append(reply.event.funding_settled)
+    stream.cancel()
+    (funding,) = settled
+    # the simulation starts at 2026-01-01T00:00:00Z; Binance settles at 00:00, 08:00 and 16:00 UTC
+    assert funding.funding_time.seconds == 1_767_225_600 + 8 * HOUR
+    assert funding.position_size == "0.100"
+    # payment = size x mark x rate, the payer rounding up to 1e-8: a long pays a positive rate
+    exact = Decimal(funding.position_size) * Decimal(funding.mark_price) * Decimal(funding.funding_rate)
+    assert Decimal(funding.payment) == exact.quantize(Decimal("1e-8"), rounding=ROUND_CEILING)
+
+
+async def test_the_same_seed_and_commands_give_the_same_market(tmp_path: Path) -> None:
+    hashes = []
+    for run in ("first", "second"):
+        server = ExchangeServer(config(tmp_path / run, clock="simulated", liquidity=True))
+        (tmp_path / run).mkdir()
+        port = await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                exchange = Exchange(server, "", channel, Client(channel, ADMIN_TOKEN))
+                await exchange.admin.admin.LoadScenario(
+                    admin_pb2.LoadScenarioRequest(name="chop", seed=11), metadata=exchange.admin.auth
+                )
+                trader = await exchange.open_account("trader")
+                sell = trading_pb2.PlaceOrderRequest(
+                    symbol="ETHUSDT",
+                    side=common_pb2.SIDE_SELL,
+                    order_type=common_pb2.ORDER_TYPE_MARKET,
+                    quantity="2.000",
+                )
+                await trader.trading.PlaceOrder(sell, metadata=trader.auth)
+                await advance(exchange, hours(2))
+            hashes.append(server.sequencer.exchange.engine.state_hash())
+        finally:
+            await server.stop()
+    assert hashes[0] == hashes[1]
