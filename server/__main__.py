@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from pathlib import Path
 
 from server.app import ExchangeServer, ServerConfig
 from server.demo import main as demo
@@ -44,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", default="", help="run a library scenario (see Admin.ListScenarios), e.g. calm")
     serve.add_argument("--seed", type=int, default=0, help="seed of the scenario's random parts")
     serve.add_argument(
+        "--liquidity-config", default="", help="TOML of the liquidity provider's per-instrument settings"
+    )
+    serve.add_argument(
         "--liquidity",
         choices=["on", "off"],
         default="on",
@@ -72,6 +76,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         scenario=args.scenario,
         seed=args.seed,
         liquidity=args.liquidity == "on",
+        liquidity_config=Path(args.liquidity_config).read_text(encoding="utf-8") if args.liquidity_config else "",
     )
 
 

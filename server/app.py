@@ -83,6 +83,8 @@ class ServerConfig:
     seed: int = 0
     liquidity: bool = False
     """Start the built-in liquidity provider (when the journal has not decided otherwise)."""
+    liquidity_config: str = ""
+    """The provider's settings (TOML), applied at start when given."""
 
 
 def load_instruments(path: str) -> dict[str, Instrument]:
@@ -166,8 +168,9 @@ class ExchangeServer:
         config = self.config
         if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
             await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed), _refusal_or_none)
-        if config.liquidity and market.provider is None:
-            await sequencer.submit_one(SetLiquidityProvider(enabled=True), _refusal_or_none)
+        if config.liquidity and (market.provider is None or config.liquidity_config):
+            command = SetLiquidityProvider(enabled=True, config=config.liquidity_config)
+            await sequencer.submit_one(command, _refusal_or_none)
 
     def _admin_token_hash(self, journal: Journal) -> str:
         """The flag's token, else the one stored at first start, else a new one (shown once)."""

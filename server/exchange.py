@@ -129,7 +129,10 @@ class Exchange:
             except Refused as refusal:
                 applied.refusal = refusal
         elif isinstance(command, SetLiquidityProvider):
-            applied.events = self.market.set_liquidity(command, self.engine, self._open_internal_account)
+            try:
+                applied.events = self.market.set_liquidity(command, self.engine, self._open_internal_account)
+            except Refused as refusal:
+                applied.refusal = refusal
         else:
             applied.events = self.engine.apply(command)
             self.market.observe(applied.events)

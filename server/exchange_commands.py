@@ -61,7 +61,11 @@ class MarketStep:
 
 @dataclass(slots=True, kw_only=True)
 class SetLiquidityProvider:
+    """Switch the built-in liquidity provider; ``config`` (TOML, see ``liquidity.parse_configs``)
+    replaces its per-instrument quoting settings."""
+
     enabled: bool
+    config: str = ""
     ts: int = 0
 
 

@@ -20,6 +20,7 @@ regime change, or a fill of one of its quotes), so a persistent refusal costs at
 trigger, never a tight loop. ``refusals(symbol)`` counts them for the host to report.
 """
 
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -563,3 +564,34 @@ class LiquidityProvider:
         market.refusals += 1
         if event.status in _OPEN_STATUSES:
             market.orphans[event.order_id] = None
+
+
+_DECIMAL_FIELDS = ("half_spread_bps", "level_spacing_bps", "base_qty", "size_growth", "requote_bps")
+
+
+def parse_configs(text: str, base: Mapping[str, QuoteConfig] = DEFAULT_QUOTE_CONFIGS) -> dict[str, QuoteConfig]:
+    """Per-instrument overrides from TOML, e.g. ``[BTCUSDT]`` ``levels = 5``, ``half_spread_bps = 3``,
+    ``refresh_seconds = 30``; unnamed fields keep ``base``'s values. Raises ValueError naming the key."""
+    try:
+        document = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"invalid TOML: {error}") from None
+    configs = dict(base)
+    for symbol, table in document.items():
+        if symbol not in configs or not isinstance(table, dict):
+            raise ValueError(f"{symbol}: not an instrument the liquidity provider quotes ({', '.join(configs)})")
+        changes: dict[str, object] = {}
+        for key, value in table.items():
+            if key in _DECIMAL_FIELDS and isinstance(value, int | Decimal) and not isinstance(value, bool):
+                changes[key] = Decimal(value)
+            elif key == "levels" and isinstance(value, int) and not isinstance(value, bool):
+                changes[key] = value
+            elif key == "refresh_seconds" and isinstance(value, int | Decimal) and not isinstance(value, bool):
+                changes["refresh_ns"] = int(Decimal(value) * NS_PER_SECOND)
+            else:
+                raise ValueError(f"{symbol}.{key}: unknown setting or not a number")
+        try:
+            configs[symbol] = replace(configs[symbol], **changes)  # type: ignore[arg-type]
+        except ValueError as error:
+            raise ValueError(f"{symbol}: {error}") from None
+    return configs

@@ -16,7 +16,7 @@ from engine.instruments import Instrument
 from server.errors import Refused
 from server.exchange_commands import LoadScenario, SetLiquidityProvider
 from server.feeds import MarketFeed
-from server.liquidity import NORMAL, LiquidityProvider, Regime
+from server.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
 from server.scenarios import Scenario, ScenarioError, library, load
 
 SECOND_NS = 10**9
@@ -69,6 +69,12 @@ class MarketScript:
     def set_liquidity(
         self, command: SetLiquidityProvider, engine: Engine, open_account: OpenInternalAccount
     ) -> list[Event]:
+        """Switch the provider (opening its account the first time) and apply a new config; a bad
+        config is refused before anything changes."""
+        try:
+            configs = parse_configs(command.config) if command.config else None
+        except ValueError as error:
+            raise Refused("INVALID_ARGUMENT", f"liquidity provider config: {error}", field="config_toml") from None
         events: list[Event] = []
         if command.enabled and self.provider is None:
             account_id, events = open_account(LIQUIDITY_PROVIDER_NAME, LIQUIDITY_PROVIDER_DEPOSIT)
@@ -79,6 +85,8 @@ class MarketScript:
         if self.provider is None:
             return events
         for symbol in self.provider.symbols:
+            if configs is not None:
+                self.provider.configure(symbol, configs[symbol])
             for order in self.provider.set_enabled(symbol, command.enabled, command.ts):
                 events += self._issue(engine, order, command.ts)
         return events + self.step(engine, command.ts)

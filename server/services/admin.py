@@ -14,6 +14,7 @@ from server.exchange import Applied, Exchange
 from server.exchange_commands import LoadScenario as LoadScenarioCommand
 from server.exchange_commands import MarketStep, OpenAccount
 from server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
+from server.liquidity import parse_configs
 from server.scenarios import library
 from server.services.account import account_summary
 from server.services.base import Runtime, refuse_if_rejected, unary
@@ -232,9 +233,16 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     @unary
     async def SetLiquidityProvider(self, request: admin_pb2.SetLiquidityProviderRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
-        command = SetLiquidityProviderCommand(enabled=request.enabled)
+        if request.config_toml:
+            try:
+                parse_configs(request.config_toml)
+            except ValueError as error:
+                raise WireError("INVALID_ARGUMENT", "config_toml", f"liquidity provider config: {error}") from None
+        command = SetLiquidityProviderCommand(enabled=request.enabled, config=request.config_toml)
 
         def respond(applied: Applied) -> admin_pb2.SetLiquidityProviderResponse:
+            if applied.refusal is not None:
+                raise applied.refusal
             return admin_pb2.SetLiquidityProviderResponse(enabled=self.runtime.exchange.market.liquidity_enabled)
 
         return await self.runtime.sequencer.submit_one(command, respond)

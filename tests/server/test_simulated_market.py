@@ -213,3 +213,33 @@ async def test_the_same_seed_and_commands_give_the_same_market(tmp_path: Path) -
         finally:
             await server.stop()
     assert hashes[0] == hashes[1]
+
+
+async def test_the_provider_quotes_by_its_configuration(simulated: Exchange) -> None:
+    admin = simulated.admin
+    await admin.admin.SetIndexPrice(
+        admin_pb2.SetIndexPriceRequest(symbol="BTCUSDT", price="50000"), metadata=admin.auth
+    )
+    config = "[BTCUSDT]\nlevels = 3\nhalf_spread_bps = 10\nlevel_spacing_bps = 10\nbase_qty = 0.5\nsize_growth = 2\n"
+    await admin.admin.SetLiquidityProvider(
+        admin_pb2.SetLiquidityProviderRequest(enabled=True, config_toml=config), metadata=admin.auth
+    )
+    book = (await admin.market.GetOrderBook(market_data_pb2.GetOrderBookRequest(symbol="BTCUSDT"))).book
+    # 10, 20, 30 bps from 50,000: bids 49,950 / 49,900 / 49,850, asks 50,050 / 50,100 / 50,150;
+    # sizes 0.5, 1.0, 2.0 BTC
+    assert [(level.price, level.quantity) for level in book.bids] == [
+        ("49950.0", "0.500"),
+        ("49900.0", "1.000"),
+        ("49850.0", "2.000"),
+    ]
+    assert [(level.price, level.quantity) for level in book.asks] == [
+        ("50050.0", "0.500"),
+        ("50100.0", "1.000"),
+        ("50150.0", "2.000"),
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await admin.admin.SetLiquidityProvider(
+            admin_pb2.SetLiquidityProviderRequest(enabled=True, config_toml="[BTCUSDT]\nlevels = 'many'"),
+            metadata=admin.auth,
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT

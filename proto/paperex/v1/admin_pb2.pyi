@@ -112,10 +112,12 @@ class ListScenariosResponse(_message.Message):
     def __init__(self, scenarios: _Optional[_Iterable[_Union[Scenario, _Mapping]]] = ...) -> None: ...
 
 class SetLiquidityProviderRequest(_message.Message):
-    __slots__ = ("enabled",)
+    __slots__ = ("enabled", "config_toml")
     ENABLED_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_TOML_FIELD_NUMBER: _ClassVar[int]
     enabled: bool
-    def __init__(self, enabled: _Optional[bool] = ...) -> None: ...
+    config_toml: str
+    def __init__(self, enabled: _Optional[bool] = ..., config_toml: _Optional[str] = ...) -> None: ...
 
 class SetLiquidityProviderResponse(_message.Message):
     __slots__ = ("enabled",)
