@@ -5,7 +5,6 @@ history, user-event logs, book sequence numbers), so a pickled ``Exchange`` plus
 rebuilds it exactly. The sequencer is its only writer.
 """
 
-from collections import deque
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -35,7 +34,7 @@ from server.history import History
 from server.market_script import MarketScript
 from server.tape import ExchangeCommand
 from server.ticker_stats import TickerStats
-from server.user_events import UserEventRenderer
+from server.user_events import UserEventLog, UserEventRenderer
 
 USER_EVENTS_RETAINED = 10_000
 """Events kept per account for StreamUserEvents to resume from after a reconnect."""
@@ -96,7 +95,7 @@ class Exchange:
         self.account_by_key: dict[str, int] = {}
         self._account_by_name: dict[str, int] = {}
         self.book_sequence = dict.fromkeys(self.instruments, 0)
-        self.user_events: dict[int, deque[account_pb2.UserEvent]] = {}
+        self.user_events: dict[int, UserEventLog] = {}
         self.candles = CandleStore()
         self.alerts = AlertBook()
         self.market = MarketScript(self.instruments)
@@ -218,11 +217,14 @@ class Exchange:
                 self._log_user_event(alert.account_id, message, applied)
 
     def _log_user_event(self, account_id: int, message: account_pb2.UserEvent, applied: Applied) -> None:
+        self._event_log(account_id).append(message)
+        applied.publications.append((user_topic(account_id), message))
+
+    def _event_log(self, account_id: int) -> UserEventLog:
         log = self.user_events.get(account_id)
         if log is None:
-            log = self.user_events[account_id] = deque(maxlen=USER_EVENTS_RETAINED)
-        log.append(message)
-        applied.publications.append((user_topic(account_id), message))
+            log = self.user_events[account_id] = UserEventLog((), USER_EVENTS_RETAINED)
+        return log
 
     def _open_account(self, command: OpenAccount, applied: Applied) -> list[Event]:
         if command.name in self._account_by_name:
@@ -247,7 +249,7 @@ class Exchange:
         levels: dict[str, list[Any]] = {}
         trades: dict[str, list[Any]] = {}
         bars: dict[tuple[str, Interval, int], Candle] = {}
-        history, renderer, user_events = self.history, self._renderer, self.user_events
+        history, renderer = self.history, self._renderer
         fold, capture = history.fold, renderer.capture
         renderer.begin_command()
         for index, event in enumerate(applied.events):
@@ -266,10 +268,7 @@ class Exchange:
             if captured is None:
                 continue
             account_id, kept, sent = captured
-            log = user_events.get(account_id)
-            if log is None or type(log) is deque:
-                log = user_events[account_id] = renderer.event_log(log, USER_EVENTS_RETAINED)
-            log.append(kept)
+            self._event_log(account_id).append(kept)
             publications.append((user_topic(account_id), sent))
         for symbol, changed in levels.items():
             publications.append((book_topic(symbol), self._book_update(symbol, changed, ts)))
@@ -295,16 +294,11 @@ class Exchange:
 
     def events_after(self, account_id: int, sequence: int, index: int) -> list[account_pb2.UserEvent] | None:
         """The account's retained events strictly after the cursor; None when the log no longer
-        reaches back that far (the caller must resync)."""
+        reaches back that far, or the cursor is from the future (the caller must resync)."""
         if sequence > self.sequence:
             return None
         log = self.user_events.get(account_id)
-        if not log:
-            return []
-        first = log[0].cursor
-        if (sequence, index) < (first.sequence, first.index) and log.maxlen == len(log):
-            return None
-        return [event for event in log if (event.cursor.sequence, event.cursor.index) > (sequence, index)]
+        return log.after(sequence, index) if log is not None else []
 
     def open_interest(self, symbol: str) -> int:
         """Total long lots (equal to total short lots)."""
@@ -314,7 +308,4 @@ class Exchange:
     def last_cursor(self, account_id: int) -> tuple[int, int]:
         """The cursor of the account's newest event ((0, 0) before any)."""
         log = self.user_events.get(account_id)
-        if not log:
-            return (0, 0)
-        cursor = log[-1].cursor
-        return (cursor.sequence, cursor.index)
+        return log.last_cursor() if log is not None else (0, 0)

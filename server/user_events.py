@@ -118,10 +118,14 @@ class UserEventLog(deque[Any]):
         if cursor < _cursor(deque.__getitem__(self, 0)) and self.maxlen == len(self):
             return None
         found = []
-        for item in deque.__reversed__(self):
+        for position in range(len(self) - 1, -1, -1):
+            item = deque.__getitem__(self, position)
             if _cursor(item) <= cursor:
                 break
-            found.append(user_event(item) if type(item) is tuple else item)
+            if type(item) is tuple:  # rendered once, kept in place for the next reader
+                item = user_event(item)
+                deque.__setitem__(self, position, item)
+            found.append(item)
         found.reverse()
         return found
 
@@ -247,12 +251,6 @@ class UserEventRenderer:
         cursor = account_pb2.EventCursor(sequence=sequence, index=index)
         rendered = self.render(event, ts, cursor, render.timestamp(ts))
         return None if rendered is None else (rendered[0], rendered[1], rendered[1])
-
-    @staticmethod
-    def event_log(existing: Iterable[Any] | None, retained: int) -> UserEventLog:
-        """A new account log, taking over a plain deque's events (an older snapshot's, or events
-        logged outside ``capture``)."""
-        return UserEventLog(existing or (), retained)
 
     def _capture_order(self, e: Any, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         """One flat tuple per event (the order's changing fields spread at its end): the log keeps
