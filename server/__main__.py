@@ -5,6 +5,7 @@
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -83,6 +84,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
 async def serve(config: ServerConfig) -> int:
     server = ExchangeServer(config)
     port = await server.start()
+    gc.freeze()  # the recovered state is long-lived: spare the collector rescanning it on every pass
     where = f"{config.host}:{port}"
     print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
     if server.generated_admin_token:

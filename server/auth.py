@@ -4,6 +4,7 @@ Keys are random 256-bit tokens, so a plain SHA-256 is a sufficient one-way hash 
 password hash protects guessable secrets, which these are not). Comparisons are constant-time.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -28,7 +29,9 @@ def new_admin_token() -> str:
     return ADMIN_PREFIX + secrets.token_urlsafe(32)
 
 
+@functools.lru_cache(maxsize=4096)
 def key_hash(key: str) -> str:
+    """Cached: every call authenticates, and a bot sends the same key each time."""
     return hashlib.sha256(key.encode()).hexdigest()
 
 
