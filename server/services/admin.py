@@ -6,7 +6,8 @@ from typing import Any
 from google.protobuf import duration_pb2
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
-from engine.commands import Deposit, SetIndexPrice, SetMarkPrice, Withdraw
+from engine import commands
+from engine.commands import SetIndexPrice, SetMarkPrice
 from server import parse, render
 from server.auth import Context, key_hash, new_api_key
 from server.errors import Refused, WireError
@@ -57,25 +58,27 @@ class AdminService(admin_pb2_grpc.AdminServicer):
 
     @unary
     async def Deposit(self, request: admin_pb2.DepositRequest, context: Context) -> Any:
-        self.runtime.auth.admin(context)
-        command = Deposit(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
-
-        def respond(applied: Applied) -> admin_pb2.DepositResponse:
-            refuse_if_rejected(applied)
-            wallet, cross = _balances(self.runtime.exchange, command.account_id)
-            return admin_pb2.DepositResponse(wallet_balance=wallet, cross_wallet_balance=cross)
-
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return await self._move_money(commands.Deposit, admin_pb2.DepositResponse, request, context)
 
     @unary
     async def Withdraw(self, request: admin_pb2.WithdrawRequest, context: Context) -> Any:
-        self.runtime.auth.admin(context)
-        command = Withdraw(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
+        return await self._move_money(commands.Withdraw, admin_pb2.WithdrawResponse, request, context)
 
-        def respond(applied: Applied) -> admin_pb2.WithdrawResponse:
+    async def _move_money(
+        self,
+        kind: type[commands.Deposit] | type[commands.Withdraw],
+        reply: type[admin_pb2.DepositResponse] | type[admin_pb2.WithdrawResponse],
+        request: admin_pb2.DepositRequest | admin_pb2.WithdrawRequest,
+        context: Context,
+    ) -> Any:
+        """A deposit or withdrawal, answered with the balances after it."""
+        self.runtime.auth.admin(context)
+        command = kind(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
+
+        def respond(applied: Applied) -> Any:
             refuse_if_rejected(applied)
             wallet, cross = _balances(self.runtime.exchange, command.account_id)
-            return admin_pb2.WithdrawResponse(wallet_balance=wallet, cross_wallet_balance=cross)
+            return reply(wallet_balance=wallet, cross_wallet_balance=cross)
 
         return await self.runtime.sequencer.submit_one(command, respond)
 
