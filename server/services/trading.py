@@ -89,6 +89,11 @@ class Responders:
         return self.cancel_all
 
 
+def _rated(command: object) -> bool:
+    """Places and amends count against the order rate limit (cancels never do, as on venues)."""
+    return isinstance(command, PlaceOrder | AmendOrder)
+
+
 _RESULT_FIELDS = {
     trading_pb2.PlaceOrderResponse: "place_order",
     trading_pb2.AmendOrderResponse: "amend_order",
@@ -113,34 +118,31 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         self.runtime = runtime
         self.respond = Responders(runtime)
 
-    async def _submit(self, command: OrderCommand, context: Context) -> Any:
+    async def _command(
+        self, request: Any, context: Context, parse_with: Callable[[Any, int, Any], OrderCommand]
+    ) -> Any:
+        """Authenticate, parse, count against the rate limit, sequence: every unary order command."""
+        account_id = self.runtime.auth.account(context)
+        command = parse_with(request, account_id, self.runtime.instruments)
+        if _rated(command):
+            self.runtime.check_rate(account_id, 1)
         return await self.runtime.sequencer.submit_one(command, self.respond.for_command(command))
 
     @unary
     async def PlaceOrder(self, request: trading_pb2.PlaceOrderRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
-        command = parse.place_order(request, account_id, self.runtime.instruments)
-        self.runtime.check_rate(account_id, 1)
-        return await self._submit(command, context)
+        return await self._command(request, context, parse.place_order)
 
     @unary
     async def AmendOrder(self, request: trading_pb2.AmendOrderRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
-        command = parse.amend_order(request, account_id, self.runtime.instruments)
-        self.runtime.check_rate(account_id, 1)
-        return await self._submit(command, context)
+        return await self._command(request, context, parse.amend_order)
 
     @unary
     async def CancelOrder(self, request: trading_pb2.CancelOrderRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
-        command = parse.cancel_order(request, account_id, self.runtime.instruments)
-        return await self._submit(command, context)
+        return await self._command(request, context, parse.cancel_order)
 
     @unary
     async def CancelAllOrders(self, request: trading_pb2.CancelAllOrdersRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
-        command = parse.cancel_all_orders(request, account_id, self.runtime.instruments)
-        return await self._submit(command, context)
+        return await self._command(request, context, parse.cancel_all_orders)
 
     @unary
     async def GetOrder(self, request: trading_pb2.GetOrderRequest, context: Context) -> Any:
@@ -276,7 +278,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
         parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
         commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
-        orders = sum(1 for c in commands if isinstance(c, PlaceOrder | AmendOrder))
+        orders = sum(1 for c in commands if _rated(c))
         if orders:
             self.runtime.check_rate(account_id, orders)
         respond = self.respond
