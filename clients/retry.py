@@ -1,0 +1,59 @@
+"""When and how long to wait before trying a call again.
+
+Only calls that are safe to repeat are retried: queries, and PlaceOrder, whose client_order_id makes
+a repeat return the original order. A refusal is an answer, never retried, except a rate limit when
+the policy says so (after the server's RetryInfo delay).
+"""
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from clients.errors import Cancelled, DeadlineExceeded, PaperexError, RateLimited, Unavailable
+
+T = TypeVar("T")
+TRANSIENT = (Unavailable, DeadlineExceeded, Cancelled)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter (AWS's recommendation), capped."""
+
+    attempts: int = 5
+    initial_backoff: float = 0.05
+    max_backoff: float = 2.0
+    multiplier: float = 2.0
+    retry_rate_limited: bool = True
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before try ``attempt + 1`` (attempt counts from 1)."""
+        cap = min(self.max_backoff, self.initial_backoff * self.multiplier ** (attempt - 1))
+        return random.uniform(0, cap)
+
+    def delay_for(self, error: PaperexError, attempt: int) -> float | None:
+        """How long to wait before retrying after ``error``; None: do not retry."""
+        if attempt >= self.attempts:
+            return None
+        if isinstance(error, RateLimited):
+            if not self.retry_rate_limited:
+                return None
+            return error.retry_after.total_seconds() if error.retry_after else self.backoff(attempt)
+        return self.backoff(attempt) if isinstance(error, TRANSIENT) else None
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` until it answers, a non-transient error, or the attempts run out."""
+        attempt = 1
+        while True:
+            try:
+                return await call()
+            except PaperexError as error:
+                delay = self.delay_for(error, attempt)
+                if delay is None:
+                    raise
+            await asyncio.sleep(delay)
+            attempt += 1
+
+
+NO_RETRY = RetryPolicy(attempts=1)

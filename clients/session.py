@@ -1,0 +1,136 @@
+"""OrderSession: commands in batches on one bidirectional stream, pipelined.
+
+Each request gets exactly one response with its correlation id; ``submit`` awaits that response, so
+up to ``window`` requests can be in flight while answers arrive in order. A refused command is a
+result (the PaperexError for its reason), not an exception, so one refusal does not hide the other
+results of its batch. If the stream fails, every request still waiting fails with that error and the
+next request opens a new stream; a PlaceOrder whose answer was lost is retried safely with its
+client_order_id.
+"""
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import grpc
+from paperex.v1 import trading_pb2
+
+from clients import models
+from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, OrderCommand, PlaceOrder
+from clients.convert import from_proto
+from clients.errors import PaperexError, from_rejection, from_rpc_error
+from clients.streams import StreamEnded
+
+# Writing to a call that already ended; grpcio may report INTERNAL here instead of the real status (grpc#36066).
+STREAM_OVER = (grpc.aio.AioRpcError, asyncio.InvalidStateError)
+Result = models.PlaceOrderResponse | models.AmendOrderResponse | models.Order | list[models.Order] | PaperexError
+
+
+class _Stream:
+    """One opened OrderSession call, the requests waiting on it and the task reading its answers."""
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+        self.pending: dict[str, asyncio.Future[list[Result]]] = {}
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        failure: PaperexError = StreamEnded("the server ended the OrderSession stream")
+        try:
+            async for response in self.call:
+                answer = self.pending.pop(response.correlation_id, None)
+                if answer is None or answer.done():
+                    continue
+                if response.HasField("rejection"):
+                    answer.set_exception(from_rejection(from_proto(models.Rejection, response.rejection)))
+                else:
+                    answer.set_result([_result(item) for item in response.results])
+        except grpc.aio.AioRpcError as error:
+            failure = from_rpc_error(error)
+        for answer in self.pending.values():
+            if not answer.done():
+                answer.set_exception(failure)
+        self.pending.clear()
+
+
+class OrderSession:
+    """One OrderSession stream of one account (``AsyncClient.order_session()``)."""
+
+    def __init__(self, open_stream: Callable[[], Any], *, window: int = 64) -> None:
+        self._open_stream = open_stream
+        self._window = asyncio.Semaphore(window)
+        self._correlation = itertools.count(1)
+        self._stream: _Stream | None = None
+
+    async def __aenter__(self) -> "OrderSession":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Ends the stream after the requests in flight are answered."""
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        if stream.pending:
+            await asyncio.gather(*stream.pending.values(), return_exceptions=True)
+        with contextlib.suppress(*STREAM_OVER):
+            await stream.call.done_writing()
+        await stream.reader
+
+    async def submit(self, commands: Sequence[OrderCommand]) -> list[Result]:
+        """Applies ``commands`` in order as one request; one result per command, refusals included.
+        A refusal of the whole request (rate limit, batch too large) or a failed stream raises."""
+        request = trading_pb2.OrderSessionRequest(
+            correlation_id=str(next(self._correlation)), commands=[command.to_command() for command in commands]
+        )
+        async with self._window:
+            stream = self._ensure_open()
+            answer: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
+            stream.pending[request.correlation_id] = answer
+            with contextlib.suppress(*STREAM_OVER):  # then its reader fails `answer` with the server's status
+                await stream.call.write(request)
+            return await answer
+
+    async def place_order(self, order: PlaceOrder) -> models.PlaceOrderResponse:
+        result: models.PlaceOrderResponse = await self._one(order)
+        return result
+
+    async def amend_order(self, amend: AmendOrder) -> models.AmendOrderResponse:
+        result: models.AmendOrderResponse = await self._one(amend)
+        return result
+
+    async def cancel_order(self, symbol: str, *, order_id: int = 0, client_order_id: str = "") -> models.Order:
+        result: models.Order = await self._one(CancelOrder(symbol, order_id, client_order_id))
+        return result
+
+    async def cancel_all_orders(self, symbol: str) -> list[models.Order]:
+        result: list[models.Order] = await self._one(CancelAllOrders(symbol))
+        return result
+
+    async def _one(self, command: OrderCommand) -> Any:
+        (result,) = await self.submit([command])
+        if isinstance(result, PaperexError):
+            raise result
+        return result
+
+    def _ensure_open(self) -> _Stream:
+        if self._stream is None or self._stream.reader.done():
+            self._stream = _Stream(self._open_stream())
+        return self._stream
+
+
+def _result(item: trading_pb2.OrderCommandResult) -> Result:
+    kind = item.WhichOneof("result")
+    if kind == "place_order":
+        return from_proto(models.PlaceOrderResponse, item.place_order)
+    if kind == "amend_order":
+        return from_proto(models.AmendOrderResponse, item.amend_order)
+    if kind == "cancel_order":
+        return from_proto(models.Order, item.cancel_order.order)
+    if kind == "cancel_all_orders":
+        return [from_proto(models.Order, order) for order in item.cancel_all_orders.orders]
+    return from_rejection(from_proto(models.Rejection, item.rejection))
