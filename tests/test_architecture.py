@@ -13,7 +13,8 @@ ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "th
 ALLOWED_THIRD_PARTY = {
     "engine": {"sortedcontainers", "engine"},
     "server": {"engine", "paperex", "grpc", "grpc_status", "grpc_health", "grpc_reflection", "google", "server"},
-    "clients": {"paperex", "grpc", "grpc_status", "google", "clients"},
+    # pytest and pytest_asyncio only for clients/pytest_plugin.py, the fixtures bot authors test with
+    "clients": {"paperex", "grpc", "grpc_status", "google", "clients", "pytest", "pytest_asyncio"},
 }
 
 
