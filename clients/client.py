@@ -29,7 +29,7 @@ from paperex.v1 import (
 
 from clients import models
 from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, Number, PlaceOrder, order_key
-from clients.convert import decimal_text, from_proto, user_event
+from clients.convert import decimal_text, enum_number, from_proto, user_event
 from clients.enums import AlertDirection, CandleInterval, MarginAdjustment, MarginMode, TriggerBy
 from clients.errors import from_rpc_error
 from clients.retry import NO_RETRY, RetryPolicy
@@ -139,7 +139,7 @@ class AsyncClient(_Connection):
         limit: int = 0,
     ) -> list[models.Candle]:
         """Oldest first; the last one may still be open."""
-        request = market_data_pb2.GetCandlesRequest(symbol=symbol, interval=int(interval), limit=limit)
+        request = market_data_pb2.GetCandlesRequest(symbol=symbol, interval=enum_number(interval), limit=limit)
         _set_times(request, start_time=start, end_time=end)
         reply = await self._call(self._market.GetCandles, request)
         return [from_proto(models.Candle, item) for item in reply.candles]
@@ -186,7 +186,7 @@ class AsyncClient(_Connection):
 
     def stream_candles(self, symbol: str, interval: CandleInterval) -> AsyncIterator[models.Candle]:
         """The current candle as it changes, then the closed one, interval after interval."""
-        request = market_data_pb2.StreamCandlesRequest(symbol=symbol, interval=int(interval))
+        request = market_data_pb2.StreamCandlesRequest(symbol=symbol, interval=enum_number(interval))
         return self._resubscribing(
             self._market.StreamCandles,
             request,
@@ -272,7 +272,7 @@ class AsyncClient(_Connection):
         return from_proto(models.SymbolSettings, reply.settings)
 
     async def set_margin_mode(self, symbol: str, mode: MarginMode) -> models.SymbolSettings:
-        request = account_pb2.SetMarginModeRequest(symbol=symbol, margin_mode=int(mode))
+        request = account_pb2.SetMarginModeRequest(symbol=symbol, margin_mode=enum_number(mode))
         reply = await self._call(self._account.SetMarginMode, request)
         return from_proto(models.SymbolSettings, reply.settings)
 
@@ -280,7 +280,7 @@ class AsyncClient(_Connection):
         self, symbol: str, adjustment: MarginAdjustment, amount: Number
     ) -> models.AdjustIsolatedMarginResponse:
         request = account_pb2.AdjustIsolatedMarginRequest(
-            symbol=symbol, adjustment=int(adjustment), amount=decimal_text(amount)
+            symbol=symbol, adjustment=enum_number(adjustment), amount=decimal_text(amount)
         )
         reply = await self._call(self._account.AdjustIsolatedMargin, request, retry=False)
         return from_proto(models.AdjustIsolatedMarginResponse, reply)
@@ -315,8 +315,8 @@ class AsyncClient(_Connection):
     ) -> models.PriceAlert:
         request = account_pb2.CreatePriceAlertRequest(
             symbol=symbol,
-            price_source=int(price_source),
-            direction=int(direction),
+            price_source=enum_number(price_source),
+            direction=enum_number(direction),
             price=decimal_text(price),
             repeating=repeating,
             note=note,

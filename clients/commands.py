@@ -13,7 +13,7 @@ from typing import Any
 
 from paperex.v1 import trading_pb2
 
-from clients.convert import decimal_text
+from clients.convert import decimal_text, enum_number
 from clients.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 
 Number = Decimal | int | str
@@ -52,17 +52,17 @@ class PlaceOrder:
     def to_proto(self) -> trading_pb2.PlaceOrderRequest:
         request = trading_pb2.PlaceOrderRequest(
             symbol=self.symbol,
-            side=int(self.side),
-            order_type=int(self.resolved_type),
+            side=enum_number(self.side),
+            order_type=enum_number(self.resolved_type),
             quantity=decimal_text(self.quantity),
             price=decimal_text(self.price),
-            time_in_force=_enum(self.time_in_force),
+            time_in_force=enum_number(self.time_in_force),
             stop_price=decimal_text(self.stop_price),
-            trigger_by=_enum(self.trigger_by),
+            trigger_by=enum_number(self.trigger_by),
             reduce_only=self.reduce_only,
             close_position=self.close_position,
             client_order_id=self.client_order_id,
-            self_trade_prevention=_enum(self.self_trade_prevention),
+            self_trade_prevention=enum_number(self.self_trade_prevention),
             callback_bps=self.callback_bps,
             activation_price=decimal_text(self.activation_price),
         )
@@ -121,10 +121,6 @@ class CancelAllOrders:
 
 
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
-
-
-def _enum(value: int | None) -> int:
-    return 0 if value is None else int(value)
 
 
 def order_key(order_id: int, client_order_id: str) -> dict[str, Any]:

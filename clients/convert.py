@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
+from paperex.v1 import account_pb2
 
 from clients import models
 
@@ -44,11 +45,11 @@ EVENT_TYPES: dict[str, type] = {
 
 def from_proto(cls: type[T], message: Message) -> T:
     """The dataclass ``cls`` filled from ``message`` (same field names)."""
-    plan = _plan(cls, message.DESCRIPTOR)
+    plan = _plan(typing.cast(type, cls), message.DESCRIPTOR)
     return cls(**{name: convert(message) for name, convert in plan})
 
 
-def user_event(message: Message) -> models.UserEvent:
+def user_event(message: account_pb2.UserEvent) -> models.UserEvent:
     """A UserEvent with its oneof payload as the matching dataclass."""
     kind = message.WhichOneof("event")
     if kind is None:
@@ -58,6 +59,12 @@ def user_event(message: Message) -> models.UserEvent:
         time=_timestamp(message.time) if message.HasField("time") else None,
         event=from_proto(EVENT_TYPES[kind], getattr(message, kind)),
     )
+
+
+def enum_number(value: IntEnum | None) -> Any:
+    """The wire number of an optional enum (0, UNSPECIFIED, for None). Typed Any because protoc's stubs
+    type each enum field as its own generated enum, which an IntEnum's number is at runtime."""
+    return 0 if value is None else int(value)
 
 
 def decimal_text(value: Decimal | int | str | None) -> str:
@@ -102,9 +109,10 @@ def _value_converter(field: FieldDescriptor, hint: Any, optional: bool) -> Conve
     if isinstance(hint, type) and issubclass(hint, IntEnum):
         enum_type = hint
         return (lambda number: enum_type(number) if number else None) if optional else enum_type
-    if hint is str and field.type == FieldDescriptor.TYPE_ENUM:
-        prefix = _enum_prefix(field.enum_type.values[0].name)
-        return lambda number: field.enum_type.values_by_number[number].name.removeprefix(prefix)
+    if hint is str and field.enum_type is not None:  # a reason code, kept as its unprefixed name
+        names = {value.number: value.name for value in field.enum_type.values}
+        prefix = _enum_prefix(names[0])
+        return lambda number: names[number].removeprefix(prefix)
     if hint is datetime:
         return _timestamp
     if hint is timedelta:

@@ -12,10 +12,10 @@ from typing import Any, ClassVar
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from clients.models import Rejection
 
+DETAILS_KEY = "grpc-status-details-bin"  # grpc_status.rpc_status's key, which its type stubs do not declare
 _BY_REASON: dict[str, type["PaperexError"]] = {}
 _BY_CODE: dict[grpc.StatusCode, type["PaperexError"]] = {}
 
@@ -273,11 +273,11 @@ def error_class(reason: str, code: grpc.StatusCode | None = None) -> type[Papere
     return _BY_CODE.get(code, PaperexError) if code is not None else PaperexError
 
 
-def from_rpc_error(error: grpc.RpcError) -> PaperexError:
+def from_rpc_error(error: grpc.aio.AioRpcError) -> PaperexError:
     """The typed exception for a failed call, decoded from its rich status when it carries one."""
-    code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
-    message: str = error.details() or ""  # type: ignore[attr-defined]
-    status = _rich_status(error.trailing_metadata() or ())  # type: ignore[attr-defined]
+    code = error.code()
+    message = error.details() or ""
+    status = _rich_status(error.trailing_metadata() or ())
     reason, metadata, field, retry_after = "", {}, "", None
     for detail in status.details if status else ():
         if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
@@ -304,7 +304,7 @@ def from_rejection(rejection: Rejection) -> PaperexError:
 
 def _rich_status(trailers: Any) -> status_pb2.Status | None:
     for key, value in trailers:
-        if key == rpc_status.GRPC_DETAILS_METADATA_KEY:
+        if key == DETAILS_KEY:
             return status_pb2.Status.FromString(value)
     return None
 

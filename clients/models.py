@@ -307,16 +307,6 @@ class AmendOrderResponse:
 
 
 @dataclass(frozen=True, slots=True)
-class CancelOrderResponse:
-    order: Order
-
-
-@dataclass(frozen=True, slots=True)
-class CancelAllOrdersResponse:
-    orders: list[Order]
-
-
-@dataclass(frozen=True, slots=True)
 class AdjustIsolatedMarginResponse:
     position: Position
     cross_wallet_balance: Decimal

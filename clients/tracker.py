@@ -54,8 +54,10 @@ class AccountTracker:
         self.cursor = summary.cursor
 
     async def events(self) -> AsyncIterator[models.UserEvent]:
-        """Every event of the account once applied to the local state; resyncs when history expired."""
-        await self.sync()
+        """Every event of the account once applied to the local state (syncing first unless ``sync``
+        ran already); resyncs when the server no longer holds the events after the cursor."""
+        if self.summary is None:
+            await self.sync()
         while True:
             try:
                 async for event in self.client.user_events(resume_after=self.cursor):

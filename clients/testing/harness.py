@@ -1,0 +1,78 @@
+"""What a bot's test holds: the exchange's operator calls and the funded accounts it opens.
+
+``Paperex`` (the ``paperex`` fixture) wraps an ``AsyncAdmin`` with the few calls a test needs to move
+the market, and opens accounts as ``PaperexAccount`` clients: ``AsyncClient`` plus the account's id and
+API key, for bots that build their own connection from them.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from clients import models
+from clients.client import AsyncAdmin, AsyncClient
+from clients.commands import Number
+
+DEFAULT_DEPOSIT = "10000"
+
+
+class PaperexAccount(AsyncClient):
+    """An ``AsyncClient`` for a freshly created, funded account; also says who it is."""
+
+    def __init__(self, target: str, created: models.CreateAccountResponse, **options: Any) -> None:
+        super().__init__(target, api_key=created.api_key, **options)
+        self.account_id = created.account_id
+        self.name = created.name
+        self.api_key = created.api_key
+
+
+class Paperex:
+    """One test's exchange: its address, its operator, and helpers to move time and prices."""
+
+    def __init__(self, target: str, admin: AsyncAdmin) -> None:
+        self.target = target
+        self.admin = admin
+        self._accounts: list[PaperexAccount] = []
+
+    async def account(self, name: str = "", deposit: Number = DEFAULT_DEPOSIT, **options: Any) -> PaperexAccount:
+        """A new account funded with ``deposit`` USDT, connected; closed with the test. Names must be
+        unique on an exchange; by default one is made up ("account-1", ...)."""
+        created = await self.admin.create_account(name or f"account-{len(self._accounts) + 1}", deposit)
+        account = PaperexAccount(self.target, created, **options)
+        self._accounts.append(account)
+        return account
+
+    async def advance(
+        self, duration: timedelta | float | None = None, *, until: datetime | None = None
+    ) -> models.AdvanceTimeResponse:
+        """Lives through ``duration`` (a timedelta or seconds) or up to ``until`` on the simulated clock:
+        feed steps, re-quotes, triggers, liquidations and funding happen in order on the way."""
+        if isinstance(duration, int | float):
+            duration = timedelta(seconds=duration)
+        return await self.admin.advance_time(duration, until=until)
+
+    async def step(self, count: int = 1) -> models.StepResponse:
+        """``count`` feed steps of the simulated clock."""
+        return await self.admin.step(count)
+
+    async def set_index_price(self, symbol: str, price: Number) -> models.SetIndexPriceResponse:
+        """Moves the index (the mark follows and the liquidity provider re-quotes around it)."""
+        return await self.admin.set_index_price(symbol, price)
+
+    async def set_mark_price(self, symbol: str, price: Number) -> Decimal:
+        """Sets the mark directly: what margin, triggers and liquidation read."""
+        return await self.admin.set_mark_price(symbol, price)
+
+    async def clock(self) -> models.Clock:
+        """Simulated time, the running scenario and whether the liquidity provider quotes."""
+        return await self.admin.clock()
+
+    async def load_scenario(self, name: str, seed: int = 0) -> models.Scenario:
+        """Replaces the market script with a library scenario, starting now."""
+        return await self.admin.load_scenario(name, seed=seed)
+
+    async def close(self) -> None:
+        """Closes the accounts' connections (the fixture does it after the test)."""
+        accounts, self._accounts = self._accounts, []
+        for account in accounts:
+            await account.close()
