@@ -48,7 +48,7 @@ class _Connection:
     def __init__(
         self,
         target: str,
-        credential: str,
+        credential: str | None,
         *,
         channel: grpc.aio.Channel | None = None,
         root_certificates: bytes | None = None,
@@ -65,7 +65,7 @@ class _Connection:
                 else grpc.aio.insecure_channel(target)
             )
         self.channel = channel
-        self.metadata = (("authorization", f"Bearer {credential}"),)
+        self.metadata = (("authorization", f"Bearer {credential}"),) if credential else ()
         self.timeout = timeout
         self.retry = retry
         self.reconnect = reconnect
@@ -107,7 +107,8 @@ class _Connection:
 class AsyncClient(_Connection):
     """An account's view of the exchange: market data, its orders, its positions and its events."""
 
-    def __init__(self, target: str = DEFAULT_TARGET, *, api_key: str, **options: Any) -> None:
+    def __init__(self, target: str = DEFAULT_TARGET, *, api_key: str | None, **options: Any) -> None:
+        """``api_key=None`` connects without a key: enough for the public market data."""
         super().__init__(target, api_key, **options)
         self._market = market_data_pb2_grpc.MarketDataStub(self.channel)
         self._trading = trading_pb2_grpc.TradingStub(self.channel)

@@ -1,0 +1,149 @@
+"""What every sample bot shares: its command line, its connection, its instrument and a clean stop.
+
+Options common to all bots: ``--target`` (env ``PAPEREX_TARGET``, default 127.0.0.1:50051),
+``--api-key`` (``PAPEREX_API_KEY``) or ``--admin-token`` (``PAPEREX_ADMIN_TOKEN``), ``--tls-ca`` for a
+TLS server, ``--symbol`` and ``--log-level``. ``run_main`` logs one readable line per action and turns
+Ctrl-C or SIGTERM into a cancellation of the bot's task, so its ``finally`` blocks (cancel my orders,
+close the stream) run before the process exits.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from clients.cli.arguments import decimal_argument, parse_duration
+from clients.cli.connection import ADMIN_TOKEN_VARIABLE as ENV_ADMIN_TOKEN
+from clients.cli.connection import API_KEY_VARIABLE as ENV_API_KEY
+from clients.cli.connection import TARGET_VARIABLE as ENV_TARGET
+from clients.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
+from clients.models import Instrument
+
+T = TypeVar("T")
+LOG_FORMAT = "%(asctime)s %(name)-14s %(message)s"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where the server is and how to reach it; makes the SDK clients a bot needs."""
+
+    target: str = DEFAULT_TARGET
+    root_certificates: bytes | None = None
+
+    def client(self, api_key: str) -> AsyncClient:
+        """An account's client (close it, or use ``async with``)."""
+        return AsyncClient(self.target, api_key=api_key, root_certificates=self.root_certificates)
+
+    def admin(self, admin_token: str) -> AsyncAdmin:
+        """The operator's client (close it, or use ``async with``)."""
+        return AsyncAdmin(self.target, admin_token=admin_token, root_certificates=self.root_certificates)
+
+
+def parser(bot: str, description: str, *, credential: str = "api_key") -> argparse.ArgumentParser:
+    """The options every bot takes (``bot`` is its module name); ``credential`` is "api_key" for a
+    trading bot, "admin_token" for one that drives the exchange. Environment variables give the
+    defaults, so a key stays off the command line (and out of the shell history) when the user prefers."""
+    arguments = argparse.ArgumentParser(prog=f"python -m clients.bots.{bot}", description=description)
+    arguments.add_argument(
+        "--target",
+        default=os.environ.get(ENV_TARGET, DEFAULT_TARGET),
+        help=f"host:port (env {ENV_TARGET}, default {DEFAULT_TARGET})",
+    )
+    if credential == "api_key":
+        _secret(arguments, "--api-key", ENV_API_KEY, "the account's API key")
+    else:
+        _secret(arguments, "--admin-token", ENV_ADMIN_TOKEN, "the exchange's admin token")
+    arguments.add_argument("--tls-ca", type=Path, help="PEM root certificates: connect with TLS")
+    arguments.add_argument("--symbol", default="BTCUSDT", help="default BTCUSDT")
+    arguments.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return arguments
+
+
+def add_settings(arguments: argparse.ArgumentParser, defaults: object, helps: Mapping[str, str]) -> None:
+    """One option per named field of the ``defaults`` dataclass (``half_spread_bps`` becomes
+    ``--half-spread-bps``), typed like its default (a Decimal stays exact, a timedelta reads "5m") and
+    with the default shown in ``--help``: the settings dataclass stays the one place defaults live."""
+    for name, what in helps.items():
+        default = getattr(defaults, name)
+        kind: Any = decimal_argument if isinstance(default, Decimal) else type(default)
+        shown: object = default
+        if isinstance(default, bool):
+            arguments.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=what)
+            continue
+        if isinstance(default, timedelta):
+            kind, shown = parse_duration, f"{int(default.total_seconds())}s"
+        arguments.add_argument(
+            f"--{name.replace('_', '-')}", type=kind, default=default, help=f"{what} (default {shown})"
+        )
+
+
+def read_settings(cls: type[T], options: argparse.Namespace, **values: Any) -> T:
+    """A settings dataclass from the parsed options of the same names (plus ``values``)."""
+    names = [field.name for field in fields(cast(Any, cls))]
+    found = {name: getattr(options, name) for name in names if hasattr(options, name)}
+    return cls(**{**found, **values})
+
+
+def endpoint(options: argparse.Namespace) -> Endpoint:
+    """The Endpoint the parsed options name."""
+    certificates = options.tls_ca.read_bytes() if options.tls_ca is not None else None
+    return Endpoint(options.target, certificates)
+
+
+def money(value: Decimal | None, places: int | None = None) -> str:
+    """A price or amount for a log line: thousands separated, exact or to ``places`` decimals ("-" when
+    there is none)."""
+    if value is None:
+        return "-"
+    return f"{value:,}" if places is None else f"{value:,.{places}f}"
+
+
+async def find_instrument(client: AsyncClient, symbol: str) -> Instrument:
+    """The instrument's filters (tick, lot, minimums, fees): every price and size is rounded to them."""
+    for instrument in await client.instruments():
+        if instrument.symbol == symbol:
+            return instrument
+    raise SystemExit(f"unknown symbol {symbol!r}")
+
+
+def run_main(bot: Coroutine[Any, Any, object], log_level: str = "INFO") -> int:
+    """Runs ``bot`` until it ends or the user stops it (Ctrl-C, SIGTERM); the exit status."""
+    logging.basicConfig(level=log_level, format=LOG_FORMAT, datefmt="%H:%M:%S")
+    log = logging.getLogger("bots")
+    try:
+        asyncio.run(_stoppable(bot))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.info("stopped")
+    return 0
+
+
+def run_account_bot(options: argparse.Namespace, bot: Callable[[AsyncClient], Awaitable[object]]) -> int:
+    """``run_main`` for a bot that trades one account: connects with the parsed options' API key and
+    closes the channel after the bot's own clean-up."""
+
+    async def connected() -> None:
+        async with endpoint(options).client(options.api_key) as client:
+            await bot(client)
+
+    return run_main(connected(), options.log_level)
+
+
+async def _stoppable(bot: Coroutine[Any, Any, object]) -> object:
+    task = asyncio.current_task()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows' loop
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await bot
+
+
+def _secret(arguments: argparse.ArgumentParser, flag: str, variable: str, what: str) -> None:
+    default = os.environ.get(variable)
+    arguments.add_argument(flag, default=default, required=default is None, help=f"{what} (env {variable})")

@@ -1,0 +1,84 @@
+"""clients.bots.margin_report: the side-by-side table and a verdict that follows the outcome, not the script.
+Also runs the doctests of the bots' pure modules (pytest collects doctests only under engine/)."""
+
+import doctest
+from datetime import timedelta
+from decimal import Decimal
+from types import ModuleType
+
+import pytest
+
+from clients.bots import grid, indicators, margin_report, quoting, sizing, trend
+from clients.bots.margin_report import AccountView, Outcome, Step, header, row, status, verdict
+
+D = Decimal
+OPEN = AccountView(D("1.540"), D("14949.98"), D("13022.54"), D("0.034"), D("55501.2"), "open")
+GONE = AccountView(D(0), D("10012.27"), D("10012.27"), None, None, "LIQUIDATED")
+
+
+def outcome(lost_to: str, margin: str = "4951.52", *, liquidated: bool = True, still_open: bool = False) -> Outcome:
+    """An account that started with 15,000, put ``margin`` behind the long, paid 57.13 of fees and ends
+    with a margin balance of ``lost_to``."""
+    return Outcome(D(15000), D(margin), D("57.13"), D(lost_to), D(lost_to), liquidated, still_open, None)
+
+
+@pytest.mark.parametrize(
+    ("size", "ratio", "liquidated", "expected"),
+    [
+        ("1.540", "0.034", False, "open"),
+        ("1.540", "0.70", False, "margin call"),
+        ("0", None, True, "LIQUIDATED"),
+        ("0.700", "0.2", True, "part-liquid."),
+        ("0", None, False, "closed"),
+    ],
+)
+def test_status_words(size: str, ratio: str | None, liquidated: bool, expected: str) -> None:
+    assert status(D(size), D("1.540"), D(ratio) if ratio else None, liquidated) == expected
+
+
+def test_each_row_lines_up_under_the_header_with_both_accounts_side_by_side() -> None:
+    """Mark 63,712.4 from 64,900: (63,712.4 - 64,900) / 64,900 = -1.83% -> -1.8%."""
+    names, columns = header()
+    line = row(Step(timedelta(minutes=5), D("63712.4"), OPEN, GONE), D(64900))
+    assert len(line) == len(columns) == len(names)
+    assert names.index("CROSS") < names.index("ISOLATED")
+    assert line.split(" | ")[0].split() == ["0:05:00", "63,712.4", "-1.8%"]
+    cross, isolated = line.split(" | ")[1:]
+    assert cross.split() == ["1.540", "14,949.98", "13,022.54", "3.4%", "55,501.2", "open"]
+    assert isolated.split() == ["0.000", "10,012.27", "10,012.27", "LIQUIDATED"]
+
+
+def test_the_verdict_when_the_story_plays_out() -> None:
+    """Isolated lost 15,000 - 10,012.27 = 4,987.73 <= 4,951.52 + 57.13 = 5,008.65; cross lost it all."""
+    lines = verdict(outcome("0", "4997.30"), outcome("10012.27"))
+    assert lines[0].startswith("ISOLATED: liquidated; lost 4,987.73 of 15,000.00 USDT, no more than")
+    assert "the whole wallet backed the position and went with it" in lines[1]
+    assert "isolated margin capped the loss" in lines[2]
+
+
+def test_the_verdict_when_cross_margin_survives_the_move() -> None:
+    """A shallower move: isolated liquidated (lost 4,987.73), cross still open with equity 11,000."""
+    lines = verdict(outcome("11000", "4997.30", liquidated=False, still_open=True), outcome("10012.27"))
+    assert lines[1].startswith("CROSS:    still open; equity 11,000.00 USDT (down 4,000.00)")
+    assert "rode out the move" in lines[2]
+
+
+def test_an_open_isolated_position_is_reported_with_what_is_at_stake() -> None:
+    """Equity 14,781.71: down 15,000 - 14,781.71 = 218.29, nothing "kept" yet."""
+    line = verdict(
+        outcome("14781.71", liquidated=False, still_open=True), outcome("14781.71", liquidated=False, still_open=True)
+    )[0]
+    assert line == (
+        "ISOLATED: still open; equity 14,781.71 USDT (down 218.29), at most its position margin (4,951.52) plus "
+        "fees (57.13) at stake."
+    )
+
+
+def test_the_verdict_says_so_when_isolated_lost_more_than_its_margin() -> None:
+    """Lost 15,000 - 9,000 = 6,000 > 4,951.52 + 57.13: the line must not claim the cap held."""
+    assert "MORE than its position margin" in verdict(outcome("0"), outcome("9000"))[0]
+
+
+@pytest.mark.parametrize("module", [grid, indicators, quoting, sizing, trend, margin_report])
+def test_the_docstring_examples_hold(module: ModuleType) -> None:
+    assert doctest.testmod(module).failed == 0
