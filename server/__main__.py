@@ -84,20 +84,20 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
 async def serve(config: ServerConfig) -> int:
     server = ExchangeServer(config)
     port = await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
+        loop.add_signal_handler(signum, stop.set)
     gc.freeze()  # the recovered state is long-lived: spare the collector rescanning it on every pass
     where = f"{config.host}:{port}"
     print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
     if server.generated_admin_token:
         print(f"admin token (shown once, stored hashed): {server.generated_admin_token}", flush=True)
     print(
-        "create an account: grpcurl -plaintext -H 'authorization: Bearer <admin token>' "
-        f'-d \'{{"name": "bot1", "initial_deposit": "10000"}}\' {config.host}:{port} paperex.v1.Admin/CreateAccount',
+        f"create an account: PAPEREX_TARGET={where} PAPEREX_ADMIN_TOKEN=<admin token> "
+        "paperex account create bot1 --deposit 10000",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     failure = loop.create_task(server.wait_for_failure())
     stopping = loop.create_task(stop.wait())
     await asyncio.wait([failure, stopping], return_when=asyncio.FIRST_COMPLETED)

@@ -156,7 +156,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         step.FromNanoseconds(market.step_ns)
         return admin_pb2.GetClockResponse(
             mode=admin_pb2.CLOCK_MODE_SIMULATED if self.runtime.simulated else admin_pb2.CLOCK_MODE_WALL,
-            time=render.timestamp(exchange.now),
+            time=render.timestamp(self.runtime.now),
             scenario=market.scenario.name if market.scenario is not None else "",
             scenario_elapsed=elapsed,
             step=step,
@@ -167,7 +167,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     async def AdvanceTime(self, request: admin_pb2.AdvanceTimeRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
         self._require_simulated()
-        now = self.runtime.exchange.now
+        now = self.runtime.now
         target = request.WhichOneof("target")
         if target == "duration":
             span = request.duration.ToNanoseconds()
@@ -187,7 +187,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     async def Step(self, request: admin_pb2.StepRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
         self._require_simulated()
-        now = self.runtime.exchange.now
+        now = self.runtime.now
         until = now + max(1, request.count) * self.runtime.exchange.market.step_ns
         _, sequence = await self._advance(now, until)
         return admin_pb2.StepResponse(time=render.timestamp(until), sequence=sequence)

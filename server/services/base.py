@@ -54,6 +54,11 @@ class Runtime:
         return self.sequencer.exchange
 
     @property
+    def now(self) -> int:
+        """Engine time the next command would be stamped with (a fresh simulated clock: its start)."""
+        return max(self.sequencer.exchange.now, self.sequencer.clock.now())
+
+    @property
     def instruments(self) -> dict[str, Instrument]:
         return self.sequencer.exchange.instruments
 

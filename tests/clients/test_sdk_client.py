@@ -1,6 +1,7 @@
 """The async SDK against a real server over gRPC: answers, typed refusals, retries and OrderSession."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from clients.client import AsyncAdmin, AsyncClient
 from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from clients.enums import MarginMode, OrderStatus, Side, TimeInForce
+from clients.enums import ClockMode, MarginMode, OrderStatus, Side, TimeInForce
 from clients.errors import (
     BatchTooLarge,
     InsufficientMargin,
@@ -221,3 +222,16 @@ async def test_a_session_whose_server_restarts_fails_pending_work_then_reopens(l
     await session.close()
     assert again.order.status is OrderStatus.NEW
     assert sorted(order.price for order in await client.open_orders()) == [Decimal("64000.0"), Decimal("64002.0")]
+
+
+@pytest.mark.parametrize("server_options", [{"clock": "simulated"}])
+async def test_a_fresh_simulated_clock_reads_its_start_and_moves_only_when_advanced(live: LiveExchange) -> None:
+    assert live.admin is not None
+    start = datetime(2026, 1, 1, tzinfo=UTC)  # ServerConfig.start_time's default
+    clock = await live.admin.clock()
+    assert (clock.mode, clock.time) == (ClockMode.SIMULATED, start)
+    advanced = await live.admin.advance_time(timedelta(minutes=5))
+    stepped = await live.admin.step(3)
+    assert advanced.time == start + timedelta(minutes=5) and advanced.steps == 300
+    assert stepped.time == start + timedelta(minutes=5, seconds=3)
+    assert (await live.admin.clock()).time == stepped.time
