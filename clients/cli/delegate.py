@@ -17,8 +17,11 @@ SERVER_COMMANDS = ("serve", "demo")
 
 
 def is_server_command(argv: list[str]) -> bool:
-    """True for the command lines the server's own parser answers: none at all, ``serve ...``, ``demo``."""
-    return not argv or argv[0] in SERVER_COMMANDS
+    """True for the command lines the server's own parser answers: none at all, ``serve ...``, ``demo``,
+    and server options without a subcommand (``paperex --port 50052`` is ``paperex serve --port 50052``)."""
+    if not argv or argv[0] in SERVER_COMMANDS:
+        return True
+    return argv[0].startswith("-") and argv[0] not in ("-h", "--help")
 
 
 def server_command(argv: list[str]) -> tuple[list[str], dict[str, str]]:

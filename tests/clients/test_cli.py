@@ -337,6 +337,7 @@ def test_the_examples_in_the_docstrings_hold(module: ModuleType) -> None:
 def test_server_command_lines_are_handed_to_the_server() -> None:
     assert is_server_command([]) and is_server_command(["serve", "--port", "0"]) and is_server_command(["demo"])
     assert not is_server_command(["book", BTC]) and not is_server_command(["--help"])
+    assert is_server_command(["--port", "50052", "--clock", "simulated"])  # options alone: serve, as before
     command, environment = server_command(["serve", "--port", "0"])
     assert command[1:] == ["-P", "-m", "server", "serve", "--port", "0"]
     assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)  # this checkout's server, not the cwd's
