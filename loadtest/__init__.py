@@ -1,1 +1,1 @@
-"""Load and throughput measurements (engine micro-benchmark, later the gRPC load generator)."""
+"""Load and throughput measurements: the engine micro-benchmark, gRPC load and soak, a simulated day."""

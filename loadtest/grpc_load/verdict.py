@@ -1,0 +1,115 @@
+"""The soak's checks as pure functions of what was observed, so each can be tested on made-up data.
+
+Each check is a dict with ``pass`` (bool), ``detail`` (one sentence) and its own figures; the soak
+passes when every check does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+MIB = 1 << 20
+SERVER_FAULTS = ("INTERNAL", "UNKNOWN", "DATA_LOSS", "UNAVAILABLE", "DEADLINE_EXCEEDED")
+"""Status codes that mean the server (not the order) failed; business refusals are expected."""
+
+
+def slope(points: Sequence[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x.
+
+    >>> slope([(0, 1.0), (1, 3.0), (2, 5.0)])
+    2.0
+    """
+    count = len(points)
+    mean_x = sum(x for x, _ in points) / count
+    mean_y = sum(y for _, y in points) / count
+    spread_x = sum((x - mean_x) ** 2 for x, _ in points)
+    if spread_x == 0:
+        return 0.0
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / spread_x
+
+
+def second_half(samples: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The samples taken in the second half of the time they span (start-up growth is left out)."""
+    if not samples:
+        return []
+    middle = (samples[0][0] + samples[-1][0]) / 2
+    return [sample for sample in samples if sample[0] >= middle]
+
+
+def rss_check(samples: Sequence[tuple[float, float]], limit_mib_per_min: float) -> dict[str, Any]:
+    """The server's resident set (seconds, bytes) must not grow faster than the limit in the second half.
+
+    >>> rss_check([(t, 100 * MIB + t * MIB) for t in range(10)], 10.0)["pass"]  # 60 MiB/min
+    False
+    """
+    tail = second_half(samples)
+    if len(tail) < 3:
+        return {"pass": False, "detail": f"only {len(tail)} RSS samples in the second half", "slope_mib_per_min": None}
+    per_min = slope(tail) * 60 / MIB
+    values = [rss for _, rss in samples]
+    figures = {
+        "slope_mib_per_min": round(per_min, 3),
+        "limit_mib_per_min": limit_mib_per_min,
+        "samples": len(samples),
+        "first_mib": round(values[0] / MIB, 1),
+        "last_mib": round(values[-1] / MIB, 1),
+        "peak_mib": round(max(values) / MIB, 1),
+        "samples_mib": [[round(seconds, 1), round(rss / MIB, 2)] for seconds, rss in samples],
+    }
+    ok = per_min <= limit_mib_per_min
+    detail = (
+        f"server RSS {figures['first_mib']} -> {figures['last_mib']} MiB (peak {figures['peak_mib']}); "
+        f"second-half slope {per_min:+.3f} MiB/min, limit {limit_mib_per_min:g}"
+    )
+    return {"pass": ok, "detail": detail, **figures}
+
+
+def replay_check(recorded: tuple[int, str] | None, last_sequence: int, replayed: tuple[int, str]) -> dict[str, Any]:
+    """The journal replayed from nothing must reach the state the server recorded when it stopped.
+
+    ``recorded`` is (sequence, state hash) of the final snapshot the stopped server wrote (None when
+    it wrote none), ``last_sequence`` the journal's last command, ``replayed`` what a server that
+    replayed every command reports.
+
+    >>> replay_check((7, "ab"), 7, (7, "ab"))["pass"], replay_check((7, "ab"), 7, (7, "cd"))["pass"]
+    (True, False)
+    """
+    figures = {"recorded": list(recorded) if recorded else None, "last_sequence": last_sequence}
+    figures["replayed"] = list(replayed)
+    if recorded is None or recorded[0] != last_sequence:
+        detail = f"the stopped server's final snapshot {recorded} is not at the journal's end ({last_sequence})"
+        return {"pass": False, "detail": detail, **figures}
+    ok = tuple(replayed) == tuple(recorded)
+    detail = f"{replayed[0]:,} commands replayed from an empty exchange " + (
+        "reach the state hash the server recorded at its stop" if ok else f"give {replayed}, not {recorded}"
+    )
+    return {"pass": ok, "detail": detail, **figures}
+
+
+def liquidation_check(liquidations: int, gamblers: int, refused: Mapping[str, int]) -> dict[str, Any]:
+    """With high-leverage accounts in a moving market, liquidations must have happened (and been streamed).
+
+    ``refused`` counts the gamblers' calls the server refused, by code (reported, not judged).
+    """
+    figures = {"liquidations": liquidations, "refused": dict(refused)}
+    if gamblers == 0:
+        return {"pass": True, "detail": "no high-leverage accounts (--gamblers 0)", **figures}
+    detail = f"{liquidations} positions of {gamblers} high-leverage accounts liquidated (user events)"
+    return {"pass": liquidations > 0, "detail": detail, **figures}
+
+
+def fault_check(errors_by_code: Mapping[str, int], exit_code: int | None) -> dict[str, Any]:
+    """No call failed with a server fault, and the server stopped cleanly (exit 0) at the end."""
+    faults = {code: count for code, count in errors_by_code.items() if code.split("/")[0] in SERVER_FAULTS}
+    ok = not faults and exit_code == 0
+    detail = f"server faults {faults or 'none'}; exit code {exit_code} after SIGINT"
+    return {"pass": ok, "detail": detail, "faults": faults, "exit_code": exit_code}
+
+
+def verdict(checks: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """
+    >>> verdict({"a": {"pass": True}, "b": {"pass": False}})["pass"]
+    False
+    """
+    return {"pass": all(check["pass"] for check in checks.values()), "checks": checks}
