@@ -25,6 +25,7 @@ from paperex.v1 import (
 from engine.commands import AdvanceTime
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
 from server.auth import Authenticator, key_hash, new_admin_token
+from server.checkpoint import Checkpointer
 from server.clock import SimulatedClock, WallClock
 from server.exchange import Applied, Exchange
 from server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
@@ -110,6 +111,7 @@ class ExchangeServer:
         self.generated_admin_token = ""
         self.journal: Journal | None = None
         self.sequencer: Sequencer | None = None
+        self.checkpointer: Checkpointer | None = None
         self.hub: Hub[Any] = Hub()
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
@@ -121,8 +123,9 @@ class ExchangeServer:
         admin_hash = self._admin_token_hash(journal)
         exchange = recover(journal, lambda: Exchange(self.instruments))
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
+        checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, self.instruments)
         sequencer = self.sequencer = Sequencer(
-            exchange, journal, self.clock, self.hub, snapshot_every=config.snapshot_every
+            exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every
         )
         sequencer.start()
         runtime = Runtime(

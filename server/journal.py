@@ -75,8 +75,12 @@ class Journal:
                 (SNAPSHOTS_KEPT,),
             )
 
-    def latest_snapshot(self) -> Snapshot | None:
-        row = self._db.execute("SELECT seq, state_hash, ts, state FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
+    def latest_snapshot(self, at_most: int | None = None) -> Snapshot | None:
+        """The newest snapshot (at or before sequence ``at_most`` when given)."""
+        row = self._db.execute(
+            "SELECT seq, state_hash, ts, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 1",
+            (at_most if at_most is not None else 2**62,),
+        ).fetchone()
         return Snapshot(*row) if row else None
 
     def setting(self, key: str) -> str | None:

@@ -63,6 +63,16 @@ class _Pending:
     results: list[Any] = field(default_factory=list)
 
 
+class Checkpoints(Protocol):
+    """Makes automatic snapshots away from the event loop (``server.checkpoint.Checkpointer``)."""
+
+    def request(self, until: int) -> None:
+        """A snapshot at sequence ``until``, whose commands are all journaled."""
+
+    def cancel(self) -> None:
+        """Abandon the snapshot being made (its journal is about to be wiped, or the server stops)."""
+
+
 class Sequencer:
     def __init__(
         self,
@@ -70,6 +80,7 @@ class Sequencer:
         journal: Journal,
         clock: Clock,
         publisher: Publisher,
+        checkpoints: Checkpoints,
         *,
         max_batch: int = 4096,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
@@ -80,6 +91,7 @@ class Sequencer:
         self.publisher = publisher
         self.max_batch = max_batch
         self.snapshot_every = snapshot_every
+        self.checkpoints = checkpoints
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
         self._waiting: deque[_Pending] = deque()
@@ -139,6 +151,7 @@ class Sequencer:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+        self.checkpoints.cancel()
         self._writer.shutdown(wait=True)
 
     def enqueue(
@@ -216,7 +229,8 @@ class Sequencer:
         self._since_snapshot += len(rows)
         self._settled.set()
         if self._since_snapshot >= self.snapshot_every:
-            await self._write_snapshot()
+            self.checkpoints.request(self.exchange.sequence)  # every row up to it is written above
+            self._since_snapshot = 0
         await asyncio.sleep(0)  # let settled() waiters read before the next batch is applied
 
     def _apply(self, pending: _Pending, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]) -> None:
@@ -248,6 +262,7 @@ class Sequencer:
                 pending.future.set_result([await self._write_snapshot()])
                 return
             self.exchange = self._reset_to
+            self.checkpoints.cancel()
             await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
             self.publisher.close_all("the exchange was reset")
             self._since_snapshot = 0
@@ -258,10 +273,7 @@ class Sequencer:
             raise
 
     async def _write_snapshot(self) -> Snapshot:
-        exchange = self.exchange
-        snapshot = Snapshot(
-            exchange.sequence, exchange.engine.state_hash(), exchange.now, pickle.dumps(exchange, protocol=5)
-        )
+        snapshot = snapshot_of(self.exchange)
         await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.save_snapshot, snapshot)
         self._since_snapshot = 0
         log.info("snapshot at sequence %d (%d bytes)", snapshot.sequence, len(snapshot.state))
@@ -287,13 +299,21 @@ def _unpickle(state: bytes) -> Exchange:
     return exchange
 
 
-def recover(journal: Journal, fresh: Callable[[], Exchange]) -> Exchange:
-    """The state the journal describes: the newest snapshot plus every command after it."""
-    snapshot = journal.latest_snapshot()
+def snapshot_of(exchange: Exchange) -> Snapshot:
+    """The exchange pickled, with the engine's state hash that recovery checks it against."""
+    return Snapshot(exchange.sequence, exchange.engine.state_hash(), exchange.now, pickle.dumps(exchange, protocol=5))
+
+
+def recover(journal: Journal, fresh: Callable[[], Exchange], *, until: int | None = None) -> Exchange:
+    """The state the journal describes: the newest snapshot plus every command after it (up to
+    sequence ``until`` when given)."""
+    snapshot = journal.latest_snapshot(at_most=until)
     exchange = _unpickle(snapshot.state) if snapshot else fresh()
     if snapshot and exchange.engine.state_hash() != snapshot.state_hash:
         raise RuntimeError(f"snapshot at {snapshot.sequence} does not match its recorded state hash")
     for sequence, body in journal.tail(exchange.sequence):
+        if until is not None and sequence > until:
+            break
         applied = exchange.apply(decode(body))
         if applied.sequence != sequence:
             raise RuntimeError(f"journal gap: expected sequence {applied.sequence}, found {sequence}")

@@ -21,6 +21,7 @@ from engine.instruments import DEFAULT_INSTRUMENTS
 from engine.orders import OrderStatus, OrderType, Side, TimeInForce
 from engine.units import ConversionError, amount_to_decimal, from_steps
 from server import parse, render, tape
+from server.checkpoint import Checkpointer
 from server.clock import WallClock
 from server.deferred import Deferred
 from server.errors import WireError
@@ -208,7 +209,8 @@ class _CountingHub(Hub[Any]):
 async def test_only_subscribed_topics_are_rendered_and_nothing_deferred_is_sent(tmp_path: Path) -> None:
     hub = _CountingHub()
     journal = Journal(tmp_path / "journal.db", Durability.OFF)
-    sequencer = Sequencer(Exchange(DEFAULT_INSTRUMENTS), journal, WallClock(), hub)
+    checkpoints = Checkpointer(str(tmp_path / "journal.db"), Durability.OFF, DEFAULT_INSTRUMENTS)
+    sequencer = Sequencer(Exchange(DEFAULT_INSTRUMENTS), journal, WallClock(), hub, checkpoints)
     sequencer.start()
     captured: list[Any] = []
     try:

@@ -1,0 +1,79 @@
+"""Automatic snapshots made beside the server, by a helper process that replays the journal.
+
+Pickling the whole exchange on the event loop paused every client for about half a second per
+100,000 commands of history. A snapshot is only a shortcut for recovery, and the journal already
+holds everything needed to make it: so the sequencer asks for one at a sequence number, and a helper
+process (spawned, never forked: grpc's threads do not survive a fork) loads the newest snapshot,
+replays the commands up to that number, checks nothing is missing, and stores the new snapshot. The
+server goes on meanwhile; one helper runs at a time, and a request while it runs is dropped (the next
+one covers more). Admin.Snapshot and the final snapshot of a stop are still written by the server.
+"""
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Mapping
+from multiprocessing.process import BaseProcess
+
+from engine.instruments import Instrument
+from server.exchange import Exchange
+from server.journal import Durability, Journal
+from server.sequencer import recover, snapshot_of
+
+log = logging.getLogger(__name__)
+
+
+def write_checkpoint(db: str, durability: Durability, instruments: Mapping[str, Instrument], until: int) -> None:
+    """In the helper process: the snapshot at sequence ``until``, from the journal alone."""
+    journal = Journal(db, durability)
+    try:
+        exchange = recover(journal, lambda: Exchange(instruments), until=until)
+        if exchange.sequence != until:
+            raise RuntimeError(f"the journal ends at {exchange.sequence}, before {until}")
+        journal.save_snapshot(snapshot_of(exchange))
+    finally:
+        journal.close()
+
+
+class Checkpointer:
+    """Starts and stops the helper process of one journal."""
+
+    def __init__(self, db: str, durability: Durability, instruments: Mapping[str, Instrument]) -> None:
+        self._arguments = (db, durability, dict(instruments))
+        self._context = multiprocessing.get_context("spawn")
+        self._process: BaseProcess | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def request(self, until: int) -> None:
+        """A snapshot at ``until`` (every command up to it already journaled), unless one is being made."""
+        if self.running:
+            return
+        self._reap()
+        process = self._context.Process(
+            target=write_checkpoint, args=(*self._arguments, until), name=f"paperex-snapshot-{until}", daemon=True
+        )
+        process.start()
+        self._process = process
+        log.info("snapshot at sequence %d requested from process %s", until, process.pid)
+
+    async def wait(self) -> None:
+        """Until the helper (if any) has finished."""
+        process = self._process
+        if process is not None:
+            await asyncio.get_running_loop().run_in_executor(None, process.join)
+            self._reap()
+
+    def cancel(self) -> None:
+        """Stops the helper now (a reset wipes the journal it reads; a stop leaves nothing behind)."""
+        process, self._process = self._process, None
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join()
+
+    def _reap(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.exitcode not in (None, 0):
+            log.warning("the snapshot helper %s exited with %s; restarts replay more", process.name, process.exitcode)
