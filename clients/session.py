@@ -34,10 +34,21 @@ class _Stream:
     def __init__(self, call: Any) -> None:
         self.call = call
         self.pending: dict[str, asyncio.Future[list[Result]]] = {}
+        self.writing = asyncio.Lock()  # grpc takes one message at a time: a second write in flight is lost
         self.reader = asyncio.create_task(self._read())
 
+    async def write(self, request: trading_pb2.OrderSessionRequest) -> None:
+        """Sends one request; if the stream is over, its reader fails the waiting answers with the
+        server's status (grpcio may report INTERNAL on the write itself, grpc#36066)."""
+        async with self.writing:
+            try:
+                await self.call.write(request)
+            except STREAM_OVER:
+                if not self.call.done():
+                    self.call.cancel()  # never leave an answer waiting for a request that was not sent
+
     async def _read(self) -> None:
-        failure: PaperexError = StreamEnded("the server ended the OrderSession stream")
+        failure: PaperexError = StreamEnded("the OrderSession stream ended")
         try:
             async for response in self.call:
                 answer = self.pending.pop(response.correlation_id, None)
@@ -49,10 +60,11 @@ class _Stream:
                     answer.set_result([_result(item) for item in response.results])
         except grpc.aio.AioRpcError as error:
             failure = from_rpc_error(error)
-        for answer in self.pending.values():
-            if not answer.done():
-                answer.set_exception(failure)
-        self.pending.clear()
+        finally:  # also when the call was cancelled under us: nobody may wait for an answer forever
+            for answer in self.pending.values():
+                if not answer.done():
+                    answer.set_exception(failure)
+            self.pending.clear()
 
 
 class OrderSession:
@@ -91,8 +103,7 @@ class OrderSession:
             stream = self._ensure_open()
             answer: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
             stream.pending[request.correlation_id] = answer
-            with contextlib.suppress(*STREAM_OVER):  # then its reader fails `answer` with the server's status
-                await stream.call.write(request)
+            await stream.write(request)
             return await answer
 
     async def place_order(self, order: PlaceOrder) -> models.PlaceOrderResponse:

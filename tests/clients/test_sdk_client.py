@@ -235,3 +235,18 @@ async def test_a_fresh_simulated_clock_reads_its_start_and_moves_only_when_advan
     assert advanced.time == start + timedelta(minutes=5) and advanced.steps == 300
     assert stepped.time == start + timedelta(minutes=5, seconds=3)
     assert (await live.admin.clock()).time == stepped.time
+
+
+async def test_many_requests_in_flight_on_one_session_are_each_answered(live: LiveExchange) -> None:
+    """grpc takes one message write at a time per call; concurrent writes must queue, never be lost
+    (a lost write left its caller waiting forever)."""
+    await market(live)
+    client = await live.open_account("pipeliner", "1000000")
+    async with client.order_session(window=16) as session:
+        placed = await asyncio.wait_for(
+            asyncio.gather(
+                *(session.place_order(PlaceOrder(BTC, Side.BUY, "0.002", price=f"{60000 + i}.0")) for i in range(60))
+            ),
+            timeout=20,
+        )
+    assert sorted(p.order.price for p in placed) == [Decimal(f"{60000 + i}.0") for i in range(60)]
