@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from engine.instruments import Instrument
 from engine.margin import fee, initial_margin
-from engine.orders import Side
+from engine.orders import BUY, SELL, Side
 from engine.positions import Position
 from engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
@@ -17,6 +17,10 @@ DEFAULT_LEVERAGE = 20
 class MarginMode(StrEnum):
     CROSS = "CROSS"
     ISOLATED = "ISOLATED"
+
+
+CROSS, ISOLATED = MarginMode.CROSS, MarginMode.ISOLATED
+"""Bound to module names for the hot paths (see ``engine.orders.BUY``)."""
 
 
 class Exposure:
@@ -33,7 +37,7 @@ class Exposure:
 
     def change(self, side: Side, lots: Lots, notional: Amount) -> None:
         """Add (positive) or remove (negative) ``lots`` worth ``notional`` on ``side``."""
-        if side is Side.BUY:
+        if side is BUY:
             self.buy_lots += lots
             self.buy_notional += notional
         else:
@@ -41,22 +45,22 @@ class Exposure:
             self.sell_notional += notional
 
     def margin(
-        self, position: Position, leverage: int, side: Side | None = None, lots: Lots = 0, notional: Amount = 0
+        self, size: Lots, leverage: int, side: Side | None = None, lots: Lots = 0, notional: Amount = 0
     ) -> Amount:
-        """Initial margin the orders reserve (with ``lots`` worth ``notional`` more on ``side``, for a
-        what-if): the larger side's part that would grow the position (the part that only closes it
-        needs none), valued pro rata at the orders' prices and rounded up."""
+        """Initial margin the orders reserve against a position of signed ``size`` (with ``lots`` worth
+        ``notional`` more on ``side``, for a what-if): the larger side's part that would grow the
+        position (the part that only closes it needs none), valued pro rata at the orders' prices and
+        rounded up."""
         buy_lots, buy_notional, sell_lots, sell_notional = (
             self.buy_lots,
             self.buy_notional,
             self.sell_lots,
             self.sell_notional,
         )
-        if side is Side.BUY:
+        if side is BUY:
             buy_lots, buy_notional = buy_lots + lots, buy_notional + notional
-        elif side is Side.SELL:
+        elif side is SELL:
             sell_lots, sell_notional = sell_lots + lots, sell_notional + notional
-        size = position.size
         worst = 0
         growing = buy_lots + size if size < 0 else buy_lots
         if growing > 0:
@@ -67,6 +71,10 @@ class Exposure:
             if sell_margin > worst:
                 worst = sell_margin
         return worst
+
+
+NO_ORDERS = Exposure()
+"""The exposure of a symbol without open orders, for reading only (never ``change`` it)."""
 
 
 class SymbolSettings:
@@ -155,7 +163,7 @@ class Account:
         released_entry = position.fill(lots * side, per_lot)
         realized = (closed * per_lot - released_entry) * (1 if held > 0 else -1) if closed else 0
         charged = fee(lots * per_lot, fee_rate)
-        if settings.mode is MarginMode.CROSS:
+        if settings.mode is CROSS:
             self.wallet += realized - charged
             return charged, realized
         isolated = position.isolated_wallet - charged

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from engine.orders import RESTING_TIME_IN_FORCE, Order, OrderStatus, Side
+from engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -16,11 +16,8 @@ class InvariantViolation(AssertionError):
     """A broken engine invariant: a bug, never a user error."""
 
 
-_ORDER_STATE_FIELDS = tuple(name for name in Order.__slots__ if name not in ("prev", "next"))
-
-
 def _order_state(order: Order) -> str:
-    return ":".join(str(getattr(order, name)) for name in _ORDER_STATE_FIELDS)
+    return ":".join(str(getattr(order, name)) for name in STATE_FIELDS)
 
 
 def state_hash(engine: "Engine") -> str:

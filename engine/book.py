@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from engine.orders import Order, Side
+from engine.orders import BUY, Order, Side
 from engine.units import Lots, Ticks
 
 
@@ -73,11 +73,11 @@ class OrderBook:
         self.orders: dict[int, Order] = {}
 
     def side(self, side: Side) -> BookSide:
-        return self.bids if side is Side.BUY else self.asks
+        return self.bids if side is BUY else self.asks
 
     def add(self, order: Order) -> Level:
         """Append ``order`` at the back of its price level; returns the level."""
-        book_side = self.bids if order.side is Side.BUY else self.asks
+        book_side = self.bids if order.side is BUY else self.asks
         key = order.price * book_side.key_sign
         level = book_side.levels.get(key)
         if level is None:
@@ -101,7 +101,7 @@ class OrderBook:
     def remove(self, order: Order) -> Level:
         """Unlink ``order`` (whatever its remaining quantity) and drop its level if it empties; returns
         the level (an emptied one still reads quantity 0 and count 0)."""
-        book_side = self.bids if order.side is Side.BUY else self.asks
+        book_side = self.bids if order.side is BUY else self.asks
         key = order.price * book_side.key_sign
         level = book_side.levels[key]
         prev, nxt = order.prev, order.next
@@ -126,7 +126,7 @@ class OrderBook:
 
     def shrink(self, order: Order, lots: Lots) -> Level:
         """Account for ``lots`` leaving a resting order in place (a size decrease); returns the level."""
-        book_side = self.bids if order.side is Side.BUY else self.asks
+        book_side = self.bids if order.side is BUY else self.asks
         level = book_side.levels[order.price * book_side.key_sign]
         level.quantity -= lots
         return level

@@ -11,9 +11,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any
 
-from engine.accounts import Account, Exposure, MarginMode
+from engine.accounts import ISOLATED, NO_ORDERS, Account, MarginMode
 from engine.audit import InvariantViolation, check_invariants, money_in_system, state_hash
 from engine.book import DepthLevel, Level
 from engine.commands import (
@@ -84,11 +84,18 @@ from engine.mark import MarkMethod, venue_mark
 from engine.market import Market
 from engine.matching import WalkEnd, crosses, fillable, walk
 from engine.orders import (
+    BUY,
+    CANCELED,
     CONDITIONAL_TYPES,
+    EXPIRED,
+    FILLED,
+    FOK,
+    GTX,
     LIMIT_PRICED_TYPES,
+    PARTIALLY_FILLED,
     RESTING_TIME_IN_FORCE,
+    SELL,
     Order,
-    OrderStatus,
     OrderType,
     SelfTradePrevention,
     Side,
@@ -100,9 +107,9 @@ from engine.reasons import EndReason, RejectReason
 from engine.risk import (
     AccountSummary,
     OrderPreview,
+    Refusal,
     available_balance,
-    order_cost,
-    position_limit_excess,
+    check_order,
     preview,
     removable_margin,
     summarize,
@@ -112,9 +119,9 @@ from engine.triggers import would_fire_now
 from engine.units import HOUR_NS, SCALE, Amount, Lots, Ticks, ceil_div
 from engine.validation import band_limit, check_new_order, check_price_and_size
 
-# Enum members bound once: attribute lookups on an Enum class are slow on the hot path.
-BUY, SELL = Side.BUY, Side.SELL
-FILLED, PARTIALLY_FILLED, EXPIRED = OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.EXPIRED
+# Enum members bound once (see ``engine.orders.BUY``): attribute lookups on an Enum class are slow.
+BOOK_EMPTY, PRICE_LIMIT, SELF_TRADE = WalkEnd.BOOK_EMPTY, WalkEnd.PRICE_LIMIT, WalkEnd.SELF_TRADE
+CANCELED_BY_USER, IOC_REMAINDER = EndReason.CANCELED_BY_USER, EndReason.IOC_REMAINDER
 
 MAX_CASCADE_ROUNDS = 1_000
 """Trigger/liquidation rounds one command may set off before the engine calls it a bug."""
@@ -126,14 +133,6 @@ retried later must not place twice); after that the id is free again, as on the 
 
 MAX_OPEN_ORDERS = 200
 """Open orders (resting or waiting for a trigger) per account and symbol: Binance's MAX_NUM_ORDERS."""
-
-
-class Refusal(NamedTuple):
-    """A margin refusal and its shortfall: ``required`` against ``available``."""
-
-    reason: RejectReason
-    required: Amount
-    available: Amount
 
 
 class Engine:
@@ -268,8 +267,7 @@ class Engine:
         account = self.accounts.get(cmd.account_id)
         if account is None:
             return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
-        client_key = (cmd.account_id, cmd.client_order_id)
-        if cmd.client_order_id and self._is_retry(cmd, client_key):
+        if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
         reason = check_new_order(cmd, market.instrument, market.band_reference(), self.now)
         if reason is not None:
@@ -293,22 +291,14 @@ class Engine:
     def _margin_check(
         self, account: Account, market: Market, side: Side, lots: Lots, price: Ticks, reduce_only: bool = False
     ) -> Refusal | None:
-        """Position limit of the chosen leverage, then order cost against the available balance; a
-        refusal carries what was required and what was available. Orders that can only reduce need
-        neither; ``price`` 0 means a market order."""
+        """``engine.risk.check_order`` at the order's price (a market order, ``price`` 0, is costed at
+        the opposite touch); orders that can only reduce need no margin."""
         if reduce_only:
             return None
         price = price or self._estimated_price(market, side)
         if not price:
             return None
-        notional, cap = position_limit_excess(account, market, side, lots, price)
-        if notional:
-            return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, notional, cap)
-        cost = order_cost(account, market, side, lots, price)
-        available = available_balance(account, self.markets)
-        if cost > available:
-            return Refusal(RejectReason.INSUFFICIENT_MARGIN, cost, max(0, available))
-        return None
+        return check_order(account, market, self.markets, side, lots, price)
 
     def _estimated_price(self, market: Market, side: Side) -> Ticks:
         """The price a market order is costed at: the opposite touch, else the band reference."""
@@ -369,9 +359,9 @@ class Engine:
         if order.reduce_only and not self._closable(order):
             return RejectReason.REDUCE_ONLY_WOULD_INCREASE
         tif = order.time_in_force
-        if tif is TimeInForce.GTX and crosses(market.book, order.side, order.price):
+        if tif is GTX and crosses(market.book, order.side, order.price):
             return RejectReason.POST_ONLY_WOULD_TAKE
-        if tif is TimeInForce.FOK:
+        if tif is FOK:
             want = self._taker_want(order)
             if fillable(market.book, order, order.price, want, self._closable) < order.remaining:
                 return RejectReason.FOK_NOT_FILLABLE
@@ -437,27 +427,27 @@ class Engine:
         opposite = book.asks if order.side is BUY else book.bids
         best_key = opposite.best_key
         if best_key is None or not limit:
-            end = WalkEnd.BOOK_EMPTY
+            end = BOOK_EMPTY
         elif best_key <= limit * opposite.key_sign:
             end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self._closable)
         else:
-            end = WalkEnd.PRICE_LIMIT
+            end = PRICE_LIMIT
         if self._touched:
             self._trim_reduce_only()
         status = order.status
         if status is FILLED or status is EXPIRED:
             return
-        if end is WalkEnd.SELF_TRADE:
+        if end is SELF_TRADE:
             self._end(order, EndReason.SELF_TRADE_PREVENTION, expired=True)
         elif order.reduce_only and not self._closable(order):
             self._end(order, EndReason.REDUCE_ONLY, expired=True)
         elif order.order_type not in LIMIT_PRICED_TYPES:
-            band_hit = end is WalkEnd.PRICE_LIMIT
+            band_hit = end is PRICE_LIMIT
             self._end(order, EndReason.MARKET_PRICE_BAND if band_hit else EndReason.NO_LIQUIDITY, expired=True)
         elif order.time_in_force in RESTING_TIME_IN_FORCE:
             self._rest(market, order)
         else:
-            self._end(order, EndReason.IOC_REMAINDER, expired=True)
+            self._end(order, IOC_REMAINDER, expired=True)
 
     def _rest(self, market: Market, order: Order) -> None:
         level = market.book.add(order)
@@ -625,10 +615,10 @@ class Engine:
         """Finish an open order that is no longer resting or waiting."""
         remaining = order.quantity - order.filled
         if expired:
-            order.status = OrderStatus.EXPIRED
+            order.status = EXPIRED
             self._out.append(OrderExpired(order.order_id, order.account_id, order.symbol, remaining, reason))
         else:
-            order.status = OrderStatus.CANCELED
+            order.status = CANCELED
             self._out.append(OrderCanceled(order.order_id, order.account_id, order.symbol, remaining, reason))
         self._forget(order)
 
@@ -741,7 +731,7 @@ class Engine:
         if order is None:
             return self._reject(cmd, RejectReason.UNKNOWN_ORDER)
         self._unrest(order)
-        self._end(order, EndReason.CANCELED_BY_USER, expired=False)
+        self._end(order, CANCELED_BY_USER, expired=False)
         return None
 
     def _cancel_all(self, cmd: CancelAllOrders) -> None:
@@ -812,7 +802,7 @@ class Engine:
         if not 1 <= cmd.leverage <= market.instrument.max_leverage:
             return self._reject(cmd, RejectReason.INVALID_LEVERAGE)
         position = self.position(cmd.account_id, cmd.symbol)
-        exposure = account.exposures.get(cmd.symbol) or Exposure()
+        exposure = account.exposures.get(cmd.symbol) or NO_ORDERS
         price = market.mark_price or market.last_price
         held = abs(position.size) * price * market.notional_unit
         ordered = max(exposure.buy_notional, exposure.sell_notional)
@@ -911,11 +901,13 @@ class Engine:
             ]
             self._liquidate(account, symbols, (balance, maintenance), cross=True)
             balance, maintenance, held = cross_state(account, self.markets)
-        for symbol, position in sorted(account.positions.items()):
-            if position.size and account.settings[symbol].mode is MarginMode.ISOLATED:
-                isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
-                if isolated_balance * SCALE <= isolated_mm:
-                    self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
+        settings = account.settings
+        isolated = [s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED]
+        # Listed after the cross step, in symbol order; liquidating one isolated position leaves the others as they are.
+        for symbol in sorted(isolated):
+            isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
+            if isolated_balance * SCALE <= isolated_mm:
+                self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
         level = margin_call_level(balance, maintenance, MARGIN_CALL_THRESHOLDS_BPS) if held else 0
         if level > account.margin_call_level:
             ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000

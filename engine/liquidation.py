@@ -8,7 +8,7 @@ The engine carries them out (cancels, liquidation orders in the real book, insur
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from engine.accounts import Account, MarginMode
+from engine.accounts import CROSS, Account, MarginMode
 from engine.instruments import Instrument
 from engine.margin import adl_score, bracket_for, unrealized_pnl
 from engine.market import Market
@@ -40,7 +40,7 @@ def cross_state(account: Account, markets: Mapping[str, Market]) -> tuple[Amount
     pass with integers only (this runs for every account a command touches)."""
     balance, maintenance, held = account.wallet, 0, False
     for symbol, position in account.positions.items():
-        if position.size and account.settings[symbol].mode is MarginMode.CROSS:
+        if position.size and account.settings[symbol].mode is CROSS:
             upnl, mm = _exposure(markets[symbol], position)
             balance += upnl
             maintenance += mm
@@ -68,12 +68,17 @@ def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]
     return balance * SCALE <= maintenance
 
 
-def margin_call_level(balance: Amount, scaled_maintenance: int, thresholds_bps: Iterable[int]) -> int:
+def margin_call_level(balance: Amount, scaled_maintenance: int, thresholds_bps: tuple[int, ...]) -> int:
     """How many margin-ratio thresholds (basis points) maintenance / balance has reached; every one
     when the balance is gone."""
     if balance <= 0:
-        return sum(1 for _ in thresholds_bps)
-    return sum(1 for bps in thresholds_bps if scaled_maintenance * 10_000 >= bps * balance * SCALE)
+        return len(thresholds_bps)
+    ratio, base = scaled_maintenance * 10_000, balance * SCALE
+    level = 0
+    for bps in thresholds_bps:
+        if ratio >= bps * base:
+            level += 1
+    return level
 
 
 def partial_quantity(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from engine.book import Level, OrderBook
-from engine.orders import Order, SelfTradePrevention, Side
+from engine.orders import BUY, Order, SelfTradePrevention, Side
 from engine.reasons import EndReason
 from engine.units import Lots, Ticks
 
@@ -29,7 +29,7 @@ class WalkEnd(Enum):
 
 def crosses(book: OrderBook, side: Side, limit: Ticks) -> bool:
     """Would an order on ``side`` limited at ``limit`` take liquidity now?"""
-    opposite = book.asks if side is Side.BUY else book.bids
+    opposite = book.asks if side is BUY else book.bids
     best_key = opposite.best_key
     return best_key is not None and best_key <= limit * opposite.key_sign
 
@@ -44,7 +44,7 @@ def walk(
     maker_closable: Closable,
 ) -> WalkEnd:
     """Fill up to ``want`` lots of ``taker`` at prices no worse than ``limit``."""
-    opposite = book.asks if taker.side is Side.BUY else book.bids
+    opposite = book.asks if taker.side is BUY else book.bids
     limit_key = limit * opposite.key_sign
     levels = opposite.levels
     account = taker.account_id
@@ -82,7 +82,7 @@ def fillable(book: OrderBook, taker: Order, limit: Ticks, want: Lots, maker_clos
     It mirrors ``walk``: it stops at the taker's own order unless STP expires makers, and counts a
     reduce-only maker only up to what its account can still close after earlier fills in this run.
     """
-    opposite = book.asks if taker.side is Side.BUY else book.bids
+    opposite = book.asks if taker.side is BUY else book.bids
     limit_key = limit * opposite.key_sign
     total = 0
     reduced: dict[int, Lots] = {}

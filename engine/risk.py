@@ -8,8 +8,9 @@ available balance = cross wallet + cross uPnL - cross position IM - all order ma
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
-from engine.accounts import Account, Exposure, MarginMode
+from engine.accounts import CROSS, NO_ORDERS, Account, Exposure, MarginMode
 from engine.margin import (
     bankruptcy_price,
     entry_price,
@@ -22,8 +23,9 @@ from engine.margin import (
     unrealized_pnl,
 )
 from engine.market import Market
-from engine.orders import Side
+from engine.orders import BUY, Side
 from engine.positions import Position
+from engine.reasons import RejectReason
 from engine.units import Amount, Lots, Ticks
 
 
@@ -117,27 +119,32 @@ def _held(account: Account, markets: Mapping[str, Market]) -> list[_Held]:
 
 
 def order_margin(account: Account, symbol: str) -> Amount:
+    """Initial margin the account's open orders in ``symbol`` reserve."""
     exposure = account.exposures.get(symbol)
     if exposure is None:
         return 0
-    return exposure.margin(account.positions.get(symbol) or Position(), account.peek_setting(symbol).leverage)
+    position = account.positions.get(symbol)
+    return exposure.margin(position.size if position else 0, account.peek_setting(symbol).leverage)
 
 
 def available_balance(account: Account, markets: Mapping[str, Market]) -> Amount:
     """Binance's "available for order": what a new order's cost is checked against (may be < 0
     internally; shown floored at 0). Lean on purpose: it runs on every new order."""
     total = account.wallet
-    settings = account.settings
-    for symbol, position in account.positions.items():
+    settings, positions = account.settings, account.positions
+    for symbol, position in positions.items():
         size = position.size
-        if size and settings[symbol].mode is MarginMode.CROSS:
-            market = markets[symbol]
-            price = valuation_price(market, position)
-            notional = abs(size) * price * market.notional_unit
-            total += unrealized_pnl(size, position.entry_notional, price, market.notional_unit)
-            total -= initial_margin(notional, settings[symbol].leverage)
-    for symbol in account.exposures:
-        total -= order_margin(account, symbol)
+        if size:
+            setting = settings[symbol]
+            if setting.mode is CROSS:
+                market = markets[symbol]
+                unit = market.notional_unit
+                price = valuation_price(market, position)
+                total += unrealized_pnl(size, position.entry_notional, price, unit)
+                total -= initial_margin(abs(size) * price * unit, setting.leverage)
+    for symbol, exposure in account.exposures.items():
+        held = positions.get(symbol)
+        total -= exposure.margin(held.size if held else 0, account.peek_setting(symbol).leverage)
     return total
 
 
@@ -280,41 +287,59 @@ def _preview_under(
     )
 
 
-def order_cost(account: Account, market: Market, side: Side, lots: Lots, price: Ticks) -> Amount:
-    """What a new order needs from the available balance: the growth of the symbol's reserved order
-    margin, the open loss of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
-    margin, loss, taker_fee = order_cost_parts(account, market, side, lots, price)
-    return margin + loss + taker_fee
+class Refusal(NamedTuple):
+    """A margin refusal and its shortfall: ``required`` against ``available``."""
+
+    reason: RejectReason
+    required: Amount
+    available: Amount
+
+
+def check_order(
+    account: Account, market: Market, markets: Mapping[str, Market], side: Side, lots: Lots, price: Ticks
+) -> Refusal | None:
+    """The pre-trade check of an order that may open at ``price``: the position plus same-side orders
+    must stay within the notional cap of the chosen leverage, then the order cost must fit into the
+    available balance. A refusal carries what was required and what was available (notional and
+    cap for the position limit). Runs on every new order, so the symbol's position, orders and
+    leverage are looked up once for both checks."""
+    symbol = market.symbol
+    position = account.positions.get(symbol)
+    size = position.size if position else 0
+    exposure = account.exposures.get(symbol) or NO_ORDERS
+    leverage = account.peek_setting(symbol).leverage
+    growth = size * side + (exposure.buy_lots if side is BUY else exposure.sell_lots) + lots
+    if growth > 0:
+        cap = market.position_cap(leverage)
+        notional = growth * price * market.notional_unit
+        if notional > cap:
+            return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, notional, cap)
+    margin, loss, taker_fee = _cost_parts(market, exposure, size, leverage, side, lots, price)
+    cost = margin + loss + taker_fee
+    available = available_balance(account, markets)
+    if cost > available:
+        return Refusal(RejectReason.INSUFFICIENT_MARGIN, cost, max(0, available))
+    return None
 
 
 def order_cost_parts(
     account: Account, market: Market, side: Side, lots: Lots, price: Ticks
 ) -> tuple[Amount, Amount, Amount]:
-    """The order cost's three terms: (initial margin it adds, open loss, taker fee)."""
+    """An order's cost in three terms: the growth of the symbol's reserved order margin, the open loss
+    of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
     symbol = market.symbol
-    exposure = account.exposures.get(symbol) or Exposure()
-    position = account.positions.get(symbol) or Position()
+    position = account.positions.get(symbol)
+    exposure = account.exposures.get(symbol) or NO_ORDERS
     leverage = account.peek_setting(symbol).leverage
-    notional = lots * price * market.notional_unit
-    before = exposure.margin(position, leverage)
-    after = exposure.margin(position, leverage, side, lots, notional)
+    return _cost_parts(market, exposure, position.size if position else 0, leverage, side, lots, price)
+
+
+def _cost_parts(
+    market: Market, exposure: Exposure, size: Lots, leverage: int, side: Side, lots: Lots, price: Ticks
+) -> tuple[Amount, Amount, Amount]:
+    unit = market.notional_unit
+    notional = lots * price * unit
+    growth = exposure.margin(size, leverage, side, lots, notional) - exposure.margin(size, leverage)
     mark = market.mark_price or market.last_price
-    loss = open_loss(side, lots, price, mark, market.notional_unit) if mark else 0
-    return after - before, loss, fee(notional, market.instrument.taker_fee)
-
-
-def position_limit_excess(
-    account: Account, market: Market, side: Side, lots: Lots, price: Ticks
-) -> tuple[Amount, Amount]:
-    """``(notional, cap)`` when position plus same-side orders would pass the notional cap of the
-    chosen leverage, else ``(0, 0)``."""
-    symbol = market.symbol
-    position = account.positions.get(symbol) or Position()
-    exposure = account.exposures.get(symbol)
-    pending = 0 if exposure is None else (exposure.buy_lots if side is Side.BUY else exposure.sell_lots)
-    growth = position.size * side + pending + lots
-    if growth <= 0:
-        return 0, 0
-    cap = market.position_cap(account.peek_setting(symbol).leverage)
-    notional = growth * price * market.notional_unit
-    return (notional, cap) if notional > cap else (0, 0)
+    loss = open_loss(side, lots, price, mark, unit) if mark else 0
+    return growth, loss, fee(notional, market.instrument.taker_fee)

@@ -5,8 +5,15 @@ before any state is touched. Position-dependent rules (reduce-only, FOK, post-on
 from engine.commands import PlaceOrder
 from engine.instruments import Instrument
 from engine.orders import (
+    BUY,
     CONDITIONAL_TYPES,
+    FOK,
+    GTD,
+    GTX,
+    LIMIT,
     LIMIT_PRICED_TYPES,
+    SELL,
+    TRAILING_STOP_MARKET,
     OrderType,
     Side,
     TimeInForce,
@@ -27,7 +34,7 @@ def band_limit(instrument: Instrument, side: Side, reference: Ticks) -> Ticks:
     >>> band_limit(btc, Side.BUY, 1000001), band_limit(btc, Side.SELL, 1000001)
     (1050001, 950001)
     """
-    if side is Side.BUY:
+    if side is BUY:
         return reference * (SCALE + instrument.price_band) // SCALE
     return -(-reference * (SCALE - instrument.price_band) // SCALE)
 
@@ -47,9 +54,9 @@ def check_price_and_size(
     if not exempt and instrument.notional(price, quantity) < instrument.min_notional:
         return RejectReason.MIN_NOTIONAL
     if reference and (
-        price > band_limit(instrument, Side.BUY, reference)
-        if side is Side.BUY
-        else price < band_limit(instrument, Side.SELL, reference)
+        price > band_limit(instrument, BUY, reference)
+        if side is BUY
+        else price < band_limit(instrument, SELL, reference)
     ):
         return RejectReason.PRICE_OUT_OF_BAND
     return None
@@ -65,17 +72,17 @@ def check_new_order(cmd: PlaceOrder, instrument: Instrument, reference: Ticks, n
         return RejectReason.INVALID_ORDER_PARAMETERS
     if not isinstance(cmd.time_in_force, TimeInForce):
         return RejectReason.INVALID_TIME_IN_FORCE
-    if (cmd.time_in_force is TimeInForce.GTD) != (cmd.expire_at != 0):
+    if (cmd.time_in_force is GTD) != (cmd.expire_at != 0):
         return RejectReason.INVALID_EXPIRE_TIME
     if cmd.expire_at and cmd.expire_at <= now:
         return RejectReason.INVALID_EXPIRE_TIME
     priced = order_type in LIMIT_PRICED_TYPES
-    if not priced and cmd.time_in_force in (TimeInForce.FOK, TimeInForce.GTX):
+    if not priced and cmd.time_in_force in (FOK, GTX):
         return RejectReason.INVALID_TIME_IN_FORCE
     if priced != (cmd.price != 0):
         return RejectReason.INVALID_PRICE if priced else RejectReason.INVALID_ORDER_PARAMETERS
     conditional = order_type in CONDITIONAL_TYPES
-    trailing = order_type is OrderType.TRAILING_STOP_MARKET
+    trailing = order_type is TRAILING_STOP_MARKET
     if (conditional and not trailing) != (cmd.stop_price != 0):
         return RejectReason.INVALID_ORDER_PARAMETERS
     if cmd.stop_price and not _in_bounds(instrument, cmd.stop_price):
@@ -95,7 +102,7 @@ def check_new_order(cmd: PlaceOrder, instrument: Instrument, reference: Ticks, n
         return RejectReason.INVALID_QUANTITY
     exempt = cmd.reduce_only
     if priced:
-        band_reference = reference if order_type is OrderType.LIMIT else 0
+        band_reference = reference if order_type is LIMIT else 0
         return check_price_and_size(instrument, cmd.side, cmd.price, cmd.quantity, band_reference, exempt)
     if not instrument.min_qty <= cmd.quantity <= instrument.max_market_qty:
         return RejectReason.QUANTITY_OUT_OF_BOUNDS

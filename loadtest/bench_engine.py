@@ -1,7 +1,8 @@
 """Throughput and memory of ``Engine.apply`` on a seeded synthetic BTCUSDT flow.
 
 Run ``python -m loadtest.bench_engine [--seed N] [--ops N] [--depth N] [--json]`` (also
-``--repetitions N``; ``--profile`` prints a cProfile of one replay of the flow instead).
+``--repetitions N``; ``--profile`` prints a cProfile of one replay of the flow instead; ``--mypyc``
+compiles ``engine/`` with mypyc first and measures the compiled build, see ``build_mypyc``).
 
 The flow is generated once, before anything is timed, by driving a live engine: about 60% limit adds
 near the touch (never marketable, so each one rests), 25% cancels of orders that are resting at that
@@ -34,8 +35,11 @@ import os
 import platform
 import pstats
 import random
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -44,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import engine
 from engine.commands import CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
 from engine.engine import Engine
 from engine.events import (
@@ -73,6 +78,11 @@ MIX = (0.60, 0.25, 0.15)
 BOOK_FLOOR, BOOK_CEILING = 1_000, 10_000
 REPETITIONS = 5
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.txt"
+
+MYPYC_INTERPRETED = frozenset({"__init__.py", "audit.py"})
+"""Engine modules ``--mypyc`` leaves interpreted: the package marker, and the auditor, whose
+``InvariantViolation`` subclasses AssertionError (mypyc cannot compile that natively); neither is on
+the hot path."""
 
 ADD, CANCEL, TAKE = 0, 1, 2
 KINDS = ("add", "cancel", "taker")
@@ -331,6 +341,37 @@ def bytes_per_resting_order(flow: Flow) -> tuple[float, int]:
     return (after - before) / resting, resting
 
 
+# ---------------------------------------------------------------------- optional mypyc build
+
+
+def engine_build() -> str:
+    """``mypyc`` when the imported engine is the compiled one, else ``interpreted``."""
+    return "interpreted" if str(sys.modules[Engine.__module__].__file__).endswith(".py") else "mypyc"
+
+
+def build_mypyc(target: Path) -> None:
+    """Compile a copy of ``engine/`` with mypyc into ``target``/engine (needs mypy, which brings mypyc,
+    and a C compiler). The checkout itself never gets extension modules: they would take precedence
+    over the ``.py`` files and silently run stale code after the next edit."""
+    source = Path(engine.__file__).resolve().parent
+    copy = target / "engine"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    modules = [f"engine/{path.name}" for path in sorted(copy.glob("*.py")) if path.name not in MYPYC_INTERPRETED]
+    subprocess.run([sys.executable, "-m", "mypyc", *modules], cwd=target, check=True, stdout=subprocess.DEVNULL)
+
+
+def run_compiled(argv: Sequence[str]) -> int:
+    """Build the engine with mypyc in a temporary directory and rerun this benchmark on it."""
+    repository = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="paperex-mypyc-") as target:
+        build_mypyc(Path(target))
+        path = os.pathsep.join(filter(None, (target, str(repository), os.environ.get("PYTHONPATH"))))
+        env = {**os.environ, "PYTHONPATH": path}
+        return subprocess.run(
+            [sys.executable, "-m", "loadtest.bench_engine", *argv], env=env, cwd=target, check=False
+        ).returncode
+
+
 # ---------------------------------------------------------------------- reporting
 
 
@@ -408,6 +449,7 @@ def run(seed: int, ops: int, depth: int, repetitions: int = REPETITIONS) -> dict
         "timer_overhead_ns": overhead * 1e9,
         "bytes_per_resting_order": per_order,
         "bytes_measured_at_orders": measured_orders,
+        "engine_build": engine_build(),
         "machine": machine(),
     }
     return result
@@ -420,7 +462,7 @@ def _summary_line(result: dict[str, object]) -> str:
         f"{result['timestamp']} seed={result['seed']} ops={result['ops']} depth={result['depth']} "
         f"mixed={result['mixed_ops_per_s']:,.0f}/s add={result['add_ops_per_s']:,.0f}/s "
         f"cancel={result['cancel_ops_per_s']:,.0f}/s taker={result['taker_ops_per_s']:,.0f}/s "
-        f"bytes/order={result['bytes_per_resting_order']:,.0f} "
+        f"bytes/order={result['bytes_per_resting_order']:,.0f} engine={result['engine_build']} "
         f"{info['implementation']} {info['python']} cpus={info['cpu_count']} {info['processor']}"
     )
 
@@ -433,7 +475,7 @@ def _report(result: dict[str, object]) -> str:
     assert isinstance(spread, dict) and isinstance(mix, dict) and isinstance(book, dict) and isinstance(info, dict)
     total = sum(mix.values())
     lines = [
-        f"engine benchmark: {SYMBOL}, seed={result['seed']}, ops={result['ops']:,}, "
+        f"engine benchmark ({result['engine_build']} engine): {SYMBOL}, seed={result['seed']}, ops={result['ops']:,}, "
         f"pre-fill depth={result['depth']:,}, {result['repetitions']} repetition(s) after a warm-up",
         "mix: " + ", ".join(f"{kind} {count:,} ({count / total:.1%})" for kind, count in mix.items()),
         f"book: {book['min']:,}..{book['max']:,} resting orders during the flow (ends at {book['end']:,}); "
@@ -469,9 +511,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="print a cProfile of one replay instead (nothing is recorded)"
     )
+    parser.add_argument(
+        "--mypyc",
+        action="store_true",
+        help="compile engine/ with mypyc into a temporary directory first and measure that build "
+        "(needs mypy and a C compiler; the checkout is not changed)",
+    )
     args = parser.parse_args(argv)
     if args.ops < 1 or args.depth < 2 or args.repetitions < 1:
         parser.error("--ops and --repetitions must be >= 1 and --depth >= 2")
+    if args.mypyc:
+        rest = [arg for arg in (sys.argv[1:] if argv is None else argv) if arg != "--mypyc"]
+        return run_compiled(rest)
     if args.profile:
         profile(args.seed, args.ops, args.depth)
         return 0
