@@ -67,8 +67,8 @@ class BookMirror:
             self._bids.replace(message.bids)
             self._asks.replace(message.asks)
         else:
-            if message.sequence != self.sequence + 1:
-                raise ValueError(f"{self.symbol}: update {message.sequence} does not follow {self.sequence}")
+            if message.follows != self.sequence:
+                raise ValueError(f"{self.symbol}: update {message.follows + 1} does not follow {self.sequence}")
             for level in message.bids:
                 self._bids.update(level)
             for level in message.asks:

@@ -160,9 +160,9 @@ class AsyncClient(_Connection):
                     yield book
                     continue
                 update = from_proto(models.OrderBookUpdate, message.update)
-                if update.sequence != sequence + 1:
+                if update.follows != sequence:
                     call.cancel()
-                    raise SequenceGap(f"{symbol} book update {update.sequence} after {sequence}")
+                    raise SequenceGap(f"{symbol} book update {update.follows + 1} after {sequence}")
                 sequence = update.sequence
                 yield update
 

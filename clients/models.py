@@ -139,11 +139,20 @@ class OrderBook:
 
 @dataclass(frozen=True, slots=True)
 class OrderBookUpdate:
+    """Level changes covering updates ``first_sequence`` to ``sequence`` (several when the server merged
+    a backlog for a reader that fell behind), each level with its final quantity."""
+
     symbol: str
     sequence: int
     bids: list[BookLevel]
     asks: list[BookLevel]
     time: datetime | None
+    first_sequence: int
+
+    @property
+    def follows(self) -> int:
+        """The sequence this update must come right after."""
+        return (self.first_sequence or self.sequence) - 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -454,7 +454,7 @@ def book_update(
     symbol: str, sequence: int, changed: list[BookLevelCapture], spec: Instrument, ts: int
 ) -> market_data_pb2.StreamOrderBookResponse:
     """One command's book delta on one symbol (the ``sequence``-th)."""
-    update = market_data_pb2.OrderBookUpdate(symbol=symbol, sequence=sequence, time=stamp(ts))
+    update = market_data_pb2.OrderBookUpdate(symbol=symbol, sequence=sequence, first_sequence=sequence, time=stamp(ts))
     tick, lot = spec.tick_size, spec.lot_size
     for side, level_price, quantity, orders in changed:
         (update.bids if side is Side.BUY else update.asks).add(
@@ -463,6 +463,30 @@ def book_update(
             order_count=orders,
         )
     return market_data_pb2.StreamOrderBookResponse(update=update)
+
+
+def merged_book_updates(
+    messages: list[market_data_pb2.StreamOrderBookResponse],
+) -> market_data_pb2.StreamOrderBookResponse:
+    """Consecutive book updates as one (conflation for a reader that fell behind): the sequence range
+    they cover and each changed level once, with its last quantity."""
+    first, last = messages[0].update, messages[-1].update
+    bids: dict[str, common_pb2.BookLevel] = {}
+    asks: dict[str, common_pb2.BookLevel] = {}
+    for message in messages:
+        for level in message.update.bids:
+            bids[level.price] = level
+        for level in message.update.asks:
+            asks[level.price] = level
+    merged = market_data_pb2.OrderBookUpdate(
+        symbol=last.symbol,
+        sequence=last.sequence,
+        first_sequence=first.first_sequence,
+        time=last.time,
+        bids=bids.values(),
+        asks=asks.values(),
+    )
+    return market_data_pb2.StreamOrderBookResponse(update=merged)
 
 
 TradeCapture = tuple[int, Ticks, Lots, Side]

@@ -99,6 +99,12 @@ class Subscription(Generic[T]):
                 self._waiter = None
         return buffer.popleft()
 
+    def take_buffered(self) -> list[T]:
+        """Everything buffered now, without waiting (a reader merging a backlog)."""
+        items = list(self._buffer)
+        self._buffer.clear()
+        return items
+
     async def __aenter__(self) -> Self:
         return self
 

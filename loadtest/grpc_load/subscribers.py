@@ -1,13 +1,15 @@
 """Order-book stream subscribers while orders flow: delivery latency, updates per second, gaps and cuts.
 
-Each subscriber reads MarketData.StreamOrderBook(BTCUSDT): a snapshot, then updates whose sequence
-must rise by exactly one (anything else is a gap). Delivery latency is the client's wall clock
-(``time.time_ns()``) when an update is read minus the update's ``time`` field. That field is engine
-time, which on the server's wall clock is the server's ``time.time_ns()`` when its sequencer took the
-command that changed the book; client and server run on one machine and read the same clock, so the
-difference covers applying the command, the journal write, the fan-out and the transport (and the
-client's own queueing). It is meaningless against a simulated clock. A negative difference (the
-clock stepped) counts as 0.
+Each subscriber reads MarketData.StreamOrderBook(BTCUSDT): a snapshot, then updates, each starting
+right after the previous one (anything else is a gap). A reader that falls behind gets its backlog
+merged by the server into one message covering several sequence numbers: it counts as that many
+updates, and its latency is its last update's (how stale the reader's book was). Delivery latency is
+the client's wall clock (``time.time_ns()``) when an update is read minus the update's ``time``
+field. That field is engine time, which on the server's wall clock is the server's
+``time.time_ns()`` when its sequencer took the command that changed the book; client and server run
+on one machine and read the same clock, so the difference covers applying the command, the journal
+write, the fan-out and the transport (and the client's own queueing). It is meaningless against a
+simulated clock. A negative difference (the clock stepped) counts as 0.
 
 A subscriber the server cuts (RESOURCE_EXHAUSTED with reason SLOW_CONSUMER, or any other end) is
 counted under its code and subscribes again for a fresh snapshot while the run lasts.
@@ -96,11 +98,12 @@ async def _read(stub: Any, window: Window, delivery: Delivery, slot: int) -> str
             wall = time.time_ns()
             now = time.perf_counter_ns()
             update = message.update
-            if update.sequence != expected:
+            first = update.first_sequence or update.sequence  # the server merges a reader's backlog
+            if first != expected:
                 delivery.gaps += 1
             expected = update.sequence + 1
             if window.measure <= now < window.end:
-                delivery.updates[slot] += 1
+                delivery.updates[slot] += update.sequence - first + 1
                 stamp = update.time.seconds * 1_000_000_000 + update.time.nanos
                 latencies.append(max(0, wall - stamp) // 1000)
         code = ENDED

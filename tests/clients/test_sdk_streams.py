@@ -83,16 +83,19 @@ async def test_the_mirror_equals_the_exchanges_book_after_random_flows_and_a_res
         task.cancel()
 
 
-def test_a_mirror_refuses_an_update_that_skips_a_sequence() -> None:
+def test_a_mirror_applies_single_and_merged_updates_and_refuses_a_gap() -> None:
     mirror = BookMirror(BTC)
     level = BookLevel(Decimal("64900.0"), Decimal("0.010"), 1)
     mirror.apply(OrderBook(BTC, 5, [level], [], None))
-    mirror.apply(OrderBookUpdate(BTC, 6, [BookLevel(Decimal("64899.0"), Decimal("0.5"), 2)], [], None))
+    mirror.apply(OrderBookUpdate(BTC, 6, [BookLevel(Decimal("64899.0"), Decimal("0.5"), 2)], [], None, 6))
     assert [lvl.price for lvl in mirror.bids()] == [Decimal("64900.0"), Decimal("64899.0")]
-    mirror.apply(OrderBookUpdate(BTC, 7, [BookLevel(Decimal("64900.0"), Decimal("0"), 0)], [], None))
+    mirror.apply(OrderBookUpdate(BTC, 7, [BookLevel(Decimal("64900.0"), Decimal("0"), 0)], [], None, 7))
     assert mirror.best_bid == BookLevel(Decimal("64899.0"), Decimal("0.5"), 2) and mirror.mid is None
-    with pytest.raises(ValueError, match="does not follow"):
-        mirror.apply(OrderBookUpdate(BTC, 9, [], [], None))
+    merged_ask = BookLevel(Decimal("64901.0"), Decimal("0.2"), 1)
+    mirror.apply(OrderBookUpdate(BTC, 10, [], [merged_ask], None, 8))  # a backlog 8..10 merged by the server
+    assert (mirror.sequence, mirror.best_ask) == (10, merged_ask)
+    with pytest.raises(ValueError, match="update 12 does not follow 10"):
+        mirror.apply(OrderBookUpdate(BTC, 12, [], [], None, 12))
 
 
 async def take(iterator: AsyncIterator[T], count: int, timeout: float = 10.0) -> list[T]:

@@ -262,7 +262,7 @@ async def test_book_updates_applied_to_the_snapshot_rebuild_the_book(exchange: E
         assert message.WhichOneof("payload") == "update", "a second snapshot: the stream resynchronized"
         update = message.update
         assert update.symbol == BTC
-        sequences.append(update.sequence)
+        sequences.extend(range(update.first_sequence, update.sequence + 1))  # merged when it fell behind
         apply_changes(bids, update.bids)
         apply_changes(asks, update.asks)
     stream.cancel()
@@ -538,3 +538,30 @@ async def test_a_reader_that_falls_behind_is_cut_and_the_server_keeps_serving(tm
         fresh.cancel()
         await session.done_writing()
         assert await asyncio.wait_for(session.read(), HANG_GUARD) is grpc.aio.EOF
+
+
+async def test_a_backlog_is_merged_into_one_update_covering_its_sequence_range(tmp_path: Path) -> None:
+    """Forty orders in one OrderSession request publish forty updates at once: the reader is 39 behind
+    the moment it takes the first, so it gets one message for 40 sequence numbers, every level at its
+    final quantity, and the book it builds equals the exchange's."""
+    async with running(config(tmp_path)) as exchange:
+        await exchange.set_mark(BTC, "64900")
+        alice = await exchange.open_account("alice")
+        reader = alice.market.StreamOrderBook(market_data_pb2.StreamOrderBookRequest(symbol=BTC))
+        snapshot = (await next_message(reader)).snapshot
+        bids = [trading_pb2.OrderCommand(place_order=limit(BUY, "0.002", f"{64000 - i % 20}.0")) for i in range(40)]
+        session = alice.trading.OrderSession(metadata=alice.auth)
+        await session.write(trading_pb2.OrderSessionRequest(correlation_id="forty", commands=bids))
+        await next_message(session)
+
+        merged = (await next_message(reader)).update
+        assert (merged.first_sequence, merged.sequence) == (snapshot.sequence + 1, snapshot.sequence + 40)
+        assert as_rows(merged.bids) == [(f"{64000 - i}.0", "0.004", 2) for i in range(20)]  # two orders a level
+        book = (await alice.market.GetOrderBook(market_data_pb2.GetOrderBookRequest(symbol=BTC))).book
+        assert book.sequence == merged.sequence and as_rows(book.bids) == as_rows(merged.bids)
+
+        await alice.trading.PlaceOrder(limit(SELL, "0.002", "65000.0"), metadata=alice.auth)
+        single = (await next_message(reader)).update  # keeping up again: one update per command
+        assert (single.first_sequence, single.sequence) == (merged.sequence + 1, merged.sequence + 1)
+        reader.cancel()
+        await session.done_writing()

@@ -27,15 +27,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from paperex.v1 import common_pb2 as paperex_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpaperex/v1/market_data.proto\x12\npaperex.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17paperex/v1/common.proto\"\xfa\x03\n\nInstrument\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x12\n\nbase_asset\x18\x02 \x01(\t\x12\x13\n\x0bquote_asset\x18\x03 \x01(\t\x12\x11\n\ttick_size\x18\x04 \x01(\t\x12\x10\n\x08lot_size\x18\x05 \x01(\t\x12\x14\n\x0cmin_quantity\x18\x06 \x01(\t\x12\x14\n\x0cmax_quantity\x18\x07 \x01(\t\x12\x1b\n\x13max_market_quantity\x18\x08 \x01(\t\x12\x11\n\tmin_price\x18\t \x01(\t\x12\x11\n\tmax_price\x18\n \x01(\t\x12\x14\n\x0cmin_notional\x18\x0b \x01(\t\x12\x12\n\nprice_band\x18\x0c \x01(\t\x12\x16\n\x0emaker_fee_rate\x18\r \x01(\t\x12\x16\n\x0etaker_fee_rate\x18\x0e \x01(\t\x12\x14\n\x0cmax_leverage\x18\x0f \x01(\r\x12-\n\x08\x62rackets\x18\x10 \x03(\x0b\x32\x1b.paperex.v1.LeverageBracket\x12\x33\n\x10\x66unding_interval\x18\x11 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x18\n\x10\x66unding_rate_cap\x18\x12 \x01(\t\x12\x1a\n\x12\x66unding_rate_floor\x18\x13 \x01(\t\x12\x15\n\rinterest_rate\x18\x14 \x01(\t\"\x92\x01\n\x0fLeverageBracket\x12\x16\n\x0enotional_floor\x18\x01 \x01(\t\x12\x14\n\x0cnotional_cap\x18\x02 \x01(\t\x12\x14\n\x0cmax_leverage\x18\x03 \x01(\r\x12\x1f\n\x17maintenance_margin_rate\x18\x04 \x01(\t\x12\x1a\n\x12maintenance_amount\x18\x05 \x01(\t\"\xa1\x01\n\tOrderBook\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12#\n\x04\x62ids\x18\x03 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12#\n\x04\x61sks\x18\x04 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa7\x01\n\x0fOrderBookUpdate\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12#\n\x04\x62ids\x18\x03 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12#\n\x04\x61sks\x18\x04 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbe\x03\n\x06Ticker\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x12\n\nlast_price\x18\x02 \x01(\t\x12\x16\n\x0e\x62\x65st_bid_price\x18\x03 \x01(\t\x12\x19\n\x11\x62\x65st_bid_quantity\x18\x04 \x01(\t\x12\x16\n\x0e\x62\x65st_ask_price\x18\x05 \x01(\t\x12\x19\n\x11\x62\x65st_ask_quantity\x18\x06 \x01(\t\x12\x12\n\nmark_price\x18\x07 \x01(\t\x12\x13\n\x0bindex_price\x18\x08 \x01(\t\x12\x14\n\x0c\x66unding_rate\x18\t \x01(\t\x12\x35\n\x11next_funding_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eopen_price_24h\x18\x0b \x01(\t\x12\x16\n\x0ehigh_price_24h\x18\x0c \x01(\t\x12\x15\n\rlow_price_24h\x18\r \x01(\t\x12\x12\n\nvolume_24h\x18\x0e \x01(\t\x12\x18\n\x10quote_volume_24h\x18\x0f \x01(\t\x12\x15\n\ropen_interest\x18\x10 \x01(\t\x12(\n\x04time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x02\n\x06\x43\x61ndle\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\x12-\n\topen_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nclose_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04open\x18\x05 \x01(\t\x12\x0c\n\x04high\x18\x06 \x01(\t\x12\x0b\n\x03low\x18\x07 \x01(\t\x12\r\n\x05\x63lose\x18\x08 \x01(\t\x12\x0e\n\x06volume\x18\t \x01(\t\x12\x14\n\x0cquote_volume\x18\n \x01(\t\x12\x13\n\x0btrade_count\x18\x0b \x01(\x04\x12\x0e\n\x06\x63losed\x18\x0c \x01(\x08\"\x18\n\x16ListInstrumentsRequest\"F\n\x17ListInstrumentsResponse\x12+\n\x0binstruments\x18\x01 \x03(\x0b\x32\x16.paperex.v1.Instrument\"4\n\x13GetOrderBookRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\r\";\n\x14GetOrderBookResponse\x12#\n\x04\x62ook\x18\x01 \x01(\x0b\x32\x15.paperex.v1.OrderBook\"(\n\x16StreamOrderBookRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"~\n\x17StreamOrderBookResponse\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.paperex.v1.OrderBookH\x00\x12-\n\x06update\x18\x02 \x01(\x0b\x32\x1b.paperex.v1.OrderBookUpdateH\x00\x42\t\n\x07payload\"%\n\x13StreamTradesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"9\n\x14StreamTradesResponse\x12!\n\x06trades\x18\x01 \x03(\x0b\x32\x11.paperex.v1.Trade\"\"\n\x10GetTickerRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"7\n\x11GetTickerResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Ticker\"T\n\x14StreamTickersRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\x12+\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\";\n\x15StreamTickersResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Ticker\"\xbe\x01\n\x11GetCandlesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x05 \x01(\r\"9\n\x12GetCandlesResponse\x12#\n\x07\x63\x61ndles\x18\x01 \x03(\x0b\x32\x12.paperex.v1.Candle\"T\n\x14StreamCandlesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\";\n\x15StreamCandlesResponse\x12\"\n\x06\x63\x61ndle\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Candle*\xc2\x01\n\x0e\x43\x61ndleInterval\x12\x1f\n\x1b\x43\x41NDLE_INTERVAL_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1M\x10\x01\x12\x16\n\x12\x43\x41NDLE_INTERVAL_5M\x10\x02\x12\x17\n\x13\x43\x41NDLE_INTERVAL_15M\x10\x03\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1H\x10\x04\x12\x16\n\x12\x43\x41NDLE_INTERVAL_4H\x10\x05\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1D\x10\x06\x32\xb5\x05\n\nMarketData\x12Z\n\x0fListInstruments\x12\".paperex.v1.ListInstrumentsRequest\x1a#.paperex.v1.ListInstrumentsResponse\x12Q\n\x0cGetOrderBook\x12\x1f.paperex.v1.GetOrderBookRequest\x1a .paperex.v1.GetOrderBookResponse\x12\\\n\x0fStreamOrderBook\x12\".paperex.v1.StreamOrderBookRequest\x1a#.paperex.v1.StreamOrderBookResponse0\x01\x12S\n\x0cStreamTrades\x12\x1f.paperex.v1.StreamTradesRequest\x1a .paperex.v1.StreamTradesResponse0\x01\x12H\n\tGetTicker\x12\x1c.paperex.v1.GetTickerRequest\x1a\x1d.paperex.v1.GetTickerResponse\x12V\n\rStreamTickers\x12 .paperex.v1.StreamTickersRequest\x1a!.paperex.v1.StreamTickersResponse0\x01\x12K\n\nGetCandles\x12\x1d.paperex.v1.GetCandlesRequest\x1a\x1e.paperex.v1.GetCandlesResponse\x12V\n\rStreamCandles\x12 .paperex.v1.StreamCandlesRequest\x1a!.paperex.v1.StreamCandlesResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cpaperex/v1/market_data.proto\x12\npaperex.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17paperex/v1/common.proto\"\xfa\x03\n\nInstrument\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x12\n\nbase_asset\x18\x02 \x01(\t\x12\x13\n\x0bquote_asset\x18\x03 \x01(\t\x12\x11\n\ttick_size\x18\x04 \x01(\t\x12\x10\n\x08lot_size\x18\x05 \x01(\t\x12\x14\n\x0cmin_quantity\x18\x06 \x01(\t\x12\x14\n\x0cmax_quantity\x18\x07 \x01(\t\x12\x1b\n\x13max_market_quantity\x18\x08 \x01(\t\x12\x11\n\tmin_price\x18\t \x01(\t\x12\x11\n\tmax_price\x18\n \x01(\t\x12\x14\n\x0cmin_notional\x18\x0b \x01(\t\x12\x12\n\nprice_band\x18\x0c \x01(\t\x12\x16\n\x0emaker_fee_rate\x18\r \x01(\t\x12\x16\n\x0etaker_fee_rate\x18\x0e \x01(\t\x12\x14\n\x0cmax_leverage\x18\x0f \x01(\r\x12-\n\x08\x62rackets\x18\x10 \x03(\x0b\x32\x1b.paperex.v1.LeverageBracket\x12\x33\n\x10\x66unding_interval\x18\x11 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x18\n\x10\x66unding_rate_cap\x18\x12 \x01(\t\x12\x1a\n\x12\x66unding_rate_floor\x18\x13 \x01(\t\x12\x15\n\rinterest_rate\x18\x14 \x01(\t\"\x92\x01\n\x0fLeverageBracket\x12\x16\n\x0enotional_floor\x18\x01 \x01(\t\x12\x14\n\x0cnotional_cap\x18\x02 \x01(\t\x12\x14\n\x0cmax_leverage\x18\x03 \x01(\r\x12\x1f\n\x17maintenance_margin_rate\x18\x04 \x01(\t\x12\x1a\n\x12maintenance_amount\x18\x05 \x01(\t\"\xa1\x01\n\tOrderBook\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12#\n\x04\x62ids\x18\x03 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12#\n\x04\x61sks\x18\x04 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbf\x01\n\x0fOrderBookUpdate\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x04\x12#\n\x04\x62ids\x18\x03 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12#\n\x04\x61sks\x18\x04 \x03(\x0b\x32\x15.paperex.v1.BookLevel\x12(\n\x04time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x66irst_sequence\x18\x06 \x01(\x04\"\xbe\x03\n\x06Ticker\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x12\n\nlast_price\x18\x02 \x01(\t\x12\x16\n\x0e\x62\x65st_bid_price\x18\x03 \x01(\t\x12\x19\n\x11\x62\x65st_bid_quantity\x18\x04 \x01(\t\x12\x16\n\x0e\x62\x65st_ask_price\x18\x05 \x01(\t\x12\x19\n\x11\x62\x65st_ask_quantity\x18\x06 \x01(\t\x12\x12\n\nmark_price\x18\x07 \x01(\t\x12\x13\n\x0bindex_price\x18\x08 \x01(\t\x12\x14\n\x0c\x66unding_rate\x18\t \x01(\t\x12\x35\n\x11next_funding_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eopen_price_24h\x18\x0b \x01(\t\x12\x16\n\x0ehigh_price_24h\x18\x0c \x01(\t\x12\x15\n\rlow_price_24h\x18\r \x01(\t\x12\x12\n\nvolume_24h\x18\x0e \x01(\t\x12\x18\n\x10quote_volume_24h\x18\x0f \x01(\t\x12\x15\n\ropen_interest\x18\x10 \x01(\t\x12(\n\x04time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x02\n\x06\x43\x61ndle\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\x12-\n\topen_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nclose_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04open\x18\x05 \x01(\t\x12\x0c\n\x04high\x18\x06 \x01(\t\x12\x0b\n\x03low\x18\x07 \x01(\t\x12\r\n\x05\x63lose\x18\x08 \x01(\t\x12\x0e\n\x06volume\x18\t \x01(\t\x12\x14\n\x0cquote_volume\x18\n \x01(\t\x12\x13\n\x0btrade_count\x18\x0b \x01(\x04\x12\x0e\n\x06\x63losed\x18\x0c \x01(\x08\"\x18\n\x16ListInstrumentsRequest\"F\n\x17ListInstrumentsResponse\x12+\n\x0binstruments\x18\x01 \x03(\x0b\x32\x16.paperex.v1.Instrument\"4\n\x13GetOrderBookRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05\x64\x65pth\x18\x02 \x01(\r\";\n\x14GetOrderBookResponse\x12#\n\x04\x62ook\x18\x01 \x01(\x0b\x32\x15.paperex.v1.OrderBook\"(\n\x16StreamOrderBookRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"~\n\x17StreamOrderBookResponse\x12)\n\x08snapshot\x18\x01 \x01(\x0b\x32\x15.paperex.v1.OrderBookH\x00\x12-\n\x06update\x18\x02 \x01(\x0b\x32\x1b.paperex.v1.OrderBookUpdateH\x00\x42\t\n\x07payload\"%\n\x13StreamTradesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"9\n\x14StreamTradesResponse\x12!\n\x06trades\x18\x01 \x03(\x0b\x32\x11.paperex.v1.Trade\"\"\n\x10GetTickerRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"7\n\x11GetTickerResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Ticker\"T\n\x14StreamTickersRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\x12+\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\";\n\x15StreamTickersResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Ticker\"\xbe\x01\n\x11GetCandlesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x05 \x01(\r\"9\n\x12GetCandlesResponse\x12#\n\x07\x63\x61ndles\x18\x01 \x03(\x0b\x32\x12.paperex.v1.Candle\"T\n\x14StreamCandlesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x08interval\x18\x02 \x01(\x0e\x32\x1a.paperex.v1.CandleInterval\";\n\x15StreamCandlesResponse\x12\"\n\x06\x63\x61ndle\x18\x01 \x01(\x0b\x32\x12.paperex.v1.Candle*\xc2\x01\n\x0e\x43\x61ndleInterval\x12\x1f\n\x1b\x43\x41NDLE_INTERVAL_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1M\x10\x01\x12\x16\n\x12\x43\x41NDLE_INTERVAL_5M\x10\x02\x12\x17\n\x13\x43\x41NDLE_INTERVAL_15M\x10\x03\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1H\x10\x04\x12\x16\n\x12\x43\x41NDLE_INTERVAL_4H\x10\x05\x12\x16\n\x12\x43\x41NDLE_INTERVAL_1D\x10\x06\x32\xb5\x05\n\nMarketData\x12Z\n\x0fListInstruments\x12\".paperex.v1.ListInstrumentsRequest\x1a#.paperex.v1.ListInstrumentsResponse\x12Q\n\x0cGetOrderBook\x12\x1f.paperex.v1.GetOrderBookRequest\x1a .paperex.v1.GetOrderBookResponse\x12\\\n\x0fStreamOrderBook\x12\".paperex.v1.StreamOrderBookRequest\x1a#.paperex.v1.StreamOrderBookResponse0\x01\x12S\n\x0cStreamTrades\x12\x1f.paperex.v1.StreamTradesRequest\x1a .paperex.v1.StreamTradesResponse0\x01\x12H\n\tGetTicker\x12\x1c.paperex.v1.GetTickerRequest\x1a\x1d.paperex.v1.GetTickerResponse\x12V\n\rStreamTickers\x12 .paperex.v1.StreamTickersRequest\x1a!.paperex.v1.StreamTickersResponse0\x01\x12K\n\nGetCandles\x12\x1d.paperex.v1.GetCandlesRequest\x1a\x1e.paperex.v1.GetCandlesResponse\x12V\n\rStreamCandles\x12 .paperex.v1.StreamCandlesRequest\x1a!.paperex.v1.StreamCandlesResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'paperex.v1.market_data_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CANDLEINTERVAL']._serialized_start=2995
-  _globals['_CANDLEINTERVAL']._serialized_end=3189
+  _globals['_CANDLEINTERVAL']._serialized_start=3019
+  _globals['_CANDLEINTERVAL']._serialized_end=3213
   _globals['_INSTRUMENT']._serialized_start=135
   _globals['_INSTRUMENT']._serialized_end=641
   _globals['_LEVERAGEBRACKET']._serialized_start=644
@@ -43,43 +43,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORDERBOOK']._serialized_start=793
   _globals['_ORDERBOOK']._serialized_end=954
   _globals['_ORDERBOOKUPDATE']._serialized_start=957
-  _globals['_ORDERBOOKUPDATE']._serialized_end=1124
-  _globals['_TICKER']._serialized_start=1127
-  _globals['_TICKER']._serialized_end=1573
-  _globals['_CANDLE']._serialized_start=1576
-  _globals['_CANDLE']._serialized_end=1872
-  _globals['_LISTINSTRUMENTSREQUEST']._serialized_start=1874
-  _globals['_LISTINSTRUMENTSREQUEST']._serialized_end=1898
-  _globals['_LISTINSTRUMENTSRESPONSE']._serialized_start=1900
-  _globals['_LISTINSTRUMENTSRESPONSE']._serialized_end=1970
-  _globals['_GETORDERBOOKREQUEST']._serialized_start=1972
-  _globals['_GETORDERBOOKREQUEST']._serialized_end=2024
-  _globals['_GETORDERBOOKRESPONSE']._serialized_start=2026
-  _globals['_GETORDERBOOKRESPONSE']._serialized_end=2085
-  _globals['_STREAMORDERBOOKREQUEST']._serialized_start=2087
-  _globals['_STREAMORDERBOOKREQUEST']._serialized_end=2127
-  _globals['_STREAMORDERBOOKRESPONSE']._serialized_start=2129
-  _globals['_STREAMORDERBOOKRESPONSE']._serialized_end=2255
-  _globals['_STREAMTRADESREQUEST']._serialized_start=2257
-  _globals['_STREAMTRADESREQUEST']._serialized_end=2294
-  _globals['_STREAMTRADESRESPONSE']._serialized_start=2296
-  _globals['_STREAMTRADESRESPONSE']._serialized_end=2353
-  _globals['_GETTICKERREQUEST']._serialized_start=2355
-  _globals['_GETTICKERREQUEST']._serialized_end=2389
-  _globals['_GETTICKERRESPONSE']._serialized_start=2391
-  _globals['_GETTICKERRESPONSE']._serialized_end=2446
-  _globals['_STREAMTICKERSREQUEST']._serialized_start=2448
-  _globals['_STREAMTICKERSREQUEST']._serialized_end=2532
-  _globals['_STREAMTICKERSRESPONSE']._serialized_start=2534
-  _globals['_STREAMTICKERSRESPONSE']._serialized_end=2593
-  _globals['_GETCANDLESREQUEST']._serialized_start=2596
-  _globals['_GETCANDLESREQUEST']._serialized_end=2786
-  _globals['_GETCANDLESRESPONSE']._serialized_start=2788
-  _globals['_GETCANDLESRESPONSE']._serialized_end=2845
-  _globals['_STREAMCANDLESREQUEST']._serialized_start=2847
-  _globals['_STREAMCANDLESREQUEST']._serialized_end=2931
-  _globals['_STREAMCANDLESRESPONSE']._serialized_start=2933
-  _globals['_STREAMCANDLESRESPONSE']._serialized_end=2992
-  _globals['_MARKETDATA']._serialized_start=3192
-  _globals['_MARKETDATA']._serialized_end=3885
+  _globals['_ORDERBOOKUPDATE']._serialized_end=1148
+  _globals['_TICKER']._serialized_start=1151
+  _globals['_TICKER']._serialized_end=1597
+  _globals['_CANDLE']._serialized_start=1600
+  _globals['_CANDLE']._serialized_end=1896
+  _globals['_LISTINSTRUMENTSREQUEST']._serialized_start=1898
+  _globals['_LISTINSTRUMENTSREQUEST']._serialized_end=1922
+  _globals['_LISTINSTRUMENTSRESPONSE']._serialized_start=1924
+  _globals['_LISTINSTRUMENTSRESPONSE']._serialized_end=1994
+  _globals['_GETORDERBOOKREQUEST']._serialized_start=1996
+  _globals['_GETORDERBOOKREQUEST']._serialized_end=2048
+  _globals['_GETORDERBOOKRESPONSE']._serialized_start=2050
+  _globals['_GETORDERBOOKRESPONSE']._serialized_end=2109
+  _globals['_STREAMORDERBOOKREQUEST']._serialized_start=2111
+  _globals['_STREAMORDERBOOKREQUEST']._serialized_end=2151
+  _globals['_STREAMORDERBOOKRESPONSE']._serialized_start=2153
+  _globals['_STREAMORDERBOOKRESPONSE']._serialized_end=2279
+  _globals['_STREAMTRADESREQUEST']._serialized_start=2281
+  _globals['_STREAMTRADESREQUEST']._serialized_end=2318
+  _globals['_STREAMTRADESRESPONSE']._serialized_start=2320
+  _globals['_STREAMTRADESRESPONSE']._serialized_end=2377
+  _globals['_GETTICKERREQUEST']._serialized_start=2379
+  _globals['_GETTICKERREQUEST']._serialized_end=2413
+  _globals['_GETTICKERRESPONSE']._serialized_start=2415
+  _globals['_GETTICKERRESPONSE']._serialized_end=2470
+  _globals['_STREAMTICKERSREQUEST']._serialized_start=2472
+  _globals['_STREAMTICKERSREQUEST']._serialized_end=2556
+  _globals['_STREAMTICKERSRESPONSE']._serialized_start=2558
+  _globals['_STREAMTICKERSRESPONSE']._serialized_end=2617
+  _globals['_GETCANDLESREQUEST']._serialized_start=2620
+  _globals['_GETCANDLESREQUEST']._serialized_end=2810
+  _globals['_GETCANDLESRESPONSE']._serialized_start=2812
+  _globals['_GETCANDLESRESPONSE']._serialized_end=2869
+  _globals['_STREAMCANDLESREQUEST']._serialized_start=2871
+  _globals['_STREAMCANDLESREQUEST']._serialized_end=2955
+  _globals['_STREAMCANDLESRESPONSE']._serialized_start=2957
+  _globals['_STREAMCANDLESRESPONSE']._serialized_end=3016
+  _globals['_MARKETDATA']._serialized_start=3216
+  _globals['_MARKETDATA']._serialized_end=3909
 # @@protoc_insertion_point(module_scope)

@@ -102,18 +102,20 @@ class OrderBook(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., sequence: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class OrderBookUpdate(_message.Message):
-    __slots__ = ("symbol", "sequence", "bids", "asks", "time")
+    __slots__ = ("symbol", "sequence", "bids", "asks", "time", "first_sequence")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     BIDS_FIELD_NUMBER: _ClassVar[int]
     ASKS_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    FIRST_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     sequence: int
     bids: _containers.RepeatedCompositeFieldContainer[_common_pb2.BookLevel]
     asks: _containers.RepeatedCompositeFieldContainer[_common_pb2.BookLevel]
     time: _timestamp_pb2.Timestamp
-    def __init__(self, symbol: _Optional[str] = ..., sequence: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    first_sequence: int
+    def __init__(self, symbol: _Optional[str] = ..., sequence: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[_common_pb2.BookLevel, _Mapping]]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., first_sequence: _Optional[int] = ...) -> None: ...
 
 class Ticker(_message.Message):
     __slots__ = ("symbol", "last_price", "best_bid_price", "best_bid_quantity", "best_ask_price", "best_ask_quantity", "mark_price", "index_price", "funding_rate", "next_funding_time", "open_price_24h", "high_price_24h", "low_price_24h", "volume_24h", "quote_volume_24h", "open_interest", "time")
