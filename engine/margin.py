@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import overload
 
 from engine.instruments import Bracket, Instrument
-from engine.units import SCALE, Amount, Lots, Rate, Ticks
+from engine.units import SCALE, Amount, Lots, Rate, Ticks, ceil_div
 
 ExactPrice = Ticks | Fraction
 """A price in ticks: whole for book prices and marks, a Fraction for derived prices."""
@@ -31,11 +31,6 @@ PREMIUM_CLAMP: Rate = 50_000
 
 ONE_USDT: Amount = SCALE
 """The 1-USDT floor of the ADL ranking's wallet denominator (section 1.12)."""
-
-
-def _ceil_div(numerator: int, denominator: int) -> int:
-    """Integer division rounded up, for a positive denominator."""
-    return -(-numerator // denominator)
 
 
 def _side(size: int) -> int:
@@ -106,7 +101,7 @@ def initial_margin(notional: Amount, leverage: int) -> Amount:
     """
     if leverage < 1:
         raise ValueError(f"leverage must be at least 1, got {leverage}")
-    return _ceil_div(notional, leverage)
+    return ceil_div(notional, leverage)
 
 
 def max_leverage_for(instrument: Instrument, notional: Amount) -> int:
@@ -166,7 +161,7 @@ def fee(notional: Amount, rate: Rate) -> Amount:
     >>> fee(10_104 * SCALE, 50_000)  # taker 0.05% on 10,104 USDT = 5.052
     505200000
     """
-    return _ceil_div(notional * rate, SCALE)
+    return ceil_div(notional * rate, SCALE)
 
 
 def open_loss(side_sign: int, lots: Lots, order_price_ticks: Ticks, mark_ticks: Ticks, notional_unit: Amount) -> Amount:
@@ -332,7 +327,7 @@ def funding_payment(size: Lots, mark_ticks: Ticks, notional_unit: Amount, rate: 
     >>> funding_payment(1000, 100_000, 10_000, 10_000), funding_payment(-1000, 100_000, 10_000, 10_000)
     (100000000, -100000000)
     """
-    return _ceil_div(size * mark_ticks * notional_unit * rate, SCALE)
+    return ceil_div(size * mark_ticks * notional_unit * rate, SCALE)
 
 
 # --- ranking and ratios (sections 1.6, 1.12) ----------------------------------------------------------
