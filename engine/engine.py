@@ -61,6 +61,7 @@ from engine.events import (
 from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.liquidation import (
+    MARGIN_CALL_REARM_THRESHOLDS_BPS,
     MARGIN_CALL_THRESHOLDS_BPS,
     adl_ranking,
     cross_state,
@@ -913,7 +914,8 @@ class Engine:
             ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000
             threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
             self._out.append(MarginCallIssued(account.account_id, ratio_bps, threshold))
-        account.margin_call_level = level
+        armed_below = margin_call_level(balance, maintenance, MARGIN_CALL_REARM_THRESHOLDS_BPS) if held else 0
+        account.margin_call_level = max(level, min(account.margin_call_level, armed_below))
 
     def _liquidate(self, account: Account, symbols: list[str], state: tuple[Amount, int], cross: bool) -> None:
         """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders

@@ -19,6 +19,10 @@ from engine.units import SCALE, Amount, Lots, Ticks
 MARGIN_CALL_THRESHOLDS_BPS: tuple[int, ...] = (7_000, 8_000, 9_000)
 """Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""
 
+MARGIN_CALL_REARM_THRESHOLDS_BPS: tuple[int, ...] = tuple(bps - 500 for bps in MARGIN_CALL_THRESHOLDS_BPS)
+"""A threshold warns again only after the ratio fell 5 points below it: a ratio wobbling around 70%
+with the mark is one warning, not one per tick."""
+
 
 def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
     """Maintenance margin exactly, in 1e-16 units (notional x mmr - cum x SCALE): lets the trigger

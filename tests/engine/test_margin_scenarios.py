@@ -172,6 +172,27 @@ def test_margin_calls_fire_once_per_threshold_on_the_way_down():
     assert all(c.margin_ratio_bps >= c.threshold_bps for c in calls)
 
 
+def test_a_ratio_wobbling_around_a_threshold_warns_once_until_it_falls_five_points_below():
+    """The 70% call re-arms only below 65%: marks moving the ratio 70% -> 68% -> 70% warn once; after
+    64% -> 70% they warn again. The marks are found on a twin engine, scanning down 0.4 USDT a step."""
+    twin = engine_with((TRADER, 15_000))
+    open_long(twin, TRADER, MarginMode.CROSS)
+    first_at: dict[Fraction, int] = {}
+    for price in range(480_000, 456_000, -4):
+        mark(twin, price)
+        ratio = twin.summary(TRADER).margin_ratio
+        for level in (Fraction(64, 100), Fraction(68, 100), Fraction(70, 100)):
+            if ratio is not None and ratio >= level:
+                first_at.setdefault(level, price)
+    at_64, at_68, at_70 = (first_at[Fraction(n, 100)] for n in (64, 68, 70))
+    assert at_64 > at_68 > at_70  # the ratio rises as the mark falls
+
+    engine = engine_with((TRADER, 15_000))
+    open_long(engine, TRADER, MarginMode.CROSS)
+    calls = [of(mark(engine, price), MarginCallIssued) for price in (at_70, at_68, at_70, at_64, at_70)]
+    assert [[c.threshold_bps for c in fired] for fired in calls] == [[7_000], [], [], [], [7_000]]
+
+
 def test_a_big_position_is_liquidated_one_tier_down_first():
     """2 BTC at 64,900 (129,800 notional, tier 2: MMR 0.5%, cum 50) isolated at 20x. When it is
     liquidated, stepping down to tier 1 (notional <= 50,000) restores it, so only the excess goes."""
