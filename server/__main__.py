@@ -14,6 +14,7 @@ from pathlib import Path
 
 from server.app import ExchangeServer, ServerConfig
 from server.demo import main as demo
+from server.event_loop import event_loop_factory
 from server.journal import Durability
 
 log = logging.getLogger("server")
@@ -116,7 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sys.exit(asyncio.run(serve(config_from(args))))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        sys.exit(runner.run(serve(config_from(args))))
 
 
 if __name__ == "__main__":

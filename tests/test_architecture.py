@@ -12,7 +12,18 @@ STDLIB = set(sys.stdlib_module_names)
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
 ALLOWED_THIRD_PARTY = {
     "engine": {"sortedcontainers", "engine"},
-    "server": {"engine", "paperex", "grpc", "grpc_status", "grpc_health", "grpc_reflection", "google", "server"},
+    # uvloop: only server/event_loop.py, the loop the server runs on (issue 7's "consider uvloop")
+    "server": {
+        "engine",
+        "paperex",
+        "grpc",
+        "grpc_status",
+        "grpc_health",
+        "grpc_reflection",
+        "google",
+        "server",
+        "uvloop",
+    },
     # pytest and pytest_asyncio only for clients/pytest_plugin.py, the fixtures bot authors test with
     "clients": {"paperex", "grpc", "grpc_status", "google", "clients", "pytest", "pytest_asyncio"},
 }

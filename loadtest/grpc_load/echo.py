@@ -29,6 +29,7 @@ import grpc
 
 from loadtest.grpc_load.drive import Call
 from loadtest.grpc_load.paperex import WireSizes
+from server.event_loop import event_loop_factory
 
 SERVICE = "paperex.loadtest.Echo"
 UNARY_PATH = f"/{SERVICE}/Unary"
@@ -146,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
-    asyncio.run(serve(args.host, args.port))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:  # the loop paperex runs on
+        runner.run(serve(args.host, args.port))
 
 
 if __name__ == "__main__":
