@@ -1,7 +1,8 @@
 """Which asyncio event loop the server runs on: uvloop where installed (every platform but Windows).
 
 grpc.aio's per-call work is callbacks on the loop, so the loop's own cost shows: unary PlaceOrder at 64
-in flight measured 2,106-2,259/s on asyncio's loop and 2,610-2,724/s on uvloop (this 2-core machine).
+in flight, four alternating rounds on this (noisy, 2-core) machine: 1,892-2,259/s (mean 2,124) on
+asyncio's loop, 1,988-2,724/s (mean 2,403) on uvloop.
 The load tool's echo baseline runs on the same loop, so the ratio it reports stays fair.
 """
 
