@@ -117,8 +117,6 @@ def _value_converter(field: FieldDescriptor, hint: Any, optional: bool) -> Conve
         return _timestamp
     if hint is timedelta:
         return lambda duration: duration.ToTimedelta()
-    if hint is models.UserEvent:
-        return user_event
     if hasattr(hint, "__dataclass_fields__"):
         return lambda message: from_proto(hint, message)
     return lambda value: value
@@ -136,8 +134,6 @@ def _enum_prefix(unspecified_name: str) -> str:
 
 def _unwrap_optional(hint: Any) -> tuple[bool, Any]:
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        members = [arg for arg in typing.get_args(hint) if arg is not type(None)]
-        if len(members) == 1:
-            return True, members[0]
-        return True, hint
+        (member,) = (arg for arg in typing.get_args(hint) if arg is not type(None))  # models use only `X | None`
+        return True, member
     return False, hint

@@ -9,7 +9,7 @@ import pytest
 
 from clients.client import AsyncAdmin, AsyncClient
 from server.app import ExchangeServer, ServerConfig
-from server.journal import Durability
+from tests.server.conftest import config
 
 ADMIN_TOKEN = "sdk_test_admin_token"
 
@@ -30,16 +30,7 @@ class LiveExchange:
         return f"127.0.0.1:{self.port}"
 
     def config(self) -> ServerConfig:
-        settings = ServerConfig(
-            port=self.port,
-            db=str(self.path / "journal.db"),
-            admin_token=ADMIN_TOKEN,
-            durability=Durability.BATCHED,
-            grace_seconds=0.2,
-        )
-        for name, value in self.overrides.items():
-            setattr(settings, name, value)
-        return settings
+        return config(self.path, port=self.port, admin_token=ADMIN_TOKEN, grace_seconds=0.2, **self.overrides)
 
     async def start(self) -> None:
         """Starts the server (again, on the same port and journal after ``stop``)."""
