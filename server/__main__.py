@@ -5,13 +5,13 @@
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
 
+from server import gc_policy
 from server.app import ExchangeServer, ServerConfig
 from server.demo import main as demo
 from server.event_loop import event_loop_factory
@@ -89,7 +89,7 @@ async def serve(config: ServerConfig) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
         loop.add_signal_handler(signum, stop.set)
-    gc.freeze()  # the recovered state is long-lived: spare the collector rescanning it on every pass
+    gc_policy.install()
     where = f"{config.host}:{port}"
     print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
     if server.generated_admin_token:

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from engine.commands import AdvanceTime
 from engine.events import serialize
+from server import gc_policy
 from server.deferred import Deferred
 from server.errors import Refused
 from server.exchange import Applied, Exchange
@@ -262,6 +263,7 @@ class Sequencer:
                 pending.future.set_result([await self._write_snapshot()])
                 return
             self.exchange = self._reset_to
+            gc_policy.release()  # the old state may hold cycles the collector must be able to reach
             self.checkpoints.cancel()
             await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
             self.publisher.close_all("the exchange was reset")
