@@ -69,25 +69,29 @@ def money(amount: Amount) -> str:
     return _plain(amount_to_decimal(amount))
 
 
-_STEP_FORMATS: dict[int, tuple[Decimal, int, int]] = {}
-"""id(step) -> (step, coefficient, decimal places); keyed by identity because Decimal("0.1") equals
-Decimal("0.10") yet prints differently. Steps are the instruments' own long-lived values."""
+_STEP_FORMATS: dict[int, tuple[Decimal, int, int, dict[int, str]]] = {}
+"""id(step) -> (step, coefficient, decimal places, texts made so far); keyed by identity because
+Decimal("0.1") equals Decimal("0.10") yet prints differently. Steps are the instruments' own
+long-lived values."""
+_TEXTS_PER_STEP = 65_536
+"""Texts remembered per step: prices near the touch and the usual sizes come back on every order."""
 
 
-def _step_format(step: Decimal) -> tuple[Decimal, int, int]:
-    """(step, coefficient, decimal places) for a step whose multiples ``str`` prints in plain
+def _step_format(step: Decimal) -> tuple[Decimal, int, int, dict[int, str]]:
+    """(step, coefficient, decimal places, texts) for a step whose multiples ``str`` prints in plain
     notation (exponent 0 down to -6); places -1 marks any other step (the Decimal path)."""
     sign, digits, exponent = step.as_tuple()
     places = -exponent if isinstance(exponent, int) and -6 <= exponent <= 0 and not sign else -1
     if len(_STEP_FORMATS) >= 256:
         _STEP_FORMATS.clear()
-    form = _STEP_FORMATS[id(step)] = (step, int("".join(map(str, digits))) if places >= 0 else 0, places)
+    coefficient = int("".join(map(str, digits))) if places >= 0 else 0
+    form = _STEP_FORMATS[id(step)] = (step, coefficient, places, {})
     return form
 
 
 def steps_text(count: int, step: Decimal) -> str:
-    """``engine.units.from_steps`` (the step-quantized Decimal's ``str``) by integer arithmetic: the
-    price and quantity strings of every reply, a quarter of the Decimal path's cost.
+    """``engine.units.from_steps`` (the step-quantized Decimal's ``str``) by integer arithmetic, each
+    text made once: the price and quantity strings of every reply.
 
     >>> steps_text(649001, Decimal("0.1")), steps_text(-5, Decimal("0.001")), steps_text(0, Decimal("0.10"))
     ('64900.1', '-0.005', '0.00')
@@ -95,11 +99,20 @@ def steps_text(count: int, step: Decimal) -> str:
     form = _STEP_FORMATS.get(id(step))
     if form is None or form[0] is not step:
         form = _step_format(step)
-    _, coefficient, places = form
-    if places < 0 or type(count) is not int:
+    if type(count) is not int:
         return from_steps(count, step)
+    texts = form[3]
+    text = texts.get(count)
+    if text is None:
+        if len(texts) >= _TEXTS_PER_STEP:
+            texts.clear()
+        text = texts[count] = _integer_steps_text(count, step, form[1], form[2])
+    return text
+
+
+def _integer_steps_text(count: int, step: Decimal, coefficient: int, places: int) -> str:
     value = count * coefficient
-    if not -_EXACT_LIMIT < value < _EXACT_LIMIT:
+    if places < 0 or not -_EXACT_LIMIT < value < _EXACT_LIMIT:
         return from_steps(count, step)
     if not places:
         return str(value)
