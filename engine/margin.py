@@ -84,7 +84,8 @@ def maintenance_margin(instrument: Instrument, notional: Amount) -> Amount:
     >>> maintenance_margin(DEFAULT_INSTRUMENTS["BTCUSDT"], 300_000 * SCALE) // SCALE  # 300,000 x 1% - 1,300
     1700
     """
-    return math.ceil(maintenance_margin_exact(instrument, notional))
+    bracket = bracket_for(instrument, notional)
+    return -((bracket.cum * SCALE - notional * bracket.mmr) // SCALE)  # the ceiling, in integers
 
 
 # --- initial margin and leverage limits (sections 1.2, 1.3, 8.2) ------------------------------------
