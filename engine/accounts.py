@@ -155,11 +155,11 @@ class Account:
         the closed lots carried, so every unit a trader gains another one lost.
         """
         symbol = instrument.symbol
-        position = self.position(symbol)
-        settings = self.setting(symbol)
+        position = self.positions.get(symbol) or self.position(symbol)  # no call once it exists
+        settings = self.settings.get(symbol) or self.setting(symbol)
         held = position.size
         per_lot = price * instrument.notional_unit
-        closed = min(lots, position.closable_by(side))
+        closed = min(lots, abs(held)) if held * side < 0 else 0  # Position.closable_by in line
         released_entry = position.fill(lots * side, per_lot)
         realized = (closed * per_lot - released_entry) * (1 if held > 0 else -1) if closed else 0
         charged = fee(lots * per_lot, fee_rate)

@@ -61,12 +61,11 @@ from engine.events import (
 from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.liquidation import (
-    MARGIN_CALL_REARM_THRESHOLDS_BPS,
     MARGIN_CALL_THRESHOLDS_BPS,
     adl_ranking,
     cross_state,
     isolated_state,
-    margin_call_level,
+    margin_call_levels,
     partial_quantity,
     scaled_maintenance,
     worst_price,
@@ -909,12 +908,11 @@ class Engine:
             isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
             if isolated_balance * SCALE <= isolated_mm:
                 self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
-        level = margin_call_level(balance, maintenance, MARGIN_CALL_THRESHOLDS_BPS) if held else 0
+        level, armed_below = margin_call_levels(balance, maintenance) if held else (0, 0)
         if level > account.margin_call_level:
             ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000
             threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
             self._out.append(MarginCallIssued(account.account_id, ratio_bps, threshold))
-        armed_below = margin_call_level(balance, maintenance, MARGIN_CALL_REARM_THRESHOLDS_BPS) if held else 0
         account.margin_call_level = max(level, min(account.margin_call_level, armed_below))
 
     def _liquidate(self, account: Account, symbols: list[str], state: tuple[Amount, int], cross: bool) -> None:

@@ -23,6 +23,9 @@ MARGIN_CALL_REARM_THRESHOLDS_BPS: tuple[int, ...] = tuple(bps - 500 for bps in M
 """A threshold warns again only after the ratio fell 5 points below it: a ratio wobbling around 70%
 with the mark is one warning, not one per tick."""
 
+QUIET_BELOW_BPS = min(MARGIN_CALL_THRESHOLDS_BPS + MARGIN_CALL_REARM_THRESHOLDS_BPS)
+"""Below this ratio no threshold of either kind is reached."""
+
 
 def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
     """Maintenance margin exactly, in 1e-16 units (notional x mmr - cum x SCALE): lets the trigger
@@ -43,8 +46,9 @@ def cross_state(account: Account, markets: Mapping[str, Market]) -> tuple[Amount
     """``(margin balance, scaled maintenance, holds cross positions)`` of the cross account, in one
     pass with integers only (this runs for every account a command touches)."""
     balance, maintenance, held = account.wallet, 0, False
+    settings = account.settings
     for symbol, position in account.positions.items():
-        if position.size and account.settings[symbol].mode is CROSS:
+        if position.size and settings[symbol].mode is CROSS:
             upnl, mm = _exposure(markets[symbol], position)
             balance += upnl
             maintenance += mm
@@ -83,6 +87,17 @@ def margin_call_level(balance: Amount, scaled_maintenance: int, thresholds_bps: 
         if ratio >= bps * base:
             level += 1
     return level
+
+
+def margin_call_levels(balance: Amount, scaled_maintenance: int) -> tuple[int, int]:
+    """``(level, re-arm level)``: ``margin_call_level`` against the warning and the re-arm thresholds.
+    A ratio under every threshold (an account's usual state) is answered with one comparison."""
+    if balance > 0 and scaled_maintenance * 10_000 < QUIET_BELOW_BPS * balance * SCALE:
+        return 0, 0
+    return (
+        margin_call_level(balance, scaled_maintenance, MARGIN_CALL_THRESHOLDS_BPS),
+        margin_call_level(balance, scaled_maintenance, MARGIN_CALL_REARM_THRESHOLDS_BPS),
+    )
 
 
 def partial_quantity(

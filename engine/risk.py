@@ -127,9 +127,11 @@ def order_margin(account: Account, symbol: str) -> Amount:
     return exposure.margin(position.size if position else 0, account.peek_setting(symbol).leverage)
 
 
-def available_balance(account: Account, markets: Mapping[str, Market]) -> Amount:
+def available_balance(account: Account, markets: Mapping[str, Market], skip: str = "") -> Amount:
     """Binance's "available for order": what a new order's cost is checked against (may be < 0
-    internally; shown floored at 0). Lean on purpose: it runs on every new order."""
+    internally; shown floored at 0). ``skip`` leaves out one symbol's order margin (the pre-trade
+    check counts it with the new order instead). Lean on purpose: it runs on every new order, so
+    uPnL and initial margin (``engine.margin``) are computed in line."""
     total = account.wallet
     settings, positions = account.settings, account.positions
     for symbol, position in positions.items():
@@ -139,12 +141,18 @@ def available_balance(account: Account, markets: Mapping[str, Market]) -> Amount
             if setting.mode is CROSS:
                 market = markets[symbol]
                 unit = market.notional_unit
-                price = valuation_price(market, position)
-                total += unrealized_pnl(size, position.entry_notional, price, unit)
-                total -= initial_margin(abs(size) * price * unit, setting.leverage)
+                price = market.mark_price or market.last_price or valuation_price(market, position)
+                signed_notional = size * price * unit
+                if size > 0:
+                    total += signed_notional - position.entry_notional
+                    total -= -(-signed_notional // setting.leverage)
+                else:
+                    total += signed_notional + position.entry_notional
+                    total -= -(signed_notional // setting.leverage)
     for symbol, exposure in account.exposures.items():
-        held = positions.get(symbol)
-        total -= exposure.margin(held.size if held else 0, account.peek_setting(symbol).leverage)
+        if symbol != skip:
+            held = positions.get(symbol)
+            total -= exposure.margin(held.size if held else 0, account.peek_setting(symbol).leverage)
     return total
 
 
@@ -301,8 +309,12 @@ def check_order(
     """The pre-trade check of an order that may open at ``price``: the position plus same-side orders
     must stay within the notional cap of the chosen leverage, then the order cost must fit into the
     available balance. A refusal carries what was required and what was available (notional and
-    cap for the position limit). Runs on every new order, so the symbol's position, orders and
-    leverage are looked up once for both checks."""
+    cap for the position limit).
+
+    Runs on every new order, so it is arranged to value the symbol's orders once: cost <= available
+    is the same test as (order margin with the order) + open loss + fee <= (available balance without
+    this symbol's order margin), since the current order margin is on both sides; the two figures
+    a refusal reports are only worked out when it refuses."""
     symbol = market.symbol
     position = account.positions.get(symbol)
     size = position.size if position else 0
@@ -314,12 +326,17 @@ def check_order(
         notional = growth * price * market.notional_unit
         if notional > cap:
             return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, notional, cap)
-    margin, loss, taker_fee = _cost_parts(market, exposure, size, leverage, side, lots, price)
-    cost = margin + loss + taker_fee
-    available = available_balance(account, markets)
-    if cost > available:
-        return Refusal(RejectReason.INSUFFICIENT_MARGIN, cost, max(0, available))
-    return None
+    unit = market.notional_unit
+    notional = lots * price * unit
+    reserved = exposure.margin(size, leverage, side, lots, notional)
+    mark = market.mark_price or market.last_price
+    loss = open_loss(side, lots, price, mark, unit) if mark else 0
+    charges = reserved + loss + fee(notional, market.instrument.taker_fee)
+    free = available_balance(account, markets, skip=symbol)
+    if charges <= free:
+        return None
+    current = exposure.margin(size, leverage)
+    return Refusal(RejectReason.INSUFFICIENT_MARGIN, charges - current, max(0, free - current))
 
 
 def order_cost_parts(
