@@ -1,14 +1,15 @@
 """``python -m loadtest MODE [options]``: one entry for the load tools.
 
 ``unary``, ``session``, ``open-loop`` and ``soak`` run ``loadtest.grpc_load`` (gRPC load on a server);
-``engine`` runs ``loadtest.bench_engine`` (the engine micro-benchmark). ``--help`` after a mode shows
-its options.
+``engine`` runs ``loadtest.bench_engine`` (the engine micro-benchmark); ``server-path`` runs
+``loadtest.bench_server`` (the server's own cost per command, stage by stage, without gRPC). ``--help``
+after a mode shows its options.
 """
 
 import sys
 from collections.abc import Sequence
 
-from loadtest import bench_engine, grpc_load
+from loadtest import bench_engine, bench_server, grpc_load
 from loadtest.grpc_load.settings import MODES
 
 
@@ -16,9 +17,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["engine"]:
         return bench_engine.main(args[1:])
+    if args[:1] == ["server-path"]:
+        return bench_server.main(args[1:])
     if args[:1] and args[0] in MODES:
         return grpc_load.main(args)
-    print(f"usage: python -m loadtest {{{','.join((*MODES, 'engine'))}}} [options]\n\n{__doc__}", file=sys.stderr)
+    print(f"usage: python -m loadtest {{{','.join((*MODES, 'engine', 'server-path'))}}} [options]\n\n{__doc__}", file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,208 @@
+"""What one order command costs on the server's own path, stage by stage, without gRPC.
+
+Run ``python -m loadtest.bench_server [--requests N] [--batch N] [--repetitions N] [--json]``.
+
+The load tool's own flow (``loadtest.grpc_load.flow``: 32 bots, ``add=95,market=5``, each cancelling
+all after 20 adds, around a book seeded 20 levels a side) goes through the calls the server makes
+for an OrderSession request, on one thread, each stage timed on its own:
+
+* ``decode``: the request's bytes to a message (what grpc does before our handler);
+* ``parse``: wire commands to engine commands (``TradingService._parse_command``);
+* ``engine``: ``Engine.apply``;
+* ``projection``: the rest of ``Exchange.apply`` (history, user-event captures, book, trade and
+  candle publications);
+* ``journal_text``: the command's journal line (``server.tape.encode``);
+* ``answer``: each command's reply (``Responders``);
+* ``response``: the OrderSessionResponse assembled and serialized.
+
+Left out: gRPC's and asyncio's own work, the journal write (on its own thread) and stream fan-out,
+which the gRPC load tool (``python -m loadtest session``) measures with everything else. This one is
+steady enough to compare two versions of the code on a busy machine. Each repetition starts from a
+fresh exchange; the figures are the median over repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from paperex.v1 import common_pb2, trading_pb2
+
+from engine.commands import SetMarkPrice
+from engine.instruments import DEFAULT_INSTRUMENTS
+from engine.units import SCALE
+from loadtest.bench_engine import machine
+from loadtest.grpc_load.flow import MARK_TICKS, SESSION_FIELDS, SYMBOL, Account, Centre, Flow, Mix, limit_order
+from server import parse
+from server.errors import Refused
+from server.exchange import Exchange
+from server.exchange_commands import OpenAccount
+from server.services.trading import TradingService, _add_result
+from server.tape import encode
+
+STAGES = ("decode", "parse", "engine", "projection", "journal_text", "answer", "response")
+BOTS = 32
+SEED_LEVELS = 20
+START_NS = 1_700_000_000 * 10**9
+RESULTS = Path(__file__).resolve().parent / "results" / "server.txt"
+
+
+class _Bench:
+    """A fresh exchange with the load tool's market, and the servicer that answers for it."""
+
+    def __init__(self) -> None:
+        self.exchange = exchange = Exchange(DEFAULT_INSTRUMENTS)
+        self.now = START_NS
+        for number in range(BOTS + 1):  # the bots, then the account that seeds the book
+            exchange.apply(
+                OpenAccount(name=f"bot{number}", key_hash=f"key{number}", deposit=10**9 * SCALE, ts=self.now)
+            )
+        exchange.apply(SetMarkPrice(symbol=SYMBOL, price=MARK_TICKS, ts=self.now))
+        for level in range(1, SEED_LEVELS + 1):
+            for side, ticks in (
+                (common_pb2.SIDE_BUY, MARK_TICKS - 50 - level),
+                (common_pb2.SIDE_SELL, MARK_TICKS + 50 + level),
+            ):
+                command = parse.place_order(limit_order(side, 100, ticks), BOTS + 1, exchange.instruments)
+                command.ts = self.now
+                exchange.apply(command)
+        runtime: Any = _Runtime(exchange)
+        self.service = TradingService(runtime)
+        mix = Mix.parse("add=95,market=5")
+        self.flows = [Flow(Account(number + 1, ()), mix, "all", 20, number, Centre()) for number in range(BOTS)]
+        self.totals = dict.fromkeys(STAGES, 0.0)
+        self.commands = 0
+
+    def request(self, flow: Flow, batch: int, number: int) -> None:
+        """One OrderSession request of ``flow``'s next ``batch`` commands through every stage."""
+        kinds, message = [], trading_pb2.OrderSessionRequest(correlation_id=str(number))
+        for _ in range(batch):
+            kind, wire = flow.next()
+            kinds.append(kind)
+            getattr(message.commands.add(), SESSION_FIELDS[kind]).CopyFrom(wire)
+        payload = message.SerializeToString()
+        clock, totals, exchange = time.perf_counter, self.totals, self.exchange
+        engine_time = _timed(exchange.engine)
+        started = clock()
+        request = trading_pb2.OrderSessionRequest.FromString(payload)
+        decoded = clock()
+        parsed = [self.service._parse_command(flow.account.account_id, command) for command in request.commands]
+        totals["parse"] += clock() - decoded
+        totals["decode"] += decoded - started
+        outcomes: list[Any] = []
+        respond = self.service.respond
+        for command in parsed:
+            if isinstance(command, Refused):  # the flow sends none; a wire refusal is its own answer
+                outcomes.append(command)
+                continue
+            self.now += 1_000
+            command.ts = self.now
+            before = clock()
+            applied = exchange.apply(command)
+            applied_at = clock()
+            encode(command)
+            encoded = clock()
+            try:
+                outcomes.append(respond.for_command(command)(applied))
+            except Exception as refusal:  # a refusal is an answer too
+                outcomes.append(refusal)
+            totals["projection"] += applied_at - before
+            totals["journal_text"] += encoded - applied_at
+            totals["answer"] += clock() - encoded
+        assembling = clock()
+        response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
+        for outcome in outcomes:
+            _add_result(response.results, outcome)
+        answer = response.SerializeToString()
+        totals["response"] += clock() - assembling
+        totals["engine"] += engine_time()
+        totals["projection"] -= engine_time()
+        _untime(exchange.engine)
+        self.commands += batch
+        for kind, result in zip(kinds, trading_pb2.OrderSessionResponse.FromString(answer).results, strict=True):
+            which = result.WhichOneof("result")
+            if which != "rejection":
+                flow.answered(kind, getattr(result, which))
+
+
+class _Runtime:
+    """What TradingService reads of the live server's Runtime here."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self.instruments = exchange.instruments
+
+
+def _timed(engine: Any) -> Callable[[], float]:
+    """Wrap ``engine.apply`` (on the instance) to add up its time; returns the running total."""
+    apply, spent = engine.apply, [0.0]
+    clock = time.perf_counter
+
+    def timed_apply(command: Any) -> Any:
+        start = clock()
+        events = apply(command)
+        spent[0] += clock() - start
+        return events
+
+    engine.apply = timed_apply
+    return lambda: spent[0]
+
+
+def _untime(engine: Any) -> None:
+    del engine.apply
+
+
+def repetition(requests: int, batch: int) -> dict[str, float]:
+    """Microseconds per command by stage over ``requests`` requests on a fresh exchange."""
+    bench = _Bench()
+    for number in range(requests):
+        bench.request(bench.flows[number % BOTS], batch, number)
+    return {stage: seconds / bench.commands * 1e6 for stage, seconds in bench.totals.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtest.bench_server", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="OrderSession requests per repetition (400)")
+    parser.add_argument("--batch", type=int, default=100, help="commands per request (100)")
+    parser.add_argument("--repetitions", type=int, default=5, help="timed repetitions after one warm-up (5)")
+    parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.add_argument("--results", default=str(RESULTS), help="file the summary line is appended to ('' for none)")
+    args = parser.parse_args(argv)
+    repetition(args.requests // 4 or 1, args.batch)  # warm-up
+    runs = [repetition(args.requests, args.batch) for _ in range(args.repetitions)]
+    stages = {stage: statistics.median(run[stage] for run in runs) for stage in STAGES}
+    total = statistics.median(sum(run.values()) for run in runs)
+    report = {
+        "us_per_command": stages,
+        "total_us_per_command": total,
+        "commands_per_second": 1e6 / total,
+        "requests": args.requests,
+        "batch": args.batch,
+        "repetitions": args.repetitions,
+        "machine": machine(),
+    }
+    stage_text = " ".join(f"{stage}={value:.2f}us" for stage, value in stages.items())
+    line = f"total={total:.1f}us/command ({1e6 / total:,.0f}/s) {stage_text}"
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"server path, median of {args.repetitions} x {args.requests} requests of {args.batch}: {line}")
+    if args.results:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        info = machine()
+        context = f"cpus={info['usable_cpus']} {info['implementation']}-{info['python']}"
+        command = " ".join(["python -m loadtest.bench_server", *(argv if argv is not None else sys.argv[1:])])
+        with open(args.results, "a", encoding="utf-8") as results:
+            results.write(f"{stamp} {line} {context} cmd='{command}'\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
