@@ -24,18 +24,21 @@ from server.tape import ExchangeCommand
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 
 
-def _order(exchange: Exchange, order_id: int) -> common_pb2.Order:
+def _order_into(message: common_pb2.Order, exchange: Exchange, order_id: int) -> None:
+    """The order rendered straight into a response's field (no copy of a finished message)."""
     record = exchange.history.orders[order_id]
-    return render.order(record, exchange.engine.order(order_id), exchange.instruments[record.symbol])
+    state = render.order_state(record, exchange.engine.order(order_id))
+    render.order_into(message, record, state, exchange.instruments[record.symbol])
 
 
-def _fills(exchange: Exchange, applied: Applied, order_id: int, account_id: int) -> list[common_pb2.Fill]:
+def _add_fills(fills: Any, exchange: Exchange, applied: Applied, order_id: int, account_id: int) -> None:
+    """The command's fills of ``order_id``, appended to a response's ``fills``."""
     count = sum(1 for e in applied.events if isinstance(e, OrderFilled) and e.order_id == order_id)
     if not count:
-        return []
+        return
     records = exchange.history.recent_fills(account_id, order_id, count)
     spec = exchange.instruments[records[0].symbol]
-    return [render.fill(record, spec) for record in records]
+    fills.extend(render.fill(record, spec) for record in records)
 
 
 class Responders:
@@ -48,36 +51,40 @@ class Responders:
         refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         first = applied.events[0]
-        if isinstance(first, DuplicatePlaceIgnored):
-            return trading_pb2.PlaceOrderResponse(order=_order(exchange, first.order_id), duplicate=True)
-        assert isinstance(first, OrderAccepted)
-        return trading_pb2.PlaceOrderResponse(
-            order=_order(exchange, first.order_id), fills=_fills(exchange, applied, first.order_id, first.account_id)
-        )
+        assert isinstance(first, OrderAccepted | DuplicatePlaceIgnored)
+        response = trading_pb2.PlaceOrderResponse(duplicate=isinstance(first, DuplicatePlaceIgnored))
+        _order_into(response.order, exchange, first.order_id)
+        if isinstance(first, OrderAccepted):
+            _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+        return response
 
     def amend(self, applied: Applied) -> trading_pb2.AmendOrderResponse:
         refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         first = applied.events[0]
         assert isinstance(first, OrderAmended | OrderCanceled)
-        kept = isinstance(first, OrderAmended) and first.priority_kept
-        return trading_pb2.AmendOrderResponse(
-            order=_order(exchange, first.order_id),
-            fills=_fills(exchange, applied, first.order_id, first.account_id),
-            priority_kept=kept,
-        )
+        response = trading_pb2.AmendOrderResponse(priority_kept=isinstance(first, OrderAmended) and first.priority_kept)
+        _order_into(response.order, exchange, first.order_id)
+        _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+        return response
 
     def cancel(self, applied: Applied) -> trading_pb2.CancelOrderResponse:
         refuse_if_rejected(applied)
         first = applied.events[0]
         assert isinstance(first, OrderCanceled)
-        return trading_pb2.CancelOrderResponse(order=_order(self.runtime.exchange, first.order_id))
+        response = trading_pb2.CancelOrderResponse()
+        _order_into(response.order, self.runtime.exchange, first.order_id)
+        return response
 
     def cancel_all(self, applied: Applied) -> trading_pb2.CancelAllOrdersResponse:
         refuse_if_rejected(applied)
         exchange = self.runtime.exchange
-        orders = [_order(exchange, e.order_id) for e in applied.events if isinstance(e, OrderCanceled)]
-        return trading_pb2.CancelAllOrdersResponse(orders=orders)
+        response = trading_pb2.CancelAllOrdersResponse()
+        orders = response.orders
+        for event in applied.events:
+            if isinstance(event, OrderCanceled):
+                _order_into(orders.add(), exchange, event.order_id)
+        return response
 
     def for_command(self, command: OrderCommand) -> Callable[[Applied], Any]:
         if isinstance(command, PlaceOrder):
@@ -161,7 +168,9 @@ class TradingService(trading_pb2_grpc.TradingServicer):
                 else {"client_order_id": request.client_order_id}
             )
             raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol, **asked})
-        return trading_pb2.GetOrderResponse(order=_order(exchange, record.order_id))
+        response = trading_pb2.GetOrderResponse()
+        _order_into(response.order, exchange, record.order_id)
+        return response
 
     @unary
     async def ListOpenOrders(self, request: trading_pb2.ListOpenOrdersRequest, context: Context) -> Any:
@@ -169,12 +178,11 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         symbols = self._symbols(request.symbol)
         await self.runtime.sequencer.settled()
         exchange = self.runtime.exchange
-        orders = [
-            _order(exchange, order.order_id)
-            for symbol in symbols
-            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id)
-        ]
-        return trading_pb2.ListOpenOrdersResponse(orders=orders)
+        response = trading_pb2.ListOpenOrdersResponse()
+        for symbol in symbols:
+            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
+                _order_into(response.orders.add(), exchange, order.order_id)
+        return response
 
     def _symbols(self, symbol: str) -> list[str]:
         return [parse.instrument(self.runtime.instruments, symbol).symbol] if symbol else list(self.runtime.instruments)
@@ -189,9 +197,10 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         exchange = self.runtime.exchange
         page = exchange.history.orders_page(account_id, symbol, start, end, before, size)
         token = str(page[-1].order_id) if len(page) == size else ""
-        return trading_pb2.ListOrdersResponse(
-            orders=[_order(exchange, record.order_id) for record in page], next_page_token=token
-        )
+        response = trading_pb2.ListOrdersResponse(next_page_token=token)
+        for record in page:
+            _order_into(response.orders.add(), exchange, record.order_id)
+        return response
 
     @unary
     async def ListTrades(self, request: trading_pb2.ListTradesRequest, context: Context) -> Any:
