@@ -153,7 +153,8 @@ def unrealized_pnl(
     >>> unrealized_pnl(-2, 300, 140, 1), unrealized_pnl(2, 300, 140, 1)
     (20, -20)
     """
-    return size * mark_ticks * notional_unit - _side(size) * entry_notional
+    signed_cost = entry_notional if size > 0 else -entry_notional if size else 0  # _side(size) x cost, no call
+    return size * mark_ticks * notional_unit - signed_cost
 
 
 def fee(notional: Amount, rate: Rate) -> Amount:
@@ -241,10 +242,13 @@ def liquidation_price(
     free = wallet - other_maintenance + other_upnl - side * entry_notional
     last = len(instrument.brackets) - 1
     for index, bracket in enumerate(instrument.brackets):
-        price = Fraction(SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE))
-        notional = price * q_unit
-        if price > 0 and bracket.floor <= notional and (notional <= bracket.cap or index == last):
-            return price
+        # price = top / bottom; the tests below are its sign and floor <= price x Q <= cap, in integers
+        top, bottom = SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE)
+        if bottom < 0:
+            top, bottom = -top, -bottom
+        scaled = top * q_unit  # notional x bottom
+        if top > 0 and bracket.floor * bottom <= scaled and (scaled <= bracket.cap * bottom or index == last):
+            return Fraction(top, bottom)
     return None
 
 
