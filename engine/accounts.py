@@ -50,7 +50,7 @@ class Exposure:
         """Initial margin the orders reserve against a position of signed ``size`` (with ``lots`` worth
         ``notional`` more on ``side``, for a what-if): the larger side's part that would grow the
         position (the part that only closes it needs none), valued pro rata at the orders' prices and
-        rounded up."""
+        rounded up (once: ceil(ceil(x / lots) / leverage) is ceil(x / (lots x leverage)))."""
         buy_lots, buy_notional, sell_lots, sell_notional = (
             self.buy_lots,
             self.buy_notional,
@@ -64,10 +64,10 @@ class Exposure:
         worst = 0
         growing = buy_lots + size if size < 0 else buy_lots
         if growing > 0:
-            worst = ceil_div(ceil_div(buy_notional * growing, buy_lots), leverage)
+            worst = ceil_div(buy_notional * growing, buy_lots * leverage)
         growing = sell_lots - size if size > 0 else sell_lots
         if growing > 0:
-            sell_margin = ceil_div(ceil_div(sell_notional * growing, sell_lots), leverage)
+            sell_margin = ceil_div(sell_notional * growing, sell_lots * leverage)
             if sell_margin > worst:
                 worst = sell_margin
         return worst

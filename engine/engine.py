@@ -138,6 +138,11 @@ MAX_OPEN_ORDERS = 200
 class Engine:
     """All markets, orders and positions; mutate only through ``apply``."""
 
+    _prices_moved = False
+    """A market traded or had its mark moved since consequences were last settled: lets ``apply``
+    skip asking every market after the many commands that move no price. Always False between
+    commands, so it is a class default rather than state (snapshots of older engines load as they are)."""
+
     def __init__(self, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
         self._market_list = tuple(self.markets.values())
@@ -191,11 +196,11 @@ class Engine:
         if self.now >= self._next_funding:
             self._settle_funding()
         self._handlers[type(command)](command)
-        markets = self._market_list
-        self._settle_consequences()
+        if self._at_risk or self._prices_moved:
+            self._settle_consequences()
         if self._moved:
             self._flush_positions()
-        for market in markets:
+        for market in self._market_list:
             if market.dirty:
                 self._flush_levels(market)
         return out
@@ -482,8 +487,8 @@ class Engine:
         instrument = market.instrument
         maker_account = self.accounts[maker.account_id]
         taker_account = self.accounts[taker.account_id]
-        if not maker.reduce_only:
-            maker_account.exposure(symbol).change(maker.side, -quantity, -quantity * price * market.notional_unit)
+        if not maker.reduce_only:  # resting, so its exposure exists
+            maker_account.exposures[symbol].change(maker.side, -quantity, -quantity * price * market.notional_unit)
         maker_fee, maker_pnl = maker_account.settle_fill(instrument, maker.side, quantity, price, instrument.maker_fee)
         taker_fee, taker_pnl = taker_account.settle_fill(instrument, taker.side, quantity, price, instrument.taker_fee)
         self.fees_collected += maker_fee + taker_fee
@@ -538,6 +543,7 @@ class Engine:
         if taker_left == 0:
             self._forget(taker)
         market.last_price = price
+        self._prices_moved = True
         if market.trade_low == 0 or price < market.trade_low:
             market.trade_low = price
         if price > market.trade_high:
@@ -880,6 +886,7 @@ class Engine:
                 if market.trade_low or market.mark_moved:
                     self._run_triggers(market)
             if not self._at_risk:
+                self._prices_moved = False
                 return
             at_risk, self._at_risk = self._at_risk, {}
             for account_id in sorted(at_risk):
@@ -1075,6 +1082,7 @@ class Engine:
         (liquidations included) in ``_settle_consequences``."""
         market.mark_price = price
         market.mark_moved = True
+        self._prices_moved = True
         self._at_risk.update(market.holders)
         self._out.append(MarkPriceChanged(market.symbol, price))
 

@@ -36,7 +36,7 @@ def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
 
 def _exposure(market: Market, position: Position) -> tuple[Amount, Amount]:
     """(unrealized PnL, exact scaled maintenance margin) of one position at its valuation price."""
-    price = valuation_price(market, position)
+    price = market.mark_price or market.last_price or valuation_price(market, position)  # no call if priced
     notional = abs(position.size) * price * market.notional_unit
     upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
     return upnl, scaled_maintenance(market.instrument, notional)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from engine.accounts import CROSS, NO_ORDERS, Account, Exposure, MarginMode
+from engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
 from engine.margin import (
     bankruptcy_price,
     entry_price,
@@ -130,8 +130,7 @@ def order_margin(account: Account, symbol: str) -> Amount:
 def available_balance(account: Account, markets: Mapping[str, Market], skip: str = "") -> Amount:
     """Binance's "available for order": what a new order's cost is checked against (may be < 0
     internally; shown floored at 0). ``skip`` leaves out one symbol's order margin (the pre-trade
-    check counts it with the new order instead). Lean on purpose: it runs on every new order, so
-    uPnL and initial margin (``engine.margin``) are computed in line."""
+    check counts it with the new order instead). Lean on purpose: it runs on every new order."""
     total = account.wallet
     settings, positions = account.settings, account.positions
     for symbol, position in positions.items():
@@ -141,18 +140,13 @@ def available_balance(account: Account, markets: Mapping[str, Market], skip: str
             if setting.mode is CROSS:
                 market = markets[symbol]
                 unit = market.notional_unit
-                price = market.mark_price or market.last_price or valuation_price(market, position)
-                signed_notional = size * price * unit
-                if size > 0:
-                    total += signed_notional - position.entry_notional
-                    total -= -(-signed_notional // setting.leverage)
-                else:
-                    total += signed_notional + position.entry_notional
-                    total -= -(signed_notional // setting.leverage)
+                price = market.mark_price or market.last_price or valuation_price(market, position)  # no call if priced
+                total += unrealized_pnl(size, position.entry_notional, price, unit)
+                total -= initial_margin(abs(size) * price * unit, setting.leverage)
     for symbol, exposure in account.exposures.items():
         if symbol != skip:
             held = positions.get(symbol)
-            total -= exposure.margin(held.size if held else 0, account.peek_setting(symbol).leverage)
+            total -= exposure.margin(held.size if held else 0, (settings.get(symbol) or DEFAULT_SETTINGS).leverage)
     return total
 
 
@@ -319,7 +313,7 @@ def check_order(
     position = account.positions.get(symbol)
     size = position.size if position else 0
     exposure = account.exposures.get(symbol) or NO_ORDERS
-    leverage = account.peek_setting(symbol).leverage
+    leverage = (account.settings.get(symbol) or DEFAULT_SETTINGS).leverage  # peek_setting, no call
     growth = size * side + (exposure.buy_lots if side is BUY else exposure.sell_lots) + lots
     if growth > 0:
         cap = market.position_cap(leverage)

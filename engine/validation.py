@@ -46,12 +46,13 @@ def _in_bounds(instrument: Instrument, price: Ticks) -> bool:
 def check_price_and_size(
     instrument: Instrument, side: Side, price: Ticks, quantity: int, reference: Ticks, exempt: bool
 ) -> RejectReason | None:
-    """Filters a priced order must pass (also on amend): bounds, min notional, band vs the reference."""
-    if not _in_bounds(instrument, price):
+    """Filters a priced order must pass (also on amend): bounds, min notional, band vs the reference.
+    Runs on every limit order, so the bounds and the notional are compared in line."""
+    if not instrument.min_price <= price <= instrument.max_price:
         return RejectReason.PRICE_OUT_OF_BOUNDS
     if not instrument.min_qty <= quantity <= instrument.max_qty:
         return RejectReason.QUANTITY_OUT_OF_BOUNDS
-    if not exempt and instrument.notional(price, quantity) < instrument.min_notional:
+    if not exempt and price * quantity * instrument.notional_unit < instrument.min_notional:
         return RejectReason.MIN_NOTIONAL
     if reference and (
         price > band_limit(instrument, BUY, reference)
