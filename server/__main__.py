@@ -12,12 +12,21 @@ import sys
 from pathlib import Path
 
 from server import gc_policy
-from server.app import ExchangeServer, ServerConfig
+from server.app import ExchangeServer, JournalMismatch, ServerConfig
 from server.demo import main as demo
 from server.event_loop import event_loop_factory
+from server.history import MIN_RETAINED, RETAINED_PER_ACCOUNT
 from server.journal import Durability
 
 log = logging.getLogger("server")
+
+
+def retention(text: str) -> int:
+    """An --history-retention value: a whole number, at least server.history.MIN_RETAINED."""
+    value = int(text)
+    if value < MIN_RETAINED:
+        raise argparse.ArgumentTypeError(f"at least {MIN_RETAINED}")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,6 +49,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--order-rate", type=float, default=defaults.order_rate, help="orders/s per account; 0: off")
     serve.add_argument("--order-burst", type=int, default=defaults.order_burst)
     serve.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every, help="commands between snapshots")
+    serve.add_argument(
+        "--history-retention",
+        type=retention,
+        default=None,
+        help=f"orders and fills kept per account (default {RETAINED_PER_ACCOUNT}); fixed when the journal is created",
+    )
     serve.add_argument("--log-level", default="INFO", help="DEBUG logs every command with its events")
     serve.add_argument(
         "--clock", choices=["wall", "simulated"], default="wall", help="simulated: time moves only by Admin.AdvanceTime"
@@ -74,6 +89,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         order_rate=args.order_rate,
         order_burst=args.order_burst,
         snapshot_every=args.snapshot_every,
+        history_retention=args.history_retention,
         clock=args.clock,
         scenario=args.scenario,
         seed=args.seed,
@@ -84,7 +100,10 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
 
 async def serve(config: ServerConfig) -> int:
     server = ExchangeServer(config)
-    port = await server.start()
+    try:
+        port = await server.start()
+    except JournalMismatch as mismatch:
+        raise SystemExit(f"paperex: {mismatch}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from server.checkpoint import Checkpointer
 from server.clock import SimulatedClock, WallClock
 from server.exchange import Applied, Exchange
 from server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
+from server.history import RETAINED_PER_ACCOUNT
 from server.journal import Durability, Journal
 from server.ratelimit import RateLimiter
 from server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
@@ -42,6 +44,7 @@ from server.streams import Hub
 log = logging.getLogger("server")
 
 ADMIN_TOKEN_SETTING = "admin_token_sha256"
+HISTORY_RETENTION_SETTING = "history_retention"
 SIMULATION_START_NS = 1_767_225_600 * 10**9
 """2026-01-01T00:00:00Z."""
 DEADLINE_POLL_SECONDS = 0.1
@@ -86,6 +89,13 @@ class ServerConfig:
     """Start the built-in liquidity provider (when the journal has not decided otherwise)."""
     liquidity_config: str = ""
     """The provider's settings (TOML), applied at start when given."""
+    history_retention: int | None = None
+    """Orders and fills kept per account; None: what the journal was started with (a new one:
+    ``server.history.RETAINED_PER_ACCOUNT``)."""
+
+
+class JournalMismatch(Exception):
+    """A start option contradicts what the journal was started with."""
 
 
 def load_instruments(path: str) -> dict[str, Instrument]:
@@ -93,6 +103,29 @@ def load_instruments(path: str) -> dict[str, Instrument]:
     if not path:
         return dict(DEFAULT_INSTRUMENTS)
     return parse_instruments(Path(path).read_text(encoding="utf-8"), DEFAULT_INSTRUMENTS)
+
+
+def history_retention(journal: Journal, wanted: int | None) -> int:
+    """The journal's history retention, recorded at its first start: ``wanted``, or the default
+    (also the value of a journal older than the setting). Which finished orders and fills are still
+    kept is part of the state a snapshot carries and a replay rebuilds, and no state hash covers it,
+    so another value for an existing journal is refused instead of silently changing it.
+
+    Raises JournalMismatch when ``wanted`` differs from the recorded value.
+    """
+    recorded = journal.setting(HISTORY_RETENTION_SETTING)
+    if recorded is None:
+        new = journal.last_sequence() == 0
+        retention = wanted if wanted is not None and new else RETAINED_PER_ACCOUNT
+        journal.set_setting(HISTORY_RETENTION_SETTING, str(retention))
+    else:
+        retention = int(recorded)
+    if wanted is not None and wanted != retention:
+        raise JournalMismatch(
+            f"the journal {journal.path} keeps {retention:,} orders and fills per account, not {wanted:,} "
+            "(--history-retention): it is fixed when a journal is created"
+        )
+    return retention
 
 
 def _refusal_or_none(applied: Applied) -> None:
@@ -121,9 +154,15 @@ class ExchangeServer:
         config = self.config
         journal = self.journal = Journal(config.db, config.durability)
         admin_hash = self._admin_token_hash(journal)
-        exchange = recover(journal, lambda: Exchange(self.instruments))
+        try:
+            retention = history_retention(journal, config.history_retention)
+        except JournalMismatch:
+            journal.close()
+            raise
+        fresh = functools.partial(Exchange, self.instruments, history_retention=retention)
+        exchange = recover(journal, fresh)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
-        checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, self.instruments)
+        checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, fresh)
         sequencer = self.sequencer = Sequencer(
             exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every
         )
@@ -134,6 +173,7 @@ class ExchangeServer:
             auth=Authenticator(admin_hash, lambda: sequencer.exchange.account_by_key),
             limiter=RateLimiter(config.order_rate, config.order_burst),
             clock_seconds=time.monotonic,
+            fresh_exchange=fresh,
             simulated=bool(getattr(self.clock, "simulated", False)),
             stream_capacity=config.stream_capacity,
             max_batch_commands=config.max_batch_commands,

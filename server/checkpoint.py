@@ -12,10 +12,9 @@ one covers more). Admin.Snapshot and the final snapshot of a stop are still writ
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Mapping
+from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
-from engine.instruments import Instrument
 from server.exchange import Exchange
 from server.journal import Durability, Journal
 from server.sequencer import recover, snapshot_of
@@ -23,11 +22,12 @@ from server.sequencer import recover, snapshot_of
 log = logging.getLogger(__name__)
 
 
-def write_checkpoint(db: str, durability: Durability, instruments: Mapping[str, Instrument], until: int) -> None:
-    """In the helper process: the snapshot at sequence ``until``, from the journal alone."""
+def write_checkpoint(db: str, durability: Durability, fresh: Callable[[], Exchange], until: int) -> None:
+    """In the helper process: the snapshot at sequence ``until``, from the journal alone (``fresh``
+    makes the empty exchange it starts from when there is no snapshot yet, as the server does)."""
     journal = Journal(db, durability)
     try:
-        exchange = recover(journal, lambda: Exchange(instruments), until=until)
+        exchange = recover(journal, fresh, until=until)
         if exchange.sequence != until:
             raise RuntimeError(f"the journal ends at {exchange.sequence}, before {until}")
         journal.save_snapshot(snapshot_of(exchange))
@@ -38,8 +38,9 @@ def write_checkpoint(db: str, durability: Durability, instruments: Mapping[str, 
 class Checkpointer:
     """Starts and stops the helper process of one journal."""
 
-    def __init__(self, db: str, durability: Durability, instruments: Mapping[str, Instrument]) -> None:
-        self._arguments = (db, durability, dict(instruments))
+    def __init__(self, db: str, durability: Durability, fresh: Callable[[], Exchange]) -> None:
+        """``fresh`` goes to the spawned helper, so it must pickle (e.g. a functools.partial of Exchange)."""
+        self._arguments = (db, durability, fresh)
         self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
 

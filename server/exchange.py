@@ -30,7 +30,7 @@ from server.exchange_commands import (
     OpenAccount,
     SetLiquidityProvider,
 )
-from server.history import History
+from server.history import RETAINED_PER_ACCOUNT, History
 from server.market_script import MarketScript
 from server.tape import ExchangeCommand
 from server.ticker_stats import TickerStats
@@ -86,10 +86,10 @@ class Applied:
 class Exchange:
     """Engine + accounts + projections; mutate only through ``apply``."""
 
-    def __init__(self, instruments: Mapping[str, Instrument]) -> None:
+    def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
         self.instruments = dict(instruments)
         self.engine = Engine(self.instruments)
-        self.history = History()
+        self.history = History(history_retention)
         self.sequence = 0
         self.accounts: dict[int, AccountEntry] = {}
         self.account_by_key: dict[str, int] = {}

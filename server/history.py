@@ -33,7 +33,14 @@ from engine.reasons import EndReason
 from engine.units import Amount, Lots, Ticks
 
 RETAINED_PER_ACCOUNT = 20_000
-"""Orders (and, separately, fills) kept per account; the oldest finished ones go first."""
+"""Orders (and, separately, fills) kept per account by default; the oldest finished ones go first.
+
+An account's list is cut back to the retention once it is a tenth over it. The retention is fixed
+per journal (``paperex serve --history-retention``, recorded by ``server.app``): trimming is part of
+the state a replay rebuilds, and a snapshot carries it."""
+MIN_RETAINED = 1_000
+"""The least retention allowed: a command's answer lists its order's fills from here, so one order
+filling against more resting orders than this would be answered with only the newest."""
 
 
 @dataclass(slots=True)
@@ -100,6 +107,8 @@ class History:
     """Every account's orders and fills, newest last, with lookups by id and client id."""
 
     def __init__(self, retained: int = RETAINED_PER_ACCOUNT) -> None:
+        if retained < MIN_RETAINED:
+            raise ValueError(f"the history retention is at least {MIN_RETAINED:,} orders and fills, not {retained:,}")
         self.retained = retained
         self.orders: dict[int, OrderRecord] = {}
         self._accounts: dict[int, _AccountHistory] = {}

@@ -141,7 +141,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     @unary
     async def Reset(self, request: admin_pb2.ResetRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
-        await self.runtime.sequencer.reset(Exchange(self.runtime.instruments))
+        await self.runtime.sequencer.reset(self.runtime.fresh_exchange())
         return admin_pb2.ResetResponse()
 
     @unary

@@ -44,6 +44,8 @@ class Runtime:
     auth: Authenticator
     limiter: RateLimiter
     clock_seconds: Callable[[], float]
+    fresh_exchange: Callable[[], Exchange]
+    """An empty exchange as this server makes them (Admin.Reset)."""
     simulated: bool = False
     stream_capacity: int = 65_536
     max_batch_commands: int = 500

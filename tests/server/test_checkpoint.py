@@ -1,5 +1,6 @@
 """Automatic snapshots made by the helper process: exact, from the journal alone, never a pause."""
 
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from paperex.v1 import admin_pb2
 
 from engine.instruments import DEFAULT_INSTRUMENTS
 from server.checkpoint import Checkpointer, write_checkpoint
+from server.exchange import Exchange
 from server.journal import Durability, Journal
 from tests.server.conftest import config
 from tests.server.test_recovery import open_trader, set_mark, snapshot_sequences, start
@@ -40,14 +42,14 @@ def test_a_helper_asked_beyond_the_journal_stores_nothing(tmp_path: Path) -> Non
     db = str(tmp_path / "journal.db")
     Journal(db, Durability.OFF).close()
     with pytest.raises(RuntimeError, match="journal ends at 0, before 5"):
-        write_checkpoint(db, Durability.OFF, DEFAULT_INSTRUMENTS, 5)
+        write_checkpoint(db, Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS), 5)
     assert snapshot_sequences(tmp_path / "journal.db") == []
 
 
 async def test_cancel_stops_a_running_helper(tmp_path: Path) -> None:
     db = str(tmp_path / "journal.db")
     Journal(db, Durability.OFF).close()
-    checkpointer = Checkpointer(db, Durability.OFF, DEFAULT_INSTRUMENTS)
+    checkpointer = Checkpointer(db, Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS))
     checkpointer.request(1)
     assert checkpointer.running
     checkpointer.cancel()

@@ -9,6 +9,7 @@ reference path it replaces, and with hand-worked values.
 import asyncio
 import pickle
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -209,7 +210,7 @@ class _CountingHub(Hub[Any]):
 async def test_only_subscribed_topics_are_rendered_and_nothing_deferred_is_sent(tmp_path: Path) -> None:
     hub = _CountingHub()
     journal = Journal(tmp_path / "journal.db", Durability.OFF)
-    checkpoints = Checkpointer(str(tmp_path / "journal.db"), Durability.OFF, DEFAULT_INSTRUMENTS)
+    checkpoints = Checkpointer(str(tmp_path / "journal.db"), Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS))
     sequencer = Sequencer(Exchange(DEFAULT_INSTRUMENTS), journal, WallClock(), hub, checkpoints)
     sequencer.start()
     captured: list[Any] = []
