@@ -1,22 +1,31 @@
 """The soak: each check's verdict on made-up observations, and one short real soak in a fast crash."""
 
 import json
+import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
+from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from loadtest.grpc_load import cli
+from loadtest.grpc_load.paperex import bearer
+from loadtest.grpc_load.prefill import prefill
 from loadtest.grpc_load.verdict import (
     MIB,
     fault_check,
+    growth_rate,
     liquidation_check,
     replay_check,
     rss_check,
     second_half,
-    slope,
     verdict,
 )
+from server.app import ExchangeServer
+from server.history import MIN_RETAINED
+from tests.server.conftest import ADMIN_TOKEN, config
 from tests.test_grpc_load import run_tool
 
 CRASH = """
@@ -32,23 +41,52 @@ segments = [{ duration = "4s", change = "-10%" }]
 """
 
 
-def test_the_slope_is_least_squares_over_the_second_half_only() -> None:
-    assert slope([(0, 5.0), (1, 5.0), (2, 5.0)]) == 0.0
-    assert slope([(0, 0.0), (1, 2.0), (2, 1.0), (3, 3.0)]) == pytest.approx(0.8)
+def series(shape: Callable[[float], float], seconds: int = 600, seed: int = 7) -> list[tuple[float, float]]:
+    """RSS samples (seconds, bytes) every second: ``shape`` (MiB at a time) plus +-0.5 MiB of noise."""
+    rng = random.Random(seed)
+    return [(float(t), (shape(t) + rng.uniform(-0.5, 0.5)) * MIB) for t in range(seconds + 1)]
+
+
+def warming(t: float) -> float:
+    """Start-up: 50 MiB more over the first four minutes (retained history filling), then flat."""
+    return 100 + 50 * min(t, 240) / 240
+
+
+def staircase(t: float) -> float:
+    """After start-up, steps the allocator keeps (8, 4 and 2 MiB at 100, 180 and 260 s: settled
+    before the judged half), a 2 MiB sawtooth of 100 s (a cache emptied and refilled), and 25 MiB
+    one-sample spikes (large temporaries) all along."""
+    steps = sum(size for at, size in ((100, 8), (180, 4), (260, 2)) if t >= at)
+    sawtooth = 2 * (t % 100) / 100
+    spike = 25 if t % 97 == 0 else 0
+    return warming(t) + steps + sawtooth + spike
+
+
+def test_the_growth_rate_compares_the_medians_of_the_halves() -> None:
+    assert growth_rate([(0, 5.0), (1, 5.0), (2, 5.0)]) == 0.0
+    assert growth_rate([(t, 3.0 * t) for t in range(100)]) == pytest.approx(3.0)
+    assert growth_rate([(t, 100.0 + (50.0 if t % 10 == 0 else 0.0)) for t in range(100)]) == 0.0  # spikes
+    assert growth_rate([(t, 100.0 if t < 50 else 110.0) for t in range(100)]) == pytest.approx(0.2)  # a step
     assert second_half([(0, 1.0), (4, 2.0), (5, 3.0), (10, 4.0)]) == [(5, 3.0), (10, 4.0)]
 
 
-def test_rss_that_keeps_growing_fails_and_start_up_growth_alone_passes() -> None:
-    minutes = [60.0 * m for m in range(11)]
-    # 2 MiB more every minute, all along: 2 MiB/min in the second half, over a 1 MiB/min limit
-    leaking = [(t, 100 * MIB + 2 * MIB * t / 60) for t in minutes]
-    check = rss_check(leaking, 1.0)
-    assert check["pass"] is False and check["slope_mib_per_min"] == pytest.approx(2.0)
-    # 50 MiB in the first four minutes (caches filling), then flat with noise: passes
-    warming = [(t, (150 if t >= 240 else 100 + 50 * t / 240) * MIB + (MIB if int(t) % 120 else 0)) for t in minutes]
-    check = rss_check(warming, 1.0)
-    assert check["pass"] is True and abs(check["slope_mib_per_min"]) < 1.0
-    assert (check["first_mib"], check["peak_mib"]) == (100.0, 151.0)
+def test_a_leak_of_1_mib_per_minute_fails_even_among_steps_oscillations_and_spikes() -> None:
+    leak = rss_check(series(lambda t: warming(t) + t / 60), 0.5)
+    assert leak["pass"] is False and leak["slope_mib_per_min"] == pytest.approx(1.0, abs=0.1)
+    hidden = rss_check(series(lambda t: staircase(t) + t / 60), 0.5)
+    assert hidden["pass"] is False and hidden["slope_mib_per_min"] == pytest.approx(1.0, abs=0.3)
+    assert rss_check(series(lambda t: warming(t) + 0.6 * t / 60), 0.5)["pass"] is False
+
+
+def test_a_plateau_or_a_settled_staircase_passes_and_a_step_in_the_judged_half_does_not() -> None:
+    plateau = rss_check(series(warming), 0.5)
+    assert plateau["pass"] is True and abs(plateau["slope_mib_per_min"]) < 0.1
+    assert (plateau["first_mib"], plateau["window_s"]) == (pytest.approx(100, abs=0.5), [300.0, 600.0])
+    steps = rss_check(series(staircase), 0.5)
+    assert steps["pass"] is True and abs(steps["slope_mib_per_min"]) < 0.3, steps["detail"]
+    assert steps["peak_mib"] > 185  # the spikes
+    climbing = rss_check(series(lambda t: staircase(t) + (3 if t >= 450 else 0)), 0.5)
+    assert climbing["pass"] is False  # growth that has not settled, even if it came as one step
     assert rss_check([(0, MIB), (1, MIB)], 1.0)["pass"] is False  # too few samples to judge
 
 
@@ -71,6 +109,35 @@ def test_server_faults_a_dirty_stop_or_no_liquidation_fail_and_business_refusals
     assert verdict({"a": {"pass": True}, "b": {"pass": False}})["pass"] is False
 
 
+def test_a_soak_server_keeps_the_least_history_and_other_runs_the_default() -> None:
+    assert cli.settings_from(["soak"]).history_retention == MIN_RETAINED
+    assert cli.settings_from(["soak", "--history-retention", "5000"]).history_retention == 5000
+    assert cli.settings_from(["unary"]).history_retention == 0  # the server's own default
+    assert cli.settings_from(["unary"]).rss_slope_limit == 0.5
+
+
+async def test_the_prefill_fills_the_liquidity_providers_log_and_history_and_ends_flat(tmp_path: Path) -> None:
+    server = ExchangeServer(config(tmp_path, liquidity=True, clock="simulated"))
+    port = await server.start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            admin: Any = admin_pb2_grpc.AdminStub(channel)
+            index = admin_pb2.SetIndexPriceRequest(symbol="BTCUSDT", price="64900")
+            await admin.SetIndexPrice(index, metadata=bearer(ADMIN_TOKEN))
+            await admin.Step(admin_pb2.StepRequest(), metadata=bearer(ADMIN_TOKEN))  # the provider quotes
+            assert server.sequencer is not None
+            exchange = server.sequencer.exchange
+            (provider,) = (entry.account_id for entry in exchange.accounts.values() if entry.internal)
+            events = len(exchange.user_events[provider])
+            await prefill(channel, ADMIN_TOKEN, 20)
+            assert len(exchange.user_events[provider]) >= events + 20
+            assert len(exchange.history.fills_page(provider, "", 0, 0, 2**62, 0, 100)) >= 20
+            prefiller = max(exchange.accounts)
+            assert exchange.engine.position(prefiller, "BTCUSDT").size == 0
+    finally:
+        await server.stop()
+
+
 def test_a_failed_soak_makes_the_command_exit_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -89,7 +156,7 @@ def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays
     scenario.write_text(CRASH)
     results = tmp_path / "grpc.txt"
     args = ["soak", "--duration", "3", "--warmup", "0.5", "--rate", "50", "--accounts", "4", "--gamblers", "4"]
-    more = ["--scenario", str(scenario), "--rss-every", "0.2", "--rss-slope-limit", "100000"]
+    more = ["--scenario", str(scenario), "--rss-every", "0.2", "--rss-slope-limit", "100000", "--prefill", "40"]
     report = run_tool(capsys, results, *args, *more)
     soak = report["soak"]
     assert set(soak["checks"]) == {"rss", "replay", "liquidations", "faults"}

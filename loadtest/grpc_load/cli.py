@@ -19,13 +19,18 @@ from loadtest.grpc_load.report import append_results, human_report
 from loadtest.grpc_load.run import load
 from loadtest.grpc_load.settings import MODES, RESULTS, Settings
 from loadtest.grpc_load.soak import soak
+from server.exchange import USER_EVENTS_RETAINED
+from server.history import MIN_RETAINED
 
 DEFAULT_RATE = {"open-loop": "2000", "soak": "200"}
 DEFAULT_DURATION = {"soak": 600.0}
 DEFAULT_ACCOUNTS = {"soak": 2}
 """Few bots in a soak, so that each one's history fills the server's retention in the first half."""
 DEFAULT_SNAPSHOT_EVERY = {"soak": 20_000}
-"""A soak's server snapshots every 100 s at 200/s: the memory a snapshot takes is taken in the first half."""
+"""A soak's server has its helper process snapshot every 100 s at 200/s, so that runs all along."""
+DEFAULT_HISTORY_RETENTION = {"soak": MIN_RETAINED}
+"""A soak's server keeps the fewest orders and fills per account it allows, so that every bot's
+history is full early in the first half and the second half shows whether memory stays flat."""
 
 
 class _Defaults(argparse.ArgumentDefaultsHelpFormatter):
@@ -74,9 +79,21 @@ def parser() -> argparse.ArgumentParser:
     add("--scenario", default="flash-crash", help="soak: library scenario, or a scenario .toml file")
     add("--gamblers", type=int, default=8, help="soak: high-leverage accounts that moving prices liquidate")
     add("--leverage", type=int, default=100, help="soak: the gamblers' leverage")
+    add(
+        "--prefill",
+        type=int,
+        default=USER_EVENTS_RETAINED,
+        help="soak: market orders against the liquidity provider first, so what it keeps is full",
+    )
     add("--snapshot-every", type=int, default=None, help="own server: commands between snapshots (soak: 20000)")
+    add(
+        "--history-retention",
+        type=int,
+        default=None,
+        help=f"own server: orders and fills kept per account (server default; soak: {MIN_RETAINED})",
+    )
     add("--rss-every", type=float, default=1.0, help="soak: seconds between samples of the server's RSS")
-    add("--rss-slope-limit", type=float, default=1.0, help="soak: most RSS growth in the second half, MiB/min")
+    add("--rss-slope-limit", type=float, default=0.5, help="soak: most steady RSS growth in the second half, MiB/min")
     return root
 
 
@@ -92,8 +109,9 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail(f"--rate or --mix: {error}")
     if args.target and not args.admin_token:
         fail("--target needs --admin-token")
-    if args.target and (args.profile_server or args.snapshot_every or mode == "soak"):
-        fail("--profile-server, --snapshot-every and soak need the tool's own server: not with --target")
+    own_server_only = (args.profile_server, args.snapshot_every, args.history_retention, mode == "soak")
+    if args.target and any(own_server_only):
+        fail("--profile-server, --snapshot-every, --history-retention and soak need the own server, not --target")
     durability = args.durability or ("unknown" if args.target else "batched")
     if not args.target and durability not in ("strict", "batched", "off"):
         fail("--durability is strict, batched or off")
@@ -108,13 +126,14 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail("--duration and --rate must be > 0, --warmup and --subscribers >= 0")
     if mode == "session" and "query" in mix.names():
         fail("--mix: queries are not OrderSession commands")
-    if mode == "soak" and (len(rates) != 1 or args.rss_every <= 0 or args.gamblers < 0):
-        fail("soak: one --rate, --rss-every > 0, --gamblers >= 0")
+    if mode == "soak" and (len(rates) != 1 or args.rss_every <= 0 or min(args.gamblers, args.prefill) < 0):
+        fail("soak: one --rate, --rss-every > 0, --gamblers and --prefill >= 0")
     if args.plot and not plot.available():
         fail(plot.MISSING)
     resolved = {
         "accounts": accounts,
         "snapshot_every": args.snapshot_every or DEFAULT_SNAPSHOT_EVERY.get(mode, 0),
+        "history_retention": args.history_retention or DEFAULT_HISTORY_RETENTION.get(mode, 0),
         "durability": durability,
         "rates": rates,
         "duration": duration,

@@ -2,10 +2,11 @@
 
 A paperex restart loads the newest snapshot and replays only what follows it, and a graceful stop
 writes a snapshot of the final state, so a plain restart would replay nothing. Instead the command
-tape alone (every journaled command, no snapshot) is copied into a new journal through the server's
-own ``Journal`` class, and a server started on that copy replays every command from an empty
-exchange. It runs on a simulated clock with the liquidity provider off, so that it sequences nothing
-of its own after the replay; its ``Admin.Snapshot`` must report the sequence and state hash of the
+tape alone (every journaled command, no snapshot; with the history retention the journal records,
+so the replay trims order history alike) is copied into a new journal through the server's own
+``Journal`` class, and a server started on that copy replays every command from an empty exchange.
+It runs on a simulated clock with the liquidity provider off, so that it sequences nothing of its
+own after the replay; its ``Admin.Snapshot`` must report the sequence and state hash of the
 final snapshot the stopped server recorded from its live state.
 """
 
@@ -19,6 +20,7 @@ from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from loadtest.grpc_load.paperex import bearer
 from loadtest.grpc_load.servers import PAPEREX_READY, ChildServer, paperex_command
+from server.app import HISTORY_RETENTION_SETTING
 from server.journal import Durability, Journal
 
 REPLAY_START_TIMEOUT_S = 1800.0
@@ -33,10 +35,13 @@ def tape_copy(journal_path: Path, tape_path: Path) -> tuple[tuple[int, str] | No
         snapshot = journal.latest_snapshot()
         last = journal.last_sequence()
         rows = list(journal.tail(0))
+        retention = journal.setting(HISTORY_RETENTION_SETTING)
     finally:
         journal.close()
     tape = Journal(tape_path, Durability.OFF)
     try:
+        if retention is not None:
+            tape.set_setting(HISTORY_RETENTION_SETTING, retention)
         tape.append(rows)
     finally:
         tape.close()

@@ -55,7 +55,11 @@ async def measure(
 def own_paperex(settings: Settings, workdir: Path) -> ChildServer:
     """The tool's own paperex server (not started yet); sets ``settings.admin_token`` when none was given."""
     settings.admin_token = settings.admin_token or f"load-{os.urandom(8).hex()}"
-    extra = ("--snapshot-every", str(settings.snapshot_every)) if settings.snapshot_every else ()
+    extra: list[str] = []
+    if settings.snapshot_every:
+        extra += ["--snapshot-every", str(settings.snapshot_every)]
+    if settings.history_retention:
+        extra += ["--history-retention", str(settings.history_retention)]
     command = paperex_command(
         workdir / JOURNAL, settings.admin_token, settings.durability, settings.profile_server, extra
     )

@@ -45,11 +45,15 @@ class Settings:
     gamblers: int = 8
     """Soak: accounts that hold a position at high leverage so that moving prices liquidate them."""
     leverage: int = 100
+    prefill: int = 0
+    """Soak: market orders against the liquidity provider before the run (``loadtest.grpc_load.prefill``)."""
     snapshot_every: int = 0
     """Own server: commands between its automatic snapshots (0: the server's default)."""
+    history_retention: int = 0
+    """Own server: orders and fills it keeps per account (0: the server's default)."""
     rss_every: float = 1.0
-    rss_slope_limit: float = 1.0
-    """Soak: the most the server's resident set may grow in the second half, in MiB per minute."""
+    rss_slope_limit: float = 0.5
+    """Soak: the most the server's resident set may keep growing in the second half, in MiB per minute."""
 
 
 def share(total: int, index: int, workers: int) -> int:

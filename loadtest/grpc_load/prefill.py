@@ -1,0 +1,40 @@
+"""The soak's first step: fill what the server keeps of the liquidity provider before memory is watched.
+
+The server keeps each account's last ``USER_EVENTS_RETAINED`` user events and its last orders and
+fills up to its history retention, so its memory grows until those are full. The bots fill theirs
+within about 90 s, but the liquidity provider (an internal account) gets its events only as its
+quotes are amended and filled: about 20 a second at the soak's defaults, so its log would still be
+filling in the second half of a 10-minute soak, and its fills (one or two a second) for longer. So
+before the run a prefill account sends ``--prefill`` market orders (by default as many as the
+provider keeps events) of ``PREFILL_LOTS``
+against the provider's quotes, buying and selling in turn (it ends flat): each fills at least one of
+the provider's quotes, which is one event and one fill for the provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import grpc
+from paperex.v1 import common_pb2, trading_pb2_grpc
+
+from loadtest.grpc_load.flow import DEPOSIT, market_order
+from loadtest.grpc_load.paperex import account_tag, open_accounts
+
+PREFILL_LOTS = 2
+"""0.002 BTC, above BTCUSDT's minimum notional."""
+IN_FLIGHT = 32
+"""Concurrent orders: about 1 BTC a second off each side, well within the provider's depth, which it
+restores at every feed step after a fill."""
+
+
+async def prefill(channel: grpc.aio.Channel, admin_token: str, orders: int) -> None:
+    """Trade ``orders`` market orders against the liquidity provider, alternately buying and selling."""
+    (account,) = await open_accounts(channel, admin_token, [account_tag("prefill")], DEPOSIT)
+    trading: Any = trading_pb2_grpc.TradingStub(channel)
+    sides = (common_pb2.SIDE_BUY, common_pb2.SIDE_SELL)
+    for start in range(0, orders, IN_FLIGHT):
+        chunk = range(start, min(start + IN_FLIGHT, orders))
+        calls = (trading.PlaceOrder(market_order(sides[n % 2], PREFILL_LOTS), metadata=account.metadata) for n in chunk)
+        await asyncio.gather(*calls)
