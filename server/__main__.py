@@ -15,7 +15,7 @@ from server import gc_policy
 from server.app import ExchangeServer, JournalMismatch, ServerConfig
 from server.demo import main as demo
 from server.event_loop import event_loop_factory
-from server.history import MIN_RETAINED, RETAINED_PER_ACCOUNT
+from server.history import RETAINED_PER_ACCOUNT, checked_retention
 from server.journal import Durability
 
 log = logging.getLogger("server")
@@ -23,10 +23,10 @@ log = logging.getLogger("server")
 
 def retention(text: str) -> int:
     """An --history-retention value: a whole number, at least server.history.MIN_RETAINED."""
-    value = int(text)
-    if value < MIN_RETAINED:
-        raise argparse.ArgumentTypeError(f"at least {MIN_RETAINED}")
-    return value
+    try:
+        return checked_retention(int(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parser() -> argparse.ArgumentParser:

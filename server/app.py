@@ -30,7 +30,7 @@ from server.checkpoint import Checkpointer
 from server.clock import SimulatedClock, WallClock
 from server.exchange import Applied, Exchange
 from server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
-from server.history import RETAINED_PER_ACCOUNT
+from server.history import RETAINED_PER_ACCOUNT, checked_retention
 from server.journal import Durability, Journal
 from server.ratelimit import RateLimiter
 from server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
@@ -111,8 +111,11 @@ def history_retention(journal: Journal, wanted: int | None) -> int:
     kept is part of the state a snapshot carries and a replay rebuilds, and no state hash covers it,
     so another value for an existing journal is refused instead of silently changing it.
 
-    Raises JournalMismatch when ``wanted`` differs from the recorded value.
+    Raises JournalMismatch when ``wanted`` differs from the recorded value, ValueError when it is
+    below ``server.history.MIN_RETAINED`` (before anything is recorded).
     """
+    if wanted is not None:
+        checked_retention(wanted)
     recorded = journal.setting(HISTORY_RETENTION_SETTING)
     if recorded is None:
         new = journal.last_sequence() == 0

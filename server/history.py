@@ -43,6 +43,13 @@ MIN_RETAINED = 1_000
 filling against more resting orders than this would be answered with only the newest."""
 
 
+def checked_retention(retained: int) -> int:
+    """``retained`` when it is an allowed retention, else ValueError."""
+    if retained < MIN_RETAINED:
+        raise ValueError(f"the history retention is at least {MIN_RETAINED:,} orders and fills, not {retained:,}")
+    return retained
+
+
 @dataclass(slots=True)
 class OrderRecord:
     """One order as the account sees it, open or finished."""
@@ -107,9 +114,7 @@ class History:
     """Every account's orders and fills, newest last, with lookups by id and client id."""
 
     def __init__(self, retained: int = RETAINED_PER_ACCOUNT) -> None:
-        if retained < MIN_RETAINED:
-            raise ValueError(f"the history retention is at least {MIN_RETAINED:,} orders and fills, not {retained:,}")
-        self.retained = retained
+        self.retained = checked_retention(retained)
         self.orders: dict[int, OrderRecord] = {}
         self._accounts: dict[int, _AccountHistory] = {}
         self._by_client_id: dict[tuple[int, str], int] = {}

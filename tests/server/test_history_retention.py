@@ -81,12 +81,15 @@ def test_the_serve_option_is_checked_and_passed_on(capsys: pytest.CaptureFixture
     assert config_from(parser().parse_args(["serve"])).history_retention is None  # the journal's
     with pytest.raises(SystemExit):
         parser().parse_args(["serve", "--history-retention", "999"])
-    assert "--history-retention: at least 1000" in capsys.readouterr().err
+    assert "--history-retention: the history retention is at least 1,000" in capsys.readouterr().err
 
 
 def test_the_journal_records_its_retention_at_creation_and_refuses_another(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.db", Durability.OFF)
     try:
+        with pytest.raises(ValueError, match="at least 1,000"):
+            history_retention(journal, 999)
+        assert journal.setting(HISTORY_RETENTION_SETTING) is None  # nothing recorded
         assert history_retention(journal, 1500) == 1500
         assert journal.setting(HISTORY_RETENTION_SETTING) == "1500"
         assert history_retention(journal, None) == 1500
