@@ -143,6 +143,10 @@ class Engine:
     skip asking every market after the many commands that move no price. Always False between
     commands, so it is a class default rather than state (snapshots of older engines load as they are)."""
 
+    _expiries_limit = 1_024
+    """Entries the expiry heap may hold before the ones of orders already ended are swept out
+    (``_sweep_expiries``); a class default, so snapshots of older engines load as they are."""
+
     def __init__(self, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
         self._market_list = tuple(self.markets.values())
@@ -384,6 +388,8 @@ class Engine:
             self._client_ids[(order.account_id, order.client_order_id)] = (order, cmd)
         if order.expire_at:
             heapq.heappush(self._expiries, (order.expire_at, order.order_id))
+            if len(self._expiries) > self._expiries_limit:
+                self._sweep_expiries()
         self._out.append(
             OrderAccepted(
                 order.order_id,
@@ -665,6 +671,18 @@ class Engine:
             if order is not None and order.expire_at == expire_at:
                 self._unrest(order)
                 self._end(order, EndReason.GTD_EXPIRED, expired=True)
+
+    def _sweep_expiries(self) -> None:
+        """Keep only the entries of orders still open with that expiry. A cancelled or filled GTD
+        order's entry would otherwise stay until its time comes, however far ahead that is."""
+        live = [
+            (expire_at, order_id)
+            for expire_at, order_id in self._expiries
+            if (order := self._open.get(order_id)) is not None and order.expire_at == expire_at
+        ]
+        heapq.heapify(live)
+        self._expiries = live
+        self._expiries_limit = max(Engine._expiries_limit, 2 * len(live))
 
     # ------------------------------------------------------------------ amend and cancel
 

@@ -21,7 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return bench_server.main(args[1:])
     if args[:1] and args[0] in MODES:
         return grpc_load.main(args)
-    print(f"usage: python -m loadtest {{{','.join((*MODES, 'engine', 'server-path'))}}} [options]\n\n{__doc__}", file=sys.stderr)
+    modes = ",".join((*MODES, "engine", "server-path"))
+    print(f"usage: python -m loadtest {{{modes}}} [options]\n\n{__doc__}", file=sys.stderr)
     return 2
 
 

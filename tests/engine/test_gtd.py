@@ -139,3 +139,23 @@ def test_canceled_gtd_order_does_not_expire_again():
     engine = new_engine(_gtd_ask(), CancelOrder(account_id=ALICE, symbol="BTCUSDT", order_id=1))
 
     assert run(engine, AdvanceTime(ts=EXPIRY)) == []
+
+
+def test_cancelled_gtd_orders_leave_no_lasting_trace_and_the_open_ones_still_expire():
+    """An ended GTD order's expiry entry is swept out once enough pile up, however far its expiry."""
+    far = T0 + 365 * 24 * 3600 * 10**9  # a year ahead: without the sweep every entry stays that long
+    engine = new_engine()
+    kept = run(engine, limit(ALICE, Side.SELL, PX + 1, 1_000, time_in_force=GTD, expire_at=EXPIRY, ts=T0))
+    kept_id = only(kept, OrderAccepted).order_id
+    for _ in range(5_000):
+        placed = run(engine, limit(ALICE, Side.SELL, PX, 1_000, time_in_force=GTD, expire_at=far, ts=T0))
+        run(
+            engine,
+            CancelOrder(
+                account_id=ALICE, symbol=placed[0].symbol, order_id=only(placed, OrderAccepted).order_id, ts=T0
+            ),
+        )
+
+    assert len(engine._expiries) <= 2 * type(engine)._expiries_limit
+    expired = only(run(engine, AdvanceTime(ts=EXPIRY)), OrderExpired)
+    assert expired.order_id == kept_id
