@@ -149,6 +149,7 @@ class Exchange:
             return known, []
         account_id = len(self.accounts) + 1
         self.accounts[account_id] = AccountEntry(account_id, name, "", internal=True)
+        self._renderer.silent_accounts |= {account_id}
         self._account_by_name[name] = account_id
         now = self.engine.now
         events = self.engine.apply(CreateAccount(account_id=account_id, liquidatable=False, ts=now))

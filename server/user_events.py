@@ -201,6 +201,10 @@ def _rejected(*values: Any) -> UserEventBody:
 class UserEventRenderer:
     """Turns one engine event into (account id, UserEvent oneof member) for the account it concerns."""
 
+    silent_accounts: frozenset[int] = frozenset()
+    """The exchange's own accounts (the liquidity provider): no key can read their events, so none
+    are captured. A class default, so renderers pickled before it existed load as they are."""
+
     def __init__(self, engine: Engine, history: History) -> None:
         self.engine = engine
         self.history = history
@@ -243,6 +247,8 @@ class UserEventRenderer:
         """For an event an account should see: (account id, what its log keeps, what its stream is
         sent), else None. The frequent kinds are a capture (``Captured``) and a ``Deferred`` of its
         message; the rare ones are one message rendered now, for both."""
+        if getattr(event, "account_id", 0) in self.silent_accounts:
+            return None
         capturer = self._capturers.get(type(event))
         if capturer is not None:
             return capturer(event, sequence, index, ts)

@@ -77,6 +77,10 @@ async def test_a_scenario_moves_the_index_and_the_provider_quotes_around_it(simu
     assert float(book.bids[0].price) < 51920 < float(book.asks[0].price), "the quotes followed the index"
     listed = await admin.admin.ListAccounts(admin_pb2.ListAccountsRequest(), metadata=admin.auth)
     assert listed.accounts == [], "the provider's account is not a user account"
+    state = simulated.server.sequencer.exchange
+    provider = next(entry.account_id for entry in state.accounts.values() if entry.internal)
+    assert state.engine.open_orders(provider, "BTCUSDT"), "the provider quotes"
+    assert provider not in state.user_events, "no key can read the provider's events: none are kept"
 
 
 async def test_a_flash_crash_liquidates_the_cross_long_and_spares_the_isolated_wallet(simulated: Exchange) -> None:
