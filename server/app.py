@@ -5,6 +5,7 @@ import contextlib
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,22 @@ def _refusal_or_none(applied: Applied) -> None:
         raise applied.refusal
 
 
+class _GenericHandlersOnly:
+    """The server as the generated ``add_*Servicer_to_server`` functions see it: they get only its
+    generic handlers, not its registered methods. grpc.aio's accept loop keeps a pending future per
+    registered method and runs ``asyncio.wait`` over all of them for every call it accepts: over our
+    46, 29 us a call, against 6 us over the one future of generic handlers (measured on uvloop)."""
+
+    def __init__(self, server: grpc.aio.Server) -> None:
+        self._server = server
+
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self._server.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        """Left out on purpose: the generic handler added with them serves the same methods."""
+
+
 class ExchangeServer:
     """One running exchange. ``start`` recovers the journal and listens; ``stop`` shuts down gracefully."""
 
@@ -187,12 +204,13 @@ class ExchangeServer:
                 ("grpc.so_reuseport", 0),
             ]
         )
-        market_data_pb2_grpc.add_MarketDataServicer_to_server(MarketDataService(runtime), server)
-        trading_pb2_grpc.add_TradingServicer_to_server(TradingService(runtime), server)
-        account_pb2_grpc.add_AccountServicer_to_server(AccountService(runtime), server)
-        admin_pb2_grpc.add_AdminServicer_to_server(AdminService(runtime), server)
-        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+        services: Any = _GenericHandlersOnly(server)
+        market_data_pb2_grpc.add_MarketDataServicer_to_server(MarketDataService(runtime), services)
+        trading_pb2_grpc.add_TradingServicer_to_server(TradingService(runtime), services)
+        account_pb2_grpc.add_AccountServicer_to_server(AccountService(runtime), services)
+        admin_pb2_grpc.add_AdminServicer_to_server(AdminService(runtime), services)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
+        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), services)
         address = f"{config.host}:{config.port}"
         if config.tls_cert:
             credentials = grpc.ssl_server_credentials(
