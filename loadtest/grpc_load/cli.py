@@ -19,7 +19,6 @@ from loadtest.grpc_load.report import append_results, human_report
 from loadtest.grpc_load.run import load
 from loadtest.grpc_load.settings import MODES, RESULTS, Settings
 from loadtest.grpc_load.soak import soak
-from server.exchange import USER_EVENTS_RETAINED
 from server.history import MIN_RETAINED
 
 DEFAULT_RATE = {"open-loop": "2000", "soak": "200"}
@@ -82,8 +81,9 @@ def parser() -> argparse.ArgumentParser:
     add(
         "--prefill",
         type=int,
-        default=USER_EVENTS_RETAINED,
-        help="soak: market orders against the liquidity provider first, so what it keeps is full",
+        default=None,
+        help="soak: market orders against the liquidity provider first, so its fills fill the history retention "
+        "(default: the retention)",
     )
     add("--snapshot-every", type=int, default=None, help="own server: commands between snapshots (soak: 20000)")
     add(
@@ -126,14 +126,16 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail("--duration and --rate must be > 0, --warmup and --subscribers >= 0")
     if mode == "session" and "query" in mix.names():
         fail("--mix: queries are not OrderSession commands")
-    if mode == "soak" and (len(rates) != 1 or args.rss_every <= 0 or min(args.gamblers, args.prefill) < 0):
+    if mode == "soak" and (len(rates) != 1 or args.rss_every <= 0 or min(args.gamblers, args.prefill or 0) < 0):
         fail("soak: one --rate, --rss-every > 0, --gamblers and --prefill >= 0")
     if args.plot and not plot.available():
         fail(plot.MISSING)
+    history_retention = args.history_retention or DEFAULT_HISTORY_RETENTION.get(mode, 0)
     resolved = {
         "accounts": accounts,
         "snapshot_every": args.snapshot_every or DEFAULT_SNAPSHOT_EVERY.get(mode, 0),
-        "history_retention": args.history_retention or DEFAULT_HISTORY_RETENTION.get(mode, 0),
+        "history_retention": history_retention,
+        "prefill": history_retention if args.prefill is None else args.prefill,
         "durability": durability,
         "rates": rates,
         "duration": duration,

@@ -1,14 +1,12 @@
 """The soak's first step: fill what the server keeps of the liquidity provider before memory is watched.
 
-The server keeps each account's last ``USER_EVENTS_RETAINED`` user events and its last orders and
-fills up to its history retention, so its memory grows until those are full. The bots fill theirs
-within about 90 s, but the liquidity provider (an internal account) gets its events only as its
-quotes are amended and filled: about 20 a second at the soak's defaults, so its log would still be
-filling in the second half of a 10-minute soak, and its fills (one or two a second) for longer. So
+The server keeps each account's last orders and fills up to its history retention, so its memory
+grows until those are full. The bots fill theirs within about 90 s, but the liquidity provider (an
+internal account, whose user events are not kept at all) gets its fills only as takers meet its
+quotes: one or two a second at the soak's defaults, far too slow to fill in a 10-minute soak. So
 before the run a prefill account sends ``--prefill`` market orders (by default as many as the
-provider keeps events) of ``PREFILL_LOTS``
-against the provider's quotes, buying and selling in turn (it ends flat): each fills at least one of
-the provider's quotes, which is one event and one fill for the provider.
+retention) of ``PREFILL_LOTS`` against the provider's quotes, buying and selling in turn (it ends
+flat): each fills at least one of the provider's quotes, which is one fill for the provider.
 """
 
 from __future__ import annotations
