@@ -135,6 +135,10 @@ MAX_OPEN_ORDERS = 200
 """Open orders (resting or waiting for a trigger) per account and symbol: Binance's MAX_NUM_ORDERS."""
 
 
+EXPIRIES_SWEPT_FROM = 1_024
+"""The smallest expiry heap that is swept of ended orders' entries (then twice what stays in it)."""
+
+
 class Engine:
     """All markets, orders and positions; mutate only through ``apply``."""
 
@@ -143,7 +147,7 @@ class Engine:
     skip asking every market after the many commands that move no price. Always False between
     commands, so it is a class default rather than state (snapshots of older engines load as they are)."""
 
-    _expiries_limit = 1_024
+    _expiries_limit = EXPIRIES_SWEPT_FROM
     """Entries the expiry heap may hold before the ones of orders already ended are swept out
     (``_sweep_expiries``); a class default, so snapshots of older engines load as they are."""
 
@@ -682,7 +686,7 @@ class Engine:
         ]
         heapq.heapify(live)
         self._expiries = live
-        self._expiries_limit = max(Engine._expiries_limit, 2 * len(live))
+        self._expiries_limit = max(EXPIRIES_SWEPT_FROM, 2 * len(live))
 
     # ------------------------------------------------------------------ amend and cancel
 

@@ -4,6 +4,7 @@ command's ``ts`` (never backwards) or AdvanceTime, and due orders expire before 
 import pytest
 
 from engine.commands import AdvanceTime, AmendOrder, CancelOrder
+from engine.engine import EXPIRIES_SWEPT_FROM
 from engine.events import MarkPriceChanged, OrderAccepted, OrderExpired
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import EndReason, RejectReason
@@ -156,6 +157,6 @@ def test_cancelled_gtd_orders_leave_no_lasting_trace_and_the_open_ones_still_exp
             ),
         )
 
-    assert len(engine._expiries) <= 2 * type(engine)._expiries_limit
+    assert len(engine._expiries) <= 2 * EXPIRIES_SWEPT_FROM
     expired = only(run(engine, AdvanceTime(ts=EXPIRY)), OrderExpired)
     assert expired.order_id == kept_id
