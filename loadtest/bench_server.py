@@ -44,7 +44,7 @@ from server import parse
 from server.errors import Refused
 from server.exchange import Exchange
 from server.exchange_commands import OpenAccount
-from server.services.trading import TradingService, _add_result
+from server.services.trading import TradingService, add_result
 from server.tape import encode
 
 STAGES = ("decode", "parse", "engine", "projection", "journal_text", "answer", "response")
@@ -119,7 +119,7 @@ class _Bench:
         assembling = clock()
         response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
         for outcome in outcomes:
-            _add_result(response.results, outcome)
+            add_result(response.results, outcome)
         answer = response.SerializeToString()
         totals["response"] += clock() - assembling
         totals["engine"] += engine_time()

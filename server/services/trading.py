@@ -109,7 +109,7 @@ _RESULT_FIELDS = {
 }
 
 
-def _add_result(results: Any, outcome: Any) -> None:
+def add_result(results: Any, outcome: Any) -> None:
     """Append one command's result to a response's ``results`` (built in place: one copy of the
     answer, where building the result first and then the response copied it twice)."""
     if isinstance(outcome, Refused):
@@ -302,7 +302,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
             results = response.results
             for item in parsed:
-                _add_result(results, item if isinstance(item, Refused) else next(outcomes) if outcomes else failure)
+                add_result(results, item if isinstance(item, Refused) else next(outcomes) if outcomes else failure)
             if not answer.done():
                 answer.set_result(response)
 
