@@ -62,6 +62,7 @@ from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
 from engine.liquidation import (
     MARGIN_CALL_THRESHOLDS_BPS,
+    adl_quantiles,
     adl_ranking,
     cross_state,
     isolated_state,
@@ -258,6 +259,12 @@ class Engine:
     def summary(self, account_id: int) -> AccountSummary:
         """Every margin figure of one account at the current marks (read-only)."""
         return summarize(self.accounts[account_id], self.markets)
+
+    def adl_quantiles(self, symbol: str) -> dict[int, int]:
+        """``account_id -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
+        queue (5: first to be deleveraged); flat and internal accounts are absent (0). Ranked afresh on
+        each call, read-only: see ``engine.liquidation.adl_quantiles`` for the buckets."""
+        return adl_quantiles(self.markets[symbol], self.accounts, self.markets)
 
     def state_hash(self) -> str:
         """A digest of everything that determines future behaviour; equal engines hash equal."""

@@ -26,6 +26,9 @@ with the mark is one warning, not one per tick."""
 QUIET_BELOW_BPS = min(MARGIN_CALL_THRESHOLDS_BPS + MARGIN_CALL_REARM_THRESHOLDS_BPS)
 """Below this ratio no threshold of either kind is reached."""
 
+ADL_LIGHTS = 5
+"""Quantiles of the ADL indicator (Binance's five lights): 5 is the front fifth of the queue."""
+
 
 def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
     """Maintenance margin exactly, in 1e-16 units (notional x mmr - cum x SCALE): lets the trigger
@@ -156,3 +159,45 @@ def adl_ranking(candidates: Iterable[tuple[Account, Market]], markets: Mapping[s
         ranked.append((score, account.account_id, account))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [account for _, _, account in ranked]
+
+
+def adl_light(rank: int, count: int) -> int:
+    """The quantile shown for the 0-based place ``rank`` in an ADL queue of ``count`` positions:
+    ``5 - floor(5 x rank / count)``, so rank / count in [0, 1/5) shows 5, ..., in [4/5, 1) shows 1.
+    The front of every queue shows 5 (a lone position would be deleveraged first); the back shows 1
+    only once the queue holds five positions or more.
+
+    >>> adl_light(0, 1), [adl_light(r, 2) for r in range(2)], [adl_light(r, 3) for r in range(3)]
+    (5, [5, 3], [5, 4, 2])
+    >>> [adl_light(r, 10) for r in range(10)]
+    [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
+    """
+    return ADL_LIGHTS - rank * ADL_LIGHTS // count
+
+
+def adl_quantiles(market: Market, accounts: Mapping[int, Account], markets: Mapping[str, Market]) -> dict[int, int]:
+    """``account_id -> 1..5``: where each trader's position on ``market`` stands in the ADL queue of its
+    side, for display (Binance's five lights, section 1.12: quantile = rank / total users).
+
+    Longs and shorts are queued apart, each in exactly the order ``adl_ranking`` gives a bankrupt
+    opposite position: highest LeveragePnL first, equal scores by lower account id first, as they
+    would be executed (so equal scores may show different lights). A losing position scores 0 and
+    queues behind every profitable one. ``adl_light`` buckets the places. Flat accounts are absent
+    (0), and so are exchange-internal (non-liquidatable) ones: they are the backstop after every
+    trader, so they take no place in the traders' queue.
+
+    Ranks every holder of the symbol (O(n log n)): for queries, never on the order or fill path.
+    """
+    symbol = market.symbol
+    longs: list[tuple[Account, Market]] = []
+    shorts: list[tuple[Account, Market]] = []
+    for account_id in market.holders:
+        account = accounts[account_id]
+        if account.liquidatable:
+            (longs if account.positions[symbol].size > 0 else shorts).append((account, market))
+    quantiles: dict[int, int] = {}
+    for side in (longs, shorts):
+        queue = adl_ranking(side, markets)
+        for rank, account in enumerate(queue):
+            quantiles[account.account_id] = adl_light(rank, len(queue))
+    return quantiles

@@ -331,10 +331,12 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
     )
 
 
-def position(figures: PositionFigures, spec: Instrument, ts: int) -> common_pb2.Position:
+def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: int = 0) -> common_pb2.Position:
+    """``adl_quantile`` is given by queries only (Binance serves it apart from account updates): the
+    PositionChanged stream events leave it 0 and pay nothing for it."""
     isolated = figures.mode is MarginMode.ISOLATED
     isolated_balance = figures.isolated_wallet + figures.unrealized_pnl
-    return common_pb2.Position(
+    message = common_pb2.Position(
         symbol=figures.symbol,
         margin_mode=MARGIN_MODES[figures.mode],
         leverage=figures.leverage,
@@ -354,6 +356,9 @@ def position(figures: PositionFigures, spec: Instrument, ts: int) -> common_pb2.
         max_removable_margin=money(figures.max_removable) if isolated else "",
         update_time=stamp(ts),
     )
+    if adl_quantile:
+        message.adl_quantile = adl_quantile
+    return message
 
 
 def flat_position(symbol: str, settings: SymbolSettings, mark: Ticks, spec: Instrument, ts: int) -> common_pb2.Position:
@@ -394,7 +399,9 @@ def account_summary(
     settings: Iterable[account_pb2.SymbolSettings],
     cursor: tuple[int, int],
     ts: int,
+    adl_quantiles: Mapping[str, int],
 ) -> account_pb2.AccountSummary:
+    """``adl_quantiles``: symbol -> the account's ADL quantile (a symbol missing shows 0)."""
     cross_mm = summary.maintenance_margin
     isolated_mm = sum(p.maintenance_margin for p in summary.positions if p.mode is MarginMode.ISOLATED)
     return account_pb2.AccountSummary(
@@ -417,7 +424,7 @@ def account_summary(
         margin_ratio=ratio(summary.margin_ratio),
         total_notional=money(summary.total_notional),
         effective_leverage=ratio(summary.effective_leverage),
-        positions=[position(p, specs[p.symbol], ts) for p in summary.positions],
+        positions=[position(p, specs[p.symbol], ts, adl_quantiles.get(p.symbol, 0)) for p in summary.positions],
         symbol_settings=settings,
         cursor=account_pb2.EventCursor(sequence=cursor[0], index=cursor[1]),
         time=stamp(ts),

@@ -25,24 +25,47 @@ def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.Symbo
     ]
 
 
-def account_summary(exchange: Exchange, account_id: int) -> account_pb2.AccountSummary:
+AdlQueues = dict[str, dict[int, int]]
+"""symbol -> ``Engine.adl_quantiles(symbol)``, filled as one reply needs them."""
+
+
+def adl_quantile(exchange: Exchange, queues: AdlQueues, symbol: str, account_id: int) -> int:
+    """The account's ADL quantile in ``symbol`` (0 when flat or internal). The symbol's queue is ranked
+    once per reply however many accounts it shows (``queues``), and only for a query, never a fill."""
+    queue = queues.get(symbol)
+    if queue is None:
+        queue = queues[symbol] = exchange.engine.adl_quantiles(symbol)
+    return queue.get(account_id, 0)
+
+
+def account_summary(exchange: Exchange, account_id: int, queues: AdlQueues | None = None) -> account_pb2.AccountSummary:
+    """``queues`` shares ADL rankings between the summaries of one reply (``Admin.ListAccounts``)."""
     entry = exchange.accounts[account_id]
+    summary = exchange.engine.summary(account_id)
+    queues = {} if queues is None else queues
     return render.account_summary(
-        exchange.engine.summary(account_id),
+        summary,
         entry.name,
         "USDT",
         exchange.instruments,
         settings_list(exchange, account_id),
         exchange.last_cursor(account_id),
         exchange.now,
+        {p.symbol: adl_quantile(exchange, queues, p.symbol, account_id) for p in summary.positions},
     )
 
 
 def positions(exchange: Exchange, account_id: int, symbol: str) -> list[common_pb2.Position]:
     """Open positions (every symbol, or one, shown flat when nothing is held)."""
     summary = exchange.engine.summary(account_id)
+    queues: AdlQueues = {}
     held = [
-        render.position(figures, exchange.instruments[figures.symbol], exchange.now)
+        render.position(
+            figures,
+            exchange.instruments[figures.symbol],
+            exchange.now,
+            adl_quantile(exchange, queues, figures.symbol, account_id),
+        )
         for figures in summary.positions
         if not symbol or figures.symbol == symbol
     ]

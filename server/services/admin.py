@@ -17,7 +17,7 @@ from server.exchange_commands import MarketStep, OpenAccount
 from server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from server.liquidity import parse_configs
 from server.scenarios import library
-from server.services.account import account_summary
+from server.services.account import AdlQueues, account_summary
 from server.services.base import Runtime, refuse_if_rejected, unary
 from server.tape import ExchangeCommand
 
@@ -93,8 +93,9 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         ]
         ids = ids[:size]
         token = str(ids[-1]) if len(ids) == size else ""
+        queues: AdlQueues = {}
         return admin_pb2.ListAccountsResponse(
-            accounts=[account_summary(exchange, account_id) for account_id in ids], next_page_token=token
+            accounts=[account_summary(exchange, account_id, queues) for account_id in ids], next_page_token=token
         )
 
     @unary

@@ -129,12 +129,9 @@ def test_a_liquidation_order_takes_the_internal_accounts_quotes():
     assert engine.position(INTERNAL, BTC).size == 700
 
 
-@pytest.mark.parametrize(("liquidatable", "picked"), [(True, INTERNAL), (False, USER)])
-def test_auto_deleverage_never_picks_an_internal_account(liquidatable, picked):
+def rival_shorts(liquidatable: bool) -> Engine:
     """TRADER's 0.7 BTC long was sold by INTERNAL (1,000 USDT at 100x; maker fee 9.086); USER (10,000,000
-    USDT) is short 0.7 BTC too, against HOUSE. At 60,000 with no bids TRADER is deleveraged. Binance's
-    LeveragePnL: INTERNAL (3,430/990.914) x (168/4,420.914) = 0.1315; USER about 3.4e-4 x 1.7e-5.
-    As a trader INTERNAL would be picked first; as an internal account it is passed by for USER."""
+    USDT) is short 0.7 BTC too, against HOUSE."""
     engine = new_engine(
         CreateAccount(account_id=TRADER),
         CreateAccount(account_id=INTERNAL, liquidatable=liquidatable),
@@ -147,6 +144,15 @@ def test_auto_deleverage_never_picks_an_internal_account(liquidatable, picked):
         limit(HOUSE, Side.BUY, PX, 700, time_in_force=TimeInForce.IOC),
     )
     leveraged_long(engine, TRADER, seller=INTERNAL)
+    return engine
+
+
+@pytest.mark.parametrize(("liquidatable", "picked"), [(True, INTERNAL), (False, USER)])
+def test_auto_deleverage_never_picks_an_internal_account(liquidatable, picked):
+    """At 60,000 with no bids TRADER is deleveraged. Binance's LeveragePnL: INTERNAL (3,430/990.914) x
+    (168/4,420.914) = 0.1315; USER about 3.4e-4 x 1.7e-5. As a trader INTERNAL would be picked first;
+    as an internal account it is passed by for USER."""
+    engine = rival_shorts(liquidatable)
 
     events = run(engine, mark(600_000))
 
@@ -174,3 +180,26 @@ def test_an_internal_account_is_the_backstop_when_no_trader_can_take_the_rest():
         (INTERNAL, TRADER, 642_182),
     }
     assert engine.position(TRADER, BTC).size == 0 and engine.position(INTERNAL, BTC).size == 0
+
+
+@pytest.mark.parametrize(
+    ("liquidatable", "quantiles", "picked"),
+    [
+        (True, {TRADER: 5, HOUSE: 3, INTERNAL: 5, USER: 3}, INTERNAL),
+        (False, {TRADER: 5, HOUSE: 3, USER: 5}, USER),
+    ],
+)
+def test_the_short_showing_five_lights_is_the_one_deleveraged(liquidatable, quantiles, picked):
+    """At 64,600 (above TRADER's 64,476.06 liquidation price) the shorts gain 0.7 x 300 = 210 with MM
+    0.7 x 64,600 x 0.004 = 180.88: INTERNAL scores 210/990.914 x 180.88/1,200.914 = 0.0319, USER
+    210/9,999,990.914 x 180.88/10,000,200.914 = 3.8e-10; two shorts show 5 and 3. The losing longs
+    (TRADER, HOUSE) score 0 and queue by id. An internal INTERNAL shows nothing and USER is alone (5).
+    The crash to 60,000 then deleverages TRADER against the short that showed 5."""
+    engine = rival_shorts(liquidatable)
+    run(engine, mark(646_000))
+
+    shown = engine.adl_quantiles(BTC)
+    events = run(engine, mark(600_000))
+
+    assert shown == quantiles
+    assert [d.account_id for d in of(events, PositionDeleveraged) if d.account_id != TRADER] == [picked]
