@@ -1,10 +1,10 @@
 """Audit of the engine's state: the digest that proves two engines equal, the structural invariants
-tests check after every step, and the money-conservation sum. Read-only; it reads the engine's
+tests check after every step, and the money-conservation ledger. Read-only; it reads the engine's
 private indexes on purpose (it is their auditor)."""
 
 import hashlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
 
@@ -58,7 +58,7 @@ def check_invariants(engine: "Engine") -> None:
     try:
         _check_orders(engine)
         _check_exposures(engine)
-        assert money_in_system(engine) == engine.net_deposits, "money was created or destroyed"
+        assert ledger(engine).imbalance == 0, "money was created or destroyed"
     except AssertionError as exc:
         raise InvariantViolation(str(exc)) from exc
 
@@ -105,13 +105,40 @@ def _check_exposures(engine: "Engine") -> None:
                 assert notional == sum(o.remaining * o.price * unit for o in mine), "order exposure drifted"
 
 
-def money_in_system(engine: "Engine") -> int:
-    """Wallets + isolated margin + fees + insurance fund, with open positions at their entry notional
-    (longs owe it, shorts are owed it): equals net deposits exactly, whatever the prices did."""
-    total = engine.fees_collected + engine.insurance_fund
+class Ledger(NamedTuple):
+    """Where the money is, in exact units: the terms of the conservation sum, which an operator (or a
+    soak) can check from outside, where the exchange's own accounts and the fees are not visible."""
+
+    net_deposits: int
+    """Deposits less withdrawals, ever."""
+    wallets: int
+    """Every account's cross wallet, the exchange's internal accounts included."""
+    isolated_margin: int
+    """Margin held by isolated positions."""
+    fees_collected: int
+    insurance_fund: int
+    open_positions: int
+    """Open positions at their entry notional: a short is owed its entry notional (+), a long owes
+    its own (-). Unrealized PnL is left out, so the sum holds whatever the prices did."""
+
+    @property
+    def money_in_system(self) -> int:
+        """Net deposits as the books add them up: wallets, isolated margin, fees, the insurance fund
+        and the open positions' entry notional."""
+        return self.wallets + self.isolated_margin + self.fees_collected + self.insurance_fund + self.open_positions
+
+    @property
+    def imbalance(self) -> int:
+        """``money_in_system - net_deposits``: 0 while money is conserved; anything else is a bug."""
+        return self.money_in_system - self.net_deposits
+
+
+def ledger(engine: "Engine") -> Ledger:
+    """The engine's ledger now; ``check_invariants`` requires a zero imbalance after every command."""
+    wallets = isolated = positions = 0
     for account in engine.accounts.values():
-        total += account.wallet
+        wallets += account.wallet
         for position in account.positions.values():
-            total += position.isolated_wallet
-            total += -position.entry_notional if position.size > 0 else position.entry_notional
-    return total
+            isolated += position.isolated_wallet
+            positions += -position.entry_notional if position.size > 0 else position.entry_notional
+    return Ledger(engine.net_deposits, wallets, isolated, engine.fees_collected, engine.insurance_fund, positions)

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from engine.accounts import ISOLATED, NO_ORDERS, Account, MarginMode
-from engine.audit import InvariantViolation, check_invariants, money_in_system, state_hash
+from engine.audit import InvariantViolation, Ledger, check_invariants, ledger, state_hash
 from engine.book import DepthLevel, Level
 from engine.commands import (
     AdjustIsolatedMargin,
@@ -274,9 +274,9 @@ class Engine:
         """Raise InvariantViolation when internal structures disagree (tests call it after each step)."""
         check_invariants(self)
 
-    def money_in_system(self) -> int:
-        """Net deposits as the engine's books add them up (see ``engine.audit.money_in_system``)."""
-        return money_in_system(self)
+    def ledger(self) -> Ledger:
+        """The terms of the money-conservation sum (read-only; see ``engine.audit.Ledger``)."""
+        return ledger(self)
 
     # ------------------------------------------------------------------ place
 

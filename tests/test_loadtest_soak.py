@@ -3,7 +3,9 @@
 import json
 import random
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -18,6 +20,7 @@ from loadtest.grpc_load.verdict import (
     fault_check,
     growth_rate,
     liquidation_check,
+    money_check,
     replay_check,
     rss_check,
     second_half,
@@ -109,6 +112,25 @@ def test_server_faults_a_dirty_stop_or_no_liquidation_fail_and_business_refusals
     assert verdict({"a": {"pass": True}, "b": {"pass": False}})["pass"] is False
 
 
+def test_the_money_check_passes_only_when_the_ledger_balances_to_the_unit() -> None:
+    balanced = SimpleNamespace(
+        net_deposits="150",
+        money_in_system="150",
+        imbalance="0",
+        wallets="140",
+        isolated_margin="5",
+        fees_collected="1.5",
+        insurance_fund="3.5",
+        open_positions="0",
+    )
+    check = money_check(balanced)
+    assert check["pass"] is True and check["fees_collected"] == "1.5"
+    assert check["detail"].startswith("money conserved: 150 held (wallets 140, isolated_margin 5, fees_collected 1.5")
+    leaking = SimpleNamespace(**{**vars(balanced), "money_in_system": "150.00000001", "imbalance": "0.00000001"})
+    assert money_check(leaking)["pass"] is False
+    assert "NOT conserved (imbalance 0.00000001)" in money_check(leaking)["detail"]
+
+
 def test_a_soak_server_keeps_the_least_history_and_other_runs_the_default() -> None:
     assert cli.settings_from(["soak"]).history_retention == MIN_RETAINED
     assert cli.settings_from(["soak", "--history-retention", "5000"]).history_retention == 5000
@@ -163,13 +185,19 @@ def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays
     more = ["--scenario", str(scenario), "--rss-every", "0.2", "--rss-slope-limit", "100000", "--prefill", "40"]
     report = run_tool(capsys, results, *args, *more)
     soak = report["soak"]
-    assert set(soak["checks"]) == {"rss", "replay", "liquidations", "faults"}
+    assert set(soak["checks"]) == {"rss", "replay", "money", "liquidations", "faults"}
     assert soak["pass"] is True, soak
     assert soak["checks"]["liquidations"]["liquidations"] >= 1
     replay = soak["checks"]["replay"]
     assert replay["replayed"] == replay["recorded"] and replay["last_sequence"] > 150
+    money = soak["checks"]["money"]
+    assert money["imbalance"] == "0" and money["money_in_system"] == money["net_deposits"]
+    assert Decimal(money["wallets"]) > 0 and Decimal(money["fees_collected"]) > 0
     assert soak["checks"]["rss"]["samples"] == len(soak["checks"]["rss"]["samples_mib"]) >= 3
     (run,) = report["runs"]
     assert run["rate"] == 50 and run["ok"] + run["errors"] == 150
     (line,) = results.read_text().splitlines()
-    assert " soak rate=50/s " in line and " soak=PASS rss=pass replay=pass liquidations=pass faults=pass " in line
+    assert (
+        " soak rate=50/s " in line
+        and " soak=PASS rss=pass replay=pass money=pass liquidations=pass faults=pass " in line
+    )

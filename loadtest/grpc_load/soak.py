@@ -14,12 +14,10 @@ modes. Then the checks (``loadtest.grpc_load.verdict``):
   do not move and the server's one regular oscillation moves little (about 2 MiB with the snapshot
   period: SQLite's page cache, emptied when the snapshot helper writes the journal and refilled by
   the next commands). A step between the quarters counts in full: growth that has not settled;
-* ``replay``: the journal replays to the same state (``loadtest.grpc_load.replay``). This is how
-  money conservation is checked over the wire: the server exposes every wallet (Admin.ListAccounts)
-  and the insurance fund (Admin.GetInsuranceFund) but not the fees it collected nor the liquidity
-  provider's internal account, so the sum cannot be formed from outside; the engine's own
-  invariants (money conserved to the 1e-8 unit) are covered by its tests, and the replay shows the
-  state the server reached is exactly the one its journal describes;
+* ``replay``: the journal replays to the same state (``loadtest.grpc_load.replay``);
+* ``money``: money is conserved, to the 1e-8 unit: at the end of the run, ``Admin.GetLedger``'s sum
+  of every wallet (the liquidity provider's too), the isolated margin, the fees collected, the
+  insurance fund and the open positions at entry equals the net deposits;
 * ``liquidations``: at least one gambler was liquidated (PositionLiquidated on its user-event stream);
 * ``faults``: no call failed with a server fault (INTERNAL, UNAVAILABLE, ...), and the server exited
   0 on SIGINT.
@@ -62,7 +60,14 @@ from loadtest.grpc_load.report import assemble
 from loadtest.grpc_load.run import measure, own_paperex
 from loadtest.grpc_load.servers import JOURNAL
 from loadtest.grpc_load.settings import Settings
-from loadtest.grpc_load.verdict import fault_check, liquidation_check, replay_check, rss_check, verdict
+from loadtest.grpc_load.verdict import (
+    fault_check,
+    liquidation_check,
+    money_check,
+    replay_check,
+    rss_check,
+    verdict,
+)
 
 
 def scenario_request(scenario: str, seed: int) -> admin_pb2.LoadScenarioRequest:
@@ -93,12 +98,14 @@ async def soak(settings: Settings, argv: list[str]) -> dict[str, Any]:
                     background.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await background
+                ledger = await admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=bearer(settings.admin_token))
         finally:
             exit_code = await server.stop_or_explain()
         recorded, last, replayed = await replay(workdir, workdir / JOURNAL, settings.admin_token)
     checks = {
         "rss": rss_check(samples, settings.rss_slope_limit),
         "replay": replay_check(recorded, last, replayed),
+        "money": money_check(ledger),
         "liquidations": liquidation_check(gamblers.liquidations, settings.gamblers, gamblers.refused),
         "faults": fault_check(run["errors_by_code"], exit_code),
     }

@@ -7,12 +7,24 @@ passes when every check does.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from statistics import median
 from typing import Any
 
 MIB = 1 << 20
 SERVER_FAULTS = ("INTERNAL", "UNKNOWN", "DATA_LOSS", "UNAVAILABLE", "DEADLINE_EXCEEDED")
 """Status codes that mean the server (not the order) failed; business refusals are expected."""
+LEDGER_FIGURES = (
+    "net_deposits",
+    "money_in_system",
+    "imbalance",
+    "wallets",
+    "isolated_margin",
+    "fees_collected",
+    "insurance_fund",
+    "open_positions",
+)
+"""What the money check reports of ``Admin.GetLedger``: the sum and its terms."""
 
 
 def second_half(samples: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -104,6 +116,18 @@ def liquidation_check(liquidations: int, gamblers: int, refused: Mapping[str, in
         return {"pass": True, "detail": "no high-leverage accounts (--gamblers 0)", **figures}
     detail = f"{liquidations} positions of {gamblers} high-leverage accounts liquidated (user events)"
     return {"pass": liquidations > 0, "detail": detail, **figures}
+
+
+def money_check(ledger: Any) -> dict[str, Any]:
+    """Money is conserved: what the server's books hold (an ``Admin.GetLedger`` answer: every wallet,
+    the exchange's own accounts included, isolated margin, fees, the insurance fund and the open
+    positions at entry) equals the net deposits exactly."""
+    figures = {name: getattr(ledger, name) for name in LEDGER_FIGURES}
+    conserved = Decimal(figures["imbalance"]) == 0
+    held = ", ".join(f"{name} {figures[name]}" for name in LEDGER_FIGURES[3:])
+    verdict = "money conserved" if conserved else f"money NOT conserved (imbalance {figures['imbalance']})"
+    detail = f"{verdict}: {figures['money_in_system']} held ({held}) for {figures['net_deposits']} deposited"
+    return {"pass": conserved, "detail": detail, **figures}
 
 
 def fault_check(errors_by_code: Mapping[str, int], exit_code: int | None) -> dict[str, Any]:

@@ -132,6 +132,26 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         return admin_pb2.GetInsuranceFundResponse(asset="USDT", balance=balance)
 
     @unary
+    async def GetLedger(self, request: admin_pb2.GetLedgerRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        ledger = exchange.engine.ledger()
+        return admin_pb2.GetLedgerResponse(
+            asset="USDT",
+            net_deposits=render.money(ledger.net_deposits),
+            wallets=render.money(ledger.wallets),
+            isolated_margin=render.money(ledger.isolated_margin),
+            fees_collected=render.money(ledger.fees_collected),
+            insurance_fund=render.money(ledger.insurance_fund),
+            open_positions=render.money(ledger.open_positions),
+            money_in_system=render.money(ledger.money_in_system),
+            imbalance=render.money(ledger.imbalance),
+            sequence=exchange.sequence,
+            time=render.timestamp(exchange.now),
+        )
+
+    @unary
     async def Snapshot(self, request: admin_pb2.SnapshotRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
         snapshot = await self.runtime.sequencer.snapshot()

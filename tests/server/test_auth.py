@@ -182,6 +182,7 @@ def admin_calls(account_id: int) -> dict[str, Call]:
             admin_pb2.SetMarkPriceRequest(symbol=BTC, price="65000"), metadata=md
         ),
         "GetInsuranceFund": lambda c, md: c.admin.GetInsuranceFund(admin_pb2.GetInsuranceFundRequest(), metadata=md),
+        "GetLedger": lambda c, md: c.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=md),
         "Snapshot": lambda c, md: c.admin.Snapshot(admin_pb2.SnapshotRequest(), metadata=md),
         "Reset": lambda c, md: c.admin.Reset(admin_pb2.ResetRequest(), metadata=md),
     }

@@ -6,6 +6,10 @@ Trader: 1,000 USDT, 20x, buys 0.2 BTC at 64,900 (notional 12,980, taker fee 0.05
 993.51 + 0.2 x (P - 64,900) = 0 -> P = 59,932.45, shown at the tick toward the entry: 59,932.5. The
 liquidation sell fills against the maker's bid at 60,000: realized -980, fee 0.05% x 12,000 = 6, net
 -986; the 7.51 left goes to the insurance fund.
+
+The ledger afterwards: fees 2.596 (maker, 0.02% of 12,980) + 6.49 + 6 + 2.4 (maker, 0.02% of
+12,000) = 17.486; the maker's wallet 1,000,000 - 2.596 + 980 - 2.4 = 1,000,975.004, the trader's 0;
+both flat. 1,000,975.004 + 17.486 + 7.51 = 1,001,000, the net deposits.
 """
 
 import asyncio
@@ -86,3 +90,16 @@ async def test_liquidation_reaches_the_account_as_events_with_the_venue_figures(
         admin_pb2.GetInsuranceFundRequest(), metadata=exchange.admin.auth
     )
     assert fund.balance == "7.51"
+    ledger = await exchange.admin.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=exchange.admin.auth)
+    assert (ledger.net_deposits, ledger.wallets, ledger.fees_collected, ledger.insurance_fund) == (
+        "1001000",
+        "1000975.004",
+        "17.486",
+        "7.51",
+    )
+    assert (ledger.isolated_margin, ledger.open_positions, ledger.money_in_system, ledger.imbalance) == (
+        "0",
+        "0",
+        "1001000",
+        "0",
+    )

@@ -233,6 +233,36 @@ class GetInsuranceFundResponse(_message.Message):
     balance: str
     def __init__(self, asset: _Optional[str] = ..., balance: _Optional[str] = ...) -> None: ...
 
+class GetLedgerRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetLedgerResponse(_message.Message):
+    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time")
+    ASSET_FIELD_NUMBER: _ClassVar[int]
+    NET_DEPOSITS_FIELD_NUMBER: _ClassVar[int]
+    WALLETS_FIELD_NUMBER: _ClassVar[int]
+    ISOLATED_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    FEES_COLLECTED_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_FUND_FIELD_NUMBER: _ClassVar[int]
+    OPEN_POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    MONEY_IN_SYSTEM_FIELD_NUMBER: _ClassVar[int]
+    IMBALANCE_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    asset: str
+    net_deposits: str
+    wallets: str
+    isolated_margin: str
+    fees_collected: str
+    insurance_fund: str
+    open_positions: str
+    money_in_system: str
+    imbalance: str
+    sequence: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class SnapshotRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -70,6 +70,11 @@ class AdminStub:
                 request_serializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.FromString,
                 _registered_method=True)
+        self.GetLedger = channel.unary_unary(
+                '/paperex.v1.Admin/GetLedger',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.GetLedgerRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.GetLedgerResponse.FromString,
+                _registered_method=True)
         self.Snapshot = channel.unary_unary(
                 '/paperex.v1.Admin/Snapshot',
                 request_serializer=paperex_dot_v1_dot_admin__pb2.SnapshotRequest.SerializeToString,
@@ -160,6 +165,14 @@ class AdminServicer:
 
     def GetInsuranceFund(self, request, context):
         """Returns the insurance fund's balance.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLedger(self, request, context):
+        """Where all the money is, the exchange's own accounts and the fees included: the terms of the
+        money-conservation sum, so that an operator or a soak test can check it from outside.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -262,6 +275,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.GetInsuranceFund,
                     request_deserializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.SerializeToString,
+            ),
+            'GetLedger': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedger,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.GetLedgerRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.GetLedgerResponse.SerializeToString,
             ),
             'Snapshot': grpc.unary_unary_rpc_method_handler(
                     servicer.Snapshot,
@@ -494,6 +512,33 @@ class Admin:
             '/paperex.v1.Admin/GetInsuranceFund',
             paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.SerializeToString,
             paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/GetLedger',
+            paperex_dot_v1_dot_admin__pb2.GetLedgerRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.GetLedgerResponse.FromString,
             options,
             channel_credentials,
             insecure,

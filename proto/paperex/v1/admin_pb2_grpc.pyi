@@ -49,6 +49,10 @@ class AdminStub:
     """Sets a symbol's mark price directly: drives MARK triggers, unrealized PnL and liquidations."""
     GetInsuranceFund: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetInsuranceFundRequest, _admin_pb2.GetInsuranceFundResponse]
     """Returns the insurance fund's balance."""
+    GetLedger: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetLedgerRequest, _admin_pb2.GetLedgerResponse]
+    """Where all the money is, the exchange's own accounts and the fees included: the terms of the
+    money-conservation sum, so that an operator or a soak test can check it from outside.
+    """
     Snapshot: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SnapshotRequest, _admin_pb2.SnapshotResponse]
     """Writes a state snapshot now (bounding restart time) and reports what it captured."""
     Reset: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ResetRequest, _admin_pb2.ResetResponse]
@@ -91,6 +95,10 @@ class AdminAsyncStub(AdminStub):
     """Sets a symbol's mark price directly: drives MARK triggers, unrealized PnL and liquidations."""
     GetInsuranceFund: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetInsuranceFundRequest, _admin_pb2.GetInsuranceFundResponse]  # type: ignore[assignment]
     """Returns the insurance fund's balance."""
+    GetLedger: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetLedgerRequest, _admin_pb2.GetLedgerResponse]  # type: ignore[assignment]
+    """Where all the money is, the exchange's own accounts and the fees included: the terms of the
+    money-conservation sum, so that an operator or a soak test can check it from outside.
+    """
     Snapshot: _aio.UnaryUnaryMultiCallable[_admin_pb2.SnapshotRequest, _admin_pb2.SnapshotResponse]  # type: ignore[assignment]
     """Writes a state snapshot now (bounding restart time) and reports what it captured."""
     Reset: _aio.UnaryUnaryMultiCallable[_admin_pb2.ResetRequest, _admin_pb2.ResetResponse]  # type: ignore[assignment]
@@ -172,6 +180,16 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.GetInsuranceFundResponse, _abc.Awaitable[_admin_pb2.GetInsuranceFundResponse]]:
         """Returns the insurance fund's balance."""
+
+    @_abc_1.abstractmethod
+    def GetLedger(
+        self,
+        request: _admin_pb2.GetLedgerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.GetLedgerResponse, _abc.Awaitable[_admin_pb2.GetLedgerResponse]]:
+        """Where all the money is, the exchange's own accounts and the fees included: the terms of the
+        money-conservation sum, so that an operator or a soak test can check it from outside.
+        """
 
     @_abc_1.abstractmethod
     def Snapshot(
