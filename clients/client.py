@@ -387,6 +387,10 @@ class AsyncAdmin(_Connection):
         reply = await self._call(self._admin.GetInsuranceFund, admin_pb2.GetInsuranceFundRequest())
         return Decimal(reply.balance)
 
+    async def ledger(self) -> models.Ledger:
+        """Where all the money is (fees and the exchange's own accounts included), to check conservation."""
+        return from_proto(models.Ledger, await self._call(self._admin.GetLedger, admin_pb2.GetLedgerRequest()))
+
     async def snapshot(self) -> models.SnapshotResponse:
         reply = await self._call(self._admin.Snapshot, admin_pb2.SnapshotRequest(), retry=False)
         return from_proto(models.SnapshotResponse, reply)

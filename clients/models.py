@@ -536,6 +536,29 @@ class SetIndexPriceResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class Ledger:
+    """The terms of the money-conservation sum, in ``asset``: wallets + isolated_margin + fees_collected
+    + insurance_fund + open_positions = money_in_system, which must equal net_deposits."""
+
+    asset: str
+    net_deposits: Decimal
+    wallets: Decimal
+    isolated_margin: Decimal
+    fees_collected: Decimal
+    insurance_fund: Decimal
+    open_positions: Decimal
+    money_in_system: Decimal
+    imbalance: Decimal
+    sequence: int
+    time: datetime | None
+
+    @property
+    def conserved(self) -> bool:
+        """No money created or lost: any imbalance is a bug in the exchange."""
+        return self.imbalance == 0
+
+
+@dataclass(frozen=True, slots=True)
 class SnapshotResponse:
     sequence: int
     state_hash: str

@@ -2,8 +2,8 @@
 
 ``paperex`` alone, ``paperex serve ...`` and ``paperex demo`` run the server as they always did (see
 ``clients.cli.delegate``); every other subcommand is a client of a running exchange over gRPC, built
-on the SDK alone: ``account``, ``order``, ``positions``, ``book``, ``watch``, ``scenario``. Exit
-codes are documented in ``clients.cli.exits``.
+on the SDK alone: ``account``, ``order``, ``positions``, ``book``, ``watch``, ``scenario``, ``ledger``.
+Exit codes are documented in ``clients.cli.exits``.
 """
 
 import argparse
@@ -11,17 +11,28 @@ import asyncio
 import os
 import sys
 
-from clients.cli import account, market, orders, scenario, watch
+from clients.cli import account, ledger, market, orders, scenario, watch
 from clients.cli.connection import common_options, target
 from clients.cli.delegate import exec_server, is_server_command
-from clients.cli.exits import CREDENTIAL, INTERRUPTED, OK, USAGE, MissingCredential, UsageError, describe, exit_code
+from clients.cli.exits import (
+    CREDENTIAL,
+    INTERRUPTED,
+    OK,
+    UNBALANCED,
+    USAGE,
+    MissingCredential,
+    Unbalanced,
+    UsageError,
+    describe,
+    exit_code,
+)
 from clients.cli.output import Output
 from clients.errors import PaperexError
 
-COMMAND_MODULES = (account, orders, market, watch, scenario)
+COMMAND_MODULES = (account, orders, market, watch, scenario, ledger)
 EPILOG = (
     "exit codes: 0 done, 1 refused by the exchange, 2 usage, 3 cannot reach the exchange, "
-    "4 missing or rejected credential, 130 interrupted"
+    "4 missing or rejected credential, 5 money not conserved (ledger), 130 interrupted"
 )
 
 
@@ -56,6 +67,8 @@ def run(argv: list[str]) -> int:
         return _fail(str(missing), CREDENTIAL)
     except UsageError as usage:
         return _fail(str(usage), USAGE)
+    except Unbalanced as unbalanced:
+        return _fail(str(unbalanced), UNBALANCED)
     except KeyboardInterrupt:
         return INTERRUPTED
     except BrokenPipeError:

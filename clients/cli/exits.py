@@ -7,6 +7,7 @@
 | 2    | usage: a wrong option or argument, nothing was sent |
 | 3    | cannot reach the exchange: UNAVAILABLE (no server, stopping) or no answer in time |
 | 4    | credential: no API key / admin token given, or the exchange does not accept it |
+| 5    | ``ledger``: money is not conserved (the figures are printed; a bug in the exchange) |
 | 130  | a live view (book, watch) stopped with Ctrl-C |
 """
 
@@ -17,11 +18,16 @@ REFUSED = 1
 USAGE = 2
 UNREACHABLE = 3
 CREDENTIAL = 4
+UNBALANCED = 5
 INTERRUPTED = 130
 
 
 class UsageError(Exception):
     """A command line that parses but makes no sense (``order cancel`` with neither an id nor --all)."""
+
+
+class Unbalanced(Exception):
+    """The ledger's imbalance is not zero: the exchange created or lost money."""
 
 
 class MissingCredential(Exception):

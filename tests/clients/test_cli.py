@@ -329,6 +329,50 @@ async def test_advancing_a_wall_clock_is_refused(live: LiveExchange) -> None:
     assert result.code == 1 and result.err.startswith("paperex: CLOCK_NOT_SIMULATED: ")
 
 
+async def test_ledger_shows_the_terms_and_that_money_is_conserved(live: LiveExchange) -> None:
+    """Deposits 100,000 (maker) + 1,000 (trader) = 101,000. One 0.1 BTC trade at 64,900 (notional 6,490):
+    maker fee 0.02% = 1.298, taker fee 0.05% = 3.245, fees 4.543, wallets 101,000 - 4.543 = 100,995.457;
+    the long owes its 6,490 and the short is owed 6,490: open positions 0."""
+    await long_position(live)
+
+    shown = await ok(live, "ledger", admin=True)
+    document = (await ok(live, "ledger", "--json", admin=True)).json()
+
+    lines = shown.out.splitlines()
+    assert lines[-1] == "money conserved: yes (money in system = net deposits)"
+    assert {" ".join(line.split()) for line in lines} >= {
+        "net deposits 101000 USDT",
+        "wallets 100995.457 USDT",
+        "fees collected 4.543 USDT",
+        "open positions 0 USDT",
+        "money in system 101000 USDT",
+        "imbalance 0 USDT",
+    }
+    ledger = document["ledger"]
+    assert (ledger["net_deposits"], ledger["wallets"], ledger["fees_collected"]) == ("101000", "100995.457", "4.543")
+    assert (ledger["insurance_fund"], ledger["money_in_system"], ledger["imbalance"]) == ("0", "101000", "0")
+    assert document["conserved"] is True
+
+
+async def test_ledger_exits_5_when_money_is_not_conserved(live: LiveExchange) -> None:
+    """A bug simulated inside the server: 0.5 USDT of fees counted that no wallet paid."""
+    assert live.server is not None
+    await new_account(live, "alice", "1000")
+    live.server.sequencer.exchange.engine.fees_collected += 50_000_000  # 0.5 in the engine's 1e-8 units
+
+    result = await cli(live, "ledger", admin=True)
+
+    assert result.code == 5
+    assert result.out.splitlines()[-1] == "money conserved: NO, imbalance 0.5 USDT (a bug in the exchange)"
+    assert result.err.startswith("paperex: money is not conserved: imbalance 0.5 USDT at sequence ")
+
+
+def test_ledger_needs_the_admin_token() -> None:
+    result = run_cli(["ledger", "--target", "127.0.0.1:1"])
+
+    assert result.code == 4 and "PAPEREX_ADMIN_TOKEN" in result.err
+
+
 @pytest.mark.parametrize("module", [arguments, render])
 def test_the_examples_in_the_docstrings_hold(module: ModuleType) -> None:
     assert doctest.testmod(module).failed == 0

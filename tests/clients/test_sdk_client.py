@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 import pytest
 
+from clients import models
 from clients.client import AsyncAdmin, AsyncClient
 from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
 from clients.enums import ClockMode, MarginMode, OrderStatus, Side, TimeInForce
@@ -23,7 +24,8 @@ from clients.errors import (
     UnknownOrder,
 )
 from clients.retry import NO_RETRY, RetryPolicy
-from tests.clients.conftest import LiveExchange
+from clients.sync import Admin
+from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"
 
@@ -222,6 +224,47 @@ async def test_a_session_whose_server_restarts_fails_pending_work_then_reopens(l
     await session.close()
     assert again.order.status is OrderStatus.NEW
     assert sorted(order.price for order in await client.open_orders()) == [Decimal("64000.0"), Decimal("64002.0")]
+
+
+def blocking_ledger(target: str) -> models.Ledger:
+    with Admin(target, admin_token=ADMIN_TOKEN) as admin:
+        return admin.ledger()
+
+
+@pytest.mark.parametrize("server_options", [{"clock": "simulated"}])
+async def test_the_ledger_adds_up_by_hand_after_a_trade(live: LiveExchange) -> None:
+    """Deposits 100,000 + 50,000 = 150,000. One 0.010 BTC trade at 65,000 (notional 650): maker fee
+    0.02% = 0.13, taker fee 0.05% = 0.325, fees 0.455, wallets 150,000 - 0.455 = 149,999.545. The long
+    owes its entry notional 650 and the short is owed 650: open positions 0. No liquidation: insurance
+    fund 0. 149,999.545 + 0.455 = 150,000 = net deposits: imbalance 0. No liquidity provider runs, so no
+    internal account adds a deposit of its own."""
+    assert live.admin is not None
+    assert not (await live.admin.clock()).liquidity_provider
+    await market(live, "65000")
+    seller = await live.open_account("seller", "100000")
+    buyer = await live.open_account("buyer", "50000")
+    await seller.place_order(PlaceOrder(BTC, Side.SELL, "0.010", price="65000.0"))
+    await buyer.place_order(PlaceOrder(BTC, Side.BUY, "0.010"))
+
+    ledger = await live.admin.ledger()
+    blocking = await asyncio.to_thread(blocking_ledger, live.target)
+
+    assert (await seller.account()).wallet_balance == Decimal("99999.87")  # the maker's 0.13
+    assert (await buyer.account()).wallet_balance == Decimal("49999.675")  # the taker's 0.325
+    assert ledger == models.Ledger(
+        asset="USDT",
+        net_deposits=Decimal("150000"),
+        wallets=Decimal("149999.545"),
+        isolated_margin=Decimal(0),
+        fees_collected=Decimal("0.455"),
+        insurance_fund=Decimal(0),
+        open_positions=Decimal(0),
+        money_in_system=Decimal("150000"),
+        imbalance=Decimal(0),
+        sequence=(await live.admin.snapshot()).sequence,
+        time=datetime(2026, 1, 1, tzinfo=UTC),  # a fresh simulated clock, never advanced
+    )
+    assert ledger.conserved and blocking == ledger
 
 
 @pytest.mark.parametrize("server_options", [{"clock": "simulated"}])

@@ -59,6 +59,7 @@ MODELS = {
     models.StepResponse: admin_pb2.StepResponse,
     models.Scenario: admin_pb2.Scenario,
     models.SetIndexPriceResponse: admin_pb2.SetIndexPriceResponse,
+    models.Ledger: admin_pb2.GetLedgerResponse,
     models.SnapshotResponse: admin_pb2.SnapshotResponse,
 } | {model: getattr(account_pb2, model.__name__) for model in EVENT_TYPES.values()}
 
