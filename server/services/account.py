@@ -9,6 +9,7 @@ from engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
 from engine.events import SettingsChanged
 from engine.margin import max_notional_for
 from server import parse, render
+from server.adl import AdlBoard
 from server.auth import Context
 from server.errors import Refused, WireError
 from server.exchange import Applied, Exchange, user_topic
@@ -25,24 +26,9 @@ def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.Symbo
     ]
 
 
-AdlQueues = dict[str, dict[int, int]]
-"""symbol -> ``Engine.adl_quantiles(symbol)``, filled as one reply needs them."""
-
-
-def adl_quantile(exchange: Exchange, queues: AdlQueues, symbol: str, account_id: int) -> int:
-    """The account's ADL quantile in ``symbol`` (0 when flat or internal). The symbol's queue is ranked
-    once per reply however many accounts it shows (``queues``), and only for a query, never a fill."""
-    queue = queues.get(symbol)
-    if queue is None:
-        queue = queues[symbol] = exchange.engine.adl_quantiles(symbol)
-    return queue.get(account_id, 0)
-
-
-def account_summary(exchange: Exchange, account_id: int, queues: AdlQueues | None = None) -> account_pb2.AccountSummary:
-    """``queues`` shares ADL rankings between the summaries of one reply (``Admin.ListAccounts``)."""
+def account_summary(exchange: Exchange, account_id: int, adl: AdlBoard) -> account_pb2.AccountSummary:
     entry = exchange.accounts[account_id]
     summary = exchange.engine.summary(account_id)
-    queues = {} if queues is None else queues
     return render.account_summary(
         summary,
         entry.name,
@@ -51,20 +37,19 @@ def account_summary(exchange: Exchange, account_id: int, queues: AdlQueues | Non
         settings_list(exchange, account_id),
         exchange.last_cursor(account_id),
         exchange.now,
-        {p.symbol: adl_quantile(exchange, queues, p.symbol, account_id) for p in summary.positions},
+        {p.symbol: adl.quantile(exchange, p.symbol, account_id) for p in summary.positions},
     )
 
 
-def positions(exchange: Exchange, account_id: int, symbol: str) -> list[common_pb2.Position]:
+def positions(exchange: Exchange, account_id: int, symbol: str, adl: AdlBoard) -> list[common_pb2.Position]:
     """Open positions (every symbol, or one, shown flat when nothing is held)."""
     summary = exchange.engine.summary(account_id)
-    queues: AdlQueues = {}
     held = [
         render.position(
             figures,
             exchange.instruments[figures.symbol],
             exchange.now,
-            adl_quantile(exchange, queues, figures.symbol, account_id),
+            adl.quantile(exchange, figures.symbol, account_id),
         )
         for figures in summary.positions
         if not symbol or figures.symbol == symbol
@@ -84,14 +69,16 @@ class AccountService(account_pb2_grpc.AccountServicer):
     async def GetAccount(self, request: account_pb2.GetAccountRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         await self.runtime.sequencer.settled()
-        return account_pb2.GetAccountResponse(account=account_summary(self.runtime.exchange, account_id))
+        summary = account_summary(self.runtime.exchange, account_id, self.runtime.adl)
+        return account_pb2.GetAccountResponse(account=summary)
 
     @unary
     async def ListPositions(self, request: account_pb2.ListPositionsRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         await self.runtime.sequencer.settled()
-        return account_pb2.ListPositionsResponse(positions=positions(self.runtime.exchange, account_id, symbol))
+        held = positions(self.runtime.exchange, account_id, symbol, self.runtime.adl)
+        return account_pb2.ListPositionsResponse(positions=held)
 
     def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
         refuse_if_rejected(applied)
@@ -128,7 +115,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
             refuse_if_rejected(applied)
             exchange = self.runtime.exchange
-            (position,) = positions(exchange, account_id, symbol)
+            (position,) = positions(exchange, account_id, symbol, self.runtime.adl)
             wallet = render.money(exchange.engine.accounts[account_id].wallet)
             return account_pb2.AdjustIsolatedMarginResponse(position=position, cross_wallet_balance=wallet)
 

@@ -17,7 +17,7 @@ from server.exchange_commands import MarketStep, OpenAccount
 from server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from server.liquidity import parse_configs
 from server.scenarios import library
-from server.services.account import AdlQueues, account_summary
+from server.services.account import account_summary
 from server.services.base import Runtime, refuse_if_rejected, unary
 from server.tape import ExchangeCommand
 
@@ -93,10 +93,8 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         ]
         ids = ids[:size]
         token = str(ids[-1]) if len(ids) == size else ""
-        queues: AdlQueues = {}
-        return admin_pb2.ListAccountsResponse(
-            accounts=[account_summary(exchange, account_id, queues) for account_id in ids], next_page_token=token
-        )
+        summaries = [account_summary(exchange, account_id, self.runtime.adl) for account_id in ids]
+        return admin_pb2.ListAccountsResponse(accounts=summaries, next_page_token=token)
 
     @unary
     async def SetIndexPrice(self, request: admin_pb2.SetIndexPriceRequest, context: Context) -> Any:
@@ -148,7 +146,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             money_in_system=render.money(ledger.money_in_system),
             imbalance=render.money(ledger.imbalance),
             sequence=exchange.sequence,
-            time=render.timestamp(exchange.now),
+            time=render.timestamp(self.runtime.now),
         )
 
     @unary

@@ -10,13 +10,14 @@ import logging
 import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import grpc
 
 from engine.events import OrderRejected
 from engine.instruments import Instrument
+from server.adl import AdlBoard
 from server.auth import Authenticator, Context
 from server.errors import Refused, WireError, internal
 from server.exchange import Applied, Exchange
@@ -49,6 +50,8 @@ class Runtime:
     simulated: bool = False
     stream_capacity: int = 65_536
     max_batch_commands: int = 500
+    adl: AdlBoard = field(default_factory=AdlBoard)
+    """ADL quantiles for position queries, ranked at most once a second per symbol."""
 
     @property
     def exchange(self) -> Exchange:
