@@ -51,7 +51,7 @@ class Runtime:
     stream_capacity: int = 65_536
     max_batch_commands: int = 500
     adl: AdlBoard = field(default_factory=AdlBoard)
-    """ADL quantiles for position queries, ranked at most once a second per symbol."""
+    """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
 
     @property
     def exchange(self) -> Exchange:
