@@ -333,10 +333,10 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
 
 def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: int = 0) -> common_pb2.Position:
     """``adl_quantile`` is given by queries only (Binance serves it apart from account updates): the
-    PositionChanged stream events leave it 0 and pay nothing for it."""
+    PositionChanged stream events leave it 0."""
     isolated = figures.mode is MarginMode.ISOLATED
     isolated_balance = figures.isolated_wallet + figures.unrealized_pnl
-    message = common_pb2.Position(
+    return common_pb2.Position(
         symbol=figures.symbol,
         margin_mode=MARGIN_MODES[figures.mode],
         leverage=figures.leverage,
@@ -354,11 +354,9 @@ def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: 
             ratio(Fraction(figures.maintenance_margin, isolated_balance)) if isolated and isolated_balance > 0 else ""
         ),
         max_removable_margin=money(figures.max_removable) if isolated else "",
+        adl_quantile=adl_quantile,
         update_time=stamp(ts),
     )
-    if adl_quantile:
-        message.adl_quantile = adl_quantile
-    return message
 
 
 def flat_position(symbol: str, settings: SymbolSettings, mark: Ticks, spec: Instrument, ts: int) -> common_pb2.Position:

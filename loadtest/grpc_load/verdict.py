@@ -14,17 +14,8 @@ from typing import Any
 MIB = 1 << 20
 SERVER_FAULTS = ("INTERNAL", "UNKNOWN", "DATA_LOSS", "UNAVAILABLE", "DEADLINE_EXCEEDED")
 """Status codes that mean the server (not the order) failed; business refusals are expected."""
-LEDGER_FIGURES = (
-    "net_deposits",
-    "money_in_system",
-    "imbalance",
-    "wallets",
-    "isolated_margin",
-    "fees_collected",
-    "insurance_fund",
-    "open_positions",
-)
-"""What the money check reports of ``Admin.GetLedger``: the sum and its terms."""
+LEDGER_TERMS = ("wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions")
+"""The terms of ``Admin.GetLedger``'s sum, which the money check reports with the sum itself."""
 
 
 def second_half(samples: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -122,9 +113,9 @@ def money_check(ledger: Any) -> dict[str, Any]:
     """Money is conserved: what the server's books hold (an ``Admin.GetLedger`` answer: every wallet,
     the exchange's own accounts included, isolated margin, fees, the insurance fund and the open
     positions at entry) equals the net deposits exactly."""
-    figures = {name: getattr(ledger, name) for name in LEDGER_FIGURES}
+    figures = {name: getattr(ledger, name) for name in ("net_deposits", "money_in_system", "imbalance", *LEDGER_TERMS)}
     conserved = Decimal(figures["imbalance"]) == 0
-    held = ", ".join(f"{name} {figures[name]}" for name in LEDGER_FIGURES[3:])
+    held = ", ".join(f"{name} {figures[name]}" for name in LEDGER_TERMS)
     verdict = "money conserved" if conserved else f"money NOT conserved (imbalance {figures['imbalance']})"
     detail = f"{verdict}: {figures['money_in_system']} held ({held}) for {figures['net_deposits']} deposited"
     return {"pass": conserved, "detail": detail, **figures}
