@@ -30,7 +30,7 @@ from paperex.v1 import (
 from clients import models
 from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, Number, PlaceOrder, order_key
 from clients.convert import decimal_text, enum_number, from_proto, user_event
-from clients.enums import AlertDirection, CandleInterval, MarginAdjustment, MarginMode, TriggerBy
+from clients.enums import AlertDirection, CandleInterval, IncomeType, MarginAdjustment, MarginMode, TriggerBy
 from clients.errors import from_rpc_error
 from clients.retry import NO_RETRY, RetryPolicy
 from clients.session import OrderSession
@@ -334,6 +334,42 @@ class AsyncClient(_Connection):
             self._account.DeletePriceAlert, account_pb2.DeletePriceAlertRequest(alert_id=alert_id), retry=False
         )
 
+    async def income(
+        self,
+        symbol: str = "",
+        *,
+        income_type: IncomeType | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        after_id: int = 0,
+        limit: int = 0,
+    ) -> AsyncIterator[models.Income]:
+        """The account's money moves, oldest first, paging on demand (``limit`` per page); ``start`` and
+        ``end`` are inclusive. Keep the last ``income_id`` seen and pass it as ``after_id`` to read only
+        what came since."""
+        request = account_pb2.ListIncomeRequest(
+            symbol=symbol, income_type=enum_number(income_type), after_id=after_id, limit=limit
+        )
+        _set_times(request, start_time=start, end_time=end)
+        while True:
+            reply = await self._call(self._account.ListIncome, request)
+            for item in reply.incomes:
+                yield from_proto(models.Income, item)
+            if not reply.next_after_id:
+                return
+            request.after_id = reply.next_after_id
+
+    async def liquidations(self, symbol: str = "", *, limit: int = 0) -> AsyncIterator[models.Liquidation]:
+        """The account's liquidations, newest first, paging on demand (``limit`` per page)."""
+        request = account_pb2.ListLiquidationsRequest(symbol=symbol, limit=limit)
+        while True:
+            reply = await self._call(self._account.ListLiquidations, request)
+            for item in reply.liquidations:
+                yield from_proto(models.Liquidation, item)
+            if not reply.liquidations:
+                return
+            request.before_id = reply.liquidations[-1].liquidation_id
+
     def _resubscribing(
         self, method: Callable[..., Any], request: Message, convert: Callable[[Any], T | None]
     ) -> AsyncIterator[T]:
@@ -384,8 +420,20 @@ class AsyncAdmin(_Connection):
         return Decimal(reply.mark_price)
 
     async def insurance_fund(self) -> Decimal:
+        """Every symbol's insurance fund together (``insurance_funds`` for each one)."""
         reply = await self._call(self._admin.GetInsuranceFund, admin_pb2.GetInsuranceFundRequest())
         return Decimal(reply.balance)
+
+    async def insurance_funds(self) -> dict[str, Decimal]:
+        """Each symbol's insurance fund."""
+        reply = await self._call(self._admin.GetInsuranceFund, admin_pb2.GetInsuranceFundRequest())
+        return {fund.symbol: Decimal(fund.balance) for fund in reply.funds}
+
+    async def fund_insurance(self, symbol: str, amount: Number) -> Decimal:
+        """Add ``amount`` to a symbol's insurance fund; returns the fund's new balance."""
+        request = admin_pb2.FundInsuranceRequest(symbol=symbol, amount=decimal_text(amount))
+        reply = await self._call(self._admin.FundInsurance, request, retry=False)
+        return Decimal(reply.fund.balance)
 
     async def ledger(self) -> models.Ledger:
         """Where all the money is (fees and the exchange's own accounts included), to check conservation."""

@@ -28,6 +28,7 @@ EVENT_TYPES: dict[str, type] = {
     "order_rejected": models.OrderRejected,
     "order_triggered": models.OrderTriggered,
     "order_amended": models.OrderAmended,
+    "trailing_stop_moved": models.TrailingStopMoved,
     "order_filled": models.OrderFilled,
     "order_canceled": models.OrderCanceled,
     "order_expired": models.OrderExpired,

@@ -97,6 +97,15 @@ class BalanceChangeReason(IntEnum):
     LIQUIDATION_FEE = 7
     INSURANCE_FUND_COVER = 8
     ADL = 9
+    INSURANCE_CLEAR = 10
+
+
+class LiquidationFeeModel(IntEnum):
+    """What a liquidation fill costs: Binance's clearance fee to the insurance fund, the taker fee, or none."""
+
+    CLEARANCE = 1
+    TAKER = 2
+    NONE = 3
 
 
 class MarginAdjustment(IntEnum):
@@ -112,3 +121,12 @@ class AlertDirection(IntEnum):
 class ClockMode(IntEnum):
     WALL = 1
     SIMULATED = 2
+
+
+class IncomeType(IntEnum):
+    TRANSFER = 1
+    REALIZED_PNL = 2
+    COMMISSION = 3
+    FUNDING_FEE = 4
+    INSURANCE_CLEAR = 5
+    AUTO_DELEVERAGE = 6

@@ -15,6 +15,8 @@ from clients.enums import (
     CandleInterval,
     ClockMode,
     EndReason,
+    IncomeType,
+    LiquidationFeeModel,
     MarginMode,
     OrderStatus,
     OrderType,
@@ -53,6 +55,7 @@ class Order:
     is_liquidation: bool
     create_time: datetime | None
     update_time: datetime | None
+    is_auto_deleverage: bool
 
     @property
     def is_open(self) -> bool:
@@ -91,6 +94,7 @@ class Fill:
     realized_pnl: Decimal | None
     is_liquidation: bool
     time: datetime | None
+    is_auto_deleverage: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +190,8 @@ class Instrument:
     funding_rate_cap: Decimal
     funding_rate_floor: Decimal
     interest_rate: Decimal
+    liquidation_fee: LiquidationFeeModel | None
+    liquidation_fee_rate: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +370,13 @@ class OrderAmended:
 
 
 @dataclass(frozen=True, slots=True)
+class TrailingStopMoved:
+    """``order.stop_price`` is the armed trailing stop's trigger price now."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilled:
     order: Order
     fill: Fill
@@ -386,6 +399,9 @@ class PositionChanged:
 
 @dataclass(frozen=True, slots=True)
 class BalanceChanged:
+    """One move of a wallet; the balances are those right after it. ``isolated_wallet`` and
+    ``isolated_change`` are None when no isolated position's wallet moved."""
+
     reason: BalanceChangeReason
     change: Decimal
     symbol: str
@@ -393,10 +409,14 @@ class BalanceChanged:
     wallet_balance: Decimal
     cross_wallet_balance: Decimal
     isolated_wallet: Decimal | None
+    cross_change: Decimal
+    isolated_change: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
 class FundingSettled:
+    """``payment`` is what the account received: negative when it paid."""
+
     symbol: str
     funding_rate: Decimal
     mark_price: Decimal
@@ -432,6 +452,8 @@ class PositionLiquidated:
     bankruptcy_price: Decimal | None
     realized_pnl: Decimal
     insurance_fund_change: Decimal | None
+    order_id: int
+    deleveraged_quantity: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,6 +462,7 @@ class PositionDeleveraged:
     quantity: Decimal
     price: Decimal
     realized_pnl: Decimal
+    order_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +481,7 @@ UserEventPayload = (
     | OrderRejected
     | OrderTriggered
     | OrderAmended
+    | TrailingStopMoved
     | OrderFilled
     | OrderCanceled
     | OrderExpired
@@ -538,7 +562,8 @@ class SetIndexPriceResponse:
 @dataclass(frozen=True, slots=True)
 class Ledger:
     """The terms of the money-conservation sum, in ``asset``: wallets + isolated_margin + fees_collected
-    + insurance_fund + open_positions = money_in_system, which must equal net_deposits."""
+    + insurance_fund + open_positions = money_in_system, which must equal net_deposits +
+    insurance_contributions (the operator's money in the insurance funds)."""
 
     asset: str
     net_deposits: Decimal
@@ -551,6 +576,7 @@ class Ledger:
     imbalance: Decimal
     sequence: int
     time: datetime | None
+    insurance_contributions: Decimal
 
     @property
     def conserved(self) -> bool:
@@ -563,3 +589,45 @@ class SnapshotResponse:
     sequence: int
     state_hash: str
     time: datetime | None
+
+
+# Account records: income and liquidations.
+
+
+@dataclass(frozen=True, slots=True)
+class Income:
+    """One money move; ``income`` is its signed amount."""
+
+    income_id: int
+    income_type: IncomeType
+    income: Decimal
+    asset: str
+    symbol: str
+    trade_id: int
+    time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarginCallRecord:
+    time: datetime | None
+    margin_call: MarginCallIssued
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """One liquidation: the figures at its trigger, the margin calls that led there (oldest first), the
+    orders it canceled, its liquidation orders with their fills, and one record per position closed."""
+
+    liquidation_id: int
+    time: datetime | None
+    margin_mode: MarginMode
+    symbol: str
+    margin_balance: Decimal
+    maintenance_margin: Decimal
+    margin_calls: list[MarginCallRecord]
+    canceled_orders: list[Order]
+    orders: list[Order]
+    fills: list[Fill]
+    positions: list[PositionLiquidated]
+    insurance_fund_change: Decimal
+    realized_pnl: Decimal

@@ -6,10 +6,11 @@ after the event, a position after the fill), so applying them in order converges
 state even where the two starting queries straddle an event. When the server no longer holds the
 events after our cursor (CursorExpired), start over from a fresh GetAccount.
 
-Balances: BalanceChanged events carry the wallet after the change, but fills, funding and liquidations
-move the wallet without one (their events carry the fee, PnL or payment), so after such an event the
-tracker reads the figures again with GetAccount. Wallet figures only ever move forward in cursor order
-(``balance_cursor``), so an older event never overwrites a newer reading.
+Balances: every move of the cross wallet or an isolated wallet (a fill's PnL and fee, funding,
+transfers, liquidation fees and clearing) is a BalanceChanged event carrying the balances right after
+it, as Binance's ACCOUNT_UPDATE does, so the wallets are kept from the stream alone. ``summary`` is the
+last GetAccount reading: its mark-dependent figures (unrealized PnL, margin ratio) age until the next
+``sync``.
 """
 
 from collections.abc import AsyncIterator
@@ -22,11 +23,11 @@ from clients.errors import CursorExpired
 if TYPE_CHECKING:
     from clients.client import AsyncClient
 
-MONEY_EVENTS = (models.OrderFilled, models.FundingSettled, models.PositionLiquidated, models.PositionDeleveraged)
 ORDER_EVENTS = (
     models.OrderAccepted,
     models.OrderTriggered,
     models.OrderAmended,
+    models.TrailingStopMoved,
     models.OrderFilled,
     models.OrderCanceled,
     models.OrderExpired,
@@ -44,8 +45,9 @@ class AccountTracker:
         self.settings: dict[str, models.SymbolSettings] = {}
         self.wallet_balance = Decimal(0)
         self.cross_wallet_balance = Decimal(0)
+        self.isolated_wallets: dict[str, Decimal] = {}
+        """Each isolated position's wallet (symbols whose isolated wallet is not zero)."""
         self.cursor: models.EventCursor | None = None
-        self.balance_cursor: models.EventCursor | None = None
         self.resyncs = 0
 
     async def sync(self) -> None:
@@ -56,20 +58,10 @@ class AccountTracker:
         self.positions = {position.symbol: position for position in summary.positions if position.size}
         self.open_orders = {order.order_id: order for order in orders}
         self.settings = {settings.symbol: settings for settings in summary.symbol_settings}
-        self._take_balances(summary)
-        self.cursor = summary.cursor
-
-    async def refresh_balances(self) -> None:
-        """Reads the account's figures (balances, margin ratio) again, keeping them if newer."""
-        summary = await self.client.account()
-        if summary.cursor is None or self.balance_cursor is None or summary.cursor > self.balance_cursor:
-            self._take_balances(summary)
-
-    def _take_balances(self, summary: models.AccountSummary) -> None:
-        self.summary = summary
         self.wallet_balance = summary.wallet_balance
         self.cross_wallet_balance = summary.cross_wallet_balance
-        self.balance_cursor = summary.cursor
+        self.isolated_wallets = {p.symbol: p.isolated_wallet for p in summary.positions if p.isolated_wallet}
+        self.cursor = summary.cursor
 
     async def events(self) -> AsyncIterator[models.UserEvent]:
         """Every event of the account once applied to the local state (syncing first unless ``sync``
@@ -80,8 +72,6 @@ class AccountTracker:
             try:
                 async for event in self.client.user_events(resume_after=self.cursor):
                     self.apply(event)
-                    if isinstance(event.event, MONEY_EVENTS):
-                        await self.refresh_balances()
                     yield event
             except CursorExpired:
                 self.resyncs += 1
@@ -105,12 +95,13 @@ class AccountTracker:
                 self.positions[position.symbol] = position
             else:
                 self.positions.pop(position.symbol, None)
-        elif isinstance(payload, models.BalanceChanged) and (
-            self.balance_cursor is None or event.cursor > self.balance_cursor
-        ):
+        elif isinstance(payload, models.BalanceChanged):
             self.wallet_balance = payload.wallet_balance
             self.cross_wallet_balance = payload.cross_wallet_balance
-            self.balance_cursor = event.cursor
+            if payload.isolated_wallet:
+                self.isolated_wallets[payload.symbol] = payload.isolated_wallet
+            elif payload.isolated_wallet is not None:
+                self.isolated_wallets.pop(payload.symbol, None)
         elif isinstance(payload, models.SymbolSettingsChanged):
             self.settings[payload.settings.symbol] = payload.settings
 

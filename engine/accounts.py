@@ -93,7 +93,16 @@ class Account:
     holds its own margin in ``Position.isolated_wallet``. A non-``liquidatable`` account (the
     exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged."""
 
-    __slots__ = ("account_id", "exposures", "liquidatable", "margin_call_level", "positions", "settings", "wallet")
+    __slots__ = (
+        "account_id",
+        "exposures",
+        "isolated_call_levels",
+        "liquidatable",
+        "margin_call_level",
+        "positions",
+        "settings",
+        "wallet",
+    )
 
     def __init__(self, account_id: int, liquidatable: bool = True) -> None:
         self.account_id = account_id
@@ -103,12 +112,16 @@ class Account:
         self.positions: dict[str, Position] = {}
         self.exposures: dict[str, Exposure] = {}
         self.margin_call_level = 0
+        self.isolated_call_levels: dict[str, int] = {}
+        """Margin-call thresholds each isolated position's ratio has reached (``margin_call_level``
+        is the cross account's); absent means none."""
 
     def clone(self) -> "Account":
         """An independent copy, for what-if questions (the order preview) that must not touch state."""
         twin = Account(self.account_id, self.liquidatable)
         twin.wallet = self.wallet
         twin.margin_call_level = self.margin_call_level
+        twin.isolated_call_levels = dict(self.isolated_call_levels)
         twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in self.settings.items()}
         for symbol, position in self.positions.items():
             copy = twin.positions[symbol] = Position()
@@ -146,13 +159,18 @@ class Account:
         return exposure
 
     def settle_fill(
-        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, fee_rate: Rate
-    ) -> tuple[Amount, Amount]:
+        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, fee_rate: Rate, liquidating: bool = False
+    ) -> tuple[Amount, Amount, Amount]:
         """Move the money of one fill: position, realized PnL, fee, and for an isolated position the
         margin that enters (opening part) or leaves (closing part) its isolated wallet.
 
-        Returns ``(fee, realized_pnl)``. Realized PnL is exact: exit notional minus the entry notional
-        the closed lots carried, so every unit a trader gains another one lost.
+        Returns ``(fee, realized_pnl, released)``: ``released`` is what moved from the isolated wallet
+        to the cross wallet (negative when margin entered the position). Realized PnL is exact: exit
+        notional minus the entry notional the closed lots carried, so every unit a trader gains
+        another one lost. An isolated position's fee and PnL are booked in its isolated wallet; a
+        normal close then releases its share of that wallet (with the PnL) to the cross wallet, a
+        ``liquidating`` one releases nothing: the margin stays to back what is left of the position,
+        and the insurance fund takes what a full liquidation leaves.
         """
         symbol = instrument.symbol
         position = self.positions.get(symbol) or self.position(symbol)  # no call once it exists
@@ -165,20 +183,18 @@ class Account:
         charged = fee(lots * per_lot, fee_rate)
         if settings.mode is CROSS:
             self.wallet += realized - charged
-            return charged, realized
-        isolated = position.isolated_wallet - charged
-        if closed:
-            released = isolated if position.size * held <= 0 else isolated * closed // abs(held)
-            isolated -= released
-            returned = released + realized
-            if returned < 0 and position.size * held > 0:
-                isolated += returned  # a loss beyond its share of margin stays inside the position
-                returned = 0
-            self.wallet += returned
+            return charged, realized, 0
+        isolated = position.isolated_wallet - charged + realized
+        released = 0
+        if closed and not liquidating:
+            if position.size * held <= 0:
+                released = isolated
+            else:
+                # Its share of the margin with its PnL; a loss beyond that share stays inside the position.
+                released = max(0, (isolated - realized) * closed // abs(held) + realized)
         opened = lots - closed
         if opened:
-            margin_in = initial_margin(opened * per_lot, settings.leverage)
-            self.wallet -= margin_in
-            isolated += margin_in
-        position.isolated_wallet = isolated
-        return charged, realized
+            released -= initial_margin(opened * per_lot, settings.leverage)
+        self.wallet += released
+        position.isolated_wallet = isolated - released
+        return charged, realized, released

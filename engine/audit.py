@@ -31,7 +31,10 @@ def state_hash(engine: "Engine") -> str:
 def _state_lines(engine: "Engine") -> Iterator[str]:
     yield f"now={engine.now} next_order={engine._next_order_id} next_trade={engine._next_trade_id}"
     for symbol, market in engine.markets.items():
-        yield f"market {symbol} last={market.last_price} mark={market.mark_price} index={market.index_price}"
+        yield (
+            f"market {symbol} last={market.last_price} mark={market.mark_price} index={market.index_price}"
+            f" fund={market.insurance_fund}"
+        )
         yield f"funding {market.next_funding} {market.funding_rate} {market.premium.count} {market.premium.weighted}"
         yield "basis " + " ".join(f"{second}:{doubled}" for second, doubled in market.basis.samples)
         for book_side in (market.book.bids, market.book.asks):
@@ -39,11 +42,13 @@ def _state_lines(engine: "Engine") -> Iterator[str]:
                 yield " ".join(_order_state(order) for order in level.orders())
         for order_id in sorted(market.triggers.orders):
             yield "trigger " + _order_state(market.triggers.orders[order_id])
-    yield f"fees={engine.fees_collected} deposits={engine.net_deposits} fund={engine.insurance_fund}"
+    yield (
+        f"fees={engine.fees_collected} deposits={engine.net_deposits} contributions={engine.insurance_contributions}"
+    )
     for account_id, account in sorted(engine.accounts.items()):
         yield (
             f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
-            f" liquidatable={account.liquidatable}"
+            f" isolated_calls={sorted(account.isolated_call_levels.items())} liquidatable={account.liquidatable}"
         )
         for symbol, settings in sorted(account.settings.items()):
             yield f"settings {symbol} {settings.mode} {settings.leverage}"
@@ -111,6 +116,8 @@ class Ledger(NamedTuple):
 
     net_deposits: int
     """Deposits less withdrawals, ever."""
+    insurance_contributions: int
+    """What the operator put into the insurance funds: their starting balances and top-ups."""
     wallets: int
     """Every account's cross wallet, the exchange's internal accounts included."""
     isolated_margin: int
@@ -123,14 +130,15 @@ class Ledger(NamedTuple):
 
     @property
     def money_in_system(self) -> int:
-        """Net deposits as the books add them up: wallets, isolated margin, fees, the insurance fund
-        and the open positions' entry notional."""
+        """Net deposits and contributions as the books add them up: wallets, isolated margin, fees,
+        the insurance funds and the open positions' entry notional."""
         return self.wallets + self.isolated_margin + self.fees_collected + self.insurance_fund + self.open_positions
 
     @property
     def imbalance(self) -> int:
-        """``money_in_system - net_deposits``: 0 while money is conserved; anything else is a bug."""
-        return self.money_in_system - self.net_deposits
+        """``money_in_system - net_deposits - insurance_contributions``: 0 while money is conserved;
+        anything else is a bug."""
+        return self.money_in_system - self.net_deposits - self.insurance_contributions
 
 
 def ledger(engine: "Engine") -> Ledger:
@@ -141,4 +149,12 @@ def ledger(engine: "Engine") -> Ledger:
         for position in account.positions.values():
             isolated += position.isolated_wallet
             positions += -position.entry_notional if position.size > 0 else position.entry_notional
-    return Ledger(engine.net_deposits, wallets, isolated, engine.fees_collected, engine.insurance_fund, positions)
+    return Ledger(
+        engine.net_deposits,
+        engine.insurance_contributions,
+        wallets,
+        isolated,
+        engine.fees_collected,
+        engine.insurance_fund,
+        positions,
+    )

@@ -157,6 +157,16 @@ class AdjustIsolatedMargin:
     ts: int = 0
 
 
+@dataclass(slots=True, kw_only=True)
+class FundInsurance:
+    """The operator adds ``amount`` to a symbol's insurance fund (a venue's fund is large; an empty
+    one sends every bankruptcy straight to auto-deleverage)."""
+
+    symbol: str
+    amount: Amount
+    ts: int = 0
+
+
 Command = (
     PlaceOrder
     | AmendOrder
@@ -171,4 +181,5 @@ Command = (
     | SetLeverage
     | SetMarginMode
     | AdjustIsolatedMargin
+    | FundInsurance
 )

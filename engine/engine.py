@@ -13,7 +13,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from engine.accounts import ISOLATED, NO_ORDERS, Account, MarginMode
+from engine.accounts import CROSS, ISOLATED, NO_ORDERS, Account, MarginMode
 from engine.audit import InvariantViolation, Ledger, check_invariants, ledger, state_hash
 from engine.book import DepthLevel, Level
 from engine.commands import (
@@ -25,6 +25,7 @@ from engine.commands import (
     Command,
     CreateAccount,
     Deposit,
+    FundInsurance,
     PlaceOrder,
     SetIndexPrice,
     SetLeverage,
@@ -35,11 +36,13 @@ from engine.commands import (
 from engine.events import (
     AccountCreated,
     BalanceChanged,
+    BalanceReason,
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
     FundingRateSettled,
     FundingSettled,
+    FundReason,
     IndexPriceChanged,
     InsuranceFundChanged,
     LiquidationTriggered,
@@ -57,9 +60,10 @@ from engine.events import (
     PositionLiquidated,
     SettingsChanged,
     TradeExecuted,
+    TrailingStopMoved,
 )
 from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
 from engine.liquidation import (
     MARGIN_CALL_THRESHOLDS_BPS,
     adl_quantiles,
@@ -69,11 +73,13 @@ from engine.liquidation import (
     margin_call_levels,
     partial_quantity,
     scaled_maintenance,
+    trading_fee_rate,
     worst_price,
 )
 from engine.margin import (
     bankruptcy_price,
     display_ticks,
+    fee,
     funding_payment,
     funding_rate,
     initial_margin,
@@ -96,6 +102,7 @@ from engine.orders import (
     PARTIALLY_FILLED,
     RESTING_TIME_IN_FORCE,
     SELL,
+    TRAILING_STOP_MARKET,
     Order,
     OrderType,
     SelfTradePrevention,
@@ -123,6 +130,8 @@ from engine.validation import band_limit, check_new_order, check_price_and_size
 # Enum members bound once (see ``engine.orders.BUY``): attribute lookups on an Enum class are slow.
 BOOK_EMPTY, PRICE_LIMIT, SELF_TRADE = WalkEnd.BOOK_EMPTY, WalkEnd.PRICE_LIMIT, WalkEnd.SELF_TRADE
 CANCELED_BY_USER, IOC_REMAINDER = EndReason.CANCELED_BY_USER, EndReason.IOC_REMAINDER
+REALIZED_PNL, FEE = BalanceReason.REALIZED_PNL, BalanceReason.FEE
+ISOLATED_MARGIN = BalanceReason.ISOLATED_MARGIN_TRANSFER
 
 MAX_CASCADE_ROUNDS = 1_000
 """Trigger/liquidation rounds one command may set off before the engine calls it a bug."""
@@ -164,7 +173,7 @@ class Engine:
         self.accounts: dict[int, Account] = {}
         self.fees_collected = 0
         self.net_deposits = 0
-        self.insurance_fund = 0
+        self.insurance_contributions = sum(market.insurance_fund for market in self._market_list)
         self._next_funding = 0
         self._at_risk: dict[int, None] = {}
         self._client_ids: dict[tuple[int, str], tuple[Order, PlaceOrder]] = {}
@@ -187,6 +196,7 @@ class Engine:
             SetLeverage: self._set_leverage,
             SetMarginMode: self._set_margin_mode,
             AdjustIsolatedMargin: self._adjust_isolated_margin,
+            FundInsurance: self._fund_insurance,
         }
 
     # ------------------------------------------------------------------ the one entry point
@@ -274,6 +284,11 @@ class Engine:
         """Raise InvariantViolation when internal structures disagree (tests call it after each step)."""
         check_invariants(self)
 
+    @property
+    def insurance_fund(self) -> Amount:
+        """Every symbol's insurance fund together."""
+        return sum(market.insurance_fund for market in self._market_list)
+
     def ledger(self) -> Ledger:
         """The terms of the money-conservation sum (read-only; see ``engine.audit.Ledger``)."""
         return ledger(self)
@@ -350,6 +365,8 @@ class Engine:
             return self._reject(cmd, RejectReason.WOULD_IMMEDIATELY_TRIGGER)
         self._accept(order, cmd)
         market.triggers.add(order, reference)
+        if order.stop_price and order.order_type is TRAILING_STOP_MARKET:
+            self._out.append(TrailingStopMoved(order.order_id, order.account_id, order.symbol, order.stop_price))
         return None
 
     def _new_order(self, cmd: PlaceOrder) -> Order:
@@ -387,7 +404,7 @@ class Engine:
                 return RejectReason.FOK_NOT_FILLABLE
         return None
 
-    def _accept(self, order: Order, cmd: PlaceOrder | None, liquidation: bool = False) -> None:
+    def _accept(self, order: Order, cmd: PlaceOrder | None, auto_deleverage: bool = False) -> None:
         self._next_order_id += 1
         self._open[order.order_id] = order
         key = (order.account_id, order.symbol)
@@ -420,7 +437,8 @@ class Engine:
                 order.callback_bps,
                 order.activation_price,
                 order.expire_at,
-                liquidation,
+                order.liquidation,
+                auto_deleverage,
             )
         )
 
@@ -439,6 +457,10 @@ class Engine:
 
     def _execute(self, market: Market, order: Order) -> None:
         """Run an accepted, active order as a taker, then rest or end what is left."""
+        self._finish(market, order, self._take(market, order))
+
+    def _take(self, market: Market, order: Order) -> WalkEnd:
+        """Walk the book with an accepted, active order as the taker; returns why the walk ended."""
         book = market.book
         priced = order.order_type in LIMIT_PRICED_TYPES
         if priced:
@@ -456,6 +478,10 @@ class Engine:
             end = PRICE_LIMIT
         if self._touched:
             self._trim_reduce_only()
+        return end
+
+    def _finish(self, market: Market, order: Order, end: WalkEnd) -> None:
+        """Rest or end what a walk left of an order."""
         status = order.status
         if status is FILLED or status is EXPIRED:
             return
@@ -506,10 +532,21 @@ class Engine:
         taker_account = self.accounts[taker.account_id]
         if not maker.reduce_only:  # resting, so its exposure exists
             maker_account.exposures[symbol].change(maker.side, -quantity, -quantity * price * market.notional_unit)
-        maker_fee, maker_pnl = maker_account.settle_fill(instrument, maker.side, quantity, price, instrument.maker_fee)
-        taker_fee, taker_pnl = taker_account.settle_fill(instrument, taker.side, quantity, price, instrument.taker_fee)
+        maker_fee, maker_pnl, maker_released = maker_account.settle_fill(
+            instrument, maker.side, quantity, price, instrument.maker_fee
+        )
+        liquidating = taker.liquidation
+        taker_fee, taker_pnl, taker_released = taker_account.settle_fill(
+            instrument,
+            taker.side,
+            quantity,
+            price,
+            trading_fee_rate(instrument) if liquidating else instrument.taker_fee,
+            liquidating,
+        )
         self.fees_collected += maker_fee + taker_fee
-        self._out += (
+        out = self._out
+        out += (
             TradeExecuted(
                 trade_id,
                 symbol,
@@ -552,6 +589,12 @@ class Engine:
                 taker_pnl,
             ),
         )
+        if maker_fee or maker_pnl or maker_released:
+            self._fill_moved(maker_account, symbol, trade_id, maker_fee, maker_pnl, maker_released, REALIZED_PNL)
+        if taker_fee or taker_pnl or taker_released:
+            self._fill_moved(taker_account, symbol, trade_id, taker_fee, taker_pnl, taker_released, REALIZED_PNL)
+        if liquidating and instrument.liquidation_fee is LiquidationFee.CLEARANCE and instrument.liquidation_fee_rate:
+            self._charge_clearance(taker_account, market, trade_id, quantity * price * market.notional_unit)
         self._position_moved(maker_account, symbol)
         self._position_moved(taker_account, symbol)
         if maker_left == 0:
@@ -565,6 +608,72 @@ class Engine:
             market.trade_low = price
         if price > market.trade_high:
             market.trade_high = price
+
+    def _fill_moved(
+        self,
+        account: Account,
+        symbol: str,
+        trade_id: int,
+        charged: Amount,
+        realized: Amount,
+        released: Amount,
+        pnl_reason: BalanceReason,
+    ) -> None:
+        """The BalanceChanged events of one fill, in the order its money moved: realized PnL, then the
+        fee (both in the position's wallet), then for an isolated position the margin that left it
+        for the cross wallet or entered it (``released`` as ``Account.settle_fill`` returns it)."""
+        out, account_id, wallet = self._out, account.account_id, account.wallet
+        if account.settings[symbol].mode is CROSS:
+            if realized:
+                out.append(BalanceChanged(account_id, pnl_reason, realized, wallet + charged, symbol, 0, 0, trade_id))
+            if charged:
+                out.append(BalanceChanged(account_id, FEE, -charged, wallet, symbol, 0, 0, trade_id))
+            return
+        isolated = account.positions[symbol].isolated_wallet
+        before_transfer, wallet_before = isolated + released, wallet - released
+        if realized:
+            out.append(
+                BalanceChanged(
+                    account_id, pnl_reason, 0, wallet_before, symbol, realized, before_transfer + charged, trade_id
+                )
+            )
+        if charged:
+            out.append(BalanceChanged(account_id, FEE, 0, wallet_before, symbol, -charged, before_transfer, trade_id))
+        if released:
+            out.append(
+                BalanceChanged(account_id, ISOLATED_MARGIN, released, wallet, symbol, -released, isolated, trade_id)
+            )
+
+    def _charge_clearance(self, account: Account, market: Market, trade_id: int, notional: Amount) -> None:
+        """The clearance fee of one liquidation fill, from the wallet backing the position to the
+        symbol's insurance fund (Binance's model, ``LiquidationFee.CLEARANCE``)."""
+        symbol = market.symbol
+        charged = fee(notional, market.instrument.liquidation_fee_rate)
+        if not charged:
+            return
+        market.insurance_fund += charged
+        if account.settings[symbol].mode is ISOLATED:
+            position = account.positions[symbol]
+            position.isolated_wallet -= charged
+            moved = BalanceChanged(
+                account.account_id,
+                BalanceReason.LIQUIDATION_FEE,
+                0,
+                account.wallet,
+                symbol,
+                -charged,
+                position.isolated_wallet,
+                trade_id,
+            )
+        else:
+            account.wallet -= charged
+            moved = BalanceChanged(
+                account.account_id, BalanceReason.LIQUIDATION_FEE, -charged, account.wallet, symbol, 0, 0, trade_id
+            )
+        self._out += (
+            moved,
+            InsuranceFundChanged(symbol, FundReason.CLEARANCE_FEE, charged, market.insurance_fund, account.account_id),
+        )
 
     def _position_moved(self, account: Account, symbol: str) -> None:
         account_id = account.account_id
@@ -796,7 +905,7 @@ class Engine:
             return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
             return self._reject(cmd, RejectReason.INVALID_AMOUNT)
-        self._move_wallet(account, cmd.amount, "DEPOSIT")
+        self._move_wallet(account, cmd.amount, BalanceReason.DEPOSIT)
         self.net_deposits += cmd.amount
         return None
 
@@ -808,13 +917,13 @@ class Engine:
             return self._reject(cmd, RejectReason.INVALID_AMOUNT)
         if cmd.amount > summarize(account, self.markets).max_withdraw:
             return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE)
-        self._move_wallet(account, -cmd.amount, "WITHDRAWAL")
+        self._move_wallet(account, -cmd.amount, BalanceReason.WITHDRAWAL)
         self.net_deposits -= cmd.amount
         return None
 
-    def _move_wallet(self, account: Account, delta: int, reason: str, symbol: str = "") -> None:
+    def _move_wallet(self, account: Account, delta: int, reason: BalanceReason) -> None:
         account.wallet += delta
-        self._out.append(BalanceChanged(account.account_id, reason, delta, account.wallet, symbol))
+        self._out.append(BalanceChanged(account.account_id, reason, delta, account.wallet))
 
     def _settings_target(
         self, cmd: SetLeverage | SetMarginMode | AdjustIsolatedMargin
@@ -900,8 +1009,31 @@ class Engine:
             if -cmd.amount > removable:
                 return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE)
         position.isolated_wallet += cmd.amount
-        self._move_wallet(account, -cmd.amount, "ISOLATED_MARGIN", cmd.symbol)
+        account.wallet -= cmd.amount
+        self._out.append(
+            BalanceChanged(
+                account.account_id,
+                ISOLATED_MARGIN,
+                -cmd.amount,
+                account.wallet,
+                cmd.symbol,
+                cmd.amount,
+                position.isolated_wallet,
+            )
+        )
         self._moved[(cmd.account_id, cmd.symbol)] = position
+        return None
+
+    def _fund_insurance(self, cmd: FundInsurance) -> None:
+        """The operator's contribution to a symbol's insurance fund (money from outside, as a deposit)."""
+        market = self.markets.get(cmd.symbol)
+        if market is None:
+            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        if cmd.amount <= 0:
+            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+        market.insurance_fund += cmd.amount
+        self.insurance_contributions += cmd.amount
+        self._out.append(InsuranceFundChanged(cmd.symbol, FundReason.TOP_UP, cmd.amount, market.insurance_fund))
         return None
 
     # ------------------------------------------------------------------ margin calls, liquidation, ADL
@@ -923,68 +1055,112 @@ class Engine:
         raise InvariantViolation("liquidation cascade did not settle")
 
     def _check_account(self, account: Account) -> None:
-        """Liquidate what is at or below maintenance, then issue a margin call when the cross margin
-        ratio reaches a new threshold (the level falls back as the ratio recovers). Exchange-internal
-        (non-liquidatable) accounts are passed by."""
+        """Liquidate what is at or below maintenance, then issue a margin call where a margin ratio
+        (the cross account's, each isolated position's) reaches a new threshold; a level falls back
+        as its ratio recovers. Exchange-internal (non-liquidatable) accounts are passed by."""
         if not account.liquidatable:
             return
         balance, maintenance, held = cross_state(account, self.markets)
         if held and balance * SCALE <= maintenance:
-            symbols = [
-                s
-                for s, p in sorted(account.positions.items())
-                if p.size and account.settings[s].mode is MarginMode.CROSS
-            ]
+            symbols = [s for s, p in sorted(account.positions.items()) if p.size and account.settings[s].mode is CROSS]
             self._liquidate(account, symbols, (balance, maintenance), cross=True)
             balance, maintenance, held = cross_state(account, self.markets)
-        settings = account.settings
-        isolated = [s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED]
-        # Listed after the cross step, in symbol order; liquidating one isolated position leaves the others as they are.
-        for symbol in sorted(isolated):
+        account.margin_call_level = self._margin_call(
+            account, "", balance, maintenance, held, account.margin_call_level
+        )
+        settings, levels = account.settings, account.isolated_call_levels
+        isolated = sorted(s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED)
+        # In symbol order; liquidating one isolated position leaves the others as they are.
+        for symbol in isolated:
             isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
             if isolated_balance * SCALE <= isolated_mm:
                 self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
+                if not account.positions[symbol].size:
+                    continue
+                isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
+            levels[symbol] = self._margin_call(
+                account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0)
+            )
+        for symbol in [s for s, level in levels.items() if not level or not account.positions[s].size]:
+            del levels[symbol]
+
+    def _margin_call(
+        self, account: Account, symbol: str, balance: Amount, maintenance: int, held: bool, level_before: int
+    ) -> int:
+        """Issue a ``MarginCallIssued`` when the ratio of the cross account (``symbol`` empty) or of an
+        isolated position reached a threshold above ``level_before``; returns the new level. The event
+        carries the figures ``GetAccount`` shows, so its ratio reads the same."""
         level, armed_below = margin_call_levels(balance, maintenance) if held else (0, 0)
-        if level > account.margin_call_level:
-            ratio_bps = maintenance * 10_000 // (balance * SCALE) if balance > 0 else 10_000
+        if level > level_before:
+            summary = summarize(account, self.markets)
+            if symbol:
+                figures = next(p for p in summary.positions if p.symbol == symbol)
+                shown = (figures.isolated_wallet + figures.unrealized_pnl, figures.maintenance_margin)
+            else:
+                shown = (summary.margin_balance, summary.maintenance_margin)
+            mode = ISOLATED if symbol else CROSS
             threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
-            self._out.append(MarginCallIssued(account.account_id, ratio_bps, threshold))
-        account.margin_call_level = max(level, min(account.margin_call_level, armed_below))
+            self._out.append(MarginCallIssued(account.account_id, symbol, mode, threshold, *shown))
+        return max(level, min(level_before, armed_below))
 
     def _liquidate(self, account: Account, symbols: list[str], state: tuple[Amount, int], cross: bool) -> None:
         """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders
         in the book, partially when one tier down restores it; what the book cannot take is
-        auto-deleveraged. A full liquidation leaves the margin to the insurance fund (or draws the
-        deficit from it). ``state`` is the (margin balance, scaled maintenance) that breached."""
+        auto-deleveraged. A full liquidation leaves the remaining margin to the insurance fund (or
+        draws the deficit from it). ``state`` is the (margin balance, scaled maintenance) that breached."""
         account_id = account.account_id
-        label = "" if cross else symbols[0]
-        mode = MarginMode.CROSS if cross else MarginMode.ISOLATED
         balance, maintenance = state
-        self._out.append(LiquidationTriggered(account_id, label, mode, balance, ceil_div(maintenance, SCALE)))
+        mode = CROSS if cross else ISOLATED
+        self._out.append(
+            LiquidationTriggered(account_id, "" if cross else symbols[0], mode, balance, ceil_div(maintenance, SCALE))
+        )
         for symbol in symbols:
             self._cancel_orders(account_id, symbol, EndReason.LIQUIDATION)
-        wallet_before = account.wallet
-        whole = True
-        for symbol in symbols:
-            whole &= self._liquidate_position(account, self.markets[symbol], cross)
-        if not whole:
-            return
-        leftover = account.wallet if cross else account.wallet - wallet_before
-        if leftover:
-            account.wallet -= leftover
-            self.insurance_fund += leftover
-            self._out.append(InsuranceFundChanged(account_id, label, leftover, self.insurance_fund))
+        # A cross account's remainder is settled with the fund of its largest position, reported last.
+        largest = max(symbols, key=lambda s: account.positions[s].entry_notional)
+        steps = [self._liquidate_position(account, self.markets[s], mode) for s in symbols if s != largest]
+        steps.append(self._liquidate_position(account, self.markets[largest], mode))
+        if all(not step.partial for step in steps):
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, self.markets[largest], cross)
+        self._out += steps
 
-    def _liquidate_position(self, account: Account, market: Market, cross: bool) -> bool:
-        """One position's liquidation order (and ADL for the rest); True when it was closed whole."""
+    def _clear_to_fund(self, account: Account, market: Market, cross: bool) -> Amount:
+        """After a full liquidation the margin that backed it (the cross wallet, or the isolated
+        position's wallet) goes to the symbol's insurance fund, or the fund covers its deficit: the
+        wallet ends at zero. Returns what the fund received."""
+        symbol, account_id = market.symbol, account.account_id
+        if cross:
+            leftover = account.wallet
+            account.wallet = 0
+        else:
+            position = account.positions[symbol]
+            leftover = position.isolated_wallet
+            position.isolated_wallet = 0
+            self._moved[(account_id, symbol)] = position
+        if leftover:
+            reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
+            if cross:
+                cleared = BalanceChanged(account_id, reason, -leftover, 0, symbol)
+            else:
+                cleared = BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0)
+            market.insurance_fund += leftover
+            fund_moved = InsuranceFundChanged(
+                symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id
+            )
+            self._out += (cleared, fund_moved)
+        return leftover
+
+    def _liquidate_position(self, account: Account, market: Market, mode: MarginMode) -> PositionLiquidated:
+        """One position's liquidation order, filled in the book and by ADL for what the book cannot
+        take; returns the step's outcome for the caller to report."""
         position = account.positions[market.symbol]
         instrument = market.instrument
         price = valuation_price(market, position)
-        if cross:
+        if mode is CROSS:
             others = [
                 (self.markets[s], p)
                 for s, p in account.positions.items()
-                if p.size and s != market.symbol and account.settings[s].mode is MarginMode.CROSS
+                if p.size and s != market.symbol and account.settings[s].mode is CROSS
             ]
             other_upnl = sum(
                 unrealized_pnl(p.size, p.entry_notional, valuation_price(m, p), m.notional_unit) for m, p in others
@@ -1008,68 +1184,70 @@ class Engine:
         bounds = (band_limit(instrument, SELL, price), band_limit(instrument, BUY, price))
         if bankruptcy is None:
             bankruptcy = Fraction(bounds[0] if size > 0 else bounds[1])
-        limit = worst_price(bankruptcy, size, self.insurance_fund, market.notional_unit, bounds)
-        side = SELL if size > 0 else BUY
+        limit = worst_price(bankruptcy, size, market.insurance_fund, market.notional_unit, bounds)
         order = Order(
             self._next_order_id,
             account.account_id,
             market.symbol,
-            side,
+            SELL if size > 0 else BUY,
             OrderType.LIMIT,
             quantity,
             limit,
             TimeInForce.IOC,
             SelfTradePrevention.EXPIRE_TAKER,
             reduce_only=True,
+            liquidation=True,
         )
         start = len(self._out)
-        self._accept(order, None, liquidation=True)
-        self._execute(market, order)
+        self._accept(order, None)
+        end = self._take(market, order)
         unfilled = quantity - order.filled
         shown_bankruptcy = display_ticks(bankruptcy, size)
         if unfilled:
-            self._deleverage(account, market, unfilled, shown_bankruptcy, bounds)
-        self._out.append(
-            PositionLiquidated(
-                account.account_id,
-                market.symbol,
-                order.order_id,
-                quantity,
-                unfilled,
-                quantity < abs(size),
-                shown_bankruptcy,
-                self._liquidation_result(account.account_id, order.order_id, start),
-            )
+            self._deleverage(market, order, unfilled, min(max(shown_bankruptcy, bounds[0]), bounds[1]))
+        self._finish(market, order, end)
+        realized, fund_change = self._liquidation_result(account.account_id, order.order_id, start)
+        return PositionLiquidated(
+            account.account_id,
+            market.symbol,
+            mode,
+            order.order_id,
+            quantity,
+            unfilled,
+            quantity < abs(size),
+            shown_bankruptcy,
+            realized,
+            fund_change,
         )
-        return quantity == abs(size)
 
-    def _liquidation_result(self, account_id: int, order_id: int, start: int) -> Amount:
-        """PnL the liquidation step realized for the account, net of fees: its liquidation order's
-        fills and its auto-deleveraged part (events since ``start``)."""
-        total = 0
+    def _liquidation_result(self, account_id: int, order_id: int, start: int) -> tuple[Amount, Amount]:
+        """``(realized, to the fund)`` of a liquidation step (its events since ``start``): its order's
+        fills (PnL less trading fee) less clearance fees, and the clearance fees the fund received."""
+        realized = fund = 0
         for event in self._out[start:]:
             if type(event) is OrderFilled and event.order_id == order_id:
-                total += event.realized_pnl - event.fee
-            elif type(event) is PositionDeleveraged and event.account_id == account_id:
-                total += event.realized_pnl
-        return total
+                realized += event.realized_pnl - event.fee
+            elif (
+                type(event) is InsuranceFundChanged
+                and event.account_id == account_id
+                and event.reason is FundReason.CLEARANCE_FEE
+            ):
+                fund += event.delta
+        return realized - fund, fund
 
-    def _deleverage(
-        self, account: Account, market: Market, lots: Lots, price: Ticks, bounds: tuple[Ticks, Ticks]
-    ) -> None:
-        """Close ``lots`` of a bankrupt position against the most profitable, most leveraged opposing
-        positions at the bankruptcy price, without fee; their orders on the symbol are canceled.
+    def _deleverage(self, market: Market, order: Order, lots: Lots, price: Ticks) -> None:
+        """Fill the last ``lots`` of a liquidation order by auto-deleverage: at the bankruptcy
+        ``price``, without fee, against the most profitable, most leveraged opposing positions, each
+        closed by an order the exchange places for it (its orders on the symbol are canceled first).
 
         Exchange-internal (non-liquidatable) accounts are not in the ranking. Only when no trader's
         opposing position is left do they take the rest, as the venue's backstop: positions net to
         zero, so the bankrupt position can always be closed."""
-        price = min(max(price, bounds[0]), bounds[1])
-        symbol, instrument = market.symbol, market.instrument
-        side = SELL if account.positions[symbol].size > 0 else BUY
+        symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
         candidates = [
             (self.accounts[a], market)
             for a in market.holders
-            if a != account.account_id and self.accounts[a].positions[symbol].size * side > 0
+            if a != bankrupt_id and self.accounts[a].positions[symbol].size * closing_side < 0
         ]
         traders = [(a, m) for a, m in candidates if a.liquidatable]
         backstop = [(a, m) for a, m in candidates if not a.liquidatable]
@@ -1078,21 +1256,65 @@ class Engine:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
             self._cancel_orders(counter.account_id, symbol, EndReason.LIQUIDATION)
-            _, realized = account.settle_fill(instrument, side, take, price, 0)
-            _, counter_realized = counter.settle_fill(instrument, side.opposite, take, price, 0)
-            self._out.append(
-                PositionDeleveraged(
-                    counter.account_id, symbol, side.opposite, take, price, account.account_id, counter_realized
-                )
+            closing = Order(
+                self._next_order_id,
+                counter.account_id,
+                symbol,
+                closing_side,
+                OrderType.LIMIT,
+                take,
+                price,
+                TimeInForce.IOC,
+                SelfTradePrevention.EXPIRE_TAKER,
+                reduce_only=True,
             )
-            self._out.append(
-                PositionDeleveraged(account.account_id, symbol, side, take, price, counter.account_id, realized)
-            )
-            self._position_moved(account, symbol)
-            self._position_moved(counter, symbol)
+            self._accept(closing, None, auto_deleverage=True)
+            self._settle_deleverage(market, order, closing, take)
             lots -= take
         if lots:
             raise InvariantViolation("no opposing position left to deleverage against")
+        if self._touched:
+            self._trim_reduce_only()
+
+    def _settle_deleverage(self, market: Market, order: Order, closing: Order, lots: Lots) -> None:
+        """One auto-deleverage fill between a liquidation order and the order closing a profitable
+        position, at the closing order's price: both sides' fills (no fee, no public trade, the last
+        price stays), their balance changes, and the deleveraged side's ``PositionDeleveraged``."""
+        symbol, instrument, price = market.symbol, market.instrument, closing.price
+        trade_id = self._next_trade_id
+        self._next_trade_id = trade_id + 1
+        bankrupt, counter = self.accounts[order.account_id], self.accounts[closing.account_id]
+        _, realized, released = bankrupt.settle_fill(instrument, order.side, lots, price, 0, liquidating=True)
+        _, counter_realized, counter_released = counter.settle_fill(instrument, closing.side, lots, price, 0)
+        order.filled += lots
+        closing.filled = lots
+        order.status = FILLED if order.filled == order.quantity else PARTIALLY_FILLED
+        closing.status = FILLED
+        self._out += (
+            OrderFilled(
+                closing.order_id, counter.account_id, symbol, closing.side, trade_id, price, lots, lots, 0, True,
+                FILLED, 0, counter_realized, True,
+            ),
+            OrderFilled(
+                order.order_id, bankrupt.account_id, symbol, order.side, trade_id, price, lots, order.filled,
+                order.quantity - order.filled, False, order.status, 0, realized, True,
+            ),
+        )  # fmt: skip
+        if counter_realized or counter_released:
+            self._fill_moved(counter, symbol, trade_id, 0, counter_realized, counter_released, BalanceReason.ADL)
+        if realized or released:
+            self._fill_moved(bankrupt, symbol, trade_id, 0, realized, released, BalanceReason.ADL)
+        self._out.append(
+            PositionDeleveraged(
+                counter.account_id, symbol, closing.order_id, closing.side, lots, price, bankrupt.account_id,
+                counter_realized,
+            )
+        )  # fmt: skip
+        self._position_moved(bankrupt, symbol)
+        self._position_moved(counter, symbol)
+        self._forget(closing)
+        if order.status is FILLED:
+            self._forget(order)
 
     # ------------------------------------------------------------------ prices and triggers
 
@@ -1177,19 +1399,28 @@ class Engine:
         price = market.mark_price or market.last_price
         if not price or not rate:
             return
-        symbol, unit = market.symbol, market.notional_unit
+        symbol, unit, out = market.symbol, market.notional_unit, self._out
+        remainder = 0
         for account_id in sorted(market.holders):
             account = self.accounts[account_id]
             position = account.positions[symbol]
             payment = funding_payment(position.size, price, unit, rate)
-            if account.settings[symbol].mode is MarginMode.ISOLATED:
+            remainder += payment
+            out.append(FundingSettled(account_id, symbol, rate, price, position.size, -payment))
+            if account.settings[symbol].mode is ISOLATED:
                 position.isolated_wallet -= payment
                 self._moved[(account_id, symbol)] = position
+                moved = BalanceChanged(
+                    account_id, BalanceReason.FUNDING, 0, account.wallet, symbol, -payment, position.isolated_wallet
+                )
             else:
                 account.wallet -= payment
-            self.insurance_fund += payment
+                moved = BalanceChanged(account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol)
+            out.append(moved)
             self._at_risk[account_id] = None
-            self._out.append(FundingSettled(account_id, symbol, rate, price, payment))
+        if remainder:
+            market.insurance_fund += remainder
+            out.append(InsuranceFundChanged(symbol, FundReason.FUNDING_REMAINDER, remainder, market.insurance_fund))
 
     def _run_triggers(self, market: Market) -> None:
         """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST).
@@ -1203,14 +1434,17 @@ class Engine:
             return
         while market.trade_low or market.mark_moved:
             fired: list[tuple[Order, Ticks]] = []
+            moved: list[Order] = []
             if market.mark_moved:
                 market.mark_moved = False
                 mark = market.mark_price
-                fired += [(o, mark) for o in triggers.fire(TriggerBy.MARK, mark, mark, mark)]
+                fired += [(o, mark) for o in triggers.fire(TriggerBy.MARK, mark, mark, mark, moved)]
             if market.trade_low:
                 low, high, last = market.trade_low, market.trade_high, market.last_price
                 market.trade_low = market.trade_high = 0
-                fired += [(o, last) for o in triggers.fire(TriggerBy.LAST, low, high, last)]
+                fired += [(o, last) for o in triggers.fire(TriggerBy.LAST, low, high, last, moved)]
+            for order in moved:
+                self._out.append(TrailingStopMoved(order.order_id, order.account_id, order.symbol, order.stop_price))
             fired.sort(key=lambda pair: pair[0].order_id)
             for order, price in fired:
                 if order.order_id in self._open:

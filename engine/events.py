@@ -6,7 +6,7 @@ text form used to compare runs byte for byte.
 
 import json
 from dataclasses import dataclass, fields
-from enum import Enum
+from enum import Enum, StrEnum
 
 from engine.accounts import MarginMode
 from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
@@ -16,7 +16,8 @@ from engine.units import Amount, Lots, Rate, Ticks
 
 @dataclass(slots=True)
 class OrderAccepted:
-    """A new order; ``liquidation`` marks one the exchange placed to close a liquidated position."""
+    """A new order; ``liquidation`` marks one the exchange placed to close a liquidated position,
+    ``auto_deleverage`` one it placed to close a profitable position against a bankrupt one (ADL)."""
 
     order_id: int
     account_id: int
@@ -36,6 +37,7 @@ class OrderAccepted:
     activation_price: Ticks
     expire_at: int
     liquidation: bool = False
+    auto_deleverage: bool = False
 
 
 @dataclass(slots=True)
@@ -75,6 +77,17 @@ class OrderTriggered:
 
 
 @dataclass(slots=True)
+class TrailingStopMoved:
+    """An armed trailing stop's trigger price moved with the price it follows (``stop_price``: the
+    price at which it now fires, at the tick; a sell's rises, a buy's falls)."""
+
+    order_id: int
+    account_id: int
+    symbol: str
+    stop_price: Ticks
+
+
+@dataclass(slots=True)
 class OrderAmended:
     order_id: int
     account_id: int
@@ -99,7 +112,9 @@ class TradeExecuted:
 
 @dataclass(slots=True)
 class OrderFilled:
-    """One side of one trade, as its owner sees it."""
+    """One side of one trade, as its owner sees it. ``auto_deleverage`` marks the two fills of an
+    auto-deleverage close (the liquidation order's and the one placed for the profitable position):
+    no fee, and no public trade (no ``TradeExecuted``)."""
 
     order_id: int
     account_id: int
@@ -114,6 +129,7 @@ class OrderFilled:
     status: OrderStatus
     fee: Amount
     realized_pnl: Amount
+    auto_deleverage: bool = False
 
 
 @dataclass(slots=True)
@@ -154,25 +170,56 @@ class AccountCreated:
     liquidatable: bool = True
 
 
+class BalanceReason(StrEnum):
+    """Why a wallet moved. A fill moves money in up to three steps, each its own event: its realized
+    PnL, its fee, and for an isolated position the margin that enters or leaves it."""
+
+    DEPOSIT = "DEPOSIT"
+    WITHDRAWAL = "WITHDRAWAL"
+    REALIZED_PNL = "REALIZED_PNL"
+    FEE = "FEE"
+    FUNDING = "FUNDING"
+    ISOLATED_MARGIN_TRANSFER = "ISOLATED_MARGIN_TRANSFER"
+    """Between the cross wallet and an isolated position: the user's transfer, or a fill's opening
+    margin (in) and a normal close's released margin with its PnL (out)."""
+    LIQUIDATION_FEE = "LIQUIDATION_FEE"
+    """The clearance fee of a liquidation fill, paid to the insurance fund."""
+    INSURANCE_CLEAR = "INSURANCE_CLEAR"
+    """After a full liquidation, the margin left taken by the insurance fund (the wallet ends at 0)."""
+    INSURANCE_FUND_COVER = "INSURANCE_FUND_COVER"
+    """After a full liquidation, the deficit the insurance fund covered (the wallet ends at 0)."""
+    ADL = "ADL"
+    """PnL realized by an auto-deleverage close."""
+
+
 @dataclass(slots=True)
 class BalanceChanged:
-    """The cross wallet moved for a reason other than a fill (deposit, withdrawal, margin transfer,
-    funding); ``delta`` is the change and ``wallet`` the balance after it."""
+    """A wallet moved: ``delta`` is the cross wallet's change and ``wallet`` its balance after;
+    ``isolated_delta`` and ``isolated_wallet`` the same for ``symbol``'s isolated position (0 for a
+    cross move). ``trade_id`` names the fill that caused it, if one did. Every change of a wallet is
+    one of these, so an account's balances can be kept from its events alone."""
 
     account_id: int
-    reason: str
+    reason: BalanceReason
     delta: Amount
     wallet: Amount
     symbol: str = ""
+    isolated_delta: Amount = 0
+    isolated_wallet: Amount = 0
+    trade_id: int = 0
 
 
 @dataclass(slots=True)
 class MarginCallIssued:
-    """The cross margin ratio reached a new threshold (basis points: 8,000 = 80%)."""
+    """A margin ratio (maintenance margin / margin balance) reached a new warning threshold (basis
+    points: 8,000 = 80%): the cross account's (``symbol`` empty) or one isolated position's."""
 
     account_id: int
-    margin_ratio_bps: int
+    symbol: str
+    mode: MarginMode
     threshold_bps: int
+    margin_balance: Amount
+    maintenance_margin: Amount
 
 
 @dataclass(slots=True)
@@ -194,23 +241,30 @@ class PositionLiquidated:
 
     account_id: int
     symbol: str
+    mode: MarginMode
     order_id: int
     quantity: Lots
     deleveraged: Lots
     partial: bool
     bankruptcy_price: Ticks
     realized_pnl: Amount
-    """Net of fees, over the liquidation order's fills and the auto-deleveraged part."""
+    """Net of trading and clearance fees, over the liquidation order's fills (the auto-deleveraged
+    ones included)."""
+    insurance_fund_change: Amount
+    """Clearance fees paid to the fund and, for the last position of a full liquidation, the margin
+    left to it (> 0) or the deficit it covered (< 0)."""
 
 
 @dataclass(slots=True)
 class PositionDeleveraged:
-    """Auto-deleverage: ``quantity`` lots of this account's position closed at ``price`` by a trade on
-    ``side`` against ``counterparty_id`` (the bankrupt account, or for the bankrupt one the account it
-    closed against), without fee, realizing ``realized_pnl``."""
+    """Auto-deleverage took ``quantity`` lots of this account's profitable position (by its order
+    ``order_id``, filled at ``price`` on ``side``, without fee) to close a bankrupt position of
+    ``counterparty_id``, realizing ``realized_pnl``. Only the deleveraged side gets it: the bankrupt
+    side sees fills of its liquidation order."""
 
     account_id: int
     symbol: str
+    order_id: int
     side: Side
     quantity: Lots
     price: Ticks
@@ -218,14 +272,28 @@ class PositionDeleveraged:
     realized_pnl: Amount
 
 
+class FundReason(StrEnum):
+    """Why an insurance fund moved."""
+
+    LIQUIDATION = "LIQUIDATION"
+    """A fully liquidated position's remaining margin (delta > 0) or the deficit covered (< 0)."""
+    CLEARANCE_FEE = "CLEARANCE_FEE"
+    FUNDING_REMAINDER = "FUNDING_REMAINDER"
+    """Payers round up, receivers down: the sub-unit remainder of a funding settlement."""
+    TOP_UP = "TOP_UP"
+    """The operator's contribution (``FundInsurance``)."""
+
+
 @dataclass(slots=True)
 class InsuranceFundChanged:
-    """The fund took a liquidated account's remaining margin (delta > 0) or covered its deficit."""
+    """``symbol``'s insurance fund moved by ``delta`` to ``balance``; ``account_id`` is the liquidated
+    account it took from or covered (0 for funding and top-ups)."""
 
-    account_id: int
     symbol: str
+    reason: FundReason
     delta: Amount
     balance: Amount
+    account_id: int = 0
 
 
 @dataclass(slots=True)
@@ -259,12 +327,14 @@ class FundingRateSettled:
 
 @dataclass(slots=True)
 class FundingSettled:
-    """One position's funding: ``payment`` > 0 was paid, < 0 received, at ``mark``."""
+    """One position (signed ``size``) funded at ``mark``: ``payment`` is what the account received
+    (< 0: it paid), as Binance's FUNDING_FEE income is signed."""
 
     account_id: int
     symbol: str
     rate: Rate
     mark: Ticks
+    size: Lots
     payment: Amount
 
 
@@ -284,6 +354,7 @@ Event = (
     | OrderRejected
     | DuplicatePlaceIgnored
     | OrderTriggered
+    | TrailingStopMoved
     | OrderAmended
     | TradeExecuted
     | OrderFilled

@@ -9,12 +9,12 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from engine.accounts import CROSS, Account, MarginMode
-from engine.instruments import Instrument
-from engine.margin import adl_score, bracket_for, unrealized_pnl
+from engine.instruments import Instrument, LiquidationFee
+from engine.margin import adl_score, bracket_for, fee, unrealized_pnl
 from engine.market import Market
 from engine.positions import Position
 from engine.risk import valuation_price
-from engine.units import SCALE, Amount, Lots, Ticks
+from engine.units import SCALE, Amount, Lots, Rate, Ticks
 
 MARGIN_CALL_THRESHOLDS_BPS: tuple[int, ...] = (7_000, 8_000, 9_000)
 """Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""
@@ -103,6 +103,19 @@ def margin_call_levels(balance: Amount, scaled_maintenance: int) -> tuple[int, i
     )
 
 
+def trading_fee_rate(instrument: Instrument) -> Rate:
+    """The trading fee of a liquidation fill: the taker fee under ``LiquidationFee.TAKER``, else none."""
+    return instrument.taker_fee if instrument.liquidation_fee is LiquidationFee.TAKER else 0
+
+
+def liquidation_cost_rate(instrument: Instrument) -> Rate:
+    """What a liquidation fill costs the liquidated account per unit of notional, under any model."""
+    model = instrument.liquidation_fee
+    if model is LiquidationFee.CLEARANCE:
+        return instrument.liquidation_fee_rate
+    return instrument.taker_fee if model is LiquidationFee.TAKER else 0
+
+
 def partial_quantity(
     instrument: Instrument, position: Position, price: Ticks, margin_balance: Amount, other_maintenance: int
 ) -> Lots:
@@ -110,8 +123,9 @@ def partial_quantity(
     whole position (reference 8.9: "reduce to the next lower tier and re-check").
 
     Target: the largest size whose notional fits under the current tier's floor; accepted when the
-    account's margin balance (PnL at mark is unchanged by closing at mark) then exceeds the smaller
-    maintenance margin. Tier 1 positions always go whole.
+    account's margin balance (PnL at mark is unchanged by closing at mark) less the liquidation fee
+    of the part sold ("margin compliant after ... liquidation fee deductions") then exceeds the
+    smaller maintenance margin. Tier 1 positions always go whole.
     """
     size = abs(position.size)
     per_lot = price * instrument.notional_unit
@@ -122,7 +136,8 @@ def partial_quantity(
     keep = bracket.floor // per_lot
     if keep <= 0 or keep >= size:
         return size
-    if margin_balance * SCALE > other_maintenance + scaled_maintenance(instrument, keep * per_lot):
+    cost = fee((size - keep) * per_lot, liquidation_cost_rate(instrument))
+    if (margin_balance - cost) * SCALE > other_maintenance + scaled_maintenance(instrument, keep * per_lot):
         return size - keep
     return size
 

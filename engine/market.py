@@ -1,6 +1,6 @@
 """Per-instrument state the engine keeps beside the book: waiting conditional orders, last, index and
-mark prices with the basis samples the mark is smoothed by, and what the current command changed
-(levels to publish, the range it traded through)."""
+mark prices with the basis samples the mark is smoothed by, the symbol's insurance fund, and what the
+current command changed (levels to publish, the range it traded through)."""
 
 from engine.book import Level, OrderBook
 from engine.funding import PremiumSampler
@@ -23,6 +23,7 @@ class Market:
         "holders",
         "index_price",
         "instrument",
+        "insurance_fund",
         "last_price",
         "mark_moved",
         "mark_price",
@@ -55,6 +56,7 @@ class Market:
         self.mark_price: Ticks = 0
         self.mark_moved = False
         self.dirty: dict[Level, None] = {}
+        self.insurance_fund: Amount = instrument.insurance_fund
 
     def position_cap(self, leverage: int) -> Amount:
         """The notional a position (with its orders) may reach at ``leverage`` (cached per leverage)."""

@@ -88,6 +88,7 @@ STATE_FIELDS = (
     "expire_at",
     "extreme",
     "filled",
+    "liquidation",
     "order_id",
     "order_type",
     "price",
@@ -108,7 +109,9 @@ Named here rather than read from ``__slots__``, which a class compiled by mypyc 
 
 class Order:
     """One order's live state. ``prev``/``next`` link it into its price level's FIFO (intrusive list,
-    so cancel is O(1)); ``extreme`` and ``armed`` hold a trailing stop's ratchet."""
+    so cancel is O(1)); ``extreme`` and ``armed`` hold a trailing stop's ratchet, and an armed
+    trailing stop's ``stop_price`` is the price it fires at now. ``liquidation`` marks an order the
+    exchange placed to close a liquidated position (its fills pay the instrument's liquidation fee)."""
 
     __slots__ = (*STATE_FIELDS, "next", "prev")
 
@@ -131,6 +134,7 @@ class Order:
         callback_bps: int = 0,
         activation_price: Ticks = 0,
         expire_at: int = 0,
+        liquidation: bool = False,
     ) -> None:
         self.order_id = order_id
         self.account_id = account_id
@@ -149,6 +153,7 @@ class Order:
         self.callback_bps = callback_bps
         self.activation_price = activation_price
         self.expire_at = expire_at
+        self.liquidation = liquidation
         self.filled: Lots = 0
         self.status = NEW
         self.triggered = order_type not in CONDITIONAL_TYPES

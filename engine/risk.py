@@ -269,7 +269,7 @@ def _preview_under(
     available = available_balance(twin, markets)
     margin, loss, taker_fee = order_cost_parts(twin, market, side, lots, price)
     cost = margin + loss + taker_fee
-    fee_paid, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee)
+    fee_paid, _, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee)
     after = summarize(twin, markets)
     figures = next((p for p in after.positions if p.symbol == market.symbol), None)
     return OrderPreview(

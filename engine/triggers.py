@@ -32,7 +32,9 @@ def would_fire_now(order: Order, price: Ticks) -> bool:
 
 
 def _ratchet(order: Order, low: Ticks, high: Ticks, last: Ticks) -> bool:
-    """Move a trailing stop's extreme with the prices seen; True when ``last`` is a callback away."""
+    """Move a trailing stop's extreme with the prices seen, and its ``stop_price`` with it (the price
+    a callback away from the extreme, at the tick it fires: a sell's rounded down, a buy's up); True
+    when ``last`` has reached it."""
     if order.side is Side.SELL:
         if not order.armed:
             if order.activation_price and high < order.activation_price:
@@ -40,14 +42,16 @@ def _ratchet(order: Order, low: Ticks, high: Ticks, last: Ticks) -> bool:
             order.armed, order.extreme = True, high
         elif high > order.extreme:
             order.extreme = high
-        return last * _BPS <= order.extreme * (_BPS - order.callback_bps)
+        order.stop_price = order.extreme * (_BPS - order.callback_bps) // _BPS
+        return last <= order.stop_price
     if not order.armed:
         if order.activation_price and low > order.activation_price:
             return False
         order.armed, order.extreme = True, low
     elif low < order.extreme:
         order.extreme = low
-    return last * _BPS >= order.extreme * (_BPS + order.callback_bps)
+    order.stop_price = -(-order.extreme * (_BPS + order.callback_bps) // _BPS)
+    return last >= order.stop_price
 
 
 class TriggerBook:
@@ -82,9 +86,9 @@ class TriggerBook:
         else:
             self._falling[order.trigger_by].remove((order.stop_price, order.order_id))
 
-    def fire(self, source: TriggerBy, low: Ticks, high: Ticks, last: Ticks) -> list[Order]:
+    def fire(self, source: TriggerBy, low: Ticks, high: Ticks, last: Ticks, moved: list[Order]) -> list[Order]:
         """Remove and return, oldest first, the orders that prices from ``low`` to ``high`` (ending at
-        ``last``) fire."""
+        ``last``) fire; trailing stops whose trigger price moved without firing go to ``moved``."""
         fired: list[int] = []
         rising = self._rising[source]
         while rising and rising[0][0] <= high:
@@ -94,7 +98,13 @@ class TriggerBook:
             fired.append(falling.pop()[1])
         trailing = self._trailing[source]
         if trailing:
-            done = [oid for oid, order in trailing.items() if _ratchet(order, low, high, last)]
+            done = []
+            for order_id, order in trailing.items():
+                before = order.stop_price
+                if _ratchet(order, low, high, last):
+                    done.append(order_id)
+                elif order.stop_price != before:
+                    moved.append(order)
             for order_id in done:
                 del trailing[order_id]
             fired.extend(done)

@@ -88,7 +88,8 @@ def _describe(spec: Instrument, event: Event) -> str | None:
     if isinstance(event, MarkPriceChanged) and event.price % 10_000 == 0:
         return f"-- mark {spec.ticks_to_price(event.price)}"
     if isinstance(event, MarginCallIssued):
-        return f"margin call for account {event.account_id}: ratio {event.margin_ratio_bps / 100:.2f}%"
+        ratio = event.maintenance_margin / event.margin_balance if event.margin_balance > 0 else 1
+        return f"margin call for account {event.account_id}: ratio {ratio:.2%}"
     if isinstance(event, LiquidationTriggered):
         return f"LIQUIDATION of account {event.account_id} ({event.mode})"
     if isinstance(event, OrderExpired | OrderRejected):

@@ -1,8 +1,8 @@
 """The exchange's whole deterministic state: the engine plus what the host derives from its events.
 
 Everything here is a pure function of the command sequence (accounts and hashed keys, order and fill
-history, user-event logs, book sequence numbers), so a pickled ``Exchange`` plus the journal's tail
-rebuilds it exactly. The sequencer is its only writer.
+history, income and liquidation records, user-event logs, book sequence numbers), so a pickled
+``Exchange`` plus the journal's tail rebuilds it exactly. The sequencer is its only writer.
 """
 
 from collections.abc import Hashable, Mapping
@@ -31,6 +31,8 @@ from server.exchange_commands import (
     SetLiquidityProvider,
 )
 from server.history import RETAINED_PER_ACCOUNT, History
+from server.income import IncomeHistory
+from server.liquidation_records import LiquidationRecords
 from server.market_script import MarketScript
 from server.tape import ExchangeCommand
 from server.ticker_stats import TickerStats
@@ -90,6 +92,8 @@ class Exchange:
         self.instruments = dict(instruments)
         self.engine = Engine(self.instruments)
         self.history = History(history_retention)
+        self.income = IncomeHistory(self.history.retained)
+        self.liquidations = LiquidationRecords(self.history)
         self.sequence = 0
         self.accounts: dict[int, AccountEntry] = {}
         self.account_by_key: dict[str, int] = {}
@@ -240,7 +244,8 @@ class Exchange:
         return events
 
     def _project(self, applied: Applied) -> None:
-        """History, user events, book updates and the public tape from one command's events.
+        """History, income and liquidation records, user events, book updates and the public tape from
+        one command's events.
 
         Stream messages are captured, not rendered (``server.deferred``): the sequencer renders one
         only for a topic with subscribers, and a resume renders the retained user events it reads.
@@ -252,7 +257,7 @@ class Exchange:
         bars: dict[tuple[str, Interval, int], Candle] = {}
         history, renderer = self.history, self._renderer
         fold, capture = history.fold, renderer.capture
-        renderer.begin_command()
+        fold_income, fold_liquidation = self.income.fold, self.liquidations.fold
         for index, event in enumerate(applied.events):
             fold(event, ts)
             if isinstance(event, BookLevelChanged):
@@ -265,6 +270,8 @@ class Exchange:
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
                 continue
+            fold_income(event, ts)
+            fold_liquidation(event, seq, ts)
             captured = capture(event, seq, index, ts)
             if captured is None:
                 continue

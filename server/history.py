@@ -18,6 +18,7 @@ from engine.events import (
     OrderExpired,
     OrderFilled,
     OrderTriggered,
+    TrailingStopMoved,
 )
 from engine.orders import (
     CONDITIONAL_TYPES,
@@ -72,6 +73,7 @@ class OrderRecord:
     activation_price: Ticks
     expire_at: int
     liquidation: bool
+    auto_deleverage: bool
     created: int
     updated: int
     triggered: bool
@@ -101,6 +103,7 @@ class FillRecord:
     fee: Amount
     realized_pnl: Amount
     liquidation: bool
+    auto_deleverage: bool
     time: int
 
 
@@ -135,6 +138,10 @@ class History:
     def _trigger(self, e: OrderTriggered, ts: int) -> None:
         record = self.orders[e.order_id]
         record.triggered, record.quantity, record.updated = True, e.quantity, ts
+
+    def _trail(self, e: TrailingStopMoved, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.stop_price, record.updated = e.stop_price, ts
 
     def last_fill(self, account_id: int) -> FillRecord:
         return self._accounts[account_id].fills[-1]
@@ -176,6 +183,7 @@ class History:
             e.activation_price,
             e.expire_at,
             e.liquidation,
+            e.auto_deleverage,
             ts,
             ts,
             e.order_type not in CONDITIONAL_TYPES,
@@ -205,6 +213,7 @@ class History:
                 e.fee,
                 e.realized_pnl,
                 record.liquidation,
+                e.auto_deleverage,
                 ts,
             )
         )
@@ -295,6 +304,7 @@ def _folder_for(kind: type) -> Folder | None:
         (OrderExpired, History._end),
         (OrderAmended, History._amend),
         (OrderTriggered, History._trigger),
+        (TrailingStopMoved, History._trail),
     ):
         if issubclass(kind, base):
             return folder

@@ -15,9 +15,10 @@ from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_da
 
 from engine.accounts import MarginMode, SymbolSettings
 from engine.book import DepthLevel
-from engine.instruments import Instrument
+from engine.events import BalanceReason
+from engine.instruments import Instrument, LiquidationFee
 from engine.market import Market
-from engine.orders import Order, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from engine.reasons import EndReason
 from engine.risk import AccountSummary, OrderPreview, PositionFigures
 from engine.units import Amount, Lots, Ticks, amount_to_decimal, from_steps
@@ -52,6 +53,10 @@ STP = enum_map(SelfTradePrevention, common_pb2.SelfTradePrevention.DESCRIPTOR, "
 STATUSES = enum_map(OrderStatus, common_pb2.OrderStatus.DESCRIPTOR, "ORDER_STATUS_")
 MARGIN_MODES = enum_map(MarginMode, common_pb2.MarginMode.DESCRIPTOR, "MARGIN_MODE_")
 END_REASONS = enum_map(EndReason, errors_pb2.EndReason.DESCRIPTOR, "END_REASON_")
+BALANCE_REASONS = enum_map(BalanceReason, account_pb2.BalanceChangeReason.DESCRIPTOR, "BALANCE_CHANGE_REASON_")
+LIQUIDATION_FEE_MODELS = enum_map(
+    LiquidationFee, market_data_pb2.LiquidationFeeModel.DESCRIPTOR, "LIQUIDATION_FEE_MODEL_"
+)
 
 
 def money(amount: Amount) -> str:
@@ -233,15 +238,17 @@ def instrument(spec: Instrument) -> market_data_pb2.Instrument:
         funding_rate_cap=money(spec.funding_cap),
         funding_rate_floor=money(spec.funding_floor),
         interest_rate=money(spec.interest_rate),
+        liquidation_fee=LIQUIDATION_FEE_MODELS[spec.liquidation_fee],
+        liquidation_fee_rate=money(spec.liquidation_fee_rate),
     )
 
 
 OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]
 """What of an order changes after it is accepted: status, filled, fill cost, quantity, price, update
-time, triggered, end reason, and the stop price (the live order's, which a trailing stop moves)."""
+time, triggered, end reason, and the stop price (which a trailing stop moves)."""
 
 
-def order_state(record: OrderRecord, live: Order | None) -> OrderState:
+def order_state(record: OrderRecord) -> OrderState:
     """The order's changing part now, to render later exactly as it is at this moment."""
     return (
         record.status,
@@ -252,14 +259,13 @@ def order_state(record: OrderRecord, live: Order | None) -> OrderState:
         record.updated,
         record.triggered,
         record.end_reason,
-        live.stop_price if live is not None else record.stop_price,
+        record.stop_price,
     )
 
 
-def order(record: OrderRecord, live: Order | None, spec: Instrument) -> common_pb2.Order:
-    """An order from its history record; ``live`` (the engine's open order) supplies what moves
-    inside the engine without an event, such as a trailing stop's current trigger price."""
-    return order_at(record, order_state(record, live), spec)
+def order(record: OrderRecord, spec: Instrument) -> common_pb2.Order:
+    """An order from its history record (which the events keep current)."""
+    return order_at(record, order_state(record), spec)
 
 
 def order_at(record: OrderRecord, state: OrderState, spec: Instrument) -> common_pb2.Order:
@@ -309,6 +315,8 @@ def order_into(message: common_pb2.Order, record: OrderRecord, state: OrderState
         message.end_reason = END_REASONS[end_reason]
     if record.liquidation:
         message.is_liquidation = True
+    if record.auto_deleverage:
+        message.is_auto_deleverage = True
     if record.expire_at:
         message.expire_time.FromNanoseconds(record.expire_at)
 
@@ -328,6 +336,7 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
         realized_pnl=money(record.realized_pnl),
         is_liquidation=record.liquidation,
         time=stamp(record.time),
+        is_auto_deleverage=record.auto_deleverage,
     )
 
 

@@ -20,9 +20,9 @@ from engine.accounts import MarginMode, SymbolSettings
 from engine.engine import Engine
 from engine.events import (
     BalanceChanged,
+    BalanceReason,
     Event,
     FundingSettled,
-    InsuranceFundChanged,
     LiquidationTriggered,
     MarginCallIssued,
     OrderAccepted,
@@ -36,21 +36,15 @@ from engine.events import (
     PositionDeleveraged,
     PositionLiquidated,
     SettingsChanged,
+    TrailingStopMoved,
 )
 from engine.instruments import Instrument
-from engine.margin import max_notional_for
+from engine.margin import margin_ratio, max_notional_for
 from engine.risk import PositionFigures
 from server import render
 from server.deferred import Deferred
 from server.history import FillRecord, History, OrderRecord
 from server.rejections import refusal
-
-_BALANCE_REASONS = {
-    "DEPOSIT": account_pb2.BALANCE_CHANGE_REASON_DEPOSIT,
-    "WITHDRAWAL": account_pb2.BALANCE_CHANGE_REASON_WITHDRAWAL,
-    "ISOLATED_MARGIN": account_pb2.BALANCE_CHANGE_REASON_ISOLATED_MARGIN_TRANSFER,
-    "FUNDING": account_pb2.BALANCE_CHANGE_REASON_FUNDING,
-}
 
 UserEventBody = dict[str, object]
 """Keyword arguments of ``UserEvent`` naming the oneof member, e.g. {"order_filled": OrderFilled(...)}."""
@@ -163,6 +157,10 @@ def _expired(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> Use
     return {"order_expired": account_pb2.OrderExpired(order=render.order_at(record, state, spec))}
 
 
+def _trailed(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> UserEventBody:
+    return {"trailing_stop_moved": account_pb2.TrailingStopMoved(order=render.order_at(record, state, spec))}
+
+
 _FIGURES_FIELDS = tuple(field.name for field in fields(PositionFigures))
 
 
@@ -181,6 +179,32 @@ def _flat_position(symbol: str, mode: MarginMode, leverage: int, mark: int, spec
 
 def _lazy(account_id: int, captured: Captured) -> tuple[int, Captured, Deferred]:
     return account_id, captured, Deferred(user_event, captured)
+
+
+def _balance(
+    reason: BalanceReason,
+    cross_change: int,
+    cross_wallet: int,
+    symbol: str,
+    isolated_change: int,
+    isolated_wallet: int,
+    trade_id: int,
+    isolated_total: int,
+) -> UserEventBody:
+    """``isolated_total``: the account's isolated wallets together right after the change."""
+    isolated = isolated_change != 0 or isolated_wallet != 0
+    body = account_pb2.BalanceChanged(
+        reason=render.BALANCE_REASONS[reason],
+        change=render.money(cross_change + isolated_change),
+        symbol=symbol,
+        trade_id=trade_id,
+        wallet_balance=render.money(cross_wallet + isolated_total),
+        cross_wallet_balance=render.money(cross_wallet),
+        isolated_wallet=render.money(isolated_wallet) if isolated else "",
+        cross_change=render.money(cross_change),
+        isolated_change=render.money(isolated_change) if isolated else "",
+    )
+    return {"balance_changed": body}
 
 
 _REJECTED_FIELDS = tuple(field.name for field in fields(OrderRejected))
@@ -217,16 +241,16 @@ class UserEventRenderer:
             OrderCanceled: self._order_ended,
             OrderExpired: self._order_ended,
             PositionChanged: self._position_changed,
-            BalanceChanged: self._balance_changed,
             FundingSettled: self._funding_settled,
             MarginCallIssued: self._margin_call,
             LiquidationTriggered: self._liquidation_started,
             PositionLiquidated: self._position_liquidated,
             PositionDeleveraged: self._position_deleveraged,
             SettingsChanged: self._settings_changed,
-            InsuranceFundChanged: self._insurance_fund_changed,
         }
-        self._liquidated: dict[int, account_pb2.PositionLiquidated] = {}
+        self._isolated: dict[int, int] = {}
+        """Each account's isolated wallets together, kept from BalanceChanged events: the wallet balance
+        an event shows is the one right after it, not the command's end."""
         self._capturers: dict[type, Callable[[Any, int, int, int], tuple[int, Any, Any]]] = {
             OrderAccepted: self._capture_order,
             OrderTriggered: self._capture_order,
@@ -234,14 +258,11 @@ class UserEventRenderer:
             OrderFilled: self._capture_order,
             OrderCanceled: self._capture_order,
             OrderExpired: self._capture_order,
+            TrailingStopMoved: self._capture_order,
             PositionChanged: self._capture_position,
             OrderRejected: self._capture_rejected,
+            BalanceChanged: self._capture_balance,
         }
-
-    def begin_command(self) -> None:
-        """Forget the previous command's liquidations (an insurance fund change refers to the
-        liquidation just before it, in the same command)."""
-        self._liquidated.clear()
 
     def capture(self, event: Event, sequence: int, index: int, ts: int) -> tuple[int, Any, Any] | None:
         """For an event an account should see: (account id, what its log keeps, what its stream is
@@ -264,7 +285,7 @@ class UserEventRenderer:
         order_id = e.order_id
         record = self.history.orders[order_id]
         spec = self.engine.markets[record.symbol].instrument
-        state = render.order_state(record, self.engine.order(order_id))
+        state = render.order_state(record)
         kind = type(e)
         if kind is OrderAccepted:
             return _lazy(e.account_id, (sequence, index, ts, _accepted, record, spec, None, *state))
@@ -277,6 +298,8 @@ class UserEventRenderer:
             return _lazy(e.account_id, (sequence, index, ts, _expired, record, spec, None, *state))
         if kind is OrderAmended:
             return _lazy(e.account_id, (sequence, index, ts, _amended, record, spec, e.priority_kept, *state))
+        if kind is TrailingStopMoved:
+            return _lazy(e.account_id, (sequence, index, ts, _trailed, record, spec, None, *state))
         return _lazy(e.account_id, (sequence, index, ts, _triggered, record, spec, e.trigger_price, *state))
 
     def _capture_position(self, e: PositionChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
@@ -289,6 +312,11 @@ class UserEventRenderer:
             return _lazy(e.account_id, (sequence, index, ts, _flat_position, *args))
         values = tuple(getattr(figures, name) for name in _FIGURES_FIELDS)
         return _lazy(e.account_id, (sequence, index, ts, _position, market.instrument, ts, *values))
+
+    def _capture_balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
+        isolated = self._isolated[e.account_id] = self._isolated.get(e.account_id, 0) + e.isolated_delta
+        values = (e.reason, e.delta, e.wallet, e.symbol, e.isolated_delta, e.isolated_wallet, e.trade_id, isolated)
+        return _lazy(e.account_id, (sequence, index, ts, _balance, *values))
 
     def _capture_rejected(self, e: OrderRejected, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         values = tuple(getattr(e, name) for name in _REJECTED_FIELDS)  # a copy: events are not frozen
@@ -303,15 +331,12 @@ class UserEventRenderer:
         if rendered is None:
             return None
         account_id, body = rendered
-        message = account_pb2.UserEvent(cursor=cursor, time=stamp, **body)  # type: ignore[arg-type]
-        if isinstance(event, PositionLiquidated):
-            self._liquidated[account_id] = message.position_liquidated
-        return account_id, message
+        return account_id, account_pb2.UserEvent(cursor=cursor, time=stamp, **body)  # type: ignore[arg-type]
 
     def _order(self, order_id: int) -> common_pb2.Order:
         record = self.history.orders[order_id]
         spec = self.engine.markets[record.symbol].instrument
-        return render.order(record, self.engine.order(order_id), spec)
+        return render.order(record, spec)
 
     def _order_accepted(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderAccepted)
@@ -365,30 +390,14 @@ class UserEventRenderer:
             message = render.position(figures, market.instrument, ts)
         return e.account_id, {"position_changed": account_pb2.PositionChanged(position=message)}
 
-    def _balance_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
-        assert isinstance(e, BalanceChanged)
-        account = self.engine.accounts[e.account_id]
-        position = account.positions.get(e.symbol) if e.symbol else None
-        isolated = sum(p.isolated_wallet for p in account.positions.values())
-        body = account_pb2.BalanceChanged(
-            reason=_BALANCE_REASONS.get(e.reason, account_pb2.BALANCE_CHANGE_REASON_UNSPECIFIED),
-            change=render.money(e.delta),
-            symbol=e.symbol,
-            wallet_balance=render.money(e.wallet + isolated),
-            cross_wallet_balance=render.money(e.wallet),
-            isolated_wallet=render.money(position.isolated_wallet) if position else "",
-        )
-        return e.account_id, {"balance_changed": body}
-
     def _funding_settled(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, FundingSettled)
-        market = self.engine.markets[e.symbol]
-        size = self.engine.position(e.account_id, e.symbol).size
+        spec = self.engine.markets[e.symbol].instrument
         body = account_pb2.FundingSettled(
             symbol=e.symbol,
             funding_rate=render.money(e.rate),
-            mark_price=render.price(e.mark, market.instrument),
-            position_size=render.signed_qty(size, market.instrument),
+            mark_price=render.price(e.mark, spec),
+            position_size=render.signed_qty(e.size, spec),
             payment=render.money(e.payment),
             funding_time=render.timestamp(ts),
         )
@@ -396,13 +405,13 @@ class UserEventRenderer:
 
     def _margin_call(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, MarginCallIssued)
-        summary = self.engine.summary(e.account_id)
         body = account_pb2.MarginCallIssued(
-            margin_mode=render.MARGIN_MODES[MarginMode.CROSS],
+            margin_mode=render.MARGIN_MODES[e.mode],
+            symbol=e.symbol,
             threshold=render.money(e.threshold_bps * 10**4),
-            margin_ratio=render.money(e.margin_ratio_bps * 10**4),
-            margin_balance=render.money(summary.margin_balance),
-            maintenance_margin=render.money(summary.maintenance_margin),
+            margin_ratio=render.ratio(margin_ratio(e.maintenance_margin, e.margin_balance)),
+            margin_balance=render.money(e.margin_balance),
+            maintenance_margin=render.money(e.maintenance_margin),
         )
         return e.account_id, {"margin_call_issued": body}
 
@@ -420,43 +429,19 @@ class UserEventRenderer:
         assert isinstance(e, PositionLiquidated)
         record = self.history.orders[e.order_id]
         spec = self.engine.markets[e.symbol].instrument
-        mode = self.engine.accounts[e.account_id].peek_setting(e.symbol).mode
         average = render.exact_price(Fraction(record.fill_cost, record.filled), spec) if record.filled else ""
         body = account_pb2.PositionLiquidated(
             symbol=e.symbol,
-            margin_mode=render.MARGIN_MODES[mode],
+            margin_mode=render.MARGIN_MODES[e.mode],
             quantity=render.signed_qty(-e.quantity * record.side, spec),
             average_price=average,
             bankruptcy_price=render.price(e.bankruptcy_price, spec),
             realized_pnl=render.money(e.realized_pnl),
-            insurance_fund_change="0",
+            insurance_fund_change=render.money(e.insurance_fund_change),
+            order_id=e.order_id,
+            deleveraged_quantity=render.signed_qty(-e.deleveraged * record.side, spec),
         )
         return e.account_id, {"position_liquidated": body}
-
-    def _insurance_fund_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
-        """The liquidated account's leftover margin went to the fund (or the fund covered its deficit):
-        recorded on the liquidation just reported and shown as the wallet change it is."""
-        assert isinstance(e, InsuranceFundChanged)
-        liquidated = self._liquidated.get(e.account_id)
-        if liquidated is not None:
-            liquidated.insurance_fund_change = render.money(e.delta)
-        account = self.engine.accounts[e.account_id]
-        position = account.positions.get(e.symbol) if e.symbol else None
-        isolated = sum(p.isolated_wallet for p in account.positions.values())
-        reason = (
-            account_pb2.BALANCE_CHANGE_REASON_LIQUIDATION_FEE
-            if e.delta > 0
-            else account_pb2.BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER
-        )
-        body = account_pb2.BalanceChanged(
-            reason=reason,
-            change=render.money(-e.delta),
-            symbol=e.symbol,
-            wallet_balance=render.money(account.wallet + isolated),
-            cross_wallet_balance=render.money(account.wallet),
-            isolated_wallet=render.money(position.isolated_wallet) if position else "",
-        )
-        return e.account_id, {"balance_changed": body}
 
     def _position_deleveraged(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionDeleveraged)
@@ -466,6 +451,7 @@ class UserEventRenderer:
             quantity=render.signed_qty(-e.side * e.quantity, spec),
             price=spec.ticks_to_price(e.price),
             realized_pnl=render.money(e.realized_pnl),
+            order_id=e.order_id,
         )
         return e.account_id, {"position_deleveraged": body}
 

@@ -2,8 +2,8 @@
 
 ``paperex`` alone, ``paperex serve ...`` and ``paperex demo`` run the server as they always did (see
 ``clients.cli.delegate``); every other subcommand is a client of a running exchange over gRPC, built
-on the SDK alone: ``account``, ``order``, ``positions``, ``book``, ``watch``, ``scenario``, ``ledger``.
-Exit codes are documented in ``clients.cli.exits``.
+on the SDK alone: ``account``, ``order``, ``positions``, ``income``, ``liquidations``, ``book``, ``watch``,
+``scenario``, ``ledger``. Exit codes are documented in ``clients.cli.exits``.
 """
 
 import argparse
@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 
-from clients.cli import account, ledger, market, orders, scenario, watch
+from clients.cli import account, ledger, market, orders, records, scenario, watch
 from clients.cli.connection import common_options, target
 from clients.cli.delegate import exec_server, is_server_command
 from clients.cli.exits import (
@@ -29,7 +29,7 @@ from clients.cli.exits import (
 from clients.cli.output import Output
 from clients.errors import PaperexError
 
-COMMAND_MODULES = (account, orders, market, watch, scenario, ledger)
+COMMAND_MODULES = (account, orders, records, market, watch, scenario, ledger)
 EPILOG = (
     "exit codes: 0 done, 1 refused by the exchange, 2 usage, 3 cannot reach the exchange, "
     "4 missing or rejected credential, 5 money not conserved (ledger), 130 interrupted"

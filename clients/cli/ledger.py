@@ -38,6 +38,7 @@ def ledger_fields(ledger: models.Ledger) -> str:
     """The terms in the order they add up, then one line that says whether they balance."""
     terms = [
         ("net deposits", ledger.net_deposits),
+        ("insurance contributions", ledger.insurance_contributions),
         ("wallets", ledger.wallets),
         ("isolated margin", ledger.isolated_margin),
         ("fees collected", ledger.fees_collected),
@@ -49,7 +50,7 @@ def ledger_fields(ledger: models.Ledger) -> str:
     lines = [(label, f"{text(amount)} {ledger.asset}") for label, amount in terms]
     lines += [("sequence", str(ledger.sequence)), ("time", text(ledger.time))]
     verdict = (
-        "money conserved: yes (money in system = net deposits)"
+        "money conserved: yes (money in system = net deposits + insurance contributions)"
         if ledger.conserved
         else f"money conserved: NO, imbalance {text(ledger.imbalance)} {ledger.asset} (a bug in the exchange)"
     )

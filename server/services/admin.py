@@ -7,7 +7,7 @@ from google.protobuf import duration_pb2
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from engine import commands
-from engine.commands import SetIndexPrice, SetMarkPrice
+from engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from server import parse, render
 from server.auth import Context, key_hash, new_api_key
 from server.errors import Refused, WireError
@@ -126,8 +126,27 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     async def GetInsuranceFund(self, request: admin_pb2.GetInsuranceFundRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
         await self.runtime.sequencer.settled()
-        balance = render.money(self.runtime.exchange.engine.insurance_fund)
-        return admin_pb2.GetInsuranceFundResponse(asset="USDT", balance=balance)
+        engine = self.runtime.exchange.engine
+        funds = [
+            admin_pb2.InsuranceFund(symbol=symbol, balance=render.money(market.insurance_fund))
+            for symbol, market in engine.markets.items()
+        ]
+        return admin_pb2.GetInsuranceFundResponse(
+            asset="USDT", balance=render.money(engine.insurance_fund), funds=funds
+        )
+
+    @unary
+    async def FundInsurance(self, request: admin_pb2.FundInsuranceRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        spec = parse.instrument(self.runtime.instruments, request.symbol)
+        command = FundInsurance(symbol=spec.symbol, amount=parse.amount(request.amount))
+
+        def respond(applied: Applied) -> admin_pb2.FundInsuranceResponse:
+            refuse_if_rejected(applied)
+            balance = render.money(self.runtime.exchange.engine.markets[spec.symbol].insurance_fund)
+            return admin_pb2.FundInsuranceResponse(fund=admin_pb2.InsuranceFund(symbol=spec.symbol, balance=balance))
+
+        return await self.runtime.sequencer.submit_one(command, respond)
 
     @unary
     async def GetLedger(self, request: admin_pb2.GetLedgerRequest, context: Context) -> Any:
@@ -147,6 +166,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             imbalance=render.money(ledger.imbalance),
             sequence=exchange.sequence,
             time=render.timestamp(self.runtime.now),
+            insurance_contributions=render.money(ledger.insurance_contributions),
         )
 
     @unary

@@ -27,7 +27,7 @@ OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 def _order_into(message: common_pb2.Order, exchange: Exchange, order_id: int) -> None:
     """The order rendered straight into a response's field (no copy of a finished message)."""
     record = exchange.history.orders[order_id]
-    state = render.order_state(record, exchange.engine.order(order_id))
+    state = render.order_state(record)
     render.order_into(message, record, state, exchange.instruments[record.symbol])
 
 

@@ -339,9 +339,10 @@ async def test_ledger_shows_the_terms_and_that_money_is_conserved(live: LiveExch
     document = (await ok(live, "ledger", "--json", admin=True)).json()
 
     lines = shown.out.splitlines()
-    assert lines[-1] == "money conserved: yes (money in system = net deposits)"
+    assert lines[-1] == "money conserved: yes (money in system = net deposits + insurance contributions)"
     assert {" ".join(line.split()) for line in lines} >= {
         "net deposits 101000 USDT",
+        "insurance contributions 0 USDT",
         "wallets 100995.457 USDT",
         "fees collected 4.543 USDT",
         "open positions 0 USDT",

@@ -6,12 +6,13 @@ money is scaled by 1e8 and one tick x one lot is 0.1 x 0.001 = 0.0001 USDT = 10_
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TypeVar
 
 from engine.commands import Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
 from engine.engine import Engine
 from engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
 from engine.orders import OrderType, Side, TimeInForce
 from engine.reasons import EndReason, RejectReason
 from engine.units import SCALE, Lots, Ticks
@@ -62,6 +63,12 @@ def run(engine: Engine, *commands: Command) -> list[Event]:
 
 FUNDS = 10_000_000 * SCALE
 """Each scenario account starts with 10,000,000 USDT, so matching scenarios never meet a margin limit."""
+
+
+TAKER_LIQUIDATION = {
+    symbol: replace(spec, liquidation_fee=LiquidationFee.TAKER) for symbol, spec in DEFAULT_INSTRUMENTS.items()
+}
+"""The default instruments with liquidation fills paying the ordinary taker fee (no clearance fee)."""
 
 
 def new_engine(*commands: Command, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> Engine:

@@ -29,7 +29,7 @@ def test_no_premium_means_the_interest_rate_and_longs_pay_shorts():
     assert btc_rate(events).rate == 10_000  # 0.01% in 1e-8 units
     assert btc_rate(events).next_funding_time == 16 * HOUR
     payments = {e.account_id: e.payment for e in of(events, FundingSettled)}
-    assert payments[BOB] == 649_000_000  # 6.49 USDT paid
+    assert payments[BOB] == -649_000_000  # 6.49 USDT paid: the payment is what the account received
     assert sum(payments.values()) == 0  # exact here: nothing left over for the fund
 
 

@@ -11,6 +11,7 @@ from engine.instruments import (
     DEFAULT_INSTRUMENTS,
     Instrument,
     InstrumentConfigError,
+    LiquidationFee,
     parse_instrument,
     parse_instruments,
 )
@@ -227,6 +228,36 @@ def test_unknown_mark_method(value: str) -> None:
     assert message.startswith("SOLUSDT.mark_method: ") and message.endswith("is not one of 'median', 'index'")
 
 
+def test_liquidation_fee_and_insurance_fund_are_declared_per_instrument() -> None:
+    """Binance's clearance model unless the table says otherwise; the fund starts with what it says:
+    0.0125 -> 1,250,000 and 250,000 USDT -> 25,000,000,000,000 in 1e-8 units."""
+    assert (BTC.liquidation_fee, BTC.liquidation_fee_rate, BTC.insurance_fund) == (LiquidationFee.CLEARANCE, 300_000, 0)
+    assert (ETH.liquidation_fee, ETH.liquidation_fee_rate) == (LiquidationFee.CLEARANCE, 500_000)
+    sol = parse_instruments(table())["SOLUSDT"]
+    assert (sol.liquidation_fee, sol.liquidation_fee_rate, sol.insurance_fund) == (LiquidationFee.CLEARANCE, 0, 0)
+    sol = parse_instruments(table(liquidation_fee='"taker"', liquidation_fee_rate="0.0125", insurance_fund="250000"))[
+        "SOLUSDT"
+    ]
+    assert (sol.liquidation_fee, sol.liquidation_fee_rate, sol.insurance_fund) == (
+        LiquidationFee.TAKER,
+        1_250_000,
+        25_000_000_000_000,
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"liquidation_fee": '"maker"'}, "SOLUSDT.liquidation_fee: 'maker' is not one of 'clearance', 'taker', 'none'"),
+        ({"liquidation_fee_rate": "1"}, "SOLUSDT: liquidation_fee_rate must be at least 0 and below 1"),
+        ({"liquidation_fee_rate": "-0.001"}, "SOLUSDT: liquidation_fee_rate must be at least 0 and below 1"),
+        ({"insurance_fund": "-1"}, "SOLUSDT: insurance_fund must not be negative"),
+    ],
+)
+def test_bad_liquidation_settings(changes: dict[str, str], message: str) -> None:
+    assert config_error(table(**changes)) == message
+
+
 def test_tick_times_lot_of_exactly_1e_8_is_allowed() -> None:
     # 0.00001 x 0.001 = 1e-8: one tick of one lot is the smallest amount
     sol = parse_instruments(table(tick_size="0.00001", lot_size="0.001", min_qty="0.001", min_price="0.42"))
@@ -250,6 +281,8 @@ BTC_SPEC = {
     "funding_cap": "0.003",
     "funding_floor": "-0.003",
     "interest_rate": "0.0001",
+    "liquidation_fee": "clearance",
+    "liquidation_fee_rate": "0.003",
     "brackets": [{"cap": cap, "max_leverage": lev, "mmr": mmr} for _floor, cap, lev, mmr, _cum in BTC_TIERS],
 }
 

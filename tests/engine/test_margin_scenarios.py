@@ -2,7 +2,9 @@
 5,000 of margin at 64,900 and the price falls step by step, under isolated and under cross margin.
 
 Hand figures (BTCUSDT tier 1: MMR 0.4%, cum 0; taker fee 0.05%): 0.770 BTC at 64,900 is 49,973 USDT
-of notional; at 10x its initial margin is 4,997.3 and the opening taker fee 24.9865.
+of notional; at 10x its initial margin is 4,997.3 and the opening taker fee 24.9865. Liquidation fills
+pay the taker fee here too (``LiquidationFee.TAKER``), as these figures were worked; the clearance
+fee of the default profile has its own tests (``test_liquidation_fees``).
 """
 
 from fractions import Fraction
@@ -32,7 +34,7 @@ from engine.orders import OrderType, Side
 from engine.reasons import RejectReason
 from engine.units import SCALE
 
-from .scenario import assert_rejected, of, only, run
+from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
 
 BTC, ETH = "BTCUSDT", "ETHUSDT"
 TRADER, ALONE, MAKER = 1, 2, 9
@@ -42,7 +44,7 @@ QTY = 770  # 0.770 BTC
 
 
 def engine_with(*funded: tuple[int, int]) -> Engine:
-    engine = Engine()
+    engine = Engine(TAKER_LIQUIDATION)
     for account_id, usdt in (*funded, (MAKER, 100_000_000)):
         run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=usdt * USDT))
     run(engine, SetMarkPrice(symbol=BTC, price=ENTRY))
@@ -169,7 +171,7 @@ def test_margin_calls_fire_once_per_threshold_on_the_way_down():
     for price in range(480_000, 456_400, -40):  # 4 USDT steps: one threshold at a time
         calls += of(mark(engine, price), MarginCallIssued)
     assert [c.threshold_bps for c in calls] == [7_000, 8_000, 9_000]
-    assert all(c.margin_ratio_bps >= c.threshold_bps for c in calls)
+    assert all(c.maintenance_margin * 10_000 >= c.threshold_bps * c.margin_balance for c in calls)
 
 
 def test_a_ratio_wobbling_around_a_threshold_warns_once_until_it_falls_five_points_below():
@@ -219,12 +221,9 @@ def test_without_liquidity_the_bankrupt_position_is_deleveraged_against_the_best
 
     events = mark(engine, 580_000)
 
-    deleveraged = of(events, PositionDeleveraged)
-    assert {(d.account_id, d.counterparty_id, d.quantity) for d in deleveraged} == {
-        (MAKER, TRADER, QTY),
-        (TRADER, MAKER, QTY),
-    }
-    assert {d.price for d in deleveraged} == {584_425}  # 58,442.45 shown rounded up for a long
+    deleveraged = only(events, PositionDeleveraged)  # only the deleveraged side is told it was
+    assert (deleveraged.account_id, deleveraged.counterparty_id, deleveraged.quantity) == (MAKER, TRADER, QTY)
+    assert deleveraged.price == 584_425  # 58,442.45 shown rounded up for a long
     assert only(events, PositionLiquidated).deleveraged == QTY
     assert engine.position(TRADER, BTC).size == 0 and engine.position(MAKER, BTC).size == 0
 

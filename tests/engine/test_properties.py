@@ -21,7 +21,9 @@ engine's queries (``depth``, ``l3``, ``order``, ``position``):
    never pays above its limit, a sell taker never gets less, market takers stay inside the band
    (and ``test_taker_fills_exactly_within_its_limit`` pins the amount filled);
 5. positions: sizes sum to zero per symbol and each account's size is the signed sum of its fills
-   (plus the lots auto-deleverage closed, ``PositionDeleveraged``);
+   (an auto-deleverage close is a pair of fills outside the book, without fee or public trade);
+   balances: every cross and isolated wallet equals the fold of its ``BalanceChanged`` events
+   (each event's balance after = the one before + its delta), as a bot keeps them from its stream;
 6. determinism: replaying the machine's command tape on a fresh Engine gives byte-identical
    serialized events and the same ``state_hash()`` after every command (also for blind tapes);
 7. a rejected command changes nothing: ``state_hash()`` is unchanged and its only event is the
@@ -67,6 +69,7 @@ from engine.commands import (
 )
 from engine.engine import RETRY_WINDOW_NS, Engine
 from engine.events import (
+    BalanceChanged,
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
@@ -288,6 +291,8 @@ class Tracked:
     expire_at: int
     client_order_id: str
     triggered: bool
+    liquidation: bool = False
+    auto_deleverage: bool = False
     filled: int = 0
     final_remaining: int | None = None
     final_event: str = ""
@@ -323,6 +328,8 @@ class Ledger:
     mark: dict[str, int] = field(default_factory=dict)
     last: dict[str, int] = field(default_factory=dict)
     market_reference: dict[int, int] = field(default_factory=dict)
+    wallets: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    isolated: defaultdict[tuple[int, str], int] = field(default_factory=lambda: defaultdict(int))
     last_order_id: int = 0
     last_trade_id: int = 0
     now: int = 0
@@ -350,6 +357,7 @@ class Ledger:
         activated: list[tuple[Tracked, bool]] = []  # (order, placed now rather than triggered)
         open_trade: TradeExecuted | None = None
         trade_fills: list[OrderFilled] = []
+        adl_fill: OrderFilled | None = None
         moved: set[tuple[int, str]] = set()
         reported: set[tuple[int, str]] = set()
 
@@ -376,6 +384,8 @@ class Ledger:
                     ev.expire_at,
                     ev.client_order_id,
                     triggered=ev.order_type not in CONDITIONAL,
+                    liquidation=ev.liquidation,
+                    auto_deleverage=ev.auto_deleverage,
                 )
                 self.orders[ev.order_id] = order
                 if order.triggered:
@@ -401,37 +411,52 @@ class Ledger:
                 close_trade()
                 open_trade, trade_fills = ev, []
                 self._check_trade(ev)
-            elif isinstance(ev, OrderFilled):
-                check(
-                    open_trade is not None and ev.trade_id == open_trade.trade_id, f"fill of #{ev.order_id} off trade"
-                )
-                assert open_trade is not None
+            elif isinstance(ev, OrderFilled) and open_trade is not None and ev.trade_id == open_trade.trade_id:
                 check(ev.price == open_trade.price and ev.quantity == open_trade.quantity, "fill differs from trade")
                 trade_fills.append(ev)
+                self._fill(ev, moved)
+            elif isinstance(ev, OrderFilled):
+                # Auto-deleverage: the order placed for the profitable side, then the liquidation
+                # order, fill each other outside the book (no TradeExecuted), without fee.
+                close_trade()
+                open_trade = None
                 order = self._live(ev.order_id, "OrderFilled")
-                check(ev.side is order.side and ev.account_id == order.account_id, f"fill of #{ev.order_id} side/owner")
-                order.filled += ev.quantity
-                check(ev.filled == order.filled, f"#{ev.order_id} reports filled {ev.filled}, fills sum {order.filled}")
-                check(ev.remaining == order.quantity - order.filled >= 0, f"#{ev.order_id} remaining {ev.remaining}")
-                check((ev.status is OrderStatus.FILLED) == (ev.remaining == 0), f"#{ev.order_id} status {ev.status}")
-                if ev.remaining == 0:
-                    self._finish(order, 0, "FILLED")
-                key = (order.account_id, order.symbol)
-                self.positions[key] += ev.quantity * order.side
-                moved.add(key)
+                check(ev.fee == 0, f"auto-deleverage fill of #{ev.order_id} charged {ev.fee}")
+                if ev.trade_id != self.last_trade_id:
+                    check(ev.trade_id == self.last_trade_id + 1, f"trade id {ev.trade_id} after {self.last_trade_id}")
+                    check(order.auto_deleverage and ev.is_maker, f"fill of #{ev.order_id} off trade")
+                    self.last_trade_id = ev.trade_id
+                    adl_fill = ev
+                else:
+                    check(order.liquidation and not ev.is_maker, f"fill of #{ev.order_id} off trade")
+                    assert adl_fill is not None
+                    check(
+                        ev.price == adl_fill.price
+                        and ev.quantity == adl_fill.quantity
+                        and ev.side is not adl_fill.side,
+                        f"auto-deleverage fills of trade {ev.trade_id} disagree",
+                    )
+                self._fill(ev, moved)
             elif isinstance(ev, OrderCanceled | OrderExpired):
                 order = self._live(ev.order_id, type(ev).__name__)
                 self._finish(order, ev.remaining, f"{type(ev).__name__}({ev.reason})")
                 if ev.reason is EndReason.GTD_EXPIRED:
                     check(0 < order.expire_at <= now, f"#{ev.order_id} GTD-expired at {now}, expiry {order.expire_at}")
             elif isinstance(ev, PositionDeleveraged):
-                # Auto-deleverage closes lots of both positions (the bankrupt one and its counterparty)
-                # at the bankruptcy price, outside the book: each shrinks towards zero.
-                key = (ev.account_id, ev.symbol)
-                held = self.positions[key]
-                check(0 < ev.quantity <= abs(held), f"ADL of {ev.quantity} lots from a position of {held}")
-                self.positions[key] = held - ev.quantity * (1 if held > 0 else -1)
-                moved.add(key)
+                order = self.orders[ev.order_id]
+                check(
+                    order.auto_deleverage and order.account_id == ev.account_id and order.filled == ev.quantity,
+                    f"PositionDeleveraged for #{ev.order_id} differs from its fill",
+                )
+            elif isinstance(ev, BalanceChanged):
+                wallet = self.wallets[ev.account_id] + ev.delta
+                check(ev.wallet == wallet, f"{ev} after a wallet of {self.wallets[ev.account_id]}")
+                self.wallets[ev.account_id] = wallet
+                if ev.isolated_delta:
+                    key = (ev.account_id, ev.symbol)
+                    isolated = self.isolated[key] + ev.isolated_delta
+                    check(ev.isolated_wallet == isolated, f"{ev} after an isolated wallet of {self.isolated[key]}")
+                    self.isolated[key] = isolated
             elif isinstance(ev, PositionChanged):
                 key = (ev.account_id, ev.symbol)
                 check(ev.size == self.positions[key], f"PositionChanged {key} {ev.size} != fills {self.positions[key]}")
@@ -454,6 +479,19 @@ class Ledger:
             if order.tif is TimeInForce.FOK:
                 allowed = {order.quantity} if placed else {0, order.quantity}
                 check(order.filled in allowed, f"FOK #{order.order_id} filled {order.filled} of {order.quantity}")
+
+    def _fill(self, ev: OrderFilled, moved: set[tuple[int, str]]) -> None:
+        order = self._live(ev.order_id, "OrderFilled")
+        check(ev.side is order.side and ev.account_id == order.account_id, f"fill of #{ev.order_id} side/owner")
+        order.filled += ev.quantity
+        check(ev.filled == order.filled, f"#{ev.order_id} reports filled {ev.filled}, fills sum {order.filled}")
+        check(ev.remaining == order.quantity - order.filled >= 0, f"#{ev.order_id} remaining {ev.remaining}")
+        check((ev.status is OrderStatus.FILLED) == (ev.remaining == 0), f"#{ev.order_id} status {ev.status}")
+        if ev.remaining == 0:
+            self._finish(order, 0, "FILLED")
+        key = (order.account_id, order.symbol)
+        self.positions[key] += ev.quantity * order.side
+        moved.add(key)
 
     def _check_trade(self, ev: TradeExecuted) -> None:
         check(ev.trade_id == self.last_trade_id + 1, f"trade id {ev.trade_id} after {self.last_trade_id}")
@@ -524,6 +562,11 @@ class Ledger:
             else:
                 check(live is not None, f"#{order.order_id} vanished without a final event")
                 check(order.triggered == (order.order_id in resting), f"#{order.order_id} neither resting nor waiting")
+        for account_id, account in engine.accounts.items():
+            check(account.wallet == self.wallets[account_id], f"account {account_id} wallet differs from its events")
+            for symbol, position in account.positions.items():
+                held = self.isolated[(account_id, symbol)]
+                check(position.isolated_wallet == held, f"account {account_id} {symbol} isolated wallet {held}")
         for symbol in GRIDS:
             sizes = [engine.position(a, symbol).size for a in ACCOUNTS]
             check(sum(sizes) == 0, f"{symbol} positions {sizes} do not net to zero")

@@ -187,9 +187,11 @@ async def test_funding_settles_at_the_eight_hour_boundary_while_time_is_advanced
     # the simulation starts at 2026-01-01T00:00:00Z; Binance settles at 00:00, 08:00 and 16:00 UTC
     assert funding.funding_time.seconds == 1_767_225_600 + 8 * HOUR
     assert funding.position_size == "0.100"
-    # payment = size x mark x rate, the payer rounding up to 1e-8: a long pays a positive rate
+    # size x mark x rate, the payer rounding up to 1e-8: a long pays a positive rate, so the payment
+    # (what the account received) is negative
     exact = Decimal(funding.position_size) * Decimal(funding.mark_price) * Decimal(funding.funding_rate)
-    assert Decimal(funding.payment) == exact.quantize(Decimal("1e-8"), rounding=ROUND_CEILING)
+    paid = exact.quantize(Decimal("1e-8"), rounding=ROUND_CEILING)
+    assert Decimal(funding.payment) == -paid
 
 
 async def test_the_same_seed_and_commands_give_the_same_market(tmp_path: Path) -> None:

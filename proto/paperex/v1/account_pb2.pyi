@@ -30,12 +30,23 @@ class BalanceChangeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BALANCE_CHANGE_REASON_LIQUIDATION_FEE: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_ADL: _ClassVar[BalanceChangeReason]
+    BALANCE_CHANGE_REASON_INSURANCE_CLEAR: _ClassVar[BalanceChangeReason]
 
 class AlertDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     ALERT_DIRECTION_UNSPECIFIED: _ClassVar[AlertDirection]
     ALERT_DIRECTION_CROSSES_ABOVE: _ClassVar[AlertDirection]
     ALERT_DIRECTION_CROSSES_BELOW: _ClassVar[AlertDirection]
+
+class IncomeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INCOME_TYPE_UNSPECIFIED: _ClassVar[IncomeType]
+    INCOME_TYPE_TRANSFER: _ClassVar[IncomeType]
+    INCOME_TYPE_REALIZED_PNL: _ClassVar[IncomeType]
+    INCOME_TYPE_COMMISSION: _ClassVar[IncomeType]
+    INCOME_TYPE_FUNDING_FEE: _ClassVar[IncomeType]
+    INCOME_TYPE_INSURANCE_CLEAR: _ClassVar[IncomeType]
+    INCOME_TYPE_AUTO_DELEVERAGE: _ClassVar[IncomeType]
 MARGIN_ADJUSTMENT_UNSPECIFIED: MarginAdjustment
 MARGIN_ADJUSTMENT_ADD: MarginAdjustment
 MARGIN_ADJUSTMENT_REMOVE: MarginAdjustment
@@ -49,9 +60,17 @@ BALANCE_CHANGE_REASON_ISOLATED_MARGIN_TRANSFER: BalanceChangeReason
 BALANCE_CHANGE_REASON_LIQUIDATION_FEE: BalanceChangeReason
 BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: BalanceChangeReason
 BALANCE_CHANGE_REASON_ADL: BalanceChangeReason
+BALANCE_CHANGE_REASON_INSURANCE_CLEAR: BalanceChangeReason
 ALERT_DIRECTION_UNSPECIFIED: AlertDirection
 ALERT_DIRECTION_CROSSES_ABOVE: AlertDirection
 ALERT_DIRECTION_CROSSES_BELOW: AlertDirection
+INCOME_TYPE_UNSPECIFIED: IncomeType
+INCOME_TYPE_TRANSFER: IncomeType
+INCOME_TYPE_REALIZED_PNL: IncomeType
+INCOME_TYPE_COMMISSION: IncomeType
+INCOME_TYPE_FUNDING_FEE: IncomeType
+INCOME_TYPE_INSURANCE_CLEAR: IncomeType
+INCOME_TYPE_AUTO_DELEVERAGE: IncomeType
 
 class AccountSummary(_message.Message):
     __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time")
@@ -204,7 +223,7 @@ class StreamUserEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[UserEvent, _Mapping]] = ...) -> None: ...
 
 class UserEvent(_message.Message):
-    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed", "price_alert_triggered")
+    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed", "price_alert_triggered", "trailing_stop_moved")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     ORDER_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
@@ -223,6 +242,7 @@ class UserEvent(_message.Message):
     POSITION_DELEVERAGED_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_SETTINGS_CHANGED_FIELD_NUMBER: _ClassVar[int]
     PRICE_ALERT_TRIGGERED_FIELD_NUMBER: _ClassVar[int]
+    TRAILING_STOP_MOVED_FIELD_NUMBER: _ClassVar[int]
     cursor: EventCursor
     time: _timestamp_pb2.Timestamp
     order_accepted: OrderAccepted
@@ -241,7 +261,8 @@ class UserEvent(_message.Message):
     position_deleveraged: PositionDeleveraged
     symbol_settings_changed: SymbolSettingsChanged
     price_alert_triggered: PriceAlertTriggered
-    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ..., price_alert_triggered: _Optional[_Union[PriceAlertTriggered, _Mapping]] = ...) -> None: ...
+    trailing_stop_moved: TrailingStopMoved
+    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ..., price_alert_triggered: _Optional[_Union[PriceAlertTriggered, _Mapping]] = ..., trailing_stop_moved: _Optional[_Union[TrailingStopMoved, _Mapping]] = ...) -> None: ...
 
 class OrderAccepted(_message.Message):
     __slots__ = ("order",)
@@ -279,6 +300,12 @@ class OrderAmended(_message.Message):
     priority_kept: bool
     def __init__(self, order: _Optional[_Union[_common_pb2.Order, _Mapping]] = ..., priority_kept: _Optional[bool] = ...) -> None: ...
 
+class TrailingStopMoved(_message.Message):
+    __slots__ = ("order",)
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    order: _common_pb2.Order
+    def __init__(self, order: _Optional[_Union[_common_pb2.Order, _Mapping]] = ...) -> None: ...
+
 class OrderFilled(_message.Message):
     __slots__ = ("order", "fill")
     ORDER_FIELD_NUMBER: _ClassVar[int]
@@ -306,7 +333,7 @@ class PositionChanged(_message.Message):
     def __init__(self, position: _Optional[_Union[_common_pb2.Position, _Mapping]] = ...) -> None: ...
 
 class BalanceChanged(_message.Message):
-    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet")
+    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet", "cross_change", "isolated_change")
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -314,6 +341,8 @@ class BalanceChanged(_message.Message):
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     ISOLATED_WALLET_FIELD_NUMBER: _ClassVar[int]
+    CROSS_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ISOLATED_CHANGE_FIELD_NUMBER: _ClassVar[int]
     reason: BalanceChangeReason
     change: str
     symbol: str
@@ -321,7 +350,9 @@ class BalanceChanged(_message.Message):
     wallet_balance: str
     cross_wallet_balance: str
     isolated_wallet: str
-    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ...) -> None: ...
+    cross_change: str
+    isolated_change: str
+    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., cross_change: _Optional[str] = ..., isolated_change: _Optional[str] = ...) -> None: ...
 
 class FundingSettled(_message.Message):
     __slots__ = ("symbol", "funding_rate", "mark_price", "position_size", "payment", "funding_time")
@@ -368,7 +399,7 @@ class LiquidationStarted(_message.Message):
     def __init__(self, margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ...) -> None: ...
 
 class PositionLiquidated(_message.Message):
-    __slots__ = ("symbol", "margin_mode", "quantity", "average_price", "bankruptcy_price", "realized_pnl", "insurance_fund_change")
+    __slots__ = ("symbol", "margin_mode", "quantity", "average_price", "bankruptcy_price", "realized_pnl", "insurance_fund_change", "order_id", "deleveraged_quantity")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -376,6 +407,8 @@ class PositionLiquidated(_message.Message):
     BANKRUPTCY_PRICE_FIELD_NUMBER: _ClassVar[int]
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     INSURANCE_FUND_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    DELEVERAGED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     margin_mode: _common_pb2.MarginMode
     quantity: str
@@ -383,19 +416,23 @@ class PositionLiquidated(_message.Message):
     bankruptcy_price: str
     realized_pnl: str
     insurance_fund_change: str
-    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., insurance_fund_change: _Optional[str] = ...) -> None: ...
+    order_id: int
+    deleveraged_quantity: str
+    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., insurance_fund_change: _Optional[str] = ..., order_id: _Optional[int] = ..., deleveraged_quantity: _Optional[str] = ...) -> None: ...
 
 class PositionDeleveraged(_message.Message):
-    __slots__ = ("symbol", "quantity", "price", "realized_pnl")
+    __slots__ = ("symbol", "quantity", "price", "realized_pnl", "order_id")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     quantity: str
     price: str
     realized_pnl: str
-    def __init__(self, symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
+    order_id: int
+    def __init__(self, symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., order_id: _Optional[int] = ...) -> None: ...
 
 class SymbolSettingsChanged(_message.Message):
     __slots__ = ("settings",)
@@ -476,3 +513,99 @@ class DeletePriceAlertRequest(_message.Message):
 class DeletePriceAlertResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class Income(_message.Message):
+    __slots__ = ("income_id", "income_type", "income", "asset", "symbol", "trade_id", "time")
+    INCOME_ID_FIELD_NUMBER: _ClassVar[int]
+    INCOME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    INCOME_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TRADE_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    income_id: int
+    income_type: IncomeType
+    income: str
+    asset: str
+    symbol: str
+    trade_id: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, income_id: _Optional[int] = ..., income_type: _Optional[_Union[IncomeType, str]] = ..., income: _Optional[str] = ..., asset: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListIncomeRequest(_message.Message):
+    __slots__ = ("symbol", "income_type", "start_time", "end_time", "after_id", "limit")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    INCOME_TYPE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    income_type: IncomeType
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    after_id: int
+    limit: int
+    def __init__(self, symbol: _Optional[str] = ..., income_type: _Optional[_Union[IncomeType, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., after_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListIncomeResponse(_message.Message):
+    __slots__ = ("incomes", "next_after_id")
+    INCOMES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_ID_FIELD_NUMBER: _ClassVar[int]
+    incomes: _containers.RepeatedCompositeFieldContainer[Income]
+    next_after_id: int
+    def __init__(self, incomes: _Optional[_Iterable[_Union[Income, _Mapping]]] = ..., next_after_id: _Optional[int] = ...) -> None: ...
+
+class MarginCallRecord(_message.Message):
+    __slots__ = ("time", "margin_call")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_CALL_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    margin_call: MarginCallIssued
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_call: _Optional[_Union[MarginCallIssued, _Mapping]] = ...) -> None: ...
+
+class Liquidation(_message.Message):
+    __slots__ = ("liquidation_id", "time", "margin_mode", "symbol", "margin_balance", "maintenance_margin", "margin_calls", "canceled_orders", "orders", "fills", "positions", "insurance_fund_change", "realized_pnl")
+    LIQUIDATION_ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_CALLS_FIELD_NUMBER: _ClassVar[int]
+    CANCELED_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    FILLS_FIELD_NUMBER: _ClassVar[int]
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_FUND_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    liquidation_id: int
+    time: _timestamp_pb2.Timestamp
+    margin_mode: _common_pb2.MarginMode
+    symbol: str
+    margin_balance: str
+    maintenance_margin: str
+    margin_calls: _containers.RepeatedCompositeFieldContainer[MarginCallRecord]
+    canceled_orders: _containers.RepeatedCompositeFieldContainer[_common_pb2.Order]
+    orders: _containers.RepeatedCompositeFieldContainer[_common_pb2.Order]
+    fills: _containers.RepeatedCompositeFieldContainer[_common_pb2.Fill]
+    positions: _containers.RepeatedCompositeFieldContainer[PositionLiquidated]
+    insurance_fund_change: str
+    realized_pnl: str
+    def __init__(self, liquidation_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., margin_calls: _Optional[_Iterable[_Union[MarginCallRecord, _Mapping]]] = ..., canceled_orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[_common_pb2.Fill, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[PositionLiquidated, _Mapping]]] = ..., insurance_fund_change: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
+
+class ListLiquidationsRequest(_message.Message):
+    __slots__ = ("symbol", "before_id", "limit")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    before_id: int
+    limit: int
+    def __init__(self, symbol: _Optional[str] = ..., before_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListLiquidationsResponse(_message.Message):
+    __slots__ = ("liquidations",)
+    LIQUIDATIONS_FIELD_NUMBER: _ClassVar[int]
+    liquidations: _containers.RepeatedCompositeFieldContainer[Liquidation]
+    def __init__(self, liquidations: _Optional[_Iterable[_Union[Liquidation, _Mapping]]] = ...) -> None: ...

@@ -80,6 +80,16 @@ class AccountStub:
                 request_serializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.FromString,
                 _registered_method=True)
+        self.ListIncome = channel.unary_unary(
+                '/paperex.v1.Account/ListIncome',
+                request_serializer=paperex_dot_v1_dot_account__pb2.ListIncomeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.ListIncomeResponse.FromString,
+                _registered_method=True)
+        self.ListLiquidations = channel.unary_unary(
+                '/paperex.v1.Account/ListLiquidations',
+                request_serializer=paperex_dot_v1_dot_account__pb2.ListLiquidationsRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.ListLiquidationsResponse.FromString,
+                _registered_method=True)
 
 
 class AccountServicer:
@@ -149,6 +159,22 @@ class AccountServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListIncome(self, request, context):
+        """The account's money moves by type (realized PnL, commission, funding, insurance clearance,
+        transfers, auto-deleverage), oldest first, like Binance's GET /fapi/v1/income.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLiquidations(self, request, context):
+        """The account's past liquidations, newest first, each with what led to it and what it did: the
+        answer to "why was I liquidated".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +222,16 @@ def add_AccountServicer_to_server(servicer, server):
                     servicer.DeletePriceAlert,
                     request_deserializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.SerializeToString,
+            ),
+            'ListIncome': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIncome,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.ListIncomeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.ListIncomeResponse.SerializeToString,
+            ),
+            'ListLiquidations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLiquidations,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.ListLiquidationsRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.ListLiquidationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +478,60 @@ class Account:
             '/paperex.v1.Account/DeletePriceAlert',
             paperex_dot_v1_dot_account__pb2.DeletePriceAlertRequest.SerializeToString,
             paperex_dot_v1_dot_account__pb2.DeletePriceAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIncome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/ListIncome',
+            paperex_dot_v1_dot_account__pb2.ListIncomeRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.ListIncomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLiquidations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/ListLiquidations',
+            paperex_dot_v1_dot_account__pb2.ListLiquidationsRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.ListLiquidationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -58,6 +58,14 @@ class AccountStub:
     """Lists the account's alerts (one-shot alerts disappear once they fire)."""
     DeletePriceAlert: _grpc.UnaryUnaryMultiCallable[_account_pb2.DeletePriceAlertRequest, _account_pb2.DeletePriceAlertResponse]
     """Removes an alert."""
+    ListIncome: _grpc.UnaryUnaryMultiCallable[_account_pb2.ListIncomeRequest, _account_pb2.ListIncomeResponse]
+    """The account's money moves by type (realized PnL, commission, funding, insurance clearance,
+    transfers, auto-deleverage), oldest first, like Binance's GET /fapi/v1/income.
+    """
+    ListLiquidations: _grpc.UnaryUnaryMultiCallable[_account_pb2.ListLiquidationsRequest, _account_pb2.ListLiquidationsResponse]
+    """The account's past liquidations, newest first, each with what led to it and what it did: the
+    answer to "why was I liquidated".
+    """
 
 @_typing.type_check_only
 class AccountAsyncStub(AccountStub):
@@ -82,6 +90,14 @@ class AccountAsyncStub(AccountStub):
     """Lists the account's alerts (one-shot alerts disappear once they fire)."""
     DeletePriceAlert: _aio.UnaryUnaryMultiCallable[_account_pb2.DeletePriceAlertRequest, _account_pb2.DeletePriceAlertResponse]  # type: ignore[assignment]
     """Removes an alert."""
+    ListIncome: _aio.UnaryUnaryMultiCallable[_account_pb2.ListIncomeRequest, _account_pb2.ListIncomeResponse]  # type: ignore[assignment]
+    """The account's money moves by type (realized PnL, commission, funding, insurance clearance,
+    transfers, auto-deleverage), oldest first, like Binance's GET /fapi/v1/income.
+    """
+    ListLiquidations: _aio.UnaryUnaryMultiCallable[_account_pb2.ListLiquidationsRequest, _account_pb2.ListLiquidationsResponse]  # type: ignore[assignment]
+    """The account's past liquidations, newest first, each with what led to it and what it did: the
+    answer to "why was I liquidated".
+    """
 
 class AccountServicer(metaclass=_abc_1.ABCMeta):
     """The calling account's balances, margin, positions, settings and events."""
@@ -157,5 +173,25 @@ class AccountServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_pb2.DeletePriceAlertResponse, _abc.Awaitable[_account_pb2.DeletePriceAlertResponse]]:
         """Removes an alert."""
+
+    @_abc_1.abstractmethod
+    def ListIncome(
+        self,
+        request: _account_pb2.ListIncomeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.ListIncomeResponse, _abc.Awaitable[_account_pb2.ListIncomeResponse]]:
+        """The account's money moves by type (realized PnL, commission, funding, insurance clearance,
+        transfers, auto-deleverage), oldest first, like Binance's GET /fapi/v1/income.
+        """
+
+    @_abc_1.abstractmethod
+    def ListLiquidations(
+        self,
+        request: _account_pb2.ListLiquidationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.ListLiquidationsResponse, _abc.Awaitable[_account_pb2.ListLiquidationsResponse]]:
+        """The account's past liquidations, newest first, each with what led to it and what it did: the
+        answer to "why was I liquidated".
+        """
 
 def add_AccountServicer_to_server(servicer: AccountServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

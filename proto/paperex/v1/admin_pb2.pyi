@@ -226,19 +226,43 @@ class GetInsuranceFundRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetInsuranceFundResponse(_message.Message):
-    __slots__ = ("asset", "balance")
+    __slots__ = ("asset", "balance", "funds")
     ASSET_FIELD_NUMBER: _ClassVar[int]
     BALANCE_FIELD_NUMBER: _ClassVar[int]
+    FUNDS_FIELD_NUMBER: _ClassVar[int]
     asset: str
     balance: str
-    def __init__(self, asset: _Optional[str] = ..., balance: _Optional[str] = ...) -> None: ...
+    funds: _containers.RepeatedCompositeFieldContainer[InsuranceFund]
+    def __init__(self, asset: _Optional[str] = ..., balance: _Optional[str] = ..., funds: _Optional[_Iterable[_Union[InsuranceFund, _Mapping]]] = ...) -> None: ...
+
+class InsuranceFund(_message.Message):
+    __slots__ = ("symbol", "balance")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    balance: str
+    def __init__(self, symbol: _Optional[str] = ..., balance: _Optional[str] = ...) -> None: ...
+
+class FundInsuranceRequest(_message.Message):
+    __slots__ = ("symbol", "amount")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    amount: str
+    def __init__(self, symbol: _Optional[str] = ..., amount: _Optional[str] = ...) -> None: ...
+
+class FundInsuranceResponse(_message.Message):
+    __slots__ = ("fund",)
+    FUND_FIELD_NUMBER: _ClassVar[int]
+    fund: InsuranceFund
+    def __init__(self, fund: _Optional[_Union[InsuranceFund, _Mapping]] = ...) -> None: ...
 
 class GetLedgerRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class GetLedgerResponse(_message.Message):
-    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time")
+    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time", "insurance_contributions")
     ASSET_FIELD_NUMBER: _ClassVar[int]
     NET_DEPOSITS_FIELD_NUMBER: _ClassVar[int]
     WALLETS_FIELD_NUMBER: _ClassVar[int]
@@ -250,6 +274,7 @@ class GetLedgerResponse(_message.Message):
     IMBALANCE_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    INSURANCE_CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     asset: str
     net_deposits: str
     wallets: str
@@ -261,7 +286,8 @@ class GetLedgerResponse(_message.Message):
     imbalance: str
     sequence: int
     time: _timestamp_pb2.Timestamp
-    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    insurance_contributions: str
+    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., insurance_contributions: _Optional[str] = ...) -> None: ...
 
 class SnapshotRequest(_message.Message):
     __slots__ = ()

@@ -70,6 +70,11 @@ class AdminStub:
                 request_serializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.FromString,
                 _registered_method=True)
+        self.FundInsurance = channel.unary_unary(
+                '/paperex.v1.Admin/FundInsurance',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.FundInsuranceRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.FundInsuranceResponse.FromString,
+                _registered_method=True)
         self.GetLedger = channel.unary_unary(
                 '/paperex.v1.Admin/GetLedger',
                 request_serializer=paperex_dot_v1_dot_admin__pb2.GetLedgerRequest.SerializeToString,
@@ -164,7 +169,14 @@ class AdminServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetInsuranceFund(self, request, context):
-        """Returns the insurance fund's balance.
+        """Returns the insurance funds' balances, every symbol's and their total.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FundInsurance(self, request, context):
+        """Adds money to a symbol's insurance fund (the operator's contribution; journaled like a deposit).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -275,6 +287,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.GetInsuranceFund,
                     request_deserializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.SerializeToString,
+            ),
+            'FundInsurance': grpc.unary_unary_rpc_method_handler(
+                    servicer.FundInsurance,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.FundInsuranceRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.FundInsuranceResponse.SerializeToString,
             ),
             'GetLedger': grpc.unary_unary_rpc_method_handler(
                     servicer.GetLedger,
@@ -512,6 +529,33 @@ class Admin:
             '/paperex.v1.Admin/GetInsuranceFund',
             paperex_dot_v1_dot_admin__pb2.GetInsuranceFundRequest.SerializeToString,
             paperex_dot_v1_dot_admin__pb2.GetInsuranceFundResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FundInsurance(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/FundInsurance',
+            paperex_dot_v1_dot_admin__pb2.FundInsuranceRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.FundInsuranceResponse.FromString,
             options,
             channel_credentials,
             insecure,

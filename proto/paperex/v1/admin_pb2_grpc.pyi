@@ -48,7 +48,9 @@ class AdminStub:
     SetMarkPrice: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetMarkPriceRequest, _admin_pb2.SetMarkPriceResponse]
     """Sets a symbol's mark price directly: drives MARK triggers, unrealized PnL and liquidations."""
     GetInsuranceFund: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetInsuranceFundRequest, _admin_pb2.GetInsuranceFundResponse]
-    """Returns the insurance fund's balance."""
+    """Returns the insurance funds' balances, every symbol's and their total."""
+    FundInsurance: _grpc.UnaryUnaryMultiCallable[_admin_pb2.FundInsuranceRequest, _admin_pb2.FundInsuranceResponse]
+    """Adds money to a symbol's insurance fund (the operator's contribution; journaled like a deposit)."""
     GetLedger: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetLedgerRequest, _admin_pb2.GetLedgerResponse]
     """Where all the money is, the exchange's own accounts and the fees included: the terms of the
     money-conservation sum, so that an operator or a soak test can check it from outside.
@@ -94,7 +96,9 @@ class AdminAsyncStub(AdminStub):
     SetMarkPrice: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetMarkPriceRequest, _admin_pb2.SetMarkPriceResponse]  # type: ignore[assignment]
     """Sets a symbol's mark price directly: drives MARK triggers, unrealized PnL and liquidations."""
     GetInsuranceFund: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetInsuranceFundRequest, _admin_pb2.GetInsuranceFundResponse]  # type: ignore[assignment]
-    """Returns the insurance fund's balance."""
+    """Returns the insurance funds' balances, every symbol's and their total."""
+    FundInsurance: _aio.UnaryUnaryMultiCallable[_admin_pb2.FundInsuranceRequest, _admin_pb2.FundInsuranceResponse]  # type: ignore[assignment]
+    """Adds money to a symbol's insurance fund (the operator's contribution; journaled like a deposit)."""
     GetLedger: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetLedgerRequest, _admin_pb2.GetLedgerResponse]  # type: ignore[assignment]
     """Where all the money is, the exchange's own accounts and the fees included: the terms of the
     money-conservation sum, so that an operator or a soak test can check it from outside.
@@ -179,7 +183,15 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         request: _admin_pb2.GetInsuranceFundRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.GetInsuranceFundResponse, _abc.Awaitable[_admin_pb2.GetInsuranceFundResponse]]:
-        """Returns the insurance fund's balance."""
+        """Returns the insurance funds' balances, every symbol's and their total."""
+
+    @_abc_1.abstractmethod
+    def FundInsurance(
+        self,
+        request: _admin_pb2.FundInsuranceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.FundInsuranceResponse, _abc.Awaitable[_admin_pb2.FundInsuranceResponse]]:
+        """Adds money to a symbol's insurance fund (the operator's contribution; journaled like a deposit)."""
 
     @_abc_1.abstractmethod
     def GetLedger(

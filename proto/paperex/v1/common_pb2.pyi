@@ -98,7 +98,7 @@ MARGIN_MODE_CROSS: MarginMode
 MARGIN_MODE_ISOLATED: MarginMode
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "client_order_id", "symbol", "side", "order_type", "time_in_force", "status", "price", "quantity", "filled_quantity", "average_price", "stop_price", "trigger_by", "triggered", "reduce_only", "close_position", "self_trade_prevention", "callback_bps", "activation_price", "expire_time", "end_reason", "is_liquidation", "create_time", "update_time")
+    __slots__ = ("order_id", "client_order_id", "symbol", "side", "order_type", "time_in_force", "status", "price", "quantity", "filled_quantity", "average_price", "stop_price", "trigger_by", "triggered", "reduce_only", "close_position", "self_trade_prevention", "callback_bps", "activation_price", "expire_time", "end_reason", "is_liquidation", "create_time", "update_time", "is_auto_deleverage")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +123,7 @@ class Order(_message.Message):
     IS_LIQUIDATION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    IS_AUTO_DELEVERAGE_FIELD_NUMBER: _ClassVar[int]
     order_id: int
     client_order_id: str
     symbol: str
@@ -147,7 +148,8 @@ class Order(_message.Message):
     is_liquidation: bool
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., filled_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[TriggerBy, str]] = ..., triggered: _Optional[bool] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., self_trade_prevention: _Optional[_Union[SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[_errors_pb2.EndReason, str]] = ..., is_liquidation: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    is_auto_deleverage: bool
+    def __init__(self, order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., filled_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[TriggerBy, str]] = ..., triggered: _Optional[bool] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., self_trade_prevention: _Optional[_Union[SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[_errors_pb2.EndReason, str]] = ..., is_liquidation: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ...) -> None: ...
 
 class Trade(_message.Message):
     __slots__ = ("trade_id", "symbol", "price", "quantity", "aggressor_side", "time")
@@ -166,7 +168,7 @@ class Trade(_message.Message):
     def __init__(self, trade_id: _Optional[int] = ..., symbol: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., aggressor_side: _Optional[_Union[Side, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Fill(_message.Message):
-    __slots__ = ("trade_id", "order_id", "client_order_id", "symbol", "side", "price", "quantity", "is_maker", "fee", "fee_asset", "realized_pnl", "is_liquidation", "time")
+    __slots__ = ("trade_id", "order_id", "client_order_id", "symbol", "side", "price", "quantity", "is_maker", "fee", "fee_asset", "realized_pnl", "is_liquidation", "time", "is_auto_deleverage")
     TRADE_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +182,7 @@ class Fill(_message.Message):
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     IS_LIQUIDATION_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    IS_AUTO_DELEVERAGE_FIELD_NUMBER: _ClassVar[int]
     trade_id: int
     order_id: int
     client_order_id: str
@@ -193,7 +196,8 @@ class Fill(_message.Message):
     realized_pnl: str
     is_liquidation: bool
     time: _timestamp_pb2.Timestamp
-    def __init__(self, trade_id: _Optional[int] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., is_maker: _Optional[bool] = ..., fee: _Optional[str] = ..., fee_asset: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., is_liquidation: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    is_auto_deleverage: bool
+    def __init__(self, trade_id: _Optional[int] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., is_maker: _Optional[bool] = ..., fee: _Optional[str] = ..., fee_asset: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., is_liquidation: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ...) -> None: ...
 
 class Position(_message.Message):
     __slots__ = ("symbol", "margin_mode", "leverage", "size", "entry_price", "mark_price", "notional", "unrealized_pnl", "initial_margin", "maintenance_margin", "liquidation_price", "bankruptcy_price", "isolated_wallet", "margin_ratio", "adl_quantile", "max_removable_margin", "update_time")

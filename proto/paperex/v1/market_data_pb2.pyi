@@ -12,6 +12,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class LiquidationFeeModel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIQUIDATION_FEE_MODEL_UNSPECIFIED: _ClassVar[LiquidationFeeModel]
+    LIQUIDATION_FEE_MODEL_CLEARANCE: _ClassVar[LiquidationFeeModel]
+    LIQUIDATION_FEE_MODEL_TAKER: _ClassVar[LiquidationFeeModel]
+    LIQUIDATION_FEE_MODEL_NONE: _ClassVar[LiquidationFeeModel]
+
 class CandleInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CANDLE_INTERVAL_UNSPECIFIED: _ClassVar[CandleInterval]
@@ -21,6 +28,10 @@ class CandleInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANDLE_INTERVAL_1H: _ClassVar[CandleInterval]
     CANDLE_INTERVAL_4H: _ClassVar[CandleInterval]
     CANDLE_INTERVAL_1D: _ClassVar[CandleInterval]
+LIQUIDATION_FEE_MODEL_UNSPECIFIED: LiquidationFeeModel
+LIQUIDATION_FEE_MODEL_CLEARANCE: LiquidationFeeModel
+LIQUIDATION_FEE_MODEL_TAKER: LiquidationFeeModel
+LIQUIDATION_FEE_MODEL_NONE: LiquidationFeeModel
 CANDLE_INTERVAL_UNSPECIFIED: CandleInterval
 CANDLE_INTERVAL_1M: CandleInterval
 CANDLE_INTERVAL_5M: CandleInterval
@@ -30,7 +41,7 @@ CANDLE_INTERVAL_4H: CandleInterval
 CANDLE_INTERVAL_1D: CandleInterval
 
 class Instrument(_message.Message):
-    __slots__ = ("symbol", "base_asset", "quote_asset", "tick_size", "lot_size", "min_quantity", "max_quantity", "max_market_quantity", "min_price", "max_price", "min_notional", "price_band", "maker_fee_rate", "taker_fee_rate", "max_leverage", "brackets", "funding_interval", "funding_rate_cap", "funding_rate_floor", "interest_rate")
+    __slots__ = ("symbol", "base_asset", "quote_asset", "tick_size", "lot_size", "min_quantity", "max_quantity", "max_market_quantity", "min_price", "max_price", "min_notional", "price_band", "maker_fee_rate", "taker_fee_rate", "max_leverage", "brackets", "funding_interval", "funding_rate_cap", "funding_rate_floor", "interest_rate", "liquidation_fee", "liquidation_fee_rate")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     BASE_ASSET_FIELD_NUMBER: _ClassVar[int]
     QUOTE_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +62,8 @@ class Instrument(_message.Message):
     FUNDING_RATE_CAP_FIELD_NUMBER: _ClassVar[int]
     FUNDING_RATE_FLOOR_FIELD_NUMBER: _ClassVar[int]
     INTEREST_RATE_FIELD_NUMBER: _ClassVar[int]
+    LIQUIDATION_FEE_FIELD_NUMBER: _ClassVar[int]
+    LIQUIDATION_FEE_RATE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     base_asset: str
     quote_asset: str
@@ -71,7 +84,9 @@ class Instrument(_message.Message):
     funding_rate_cap: str
     funding_rate_floor: str
     interest_rate: str
-    def __init__(self, symbol: _Optional[str] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., min_quantity: _Optional[str] = ..., max_quantity: _Optional[str] = ..., max_market_quantity: _Optional[str] = ..., min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., min_notional: _Optional[str] = ..., price_band: _Optional[str] = ..., maker_fee_rate: _Optional[str] = ..., taker_fee_rate: _Optional[str] = ..., max_leverage: _Optional[int] = ..., brackets: _Optional[_Iterable[_Union[LeverageBracket, _Mapping]]] = ..., funding_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., funding_rate_cap: _Optional[str] = ..., funding_rate_floor: _Optional[str] = ..., interest_rate: _Optional[str] = ...) -> None: ...
+    liquidation_fee: LiquidationFeeModel
+    liquidation_fee_rate: str
+    def __init__(self, symbol: _Optional[str] = ..., base_asset: _Optional[str] = ..., quote_asset: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., min_quantity: _Optional[str] = ..., max_quantity: _Optional[str] = ..., max_market_quantity: _Optional[str] = ..., min_price: _Optional[str] = ..., max_price: _Optional[str] = ..., min_notional: _Optional[str] = ..., price_band: _Optional[str] = ..., maker_fee_rate: _Optional[str] = ..., taker_fee_rate: _Optional[str] = ..., max_leverage: _Optional[int] = ..., brackets: _Optional[_Iterable[_Union[LeverageBracket, _Mapping]]] = ..., funding_interval: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., funding_rate_cap: _Optional[str] = ..., funding_rate_floor: _Optional[str] = ..., interest_rate: _Optional[str] = ..., liquidation_fee: _Optional[_Union[LiquidationFeeModel, str]] = ..., liquidation_fee_rate: _Optional[str] = ...) -> None: ...
 
 class LeverageBracket(_message.Message):
     __slots__ = ("notional_floor", "notional_cap", "max_leverage", "maintenance_margin_rate", "maintenance_amount")

@@ -1,0 +1,315 @@
+"""Where a liquidation's money goes: isolated margin stays isolated, every wallet move is an event, the
+liquidation fee model, the insurance fund (seeded, topped up, per symbol), auto-deleverage as fills,
+isolated margin calls and a trailing stop's moving trigger.
+
+Hand figures use BTCUSDT (tier 1 MMR 0.4%, tier 2 0.5% with cum 50 from 50,000 of notional; taker fee
+0.05%; clearance fee 0.3%) and a 15,000 USDT account, as the seed article's story does.
+"""
+
+from dataclasses import replace
+from fractions import Fraction
+
+from engine.accounts import MarginMode
+from engine.commands import (
+    CreateAccount,
+    Deposit,
+    FundInsurance,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
+    SetMarkPrice,
+)
+from engine.engine import Engine
+from engine.events import (
+    BalanceChanged,
+    BalanceReason,
+    Event,
+    FundReason,
+    InsuranceFundChanged,
+    LiquidationTriggered,
+    MarginCallIssued,
+    OrderAccepted,
+    OrderFilled,
+    OrderTriggered,
+    PositionDeleveraged,
+    PositionLiquidated,
+    TradeExecuted,
+    TrailingStopMoved,
+)
+from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
+from engine.orders import OrderStatus, OrderType, Side, TriggerBy
+from engine.reasons import RejectReason
+from engine.units import SCALE
+
+from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
+
+BTC = "BTCUSDT"
+TRADER, MAKER = 1, 9
+USDT = SCALE
+ENTRY = 649_000  # 64,900.0
+
+
+def usdt(text: str) -> int:
+    """An exact USDT amount in engine units, from its decimal text."""
+    whole, _, fraction = text.partition(".")
+    sign = -1 if whole.startswith("-") else 1
+    return sign * (abs(int(whole)) * USDT + int(fraction.ljust(8, "0")))
+
+
+def engine_with(instruments: dict[str, Instrument] | None = None) -> Engine:
+    """TRADER with 15,000 USDT, MAKER (the counterparty) with 100,000,000, mark at 64,900."""
+    engine = Engine(instruments or DEFAULT_INSTRUMENTS)
+    for account_id, amount in ((TRADER, 15_000), (MAKER, 100_000_000)):
+        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
+    run(engine, SetMarkPrice(symbol=BTC, price=ENTRY))
+    return engine
+
+
+def open_isolated_long(engine: Engine, lots: int, leverage: int) -> list[Event]:
+    """TRADER buys ``lots`` at 64,900 from MAKER with a market order, isolated at ``leverage``."""
+    return run(
+        engine,
+        SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
+        SetLeverage(account_id=TRADER, symbol=BTC, leverage=leverage),
+        PlaceOrder(
+            account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=lots, price=ENTRY
+        ),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=lots),
+    )
+
+
+def bid(engine: Engine, price: int, lots: int) -> None:
+    run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=lots,
+                           price=price))  # fmt: skip
+
+
+def mark(engine: Engine, price: int) -> list[Event]:
+    return run(engine, SetMarkPrice(symbol=BTC, price=price))
+
+
+def trader_balances(events: list[Event]) -> list[tuple[BalanceReason, int, int, int, int]]:
+    """(reason, cross change, cross after, isolated change, isolated after) of TRADER's wallet moves."""
+    return [
+        (e.reason, e.delta, e.wallet, e.isolated_delta, e.isolated_wallet)
+        for e in of(events, BalanceChanged)
+        if e.account_id == TRADER
+    ]
+
+
+def test_a_partial_isolated_liquidation_keeps_its_margin_in_the_position():
+    """Isolated 1.540 BTC long at 64,900, 20x: IM 99,946 / 20 = 4,997.3 from the cross wallet (15,000 ->
+    10,002.70), fee 0.05% x 99,946 = 49.973 from it, so the isolated wallet IW0 = 4,947.327. Its
+    liquidation price (tier 2): (99,946 - 4,947.327 - 50) / (1.540 x 0.995) = 61,964.81.
+
+    At mark 61,964.8 the notional 95,425.79 is in tier 2; stepping down to tier 1 keeps
+    floor(50,000 / 61.9648 per lot) = 806 lots and sells 0.734 (taker-fee model, as the figures are):
+    0.3 @ 61,950 + 0.3 @ 61,900 + 0.134 @ 61,800, realized 0.3 x -2,950 + 0.3 x -3,000 + 0.134 x -3,100
+    = -2,200.4, fee 0.05% x 45,436.2 = 22.7181. Nothing leaves the position: the isolated wallet is
+    4,947.327 - 2,200.4 - 22.7181 = 2,724.2089, the cross wallet stays 10,002.70, and the remainder's
+    liquidation price is (0.806 x 64,900 - 2,724.2089) / (0.806 x 0.996) = 61,767.1568..."""
+    engine = engine_with(TAKER_LIQUIDATION)
+    open_isolated_long(engine, 1_540, 20)
+    assert engine.summary(TRADER).positions[0].isolated_wallet == usdt("4947.327")
+    for price, lots in ((619_500, 300), (619_000, 300), (618_000, 300)):
+        bid(engine, price, lots)
+
+    events = mark(engine, 619_648)
+
+    step = only(events, PositionLiquidated)
+    assert (step.partial, step.quantity, step.deleveraged) == (True, 734, 0)
+    assert step.realized_pnl == usdt("-2223.1181")
+    account = engine.accounts[TRADER]
+    assert account.wallet == usdt("10002.7")
+    assert account.positions[BTC].size == 806
+    assert account.positions[BTC].isolated_wallet == usdt("2724.2089")
+    lp = engine.summary(TRADER).positions[0].liquidation_price
+    assert lp is not None and round(lp / 10, 2) == Fraction("61767.16")
+    assert of(events, InsuranceFundChanged) == []  # a partial liquidation leaves nothing to the fund
+    assert all(delta == 0 for _, delta, _, _, _ in trader_balances(events))  # the cross wallet never moved
+
+
+def test_the_clearance_fee_goes_to_the_fund_and_stays_out_of_the_cross_wallet():
+    """The same step-down under the default (clearance) model: no trading fee, a clearance fee of 0.3% x
+    45,436.2 = 136.3086 to the BTCUSDT fund. Isolated wallet 4,947.327 - 2,200.4 - 136.3086 =
+    2,610.6184, cross wallet 10,002.70; fund 136.3086. The step's net: -2,200.4 - 136.3086 = -2,336.7086.
+    Still partial: margin balance 4,947.327 + 1.540 x (61,964.8 - 64,900) = 427.119 less the fee of the
+    part sold, 0.3% x 0.734 x 61,964.8 = 136.446..., is 290.67, above the kept part's MM 0.806 x
+    61,964.8 x 0.4% = 199.77."""
+    engine = engine_with()
+    open_isolated_long(engine, 1_540, 20)
+    for price, lots in ((619_500, 300), (619_000, 300), (618_000, 300)):
+        bid(engine, price, lots)
+
+    events = mark(engine, 619_648)
+
+    step = only(events, PositionLiquidated)
+    assert (step.partial, step.realized_pnl, step.insurance_fund_change) == (True, usdt("-2336.7086"), 13_630_860_000)
+    assert all(f.fee == 0 for f in of(events, OrderFilled) if f.account_id == TRADER)
+    assert engine.accounts[TRADER].positions[BTC].isolated_wallet == usdt("2610.6184")
+    assert engine.accounts[TRADER].wallet == usdt("10002.7")
+    assert engine.markets[BTC].insurance_fund == usdt("136.3086")
+    fees = [e for e in of(events, BalanceChanged) if e.reason is BalanceReason.LIQUIDATION_FEE]
+    assert [(e.delta, e.isolated_delta) for e in fees] == [
+        (0, -usdt("55.755")),  # 0.3% x 0.3 x 61,950 = 55.755
+        (0, -usdt("55.71")),  # 0.3% x 0.3 x 61,900
+        (0, -usdt("24.8436")),  # 0.3% x 0.134 x 61,800
+    ]
+    assert [e.reason for e in of(events, InsuranceFundChanged)] == [FundReason.CLEARANCE_FEE] * 3
+
+
+def test_a_full_isolated_liquidation_leaves_its_margin_to_the_fund_never_to_the_cross_wallet():
+    """0.770 BTC isolated at 10x: IW0 = 4,997.3 - 24.9865 = 4,972.3135, cross wallet 10,002.70. At mark
+    58,677.1 it is liquidated whole into a bid at 58,600: realized 0.770 x -6,300 = -4,851, clearance
+    0.3% x 45,122 = 135.366, isolated wallet 4,972.3135 - 4,851 - 135.366 = -14.0525: the fund covers
+    it, taking 135.366 - 14.0525 = 121.3135 in all. Wallet moves, in order: PnL, fee, cover."""
+    engine = engine_with()
+    open_isolated_long(engine, 770, 10)
+    bid(engine, 586_000, 770)
+
+    events = mark(engine, 586_771)
+
+    assert trader_balances(events) == [
+        (BalanceReason.REALIZED_PNL, 0, usdt("10002.7"), usdt("-4851"), usdt("121.3135")),
+        (BalanceReason.LIQUIDATION_FEE, 0, usdt("10002.7"), -usdt("135.366"), -usdt("14.0525")),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("10002.7"), usdt("14.0525"), 0),
+    ]
+    assert only(events, PositionLiquidated).insurance_fund_change == usdt("121.3135")
+    assert engine.markets[BTC].insurance_fund == usdt("121.3135")
+    assert engine.accounts[TRADER].wallet == usdt("10002.7")
+
+
+def test_with_no_liquidation_fee_the_whole_remainder_goes_to_the_fund():
+    """Model NONE, the same liquidation: no fee at all, 4,972.3135 - 4,851 = 121.3135 left, which the
+    fund takes (INSURANCE_CLEAR). Fees collected: the opening's 24.9865 + 9.9946 (maker, 0.02% of
+    49,973) and the bid's maker fee 0.02% x 45,122 = 9.0244, nothing from the liquidated side: 44.0055."""
+    instruments = {s: replace(i, liquidation_fee=LiquidationFee.NONE) for s, i in DEFAULT_INSTRUMENTS.items()}
+    engine = engine_with(instruments)
+    open_isolated_long(engine, 770, 10)
+    bid(engine, 586_000, 770)
+
+    events = mark(engine, 586_771)
+
+    assert trader_balances(events)[-1] == (BalanceReason.INSURANCE_CLEAR, 0, usdt("10002.7"), -usdt("121.3135"), 0)
+    assert engine.markets[BTC].insurance_fund == usdt("121.3135")
+    assert engine.fees_collected == usdt("44.0055")
+
+
+def test_a_seeded_fund_lets_the_book_take_what_would_otherwise_be_deleveraged():
+    """The only bid is 58,000, under the bankruptcy price 64,900 - 4,972.3135 / 0.770 = 58,442.45. With an
+    empty fund the liquidation order's limit is 58,442.5: nothing fills and MAKER, the only short, is
+    deleveraged. With 1,000,000 USDT in the fund the limit drops to the 5% band under the mark
+    (55,743.3), the bid takes it: realized -5,313, clearance 133.98, deficit 474.6665 covered by the
+    fund: 1,000,000 + 133.98 - 474.6665 = 999,659.3135."""
+    empty = engine_with()
+    open_isolated_long(empty, 770, 10)
+    bid(empty, 580_000, 770)
+    assert only(mark(empty, 586_771), PositionLiquidated).deleveraged == 770
+
+    seeded = engine_with({s: replace(i, insurance_fund=1_000_000 * USDT) for s, i in DEFAULT_INSTRUMENTS.items()})
+    assert seeded.ledger().insurance_contributions == 2_000_000 * USDT  # BTCUSDT's and ETHUSDT's
+    open_isolated_long(seeded, 770, 10)
+    bid(seeded, 580_000, 770)
+    events = mark(seeded, 586_771)
+
+    assert only(events, PositionLiquidated).deleveraged == 0
+    assert only(events, TradeExecuted).price == 580_000
+    assert seeded.markets[BTC].insurance_fund == usdt("999659.3135")
+    assert seeded.ledger().imbalance == 0
+
+
+def test_the_operator_tops_up_a_symbols_fund():
+    """1,500 USDT into BTCUSDT's fund: an event, counted as a contribution, ETHUSDT's fund untouched."""
+    engine = engine_with()
+
+    events = run(engine, FundInsurance(symbol=BTC, amount=1_500 * USDT))
+
+    assert events == [InsuranceFundChanged(BTC, FundReason.TOP_UP, 1_500 * USDT, 1_500 * USDT)]
+    assert (engine.markets[BTC].insurance_fund, engine.markets["ETHUSDT"].insurance_fund) == (1_500 * USDT, 0)
+    assert engine.ledger().insurance_contributions == 1_500 * USDT
+    assert_rejected(engine, FundInsurance(symbol=BTC, amount=0), RejectReason.INVALID_AMOUNT)
+    assert_rejected(engine, FundInsurance(symbol="DOGEUSDT", amount=USDT), RejectReason.UNKNOWN_SYMBOL)
+
+
+def test_auto_deleverage_closes_both_sides_with_fills():
+    """No bid at all: the whole 0.770 is deleveraged against MAKER at the bankruptcy price 58,442.45,
+    shown 58,442.5 for a long. MAKER's order (placed for it) fills 0.770 BUY realizing 0.770 x (64,900 -
+    58,442.5) = 4,972.275; TRADER's liquidation order fills the same, -4,972.275, no fee, no public
+    trade. Left in the isolated wallet: 4,972.3135 - 4,972.275 = 0.0385, which the fund takes."""
+    engine = engine_with()
+    open_isolated_long(engine, 770, 10)
+
+    events = mark(engine, 580_000)
+
+    adl_order = next(e for e in of(events, OrderAccepted) if e.auto_deleverage)
+    assert (adl_order.account_id, adl_order.side, adl_order.quantity, adl_order.price) == (
+        MAKER,
+        Side.BUY,
+        770,
+        584_425,
+    )
+    fills = of(events, OrderFilled)
+    assert [(f.account_id, f.quantity, f.price, f.fee, f.realized_pnl, f.auto_deleverage) for f in fills] == [
+        (MAKER, 770, 584_425, 0, usdt("4972.275"), True),
+        (TRADER, 770, 584_425, 0, -usdt("4972.275"), True),
+    ]
+    assert fills[1].status is OrderStatus.FILLED
+    assert of(events, TradeExecuted) == []  # not in the public tape, and the last price stays
+    assert engine.markets[BTC].last_price == ENTRY
+    deleveraged = only(events, PositionDeleveraged)  # the bankrupt side is not told it was deleveraged
+    assert (deleveraged.account_id, deleveraged.order_id) == (MAKER, adl_order.order_id)
+    step = only(events, PositionLiquidated)
+    assert (step.deleveraged, step.realized_pnl, step.insurance_fund_change) == (770, -usdt("4972.275"), 3_850_000)
+    assert [(e.account_id, e.reason, e.delta + e.isolated_delta) for e in of(events, BalanceChanged)] == [
+        (MAKER, BalanceReason.ADL, usdt("4972.275")),
+        (TRADER, BalanceReason.ADL, -usdt("4972.275")),
+        (TRADER, BalanceReason.INSURANCE_CLEAR, -3_850_000),
+    ]
+
+
+def test_an_isolated_position_gets_margin_calls_at_its_own_ratio():
+    """Ratio = MM / (isolated wallet + uPnL) with IW0 = 4,972.3135 for 0.770 BTC from 64,900 (LP 58,677.16):
+    it reaches 70% below 58,778.33, 80% below 58,736.13, 90% below 58,703.35. At 58,778.3: balance
+    4,972.3135 + 0.770 x -6,121.7 = 258.6045, MM 0.770 x 58,778.3 x 0.4% = 181.037164 (ratio
+    0.70005...). The cross account holds nothing: no cross call."""
+    engine = engine_with()
+    open_isolated_long(engine, 770, 10)
+
+    calls = [of(mark(engine, price), MarginCallIssued) for price in (587_784, 587_783, 587_361, 587_033, 586_800)]
+
+    assert [[c.threshold_bps for c in fired] for fired in calls] == [[], [7_000], [8_000], [9_000], []]
+    first = calls[1][0]
+    assert (first.symbol, first.mode) == (BTC, MarginMode.ISOLATED)
+    assert (first.margin_balance, first.maintenance_margin) == (usdt("258.6045"), usdt("181.037164"))
+
+
+def test_a_trailing_stop_reports_its_trigger_as_it_moves():
+    """Sell trailing stop, callback 1%, on MARK at 64,900: armed at once, fires at 64,900 x 0.99 = 64,251.
+    Mark 65,500: the stop follows to 64,845. Mark 65,000: no move. Mark 64,845: it fires."""
+    engine = engine_with()
+    open_isolated_long(engine, 100, 10)
+    placed = run(
+        engine,
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.TRAILING_STOP_MARKET,
+                   quantity=100, callback_bps=100, trigger_by=TriggerBy.MARK, reduce_only=True),
+    )  # fmt: skip
+    order_id = only(placed, OrderAccepted).order_id
+    assert only(placed, TrailingStopMoved) == TrailingStopMoved(order_id, TRADER, BTC, 642_510)
+
+    assert only(mark(engine, 655_000), TrailingStopMoved).stop_price == 648_450
+    order = engine.order(order_id)
+    assert order is not None and order.stop_price == 648_450
+    assert of(mark(engine, 650_000), TrailingStopMoved) == []
+    fired = mark(engine, 648_450)
+    assert of(fired, TrailingStopMoved) == [] and only(fired, OrderTriggered).order_id == order_id
+
+
+def test_a_liquidation_is_announced_once_per_scope():
+    """Cross and isolated positions of one account are liquidated apart: the isolated BTC long alone."""
+    engine = engine_with()
+    open_isolated_long(engine, 770, 10)
+    bid(engine, 586_000, 770)
+
+    events = mark(engine, 586_771)
+
+    triggered = only(events, LiquidationTriggered)
+    assert (triggered.symbol, triggered.mode) == (BTC, MarginMode.ISOLATED)
