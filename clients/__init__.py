@@ -1,1 +1,3 @@
-"""paperex clients: SDK, CLI and sample bots; they use only the generated API."""
+"""paperex.client: the SDK, CLI, sample bots and pytest plugin; they use only the generated API.
+
+The SDK's everyday names are importable from ``paperex`` itself (``from paperex import AsyncClient``)."""

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from clients.enums import Side
-from clients.models import BookLevel, OrderBook, OrderBookUpdate
+from paperex.client.enums import Side
+from paperex.client.models import BookLevel, OrderBook, OrderBookUpdate
 
 if TYPE_CHECKING:
-    from clients.client import AsyncClient
+    from paperex.client.client import AsyncClient
 
 
 class _BookSide:

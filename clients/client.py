@@ -16,6 +16,15 @@ from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
+
+from paperex.client import models
+from paperex.client.commands import AmendOrder, CancelAllOrders, CancelOrder, Number, PlaceOrder, order_key
+from paperex.client.convert import decimal_text, enum_number, from_proto, user_event
+from paperex.client.enums import AlertDirection, CandleInterval, IncomeType, MarginAdjustment, MarginMode, TriggerBy
+from paperex.client.errors import from_rpc_error
+from paperex.client.retry import NO_RETRY, RetryPolicy
+from paperex.client.session import OrderSession
+from paperex.client.streams import SequenceGap, resubscribing
 from paperex.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -26,15 +35,6 @@ from paperex.v1 import (
     trading_pb2,
     trading_pb2_grpc,
 )
-
-from clients import models
-from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, Number, PlaceOrder, order_key
-from clients.convert import decimal_text, enum_number, from_proto, user_event
-from clients.enums import AlertDirection, CandleInterval, IncomeType, MarginAdjustment, MarginMode, TriggerBy
-from clients.errors import from_rpc_error
-from clients.retry import NO_RETRY, RetryPolicy
-from clients.session import OrderSession
-from clients.streams import SequenceGap, resubscribing
 
 T = TypeVar("T")
 DEFAULT_TARGET = "127.0.0.1:50051"

@@ -11,10 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from paperex.client.convert import decimal_text, enum_number
+from paperex.client.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.v1 import trading_pb2
-
-from clients.convert import decimal_text, enum_number
-from clients.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 
 Number = Decimal | int | str
 

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
-from paperex.v1 import account_pb2
 
-from clients import models
+from paperex.client import models
+from paperex.v1 import account_pb2
 
 T = TypeVar("T")
 Converter = Callable[[Any], Any]

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import grpc
 from google.rpc import error_details_pb2, status_pb2
 
-from clients.models import Rejection
+from paperex.client.models import Rejection
 
 DETAILS_KEY = "grpc-status-details-bin"  # grpc_status.rpc_status's key, which its type stubs do not declare
 _BY_REASON: dict[str, type["PaperexError"]] = {}

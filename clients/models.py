@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from clients.enums import (
+from paperex.client.enums import (
     AlertDirection,
     BalanceChangeReason,
     CandleInterval,

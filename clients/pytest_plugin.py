@@ -1,6 +1,7 @@
 """pytest fixtures for bot authors: a fresh paperex exchange per test, reached over real gRPC.
 
-Installed with the package (entry point ``pytest11``), so a bot's integration test is a few lines:
+Installed with the package (entry point ``pytest11`` named ``paperex``: ``-p no:paperex`` turns it off), so a
+bot's integration test is a few lines:
 
     @pytest.mark.paperex(scenario="flash-crash", seed=7)
     async def test_the_bot_survives_the_crash(paperex):
@@ -26,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:  # imported when a fixture runs: loading the plugin must not cost every pytest run grpc
-    from clients.client import AsyncAdmin
-    from clients.testing.harness import Paperex, PaperexAccount
-    from clients.testing.server_process import PaperexServer, ServerSettings
+    from paperex.client.client import AsyncAdmin
+    from paperex.client.testing.harness import Paperex, PaperexAccount
+    from paperex.client.testing.server_process import PaperexServer, ServerSettings
 
 try:
     import pytest_asyncio
@@ -62,14 +63,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "paperex(scenario='', seed=0, liquidity=True, config=''): "
-        "how the test's paperex server starts (see clients.pytest_plugin)",
+        "how the test's paperex server starts (see paperex.client.pytest_plugin)",
     )
 
 
 def server_settings(node: pytest.Item, config: pytest.Config) -> "ServerSettings":
     """The test's settings: markers (nearest wins) over command-line options over ini keys; ValueError
     names a mistake (an unknown keyword, a bad value)."""
-    from clients.testing.server_process import ServerSettings  # noqa: PLC0415 - see TYPE_CHECKING above
+    from paperex.client.testing.server_process import ServerSettings  # noqa: PLC0415 - see TYPE_CHECKING above
 
     values: dict[str, Any] = {name: config.getoption(f"paperex_{name}") for name in OPTIONS}
     values = {name: value if value is not None else config.getini(f"paperex_{name}") for name, value in values.items()}
@@ -101,7 +102,7 @@ def paperex_server(
 ) -> Iterator["PaperexServer"]:
     """The test's own server process (``target``, ``admin_token``, ``stop()``); its journal and log
     stay in pytest's temporary folder for a post-mortem."""
-    from clients.testing.server_process import PaperexServer, ServerStartError  # noqa: PLC0415
+    from paperex.client.testing.server_process import PaperexServer, ServerStartError  # noqa: PLC0415
 
     try:
         settings = server_settings(request.node, request.config)
@@ -132,7 +133,7 @@ _async_fixture: Callable[[Callable[..., Any]], Any] = (
 @_async_fixture
 async def paperex_admin(paperex_server: "PaperexServer") -> AsyncIterator["AsyncAdmin"]:
     """The operator's client of the test's exchange (accounts, money, prices, time, scenarios)."""
-    from clients.client import AsyncAdmin  # noqa: PLC0415
+    from paperex.client.client import AsyncAdmin  # noqa: PLC0415
 
     async with AsyncAdmin(paperex_server.target, admin_token=paperex_server.admin_token) as admin:
         yield admin
@@ -142,7 +143,7 @@ async def paperex_admin(paperex_server: "PaperexServer") -> AsyncIterator["Async
 async def paperex(paperex_server: "PaperexServer", paperex_admin: "AsyncAdmin") -> AsyncIterator["Paperex"]:
     """The test's exchange: ``account(name, deposit)``, ``advance(duration)``, ``step(n)``,
     ``set_index_price``, ``set_mark_price``, ``clock()``, ``load_scenario``."""
-    from clients.testing.harness import Paperex  # noqa: PLC0415
+    from paperex.client.testing.harness import Paperex  # noqa: PLC0415
 
     exchange = Paperex(paperex_server.target, paperex_admin)
     try:

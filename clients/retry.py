@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from clients.errors import Cancelled, DeadlineExceeded, PaperexError, RateLimited, Unavailable
+from paperex.client.errors import Cancelled, DeadlineExceeded, PaperexError, RateLimited, Unavailable
 
 T = TypeVar("T")
 TRANSIENT = (Unavailable, DeadlineExceeded, Cancelled)

@@ -15,13 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
-from paperex.v1 import trading_pb2
 
-from clients import models
-from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, OrderCommand, PlaceOrder
-from clients.convert import from_proto
-from clients.errors import PaperexError, from_rejection, from_rpc_error
-from clients.streams import StreamEnded
+from paperex.client import models
+from paperex.client.commands import AmendOrder, CancelAllOrders, CancelOrder, OrderCommand, PlaceOrder
+from paperex.client.convert import from_proto
+from paperex.client.errors import PaperexError, from_rejection, from_rpc_error
+from paperex.client.streams import StreamEnded
+from paperex.v1 import trading_pb2
 
 # Writing to a call that already ended; grpcio may report INTERNAL here instead of the real status (grpc#36066).
 STREAM_OVER = (grpc.aio.AioRpcError, asyncio.InvalidStateError)

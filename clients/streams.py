@@ -10,8 +10,8 @@ from typing import TypeVar
 
 import grpc
 
-from clients.errors import PaperexError, SlowConsumer, Unavailable, from_rpc_error
-from clients.retry import TRANSIENT, RetryPolicy
+from paperex.client.errors import PaperexError, SlowConsumer, Unavailable, from_rpc_error
+from paperex.client.retry import TRANSIENT, RetryPolicy
 
 T = TypeVar("T")
 

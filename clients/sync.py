@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from clients.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
-from clients.session import OrderSession
+from paperex.client.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
+from paperex.client.session import OrderSession
 
 T = TypeVar("T")
 

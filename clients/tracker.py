@@ -17,11 +17,11 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from clients import models
-from clients.errors import CursorExpired
+from paperex.client import models
+from paperex.client.errors import CursorExpired
 
 if TYPE_CHECKING:
-    from clients.client import AsyncClient
+    from paperex.client.client import AsyncClient
 
 ORDER_EVENTS = (
     models.OrderAccepted,

@@ -5,11 +5,11 @@ transfers), so conservation can be reasoned about in one file.
 
 from enum import StrEnum
 
-from engine.instruments import Instrument
-from engine.margin import fee, initial_margin
-from engine.orders import BUY, SELL, Side
-from engine.positions import Position
-from engine.units import Amount, Lots, Rate, Ticks, ceil_div
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import fee, initial_margin
+from paperex.engine.orders import BUY, SELL, Side
+from paperex.engine.positions import Position
+from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
 DEFAULT_LEVERAGE = 20
 
@@ -20,7 +20,7 @@ class MarginMode(StrEnum):
 
 
 CROSS, ISOLATED = MarginMode.CROSS, MarginMode.ISOLATED
-"""Bound to module names for the hot paths (see ``engine.orders.BUY``)."""
+"""Bound to module names for the hot paths (see ``paperex.engine.orders.BUY``)."""
 
 
 class Exposure:

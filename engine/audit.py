@@ -6,10 +6,10 @@ import hashlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
+from paperex.engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
 
 if TYPE_CHECKING:
-    from engine.engine import Engine
+    from paperex.engine.engine import Engine
 
 
 class InvariantViolation(AssertionError):

@@ -11,8 +11,8 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from engine.orders import BUY, Order, Side
-from engine.units import Lots, Ticks
+from paperex.engine.orders import BUY, Order, Side
+from paperex.engine.units import Lots, Ticks
 
 
 class Level:

@@ -6,9 +6,9 @@ clock, so time (GTD expiry, later funding) only moves when a command says so.
 
 from dataclasses import dataclass
 
-from engine.accounts import MarginMode
-from engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.units import Amount, Lots, Ticks
+from paperex.engine.accounts import MarginMode
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.units import Amount, Lots, Ticks
 
 
 @dataclass(slots=True, kw_only=True)
@@ -87,7 +87,7 @@ class SetMarkPrice:
 @dataclass(slots=True, kw_only=True)
 class SetIndexPrice:
     """A new index price (spot reference from the feed): sampled against the book for funding, and it
-    moves the mark by the instrument's mark method (``engine.mark``)."""
+    moves the mark by the instrument's mark method (``paperex.engine.mark``)."""
 
     symbol: str
     price: Ticks

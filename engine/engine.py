@@ -13,10 +13,10 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from engine.accounts import CROSS, ISOLATED, NO_ORDERS, Account, MarginMode
-from engine.audit import InvariantViolation, Ledger, check_invariants, ledger, state_hash
-from engine.book import DepthLevel, Level
-from engine.commands import (
+from paperex.engine.accounts import CROSS, ISOLATED, NO_ORDERS, Account, MarginMode
+from paperex.engine.audit import InvariantViolation, Ledger, check_invariants, ledger, state_hash
+from paperex.engine.book import DepthLevel, Level
+from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AdvanceTime,
     AmendOrder,
@@ -33,7 +33,7 @@ from engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from engine.events import (
+from paperex.engine.events import (
     AccountCreated,
     BalanceChanged,
     BalanceReason,
@@ -62,9 +62,9 @@ from engine.events import (
     TradeExecuted,
     TrailingStopMoved,
 )
-from engine.funding import IMPACT_MARGIN, impact_price, next_boundary
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
-from engine.liquidation import (
+from paperex.engine.funding import IMPACT_MARGIN, impact_price, next_boundary
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
+from paperex.engine.liquidation import (
     MARGIN_CALL_THRESHOLDS_BPS,
     adl_quantiles,
     adl_ranking,
@@ -76,7 +76,7 @@ from engine.liquidation import (
     trading_fee_rate,
     worst_price,
 )
-from engine.margin import (
+from paperex.engine.margin import (
     bankruptcy_price,
     display_ticks,
     fee,
@@ -87,10 +87,10 @@ from engine.margin import (
     max_notional_for,
     unrealized_pnl,
 )
-from engine.mark import MarkMethod, venue_mark
-from engine.market import Market
-from engine.matching import WalkEnd, crosses, fillable, walk
-from engine.orders import (
+from paperex.engine.mark import MarkMethod, venue_mark
+from paperex.engine.market import Market
+from paperex.engine.matching import WalkEnd, crosses, fillable, walk
+from paperex.engine.orders import (
     BUY,
     CANCELED,
     CONDITIONAL_TYPES,
@@ -110,9 +110,9 @@ from engine.orders import (
     TimeInForce,
     TriggerBy,
 )
-from engine.positions import Position
-from engine.reasons import EndReason, RejectReason
-from engine.risk import (
+from paperex.engine.positions import Position
+from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.risk import (
     AccountSummary,
     OrderPreview,
     Refusal,
@@ -123,11 +123,11 @@ from engine.risk import (
     summarize,
     valuation_price,
 )
-from engine.triggers import would_fire_now
-from engine.units import HOUR_NS, SCALE, Amount, Lots, Ticks, ceil_div
-from engine.validation import band_limit, check_new_order, check_price_and_size
+from paperex.engine.triggers import would_fire_now
+from paperex.engine.units import HOUR_NS, SCALE, Amount, Lots, Ticks, ceil_div
+from paperex.engine.validation import band_limit, check_new_order, check_price_and_size
 
-# Enum members bound once (see ``engine.orders.BUY``): attribute lookups on an Enum class are slow.
+# Enum members bound once (see ``paperex.engine.orders.BUY``): attribute lookups on an Enum class are slow.
 BOOK_EMPTY, PRICE_LIMIT, SELF_TRADE = WalkEnd.BOOK_EMPTY, WalkEnd.PRICE_LIMIT, WalkEnd.SELF_TRADE
 CANCELED_BY_USER, IOC_REMAINDER = EndReason.CANCELED_BY_USER, EndReason.IOC_REMAINDER
 REALIZED_PNL, FEE = BalanceReason.REALIZED_PNL, BalanceReason.FEE
@@ -273,7 +273,7 @@ class Engine:
     def adl_quantiles(self, symbol: str) -> dict[int, int]:
         """``account_id -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
         queue (5: first to be deleveraged); flat and internal accounts are absent (0). Ranked afresh on
-        each call, read-only: see ``engine.liquidation.adl_quantiles`` for the buckets."""
+        each call, read-only: see ``paperex.engine.liquidation.adl_quantiles`` for the buckets."""
         return adl_quantiles(self.markets[symbol], self.accounts, self.markets)
 
     def state_hash(self) -> str:
@@ -290,7 +290,7 @@ class Engine:
         return sum(market.insurance_fund for market in self._market_list)
 
     def ledger(self) -> Ledger:
-        """The terms of the money-conservation sum (read-only; see ``engine.audit.Ledger``)."""
+        """The terms of the money-conservation sum (read-only; see ``paperex.engine.audit.Ledger``)."""
         return ledger(self)
 
     # ------------------------------------------------------------------ place
@@ -326,7 +326,7 @@ class Engine:
     def _margin_check(
         self, account: Account, market: Market, side: Side, lots: Lots, price: Ticks, reduce_only: bool = False
     ) -> Refusal | None:
-        """``engine.risk.check_order`` at the order's price (a market order, ``price`` 0, is costed at
+        """``paperex.engine.risk.check_order`` at the order's price (a market order, ``price`` 0, is costed at
         the opposite touch); orders that can only reduce need no margin."""
         if reduce_only:
             return None
@@ -1354,7 +1354,7 @@ class Engine:
         return None
 
     def _mark_from_index(self, market: Market) -> Ticks:
-        """The mark the new index implies: the index itself, or the venue's median (``engine.mark``)
+        """The mark the new index implies: the index itself, or the venue's median (``paperex.engine.mark``)
         after this second's basis sample, kept inside the instrument's price filter."""
         instrument, index, now = market.instrument, market.index_price, self.now
         if instrument.mark_method is MarkMethod.INDEX:

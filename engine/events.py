@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
 
-from engine.accounts import MarginMode
-from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason, RejectReason
-from engine.units import Amount, Lots, Rate, Ticks
+from paperex.engine.accounts import MarginMode
+from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.units import Amount, Lots, Rate, Ticks
 
 
 @dataclass(slots=True)

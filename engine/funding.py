@@ -4,9 +4,9 @@ its time-weighted average over one funding interval (reference ``margin-rules.md
 
 from fractions import Fraction
 
-from engine.book import BookSide
-from engine.margin import premium_index
-from engine.units import HOUR_NS, SCALE, Amount, Ticks
+from paperex.engine.book import BookSide
+from paperex.engine.margin import premium_index
+from paperex.engine.units import HOUR_NS, SCALE, Amount, Ticks
 
 IMPACT_MARGIN: Amount = 200 * SCALE
 """Binance's impact margin notional is 200 USDT divided by the initial margin rate at max leverage."""

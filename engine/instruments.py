@@ -6,7 +6,7 @@ Parsing takes text, never a path: reading files is the server's job.
 
 Optional fields and their defaults: ``quote = "USDT"``, ``funding_interval_hours = 8`` and
 ``mark_method = "median"`` (how an index update moves the mark: ``"median"`` is the venue's
-median(Price 1, Price 2, last), see ``engine.mark``; ``"index"`` makes the mark the index itself),
+median(Price 1, Price 2, last), see ``paperex.engine.mark``; ``"index"`` makes the mark the index itself),
 ``liquidation_fee = "clearance"`` with ``liquidation_fee_rate = 0`` (see ``LiquidationFee``) and
 ``insurance_fund = 0`` (the symbol's insurance fund when the exchange starts, in USDT).
 """
@@ -18,9 +18,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from engine.mark import MarkMethod
-from engine.reasons import RejectReason
-from engine.units import (
+from paperex.engine.mark import MarkMethod
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import (
     SCALE,
     Amount,
     ConversionError,

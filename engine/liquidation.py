@@ -8,13 +8,13 @@ The engine carries them out (cancels, liquidation orders in the real book, insur
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from engine.accounts import CROSS, Account, MarginMode
-from engine.instruments import Instrument, LiquidationFee
-from engine.margin import adl_score, bracket_for, fee, unrealized_pnl
-from engine.market import Market
-from engine.positions import Position
-from engine.risk import valuation_price
-from engine.units import SCALE, Amount, Lots, Rate, Ticks
+from paperex.engine.accounts import CROSS, Account, MarginMode
+from paperex.engine.instruments import Instrument, LiquidationFee
+from paperex.engine.margin import adl_score, bracket_for, fee, unrealized_pnl
+from paperex.engine.market import Market
+from paperex.engine.positions import Position
+from paperex.engine.risk import valuation_price
+from paperex.engine.units import SCALE, Amount, Lots, Rate, Ticks
 
 MARGIN_CALL_THRESHOLDS_BPS: tuple[int, ...] = (7_000, 8_000, 9_000)
 """Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""

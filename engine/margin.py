@@ -4,7 +4,7 @@ Every function here is a formula from ``/work/shared/reference/margin-rules.md``
 each docstring; section 8 is the model paperex follows). Nothing here holds state or reads a clock:
 the margin engine passes the figures in and decides what to do with the answers.
 
-Units are the engine's (``engine.units``): prices in ticks, quantities in lots (a position's ``size``
+Units are the engine's (``paperex.engine.units``): prices in ticks, quantities in lots (a position's ``size``
 is signed, long > 0), money as ``Amount`` (1e-8 USDT) and rates as ``Rate`` (1e-8). A position's cost
 is its ``entry_notional`` (Amount, >= 0), so its entry price in ticks is
 ``entry_notional / (|size| x notional_unit)`` and nothing is rounded at entry.
@@ -20,8 +20,8 @@ import math
 from fractions import Fraction
 from typing import overload
 
-from engine.instruments import Bracket, Instrument
-from engine.units import SCALE, Amount, Lots, Rate, Ticks, ceil_div
+from paperex.engine.instruments import Bracket, Instrument
+from paperex.engine.units import SCALE, Amount, Lots, Rate, Ticks, ceil_div
 
 ExactPrice = Ticks | Fraction
 """A price in ticks: whole for book prices and marks, a Fraction for derived prices."""
@@ -47,7 +47,7 @@ def bracket_for(instrument: Instrument, notional: Amount | Fraction) -> Bracket:
     A notional of 0 is in tier 1. A notional above the last cap stays in the last tier (its rate
     applies to any larger notional; the position limit is ``max_notional_for``'s business).
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]
     >>> [bracket_for(btc, n * SCALE).max_leverage for n in (0, 50_000, 50_001, 250_000)]
     [125, 125, 100, 100]
@@ -80,7 +80,7 @@ def maintenance_margin(instrument: Instrument, notional: Amount) -> Amount:
 
     ``notional`` is |size| x mark in money units (the engine passes the position notional at mark).
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> maintenance_margin(DEFAULT_INSTRUMENTS["BTCUSDT"], 300_000 * SCALE) // SCALE  # 300,000 x 1% - 1,300
     1700
     """
@@ -109,7 +109,7 @@ def max_leverage_for(instrument: Instrument, notional: Amount) -> int:
     """Highest leverage allowed for a position (plus open orders) of ``notional`` (sections 1.2, 8.2):
     the ``max_leverage`` of the tier holding it.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> max_leverage_for(DEFAULT_INSTRUMENTS["BTCUSDT"], 1_000_001 * SCALE)
     20
     """
@@ -120,7 +120,7 @@ def max_notional_for(instrument: Instrument, leverage: int) -> Amount:
     """Position limit at a chosen leverage (section 1.2, Binance's "maxNotionalValue"): the largest
     cap among tiers whose ``max_leverage`` >= ``leverage``; 0 when the leverage exceeds every tier.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> max_notional_for(DEFAULT_INSTRUMENTS["BTCUSDT"], 20) // SCALE
     10000000
     """
@@ -192,7 +192,7 @@ def order_cost(
     plus open loss, plus the taker fee on the order notional when ``include_taker_fee`` (paperex's
     check; Binance's own cost excludes fees). Rounded up, against the account (IM and fee round up).
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # buy 1 BTC @ 10,000 at 10x, mark 9,990: IM 1,000 + loss 10
     >>> order_cost(btc, 1, 1000, 100_000, 99_900, 10) / SCALE
     1010.0
@@ -230,7 +230,7 @@ def liquidation_price(
     MM is continuous and margin balance - MM is strictly monotone in price (mmr < 1), that root is
     unique, so the first match is the answer.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # long 1 BTC @ 10,000, isolated wallet 200, tier 1 0.4%
     >>> lp = liquidation_price(btc, 1000, 10_000 * SCALE, 200 * SCALE)
     >>> float(lp / 10)  # (200 - 10,000) / (0.004 - 1) = 9,839.357...

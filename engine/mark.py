@@ -41,7 +41,7 @@ from collections import deque
 from enum import StrEnum
 from fractions import Fraction
 
-from engine.units import SCALE, SECOND_NS, Rate, Ticks
+from paperex.engine.units import SCALE, SECOND_NS, Rate, Ticks
 
 BASIS_WINDOW_SECONDS = 30
 """Binance's basis window since 2025-09-18: 30 one-second samples."""

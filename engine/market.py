@@ -2,14 +2,14 @@
 mark prices with the basis samples the mark is smoothed by, the symbol's insurance fund, and what the
 current command changed (levels to publish, the range it traded through)."""
 
-from engine.book import Level, OrderBook
-from engine.funding import PremiumSampler
-from engine.instruments import Instrument
-from engine.margin import max_notional_for
-from engine.mark import BasisWindow
-from engine.orders import TriggerBy
-from engine.triggers import TriggerBook
-from engine.units import Amount, Ticks
+from paperex.engine.book import Level, OrderBook
+from paperex.engine.funding import PremiumSampler
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import max_notional_for
+from paperex.engine.mark import BasisWindow
+from paperex.engine.orders import TriggerBy
+from paperex.engine.triggers import TriggerBook
+from paperex.engine.units import Amount, Ticks
 
 
 class Market:

@@ -8,10 +8,10 @@ Settlement may take other orders off the book, so the walk re-reads the best lev
 from collections.abc import Callable
 from enum import Enum
 
-from engine.book import Level, OrderBook
-from engine.orders import BUY, Order, SelfTradePrevention, Side
-from engine.reasons import EndReason
-from engine.units import Lots, Ticks
+from paperex.engine.book import Level, OrderBook
+from paperex.engine.orders import BUY, Order, SelfTradePrevention, Side
+from paperex.engine.reasons import EndReason
+from paperex.engine.units import Lots, Ticks
 
 Settle = Callable[[Level, Order, Order, Lots], None]
 ExpireMaker = Callable[[Order, EndReason], None]

@@ -2,7 +2,7 @@
 
 from enum import IntEnum, StrEnum
 
-from engine.units import Lots, Ticks
+from paperex.engine.units import Lots, Ticks
 
 
 class Side(IntEnum):

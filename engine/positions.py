@@ -4,7 +4,7 @@ Keeping the entry *notional* (an integer amount) instead of an entry price keeps
 the entry price is notional / size, shown rounded only at the edge.
 """
 
-from engine.units import Amount, Lots
+from paperex.engine.units import Amount, Lots
 
 
 class Position:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
-from engine.margin import (
+from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
+from paperex.engine.margin import (
     bankruptcy_price,
     entry_price,
     fee,
@@ -22,11 +22,11 @@ from engine.margin import (
     open_loss,
     unrealized_pnl,
 )
-from engine.market import Market
-from engine.orders import BUY, Side
-from engine.positions import Position
-from engine.reasons import RejectReason
-from engine.units import Amount, Lots, Ticks
+from paperex.engine.market import Market
+from paperex.engine.orders import BUY, Side
+from paperex.engine.positions import Position
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import Amount, Lots, Ticks
 
 
 def valuation_price(market: Market, position: Position) -> Ticks:

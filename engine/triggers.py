@@ -7,8 +7,8 @@ ones in O(log n + k). Trailing stops ratchet an extreme price and are scanned on
 
 from sortedcontainers import SortedList
 
-from engine.orders import Order, OrderType, Side, TriggerBy
-from engine.units import Ticks
+from paperex.engine.orders import Order, OrderType, Side, TriggerBy
+from paperex.engine.units import Ticks
 
 _BPS = 10_000
 _STOP_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.STOP_LIMIT})

@@ -8,7 +8,7 @@ value that is not an exact multiple of its step is refused, never rounded.
 import re
 from decimal import Decimal, localcontext
 
-from engine.reasons import RejectReason
+from paperex.engine.reasons import RejectReason
 
 Ticks = int
 Lots = int
@@ -62,7 +62,7 @@ def to_steps(text: str | Decimal, step: Decimal, field: str, invalid: RejectReas
     >>> to_steps("0.1255", Decimal("0.001"), "quantity", bad, off)
     Traceback (most recent call last):
     ...
-    engine.units.ConversionError: quantity: '0.1255' is invalid (INVALID_LOT)
+    paperex.engine.units.ConversionError: quantity: '0.1255' is invalid (INVALID_LOT)
     """
     value = parse_decimal(text, field, invalid)
     if value <= 0:

@@ -2,9 +2,9 @@
 before any state is touched. Position-dependent rules (reduce-only, FOK, post-only) live with matching.
 """
 
-from engine.commands import PlaceOrder
-from engine.instruments import Instrument
-from engine.orders import (
+from paperex.engine.commands import PlaceOrder
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import (
     BUY,
     CONDITIONAL_TYPES,
     FOK,
@@ -18,8 +18,8 @@ from engine.orders import (
     Side,
     TimeInForce,
 )
-from engine.reasons import RejectReason
-from engine.units import SCALE, Ticks
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import SCALE, Ticks
 
 MIN_CALLBACK_BPS = 10
 MAX_CALLBACK_BPS = 1000
@@ -29,7 +29,7 @@ CLOSE_POSITION_TYPES = frozenset({OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_M
 def band_limit(instrument: Instrument, side: Side, reference: Ticks) -> Ticks:
     """The worst price an aggressive order may reach: ``reference`` x (1 +/- band), rounded inward.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]
     >>> band_limit(btc, Side.BUY, 1000001), band_limit(btc, Side.SELL, 1000001)
     (1050001, 950001)

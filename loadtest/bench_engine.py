@@ -48,18 +48,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import engine
-from engine.commands import CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
-from engine.engine import Engine
-from engine.events import (
+import paperex.engine
+from paperex.engine.commands import CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
     OrderFilled,
     OrderRejected,
 )
-from engine.orders import OrderType, Side, TimeInForce
-from engine.units import SCALE
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.units import SCALE
 
 SYMBOL = "BTCUSDT"
 MID_TICKS = 650_000
@@ -350,13 +350,17 @@ def engine_build() -> str:
 
 
 def build_mypyc(target: Path) -> None:
-    """Compile a copy of ``engine/`` with mypyc into ``target``/engine (needs mypy, which brings mypyc,
-    and a C compiler). The checkout itself never gets extension modules: they would take precedence
-    over the ``.py`` files and silently run stale code after the next edit."""
-    source = Path(engine.__file__).resolve().parent
-    copy = target / "engine"
+    """Compile a copy of ``engine/`` with mypyc into ``target``/paperex/engine (needs mypy, which brings
+    mypyc, and a C compiler). The checkout itself never gets extension modules: they would take
+    precedence over the ``.py`` files and silently run stale code after the next edit. The copy's own
+    ``paperex`` package shadows the installed one; the benchmark imports nothing else of it."""
+    source = Path(paperex.engine.__file__).resolve().parent
+    copy = target / "paperex" / "engine"
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-    modules = [f"engine/{path.name}" for path in sorted(copy.glob("*.py")) if path.name not in MYPYC_INTERPRETED]
+    (target / "paperex" / "__init__.py").write_text("", encoding="utf-8")
+    modules = [
+        f"paperex/engine/{path.name}" for path in sorted(copy.glob("*.py")) if path.name not in MYPYC_INTERPRETED
+    ]
     subprocess.run([sys.executable, "-m", "mypyc", *modules], cwd=target, check=True, stdout=subprocess.DEVNULL)
 
 

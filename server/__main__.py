@@ -11,18 +11,18 @@ import signal
 import sys
 from pathlib import Path
 
-from server import gc_policy
-from server.app import ExchangeServer, JournalMismatch, ServerConfig
-from server.demo import main as demo
-from server.event_loop import event_loop_factory
-from server.history import RETAINED_PER_ACCOUNT, checked_retention
-from server.journal import Durability
+from paperex.server import gc_policy
+from paperex.server.app import ExchangeServer, JournalMismatch, ServerConfig
+from paperex.server.demo import main as demo
+from paperex.server.event_loop import event_loop_factory
+from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
+from paperex.server.journal import Durability
 
-log = logging.getLogger("server")
+log = logging.getLogger("paperex.server")
 
 
 def retention(text: str) -> int:
-    """An --history-retention value: a whole number, at least server.history.MIN_RETAINED."""
+    """An --history-retention value: a whole number, at least paperex.server.history.MIN_RETAINED."""
     try:
         return checked_retention(int(text))
     except ValueError as error:

@@ -24,7 +24,7 @@ class Ranker(Protocol):
 
 
 class Exchange(Protocol):
-    """What the board reads of ``server.exchange.Exchange``."""
+    """What the board reads of ``paperex.server.exchange.Exchange``."""
 
     @property
     def sequence(self) -> int: ...

@@ -8,8 +8,8 @@ checked on every price change), so they survive restarts and fire identically on
 from dataclasses import dataclass, field
 from enum import Enum
 
-from engine.orders import TriggerBy
-from engine.units import Ticks
+from paperex.engine.orders import TriggerBy
+from paperex.engine.units import Ticks
 
 MAX_ALERTS_PER_ACCOUNT = 100
 

@@ -13,6 +13,24 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+
+from paperex.engine.commands import AdvanceTime
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
+from paperex.server.auth import Authenticator, key_hash, new_admin_token
+from paperex.server.checkpoint import Checkpointer
+from paperex.server.clock import SimulatedClock, WallClock
+from paperex.server.exchange import Applied, Exchange
+from paperex.server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
+from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
+from paperex.server.journal import Durability, Journal
+from paperex.server.ratelimit import RateLimiter
+from paperex.server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
+from paperex.server.services.account import AccountService
+from paperex.server.services.admin import AdminService
+from paperex.server.services.base import MAX_REQUEST_BYTES, Runtime
+from paperex.server.services.market_data import MarketDataService
+from paperex.server.services.trading import TradingService
+from paperex.server.streams import Hub
 from paperex.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -24,25 +42,7 @@ from paperex.v1 import (
     trading_pb2_grpc,
 )
 
-from engine.commands import AdvanceTime
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
-from server.auth import Authenticator, key_hash, new_admin_token
-from server.checkpoint import Checkpointer
-from server.clock import SimulatedClock, WallClock
-from server.exchange import Applied, Exchange
-from server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
-from server.history import RETAINED_PER_ACCOUNT, checked_retention
-from server.journal import Durability, Journal
-from server.ratelimit import RateLimiter
-from server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
-from server.services.account import AccountService
-from server.services.admin import AdminService
-from server.services.base import MAX_REQUEST_BYTES, Runtime
-from server.services.market_data import MarketDataService
-from server.services.trading import TradingService
-from server.streams import Hub
-
-log = logging.getLogger("server")
+log = logging.getLogger("paperex.server")
 
 ADMIN_TOKEN_SETTING = "admin_token_sha256"
 HISTORY_RETENTION_SETTING = "history_retention"
@@ -92,7 +92,7 @@ class ServerConfig:
     """The provider's settings (TOML), applied at start when given."""
     history_retention: int | None = None
     """Orders and fills kept per account; None: what the journal was started with (a new one:
-    ``server.history.RETAINED_PER_ACCOUNT``)."""
+    ``paperex.server.history.RETAINED_PER_ACCOUNT``)."""
 
 
 class JournalMismatch(Exception):
@@ -113,7 +113,7 @@ def history_retention(journal: Journal, wanted: int | None) -> int:
     so another value for an existing journal is refused instead of silently changing it.
 
     Raises JournalMismatch when ``wanted`` differs from the recorded value, ValueError when it is
-    below ``server.history.MIN_RETAINED`` (before anything is recorded).
+    below ``paperex.server.history.MIN_RETAINED`` (before anything is recorded).
     """
     if wanted is not None:
         checked_retention(wanted)

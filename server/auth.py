@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 import grpc
 
-from server.errors import Refused
+from paperex.server.errors import Refused
 
 KEY_PREFIX = "pk_"
 ADMIN_PREFIX = "admin_"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import islice
 
-from engine.units import Lots, Ticks
+from paperex.engine.units import Lots, Ticks
 
 SECOND_NS = 10**9
 DEFAULT_RETENTION = 5000

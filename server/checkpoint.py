@@ -15,9 +15,9 @@ import multiprocessing
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
-from server.exchange import Exchange
-from server.journal import Durability, Journal
-from server.sequencer import recover, snapshot_of
+from paperex.server.exchange import Exchange
+from paperex.server.journal import Durability, Journal
+from paperex.server.sequencer import recover, snapshot_of
 
 log = logging.getLogger(__name__)
 

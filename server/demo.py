@@ -6,9 +6,17 @@ liquidated."""
 
 from decimal import Decimal
 
-from engine.commands import CancelAllOrders, Command, CreateAccount, Deposit, PlaceOrder, SetLeverage, SetMarkPrice
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.commands import (
+    CancelAllOrders,
+    Command,
+    CreateAccount,
+    Deposit,
+    PlaceOrder,
+    SetLeverage,
+    SetMarkPrice,
+)
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     Event,
     LiquidationTriggered,
     MarginCallIssued,
@@ -18,9 +26,9 @@ from engine.events import (
     OrderTriggered,
     TradeExecuted,
 )
-from engine.instruments import Instrument
-from engine.orders import OrderType, Side, TriggerBy
-from engine.units import SCALE, amount_to_decimal
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import OrderType, Side, TriggerBy
+from paperex.engine.units import SCALE, amount_to_decimal
 
 SYMBOL = "BTCUSDT"
 MAKER, CAREFUL, RECKLESS = 1, 2, 3

@@ -9,20 +9,18 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from paperex.v1 import account_pb2
-
-from engine.commands import CreateAccount, Deposit
-from engine.engine import Engine
-from engine.events import BookLevelChanged, Event, MarkPriceChanged, OrderRejected, TradeExecuted
-from engine.instruments import Instrument
-from engine.orders import TriggerBy
-from engine.reasons import RejectReason
-from engine.units import Amount, Ticks
-from server import render
-from server.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
-from server.candles import Candle, CandleStore, Interval
-from server.errors import Refused
-from server.exchange_commands import (
+from paperex.engine.commands import CreateAccount, Deposit
+from paperex.engine.engine import Engine
+from paperex.engine.events import BookLevelChanged, Event, MarkPriceChanged, OrderRejected, TradeExecuted
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import TriggerBy
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import Amount, Ticks
+from paperex.server import render
+from paperex.server.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
+from paperex.server.candles import Candle, CandleStore, Interval
+from paperex.server.errors import Refused
+from paperex.server.exchange_commands import (
     CreatePriceAlert,
     DeletePriceAlert,
     LoadScenario,
@@ -30,13 +28,14 @@ from server.exchange_commands import (
     OpenAccount,
     SetLiquidityProvider,
 )
-from server.history import RETAINED_PER_ACCOUNT, History
-from server.income import IncomeHistory
-from server.liquidation_records import LiquidationRecords
-from server.market_script import MarketScript
-from server.tape import ExchangeCommand
-from server.ticker_stats import TickerStats
-from server.user_events import UserEventLog, UserEventRenderer
+from paperex.server.history import RETAINED_PER_ACCOUNT, History
+from paperex.server.income import IncomeHistory
+from paperex.server.liquidation_records import LiquidationRecords
+from paperex.server.market_script import MarketScript
+from paperex.server.tape import ExchangeCommand
+from paperex.server.ticker_stats import TickerStats
+from paperex.server.user_events import UserEventLog, UserEventRenderer
+from paperex.v1 import account_pb2
 
 USER_EVENTS_RETAINED = 10_000
 """Events kept per account for StreamUserEvents to resume from after a reconnect."""
@@ -247,7 +246,7 @@ class Exchange:
         """History, income and liquidation records, user events, book updates and the public tape from
         one command's events.
 
-        Stream messages are captured, not rendered (``server.deferred``): the sequencer renders one
+        Stream messages are captured, not rendered (``paperex.server.deferred``): the sequencer renders one
         only for a topic with subscribers, and a resume renders the retained user events it reads.
         """
         ts, seq = applied.ts, applied.sequence

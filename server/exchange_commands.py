@@ -5,9 +5,9 @@ journaled and replayed, so everything they do is deterministic."""
 import typing
 from dataclasses import dataclass
 
-from engine.orders import TriggerBy
-from engine.units import Amount, Ticks
-from server.alerts import Direction
+from paperex.engine.orders import TriggerBy
+from paperex.engine.units import Amount, Ticks
+from paperex.server.alerts import Direction
 
 
 @dataclass(slots=True, kw_only=True)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from typing import Literal, Protocol
 
-from engine.instruments import Instrument
+from paperex.engine.instruments import Instrument
 
 SECOND_NS = 1_000_000_000
 DAY_NS = 86_400 * SECOND_NS

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.events import (
+from paperex.engine.events import (
     Event,
     OrderAccepted,
     OrderAmended,
@@ -20,7 +20,7 @@ from engine.events import (
     OrderTriggered,
     TrailingStopMoved,
 )
-from engine.orders import (
+from paperex.engine.orders import (
     CONDITIONAL_TYPES,
     FINAL_STATUSES,
     OrderStatus,
@@ -30,14 +30,14 @@ from engine.orders import (
     TimeInForce,
     TriggerBy,
 )
-from engine.reasons import EndReason
-from engine.units import Amount, Lots, Ticks
+from paperex.engine.reasons import EndReason
+from paperex.engine.units import Amount, Lots, Ticks
 
 RETAINED_PER_ACCOUNT = 20_000
 """Orders (and, separately, fills) kept per account by default; the oldest finished ones go first.
 
 An account's list is cut back to the retention once it is a tenth over it. The retention is fixed
-per journal (``paperex serve --history-retention``, recorded by ``server.app``): trimming is part of
+per journal (``paperex serve --history-retention``, recorded by ``paperex.server.app``): trimming is part of
 the state a replay rebuilds, and a snapshot carries it."""
 MIN_RETAINED = 1_000
 """The least retention allowed: a command's answer lists its order's fills from here, so one order

@@ -10,8 +10,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.events import BalanceChanged, BalanceReason, Event
-from engine.units import Amount
+from paperex.engine.events import BalanceChanged, BalanceReason, Event
+from paperex.engine.units import Amount
 
 
 class IncomeType(StrEnum):

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.accounts import MarginMode
-from engine.events import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.events import (
     Event,
     LiquidationTriggered,
     MarginCallIssued,
@@ -23,9 +23,9 @@ from engine.events import (
     OrderFilled,
     PositionLiquidated,
 )
-from engine.reasons import EndReason
-from engine.units import Amount
-from server.history import FillRecord, History, OrderRecord
+from paperex.engine.reasons import EndReason
+from paperex.engine.units import Amount
+from paperex.server.history import FillRecord, History, OrderRecord
 
 RETAINED_PER_ACCOUNT = 1_000
 """Liquidations kept per account; the oldest go first."""

@@ -29,8 +29,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from engine.commands import AmendOrder, CancelAllOrders, CancelOrder, Command, PlaceOrder
-from engine.events import (
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, Command, PlaceOrder
+from paperex.engine.events import (
     DuplicatePlaceIgnored,
     Event,
     OrderAccepted,
@@ -40,11 +40,11 @@ from engine.events import (
     OrderFilled,
     OrderRejected,
 )
-from engine.instruments import Instrument
-from engine.orders import OrderStatus, OrderType, Side, TimeInForce
-from engine.reasons import RejectReason
-from engine.units import Lots, Ticks, ceil_div
-from engine.validation import band_limit
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import OrderStatus, OrderType, Side, TimeInForce
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import Lots, Ticks, ceil_div
+from paperex.engine.validation import band_limit
 
 BPS = 10_000
 NS_PER_SECOND = 1_000_000_000
@@ -172,7 +172,7 @@ def ladder(
     instrument's price bounds, or beyond the price band around ``band_reference`` (the mark; the index
     when 0), i.e. bids above reference x 1.05 and asks below reference x 0.95.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> ladder(DEFAULT_INSTRUMENTS["BTCUSDT"], 649_000, QuoteConfig(levels=1))
     [LadderLevel(side=<Side.BUY: 1>, price=648870, lots=100), LadderLevel(side=<Side.SELL: -1>, price=649130, lots=100)]
     """

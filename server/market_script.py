@@ -9,15 +9,15 @@ quotes. Every engine command it issues carries the step's time.
 from collections.abc import Callable
 from decimal import Decimal
 
-from engine.commands import AdvanceTime, Command, SetIndexPrice, SetLeverage
-from engine.engine import Engine
-from engine.events import Event
-from engine.instruments import Instrument
-from server.errors import Refused
-from server.exchange_commands import LoadScenario, SetLiquidityProvider
-from server.feeds import MarketFeed
-from server.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
-from server.scenarios import Scenario, ScenarioError, library, load
+from paperex.engine.commands import AdvanceTime, Command, SetIndexPrice, SetLeverage
+from paperex.engine.engine import Engine
+from paperex.engine.events import Event
+from paperex.engine.instruments import Instrument
+from paperex.server.errors import Refused
+from paperex.server.exchange_commands import LoadScenario, SetLiquidityProvider
+from paperex.server.feeds import MarketFeed
+from paperex.server.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
+from paperex.server.scenarios import Scenario, ScenarioError, library, load
 
 SECOND_NS = 10**9
 LIQUIDITY_PROVIDER_NAME = "liquidity-provider"

@@ -11,16 +11,16 @@ from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
 from google.protobuf import descriptor, timestamp_pb2
-from paperex.v1 import account_pb2, common_pb2, trading_pb2
 
-from engine.accounts import MarginMode
-from engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from engine.instruments import Instrument
-from engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import RejectReason
-from engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
-from server.alerts import Direction
-from server.errors import Refused, WireError
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
+from paperex.server.alerts import Direction
+from paperex.server.errors import Refused, WireError
+from paperex.v1 import account_pb2, common_pb2, trading_pb2
 
 E = TypeVar("E", bound=Enum)
 

@@ -1,9 +1,9 @@
 """Business refusals (``OrderRejected`` events) as ``Refused`` errors with a message a person can act on."""
 
-from engine.events import OrderRejected
-from engine.reasons import RejectReason
-from server.errors import Refused
-from server.render import money
+from paperex.engine.events import OrderRejected
+from paperex.engine.reasons import RejectReason
+from paperex.server.errors import Refused
+from paperex.server.render import money
 
 _MESSAGES: dict[RejectReason, str] = {
     RejectReason.UNKNOWN_SYMBOL: "no instrument {symbol}",

@@ -11,23 +11,23 @@ from fractions import Fraction
 from typing import Any
 
 from google.protobuf import descriptor, duration_pb2, timestamp_pb2
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
-from engine.accounts import MarginMode, SymbolSettings
-from engine.book import DepthLevel
-from engine.events import BalanceReason
-from engine.instruments import Instrument, LiquidationFee
-from engine.market import Market
-from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason
-from engine.risk import AccountSummary, OrderPreview, PositionFigures
-from engine.units import Amount, Lots, Ticks, amount_to_decimal, from_steps
-from server.alerts import Alert, Direction
-from server.candles import Candle, Interval
-from server.deferred import Deferred
-from server.history import FillRecord, OrderRecord
-from server.scenarios import Scenario
-from server.ticker_stats import Stats
+from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.book import DepthLevel
+from paperex.engine.events import BalanceReason
+from paperex.engine.instruments import Instrument, LiquidationFee
+from paperex.engine.market import Market
+from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason
+from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
+from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_steps
+from paperex.server.alerts import Alert, Direction
+from paperex.server.candles import Candle, Interval
+from paperex.server.deferred import Deferred
+from paperex.server.history import FillRecord, OrderRecord
+from paperex.server.scenarios import Scenario
+from paperex.server.ticker_stats import Stats
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
 _PLACES = Decimal("1E-8")
 _NS_PER_HOUR = 3600 * 10**9
@@ -136,7 +136,7 @@ def _plain(value: Decimal) -> str:
 def exact_price(ticks: Fraction | None, instrument: Instrument) -> str:
     """A price off the grid (ticks as a fraction) with up to 8 decimals; empty when there is none.
 
-    >>> from engine.instruments import DEFAULT_INSTRUMENTS
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]
     >>> exact_price(Fraction(1298001, 2), btc), exact_price(Fraction(649000), btc)
     ('64900.05', '64900.0')

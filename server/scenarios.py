@@ -50,8 +50,8 @@ from importlib.resources.abc import Traversable
 from pathlib import Path as FilePath
 from typing import Any, cast
 
-from engine.instruments import Instrument
-from server.feeds import (
+from paperex.engine.instruments import Instrument
+from paperex.server.feeds import (
     BINANCE_KLINE_COLUMNS,
     SECOND_NS,
     Fixed,
@@ -68,7 +68,7 @@ from server.feeds import (
     start_price,
 )
 
-LIBRARY_PACKAGE = "server.scenario_library"
+LIBRARY_PACKAGE = "paperex.server.scenario_library"
 FEED_KINDS = ("path", "walk", "replay", "fixed")
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|us|ns|d|h|m|s)", re.ASCII)

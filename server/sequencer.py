@@ -19,14 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from engine.commands import AdvanceTime
-from engine.events import serialize
-from server import gc_policy
-from server.deferred import Deferred
-from server.errors import Refused
-from server.exchange import Applied, Exchange
-from server.journal import Journal, Snapshot
-from server.tape import ExchangeCommand, decode, encode
+from paperex.engine.commands import AdvanceTime
+from paperex.engine.events import serialize
+from paperex.server import gc_policy
+from paperex.server.deferred import Deferred
+from paperex.server.errors import Refused
+from paperex.server.exchange import Applied, Exchange
+from paperex.server.journal import Journal, Snapshot
+from paperex.server.tape import ExchangeCommand, decode, encode
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class _Pending:
 
 
 class Checkpoints(Protocol):
-    """Makes automatic snapshots away from the event loop (``server.checkpoint.Checkpointer``)."""
+    """Makes automatic snapshots away from the event loop (``paperex.server.checkpoint.Checkpointer``)."""
 
     def request(self, until: int) -> None:
         """A snapshot at sequence ``until``, whose commands are all journaled."""

@@ -14,8 +14,8 @@ from functools import cache
 from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any
 
-from engine import commands
-from server.exchange_commands import HOST_COMMANDS, HostCommand
+from paperex.engine import commands
+from paperex.server.exchange_commands import HOST_COMMANDS, HostCommand
 
 ExchangeCommand = commands.Command | HostCommand
 
@@ -31,7 +31,7 @@ def _enum_fields(cls: type) -> dict[str, type[Enum]]:
 def encode(command: ExchangeCommand) -> str:
     """Canonical one-line JSON.
 
-    >>> from engine.commands import Deposit
+    >>> from paperex.engine.commands import Deposit
     >>> encode(Deposit(account_id=1, amount=5, ts=7))
     '["Deposit",{"account_id":1,"amount":5,"ts":7}]'
     """

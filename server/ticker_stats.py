@@ -14,7 +14,7 @@ minute. Times are integer nanoseconds passed in by the caller, non-decreasing ac
 from collections import deque
 from dataclasses import dataclass
 
-from engine.units import Lots, Ticks
+from paperex.engine.units import Lots, Ticks
 
 MINUTE_NS = 60 * 10**9
 WINDOW_MINUTES = 24 * 60

@@ -14,11 +14,9 @@ from dataclasses import fields
 from fractions import Fraction
 from typing import Any
 
-from paperex.v1 import account_pb2, common_pb2
-
-from engine.accounts import MarginMode, SymbolSettings
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     BalanceChanged,
     BalanceReason,
     Event,
@@ -38,13 +36,14 @@ from engine.events import (
     SettingsChanged,
     TrailingStopMoved,
 )
-from engine.instruments import Instrument
-from engine.margin import margin_ratio, max_notional_for
-from engine.risk import PositionFigures
-from server import render
-from server.deferred import Deferred
-from server.history import FillRecord, History, OrderRecord
-from server.rejections import refusal
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import margin_ratio, max_notional_for
+from paperex.engine.risk import PositionFigures
+from paperex.server import render
+from paperex.server.deferred import Deferred
+from paperex.server.history import FillRecord, History, OrderRecord
+from paperex.server.rejections import refusal
+from paperex.v1 import account_pb2, common_pb2
 
 UserEventBody = dict[str, object]
 """Keyword arguments of ``UserEvent`` naming the oneof member, e.g. {"order_filled": OrderFilled(...)}."""

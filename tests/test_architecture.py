@@ -6,57 +6,96 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.installed_names import PACKAGE_DIRS, ROOT
+
 STDLIB = set(sys.stdlib_module_names)
 
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
-ALLOWED_THIRD_PARTY = {
-    "engine": {"sortedcontainers", "engine"},
+ALLOWED = {
+    "paperex.engine": {"sortedcontainers", "paperex.engine"},
     # uvloop: only server/event_loop.py, the loop the server runs on (issue 7's "consider uvloop")
-    "server": {
-        "engine",
-        "paperex",
+    "paperex.server": {
+        "paperex.engine",
+        "paperex.v1",
+        "paperex.server",
         "grpc",
         "grpc_status",
         "grpc_health",
         "grpc_reflection",
         "google",
-        "server",
         "uvloop",
     },
     # pytest and pytest_asyncio only for clients/pytest_plugin.py, the fixtures bot authors test with
-    "clients": {"paperex", "grpc", "grpc_status", "google", "clients", "pytest", "pytest_asyncio"},
+    "paperex.client": {"paperex.v1", "paperex.client", "grpc", "grpc_status", "google", "pytest", "pytest_asyncio"},
 }
+"""What each package's modules may import, by dotted prefix; the standard library is allowed besides
+(but for ENGINE_FORBIDDEN in the engine)."""
+FOLDERS = ("engine", "server", "clients", "proto", "tests", "loadtest")
+OLD_NAMES = {"engine", "server", "clients"}
+"""The folders' names, which are not importable once installed: everything is under ``paperex``."""
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots: set[str] = set()
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            modules.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
+            modules.add(node.module)
+    return modules
 
 
-def package_files(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def allowed(module: str, prefixes: set[str]) -> bool:
+    return any(module == prefix or module.startswith(f"{prefix}.") for prefix in prefixes)
 
 
-@pytest.mark.parametrize("package", sorted(ALLOWED_THIRD_PARTY))
+@pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_package_imports_only_what_the_design_allows(package: str) -> None:
     offenders = []
-    for path in package_files(package):
-        for root in imported_roots(path):
+    for path in sorted(PACKAGE_DIRS[package].rglob("*.py")):
+        for module in imported_modules(path):
+            root = module.split(".")[0]
             if root in STDLIB:
-                if package == "engine" and root in ENGINE_FORBIDDEN:
-                    offenders.append(f"{path.relative_to(ROOT)} imports {root}")
-            elif root not in ALLOWED_THIRD_PARTY[package]:
-                offenders.append(f"{path.relative_to(ROOT)} imports {root}")
+                if package == "paperex.engine" and root in ENGINE_FORBIDDEN:
+                    offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+            elif not allowed(module, ALLOWED[package]):
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
+def test_the_top_level_package_imports_only_the_sdk() -> None:
+    """``from paperex import AsyncClient`` comes from the SDK; nothing else loads with ``paperex``."""
+    modules = imported_modules(PACKAGE_DIRS["paperex"] / "__init__.py")
+    assert {module for module in modules if module.split(".")[0] not in STDLIB} == {
+        "paperex.client.book_mirror",
+        "paperex.client.client",
+        "paperex.client.commands",
+        "paperex.client.enums",
+        "paperex.client.errors",
+        "paperex.client.sync",
+        "paperex.client.tracker",
+    }
+
+
+def test_nothing_imports_the_folder_names() -> None:
+    """``engine``, ``server`` and ``clients`` are folders; a bot project's own packages of those names
+    must never meet an import of ours."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in [
+            ROOT / "conftest.py",
+            *(path for folder in FOLDERS for path in sorted((ROOT / folder).rglob("*.py"))),
+        ]
+        for module in imported_modules(path)
+        if module.split(".")[0] in OLD_NAMES
+    ]
     assert offenders == []
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import time\nfrom server.app import serve\nfrom . import sibling\n")
-    assert imported_roots(sample) == {"time", "server"}
+    sample.write_text("import time\nfrom paperex.server.app import serve\nfrom . import sibling\nimport engine.book\n")
+    assert imported_modules(sample) == {"time", "paperex.server.app", "engine.book"}
+    assert not allowed("paperex.server.app", ALLOWED["paperex.client"]) and allowed(
+        "paperex.v1.common_pb2", {"paperex.v1"}
+    )

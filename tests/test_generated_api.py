@@ -13,6 +13,9 @@ import grpc
 import pytest
 from google.protobuf.descriptor import EnumDescriptor, FileDescriptor
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason, RejectReason
 from paperex.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -27,9 +30,6 @@ from paperex.v1 import (
     trading_pb2,
     trading_pb2_grpc,
 )
-
-from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason, RejectReason
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = ROOT / "proto" / "paperex" / "v1"

@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from paperex.v1 import common_pb2, trading_pb2
 
 from loadtest.grpc_load.flow import MIX_KEY, PLACE, Account, Centre, Flow, Mix, observed_mix
+from paperex.v1 import common_pb2, trading_pb2
 from tests.test_grpc_load import run_tool
 
 ISSUE_MIX = "add=60,cancel=20,amend=10,market=5,query=5"

@@ -10,7 +10,6 @@ from typing import Any
 
 import grpc
 import pytest
-from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from loadtest.grpc_load import cli
 from loadtest.grpc_load.paperex import bearer
@@ -26,8 +25,9 @@ from loadtest.grpc_load.verdict import (
     second_half,
     verdict,
 )
-from server.app import ExchangeServer
-from server.history import MIN_RETAINED
+from paperex.server.app import ExchangeServer
+from paperex.server.history import MIN_RETAINED
+from paperex.v1 import admin_pb2, admin_pb2_grpc
 from tests.server.conftest import ADMIN_TOKEN, config
 from tests.test_grpc_load import run_tool
 

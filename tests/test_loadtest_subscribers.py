@@ -7,10 +7,10 @@ from typing import Any
 
 import grpc
 import pytest
-from paperex.v1 import market_data_pb2
 
 from loadtest.grpc_load.drive import Window
 from loadtest.grpc_load.subscribers import ENDED, Delivery, follow_book
+from paperex.v1 import market_data_pb2
 from tests.test_grpc_load import run_tool
 
 

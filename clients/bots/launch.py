@@ -20,12 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from clients.cli.arguments import decimal_argument, parse_duration
-from clients.cli.connection import ADMIN_TOKEN_VARIABLE as ENV_ADMIN_TOKEN
-from clients.cli.connection import API_KEY_VARIABLE as ENV_API_KEY
-from clients.cli.connection import TARGET_VARIABLE as ENV_TARGET
-from clients.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
-from clients.models import Instrument
+from paperex.client.cli.arguments import decimal_argument, parse_duration
+from paperex.client.cli.connection import ADMIN_TOKEN_VARIABLE as ENV_ADMIN_TOKEN
+from paperex.client.cli.connection import API_KEY_VARIABLE as ENV_API_KEY
+from paperex.client.cli.connection import TARGET_VARIABLE as ENV_TARGET
+from paperex.client.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
+from paperex.client.models import Instrument
 
 T = TypeVar("T")
 LOG_FORMAT = "%(asctime)s %(name)-14s %(message)s"
@@ -51,7 +51,7 @@ def parser(bot: str, description: str, *, credential: str = "api_key") -> argpar
     """The options every bot takes (``bot`` is its module name); ``credential`` is "api_key" for a
     trading bot, "admin_token" for one that drives the exchange. Environment variables give the
     defaults, so a key stays off the command line (and out of the shell history) when the user prefers."""
-    arguments = argparse.ArgumentParser(prog=f"python -m clients.bots.{bot}", description=description)
+    arguments = argparse.ArgumentParser(prog=f"python -m paperex.client.bots.{bot}", description=description)
     arguments.add_argument(
         "--target",
         default=os.environ.get(ENV_TARGET, DEFAULT_TARGET),

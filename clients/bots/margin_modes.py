@@ -1,12 +1,12 @@
 """Cross versus isolated margin through a flash crash: the seed article's story, told by the exchange.
 
-    python -m clients.bots.margin_modes --admin-token TOKEN --seed 7
+    python -m paperex.client.bots.margin_modes --admin-token TOKEN --seed 7
 
 Two fresh accounts with 15,000 USDT each, one CROSS and one ISOLATED on BTCUSDT at the same leverage
 (20x), open the same long worth about 5,000 USDT of margin (notional ~100,000). Then the
 ``flash-crash`` scenario takes BTC 20% down in an hour. On a simulated-clock server the demonstrator
 advances time itself, step by step; on a wall clock it watches the scenario play in real time. At each
-step it prints both accounts side by side (``clients.bots.margin_report``), and at the end a verdict:
+step it prints both accounts side by side (``paperex.client.bots.margin_report``), and at the end a verdict:
 the isolated account can lose at most the margin it put up for the position and keeps the other
 ~10,000; under cross margin the whole wallet backed the position.
 
@@ -23,12 +23,12 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TextIO
 
-from clients.bots import launch
-from clients.bots.grid import floor_to
-from clients.bots.margin_report import AccountView, Outcome, Step, status, table, verdict
-from clients.client import AsyncAdmin, AsyncClient
-from clients.commands import PlaceOrder
-from clients.enums import ClockMode, MarginMode, Side
+from paperex.client.bots import launch
+from paperex.client.bots.grid import floor_to
+from paperex.client.bots.margin_report import AccountView, Outcome, Step, status, table, verdict
+from paperex.client.client import AsyncAdmin, AsyncClient
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import ClockMode, MarginMode, Side
 
 log = logging.getLogger("margin_modes")
 ZERO = Decimal(0)
@@ -229,7 +229,7 @@ async def _outcome(trader: Trader, settings: Settings) -> Outcome:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: ``python -m clients.bots.margin_modes --help``."""
+    """The command line: ``python -m paperex.client.bots.margin_modes --help``."""
     arguments = launch.parser(
         "margin_modes", "The same long under cross and isolated margin through a flash crash.", credential="admin_token"
     )

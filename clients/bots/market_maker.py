@@ -1,11 +1,11 @@
 """A market maker: one post-only bid and one post-only ask around the mid, skewed against its inventory.
 
-    python -m clients.bots.market_maker --api-key KEY --symbol BTCUSDT --half-spread-bps 5 --size 0.010
+    python -m paperex.client.bots.market_maker --api-key KEY --symbol BTCUSDT --half-spread-bps 5 --size 0.010
 
 It mirrors the book (``follow_book``) and its account (``AccountTracker``). The mid is the book's,
 others' orders only (its own quotes are taken out); with a one-sided or empty book it falls back to the
 ticker's mark, else index. Whenever the mid moves more than ``--requote-bps`` or the position changes,
-it amends its quotes (one message each, the orders keep their ids) to where ``clients.bots.quoting``
+it amends its quotes (one message each, the orders keep their ids) to where ``paperex.client.bots.quoting``
 says they belong; a filled or refused quote is placed anew. All order traffic goes over one
 OrderSession stream. A post-only quote that would take is refused by the exchange (or canceled when
 amended): the maker logs it and quotes again on the next book change. Ctrl-C cancels its orders.
@@ -17,16 +17,25 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
 
-from clients.book_mirror import BookMirror, follow_book
-from clients.bots import launch
-from clients.bots.quoting import Action, Quote, QuoteRules, action, external_best, moved_beyond, quotes, reference_mid
-from clients.client import AsyncClient
-from clients.commands import AmendOrder, CancelOrder, OrderCommand, PlaceOrder
-from clients.enums import Side, TimeInForce
-from clients.errors import PaperexError, PostOnlyWouldTake
-from clients.models import AmendOrderResponse, BookLevel, Order, OrderFilled, PlaceOrderResponse, PositionChanged
-from clients.session import OrderSession, Result
-from clients.tracker import ORDER_EVENTS, AccountTracker
+from paperex.client.book_mirror import BookMirror, follow_book
+from paperex.client.bots import launch
+from paperex.client.bots.quoting import (
+    Action,
+    Quote,
+    QuoteRules,
+    action,
+    external_best,
+    moved_beyond,
+    quotes,
+    reference_mid,
+)
+from paperex.client.client import AsyncClient
+from paperex.client.commands import AmendOrder, CancelOrder, OrderCommand, PlaceOrder
+from paperex.client.enums import Side, TimeInForce
+from paperex.client.errors import PaperexError, PostOnlyWouldTake
+from paperex.client.models import AmendOrderResponse, BookLevel, Order, OrderFilled, PlaceOrderResponse, PositionChanged
+from paperex.client.session import OrderSession, Result
+from paperex.client.tracker import ORDER_EVENTS, AccountTracker
 
 log = logging.getLogger("market_maker")
 ZERO = Decimal(0)
@@ -272,7 +281,7 @@ async def run(client: AsyncClient, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: ``python -m clients.bots.market_maker --help``."""
+    """The command line: ``python -m paperex.client.bots.market_maker --help``."""
     arguments = launch.parser("market_maker", "Quote both sides around the mid, skewed against the inventory.")
     launch.add_settings(
         arguments,

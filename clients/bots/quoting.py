@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from clients.bots.grid import ceil_to, floor_to
-from clients.enums import Side
+from paperex.client.bots.grid import ceil_to, floor_to
+from paperex.client.enums import Side
 
 BPS = Decimal(10_000)
 ZERO = Decimal(0)

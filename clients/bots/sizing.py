@@ -13,7 +13,7 @@ Decimal('100.000')
 from dataclasses import dataclass
 from decimal import Decimal
 
-from clients.bots.grid import floor_to
+from paperex.client.bots.grid import floor_to
 
 ZERO = Decimal(0)
 

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from clients.bots.grid import ceil_to, floor_to
-from clients.bots.indicators import Bands, bollinger, rsi, sma
-from clients.enums import Side
+from paperex.client.bots.grid import ceil_to, floor_to
+from paperex.client.bots.indicators import Bands, bollinger, rsi, sma
+from paperex.client.enums import Side
 
 BPS = Decimal(10_000)
 

@@ -1,12 +1,12 @@
 """A trend follower: SMA crossover on closed candles, an RSI filter, Bollinger-band stops, 2% risk sizing.
 
-    python -m clients.bots.trend_follower --api-key KEY --symbol BTCUSDT --interval 1m --fast 9 --slow 21
+    python -m paperex.client.bots.trend_follower --api-key KEY --symbol BTCUSDT --interval 1m --fast 9 --slow 21
 
 On every closed candle (``stream_candles``; a gap after a reconnect is filled from ``candles``) it asks
-``clients.bots.trend.decide`` what to do. An entry is one OrderSession batch of three orders: the market
+``paperex.client.bots.trend.decide`` what to do. An entry is one OrderSession batch of three orders: the market
 order, a STOP_MARKET and a TAKE_PROFIT_MARKET, both ``close_position`` (they close whatever is open
 when they fire). The stop sits at the Bollinger band (``trend.protective_prices``), the quantity risks
-``--risk`` of equity at that stop (``clients.bots.sizing``), capped by what the balance can open at
+``--risk`` of equity at that stop (``paperex.client.bots.sizing``), capped by what the balance can open at
 ``--leverage``. When one protective order fills, the other is canceled; an opposite crossover closes the
 position at market and cancels both. An entry whose protection is refused is closed at once: this bot
 never holds an unprotected position.
@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from clients.bots import launch, sizing
-from clients.bots.trend import Decision, SignalSettings, decide, protective_prices
-from clients.cli.arguments import enum_choices, enum_member
-from clients.client import AsyncClient
-from clients.commands import CancelOrder, OrderCommand, PlaceOrder
-from clients.enums import CandleInterval, OrderType, Side, TriggerBy
-from clients.errors import PaperexError
-from clients.models import (
+from paperex.client.bots import launch, sizing
+from paperex.client.bots.trend import Decision, SignalSettings, decide, protective_prices
+from paperex.client.cli.arguments import enum_choices, enum_member
+from paperex.client.client import AsyncClient
+from paperex.client.commands import CancelOrder, OrderCommand, PlaceOrder
+from paperex.client.enums import CandleInterval, OrderType, Side, TriggerBy
+from paperex.client.errors import PaperexError
+from paperex.client.models import (
     Candle,
     EventCursor,
     Instrument,
@@ -39,7 +39,7 @@ from clients.models import (
     OrderFilled,
     PlaceOrderResponse,
 )
-from clients.session import OrderSession, Result
+from paperex.client.session import OrderSession, Result
 
 log = logging.getLogger("trend_follower")
 ZERO = Decimal(0)
@@ -329,7 +329,7 @@ async def run(client: AsyncClient, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: ``python -m clients.bots.trend_follower --help``."""
+    """The command line: ``python -m paperex.client.bots.trend_follower --help``."""
     arguments = launch.parser("trend_follower", "Trade SMA crossovers with stop-loss, take-profit and 2% risk.")
     arguments.add_argument("--interval", default="m1", choices=enum_choices(CandleInterval), help="default m1")
     launch.add_settings(

@@ -1,9 +1,9 @@
 """``paperex``: the exchange's command line (the console script's entry point is ``main``).
 
 ``paperex`` alone, ``paperex serve ...`` and ``paperex demo`` run the server as they always did (see
-``clients.cli.delegate``); every other subcommand is a client of a running exchange over gRPC, built
+``paperex.client.cli.delegate``); every other subcommand is a client of a running exchange over gRPC, built
 on the SDK alone: ``account``, ``order``, ``positions``, ``income``, ``liquidations``, ``book``, ``watch``,
-``scenario``, ``ledger``. Exit codes are documented in ``clients.cli.exits``.
+``scenario``, ``ledger``. Exit codes are documented in ``paperex.client.cli.exits``.
 """
 
 import argparse
@@ -11,10 +11,10 @@ import asyncio
 import os
 import sys
 
-from clients.cli import account, ledger, market, orders, records, scenario, watch
-from clients.cli.connection import common_options, target
-from clients.cli.delegate import exec_server, is_server_command
-from clients.cli.exits import (
+from paperex.client.cli import account, ledger, market, orders, records, scenario, watch
+from paperex.client.cli.connection import common_options, target
+from paperex.client.cli.delegate import exec_server, is_server_command
+from paperex.client.cli.exits import (
     CREDENTIAL,
     INTERRUPTED,
     OK,
@@ -26,8 +26,8 @@ from clients.cli.exits import (
     describe,
     exit_code,
 )
-from clients.cli.output import Output
-from clients.errors import PaperexError
+from paperex.client.cli.output import Output
+from paperex.client.errors import PaperexError
 
 COMMAND_MODULES = (account, orders, records, market, watch, scenario, ledger)
 EPILOG = (

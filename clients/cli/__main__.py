@@ -1,6 +1,6 @@
-"""``python -m clients.cli ...``: the same command line as the ``paperex`` console script."""
+"""``python -m paperex.client.cli ...``: the same command line as the ``paperex`` console script."""
 
-from clients.cli import main
+from paperex.client.cli import main
 
 if __name__ == "__main__":
     main()

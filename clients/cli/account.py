@@ -6,11 +6,11 @@ Creating and funding are operator calls (the admin token); reading is the accoun
 import argparse
 import asyncio
 
-from clients.cli.arguments import Commands, decimal_argument, symbol_argument
-from clients.cli.connection import API_KEY_VARIABLE, open_admin, open_client
-from clients.cli.output import Output
-from clients.cli.render import fields, text
-from clients.cli.tables import positions_table, summary_fields
+from paperex.client.cli.arguments import Commands, decimal_argument, symbol_argument
+from paperex.client.cli.connection import API_KEY_VARIABLE, open_admin, open_client
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import fields, text
+from paperex.client.cli.tables import positions_table, summary_fields
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:

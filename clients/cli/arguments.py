@@ -5,7 +5,7 @@ has to refuse. Whether a price fits the tick is the exchange's rule and stays it
 
 >>> parse_duration("1h30m")
 datetime.timedelta(seconds=5400)
->>> from clients.enums import OrderType
+>>> from paperex.client.enums import OrderType
 >>> enum_member(OrderType, "stop-market")
 <OrderType.STOP_MARKET: 3>
 """

@@ -8,9 +8,9 @@ parser is built, so one process (a test) can run commands for several accounts.
 import argparse
 import os
 
-from clients.cli.exits import MissingCredential
-from clients.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
-from clients.retry import RetryPolicy
+from paperex.client.cli.exits import MissingCredential
+from paperex.client.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
+from paperex.client.retry import RetryPolicy
 
 TARGET_VARIABLE = "PAPEREX_TARGET"
 API_KEY_VARIABLE = "PAPEREX_API_KEY"

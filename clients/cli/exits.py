@@ -11,7 +11,7 @@
 | 130  | a live view (book, watch) stopped with Ctrl-C |
 """
 
-from clients.errors import DeadlineExceeded, PaperexError, PermissionDenied, Unauthenticated, Unavailable
+from paperex.client.errors import DeadlineExceeded, PaperexError, PermissionDenied, Unauthenticated, Unavailable
 
 OK = 0
 REFUSED = 1

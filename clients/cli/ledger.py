@@ -7,12 +7,12 @@ the command exits 5: a soak script or a cron job can alarm on the exit code alon
 
 import argparse
 
-from clients import models
-from clients.cli.arguments import Commands
-from clients.cli.connection import open_admin
-from clients.cli.exits import Unbalanced
-from clients.cli.output import Output
-from clients.cli.render import fields, text
+from paperex.client import models
+from paperex.client.cli.arguments import Commands
+from paperex.client.cli.connection import open_admin
+from paperex.client.cli.exits import Unbalanced
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import fields, text
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:

@@ -8,11 +8,11 @@ import argparse
 from functools import partial
 from typing import Any
 
-from clients.book_mirror import BookMirror, follow_book
-from clients.cli.arguments import Commands, add_stop_options, positive_int, symbol_argument
-from clients.cli.connection import open_client
-from clients.cli.output import Output
-from clients.cli.tables import book_ladder
+from paperex.client.book_mirror import BookMirror, follow_book
+from paperex.client.cli.arguments import Commands, add_stop_options, positive_int, symbol_argument
+from paperex.client.cli.connection import open_client
+from paperex.client.cli.output import Output
+from paperex.client.cli.tables import book_ladder
 
 DEFAULT_DEPTH = 10
 

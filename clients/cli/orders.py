@@ -8,8 +8,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any
 
-from clients import models
-from clients.cli.arguments import (
+from paperex.client import models
+from paperex.client.cli.arguments import (
     Commands,
     decimal_argument,
     enum_choices,
@@ -18,12 +18,12 @@ from clients.cli.arguments import (
     positive_int,
     symbol_argument,
 )
-from clients.cli.connection import open_client
-from clients.cli.exits import UsageError
-from clients.cli.output import Output
-from clients.cli.tables import fills_table, orders_table
-from clients.commands import AmendOrder, PlaceOrder
-from clients.enums import OrderType, Side, TimeInForce, TriggerBy
+from paperex.client.cli.connection import open_client
+from paperex.client.cli.exits import UsageError
+from paperex.client.cli.output import Output
+from paperex.client.cli.tables import fills_table, orders_table
+from paperex.client.commands import AmendOrder, PlaceOrder
+from paperex.client.enums import OrderType, Side, TimeInForce, TriggerBy
 
 MAX_PAGE = 1000
 

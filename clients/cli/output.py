@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from clients.cli.render import to_json
+from paperex.client.cli.render import to_json
 
 CLEAR_HOME = "\x1b[H\x1b[2J"
 

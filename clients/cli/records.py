@@ -9,13 +9,13 @@ import argparse
 from collections import deque
 from collections.abc import Sequence
 
-from clients import models
-from clients.cli.arguments import Commands, enum_choices, enum_member, positive_int, symbol_argument
-from clients.cli.connection import open_client
-from clients.cli.output import Output
-from clients.cli.render import MISSING, fields, percent, table, text
-from clients.cli.tables import fills_table, orders_table
-from clients.enums import IncomeType
+from paperex.client import models
+from paperex.client.cli.arguments import Commands, enum_choices, enum_member, positive_int, symbol_argument
+from paperex.client.cli.connection import open_client
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import MISSING, fields, percent, table, text
+from paperex.client.cli.tables import fills_table, orders_table
+from paperex.client.enums import IncomeType
 
 INCOME_PAGE = 1000
 LIQUIDATIONS_PAGE = 100

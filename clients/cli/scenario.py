@@ -6,11 +6,11 @@
 
 import argparse
 
-from clients import models
-from clients.cli.arguments import Commands, parse_duration
-from clients.cli.connection import open_admin
-from clients.cli.output import Output
-from clients.cli.render import MISSING, fields, table, text
+from paperex.client import models
+from paperex.client.cli.arguments import Commands, parse_duration
+from paperex.client.cli.connection import open_admin
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import MISSING, fields, table, text
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:

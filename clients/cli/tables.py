@@ -7,9 +7,9 @@ Each function takes SDK models and returns the block a command prints, so ``acco
 from collections.abc import Sequence
 from decimal import Decimal
 
-from clients import models
-from clients.cli.render import MISSING, fields, percent, table, text
-from clients.enums import MarginMode, OrderType
+from paperex.client import models
+from paperex.client.cli.render import MISSING, fields, percent, table, text
+from paperex.client.enums import MarginMode, OrderType
 
 DISTANCE_STEP = Decimal("0.0001")
 """Liquidation distance in percent to four decimals (a hundredth of a basis point)."""

@@ -11,15 +11,15 @@ import argparse
 import asyncio
 from typing import Any
 
-from clients import models
-from clients.book_mirror import BookMirror, follow_book
-from clients.cli.arguments import Commands, add_stop_options, symbol_argument
-from clients.cli.connection import open_client
-from clients.cli.output import Output
-from clients.cli.render import jsonable, percent, table, text
-from clients.cli.tables import liquidation_distance, positions_table
-from clients.client import AsyncClient
-from clients.tracker import AccountTracker
+from paperex.client import models
+from paperex.client.book_mirror import BookMirror, follow_book
+from paperex.client.cli.arguments import Commands, add_stop_options, symbol_argument
+from paperex.client.cli.connection import open_client
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import jsonable, percent, table, text
+from paperex.client.cli.tables import liquidation_distance, positions_table
+from paperex.client.client import AsyncClient
+from paperex.client.tracker import AccountTracker
 
 DEFAULT_INTERVAL = 1.0
 READY_TIMEOUT = 10.0

@@ -1,2 +1,2 @@
 """Test support for bot authors: a paperex server in a child process (``server_process``), the
-exchange handle tests hold (``harness``); ``clients.pytest_plugin`` turns them into fixtures."""
+exchange handle tests hold (``harness``); ``paperex.client.pytest_plugin`` turns them into fixtures."""

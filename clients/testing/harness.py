@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from clients import models
-from clients.client import AsyncAdmin, AsyncClient
-from clients.commands import Number
+from paperex.client import models
+from paperex.client.client import AsyncAdmin, AsyncClient
+from paperex.client.commands import Number
 
 DEFAULT_DEPOSIT = "10000"
 

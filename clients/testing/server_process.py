@@ -1,9 +1,9 @@
 """A paperex server in a child process on an ephemeral loopback port, for tests.
 
-The child runs ``python -P -m server`` from its own temporary folder without ``PYTHONPATH``: ``-P``,
-that working directory and the cleared variable keep the bot's folders off the server's ``sys.path``,
-so a bot package named ``server`` or ``engine`` never shadows ours (the server imports paperex as
-installed), and the bot is tested over the same gRPC wire it uses in production.
+The child runs ``python -P -m paperex.server`` from its own temporary folder without ``PYTHONPATH``:
+``-P``, that working directory and the cleared variable keep the bot's folders off the server's
+``sys.path``, so nothing of the bot's shadows paperex (the server imports paperex as installed), and the
+bot is tested over the same gRPC wire it uses in production.
 
     server = PaperexServer.start(ServerSettings(scenario="flash-crash", seed=7), Path(tmp))
     try:
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 LISTENING = re.compile(r"paperex listening on (\S+):(\d+) ")
@@ -101,7 +102,13 @@ class PaperexServer:
         """Starts the child in ``directory`` and returns once an admin call answers; on failure the
         child is stopped and ServerStartError carries its stderr."""
         admin_token = secrets.token_hex(24)  # never starts with "-", which argparse would read as an option
-        command = [sys.executable, "-P", "-m", "server", *settings.arguments(directory / "journal.db", admin_token)]
+        command = [
+            sys.executable,
+            "-P",
+            "-m",
+            "paperex.server",
+            *settings.arguments(directory / "journal.db", admin_token),
+        ]
         environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
         with (directory / "server.out").open("wb") as stdout, (directory / "server.err").open("wb") as stderr:
             # Files, not pipes: a chatty server can never block on a pipe nobody reads.

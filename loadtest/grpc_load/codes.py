@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+
 from paperex.v1 import errors_pb2
 
 

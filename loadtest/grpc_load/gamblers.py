@@ -15,11 +15,11 @@ from decimal import ROUND_UP, Decimal
 from typing import Any
 
 import grpc
-from paperex.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, common_pb2, trading_pb2_grpc
 
 from loadtest.grpc_load.codes import error_code
 from loadtest.grpc_load.flow import SYMBOL, Account, lots_text, market_order
 from loadtest.grpc_load.paperex import account_tag, bearer, open_accounts
+from paperex.v1 import account_pb2, account_pb2_grpc, admin_pb2, admin_pb2_grpc, common_pb2, trading_pb2_grpc
 
 GAMBLE_LOTS = 20
 MARGIN_BUFFER = Decimal("0.002")

@@ -17,16 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from paperex.v1 import (
-    account_pb2_grpc,
-    admin_pb2,
-    admin_pb2_grpc,
-    common_pb2,
-    market_data_pb2,
-    market_data_pb2_grpc,
-    trading_pb2,
-    trading_pb2_grpc,
-)
 
 from loadtest.grpc_load.codes import rejection_code
 from loadtest.grpc_load.drive import Call
@@ -51,6 +41,16 @@ from loadtest.grpc_load.flow import (
     limit_order,
     price_text,
     ticks_of,
+)
+from paperex.v1 import (
+    account_pb2_grpc,
+    admin_pb2,
+    admin_pb2_grpc,
+    common_pb2,
+    market_data_pb2,
+    market_data_pb2_grpc,
+    trading_pb2,
+    trading_pb2_grpc,
 )
 
 FOLLOW_EVERY_S = 1.0

@@ -15,10 +15,10 @@ import asyncio
 from typing import Any
 
 import grpc
-from paperex.v1 import common_pb2, trading_pb2_grpc
 
 from loadtest.grpc_load.flow import DEPOSIT, market_order
 from loadtest.grpc_load.paperex import account_tag, open_accounts
+from paperex.v1 import common_pb2, trading_pb2_grpc
 
 PREFILL_LOTS = 2
 """0.002 BTC, above BTCUSDT's minimum notional."""

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 from loadtest.grpc_load.paperex import bearer
 from loadtest.grpc_load.servers import PAPEREX_READY, ChildServer, paperex_command
-from server.app import HISTORY_RETENTION_SETTING
-from server.journal import Durability, Journal
+from paperex.server.app import HISTORY_RETENTION_SETTING
+from paperex.server.journal import Durability, Journal
+from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 REPLAY_START_TIMEOUT_S = 1800.0
 """Replaying a long soak's journal before the server listens can take minutes."""

@@ -28,7 +28,7 @@ def paperex_command(
     db: Path, admin_token: str, durability: str, profile: str = "", extra: Sequence[str] = ()
 ) -> list[str]:
     """``python -m server serve`` on a free port with the order rate limit off."""
-    serve = ["-m", "server", "serve", "--port", "0", "--db", str(db), "--admin-token", admin_token]
+    serve = ["-m", "paperex.server", "serve", "--port", "0", "--db", str(db), "--admin-token", admin_token]
     serve += ["--durability", durability, "--order-rate", "0", *extra]
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return [sys.executable, *profiler, *serve]

@@ -22,12 +22,12 @@ import time
 from typing import Any
 
 import grpc
-from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 
 from loadtest.grpc_load.codes import error_code
 from loadtest.grpc_load.drive import Window
 from loadtest.grpc_load.flow import SYMBOL
 from loadtest.grpc_load.stats import Operation, spread
+from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 
 SLOW_CONSUMER = "RESOURCE_EXHAUSTED/SLOW_CONSUMER"
 ENDED = "ENDED"

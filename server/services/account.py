@@ -5,22 +5,21 @@ from collections.abc import AsyncIterator, Mapping
 from fractions import Fraction
 from typing import Any
 
+from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
+from paperex.engine.events import MarginCallIssued, PositionLiquidated, SettingsChanged
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import margin_ratio, max_notional_for
+from paperex.server import parse, render
+from paperex.server.adl import AdlBoard
+from paperex.server.auth import Context
+from paperex.server.errors import Refused, WireError
+from paperex.server.exchange import Applied, Exchange, user_topic
+from paperex.server.exchange_commands import CreatePriceAlert, DeletePriceAlert
+from paperex.server.history import OrderRecord
+from paperex.server.income import IncomeRecord, IncomeType
+from paperex.server.liquidation_records import LiquidationRecord
+from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
-
-from engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
-from engine.events import MarginCallIssued, PositionLiquidated, SettingsChanged
-from engine.instruments import Instrument
-from engine.margin import margin_ratio, max_notional_for
-from server import parse, render
-from server.adl import AdlBoard
-from server.auth import Context
-from server.errors import Refused, WireError
-from server.exchange import Applied, Exchange, user_topic
-from server.exchange_commands import CreatePriceAlert, DeletePriceAlert
-from server.history import OrderRecord
-from server.income import IncomeRecord, IncomeType
-from server.liquidation_records import LiquidationRecord
-from server.services.base import Runtime, refuse_if_rejected, streaming, unary
 
 ASSET = "USDT"
 """The settlement asset of every figure an account shows."""

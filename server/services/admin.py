@@ -4,22 +4,22 @@ import uuid
 from typing import Any
 
 from google.protobuf import duration_pb2
-from paperex.v1 import admin_pb2, admin_pb2_grpc
 
-from engine import commands
-from engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
-from server import parse, render
-from server.auth import Context, key_hash, new_api_key
-from server.errors import Refused, WireError
-from server.exchange import Applied, Exchange
-from server.exchange_commands import LoadScenario as LoadScenarioCommand
-from server.exchange_commands import MarketStep, OpenAccount
-from server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
-from server.liquidity import parse_configs
-from server.scenarios import library
-from server.services.account import account_summary
-from server.services.base import Runtime, refuse_if_rejected, unary
-from server.tape import ExchangeCommand
+from paperex.engine import commands
+from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
+from paperex.server import parse, render
+from paperex.server.auth import Context, key_hash, new_api_key
+from paperex.server.errors import Refused, WireError
+from paperex.server.exchange import Applied, Exchange
+from paperex.server.exchange_commands import LoadScenario as LoadScenarioCommand
+from paperex.server.exchange_commands import MarketStep, OpenAccount
+from paperex.server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
+from paperex.server.liquidity import parse_configs
+from paperex.server.scenarios import library
+from paperex.server.services.account import account_summary
+from paperex.server.services.base import Runtime, refuse_if_rejected, unary
+from paperex.server.tape import ExchangeCommand
+from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 MAX_NAME_CHARS = 64
 ADVANCE_CHUNK = 2048

@@ -15,18 +15,18 @@ from typing import Any, TypeVar
 
 import grpc
 
-from engine.events import OrderRejected
-from engine.instruments import Instrument
-from server.adl import AdlBoard
-from server.auth import Authenticator, Context
-from server.errors import Refused, WireError, internal
-from server.exchange import Applied, Exchange
-from server.ratelimit import RateLimiter
-from server.rejections import refusal
-from server.sequencer import Sequencer
-from server.streams import Hub, SlowConsumer, StreamClosed
+from paperex.engine.events import OrderRejected
+from paperex.engine.instruments import Instrument
+from paperex.server.adl import AdlBoard
+from paperex.server.auth import Authenticator, Context
+from paperex.server.errors import Refused, WireError, internal
+from paperex.server.exchange import Applied, Exchange
+from paperex.server.ratelimit import RateLimiter
+from paperex.server.rejections import refusal
+from paperex.server.sequencer import Sequencer
+from paperex.server.streams import Hub, SlowConsumer, StreamClosed
 
-log = logging.getLogger("server.rpc")
+log = logging.getLogger("paperex.server.rpc")
 
 MAX_REQUEST_BYTES = 1 << 20
 """Larger requests are refused as INVALID_ARGUMENT (the transport limit is set above this)."""

@@ -4,14 +4,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from paperex.server import parse, render
+from paperex.server.auth import Context
+from paperex.server.candles import DEFAULT_LIMIT, MAX_LIMIT, Interval
+from paperex.server.errors import WireError
+from paperex.server.exchange import Exchange, book_topic, candles_topic, trades_topic
+from paperex.server.services.base import Runtime, streaming, unary
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
-
-from server import parse, render
-from server.auth import Context
-from server.candles import DEFAULT_LIMIT, MAX_LIMIT, Interval
-from server.errors import WireError
-from server.exchange import Exchange, book_topic, candles_topic, trades_topic
-from server.services.base import Runtime, streaming, unary
 
 WHOLE_BOOK = 2**32
 """A depth above any uint32 request: every level (depth 0, stream snapshots)."""

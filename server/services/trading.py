@@ -4,22 +4,21 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
-
-from engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from engine.events import (
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
+from paperex.engine.events import (
     DuplicatePlaceIgnored,
     OrderAccepted,
     OrderAmended,
     OrderCanceled,
     OrderFilled,
 )
-from server import parse, render
-from server.auth import Context
-from server.errors import Refused, WireError
-from server.exchange import Applied, Exchange
-from server.services.base import Runtime, refuse_if_rejected, streaming, unary
-from server.tape import ExchangeCommand
+from paperex.server import parse, render
+from paperex.server.auth import Context
+from paperex.server.errors import Refused, WireError
+from paperex.server.exchange import Applied, Exchange
+from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
+from paperex.server.tape import ExchangeCommand
+from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
 
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import pytest
 
-from clients.client import AsyncClient
-from clients.commands import PlaceOrder
-from clients.enums import BalanceChangeReason, MarginMode, Side
-from clients.models import BalanceChanged, PositionLiquidated
-from clients.testing.harness import Paperex
-from clients.tracker import AccountTracker
+from paperex.client.client import AsyncClient
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import BalanceChangeReason, MarginMode, Side
+from paperex.client.models import BalanceChanged, PositionLiquidated
+from paperex.client.testing.harness import Paperex
+from paperex.client.tracker import AccountTracker
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from clients.commands import PlaceOrder
-from clients.enums import OrderStatus, Side
-from clients.models import PositionLiquidated
-from clients.testing.harness import Paperex
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import OrderStatus, Side
+from paperex.client.models import PositionLiquidated
+from paperex.client.testing.harness import Paperex
 
 pytestmark = pytest.mark.asyncio  # needed under pytest-asyncio's strict mode (its default), harmless in auto
 

@@ -1,4 +1,4 @@
-"""clients.bots.margin_report: the side-by-side table and a verdict that follows the outcome, not the script.
+"""paperex.client.bots.margin_report: the side-by-side table and a verdict that follows the outcome, not the script.
 Also runs the doctests of the bots' pure modules (pytest collects doctests only under engine/)."""
 
 import doctest
@@ -8,8 +8,8 @@ from types import ModuleType
 
 import pytest
 
-from clients.bots import grid, indicators, margin_report, quoting, sizing, trend
-from clients.bots.margin_report import AccountView, Outcome, Step, header, row, status, verdict
+from paperex.client.bots import grid, indicators, margin_report, quoting, sizing, trend
+from paperex.client.bots.margin_report import AccountView, Outcome, Step, header, row, status, verdict
 
 D = Decimal
 OPEN = AccountView(D("1.540"), D("14949.98"), D("13022.54"), D("0.034"), D("55501.2"), "open")

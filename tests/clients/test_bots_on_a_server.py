@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import pytest
 
-from clients.bots import margin_modes, market_maker, trend_follower
-from clients.bots.launch import Endpoint
-from clients.bots.trend import SignalSettings
-from clients.client import AsyncClient
-from clients.commands import AmendOrder, PlaceOrder
-from clients.enums import CandleInterval, MarginMode, OrderStatus, OrderType, Side
-from clients.models import Order
+from paperex.client.bots import margin_modes, market_maker, trend_follower
+from paperex.client.bots.launch import Endpoint
+from paperex.client.bots.trend import SignalSettings
+from paperex.client.client import AsyncClient
+from paperex.client.commands import AmendOrder, PlaceOrder
+from paperex.client.enums import CandleInterval, MarginMode, OrderStatus, OrderType, Side
+from paperex.client.models import Order
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"

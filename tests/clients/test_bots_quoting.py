@@ -1,4 +1,4 @@
-"""clients.bots.quoting: the market maker's quotes, mid and requote decisions, worked out by hand.
+"""paperex.client.bots.quoting: the market maker's quotes, mid and requote decisions, worked out by hand.
 
 Rules used throughout (BTCUSDT's filters): half-spread 10 bps, size 0.010, max inventory 0.016, skew
 8 bps at max inventory, tick 0.1, lot 0.001, min quantity 0.001, min notional 100. At a mid of 64,900
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from clients.bots.quoting import (
+from paperex.client.bots.quoting import (
     Action,
     Quote,
     QuoteRules,
@@ -19,7 +19,7 @@ from clients.bots.quoting import (
     quotes,
     reference_mid,
 )
-from clients.enums import Side
+from paperex.client.enums import Side
 
 D = Decimal
 RULES = QuoteRules(D(10), D("0.010"), D("0.016"), D(8), D("0.1"), D("0.001"), D("0.001"), D(100))

@@ -1,11 +1,11 @@
-"""clients.bots.sizing: the 2% rule and its balance cap, worked out by hand (BTCUSDT's filters: lot
+"""paperex.client.bots.sizing: the 2% rule and its balance cap, worked out by hand (BTCUSDT's filters: lot
 0.001, min quantity 0.001, min notional 100, taker fee 0.05%)."""
 
 from decimal import Decimal
 
 import pytest
 
-from clients.bots.sizing import Rules, Size, affordable_quantity, position_size, risk_quantity
+from paperex.client.bots.sizing import Rules, Size, affordable_quantity, position_size, risk_quantity
 
 D = Decimal
 RULES = Rules()

@@ -1,4 +1,4 @@
-"""clients.bots.trend: the crossover signal, its RSI filter and the protective prices, by hand.
+"""paperex.client.bots.trend: the crossover signal, its RSI filter and the protective prices, by hand.
 
 Settings: SMA 3/5, RSI 5, bands 5 x 2. The rising tape 64,500 64,400 64,300 64,200 64,100 64,200
 64,400 64,700 crosses up at its 8th close with RSI 67.18 (see test_indicators); the falling tape is
@@ -7,9 +7,9 @@ its mirror (129,000 - price), which crosses down at the 8th close with RSI 100 -
 
 from decimal import Decimal
 
-from clients.bots.indicators import Bands
-from clients.bots.trend import SignalSettings, decide, protective_prices
-from clients.enums import Side
+from paperex.client.bots.indicators import Bands
+from paperex.client.bots.trend import SignalSettings, decide, protective_prices
+from paperex.client.enums import Side
 
 D = Decimal
 SETTINGS = SignalSettings(fast=3, slow=5, rsi_period=5, band_period=5)

@@ -10,7 +10,6 @@ import asyncio
 import doctest
 import io
 import json
-import os
 import socket
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from clients.cli import arguments, main, render
-from clients.cli.delegate import is_server_command, server_command
-from clients.commands import PlaceOrder
-from clients.enums import Side
+from paperex.client.cli import arguments, main, render
+from paperex.client.cli.delegate import is_server_command, server_command
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import Side
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -383,6 +382,4 @@ def test_server_command_lines_are_handed_to_the_server() -> None:
     assert is_server_command([]) and is_server_command(["serve", "--port", "0"]) and is_server_command(["demo"])
     assert not is_server_command(["book", BTC]) and not is_server_command(["--help"])
     assert is_server_command(["--port", "50052", "--clock", "simulated"])  # options alone: serve, as before
-    command, environment = server_command(["serve", "--port", "0"])
-    assert command[1:] == ["-P", "-m", "server", "serve", "--port", "0"]
-    assert environment["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)  # this checkout's server, not the cwd's
+    assert server_command(["serve", "--port", "0"])[1:] == ["-P", "-m", "paperex.server", "serve", "--port", "0"]

@@ -1,4 +1,4 @@
-"""The real console entry (``python -m clients.cli``) in a child process: exit codes, output streams,
+"""The real console entry (``python -m paperex.client.cli``) in a child process: exit codes, output streams,
 and the server command lines it hands over to ``python -m server``."""
 
 import asyncio
@@ -12,10 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def child_environment() -> dict[str, str]:
-    """The parent's environment without paperex credentials, importing this checkout."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PAPEREX_")}
-    environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "proto")])
-    return environment
+    """The parent's environment without paperex credentials (the child imports the installed paperex)."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("PAPEREX_")}
 
 
 async def paperex(*argv: str, cwd: Path) -> tuple[int, str, str]:
@@ -23,7 +21,7 @@ async def paperex(*argv: str, cwd: Path) -> tuple[int, str, str]:
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "clients.cli",
+        "paperex.client.cli",
         *argv,
         cwd=cwd,
         env=child_environment(),

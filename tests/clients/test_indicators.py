@@ -1,10 +1,10 @@
-"""clients.bots.indicators: SMA, RSI (Wilder) and Bollinger bands against values worked out by hand."""
+"""paperex.client.bots.indicators: SMA, RSI (Wilder) and Bollinger bands against values worked out by hand."""
 
 from decimal import Decimal
 
 import pytest
 
-from clients.bots.indicators import Bands, bollinger, rsi, sma
+from paperex.client.bots.indicators import Bands, bollinger, rsi, sma
 
 
 def closes(*values: str | int) -> list[Decimal]:

@@ -3,14 +3,14 @@ their event loops, servers and exit handlers stay theirs) with the plugin loaded
 
 import json
 import os
-from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
 
 pytest_plugins = ["pytester"]
 
-PLUGIN = "clients.pytest_plugin"
+PLUGIN = "paperex"
+"""The plugin's entry-point name: ``-p paperex`` loads it (if autoloading is off), ``-p no:paperex`` blocks it."""
 INI = """
 [pytest]
 asyncio_mode = auto
@@ -26,16 +26,9 @@ def record(**facts):
 """
 
 
-def plugin_arguments() -> list[str]:
-    """``-p clients.pytest_plugin`` unless an installed entry point loads it already (one named other
-    than the module would then register it a second time, which pytest refuses)."""
-    installed = any(point.value == PLUGIN for point in entry_points(group="pytest11"))
-    return [] if installed else ["-p", PLUGIN]
-
-
 def run(pytester: pytest.Pytester, *arguments: str, ini: str = INI) -> pytest.RunResult:
     pytester.makeini(ini)
-    return pytester.runpytest_subprocess(*plugin_arguments(), "-p", "no:cacheprovider", *arguments, timeout=60)
+    return pytester.runpytest_subprocess("-p", PLUGIN, "-p", "no:cacheprovider", *arguments, timeout=60)
 
 
 def observed(pytester: pytest.Pytester) -> dict[str, dict[str, Any]]:
@@ -176,7 +169,7 @@ def test_the_plugin_costs_nothing_unused_and_reports_mistakes_plainly(
         import pytest
 
         def test_plain():
-            assert {"grpc", "clients.client", "clients.testing.server_process"}.isdisjoint(sys.modules)
+            assert {"grpc", "paperex.client.client", "paperex.client.testing.server_process"}.isdisjoint(sys.modules)
 
         @pytest.mark.paperex(sead=7)
         def test_typo(paperex_server):

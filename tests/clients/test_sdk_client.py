@@ -8,11 +8,11 @@ from typing import Any
 import grpc
 import pytest
 
-from clients import models
-from clients.client import AsyncAdmin, AsyncClient
-from clients.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from clients.enums import ClockMode, MarginMode, OrderStatus, Side, TimeInForce
-from clients.errors import (
+from paperex.client import models
+from paperex.client.client import AsyncAdmin, AsyncClient
+from paperex.client.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
+from paperex.client.enums import ClockMode, MarginMode, OrderStatus, Side, TimeInForce
+from paperex.client.errors import (
     BatchTooLarge,
     InsufficientMargin,
     InvalidTick,
@@ -23,8 +23,8 @@ from clients.errors import (
     Unavailable,
     UnknownOrder,
 )
-from clients.retry import NO_RETRY, RetryPolicy
-from clients.sync import Admin
+from paperex.client.retry import NO_RETRY, RetryPolicy
+from paperex.client.sync import Admin
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"

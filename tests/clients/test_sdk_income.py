@@ -23,15 +23,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from paperex.v1 import account_pb2
 
-from clients import models
-from clients.cli import main
-from clients.client import AsyncClient
-from clients.commands import PlaceOrder
-from clients.enums import IncomeType, MarginMode, OrderStatus, OrderType, Side
-from clients.errors import InvalidArgument, UnknownSymbol
-from clients.sync import Client
+from paperex.client import models
+from paperex.client.cli import main
+from paperex.client.client import AsyncClient
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import IncomeType, MarginMode, OrderStatus, OrderType, Side
+from paperex.client.errors import InvalidArgument, UnknownSymbol
+from paperex.client.sync import Client
+from paperex.v1 import account_pb2
 from tests.clients.conftest import LiveExchange
 
 BTC = "BTCUSDT"

@@ -7,11 +7,11 @@ from enum import IntEnum
 
 import grpc
 import pytest
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
-from clients import enums, errors, models
-from clients.commands import AmendOrder, CancelOrder, PlaceOrder
-from clients.convert import EVENT_TYPES, decimal_text, from_proto, user_event
+from paperex.client import enums, errors, models
+from paperex.client.commands import AmendOrder, CancelOrder, PlaceOrder
+from paperex.client.convert import EVENT_TYPES, decimal_text, from_proto, user_event
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
 ENUMS = {
     enums.Side: common_pb2.Side,

@@ -9,15 +9,15 @@ from typing import Any, TypeVar
 
 import pytest
 
-import server.exchange
-from clients.book_mirror import BookMirror, follow_book
-from clients.client import AsyncClient
-from clients.commands import PlaceOrder
-from clients.enums import Side
-from clients.errors import UnknownOrder
-from clients.models import BookLevel, EventCursor, OrderBook, OrderBookUpdate, UserEvent
-from clients.sync import Admin, Client
-from clients.tracker import AccountTracker
+import paperex.server.exchange
+from paperex.client.book_mirror import BookMirror, follow_book
+from paperex.client.client import AsyncClient
+from paperex.client.commands import PlaceOrder
+from paperex.client.enums import Side
+from paperex.client.errors import UnknownOrder
+from paperex.client.models import BookLevel, EventCursor, OrderBook, OrderBookUpdate, UserEvent
+from paperex.client.sync import Admin, Client
+from paperex.client.tracker import AccountTracker
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"
@@ -180,7 +180,7 @@ async def test_the_tracker_follows_trades_fees_and_cancels(live: LiveExchange) -
 async def test_the_tracker_resyncs_when_its_cursor_has_expired(
     live: LiveExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server.exchange, "USER_EVENTS_RETAINED", 4)  # logs created from now keep 4 events
+    monkeypatch.setattr(paperex.server.exchange, "USER_EVENTS_RETAINED", 4)  # logs created from now keep 4 events
     assert live.admin is not None
     await live.admin.set_mark_price(BTC, "64900")
     client = await live.open_account("forgetful")

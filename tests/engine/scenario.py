@@ -9,13 +9,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
-from engine.commands import Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
-from engine.engine import Engine
-from engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
-from engine.orders import OrderType, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
-from engine.units import SCALE, Lots, Ticks
+from paperex.engine.commands import Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
+from paperex.engine.engine import Engine
+from paperex.engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.units import SCALE, Lots, Ticks
 
 BTC = "BTCUSDT"
 ETH = "ETHUSDT"

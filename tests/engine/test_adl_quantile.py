@@ -19,11 +19,11 @@ LeveragePnL = max(0, uPnL) / wallet x MM / (wallet + uPnL):
 Five trader longs fill the five lights; two shorts show 5 and 3 (5 - floor(5 x 1/2)).
 """
 
-from engine.accounts import MarginMode
-from engine.commands import CreateAccount, Deposit, SetMarginMode
-from engine.engine import Engine
-from engine.orders import Side
-from engine.units import SCALE
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import CreateAccount, Deposit, SetMarginMode
+from paperex.engine.engine import Engine
+from paperex.engine.orders import Side
+from paperex.engine.units import SCALE
 
 from .scenario import ALICE, BTC, HOUSE, PX, limit, mark, market, new_engine, run
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from engine.commands import AmendOrder, CancelAllOrders, CancelOrder
-from engine.events import OrderAmended, OrderCanceled, OrderFilled, OrderTriggered
-from engine.orders import OrderType, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder
+from paperex.engine.events import OrderAmended, OrderCanceled, OrderFilled, OrderTriggered
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import (
     ALICE,

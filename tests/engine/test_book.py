@@ -1,4 +1,4 @@
-"""engine.book.OrderBook on its own: structure, price-time order, aggregation and ``check()``.
+"""paperex.engine.book.OrderBook on its own: structure, price-time order, aggregation and ``check()``.
 
 The book holds no policy, so these tests drive it the way the engine does: ``add`` to rest, ``shrink``
 plus a change to the order's ``filled`` (a fill) or ``quantity`` (a size decrease), ``remove`` to take
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from engine.book import DepthLevel, Level, OrderBook
-from engine.orders import Order, OrderType, SelfTradePrevention, Side, TimeInForce
+from paperex.engine.book import DepthLevel, Level, OrderBook
+from paperex.engine.orders import Order, OrderType, SelfTradePrevention, Side, TimeInForce
 
 SYMBOL = "BTCUSDT"
 

@@ -1,10 +1,10 @@
 """client_order_id: unique per account among open orders; an identical retry is answered with the
 original order instead of placing a second one (idempotent PlaceOrder)."""
 
-from engine.commands import CancelOrder
-from engine.events import DuplicatePlaceIgnored, OrderAccepted
-from engine.orders import OrderStatus, Side
-from engine.reasons import RejectReason
+from paperex.engine.commands import CancelOrder
+from paperex.engine.events import DuplicatePlaceIgnored, OrderAccepted
+from paperex.engine.orders import OrderStatus, Side
+from paperex.engine.reasons import RejectReason
 
 from .scenario import ALICE, BOB, BTC, CAROL, ETH, PX, assert_rejected, limit, new_engine, only, run
 

@@ -7,9 +7,9 @@ refused (WOULD_IMMEDIATELY_TRIGGER), as Binance refuses it with -2021.
 
 import pytest
 
-from engine.events import MarkPriceChanged, OrderAccepted, OrderTriggered
-from engine.orders import OrderType, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.events import MarkPriceChanged, OrderAccepted, OrderTriggered
+from paperex.engine.orders import OrderType, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import (
     ALICE,

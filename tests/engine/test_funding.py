@@ -2,10 +2,10 @@
 payment = size x mark x F, longs pay shorts when F > 0. Hand figures use BTCUSDT (interest 0.01%,
 impact notional 200 USDT x 125 = 25,000 USDT)."""
 
-from engine.accounts import MarginMode
-from engine.commands import AdvanceTime, SetIndexPrice, SetMarginMode
-from engine.events import Event, FundingRateSettled, FundingSettled
-from engine.orders import Side
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import AdvanceTime, SetIndexPrice, SetMarginMode
+from paperex.engine.events import Event, FundingRateSettled, FundingSettled
+from paperex.engine.orders import Side
 
 from .scenario import ALICE, BOB, BTC, CAROL, PX, limit, mark, new_engine, of, only, open_position, run
 

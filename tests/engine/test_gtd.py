@@ -3,11 +3,11 @@ command's ``ts`` (never backwards) or AdvanceTime, and due orders expire before 
 
 import pytest
 
-from engine.commands import AdvanceTime, AmendOrder, CancelOrder
-from engine.engine import EXPIRIES_SWEPT_FROM
-from engine.events import MarkPriceChanged, OrderAccepted, OrderExpired
-from engine.orders import OrderType, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.commands import AdvanceTime, AmendOrder, CancelOrder
+from paperex.engine.engine import EXPIRIES_SWEPT_FROM
+from paperex.engine.events import MarkPriceChanged, OrderAccepted, OrderExpired
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import (
     ALICE,

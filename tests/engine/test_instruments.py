@@ -1,4 +1,4 @@
-"""engine.instruments: the default BTCUSDT/ETHUSDT specs, bracket arithmetic, and TOML parsing.
+"""paperex.engine.instruments: the default BTCUSDT/ETHUSDT specs, bracket arithmetic, and TOML parsing.
 
 Amounts and rates are integers in 1e-8 units, so 100 USDT is 100 x 1e8 and 0.5% is 0.005 x 1e8.
 """
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.instruments import (
+from paperex.engine.instruments import (
     DEFAULT_INSTRUMENTS,
     Instrument,
     InstrumentConfigError,
@@ -15,7 +15,7 @@ from engine.instruments import (
     parse_instrument,
     parse_instruments,
 )
-from engine.mark import MarkMethod
+from paperex.engine.mark import MarkMethod
 
 E8 = 10**8
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]
@@ -23,7 +23,7 @@ ETH = DEFAULT_INSTRUMENTS["ETHUSDT"]
 
 
 def usdt(value: str) -> int:
-    """A USDT figure or a rate in engine units, computed here independently of engine.units."""
+    """A USDT figure or a rate in engine units, computed here independently of paperex.engine.units."""
     scaled = Decimal(value) * E8
     assert scaled == scaled.to_integral_value()
     return int(scaled)

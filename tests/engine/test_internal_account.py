@@ -9,10 +9,10 @@ Hand figures (BTCUSDT tier 1: MMR 0.4%, cum 0; taker fee 0.05%, maker 0.02%): 50
 
 import pytest
 
-from engine.accounts import MarginMode
-from engine.commands import CreateAccount, Deposit, SetLeverage, SetMarginMode
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import CreateAccount, Deposit, SetLeverage, SetMarginMode
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     AccountCreated,
     LiquidationTriggered,
     MarginCallIssued,
@@ -20,9 +20,9 @@ from engine.events import (
     PositionLiquidated,
     TradeExecuted,
 )
-from engine.orders import Side, TimeInForce
-from engine.reasons import RejectReason
-from engine.units import SCALE
+from paperex.engine.orders import Side, TimeInForce
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import SCALE
 
 from .scenario import BOB, BTC, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, only, run
 

@@ -5,12 +5,12 @@ Fees on BTCUSDT: maker 0.02%, taker 0.05% of the fill's notional.
 
 import pytest
 
-from engine.accounts import MarginMode
-from engine.audit import InvariantViolation
-from engine.commands import CreateAccount, Deposit, SetLeverage, SetMarginMode
-from engine.engine import Engine
-from engine.orders import Side
-from engine.units import SCALE
+from paperex.engine.accounts import MarginMode
+from paperex.engine.audit import InvariantViolation
+from paperex.engine.commands import CreateAccount, Deposit, SetLeverage, SetMarginMode
+from paperex.engine.engine import Engine
+from paperex.engine.orders import Side
+from paperex.engine.units import SCALE
 
 from .scenario import ALICE, BOB, BTC, HOUSE, limit, mark, market, run
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from engine.events import OrderAccepted, OrderExpired, OrderFilled, TradeExecuted
-from engine.orders import OrderStatus, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.events import OrderAccepted, OrderExpired, OrderFilled, TradeExecuted
+from paperex.engine.orders import OrderStatus, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import (
     ALICE,

@@ -9,8 +9,8 @@ Hand figures use BTCUSDT (tier 1 MMR 0.4%, tier 2 0.5% with cum 50 from 50,000 o
 from dataclasses import replace
 from fractions import Fraction
 
-from engine.accounts import MarginMode
-from engine.commands import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
     CreateAccount,
     Deposit,
     FundInsurance,
@@ -19,8 +19,8 @@ from engine.commands import (
     SetMarginMode,
     SetMarkPrice,
 )
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     BalanceChanged,
     BalanceReason,
     Event,
@@ -36,10 +36,10 @@ from engine.events import (
     TradeExecuted,
     TrailingStopMoved,
 )
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
-from engine.orders import OrderStatus, OrderType, Side, TriggerBy
-from engine.reasons import RejectReason
-from engine.units import SCALE
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
+from paperex.engine.orders import OrderStatus, OrderType, Side, TriggerBy
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import SCALE
 
 from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
-from engine.margin import (
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
+from paperex.engine.margin import (
     adl_score,
     bankruptcy_price,
     bracket_for,
@@ -37,7 +37,7 @@ from engine.margin import (
     tier_maintenance,
     unrealized_pnl,
 )
-from engine.units import Amount, Lots, Ticks, amount_from_decimal, amount_to_decimal
+from paperex.engine.units import Amount, Lots, Ticks, amount_from_decimal, amount_to_decimal
 
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]
 ETH = DEFAULT_INSTRUMENTS["ETHUSDT"]

@@ -13,8 +13,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from engine.accounts import MarginMode
-from engine.commands import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
     AdvanceTime,
     CancelAllOrders,
     Command,
@@ -27,11 +27,11 @@ from engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from engine.engine import Engine
-from engine.events import LiquidationTriggered, TradeExecuted
-from engine.liquidation import cross_breach, isolated_breach
-from engine.orders import OrderType, Side, TimeInForce
-from engine.units import SCALE
+from paperex.engine.engine import Engine
+from paperex.engine.events import LiquidationTriggered, TradeExecuted
+from paperex.engine.liquidation import cross_breach, isolated_breach
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.units import SCALE
 
 MARKET_MAKER = 100
 TRADERS = (1, 2, 3, 4)

@@ -9,8 +9,8 @@ fee of the default profile has its own tests (``test_liquidation_fees``).
 
 from fractions import Fraction
 
-from engine.accounts import MarginMode
-from engine.commands import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
     AdjustIsolatedMargin,
     CancelAllOrders,
     CreateAccount,
@@ -21,8 +21,8 @@ from engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     Event,
     InsuranceFundChanged,
     LiquidationTriggered,
@@ -30,9 +30,9 @@ from engine.events import (
     PositionDeleveraged,
     PositionLiquidated,
 )
-from engine.orders import OrderType, Side
-from engine.reasons import RejectReason
-from engine.units import SCALE
+from paperex.engine.orders import OrderType, Side
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import SCALE
 
 from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.commands import (
+from paperex.engine.commands import (
     AdvanceTime,
     CancelOrder,
     Command,
@@ -23,8 +23,8 @@ from engine.commands import (
     SetLeverage,
     SetMarkPrice,
 )
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     Event,
     FundingRateSettled,
     IndexPriceChanged,
@@ -34,10 +34,10 @@ from engine.events import (
     TradeExecuted,
     serialize,
 )
-from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.mark import BasisWindow, MarkMethod, median_mark, price1, price2, to_tick, venue_mark
-from engine.orders import Side, TimeInForce
-from engine.units import SCALE
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.mark import BasisWindow, MarkMethod, median_mark, price1, price2, to_tick, venue_mark
+from paperex.engine.orders import Side, TimeInForce
+from paperex.engine.units import SCALE
 
 from .scenario import ALICE, BOB, BTC, CAROL, DAVE, HOUSE, PX, limit, mark, new_engine, of, only, run
 

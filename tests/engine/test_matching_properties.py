@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from engine.commands import AmendOrder, CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.commands import AmendOrder, CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     Event,
     OrderAccepted,
     OrderAmended,
@@ -24,8 +24,8 @@ from engine.events import (
     TradeExecuted,
     serialize,
 )
-from engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce
-from engine.units import SCALE
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce
+from paperex.engine.units import SCALE
 
 SYMBOL = "BTCUSDT"
 MID = 649_000

@@ -51,8 +51,8 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from engine.accounts import MarginMode
-from engine.commands import (
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AdvanceTime,
     AmendOrder,
@@ -67,8 +67,8 @@ from engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from engine.engine import RETRY_WINDOW_NS, Engine
-from engine.events import (
+from paperex.engine.engine import RETRY_WINDOW_NS, Engine
+from paperex.engine.events import (
     BalanceChanged,
     BookLevelChanged,
     DuplicatePlaceIgnored,
@@ -86,10 +86,10 @@ from engine.events import (
     TradeExecuted,
     serialize,
 )
-from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason, RejectReason
-from engine.units import SCALE
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.units import SCALE
 from tests.engine.reference_book import ReferenceBook
 
 # ---------------------------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ shrink (newest first, keeping their place) or expire when the position shrinks o
 
 import pytest
 
-from engine.commands import AmendOrder
-from engine.events import OrderAccepted, OrderAmended, OrderExpired, OrderTriggered
-from engine.orders import OrderType, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.commands import AmendOrder
+from paperex.engine.events import OrderAccepted, OrderAmended, OrderExpired, OrderTriggered
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import (
     ALICE,

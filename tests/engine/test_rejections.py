@@ -4,11 +4,11 @@ filter are accepted. BTCUSDT filters: price 556.8 .. 4,529,764 (5,568 .. 45,297,
 
 import pytest
 
-from engine.commands import CancelOrder, Deposit, SetLeverage, SetMarkPrice
-from engine.events import OrderAccepted
-from engine.orders import OrderType, Side, TimeInForce
-from engine.reasons import RejectReason
-from engine.units import SCALE
+from paperex.engine.commands import CancelOrder, Deposit, SetLeverage, SetMarkPrice
+from paperex.engine.events import OrderAccepted
+from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import SCALE
 
 from .scenario import BOB, PX, assert_rejected, limit, mark, market, new_engine, only, order, run
 

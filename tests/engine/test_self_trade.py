@@ -4,9 +4,9 @@ orders ever happens."""
 
 import pytest
 
-from engine.events import OrderExpired
-from engine.orders import SelfTradePrevention, Side, TimeInForce
-from engine.reasons import EndReason, RejectReason
+from paperex.engine.events import OrderExpired
+from paperex.engine.orders import SelfTradePrevention, Side, TimeInForce
+from paperex.engine.reasons import EndReason, RejectReason
 
 from .scenario import ALICE, CAROL, PX, assert_rejected, book, limit, mark, market, new_engine, of, run, trades
 

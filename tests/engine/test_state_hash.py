@@ -4,9 +4,9 @@ differently must not)."""
 
 import pytest
 
-from engine.commands import AdvanceTime, AmendOrder
-from engine.events import serialize
-from engine.orders import OrderType, Side, TimeInForce, TriggerBy
+from paperex.engine.commands import AdvanceTime, AmendOrder
+from paperex.engine.events import serialize
+from paperex.engine.orders import OrderType, Side, TimeInForce, TriggerBy
 
 from .scenario import ALICE, BOB, BTC, PX, limit, mark, new_engine, order
 

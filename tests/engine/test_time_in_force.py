@@ -2,9 +2,9 @@
 
 import pytest
 
-from engine.events import OrderAccepted, OrderExpired, OrderFilled
-from engine.orders import OrderStatus, Side, TimeInForce
-from engine.reasons import RejectReason
+from paperex.engine.events import OrderAccepted, OrderExpired, OrderFilled
+from paperex.engine.orders import OrderStatus, Side, TimeInForce
+from paperex.engine.reasons import RejectReason
 
 from .scenario import ALICE, BOB, CAROL, PX, assert_rejected, book, levels, limit, new_engine, of, only, run, trades
 

@@ -1,4 +1,4 @@
-"""engine.units: exact decimal <-> integer conversion, and the instrument filters built on it.
+"""paperex.engine.units: exact decimal <-> integer conversion, and the instrument filters built on it.
 
 Every expected value is worked out by hand in a comment: a price in ticks is price / tick_size, a
 quantity in lots is quantity / lot_size, an Amount is the decimal x 1e8.
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.reasons import RejectReason
-from engine.units import (
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.reasons import RejectReason
+from paperex.engine.units import (
     SCALE,
     ConversionError,
     amount_from_decimal,

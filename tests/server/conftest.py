@@ -7,6 +7,9 @@ from pathlib import Path
 import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
+
+from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.journal import Durability
 from paperex.v1 import (
     account_pb2_grpc,
     admin_pb2,
@@ -14,9 +17,6 @@ from paperex.v1 import (
     market_data_pb2_grpc,
     trading_pb2_grpc,
 )
-
-from server.app import ExchangeServer, ServerConfig
-from server.journal import Durability
 
 ADMIN_TOKEN = "admin_test_token"
 

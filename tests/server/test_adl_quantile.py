@@ -11,7 +11,6 @@ nothing: 0.
 import asyncio
 
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
-
 from tests.server.conftest import Client, Exchange
 
 BTC = "BTCUSDT"

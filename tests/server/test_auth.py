@@ -8,8 +8,8 @@ from typing import Any
 
 import grpc
 import pytest
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, error_info
 
 HANG_GUARD = 10.0

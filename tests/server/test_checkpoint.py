@@ -4,12 +4,12 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from paperex.v1 import admin_pb2
 
-from engine.instruments import DEFAULT_INSTRUMENTS
-from server.checkpoint import Checkpointer, write_checkpoint
-from server.exchange import Exchange
-from server.journal import Durability, Journal
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.server.checkpoint import Checkpointer, write_checkpoint
+from paperex.server.exchange import Exchange
+from paperex.server.journal import Durability, Journal
+from paperex.v1 import admin_pb2
 from tests.server.conftest import config
 from tests.server.test_recovery import open_trader, set_mark, snapshot_sequences, start
 

@@ -17,6 +17,10 @@ import grpc
 import pytest
 from google.protobuf import timestamp_pb2
 from google.rpc import error_details_pb2
+
+from paperex.engine.reasons import RejectReason
+from paperex.server.app import ExchangeServer
+from paperex.server.errors import REASON_TO_STATUS
 from paperex.v1 import (
     account_pb2,
     admin_pb2,
@@ -26,10 +30,6 @@ from paperex.v1 import (
     market_data_pb2_grpc,
     trading_pb2,
 )
-
-from engine.reasons import RejectReason
-from server.app import ExchangeServer
-from server.errors import REASON_TO_STATUS
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, rich_status
 
 HANG_GUARD = 10.0

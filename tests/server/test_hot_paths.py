@@ -15,23 +15,23 @@ from typing import Any
 
 import pytest
 from google.protobuf import timestamp_pb2
-from paperex.v1 import errors_pb2
 
-from engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
-from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.orders import OrderStatus, OrderType, Side, TimeInForce
-from engine.units import ConversionError, amount_to_decimal, from_steps
-from server import parse, render, tape
-from server.checkpoint import Checkpointer
-from server.clock import WallClock
-from server.deferred import Deferred
-from server.errors import WireError
-from server.exchange import Exchange, user_topic
-from server.exchange_commands import OpenAccount
-from server.journal import Durability, Journal
-from server.sequencer import Sequencer
-from server.streams import Hub
-from server.user_events import UserEventLog
+from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.orders import OrderStatus, OrderType, Side, TimeInForce
+from paperex.engine.units import ConversionError, amount_to_decimal, from_steps
+from paperex.server import parse, render, tape
+from paperex.server.checkpoint import Checkpointer
+from paperex.server.clock import WallClock
+from paperex.server.deferred import Deferred
+from paperex.server.errors import WireError
+from paperex.server.exchange import Exchange, user_topic
+from paperex.server.exchange_commands import OpenAccount
+from paperex.server.journal import Durability, Journal
+from paperex.server.sequencer import Sequencer
+from paperex.server.streams import Hub
+from paperex.server.user_events import UserEventLog
+from paperex.v1 import errors_pb2
 
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]
 

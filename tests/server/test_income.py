@@ -15,12 +15,12 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 
-from engine.events import BalanceChanged, BalanceReason
-from engine.units import SCALE
-from server.app import ExchangeServer
-from server.income import IncomeHistory, IncomeType
+from paperex.engine.events import BalanceChanged, BalanceReason
+from paperex.engine.units import SCALE
+from paperex.server.app import ExchangeServer
+from paperex.server.income import IncomeHistory, IncomeType
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
 
 START = 1_767_225_600

@@ -16,7 +16,6 @@ The ledger afterwards: fees 2.596 (maker, 0.02% of 12,980) + 6.49 + 2.4 (maker, 
 import asyncio
 
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
-
 from tests.server.conftest import Exchange
 
 

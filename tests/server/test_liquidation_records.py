@@ -31,14 +31,14 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import duration_pb2
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, trading_pb2
 
-from engine.accounts import MarginMode
-from engine.events import LiquidationTriggered, MarginCallIssued
-from engine.units import SCALE
-from server.app import ExchangeServer
-from server.history import History
-from server.liquidation_records import LiquidationRecords
+from paperex.engine.accounts import MarginMode
+from paperex.engine.events import LiquidationTriggered, MarginCallIssued
+from paperex.engine.units import SCALE
+from paperex.server.app import ExchangeServer
+from paperex.server.history import History
+from paperex.server.liquidation_records import LiquidationRecords
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
 
 T0 = 1_767_225_600

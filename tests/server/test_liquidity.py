@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import pytest
 
-from engine.commands import (
+from paperex.engine.commands import (
     AmendOrder,
     CancelAllOrders,
     CancelOrder,
@@ -29,8 +29,8 @@ from engine.commands import (
     PlaceOrder,
     SetMarkPrice,
 )
-from engine.engine import Engine
-from engine.events import (
+from paperex.engine.engine import Engine
+from paperex.engine.events import (
     DuplicatePlaceIgnored,
     Event,
     OrderAccepted,
@@ -41,11 +41,11 @@ from engine.events import (
     OrderRejected,
     TradeExecuted,
 )
-from engine.instruments import DEFAULT_INSTRUMENTS
-from engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
-from engine.reasons import EndReason, RejectReason
-from engine.units import SCALE
-from server.liquidity import (
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.units import SCALE
+from paperex.server.liquidity import (
     DEFAULT_QUOTE_CONFIGS,
     NORMAL,
     STRESSED,

@@ -10,7 +10,6 @@ Hand figures: 0.770 BTC bought at 64,900 (notional 49,973) isolated at 10x holds
 import asyncio
 
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
-
 from tests.server.conftest import Client, Exchange
 
 

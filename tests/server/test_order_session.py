@@ -7,8 +7,8 @@ from typing import Any
 
 import grpc
 import pytest
-from paperex.v1 import account_pb2, common_pb2, errors_pb2, trading_pb2
 
+from paperex.v1 import account_pb2, common_pb2, errors_pb2, trading_pb2
 from tests.server.conftest import Client, Exchange, error_info
 
 HANG_GUARD = 10.0

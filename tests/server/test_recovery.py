@@ -25,10 +25,10 @@ from typing import Any, TypeVar
 import grpc
 import pytest
 from google.protobuf import json_format
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 
-from server.app import ExchangeServer, ServerConfig
-from server.journal import Durability
+from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.journal import Durability
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, config, error_info
 
 REPO = Path(__file__).resolve().parents[2]
@@ -677,12 +677,12 @@ class ServerProcess:
         self.address = ""
 
     async def start(self) -> str:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "proto")])}
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "server",
+                "paperex.server",
                 "serve",
                 "--port",
                 "0",

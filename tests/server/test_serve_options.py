@@ -6,9 +6,9 @@ from pathlib import Path
 
 import grpc
 import pytest
-from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 
-from server.app import ExchangeServer
+from paperex.server.app import ExchangeServer
+from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 from tests.server.conftest import config
 
 TLS = Path(__file__).parent / "tls"

@@ -9,9 +9,9 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import duration_pb2
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 
-from server.app import ExchangeServer
+from paperex.server.app import ExchangeServer
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config
 
 HOUR = 3600

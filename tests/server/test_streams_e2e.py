@@ -19,9 +19,9 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
-from paperex.v1 import account_pb2, common_pb2, market_data_pb2, trading_pb2
 
-from server.app import ExchangeServer, ServerConfig
+from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.v1 import account_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
 
 HANG_GUARD = 10.0

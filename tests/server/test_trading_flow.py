@@ -2,8 +2,8 @@
 
 import grpc
 import pytest
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import Client, Exchange, error_info
 
 

@@ -5,7 +5,7 @@ with a rich refusal (``google.rpc.Status`` with one ``ErrorInfo`` naming a ``Rej
 normal reply, never INTERNAL/UNKNOWN/DATA_LOSS, and a refusal must change nothing: a request refused
 at the edge is never sequenced (same ``exchange.sequence``, same ``state_hash()``), and an engine
 refusal is sequenced once and changes nothing but what the passing of engine time does. The hash
-covers the engine's clock (``now``, first line of ``engine.audit.state_hash``), which every sequenced
+covers the engine's clock (``now``, first line of ``paperex.engine.audit.state_hash``), which every sequenced
 command moves to its stamp, so a refusal is compared with a copy of the engine taken before the call
 and moved to the same time by ``AdvanceTime`` (which also expires due GTD orders and settles due
 funding, as the refused command did before its own work).
@@ -38,13 +38,13 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
-from engine.commands import AdvanceTime
-from engine.engine import Engine
-from server import app as server_app
-from server.app import ExchangeServer
-from server.exchange import Exchange
+from paperex.engine.commands import AdvanceTime
+from paperex.engine.engine import Engine
+from paperex.server import app as server_app
+from paperex.server.app import ExchangeServer
+from paperex.server.exchange import Exchange
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, config, rich_status
 
 BASE_SECONDS = 1_704_067_201
