@@ -8,8 +8,9 @@ loops at nice 5 keep the cores busy; they stop when the runs end (and on their o
 ``--max-minutes``). ``--random-order`` shuffles each run with a new seed (pytest-random-order, a dev
 dependency that is inert unless asked), so an order dependence shows up too; a failing run's seed is
 printed to replay it with ``--random-order-seed=SEED``. Arguments after ``--`` go to pytest. A failed run's
-whole output is kept in ``--log-dir``. Exit status 0 when every run passed. Outside CI: one loaded full
-run takes about twice as long as a quiet one.
+whole output is kept in ``--log-dir``. Exit status 0 when every run passed. ``taskset -c 0`` in front
+puts the runs and the burners on one core: a harsher load. Outside CI: a loaded full run takes 3-4
+minutes on 2 cores.
 """
 
 import argparse
@@ -95,12 +96,16 @@ def run_pytest(number: int, pytest_args: Sequence[str], seed: int | None, log_di
         try:
             status = child.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)  # its own process group: pytest and the servers it started
-            child.wait()
             status = -1
+        finally:
+            if child.poll() is None:  # timed out, or this tool was interrupted (its own session: no Ctrl-C)
+                os.killpg(child.pid, signal.SIGKILL)  # its process group: pytest and the servers it started
+                child.wait()
     seconds = time.monotonic() - start
     failed, passed = read_report(report)
-    if status != 0 and not failed:
+    if status == -1:
+        failed.append(f"(the run took over {timeout / 60:g} min and was killed: see the log)")
+    elif status != 0 and not failed:
         failed = [f"(pytest exited {status} with no failed test: see the log)"]
     return Run(number, status, seconds, failed, passed, seed, log)
 
