@@ -7,6 +7,11 @@ process (spawned, never forked: grpc's threads do not survive a fork) loads the 
 replays the commands up to that number, checks nothing is missing, and stores the new snapshot. The
 server goes on meanwhile; one helper runs at a time, and a request while it runs is dropped (the next
 one covers more). Admin.Snapshot and the final snapshot of a stop are still written by the server.
+
+A helper must never put an old state back: it exits with its server, and its snapshot is stored only
+if the journal is in the epoch of the request (not reset since) and reaches its sequence, checked in
+the statement that writes it. It takes no writer lock, so a server restarted after a crash never waits
+for one; these fences make a late write harmless instead.
 """
 
 import asyncio
