@@ -26,8 +26,9 @@ def hours(count: float) -> duration_pb2.Duration:
 
 @pytest.fixture
 async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
-    """With the liquidity provider quoting."""
-    async with serving(tmp_path, clock="simulated", liquidity=True) as running:
+    """With the liquidity provider quoting; its own journal (the ``exchange`` fixture may run beside it)."""
+    (tmp_path / "simulated").mkdir()
+    async with serving(tmp_path / "simulated", clock="simulated", liquidity=True) as running:
         yield running
 
 
