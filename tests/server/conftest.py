@@ -89,8 +89,10 @@ async def exchange(tmp_path: Path) -> AsyncIterator[Exchange]:
 
 @pytest.fixture
 async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
-    """A server on a simulated clock: time moves only by Admin.AdvanceTime and Admin.Step."""
-    async with serving(tmp_path, clock="simulated") as running:
+    """A server on a simulated clock (time moves only by Admin.AdvanceTime and Admin.Step), on its own
+    journal: the ``exchange`` fixture may run beside it."""
+    (tmp_path / "simulated").mkdir()
+    async with serving(tmp_path / "simulated", clock="simulated") as running:
         yield running
 
 
