@@ -108,7 +108,13 @@ class BookMirror:
 
 
 async def follow_book(client: "AsyncClient", symbol: str) -> AsyncIterator[BookMirror]:
-    """The mirror after each message of the symbol's book stream (the same object, updated)."""
+    """The mirror after each message of the symbol's book stream.
+
+    It is the same ``BookMirror`` object every time, for the whole iteration: after a reconnect (or a
+    sequence gap) the stream starts over from a fresh snapshot, which replaces that object's levels in
+    place, so a caller holding the mirror reads the new book without taking it again. Between the loss
+    of the stream and that snapshot, the mirror keeps the last book it had (``sequence`` says which).
+    """
     mirror = BookMirror(symbol)
     async for message in client.stream_order_book(symbol):
         mirror.apply(message)

@@ -341,34 +341,21 @@ class AsyncClient(_Connection):
         income_type: IncomeType | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
-        after_id: int = 0,
-        limit: int = 0,
+        page_size: int = 0,
     ) -> AsyncIterator[models.Income]:
-        """The account's money moves, oldest first, paging on demand (``limit`` per page); ``start`` and
-        ``end`` are inclusive. Keep the last ``income_id`` seen and pass it as ``after_id`` to read only
-        what came since."""
+        """The account's money moves (Binance's income history), oldest first, paging on demand."""
         request = account_pb2.ListIncomeRequest(
-            symbol=symbol, income_type=enum_number(income_type), after_id=after_id, limit=limit
+            symbol=symbol, income_type=enum_number(income_type), page_size=page_size
         )
         _set_times(request, start_time=start, end_time=end)
-        while True:
-            reply = await self._call(self._account.ListIncome, request)
-            for item in reply.incomes:
-                yield from_proto(models.Income, item)
-            if not reply.next_after_id:
-                return
-            request.after_id = reply.next_after_id
+        async for item in self._pages(self._account.ListIncome, request, "incomes"):
+            yield from_proto(models.Income, item)
 
-    async def liquidations(self, symbol: str = "", *, limit: int = 0) -> AsyncIterator[models.Liquidation]:
-        """The account's liquidations, newest first, paging on demand (``limit`` per page)."""
-        request = account_pb2.ListLiquidationsRequest(symbol=symbol, limit=limit)
-        while True:
-            reply = await self._call(self._account.ListLiquidations, request)
-            for item in reply.liquidations:
-                yield from_proto(models.Liquidation, item)
-            if not reply.liquidations:
-                return
-            request.before_id = reply.liquidations[-1].liquidation_id
+    async def liquidations(self, symbol: str = "", *, page_size: int = 0) -> AsyncIterator[models.Liquidation]:
+        """The account's liquidations, newest first, paging on demand: what each did and what led to it."""
+        request = account_pb2.ListLiquidationsRequest(symbol=symbol, page_size=page_size)
+        async for item in self._pages(self._account.ListLiquidations, request, "liquidations"):
+            yield from_proto(models.Liquidation, item)
 
     def _resubscribing(
         self, method: Callable[..., Any], request: Message, convert: Callable[[Any], T | None]

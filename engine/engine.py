@@ -1078,11 +1078,14 @@ class Engine:
                 if not account.positions[symbol].size:
                     continue
                 isolated_balance, isolated_mm = isolated_state(account, symbol, self.markets)
-            levels[symbol] = self._margin_call(
-                account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0)
-            )
-        for symbol in [s for s, level in levels.items() if not level or not account.positions[s].size]:
-            del levels[symbol]
+            level = self._margin_call(account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0))
+            if level:
+                levels[symbol] = level
+            else:
+                levels.pop(symbol, None)
+        if levels:  # forget the levels of positions closed since
+            for symbol in [s for s in levels if not account.positions[s].size]:
+                del levels[symbol]
 
     def _margin_call(
         self, account: Account, symbol: str, balance: Amount, maintenance: int, held: bool, level_before: int

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from paperex.server import gc_policy
-from paperex.server.app import ExchangeServer, JournalMismatch, ServerConfig
+from paperex.server.app import ExchangeServer, ServerConfig
 from paperex.server.demo import main as demo
 from paperex.server.event_loop import event_loop_factory
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
-from paperex.server.journal import Durability
+from paperex.server.journal import Durability, JournalError
 
 log = logging.getLogger("paperex.server")
 
@@ -70,6 +70,11 @@ def parser() -> argparse.ArgumentParser:
         default="on",
         help="the built-in liquidity provider (quotes around the index)",
     )
+    serve.add_argument(
+        "--init",
+        action="store_true",
+        help="start a new exchange where --db is an empty file or only its .durable mark is left",
+    )
     commands.add_parser("demo", help="print the scripted 20%% crash story (engine only)")
     return root
 
@@ -90,6 +95,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         order_burst=args.order_burst,
         snapshot_every=args.snapshot_every,
         history_retention=args.history_retention,
+        init=args.init,
         clock=args.clock,
         scenario=args.scenario,
         seed=args.seed,
@@ -102,8 +108,8 @@ async def serve(config: ServerConfig) -> int:
     server = ExchangeServer(config)
     try:
         port = await server.start()
-    except JournalMismatch as mismatch:
-        raise SystemExit(f"paperex: {mismatch}") from None
+    except JournalError as refusal:  # held by another server, damaged, missing acknowledged commands, ...
+        raise SystemExit(f"paperex: {refusal}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for

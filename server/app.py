@@ -19,10 +19,11 @@ from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_in
 from paperex.server.auth import Authenticator, key_hash, new_admin_token
 from paperex.server.checkpoint import Checkpointer
 from paperex.server.clock import SimulatedClock, WallClock
+from paperex.server.durable_mark import DurableMark
 from paperex.server.exchange import Applied, Exchange
 from paperex.server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
-from paperex.server.journal import Durability, Journal
+from paperex.server.journal import Durability, Journal, JournalError
 from paperex.server.ratelimit import RateLimiter
 from paperex.server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.services.account import AccountService
@@ -31,6 +32,7 @@ from paperex.server.services.base import MAX_REQUEST_BYTES, Runtime
 from paperex.server.services.market_data import MarketDataService
 from paperex.server.services.trading import TradingService
 from paperex.server.streams import Hub
+from paperex.server.writer_lock import WriterLock
 from paperex.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -93,9 +95,11 @@ class ServerConfig:
     history_retention: int | None = None
     """Orders and fills kept per account; None: what the journal was started with (a new one:
     ``paperex.server.history.RETAINED_PER_ACCOUNT``)."""
+    init: bool = False
+    """Make a new journal where the file is empty or only its durable mark is left (never over contents)."""
 
 
-class JournalMismatch(Exception):
+class JournalMismatch(JournalError):
     """A start option contradicts what the journal was started with."""
 
 
@@ -167,24 +171,61 @@ class ExchangeServer:
         self.checkpointer: Checkpointer | None = None
         self.hub: Hub[Any] = Hub()
         self._server: grpc.aio.Server | None = None
+        self._lock: WriterLock | None = None
         self._health = health.aio.HealthServicer()
         self._timer: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
-        config = self.config
-        journal = self.journal = Journal(config.db, config.durability)
-        admin_hash = self._admin_token_hash(journal)
+        """Lock the journal, claim the port, recover, then serve; returns the port.
+
+        Raises JournalError (one line for the operator) when another server holds the journal, or it
+        is damaged, misses acknowledged commands, contradicts a start option, or would be made new
+        where one was without ``config.init``.
+        """
+        self._lock = WriterLock(self.config.db)
+        self._lock.acquire()
         try:
-            retention = history_retention(journal, config.history_retention)
-        except JournalMismatch:
-            journal.close()
+            return await self._start()
+        except BaseException:
+            if self._server is not None:
+                await self._server.stop(None)
+                self._server = None
+            if self.journal is not None:
+                self.journal.close()
+            self._lock.release()
             raise
+
+    async def _start(self) -> int:
+        config = self.config
+        # the port first: a taken port fails at once, not after replaying a long journal
+        server = self._server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        address = f"{config.host}:{config.port}"
+        if config.tls_cert:
+            credentials = grpc.ssl_server_credentials(
+                [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
+            )
+            self.port = server.add_secure_port(address, credentials)
+        else:
+            self.port = server.add_insecure_port(address)
+        mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
+        mark.check_opening(config.init)
+        journal = self.journal = Journal(config.db, config.durability)
+        if not config.init:
+            mark.check_reaches(journal)
+        admin_hash = self._admin_token_hash(journal)
+        retention = history_retention(journal, config.history_retention)
         fresh = functools.partial(Exchange, self.instruments, history_retention=retention)
         exchange = recover(journal, fresh)
+        mark.write(journal.epoch, exchange.sequence)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
         checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, fresh)
         sequencer = self.sequencer = Sequencer(
-            exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every
+            exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every, mark=mark
         )
         sequencer.start()
         runtime = Runtime(
@@ -198,12 +239,6 @@ class ExchangeServer:
             stream_capacity=config.stream_capacity,
             max_batch_commands=config.max_batch_commands,
         )
-        server = self._server = grpc.aio.server(
-            options=[
-                ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
-                ("grpc.so_reuseport", 0),
-            ]
-        )
         services: Any = _GenericHandlersOnly(server)
         market_data_pb2_grpc.add_MarketDataServicer_to_server(MarketDataService(runtime), services)
         trading_pb2_grpc.add_TradingServicer_to_server(TradingService(runtime), services)
@@ -211,14 +246,6 @@ class ExchangeServer:
         admin_pb2_grpc.add_AdminServicer_to_server(AdminService(runtime), services)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
         reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), services)
-        address = f"{config.host}:{config.port}"
-        if config.tls_cert:
-            credentials = grpc.ssl_server_credentials(
-                [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
-            )
-            self.port = server.add_secure_port(address, credentials)
-        else:
-            self.port = server.add_insecure_port(address)
         await server.start()
         await self._start_market(sequencer)
         await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
@@ -290,4 +317,6 @@ class ExchangeServer:
             await self.sequencer.stop()
         if self.journal is not None:
             self.journal.close()
+        if self._lock is not None:
+            self._lock.release()
         self._server = None

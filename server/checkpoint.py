@@ -7,12 +7,20 @@ process (spawned, never forked: grpc's threads do not survive a fork) loads the 
 replays the commands up to that number, checks nothing is missing, and stores the new snapshot. The
 server goes on meanwhile; one helper runs at a time, and a request while it runs is dropped (the next
 one covers more). Admin.Snapshot and the final snapshot of a stop are still written by the server.
+
+A helper must never put an old state back: it exits with its server, and its snapshot is stored only
+if the journal is in the epoch of the request (not reset since) and reaches its sequence, checked in
+the statement that writes it. It takes no writer lock, so a server restarted after a crash never waits
+for one; these fences make a late write harmless instead.
 """
 
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
 from collections.abc import Callable
+from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
 from paperex.server.exchange import Exchange
@@ -22,17 +30,37 @@ from paperex.server.sequencer import recover, snapshot_of
 log = logging.getLogger(__name__)
 
 
-def write_checkpoint(db: str, durability: Durability, fresh: Callable[[], Exchange], until: int) -> None:
+def write_checkpoint(db: str, durability: Durability, fresh: Callable[[], Exchange], until: int, epoch: int) -> None:
     """In the helper process: the snapshot at sequence ``until``, from the journal alone (``fresh``
-    makes the empty exchange it starts from when there is no snapshot yet, as the server does)."""
+    makes the empty exchange it starts from when there is no snapshot yet, as the server does).
+    It is stored only if the journal is still in ``epoch`` (not reset since the request)."""
+    _exit_with_parent()
     journal = Journal(db, durability)
     try:
         exchange = recover(journal, fresh, until=until)
         if exchange.sequence != until:
             raise RuntimeError(f"the journal ends at {exchange.sequence}, before {until}")
-        journal.save_snapshot(snapshot_of(exchange))
+        if not journal.save_snapshot(snapshot_of(exchange), epoch):
+            raise RuntimeError(f"the journal was reset after the snapshot at {until} was requested; not stored")
     finally:
         journal.close()
+
+
+def _exit_with_parent() -> None:
+    """Ends this helper as soon as the server that spawned it is gone (kill -9 included), so no
+    helper outlives its server. It waits on multiprocessing's parent sentinel (a pipe that closes when
+    the parent dies): portable, no polling, and unlike Linux's PR_SET_PDEATHSIG not tied to the
+    parent thread that started the helper nor racing a parent that died before it was set."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class Checkpointer:
@@ -48,14 +76,15 @@ class Checkpointer:
     def running(self) -> bool:
         return self._process is not None and self._process.is_alive()
 
-    def request(self, until: int) -> None:
-        """A snapshot at ``until`` (every command up to it already journaled), unless one is being made."""
+    def request(self, until: int, epoch: int) -> None:
+        """A snapshot at ``until`` (every command up to it already journaled in ``epoch``), unless one
+        is being made."""
         if self.running:
             return
         self._reap()
-        process = self._context.Process(
-            target=write_checkpoint, args=(*self._arguments, until), name=f"paperex-snapshot-{until}", daemon=True
-        )
+        arguments = (*self._arguments, until, epoch)
+        name = f"paperex-snapshot-{until}"
+        process = self._context.Process(target=write_checkpoint, args=arguments, name=name, daemon=True)
         process.start()
         self._process = process
         log.info("snapshot at sequence %d requested from process %s", until, process.pid)

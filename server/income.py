@@ -86,7 +86,7 @@ class IncomeHistory:
         after_id: int,
         size: int,
     ) -> tuple[list[IncomeRecord], int]:
-        """Oldest first: up to ``size`` incomes with id > ``after_id`` and time in [start, end]
+        """Oldest first: up to ``size`` incomes with id > ``after_id`` and time in [start, end)
         (``symbol`` and ``income_type`` filter when given), and the id to continue after (0 when no
         further income matches)."""
         records = self._accounts.get(account_id, [])
@@ -94,7 +94,7 @@ class IncomeHistory:
         page: list[IncomeRecord] = []
         for record in records[first:]:
             if (
-                start <= record.time <= end
+                start <= record.time < end
                 and (not symbol or record.symbol == symbol)
                 and (income_type is None or record.income_type is income_type)
             ):

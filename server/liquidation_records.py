@@ -130,18 +130,18 @@ class LiquidationRecords:
 
     # ------------------------------------------------------------------ queries
 
-    def page(self, account_id: int, symbol: str, before_id: int, size: int) -> list[LiquidationRecord]:
+    def page(self, account_id: int, symbol: str, before_id: int, size: int) -> tuple[list[LiquidationRecord], int]:
         """Newest first: up to ``size`` liquidations with id < ``before_id`` (0: no bound) concerning
-        ``symbol`` (empty: any)."""
+        ``symbol`` (empty: any), and the id to continue below (0 when no further one matches)."""
         page: list[LiquidationRecord] = []
         for record in reversed(self._accounts.get(account_id, ())):
             if before_id and record.liquidation_id >= before_id:
                 continue
             if not symbol or record.concerns(symbol):
-                page.append(record)
                 if len(page) == size:
-                    break
-        return page
+                    return page, page[-1].liquidation_id
+                page.append(record)
+        return page, 0
 
 
 _FOLDERS: dict[type, Callable[[LiquidationRecords, Any, int, int], None]] = {

@@ -287,9 +287,11 @@ def page_token(text: str) -> int:
 
 
 def time_range(request: Any) -> tuple[int, int]:
-    """[start, end) in ns from optional start_time/end_time fields."""
+    """[start, end) in ns from optional start_time/end_time fields; an end before the start is refused."""
     start = nanoseconds(request.start_time, "start_time") if request.HasField("start_time") else 0
     end = nanoseconds(request.end_time, "end_time") if request.HasField("end_time") else 2**63
+    if end < start:
+        raise WireError("INVALID_ARGUMENT", "end_time", "end_time is before start_time")
     return start, end
 
 

@@ -14,8 +14,9 @@ from google.protobuf import descriptor, duration_pb2, timestamp_pb2
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
 from paperex.engine.book import DepthLevel
-from paperex.engine.events import BalanceReason
+from paperex.engine.events import BalanceReason, MarginCallIssued, PositionLiquidated
 from paperex.engine.instruments import Instrument, LiquidationFee
+from paperex.engine.margin import margin_ratio
 from paperex.engine.market import Market
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason
@@ -25,6 +26,8 @@ from paperex.server.alerts import Alert, Direction
 from paperex.server.candles import Candle, Interval
 from paperex.server.deferred import Deferred
 from paperex.server.history import FillRecord, OrderRecord
+from paperex.server.income import IncomeRecord, IncomeType
+from paperex.server.liquidation_records import LiquidationRecord
 from paperex.server.scenarios import Scenario
 from paperex.server.ticker_stats import Stats
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
@@ -54,6 +57,7 @@ STATUSES = enum_map(OrderStatus, common_pb2.OrderStatus.DESCRIPTOR, "ORDER_STATU
 MARGIN_MODES = enum_map(MarginMode, common_pb2.MarginMode.DESCRIPTOR, "MARGIN_MODE_")
 END_REASONS = enum_map(EndReason, errors_pb2.EndReason.DESCRIPTOR, "END_REASON_")
 BALANCE_REASONS = enum_map(BalanceReason, account_pb2.BalanceChangeReason.DESCRIPTOR, "BALANCE_CHANGE_REASON_")
+INCOME_TYPES = enum_map(IncomeType, account_pb2.IncomeType.DESCRIPTOR, "INCOME_TYPE_")
 LIQUIDATION_FEE_MODELS = enum_map(
     LiquidationFee, market_data_pb2.LiquidationFeeModel.DESCRIPTOR, "LIQUIDATION_FEE_MODEL_"
 )
@@ -626,4 +630,68 @@ def scenario(script: Scenario) -> admin_pb2.Scenario:
     length.FromNanoseconds(script.duration_ns)
     return admin_pb2.Scenario(
         name=script.name, description=script.description, duration=length, symbols=list(script.symbols)
+    )
+
+
+def income(record: IncomeRecord, asset: str) -> account_pb2.Income:
+    return account_pb2.Income(
+        income_id=record.income_id,
+        income_type=INCOME_TYPES[record.income_type],
+        income=money(record.amount),
+        asset=asset,
+        symbol=record.symbol,
+        trade_id=record.trade_id,
+        time=stamp(record.time),
+    )
+
+
+def margin_call(call: MarginCallIssued) -> account_pb2.MarginCallIssued:
+    """As the user event shows it: the threshold and the ratio with 8 decimals."""
+    return account_pb2.MarginCallIssued(
+        margin_mode=MARGIN_MODES[call.mode],
+        symbol=call.symbol,
+        threshold=money(call.threshold_bps * 10**4),
+        margin_ratio=ratio(margin_ratio(call.maintenance_margin, call.margin_balance)),
+        margin_balance=money(call.margin_balance),
+        maintenance_margin=money(call.maintenance_margin),
+    )
+
+
+def position_liquidated(
+    step: PositionLiquidated, order: OrderRecord, spec: Instrument
+) -> account_pb2.PositionLiquidated:
+    """``order``: the step's liquidation order, whose side gives the position's sign and whose fills
+    the average price."""
+    return account_pb2.PositionLiquidated(
+        symbol=step.symbol,
+        margin_mode=MARGIN_MODES[step.mode],
+        quantity=signed_qty(-step.quantity * order.side, spec),
+        average_price=exact_price(Fraction(order.fill_cost, order.filled), spec) if order.filled else "",
+        bankruptcy_price=price(step.bankruptcy_price, spec),
+        realized_pnl=money(step.realized_pnl),
+        insurance_fund_change=money(step.insurance_fund_change),
+        order_id=step.order_id,
+        deleveraged_quantity=signed_qty(-step.deleveraged * order.side, spec),
+    )
+
+
+def liquidation(record: LiquidationRecord, specs: Mapping[str, Instrument]) -> account_pb2.Liquidation:
+    by_id = {placed.order_id: placed for placed in record.orders}
+    return account_pb2.Liquidation(
+        liquidation_id=record.liquidation_id,
+        time=stamp(record.time),
+        margin_mode=MARGIN_MODES[record.mode],
+        symbol=record.symbol,
+        margin_balance=money(record.margin_balance),
+        maintenance_margin=money(record.maintenance_margin),
+        margin_calls=[
+            account_pb2.MarginCallRecord(time=stamp(ts), margin_call=margin_call(call))
+            for ts, call in record.margin_calls
+        ],
+        canceled_orders=[order(placed, specs[placed.symbol]) for placed in record.canceled],
+        orders=[order(placed, specs[placed.symbol]) for placed in record.orders],
+        fills=[fill(done, specs[done.symbol]) for done in record.fills],
+        positions=[position_liquidated(step, by_id[step.order_id], specs[step.symbol]) for step in record.positions],
+        insurance_fund_change=money(record.insurance_fund_change),
+        realized_pnl=money(record.realized_pnl),
     )

@@ -23,9 +23,10 @@ from paperex.engine.commands import AdvanceTime
 from paperex.engine.events import serialize
 from paperex.server import gc_policy
 from paperex.server.deferred import Deferred
+from paperex.server.durable_mark import MARK_EVERY_SECONDS, DurableMark
 from paperex.server.errors import Refused
 from paperex.server.exchange import Applied, Exchange
-from paperex.server.journal import Journal, Snapshot
+from paperex.server.journal import Journal, JournalError, Snapshot, digest
 from paperex.server.tape import ExchangeCommand, decode, encode
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,8 @@ class _Pending:
 class Checkpoints(Protocol):
     """Makes automatic snapshots away from the event loop (``paperex.server.checkpoint.Checkpointer``)."""
 
-    def request(self, until: int) -> None:
-        """A snapshot at sequence ``until``, whose commands are all journaled."""
+    def request(self, until: int, epoch: int) -> None:
+        """A snapshot at sequence ``until``, whose commands are all journaled in ``epoch``."""
 
     def cancel(self) -> None:
         """Abandon the snapshot being made (its journal is about to be wiped, or the server stops)."""
@@ -85,6 +86,7 @@ class Sequencer:
         *,
         max_batch: int = 4096,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
+        mark: DurableMark | None = None,
     ) -> None:
         self.exchange = exchange
         self.journal = journal
@@ -93,6 +95,7 @@ class Sequencer:
         self.max_batch = max_batch
         self.snapshot_every = snapshot_every
         self.checkpoints = checkpoints
+        self.mark = mark
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
         self._waiting: deque[_Pending] = deque()
@@ -102,6 +105,10 @@ class Sequencer:
         self._settled.set()
         self._accepting = True
         self._since_snapshot = 0
+        self._written = exchange.sequence
+        """The last journaled sequence (for the durable mark)."""
+        self._mark_due: asyncio.TimerHandle | None = None
+        self._marking: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ callers
@@ -153,6 +160,12 @@ class Sequencer:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self.checkpoints.cancel()
+        if self._mark_due is not None:
+            self._mark_due.cancel()
+        if self._marking is not None:
+            await self._marking
+        if self.failure is None:
+            await self._write_mark_or_log()
         self._writer.shutdown(wait=True)
 
     def enqueue(
@@ -217,7 +230,11 @@ class Sequencer:
                     pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
             raise
         if rows:
-            await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.append, rows)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._writer, self.journal.append, rows)
+            self._written = rows[-1][0]
+            if self.mark is not None and self._mark_due is None:
+                self._mark_due = loop.call_later(MARK_EVERY_SECONDS, self._mark_soon)
         publisher = self.publisher
         for topic, item in publications:
             if type(item) is not Deferred:
@@ -230,7 +247,7 @@ class Sequencer:
         self._since_snapshot += len(rows)
         self._settled.set()
         if self._since_snapshot >= self.snapshot_every:
-            self.checkpoints.request(self.exchange.sequence)  # every row up to it is written above
+            self.checkpoints.request(self.exchange.sequence, self.journal.epoch)  # every row up to it is written above
             self._since_snapshot = 0
         await asyncio.sleep(0)  # let settled() waiters read before the next batch is applied
 
@@ -266,6 +283,8 @@ class Sequencer:
             gc_policy.release()  # the old state may hold cycles the collector must be able to reach
             self.checkpoints.cancel()
             await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
+            self._written = 0
+            await self._write_mark()
             self.publisher.close_all("the exchange was reset")
             self._since_snapshot = 0
             pending.future.set_result([None])
@@ -274,9 +293,28 @@ class Sequencer:
                 pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
             raise
 
+    def _mark_soon(self) -> None:
+        self._mark_due = None
+        self._marking = asyncio.get_running_loop().create_task(self._write_mark_or_log(), name="durable mark")
+
+    async def _write_mark_or_log(self) -> None:
+        try:
+            await self._write_mark()
+        except Exception as error:  # the journal itself is intact; only the guard against its loss lags
+            log.error("the durable mark %s was not written: %s", self.mark and self.mark.path, error)
+
+    async def _write_mark(self) -> None:
+        """Record ``_written`` as durable: every row up to it was appended (and synced) before, and the
+        one journal thread runs this after them."""
+        if self.mark is not None:
+            epoch, sequence = self.journal.epoch, self._written
+            await asyncio.get_running_loop().run_in_executor(self._writer, self.mark.write, epoch, sequence)
+
     async def _write_snapshot(self) -> Snapshot:
         snapshot = snapshot_of(self.exchange)
-        await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.save_snapshot, snapshot)
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(self._writer, self.journal.save_snapshot, snapshot, self.journal.epoch):
+            raise RuntimeError(f"the journal refused the live snapshot at {snapshot.sequence}")
         self._since_snapshot = 0
         log.info("snapshot at sequence %d (%d bytes)", snapshot.sequence, len(snapshot.state))
         return snapshot
@@ -307,16 +345,49 @@ def snapshot_of(exchange: Exchange) -> Snapshot:
 
 
 def recover(journal: Journal, fresh: Callable[[], Exchange], *, until: int | None = None) -> Exchange:
-    """The state the journal describes: the newest snapshot plus every command after it (up to
-    sequence ``until`` when given)."""
-    snapshot = journal.latest_snapshot(at_most=until)
-    exchange = _unpickle(snapshot.state) if snapshot else fresh()
-    if snapshot and exchange.engine.state_hash() != snapshot.state_hash:
-        raise RuntimeError(f"snapshot at {snapshot.sequence} does not match its recorded state hash")
+    """The state the journal describes: the newest sound snapshot plus every command after it (up to
+    sequence ``until`` when given). A damaged snapshot, or one beyond the last command (left by a
+    helper that outlived a reset), is passed over with one loud log line: the previous snapshot, or
+    the journal from its start, gives the same state.
+
+    Raises JournalError when a replayed command does not match its checksum or a command is missing.
+    """
+    last = journal.last_sequence()
+    exchange = _newest_sound_snapshot(journal, last if until is None else min(until, last), last) or fresh()
     for sequence, body in journal.tail(exchange.sequence):
         if until is not None and sequence > until:
             break
         applied = exchange.apply(decode(body))
         if applied.sequence != sequence:
-            raise RuntimeError(f"journal gap: expected sequence {applied.sequence}, found {sequence}")
+            raise JournalError(
+                f"the journal {journal.path} misses commands: expected sequence {applied.sequence}, found {sequence}"
+            )
     return exchange
+
+
+def _newest_sound_snapshot(journal: Journal, at_most: int, last: int) -> Exchange | None:
+    for sequence in journal.snapshot_sequences():
+        if sequence > last:
+            log.error(
+                "snapshot at sequence %d ignored: the journal %s ends at command %d (a snapshot helper "
+                "of the journal before a reset?)", sequence, journal.path, last,
+            )  # fmt: skip
+            continue
+        if sequence > at_most:
+            continue
+        snapshot, recorded = journal.snapshot_at(sequence)
+        problem = "its bytes do not match their digest" if digest(snapshot.state) != recorded else ""
+        if not problem:
+            try:
+                exchange = _unpickle(snapshot.state)
+            except Exception as error:
+                problem = f"it does not load ({error!r})"
+            else:
+                if exchange.engine.state_hash() == snapshot.state_hash:
+                    return exchange
+                problem = "its state does not match its recorded state hash"
+        log.error(
+            "snapshot at sequence %d in %s is damaged (%s): recovering from an earlier snapshot or the "
+            "journal's start instead", snapshot.sequence, journal.path, problem,
+        )  # fmt: skip
+    return None

@@ -11,7 +11,6 @@ are rendered at once.
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
-from fractions import Fraction
 from typing import Any
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
@@ -37,7 +36,7 @@ from paperex.engine.events import (
     TrailingStopMoved,
 )
 from paperex.engine.instruments import Instrument
-from paperex.engine.margin import margin_ratio, max_notional_for
+from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import PositionFigures
 from paperex.server import render
 from paperex.server.deferred import Deferred
@@ -404,15 +403,7 @@ class UserEventRenderer:
 
     def _margin_call(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, MarginCallIssued)
-        body = account_pb2.MarginCallIssued(
-            margin_mode=render.MARGIN_MODES[e.mode],
-            symbol=e.symbol,
-            threshold=render.money(e.threshold_bps * 10**4),
-            margin_ratio=render.ratio(margin_ratio(e.maintenance_margin, e.margin_balance)),
-            margin_balance=render.money(e.margin_balance),
-            maintenance_margin=render.money(e.maintenance_margin),
-        )
-        return e.account_id, {"margin_call_issued": body}
+        return e.account_id, {"margin_call_issued": render.margin_call(e)}
 
     def _liquidation_started(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, LiquidationTriggered)
@@ -426,20 +417,8 @@ class UserEventRenderer:
 
     def _position_liquidated(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionLiquidated)
-        record = self.history.orders[e.order_id]
         spec = self.engine.markets[e.symbol].instrument
-        average = render.exact_price(Fraction(record.fill_cost, record.filled), spec) if record.filled else ""
-        body = account_pb2.PositionLiquidated(
-            symbol=e.symbol,
-            margin_mode=render.MARGIN_MODES[e.mode],
-            quantity=render.signed_qty(-e.quantity * record.side, spec),
-            average_price=average,
-            bankruptcy_price=render.price(e.bankruptcy_price, spec),
-            realized_pnl=render.money(e.realized_pnl),
-            insurance_fund_change=render.money(e.insurance_fund_change),
-            order_id=e.order_id,
-            deleveraged_quantity=render.signed_qty(-e.deleveraged * record.side, spec),
-        )
+        body = render.position_liquidated(e, self.history.orders[e.order_id], spec)
         return e.account_id, {"position_liquidated": body}
 
     def _position_deleveraged(self, e: object, ts: int) -> tuple[int, UserEventBody]:

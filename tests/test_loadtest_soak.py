@@ -114,7 +114,8 @@ def test_server_faults_a_dirty_stop_or_no_liquidation_fail_and_business_refusals
 
 def test_the_money_check_passes_only_when_the_ledger_balances_to_the_unit() -> None:
     balanced = SimpleNamespace(
-        net_deposits="150",
+        net_deposits="140",
+        insurance_contributions="10",
         money_in_system="150",
         imbalance="0",
         wallets="140",
@@ -126,6 +127,7 @@ def test_the_money_check_passes_only_when_the_ledger_balances_to_the_unit() -> N
     check = money_check(balanced)
     assert check["pass"] is True and check["fees_collected"] == "1.5"
     assert check["detail"].startswith("money conserved: 150 held (wallets 140, isolated_margin 5, fees_collected 1.5")
+    assert check["detail"].endswith("for 140 deposited and 10 contributed to the insurance funds")
     leaking = SimpleNamespace(**{**vars(balanced), "money_in_system": "150.00000001", "imbalance": "0.00000001"})
     assert money_check(leaking)["pass"] is False
     assert "NOT conserved (imbalance 0.00000001)" in money_check(leaking)["detail"]

@@ -17,9 +17,8 @@ from paperex.client.cli.render import MISSING, fields, percent, table, text
 from paperex.client.cli.tables import fills_table, orders_table
 from paperex.client.enums import IncomeType
 
-INCOME_PAGE = 1000
-LIQUIDATIONS_PAGE = 100
-"""The most incomes and liquidations the exchange sends at once."""
+PAGE = 1000
+"""The most incomes or liquidations the exchange sends at once."""
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -52,7 +51,7 @@ async def list_income(args: argparse.Namespace, out: Output) -> None:
     income_type = enum_member(IncomeType, args.income_type) if args.income_type else None
     newest: deque[models.Income] = deque(maxlen=args.limit)
     async with open_client(args) as client:
-        async for item in client.income(args.symbol, income_type=income_type, limit=INCOME_PAGE):
+        async for item in client.income(args.symbol, income_type=income_type, page_size=PAGE):
             newest.append(item)
     incomes = list(newest)
     out.emit({"incomes": incomes}, lambda: income_table(incomes))
@@ -62,7 +61,7 @@ async def list_liquidations(args: argparse.Namespace, out: Output) -> None:
     """The newest liquidations first, each told from its margin calls to its insurance fund change."""
     found: list[models.Liquidation] = []
     async with open_client(args) as client:
-        async for liquidation in client.liquidations(args.symbol, limit=min(args.limit, LIQUIDATIONS_PAGE)):
+        async for liquidation in client.liquidations(args.symbol, page_size=min(args.limit, PAGE)):
             found.append(liquidation)
             if len(found) == args.limit:
                 break

@@ -111,13 +111,17 @@ def liquidation_check(liquidations: int, gamblers: int, refused: Mapping[str, in
 
 def money_check(ledger: Any) -> dict[str, Any]:
     """Money is conserved: what the server's books hold (an ``Admin.GetLedger`` answer: every wallet,
-    the exchange's own accounts included, isolated margin, fees, the insurance fund and the open
-    positions at entry) equals the net deposits exactly."""
-    figures = {name: getattr(ledger, name) for name in ("net_deposits", "money_in_system", "imbalance", *LEDGER_TERMS)}
+    the exchange's own accounts included, isolated margin, fees, the insurance funds and the open
+    positions at entry) equals the net deposits and the insurance contributions exactly."""
+    sources = ("net_deposits", "insurance_contributions", "money_in_system", "imbalance")
+    figures = {name: getattr(ledger, name) for name in (*sources, *LEDGER_TERMS)}
     conserved = Decimal(figures["imbalance"]) == 0
     held = ", ".join(f"{name} {figures[name]}" for name in LEDGER_TERMS)
     verdict = "money conserved" if conserved else f"money NOT conserved (imbalance {figures['imbalance']})"
-    detail = f"{verdict}: {figures['money_in_system']} held ({held}) for {figures['net_deposits']} deposited"
+    detail = (
+        f"{verdict}: {figures['money_in_system']} held ({held}) for {figures['net_deposits']} deposited"
+        f" and {figures['insurance_contributions']} contributed to the insurance funds"
+    )
     return {"pass": conserved, "detail": detail, **figures}
 
 

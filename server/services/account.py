@@ -1,32 +1,25 @@
 """Account: the calling account's figures, positions, settings, private event stream, income and
 liquidation records."""
 
-from collections.abc import AsyncIterator, Mapping
-from fractions import Fraction
+from collections.abc import AsyncIterator
 from typing import Any
 
 from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
-from paperex.engine.events import MarginCallIssued, PositionLiquidated, SettingsChanged
-from paperex.engine.instruments import Instrument
-from paperex.engine.margin import margin_ratio, max_notional_for
+from paperex.engine.events import SettingsChanged
+from paperex.engine.margin import max_notional_for
 from paperex.server import parse, render
 from paperex.server.adl import AdlBoard
 from paperex.server.auth import Context
 from paperex.server.errors import Refused, WireError
 from paperex.server.exchange import Applied, Exchange, user_topic
 from paperex.server.exchange_commands import CreatePriceAlert, DeletePriceAlert
-from paperex.server.history import OrderRecord
-from paperex.server.income import IncomeRecord, IncomeType
-from paperex.server.liquidation_records import LiquidationRecord
+from paperex.server.income import IncomeType
 from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
 
 ASSET = "USDT"
 """The settlement asset of every figure an account shows."""
-MAX_LIQUIDATIONS = 100
-DEFAULT_LIQUIDATIONS = 20
-INCOME_TYPES: dict[Any, Any] = render.enum_map(IncomeType, account_pb2.IncomeType.DESCRIPTOR, "INCOME_TYPE_")
-_INCOME_TYPE_NUMBERS: dict[int, IncomeType] = {number: member for member, number in INCOME_TYPES.items()}
+_INCOME_TYPE_NUMBERS: dict[int, IncomeType] = {number: member for member, number in render.INCOME_TYPES.items()}
 
 
 def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.SymbolSettings]:
@@ -71,85 +64,6 @@ def positions(exchange: Exchange, account_id: int, symbol: str, adl: AdlBoard) -
         settings = exchange.engine.accounts[account_id].peek_setting(symbol)
         held = [render.flat_position(symbol, settings, market.mark_price, market.instrument, exchange.now)]
     return held
-
-
-def limit(value: int, default: int, maximum: int) -> int:
-    """A list's ``limit``: 0 takes the default; above the maximum it is refused, as ``page_size`` is."""
-    if value > maximum:
-        raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {maximum}")
-    return value or default
-
-
-def inclusive_time_range(request: Any) -> tuple[int, int]:
-    """[start, end] in ns from optional start_time/end_time fields; an end before the start is refused."""
-    start, end = parse.time_range(request)
-    if end < start:
-        raise WireError("INVALID_ARGUMENT", "end_time", "end_time is before start_time")
-    return start, end
-
-
-def income(record: IncomeRecord) -> account_pb2.Income:
-    return account_pb2.Income(
-        income_id=record.income_id,
-        income_type=INCOME_TYPES[record.income_type],
-        income=render.money(record.amount),
-        asset=ASSET,
-        symbol=record.symbol,
-        trade_id=record.trade_id,
-        time=render.stamp(record.time),
-    )
-
-
-def margin_call(call: MarginCallIssued) -> account_pb2.MarginCallIssued:
-    """As the user event shows it: the threshold and the ratio with 8 decimals."""
-    return account_pb2.MarginCallIssued(
-        margin_mode=render.MARGIN_MODES[call.mode],
-        symbol=call.symbol,
-        threshold=render.money(call.threshold_bps * 10**4),
-        margin_ratio=render.ratio(margin_ratio(call.maintenance_margin, call.margin_balance)),
-        margin_balance=render.money(call.margin_balance),
-        maintenance_margin=render.money(call.maintenance_margin),
-    )
-
-
-def position_liquidated(
-    step: PositionLiquidated, order: OrderRecord, spec: Instrument
-) -> account_pb2.PositionLiquidated:
-    """``order``: the step's liquidation order, whose side gives the position's sign and whose fills
-    the average price."""
-    return account_pb2.PositionLiquidated(
-        symbol=step.symbol,
-        margin_mode=render.MARGIN_MODES[step.mode],
-        quantity=render.signed_qty(-step.quantity * order.side, spec),
-        average_price=render.exact_price(Fraction(order.fill_cost, order.filled), spec) if order.filled else "",
-        bankruptcy_price=render.price(step.bankruptcy_price, spec),
-        realized_pnl=render.money(step.realized_pnl),
-        insurance_fund_change=render.money(step.insurance_fund_change),
-        order_id=step.order_id,
-        deleveraged_quantity=render.signed_qty(-step.deleveraged * order.side, spec),
-    )
-
-
-def liquidation(record: LiquidationRecord, specs: Mapping[str, Instrument]) -> account_pb2.Liquidation:
-    orders = {order.order_id: order for order in record.orders}
-    return account_pb2.Liquidation(
-        liquidation_id=record.liquidation_id,
-        time=render.stamp(record.time),
-        margin_mode=render.MARGIN_MODES[record.mode],
-        symbol=record.symbol,
-        margin_balance=render.money(record.margin_balance),
-        maintenance_margin=render.money(record.maintenance_margin),
-        margin_calls=[
-            account_pb2.MarginCallRecord(time=render.stamp(ts), margin_call=margin_call(call))
-            for ts, call in record.margin_calls
-        ],
-        canceled_orders=[render.order(order, specs[order.symbol]) for order in record.canceled],
-        orders=[render.order(order, specs[order.symbol]) for order in record.orders],
-        fills=[render.fill(fill, specs[fill.symbol]) for fill in record.fills],
-        positions=[position_liquidated(step, orders[step.order_id], specs[step.symbol]) for step in record.positions],
-        insurance_fund_change=render.money(record.insurance_fund_change),
-        realized_pnl=render.money(record.realized_pnl),
-    )
 
 
 class AccountService(account_pb2_grpc.AccountServicer):
@@ -288,21 +202,24 @@ class AccountService(account_pb2_grpc.AccountServicer):
         income_type = (
             parse.enum_value(_INCOME_TYPE_NUMBERS, request.income_type, "income_type") if request.income_type else None
         )
-        start, end = inclusive_time_range(request)
-        size = limit(request.limit, parse.DEFAULT_PAGE_SIZE, parse.MAX_PAGE_SIZE)
+        start, end = parse.time_range(request)
+        size, after = parse.page_size(request.page_size), parse.page_token(request.page_token)
         await self.runtime.sequencer.settled()
         history = self.runtime.exchange.income
-        page, next_after = history.page(account_id, symbol, income_type, start, end, request.after_id, size)
-        return account_pb2.ListIncomeResponse(incomes=[income(record) for record in page], next_after_id=next_after)
+        page, next_after = history.page(account_id, symbol, income_type, start, end, after, size)
+        return account_pb2.ListIncomeResponse(
+            incomes=[render.income(record, ASSET) for record in page], next_page_token=str(next_after or "")
+        )
 
     @unary
     async def ListLiquidations(self, request: account_pb2.ListLiquidationsRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
-        size = limit(request.limit, DEFAULT_LIQUIDATIONS, MAX_LIQUIDATIONS)
+        size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
         await self.runtime.sequencer.settled()
         exchange = self.runtime.exchange
-        page = exchange.liquidations.page(account_id, symbol, request.before_id, size)
+        page, next_before = exchange.liquidations.page(account_id, symbol, before, size)
         return account_pb2.ListLiquidationsResponse(
-            liquidations=[liquidation(record, exchange.instruments) for record in page]
+            liquidations=[render.liquidation(record, exchange.instruments) for record in page],
+            next_page_token=str(next_before or ""),
         )

@@ -246,9 +246,10 @@ async def test_book_redraws_on_an_update_and_stops_after_n(live: LiveExchange) -
     client = await live.open_account("quoter")
     out = io.StringIO()
     view = asyncio.create_task(cli(live, "book", BTC, "--updates", "1", out=out))
-    for _ in range(500):  # until the snapshot frame is drawn (the stream is subscribed)
-        if "empty book" in out.getvalue():
-            break
+    deadline = asyncio.get_running_loop().time() + 10
+    while "empty book" not in out.getvalue():  # until the snapshot frame is drawn (the stream is subscribed)
+        assert not view.done(), view.result()
+        assert asyncio.get_running_loop().time() < deadline, "no snapshot frame drawn in 10 s"
         await asyncio.sleep(0.01)
 
     await client.place_order(PlaceOrder(BTC, Side.BUY, "0.020", price="64100.0"))

@@ -70,7 +70,7 @@ def key_of(client: AsyncClient) -> str:
 async def test_income_pages_on_demand_as_decimals_and_enums(live: LiveExchange) -> None:
     trader = await funded_then_liquidated(live)
 
-    incomes = [item async for item in trader.income(limit=2)]  # three pages of two
+    incomes = [item async for item in trader.income(page_size=2)]  # three pages of two
 
     assert [(item.income_id, item.income_type, item.income, item.time) for item in incomes] == [
         (1, IncomeType.TRANSFER, Decimal("1000"), MIDNIGHT),
@@ -83,18 +83,18 @@ async def test_income_pages_on_demand_as_decimals_and_enums(live: LiveExchange) 
     assert sum(item.income for item in incomes) == (await trader.account()).wallet_balance == 0
     funding = [item async for item in trader.income(BTC, income_type=IncomeType.FUNDING_FEE)]
     assert [(item.income, item.symbol, item.asset) for item in funding] == [(Decimal("-1.298"), BTC, "USDT")]
-    assert [item.income_id async for item in trader.income(after_id=4)] == [5, 6]
-    assert [item.income_id async for item in trader.income(start=EIGHT, end=EIGHT)] == [3, 4, 5, 6]
+    assert [item.income_id async for item in trader.income(start=EIGHT)] == [3, 4, 5, 6]
+    assert [item.income_id async for item in trader.income(end=EIGHT)] == [1, 2]
     with pytest.raises(UnknownSymbol):
         await anext(trader.income("DOGEUSDT"))
     with pytest.raises(InvalidArgument):
-        await anext(trader.income(limit=1001))
+        await anext(trader.income(page_size=1001))
 
 
 async def test_a_liquidation_converts_with_its_margin_calls_orders_fills_and_positions(live: LiveExchange) -> None:
     trader = await funded_then_liquidated(live)
 
-    (liquidation,) = [item async for item in trader.liquidations(BTC, limit=1)]
+    (liquidation,) = [item async for item in trader.liquidations(BTC, page_size=1)]
 
     assert (liquidation.liquidation_id, liquidation.time, liquidation.margin_mode, liquidation.symbol) == (
         1,

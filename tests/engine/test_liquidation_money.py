@@ -282,6 +282,18 @@ def test_an_isolated_position_gets_margin_calls_at_its_own_ratio():
     assert (first.margin_balance, first.maintenance_margin) == (usdt("258.6045"), usdt("181.037164"))
 
 
+def test_an_isolated_call_warns_again_only_after_its_ratio_fell_five_points_below():
+    """The same position: at 58,778.3 the ratio is 0.70005 (a call); at 58,800 it is 181.104 / 275.3135 =
+    0.6578, not 5 points below 70%, so back at 58,778.3 there is no second call; at 59,500 it is
+    183.26 / 814.3135 = 0.2250, which re-arms the threshold: 58,778.3 calls again."""
+    engine = engine_with()
+    open_isolated_long(engine, 770, 10)
+
+    calls = [of(mark(engine, price), MarginCallIssued) for price in (587_783, 588_000, 587_783, 595_000, 587_783)]
+
+    assert [[c.threshold_bps for c in fired] for fired in calls] == [[7_000], [], [], [], [7_000]]
+
+
 def test_a_trailing_stop_reports_its_trigger_as_it_moves():
     """Sell trailing stop, callback 1%, on MARK at 64,900: armed at once, fires at 64,900 x 0.99 = 64,251.
     Mark 65,500: the stop follows to 64,845. Mark 65,000: no move. Mark 64,845: it fires."""

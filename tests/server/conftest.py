@@ -1,6 +1,7 @@
 """A real paperex server on a loopback port per test, and clients that talk to it over gRPC."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from paperex.v1 import (
     account_pb2_grpc,
     admin_pb2,
     admin_pb2_grpc,
+    common_pb2,
     market_data_pb2_grpc,
+    trading_pb2,
     trading_pb2_grpc,
 )
 
@@ -67,14 +70,36 @@ def config(path: Path, **overrides: object) -> ServerConfig:
     return settings
 
 
-@pytest.fixture
-async def exchange(tmp_path: Path) -> AsyncIterator[Exchange]:
-    server = ExchangeServer(config(tmp_path))
+@asynccontextmanager
+async def serving(path: Path, **overrides: object) -> AsyncIterator[Exchange]:
+    """A server on ``config(path, **overrides)`` with the admin's client on one channel; stopped after."""
+    server = ExchangeServer(config(path, **overrides))
     port = await server.start()
     address = f"127.0.0.1:{port}"
     async with grpc.aio.insecure_channel(address) as channel:
         yield Exchange(server, address, channel, Client(channel, ADMIN_TOKEN))
     await server.stop()
+
+
+@pytest.fixture
+async def exchange(tmp_path: Path) -> AsyncIterator[Exchange]:
+    async with serving(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
+    """A server on a simulated clock (time moves only by Admin.AdvanceTime and Admin.Step), on its own
+    journal: the ``exchange`` fixture may run beside it."""
+    (tmp_path / "simulated").mkdir()
+    async with serving(tmp_path / "simulated", clock="simulated") as running:
+        yield running
+
+
+def btc_order(side: int, quantity: str, price: str = "") -> trading_pb2.PlaceOrderRequest:
+    """A BTCUSDT limit order at ``price``, or a market order without one."""
+    kind = common_pb2.ORDER_TYPE_LIMIT if price else common_pb2.ORDER_TYPE_MARKET
+    return trading_pb2.PlaceOrderRequest(symbol="BTCUSDT", side=side, order_type=kind, quantity=quantity, price=price)
 
 
 def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status:

@@ -49,7 +49,7 @@ async def first_stream_message(call: Any) -> Any:
 
 
 async def open_session(client: Client, metadata: Metadata) -> Any:
-    """One OrderSession round trip: a harmless cancel-all (the refusal arrives on the first read)."""
+    """One OrderSession round trip: a harmless cancel-all (a refusal raises from the write or the first read)."""
     session = client.trading.OrderSession(metadata=metadata)
     command = trading_pb2.OrderCommand(cancel_all_orders=trading_pb2.CancelAllOrdersRequest(symbol=BTC))
     await session.write(trading_pb2.OrderSessionRequest(correlation_id="c1", commands=[command]))

@@ -42,7 +42,7 @@ def test_a_helper_asked_beyond_the_journal_stores_nothing(tmp_path: Path) -> Non
     db = str(tmp_path / "journal.db")
     Journal(db, Durability.OFF).close()
     with pytest.raises(RuntimeError, match="journal ends at 0, before 5"):
-        write_checkpoint(db, Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS), 5)
+        write_checkpoint(db, Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS), 5, 0)
     assert snapshot_sequences(tmp_path / "journal.db") == []
 
 
@@ -50,7 +50,7 @@ async def test_cancel_stops_a_running_helper(tmp_path: Path) -> None:
     db = str(tmp_path / "journal.db")
     Journal(db, Durability.OFF).close()
     checkpointer = Checkpointer(db, Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS))
-    checkpointer.request(1)
+    checkpointer.request(1, 0)
     assert checkpointer.running
     checkpointer.cancel()
     assert not checkpointer.running

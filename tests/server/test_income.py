@@ -9,19 +9,15 @@ sells 0.100 into a bid at 65,000: realized 0.1 x (65,000 - 64,900) = +10 (REALIZ
 0.05% x 6,500 = 3.25 (COMMISSION -3.25). Wallet: 10,000 - 3.245 - 0.649 + 10 - 3.25 = 10,002.856.
 """
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import grpc
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
 
 from paperex.engine.events import BalanceChanged, BalanceReason
 from paperex.engine.units import SCALE
-from paperex.server.app import ExchangeServer
 from paperex.server.income import IncomeHistory, IncomeType
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
+from paperex.v1 import account_pb2, admin_pb2, common_pb2
+from tests.server.conftest import Client, Exchange, btc_order, error_info
 
 START = 1_767_225_600
 """2026-01-01T00:00:00Z, where a simulated clock starts."""
@@ -32,20 +28,6 @@ TRANSFER, PNL, COMMISSION, FUNDING_FEE = (
     account_pb2.INCOME_TYPE_COMMISSION,
     account_pb2.INCOME_TYPE_FUNDING_FEE,
 )
-
-
-@pytest.fixture
-async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
-    server = ExchangeServer(config(tmp_path, clock="simulated"))
-    port = await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        yield Exchange(server, f"127.0.0.1:{port}", channel, Client(channel, ADMIN_TOKEN))
-    await server.stop()
-
-
-def order(side: int, quantity: str, price: str = "") -> trading_pb2.PlaceOrderRequest:
-    kind = common_pb2.ORDER_TYPE_LIMIT if price else common_pb2.ORDER_TYPE_MARKET
-    return trading_pb2.PlaceOrderRequest(symbol="BTCUSDT", side=side, order_type=kind, quantity=quantity, price=price)
 
 
 async def income(client: Client, **fields: object) -> account_pb2.ListIncomeResponse:
@@ -64,14 +46,14 @@ async def trade_then_hold_through_funding(exchange: Exchange) -> tuple[Client, i
     await exchange.set_mark("BTCUSDT", "64900")
     maker = await exchange.open_account("maker", deposit="100000")
     trader = await exchange.open_account("trader", deposit="10000")
-    await maker.trading.PlaceOrder(order(common_pb2.SIDE_SELL, "0.100", "64900.0"), metadata=maker.auth)
-    opened = await trader.trading.PlaceOrder(order(common_pb2.SIDE_BUY, "0.100"), metadata=trader.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.100", "64900.0"), metadata=maker.auth)
+    opened = await trader.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.100"), metadata=trader.auth)
     eight_hours = duration_pb2.Duration(seconds=8 * 3600)
     await exchange.admin.admin.AdvanceTime(
         admin_pb2.AdvanceTimeRequest(duration=eight_hours), metadata=exchange.admin.auth
     )
-    await maker.trading.PlaceOrder(order(common_pb2.SIDE_BUY, "0.100", "65000.0"), metadata=maker.auth)
-    closed = await trader.trading.PlaceOrder(order(common_pb2.SIDE_SELL, "0.100"), metadata=trader.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.100", "65000.0"), metadata=maker.auth)
+    closed = await trader.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.100"), metadata=trader.auth)
     return trader, opened.fills[0].trade_id, closed.fills[0].trade_id
 
 
@@ -87,7 +69,7 @@ async def test_every_money_move_is_an_income_of_its_type_and_they_sum_to_the_wal
         (4, PNL, "10", "BTCUSDT", closing, FUNDING),
         (5, COMMISSION, "-3.25", "BTCUSDT", closing, FUNDING),
     ]
-    assert {item.asset for item in listed.incomes} == {"USDT"} and listed.next_after_id == 0
+    assert {item.asset for item in listed.incomes} == {"USDT"} and listed.next_page_token == ""
     summary = (await trader.account.GetAccount(account_pb2.GetAccountRequest(), metadata=trader.auth)).account
     assert summary.wallet_balance == "10002.856"
     ledger = await simulated.admin.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=simulated.admin.auth)
@@ -97,29 +79,31 @@ async def test_every_money_move_is_an_income_of_its_type_and_they_sum_to_the_wal
 async def test_pages_continue_after_the_last_id_and_filters_narrow_the_list(simulated: Exchange) -> None:
     trader, _, _ = await trade_then_hold_through_funding(simulated)
 
-    first = await income(trader, limit=2)
-    second = await income(trader, limit=2, after_id=first.next_after_id)
-    last = await income(trader, limit=2, after_id=second.next_after_id)
-    exactly_full = await income(trader, limit=2, after_id=3)
+    first = await income(trader, page_size=2)
+    second = await income(trader, page_size=2, page_token=first.next_page_token)
+    last = await income(trader, page_size=2, page_token=second.next_page_token)
+    exactly_full = await income(trader, page_size=2, page_token="3")
 
-    assert ([i.income_id for i in first.incomes], first.next_after_id) == ([1, 2], 2)
-    assert ([i.income_id for i in second.incomes], second.next_after_id) == ([3, 4], 4)
-    assert ([i.income_id for i in last.incomes], last.next_after_id) == ([5], 0)
-    assert ([i.income_id for i in exactly_full.incomes], exactly_full.next_after_id) == ([4, 5], 0)
+    assert ([i.income_id for i in first.incomes], first.next_page_token) == ([1, 2], "2")
+    assert ([i.income_id for i in second.incomes], second.next_page_token) == ([3, 4], "4")
+    assert ([i.income_id for i in last.incomes], last.next_page_token) == ([5], "")
+    assert ([i.income_id for i in exactly_full.incomes], exactly_full.next_page_token) == ([4, 5], "")
 
     commissions = await income(trader, income_type=COMMISSION)
     assert [(i.income_id, i.income) for i in commissions.incomes] == [(2, "-3.245"), (5, "-3.25")]
-    first_commission = await income(trader, income_type=COMMISSION, limit=1)
-    assert first_commission.next_after_id == 2, "the next commission (5) is still to come"
+    first_commission = await income(trader, income_type=COMMISSION, page_size=1)
+    assert first_commission.next_page_token == "2", "the next commission (5) is still to come"
     assert [i.income_id for i in (await income(trader, symbol="BTCUSDT")).incomes] == [2, 3, 4, 5]
     assert (await income(trader, symbol="ETHUSDT")).incomes == []
 
     midnight = timestamp_pb2.Timestamp(seconds=START)
     eight = timestamp_pb2.Timestamp(seconds=FUNDING)
-    # inclusive at both ends: a range of one instant holds what happened at it
-    assert [i.income_id for i in (await income(trader, start_time=midnight, end_time=midnight)).incomes] == [1, 2]
+    # from start_time up to, not including, end_time, as ListOrders and ListTrades
+    one_second = timestamp_pb2.Timestamp(seconds=START + 1)
+    assert [i.income_id for i in (await income(trader, start_time=midnight, end_time=one_second)).incomes] == [1, 2]
     assert [i.income_id for i in (await income(trader, start_time=eight)).incomes] == [3, 4, 5]
-    assert [i.income_id for i in (await income(trader, end_time=midnight)).incomes] == [1, 2]
+    assert [i.income_id for i in (await income(trader, end_time=eight)).incomes] == [1, 2]
+    assert (await income(trader, end_time=midnight)).incomes == []
 
 
 async def test_an_unknown_symbol_a_bad_type_limit_or_range_and_no_key_are_refused(simulated: Exchange) -> None:
@@ -128,7 +112,8 @@ async def test_an_unknown_symbol_a_bad_type_limit_or_range_and_no_key_are_refuse
     refusals = [
         (trader, {"symbol": "DOGEUSDT"}, grpc.StatusCode.NOT_FOUND, "UNKNOWN_SYMBOL", ""),
         (trader, {"income_type": 99}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ENUM_VALUE", "income_type"),
-        (trader, {"limit": 1001}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", "limit"),
+        (trader, {"page_size": 1001}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", "page_size"),
+        (trader, {"page_token": "x"}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT", "page_token"),
         (
             trader,
             {
@@ -147,7 +132,7 @@ async def test_an_unknown_symbol_a_bad_type_limit_or_range_and_no_key_are_refuse
         info = error_info(refused.value)
         assert (refused.value.code(), info.reason, info.metadata.get("field", "")) == (code, reason, field), fields
 
-    assert [i.income for i in (await income(trader, limit=1000)).incomes] == ["1000"]
+    assert [i.income for i in (await income(trader, page_size=1000)).incomes] == ["1000"]
 
 
 def test_an_account_keeps_the_retention_and_its_ids_go_on() -> None:

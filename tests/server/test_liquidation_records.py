@@ -25,9 +25,6 @@ ask, fee 6: wallet 994. Margin balance at M is 994 + 0.2 x (M - 60,000):
 The trader's income: +1,000, -6.49, -980, -36, +22.49, +1,000, -6, -994 = 0, its wallet.
 """
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import grpc
 import pytest
 from google.protobuf import duration_pb2
@@ -35,30 +32,15 @@ from google.protobuf import duration_pb2
 from paperex.engine.accounts import MarginMode
 from paperex.engine.events import LiquidationTriggered, MarginCallIssued
 from paperex.engine.units import SCALE
-from paperex.server.app import ExchangeServer
 from paperex.server.history import History
 from paperex.server.liquidation_records import LiquidationRecords
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, trading_pb2
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
+from tests.server.conftest import Client, Exchange, btc_order, error_info
 
 T0 = 1_767_225_600
 """2026-01-01T00:00:00Z, where a simulated clock starts."""
 MINUTE = 60
 CROSS = common_pb2.MARGIN_MODE_CROSS
-
-
-@pytest.fixture
-async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
-    server = ExchangeServer(config(tmp_path, clock="simulated"))
-    port = await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        yield Exchange(server, f"127.0.0.1:{port}", channel, Client(channel, ADMIN_TOKEN))
-    await server.stop()
-
-
-def order(side: int, quantity: str, price: str = "") -> trading_pb2.PlaceOrderRequest:
-    kind = common_pb2.ORDER_TYPE_LIMIT if price else common_pb2.ORDER_TYPE_MARKET
-    return trading_pb2.PlaceOrderRequest(symbol="BTCUSDT", side=side, order_type=kind, quantity=quantity, price=price)
 
 
 async def minute_later(exchange: Exchange) -> None:
@@ -80,8 +62,8 @@ async def liquidated_twice(exchange: Exchange) -> tuple[Client, Client, int]:
     await trader.account.SetLeverage(
         account_pb2.SetLeverageRequest(symbol="BTCUSDT", leverage=20), metadata=trader.auth
     )
-    await maker.trading.PlaceOrder(order(common_pb2.SIDE_SELL, "0.200", "64900.0"), metadata=maker.auth)
-    await trader.trading.PlaceOrder(order(common_pb2.SIDE_BUY, "0.200"), metadata=trader.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.200", "64900.0"), metadata=maker.auth)
+    await trader.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.200"), metadata=trader.auth)
     take_profit = trading_pb2.PlaceOrderRequest(
         symbol="BTCUSDT",
         side=common_pb2.SIDE_SELL,
@@ -90,7 +72,7 @@ async def liquidated_twice(exchange: Exchange) -> tuple[Client, Client, int]:
         close_position=True,
     )
     target = await trader.trading.PlaceOrder(take_profit, metadata=trader.auth)
-    await maker.trading.PlaceOrder(order(common_pb2.SIDE_BUY, "0.200", "60000.0"), metadata=maker.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.200", "60000.0"), metadata=maker.auth)
     for mark in ("60270", "60230", "60190", "60000"):
         await mark_a_minute_later(exchange, mark)
 
@@ -98,8 +80,8 @@ async def liquidated_twice(exchange: Exchange) -> tuple[Client, Client, int]:
     summary = (await trader.account.GetAccount(account_pb2.GetAccountRequest(), metadata=trader.auth)).account
     deposit = admin_pb2.DepositRequest(account_id=summary.account_id, amount="1000")
     await exchange.admin.admin.Deposit(deposit, metadata=exchange.admin.auth)
-    await maker.trading.PlaceOrder(order(common_pb2.SIDE_SELL, "0.200", "60000.0"), metadata=maker.auth)
-    await trader.trading.PlaceOrder(order(common_pb2.SIDE_BUY, "0.200"), metadata=trader.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.200", "60000.0"), metadata=maker.auth)
+    await trader.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.200"), metadata=trader.auth)
     await mark_a_minute_later(exchange, "55300")
     await mark_a_minute_later(exchange, "55000")
     return trader, maker, target.order.order_id
@@ -234,20 +216,23 @@ async def test_the_liquidations_money_is_income_as_the_venue_types_it(simulated:
 async def test_liquidations_page_newest_first_by_symbol_and_refuse_bad_input(simulated: Exchange) -> None:
     trader, maker, _ = await liquidated_twice(simulated)
 
-    assert [r.liquidation_id for r in await liquidations(trader, limit=1)] == [2]
-    assert [r.liquidation_id for r in await liquidations(trader, before_id=2)] == [1]
+    first = await trader.account.ListLiquidations(
+        account_pb2.ListLiquidationsRequest(page_size=1), metadata=trader.auth
+    )
+    assert ([r.liquidation_id for r in first.liquidations], first.next_page_token) == ([2], "2")
+    assert [r.liquidation_id for r in await liquidations(trader, page_token="2")] == [1]
     assert [r.liquidation_id for r in await liquidations(trader, symbol="BTCUSDT")] == [2, 1]
     assert await liquidations(trader, symbol="ETHUSDT") == []
     assert await liquidations(maker) == [], "the deleveraged counterparty was not liquidated"
 
     for fields, code, reason in (
         ({"symbol": "DOGEUSDT"}, grpc.StatusCode.NOT_FOUND, "UNKNOWN_SYMBOL"),
-        ({"limit": 101}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        ({"page_size": 1001}, grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await liquidations(trader, **fields)
         assert (refused.value.code(), error_info(refused.value).reason) == (code, reason)
-    assert len(await liquidations(trader, limit=100)) == 2
+    assert len(await liquidations(trader, page_size=1000)) == 2
 
 
 def test_a_liquidation_takes_the_newest_margin_calls_of_its_own_scope_only() -> None:
@@ -264,11 +249,11 @@ def test_a_liquidation_takes_the_newest_margin_calls_of_its_own_scope_only() -> 
     records.fold(LiquidationTriggered(1, "", MarginMode.CROSS, 4 * SCALE, 6 * SCALE), sequence=40, ts=40)
     records.fold(LiquidationTriggered(1, "BTCUSDT", MarginMode.ISOLATED, 0, SCALE), sequence=50, ts=50)
 
-    isolated, second, first = records.page(1, "", 0, 20)
+    (isolated, second, first), _ = records.page(1, "", 0, 20)
 
     assert [(ts, call.maintenance_margin - 70 * SCALE) for ts, call in first.margin_calls] == [
         (t, t) for t in range(5, 21)
     ]
     assert second.margin_calls == []
     assert isolated.margin_calls == [(21, isolated_call)]
-    assert [record.liquidation_id for record in records.page(1, "BTCUSDT", 0, 20)] == [3]
+    assert [record.liquidation_id for record in records.page(1, "BTCUSDT", 0, 20)[0]] == [3]

@@ -3,6 +3,7 @@ quotes around it, alerts fire, funding settles on time, and a flash crash liquid
 cross account while an isolated one keeps the rest of its wallet."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from google.protobuf import duration_pb2
 
 from paperex.server.app import ExchangeServer
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config
+from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, serving
 
 HOUR = 3600
 
@@ -24,12 +25,11 @@ def hours(count: float) -> duration_pb2.Duration:
 
 
 @pytest.fixture
-async def simulated(tmp_path: Path):  # type: ignore[no-untyped-def]
-    server = ExchangeServer(config(tmp_path, clock="simulated", liquidity=True))
-    port = await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-        yield Exchange(server, f"127.0.0.1:{port}", channel, Client(channel, ADMIN_TOKEN))
-    await server.stop()
+async def simulated(tmp_path: Path) -> AsyncIterator[Exchange]:
+    """With the liquidity provider quoting; its own journal (the ``exchange`` fixture may run beside it)."""
+    (tmp_path / "simulated").mkdir()
+    async with serving(tmp_path / "simulated", clock="simulated", liquidity=True) as running:
+        yield running
 
 
 async def advance(exchange: Exchange, span: duration_pb2.Duration) -> admin_pb2.AdvanceTimeResponse:

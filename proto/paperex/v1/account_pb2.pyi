@@ -533,28 +533,28 @@ class Income(_message.Message):
     def __init__(self, income_id: _Optional[int] = ..., income_type: _Optional[_Union[IncomeType, str]] = ..., income: _Optional[str] = ..., asset: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListIncomeRequest(_message.Message):
-    __slots__ = ("symbol", "income_type", "start_time", "end_time", "after_id", "limit")
+    __slots__ = ("symbol", "income_type", "start_time", "end_time", "page_size", "page_token")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     INCOME_TYPE_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
-    AFTER_ID_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     income_type: IncomeType
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
-    after_id: int
-    limit: int
-    def __init__(self, symbol: _Optional[str] = ..., income_type: _Optional[_Union[IncomeType, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., after_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, symbol: _Optional[str] = ..., income_type: _Optional[_Union[IncomeType, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListIncomeResponse(_message.Message):
-    __slots__ = ("incomes", "next_after_id")
+    __slots__ = ("incomes", "next_page_token")
     INCOMES_FIELD_NUMBER: _ClassVar[int]
-    NEXT_AFTER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     incomes: _containers.RepeatedCompositeFieldContainer[Income]
-    next_after_id: int
-    def __init__(self, incomes: _Optional[_Iterable[_Union[Income, _Mapping]]] = ..., next_after_id: _Optional[int] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, incomes: _Optional[_Iterable[_Union[Income, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class MarginCallRecord(_message.Message):
     __slots__ = ("time", "margin_call")
@@ -595,17 +595,19 @@ class Liquidation(_message.Message):
     def __init__(self, liquidation_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., margin_calls: _Optional[_Iterable[_Union[MarginCallRecord, _Mapping]]] = ..., canceled_orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[_common_pb2.Fill, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[PositionLiquidated, _Mapping]]] = ..., insurance_fund_change: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
 
 class ListLiquidationsRequest(_message.Message):
-    __slots__ = ("symbol", "before_id", "limit")
+    __slots__ = ("symbol", "page_size", "page_token")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
-    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     symbol: str
-    before_id: int
-    limit: int
-    def __init__(self, symbol: _Optional[str] = ..., before_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, symbol: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListLiquidationsResponse(_message.Message):
-    __slots__ = ("liquidations",)
+    __slots__ = ("liquidations", "next_page_token")
     LIQUIDATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     liquidations: _containers.RepeatedCompositeFieldContainer[Liquidation]
-    def __init__(self, liquidations: _Optional[_Iterable[_Union[Liquidation, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, liquidations: _Optional[_Iterable[_Union[Liquidation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
