@@ -1,8 +1,8 @@
 """The asyncio SDK: ``AsyncClient`` for an account (its API key), ``AsyncAdmin`` for the operator.
 
-Every answer is converted to the dataclasses of ``clients.models`` and every refusal raised as the
-typed exception of its reason (``clients.errors``). Queries and PlaceOrder are retried on transient
-failures (see ``clients.retry``); streams are async iterators that reconnect by themselves.
+Every answer is converted to the dataclasses of ``paperex.client.models`` and every refusal raised as the
+typed exception of its reason (``paperex.client.errors``). Queries and PlaceOrder are retried on transient
+failures (see ``paperex.client.retry``); streams are async iterators that reconnect by themselves.
 
     async with AsyncClient("127.0.0.1:50051", api_key=key) as client:
         placed = await client.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.010", price="64000"))

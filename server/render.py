@@ -99,7 +99,7 @@ def _step_format(step: Decimal) -> tuple[Decimal, int, int, dict[int, str]]:
 
 
 def steps_text(count: int, step: Decimal) -> str:
-    """``engine.units.from_steps`` (the step-quantized Decimal's ``str``) by integer arithmetic, each
+    """``paperex.engine.units.from_steps`` (the step-quantized Decimal's ``str``) by integer arithmetic, each
     text made once: the price and quantity strings of every reply.
 
     >>> steps_text(649001, Decimal("0.1")), steps_text(-5, Decimal("0.001")), steps_text(0, Decimal("0.10"))
@@ -485,7 +485,7 @@ def quote_volume(ticks_times_lots: int, spec: Instrument) -> str:
 
 
 def defer(build: Callable[..., Any], *args: Any) -> Deferred:
-    """A stream message rendered by ``build(*args)`` only when first read (``server.deferred``)."""
+    """A stream message rendered by ``build(*args)`` only when first read (``paperex.server.deferred``)."""
     return Deferred(build, *args)
 
 
