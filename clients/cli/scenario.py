@@ -11,6 +11,8 @@ from paperex.client.cli.arguments import Commands, parse_duration
 from paperex.client.cli.connection import open_admin
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import MISSING, fields, table, text
+from paperex.client.enums import ClockMode
+from paperex.client.errors import ClockNotSimulated
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -46,8 +48,11 @@ def _scenarios_table(scenarios: list[models.Scenario]) -> str:
 
 
 async def run_scenario(args: argparse.Namespace, out: Output) -> None:
-    """Loads the scenario, advances the clock when asked, and prints where the clock stands."""
+    """Loads the scenario, advances the clock when asked, and prints where the clock stands. An advance
+    a wall clock cannot make is refused before the scenario replaces the live market."""
     async with open_admin(args) as admin:
+        if args.advance is not None and (await admin.clock()).mode is not ClockMode.SIMULATED:
+            raise ClockNotSimulated("--advance needs a server started with --clock simulated; nothing was changed")
         scenario = await admin.load_scenario(args.name, seed=args.seed)
         advanced = await admin.advance_time(args.advance) if args.advance is not None else None
         clock = await admin.clock()

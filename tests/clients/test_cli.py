@@ -323,10 +323,14 @@ async def test_scenario_run_advances_a_simulated_clock(live: LiveExchange) -> No
     assert "calm" in text.out and later in text.out  # a second load starts where the clock stands
 
 
-async def test_advancing_a_wall_clock_is_refused(live: LiveExchange) -> None:
+async def test_advancing_a_wall_clock_is_refused_before_the_market_changes(live: LiveExchange) -> None:
+    assert live.admin is not None
+    before = await live.admin.clock()
+
     result = await cli(live, "scenario", "run", "calm", "--advance", "1m", admin=True)
 
     assert result.code == 1 and result.err.startswith("paperex: CLOCK_NOT_SIMULATED: ")
+    assert (await live.admin.clock()).scenario == before.scenario == ""  # no scenario was loaded
 
 
 async def test_ledger_shows_the_terms_and_that_money_is_conserved(live: LiveExchange) -> None:
