@@ -3,6 +3,7 @@ their event loops, servers and exit handlers stay theirs) with the plugin loaded
 
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,3 +189,15 @@ def test_the_plugin_costs_nothing_unused_and_reports_mistakes_plainly(
             "*paperex fixtures need pytest-asyncio: pip install 'paperex?pytest?'",
         ]
     )
+
+
+def test_the_readmes_example_runs_as_pasted_in_strict_mode(pytester: pytest.Pytester) -> None:
+    """The README's pytest example, copied as it stands, in a project without asyncio settings."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Testing a bot with pytest") :]
+    example = section[section.index("```python\n") + len("```python\n") : section.index("\n```\n")]
+    pytester.makepyfile(test_readme=example)
+
+    result = run(pytester, ini="[pytest]\n")
+
+    result.assert_outcomes(passed=1)
