@@ -11,9 +11,11 @@ import signal
 import sys
 from pathlib import Path
 
+from paperex.engine.instruments import InstrumentConfigError
 from paperex.server import gc_policy
 from paperex.server.app import ExchangeServer, ServerConfig
 from paperex.server.demo import main as demo
+from paperex.server.errors import Refused
 from paperex.server.event_loop import event_loop_factory
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.journal import Durability, JournalError
@@ -105,11 +107,14 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
 
 
 async def serve(config: ServerConfig) -> int:
-    server = ExchangeServer(config)
     try:
+        server = ExchangeServer(config)
         port = await server.start()
-    except JournalError as refusal:  # held by another server, damaged, missing acknowledged commands, ...
+    except (JournalError, InstrumentConfigError, Refused) as refusal:
+        # the journal (held, damaged, short of acknowledged commands), the instruments file, the scenario
         raise SystemExit(f"paperex: {refusal}") from None
+    except OSError as error:  # the port, the journal's folder, a file an option names
+        raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
@@ -142,8 +147,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:
         args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = config_from(args)
+    except OSError as error:  # a file an option names
+        raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        sys.exit(runner.run(serve(config_from(args))))
+        sys.exit(runner.run(serve(config)))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import functools
 import logging
 import time
@@ -205,13 +206,16 @@ class ExchangeServer:
             ]
         )
         address = f"{config.host}:{config.port}"
-        if config.tls_cert:
-            credentials = grpc.ssl_server_credentials(
-                [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
-            )
-            self.port = server.add_secure_port(address, credentials)
-        else:
-            self.port = server.add_insecure_port(address)
+        try:
+            if config.tls_cert:
+                credentials = grpc.ssl_server_credentials(
+                    [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
+                )
+                self.port = server.add_secure_port(address, credentials)
+            else:
+                self.port = server.add_insecure_port(address)
+        except RuntimeError:  # grpc's only word for it: "Failed to bind"
+            raise OSError(errno.EADDRINUSE, "cannot listen there (in use, or not allowed)", address) from None
         mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
         mark.check_opening(config.init)
         journal = self.journal = Journal(config.db, config.durability)

@@ -1,7 +1,9 @@
-"""Server options: --tls-cert/--tls-key (TLS), --config (an instruments file).
+"""Server options: --tls-cert/--tls-key (TLS), --config (an instruments file), and the one-line refusal
+of a start the options make impossible.
 
 The certificate in tls/ is a self-signed test fixture for localhost/127.0.0.1 (100-year validity)."""
 
+import socket
 from pathlib import Path
 
 import grpc
@@ -10,6 +12,7 @@ import pytest
 from paperex.server.app import ExchangeServer
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 from tests.server.conftest import config
+from tests.server.test_journal_safety import serve
 
 TLS = Path(__file__).parent / "tls"
 
@@ -74,3 +77,31 @@ async def test_an_instruments_file_adds_to_the_built_in_ones(tmp_path: Path) -> 
         assert (sol.tick_size, sol.lot_size, sol.max_leverage, sol.min_notional) == ("0.01", "1", 50, "5")
     finally:
         await server.stop()
+
+
+def test_a_start_the_options_make_impossible_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
+    """An unknown scenario, a broken or missing instruments file, a journal folder that does not exist and
+    a taken port each end the start with one ``paperex: ...`` line naming what to change, no traceback."""
+    (tmp_path / "broken.toml").write_text("[instruments.SOLUSDT]\nbase = 'SOL'\n")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = str(holder.getsockname()[1])
+        cases = [
+            (tmp_path / "a.db", ("--scenario", "no-such"), "paperex: UNKNOWN_SCENARIO: unknown scenario 'no-such'"),
+            (tmp_path / "b.db", ("--config", str(tmp_path / "broken.toml")), "paperex: SOLUSDT: missing field"),
+            (
+                tmp_path / "c.db",
+                ("--config", str(tmp_path / "none.toml")),
+                f"paperex: {tmp_path / 'none.toml'}: No such",
+            ),
+            (tmp_path / "missing" / "d.db", (), f"paperex: {tmp_path / 'missing' / 'd.db'}"),
+            (tmp_path / "e.db", ("--port", taken), f"paperex: 127.0.0.1:{taken}: cannot listen there"),
+        ]
+        for db, extra, start in cases:
+            refused = serve(db, *extra)
+            assert refused is not None, extra
+            code, errors = refused
+            ours = [line for line in errors.splitlines() if line.startswith("paperex: ")]
+            assert code == 1 and len(ours) == 1 and ours[0].startswith(start), (extra, errors)
+            assert "Traceback" not in errors, errors
