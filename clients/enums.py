@@ -1,7 +1,7 @@
 """The API's enums as Python enums, named without their proto prefix (``Side.BUY``, not ``SIDE_BUY``).
 
 Values equal the wire numbers, so converting is ``Side(message.side)`` one way and ``int(side)``
-the other; ``tests/clients/test_models.py`` checks every member against the proto descriptors.
+the other; ``tests/clients/test_sdk_models.py`` checks every member against the proto descriptors.
 """
 
 from enum import IntEnum

@@ -1,5 +1,5 @@
 """Funding inputs from the book: impact prices, the premium index sampled against the index price, and
-its time-weighted average over one funding interval (reference ``margin-rules.md`` section 1.11).
+its time-weighted average over one funding interval, as Binance USD-M computes them (see ``docs/margin.md``).
 """
 
 from fractions import Fraction

@@ -1,6 +1,6 @@
 """Liquidation decisions as pure functions: when an account or isolated position is liquidated, how
 much goes (partial by tier or all), at what worst price, who is auto-deleveraged first, and which
-margin-call threshold a ratio has crossed (reference ``margin-rules.md`` sections 1.6, 1.12, 8.9).
+margin-call threshold a ratio has crossed (Binance USD-M's rules; see ``docs/margin.md``).
 
 The engine carries them out (cancels, liquidation orders in the real book, insurance fund, ADL).
 """
@@ -192,7 +192,7 @@ def adl_light(rank: int, count: int) -> int:
 
 def adl_quantiles(market: Market, accounts: Mapping[int, Account], markets: Mapping[str, Market]) -> dict[int, int]:
     """``account_id -> 1..5``: where each trader's position on ``market`` stands in the ADL queue of its
-    side, for display (Binance's five lights, section 1.12: quantile = rank / total users).
+    side, for display (Binance's five lights: quantile = rank / total users).
 
     Longs and shorts are queued apart, each in exactly the order ``adl_ranking`` gives a bankrupt
     opposite position: highest LeveragePnL first, equal scores by lower account id first, as they

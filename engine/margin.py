@@ -1,7 +1,8 @@
 """Margin, liquidation, funding and fee formulas of Binance USD-M futures, as pure functions.
 
-Every function here is a formula from ``/work/shared/reference/margin-rules.md`` (section numbers in
-each docstring; section 8 is the model paperex follows). Nothing here holds state or reads a clock:
+Every function here is a formula Binance publishes for USD-M futures, or one that follows from such a
+formula where the docstring says "derived"; ``docs/margin.md`` describes the model they make up and what
+paperex adds to it. Nothing here holds state or reads a clock:
 the margin engine passes the figures in and decides what to do with the answers.
 
 Units are the engine's (``paperex.engine.units``): prices in ticks, quantities in lots (a position's ``size``
@@ -12,7 +13,7 @@ is its ``entry_notional`` (Amount, >= 0), so its entry price in ticks is
 Rounding. Money that is not a whole number of 1e-8 units is rounded *against the account*:
 requirements, fees and payments round up (toward the venue), and the docstring says so. Prices that
 are naturally fractional (liquidation, bankruptcy, entry) are returned exactly as ``Fraction`` ticks,
-so the engine compares them with an integer mark without error (section 8.1); ``display_ticks``
+so the engine compares them with an integer mark without error; ``display_ticks``
 rounds one to the tick only for showing it.
 """
 
@@ -27,10 +28,10 @@ ExactPrice = Ticks | Fraction
 """A price in ticks: whole for book prices and marks, a Fraction for derived prices."""
 
 PREMIUM_CLAMP: Rate = 50_000
-"""The +/-0.05% band around interest - premium in the funding formula (section 1.11)."""
+"""The +/-0.05% band around interest - premium in the funding formula."""
 
 ONE_USDT: Amount = SCALE
-"""The 1-USDT floor of the ADL ranking's wallet denominator (section 1.12)."""
+"""The 1-USDT floor of the ADL ranking's wallet denominator."""
 
 
 def _side(size: int) -> int:
@@ -38,11 +39,11 @@ def _side(size: int) -> int:
     return (size > 0) - (size < 0)
 
 
-# --- brackets and maintenance margin (sections 1.2, 8.2) -------------------------------------------
+# --- brackets and maintenance margin ---------------------------------------------------------------
 
 
 def bracket_for(instrument: Instrument, notional: Amount | Fraction) -> Bracket:
-    """The tier that holds ``notional``: the first whose ``(floor, cap]`` contains it (section 1.2).
+    """The tier that holds ``notional``: the first whose ``(floor, cap]`` contains it.
 
     A notional of 0 is in tier 1. A notional above the last cap stays in the last tier (its rate
     applies to any larger notional; the position limit is ``max_notional_for``'s business).
@@ -59,24 +60,24 @@ def bracket_for(instrument: Instrument, notional: Amount | Fraction) -> Bracket:
 
 
 def tier_maintenance(bracket: Bracket, notional: Amount | Fraction) -> Fraction:
-    """Exact maintenance margin of ``notional`` on one tier's line: notional x mmr - cum (section 1.2).
+    """Exact maintenance margin of ``notional`` on one tier's line: notional x mmr - cum.
 
     Used directly to check continuity (both tiers agree at a boundary because cum follows Binance's
-    rule) and by the liquidation price, which tries each tier's line in turn (section 1.7).
+    rule) and by the liquidation price, which tries each tier's line in turn.
     """
     return Fraction(notional) * bracket.mmr / SCALE - bracket.cum
 
 
 def maintenance_margin_exact(instrument: Instrument, notional: Amount | Fraction) -> Fraction:
-    """Exact maintenance margin, notional x MMR(tier) - cum(tier), with the tier of ``notional``
-    (sections 1.2 and 8.2). Takes a Fraction notional so the margin at a fractional liquidation price
+    """Exact maintenance margin, notional x MMR(tier) - cum(tier), with the tier of ``notional``.
+    Takes a Fraction notional so the margin at a fractional liquidation price
     can be checked exactly; the engine's requirement is ``maintenance_margin``.
     """
     return tier_maintenance(bracket_for(instrument, notional), notional)
 
 
 def maintenance_margin(instrument: Instrument, notional: Amount) -> Amount:
-    """Maintenance margin in money units (sections 1.2 and 8.2); rounded up, against the account.
+    """Maintenance margin in money units; rounded up, against the account.
 
     ``notional`` is |size| x mark in money units (the engine passes the position notional at mark).
 
@@ -88,11 +89,11 @@ def maintenance_margin(instrument: Instrument, notional: Amount) -> Amount:
     return -((bracket.cum * SCALE - notional * bracket.mmr) // SCALE)  # the ceiling, in integers
 
 
-# --- initial margin and leverage limits (sections 1.2, 1.3, 8.2) ------------------------------------
+# --- initial margin and leverage limits -------------------------------------------------------------
 
 
 def initial_margin(notional: Amount, leverage: int) -> Amount:
-    """Initial margin = notional / leverage (section 1.3); rounded up, against the account.
+    """Initial margin = notional / leverage; rounded up, against the account.
 
     Binance's FAQ shows 9,253.30 / 20 = 462.665 as 462.66 (display truncation); the stored figure here
     is the exact 462.665, and display is the edge's business.
@@ -106,7 +107,7 @@ def initial_margin(notional: Amount, leverage: int) -> Amount:
 
 
 def max_leverage_for(instrument: Instrument, notional: Amount) -> int:
-    """Highest leverage allowed for a position (plus open orders) of ``notional`` (sections 1.2, 8.2):
+    """Highest leverage allowed for a position (plus open orders) of ``notional``:
     the ``max_leverage`` of the tier holding it.
 
     >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
@@ -117,7 +118,7 @@ def max_leverage_for(instrument: Instrument, notional: Amount) -> int:
 
 
 def max_notional_for(instrument: Instrument, leverage: int) -> Amount:
-    """Position limit at a chosen leverage (section 1.2, Binance's "maxNotionalValue"): the largest
+    """Position limit at a chosen leverage (Binance's "maxNotionalValue"): the largest
     cap among tiers whose ``max_leverage`` >= ``leverage``; 0 when the leverage exceeds every tier.
 
     >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
@@ -129,11 +130,11 @@ def max_notional_for(instrument: Instrument, leverage: int) -> Amount:
     return max((b.cap for b in instrument.brackets if b.max_leverage >= leverage), default=0)
 
 
-# --- PnL, fees and order cost (sections 1.4, 1.9, 1.10, 8.6, 8.7) -----------------------------------
+# --- PnL, fees and order cost -----------------------------------------------------------------------
 
 
 def entry_price(size: Lots, entry_notional: Amount, notional_unit: Amount) -> Fraction:
-    """Exact average entry price in ticks: entry_notional / (|size| x notional_unit) (section 1.13)."""
+    """Exact average entry price in ticks: entry_notional / (|size| x notional_unit)."""
     if size == 0:
         raise ValueError("a flat position has no entry price")
     return Fraction(entry_notional, abs(size) * notional_unit)
@@ -146,7 +147,7 @@ def unrealized_pnl(size: Lots, entry_notional: Amount, mark_ticks: Fraction, not
 def unrealized_pnl(
     size: Lots, entry_notional: Amount, mark_ticks: ExactPrice, notional_unit: Amount
 ) -> Amount | Fraction:
-    """Unrealized PnL = size x (mark - entry) (section 1.4), i.e. the signed notional at mark minus
+    """Unrealized PnL = size x (mark - entry), i.e. the signed notional at mark minus
     the signed cost. Exact: an integer for an integer mark, a Fraction for a fractional price (used to
     check liquidation and bankruptcy prices).
 
@@ -158,7 +159,7 @@ def unrealized_pnl(
 
 
 def fee(notional: Amount, rate: Rate) -> Amount:
-    """Commission = notional x fee rate (section 1.10); rounded up, against the payer.
+    """Commission = notional x fee rate; rounded up, against the payer.
 
     >>> fee(10_104 * SCALE, 50_000)  # taker 0.05% on 10,104 USDT = 5.052
     505200000
@@ -167,7 +168,7 @@ def fee(notional: Amount, rate: Rate) -> Amount:
 
 
 def open_loss(side_sign: int, lots: Lots, order_price_ticks: Ticks, mark_ticks: Ticks, notional_unit: Amount) -> Amount:
-    """Open loss = qty x |min(0, direction x (mark - order price))| (section 1.9): a buy above the mark
+    """Open loss = qty x |min(0, direction x (mark - order price))|: a buy above the mark
     or a sell below it carries the gap as an immediate loss. Exact, no rounding needed.
 
     >>> open_loss(-1, 1000, 925_330, 925_984, 1000)  # sell 1 @ 9,253.30 with mark 9,259.84: 6.54
@@ -188,7 +189,7 @@ def order_cost(
     *,
     include_taker_fee: bool = False,
 ) -> Amount:
-    """Pre-trade cost of an opening order (sections 1.9 and 8.6): initial margin at the order price
+    """Pre-trade cost of an opening order: initial margin at the order price
     plus open loss, plus the taker fee on the order notional when ``include_taker_fee`` (paperex's
     check; Binance's own cost excludes fees). Rounded up, against the account (IM and fee round up).
 
@@ -205,7 +206,7 @@ def order_cost(
     return cost
 
 
-# --- liquidation and bankruptcy prices (sections 1.7, 1.8, 8.1, 8.5) -----------------------------------
+# --- liquidation and bankruptcy prices -----------------------------------------------------------------
 
 
 def liquidation_price(
@@ -216,7 +217,7 @@ def liquidation_price(
     other_maintenance: Amount = 0,
     other_upnl: Amount = 0,
 ) -> Fraction | None:
-    """Binance one-way liquidation price in exact ticks (section 1.7), the price where margin balance
+    """Binance one-way liquidation price in exact ticks, the price where margin balance
     equals maintenance margin; None when there is no positive one (shown as "--").
 
     LP = (WB - TMM + UPNL + cum - side x Q x EP) / (Q x MMR - side x Q). In engine units Q x EP is
@@ -255,7 +256,7 @@ def liquidation_price(
 def bankruptcy_price(
     size: Lots, entry_notional: Amount, wallet_plus_other_upnl: Amount, notional_unit: Amount
 ) -> Fraction | None:
-    """Price (exact ticks) where the margin balance is zero (section 1.8, derived):
+    """Price (exact ticks) where the margin balance is zero (derived):
     BP = EP - side x (WB + UPNL_other) / Q. Isolated: pass the isolated wallet. Cross: the cross
     wallet plus the other positions' uPnL (held at their marks). None when it is not positive (a long
     fully paid for cannot go bankrupt).
@@ -270,7 +271,7 @@ def bankruptcy_price(
 
 
 def display_ticks(price: Fraction, size: Lots) -> Ticks:
-    """A liquidation or bankruptcy price rounded to the tick for display (section 8.1): a long's
+    """A liquidation or bankruptcy price rounded to the tick for display: a long's
     rounds up, a short's down (Bybit's published examples), i.e. toward the entry: the shown price is
     reached no later than the exact one. Comparisons with the mark use the exact Fraction.
 
@@ -282,11 +283,11 @@ def display_ticks(price: Fraction, size: Lots) -> Ticks:
     return math.ceil(price) if size > 0 else math.floor(price)
 
 
-# --- funding (sections 1.11, 8.8) ---------------------------------------------------------------------
+# --- funding ------------------------------------------------------------------------------------------
 
 
 def premium_index(impact_bid: ExactPrice, impact_ask: ExactPrice, index: ExactPrice) -> Fraction:
-    """Premium P = [max(0, impact bid - index) - max(0, index - impact ask)] / index (section 1.11),
+    """Premium P = [max(0, impact bid - index) - max(0, index - impact ask)] / index,
     as an exact unscaled fraction (the time-weighted average is the caller's).
 
     >>> premium_index(10_005, 10_006, 10_000)
@@ -306,7 +307,7 @@ def funding_rate(
     *,
     clamp: Rate = PREMIUM_CLAMP,
 ) -> Rate:
-    """Funding rate for one interval (sections 1.11 and 8.8): F = P + clamp(I - P, -0.05%, +0.05%),
+    """Funding rate for one interval: F = P + clamp(I - P, -0.05%, +0.05%),
     clamped to the instrument's [floor, cap], then scaled by N/8 for an N-hour interval.
 
     ``premium`` is unscaled (a Fraction such as 1/2000); ``interest`` is per 8 hours. The rate is not
@@ -325,7 +326,7 @@ def funding_rate(
 
 
 def funding_payment(size: Lots, mark_ticks: Ticks, notional_unit: Amount, rate: Rate) -> Amount:
-    """Funding = size x mark x rate (section 1.11), positive when the position pays (a long when the
+    """Funding = size x mark x rate, positive when the position pays (a long when the
     rate is positive). Rounded up, against the account: a payer pays the rounded-up amount, a
     receiver gets the rounded-down one, so the sub-unit remainder stays with the venue.
 
@@ -335,11 +336,11 @@ def funding_payment(size: Lots, mark_ticks: Ticks, notional_unit: Amount, rate: 
     return ceil_div(size * mark_ticks * notional_unit * rate, SCALE)
 
 
-# --- ranking and ratios (sections 1.6, 1.12) ----------------------------------------------------------
+# --- ranking and ratios -------------------------------------------------------------------------------
 
 
 def margin_ratio(maintenance: Amount, margin_balance: Amount) -> Fraction | None:
-    """Margin ratio = maintenance margin / margin balance (section 1.6); liquidation at >= 1.
+    """Margin ratio = maintenance margin / margin balance; liquidation at >= 1.
     None when the margin balance is not positive (the ratio is unbounded: liquidate).
 
     >>> margin_ratio(50, 200)
@@ -351,7 +352,7 @@ def margin_ratio(maintenance: Amount, margin_balance: Amount) -> Fraction | None
 
 
 def adl_score(upnl: Amount, wallet: Amount, maintenance: Amount, margin_balance: Amount) -> Fraction:
-    """Binance ADL ranking "LeveragePnL" (section 1.12), exact:
+    """Binance ADL ranking "LeveragePnL", exact:
     PnL% = max(0, uPnL) / max(1 USDT, wallet); marginRatio = MM / margin balance (0 when the balance
     is not positive); score = PnL% x marginRatio. Higher ranks first.
 

@@ -1,4 +1,4 @@
-"""Mark price by the venue method: Binance USD-M perpetuals (reference ``margin-rules.md`` 1.1).
+"""Mark price by the venue method: Binance USD-M perpetuals.
 
     mark    = median(Price 1, Price 2, last contract price)
     Price 1 = index x (1 + last funding rate x time until the next funding / funding interval)

@@ -1,6 +1,6 @@
 """Every margin figure a venue shows for an account, and the pre-trade check built on them.
 
-Figures follow Binance USD-M (reference ``margin-rules.md`` sections 1.3-1.9): unrealized PnL and
+Figures follow Binance USD-M (see ``docs/margin.md``): unrealized PnL and
 position margins at the mark price (last price until a mark exists), order margin at order prices,
 available balance = cross wallet + cross uPnL - cross position IM - all order margin.
 """
@@ -337,7 +337,7 @@ def order_cost_parts(
     account: Account, market: Market, side: Side, lots: Lots, price: Ticks
 ) -> tuple[Amount, Amount, Amount]:
     """An order's cost in three terms: the growth of the symbol's reserved order margin, the open loss
-    of a price worse than mark (section 1.9) and the taker fee (paperex adds it)."""
+    of a price worse than mark (Binance's order cost) and the taker fee (paperex adds it)."""
     symbol = market.symbol
     position = account.positions.get(symbol)
     exposure = account.exposures.get(symbol) or NO_ORDERS

@@ -1,4 +1,4 @@
-"""``paperex serve`` (also ``python -m server``): run the exchange until SIGTERM or Ctrl-C.
+"""``paperex serve`` (also ``python -m paperex.server``): run the exchange until SIGTERM or Ctrl-C.
 
 ``paperex demo`` prints the scripted engine story (a 20% crash: a stop versus a liquidation).
 """

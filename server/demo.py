@@ -1,7 +1,7 @@
 """A scripted engine session printed as a person reads it: the stand-in for ``paperex`` until the
 gRPC service exists. A maker quotes BTCUSDT; two traders with 15,000 USDT each go long: one 0.77 BTC
-at 10x with a stop at 63,000, one 3 BTC at 20x without a stop. The price falls 20% (the seed
-article's crash): the stop limits the first loss, the second account gets margin calls and is
+at 10x with a stop at 63,000, one 3 BTC at 20x without a stop. The price falls 20% in 26 steps:
+the stop limits the first loss, the second account gets margin calls and is
 liquidated."""
 
 from decimal import Decimal

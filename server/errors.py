@@ -1,6 +1,6 @@
 """The error model at the edge: reason codes to gRPC status codes, and rich ``google.rpc.Status`` replies.
 
-Three kinds of failure, never mixed (DESIGN section 6): business refusals come back from the engine as
+Three kinds of failure, never mixed (``docs/architecture.md``): business refusals come back from the engine as
 ``OrderRejected`` events and are turned into a ``Refused`` here; malformed wire input raises
 ``WireError`` before anything is sequenced; anything else is a bug, answered INTERNAL with a request
 id and logged with its traceback on the server only.

@@ -1,4 +1,4 @@
-"""The built-in liquidity provider's decisions (issue 5, DESIGN §5): what to quote and which commands
+"""The built-in liquidity provider's decisions: what to quote and which commands
 get the book there. Pure: no asyncio, no I/O, no clock (the host passes ``now_ns``), no randomness, so
 the same calls give the same commands and a journal replay rebuilds the same book.
 

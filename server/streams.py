@@ -1,6 +1,6 @@
 """In-process fan-out of stream items (book deltas, trades, tickers, candles, user events) to gRPC streams.
 
-The sequencer publishes after each durable batch and must never wait for a reader (CONVENTIONS 6), so
+The sequencer publishes after each durable batch and must never wait for a reader, so
 every subscriber owns a bounded buffer: publishing appends and at most wakes that reader. A reader
 that lets its buffer fill is cut with ``SlowConsumer`` instead of slowing the exchange, growing
 memory or losing items silently; it reconnects and resumes from its last sequence number.

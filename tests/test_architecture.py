@@ -1,4 +1,4 @@
-"""The dependency rule of DESIGN.md section 1, checked by walking every import with ``ast``."""
+"""The dependency rule (``docs/architecture.md``), checked by walking every import with ``ast``."""
 
 import ast
 import sys
@@ -13,7 +13,7 @@ STDLIB = set(sys.stdlib_module_names)
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
 ALLOWED = {
     "paperex.engine": {"sortedcontainers", "paperex.engine"},
-    # uvloop: only server/event_loop.py, the loop the server runs on (issue 7's "consider uvloop")
+    # uvloop: only server/event_loop.py, the loop the server runs on
     "paperex.server": {
         "paperex.engine",
         "paperex.v1",

@@ -1,4 +1,4 @@
-"""Cross versus isolated margin through a flash crash: the seed article's story, told by the exchange.
+"""Cross versus isolated margin through a flash crash (BTC -20% in an hour), told by the exchange.
 
     python -m paperex.client.bots.margin_modes --admin-token TOKEN --seed 7
 

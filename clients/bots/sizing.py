@@ -1,4 +1,4 @@
-"""Position size by the fixed-fraction risk rule (the seed article's "risk at most 1-2% a trade").
+"""Position size by the fixed-fraction risk rule (the common trader's habit: "risk at most 1-2% a trade").
 
 The size is chosen so that being stopped out loses ``risk_fraction`` of equity:
 ``quantity = equity x risk_fraction / |entry - stop|``, rounded down to the lot so the budget is never

@@ -35,7 +35,7 @@ ENDED = "ENDED"
 RESUBSCRIBE_PAUSE_S = 0.1
 """Pause before subscribing again after an end other than a cut (e.g. the server is unavailable)."""
 TARGET_P99_US = 5_000
-"""Issue 7's target: p99 delivery within 5 ms (50 subscribers at 500 updates/s each)."""
+"""The target: p99 delivery within 5 ms (50 subscribers at 500 updates/s each)."""
 
 
 class Delivery:

@@ -1,7 +1,7 @@
 """A naive order book, used as the oracle for the engine's matching in property tests.
 
 Plain dict of price -> Python list (FIFO) per side, linear scans everywhere, no cleverness: slow and
-obviously right. It models what DESIGN.md section 3 states for plain flows: GTC and IOC limit
+obviously right. It models the order rules for plain flows: GTC and IOC limit
 orders; market orders limited by the price band around the last trade (else the best opposite
 price); amends, where only a pure quantity decrease keeps priority, anything else re-enters as a
 taker at the back of its new level, and a quantity at or below what is filled cancels the order (as

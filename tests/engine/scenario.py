@@ -20,7 +20,7 @@ from paperex.engine.units import SCALE, Lots, Ticks
 BTC = "BTCUSDT"
 ETH = "ETHUSDT"
 PX: Ticks = 649_000
-"""64,900.0 USDT, the seed article's BTC price."""
+"""64,900.0 USDT, the BTC price the hand-computed scenarios start from."""
 BTC_LOTS: Lots = 1_000
 """1 BTC."""
 UNIT = 10_000

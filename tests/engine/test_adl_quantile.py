@@ -1,5 +1,5 @@
 """The auto-deleverage indicator (``Engine.adl_quantiles``): each trader's place in its side's ADL queue
-as 1..5 lights, ranked by Binance's LeveragePnL exactly as ADL would take them (section 1.12).
+as 1..5 lights, ranked by Binance's LeveragePnL exactly as ADL would take them.
 
 Hand figures (BTCUSDT tier 1: MMR 0.4%, cum 0; taker fee 0.05%, maker 0.02%). Every long below buys
 from HOUSE at 64,900 as taker, LOSER and INTERNAL from SHORTY at 72,000; the mark then settles at

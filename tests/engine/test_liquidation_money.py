@@ -3,7 +3,7 @@ liquidation fee model, the insurance fund (seeded, topped up, per symbol), auto-
 isolated margin calls and a trailing stop's moving trigger.
 
 Hand figures use BTCUSDT (tier 1 MMR 0.4%, tier 2 0.5% with cum 50 from 50,000 of notional; taker fee
-0.05%; clearance fee 0.3%) and a 15,000 USDT account, as the seed article's story does.
+0.05%; clearance fee 0.3%) and a 15,000 USDT account, as the margin-mode story in test_margin_scenarios.py does.
 """
 
 from dataclasses import replace

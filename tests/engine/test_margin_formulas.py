@@ -1,6 +1,7 @@
 """The margin formulas against the venues' published figures and hand-computed expectations.
 
-Reference: /work/shared/reference/margin-rules.md (section numbers below). Every expected figure is
+Sources: Binance USD-M's published formulas and examples unless a docstring names another venue;
+"paperex" marks this project's own choice (``docs/margin.md``). Every expected figure is
 either a venue's published number or arithmetic written out in the test, never output of the code
 under test. Money is compared in Amount (1e-8 USDT); ``usdt("462.665")`` is the exact figure, and
 ``shown`` truncates to the venue's displayed precision where the venue truncated.
@@ -124,7 +125,7 @@ BTC_MM_AT_CAPS = [
 
 
 def test_maintenance_amount_follows_binances_rule_level_3_is_1300() -> None:
-    """Section 1.2: level 3 = 250,000 x (1% - 0.5%) + 50 = 1,300; the whole table as published."""
+    """Binance: level 3 = 250,000 x (1% - 0.5%) + 50 = 1,300; the whole table as published."""
     assert BTC.brackets[2].cum == usdt("1300")
     assert [b.cum for b in BTC.brackets] == [usdt(str(c)) for c in BTC_CUMS]
 
@@ -140,7 +141,7 @@ def test_maintenance_margin_is_continuous_at_each_btc_tier_boundary(cap: int, ex
 
 
 def test_maintenance_margin_inside_tiers() -> None:
-    """Section 1.2, MM = notional x MMR - cum:
+    """Binance, MM = notional x MMR - cum:
     10,000 x 0.4% = 40; 100,000 x 0.5% - 50 = 450; 300,000 x 1% - 1,300 = 1,700;
     ETH 50,000 x 0.65% - cum2 (10,000 x (0.65% - 0.5%) = 15) = 325 - 15 = 310."""
     assert maintenance_margin(BTC, usdt("10000")) == usdt("40")
@@ -159,7 +160,7 @@ def test_maintenance_margin_rounds_up_against_the_account() -> None:
 
 
 def test_bracket_for_uses_floor_exclusive_cap_inclusive_ranges() -> None:
-    """Section 1.2: (floor, cap], first match; 0 is tier 1; past the last cap stays in the last tier."""
+    """Binance: (floor, cap], first match; 0 is tier 1; past the last cap stays in the last tier."""
     assert bracket_for(BTC, 0) is BTC.brackets[0]
     assert bracket_for(BTC, usdt("50000")) is BTC.brackets[0]
     assert bracket_for(BTC, usdt("50000") + 1) is BTC.brackets[1]
@@ -193,12 +194,12 @@ def test_bracket_for_uses_floor_exclusive_cap_inclusive_ranges() -> None:
     ],
 )
 def test_position_limit_for_a_chosen_leverage(leverage: int, limit: int) -> None:
-    """Section 1.2: the higher the leverage, the smaller the maximum position."""
+    """Binance: the higher the leverage, the smaller the maximum position."""
     assert max_notional_for(BTC, leverage) == usdt(str(limit))
 
 
 def test_max_leverage_for_a_notional() -> None:
-    """Section 8.2: the tier holding the (position + orders) notional caps the leverage."""
+    """paperex: the tier holding the (position + orders) notional caps the leverage."""
     assert max_leverage_for(BTC, usdt("50000")) == 125
     assert max_leverage_for(BTC, usdt("50000") + 1) == 100
     assert max_leverage_for(BTC, usdt("1000000")) == 50
@@ -210,7 +211,7 @@ def test_max_leverage_for_a_notional() -> None:
 
 
 def test_binance_order_cost_example() -> None:
-    """Section 1.9 (Binance FAQ, 2020): 1 BTC at 9,253.30, 20x, mark 9,259.84.
+    """Binance FAQ (2020): 1 BTC at 9,253.30, 20x, mark 9,259.84.
     IM = 9,253.30 x 1 / 20 = 462.665, shown 462.66 (truncated).
     Buy: open loss = 1 x |min(0, +1 x (9,259.84 - 9,253.30))| = 0, cost 462.66.
     Sell: open loss = 1 x |min(0, -1 x 6.54)| = 6.54, cost 462.665 + 6.54 = 469.205, shown 469.20."""
@@ -228,7 +229,7 @@ def test_binance_order_cost_example() -> None:
 
 
 def test_order_cost_with_the_taker_fee_switch() -> None:
-    """Section 8.6: paperex adds the taker fee when asked: 9,253.30 x 0.05% = 4.62665;
+    """paperex adds the taker fee when asked: 9,253.30 x 0.05% = 4.62665;
     buy 462.665 + 0 + 4.62665 = 467.29165; sell 462.665 + 6.54 + 4.62665 = 473.83165."""
     args = (1_000, 925_330, 925_984, 20)
     assert order_cost(CENTS, 1, *args, include_taker_fee=True) == usdt("467.29165")
@@ -236,7 +237,7 @@ def test_order_cost_with_the_taker_fee_switch() -> None:
 
 
 def test_initial_margin_examples_and_rounding() -> None:
-    """Section 1.3 and Bybit's examples (section 2): 1 @ 10,000 at 50x -> IM 200; 1 @ 20,000 at 50x ->
+    """Binance, and Bybit's examples: 1 @ 10,000 at 50x -> IM 200; 1 @ 20,000 at 50x ->
     IM 400 (with MM 0.5%: 50 and 100). 1 unit / 3 = 0.33 units -> 1 unit (rounded up)."""
     assert initial_margin(CENTS.notional(1_000_000, 1_000), 50) == usdt("200")
     assert initial_margin(CENTS.notional(2_000_000, 1_000), 50) == usdt("400")
@@ -251,7 +252,7 @@ def test_initial_margin_examples_and_rounding() -> None:
 
 
 def test_binance_fee_examples() -> None:
-    """Section 1.10: taker buy 1 BTC @ 10,104 pays 10,104 x 0.05% = 5.052;
+    """Binance: taker buy 1 BTC @ 10,104 pays 10,104 x 0.05% = 5.052;
     maker sell 1 BTC @ 11,104 pays 11,104 x 0.02% = 2.2208."""
     assert fee(BTC.notional(101_040, 1_000), BTC.taker_fee) == usdt("5.052")
     assert fee(BTC.notional(111_040, 1_000), BTC.maker_fee) == usdt("2.2208")
@@ -264,7 +265,7 @@ def test_fee_rounds_up_against_the_payer() -> None:
 
 
 def test_pnl_of_the_fee_page_round_trip() -> None:
-    """Sections 1.4/1.10: long 1 BTC @ 10,104, mark 11,104: uPnL = 1 x (11,104 - 10,104) = +1,000;
+    """Binance: long 1 BTC @ 10,104, mark 11,104: uPnL = 1 x (11,104 - 10,104) = +1,000;
     the same short: -1,000. Entry price = 10,104.0 = 101,040 ticks."""
     entry = usdt("10104")
     assert unrealized_pnl(1_000, entry, 111_040, BTC.notional_unit) == usdt("1000")
@@ -277,7 +278,7 @@ def test_pnl_of_the_fee_page_round_trip() -> None:
 
 
 def test_isolated_long_liquidation_price_of_the_reference_example() -> None:
-    """Section 1.7: "1 BTC @ 10,000 at 50x gives 9,849.25 on Binance". Isolated wallet = IM =
+    """Binance: "1 BTC @ 10,000 at 50x gives 9,849.25 on Binance". Isolated wallet = IM =
     10,000 / 50 = 200. Worked by hand, the figure needs a tier-1 MMR of 0.5% (cum 0), not 0.4%:
       LP = (WB + cum - Q x EP) / (Q x MMR - Q) = (200 + 0 - 10,000) / (0.005 - 1) = 9,800 / 0.995
          = 9,849.2462..., shown 9,849.25 (a long rounds up to the 0.01 tick).
@@ -341,7 +342,7 @@ def test_no_positive_liquidation_price_is_none() -> None:
 
 
 def test_bankruptcy_price_examples() -> None:
-    """Section 1.8 and Bybit (section 2): isolated long 1 @ 10,000 at 50x (wallet 200): 10,000 x (1 - 1/50)
+    """Derived from Binance, and Bybit's example: isolated long 1 @ 10,000 at 50x (wallet 200): 10,000 x (1 - 1/50)
     = 9,800; short: 10,000 x (1 + 1/50) = 10,200. Cross long 2 @ 10,000, wallet 1,000, other uPnL -200:
     10,000 - 800 / 2 = 9,600. A long paid in full (wallet 10,000) cannot go bankrupt: None."""
     unit = BTC.notional_unit
@@ -353,7 +354,7 @@ def test_bankruptcy_price_examples() -> None:
 
 
 def test_display_rounding_direction() -> None:
-    """Section 8.1: a long's price rounds up, a short's down; whole prices stay."""
+    """paperex (as Bybit's examples): a long's price rounds up, a short's down; whole prices stay."""
     assert display_ticks(Fraction(10_001, 2), 5) == 5_001
     assert display_ticks(Fraction(10_001, 2), -5) == 5_000
     assert display_ticks(Fraction(7), 1) == display_ticks(Fraction(7), -1) == 7
@@ -363,7 +364,7 @@ def test_display_rounding_direction() -> None:
 
 
 def test_premium_index() -> None:
-    """Section 1.11, P = [max(0, IB - I) - max(0, I - IA)] / I with index 10,000:
+    """Binance, P = [max(0, IB - I) - max(0, I - IA)] / I with index 10,000:
     IB 10,005, IA 10,006 -> 5 / 10,000 = 0.05%; IB 9,990, IA 9,995 -> -5 / 10,000 = -0.05%;
     IB 9,999, IA 10,001 (index inside) -> 0."""
     assert premium_index(10_005, 10_006, 10_000) == Fraction(5, 10_000)
@@ -384,7 +385,7 @@ def test_premium_index() -> None:
         ("-0.01", 8, "-0.003"),  # -1% + 0.05% = -0.95%, floored at -0.3%
         ("0.001", 4, "0.00025"),  # 0.05% x 4/8
         ("0.001", 1, "0.0000625"),  # 0.05% x 1/8
-        ("0.01", 4, "0.0015"),  # cap 0.3% x 4/8 (clamped before scaling, section 8.8)
+        ("0.01", 4, "0.0015"),  # cap 0.3% x 4/8 (clamped before scaling)
     ],
 )
 def test_funding_rate(premium: str, interval: int, expected: str) -> None:
@@ -400,9 +401,9 @@ def test_funding_rate_rounds_to_the_published_8_decimals() -> None:
 
 
 def test_funding_payment_examples() -> None:
-    """Section 1.11: funding = mark x size x rate, longs pay when positive.
+    """Binance: funding = mark x size x rate, longs pay when positive.
     Long 1 BTC, mark 10,000, rate 0.01% -> pays 1; the short receives 1.
-    BitMEX's example (section 4): interest (1% - 0.25%) / 3 = 0.25%; at premium 0.25% the rate is
+    BitMEX's example: interest (1% - 0.25%) / 3 = 0.25%; at premium 0.25% the rate is
     0.25% (within a 0.75% cap); a 20-unit position pays 20 x 0.25% = 0.05."""
     unit = BTC.notional_unit
     assert funding_payment(1_000, 100_000, unit, usdt("0.0001")) == usdt("1")
@@ -424,7 +425,7 @@ def test_funding_payment_rounds_against_the_account() -> None:
 
 
 def test_margin_ratio() -> None:
-    """Section 1.6: MM 50 / margin balance 200 = 25%; 200 / 200 = 100% (liquidation); no balance -> None."""
+    """Binance: MM 50 / margin balance 200 = 25%; 200 / 200 = 100% (liquidation); no balance -> None."""
     assert margin_ratio(usdt("50"), usdt("200")) == Fraction(1, 4)
     assert margin_ratio(usdt("200"), usdt("200")) == 1
     assert margin_ratio(usdt("50"), 0) is None
@@ -432,7 +433,7 @@ def test_margin_ratio() -> None:
 
 
 def test_adl_score() -> None:
-    """Section 1.12, LeveragePnL = max(0, uPnL) / max(1, WB) x MM / (WB + uPnL):
+    """Binance, LeveragePnL = max(0, uPnL) / max(1, WB) x MM / (WB + uPnL):
     uPnL 500, WB 1,000, MM 30, MB 1,500 -> 0.5 x 0.02 = 0.01.
     uPnL 10, WB 0.5 (below 1 USDT, so 1 is used), MM 1, MB 10.5 -> 10 x 1/10.5 = 20/21.
     A loss ranks 0; a non-positive margin balance makes the ratio 0."""

@@ -1,4 +1,4 @@
-"""The seed article's story, told by the engine: a 15,000 USDT account opens a BTC long with about
+"""Cross versus isolated margin, told by the engine: a 15,000 USDT account opens a BTC long with about
 5,000 of margin at 64,900 and the price falls step by step, under isolated and under cross margin.
 
 Hand figures (BTCUSDT tier 1: MMR 0.4%, cum 0; taker fee 0.05%): 0.770 BTC at 64,900 is 49,973 USDT
@@ -264,7 +264,7 @@ def test_a_resting_order_reserves_margin_until_canceled():
 
 
 def test_effective_leverage_is_total_notional_over_equity():
-    """The seed article's hidden leverage: 0.770 BTC (49,973) at 10x looks like '10x', but against
+    """Cross margin's hidden leverage: 0.770 BTC (49,973) at 10x looks like '10x', but against
     the whole account (15,000 - 24.9865 fee = 14,975.0135 of equity at entry) it is 3.337x."""
     engine = engine_with((TRADER, 15_000))
     open_long(engine, TRADER, MarginMode.CROSS)

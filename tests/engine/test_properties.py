@@ -93,7 +93,7 @@ from paperex.engine.units import SCALE
 from tests.engine.reference_book import ReferenceBook
 
 # ---------------------------------------------------------------------------------------------------
-# The market: a small grid of prices near the seed article's BTC and ETH, quantities above min notional
+# The market: a small grid of prices near BTC 64,900 and ETH 1,860, quantities above min notional
 # ---------------------------------------------------------------------------------------------------
 
 
@@ -313,7 +313,7 @@ def check(condition: bool, message: str) -> None:
 
 
 def band(symbol: str, side: Side, reference: int) -> int:
-    """The worst price a market order may reach (DESIGN section 3): reference x (1 +/- band)."""
+    """The worst price a market order may reach (market order price protection): reference x (1 +/- band)."""
     rate = DEFAULT_INSTRUMENTS[symbol].price_band
     if side is Side.BUY:
         return reference * (SCALE + rate) // SCALE
@@ -598,7 +598,7 @@ class Driver:
             self.apply(Deposit(account_id=account_id, amount=amount, ts=ts))
 
     def expected_client_outcome(self, cmd: PlaceOrder, now: int) -> tuple[str, int]:
-        """What a PlaceOrder with a client id must do (DESIGN section 3: an idempotent retry returns
+        """What a PlaceOrder with a client id must do (an idempotent retry returns
         the original order; the id is unique among open orders; the engine remembers a finished
         order's id for ``RETRY_WINDOW_NS``): "duplicate" (answered with that order), "clash"
         (refused) or "new" (handled as any new order)."""

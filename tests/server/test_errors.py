@@ -144,7 +144,7 @@ def test_every_engine_reason_is_a_proto_reason() -> None:
 
 
 def test_status_codes_follow_the_design() -> None:
-    """DESIGN section 6 names the codes; errors.proto documents a few mappings in its comments."""
+    """Each family of reasons has its status code; errors.proto documents a few mappings in its comments."""
     allowed = {
         INVALID_ARGUMENT,
         FAILED_PRECONDITION,

@@ -631,7 +631,7 @@ def test_a_post_only_lp_refused_for_would_take_does_not_loop() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_random_walk_with_takers_keeps_a_two_sided_uncrossed_ladder(seed: int) -> None:
-    """Seeded: 1,500 one-second steps of a walk at 400% annual volatility (8x the issue's 50%, to move
+    """Seeded: 1,500 one-second steps of a walk at 400% annual volatility (8x a typical 50%, to move
     many levels), regime flips and random market orders; after every step the LP's open orders are
     exactly its belief, and after every re-quote exactly the target ladder, with no refusal."""
     rng = random.Random(seed)

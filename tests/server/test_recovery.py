@@ -1,6 +1,6 @@
 """Recovery over real gRPC: a restart (graceful or after a crash) rebuilds exactly what was acknowledged.
 
-DESIGN section 7: every accepted command is journaled before it is acknowledged, snapshots bound the
+The promise (``docs/journal.md``): every accepted command is journaled before it is acknowledged, snapshots bound the
 restart time, a restart replays to the identical state, and a crash at any point loses no acknowledged
 order. The in-process tests run a seeded random flow, record everything a client can observe plus the
 engine's state hash, restart, and compare. The subprocess tests kill the server with SIGKILL (or stop
