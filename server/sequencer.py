@@ -350,14 +350,19 @@ def recover(journal: Journal, fresh: Callable[[], Exchange], *, until: int | Non
     helper that outlived a reset), is passed over with one loud log line: the previous snapshot, or
     the journal from its start, gives the same state.
 
-    Raises JournalError when a replayed command does not match its checksum or a command is missing.
+    Raises JournalError when a replayed command does not match its checksum, does not decode (written
+    by another version of paperex) or a command is missing.
     """
     last = journal.last_sequence()
     exchange = _newest_sound_snapshot(journal, last if until is None else min(until, last), last) or fresh()
     for sequence, body in journal.tail(exchange.sequence):
         if until is not None and sequence > until:
             break
-        applied = exchange.apply(decode(body))
+        try:
+            command = decode(body)
+        except ValueError as error:
+            raise JournalError(f"the journal {journal.path}: command {sequence} is {error}") from None
+        applied = exchange.apply(command)
         if applied.sequence != sequence:
             raise JournalError(
                 f"the journal {journal.path} misses commands: expected sequence {applied.sequence}, found {sequence}"

@@ -102,14 +102,18 @@ def _compile_encoder(cls: type) -> Callable[[Any], str]:
 
 
 def decode(text: str) -> ExchangeCommand:
-    """The command ``encode`` wrote; raises ValueError for anything else."""
-    name, body = json.loads(text)
-    cls = _TYPES.get(name)
-    if cls is None:
-        raise ValueError(f"unknown command type {name!r} in the journal")
-    values: dict[str, Any] = dict(body)
-    for field, enum in _enum_fields(cls).items():
-        if field in values:
-            values[field] = enum[values[field]]
-    command: ExchangeCommand = cls(**values)
+    """The command ``encode`` wrote; raises ValueError for anything else (an unknown command, field or
+    enum member: text from another version of paperex)."""
+    try:
+        name, body = json.loads(text)
+        cls = _TYPES.get(name)
+        if cls is None:
+            raise ValueError(f"unknown command type {name!r}")
+        values: dict[str, Any] = dict(body)
+        for field, enum in _enum_fields(cls).items():
+            if field in values:
+                values[field] = enum[values[field]]
+        command: ExchangeCommand = cls(**values)
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValueError(f"not a command this version of paperex knows ({error})") from None
     return command

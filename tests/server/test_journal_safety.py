@@ -194,6 +194,30 @@ async def test_an_edited_command_refuses_the_start_and_names_it(tmp_path: Path) 
     assert f"damaged at command {sequence}" in line
 
 
+async def test_a_command_this_version_cannot_read_refuses_the_start_and_names_it(tmp_path: Path) -> None:
+    """A row another version wrote (a command renamed since), in a journal from before checksums so
+    that its chain is computed over it: the start names the row instead of failing with a traceback."""
+    running = await start(config(tmp_path))
+    try:
+        trader = await open_trader(running.admin, "t", "100")
+        await deposits(running, trader.account_id, 2)
+        crash_image(tmp_path / "journal.db", tmp_path / "image.db")
+    finally:
+        await running.stop()
+    with contextlib.closing(sqlite3.connect(tmp_path / "image.db")) as db, db:
+        db.execute("ALTER TABLE commands DROP COLUMN chain")
+        db.execute("ALTER TABLE snapshots DROP COLUMN digest")
+        db.execute("DELETE FROM snapshots")
+        sequence, body = db.execute("SELECT seq, body FROM commands WHERE body GLOB '[[]\"Deposit\"*'").fetchone()
+        db.execute("UPDATE commands SET body = ? WHERE seq = ?", (body.replace('"Deposit"', '"Credit"', 1), sequence))
+    refused = await asyncio.to_thread(serve, tmp_path / "image.db")
+    assert refused is not None and "Traceback" not in refused[1]
+    code, errors = refused  # a warning that the old rows got their checksums, then the refusal
+    assert code == 1 and errors.splitlines()[-1].endswith(
+        f": command {sequence} is not a command this version of paperex knows (unknown command type 'Credit')"
+    )
+
+
 async def test_a_journal_from_before_checksums_gets_them_and_keeps_its_state(tmp_path: Path) -> None:
     running = await start(config(tmp_path))
     try:
