@@ -20,6 +20,7 @@ from paperex.engine.reasons import RejectReason
 from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
 from paperex.server.alerts import Direction
 from paperex.server.errors import Refused, WireError
+from paperex.server.income import IncomeType
 from paperex.v1 import account_pb2, common_pb2, trading_pb2
 
 E = TypeVar("E", bound=Enum)
@@ -256,6 +257,14 @@ _ALERT_DIRECTIONS = _enum_table(account_pb2.AlertDirection.DESCRIPTOR, Direction
 
 def alert_direction(value: int) -> Direction:
     return enum_value(_ALERT_DIRECTIONS, value, "direction")
+
+
+_INCOME_TYPES = _enum_table(account_pb2.IncomeType.DESCRIPTOR, IncomeType, "INCOME_TYPE_")
+
+
+def income_type(value: int) -> IncomeType | None:
+    """An income type filter; UNSPECIFIED means every type (None)."""
+    return enum_value(_INCOME_TYPES, value, "income_type") if value else None
 
 
 def margin_mode(value: int) -> MarginMode:

@@ -13,13 +13,11 @@ from paperex.server.auth import Context
 from paperex.server.errors import Refused, WireError
 from paperex.server.exchange import Applied, Exchange, user_topic
 from paperex.server.exchange_commands import CreatePriceAlert, DeletePriceAlert
-from paperex.server.income import IncomeType
 from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
 
 ASSET = "USDT"
 """The settlement asset of every figure an account shows."""
-_INCOME_TYPE_NUMBERS: dict[int, IncomeType] = {number: member for member, number in render.INCOME_TYPES.items()}
 
 
 def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.SymbolSettings]:
@@ -199,9 +197,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
     async def ListIncome(self, request: account_pb2.ListIncomeRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
-        income_type = (
-            parse.enum_value(_INCOME_TYPE_NUMBERS, request.income_type, "income_type") if request.income_type else None
-        )
+        income_type = parse.income_type(request.income_type)
         start, end = parse.time_range(request)
         size, after = parse.page_size(request.page_size), parse.page_token(request.page_token)
         await self.runtime.sequencer.settled()

@@ -24,8 +24,17 @@ from paperex.server.exchange import Exchange
 from paperex.server.journal import Durability, Journal
 from paperex.server.sequencer import snapshot_of
 from paperex.v1 import account_pb2, admin_pb2
-from tests.server.conftest import ADMIN_TOKEN, config
-from tests.server.test_recovery import REPO, Running, crash_image, open_trader, set_mark, start
+from tests.server.conftest import config
+from tests.server.test_recovery import (
+    REPO,
+    Running,
+    crash_image,
+    open_trader,
+    serve_command,
+    server_env,
+    set_mark,
+    start,
+)
 
 DEADLINE = 30.0
 
@@ -33,21 +42,8 @@ DEADLINE = 30.0
 def serve(db: Path, *extra: str) -> tuple[int, str] | None:
     """Run ``python -m paperex.server serve`` on ``db``: (exit code, stderr) of a refusal, or None when the
     server started (it is stopped at once)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    command = [
-        sys.executable,
-        "-m",
-        "paperex.server",
-        "serve",
-        "--port",
-        "0",
-        "--db",
-        str(db),
-        "--admin-token",
-        ADMIN_TOKEN,
-    ]
     process = subprocess.Popen(
-        [*command, *extra], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        serve_command(db, *extra), cwd=REPO, env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert process.stdout is not None
     first = process.stdout.readline()

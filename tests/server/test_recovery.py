@@ -78,6 +78,17 @@ class Trader:
     key: str
 
 
+def serve_command(db: Path, *options: str) -> list[str]:
+    """``python -m paperex.server serve`` on ``db``, a free port and the tests' admin token."""
+    command = [sys.executable, "-m", "paperex.server", "serve", "--port", "0", "--db", str(db)]
+    return [*command, "--admin-token", ADMIN_TOKEN, *options]
+
+
+def server_env() -> dict[str, str]:
+    """The environment of a server subprocess: the checkout's tests importable beside the installed paperex."""
+    return {**os.environ, "PYTHONPATH": str(REPO)}
+
+
 @dataclass
 class Running:
     """One in-process server and an admin client on a channel to it."""
@@ -667,7 +678,7 @@ async def test_durability_off_still_recovers_after_a_clean_stop(tmp_path: Path) 
 
 
 class ServerProcess:
-    """``python -m server serve`` on a free port, its log in a file beside the journal."""
+    """``python -m paperex.server serve`` on a free port, its log in a file beside the journal."""
 
     def __init__(self, db: Path, durability: str) -> None:
         self.db = db
@@ -677,23 +688,11 @@ class ServerProcess:
         self.address = ""
 
     async def start(self) -> str:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "paperex.server",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(self.db),
-                "--admin-token",
-                ADMIN_TOKEN,
-                "--durability",
-                self.durability,
+                *serve_command(self.db, "--durability", self.durability),
                 cwd=REPO,
-                env=env,
+                env=server_env(),
                 stdout=asyncio.subprocess.PIPE,
                 stderr=log,
             )
