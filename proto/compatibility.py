@@ -8,8 +8,10 @@ A client built from the released .proto files must keep working against the curr
 against the released descriptor set nothing may be removed or changed in place: a message's field (by
 number) keeps its name, type, message or enum type and cardinality; an enum keeps every value (by
 number) and its name; a service keeps every method with its request and response types; no message,
-enum or service disappears. Adding is always allowed. The current API is read from the generated
-modules (``paperex.v1``), which ``generate.py --check`` keeps equal to the .proto sources.
+enum or service disappears. Adding is always allowed. File options (go_package, java_package, ...)
+name the generated code in each language and change nothing on the wire, so they are not compared.
+The current API is read from the generated modules (``paperex.v1``), which ``generate.py --check``
+keeps equal to the .proto sources.
 """
 
 import argparse

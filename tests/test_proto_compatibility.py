@@ -55,3 +55,15 @@ def test_removing_renumbering_retyping_or_renaming_is_a_break_and_adding_is_not(
         ".paperex.v1.Trading.CancelOrder was removed",
     ]
     assert compatibility.breaks(released, released) == []
+
+
+def test_file_options_are_not_wire_changes() -> None:
+    """The released set predates the generator options (go_package, java_package, ...); they name the
+    generated code's package in each language and never change what travels on the wire."""
+    compatibility = checker()
+    released = descriptor_pb2.FileDescriptorSet.FromString(compatibility.RELEASED.read_bytes())
+    current = compatibility.current_api()
+    released_options = {file.name: file.options for file in released.file}
+
+    assert all(file.options != released_options[file.name] for file in current.file)
+    assert compatibility.breaks(released, current) == []
