@@ -1,10 +1,19 @@
 """The .proto files serve other languages as well as Python: every file names its package for the common
-code generators, the same way in each file (buf's STANDARD lint conventions)."""
+code generators, the same way in each file (buf's STANDARD lint conventions), and the API with the
+google.rpc status details compiles from ``proto/`` and ``proto/include/`` alone."""
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
 
 import pytest
+from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
+from google.rpc import error_details_pb2, status_pb2
 
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
+from tests.protoc import INCLUDE, PROTO, ProtocError, compile_protos, paperex_sources
 
 SHARED_OPTIONS = {
     "csharp_namespace": "Paperex.V1",
@@ -48,3 +57,45 @@ def test_no_outer_classname_collides_with_a_declared_name() -> None:
     }
     assert set(OUTER_CLASSNAMES) == {file.name for file in FILES}
     assert declared.isdisjoint(OUTER_CLASSNAMES.values())
+
+
+GOOGLE_RPC = ["google/rpc/error_details.proto", "google/rpc/status.proto"]
+"""What a client compiles beside the API to decode a refusal's google.rpc.Status details."""
+
+
+def test_the_api_and_the_status_details_compile_from_proto_and_include_alone() -> None:
+    compiled = compile_protos([*paperex_sources(), *GOOGLE_RPC], [PROTO, INCLUDE])
+
+    assert sorted(file.name for file in compiled.file) == sorted([*OUTER_CLASSNAMES, *GOOGLE_RPC])
+
+
+def test_an_import_of_the_status_details_resolves_only_through_the_include_folder(tmp_path: Path) -> None:
+    """The control: protoc's own include path (the well-known types) has no google/rpc; proto/include does."""
+    (tmp_path / "client.proto").write_text(
+        'syntax = "proto3";\nimport "google/rpc/status.proto";\nmessage Seen { google.rpc.Status status = 1; }\n'
+    )
+    with pytest.raises(ProtocError, match=re.escape('Import "google/rpc/status.proto" was not found')):
+        compile_protos(["client.proto"], [tmp_path, PROTO])
+
+    (compiled,) = compile_protos(["client.proto"], [tmp_path, PROTO, INCLUDE]).file
+    assert list(compiled.dependency) == ["google/rpc/status.proto"]
+
+
+def clear_json_names(messages: Iterable[descriptor_pb2.DescriptorProto]) -> None:
+    """protoc writes each field's derived JSON name into a descriptor set; the Python runtime keeps none."""
+    for message in messages:
+        for field in message.field:
+            field.ClearField("json_name")
+        clear_json_names(message.nested_type)
+
+
+@pytest.mark.parametrize(("name", "module"), [(GOOGLE_RPC[0], error_details_pb2), (GOOGLE_RPC[1], status_pb2)])
+def test_the_shipped_google_rpc_files_declare_what_the_server_packs(name: str, module: ModuleType) -> None:
+    """The server builds its details with googleapis-common-protos; the copies for other languages must
+    describe the same messages, field for field (refresh them from that package when it changes)."""
+    (shipped,) = compile_protos([name], [INCLUDE]).file
+    clear_json_names(shipped.message_type)
+    installed = descriptor_pb2.FileDescriptorProto()
+    module.DESCRIPTOR.CopyToProto(installed)
+
+    assert shipped == installed
