@@ -13,7 +13,6 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from paperex.engine.commands import AdvanceTime
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
@@ -26,6 +25,7 @@ from paperex.server.exchange_commands import LoadScenario, MarketStep, SetLiquid
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.journal import Durability, Journal, JournalError
 from paperex.server.ratelimit import RateLimiter
+from paperex.server.reflection import enable_reflection
 from paperex.server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.services.account import AccountService
 from paperex.server.services.admin import AdminService
@@ -249,7 +249,7 @@ class ExchangeServer:
         account_pb2_grpc.add_AccountServicer_to_server(AccountService(runtime), services)
         admin_pb2_grpc.add_AdminServicer_to_server(AdminService(runtime), services)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
-        reflection.enable_server_reflection((*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), services)
+        enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME), services)
         await server.start()
         await self._start_market(sequencer)
         await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
