@@ -3,6 +3,9 @@
 isort:skip_file
 Stable reason codes: why a request was refused and why an order stopped working.
 
+A value commented "never sent" is declared so that clients built from an older release keep its
+name; this server never produces it.
+
 Value names carry the enum's prefix (REJECT_REASON_, END_REASON_) as the protobuf style guide asks,
 since enum values share the package's namespace. Without the prefix they are exactly the engine's
 names (engine/reasons.py), and that unprefixed form is what a failed call's google.rpc.ErrorInfo
