@@ -9,10 +9,8 @@ from types import ModuleType
 
 import pytest
 from google.protobuf import descriptor_pb2
-from google.protobuf.descriptor import FileDescriptor
 from google.rpc import error_details_pb2, status_pb2
 
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 from tests.protoc import INCLUDE, PROTO, ProtocError, compile_protos, paperex_sources
 
 SHARED_OPTIONS = {
@@ -36,24 +34,20 @@ OUTER_CLASSNAMES = {
 }
 """The file name in PascalCase plus "Proto": unique per file, and never a message, enum or service name."""
 
-FILES: list[FileDescriptor] = [
-    module.DESCRIPTOR for module in (account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2)
-]
+FILES = list(compile_protos(paperex_sources(), [PROTO]).file)
+"""Every .proto of the API as protoc reads it (a new file is in it without being listed here)."""
 
 
 @pytest.mark.parametrize("file", FILES, ids=lambda file: file.name)
-def test_every_file_names_its_package_for_the_common_generators(file: FileDescriptor) -> None:
-    options = file.GetOptions()
+def test_every_file_names_its_package_for_the_common_generators(file: descriptor_pb2.FileDescriptorProto) -> None:
+    options = file.options
     assert {name: getattr(options, name) for name in SHARED_OPTIONS} == SHARED_OPTIONS
     assert options.java_outer_classname == OUTER_CLASSNAMES[file.name]
 
 
 def test_no_outer_classname_collides_with_a_declared_name() -> None:
     declared = {
-        name
-        for file in FILES
-        for names in (file.message_types_by_name, file.enum_types_by_name, file.services_by_name)
-        for name in names
+        declaration.name for file in FILES for declaration in (*file.message_type, *file.enum_type, *file.service)
     }
     assert set(OUTER_CLASSNAMES) == {file.name for file in FILES}
     assert declared.isdisjoint(OUTER_CLASSNAMES.values())
