@@ -8,6 +8,8 @@ datetime.timedelta(seconds=5400)
 >>> from paperex.client.enums import OrderType
 >>> enum_member(OrderType, "stop-market")
 <OrderType.STOP_MARKET: 3>
+>>> word_argument("STOP_MARKET")
+'stop-market'
 """
 
 import argparse
@@ -51,6 +53,12 @@ def symbol_argument(value: str) -> str:
     return value.upper()
 
 
+def word_argument(value: str) -> str:
+    """A word of the command line (a side, an order type, a mode) spelt as ``choices`` list it, so
+    ``BUY``, ``Buy`` and ``buy`` are one word, and ``STOP_MARKET`` is ``stop-market``."""
+    return value.strip().lower().replace("_", "-")
+
+
 def parse_duration(value: str) -> timedelta:
     """``30s``, ``90m``, ``1h``, ``1h30m``, ``2d``, ``500ms``: a unit after every number."""
     text = value.strip().lower()
@@ -89,5 +97,5 @@ def enum_member(enum: type[E], name: str) -> E:
 
 
 def enum_choices(enum: type[IntEnum]) -> list[str]:
-    """Every member's spelling, for argparse ``choices``."""
+    """Every member's spelling, for argparse ``choices`` (with ``type=word_argument``, any case)."""
     return [choice_name(member) for member in enum]
