@@ -20,7 +20,6 @@ from paperex.client.cli.arguments import (
 from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import fields, text
-from paperex.client.cli.tables import positions_table
 from paperex.client.enums import MarginAdjustment, MarginMode
 
 
@@ -74,13 +73,21 @@ async def set_margin_mode(args: argparse.Namespace, out: Output) -> None:
 
 
 async def adjust_margin(args: argparse.Namespace, out: Output) -> None:
-    """Moves the amount and prints the position (its new liquidation price) and the cross wallet."""
+    """Moves the amount and prints the position's margin, its new liquidation price and the cross wallet."""
     async with open_client(args) as client:
         adjusted = await client.adjust_isolated_margin(args.symbol, args.adjustment, args.amount)
-    out.emit(
-        adjusted,
-        lambda: (
-            f"{positions_table([adjusted.position], None)}\n\n"
-            + fields([("cross wallet balance", f"{text(adjusted.cross_wallet_balance)} USDT")])
-        ),
+    out.emit(adjusted, lambda: adjusted_fields(adjusted))
+
+
+def adjusted_fields(adjusted: models.AdjustIsolatedMarginResponse) -> str:
+    """What the transfer changed: the isolated margin, what may still be removed, the liquidation price."""
+    position = adjusted.position
+    return fields(
+        [
+            ("symbol", position.symbol),
+            ("isolated margin", f"{text(position.isolated_wallet)} USDT"),
+            ("max removable", f"{text(position.max_removable_margin)} USDT"),
+            ("liquidation price", text(position.liquidation_price)),
+            ("cross wallet balance", f"{text(adjusted.cross_wallet_balance)} USDT"),
+        ]
     )
