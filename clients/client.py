@@ -383,6 +383,12 @@ class AsyncAdmin(_Connection):
         reply = await self._call(self._admin.CreateAccount, request, retry=False)
         return from_proto(models.CreateAccountResponse, reply)
 
+    async def rotate_api_key(self, account_id: int) -> models.CreateAccountResponse:
+        """A new API key for the account; the old one is refused from this answer on."""
+        request = admin_pb2.RotateApiKeyRequest(account_id=account_id)
+        reply = await self._call(self._admin.RotateApiKey, request, retry=False)
+        return from_proto(models.CreateAccountResponse, reply)
+
     async def deposit(self, account_id: int, amount: Number) -> models.Balances:
         request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount))
         return from_proto(models.Balances, await self._call(self._admin.Deposit, request, retry=False))

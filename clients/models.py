@@ -509,6 +509,8 @@ class UserEvent:
 
 @dataclass(frozen=True, slots=True)
 class CreateAccountResponse:
+    """An account's API key, shown once: by CreateAccount and again by RotateApiKey."""
+
     account_id: int
     name: str
     api_key: str

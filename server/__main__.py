@@ -1,15 +1,26 @@
 """``paperex serve`` (also ``python -m paperex.server``): run the exchange until SIGTERM or Ctrl-C.
 
 ``paperex demo`` prints the scripted engine story (a 20% crash: a stop versus a liquidation).
+
+A start that cannot happen (a taken port, a journal that cannot be opened or trusted, a bad option or
+file) ends with one ``paperex: ...`` line on stderr and a non-zero exit code, never a traceback. gRPC's
+core library would add its own log line to some of them (a taken port), so its logging is off unless
+``GRPC_VERBOSITY`` asks for it; it is read once, when grpc is imported, hence before the imports.
 """
+
+import os
+
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 import argparse
 import asyncio
 import logging
-import os
 import signal
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server import gc_policy
@@ -19,6 +30,8 @@ from paperex.server.errors import Refused
 from paperex.server.event_loop import event_loop_factory
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.journal import Durability, JournalError
+from paperex.server.liquidity import parse_configs
+from paperex.server.scenarios import library
 
 log = logging.getLogger("paperex.server")
 
@@ -31,13 +44,61 @@ def retention(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_PORT = 65_535
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line naming the option and pointing to --help, like every refused start."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0 to 65535 (0 picks a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"not a port (0 to {MAX_PORT}): {text!r}")
+    return port
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    """A whole-number option that must be ``minimum`` or more."""
+
+    def whole_number(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"not a whole number of at least {minimum}: {text!r}")
+        return number
+
+    return whole_number
+
+
+def rate(text: str) -> float:
+    """Orders a second: a finite number, 0 or more (0 turns the limit off)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a rate of 0 or more: {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="paperex", description="Paper-trading crypto derivatives exchange.")
+    root = OneLineParser(prog="paperex", description="Paper-trading crypto derivatives exchange.")
     commands = root.add_subparsers(dest="command")
     serve = commands.add_parser("serve", help="run the exchange (the default)")
     defaults = ServerConfig()
     serve.add_argument("--host", default=defaults.host)
-    serve.add_argument("--port", type=int, default=defaults.port, help="0 picks a free port")
+    serve.add_argument("--port", type=port_number, default=defaults.port, help="0 picks a free port")
     serve.add_argument("--db", default=defaults.db, help="journal file (SQLite, WAL)")
     serve.add_argument("--config", default="", help="instruments TOML overriding/extending the built-in ones")
     serve.add_argument(
@@ -48,16 +109,24 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
-    serve.add_argument("--order-rate", type=float, default=defaults.order_rate, help="orders/s per account; 0: off")
-    serve.add_argument("--order-burst", type=int, default=defaults.order_burst)
-    serve.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every, help="commands between snapshots")
+    serve.add_argument("--order-rate", type=rate, default=defaults.order_rate, help="orders/s per account; 0: off")
+    serve.add_argument("--order-burst", type=at_least(1), default=defaults.order_burst)
+    serve.add_argument(
+        "--snapshot-every", type=at_least(1), default=defaults.snapshot_every, help="commands between snapshots"
+    )
     serve.add_argument(
         "--history-retention",
         type=retention,
         default=None,
         help=f"orders and fills kept per account (default {RETAINED_PER_ACCOUNT}); fixed when the journal is created",
     )
-    serve.add_argument("--log-level", default="INFO", help="DEBUG logs every command with its events")
+    serve.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        default="INFO",
+        help="DEBUG logs every command with its events",
+    )
     serve.add_argument(
         "--clock", choices=["wall", "simulated"], default="wall", help="simulated: time moves only by Admin.AdvanceTime"
     )
@@ -82,8 +151,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def config_from(args: argparse.Namespace) -> ServerConfig:
+    """The server's settings; what the options alone show to be wrong is refused before the journal opens."""
     if bool(args.tls_cert) != bool(args.tls_key):
         raise SystemExit("paperex: --tls-cert and --tls-key go together")
+    shipped = library()
+    if args.scenario and args.scenario not in shipped:
+        known = ", ".join(sorted(shipped))
+        raise SystemExit(f"paperex: UNKNOWN_SCENARIO: unknown scenario {args.scenario!r}; the library has {known}")
+    liquidity_config = Path(args.liquidity_config).read_text(encoding="utf-8") if args.liquidity_config else ""
+    try:
+        parse_configs(liquidity_config)
+    except ValueError as error:
+        raise SystemExit(f"paperex: {args.liquidity_config}: {error}") from None
     return ServerConfig(
         host=args.host,
         port=args.port,
@@ -102,7 +181,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         scenario=args.scenario,
         seed=args.seed,
         liquidity=args.liquidity == "on",
-        liquidity_config=Path(args.liquidity_config).read_text(encoding="utf-8") if args.liquidity_config else "",
+        liquidity_config=liquidity_config,
     )
 
 
@@ -115,6 +194,8 @@ async def serve(config: ServerConfig) -> int:
         raise SystemExit(f"paperex: {refusal}") from None
     except OSError as error:  # the port, the journal's folder, a file an option names
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
+    except sqlite3.Error as error:  # --db names something SQLite cannot open or use (a folder, not a database)
+        raise SystemExit(f"paperex: {config.db}: not a usable journal ({error})") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
@@ -146,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.command is None:
         args = parser().parse_args(["serve", *(argv or sys.argv[1:])])
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = config_from(args)
     except OSError as error:  # a file an option names

@@ -26,6 +26,7 @@ from paperex.server.exchange_commands import (
     LoadScenario,
     MarketStep,
     OpenAccount,
+    RotateApiKey,
     SetLiquidityProvider,
 )
 from paperex.server.history import RETAINED_PER_ACCOUNT, History
@@ -118,6 +119,8 @@ class Exchange:
         applied = Applied(self.sequence, command.ts, command, [])
         if isinstance(command, OpenAccount):
             applied.events = self._open_account(command, applied)
+        elif isinstance(command, RotateApiKey):
+            self._rotate_key(command, applied)
         elif isinstance(command, CreatePriceAlert):
             self._create_alert(command, applied)
         elif isinstance(command, DeletePriceAlert):
@@ -241,6 +244,17 @@ class Exchange:
         if command.deposit:
             events += self.engine.apply(Deposit(account_id=account_id, amount=command.deposit, ts=command.ts))
         return events
+
+    def _rotate_key(self, command: RotateApiKey, applied: Applied) -> None:
+        """The account answers to the new key hash only; the exchange's own accounts have no key."""
+        entry = self.accounts.get(command.account_id)
+        if entry is None or entry.internal:
+            metadata = {"account_id": str(command.account_id)}
+            applied.refusal = Refused("UNKNOWN_ACCOUNT", f"no account {command.account_id}", metadata)
+            return
+        del self.account_by_key[entry.key_hash]
+        self.accounts[entry.account_id] = entry._replace(key_hash=command.key_hash)
+        self.account_by_key[command.key_hash] = entry.account_id
 
     def _project(self, applied: Applied) -> None:
         """History, income and liquidation records, user events, book updates and the public tape from

@@ -1,4 +1,5 @@
-"""Commands the exchange host applies around the engine: named accounts with API keys, price alerts,
+"""Commands the exchange host applies around the engine: named accounts with API keys (opened and
+rotated), price alerts,
 and the market script (scenario, feed steps, liquidity provider). Like engine commands they are
 journaled and replayed, so everything they do is deterministic."""
 
@@ -18,6 +19,16 @@ class OpenAccount:
     name: str
     key_hash: str
     deposit: Amount = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class RotateApiKey:
+    """Replace an account's API key hash: the old key stops working at this command, and a replay
+    restores the new one (the key itself is never journaled, only its hash)."""
+
+    account_id: int
+    key_hash: str
     ts: int = 0
 
 
@@ -69,5 +80,7 @@ class SetLiquidityProvider:
     ts: int = 0
 
 
-HostCommand = OpenAccount | CreatePriceAlert | DeletePriceAlert | LoadScenario | MarketStep | SetLiquidityProvider
+HostCommand = (
+    OpenAccount | RotateApiKey | CreatePriceAlert | DeletePriceAlert | LoadScenario | MarketStep | SetLiquidityProvider
+)
 HOST_COMMANDS: tuple[type, ...] = typing.get_args(HostCommand)

@@ -4,7 +4,9 @@ Options common to all bots: ``--target`` (env ``PAPEREX_TARGET``, default 127.0.
 ``--api-key`` (``PAPEREX_API_KEY``) or ``--admin-token`` (``PAPEREX_ADMIN_TOKEN``), ``--tls-ca`` for a
 TLS server, ``--symbol`` and ``--log-level``. ``run_main`` logs one readable line per action and turns
 Ctrl-C or SIGTERM into a cancellation of the bot's task, so its ``finally`` blocks (cancel my orders,
-close the stream) run before the process exits.
+close the stream) run before the process exits. Every error ends the bot with one line on stderr and
+the CLI's exit codes (``paperex.client.cli.exits``): a bad option, a server that cannot be reached, a
+key it refuses, a command it refuses.
 """
 
 import argparse
@@ -13,6 +15,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -20,11 +23,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from paperex.client.cli.arguments import decimal_argument, parse_duration
+from paperex.client.cli.arguments import OneLineParser, decimal_argument, parse_duration
 from paperex.client.cli.connection import ADMIN_TOKEN_VARIABLE as ENV_ADMIN_TOKEN
 from paperex.client.cli.connection import API_KEY_VARIABLE as ENV_API_KEY
 from paperex.client.cli.connection import TARGET_VARIABLE as ENV_TARGET
+from paperex.client.cli.exits import describe, exit_code
 from paperex.client.client import DEFAULT_TARGET, AsyncAdmin, AsyncClient
+from paperex.client.errors import PaperexError, UnknownSymbol
 from paperex.client.models import Instrument
 
 T = TypeVar("T")
@@ -51,7 +56,8 @@ def parser(bot: str, description: str, *, credential: str = "api_key") -> argpar
     """The options every bot takes (``bot`` is its module name); ``credential`` is "api_key" for a
     trading bot, "admin_token" for one that drives the exchange. Environment variables give the
     defaults, so a key stays off the command line (and out of the shell history) when the user prefers."""
-    arguments = argparse.ArgumentParser(prog=f"python -m paperex.client.bots.{bot}", description=description)
+    arguments = OneLineParser(prog=f"python -m paperex.client.bots.{bot}", description=description)
+    arguments.set_defaults(bot=bot)
     arguments.add_argument(
         "--target",
         default=os.environ.get(ENV_TARGET, DEFAULT_TARGET),
@@ -61,10 +67,18 @@ def parser(bot: str, description: str, *, credential: str = "api_key") -> argpar
         _secret(arguments, "--api-key", ENV_API_KEY, "the account's API key")
     else:
         _secret(arguments, "--admin-token", ENV_ADMIN_TOKEN, "the exchange's admin token")
-    arguments.add_argument("--tls-ca", type=Path, help="PEM root certificates: connect with TLS")
+    arguments.add_argument("--tls-ca", type=pem_file, metavar="FILE", help="PEM root certificates: connect with TLS")
     arguments.add_argument("--symbol", default="BTCUSDT", help="default BTCUSDT")
     arguments.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return arguments
+
+
+def pem_file(path: str) -> bytes:
+    """The certificates in a PEM file, read when the options are parsed so a wrong path is a usage error."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{path}: {error.strerror}") from None
 
 
 def add_settings(arguments: argparse.ArgumentParser, defaults: object, helps: Mapping[str, str]) -> None:
@@ -94,8 +108,7 @@ def read_settings(cls: type[T], options: argparse.Namespace, **values: Any) -> T
 
 def endpoint(options: argparse.Namespace) -> Endpoint:
     """The Endpoint the parsed options name."""
-    certificates = options.tls_ca.read_bytes() if options.tls_ca is not None else None
-    return Endpoint(options.target, certificates)
+    return Endpoint(options.target, options.tls_ca)
 
 
 def money(value: Decimal | None, places: int | None = None) -> str:
@@ -107,21 +120,28 @@ def money(value: Decimal | None, places: int | None = None) -> str:
 
 
 async def find_instrument(client: AsyncClient, symbol: str) -> Instrument:
-    """The instrument's filters (tick, lot, minimums, fees): every price and size is rounded to them."""
-    for instrument in await client.instruments():
+    """The instrument's filters (tick, lot, minimums, fees): every price and size is rounded to them.
+    Raises UnknownSymbol, naming the symbols there are, for one the exchange does not list."""
+    instruments = await client.instruments()
+    for instrument in instruments:
         if instrument.symbol == symbol:
             return instrument
-    raise SystemExit(f"unknown symbol {symbol!r}")
+    listed = ", ".join(instrument.symbol for instrument in instruments)
+    raise UnknownSymbol(f"no instrument {symbol!r}; the exchange lists {listed}", metadata={"symbol": symbol})
 
 
-def run_main(bot: Coroutine[Any, Any, object], log_level: str = "INFO") -> int:
-    """Runs ``bot`` until it ends or the user stops it (Ctrl-C, SIGTERM); the exit status."""
-    logging.basicConfig(level=log_level, format=LOG_FORMAT, datefmt="%H:%M:%S")
+def run_main(bot: Coroutine[Any, Any, object], options: argparse.Namespace) -> int:
+    """Runs ``bot`` until it ends or the user stops it (Ctrl-C, SIGTERM); the exit status. A refusal
+    that ends the bot is one line on stderr (``market_maker: UNAUTHENTICATED: unknown API key``)."""
+    logging.basicConfig(level=options.log_level, format=LOG_FORMAT, datefmt="%H:%M:%S")
     log = logging.getLogger("bots")
     try:
         asyncio.run(_stoppable(bot))
     except (KeyboardInterrupt, asyncio.CancelledError):
         log.info("stopped")
+    except PaperexError as error:
+        print(f"{options.bot}: {describe(error, options.target)}", file=sys.stderr, flush=True)
+        return exit_code(error)
     return 0
 
 
@@ -133,7 +153,7 @@ def run_account_bot(options: argparse.Namespace, bot: Callable[[AsyncClient], Aw
         async with endpoint(options).client(options.api_key) as client:
             await bot(client)
 
-    return run_main(connected(), options.log_level)
+    return run_main(connected(), options)
 
 
 async def _stoppable(bot: Coroutine[Any, Any, object]) -> object:

@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     options = arguments.parse_args(argv)
     settings = launch.read_settings(Settings, options)
-    return launch.run_main(run(launch.endpoint(options), options.admin_token, settings), options.log_level)
+    return launch.run_main(run(launch.endpoint(options), options.admin_token, settings), options)
 
 
 if __name__ == "__main__":

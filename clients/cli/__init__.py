@@ -2,8 +2,9 @@
 
 ``paperex`` alone, ``paperex serve ...`` and ``paperex demo`` run the server as they always did (see
 ``paperex.client.cli.delegate``); every other subcommand is a client of a running exchange over gRPC, built
-on the SDK alone: ``account``, ``order``, ``positions``, ``income``, ``liquidations``, ``book``, ``watch``,
-``scenario``, ``ledger``. Exit codes are documented in ``paperex.client.cli.exits``.
+on the SDK alone: ``account``, ``order``, ``positions``, ``leverage``, ``margin-mode``, ``margin``,
+``fills``, ``income``, ``liquidations``, ``book``, ``ticker``, ``instruments``, ``watch``, ``scenario``,
+``ledger``. Exit codes are documented in ``paperex.client.cli.exits``.
 """
 
 import argparse
@@ -11,7 +12,7 @@ import asyncio
 import os
 import sys
 
-from paperex.client.cli import account, ledger, market, orders, records, scenario, watch
+from paperex.client.cli import account, ledger, margin, market, orders, records, scenario, watch
 from paperex.client.cli.connection import common_options, target
 from paperex.client.cli.delegate import exec_server, is_server_command
 from paperex.client.cli.exits import (
@@ -29,7 +30,7 @@ from paperex.client.cli.exits import (
 from paperex.client.cli.output import Output
 from paperex.client.errors import PaperexError
 
-COMMAND_MODULES = (account, orders, records, market, watch, scenario, ledger)
+COMMAND_MODULES = (account, orders, margin, records, market, watch, scenario, ledger)
 EPILOG = (
     "exit codes: 0 done, 1 refused by the exchange, 2 usage, 3 cannot reach the exchange, "
     "4 missing or rejected credential, 5 money not conserved (ledger), 130 interrupted"

@@ -1,21 +1,27 @@
-"""``account create|deposit|withdraw|show`` and ``positions``: opening accounts and reading their state.
+"""``account create|deposit|withdraw|list|rotate-key|show`` and ``positions``: opening accounts and
+reading their state.
 
-Creating and funding are operator calls (the admin token); reading is the account's own (its API key).
+Creating, funding, listing accounts and replacing a lost API key are operator calls (the admin token);
+reading is the account's own (its API key).
 """
 
 import argparse
 import asyncio
 
-from paperex.client.cli.arguments import Commands, decimal_argument, symbol_argument
+from paperex.client import models
+from paperex.client.cli.arguments import Commands, decimal_argument, positive_int, symbol_argument
 from paperex.client.cli.connection import API_KEY_VARIABLE, open_admin, open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import fields, text
-from paperex.client.cli.tables import positions_table, summary_fields
+from paperex.client.cli.tables import accounts_table, positions_table, summary_fields
+
+PAGE = 1000
+"""The most accounts the exchange lists at once."""
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     """Adds ``account ...`` and ``positions`` to the parser."""
-    account = commands.add_parser("account", help="create, fund and inspect accounts")
+    account = commands.add_parser("account", help="create, fund, list and inspect accounts; replace a lost API key")
     actions = account.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     create = actions.add_parser("create", parents=[common], help="open an account (admin); prints its API key")
@@ -28,6 +34,16 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         transfer.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
         transfer.add_argument("amount", type=decimal_argument, metavar="AMOUNT")
         transfer.set_defaults(handler=transfer_funds, withdraw=name == "withdraw")
+
+    listing = actions.add_parser("list", parents=[common], help="every account with its balances (admin)")
+    listing.add_argument("--limit", type=positive_int, default=100, metavar="N", help="the first N by id (default 100)")
+    listing.set_defaults(handler=list_accounts)
+
+    rotate = actions.add_parser(
+        "rotate-key", parents=[common], help="replace a lost API key (admin): prints the new one, the old stops"
+    )
+    rotate.add_argument("account_id", type=int, metavar="ACCOUNT_ID", help="see `paperex account list`")
+    rotate.set_defaults(handler=rotate_key)
 
     show = actions.add_parser("show", parents=[common], help="the account's balances, margin and positions")
     show.set_defaults(handler=show_account)
@@ -42,16 +58,36 @@ async def create_account(args: argparse.Namespace, out: Output) -> None:
     async with open_admin(args) as admin:
         created = await admin.create_account(args.name, args.deposit)
     deposit = f", deposit {text(args.deposit)} USDT" if args.deposit is not None else ""
-    out.emit(
-        created,
-        lambda: "\n".join(
-            [
-                f"account {created.account_id} ({created.name}) created{deposit}",
-                f"api key: {created.api_key}",
-                f"export {API_KEY_VARIABLE}={created.api_key}",
-            ]
-        ),
+    out.emit(created, lambda: key_lines(created, f"created{deposit}"))
+
+
+async def rotate_key(args: argparse.Namespace, out: Output) -> None:
+    """Issues the account a new key and prints it once; the old key is refused from now on."""
+    async with open_admin(args) as admin:
+        rotated = await admin.rotate_api_key(args.account_id)
+    out.emit(rotated, lambda: key_lines(rotated, "has a new API key; the old one no longer works"))
+
+
+def key_lines(issued: models.CreateAccountResponse, what: str) -> str:
+    """What happened, the key, and the line that puts it in the shell (the only time it is shown)."""
+    return "\n".join(
+        [
+            f"account {issued.account_id} ({issued.name}) {what}",
+            f"api key: {issued.api_key}",
+            f"export {API_KEY_VARIABLE}={issued.api_key}",
+        ]
     )
+
+
+async def list_accounts(args: argparse.Namespace, out: Output) -> None:
+    """The accounts in id order (the exchange's own liquidity provider is not one of them)."""
+    found: list[models.AccountSummary] = []
+    async with open_admin(args) as admin:
+        async for account in admin.accounts(page_size=min(args.limit, PAGE)):
+            found.append(account)
+            if len(found) == args.limit:
+                break
+    out.emit({"accounts": found}, lambda: accounts_table(found))
 
 
 async def transfer_funds(args: argparse.Namespace, out: Output) -> None:

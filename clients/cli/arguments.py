@@ -8,6 +8,8 @@ datetime.timedelta(seconds=5400)
 >>> from paperex.client.enums import OrderType
 >>> enum_member(OrderType, "stop-market")
 <OrderType.STOP_MARKET: 3>
+>>> word_argument("STOP_MARKET")
+'stop-market'
 """
 
 import argparse
@@ -15,13 +17,21 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
-from typing import TypeAlias, TypeVar
+from typing import NoReturn, TypeAlias, TypeVar
 
 E = TypeVar("E", bound=IntEnum)
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers()`` returns, where each module adds its subcommands."""
 DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 UNIT_SECONDS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600), "d": Decimal(86400)}
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error in one line that names the option and points to --help (for the sample bots, whose
+    every error is one line)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def decimal_argument(value: str) -> Decimal:
@@ -49,6 +59,12 @@ def positive_int(value: str) -> int:
 def symbol_argument(value: str) -> str:
     """Symbols are upper case on the exchange; ``btcusdt`` is accepted as ``BTCUSDT``."""
     return value.upper()
+
+
+def word_argument(value: str) -> str:
+    """A word of the command line (a side, an order type, a mode) spelt as ``choices`` list it, so
+    ``BUY``, ``Buy`` and ``buy`` are one word, and ``STOP_MARKET`` is ``stop-market``."""
+    return value.strip().lower().replace("_", "-")
 
 
 def parse_duration(value: str) -> timedelta:
@@ -89,5 +105,5 @@ def enum_member(enum: type[E], name: str) -> E:
 
 
 def enum_choices(enum: type[IntEnum]) -> list[str]:
-    """Every member's spelling, for argparse ``choices``."""
+    """Every member's spelling, for argparse ``choices`` (with ``type=word_argument``, any case)."""
     return [choice_name(member) for member in enum]

@@ -1,10 +1,13 @@
-"""``book SYMBOL``: the live depth of one order book, redrawn on every change the stream reports.
+"""``book``, ``ticker`` and ``instruments``: the public market data, no API key needed.
 
-The book is a ``BookMirror`` kept from the stream (a snapshot, then level changes), so a redraw costs
-no extra call. ``--once`` prints the first snapshot; ``--updates N`` stops after N changes (scripts).
+``book SYMBOL`` is the live depth of one order book, redrawn on every change the stream reports: a
+``BookMirror`` kept from the stream (a snapshot, then level changes), so a redraw costs no extra call.
+``--once`` prints the first snapshot; ``--updates N`` stops after N changes (scripts). ``ticker`` and
+``instruments`` answer once: prices and funding now, and the rules an order must fit.
 """
 
 import argparse
+import asyncio
 from functools import partial
 from typing import Any
 
@@ -12,13 +15,13 @@ from paperex.client.book_mirror import BookMirror, follow_book
 from paperex.client.cli.arguments import Commands, add_stop_options, positive_int, symbol_argument
 from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
-from paperex.client.cli.tables import book_ladder
+from paperex.client.cli.tables import book_ladder, instruments_table, tickers_table
 
 DEFAULT_DEPTH = 10
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    """Adds ``book`` to the parser."""
+    """Adds ``book``, ``ticker`` and ``instruments`` to the parser."""
     book = commands.add_parser("book", parents=[common], help="live order book depth (Ctrl-C stops)")
     book.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
     book.add_argument(
@@ -26,6 +29,17 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     )
     add_stop_options(book, "updates", "print the current book and exit", "exit after N updates")
     book.set_defaults(handler=show_book)
+
+    ticker = commands.add_parser(
+        "ticker", parents=[common], help="last, best bid/ask, mark, index, funding and 24h figures"
+    )
+    ticker.add_argument("symbol", nargs="?", default="", type=symbol_argument, metavar="SYMBOL", help="default: all")
+    ticker.set_defaults(handler=show_tickers)
+
+    instruments = commands.add_parser(
+        "instruments", parents=[common], help="what trades: tick, lot, min notional, max leverage, fees"
+    )
+    instruments.set_defaults(handler=list_instruments)
 
 
 def book_document(mirror: BookMirror, depth: int) -> dict[str, Any]:
@@ -53,3 +67,18 @@ async def show_book(args: argparse.Namespace, out: Output) -> None:
                 if updates_left <= 0:
                     return
                 updates_left -= 1
+
+
+async def show_tickers(args: argparse.Namespace, out: Output) -> None:
+    """One symbol's ticker, or every instrument's in the exchange's order."""
+    async with open_client(args, key_required=False) as client:
+        symbols = [args.symbol] if args.symbol else [item.symbol for item in await client.instruments()]
+        tickers = await asyncio.gather(*(client.ticker(symbol) for symbol in symbols))
+    out.emit({"tickers": tickers}, lambda: tickers_table(tickers))
+
+
+async def list_instruments(args: argparse.Namespace, out: Output) -> None:
+    """The instrument table with the filters an order must pass (the full spec with --json)."""
+    async with open_client(args, key_required=False) as client:
+        instruments = await client.instruments()
+    out.emit({"instruments": instruments}, lambda: instruments_table(instruments))

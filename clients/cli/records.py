@@ -1,5 +1,7 @@
-"""``income`` and ``liquidations``: the account's money moves and its past liquidations (API key).
+"""``fills``, ``income`` and ``liquidations``: the account's trades, money moves and past liquidations
+(API key).
 
+``fills`` lists the account's own trades, newest first (price, maker or taker, fee, realized PnL);
 ``income`` is the account statement (deposits, fees, realized PnL, funding, insurance clearance,
 auto-deleverage); ``liquidations`` answers "why was I liquidated": the margin calls that came first,
 what the liquidation canceled, sold and realized.
@@ -10,7 +12,14 @@ from collections import deque
 from collections.abc import Sequence
 
 from paperex.client import models
-from paperex.client.cli.arguments import Commands, enum_choices, enum_member, positive_int, symbol_argument
+from paperex.client.cli.arguments import (
+    Commands,
+    enum_choices,
+    enum_member,
+    positive_int,
+    symbol_argument,
+    word_argument,
+)
 from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import MISSING, fields, percent, table, text
@@ -18,16 +27,23 @@ from paperex.client.cli.tables import fills_table, orders_table
 from paperex.client.enums import IncomeType
 
 PAGE = 1000
-"""The most incomes or liquidations the exchange sends at once."""
+"""The most fills, incomes or liquidations the exchange sends at once."""
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
-    """Adds ``income`` and ``liquidations`` to the parser."""
+    """Adds ``fills``, ``income`` and ``liquidations`` to the parser."""
+    fills = commands.add_parser("fills", parents=[common], help="the account's own trades, newest first")
+    fills.add_argument("symbol", nargs="?", default="", type=symbol_argument, metavar="SYMBOL")
+    fills.add_argument("--order", dest="order_id", type=positive_int, metavar="ORDER_ID", help="only this order's")
+    fills.add_argument("--limit", type=positive_int, default=100, metavar="N", help="the N newest (default 100)")
+    fills.set_defaults(handler=list_fills)
+
     income = commands.add_parser("income", parents=[common], help="the account's money moves, by type")
     income.add_argument("symbol", nargs="?", default="", type=symbol_argument, metavar="SYMBOL")
     income.add_argument(
         "--type",
         dest="income_type",
+        type=word_argument,
         choices=enum_choices(IncomeType),
         metavar="TYPE",
         help=f"only this type: {'|'.join(enum_choices(IncomeType))}",
@@ -43,6 +59,18 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     liquidations.add_argument("symbol", nargs="?", default="", type=symbol_argument, metavar="SYMBOL")
     liquidations.add_argument("--limit", type=positive_int, default=20, metavar="N", help="the N newest (default 20)")
     liquidations.set_defaults(handler=list_liquidations)
+
+
+async def list_fills(args: argparse.Namespace, out: Output) -> None:
+    """The newest fills first, as ``order list --history`` shows orders."""
+    found: list[models.Fill] = []
+    async with open_client(args) as client:
+        pages = client.fills(args.symbol, order_id=args.order_id or 0, page_size=min(args.limit, PAGE))
+        async for fill in pages:
+            found.append(fill)
+            if len(found) == args.limit:
+                break
+    out.emit({"fills": found}, lambda: fills_table(found))
 
 
 async def list_income(args: argparse.Namespace, out: Output) -> None:

@@ -64,9 +64,10 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def percent(ratio: Decimal | None) -> str:
-    """A ratio such as the margin ratio ``0.7`` as ``70.00%`` (how venues show it)."""
-    return MISSING if ratio is None else f"{ratio * 100:.2f}%"
+def percent(ratio: Decimal | None, places: int = 2) -> str:
+    """A ratio such as the margin ratio ``0.7`` as ``70.00%`` (how venues show it); a fee rate or a
+    funding rate needs ``places=4`` (``0.0002`` is ``0.0200%``)."""
+    return MISSING if ratio is None else f"{ratio * 100:.{places}f}%"
 
 
 def duration_text(value: timedelta) -> str:

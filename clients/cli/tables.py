@@ -1,4 +1,5 @@
-"""The exchange's records as text: orders, fills, positions, the account summary, a book ladder.
+"""The exchange's records as text: orders, fills, positions, the account summary and the account list,
+a book ladder, tickers and instruments.
 
 Each function takes SDK models and returns the block a command prints, so ``account show``,
 ``positions`` and ``watch`` show a position with the same columns.
@@ -151,3 +152,65 @@ def spread_text(bids: Sequence[models.BookLevel], asks: Sequence[models.BookLeve
     ask = asks[0].price if asks else None
     spread = f" (spread {text(ask - bid)})" if bid is not None and ask is not None else ""
     return f"bid {text(bid)} / ask {text(ask)}{spread}"
+
+
+def tickers_table(tickers: Sequence[models.Ticker]) -> str:
+    """One row per symbol: the prices a trader checks before an order, funding, and the last 24 hours."""
+    rows = [
+        [
+            ticker.symbol,
+            text(ticker.last_price),
+            text(ticker.best_bid_price),
+            text(ticker.best_ask_price),
+            text(ticker.mark_price),
+            text(ticker.index_price),
+            percent(ticker.funding_rate, places=4),
+            text(ticker.next_funding_time),
+            text(ticker.volume_24h),
+            text(ticker.open_interest),
+        ]
+        for ticker in tickers
+    ]
+    headers = ["SYMBOL", "LAST", "BID", "ASK", "MARK", "INDEX", "FUNDING", "NEXT FUNDING", "VOLUME 24H", "OPEN INT"]
+    return table(headers, rows)
+
+
+def instruments_table(instruments: Sequence[models.Instrument]) -> str:
+    """The filters an order must pass, the leverage ceiling and the fee rates, one row per symbol."""
+    rows = [
+        [
+            item.symbol,
+            text(item.tick_size),
+            text(item.lot_size),
+            text(item.min_quantity),
+            text(item.min_notional),
+            f"{item.max_leverage}x",
+            percent(item.maker_fee_rate, places=4),
+            percent(item.taker_fee_rate, places=4),
+            text(item.funding_interval),
+        ]
+        for item in instruments
+    ]
+    headers = ["SYMBOL", "TICK", "LOT", "MIN QTY", "MIN NOTIONAL", "MAX LEVERAGE", "MAKER FEE", "TAKER FEE", "FUNDING"]
+    return table(headers, rows)
+
+
+def accounts_table(accounts: Sequence[models.AccountSummary]) -> str:
+    """The operator's view: every account's balances, margin ratio, hidden leverage and open positions."""
+    if not accounts:
+        return "no accounts"
+    rows = [
+        [
+            str(account.account_id),
+            account.name,
+            text(account.wallet_balance),
+            text(account.margin_balance),
+            text(account.available_balance),
+            percent(account.margin_ratio),
+            f"{text(account.effective_leverage)}x",
+            str(len(account.positions)),
+        ]
+        for account in accounts
+    ]
+    headers = ["ID", "NAME", "WALLET", "MARGIN BALANCE", "AVAILABLE", "MARGIN RATIO", "EFF LEVERAGE", "POSITIONS"]
+    return table(headers, rows)

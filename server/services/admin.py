@@ -12,7 +12,7 @@ from paperex.server.auth import Context, key_hash, new_api_key
 from paperex.server.errors import Refused, WireError
 from paperex.server.exchange import Applied, Exchange
 from paperex.server.exchange_commands import LoadScenario as LoadScenarioCommand
-from paperex.server.exchange_commands import MarketStep, OpenAccount
+from paperex.server.exchange_commands import MarketStep, OpenAccount, RotateApiKey
 from paperex.server.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from paperex.server.liquidity import parse_configs
 from paperex.server.scenarios import library
@@ -95,6 +95,21 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         token = str(ids[-1]) if len(ids) == size else ""
         summaries = [account_summary(exchange, account_id, self.runtime.adl) for account_id in ids]
         return admin_pb2.ListAccountsResponse(accounts=summaries, next_page_token=token)
+
+    @unary
+    async def RotateApiKey(self, request: admin_pb2.RotateApiKeyRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        account_id = _account_id(request.account_id)
+        api_key = new_api_key()
+
+        def respond(applied: Applied) -> admin_pb2.RotateApiKeyResponse:
+            if applied.refusal is not None:
+                raise applied.refusal
+            name = self.runtime.exchange.accounts[account_id].name
+            return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key)
+
+        command = RotateApiKey(account_id=account_id, key_hash=key_hash(api_key))
+        return await self.runtime.sequencer.submit_one(command, respond)
 
     @unary
     async def SetIndexPrice(self, request: admin_pb2.SetIndexPriceRequest, context: Context) -> Any:

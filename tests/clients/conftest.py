@@ -67,3 +67,10 @@ async def live(tmp_path: Path, server_options: dict[str, Any]) -> AsyncIterator[
     await exchange.admin.close()
     if exchange.server is not None:
         await exchange.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI and the bots read these; a developer's own exports must not reach the tests."""
+    for variable in ("PAPEREX_API_KEY", "PAPEREX_ADMIN_TOKEN", "PAPEREX_TARGET"):
+        monkeypatch.delenv(variable, raising=False)

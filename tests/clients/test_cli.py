@@ -1,7 +1,6 @@
 """``paperex`` client subcommands against a real server over gRPC, run as a shell would run them.
 
-The CLI runs its own asyncio loop, so each command runs in a worker thread while the server keeps
-serving on the test's loop; stdout and stderr are captured and the exit code read from SystemExit.
+Each command runs in a worker thread (``tests.clients.cli_harness``) while the server keeps serving.
 Figures are worked by hand from the default BTCUSDT spec: taker fee 0.05%, 20x leverage, first
 maintenance bracket 0.4% with no maintenance amount.
 """
@@ -9,82 +8,23 @@ maintenance bracket 0.4% with no maintenance amount.
 import asyncio
 import doctest
 import io
-import json
 import socket
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from paperex.client.cli import arguments, main, render
+from paperex.client.cli import arguments, render
 from paperex.client.cli.delegate import is_server_command, server_command
 from paperex.client.commands import PlaceOrder
 from paperex.client.enums import Side
-from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
+from tests.clients.cli_harness import cli, new_account, ok, run_cli
+from tests.clients.conftest import LiveExchange
 
 ROOT = Path(__file__).resolve().parents[2]
 BTC = "BTCUSDT"
 LIBRARY = {"calm", "chop", "flash-crash", "liquidity-drought", "squeeze", "trend-up"}
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run_cli(argv: list[str], out: io.StringIO | None = None) -> Result:
-    """``paperex ARGV`` in this thread; ``out`` lets the test read a live view while it runs."""
-    out = out if out is not None else io.StringIO()
-    err = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(argv)
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        else:
-            raise AssertionError("main() returned without sys.exit")
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-async def cli(
-    live: LiveExchange, *argv: str, key: str = "", admin: bool = False, out: io.StringIO | None = None
-) -> Result:
-    """``paperex ARGV --target <the test's server>``, with an account key or the admin token."""
-    arguments = [*argv, "--target", live.target]
-    if key:
-        arguments += ["--api-key", key]
-    if admin:
-        arguments += ["--admin-token", ADMIN_TOKEN]
-    return await asyncio.to_thread(run_cli, arguments, out)
-
-
-async def new_account(live: LiveExchange, name: str, deposit: str) -> str:
-    """An account created through the CLI; its key read from the printed ``export`` line."""
-    created = await cli(live, "account", "create", name, "--deposit", deposit, admin=True)
-    assert created.code == 0, created.err
-    (export,) = [line for line in created.out.splitlines() if line.startswith("export PAPEREX_API_KEY=")]
-    return export.removeprefix("export PAPEREX_API_KEY=")
-
-
-async def ok(live: LiveExchange, *argv: str, key: str = "", admin: bool = False) -> Result:
-    result = await cli(live, *argv, key=key, admin=admin)
-    assert (result.code, result.err) == (0, ""), result
-    return result
-
-
-@pytest.fixture(autouse=True)
-def no_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("PAPEREX_API_KEY", "PAPEREX_ADMIN_TOKEN", "PAPEREX_TARGET"):
-        monkeypatch.delenv(variable, raising=False)
 
 
 async def long_position(live: LiveExchange) -> str:

@@ -821,6 +821,8 @@ async def unary(world: World, service: str, call: Call) -> None:
         world.remember(call.credential, reply.order)
     if call.method == "Reset":
         await world.populate()
+    elif call.method == "RotateApiKey" and reply.name in world.accounts:  # the old key stopped working
+        world.accounts[reply.name] = Client(world.channel, reply.api_key)
     elif call.method in READ_ONLY:
         check_unchanged(where, before, world)
 

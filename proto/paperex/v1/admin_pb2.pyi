@@ -175,6 +175,22 @@ class WithdrawResponse(_message.Message):
     cross_wallet_balance: str
     def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
 
+class RotateApiKeyRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    def __init__(self, account_id: _Optional[int] = ...) -> None: ...
+
+class RotateApiKeyResponse(_message.Message):
+    __slots__ = ("account_id", "name", "api_key")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    name: str
+    api_key: str
+    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ...) -> None: ...
+
 class ListAccountsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]

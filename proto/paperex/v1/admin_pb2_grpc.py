@@ -55,6 +55,11 @@ class AdminStub:
                 request_serializer=paperex_dot_v1_dot_admin__pb2.ListAccountsRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_admin__pb2.ListAccountsResponse.FromString,
                 _registered_method=True)
+        self.RotateApiKey = channel.unary_unary(
+                '/paperex.v1.Admin/RotateApiKey',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.RotateApiKeyRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.RotateApiKeyResponse.FromString,
+                _registered_method=True)
         self.SetIndexPrice = channel.unary_unary(
                 '/paperex.v1.Admin/SetIndexPrice',
                 request_serializer=paperex_dot_v1_dot_admin__pb2.SetIndexPriceRequest.SerializeToString,
@@ -149,6 +154,15 @@ class AdminServicer:
 
     def ListAccounts(self, request, context):
         """Lists accounts with their figures, a page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateApiKey(self, request, context):
+        """Issues a new API key for an account (one lost or leaked) and invalidates the old one at once; the
+        new key is shown once, the server stores only its hash. NOT_FOUND (REJECT_REASON_UNKNOWN_ACCOUNT)
+        for an account that does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -272,6 +286,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ListAccounts,
                     request_deserializer=paperex_dot_v1_dot_admin__pb2.ListAccountsRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_admin__pb2.ListAccountsResponse.SerializeToString,
+            ),
+            'RotateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateApiKey,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.RotateApiKeyRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.RotateApiKeyResponse.SerializeToString,
             ),
             'SetIndexPrice': grpc.unary_unary_rpc_method_handler(
                     servicer.SetIndexPrice,
@@ -448,6 +467,33 @@ class Admin:
             '/paperex.v1.Admin/ListAccounts',
             paperex_dot_v1_dot_admin__pb2.ListAccountsRequest.SerializeToString,
             paperex_dot_v1_dot_admin__pb2.ListAccountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/RotateApiKey',
+            paperex_dot_v1_dot_admin__pb2.RotateApiKeyRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.RotateApiKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,11 @@ class AdminStub:
     """Debits an account's cross wallet, no more than its max withdraw amount."""
     ListAccounts: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListAccountsRequest, _admin_pb2.ListAccountsResponse]
     """Lists accounts with their figures, a page at a time."""
+    RotateApiKey: _grpc.UnaryUnaryMultiCallable[_admin_pb2.RotateApiKeyRequest, _admin_pb2.RotateApiKeyResponse]
+    """Issues a new API key for an account (one lost or leaked) and invalidates the old one at once; the
+    new key is shown once, the server stores only its hash. NOT_FOUND (REJECT_REASON_UNKNOWN_ACCOUNT)
+    for an account that does not exist.
+    """
     SetIndexPrice: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetIndexPriceRequest, _admin_pb2.SetIndexPriceResponse]
     """Sets a symbol's index price (for the fixed feed); the mark price follows by the venue method."""
     SetMarkPrice: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetMarkPriceRequest, _admin_pb2.SetMarkPriceResponse]
@@ -91,6 +96,11 @@ class AdminAsyncStub(AdminStub):
     """Debits an account's cross wallet, no more than its max withdraw amount."""
     ListAccounts: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListAccountsRequest, _admin_pb2.ListAccountsResponse]  # type: ignore[assignment]
     """Lists accounts with their figures, a page at a time."""
+    RotateApiKey: _aio.UnaryUnaryMultiCallable[_admin_pb2.RotateApiKeyRequest, _admin_pb2.RotateApiKeyResponse]  # type: ignore[assignment]
+    """Issues a new API key for an account (one lost or leaked) and invalidates the old one at once; the
+    new key is shown once, the server stores only its hash. NOT_FOUND (REJECT_REASON_UNKNOWN_ACCOUNT)
+    for an account that does not exist.
+    """
     SetIndexPrice: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetIndexPriceRequest, _admin_pb2.SetIndexPriceResponse]  # type: ignore[assignment]
     """Sets a symbol's index price (for the fixed feed); the mark price follows by the venue method."""
     SetMarkPrice: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetMarkPriceRequest, _admin_pb2.SetMarkPriceResponse]  # type: ignore[assignment]
@@ -160,6 +170,17 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.ListAccountsResponse, _abc.Awaitable[_admin_pb2.ListAccountsResponse]]:
         """Lists accounts with their figures, a page at a time."""
+
+    @_abc_1.abstractmethod
+    def RotateApiKey(
+        self,
+        request: _admin_pb2.RotateApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.RotateApiKeyResponse, _abc.Awaitable[_admin_pb2.RotateApiKeyResponse]]:
+        """Issues a new API key for an account (one lost or leaked) and invalidates the old one at once; the
+        new key is shown once, the server stores only its hash. NOT_FOUND (REJECT_REASON_UNKNOWN_ACCOUNT)
+        for an account that does not exist.
+        """
 
     @_abc_1.abstractmethod
     def SetIndexPrice(

@@ -1,0 +1,93 @@
+"""``leverage``, ``margin-mode`` and ``margin add|remove``: a symbol's margin settings (API key).
+
+The names are the ones a venue's order form uses: leverage and margin mode are set per symbol before
+trading it (the exchange refuses a mode change with an open position or orders, and a leverage the
+position's notional does not allow); ``margin`` moves USDT in or out of an isolated position.
+"""
+
+import argparse
+
+from paperex.client import models
+from paperex.client.cli.arguments import (
+    Commands,
+    decimal_argument,
+    enum_choices,
+    enum_member,
+    positive_int,
+    symbol_argument,
+    word_argument,
+)
+from paperex.client.cli.connection import open_client
+from paperex.client.cli.output import Output
+from paperex.client.cli.render import fields, text
+from paperex.client.enums import MarginAdjustment, MarginMode
+
+
+def register(commands: Commands, common: argparse.ArgumentParser) -> None:
+    """Adds ``leverage``, ``margin-mode`` and ``margin ...`` to the parser."""
+    leverage = commands.add_parser(
+        "leverage", parents=[common], help="set a symbol's leverage; prints the largest position it allows"
+    )
+    leverage.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
+    leverage.add_argument("leverage", type=positive_int, metavar="N", help="e.g. 10 for 10x")
+    leverage.set_defaults(handler=set_leverage)
+
+    mode = commands.add_parser("margin-mode", parents=[common], help="set a symbol's margin mode: cross or isolated")
+    mode.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
+    mode.add_argument("mode", type=word_argument, choices=enum_choices(MarginMode), metavar="cross|isolated")
+    mode.set_defaults(handler=set_margin_mode)
+
+    margin = commands.add_parser("margin", help="add USDT to or remove it from an isolated position")
+    actions = margin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, verb in (("add", "move USDT from the wallet into"), ("remove", "take USDT back from")):
+        adjust = actions.add_parser(name, parents=[common], help=f"{verb} an isolated position's margin")
+        adjust.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
+        adjust.add_argument("amount", type=decimal_argument, metavar="AMOUNT", help="USDT")
+        adjust.set_defaults(handler=adjust_margin, adjustment=enum_member(MarginAdjustment, name))
+
+
+def settings_fields(settings: models.SymbolSettings) -> str:
+    """The symbol's settings after a change, with the notional its leverage allows."""
+    return fields(
+        [
+            ("symbol", settings.symbol),
+            ("margin mode", text(settings.margin_mode)),
+            ("leverage", f"{settings.leverage}x"),
+            ("max notional", f"{text(settings.max_notional)} USDT"),
+        ]
+    )
+
+
+async def set_leverage(args: argparse.Namespace, out: Output) -> None:
+    """Sets the leverage and prints the largest position notional its bracket allows at it."""
+    async with open_client(args) as client:
+        settings = await client.set_leverage(args.symbol, args.leverage)
+    out.emit(settings, lambda: settings_fields(settings))
+
+
+async def set_margin_mode(args: argparse.Namespace, out: Output) -> None:
+    """Switches the symbol between cross and isolated margin."""
+    async with open_client(args) as client:
+        settings = await client.set_margin_mode(args.symbol, enum_member(MarginMode, args.mode))
+    out.emit(settings, lambda: settings_fields(settings))
+
+
+async def adjust_margin(args: argparse.Namespace, out: Output) -> None:
+    """Moves the amount and prints the position's margin, its new liquidation price and the cross wallet."""
+    async with open_client(args) as client:
+        adjusted = await client.adjust_isolated_margin(args.symbol, args.adjustment, args.amount)
+    out.emit(adjusted, lambda: adjusted_fields(adjusted))
+
+
+def adjusted_fields(adjusted: models.AdjustIsolatedMarginResponse) -> str:
+    """What the transfer changed: the isolated margin, what may still be removed, the liquidation price."""
+    position = adjusted.position
+    return fields(
+        [
+            ("symbol", position.symbol),
+            ("isolated margin", f"{text(position.isolated_wallet)} USDT"),
+            ("max removable", f"{text(position.max_removable_margin)} USDT"),
+            ("liquidation price", text(position.liquidation_price)),
+            ("cross wallet balance", f"{text(adjusted.cross_wallet_balance)} USDT"),
+        ]
+    )
