@@ -7,12 +7,14 @@ import argparse
 import asyncio
 import logging
 import os
+import resource
 import signal
 import sys
 from pathlib import Path
 
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server import gc_policy
+from paperex.server.admission import Limits
 from paperex.server.app import ExchangeServer, ServerConfig
 from paperex.server.demo import main as demo
 from paperex.server.errors import Refused
@@ -21,6 +23,25 @@ from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.journal import Durability, JournalError
 
 log = logging.getLogger("paperex.server")
+
+LIMIT_FLAGS = {
+    "order_rate": "orders/s per account: places, amends, settings, alerts (cancels are free); 0: off",
+    "order_burst": "orders one account may send at once (at least one full OrderSession batch, 500)",
+    "command_rate": "commands/s of all accounts together, cancels included (below what the server processes); 0: off",
+    "command_burst": "commands all accounts together may send at once",
+    "query_rate": "reads/s per account (queries, stream opens, market data with a key); 0: off",
+    "query_burst": "reads one account may send at once",
+    "anonymous_rate": "calls/s per client address without a valid API key (public market data); 0: off",
+    "anonymous_burst": "calls without a key one address may send at once",
+    "streams_per_connection": "open streams per client connection; 0: no cap",
+    "streams": "open streams on the whole server; 0: no cap",
+    "max_request_bytes": "largest request message (a full batch of orders is at most 180 KB)",
+    "max_connections": "client connections at once (keep it below the open-file limit); 0: no cap",
+    "calls_per_connection": "concurrent calls per connection (HTTP/2 streams); 0: grpc's default",
+    "handshake_timeout": "seconds a new connection has to finish its handshake; 0: grpc's 120 s",
+    "idle_timeout": "seconds a connection may stay without calls before it is closed; 0: never",
+}
+"""The ``paperex serve`` flag of every admission limit (``--order-rate`` sets ``Limits.order_rate``)."""
 
 
 def retention(text: str) -> int:
@@ -48,8 +69,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
-    serve.add_argument("--order-rate", type=float, default=defaults.order_rate, help="orders/s per account; 0: off")
-    serve.add_argument("--order-burst", type=int, default=defaults.order_burst)
+    for name, help_line in LIMIT_FLAGS.items():
+        default = getattr(defaults.limits, name)
+        flag = "--" + name.replace("_", "-")
+        serve.add_argument(flag, type=type(default), default=default, help=f"{help_line} (default %(default)s)")
     serve.add_argument("--snapshot-every", type=int, default=defaults.snapshot_every, help="commands between snapshots")
     serve.add_argument(
         "--history-retention",
@@ -93,8 +116,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         durability=Durability(args.durability),
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
-        order_rate=args.order_rate,
-        order_burst=args.order_burst,
+        limits=Limits(**{name: getattr(args, name) for name in LIMIT_FLAGS}),
         snapshot_every=args.snapshot_every,
         history_retention=args.history_retention,
         init=args.init,
@@ -104,6 +126,15 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         liquidity=args.liquidity == "on",
         liquidity_config=Path(args.liquidity_config).read_text(encoding="utf-8") if args.liquidity_config else "",
     )
+
+
+def raise_open_file_limit() -> None:
+    """Every connection is a file descriptor: take the hard limit, not the soft one (often 1,024),
+    so that the connection cap is what refuses clients, not a journal write that fails for want of
+    a descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 async def serve(config: ServerConfig) -> int:
@@ -120,6 +151,7 @@ async def serve(config: ServerConfig) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
         loop.add_signal_handler(signum, stop.set)
     gc_policy.install()
+    raise_open_file_limit()
     where = f"{config.host}:{port}"
     print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
     if server.generated_admin_token:
