@@ -1,6 +1,7 @@
 """What every servicer shares: the runtime it works on and the error boundary around each RPC.
 
-Every stream holds a place among the open streams while it runs (``paperex.server.admission``). A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
+Every stream holds a place among the open streams while it runs (``paperex.server.admission``).
+A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
 (SLOW_CONSUMER); anything unexpected becomes INTERNAL with a request id, its traceback only in the
 server log.
 """

@@ -31,7 +31,7 @@ from paperex.v1 import (
     market_data_pb2_grpc,
     trading_pb2,
 )
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, rich_status
+from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, retry_info, rich_status
 
 HANG_GUARD = 10.0
 """Seconds before a stream read is declared hung (a guard, not a timing assertion)."""
@@ -126,15 +126,6 @@ def bad_request_fields(error: grpc.aio.AioRpcError) -> list[str]:
             detail.Unpack(bad)
             fields += [violation.field for violation in bad.field_violations]
     return fields
-
-
-def retry_info(error: grpc.aio.AioRpcError) -> error_details_pb2.RetryInfo | None:
-    for detail in rich_status(error).details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            detail.Unpack(info)
-            return info
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- (a) the tables
