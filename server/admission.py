@@ -32,7 +32,7 @@ class Limits:
     """Every admission limit; a rate or a cap of 0 turns that limit off."""
 
     order_rate: float = 400.0
-    order_burst: int = 800
+    order_burst: int = 1200
     command_rate: float = 1600.0
     command_burst: int = 3200
     query_rate: float = 500.0
