@@ -253,6 +253,16 @@ class ClockNotSimulated(Refused, reason="CLOCK_NOT_SIMULATED"): ...
 class RateLimited(LimitExceeded, reason="RATE_LIMITED"): ...
 
 
+class ServerBusy(RateLimited, reason="SERVER_BUSY"):
+    """The server's command budget for all accounts is spent: a rate limit like the account's own,
+    retried the same way (after the server's RetryInfo delay)."""
+
+
+class TooManyStreams(LimitExceeded, reason="TOO_MANY_STREAMS"):
+    """The connection or the server has as many streams open as it allows (``metadata``: scope,
+    limit, open); close one before opening another."""
+
+
 class SlowConsumer(LimitExceeded, reason="SLOW_CONSUMER"): ...
 
 

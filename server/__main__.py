@@ -15,6 +15,7 @@ os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 import argparse
 import asyncio
 import logging
+import resource
 import signal
 import sqlite3
 import sys
@@ -24,6 +25,7 @@ from typing import NoReturn
 
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server import gc_policy
+from paperex.server.admission import Limits
 from paperex.server.app import ExchangeServer, ServerConfig
 from paperex.server.demo import main as demo
 from paperex.server.errors import Refused
@@ -34,6 +36,25 @@ from paperex.server.liquidity import parse_configs
 from paperex.server.scenarios import library
 
 log = logging.getLogger("paperex.server")
+
+LIMIT_FLAGS = {
+    "order_rate": "orders/s per account: places, amends, settings, alerts (cancels are free); 0: off",
+    "order_burst": "orders one account may send at once (at least one full OrderSession batch, 500)",
+    "command_rate": "commands/s of all accounts together, cancels included (below what the server processes); 0: off",
+    "command_burst": "commands all accounts together may send at once",
+    "query_rate": "reads/s per account (queries, stream opens, market data with a key); 0: off",
+    "query_burst": "reads one account may send at once",
+    "anonymous_rate": "calls/s per client address without a valid API key (public market data); 0: off",
+    "anonymous_burst": "calls without a key one address may send at once",
+    "streams_per_connection": "open streams per client connection; 0: no cap",
+    "streams": "open streams on the whole server; 0: no cap",
+    "max_request_bytes": "largest request message (a full batch of orders is at most 180 KB)",
+    "max_connections": "client connections at once (keep it below the open-file limit); 0: no cap",
+    "calls_per_connection": "concurrent calls per connection (HTTP/2 streams); 0: grpc's default",
+    "handshake_timeout": "seconds a new connection has to finish its handshake; 0: grpc's 120 s",
+    "idle_timeout": "seconds a connection may stay without calls before it is closed; 0: never",
+}
+"""The ``paperex serve`` flag of every admission limit (``--order-rate`` sets ``Limits.order_rate``)."""
 
 
 def retention(text: str) -> int:
@@ -82,13 +103,13 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 def rate(text: str) -> float:
-    """Orders a second: a finite number, 0 or more (0 turns the limit off)."""
+    """A rate or a time in seconds: a finite number, 0 or more (0 turns the limit off)."""
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"not a rate of 0 or more: {text!r}")
+        raise argparse.ArgumentTypeError(f"not a number of 0 or more: {text!r}")
     return value
 
 
@@ -109,8 +130,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
-    serve.add_argument("--order-rate", type=rate, default=defaults.order_rate, help="orders/s per account; 0: off")
-    serve.add_argument("--order-burst", type=at_least(1), default=defaults.order_burst)
+    for name, help_line in LIMIT_FLAGS.items():
+        default = getattr(defaults.limits, name)
+        flag = "--" + name.replace("_", "-")
+        kind = rate if isinstance(default, float) else at_least(1 if name.endswith("_burst") else 0)
+        serve.add_argument(flag, type=kind, default=default, help=f"{help_line} (default %(default)s)")
     serve.add_argument(
         "--snapshot-every", type=at_least(1), default=defaults.snapshot_every, help="commands between snapshots"
     )
@@ -172,8 +196,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         durability=Durability(args.durability),
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
-        order_rate=args.order_rate,
-        order_burst=args.order_burst,
+        limits=Limits(**{name: getattr(args, name) for name in LIMIT_FLAGS}),
         snapshot_every=args.snapshot_every,
         history_retention=args.history_retention,
         init=args.init,
@@ -183,6 +206,15 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         liquidity=args.liquidity == "on",
         liquidity_config=liquidity_config,
     )
+
+
+def raise_open_file_limit() -> None:
+    """Every connection is a file descriptor: take the hard limit, not the soft one (often 1,024),
+    so that the connection cap is what refuses clients, not a journal write that fails for want of
+    a descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 async def serve(config: ServerConfig) -> int:
@@ -201,6 +233,7 @@ async def serve(config: ServerConfig) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
         loop.add_signal_handler(signum, stop.set)
     gc_policy.install()
+    raise_open_file_limit()
     where = f"{config.host}:{port}"
     print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
     if server.generated_admin_token:

@@ -7,7 +7,7 @@ import functools
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from paperex.engine.commands import AdvanceTime
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
+from paperex.server.admission import Admission, Limits
 from paperex.server.auth import Authenticator, key_hash, new_admin_token
 from paperex.server.checkpoint import Checkpointer
 from paperex.server.clock import SimulatedClock, WallClock
@@ -24,12 +25,11 @@ from paperex.server.exchange import Applied, Exchange
 from paperex.server.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
 from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.journal import Durability, Journal, JournalError
-from paperex.server.ratelimit import RateLimiter
 from paperex.server.reflection import enable_reflection
 from paperex.server.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.services.account import AccountService
 from paperex.server.services.admin import AdminService
-from paperex.server.services.base import MAX_REQUEST_BYTES, Runtime
+from paperex.server.services.base import Runtime
 from paperex.server.services.market_data import MarketDataService
 from paperex.server.services.trading import TradingService
 from paperex.server.streams import Hub
@@ -75,8 +75,8 @@ class ServerConfig:
     durability: Durability = Durability.BATCHED
     tls_cert: str = ""
     tls_key: str = ""
-    order_rate: float = 2000.0
-    order_burst: int = 4000
+    limits: Limits = field(default_factory=Limits)
+    """What the server admits: budgets, stream and connection caps, request size (``paperex.server.admission``)."""
     snapshot_every: int = DEFAULT_SNAPSHOT_EVERY
     stream_capacity: int = 65_536
     """Messages a stream reader may fall behind before it is cut (above one sequencer batch's output)."""
@@ -199,12 +199,7 @@ class ExchangeServer:
     async def _start(self) -> int:
         config = self.config
         # the port first: a taken port fails at once, not after replaying a long journal
-        server = self._server = grpc.aio.server(
-            options=[
-                ("grpc.max_receive_message_length", 4 * MAX_REQUEST_BYTES),
-                ("grpc.so_reuseport", 0),
-            ]
-        )
+        server = self._server = grpc.aio.server(options=[*config.limits.channel_options(), ("grpc.so_reuseport", 0)])
         address = f"{config.host}:{config.port}"
         try:
             if config.tls_cert:
@@ -236,8 +231,7 @@ class ExchangeServer:
             sequencer=sequencer,
             hub=self.hub,
             auth=Authenticator(admin_hash, lambda: sequencer.exchange.account_by_key),
-            limiter=RateLimiter(config.order_rate, config.order_burst),
-            clock_seconds=time.monotonic,
+            admission=Admission(config.limits, time.monotonic),
             fresh_exchange=fresh,
             simulated=bool(getattr(self.clock, "simulated", False)),
             stream_capacity=config.stream_capacity,

@@ -57,17 +57,24 @@ class Authenticator:
         key = presented_key(context)
         if not key:
             raise Refused("UNAUTHENTICATED", "missing API key: send 'authorization: Bearer <key>' or 'x-api-key'")
-        account_id = self._accounts_by_key().get(key_hash(key))
+        account_id = self.account_of(key)
         if account_id is None:
             raise Refused("UNAUTHENTICATED", "unknown API key")
         return account_id
+
+    def account_of(self, key: str) -> int | None:
+        """The account a key belongs to; None for no key, an unknown one or the admin token."""
+        return self._accounts_by_key().get(key_hash(key)) if key else None
+
+    def is_admin(self, key: str) -> bool:
+        return bool(key) and hmac.compare_digest(key_hash(key), self._admin_hash)
 
     def admin(self, context: Context) -> None:
         """Pass only with the admin token; an account key is PERMISSION_DENIED, anything else UNAUTHENTICATED."""
         key = presented_key(context)
         if not key:
             raise Refused("UNAUTHENTICATED", "missing admin token")
-        if hmac.compare_digest(key_hash(key), self._admin_hash):
+        if self.is_admin(key):
             return
         if key_hash(key) in self._accounts_by_key():
             raise Refused("PERMISSION_DENIED", "admin calls need the admin token, not an account key")

@@ -34,13 +34,20 @@ class RateLimiter:
         self._full_at: dict[Hashable, float] = {}
         self._prune_at = _PRUNE_FLOOR
 
-    def acquire(self, key: Hashable, count: int, now: float) -> float:
-        """Take ``count`` tokens from ``key``'s bucket: 0.0 when taken, else the seconds until they are there.
+    @property
+    def rate(self) -> float:
+        return self._rate
 
-        A refused request takes nothing, and retrying after the returned delay succeeds unless
-        other requests for the key took tokens meanwhile. A ``count`` above ``burst`` can never
-        fit, so it returns ``math.inf``: a refusal without a retry hint (the edge should rather
-        cap batch sizes at ``burst``).
+    @property
+    def burst(self) -> int:
+        return self._burst
+
+    def delay(self, key: Hashable, count: int, now: float) -> float:
+        """The seconds until ``key``'s bucket holds ``count`` tokens (0.0: now), taking nothing, so a
+        caller can check several buckets before taking from any.
+
+        A ``count`` above ``burst`` can never fit, so it returns ``math.inf``: a refusal without a
+        retry hint (the edge should rather cap batch sizes at ``burst``).
         """
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
@@ -48,13 +55,19 @@ class RateLimiter:
             return 0.0
         if count > self._burst:
             return math.inf
-        full_at = self._full_at.get(key, now)
-        if full_at < now:
-            full_at = now
-        wait = (full_at - now) - (self._burst - count) / self._rate  # debt beyond what may stay owed
-        if wait > 0.0:
+        full_at = max(self._full_at.get(key, now), now)
+        return max(0.0, (full_at - now) - (self._burst - count) / self._rate)  # debt beyond what may stay owed
+
+    def acquire(self, key: Hashable, count: int, now: float) -> float:
+        """Take ``count`` tokens from ``key``'s bucket: 0.0 when taken, else ``delay`` (nothing taken).
+
+        Retrying after the returned delay succeeds unless other requests for the key took tokens
+        meanwhile.
+        """
+        wait = self.delay(key, count, now)
+        if wait or not self._rate:
             return wait
-        self._full_at[key] = full_at + count / self._rate
+        self._full_at[key] = max(self._full_at.get(key, now), now) + count / self._rate
         if len(self._full_at) >= self._prune_at:
             self.prune(now)
         return 0.0

@@ -56,9 +56,9 @@ class ServerSettings:
             *("serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db), "--admin-token", admin_token),
             # Time moves only when the test says so: a scenario replays the same way on every run.
             *("--clock", "simulated"),
-            # A test's bot bursts orders as fast as the CPU allows; a wall-clock rate limit would refuse
-            # some of them depending on the machine's speed, which is no property of the bot.
-            *("--order-rate", "0"),
+            # A test's bot bursts orders and queries as fast as the CPU allows; a wall-clock rate limit
+            # would refuse some of them depending on the machine's speed, which is no property of the bot.
+            *("--order-rate", "0", "--command-rate", "0", "--query-rate", "0", "--anonymous-rate", "0"),
             # The journal is thrown away with the test and never replayed: fsyncs would only add latency
             # to every answer (off still writes every command, so a crash stays debuggable).
             *("--durability", "off"),

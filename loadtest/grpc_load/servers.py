@@ -20,6 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 PAPEREX_READY = "paperex listening on "
 JOURNAL = "journal.db"
 """The own server's journal, in the run's temporary folder."""
+UNLIMITED = (
+    *("--order-rate", "0", "--command-rate", "0", "--query-rate", "0", "--anonymous-rate", "0"),
+    *("--streams-per-connection", "0", "--streams", "0", "--calls-per-connection", "0"),
+)
+"""The admission limits the tool's own server runs without."""
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
 
@@ -27,9 +32,11 @@ STOP_TIMEOUT_S = 60.0
 def paperex_command(
     db: Path, admin_token: str, durability: str, profile: str = "", extra: Sequence[str] = ()
 ) -> list[str]:
-    """``python -m server serve`` on a free port with the order rate limit off."""
+    """``python -m server serve`` on a free port with the rate budgets and stream caps off: the tool
+    measures what the server can process, which its budgets are sized below. The connection,
+    handshake, idle and request size limits stay at their defaults."""
     serve = ["-m", "paperex.server", "serve", "--port", "0", "--db", str(db), "--admin-token", admin_token]
-    serve += ["--durability", durability, "--order-rate", "0", *extra]
+    serve += ["--durability", durability, *UNLIMITED, *extra]
     profiler = ["-m", "cProfile", "-o", profile] if profile else []
     return [sys.executable, *profiler, *serve]
 

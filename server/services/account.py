@@ -70,14 +70,14 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
     @unary
     async def GetAccount(self, request: account_pb2.GetAccountRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         await self.runtime.sequencer.settled()
         summary = account_summary(self.runtime.exchange, account_id, self.runtime.adl)
         return account_pb2.GetAccountResponse(account=summary)
 
     @unary
     async def ListPositions(self, request: account_pb2.ListPositionsRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         await self.runtime.sequencer.settled()
         held = positions(self.runtime.exchange, account_id, symbol, self.runtime.adl)
@@ -98,7 +98,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         if not request.leverage:
             raise WireError("MISSING_FIELD", "leverage", "leverage is required")
         command = SetLeverage(account_id=account_id, symbol=symbol, leverage=request.leverage)
-        settings = await self.runtime.sequencer.submit_one(command, self._settings_response)
+        settings = await self.runtime.submit(account_id, command, self._settings_response)
         return account_pb2.SetLeverageResponse(settings=settings)
 
     @unary
@@ -106,7 +106,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
         command = SetMarginMode(account_id=account_id, symbol=symbol, mode=parse.margin_mode(request.margin_mode))
-        settings = await self.runtime.sequencer.submit_one(command, self._settings_response)
+        settings = await self.runtime.submit(account_id, command, self._settings_response)
         return account_pb2.SetMarginModeResponse(settings=settings)
 
     @unary
@@ -122,7 +122,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
             wallet = render.money(exchange.engine.accounts[account_id].wallet)
             return account_pb2.AdjustIsolatedMarginResponse(position=position, cross_wallet_balance=wallet)
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return await self.runtime.submit(account_id, command, respond)
 
     @streaming
     async def StreamUserEvents(
@@ -130,7 +130,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
     ) -> AsyncIterator[account_pb2.StreamUserEventsResponse]:
         """Backlog after the cursor, then live events; both read with nothing in flight, so there is
         neither a gap nor a duplicate between them."""
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         await self.runtime.sequencer.settled()
         backlog: list[account_pb2.UserEvent] = []
         if request.HasField("resume_after"):
@@ -165,11 +165,11 @@ class AccountService(account_pb2_grpc.AccountServicer):
             assert applied.alert is not None
             return account_pb2.CreatePriceAlertResponse(alert=render.price_alert(applied.alert, spec))
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return await self.runtime.submit(account_id, command, respond)
 
     @unary
     async def ListPriceAlerts(self, request: account_pb2.ListPriceAlertsRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         await self.runtime.sequencer.settled()
         exchange = self.runtime.exchange
@@ -191,11 +191,11 @@ class AccountService(account_pb2_grpc.AccountServicer):
             return account_pb2.DeletePriceAlertResponse()
 
         command = DeletePriceAlert(account_id=account_id, alert_id=request.alert_id)
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return await self.runtime.submit(account_id, command, respond, order=False)
 
     @unary
     async def ListIncome(self, request: account_pb2.ListIncomeRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         income_type = parse.income_type(request.income_type)
         start, end = parse.time_range(request)
@@ -209,7 +209,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
     @unary
     async def ListLiquidations(self, request: account_pb2.ListLiquidationsRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
         await self.runtime.sequencer.settled()

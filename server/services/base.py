@@ -1,5 +1,6 @@
 """What every servicer shares: the runtime it works on and the error boundary around each RPC.
 
+Every stream holds a place among the open streams while it runs (``paperex.server.admission``).
 A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
 (SLOW_CONSUMER); anything unexpected becomes INTERNAL with a request id, its traceback only in the
 server log.
@@ -7,31 +8,29 @@ server log.
 
 import functools
 import logging
-import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 
 from paperex.engine.events import OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.server.adl import AdlBoard
-from paperex.server.auth import Authenticator, Context
-from paperex.server.errors import Refused, WireError, internal
+from paperex.server.admission import Admission
+from paperex.server.auth import Authenticator, Context, presented_key
+from paperex.server.errors import Refused, internal
 from paperex.server.exchange import Applied, Exchange
-from paperex.server.ratelimit import RateLimiter
 from paperex.server.rejections import refusal
 from paperex.server.sequencer import Sequencer
 from paperex.server.streams import Hub, SlowConsumer, StreamClosed
+from paperex.server.tape import ExchangeCommand
 
 log = logging.getLogger("paperex.server.rpc")
 
-MAX_REQUEST_BYTES = 1 << 20
-"""Larger requests are refused as INVALID_ARGUMENT (the transport limit is set above this)."""
-
-S = TypeVar("S")
+S = TypeVar("S", bound="Serving")
+T = TypeVar("T")
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
@@ -43,8 +42,7 @@ class Runtime:
     sequencer: Sequencer
     hub: Hub[Any]
     auth: Authenticator
-    limiter: RateLimiter
-    clock_seconds: Callable[[], float]
+    admission: Admission
     fresh_exchange: Callable[[], Exchange]
     """An empty exchange as this server makes them (Admin.Reset)."""
     simulated: bool = False
@@ -67,14 +65,35 @@ class Runtime:
     def instruments(self) -> dict[str, Instrument]:
         return self.sequencer.exchange.instruments
 
-    def check_rate(self, account_id: int, orders: int) -> None:
-        """Per-account order rate, like a venue's: RESOURCE_EXHAUSTED with a retry hint when exceeded."""
-        wait = self.limiter.acquire(account_id, orders, self.clock_seconds())
-        if wait == math.inf:
-            raise Refused("RATE_LIMITED", f"{orders} orders at once exceed the rate limit's burst", {})
-        if wait:
-            message = f"order rate limit reached; retry in {wait:.3f} s"
-            raise Refused("RATE_LIMITED", message, {"retry_after": f"{wait:.3f}"}, retry_after=wait)
+    async def submit(
+        self, account_id: int, command: ExchangeCommand, respond: Callable[[Applied], T], *, order: bool = True
+    ) -> T:
+        """Admit one command of an account (counted against its order share unless ``order`` is
+        False, as for cancels) and sequence it."""
+        self.admission.commands(account_id, 1, int(order))
+        return await self.sequencer.submit_one(command, respond)
+
+    def reader(self, context: Context) -> int:
+        """The calling account, charged one query; UNAUTHENTICATED or RATE_LIMITED."""
+        account_id = self.auth.account(context)
+        self.admission.query(account_id)
+        return account_id
+
+    def public(self, context: Context) -> None:
+        """Charge a public call (market data): to the account's queries with a valid account key,
+        to nobody with the admin token, else to the caller's address."""
+        key = presented_key(context)
+        account_id = self.auth.account_of(key)
+        if account_id is not None:
+            self.admission.query(account_id)
+        elif not self.auth.is_admin(key):
+            self.admission.anonymous(context.peer())
+
+
+class Serving(Protocol):
+    """A servicer: its methods reach the server through ``runtime``."""
+
+    runtime: Runtime
 
 
 def refuse_if_rejected(applied: Applied) -> None:
@@ -82,11 +101,6 @@ def refuse_if_rejected(applied: Applied) -> None:
     first = applied.events[0] if applied.events else None
     if isinstance(first, OrderRejected):
         raise refusal(first)
-
-
-def _check_size(request: Any) -> None:
-    if request.ByteSize() > MAX_REQUEST_BYTES:
-        raise WireError("INVALID_ARGUMENT", "request", f"request larger than {MAX_REQUEST_BYTES} bytes")
 
 
 async def _abort(context: Context, error: BaseException) -> None:
@@ -106,7 +120,6 @@ def unary(
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> Resp:
         try:
-            _check_size(request)
             return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
@@ -123,10 +136,9 @@ def streaming(
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
         try:
-            if not isinstance(request, AsyncIterator):
-                _check_size(request)
-            async for item in method(self, request, context):
-                yield item
+            with self.runtime.admission.stream(context.peer()):
+                async for item in method(self, request, context):
+                    yield item
         except StreamClosed:
             return  # an exchange reset: the stream ends cleanly and the client resubscribes
         except grpc.aio.AbortError:

@@ -55,11 +55,13 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
 
     @unary
     async def ListInstruments(self, request: market_data_pb2.ListInstrumentsRequest, context: Context) -> Any:
+        self.runtime.public(context)
         specs = self.runtime.instruments.values()
         return market_data_pb2.ListInstrumentsResponse(instruments=[render.instrument(spec) for spec in specs])
 
     @unary
     async def GetOrderBook(self, request: market_data_pb2.GetOrderBookRequest, context: Context) -> Any:
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         await self.runtime.sequencer.settled()
         book = _book(self.runtime.exchange, symbol, request.depth or WHOLE_BOOK)
@@ -70,6 +72,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         self, request: market_data_pb2.StreamOrderBookRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamOrderBookResponse]:
         """The whole book at a sequence number, then every update after it (sequence + 1, + 2, ...)."""
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         await self.runtime.sequencer.settled()
         async with self.runtime.hub.subscribe(book_topic(symbol), self.runtime.stream_capacity) as updates:
@@ -86,6 +89,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     async def StreamTrades(
         self, request: market_data_pb2.StreamTradesRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamTradesResponse]:
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         async with self.runtime.hub.subscribe(trades_topic(symbol), self.runtime.stream_capacity) as trades:
             yield market_data_pb2.StreamTradesResponse()
@@ -94,6 +98,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
 
     @unary
     async def GetTicker(self, request: market_data_pb2.GetTickerRequest, context: Context) -> Any:
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         await self.runtime.sequencer.settled()
         return market_data_pb2.GetTickerResponse(ticker=_ticker(self.runtime.exchange, symbol))
@@ -103,6 +108,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         self, request: market_data_pb2.StreamTickersRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamTickersResponse]:
         """Every ``interval`` (default 1 s, at least 100 ms), one ticker per requested symbol."""
+        self.runtime.public(context)
         symbols = [self._symbol(symbol) for symbol in request.symbols] or list(self.runtime.instruments)
         period = request.interval.ToNanoseconds() / 1e9 if request.HasField("interval") else DEFAULT_TICKER_INTERVAL
         if period < MIN_TICKER_INTERVAL:
@@ -116,6 +122,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
 
     @unary
     async def GetCandles(self, request: market_data_pb2.GetCandlesRequest, context: Context) -> Any:
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         interval = _interval(request.interval)
         if request.limit > MAX_LIMIT:
@@ -133,6 +140,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         self, request: market_data_pb2.StreamCandlesRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamCandlesResponse]:
         """The current candle, then every change and close of it and its successors."""
+        self.runtime.public(context)
         symbol = self._symbol(request.symbol)
         interval = _interval(request.interval)
         await self.runtime.sequencer.settled()

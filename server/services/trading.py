@@ -96,7 +96,7 @@ class Responders:
 
 
 def _rated(command: object) -> bool:
-    """Places and amends count against the order rate limit (cancels never do, as on venues)."""
+    """Places and amends count against the account's order rate limit (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
 
 
@@ -127,12 +127,10 @@ class TradingService(trading_pb2_grpc.TradingServicer):
     async def _command(
         self, request: Any, context: Context, parse_with: Callable[[Any, int, Any], OrderCommand]
     ) -> Any:
-        """Authenticate, parse, count against the rate limit, sequence: every unary order command."""
+        """Authenticate, parse, admit (rate limits), sequence: every unary order command."""
         account_id = self.runtime.auth.account(context)
         command = parse_with(request, account_id, self.runtime.instruments)
-        if _rated(command):
-            self.runtime.check_rate(account_id, 1)
-        return await self.runtime.sequencer.submit_one(command, self.respond.for_command(command))
+        return await self.runtime.submit(account_id, command, self.respond.for_command(command), order=_rated(command))
 
     @unary
     async def PlaceOrder(self, request: trading_pb2.PlaceOrderRequest, context: Context) -> Any:
@@ -152,7 +150,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 
     @unary
     async def GetOrder(self, request: trading_pb2.GetOrderRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         spec = parse.instrument(self.runtime.instruments, request.symbol)
         key = request.WhichOneof("order_key")
         if key is None:
@@ -173,7 +171,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 
     @unary
     async def ListOpenOrders(self, request: trading_pb2.ListOpenOrdersRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbols = self._symbols(request.symbol)
         await self.runtime.sequencer.settled()
         exchange = self.runtime.exchange
@@ -188,7 +186,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 
     @unary
     async def ListOrders(self, request: trading_pb2.ListOrdersRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         start, end = parse.time_range(request)
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
@@ -203,7 +201,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 
     @unary
     async def ListTrades(self, request: trading_pb2.ListTradesRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         start, end = parse.time_range(request)
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
@@ -216,7 +214,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 
     @unary
     async def PreviewOrder(self, request: trading_pb2.PreviewOrderRequest, context: Context) -> Any:
-        account_id = self.runtime.auth.account(context)
+        account_id = self.runtime.reader(context)
         if not request.HasField("order"):
             raise WireError("MISSING_FIELD", "order", "order is required")
         command = parse.place_order(request.order, account_id, self.runtime.instruments)
@@ -286,9 +284,8 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
         parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
         commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
-        orders = sum(1 for c in commands if _rated(c))
-        if orders:
-            self.runtime.check_rate(account_id, orders)
+        if commands:
+            self.runtime.admission.commands(account_id, len(commands), sum(1 for c in commands if _rated(c)))
         respond = self.respond
         future = self.runtime.sequencer.enqueue(
             commands,

@@ -25,6 +25,7 @@ from paperex.client.errors import (
 )
 from paperex.client.retry import NO_RETRY, RetryPolicy
 from paperex.client.sync import Admin
+from paperex.server.admission import Limits
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"
@@ -126,7 +127,7 @@ async def test_without_retries_the_lost_answer_surfaces_as_unavailable(live: Liv
         await channel.close()
 
 
-@pytest.mark.parametrize("server_options", [{"order_rate": 2.0, "order_burst": 1}])
+@pytest.mark.parametrize("server_options", [{"limits": Limits(order_rate=2.0, order_burst=1)}])
 async def test_rate_limits_carry_retry_after_and_the_default_policy_waits_it_out(live: LiveExchange) -> None:
     await market(live)
     strict = await live.open_account("strict", retry=NO_RETRY)

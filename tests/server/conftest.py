@@ -112,6 +112,16 @@ def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status:
     raise AssertionError(f"no rich status on {error.code()}: {error.details()}")
 
 
+def retry_info(error: grpc.aio.AioRpcError) -> error_details_pb2.RetryInfo | None:
+    """The RetryInfo detail of a failed call, when it has one (rate limits)."""
+    for detail in rich_status(error).details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info
+    return None
+
+
 def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo:
     """The ErrorInfo detail of a failed call (every refusal carries exactly one)."""
     for detail in rich_status(error).details:

@@ -19,6 +19,7 @@ from google.protobuf import timestamp_pb2
 from google.rpc import error_details_pb2
 
 from paperex.engine.reasons import RejectReason
+from paperex.server.admission import Limits
 from paperex.server.app import ExchangeServer
 from paperex.server.errors import REASON_TO_STATUS
 from paperex.v1 import (
@@ -30,7 +31,7 @@ from paperex.v1 import (
     market_data_pb2_grpc,
     trading_pb2,
 )
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, rich_status
+from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, retry_info, rich_status
 
 HANG_GUARD = 10.0
 """Seconds before a stream read is declared hung (a guard, not a timing assertion)."""
@@ -96,6 +97,13 @@ async def standing(tmp_path: Path) -> AsyncIterator[Exchange]:
         yield exchange
 
 
+@pytest.fixture
+async def unbudgeted(tmp_path: Path) -> AsyncIterator[Exchange]:
+    """``standing`` without the server's command budget, for tests that need thousands of commands."""
+    async with serve(tmp_path / "unbudgeted", StandingClock(), limits=Limits(command_rate=0)) as exchange:
+        yield exchange
+
+
 def state_hash(exchange: Exchange) -> str:
     sequencer = exchange.server.sequencer
     assert sequencer is not None
@@ -118,15 +126,6 @@ def bad_request_fields(error: grpc.aio.AioRpcError) -> list[str]:
             detail.Unpack(bad)
             fields += [violation.field for violation in bad.field_violations]
     return fields
-
-
-def retry_info(error: grpc.aio.AioRpcError) -> error_details_pb2.RetryInfo | None:
-    for detail in rich_status(error).details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            detail.Unpack(info)
-            return info
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- (a) the tables
@@ -366,7 +365,6 @@ def wire(
 
 PAST = at(NOW_SECONDS - 1)
 FUTURE = at(NOW_SECONDS + 3600)
-OVERSIZED = "x" * ((1 << 20) + 100)
 
 CASES = [
     # Lookups.
@@ -784,7 +782,6 @@ CASES = [
         "INVALID_ARGUMENT",
         "expire_time",
     ),
-    wire("request over 1 MiB", place(client_order_id=OVERSIZED), "INVALID_ARGUMENT", "request"),
     wire(
         "account name over 64 characters",
         admin_call("CreateAccount", admin_pb2.CreateAccountRequest(name="n" * 65)),
@@ -862,8 +859,10 @@ async def test_a_refusal_from_the_wire(standing: Exchange, case: Case) -> None:
 
 
 def test_the_table_reaches_every_reason_but_the_unreachable() -> None:
-    """With the stream and rate-limit tests below, every proto reason is provoked here or explained."""
-    reached = {case.reason for case in CASES} | {"RATE_LIMITED", "BATCH_TOO_LARGE", "CURSOR_EXPIRED", "SLOW_CONSUMER"}
+    """With the stream and rate-limit tests below and the admission tests (test_admission.py), every
+    proto reason is provoked here or explained."""
+    below = {"RATE_LIMITED", "BATCH_TOO_LARGE", "CURSOR_EXPIRED", "SLOW_CONSUMER"}
+    reached = {case.reason for case in CASES} | below | {"SERVER_BUSY", "TOO_MANY_STREAMS"}
     assert reached.isdisjoint(UNREACHABLE_FROM_THE_WIRE)
     assert reached | set(UNREACHABLE_FROM_THE_WIRE) == PROTO_REASONS
 
@@ -874,7 +873,7 @@ def test_the_table_reaches_every_reason_but_the_unreachable() -> None:
 async def test_rate_limited_orders_carry_a_retry_delay(tmp_path: Path) -> None:
     """A bucket of 2 orders refilled at one per 1,000 s: the third order in a row is refused, nothing
     is sequenced, and RetryInfo says to wait (about 1,000 s: positive, at most 1,000)."""
-    async with serve(tmp_path / "limited", order_rate=0.001, order_burst=2) as exchange:
+    async with serve(tmp_path / "limited", limits=Limits(order_rate=0.001, order_burst=2)) as exchange:
         alice = await exchange.open_account("alice")
         await exchange.set_mark(BTC, "64900")
         for price in ("64000.0", "64000.1"):
@@ -907,7 +906,7 @@ async def test_rate_limited_orders_carry_a_retry_delay(tmp_path: Path) -> None:
 
 async def test_an_order_session_batch_over_the_burst_is_rate_limited_in_band(tmp_path: Path) -> None:
     """Three orders in one request against a burst of 2 can never fit: refused whole, stream open."""
-    async with serve(tmp_path / "limited", order_rate=0.001, order_burst=2) as exchange:
+    async with serve(tmp_path / "limited", limits=Limits(order_rate=0.001, order_burst=2)) as exchange:
         alice = await exchange.open_account("alice")
         await exchange.set_mark(BTC, "64900")
         session = alice.trading.OrderSession(metadata=alice.auth)
@@ -1004,11 +1003,11 @@ async def test_order_session_refusals_are_per_command_with_the_unary_content(sta
 # ---------------------------------------------------------------------------------------------- streams
 
 
-async def test_a_cursor_older_than_the_retained_events_is_expired(standing: Exchange) -> None:
+async def test_a_cursor_older_than_the_retained_events_is_expired(unbudgeted: Exchange) -> None:
     """The server keeps 10,000 events per account. 21 batches of 500 cancels of a missing order give
     10,500 rejection events after the deposit, so the deposit's cursor is no longer retained, while a
     cursor among the last 10,000 still resumes."""
-    world = await World.create(standing)
+    world = await World.create(unbudgeted)
     alice = world.alice
     summary = (await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)).account
     deposit_cursor = summary.cursor

@@ -17,7 +17,8 @@ deadline timer is put to sleep, so what comes due (GTD expiries, funding) is met
 as happens to a command that reaches the sequencer between a deadline and the timer's next poll; runs
 are deterministic (``derandomize``). Shrinking is off because replaying an example on a server whose
 state moved on would not reproduce it anyway. The rate limiter's burst is 64 orders with a refill so
-fast that only a batch of more than 64 orders is limited, deterministically. After every call the
+fast that only a batch of more than 64 orders is limited, deterministically; the command and query
+budgets are off. After every call the
 engine's invariants are checked in-process, and after every example a normal PlaceOrder must still
 succeed.
 """
@@ -42,6 +43,7 @@ from hypothesis import strategies as st
 from paperex.engine.commands import AdvanceTime
 from paperex.engine.engine import Engine
 from paperex.server import app as server_app
+from paperex.server.admission import Limits
 from paperex.server.app import ExchangeServer
 from paperex.server.exchange import Exchange
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
@@ -118,8 +120,9 @@ def huge_text(token: Huge) -> str:
     return token.char * (token.nbytes // len(token.char.encode()))
 
 
-HUGE = (Huge("9", 1025), Huge("x", 70_000), Huge("€", 1 << 20), Huge("1", 2 << 20), Huge(" ", 2 << 20))
-"""Up to 2 MiB; a request above 1 MiB must be refused as INVALID_ARGUMENT (the transport takes 4 MiB)."""
+HUGE = (Huge("9", 1025), Huge("x", 70_000), Huge("€", 200_000), Huge("1", 250_000), Huge(" ", 250_000))
+"""Up to 250 kB, just under the server's receive limit (256 KiB): what gets past the transport must be
+refused by the edge with a reason (the transport's own refusal is tests/server/test_admission.py's)."""
 
 NASTY = (
     "",
@@ -299,7 +302,7 @@ def recipe(message: descriptor.Descriptor, mode: Mode) -> st.SearchStrategy[Reci
 
 def _one_huge(message: descriptor.Descriptor) -> list[st.SearchStrategy[Recipe]]:
     """Recipes setting one string field (possibly nested) to a huge value: one per request, so that a
-    request stays under the transport's 4 MiB while passing the server's 1 MiB request limit."""
+    request stays under the server's receive limit."""
     options: list[st.SearchStrategy[Recipe]] = []
     for item in message.fields:
         if item.type == descriptor.FieldDescriptor.TYPE_STRING:
@@ -689,7 +692,9 @@ async def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     # The deadline timer sleeps through the test: time-driven work (GTD expiry, funding) is left to the
     # next command, as it is when a command reaches the sequencer between a deadline and the timer's poll.
     monkeypatch.setattr(server_app, "DEADLINE_POLL_SECONDS", 3600.0)
-    server = ExchangeServer(config(tmp_path, order_rate=1e9, order_burst=64), clock=StepClock())
+    server = ExchangeServer(
+        config(tmp_path, limits=Limits(order_rate=1e9, order_burst=64, command_rate=0, query_rate=0)), clock=StepClock()
+    )
     port = await server.start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         world = World(server, channel, Client(channel, ADMIN_TOKEN))

@@ -61,6 +61,8 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_CLOCK_NOT_SIMULATED: _ClassVar[RejectReason]
     REJECT_REASON_UNKNOWN_SCENARIO: _ClassVar[RejectReason]
     REJECT_REASON_INVALID_SCENARIO: _ClassVar[RejectReason]
+    REJECT_REASON_SERVER_BUSY: _ClassVar[RejectReason]
+    REJECT_REASON_TOO_MANY_STREAMS: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -130,6 +132,8 @@ REJECT_REASON_TOO_MANY_ALERTS: RejectReason
 REJECT_REASON_CLOCK_NOT_SIMULATED: RejectReason
 REJECT_REASON_UNKNOWN_SCENARIO: RejectReason
 REJECT_REASON_INVALID_SCENARIO: RejectReason
+REJECT_REASON_SERVER_BUSY: RejectReason
+REJECT_REASON_TOO_MANY_STREAMS: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason
