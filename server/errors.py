@@ -86,13 +86,22 @@ REASON_TO_STATUS: dict[str, grpc.StatusCode] = {reason: code for code, reasons i
 """Every proto ``RejectReason`` (unprefixed, as ErrorInfo carries it) to its one gRPC status code."""
 
 _PREFIX = "REJECT_REASON_"
-MAX_MESSAGE_CHARS = 1000
-MAX_METADATA_CHARS = 200
-"""Refusals echo parts of the request; clipped so the status stays far below gRPC's 16 KiB trailer limit."""
+MAX_MESSAGE_BYTES = 1000
+MAX_METADATA_BYTES = 200
+"""Refusals echo parts of the request; clipped (in UTF-8 bytes, which grpc-message percent-encodes to up
+to three characters each) so the status stays below the 8 KiB of trailers a client accepts by default."""
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """``text`` cut to at most ``limit`` UTF-8 bytes, ending in "..." when cut, never inside a character.
+
+    >>> _clip("abcdef", 5), _clip("€€€", 8), _clip("€€", 6)
+    ('ab...', '€...', '€€')
+    """
+    encoded = text.encode()
+    if len(encoded) <= limit:
+        return text
+    return encoded[: limit - 3].decode(errors="ignore") + "..."
 
 
 def reason_value(reason: str) -> Any:
@@ -112,11 +121,11 @@ class Refused(Exception):
         field: str = "",
         retry_after: float = 0.0,
     ) -> None:
-        message = _clip(message, MAX_MESSAGE_CHARS)
+        message = _clip(message, MAX_MESSAGE_BYTES)
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
-        self.metadata = {key: _clip(value, MAX_METADATA_CHARS) for key, value in (metadata or {}).items()}
+        self.metadata = {key: _clip(value, MAX_METADATA_BYTES) for key, value in (metadata or {}).items()}
         if field:
             self.metadata["field"] = field
         self.field = field
