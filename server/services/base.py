@@ -67,6 +67,12 @@ class Runtime:
     def instruments(self) -> dict[str, Instrument]:
         return self.sequencer.exchange.instruments
 
+    def refuse_if_rejected(self, applied: Applied) -> None:
+        """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+        first = applied.events[0] if applied.events else None
+        if isinstance(first, OrderRejected):
+            raise refusal(first, self.instruments.get(first.symbol))
+
     def check_rate(self, account_id: int, orders: int) -> None:
         """Per-account order rate, like a venue's: RESOURCE_EXHAUSTED with a retry hint when exceeded."""
         wait = self.limiter.acquire(account_id, orders, self.clock_seconds())
@@ -75,13 +81,6 @@ class Runtime:
         if wait:
             message = f"order rate limit reached; retry in {wait:.3f} s"
             raise Refused("RATE_LIMITED", message, {"retry_after": f"{wait:.3f}"}, retry_after=wait)
-
-
-def refuse_if_rejected(applied: Applied) -> None:
-    """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
-    first = applied.events[0] if applied.events else None
-    if isinstance(first, OrderRejected):
-        raise refusal(first)
 
 
 def _check_size(request: Any) -> None:
