@@ -7,7 +7,7 @@ has to refuse. Whether a price fits the tick is the exchange's rule and stays it
 datetime.timedelta(seconds=5400)
 >>> from paperex.client.enums import OrderType
 >>> enum_member(OrderType, "stop-market")
-<OrderType.STOP_MARKET: 3>
+OrderType.STOP_MARKET
 """
 
 import argparse
@@ -17,7 +17,9 @@ from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import TypeAlias, TypeVar
 
-E = TypeVar("E", bound=IntEnum)
+from paperex.client.enums import WireEnum
+
+E = TypeVar("E", bound=WireEnum)
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers()`` returns, where each module adds its subcommands."""
 DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -83,9 +85,19 @@ def choice_name(member: IntEnum) -> str:
     return member.name.lower().replace("_", "-")
 
 
+def choice_word(text: str) -> str:
+    """A word for an ``enum_choices`` argument as typed, in any case and with ``_`` or ``-``
+    (argparse's ``type``, applied before it checks the choices).
+
+    >>> choice_word("BUY"), choice_word("Stop_Market")
+    ('buy', 'stop-market')
+    """
+    return text.lower().replace("_", "-")
+
+
 def enum_member(enum: type[E], name: str) -> E:
     """The member a ``choice_name`` spelling stands for."""
-    return enum[name.upper().replace("-", "_")]
+    return enum.parse(name)
 
 
 def enum_choices(enum: type[IntEnum]) -> list[str]:

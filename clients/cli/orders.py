@@ -11,6 +11,7 @@ from typing import Any
 from paperex.client import models
 from paperex.client.cli.arguments import (
     Commands,
+    choice_word,
     decimal_argument,
     enum_choices,
     enum_member,
@@ -35,7 +36,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
 
     place = actions.add_parser("place", parents=[common], help="place an order; prints it and its fills")
     place.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
-    place.add_argument("side", choices=enum_choices(Side), metavar="buy|sell")
+    place.add_argument("side", type=choice_word, choices=enum_choices(Side), metavar="buy|sell")
     place.add_argument(
         "quantity", nargs="?", type=decimal_argument, metavar="QUANTITY", help="base units (omit with --close-position)"
     )
@@ -43,13 +44,18 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     place.add_argument(
         "--type",
         dest="order_type",
+        type=choice_word,
         choices=enum_choices(OrderType),
         metavar="TYPE",
         help=f"{'|'.join(enum_choices(OrderType))} (default: limit with --price, else market)",
     )
-    place.add_argument("--tif", choices=enum_choices(TimeInForce), help="time in force (gtx: post-only)")
+    place.add_argument(
+        "--tif", type=choice_word, choices=enum_choices(TimeInForce), help="time in force (gtx: post-only)"
+    )
     place.add_argument("--stop-price", type=decimal_argument, metavar="P", help="trigger price of stop/take-profit")
-    place.add_argument("--trigger-by", choices=enum_choices(TriggerBy), help="price a trigger watches (default mark)")
+    place.add_argument(
+        "--trigger-by", type=choice_word, choices=enum_choices(TriggerBy), help="price a trigger watches (default mark)"
+    )
     place.add_argument("--reduce-only", action="store_true", help="may only shrink the position")
     place.add_argument("--close-position", action="store_true", help="a stop/take-profit closing the whole position")
     place.add_argument("--callback-bps", type=int, default=0, metavar="N", help="trailing stop callback, basis points")

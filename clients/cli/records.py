@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from paperex.client import models
-from paperex.client.cli.arguments import Commands, enum_choices, enum_member, positive_int, symbol_argument
+from paperex.client.cli.arguments import Commands, choice_word, enum_choices, enum_member, positive_int, symbol_argument
 from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import MISSING, fields, percent, table, text
@@ -28,6 +28,7 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     income.add_argument(
         "--type",
         dest="income_type",
+        type=choice_word,
         choices=enum_choices(IncomeType),
         metavar="TYPE",
         help=f"only this type: {'|'.join(enum_choices(IncomeType))}",
