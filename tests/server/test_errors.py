@@ -1103,6 +1103,57 @@ async def test_order_session_refusals_are_per_command_with_the_unary_content(sta
         session.cancel()
 
 
+async def test_a_refusal_reads_the_same_unary_in_a_session_and_on_the_user_stream(standing: Exchange) -> None:
+    """The same bad orders placed by PlaceOrder and in an OrderSession are refused with the same reason,
+    message and metadata; the engine's refusal also reaches the user stream that way. One is refused at
+    the edge (64,000.05 is off the 0.1 tick: 64,000.0 and 64,000.1 are the nearest prices), one by the
+    engine (68,145.1 is above the band's 64,900 x 1.05 = 68,145.0)."""
+    world = await World.create(standing)
+    alice = world.alice
+    start = (await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)).account.cursor
+    off_tick, off_band = order(price="64000.05"), order(price="68145.1")
+
+    errors = [await refused(alice.trading.PlaceOrder(bad, metadata=alice.auth)) for bad in (off_tick, off_band)]
+    session = alice.trading.OrderSession(metadata=alice.auth)
+    try:
+        commands = [trading_pb2.OrderCommand(place_order=bad) for bad in (off_tick, off_band)]
+        await session.write(trading_pb2.OrderSessionRequest(correlation_id="same", commands=commands))
+        reply = await asyncio.wait_for(session.read(), HANG_GUARD)
+    finally:
+        session.cancel()
+    in_band = [result.rejection for result in reply.results]
+    streamed = await first_rejection_after(alice, start)
+
+    unary = [error_info(error) for error in errors]
+    for error, info, rejection in zip(errors, unary, in_band, strict=True):
+        assert errors_pb2.RejectReason.Name(rejection.reason) == "REJECT_REASON_" + info.reason
+        assert (rejection.message, dict(rejection.metadata)) == (error.details(), dict(info.metadata))
+    assert (unary[0].reason, unary[0].metadata["price_below"], unary[0].metadata["price_above"]) == (
+        "INVALID_TICK",
+        "64000.0",
+        "64000.1",
+    )
+    assert (unary[1].reason, unary[1].metadata["highest_price"]) == ("PRICE_OUT_OF_BAND", "68145.0")
+    assert (streamed.command, streamed.rejection) == ("PlaceOrder", in_band[1])
+
+
+async def first_rejection_after(client: Client, cursor: account_pb2.EventCursor) -> account_pb2.OrderRejected:
+    stream = client.account.StreamUserEvents(
+        account_pb2.StreamUserEventsRequest(resume_after=cursor), metadata=client.auth
+    )
+
+    async def read() -> account_pb2.OrderRejected:
+        async for reply in stream:
+            if reply.event.WhichOneof("event") == "order_rejected":
+                return reply.event.order_rejected
+        raise AssertionError("the stream ended without an OrderRejected")
+
+    try:
+        return await asyncio.wait_for(read(), HANG_GUARD)
+    finally:
+        stream.cancel()
+
+
 # ---------------------------------------------------------------------------------------------- streams
 
 
