@@ -13,7 +13,7 @@ from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Figure, Unit, price, quantity
 from paperex.engine.units import ConversionError
 from paperex.engine.validation import price_range, quantity_range
-from paperex.server.errors import Refused
+from paperex.server.errors import Refused, WireError
 from paperex.server.render import money, steps_text
 
 _PLAIN: dict[RejectReason, str] = {
@@ -102,12 +102,14 @@ def refused(
     field: str = "",
 ) -> Refused:
     """The refusal for ``reason``: what the request named (symbol, order ids, the value given) and
-    the figures rendered for ``spec`` as metadata, and a message quoting them."""
+    the figures rendered for ``spec`` as metadata, and a message quoting them; a ``WireError`` when
+    ``field`` names the malformed request field."""
     metadata = {**named, **{figure.name: figure_text(figure, spec) for figure in figures}}
     if field:
         metadata["field"] = field
+        return WireError(reason.value, field, _message(reason, metadata), metadata)
     message = _message(reason, metadata)
-    return Refused(reason.value, f"{command}: {message}" if command else message, metadata, field=field)
+    return Refused(reason.value, f"{command}: {message}" if command else message, metadata)
 
 
 def _message(reason: RejectReason, metadata: Mapping[str, str]) -> str:
