@@ -133,14 +133,16 @@ class AsyncClient(_Connection):
     async def candles(
         self,
         symbol: str,
-        interval: CandleInterval,
+        interval: CandleInterval | str,
         *,
         start: datetime | None = None,
         end: datetime | None = None,
         limit: int = 0,
     ) -> list[models.Candle]:
         """Oldest first; the last one may still be open."""
-        request = market_data_pb2.GetCandlesRequest(symbol=symbol, interval=enum_number(interval), limit=limit)
+        request = market_data_pb2.GetCandlesRequest(
+            symbol=symbol, interval=enum_number(CandleInterval, interval), limit=limit
+        )
         _set_times(request, start_time=start, end_time=end)
         reply = await self._call(self._market.GetCandles, request)
         return [from_proto(models.Candle, item) for item in reply.candles]
@@ -185,9 +187,9 @@ class AsyncClient(_Connection):
             self._market.StreamTickers, request, lambda message: from_proto(models.Ticker, message.ticker)
         )
 
-    def stream_candles(self, symbol: str, interval: CandleInterval) -> AsyncIterator[models.Candle]:
+    def stream_candles(self, symbol: str, interval: CandleInterval | str) -> AsyncIterator[models.Candle]:
         """The current candle as it changes, then the closed one, interval after interval."""
-        request = market_data_pb2.StreamCandlesRequest(symbol=symbol, interval=enum_number(interval))
+        request = market_data_pb2.StreamCandlesRequest(symbol=symbol, interval=enum_number(CandleInterval, interval))
         return self._resubscribing(
             self._market.StreamCandles,
             request,
@@ -272,16 +274,16 @@ class AsyncClient(_Connection):
         )
         return from_proto(models.SymbolSettings, reply.settings)
 
-    async def set_margin_mode(self, symbol: str, mode: MarginMode) -> models.SymbolSettings:
-        request = account_pb2.SetMarginModeRequest(symbol=symbol, margin_mode=enum_number(mode))
+    async def set_margin_mode(self, symbol: str, mode: MarginMode | str) -> models.SymbolSettings:
+        request = account_pb2.SetMarginModeRequest(symbol=symbol, margin_mode=enum_number(MarginMode, mode))
         reply = await self._call(self._account.SetMarginMode, request)
         return from_proto(models.SymbolSettings, reply.settings)
 
     async def adjust_isolated_margin(
-        self, symbol: str, adjustment: MarginAdjustment, amount: Number
+        self, symbol: str, adjustment: MarginAdjustment | str, amount: Number
     ) -> models.AdjustIsolatedMarginResponse:
         request = account_pb2.AdjustIsolatedMarginRequest(
-            symbol=symbol, adjustment=enum_number(adjustment), amount=decimal_text(amount)
+            symbol=symbol, adjustment=enum_number(MarginAdjustment, adjustment), amount=decimal_text(amount)
         )
         reply = await self._call(self._account.AdjustIsolatedMargin, request, retry=False)
         return from_proto(models.AdjustIsolatedMarginResponse, reply)
@@ -307,17 +309,17 @@ class AsyncClient(_Connection):
     async def create_price_alert(
         self,
         symbol: str,
-        direction: AlertDirection,
+        direction: AlertDirection | str,
         price: Number,
         *,
-        price_source: TriggerBy = TriggerBy.MARK,
+        price_source: TriggerBy | str = TriggerBy.MARK,
         repeating: bool = False,
         note: str = "",
     ) -> models.PriceAlert:
         request = account_pb2.CreatePriceAlertRequest(
             symbol=symbol,
-            price_source=enum_number(price_source),
-            direction=enum_number(direction),
+            price_source=enum_number(TriggerBy, price_source),
+            direction=enum_number(AlertDirection, direction),
             price=decimal_text(price),
             repeating=repeating,
             note=note,
@@ -338,14 +340,14 @@ class AsyncClient(_Connection):
         self,
         symbol: str = "",
         *,
-        income_type: IncomeType | None = None,
+        income_type: IncomeType | str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
         page_size: int = 0,
     ) -> AsyncIterator[models.Income]:
         """The account's money moves (Binance's income history), oldest first, paging on demand."""
         request = account_pb2.ListIncomeRequest(
-            symbol=symbol, income_type=enum_number(income_type), page_size=page_size
+            symbol=symbol, income_type=enum_number(IncomeType, income_type), page_size=page_size
         )
         _set_times(request, start_time=start, end_time=end)
         async for item in self._pages(self._account.ListIncome, request, "incomes"):

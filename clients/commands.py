@@ -1,7 +1,7 @@
 """Order commands as plain dataclasses, shared by the unary calls and OrderSession batches.
 
-``PlaceOrder("BTCUSDT", Side.BUY, "0.010", price="64000")`` is a GTC limit order; without a price it
-is a market order. Every PlaceOrder carries a client_order_id (one is generated when not given), so a
+``PlaceOrder("BTCUSDT", Side.BUY, "0.010", price="64000")`` (or ``side="buy"``) is a GTC limit order;
+without a price it is a market order. Every PlaceOrder carries a client_order_id (one is generated when not given), so a
 retry after a lost answer returns the original order instead of placing a second one.
 """
 
@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from paperex.client.convert import decimal_text, enum_number
-from paperex.client.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.client.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy, WireEnum
 from paperex.v1 import trading_pb2
 
 Number = Decimal | int | str
@@ -25,43 +25,52 @@ def new_client_order_id() -> str:
 
 @dataclass(frozen=True)
 class PlaceOrder:
+    """Enum fields take a member or its name in any case (``side="buy"``, ``time_in_force="gtx"``);
+    names become members here, so a misspelt one fails at once with the valid names."""
+
     symbol: str
-    side: Side
+    side: Side | str
     quantity: Number | None = None
     price: Number | None = None
-    order_type: OrderType | None = None
-    time_in_force: TimeInForce | None = None
+    order_type: OrderType | str | None = None
+    time_in_force: TimeInForce | str | None = None
     stop_price: Number | None = None
-    trigger_by: TriggerBy | None = None
+    trigger_by: TriggerBy | str | None = None
     reduce_only: bool = False
     close_position: bool = False
     client_order_id: str = field(default_factory=new_client_order_id)
-    self_trade_prevention: SelfTradePrevention | None = None
+    self_trade_prevention: SelfTradePrevention | str | None = None
     callback_bps: int = 0
     activation_price: Number | None = None
     expire_time: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name, kind in _ENUM_FIELDS.items():
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, kind.parse(value))
 
     @property
     def resolved_type(self) -> OrderType:
         """The order type sent: LIMIT when a price is given, MARKET otherwise, unless set."""
         if self.order_type is not None:
-            return self.order_type
+            return OrderType.parse(self.order_type)
         return OrderType.LIMIT if self.price is not None else OrderType.MARKET
 
     def to_proto(self) -> trading_pb2.PlaceOrderRequest:
         request = trading_pb2.PlaceOrderRequest(
             symbol=self.symbol,
-            side=enum_number(self.side),
-            order_type=enum_number(self.resolved_type),
+            side=enum_number(Side, self.side),
+            order_type=enum_number(OrderType, self.resolved_type),
             quantity=decimal_text(self.quantity),
             price=decimal_text(self.price),
-            time_in_force=enum_number(self.time_in_force),
+            time_in_force=enum_number(TimeInForce, self.time_in_force),
             stop_price=decimal_text(self.stop_price),
-            trigger_by=enum_number(self.trigger_by),
+            trigger_by=enum_number(TriggerBy, self.trigger_by),
             reduce_only=self.reduce_only,
             close_position=self.close_position,
             client_order_id=self.client_order_id,
-            self_trade_prevention=enum_number(self.self_trade_prevention),
+            self_trade_prevention=enum_number(SelfTradePrevention, self.self_trade_prevention),
             callback_bps=self.callback_bps,
             activation_price=decimal_text(self.activation_price),
         )
@@ -71,6 +80,15 @@ class PlaceOrder:
 
     def to_command(self) -> trading_pb2.OrderCommand:
         return trading_pb2.OrderCommand(place_order=self.to_proto())
+
+
+_ENUM_FIELDS: dict[str, type[WireEnum]] = {
+    "side": Side,
+    "order_type": OrderType,
+    "time_in_force": TimeInForce,
+    "trigger_by": TriggerBy,
+    "self_trade_prevention": SelfTradePrevention,
+}
 
 
 @dataclass(frozen=True)

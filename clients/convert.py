@@ -18,9 +18,11 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from paperex.client import models
+from paperex.client.enums import WireEnum
 from paperex.v1 import account_pb2
 
 T = TypeVar("T")
+W = TypeVar("W", bound=WireEnum)
 Converter = Callable[[Any], Any]
 
 EVENT_TYPES: dict[str, type] = {
@@ -62,10 +64,16 @@ def user_event(message: account_pb2.UserEvent) -> models.UserEvent:
     )
 
 
-def enum_number(value: IntEnum | None) -> Any:
-    """The wire number of an optional enum (0, UNSPECIFIED, for None). Typed Any because protoc's stubs
-    type each enum field as its own generated enum, which an IntEnum's number is at runtime."""
-    return 0 if value is None else int(value)
+def enum_number(kind: type[W], value: W | str | None) -> Any:
+    """The wire number of an optional enum given as a member or its name (0, UNSPECIFIED, for None);
+    an unknown name raises ValueError listing the valid ones. Typed Any because protoc's stubs type
+    each enum field as its own generated enum, which an IntEnum's number is at runtime.
+
+    >>> from paperex.client.enums import Side
+    >>> enum_number(Side, "sell"), enum_number(Side, Side.BUY), enum_number(Side, None)
+    (2, 1, 0)
+    """
+    return 0 if value is None else int(kind.parse(value))
 
 
 def decimal_text(value: Decimal | int | str | None) -> str:

@@ -2,12 +2,49 @@
 
 Values equal the wire numbers, so converting is ``Side(message.side)`` one way and ``int(side)``
 the other; ``tests/clients/test_sdk_models.py`` checks every member against the proto descriptors.
+They print as their names, and ``Side.parse("buy")`` finds one by name in any case, which is how
+every SDK call that takes an enum also takes its name (``side="buy"``).
 """
 
 from enum import IntEnum
+from typing import Self
 
 
-class Side(IntEnum):
+class WireEnum(IntEnum):
+    """An API enum that reads as its name and is found by it.
+
+    >>> str(Side.BUY), f"{Side.SELL}", repr(OrderType.STOP_MARKET)
+    ('BUY', 'SELL', 'OrderType.STOP_MARKET')
+    >>> Side.parse("buy"), OrderType.parse("stop-market"), TimeInForce.parse("Gtx"), Side.parse(Side.SELL)
+    (Side.BUY, OrderType.STOP_MARKET, TimeInForce.GTX, Side.SELL)
+    >>> Side.parse("hold")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'hold' is not a Side: use one of BUY, SELL
+    """
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+    @classmethod
+    def parse(cls, value: "Self | str") -> Self:
+        """The member ``value`` names, in any case and with ``-`` for ``_`` (as the CLI spells it),
+        or the member itself."""
+        if isinstance(value, cls):
+            return value
+        member = cls.__members__.get(str(value).strip().upper().replace("-", "_"))
+        if member is None:
+            raise ValueError(f"{value!r} is not a {cls.__name__}: use one of {', '.join(cls.__members__)}")
+        return member
+
+
+class Side(WireEnum):
     BUY = 1
     SELL = 2
 
@@ -16,7 +53,7 @@ class Side(IntEnum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
-class OrderType(IntEnum):
+class OrderType(WireEnum):
     LIMIT = 1
     MARKET = 2
     STOP_MARKET = 3
@@ -26,7 +63,7 @@ class OrderType(IntEnum):
     TRAILING_STOP_MARKET = 7
 
 
-class TimeInForce(IntEnum):
+class TimeInForce(WireEnum):
     GTC = 1
     IOC = 2
     FOK = 3
@@ -34,18 +71,18 @@ class TimeInForce(IntEnum):
     GTD = 5
 
 
-class TriggerBy(IntEnum):
+class TriggerBy(WireEnum):
     MARK = 1
     LAST = 2
 
 
-class SelfTradePrevention(IntEnum):
+class SelfTradePrevention(WireEnum):
     EXPIRE_TAKER = 1
     EXPIRE_MAKER = 2
     EXPIRE_BOTH = 3
 
 
-class OrderStatus(IntEnum):
+class OrderStatus(WireEnum):
     NEW = 1
     PARTIALLY_FILLED = 2
     FILLED = 3
@@ -57,12 +94,12 @@ class OrderStatus(IntEnum):
         return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
 
 
-class MarginMode(IntEnum):
+class MarginMode(WireEnum):
     CROSS = 1
     ISOLATED = 2
 
 
-class EndReason(IntEnum):
+class EndReason(WireEnum):
     CANCELED_BY_USER = 1
     IOC_REMAINDER = 2
     FOK_NOT_FILLABLE = 3
@@ -78,7 +115,7 @@ class EndReason(IntEnum):
     RESET = 13
 
 
-class CandleInterval(IntEnum):
+class CandleInterval(WireEnum):
     M1 = 1
     M5 = 2
     M15 = 3
@@ -87,7 +124,7 @@ class CandleInterval(IntEnum):
     D1 = 6
 
 
-class BalanceChangeReason(IntEnum):
+class BalanceChangeReason(WireEnum):
     DEPOSIT = 1
     WITHDRAWAL = 2
     REALIZED_PNL = 3
@@ -100,7 +137,7 @@ class BalanceChangeReason(IntEnum):
     INSURANCE_CLEAR = 10
 
 
-class LiquidationFeeModel(IntEnum):
+class LiquidationFeeModel(WireEnum):
     """What a liquidation fill costs: Binance's clearance fee to the insurance fund, the taker fee, or none."""
 
     CLEARANCE = 1
@@ -108,22 +145,22 @@ class LiquidationFeeModel(IntEnum):
     NONE = 3
 
 
-class MarginAdjustment(IntEnum):
+class MarginAdjustment(WireEnum):
     ADD = 1
     REMOVE = 2
 
 
-class AlertDirection(IntEnum):
+class AlertDirection(WireEnum):
     CROSSES_ABOVE = 1
     CROSSES_BELOW = 2
 
 
-class ClockMode(IntEnum):
+class ClockMode(WireEnum):
     WALL = 1
     SIMULATED = 2
 
 
-class IncomeType(IntEnum):
+class IncomeType(WireEnum):
     TRANSFER = 1
     REALIZED_PNL = 2
     COMMISSION = 3

@@ -84,6 +84,7 @@ from paperex.engine.margin import (
     funding_rate,
     initial_margin,
     maintenance_margin,
+    max_leverage_for,
     max_notional_for,
     unrealized_pnl,
 )
@@ -112,10 +113,10 @@ from paperex.engine.orders import (
 )
 from paperex.engine.positions import Position
 from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.refusals import Figure, Refusal, count, money, shortfall
 from paperex.engine.risk import (
     AccountSummary,
     OrderPreview,
-    Refusal,
     available_balance,
     check_order,
     preview,
@@ -125,7 +126,7 @@ from paperex.engine.risk import (
 )
 from paperex.engine.triggers import would_fire_now
 from paperex.engine.units import HOUR_NS, SCALE, Amount, Lots, Ticks, ceil_div
-from paperex.engine.validation import band_limit, check_new_order, check_price_and_size
+from paperex.engine.validation import band_limit, check_new_order, check_price_and_size, price_bounds
 
 # Enum members bound once (see ``paperex.engine.orders.BUY``): attribute lookups on an Enum class are slow.
 BOOK_EMPTY, PRICE_LIMIT, SELF_TRADE = WalkEnd.BOOK_EMPTY, WalkEnd.PRICE_LIMIT, WalkEnd.SELF_TRADE
@@ -304,12 +305,12 @@ class Engine:
             return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
-        reason = check_new_order(cmd, market.instrument, market.band_reference(), self.now)
-        if reason is not None:
-            return self._reject(cmd, reason)
+        refusal = check_new_order(cmd, market.instrument, market.band_reference(), self.now)
+        if refusal is not None:
+            return self._reject(cmd, refusal.reason, None, refusal.figures)
         open_orders = self._account_orders.get((cmd.account_id, cmd.symbol))
         if open_orders is not None and len(open_orders) >= MAX_OPEN_ORDERS:
-            return self._reject(cmd, RejectReason.TOO_MANY_OPEN_ORDERS)
+            return self._reject(cmd, RejectReason.TOO_MANY_OPEN_ORDERS, None, (count("limit", MAX_OPEN_ORDERS),))
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
@@ -318,7 +319,7 @@ class Engine:
             return self._reject(cmd, reason)
         refusal = self._margin_check(account, market, order.side, order.quantity, order.price, order.reduce_only)
         if refusal is not None:
-            return self._reject(cmd, refusal.reason, None, refusal.required, refusal.available)
+            return self._reject(cmd, refusal.reason, None, refusal.figures)
         self._accept(order, cmd)
         self._execute(market, order)
         return None
@@ -831,11 +832,11 @@ class Engine:
             return self._reject(cmd, RejectReason.NOTHING_TO_AMEND, order)
         if cmd.quantity < 0 or cmd.price < 0:
             return self._reject(cmd, RejectReason.INVALID_QUANTITY if cmd.quantity < 0 else RejectReason.INVALID_PRICE)
-        reason = check_price_and_size(
+        refusal = check_price_and_size(
             market.instrument, order.side, price, quantity, market.band_reference(), order.reduce_only
         )
-        if reason is not None:
-            return self._reject(cmd, reason, order)
+        if refusal is not None:
+            return self._reject(cmd, refusal.reason, order, refusal.figures)
         # Binance's modify cancels (rather than refuses) in exactly these two cases.
         if quantity <= order.filled:
             self._unrest(order)
@@ -846,9 +847,9 @@ class Engine:
         if price == order.price and quantity < order.quantity:
             self._resize(order, quantity, priority_kept=True)
             return None
-        refusal = self._amend_margin_check(market, order, quantity, price)
-        if refusal is not None:
-            return self._reject(cmd, refusal.reason, order, refusal.required, refusal.available)
+        margin_refusal = self._amend_margin_check(market, order, quantity, price)
+        if margin_refusal is not None:
+            return self._reject(cmd, margin_refusal.reason, order, margin_refusal.figures)
         self._unrest(order)
         order.quantity, order.price = quantity, price
         self._out.append(OrderAmended(order.order_id, order.account_id, order.symbol, quantity, price, False))
@@ -915,8 +916,10 @@ class Engine:
             return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
             return self._reject(cmd, RejectReason.INVALID_AMOUNT)
-        if cmd.amount > summarize(account, self.markets).max_withdraw:
-            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE)
+        summary = summarize(account, self.markets)
+        if cmd.amount > summary.max_withdraw:
+            figures = (*shortfall(cmd.amount, summary.available_balance), money("max_withdraw", summary.max_withdraw))
+            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, figures)
         self._move_wallet(account, -cmd.amount, BalanceReason.WITHDRAWAL)
         self.net_deposits -= cmd.amount
         return None
@@ -943,27 +946,41 @@ class Engine:
         if target is None:
             return None
         account, market = target
-        if not 1 <= cmd.leverage <= market.instrument.max_leverage:
-            return self._reject(cmd, RejectReason.INVALID_LEVERAGE)
+        instrument = market.instrument
+        leverage = count("leverage", cmd.leverage)
+        if not 1 <= cmd.leverage <= instrument.max_leverage:
+            limit = count("max_leverage", instrument.max_leverage)
+            return self._reject(cmd, RejectReason.INVALID_LEVERAGE, None, (leverage, limit))
         position = self.position(cmd.account_id, cmd.symbol)
         exposure = account.exposures.get(cmd.symbol) or NO_ORDERS
         price = market.mark_price or market.last_price
         held = abs(position.size) * price * market.notional_unit
-        ordered = max(exposure.buy_notional, exposure.sell_notional)
-        if held + ordered > max_notional_for(market.instrument, cmd.leverage):
-            return self._reject(cmd, RejectReason.LEVERAGE_TOO_HIGH)
+        notional = held + max(exposure.buy_notional, exposure.sell_notional)
+        cap = max_notional_for(instrument, cmd.leverage)
+        if notional > cap:
+            figures: tuple[Figure, ...] = (
+                leverage,
+                count("max_leverage", max_leverage_for(instrument, notional)),
+                money("notional", notional),
+                money("max_notional", cap),
+            )
+            return self._reject(cmd, RejectReason.LEVERAGE_TOO_HIGH, None, figures)
         existed = cmd.symbol in account.settings
         settings = account.setting(cmd.symbol)
         previous = settings.leverage
         settings.leverage = cmd.leverage
-        short = available_balance(account, self.markets) < 0
-        if settings.mode is MarginMode.ISOLATED and position.size:
-            short = short or position.isolated_wallet < initial_margin(held, cmd.leverage)
-        if short and cmd.leverage < previous:
+        available = available_balance(account, self.markets)
+        isolated = initial_margin(held, cmd.leverage) if settings.mode is MarginMode.ISOLATED and position.size else 0
+        if (available < 0 or position.isolated_wallet < isolated) and cmd.leverage < previous:
             settings.leverage = previous
             if not existed:
                 del account.settings[cmd.symbol]
-            return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN)
+            if position.isolated_wallet < isolated:
+                figures = shortfall(isolated, position.isolated_wallet)
+            else:
+                before = available_balance(account, self.markets)
+                figures = shortfall(before - available, max(0, before))
+            return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN, None, figures)
         self._out.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
         return None
 
@@ -994,8 +1011,8 @@ class Engine:
             return self._reject(cmd, RejectReason.NO_ISOLATED_POSITION)
         if cmd.amount == 0:
             return self._reject(cmd, RejectReason.INVALID_AMOUNT)
-        if cmd.amount > 0 and cmd.amount > available_balance(account, self.markets):
-            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE)
+        if cmd.amount > 0 and cmd.amount > (available := available_balance(account, self.markets)):
+            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, max(0, available)))
         if cmd.amount < 0:
             price = market.mark_price or market.last_price
             notional = abs(position.size) * price * market.notional_unit
@@ -1007,7 +1024,8 @@ class Engine:
                 initial_margin(notional, settings.leverage),
             )
             if -cmd.amount > removable:
-                return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE)
+                figures = shortfall(-cmd.amount, removable)
+                return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE, None, figures)
         position.isolated_wallet += cmd.amount
         account.wallet -= cmd.amount
         self._out.append(
@@ -1326,8 +1344,8 @@ class Engine:
         market = self.markets.get(cmd.symbol)
         if market is None:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
-        if not market.instrument.min_price <= cmd.price <= market.instrument.max_price:
-            return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
+        if refusal := price_bounds(market.instrument, cmd.price):
+            return self._reject(cmd, refusal.reason, None, refusal.figures)
         self._move_mark(market, cmd.price)
         return None
 
@@ -1346,8 +1364,8 @@ class Engine:
         market = self.markets.get(cmd.symbol)
         if market is None:
             return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
-        if not market.instrument.min_price <= cmd.price <= market.instrument.max_price:
-            return self._reject(cmd, RejectReason.PRICE_OUT_OF_BOUNDS)
+        if refusal := price_bounds(market.instrument, cmd.price):
+            return self._reject(cmd, refusal.reason, None, refusal.figures)
         market.index_price = cmd.price
         impact = IMPACT_MARGIN * market.instrument.max_leverage
         book, unit = market.book, market.notional_unit
@@ -1480,8 +1498,7 @@ class Engine:
         cmd: Command,
         reason: RejectReason,
         order: Order | None = None,
-        required: Amount = 0,
-        available: Amount = 0,
+        figures: tuple[Figure, ...] = (),
     ) -> None:
         self._out.append(
             OrderRejected(
@@ -1491,8 +1508,7 @@ class Engine:
                 reason,
                 order.order_id if order else getattr(cmd, "order_id", 0),
                 getattr(cmd, "client_order_id", ""),
-                required,
-                available,
+                figures,
             )
         )
 

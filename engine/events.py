@@ -11,6 +11,7 @@ from enum import Enum, StrEnum
 from paperex.engine.accounts import MarginMode
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.refusals import Figure
 from paperex.engine.units import Amount, Lots, Rate, Ticks
 
 
@@ -42,9 +43,9 @@ class OrderAccepted:
 
 @dataclass(slots=True)
 class OrderRejected:
-    """A refused command (``command`` names it: PlaceOrder, AmendOrder, CancelOrder...). A margin
-    refusal names the shortfall: ``required`` against ``available`` (money, or notional against the
-    leverage's cap for POSITION_LIMIT_EXCEEDED)."""
+    """A refused command (``command`` names it: PlaceOrder, AmendOrder, CancelOrder...), with the
+    figures that explain the refusal (``paperex.engine.refusals``): the tick or band missed, the
+    margin required against the margin available, and so on."""
 
     command: str
     account_id: int
@@ -52,8 +53,7 @@ class OrderRejected:
     reason: RejectReason
     order_id: int = 0
     client_order_id: str = ""
-    required: Amount = 0
-    available: Amount = 0
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(slots=True)

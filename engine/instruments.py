@@ -109,6 +109,24 @@ class Instrument:
             raise ConversionError(RejectReason.QUANTITY_OUT_OF_BOUNDS, field, text)
         return lots
 
+    def nearest_prices(self, value: Decimal) -> tuple[Ticks, Ticks]:
+        """The valid prices nearest to ``value`` at or below and at or above it: on the tick, inside
+        the price filter (both the bound when ``value`` lies beyond it).
+
+        >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]
+        >>> btc.nearest_prices(Decimal("64900.05")), btc.nearest_prices(Decimal("556.75"))
+        ((649000, 649001), (5568, 5568))
+        """
+        return _nearest_steps(value, self.tick_size, self.min_price, self.max_price)
+
+    def nearest_quantities(self, value: Decimal) -> tuple[Lots, Lots]:
+        """The valid quantities nearest to ``value`` below and above, as ``nearest_prices``.
+
+        >>> DEFAULT_INSTRUMENTS["BTCUSDT"].nearest_quantities(Decimal("0.0105"))
+        (10, 11)
+        """
+        return _nearest_steps(value, self.lot_size, self.min_qty, self.max_qty)
+
     def ticks_to_price(self, ticks: Ticks) -> str:
         return from_steps(ticks, self.tick_size)
 
@@ -122,6 +140,14 @@ class Instrument:
         6490000000000
         """
         return ticks * lots * self.notional_unit
+
+
+def _nearest_steps(value: Decimal, step: Decimal, low: int, high: int) -> tuple[int, int]:
+    """Whole steps in [low, high] nearest to ``value``, below and above. Clamped first, so that the
+    division is on a number of the filter's size however many digits ``value`` has."""
+    clamped = min(max(value, low * step), high * step)
+    below = int(clamped // step)
+    return below, below if below * step == clamped else below + 1
 
 
 def _rate(raw: Any, field: str) -> Rate:

@@ -8,7 +8,6 @@ available balance = cross wallet + cross uPnL - cross position IM - all order ma
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple
 
 from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
 from paperex.engine.margin import (
@@ -26,6 +25,7 @@ from paperex.engine.market import Market
 from paperex.engine.orders import BUY, Side
 from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import Refusal, count, money, shortfall
 from paperex.engine.units import Amount, Lots, Ticks
 
 
@@ -289,21 +289,13 @@ def _preview_under(
     )
 
 
-class Refusal(NamedTuple):
-    """A margin refusal and its shortfall: ``required`` against ``available``."""
-
-    reason: RejectReason
-    required: Amount
-    available: Amount
-
-
 def check_order(
     account: Account, market: Market, markets: Mapping[str, Market], side: Side, lots: Lots, price: Ticks
 ) -> Refusal | None:
     """The pre-trade check of an order that may open at ``price``: the position plus same-side orders
     must stay within the notional cap of the chosen leverage, then the order cost must fit into the
-    available balance. A refusal carries what was required and what was available (notional and
-    cap for the position limit).
+    available balance. A refusal carries what was required and what was available (for the position
+    limit: the notional, the leverage and its cap).
 
     Runs on every new order, so it is arranged to value the symbol's orders once: cost <= available
     is the same test as (order margin with the order) + open loss + fee <= (available balance without
@@ -319,7 +311,8 @@ def check_order(
         cap = market.position_cap(leverage)
         notional = growth * price * market.notional_unit
         if notional > cap:
-            return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, notional, cap)
+            figures = (money("notional", notional), money("max_notional", cap), count("leverage", leverage))
+            return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, figures)
     unit = market.notional_unit
     notional = lots * price * unit
     reserved = exposure.margin(size, leverage, side, lots, notional)
@@ -330,7 +323,7 @@ def check_order(
     if charges <= free:
         return None
     current = exposure.margin(size, leverage)
-    return Refusal(RejectReason.INSUFFICIENT_MARGIN, charges - current, max(0, free - current))
+    return Refusal(RejectReason.INSUFFICIENT_MARGIN, shortfall(charges - current, max(0, free - current)))
 
 
 def order_cost_parts(

@@ -156,8 +156,8 @@ class Refused(Exception):
 class WireError(Refused):
     """Malformed input caught at the edge, before the sequencer: INVALID_ARGUMENT with the field named."""
 
-    def __init__(self, reason: str, field: str, message: str) -> None:
-        super().__init__(reason, message, field=field)
+    def __init__(self, reason: str, field: str, message: str, metadata: dict[str, str] | None = None) -> None:
+        super().__init__(reason, message, metadata, field=field)
 
 
 def internal(request_id: str) -> grpc.Status:

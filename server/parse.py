@@ -21,6 +21,7 @@ from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionErr
 from paperex.server.alerts import Direction
 from paperex.server.errors import Refused, WireError
 from paperex.server.income import IncomeType
+from paperex.server.rejections import conversion_refusal
 from paperex.v1 import account_pb2, common_pb2, trading_pb2
 
 E = TypeVar("E", bound=Enum)
@@ -66,10 +67,6 @@ def instrument(specs: Mapping[str, Instrument], symbol: str, field: str = "symbo
     if spec is None:
         raise Refused("UNKNOWN_SYMBOL", f"no instrument {symbol[:40]!r}", {"symbol": symbol[:40]})
     return spec
-
-
-def _wire(error: ConversionError) -> WireError:
-    return WireError(error.reason.value, error.field, f"{error.field}: {str(error.value)[:40]!r} is not valid")
 
 
 _STEP_FORMS: dict[int, tuple[Decimal, int, int]] = {}
@@ -125,7 +122,7 @@ def price(spec: Instrument, text: str, field: str) -> int:
     try:
         return spec.price_to_ticks(text, field)
     except ConversionError as error:
-        raise _wire(error) from None
+        raise conversion_refusal(error, spec) from None
 
 
 def quantity(spec: Instrument, text: str, field: str = "quantity") -> int:
@@ -137,7 +134,7 @@ def quantity(spec: Instrument, text: str, field: str = "quantity") -> int:
     try:
         return spec.qty_to_lots(text, field)
     except ConversionError as error:
-        raise _wire(error) from None
+        raise conversion_refusal(error, spec) from None
 
 
 def amount(text: str, field: str = "amount") -> Amount:
@@ -147,7 +144,7 @@ def amount(text: str, field: str = "amount") -> Amount:
     try:
         value = parse_decimal(text, field, RejectReason.INVALID_AMOUNT)
     except ConversionError as error:
-        raise _wire(error) from None
+        raise conversion_refusal(error) from None
     scaled = value * SCALE
     if value <= 0 or scaled != scaled.to_integral_value():
         raise WireError("INVALID_AMOUNT", field, f"{field} must be positive with at most 8 decimals")

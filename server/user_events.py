@@ -208,16 +208,19 @@ def _balance(
 _REJECTED_FIELDS = tuple(field.name for field in fields(OrderRejected))
 
 
-def _rejected(*values: Any) -> UserEventBody:
-    e = OrderRejected(*values)
-    body = account_pb2.OrderRejected(
+def _rejected(spec: Instrument | None, *values: Any) -> UserEventBody:
+    return {"order_rejected": _rejection_body(OrderRejected(*values), spec)}
+
+
+def _rejection_body(e: OrderRejected, spec: Instrument | None) -> account_pb2.OrderRejected:
+    """The stream's rejection: the same ``Rejection`` the command's own caller got."""
+    return account_pb2.OrderRejected(
         command=e.command,
         symbol=e.symbol,
         order_id=e.order_id,
         client_order_id=e.client_order_id,
-        rejection=refusal(e).rejection(),
+        rejection=refusal(e, spec).rejection(),
     )
-    return {"order_rejected": body}
 
 
 class UserEventRenderer:
@@ -318,7 +321,7 @@ class UserEventRenderer:
 
     def _capture_rejected(self, e: OrderRejected, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         values = tuple(getattr(e, name) for name in _REJECTED_FIELDS)  # a copy: events are not frozen
-        return _lazy(e.account_id, (sequence, index, ts, _rejected, *values))
+        return _lazy(e.account_id, (sequence, index, ts, _rejected, self._spec(e.symbol), *values))
 
     def render(self, event: Event, ts: int, cursor: account_pb2.EventCursor, stamp: Any) -> tuple[int, Any] | None:
         """(account id, UserEvent) for an event an account should see, else None."""
@@ -331,6 +334,11 @@ class UserEventRenderer:
         account_id, body = rendered
         return account_id, account_pb2.UserEvent(cursor=cursor, time=stamp, **body)  # type: ignore[arg-type]
 
+    def _spec(self, symbol: str) -> Instrument | None:
+        """The symbol's instrument; None for a refusal that names a symbol the exchange does not have."""
+        market = self.engine.markets.get(symbol)
+        return market.instrument if market is not None else None
+
     def _order(self, order_id: int) -> common_pb2.Order:
         record = self.history.orders[order_id]
         spec = self.engine.markets[record.symbol].instrument
@@ -342,14 +350,7 @@ class UserEventRenderer:
 
     def _order_rejected(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderRejected)
-        body = account_pb2.OrderRejected(
-            command=e.command,
-            symbol=e.symbol,
-            order_id=e.order_id,
-            client_order_id=e.client_order_id,
-            rejection=refusal(e).rejection(),
-        )
-        return e.account_id, {"order_rejected": body}
+        return e.account_id, {"order_rejected": _rejection_body(e, self._spec(e.symbol))}
 
     def _order_triggered(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderTriggered)

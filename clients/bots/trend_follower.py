@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from paperex.client.bots import launch, sizing
 from paperex.client.bots.trend import Decision, SignalSettings, decide, protective_prices
-from paperex.client.cli.arguments import enum_choices, enum_member
+from paperex.client.cli.arguments import enum_choices, enum_member, word_argument
 from paperex.client.client import AsyncClient
 from paperex.client.commands import CancelOrder, OrderCommand, PlaceOrder
 from paperex.client.enums import CandleInterval, OrderType, Side, TriggerBy
@@ -331,7 +331,9 @@ async def run(client: AsyncClient, settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``python -m paperex.client.bots.trend_follower --help``."""
     arguments = launch.parser("trend_follower", "Trade SMA crossovers with stop-loss, take-profit and 2% risk.")
-    arguments.add_argument("--interval", default="m1", choices=enum_choices(CandleInterval), help="default m1")
+    arguments.add_argument(
+        "--interval", default="m1", type=word_argument, choices=enum_choices(CandleInterval), help="default m1"
+    )
     launch.add_settings(
         arguments,
         SignalSettings(),

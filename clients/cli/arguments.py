@@ -7,7 +7,7 @@ has to refuse. Whether a price fits the tick is the exchange's rule and stays it
 datetime.timedelta(seconds=5400)
 >>> from paperex.client.enums import OrderType
 >>> enum_member(OrderType, "stop-market")
-<OrderType.STOP_MARKET: 3>
+OrderType.STOP_MARKET
 >>> word_argument("STOP_MARKET")
 'stop-market'
 """
@@ -19,7 +19,9 @@ from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import NoReturn, TypeAlias, TypeVar
 
-E = TypeVar("E", bound=IntEnum)
+from paperex.client.enums import WireEnum
+
+E = TypeVar("E", bound=WireEnum)
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``add_subparsers()`` returns, where each module adds its subcommands."""
 DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -101,7 +103,7 @@ def choice_name(member: IntEnum) -> str:
 
 def enum_member(enum: type[E], name: str) -> E:
     """The member a ``choice_name`` spelling stands for."""
-    return enum[name.upper().replace("-", "_")]
+    return enum.parse(name)
 
 
 def enum_choices(enum: type[IntEnum]) -> list[str]:

@@ -13,7 +13,7 @@ from paperex.server.auth import Context
 from paperex.server.errors import Refused, WireError
 from paperex.server.exchange import Applied, Exchange, user_topic
 from paperex.server.exchange_commands import CreatePriceAlert, DeletePriceAlert
-from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
+from paperex.server.services.base import Runtime, streaming, unary
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
 
 ASSET = "USDT"
@@ -84,7 +84,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         return account_pb2.ListPositionsResponse(positions=held)
 
     def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
-        refuse_if_rejected(applied)
+        self.runtime.refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
         spec = exchange.instruments[changed.symbol]
@@ -116,7 +116,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         command = AdjustIsolatedMargin(account_id=account_id, symbol=symbol, amount=parse.isolated_adjustment(request))
 
         def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
-            refuse_if_rejected(applied)
+            self.runtime.refuse_if_rejected(applied)
             exchange = self.runtime.exchange
             (position,) = positions(exchange, account_id, symbol, self.runtime.adl)
             wallet = render.money(exchange.engine.accounts[account_id].wallet)

@@ -17,7 +17,7 @@ from paperex.server.exchange_commands import SetLiquidityProvider as SetLiquidit
 from paperex.server.liquidity import parse_configs
 from paperex.server.scenarios import library
 from paperex.server.services.account import account_summary
-from paperex.server.services.base import Runtime, refuse_if_rejected, unary
+from paperex.server.services.base import Runtime, unary
 from paperex.server.tape import ExchangeCommand
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
@@ -50,7 +50,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         api_key = new_api_key()
 
         def respond(applied: Applied) -> admin_pb2.CreateAccountResponse:
-            refuse_if_rejected(applied)
+            self.runtime.refuse_if_rejected(applied)
             return admin_pb2.CreateAccountResponse(account_id=applied.account_id, name=name, api_key=api_key)
 
         command = OpenAccount(name=name, key_hash=key_hash(api_key), deposit=deposit)
@@ -76,7 +76,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         command = kind(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
 
         def respond(applied: Applied) -> Any:
-            refuse_if_rejected(applied)
+            self.runtime.refuse_if_rejected(applied)
             wallet, cross = _balances(self.runtime.exchange, command.account_id)
             return reply(wallet_balance=wallet, cross_wallet_balance=cross)
 
@@ -157,7 +157,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         command = FundInsurance(symbol=spec.symbol, amount=parse.amount(request.amount))
 
         def respond(applied: Applied) -> admin_pb2.FundInsuranceResponse:
-            refuse_if_rejected(applied)
+            self.runtime.refuse_if_rejected(applied)
             balance = render.money(self.runtime.exchange.engine.markets[spec.symbol].insurance_fund)
             return admin_pb2.FundInsuranceResponse(fund=admin_pb2.InsuranceFund(symbol=spec.symbol, balance=balance))
 

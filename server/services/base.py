@@ -89,18 +89,17 @@ class Runtime:
         elif not self.auth.is_admin(key):
             self.admission.anonymous(context.peer())
 
+    def refuse_if_rejected(self, applied: Applied) -> None:
+        """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+        first = applied.events[0] if applied.events else None
+        if isinstance(first, OrderRejected):
+            raise refusal(first, self.instruments.get(first.symbol))
+
 
 class Serving(Protocol):
     """A servicer: its methods reach the server through ``runtime``."""
 
     runtime: Runtime
-
-
-def refuse_if_rejected(applied: Applied) -> None:
-    """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
-    first = applied.events[0] if applied.events else None
-    if isinstance(first, OrderRejected):
-        raise refusal(first)
 
 
 async def _abort(context: Context, error: BaseException) -> None:

@@ -12,11 +12,14 @@ from paperex.engine.events import (
     OrderCanceled,
     OrderFilled,
 )
+from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import shortfall
 from paperex.server import parse, render
 from paperex.server.auth import Context
 from paperex.server.errors import Refused, WireError
 from paperex.server.exchange import Applied, Exchange
-from paperex.server.services.base import Runtime, refuse_if_rejected, streaming, unary
+from paperex.server.rejections import refused
+from paperex.server.services.base import Runtime, streaming, unary
 from paperex.server.tape import ExchangeCommand
 from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
 
@@ -47,7 +50,7 @@ class Responders:
         self.runtime = runtime
 
     def place(self, applied: Applied) -> trading_pb2.PlaceOrderResponse:
-        refuse_if_rejected(applied)
+        self.runtime.refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         first = applied.events[0]
         assert isinstance(first, OrderAccepted | DuplicatePlaceIgnored)
@@ -58,7 +61,7 @@ class Responders:
         return response
 
     def amend(self, applied: Applied) -> trading_pb2.AmendOrderResponse:
-        refuse_if_rejected(applied)
+        self.runtime.refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         first = applied.events[0]
         assert isinstance(first, OrderAmended | OrderCanceled)
@@ -68,7 +71,7 @@ class Responders:
         return response
 
     def cancel(self, applied: Applied) -> trading_pb2.CancelOrderResponse:
-        refuse_if_rejected(applied)
+        self.runtime.refuse_if_rejected(applied)
         first = applied.events[0]
         assert isinstance(first, OrderCanceled)
         response = trading_pb2.CancelOrderResponse()
@@ -76,7 +79,7 @@ class Responders:
         return response
 
     def cancel_all(self, applied: Applied) -> trading_pb2.CancelAllOrdersResponse:
-        refuse_if_rejected(applied)
+        self.runtime.refuse_if_rejected(applied)
         exchange = self.runtime.exchange
         response = trading_pb2.CancelAllOrdersResponse()
         orders = response.orders
@@ -324,9 +327,5 @@ class TradingService(trading_pb2_grpc.TradingServicer):
 def _preview_rejection(preview: Any) -> errors_pb2.Rejection | None:
     if preview.accepted:
         return None
-    required, available = render.money(preview.cost), render.money(preview.available_before)
-    return Refused(
-        "INSUFFICIENT_MARGIN",
-        f"order cost {required} exceeds the available balance {available}",
-        {"required": required, "available": available},
-    ).rejection()
+    figures = shortfall(preview.cost, preview.available_before)
+    return refused(RejectReason.INSUFFICIENT_MARGIN, {}, figures).rejection()

@@ -51,6 +51,20 @@ async def test_a_created_account_trades_with_the_printed_key(live: LiveExchange)
     assert (shown["name"], shown["wallet_balance"]) == ("alice", "10000")
 
 
+async def test_the_order_words_are_case_insensitive(live: LiveExchange) -> None:
+    key = await new_account(live, "grace", "10000")
+
+    await ok(
+        live, "order", "place", BTC, "BUY", "0.010", "--price", "64000.0", "--type", "LIMIT", "--tif", "Gtx", key=key
+    )
+    typo = await cli(live, "order", "place", BTC, "Hold", "0.010", key=key)
+    listed = await ok(live, "order", "list", key=key)
+
+    (row,) = [line for line in listed.out.splitlines() if line.split()[0].isdigit()]
+    assert row.split()[1:6] == [BTC, "BUY", "LIMIT", "GTX", "NEW"]
+    assert typo.code == 2 and "invalid choice: 'hold'" in typo.err
+
+
 async def test_a_limit_order_filled_by_another_accounts_market_order(live: LiveExchange) -> None:
     assert live.admin is not None
     await live.admin.set_mark_price(BTC, "64900")

@@ -22,6 +22,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.orders import Side, TimeInForce
 from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import shortfall
 from paperex.engine.units import SCALE
 
 from .scenario import BOB, BTC, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, only, run
@@ -103,7 +104,7 @@ def test_its_orders_still_need_margin():
     run(engine, Deposit(account_id=INTERNAL, amount=100 * SCALE))
 
     refused = assert_rejected(engine, limit(INTERNAL, Side.BUY, PX, 1_000), RejectReason.INSUFFICIENT_MARGIN)
-    assert (refused.required, refused.available) == (3_277_45 * 10**6, 100 * SCALE)
+    assert refused.figures == shortfall(3_277_45 * 10**6, 100 * SCALE)
 
     run(engine, Deposit(account_id=INTERNAL, amount=10_000 * SCALE), limit(INTERNAL, Side.BUY, PX, 1_000))
     trade = only(run(engine, market(BOB, Side.SELL, 1_000)), TradeExecuted)

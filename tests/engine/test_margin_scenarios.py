@@ -32,6 +32,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.orders import OrderType, Side
 from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import shortfall
 from paperex.engine.units import SCALE
 
 from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
@@ -240,7 +241,7 @@ def test_an_order_needing_more_than_the_available_balance_is_refused():
     )
     assert rejected.account_id == TRADER
     # the shortfall is named: 3,245 IM + 0 open loss (mark = price) + 32.45 taker fee against 3,200
-    assert (rejected.required, rejected.available) == (3_277_45000000, 3_200 * USDT)
+    assert rejected.figures == shortfall(3_277_45000000, 3_200 * USDT)
 
 
 def test_a_resting_order_reserves_margin_until_canceled():

@@ -357,10 +357,15 @@ class Case:
 
 
 def wire(
-    label: str, act: Act, reason: str, field_name: str, setup: Callable[[World], Awaitable[None]] | None = None
+    label: str,
+    act: Act,
+    reason: str,
+    field_name: str,
+    setup: Callable[[World], Awaitable[None]] | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> Case:
     """Malformed input refused at the edge (INVALID_ARGUMENT) with the field named."""
-    return Case(label, act, INVALID_ARGUMENT, reason, field_name, setup=setup)
+    return Case(label, act, INVALID_ARGUMENT, reason, field_name, metadata or {}, setup)
 
 
 PAST = at(NOW_SECONDS - 1)
@@ -432,11 +437,50 @@ CASES = [
         wire(f"quantity {text!r}", place(quantity=text), "INVALID_QUANTITY", "quantity")
         for text in ("0", "-0.010", "abc", "1e-2")
     ),
-    wire("price off the 0.1 tick", place(price="64000.05"), "INVALID_TICK", "price"),
-    wire("ETH price off the 0.01 tick", place(symbol=ETH, price="1860.005", quantity="0.100"), "INVALID_TICK", "price"),
+    # Off the grid: the nearest prices on the 0.1 (ETH 0.01) tick and quantities on the 0.001 lot either side.
+    wire(
+        "price off the 0.1 tick",
+        place(price="64000.05"),
+        "INVALID_TICK",
+        "price",
+        metadata={
+            "symbol": BTC,
+            "price": "64000.05",
+            "tick_size": "0.1",
+            "price_below": "64000.0",
+            "price_above": "64000.1",
+        },
+    ),
+    wire(
+        "ETH price off the 0.01 tick",
+        place(symbol=ETH, price="1860.005", quantity="0.100"),
+        "INVALID_TICK",
+        "price",
+        metadata={"tick_size": "0.01", "price_below": "1860.00", "price_above": "1860.01"},
+    ),
     wire("amend price off the tick", amend(price="64000.05"), "INVALID_TICK", "price", resting_bid),
-    wire("quantity off the 0.001 lot", place(quantity="0.0105"), "INVALID_LOT", "quantity"),
-    wire("price below min_price 556.8", place(price="556.7"), "PRICE_OUT_OF_BOUNDS", "price"),
+    # 556.75 is below min_price 556.8 as well: both neighbours are the nearest price inside the filter.
+    wire(
+        "price off the tick below min_price",
+        place(price="556.75"),
+        "INVALID_TICK",
+        "price",
+        metadata={"price_below": "556.8", "price_above": "556.8"},
+    ),
+    wire(
+        "quantity off the 0.001 lot",
+        place(quantity="0.0105"),
+        "INVALID_LOT",
+        "quantity",
+        metadata={"quantity": "0.0105", "lot_size": "0.001", "quantity_below": "0.010", "quantity_above": "0.011"},
+    ),
+    wire(
+        "price below min_price 556.8",
+        place(price="556.7"),
+        "PRICE_OUT_OF_BOUNDS",
+        "price",
+        metadata={"price": "556.7", "min_price": "556.8", "max_price": "4529764.0"},
+    ),
     wire("price above max_price", place(price="4529764.1"), "PRICE_OUT_OF_BOUNDS", "price"),
     wire(
         "stop_price below min_price",
@@ -444,21 +488,50 @@ CASES = [
         "PRICE_OUT_OF_BOUNDS",
         "stop_price",
     ),
-    wire("quantity above max_qty 1000", place(quantity="1000.001"), "QUANTITY_OUT_OF_BOUNDS", "quantity"),
+    wire(
+        "quantity above max_qty 1000",
+        place(quantity="1000.001"),
+        "QUANTITY_OUT_OF_BOUNDS",
+        "quantity",
+        metadata={"quantity": "1000.001", "min_quantity": "0.001", "max_quantity": "1000.000"},
+    ),
+    # The market order's own maximum, 120, is the one it is held to.
     Case(
         "MARKET above max_market_qty 120",
         place(order_type=MARKET, price=None, quantity="120.001"),
         INVALID_ARGUMENT,
         "QUANTITY_OUT_OF_BOUNDS",
+        metadata={"symbol": BTC, "quantity": "120.001", "min_quantity": "0.001", "max_quantity": "120.000"},
     ),
     # 0.001 x 64,000 = 64 < 100; at the mark 0.001 x 64,900 = 64.9 < 100.
-    Case("LIMIT notional 64", place(quantity="0.001"), INVALID_ARGUMENT, "MIN_NOTIONAL", metadata={"symbol": BTC}),
     Case(
-        "MARKET notional 64.9", place(order_type=MARKET, price=None, quantity="0.001"), INVALID_ARGUMENT, "MIN_NOTIONAL"
+        "LIMIT notional 64",
+        place(quantity="0.001"),
+        INVALID_ARGUMENT,
+        "MIN_NOTIONAL",
+        metadata={"symbol": BTC, "notional": "64", "min_notional": "100"},
+    ),
+    Case(
+        "MARKET notional 64.9",
+        place(order_type=MARKET, price=None, quantity="0.001"),
+        INVALID_ARGUMENT,
+        "MIN_NOTIONAL",
+        metadata={"notional": "64.9", "min_notional": "100"},
     ),
     Case("amend to notional 64", amend(quantity="0.001"), INVALID_ARGUMENT, "MIN_NOTIONAL", setup=resting_bid),
     # Band 5% around the mark 64,900: buys up to 68,145.0, sells down to 61,655.0.
-    Case("buy above the band", place(price="68145.1"), FAILED_PRECONDITION, "PRICE_OUT_OF_BAND"),
+    Case(
+        "buy above the band",
+        place(price="68145.1"),
+        FAILED_PRECONDITION,
+        "PRICE_OUT_OF_BAND",
+        metadata={
+            "price": "68145.1",
+            "lowest_price": "61655.0",
+            "highest_price": "68145.0",
+            "reference_price": "64900.0",
+        },
+    ),
     Case("sell below the band", place(side=SELL, price="61654.9"), FAILED_PRECONDITION, "PRICE_OUT_OF_BAND"),
     Case("amend above the band", amend(price="68145.1"), FAILED_PRECONDITION, "PRICE_OUT_OF_BAND", setup=resting_bid),
     # Order parameters.
@@ -589,7 +662,7 @@ CASES = [
         place(price="63900.0"),
         RESOURCE_EXHAUSTED,
         "TOO_MANY_OPEN_ORDERS",
-        metadata={"symbol": BTC},
+        metadata={"symbol": BTC, "limit": "200"},
         setup=two_hundred_bids,
     ),
     # Margin: 0.01 x 64,900 = 649; IM 649 / 20 = 32.45; taker fee 0.05% x 649 = 0.3245; open loss 0 at the mark.
@@ -612,27 +685,54 @@ CASES = [
         metadata={"required": "32.7745", "available": "10"},
         setup=lambda w: both(w, poor_account, carol_asks),
     ),
-    # 100,000 deposited, nothing held: max withdraw 100,000.
-    Case("withdraw 1e-8 too much", withdraw("100000.00000001"), FAILED_PRECONDITION, "INSUFFICIENT_BALANCE"),
+    # 100,000 deposited, nothing held: available and max withdraw 100,000.
+    Case(
+        "withdraw 1e-8 too much",
+        withdraw("100000.00000001"),
+        FAILED_PRECONDITION,
+        "INSUFFICIENT_BALANCE",
+        metadata={"required": "100000.00000001", "available": "100000", "max_withdraw": "100000"},
+    ),
+    # After isolated_long: 100,000 - the 324.5 moved into the position (which paid the fee) = 99,675.5 available.
     Case(
         "add more isolated margin than available",
         adjust(account_pb2.MARGIN_ADJUSTMENT_ADD, "1000000"),
         FAILED_PRECONDITION,
         "INSUFFICIENT_BALANCE",
+        metadata={"symbol": BTC, "required": "1000000", "available": "99675.5"},
         setup=isolated_long,
     ),
-    # 125x caps the notional at 50,000 (first bracket).
-    Case("125x with a 64,000 bid", set_leverage(125), FAILED_PRECONDITION, "LEVERAGE_TOO_HIGH", setup=big_resting_bid),
+    # 125x caps the notional at 50,000 (first bracket); 64,000 is in the second, (50,000, 250,000]: 100x.
+    Case(
+        "125x with a 64,000 bid",
+        set_leverage(125),
+        FAILED_PRECONDITION,
+        "LEVERAGE_TOO_HIGH",
+        metadata={"leverage": "125", "max_leverage": "100", "notional": "64000", "max_notional": "50000"},
+        setup=big_resting_bid,
+    ),
     Case(
         "64,000 notional at 125x",
         place(quantity="1.000"),
         FAILED_PRECONDITION,
         "POSITION_LIMIT_EXCEEDED",
-        metadata={"symbol": BTC, "required": "64000", "available": "50000"},
+        metadata={"symbol": BTC, "notional": "64000", "max_notional": "50000", "leverage": "125"},
         setup=at_max_leverage,
     ),
-    Case("leverage 126 (max 125)", set_leverage(126), INVALID_ARGUMENT, "INVALID_LEVERAGE"),
-    Case("ETH leverage 101 (max 100)", set_leverage(101, ETH), INVALID_ARGUMENT, "INVALID_LEVERAGE"),
+    Case(
+        "leverage 126 (max 125)",
+        set_leverage(126),
+        INVALID_ARGUMENT,
+        "INVALID_LEVERAGE",
+        metadata={"leverage": "126", "max_leverage": "125"},
+    ),
+    Case(
+        "ETH leverage 101 (max 100)",
+        set_leverage(101, ETH),
+        INVALID_ARGUMENT,
+        "INVALID_LEVERAGE",
+        metadata={"symbol": ETH, "leverage": "101", "max_leverage": "100"},
+    ),
     Case(
         "isolated with a position",
         set_margin_mode(common_pb2.MARGIN_MODE_ISOLATED),
@@ -667,11 +767,13 @@ CASES = [
         "NO_ISOLATED_POSITION",
         setup=long_position,
     ),
+    # isolated_long leaves nothing removable (its docstring): 100 asked, 0 can leave.
     Case(
         "remove 100 of isolated margin",
         adjust(account_pb2.MARGIN_ADJUSTMENT_REMOVE, "100"),
         FAILED_PRECONDITION,
         "MARGIN_REMOVAL_TOO_LARGE",
+        metadata={"required": "100", "available": "0"},
         setup=isolated_long,
     ),
     *(
@@ -998,6 +1100,57 @@ async def test_order_session_refusals_are_per_command_with_the_unary_content(sta
         assert (result.rejection.metadata["required"], result.rejection.metadata["available"]) == ("6.464", "3.6")
     finally:
         session.cancel()
+
+
+async def test_a_refusal_reads_the_same_unary_in_a_session_and_on_the_user_stream(standing: Exchange) -> None:
+    """The same bad orders placed by PlaceOrder and in an OrderSession are refused with the same reason,
+    message and metadata; the engine's refusal also reaches the user stream that way. One is refused at
+    the edge (64,000.05 is off the 0.1 tick: 64,000.0 and 64,000.1 are the nearest prices), one by the
+    engine (68,145.1 is above the band's 64,900 x 1.05 = 68,145.0)."""
+    world = await World.create(standing)
+    alice = world.alice
+    start = (await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)).account.cursor
+    off_tick, off_band = order(price="64000.05"), order(price="68145.1")
+
+    errors = [await refused(alice.trading.PlaceOrder(bad, metadata=alice.auth)) for bad in (off_tick, off_band)]
+    session = alice.trading.OrderSession(metadata=alice.auth)
+    try:
+        commands = [trading_pb2.OrderCommand(place_order=bad) for bad in (off_tick, off_band)]
+        await session.write(trading_pb2.OrderSessionRequest(correlation_id="same", commands=commands))
+        reply = await asyncio.wait_for(session.read(), HANG_GUARD)
+    finally:
+        session.cancel()
+    in_band = [result.rejection for result in reply.results]
+    streamed = await first_rejection_after(alice, start)
+
+    unary = [error_info(error) for error in errors]
+    for error, info, rejection in zip(errors, unary, in_band, strict=True):
+        assert errors_pb2.RejectReason.Name(rejection.reason) == "REJECT_REASON_" + info.reason
+        assert (rejection.message, dict(rejection.metadata)) == (error.details(), dict(info.metadata))
+    assert (unary[0].reason, unary[0].metadata["price_below"], unary[0].metadata["price_above"]) == (
+        "INVALID_TICK",
+        "64000.0",
+        "64000.1",
+    )
+    assert (unary[1].reason, unary[1].metadata["highest_price"]) == ("PRICE_OUT_OF_BAND", "68145.0")
+    assert (streamed.command, streamed.rejection) == ("PlaceOrder", in_band[1])
+
+
+async def first_rejection_after(client: Client, cursor: account_pb2.EventCursor) -> account_pb2.OrderRejected:
+    stream = client.account.StreamUserEvents(
+        account_pb2.StreamUserEventsRequest(resume_after=cursor), metadata=client.auth
+    )
+
+    async def read() -> account_pb2.OrderRejected:
+        async for reply in stream:
+            if reply.event.WhichOneof("event") == "order_rejected":
+                return reply.event.order_rejected
+        raise AssertionError("the stream ended without an OrderRejected")
+
+    try:
+        return await asyncio.wait_for(read(), HANG_GUARD)
+    finally:
+        stream.cancel()
 
 
 # ---------------------------------------------------------------------------------------------- streams

@@ -28,6 +28,7 @@ from paperex.server.errors import WireError
 from paperex.server.exchange import Exchange, user_topic
 from paperex.server.exchange_commands import OpenAccount
 from paperex.server.journal import Durability, Journal
+from paperex.server.rejections import conversion_refusal
 from paperex.server.sequencer import Sequencer
 from paperex.server.streams import Hub
 from paperex.server.user_events import UserEventLog
@@ -86,14 +87,14 @@ def _strict_price(text: str) -> int:
     try:
         return BTC.price_to_ticks(text, "price") if text else 0
     except ConversionError as error:
-        raise parse._wire(error) from None
+        raise conversion_refusal(error, BTC) from None
 
 
 def _strict_quantity(text: str) -> int:
     try:
         return BTC.qty_to_lots(text, "quantity") if text else 0
     except ConversionError as error:
-        raise parse._wire(error) from None
+        raise conversion_refusal(error, BTC) from None
 
 
 WIRE_DECIMALS = [

@@ -10,7 +10,8 @@ Value names carry the enum's prefix (REJECT_REASON_, END_REASON_) as the protobu
 since enum values share the package's namespace. Without the prefix they are exactly the engine's
 names (engine/reasons.py), and that unprefixed form is what a failed call's google.rpc.ErrorInfo
 carries: reason = "INSUFFICIENT_MARGIN", domain = "paperex", metadata = {symbol, order_id, required,
-available} where they apply. New values may be added; clients must treat unknown values as opaque.
+available} where they apply, and the figures of each reason (docs/errors.md lists the keys). New
+values may be added; clients must treat unknown values as opaque.
 """
 
 from collections import abc as _abc
