@@ -48,16 +48,11 @@ def exit_code(error: PaperexError) -> int:
 
 
 def describe(error: PaperexError, target: str) -> str:
-    """``REASON: message (required X, available Y)`` on one line, the figures a refusal carries."""
+    """``REASON: message`` on one line: the exchange words a refusal's figures into its message."""
     name = error.reason or (error.code.name if error.code is not None else type(error).__name__)
-    details = []
-    if error.required is not None:
-        details.append(f"required {error.required}")
-    if error.available is not None:
-        details.append(f"available {error.available}")
+    line = f"{name}: {error.message}"
     if error.field and error.field not in error.message:
-        details.append(f"field {error.field}")
-    line = f"{name}: {error.message}" + (f" ({', '.join(details)})" if details else "")
+        line += f" (field {error.field})"
     if exit_code(error) == UNREACHABLE:
         line = f"cannot reach {target}: {line}"
     return " ".join(line.split())
