@@ -68,8 +68,9 @@ class _Walk:
         }
 
     def flush(self) -> None:
-        self._digest.update("\x1f".join(self._parts).encode())
-        self._parts.clear()
+        if self._parts:
+            self._digest.update(("\x1f".join(self._parts) + "\x1f").encode())
+            self._parts.clear()
 
     def value(self, value: Any) -> None:
         kind = type(value)
@@ -134,13 +135,14 @@ class _Walk:
             self._parts.append("}")
 
     def _set(self, members: set[Any] | frozenset[Any]) -> None:
-        """Each member (a hashable value) written alone, then all in sorted order."""
+        """Each member digested alone, then the digests in sorted order."""
         if self._first_meeting(members):
             encoded = []
             for member in members:
-                alone = _Walk(self._digest, self._engine)
+                alone = _Walk(hashlib.sha256(), self._engine)
                 alone.value(member)
-                encoded.append("\x1f".join(alone._parts))
+                alone.flush()
+                encoded.append(alone._digest.hexdigest())
             self._parts.append(f"({len(encoded)}")
             self._parts.extend(sorted(encoded))
             self._parts.append(")")
