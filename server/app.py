@@ -114,8 +114,8 @@ def load_instruments(path: str) -> dict[str, Instrument]:
 def history_retention(journal: Journal, wanted: int | None) -> int:
     """The journal's history retention, recorded at its first start: ``wanted``, or the default
     (also the value of a journal older than the setting). Which finished orders and fills are still
-    kept is part of the state a snapshot carries and a replay rebuilds, and no state hash covers it,
-    so another value for an existing journal is refused instead of silently changing it.
+    kept is part of the state a snapshot carries and a replay rebuilds, so another value for an
+    existing journal is refused instead of silently changing it.
 
     Raises JournalMismatch when ``wanted`` differs from the recorded value, ValueError when it is
     below ``paperex.server.history.MIN_RETAINED`` (before anything is recorded).

@@ -33,6 +33,7 @@ from paperex.server.history import RETAINED_PER_ACCOUNT, History
 from paperex.server.income import IncomeHistory
 from paperex.server.liquidation_records import LiquidationRecords
 from paperex.server.market_script import MarketScript
+from paperex.server.state_hash import state_hash
 from paperex.server.tape import ExchangeCommand
 from paperex.server.ticker_stats import TickerStats
 from paperex.server.user_events import UserEventLog, UserEventRenderer
@@ -110,6 +111,11 @@ class Exchange:
     @property
     def now(self) -> int:
         return self.engine.now
+
+    def state_hash(self) -> str:
+        """Digest of everything a snapshot restores, the projections included (``paperex.server.state_hash``):
+        equal in two processes exactly when their states are."""
+        return state_hash(self)
 
     def apply(self, command: ExchangeCommand) -> Applied:
         """Apply one sequenced command (its ``ts`` already stamped)."""

@@ -6,6 +6,8 @@ Each row's chain is a hash over its own seq and text and the previous row's chai
 damaged or reordered command is found when it is replayed. A snapshot is the pickled exchange at a
 sequence number with a digest of its bytes; recovery loads the newest sound one and replays the rows
 after it. The epoch counts resets, so a snapshot made before a reset can never be stored after it.
+The format version (a setting) lets a journal outlive upgrades: an older one is brought up to date
+when opened, a newer one is refused rather than misread.
 All methods block: the sequencer runs them on its one journal thread.
 """
 
@@ -29,6 +31,12 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 SNAPSHOTS_KEPT = 2
 EPOCH_SETTING = "epoch"
+FORMAT_SETTING = "format_version"
+FORMAT_VERSION = 2
+"""The journal format this code writes and the newest it reads (``docs/journal.md`` lists them).
+A journal without the setting is version 1."""
+ENGINE_HASH_MARK = "engine:"
+"""Prefixes the recorded hash of a snapshot stored by format 1, which covered the engine's state only."""
 GENESIS = ""
 """The chain value before the first command (of a new journal, or after a reset)."""
 
@@ -71,18 +79,38 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'OFF' if durability is Durability.OFF else 'FULL'}")
             self._db.executescript(_SCHEMA)
-            self._migrate()
+            self._migrate(self._format())
             row = self._db.execute("SELECT chain FROM commands ORDER BY seq DESC LIMIT 1").fetchone()
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise JournalError(f"the journal {self.path} cannot be read ({error}); restore it from a backup") from None
+        except JournalError:
+            self._db.close()
+            raise
         self._head = str(row[0]) if row else GENESIS
         self.epoch = int(self.setting(EPOCH_SETTING) or 0)
         """How many times the journal was reset."""
 
-    def _migrate(self) -> None:
-        """Chains and digests for a journal written before they existed (computed once, trusted as found)."""
+    def _format(self) -> int:
+        """The journal's format version; JournalError for one newer than this code reads (checked
+        before anything in it is changed)."""
+        version = int(self.setting(FORMAT_SETTING) or 1)
+        if version > FORMAT_VERSION:
+            raise JournalError(
+                f"the journal {self.path} is format version {version}; this version of paperex reads versions "
+                f"up to {FORMAT_VERSION}: start it with a newer paperex"
+            )
+        return version
+
+    def _migrate(self, version: int) -> None:
+        """Bring a journal of format ``version`` up to ``FORMAT_VERSION`` in one transaction: chains and
+        digests for one written before they existed (computed once, trusted as found), and the marks on
+        the hashes of the snapshots format 1 stored."""
         with self._db:
+            if version == 1:
+                self._db.execute("UPDATE snapshots SET state_hash = ? || state_hash", (ENGINE_HASH_MARK,))
+            if version < FORMAT_VERSION:
+                self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", (FORMAT_SETTING, str(FORMAT_VERSION)))
             for table, column in (("commands", "chain"), ("snapshots", "digest")):
                 if column not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")

@@ -26,7 +26,7 @@ from paperex.server.deferred import Deferred
 from paperex.server.durable_mark import MARK_EVERY_SECONDS, DurableMark
 from paperex.server.errors import Refused
 from paperex.server.exchange import Applied, Exchange
-from paperex.server.journal import Journal, JournalError, Snapshot, digest
+from paperex.server.journal import ENGINE_HASH_MARK, Journal, JournalError, Snapshot, digest
 from paperex.server.tape import ExchangeCommand, decode, encode
 
 log = logging.getLogger(__name__)
@@ -340,8 +340,8 @@ def _unpickle(state: bytes) -> Exchange:
 
 
 def snapshot_of(exchange: Exchange) -> Snapshot:
-    """The exchange pickled, with the engine's state hash that recovery checks it against."""
-    return Snapshot(exchange.sequence, exchange.engine.state_hash(), exchange.now, pickle.dumps(exchange, protocol=5))
+    """The exchange pickled, with the state hash that recovery checks it against."""
+    return Snapshot(exchange.sequence, exchange.state_hash(), exchange.now, pickle.dumps(exchange, protocol=5))
 
 
 def recover(journal: Journal, fresh: Callable[[], Exchange], *, until: int | None = None) -> Exchange:
@@ -370,6 +370,14 @@ def recover(journal: Journal, fresh: Callable[[], Exchange], *, until: int | Non
     return exchange
 
 
+def _state_hash_recorded(exchange: Exchange, recorded: str) -> str:
+    """The hash of ``exchange`` in the form ``recorded`` was made: the whole state's, or the engine's
+    alone for a snapshot stored by journal format 1."""
+    if recorded.startswith(ENGINE_HASH_MARK):
+        return ENGINE_HASH_MARK + exchange.engine.state_hash()
+    return exchange.state_hash()
+
+
 def _newest_sound_snapshot(journal: Journal, at_most: int, last: int) -> Exchange | None:
     for sequence in journal.snapshot_sequences():
         if sequence > last:
@@ -388,7 +396,7 @@ def _newest_sound_snapshot(journal: Journal, at_most: int, last: int) -> Exchang
             except Exception as error:
                 problem = f"it does not load ({error!r})"
             else:
-                if exchange.engine.state_hash() == snapshot.state_hash:
+                if _state_hash_recorded(exchange, snapshot.state_hash) == snapshot.state_hash:
                     return exchange
                 problem = "its state does not match its recorded state hash"
         log.error(

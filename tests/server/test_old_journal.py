@@ -1,6 +1,7 @@
 """A journal written before the package move (paperex 0.1.0 at c0f15ab, whose modules were the top-level
 ``engine``, ``server`` and ``clients``) still starts: its snapshot names modules that are gone, so the
-server says so and rebuilds the state from the command tape; the rows get their checksum chain.
+server says so and rebuilds the state from the command tape; the rows get their checksum chain and the
+journal its format version (format 1 had none).
 
 The fixture's story, on a simulated clock with the admin token "oldtoken" and the liquidity provider on
 (its account holds 1,000,000,000): mark 64,900; alice (10,000)
@@ -14,7 +15,9 @@ from pathlib import Path
 
 from paperex import AsyncAdmin, AsyncClient, Side
 from paperex.server.app import ExchangeServer
+from paperex.server.journal import FORMAT_VERSION
 from tests.server.conftest import config
+from tests.server.test_journal_format import format_row
 
 FIXTURE = Path(__file__).parent / "fixtures" / "journal-before-the-package-move.db"
 ALICE_KEY = "pk_rEtgYIBLbprRxf0VMO_zAyTzevVIvqjaVBW-fDfBdSE"
@@ -49,3 +52,4 @@ async def test_a_journal_from_before_the_package_move_starts_with_its_accounts_a
             )
     finally:
         await server.stop()
+    assert format_row(db) == str(FORMAT_VERSION)

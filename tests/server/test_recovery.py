@@ -112,7 +112,7 @@ class Running:
     @property
     def state_hash(self) -> str:
         assert self.server.sequencer is not None
-        return self.server.sequencer.exchange.engine.state_hash()
+        return self.server.sequencer.exchange.state_hash()
 
 
 async def start(settings: ServerConfig) -> Running:
