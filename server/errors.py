@@ -39,6 +39,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "INVALID_ARGUMENT",
         "BATCH_TOO_LARGE",
         "INVALID_SCENARIO",
+        "MALFORMED_REQUEST",
     ),
     grpc.StatusCode.NOT_FOUND: (
         "UNKNOWN_SYMBOL",
@@ -71,7 +72,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: ("RATE_LIMITED", "SLOW_CONSUMER", "TOO_MANY_OPEN_ORDERS", "TOO_MANY_ALERTS"),
     grpc.StatusCode.UNAUTHENTICATED: ("UNAUTHENTICATED",),
     grpc.StatusCode.PERMISSION_DENIED: ("PERMISSION_DENIED",),
-    grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN",),
+    grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN", "JOURNAL_FAILED"),
     grpc.StatusCode.INTERNAL: ("INTERNAL",),
 }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from paperex.engine.events import OrderRejected
 from paperex.engine.instruments import Instrument
@@ -24,6 +25,7 @@ from paperex.server.exchange import Applied, Exchange
 from paperex.server.ratelimit import RateLimiter
 from paperex.server.rejections import refusal
 from paperex.server.sequencer import Sequencer
+from paperex.server.services.decoding import Undecodable
 from paperex.server.streams import Hub, SlowConsumer, StreamClosed
 
 log = logging.getLogger("paperex.server.rpc")
@@ -84,12 +86,20 @@ def refuse_if_rejected(applied: Applied) -> None:
         raise refusal(first)
 
 
-def _check_size(request: Any) -> None:
+def _check_request(request: Any) -> None:
+    if type(request) is Undecodable:
+        raise _malformed(f"are not a valid {request.message_type}")
     if request.ByteSize() > MAX_REQUEST_BYTES:
         raise WireError("INVALID_ARGUMENT", "request", f"request larger than {MAX_REQUEST_BYTES} bytes")
 
 
+def _malformed(problem: str) -> WireError:
+    return WireError("MALFORMED_REQUEST", "request", f"the request bytes {problem}")
+
+
 async def _abort(context: Context, error: BaseException) -> None:
+    if isinstance(error, DecodeError):  # a streamed request, decoded as the servicer reads it
+        error = _malformed(f"do not decode ({error})")
     if isinstance(error, Refused):
         await context.abort_with_status(error.status())
     if isinstance(error, SlowConsumer):
@@ -106,7 +116,7 @@ def unary(
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> Resp:
         try:
-            _check_size(request)
+            _check_request(request)
             return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
@@ -124,7 +134,7 @@ def streaming(
     async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
         try:
             if not isinstance(request, AsyncIterator):
-                _check_size(request)
+                _check_request(request)
             async for item in method(self, request, context):
                 yield item
         except StreamClosed:

@@ -61,6 +61,8 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_CLOCK_NOT_SIMULATED: _ClassVar[RejectReason]
     REJECT_REASON_UNKNOWN_SCENARIO: _ClassVar[RejectReason]
     REJECT_REASON_INVALID_SCENARIO: _ClassVar[RejectReason]
+    REJECT_REASON_MALFORMED_REQUEST: _ClassVar[RejectReason]
+    REJECT_REASON_JOURNAL_FAILED: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -130,6 +132,8 @@ REJECT_REASON_TOO_MANY_ALERTS: RejectReason
 REJECT_REASON_CLOCK_NOT_SIMULATED: RejectReason
 REJECT_REASON_UNKNOWN_SCENARIO: RejectReason
 REJECT_REASON_INVALID_SCENARIO: RejectReason
+REJECT_REASON_MALFORMED_REQUEST: RejectReason
+REJECT_REASON_JOURNAL_FAILED: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason
