@@ -51,10 +51,6 @@ class Publisher(Protocol):
     def close_all(self, reason: str) -> None: ...
 
 
-class SequencerStopped(Exception):
-    """The sequencer failed (a bug or a journal fault) and takes no more commands."""
-
-
 @dataclass(slots=True)
 class _Pending:
     commands: list[ExchangeCommand]
@@ -98,6 +94,8 @@ class Sequencer:
         self.mark = mark
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
+        self._refusal = Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
+        """The answer to every call once ``failure`` is set (a copy of it: see ``_stopped``)."""
         self._waiting: deque[_Pending] = deque()
         self._wakeup = asyncio.Event()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="journal")
@@ -132,7 +130,7 @@ class Sequencer:
         """Wait until nothing applied is still waiting for the journal: state read right after this
         returns (without awaiting in between) is durable."""
         if self.failure is not None:
-            raise SequencerStopped("the exchange stopped after an internal fault")
+            raise self._stopped()  # the state in memory may be ahead of the journal
         await self._settled.wait()
 
     async def snapshot(self) -> Snapshot:
@@ -179,7 +177,7 @@ class Sequencer:
         self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any], control: str = "", force: bool = False
     ) -> "asyncio.Future[list[Any]]":
         if self.failure is not None:
-            raise Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
+            raise self._stopped()
         if not self._accepting and not force:
             raise Refused("SHUTTING_DOWN", "the exchange is shutting down")
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
@@ -200,7 +198,8 @@ class Sequencer:
         except asyncio.CancelledError:
             raise
         except BaseException as error:
-            log.critical("sequencer stopped: %s", error, exc_info=True)
+            if self._refusal.reason != "JOURNAL_FAILED":  # that one was logged where it happened
+                log.critical("sequencer stopped: %s", error, exc_info=True)
             self.failure = error
             self._accepting = False
             self._fail_queued()
@@ -231,7 +230,11 @@ class Sequencer:
             raise
         if rows:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._writer, self.journal.append, rows)
+            try:
+                await loop.run_in_executor(self._writer, self.journal.append, rows)
+            except Exception as error:
+                self._journal_failed(error, batch)
+                raise
             self._written = rows[-1][0]
             if self.mark is not None and self._mark_due is None:
                 self._mark_due = loop.call_later(MARK_EVERY_SECONDS, self._mark_soon)
@@ -319,11 +322,35 @@ class Sequencer:
         log.info("snapshot at sequence %d (%d bytes)", snapshot.sequence, len(snapshot.state))
         return snapshot
 
+    def _stopped(self) -> Refused:
+        """A new exception each time: one raised in many callers would collect all their tracebacks."""
+        refusal = self._refusal
+        return Refused(refusal.reason, refusal.message, refusal.metadata)
+
+    def _journal_failed(self, error: Exception, batch: list[_Pending]) -> None:
+        """The batch is applied in memory but not journaled: its callers are refused at once, and so is
+        every later call, since the state in memory is now ahead of what a restart recovers."""
+        log.critical(
+            "the journal %s could not be written (%s): the exchange stops taking commands; nothing after "
+            "command %d was acknowledged. Fix the cause (disk space, permissions, the file) and restart: "
+            "the restart recovers every acknowledged command", self.journal.path, error, self._written,
+        )  # fmt: skip
+        self._refusal = Refused(
+            "JOURNAL_FAILED",
+            f"the journal could not be written ({error}); the exchange stopped taking commands until it is "
+            "restarted. This command was not acknowledged: after the restart, look it up (an order by its "
+            "client_order_id) before sending it again",
+            {"acknowledged_sequence": str(self._written)},
+        )
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_exception(self._stopped())
+
     def _fail_queued(self) -> None:
         while self._waiting:
             pending = self._waiting.popleft()
             if not pending.future.done():
-                pending.future.set_exception(Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault"))
+                pending.future.set_exception(self._stopped())
 
 
 def _unpickle(state: bytes) -> Exchange:
