@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from paperex.engine.commands import AdvanceTime
+from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
 from paperex.server import gc_policy
 from paperex.server.deferred import Deferred
@@ -108,10 +108,16 @@ class Sequencer:
         self._mark_due: asyncio.TimerHandle | None = None
         self._marking: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._resumed_at: int | None = None
+        """When this sequencer started on an exchange with history: journaled as ``Resume`` before
+        the first command (not at start, so a restart alone changes nothing)."""
 
     # ------------------------------------------------------------------ callers
 
     def start(self) -> None:
+        now = self.clock.now()
+        if self.exchange.sequence and now > self.exchange.now:
+            self._resumed_at = now
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
 
     async def submit(self, commands: list[ExchangeCommand], respond: Callable[[Applied], T]) -> list[T | Exception]:
@@ -219,6 +225,9 @@ class Sequencer:
         rows: list[tuple[int, str]] = []
         publications: list[tuple[Hashable, Any]] = []
         try:
+            if self._resumed_at is not None:
+                self._journal_first(Resume(ts=self._resumed_at), rows, publications)
+                self._resumed_at = None
             for pending in batch:
                 self._apply(pending, rows, publications)
         except BaseException:
@@ -263,9 +272,7 @@ class Sequencer:
             if exchange.engine.next_deadline() <= command.ts and not isinstance(command, AdvanceTime):
                 # What fell due (GTD expiries, funding) is its own journaled command, so that this
                 # command's events, and so its answer, are only its own.
-                due = exchange.apply(AdvanceTime(ts=command.ts))
-                rows.append((due.sequence, encode(due.command)))
-                publications.extend(due.publications)
+                self._journal_first(AdvanceTime(ts=command.ts), rows, publications)
             applied = exchange.apply(command)
             text = encode(command)
             rows.append((applied.sequence, text))
@@ -277,12 +284,21 @@ class Sequencer:
             except Exception as error:  # a refusal, or a rendering fault confined to this answer
                 pending.results.append(error)
 
+    def _journal_first(
+        self, command: ExchangeCommand, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]
+    ) -> None:
+        """A command of the sequencer's own, applied and journaled ahead of a caller's."""
+        applied = self.exchange.apply(command)
+        rows.append((applied.sequence, encode(command)))
+        publications.extend(applied.publications)
+
     async def _control(self, pending: _Pending) -> None:
         try:
             if pending.control == "snapshot":
                 pending.future.set_result([await self._write_snapshot()])
                 return
             self.exchange = self._reset_to
+            self._resumed_at = None
             gc_policy.release()  # the old state may hold cycles the collector must be able to reach
             self.checkpoints.cancel()
             await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
