@@ -37,6 +37,10 @@ DEFAULT_SNAPSHOT_EVERY = 100_000
 """Commands between automatic snapshots: bounds how much a restart replays."""
 
 
+SHUTDOWN_RETRY_SECONDS = 1.0
+"""The retry delay a command refused during a graceful stop carries (google.rpc.RetryInfo)."""
+
+
 class Clock(Protocol):
     def now(self) -> int:
         """Nanoseconds since the Unix epoch."""
@@ -150,6 +154,17 @@ class Sequencer:
         self._reset_to = fresh
         await self._enqueue([], lambda applied: None, control="reset")
 
+    def refuse_new(self) -> None:
+        """From now on, refuse new commands (UNAVAILABLE, SHUTTING_DOWN, with a retry delay); those
+        already queued are still applied and answered."""
+        self._accepting = False
+
+    async def drain(self) -> None:
+        """Until every command queued so far is applied, journaled and answered."""
+        if self.failure is None and self._task is not None:
+            with contextlib.suppress(Refused):
+                await self._enqueue([], lambda applied: None, force=True)
+
     async def stop(self) -> None:
         """Refuse new commands, finish those queued, then write a final snapshot."""
         self._accepting = False
@@ -185,7 +200,11 @@ class Sequencer:
         if self.failure is not None:
             raise self._stopped()
         if not self._accepting and not force:
-            raise Refused("SHUTTING_DOWN", "the exchange is shutting down")
+            raise Refused(
+                "SHUTTING_DOWN",
+                "the exchange is shutting down and did nothing with this request: send it again once it is back",
+                retry_after=SHUTDOWN_RETRY_SECONDS,
+            )
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Pending(commands, respond, future, control))
         self._wakeup.set()

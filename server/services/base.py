@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -33,7 +33,6 @@ log = logging.getLogger("paperex.server.rpc")
 MAX_REQUEST_BYTES = 1 << 20
 """Larger requests are refused as INVALID_ARGUMENT (the transport limit is set above this)."""
 
-S = TypeVar("S")
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
@@ -52,6 +51,8 @@ class Runtime:
     simulated: bool = False
     stream_capacity: int = 65_536
     max_batch_commands: int = 500
+    calls_started: int = 0
+    """RPCs handed to a servicer so far: a graceful stop waits until gRPC hands over no more."""
     adl: AdlBoard = field(default_factory=AdlBoard)
     """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
 
@@ -77,6 +78,13 @@ class Runtime:
         if wait:
             message = f"order rate limit reached; retry in {wait:.3f} s"
             raise Refused("RATE_LIMITED", message, {"retry_after": f"{wait:.3f}"}, retry_after=wait)
+
+
+class Servicer(Protocol):
+    runtime: Runtime
+
+
+S = TypeVar("S", bound=Servicer)
 
 
 def refuse_if_rejected(applied: Applied) -> None:
@@ -115,6 +123,7 @@ def unary(
 ) -> Callable[[S, Req, Context], Awaitable[Resp]]:
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> Resp:
+        self.runtime.calls_started += 1
         try:
             _check_request(request)
             return await method(self, request, context)
@@ -132,6 +141,7 @@ def streaming(
 ) -> Callable[[S, Req, Context], AsyncIterator[Resp]]:
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
+        self.runtime.calls_started += 1
         try:
             if not isinstance(request, AsyncIterator):
                 _check_request(request)
