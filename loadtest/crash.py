@@ -77,14 +77,15 @@ def lost_orders(acknowledged: dict[str, Acknowledged], found: dict[str, tuple[in
 
 
 def order_request(rng: random.Random, client_order_id: str) -> trading_pb2.PlaceOrderRequest:
-    """A GTC limit order of 0.001-0.005 BTC within 0.2% of 64,900 (both sides: many cross)."""
+    """A GTC limit order of 0.002-0.006 BTC (above the 100 USDT minimum notional) within 0.2% of 64,900
+    (both sides: many cross)."""
     side = rng.choice((common_pb2.SIDE_BUY, common_pb2.SIDE_SELL))
     price = (MARK * (1 + Decimal(rng.randint(-20, 20)) / 10_000)).quantize(Decimal("0.1"))
     return trading_pb2.PlaceOrderRequest(
         symbol=SYMBOL,
         side=side,
         order_type=common_pb2.ORDER_TYPE_LIMIT,
-        quantity=str(Decimal(rng.randint(1, 5)) / 1000),
+        quantity=str(Decimal(rng.randint(2, 6)) / 1000),
         price=str(price),
         client_order_id=client_order_id,
     )
