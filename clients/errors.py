@@ -171,6 +171,9 @@ class BatchTooLarge(InvalidRequest, reason="BATCH_TOO_LARGE"): ...
 class InvalidScenario(InvalidRequest, reason="INVALID_SCENARIO"): ...
 
 
+class MalformedRequest(InvalidRequest, reason="MALFORMED_REQUEST"): ...
+
+
 # NOT_FOUND
 class UnknownSymbol(NotFound, reason="UNKNOWN_SYMBOL"): ...
 
@@ -274,6 +277,11 @@ class TooManyAlerts(LimitExceeded, reason="TOO_MANY_ALERTS"): ...
 
 # UNAVAILABLE
 class ShuttingDown(Unavailable, reason="SHUTTING_DOWN"): ...
+
+
+class JournalFailed(Unavailable, reason="JOURNAL_FAILED"):
+    """The server could not journal the command and stops: after its restart, look the order up by
+    its client_order_id before sending it again."""
 
 
 def error_class(reason: str, code: grpc.StatusCode | None = None) -> type[PaperexError]:

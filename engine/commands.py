@@ -102,6 +102,15 @@ class AdvanceTime:
 
 
 @dataclass(slots=True, kw_only=True)
+class Resume:
+    """The host runs again after a stop or a crash, since ``ts``: the time since the previous command
+    was downtime (or idle just before it), so it does not count toward a finished order's retry window
+    (a request that got no answer because of the crash is retried after the restart)."""
+
+    ts: int
+
+
+@dataclass(slots=True, kw_only=True)
 class CreateAccount:
     """Open an empty account under an id the server chose.
 
@@ -175,6 +184,7 @@ Command = (
     | SetMarkPrice
     | SetIndexPrice
     | AdvanceTime
+    | Resume
     | CreateAccount
     | Deposit
     | Withdraw

@@ -27,6 +27,7 @@ from paperex.engine.commands import (
     Deposit,
     FundInsurance,
     PlaceOrder,
+    Resume,
     SetIndexPrice,
     SetLeverage,
     SetMarginMode,
@@ -139,7 +140,8 @@ MAX_CASCADE_ROUNDS = 1_000
 
 RETRY_WINDOW_NS = 60 * 10**9
 """How long a finished order's client id still answers an identical retry (a timed-out request
-retried later must not place twice); after that the id is free again, as on the venue."""
+retried later must not place twice); after that the id is free again, as on the venue. Time the
+exchange was down does not count (``Resume``)."""
 
 
 MAX_OPEN_ORDERS = 200
@@ -191,6 +193,7 @@ class Engine:
             SetMarkPrice: self._set_mark,
             SetIndexPrice: self._set_index,
             AdvanceTime: self._advance_time,
+            Resume: self._advance_time,
             CreateAccount: self._create_account,
             Deposit: self._deposit,
             Withdraw: self._withdraw,
@@ -207,6 +210,8 @@ class Engine:
         out: list[Event] = []
         self._out = out
         if command.ts > self.now:
+            if type(command) is Resume and self._recent_client_ids:
+                self._discount_downtime(command.ts - self.now)
             self.now = command.ts
         if self._recent_client_ids:
             self._prune_recent_client_ids()
@@ -225,8 +230,9 @@ class Engine:
                 self._flush_levels(market)
         return out
 
-    def _advance_time(self, command: AdvanceTime) -> None:
-        """Nothing beyond what ``apply`` does for every command: expire due orders, settle funding."""
+    def _advance_time(self, command: AdvanceTime | Resume) -> None:
+        """Nothing beyond what ``apply`` does for every command: expire due orders, settle funding
+        (and for ``Resume``, discount the downtime before anything else)."""
 
     # ------------------------------------------------------------------ queries (read-only)
 
@@ -778,6 +784,13 @@ class Engine:
         resting = self._reduce_only.get(key)
         if resting is not None and resting.pop(order.order_id, None) is not None and not resting:
             del self._reduce_only[key]
+
+    def _discount_downtime(self, downtime: int) -> None:
+        """Shift every finished order's retry window by ``downtime``, as if it had finished that much later."""
+        self._recent_client_ids = OrderedDict(
+            (key, (order, request, finished + downtime))
+            for key, (order, request, finished) in self._recent_client_ids.items()
+        )
 
     def _prune_recent_client_ids(self) -> None:
         recent, horizon = self._recent_client_ids, self.now - RETRY_WINDOW_NS

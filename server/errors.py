@@ -39,6 +39,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "INVALID_ARGUMENT",
         "BATCH_TOO_LARGE",
         "INVALID_SCENARIO",
+        "MALFORMED_REQUEST",
     ),
     grpc.StatusCode.NOT_FOUND: (
         "UNKNOWN_SYMBOL",
@@ -78,7 +79,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
     ),
     grpc.StatusCode.UNAUTHENTICATED: ("UNAUTHENTICATED",),
     grpc.StatusCode.PERMISSION_DENIED: ("PERMISSION_DENIED",),
-    grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN",),
+    grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN", "JOURNAL_FAILED"),
     grpc.StatusCode.INTERNAL: ("INTERNAL",),
 }
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from paperex.engine.commands import AdvanceTime
+from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
 from paperex.server import gc_policy
 from paperex.server.deferred import Deferred
@@ -37,6 +37,10 @@ DEFAULT_SNAPSHOT_EVERY = 100_000
 """Commands between automatic snapshots: bounds how much a restart replays."""
 
 
+SHUTDOWN_RETRY_SECONDS = 1.0
+"""The retry delay a command refused during a graceful stop carries (google.rpc.RetryInfo)."""
+
+
 class Clock(Protocol):
     def now(self) -> int:
         """Nanoseconds since the Unix epoch."""
@@ -49,10 +53,6 @@ class Publisher(Protocol):
     def subscriber_count(self, topic: Hashable | None = None) -> int: ...
 
     def close_all(self, reason: str) -> None: ...
-
-
-class SequencerStopped(Exception):
-    """The sequencer failed (a bug or a journal fault) and takes no more commands."""
 
 
 @dataclass(slots=True)
@@ -98,6 +98,8 @@ class Sequencer:
         self.mark = mark
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
+        self._refusal = Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
+        """The answer to every call once ``failure`` is set (a copy of it: see ``_stopped``)."""
         self._waiting: deque[_Pending] = deque()
         self._wakeup = asyncio.Event()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="journal")
@@ -110,10 +112,16 @@ class Sequencer:
         self._mark_due: asyncio.TimerHandle | None = None
         self._marking: asyncio.Task[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._resumed_at: int | None = None
+        """When this sequencer started on an exchange with history: journaled as ``Resume`` before
+        the first command (not at start, so a restart alone changes nothing)."""
 
     # ------------------------------------------------------------------ callers
 
     def start(self) -> None:
+        now = self.clock.now()
+        if self.exchange.sequence and now > self.exchange.now:
+            self._resumed_at = now
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
 
     async def submit(self, commands: list[ExchangeCommand], respond: Callable[[Applied], T]) -> list[T | Exception]:
@@ -132,7 +140,7 @@ class Sequencer:
         """Wait until nothing applied is still waiting for the journal: state read right after this
         returns (without awaiting in between) is durable."""
         if self.failure is not None:
-            raise SequencerStopped("the exchange stopped after an internal fault")
+            raise self._stopped()  # the state in memory may be ahead of the journal
         await self._settled.wait()
 
     async def snapshot(self) -> Snapshot:
@@ -145,6 +153,17 @@ class Sequencer:
         """Replace the whole state with ``fresh`` and wipe the journal (Admin.Reset)."""
         self._reset_to = fresh
         await self._enqueue([], lambda applied: None, control="reset")
+
+    def refuse_new(self) -> None:
+        """From now on, refuse new commands (UNAVAILABLE, SHUTTING_DOWN, with a retry delay); those
+        already queued are still applied and answered."""
+        self._accepting = False
+
+    async def drain(self) -> None:
+        """Until every command queued so far is applied, journaled and answered."""
+        if self.failure is None and self._task is not None:
+            with contextlib.suppress(Refused):
+                await self._enqueue([], lambda applied: None, force=True)
 
     async def stop(self) -> None:
         """Refuse new commands, finish those queued, then write a final snapshot."""
@@ -179,9 +198,13 @@ class Sequencer:
         self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any], control: str = "", force: bool = False
     ) -> "asyncio.Future[list[Any]]":
         if self.failure is not None:
-            raise Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
+            raise self._stopped()
         if not self._accepting and not force:
-            raise Refused("SHUTTING_DOWN", "the exchange is shutting down")
+            raise Refused(
+                "SHUTTING_DOWN",
+                "the exchange is shutting down and did nothing with this request: send it again once it is back",
+                retry_after=SHUTDOWN_RETRY_SECONDS,
+            )
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Pending(commands, respond, future, control))
         self._wakeup.set()
@@ -200,7 +223,8 @@ class Sequencer:
         except asyncio.CancelledError:
             raise
         except BaseException as error:
-            log.critical("sequencer stopped: %s", error, exc_info=True)
+            if self._refusal.reason != "JOURNAL_FAILED":  # that one was logged where it happened
+                log.critical("sequencer stopped: %s", error, exc_info=True)
             self.failure = error
             self._accepting = False
             self._fail_queued()
@@ -220,6 +244,9 @@ class Sequencer:
         rows: list[tuple[int, str]] = []
         publications: list[tuple[Hashable, Any]] = []
         try:
+            if self._resumed_at is not None:
+                self._journal_first(Resume(ts=self._resumed_at), rows, publications)
+                self._resumed_at = None
             for pending in batch:
                 self._apply(pending, rows, publications)
         except BaseException:
@@ -231,7 +258,11 @@ class Sequencer:
             raise
         if rows:
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._writer, self.journal.append, rows)
+            try:
+                await loop.run_in_executor(self._writer, self.journal.append, rows)
+            except Exception as error:
+                self._journal_failed(error, batch)
+                raise
             self._written = rows[-1][0]
             if self.mark is not None and self._mark_due is None:
                 self._mark_due = loop.call_later(MARK_EVERY_SECONDS, self._mark_soon)
@@ -260,9 +291,7 @@ class Sequencer:
             if exchange.engine.next_deadline() <= command.ts and not isinstance(command, AdvanceTime):
                 # What fell due (GTD expiries, funding) is its own journaled command, so that this
                 # command's events, and so its answer, are only its own.
-                due = exchange.apply(AdvanceTime(ts=command.ts))
-                rows.append((due.sequence, encode(due.command)))
-                publications.extend(due.publications)
+                self._journal_first(AdvanceTime(ts=command.ts), rows, publications)
             applied = exchange.apply(command)
             text = encode(command)
             rows.append((applied.sequence, text))
@@ -274,12 +303,21 @@ class Sequencer:
             except Exception as error:  # a refusal, or a rendering fault confined to this answer
                 pending.results.append(error)
 
+    def _journal_first(
+        self, command: ExchangeCommand, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]
+    ) -> None:
+        """A command of the sequencer's own, applied and journaled ahead of a caller's."""
+        applied = self.exchange.apply(command)
+        rows.append((applied.sequence, encode(command)))
+        publications.extend(applied.publications)
+
     async def _control(self, pending: _Pending) -> None:
         try:
             if pending.control == "snapshot":
                 pending.future.set_result([await self._write_snapshot()])
                 return
             self.exchange = self._reset_to
+            self._resumed_at = None
             gc_policy.release()  # the old state may hold cycles the collector must be able to reach
             self.checkpoints.cancel()
             await asyncio.get_running_loop().run_in_executor(self._writer, self.journal.wipe)
@@ -319,11 +357,35 @@ class Sequencer:
         log.info("snapshot at sequence %d (%d bytes)", snapshot.sequence, len(snapshot.state))
         return snapshot
 
+    def _stopped(self) -> Refused:
+        """A new exception each time: one raised in many callers would collect all their tracebacks."""
+        refusal = self._refusal
+        return Refused(refusal.reason, refusal.message, refusal.metadata)
+
+    def _journal_failed(self, error: Exception, batch: list[_Pending]) -> None:
+        """The batch is applied in memory but not journaled: its callers are refused at once, and so is
+        every later call, since the state in memory is now ahead of what a restart recovers."""
+        log.critical(
+            "the journal %s could not be written (%s): the exchange stops taking commands; nothing after "
+            "command %d was acknowledged. Fix the cause (disk space, permissions, the file) and restart: "
+            "the restart recovers every acknowledged command", self.journal.path, error, self._written,
+        )  # fmt: skip
+        self._refusal = Refused(
+            "JOURNAL_FAILED",
+            f"the journal could not be written ({error}); the exchange stopped taking commands until it is "
+            "restarted. This command was not acknowledged: after the restart, look it up (an order by its "
+            "client_order_id) before sending it again",
+            {"acknowledged_sequence": str(self._written)},
+        )
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_exception(self._stopped())
+
     def _fail_queued(self) -> None:
         while self._waiting:
             pending = self._waiting.popleft()
             if not pending.future.done():
-                pending.future.set_exception(Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault"))
+                pending.future.set_exception(self._stopped())
 
 
 def _unpickle(state: bytes) -> Exchange:

@@ -22,7 +22,9 @@ def test_python_m_loadtest_dispatches_a_mode_to_its_tool(capsys: pytest.CaptureF
         main(["server-path", "--help"])
     assert "--batch" in capsys.readouterr().out
     assert main([]) == 2
-    assert "usage: python -m loadtest {unary,session,open-loop,soak,engine,server-path}" in capsys.readouterr().err
+    assert (
+        "usage: python -m loadtest {unary,session,open-loop,soak,engine,server-path,crash}" in capsys.readouterr().err
+    )
 
 
 @pytest.mark.parametrize("name", [info.name for info in pkgutil.iter_modules(loadtest.grpc_load.__path__)])

@@ -24,12 +24,22 @@ from paperex.v1 import admin_pb2, admin_pb2_grpc
 MAX_NAME_CHARS = 64
 ADVANCE_CHUNK = 2048
 """Feed steps queued at once by AdvanceTime: one journal group, and room for other callers between."""
+MAX_ADVANCE_STEPS = 7 * 86_400
+"""Feed steps one AdvanceTime or Step may take: a week at the default 1 s step, a few minutes of work
+(a simulated day with the liquidity provider takes 20-40 s); a longer span takes several calls."""
 
 
 def _balances(exchange: Exchange, account_id: int) -> tuple[str, str]:
     account = exchange.engine.accounts[account_id]
     isolated = sum(p.isolated_wallet for p in account.positions.values())
     return render.money(account.wallet + isolated), render.money(account.wallet)
+
+
+def _duration(nanoseconds: int) -> str:
+    """A span as protobuf's JSON form of a Duration, e.g. ``604800s``."""
+    span = duration_pb2.Duration()
+    span.FromNanoseconds(nanoseconds)
+    return span.ToJsonString()
 
 
 def _account_id(value: int) -> int:
@@ -234,7 +244,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
                 raise WireError("INVALID_ARGUMENT", "until", "until must be after the current time")
         else:
             raise WireError("MISSING_FIELD", "duration", "duration or until is required")
-        steps, sequence = await self._advance(now, until)
+        steps, sequence = await self._advance(now, until, target)
         return admin_pb2.AdvanceTimeResponse(time=render.timestamp(until), steps=steps, sequence=sequence)
 
     @unary
@@ -243,24 +253,38 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         self._require_simulated()
         now = self.runtime.now
         until = now + max(1, request.count) * self.runtime.exchange.market.step_ns
-        _, sequence = await self._advance(now, until)
+        _, sequence = await self._advance(now, until, "count")
         return admin_pb2.StepResponse(time=render.timestamp(until), sequence=sequence)
 
     def _require_simulated(self) -> None:
         if not self.runtime.simulated:
             raise Refused("CLOCK_NOT_SIMULATED", "time moves by itself on a wall clock; start with --clock simulated")
 
-    async def _advance(self, now: int, until: int) -> tuple[int, int]:
+    async def _advance(self, now: int, until: int, field: str) -> tuple[int, int]:
         """Every feed step from ``now`` to ``until`` as MarketStep commands, queued in chunks so the
-        journal groups them; returns (steps, last sequence)."""
+        journal groups them (made chunk by chunk, never all at once); returns (steps, last sequence).
+
+        Raises Refused (INVALID_ARGUMENT on ``field``) above ``MAX_ADVANCE_STEPS`` steps."""
         step_ns = self.runtime.exchange.market.step_ns
-        times = [*range(now - now % step_ns + step_ns, until, step_ns), until]
+        times = range(now - now % step_ns + step_ns, until, step_ns)
+        steps = len(times) + 1  # and ``until`` itself
+        if steps > MAX_ADVANCE_STEPS:
+            limit, asked = _duration(MAX_ADVANCE_STEPS * step_ns), _duration(until - now)
+            raise Refused(
+                "INVALID_ARGUMENT",
+                f"at most {MAX_ADVANCE_STEPS:,} feed steps per call ({limit} at the {_duration(step_ns)} step); "
+                f"this asks for {steps:,} ({asked}): advance in several calls",
+                {"max_steps": str(MAX_ADVANCE_STEPS), "steps": str(steps), "max_duration": limit, "duration": asked},
+                field=field,
+            )
         sequence = 0
-        for start in range(0, len(times), ADVANCE_CHUNK):
+        for start in range(0, steps, ADVANCE_CHUNK):
             chunk: list[ExchangeCommand] = [MarketStep(at=t) for t in times[start : start + ADVANCE_CHUNK]]
+            if start + ADVANCE_CHUNK >= steps:
+                chunk.append(MarketStep(at=until))
             results = await self.runtime.sequencer.submit(chunk, lambda applied: applied.sequence)
             sequence = int(results[-1]) if not isinstance(results[-1], Exception) else sequence
-        return len(times), sequence
+        return steps, sequence
 
     @unary
     async def LoadScenario(self, request: admin_pb2.LoadScenarioRequest, context: Context) -> Any:

@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from paperex.engine.events import OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.server.adl import AdlBoard
 from paperex.server.admission import Admission
 from paperex.server.auth import Authenticator, Context, presented_key
-from paperex.server.errors import Refused, internal
+from paperex.server.errors import Refused, WireError, internal
 from paperex.server.exchange import Applied, Exchange
 from paperex.server.rejections import refusal
 from paperex.server.sequencer import Sequencer
+from paperex.server.services.decoding import Undecodable
 from paperex.server.streams import Hub, SlowConsumer, StreamClosed
 from paperex.server.tape import ExchangeCommand
 
@@ -48,6 +50,8 @@ class Runtime:
     simulated: bool = False
     stream_capacity: int = 65_536
     max_batch_commands: int = 500
+    calls_started: int = 0
+    """RPCs handed to a servicer so far: a graceful stop waits until gRPC hands over no more."""
     adl: AdlBoard = field(default_factory=AdlBoard)
     """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
 
@@ -102,7 +106,18 @@ class Serving(Protocol):
     runtime: Runtime
 
 
+def _check_request(request: Any) -> None:
+    if type(request) is Undecodable:
+        raise _malformed(f"are not a valid {request.message_type}")
+
+
+def _malformed(problem: str) -> WireError:
+    return WireError("MALFORMED_REQUEST", "request", f"the request bytes {problem}")
+
+
 async def _abort(context: Context, error: BaseException) -> None:
+    if isinstance(error, DecodeError):  # a streamed request, decoded as the servicer reads it
+        error = _malformed(f"do not decode ({error})")
     if isinstance(error, Refused):
         await context.abort_with_status(error.status())
     if isinstance(error, SlowConsumer):
@@ -118,7 +133,9 @@ def unary(
 ) -> Callable[[S, Req, Context], Awaitable[Resp]]:
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> Resp:
+        self.runtime.calls_started += 1
         try:
+            _check_request(request)
             return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
@@ -134,7 +151,10 @@ def streaming(
 ) -> Callable[[S, Req, Context], AsyncIterator[Resp]]:
     @functools.wraps(method)
     async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
+        self.runtime.calls_started += 1
         try:
+            if not isinstance(request, AsyncIterator):
+                _check_request(request)
             with self.runtime.admission.stream(context.peer()):
                 async for item in method(self, request, context):
                     yield item

@@ -63,6 +63,7 @@ UNREACHABLE_FROM_THE_WIRE = {
     "SHUTTING_DOWN": "only for a command that races the server's stop (grpc refuses new calls first) or"
     " follows an internal fault",
     "INTERNAL": "only for a server bug",
+    "JOURNAL_FAILED": "only when the journal cannot be written (disk full, I/O error): test_journal_failure.py",
 }
 
 
@@ -965,8 +966,42 @@ def test_the_table_reaches_every_reason_but_the_unreachable() -> None:
     proto reason is provoked here or explained."""
     below = {"RATE_LIMITED", "BATCH_TOO_LARGE", "CURSOR_EXPIRED", "SLOW_CONSUMER"}
     reached = {case.reason for case in CASES} | below | {"SERVER_BUSY", "TOO_MANY_STREAMS"}
+    reached.add("MALFORMED_REQUEST")  # raw bytes, below
     assert reached.isdisjoint(UNREACHABLE_FROM_THE_WIRE)
     assert reached | set(UNREACHABLE_FROM_THE_WIRE) == PROTO_REASONS
+
+
+# ---------------------------------------------------------------------------------------------- raw bytes
+
+GARBAGE = b"\xff\xff\xff"
+"""Not protobuf: field number 0x1fffff..., wire type 7 (there is no wire type 7)."""
+
+
+def assert_malformed(error: grpc.aio.AioRpcError) -> None:
+    assert error.code() == INVALID_ARGUMENT, (error.code(), error.details())
+    assert error_info(error).reason == "MALFORMED_REQUEST"
+    assert bad_request_fields(error) == ["request"]
+
+
+@pytest.mark.parametrize(
+    "method", ["/paperex.v1.Trading/PlaceOrder", "/paperex.v1.Admin/AdvanceTime", "/paperex.v1.Account/GetAccount"]
+)
+async def test_undecodable_unary_requests_are_malformed_before_any_credential(standing: Exchange, method: str) -> None:
+    """Bytes that are not the method's request message, sent without a credential: refused as the
+    caller's mistake (grpc.aio alone answers UNKNOWN), naming the message they should have been."""
+    error = await refused(standing.channel.unary_unary(method)(GARBAGE, timeout=HANG_GUARD))
+    assert_malformed(error)
+    assert method.rpartition("/")[2] + "Request" in error.details()
+
+
+async def test_undecodable_requests_on_streams_are_malformed(standing: Exchange) -> None:
+    """A server stream's request and an OrderSession message that do not decode: the same refusal."""
+    alice = await standing.open_account("alice")
+    book = standing.channel.unary_stream("/paperex.v1.MarketData/StreamOrderBook")(GARBAGE, timeout=HANG_GUARD)
+    assert_malformed(await refused(anext(aiter(book))))
+    session = standing.channel.stream_stream("/paperex.v1.Trading/OrderSession")
+    call = session(iter([GARBAGE]), metadata=alice.auth, timeout=HANG_GUARD)
+    assert_malformed(await refused(anext(aiter(call))))
 
 
 # ---------------------------------------------------------------------------------------------- rate limit

@@ -25,11 +25,12 @@ from typing import Any, TypeVar
 import grpc
 import pytest
 from google.protobuf import json_format
+from google.rpc import error_details_pb2
 
 from paperex.server.app import ExchangeServer, ServerConfig
 from paperex.server.journal import Durability
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
-from tests.server.conftest import ADMIN_TOKEN, Client, config, error_info
+from tests.server.conftest import ADMIN_TOKEN, Client, config, error_info, rich_status
 
 REPO = Path(__file__).resolve().parents[2]
 SYMBOLS = ("BTCUSDT", "ETHUSDT")
@@ -1038,6 +1039,61 @@ async def test_sigterm_in_a_burst_exits_cleanly_and_keeps_what_it_acknowledged(
     assert watcher_acked <= set(accepted)
     assert all(count == 1 for count in accepted.values())
     assert await second.terminate() == 0
+
+
+async def test_sigterm_answers_every_call_it_received(spawn: Callable[[str], Awaitable[ServerProcess]]) -> None:
+    """1,200 orders sent at once from eight accounts, SIGTERM after the first 20 answers: every call is
+    answered, either acknowledged (and kept by the restart) or refused UNAVAILABLE/SHUTTING_DOWN with a
+    retry delay and not recorded; none is left CANCELLED (what gRPC's stop makes of the calls it
+    received but had not handed to the servicer yet)."""
+    first = await spawn("batched")
+    keys = await prepare_accounts(first.address, 8)
+    requests = [(index, r) for index in range(8) for symbol in SYMBOLS for r in burst_requests(index, symbol, 75)]
+    acked: dict[str, int] = {}
+    refusals: Counter[str] = Counter()
+    enough = asyncio.Event()
+    async with grpc.aio.insecure_channel(first.address) as channel:
+        clients = [Client(channel, key) for key in keys]
+
+        async def place(index: int, request: trading_pb2.PlaceOrderRequest) -> None:
+            client = clients[index]
+            try:
+                reply = await client.trading.PlaceOrder(request, metadata=client.auth, timeout=DEADLINE)
+            except grpc.aio.AioRpcError as error:
+                refusals[str(error.code())] += 1
+                assert error.code() == grpc.StatusCode.UNAVAILABLE, (error.code(), error.details())
+                assert error_info(error).reason == "SHUTTING_DOWN"
+                assert retry_delay(error) > 0
+                return
+            acked[request.client_order_id] = reply.order.order_id
+            if len(acked) >= 20:
+                enough.set()
+
+        tasks = [asyncio.create_task(place(index, request)) for index, request in requests]
+        await within(enough.wait())
+        assert await first.terminate() == 0
+        await within(asyncio.gather(*tasks))
+    assert len(acked) + refusals.total() == len(requests), refusals
+
+    second = await spawn("batched")
+    async with grpc.aio.insecure_channel(second.address) as channel:
+        for index, key in enumerate(keys):
+            client = Client(channel, key)
+            listed = await client.trading.ListOpenOrders(trading_pb2.ListOpenOrdersRequest(), metadata=client.auth)
+            mine = {r.client_order_id for i, r in requests if i == index and r.client_order_id in acked}
+            assert {order.client_order_id: order.order_id for order in listed.orders} == {
+                cid: acked[cid] for cid in mine
+            }
+    assert await second.terminate() == 0
+
+
+def retry_delay(error: grpc.aio.AioRpcError) -> float:
+    for detail in rich_status(error).details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return float(info.retry_delay.ToTimedelta().total_seconds())
+    return 0.0
 
 
 # ---------------------------------------------------------------------------------------------- 4. admin

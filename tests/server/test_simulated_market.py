@@ -9,11 +9,11 @@ from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, timestamp_pb2
 
 from paperex.server.app import ExchangeServer
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
-from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, serving
+from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info, serving
 
 HOUR = 3600
 
@@ -54,6 +54,48 @@ async def test_time_stands_still_until_advanced_and_a_wall_clock_refuses_to_adva
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await advance(exchange, hours(1))
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_a_span_above_the_cap_is_refused_whole(simulated: Exchange) -> None:
+    """At most 604,800 feed steps per call (a week of 1 s steps). From 2026-01-01T00:00:00Z, 400 days
+    are 400 x 86,400 = 34,560,000 s: steps at +1 s ... +34,559,999 s and the end itself, 34,560,000
+    steps; a week and a second is 604,801; Step(count=10**9) is 10**9. Each is refused at once (no
+    step is made or held in memory first), naming the cap, and time does not move."""
+    admin = simulated.admin
+    before = await admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=admin.auth)
+    week_and_a_second = duration_pb2.Duration(seconds=7 * 86_400 + 1)
+    for request, field, steps, asked in (
+        (admin_pb2.AdvanceTimeRequest(duration=hours(400 * 24)), "duration", 34_560_000, "34560000s"),
+        (admin_pb2.AdvanceTimeRequest(duration=week_and_a_second), "duration", 604_801, "604801s"),
+        (
+            admin_pb2.AdvanceTimeRequest(until=timestamp_pb2.Timestamp(seconds=1_767_225_600 + 400 * 86_400)),
+            "until",
+            34_560_000,
+            "34560000s",
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await admin.admin.AdvanceTime(request, metadata=admin.auth, timeout=20)
+        assert_too_long(refused.value, field, steps, asked)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await admin.admin.Step(admin_pb2.StepRequest(count=10**9), metadata=admin.auth, timeout=20)
+    assert_too_long(refused.value, "count", 10**9, "1000000000s")
+    after = await admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=admin.auth)
+    assert after.time == before.time
+
+
+def assert_too_long(error: grpc.aio.AioRpcError, field: str, steps: int, asked: str) -> None:
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+    info = error_info(error)
+    assert info.reason == "INVALID_ARGUMENT"
+    assert dict(info.metadata) == {
+        "max_steps": "604800",
+        "steps": str(steps),
+        "max_duration": "604800s",
+        "duration": asked,
+        "field": field,
+    }
+    assert "at most 604,800 feed steps per call (604800s at the 1s step)" in error.details()
 
 
 async def test_a_scenario_moves_the_index_and_the_provider_quotes_around_it(simulated: Exchange) -> None:

@@ -63,6 +63,8 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_INVALID_SCENARIO: _ClassVar[RejectReason]
     REJECT_REASON_SERVER_BUSY: _ClassVar[RejectReason]
     REJECT_REASON_TOO_MANY_STREAMS: _ClassVar[RejectReason]
+    REJECT_REASON_MALFORMED_REQUEST: _ClassVar[RejectReason]
+    REJECT_REASON_JOURNAL_FAILED: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -134,6 +136,8 @@ REJECT_REASON_UNKNOWN_SCENARIO: RejectReason
 REJECT_REASON_INVALID_SCENARIO: RejectReason
 REJECT_REASON_SERVER_BUSY: RejectReason
 REJECT_REASON_TOO_MANY_STREAMS: RejectReason
+REJECT_REASON_MALFORMED_REQUEST: RejectReason
+REJECT_REASON_JOURNAL_FAILED: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason
