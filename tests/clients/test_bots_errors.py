@@ -1,37 +1,18 @@
 """A sample bot that cannot run says why in one line on stderr, with the CLI's exit codes, never a
 traceback: run as a user runs it (``python -m paperex.client.bots.NAME``), against a real server."""
 
-import asyncio
-import socket
-import sys
-
 import pytest
 
+from tests.clients.child_process import free_port, run_module
 from tests.clients.conftest import LiveExchange
-from tests.clients.test_cli_process import ROOT, child_environment
 
 BOT = "python -m paperex.client.bots.market_maker"
 
 
 async def bot(name: str, *argv: str) -> tuple[int, str]:
     """Runs the bot as a shell would; its exit code and stderr."""
-    child = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", f"paperex.client.bots.{name}", *argv),
-        cwd=ROOT,
-        env=child_environment(),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await asyncio.wait_for(child.communicate(), 60)
-    assert child.returncode is not None
-    return child.returncode, err.decode()
-
-
-def free_port() -> int:
-    """A port nobody listens on once the probe is closed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    code, _, err = await run_module(f"paperex.client.bots.{name}", *argv)
+    return code, err
 
 
 async def test_refusals_by_the_exchange_are_one_line_with_their_exit_code(live: LiveExchange) -> None:

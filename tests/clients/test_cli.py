@@ -8,7 +8,6 @@ maintenance bracket 0.4% with no maintenance amount.
 import asyncio
 import doctest
 import io
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +18,7 @@ from paperex.client.cli import arguments, render
 from paperex.client.cli.delegate import is_server_command, server_command
 from paperex.client.commands import PlaceOrder
 from paperex.client.enums import Side
+from tests.clients.child_process import free_port
 from tests.clients.cli_harness import cli, new_account, ok, run_cli
 from tests.clients.conftest import LiveExchange
 
@@ -153,10 +153,7 @@ async def test_the_api_key_comes_from_the_environment(live: LiveExchange, monkey
 
 
 def test_no_server_exits_3() -> None:
-    with socket.socket() as probe:  # a port nobody listens on once the probe is closed
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
+    port = free_port()
     result = run_cli(["account", "show", "--api-key", "pk_x", "--target", f"127.0.0.1:{port}"])
 
     assert result.code == 3

@@ -1,36 +1,15 @@
 """The real console entry (``python -m paperex.client.cli``) in a child process: exit codes, output streams,
 and the server command lines it hands over to ``python -m server``."""
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
+from tests.clients.child_process import ROOT, run_module
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def child_environment() -> dict[str, str]:
-    """The parent's environment without paperex credentials (the child imports the installed paperex)."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("PAPEREX_")}
 
 
 async def paperex(*argv: str, cwd: Path) -> tuple[int, str, str]:
     """Runs the CLI as a shell would; the test's loop keeps serving meanwhile."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "paperex.client.cli",
-        *argv,
-        cwd=cwd,
-        env=child_environment(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(child.communicate(), 30)
-    assert child.returncode is not None
-    return child.returncode, out.decode(), err.decode()
+    return await run_module("paperex.client.cli", *argv, cwd=cwd, timeout=30)
 
 
 async def test_the_console_entry_creates_an_account_and_reports_a_refusal(live: LiveExchange) -> None:
