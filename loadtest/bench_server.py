@@ -11,7 +11,7 @@ for an OrderSession request, on one thread, each stage timed on its own:
 * ``engine``: ``Engine.apply``;
 * ``projection``: the rest of ``Exchange.apply`` (history, user-event captures, book, trade and
   candle publications);
-* ``journal_text``: the command's journal line (``paperex.server.tape.encode``);
+* ``journal_text``: the command's journal line (``paperex.server.core.tape.encode``);
 * ``answer``: each command's reply (``Responders``);
 * ``response``: the OrderSessionResponse assembled and serialized.
 
@@ -38,12 +38,12 @@ from loadtest.grpc_load.flow import MARK_TICKS, SESSION_FIELDS, SYMBOL, Account,
 from paperex.engine.commands import SetMarkPrice
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.units import SCALE
-from paperex.server import parse
-from paperex.server.errors import Refused
-from paperex.server.exchange import Exchange
-from paperex.server.exchange_commands import OpenAccount
-from paperex.server.services.trading import TradingService, add_result
-from paperex.server.tape import encode
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.exchange_commands import OpenAccount
+from paperex.server.core.tape import encode
+from paperex.server.grpc_api.services.trading import TradingService, add_result
+from paperex.server.wire import parse
+from paperex.server.wire.errors import Refused
 from paperex.v1 import common_pb2, trading_pb2
 
 STAGES = ("decode", "parse", "engine", "projection", "journal_text", "answer", "response")

@@ -16,7 +16,7 @@ from pathlib import Path
 import grpc
 from google.protobuf import duration_pb2
 
-from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 TOKEN = "bench"

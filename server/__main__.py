@@ -24,16 +24,16 @@ from pathlib import Path
 from typing import NoReturn
 
 from paperex.engine.instruments import InstrumentConfigError
-from paperex.server import gc_policy
-from paperex.server.admission import Limits
-from paperex.server.app import ExchangeServer, ServerConfig
-from paperex.server.demo import main as demo
-from paperex.server.errors import Refused
-from paperex.server.event_loop import event_loop_factory
-from paperex.server.history import RETAINED_PER_ACCOUNT, checked_retention
-from paperex.server.journal import Durability, JournalError
-from paperex.server.liquidity import parse_configs
-from paperex.server.scenarios import library
+from paperex.server.core import gc_policy
+from paperex.server.core.admission import Limits
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
+from paperex.server.grpc_api.event_loop import event_loop_factory
+from paperex.server.market.demo import main as demo
+from paperex.server.market.liquidity import parse_configs
+from paperex.server.market.scenarios import library
+from paperex.server.persistence.journal import Durability, JournalError
+from paperex.server.state.history import RETAINED_PER_ACCOUNT, checked_retention
+from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server")
 
@@ -58,7 +58,7 @@ LIMIT_FLAGS = {
 
 
 def retention(text: str) -> int:
-    """An --history-retention value: a whole number, at least paperex.server.history.MIN_RETAINED."""
+    """An --history-retention value: a whole number, at least paperex.server.state.history.MIN_RETAINED."""
     try:
         return checked_retention(int(text))
     except ValueError as error:

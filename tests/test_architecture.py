@@ -13,7 +13,7 @@ STDLIB = set(sys.stdlib_module_names)
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
 ALLOWED = {
     "paperex.engine": {"sortedcontainers", "paperex.engine"},
-    # uvloop: only server/event_loop.py, the loop the server runs on
+    # uvloop: only server/grpc_api/event_loop.py, the loop the server runs on
     "paperex.server": {
         "paperex.engine",
         "paperex.v1",
@@ -63,6 +63,117 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
     assert offenders == []
 
 
+SERVER_PARTS = ("core", "grpc_api", "market", "persistence", "state", "wire")
+LAYERS: dict[str, set[str]] = {
+    "grpc_api": {"core", "state", "persistence", "market", "wire"},
+    "core": {"state", "persistence", "market", "wire.errors", "wire.deferred"},
+    "wire": {"state", "market", "wire"},
+    "state": {"wire.errors"},
+    "persistence": set(),
+    "market": {"wire.errors"},
+}
+"""Which parts of the server each part may import (besides itself), as ``part`` or ``part.module``: one
+direction, adapters -> core -> read models, persistence and market -> engine. ``wire`` renders the read
+models' records; ``wire.errors`` is the refusal every part may raise; the core only materializes the
+wire's deferred messages (``wire.deferred``), it renders none itself."""
+ADAPTER_ONLY = ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop")
+"""Libraries only the gRPC adapter imports."""
+WIRE_FORMAT = ("paperex.v1", "google.protobuf", "google.rpc")
+"""The generated API and protobuf: the adapter's and the wire's, nobody else's."""
+LAYER_EXCEPTIONS: dict[str, set[str]] = {
+    # The exchange captures book, trade, candle and price-alert messages as deferred renders when a command
+    # is applied; they belong in a results stage after the journal write, which renders from the events.
+    "core/exchange.py": {"wire.render", "paperex.v1"},
+    # User events are kept rendered (for resuming streams) and hashed in that form.
+    "core/state_hash.py": {"google.protobuf"},
+    "state/user_events.py": {"wire.render", "wire.rejections", "wire.deferred", "paperex.v1"},
+    # The market script's commands are declared with the other host commands.
+    "market/market_script.py": {"core.exchange_commands"},
+}
+"""Imports that break the layers today, by file (relative to ``server/``): each one is to go, none to come."""
+
+
+def server_imports(path: Path) -> set[str]:
+    """``imported_modules``, with ``from paperex.server.wire import render`` read as the module it imports
+    (``paperex.server.wire.render``), so that the layers see which module of a part is used."""
+    modules = imported_modules(path)
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module and _server_part(node.module) in SERVER_PARTS:
+            modules.discard(node.module)
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def _server_part(module: str) -> str | None:
+    """``core.sequencer`` for ``paperex.server.core.sequencer``; None outside the server's parts."""
+    prefix = "paperex.server."
+    if not module.startswith(prefix) or module.split(".")[2] not in SERVER_PARTS:
+        return None
+    return module.removeprefix(prefix)
+
+
+def layer_offenders(part: str, relative: str, modules: set[str]) -> list[str]:
+    """The imports of ``server/<relative>`` (a module of ``part``) that its layer forbids.
+
+    >>> layer_offenders("state", "state/x.py", {"paperex.server.core.exchange", "paperex.server.state.history"})
+    ['state/x.py imports paperex.server.core.exchange']
+    >>> layer_offenders("wire", "wire/x.py", {"grpc", "paperex.v1.common_pb2", "paperex.server.state.alerts"})
+    ['wire/x.py imports grpc']
+    """
+    allowed_parts = {part} | LAYERS[part] | LAYER_EXCEPTIONS.get(relative, set())
+    offenders = []
+    for module in sorted(modules):
+        inner = _server_part(module)
+        if inner is not None:
+            ok = allowed(inner, allowed_parts)
+        elif allowed(module, set(ADAPTER_ONLY)):
+            ok = part == "grpc_api"
+        elif allowed(module, set(WIRE_FORMAT)):
+            ok = part in ("grpc_api", "wire") or allowed(module, LAYER_EXCEPTIONS.get(relative, set()))
+        else:
+            ok = True
+        if not ok:
+            offenders.append(f"{relative} imports {module}")
+    return offenders
+
+
+@pytest.mark.parametrize("part", SERVER_PARTS)
+def test_server_parts_import_only_downwards(part: str) -> None:
+    server = PACKAGE_DIRS["paperex.server"]
+    offenders = [
+        offender
+        for path in sorted((server / part).rglob("*.py"))
+        for offender in layer_offenders(part, path.relative_to(server).as_posix(), server_imports(path))
+    ]
+    assert offenders == []
+
+
+def test_every_server_module_is_in_a_part() -> None:
+    """Only ``__init__`` and ``__main__`` (the command line, which wires the parts together) stay at the top."""
+    server = PACKAGE_DIRS["paperex.server"]
+    assert sorted(path.name for path in server.glob("*.py")) == ["__init__.py", "__main__.py"]
+    assert sorted(path.name for path in server.iterdir() if path.is_dir() and path.name != "__pycache__") == sorted(
+        SERVER_PARTS
+    )
+
+
+def test_each_layer_exception_is_still_needed() -> None:
+    """An exception that no import uses any more is deleted, so the list only shrinks."""
+    server = PACKAGE_DIRS["paperex.server"]
+    unused = []
+    for relative, exceptions in LAYER_EXCEPTIONS.items():
+        part = relative.split("/")[0]
+        modules = server_imports(server / relative)
+        for exception in exceptions:
+            used = any(
+                allowed(_server_part(module) or module, {exception}) and not allowed(module, {f"paperex.server.{part}"})
+                for module in modules
+            )
+            if not used:
+                unused.append(f"{relative}: {exception}")
+    assert unused == []
+
+
 def test_the_top_level_package_imports_only_the_sdk() -> None:
     """``from paperex import AsyncClient`` comes from the SDK; nothing else loads with ``paperex``."""
     modules = imported_modules(PACKAGE_DIRS["paperex"] / "__init__.py")
@@ -94,8 +205,10 @@ def test_nothing_imports_the_folder_names() -> None:
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import time\nfrom paperex.server.app import serve\nfrom . import sibling\nimport engine.book\n")
-    assert imported_modules(sample) == {"time", "paperex.server.app", "engine.book"}
-    assert not allowed("paperex.server.app", ALLOWED["paperex.client"]) and allowed(
+    sample.write_text(
+        "import time\nfrom paperex.server.grpc_api.app import serve\nfrom . import sibling\nimport engine.book\n"
+    )
+    assert imported_modules(sample) == {"time", "paperex.server.grpc_api.app", "engine.book"}
+    assert not allowed("paperex.server.grpc_api.app", ALLOWED["paperex.client"]) and allowed(
         "paperex.v1.common_pb2", {"paperex.v1"}
     )

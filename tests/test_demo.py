@@ -2,7 +2,7 @@
 
 import pytest
 
-from paperex.server.demo import main
+from paperex.server.market.demo import main
 
 
 def test_demo_shows_the_stop_saving_one_trader_and_liquidation_taking_the_other(

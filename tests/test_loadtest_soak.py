@@ -25,8 +25,8 @@ from loadtest.grpc_load.verdict import (
     second_half,
     verdict,
 )
-from paperex.server.app import ExchangeServer
-from paperex.server.history import MIN_RETAINED
+from paperex.server.grpc_api.app import ExchangeServer
+from paperex.server.state.history import MIN_RETAINED
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 from tests.server.conftest import ADMIN_TOKEN, config
 from tests.test_grpc_load import run_tool

@@ -11,13 +11,13 @@ from google.protobuf import descriptor_pb2
 from paperex.engine.events import BalanceReason
 from paperex.engine.orders import OrderStatus
 from paperex.engine.reasons import EndReason, RejectReason
-from paperex.server.income import INCOME_TYPES
+from paperex.server.state.income import INCOME_TYPES
 from tests.installed_names import PACKAGE_DIRS
 from tests.protoc import PROTO, compile_protos, paperex_sources
 from tests.test_generated_api import enum_prefix
 
 NEVER_SENT = "Never sent; kept for wire compatibility."
-ERROR_TABLE = PACKAGE_DIRS["paperex.server"] / "errors.py"
+ERROR_TABLE = PACKAGE_DIRS["paperex.server"] / "grpc_api" / "status.py"
 """Maps every RejectReason to its status code, sent or not: not evidence that a reason is sent."""
 
 

@@ -19,7 +19,7 @@ from loadtest.grpc_load.report import append_results, human_report
 from loadtest.grpc_load.run import load
 from loadtest.grpc_load.settings import MODES, RESULTS, Settings
 from loadtest.grpc_load.soak import soak
-from paperex.server.history import MIN_RETAINED
+from paperex.server.state.history import MIN_RETAINED
 
 DEFAULT_RATE = {"open-loop": "2000", "soak": "200"}
 DEFAULT_DURATION = {"soak": 600.0}

@@ -29,7 +29,7 @@ import grpc
 
 from loadtest.grpc_load.drive import Call
 from loadtest.grpc_load.paperex import WireSizes
-from paperex.server.event_loop import event_loop_factory
+from paperex.server.grpc_api.event_loop import event_loop_factory
 
 SERVICE = "paperex.loadtest.Echo"
 UNARY_PATH = f"/{SERVICE}/Unary"

@@ -19,8 +19,8 @@ import grpc
 
 from loadtest.grpc_load.paperex import bearer
 from loadtest.grpc_load.servers import PAPEREX_READY, ChildServer, paperex_command
-from paperex.server.app import HISTORY_RETENTION_SETTING
-from paperex.server.journal import Durability, Journal
+from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
 REPLAY_START_TIMEOUT_S = 1800.0

@@ -23,7 +23,7 @@ modes. Then the checks (``loadtest.grpc_load.verdict``):
   0 on SIGINT.
 
 Bounded is not flat from the start: the server keeps each account's last orders and fills up to a
-retention and its last 10,000 user events (``paperex.server.exchange``; none for the liquidity provider,
+retention and its last 10,000 user events (``paperex.server.core.exchange``; none for the liquidity provider,
 whose events no key can read), so its memory grows until those fill up, and the soak judges only the
 second half so as to leave that out. Two things make it full well before then. The soak's server
 keeps the fewest orders and fills it allows (``--history-retention``, 1,000 by default here against
@@ -32,7 +32,7 @@ the server's 20,000): with the soak's defaults (2 bots at 200/s, each about 100 
 whose fills would take hours, gets them first (``--prefill``, ``loadtest.grpc_load.prefill``). What
 still grows is small:
 the high-leverage accounts' logs (a few events a minute) and a new candle a minute. The server's
-automatic snapshots are made by a helper process (``paperex.server.checkpoint``), so they cost the server no
+automatic snapshots are made by a helper process (``paperex.server.core.checkpoint``), so they cost the server no
 memory; the soak's server makes one every ``--snapshot-every`` 20,000 commands (100 s at 200/s) so
 that the helper runs all along. The RSS samples are in the report (and on the ``--plot``).
 

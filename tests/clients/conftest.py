@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from paperex.client.client import AsyncAdmin, AsyncClient
-from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from tests.server.conftest import config
 
 ADMIN_TOKEN = "sdk_test_admin_token"

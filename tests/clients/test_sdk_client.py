@@ -25,7 +25,7 @@ from paperex.client.errors import (
 )
 from paperex.client.retry import NO_RETRY, RetryPolicy
 from paperex.client.sync import Admin
-from paperex.server.admission import Limits
+from paperex.server.core.admission import Limits
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
 BTC = "BTCUSDT"

@@ -9,8 +9,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
-from paperex.server.app import ExchangeServer, ServerConfig
-from paperex.server.journal import Durability
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
+from paperex.server.persistence.journal import Durability
 from paperex.v1 import (
     account_pb2_grpc,
     admin_pb2,

@@ -3,7 +3,7 @@ a small symbol, at most once a second for a big one."""
 
 from dataclasses import dataclass, field
 
-from paperex.server.adl import AdlBoard
+from paperex.server.state.adl import AdlBoard
 
 
 @dataclass
@@ -17,7 +17,7 @@ class _Engine:
 
 
 class _Exchange:
-    """What the board reads of ``paperex.server.exchange.Exchange``: the sequence and the engine's ranking."""
+    """What the board reads of ``paperex.server.core.exchange.Exchange``: the sequence and the engine's ranking."""
 
     def __init__(self) -> None:
         self.sequence = 1

@@ -14,7 +14,7 @@ from paperex.client.commands import PlaceOrder
 from paperex.client.enums import Side
 from paperex.client.errors import RateLimited, ServerBusy, TooManyStreams, from_rpc_error
 from paperex.client.retry import RetryPolicy
-from paperex.server.admission import Admission, Limits
+from paperex.server.core.admission import Admission, Limits
 from paperex.v1 import account_pb2, common_pb2, market_data_pb2, market_data_pb2_grpc, trading_pb2
 from tests.server.conftest import Client, Exchange, btc_order, error_info, retry_info, serving
 

@@ -1,7 +1,7 @@
 """Price alerts fire on a crossing of their level, once (one-shot) or at every new crossing (repeating)."""
 
 from paperex.engine.orders import TriggerBy
-from paperex.server.alerts import AlertBook, Direction
+from paperex.server.state.alerts import AlertBook, Direction
 
 MARK, LAST = TriggerBy.MARK, TriggerBy.LAST
 

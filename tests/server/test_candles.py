@@ -1,4 +1,4 @@
-"""paperex.server.candles: epoch alignment, OHLCV updates, flat gap candles, retention, history ranges.
+"""paperex.server.state.candles: epoch alignment, OHLCV updates, flat gap candles, retention, history ranges.
 
 Times are built from T0 = 2024-01-01 00:00:00 UTC (1_704_067_200 s), a boundary of every interval,
 so a candle's open time reads as an offset from T0. Prices are small tick counts and quote volumes
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperex.server.candles import MAX_LIMIT, Candle, CandleSeries, CandleStore, Interval
+from paperex.server.state.candles import MAX_LIMIT, Candle, CandleSeries, CandleStore, Interval
 
 S = 10**9
 M = 60 * S

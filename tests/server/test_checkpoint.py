@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.server.checkpoint import Checkpointer, write_checkpoint
-from paperex.server.exchange import Exchange
-from paperex.server.journal import Durability, Journal
+from paperex.server.core.checkpoint import Checkpointer, write_checkpoint
+from paperex.server.core.exchange import Exchange
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import admin_pb2
 from tests.server.conftest import config
 from tests.server.test_recovery import open_trader, set_mark, snapshot_sequences, start

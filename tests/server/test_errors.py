@@ -19,9 +19,9 @@ from google.protobuf import timestamp_pb2
 from google.rpc import error_details_pb2
 
 from paperex.engine.reasons import RejectReason
-from paperex.server.admission import Limits
-from paperex.server.app import ExchangeServer
-from paperex.server.errors import REASON_TO_STATUS
+from paperex.server.core.admission import Limits
+from paperex.server.grpc_api.app import ExchangeServer
+from paperex.server.grpc_api.status import REASON_TO_STATUS
 from paperex.v1 import (
     account_pb2,
     admin_pb2,

@@ -1,4 +1,4 @@
-"""paperex.server.feeds: determinism by seed, scripted paths hitting their targets, CSV replay, correlation.
+"""paperex.server.market.feeds: determinism by seed, scripted paths hitting their targets, CSV replay, correlation.
 
 Times are offsets from T0 = 2024-01-01 00:00:00 UTC. Expected prices are worked by hand in the
 comments; output is rounded half-even to the tick (BTCUSDT 0.1, ETHUSDT 0.01).
@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument
-from paperex.server.feeds import (
+from paperex.server.market.feeds import (
     Fixed,
     IndexJump,
     Jumps,

@@ -5,7 +5,7 @@ import sys
 
 FREEZING = """
 import gc
-from paperex.server import gc_policy
+from paperex.server.core import gc_policy
 
 gc_policy.install()
 before = gc.get_freeze_count()
@@ -22,7 +22,7 @@ print(before, after_full, after_young, gc.get_freeze_count())
 # A reference cycle frozen while alive, then dropped: only a full scan of the frozen objects frees it.
 FROZEN_CYCLE = """
 import gc, sys, weakref
-from paperex.server import gc_policy
+from paperex.server.core import gc_policy
 
 class Node:
     pass

@@ -11,11 +11,11 @@ from paperex.engine.commands import PlaceOrder, SetMarkPrice
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side
 from paperex.server.__main__ import config_from, parser
-from paperex.server.app import HISTORY_RETENTION_SETTING, JournalMismatch, history_retention
-from paperex.server.exchange import Exchange
-from paperex.server.exchange_commands import OpenAccount
-from paperex.server.history import MIN_RETAINED, RETAINED_PER_ACCOUNT, History
-from paperex.server.journal import Durability, Journal
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.exchange_commands import OpenAccount
+from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING, JournalMismatch, history_retention
+from paperex.server.persistence.journal import Durability, Journal
+from paperex.server.state.history import MIN_RETAINED, RETAINED_PER_ACCOUNT, History
 from paperex.v1 import admin_pb2
 from tests.server.conftest import config
 from tests.server.test_recovery import open_trader, start

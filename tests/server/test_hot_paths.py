@@ -20,18 +20,19 @@ from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMark
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderStatus, OrderType, Side, TimeInForce
 from paperex.engine.units import ConversionError, amount_to_decimal, from_steps
-from paperex.server import parse, render, tape
-from paperex.server.checkpoint import Checkpointer
-from paperex.server.clock import WallClock
-from paperex.server.deferred import Deferred
-from paperex.server.errors import WireError
-from paperex.server.exchange import Exchange, user_topic
-from paperex.server.exchange_commands import OpenAccount
-from paperex.server.journal import Durability, Journal
-from paperex.server.rejections import conversion_refusal
-from paperex.server.sequencer import Sequencer
-from paperex.server.streams import Hub
-from paperex.server.user_events import UserEventLog
+from paperex.server.core import tape
+from paperex.server.core.checkpoint import Checkpointer
+from paperex.server.core.exchange import Exchange, user_topic
+from paperex.server.core.exchange_commands import OpenAccount
+from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.streams import Hub
+from paperex.server.market.clock import WallClock
+from paperex.server.persistence.journal import Durability, Journal
+from paperex.server.state.user_events import UserEventLog
+from paperex.server.wire import parse, render
+from paperex.server.wire.deferred import Deferred
+from paperex.server.wire.errors import WireError
+from paperex.server.wire.rejections import conversion_refusal
 from paperex.v1 import errors_pb2
 
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]

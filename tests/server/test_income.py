@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from paperex.engine.events import BalanceChanged, BalanceReason
 from paperex.engine.units import SCALE
-from paperex.server.income import IncomeHistory, IncomeType
+from paperex.server.state.income import IncomeHistory, IncomeType
 from paperex.v1 import account_pb2, admin_pb2, common_pb2
 from tests.server.conftest import Client, Exchange, btc_order, error_info
 

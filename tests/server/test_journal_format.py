@@ -6,9 +6,9 @@ import pickle
 import sqlite3
 from pathlib import Path
 
-from paperex.server.exchange import Exchange
-from paperex.server.journal import FORMAT_SETTING, FORMAT_VERSION, Durability, Journal
-from paperex.server.sequencer import recover
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.sequencer import recover
+from paperex.server.persistence.journal import FORMAT_SETTING, FORMAT_VERSION, Durability, Journal
 from tests.server.conftest import config
 from tests.server.test_journal_safety import deposits, refusal
 from tests.server.test_recovery import open_trader, start

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.server.exchange import Exchange
-from paperex.server.journal import Durability, Journal
-from paperex.server.sequencer import snapshot_of
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.sequencer import snapshot_of
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import account_pb2, admin_pb2
 from tests.server.conftest import config
 from tests.server.test_recovery import (
@@ -81,8 +81,8 @@ def test_a_snapshot_helper_exits_when_its_server_is_killed(tmp_path: Path) -> No
     Journal(db, Durability.OFF).close()
     parent_code = (
         "import functools, multiprocessing, time\n"
-        "from paperex.server.checkpoint import Checkpointer\n"
-        "from paperex.server.journal import Durability\n"
+        "from paperex.server.core.checkpoint import Checkpointer\n"
+        "from paperex.server.persistence.journal import Durability\n"
         f"checkpointer = Checkpointer({str(db)!r}, Durability.OFF, functools.partial(time.sleep, 60))\n"
         "checkpointer.request(1, 0)\n"
         "print(multiprocessing.active_children()[0].pid, flush=True)\n"

@@ -32,8 +32,8 @@ from google.protobuf import duration_pb2
 from paperex.engine.accounts import MarginMode
 from paperex.engine.events import LiquidationTriggered, MarginCallIssued
 from paperex.engine.units import SCALE
-from paperex.server.history import History
-from paperex.server.liquidation_records import LiquidationRecords
+from paperex.server.state.history import History
+from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, trading_pb2
 from tests.server.conftest import Client, Exchange, btc_order, error_info
 

@@ -1,4 +1,4 @@
-"""The built-in liquidity provider (server/liquidity.py): ladders by hand, re-quote policy, minimal
+"""The built-in liquidity provider (server/market/liquidity.py): ladders by hand, re-quote policy, minimal
 diffs, belief from events, refusals without loops, and the LP against a real in-process Engine.
 
 BTCUSDT in engine units: tick 0.1, so 64,900.0 = 649_000 ticks; lot 0.001, so 1 BTC = 1_000 lots;
@@ -45,7 +45,7 @@ from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.units import SCALE
-from paperex.server.liquidity import (
+from paperex.server.market.liquidity import (
     DEFAULT_QUOTE_CONFIGS,
     NORMAL,
     STRESSED,

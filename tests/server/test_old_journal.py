@@ -14,8 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from paperex import AsyncAdmin, AsyncClient, Side
-from paperex.server.app import ExchangeServer
-from paperex.server.journal import FORMAT_VERSION
+from paperex.server.grpc_api.app import ExchangeServer
+from paperex.server.persistence.journal import FORMAT_VERSION
 from tests.server.conftest import config
 from tests.server.test_journal_format import format_row
 

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from paperex.server.ratelimit import RateLimiter
+from paperex.server.core.ratelimit import RateLimiter
 
 
 def test_the_burst_is_available_at_once_then_tokens_come_at_the_rate() -> None:

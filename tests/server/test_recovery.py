@@ -27,8 +27,8 @@ import pytest
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
 
-from paperex.server.app import ExchangeServer, ServerConfig
-from paperex.server.journal import Durability
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
+from paperex.server.persistence.journal import Durability
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, config, error_info, rich_status
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import grpc
 
-from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.v1 import account_pb2, common_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, btc_order, config
 from tests.server.test_recovery import Running, crash_image, open_trader, set_mark

@@ -1,4 +1,4 @@
-"""paperex.server.scenarios: the shipped library parses and runs, scripted moves land where the files say,
+"""paperex.server.market.scenarios: the shipped library parses and runs, scripted moves land where the files say,
 liquidity regimes follow the clock, and bad files fail with the key path at fault.
 
 Times are offsets from T0 = 2024-01-01 00:00:00 UTC; expected prices are worked by hand.
@@ -11,8 +11,8 @@ from pathlib import Path as FilePath
 import pytest
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.server.feeds import MarketFeed, Path, RandomWalk, Replay
-from paperex.server.scenarios import NORMAL_LIQUIDITY, Liquidity, Scenario, ScenarioError, library, load, parse
+from paperex.server.market.feeds import MarketFeed, Path, RandomWalk, Replay
+from paperex.server.market.scenarios import NORMAL_LIQUIDITY, Liquidity, Scenario, ScenarioError, library, load, parse
 
 S = 10**9
 M = 60 * S

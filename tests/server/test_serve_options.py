@@ -9,7 +9,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from paperex.server.app import ExchangeServer
+from paperex.server.grpc_api.app import ExchangeServer
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 from tests.server.conftest import config
 from tests.server.test_journal_safety import serve

@@ -20,10 +20,10 @@ from google.protobuf import duration_pb2
 from paperex.engine.commands import PlaceOrder, SetMarkPrice
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TriggerBy
-from paperex.server.alerts import Direction
-from paperex.server.exchange import Exchange
-from paperex.server.exchange_commands import CreatePriceAlert, OpenAccount
-from paperex.server.journal import digest
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.exchange_commands import CreatePriceAlert, OpenAccount
+from paperex.server.persistence.journal import digest
+from paperex.server.state.alerts import Direction
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 from tests.server.conftest import config
 from tests.server.test_recovery import REPO, open_trader, run_flow, server_env, start
@@ -31,10 +31,10 @@ from tests.server.test_recovery import REPO, open_trader, run_flow, server_env, 
 REPLAY = """
 import sys
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.server.app import HISTORY_RETENTION_SETTING
-from paperex.server.exchange import Exchange
-from paperex.server.journal import Durability, Journal
-from paperex.server.sequencer import recover
+from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING
+from paperex.server.core.exchange import Exchange
+from paperex.server.persistence.journal import Durability, Journal
+from paperex.server.core.sequencer import recover
 
 journal = Journal(sys.argv[1], Durability.OFF)
 retention = int(journal.setting(HISTORY_RETENTION_SETTING))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from paperex.server.streams import Hub, SlowConsumer, StreamClosed, Subscription
+from paperex.server.core.streams import Hub, SlowConsumer, StreamClosed, Subscription
 
 HANG_GUARD = 5.0
 

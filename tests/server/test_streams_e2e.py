@@ -20,7 +20,7 @@ import grpc
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
 
-from paperex.server.app import ExchangeServer, ServerConfig
+from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.v1 import account_pb2, common_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, Exchange, config, error_info
 

@@ -1,4 +1,4 @@
-"""paperex.server.ticker_stats: the rolling 24h ticker over one-minute buckets.
+"""paperex.server.state.ticker_stats: the rolling 24h ticker over one-minute buckets.
 
 T0 = 2024-01-01 00:00:00 UTC is a minute boundary, so "minute k" is [T0 + k*M, T0 + (k+1)*M). A
 snapshot at ``now`` keeps the minutes from ``now // M - 1440`` on: at T0 + 1440m + 30s minute 0 is
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperex.server.ticker_stats import MINUTE_NS, WINDOW_MINUTES, Stats, TickerStats
+from paperex.server.state.ticker_stats import MINUTE_NS, WINDOW_MINUTES, Stats, TickerStats
 
 S = 10**9
 M = MINUTE_NS

@@ -42,10 +42,10 @@ from hypothesis import strategies as st
 
 from paperex.engine.commands import AdvanceTime
 from paperex.engine.engine import Engine
-from paperex.server import app as server_app
-from paperex.server.admission import Limits
-from paperex.server.app import ExchangeServer
-from paperex.server.exchange import Exchange
+from paperex.server.core.admission import Limits
+from paperex.server.core.exchange import Exchange
+from paperex.server.grpc_api import app as server_app
+from paperex.server.grpc_api.app import ExchangeServer
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, config, rich_status
 

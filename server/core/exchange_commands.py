@@ -1,0 +1,86 @@
+"""Commands the exchange host applies around the engine: named accounts with API keys (opened and
+rotated), price alerts,
+and the market script (scenario, feed steps, liquidity provider). Like engine commands they are
+journaled and replayed, so everything they do is deterministic."""
+
+import typing
+from dataclasses import dataclass
+
+from paperex.engine.orders import TriggerBy
+from paperex.engine.units import Amount, Ticks
+from paperex.server.state.alerts import Direction
+
+
+@dataclass(slots=True, kw_only=True)
+class OpenAccount:
+    """Register a named account under a hashed API key, open it in the engine and fund it. The id is
+    the next free one, assigned when the command is applied (so replay assigns the same)."""
+
+    name: str
+    key_hash: str
+    deposit: Amount = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class RotateApiKey:
+    """Replace an account's API key hash: the old key stops working at this command, and a replay
+    restores the new one (the key itself is never journaled, only its hash)."""
+
+    account_id: int
+    key_hash: str
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CreatePriceAlert:
+    account_id: int
+    symbol: str
+    source: TriggerBy
+    direction: Direction
+    price: Ticks
+    repeating: bool = False
+    note: str = ""
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class DeletePriceAlert:
+    account_id: int
+    alert_id: int
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class LoadScenario:
+    """Replace the market script: a library scenario by ``name`` or a scenario's TOML ``text``."""
+
+    name: str = ""
+    text: str = ""
+    seed: int = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class MarketStep:
+    """One feed step: index prices (the mark follows), liquidity-provider quotes, and time moving to
+    ``at`` (simulated clock) or to the stamp (wall clock, ``at`` 0)."""
+
+    at: int = 0
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetLiquidityProvider:
+    """Switch the built-in liquidity provider; ``config`` (TOML, see ``liquidity.parse_configs``)
+    replaces its per-instrument quoting settings."""
+
+    enabled: bool
+    config: str = ""
+    ts: int = 0
+
+
+HostCommand = (
+    OpenAccount | RotateApiKey | CreatePriceAlert | DeletePriceAlert | LoadScenario | MarketStep | SetLiquidityProvider
+)
+HOST_COMMANDS: tuple[type, ...] = typing.get_args(HostCommand)

@@ -1,0 +1,1 @@
+"""The gRPC adapter: servicers, authentication, reflection and the server process that hosts them."""

@@ -1,0 +1,169 @@
+"""What every servicer shares: the runtime it works on and the error boundary around each RPC.
+
+Every stream holds a place among the open streams while it runs (``paperex.server.core.admission``).
+A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
+(SLOW_CONSUMER); anything unexpected becomes INTERNAL with a request id, its traceback only in the
+server log.
+"""
+
+import functools
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from paperex.engine.events import OrderRejected
+from paperex.engine.instruments import Instrument
+from paperex.server.core.admission import Admission
+from paperex.server.core.exchange import Applied, Exchange
+from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.streams import Hub, SlowConsumer, StreamClosed
+from paperex.server.core.tape import ExchangeCommand
+from paperex.server.grpc_api.auth import Authenticator, Context, presented_key
+from paperex.server.grpc_api.decoding import Undecodable
+from paperex.server.grpc_api.status import internal, status
+from paperex.server.state.adl import AdlBoard
+from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.rejections import refusal
+
+log = logging.getLogger("paperex.server.rpc")
+
+S = TypeVar("S", bound="Serving")
+T = TypeVar("T")
+Req = TypeVar("Req")
+Resp = TypeVar("Resp")
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The live server's parts, shared by the servicers."""
+
+    sequencer: Sequencer
+    hub: Hub[Any]
+    auth: Authenticator
+    admission: Admission
+    fresh_exchange: Callable[[], Exchange]
+    """An empty exchange as this server makes them (Admin.Reset)."""
+    simulated: bool = False
+    stream_capacity: int = 65_536
+    max_batch_commands: int = 500
+    calls_started: int = 0
+    """RPCs handed to a servicer so far: a graceful stop waits until gRPC hands over no more."""
+    adl: AdlBoard = field(default_factory=AdlBoard)
+    """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
+
+    @property
+    def exchange(self) -> Exchange:
+        """The current state (replaced by Admin.Reset, so never cache it across awaits)."""
+        return self.sequencer.exchange
+
+    @property
+    def now(self) -> int:
+        """Engine time the next command would be stamped with (a fresh simulated clock: its start)."""
+        return max(self.sequencer.exchange.now, self.sequencer.clock.now())
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        return self.sequencer.exchange.instruments
+
+    async def submit(
+        self, account_id: int, command: ExchangeCommand, respond: Callable[[Applied], T], *, order: bool = True
+    ) -> T:
+        """Admit one command of an account (counted against its order share unless ``order`` is
+        False, as for cancels) and sequence it."""
+        self.admission.commands(account_id, 1, int(order))
+        return await self.sequencer.submit_one(command, respond)
+
+    def reader(self, context: Context) -> int:
+        """The calling account, charged one query; UNAUTHENTICATED or RATE_LIMITED."""
+        account_id = self.auth.account(context)
+        self.admission.query(account_id)
+        return account_id
+
+    def public(self, context: Context) -> None:
+        """Charge a public call (market data): to the account's queries with a valid account key,
+        to nobody with the admin token, else to the caller's address."""
+        key = presented_key(context)
+        account_id = self.auth.account_of(key)
+        if account_id is not None:
+            self.admission.query(account_id)
+        elif not self.auth.is_admin(key):
+            self.admission.anonymous(context.peer())
+
+    def refuse_if_rejected(self, applied: Applied) -> None:
+        """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+        first = applied.events[0] if applied.events else None
+        if isinstance(first, OrderRejected):
+            raise refusal(first, self.instruments.get(first.symbol))
+
+
+class Serving(Protocol):
+    """A servicer: its methods reach the server through ``runtime``."""
+
+    runtime: Runtime
+
+
+def _check_request(request: Any) -> None:
+    if type(request) is Undecodable:
+        raise _malformed(f"are not a valid {request.message_type}")
+
+
+def _malformed(problem: str) -> WireError:
+    return WireError("MALFORMED_REQUEST", "request", f"the request bytes {problem}")
+
+
+async def _abort(context: Context, error: BaseException) -> None:
+    if isinstance(error, DecodeError):  # a streamed request, decoded as the servicer reads it
+        error = _malformed(f"do not decode ({error})")
+    if isinstance(error, Refused):
+        await context.abort_with_status(status(error))
+    if isinstance(error, SlowConsumer):
+        refused = Refused("SLOW_CONSUMER", f"stream cut: the reader fell {error.pending} messages behind")
+        await context.abort_with_status(status(refused))
+    request_id = uuid.uuid4().hex[:16]
+    log.error("request %s failed", request_id, exc_info=error)
+    await context.abort_with_status(internal(request_id))
+
+
+def unary(
+    method: Callable[[S, Req, Context], Awaitable[Resp]],
+) -> Callable[[S, Req, Context], Awaitable[Resp]]:
+    @functools.wraps(method)
+    async def guarded(self: S, request: Req, context: Context) -> Resp:
+        self.runtime.calls_started += 1
+        try:
+            _check_request(request)
+            return await method(self, request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
+            raise  # unreachable: abort raises
+
+    return guarded
+
+
+def streaming(
+    method: Callable[[S, Req, Context], AsyncIterator[Resp]],
+) -> Callable[[S, Req, Context], AsyncIterator[Resp]]:
+    @functools.wraps(method)
+    async def guarded(self: S, request: Req, context: Context) -> AsyncIterator[Resp]:
+        self.runtime.calls_started += 1
+        try:
+            if not isinstance(request, AsyncIterator):
+                _check_request(request)
+            with self.runtime.admission.stream(context.peer()):
+                async for item in method(self, request, context):
+                    yield item
+        except StreamClosed:
+            return  # an exchange reset: the stream ends cleanly and the client resubscribes
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:
+            await _abort(context, error)
+
+    return guarded

@@ -1,0 +1,331 @@
+"""Trading: the calling account's orders (place, amend, cancel, query, preview, OrderSession)."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
+from paperex.engine.events import (
+    DuplicatePlaceIgnored,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderFilled,
+)
+from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import shortfall
+from paperex.server.core.exchange import Applied, Exchange
+from paperex.server.core.tape import ExchangeCommand
+from paperex.server.grpc_api.auth import Context
+from paperex.server.grpc_api.services.base import Runtime, streaming, unary
+from paperex.server.wire import parse, render
+from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.rejections import refused
+from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
+
+OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
+
+
+def _order_into(message: common_pb2.Order, exchange: Exchange, order_id: int) -> None:
+    """The order rendered straight into a response's field (no copy of a finished message)."""
+    record = exchange.history.orders[order_id]
+    state = render.order_state(record)
+    render.order_into(message, record, state, exchange.instruments[record.symbol])
+
+
+def _add_fills(fills: Any, exchange: Exchange, applied: Applied, order_id: int, account_id: int) -> None:
+    """The command's fills of ``order_id``, appended to a response's ``fills``."""
+    count = sum(1 for e in applied.events if isinstance(e, OrderFilled) and e.order_id == order_id)
+    if not count:
+        return
+    records = exchange.history.recent_fills(account_id, order_id, count)
+    spec = exchange.instruments[records[0].symbol]
+    fills.extend(render.fill(record, spec) for record in records)
+
+
+class Responders:
+    """Build each command's answer from its outcome, right after it is applied."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def place(self, applied: Applied) -> trading_pb2.PlaceOrderResponse:
+        self.runtime.refuse_if_rejected(applied)
+        exchange = self.runtime.exchange
+        first = applied.events[0]
+        assert isinstance(first, OrderAccepted | DuplicatePlaceIgnored)
+        response = trading_pb2.PlaceOrderResponse(duplicate=isinstance(first, DuplicatePlaceIgnored))
+        _order_into(response.order, exchange, first.order_id)
+        if isinstance(first, OrderAccepted):
+            _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+        return response
+
+    def amend(self, applied: Applied) -> trading_pb2.AmendOrderResponse:
+        self.runtime.refuse_if_rejected(applied)
+        exchange = self.runtime.exchange
+        first = applied.events[0]
+        assert isinstance(first, OrderAmended | OrderCanceled)
+        response = trading_pb2.AmendOrderResponse(priority_kept=isinstance(first, OrderAmended) and first.priority_kept)
+        _order_into(response.order, exchange, first.order_id)
+        _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+        return response
+
+    def cancel(self, applied: Applied) -> trading_pb2.CancelOrderResponse:
+        self.runtime.refuse_if_rejected(applied)
+        first = applied.events[0]
+        assert isinstance(first, OrderCanceled)
+        response = trading_pb2.CancelOrderResponse()
+        _order_into(response.order, self.runtime.exchange, first.order_id)
+        return response
+
+    def cancel_all(self, applied: Applied) -> trading_pb2.CancelAllOrdersResponse:
+        self.runtime.refuse_if_rejected(applied)
+        exchange = self.runtime.exchange
+        response = trading_pb2.CancelAllOrdersResponse()
+        orders = response.orders
+        for event in applied.events:
+            if isinstance(event, OrderCanceled):
+                _order_into(orders.add(), exchange, event.order_id)
+        return response
+
+    def for_command(self, command: OrderCommand) -> Callable[[Applied], Any]:
+        if isinstance(command, PlaceOrder):
+            return self.place
+        if isinstance(command, AmendOrder):
+            return self.amend
+        if isinstance(command, CancelOrder):
+            return self.cancel
+        return self.cancel_all
+
+
+def _rated(command: object) -> bool:
+    """Places and amends count against the account's order rate limit (cancels never do, as on venues)."""
+    return isinstance(command, PlaceOrder | AmendOrder)
+
+
+_RESULT_FIELDS = {
+    trading_pb2.PlaceOrderResponse: "place_order",
+    trading_pb2.AmendOrderResponse: "amend_order",
+    trading_pb2.CancelOrderResponse: "cancel_order",
+    trading_pb2.CancelAllOrdersResponse: "cancel_all_orders",
+}
+
+
+def add_result(results: Any, outcome: Any) -> None:
+    """Append one command's result to a response's ``results`` (built in place: one copy of the
+    answer, where building the result first and then the response copied it twice)."""
+    if isinstance(outcome, Refused):
+        results.add(rejection=outcome.rejection())
+    elif isinstance(outcome, Exception):
+        results.add(rejection=Refused("INTERNAL", "internal error").rejection())
+    else:
+        results.add(**{_RESULT_FIELDS[type(outcome)]: outcome})
+
+
+class TradingService(trading_pb2_grpc.TradingServicer):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.respond = Responders(runtime)
+
+    async def _command(
+        self, request: Any, context: Context, parse_with: Callable[[Any, int, Any], OrderCommand]
+    ) -> Any:
+        """Authenticate, parse, admit (rate limits), sequence: every unary order command."""
+        account_id = self.runtime.auth.account(context)
+        command = parse_with(request, account_id, self.runtime.instruments)
+        return await self.runtime.submit(account_id, command, self.respond.for_command(command), order=_rated(command))
+
+    @unary
+    async def PlaceOrder(self, request: trading_pb2.PlaceOrderRequest, context: Context) -> Any:
+        return await self._command(request, context, parse.place_order)
+
+    @unary
+    async def AmendOrder(self, request: trading_pb2.AmendOrderRequest, context: Context) -> Any:
+        return await self._command(request, context, parse.amend_order)
+
+    @unary
+    async def CancelOrder(self, request: trading_pb2.CancelOrderRequest, context: Context) -> Any:
+        return await self._command(request, context, parse.cancel_order)
+
+    @unary
+    async def CancelAllOrders(self, request: trading_pb2.CancelAllOrdersRequest, context: Context) -> Any:
+        return await self._command(request, context, parse.cancel_all_orders)
+
+    @unary
+    async def GetOrder(self, request: trading_pb2.GetOrderRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        spec = parse.instrument(self.runtime.instruments, request.symbol)
+        key = request.WhichOneof("order_key")
+        if key is None:
+            raise WireError("MISSING_FIELD", "order_id", "order_id or client_order_id is required")
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        record = exchange.history.order(account_id, request.order_id, request.client_order_id)
+        if record is None or record.symbol != spec.symbol:
+            asked = (
+                {"order_id": str(request.order_id)}
+                if key == "order_id"
+                else {"client_order_id": request.client_order_id}
+            )
+            raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol, **asked})
+        response = trading_pb2.GetOrderResponse()
+        _order_into(response.order, exchange, record.order_id)
+        return response
+
+    @unary
+    async def ListOpenOrders(self, request: trading_pb2.ListOpenOrdersRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        symbols = self._symbols(request.symbol)
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        response = trading_pb2.ListOpenOrdersResponse()
+        for symbol in symbols:
+            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
+                _order_into(response.orders.add(), exchange, order.order_id)
+        return response
+
+    def _symbols(self, symbol: str) -> list[str]:
+        return [parse.instrument(self.runtime.instruments, symbol).symbol] if symbol else list(self.runtime.instruments)
+
+    @unary
+    async def ListOrders(self, request: trading_pb2.ListOrdersRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        start, end = parse.time_range(request)
+        size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        page = exchange.history.orders_page(account_id, symbol, start, end, before, size)
+        token = str(page[-1].order_id) if len(page) == size else ""
+        response = trading_pb2.ListOrdersResponse(next_page_token=token)
+        for record in page:
+            _order_into(response.orders.add(), exchange, record.order_id)
+        return response
+
+    @unary
+    async def ListTrades(self, request: trading_pb2.ListTradesRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        start, end = parse.time_range(request)
+        size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        page = exchange.history.fills_page(account_id, symbol, request.order_id, start, end, before, size)
+        token = str(page[-1].trade_id) if len(page) == size else ""
+        fills = [render.fill(record, exchange.instruments[record.symbol]) for record in page]
+        return trading_pb2.ListTradesResponse(fills=fills, next_page_token=token)
+
+    @unary
+    async def PreviewOrder(self, request: trading_pb2.PreviewOrderRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        if not request.HasField("order"):
+            raise WireError("MISSING_FIELD", "order", "order is required")
+        command = parse.place_order(request.order, account_id, self.runtime.instruments)
+        if not command.quantity:
+            raise WireError("MISSING_FIELD", "order.quantity", "a preview needs a quantity")
+        await self.runtime.sequencer.settled()
+        exchange = self.runtime.exchange
+        spec = exchange.instruments[command.symbol]
+        price = command.price or command.stop_price
+        market = exchange.engine.markets[command.symbol]
+        if not price and market.book.best_price(command.side.opposite) is None and not market.band_reference():
+            message = "no book or mark price to estimate a market order: give a price"
+            raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
+        current, other = exchange.engine.preview(account_id, command.symbol, command.side, command.quantity, price)
+        ts = exchange.now
+        return trading_pb2.PreviewOrderResponse(
+            current_mode=render.preview(current, spec, _preview_rejection(current), ts),
+            other_mode=render.preview(other, spec, _preview_rejection(other), ts),
+        )
+
+    @streaming
+    async def OrderSession(
+        self, request_iterator: AsyncIterator[trading_pb2.OrderSessionRequest], context: Context
+    ) -> AsyncIterator[trading_pb2.OrderSessionResponse]:
+        """Requests are read and queued as fast as they come (so a client can pipeline); answers
+        go back in request order as each becomes durable."""
+        account_id = self.runtime.auth.account(context)
+        answers: asyncio.Queue[asyncio.Future[trading_pb2.OrderSessionResponse] | None] = asyncio.Queue()
+        reader = asyncio.get_running_loop().create_task(self._read_session(account_id, request_iterator, answers))
+        try:
+            while (pending := await answers.get()) is not None:
+                yield await pending
+            await reader
+        finally:
+            reader.cancel()
+
+    async def _read_session(
+        self,
+        account_id: int,
+        requests: AsyncIterator[trading_pb2.OrderSessionRequest],
+        answers: "asyncio.Queue[asyncio.Future[trading_pb2.OrderSessionResponse] | None]",
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async for request in requests:
+                answer: asyncio.Future[trading_pb2.OrderSessionResponse] = loop.create_future()
+                answers.put_nowait(answer)
+                try:
+                    self._start_batch(account_id, request, answer)
+                except Refused as refused:
+                    answer.set_result(
+                        trading_pb2.OrderSessionResponse(
+                            correlation_id=request.correlation_id, rejection=refused.rejection()
+                        )
+                    )
+        finally:
+            answers.put_nowait(None)
+
+    def _start_batch(
+        self,
+        account_id: int,
+        request: trading_pb2.OrderSessionRequest,
+        answer: "asyncio.Future[trading_pb2.OrderSessionResponse]",
+    ) -> None:
+        limit = self.runtime.max_batch_commands
+        if len(request.commands) > limit:
+            raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
+        parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
+        commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
+        if commands:
+            self.runtime.admission.commands(account_id, len(commands), sum(1 for c in commands if _rated(c)))
+        respond = self.respond
+        future = self.runtime.sequencer.enqueue(
+            commands,
+            lambda applied: respond.for_command(applied.command)(applied),  # type: ignore[arg-type]
+        )
+
+        def finish(done: "asyncio.Future[list[Any]]") -> None:
+            failure = Refused("SHUTTING_DOWN", "the exchange stopped") if done.cancelled() else done.exception()
+            outcomes = iter(done.result()) if failure is None else None
+            response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
+            results = response.results
+            for item in parsed:
+                add_result(results, item if isinstance(item, Refused) else next(outcomes) if outcomes else failure)
+            if not answer.done():
+                answer.set_result(response)
+
+        future.add_done_callback(finish)
+
+    def _parse_command(self, account_id: int, command: trading_pb2.OrderCommand) -> "OrderCommand | Refused":
+        specs = self.runtime.instruments
+        kind = command.WhichOneof("command")
+        try:
+            if kind == "place_order":
+                return parse.place_order(command.place_order, account_id, specs)
+            if kind == "amend_order":
+                return parse.amend_order(command.amend_order, account_id, specs)
+            if kind == "cancel_order":
+                return parse.cancel_order(command.cancel_order, account_id, specs)
+            if kind == "cancel_all_orders":
+                return parse.cancel_all_orders(command.cancel_all_orders, account_id, specs)
+            return WireError("MISSING_FIELD", "command", "a command must set one of its kinds")
+        except Refused as refused:
+            return refused
+
+
+def _preview_rejection(preview: Any) -> errors_pb2.Rejection | None:
+    if preview.accepted:
+        return None
+    figures = shortfall(preview.cost, preview.available_before)
+    return refused(RejectReason.INSUFFICIENT_MARGIN, {}, figures).rejection()

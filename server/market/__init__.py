@@ -1,0 +1,1 @@
+"""The simulated market: price feeds, scenarios, the liquidity provider, the clock."""

@@ -1,0 +1,1 @@
+"""Durability: the journal, the durable-mark clock and the writer lock."""

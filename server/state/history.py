@@ -1,0 +1,311 @@
+"""Order and fill history per account, projected from engine events.
+
+The engine keeps only live orders; bots also ask for finished ones (GetOrder, ListOrders) and for
+their own fills (ListTrades), with the average fill price, times and end reason that venues show.
+This projection is rebuilt exactly by replaying the journal, so it is part of the snapshot.
+"""
+
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from paperex.engine.events import (
+    Event,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderTriggered,
+    TrailingStopMoved,
+)
+from paperex.engine.orders import (
+    CONDITIONAL_TYPES,
+    FINAL_STATUSES,
+    OrderStatus,
+    OrderType,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    TriggerBy,
+)
+from paperex.engine.reasons import EndReason
+from paperex.engine.units import Amount, Lots, Ticks
+
+RETAINED_PER_ACCOUNT = 20_000
+"""Orders (and, separately, fills) kept per account by default; the oldest finished ones go first.
+
+An account's list is cut back to the retention once it is a tenth over it. The retention is fixed
+per journal (``paperex serve --history-retention``, recorded by ``paperex.server.grpc_api.app``): trimming is part of
+the state a replay rebuilds, and a snapshot carries it."""
+MIN_RETAINED = 1_000
+"""The least retention allowed: a command's answer lists its order's fills from here, so one order
+filling against more resting orders than this would be answered with only the newest."""
+
+
+def checked_retention(retained: int) -> int:
+    """``retained`` when it is an allowed retention, else ValueError."""
+    if retained < MIN_RETAINED:
+        raise ValueError(f"the history retention is at least {MIN_RETAINED:,} orders and fills, not {retained:,}")
+    return retained
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    """One order as the account sees it, open or finished."""
+
+    order_id: int
+    account_id: int
+    symbol: str
+    side: Side
+    order_type: OrderType
+    time_in_force: TimeInForce
+    price: Ticks
+    quantity: Lots
+    stop_price: Ticks
+    trigger_by: TriggerBy
+    reduce_only: bool
+    close_position: bool
+    client_order_id: str
+    stp: SelfTradePrevention
+    callback_bps: int
+    activation_price: Ticks
+    expire_at: int
+    liquidation: bool
+    auto_deleverage: bool
+    created: int
+    updated: int
+    triggered: bool
+    status: OrderStatus = OrderStatus.NEW
+    filled: Lots = 0
+    fill_cost: int = 0
+    """Sum of price x lots over the fills, for the average price."""
+    end_reason: EndReason | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(slots=True, frozen=True)
+class FillRecord:
+    """One side of one trade, as its owner sees it."""
+
+    trade_id: int
+    order_id: int
+    client_order_id: str
+    symbol: str
+    side: Side
+    price: Ticks
+    quantity: Lots
+    is_maker: bool
+    fee: Amount
+    realized_pnl: Amount
+    liquidation: bool
+    auto_deleverage: bool
+    time: int
+
+
+@dataclass(slots=True)
+class _AccountHistory:
+    order_ids: list[int] = field(default_factory=list)
+    fills: list[FillRecord] = field(default_factory=list)
+
+
+class History:
+    """Every account's orders and fills, newest last, with lookups by id and client id."""
+
+    def __init__(self, retained: int = RETAINED_PER_ACCOUNT) -> None:
+        self.retained = checked_retention(retained)
+        self.orders: dict[int, OrderRecord] = {}
+        self._accounts: dict[int, _AccountHistory] = {}
+        self._by_client_id: dict[tuple[int, str], int] = {}
+
+    def fold(self, event: Event, ts: int) -> None:
+        """Fold one event in (events of other kinds are ignored): one lookup by the event's type,
+        where a chain of isinstance checks cost six for the most frequent, ignored kinds."""
+        folder = _FOLDERS.get(type(event), _UNSEEN)
+        if folder is _UNSEEN:
+            folder = _FOLDERS[type(event)] = _folder_for(type(event))
+        if folder is not None:
+            folder(self, event, ts)
+
+    def _amend(self, e: OrderAmended, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.quantity, record.price, record.updated = e.quantity, e.price, ts
+
+    def _trigger(self, e: OrderTriggered, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.triggered, record.quantity, record.updated = True, e.quantity, ts
+
+    def _trail(self, e: TrailingStopMoved, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.stop_price, record.updated = e.stop_price, ts
+
+    def last_fill(self, account_id: int) -> FillRecord:
+        return self._accounts[account_id].fills[-1]
+
+    def recent_fills(self, account_id: int, order_id: int, count: int) -> list[FillRecord]:
+        """The order's last ``count`` fills, oldest first (a command's own fills are the newest)."""
+        found: list[FillRecord] = []
+        for fill in reversed(self._accounts[account_id].fills):
+            if fill.order_id == order_id:
+                found.append(fill)
+                if len(found) == count:
+                    break
+        found.reverse()
+        return found
+
+    def _account(self, account_id: int) -> _AccountHistory:
+        history = self._accounts.get(account_id)
+        if history is None:
+            history = self._accounts[account_id] = _AccountHistory()
+        return history
+
+    def _accept(self, e: OrderAccepted, ts: int) -> None:
+        self.orders[e.order_id] = OrderRecord(
+            e.order_id,
+            e.account_id,
+            e.symbol,
+            e.side,
+            e.order_type,
+            e.time_in_force,
+            e.price,
+            e.quantity,
+            e.stop_price,
+            e.trigger_by,
+            e.reduce_only,
+            e.close_position,
+            e.client_order_id,
+            e.stp,
+            e.callback_bps,
+            e.activation_price,
+            e.expire_at,
+            e.liquidation,
+            e.auto_deleverage,
+            ts,
+            ts,
+            e.order_type not in CONDITIONAL_TYPES,
+        )
+        history = self._account(e.account_id)
+        history.order_ids.append(e.order_id)
+        if e.client_order_id:
+            self._by_client_id[(e.account_id, e.client_order_id)] = e.order_id
+        if len(history.order_ids) > self.retained * 11 // 10:
+            self._trim_orders(history)
+
+    def _fill(self, e: OrderFilled, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.filled, record.status, record.updated = e.filled, e.status, ts
+        record.fill_cost += e.price * e.quantity
+        history = self._account(e.account_id)
+        history.fills.append(
+            FillRecord(
+                e.trade_id,
+                e.order_id,
+                record.client_order_id,
+                e.symbol,
+                e.side,
+                e.price,
+                e.quantity,
+                e.is_maker,
+                e.fee,
+                e.realized_pnl,
+                record.liquidation,
+                e.auto_deleverage,
+                ts,
+            )
+        )
+        if len(history.fills) > self.retained * 11 // 10:
+            del history.fills[: len(history.fills) - self.retained]
+
+    def _end(self, e: OrderCanceled | OrderExpired, ts: int) -> None:
+        record = self.orders[e.order_id]
+        record.status = OrderStatus.CANCELED if type(e) is OrderCanceled else OrderStatus.EXPIRED
+        record.end_reason, record.updated = e.reason, ts
+
+    def _trim_orders(self, history: _AccountHistory) -> None:
+        """Forget the oldest finished orders beyond the retention (open ones always stay)."""
+        excess = len(history.order_ids) - self.retained
+        kept = []
+        for order_id in history.order_ids:
+            record = self.orders[order_id]
+            if excess > 0 and record.finished:
+                excess -= 1
+                del self.orders[order_id]
+                key = (record.account_id, record.client_order_id)
+                if self._by_client_id.get(key) == order_id:
+                    del self._by_client_id[key]
+            else:
+                kept.append(order_id)
+        history.order_ids = kept
+
+    # ------------------------------------------------------------------ queries
+
+    def order(self, account_id: int, order_id: int = 0, client_order_id: str = "") -> OrderRecord | None:
+        """One of the account's orders by id, or the newest carrying ``client_order_id``."""
+        if not order_id:
+            order_id = self._by_client_id.get((account_id, client_order_id), 0)
+        record = self.orders.get(order_id)
+        return record if record is not None and record.account_id == account_id else None
+
+    def orders_page(
+        self, account_id: int, symbol: str, start: int, end: int, before_id: int, size: int
+    ) -> list[OrderRecord]:
+        """Newest first: orders with id < ``before_id`` (0: no bound) created in [start, end)."""
+        ids = self._account(account_id).order_ids
+        stop = bisect_left(ids, before_id) if before_id else len(ids)
+        page: list[OrderRecord] = []
+        for index in range(stop - 1, -1, -1):
+            record = self.orders[ids[index]]
+            if record.created < start:
+                break
+            if record.created < end and (not symbol or record.symbol == symbol):
+                page.append(record)
+                if len(page) == size:
+                    break
+        return page
+
+    def fills_page(
+        self, account_id: int, symbol: str, order_id: int, start: int, end: int, before_trade: int, size: int
+    ) -> list[FillRecord]:
+        """Newest first: fills with trade id < ``before_trade`` (0: no bound) in [start, end)."""
+        fills = self._account(account_id).fills
+        stop = len(fills)
+        if before_trade:
+            stop = bisect_left(fills, before_trade, key=lambda fill: fill.trade_id)
+        page: list[FillRecord] = []
+        for index in range(stop - 1, -1, -1):
+            fill = fills[index]
+            if fill.time < start:
+                break
+            wanted = (not symbol or fill.symbol == symbol) and (not order_id or fill.order_id == order_id)
+            if fill.time < end and wanted:
+                page.append(fill)
+                if len(page) == size:
+                    break
+        return page
+
+
+Folder = Callable[[History, Any, int], None]
+
+_UNSEEN: Any = object()
+_FOLDERS: dict[type, Folder | None] = {}
+"""Event type -> the History method folding it, or None for the kinds it ignores; filled on first sight."""
+
+
+def _folder_for(kind: type) -> Folder | None:
+    """The same choice as ``isinstance`` on the event (so a subclass folds like its base)."""
+    for base, folder in (
+        (OrderAccepted, History._accept),
+        (OrderFilled, History._fill),
+        (OrderCanceled, History._end),
+        (OrderExpired, History._end),
+        (OrderAmended, History._amend),
+        (OrderTriggered, History._trigger),
+        (TrailingStopMoved, History._trail),
+    ):
+        if issubclass(kind, base):
+            return folder
+    return None
