@@ -166,6 +166,12 @@ def parser() -> argparse.ArgumentParser:
         help="the built-in liquidity provider (quotes around the index)",
     )
     serve.add_argument(
+        "--takers",
+        choices=["on", "off"],
+        default="on",
+        help="the built-in taker flow of the scenarios that have one (market orders that make trades print)",
+    )
+    serve.add_argument(
         "--init",
         action="store_true",
         help="start a new exchange where --db is an empty file or only its .durable mark is left",
@@ -205,6 +211,7 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         liquidity=args.liquidity == "on",
         liquidity_config=liquidity_config,
+        takers=args.takers == "on",
     )
 
 

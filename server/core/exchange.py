@@ -24,6 +24,7 @@ from paperex.server.core.exchange_commands import (
     OpenAccount,
     RotateApiKey,
     SetLiquidityProvider,
+    SetTakerFlow,
 )
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
@@ -135,8 +136,8 @@ class Exchange:
             applied.events = self.market.step(self.engine, command.ts)
         elif isinstance(command, LoadScenario):
             try:
-                self.market.load(command, self.engine)
-                applied.events = self.market.step(self.engine, command.ts)
+                events = self.market.load(command, self.engine, self._open_internal_account)
+                applied.events = events + self.market.step(self.engine, command.ts)
             except Refused as refusal:
                 applied.refusal = refusal
         elif isinstance(command, SetLiquidityProvider):
@@ -144,6 +145,8 @@ class Exchange:
                 applied.events = self.market.set_liquidity(command, self.engine, self._open_internal_account)
             except Refused as refusal:
                 applied.refusal = refusal
+        elif isinstance(command, SetTakerFlow):
+            applied.events = self.market.set_takers(command, self.engine, self._open_internal_account)
         else:
             applied.events = self.engine.apply(command)
             self.market.observe(applied.events)
@@ -154,7 +157,7 @@ class Exchange:
         return applied
 
     def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
-        """The exchange's own account (the liquidity provider): no API key, hidden from listings,
+        """The exchange's own accounts (the liquidity provider, the taker flow): no API key, hidden from listings,
         never liquidated."""
         known = self._account_by_name.get(name)
         if known is not None:

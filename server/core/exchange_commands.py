@@ -1,6 +1,6 @@
 """Commands the exchange host applies around the engine: named accounts with API keys (opened and
 rotated), price alerts,
-and the market script (scenario, feed steps, liquidity provider). Like engine commands they are
+and the market script (scenario, feed steps, liquidity provider, taker flow). Like engine commands they are
 journaled and replayed, so everything they do is deterministic."""
 
 import typing
@@ -80,7 +80,23 @@ class SetLiquidityProvider:
     ts: int = 0
 
 
+@dataclass(slots=True, kw_only=True)
+class SetTakerFlow:
+    """Switch the built-in taker flow of the scenarios that have one (on unless switched off); it
+    holds across scenario loads."""
+
+    enabled: bool
+    ts: int = 0
+
+
 HostCommand = (
-    OpenAccount | RotateApiKey | CreatePriceAlert | DeletePriceAlert | LoadScenario | MarketStep | SetLiquidityProvider
+    OpenAccount
+    | RotateApiKey
+    | CreatePriceAlert
+    | DeletePriceAlert
+    | LoadScenario
+    | MarketStep
+    | SetLiquidityProvider
+    | SetTakerFlow
 )
 HOST_COMMANDS: tuple[type, ...] = typing.get_args(HostCommand)

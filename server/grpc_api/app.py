@@ -19,7 +19,7 @@ from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_in
 from paperex.server.core.admission import Admission, Limits
 from paperex.server.core.checkpoint import Checkpointer
 from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider
+from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider, SetTakerFlow
 from paperex.server.core.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.core.streams import Hub
 from paperex.server.grpc_api.auth import Authenticator, key_hash, new_admin_token
@@ -97,6 +97,8 @@ class ServerConfig:
     """Start the built-in liquidity provider (when the journal has not decided otherwise)."""
     liquidity_config: str = ""
     """The provider's settings (TOML), applied at start when given."""
+    takers: bool = True
+    """The scenarios' built-in taker flow; off is journaled at start and holds for every scenario."""
     history_retention: int | None = None
     """Orders and fills kept per account; None: what the journal was started with (a new one:
     ``paperex.server.state.history.RETAINED_PER_ACCOUNT``)."""
@@ -268,9 +270,12 @@ class ExchangeServer:
         return self.port
 
     async def _start_market(self, sequencer: Sequencer) -> None:
-        """The configured scenario and liquidity provider, unless the journal already runs them."""
+        """The configured taker switch, scenario and liquidity provider, unless the journal already
+        runs them."""
         market = sequencer.exchange.market
         config = self.config
+        if config.takers != market.takers_enabled:
+            await sequencer.submit_one(SetTakerFlow(enabled=config.takers), _refusal_or_none)
         if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
             await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed), _refusal_or_none)
         if config.liquidity and (market.provider is None or config.liquidity_config):

@@ -1,9 +1,10 @@
 """The market that moves by itself: the loaded scenario's feed steps index prices (the mark follows
-by the venue method) and the built-in liquidity provider re-quotes around them.
+by the venue method), the built-in liquidity provider re-quotes around them, and the scenario's taker
+flow trades against the book.
 
 It lives inside the exchange's deterministic state and acts only through journaled commands
-(LoadScenario, SetLiquidityProvider, MarketStep), so a replay re-runs the same seeded feed and the same
-quotes. Every engine command it issues carries the step's time.
+(LoadScenario, SetLiquidityProvider, SetTakerFlow, MarketStep), so a replay re-runs the same seeded
+feed, the same quotes and the same taker orders. Every engine command it issues carries the step's time.
 """
 
 from collections.abc import Callable
@@ -13,22 +14,31 @@ from paperex.engine.commands import AdvanceTime, Command, SetIndexPrice, SetLeve
 from paperex.engine.engine import Engine
 from paperex.engine.events import Event
 from paperex.engine.instruments import Instrument
-from paperex.server.core.exchange_commands import LoadScenario, SetLiquidityProvider
+from paperex.engine.orders import Side
+from paperex.server.core.exchange_commands import LoadScenario, SetLiquidityProvider, SetTakerFlow
 from paperex.server.market.feeds import MarketFeed
 from paperex.server.market.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
 from paperex.server.market.scenarios import Scenario, ScenarioError, library, load
+from paperex.server.market.takers import TakerFlow
 from paperex.server.wire.errors import Refused
 
 SECOND_NS = 10**9
 LIQUIDITY_PROVIDER_NAME = "liquidity-provider"
 LIQUIDITY_PROVIDER_DEPOSIT = 10**9 * 10**8
 """A billion USDT (scaled 1e-8): the provider never runs short of margin for its quotes."""
+TAKER_FLOW_NAME = "taker-flow"
+TAKER_FLOW_DEPOSIT = LIQUIDITY_PROVIDER_DEPOSIT
+"""The takers' net position wanders with their flow; at 1x this covers it many times over."""
 
 OpenInternalAccount = Callable[[str, int], tuple[int, list[Event]]]
 """Opens (or finds) an internal account by name with a deposit: (account id, events)."""
 
 
 class MarketScript:
+    takers: TakerFlow | None = None
+    takers_enabled = True
+    """Class defaults: a state pickled before the taker flow existed restores without one."""
+
     def __init__(self, instruments: dict[str, Instrument]) -> None:
         self.instruments = instruments
         self.scenario: Scenario | None = None
@@ -36,6 +46,8 @@ class MarketScript:
         self.started_at = 0
         self.step_ns = SECOND_NS
         self.provider: LiquidityProvider | None = None
+        self.takers = None
+        self.takers_enabled = True
 
     @property
     def liquidity_enabled(self) -> bool:
@@ -46,9 +58,10 @@ class MarketScript:
         """Whether feed steps do anything (a scenario or quotes to keep)."""
         return self.feed is not None or self.liquidity_enabled
 
-    def load(self, command: LoadScenario, engine: Engine) -> Scenario:
+    def load(self, command: LoadScenario, engine: Engine, open_account: OpenInternalAccount) -> list[Event]:
         """Start a scenario at the command's time, from the current index prices where there are
-        any (paths are relative moves); raises Refused for an unknown or invalid scenario."""
+        any (paths are relative moves), with its taker flow; raises Refused for an unknown or invalid
+        scenario."""
         try:
             scenario = load(command.name or command.text, command.seed)
         except ScenarioError as error:
@@ -64,7 +77,33 @@ class MarketScript:
         except ScenarioError as error:
             raise Refused("INVALID_SCENARIO", str(error), {"scenario": scenario.name}) from None
         self.scenario, self.started_at, self.step_ns = scenario, command.ts, scenario.step_ns
-        return scenario
+        return self._start_takers(engine, command.ts, open_account)
+
+    def set_takers(self, command: SetTakerFlow, engine: Engine, open_account: OpenInternalAccount) -> list[Event]:
+        """Switch the taker flow; on, the running scenario's takers start afresh from this command."""
+        if command.enabled == self.takers_enabled:
+            return []
+        self.takers_enabled = command.enabled
+        return self._start_takers(engine, command.ts, open_account)
+
+    def _start_takers(self, engine: Engine, at: int, open_account: OpenInternalAccount) -> list[Event]:
+        """The scenario's taker flow, seeded by the scenario's seed (opening its account the first time)."""
+        self.takers = None
+        scenario = self.scenario
+        if scenario is None or not self.takers_enabled or not any(c.enabled for c in scenario.takers.values()):
+            return []
+        account_id, events = open_account(TAKER_FLOW_NAME, TAKER_FLOW_DEPOSIT)
+        if events:  # opened just now
+            events += self._leverage_one(engine, account_id, at)
+        self.takers = TakerFlow(account_id, self.instruments, scenario.takers, seed=scenario.seed, start_ns=at)
+        return events
+
+    def _leverage_one(self, engine: Engine, account_id: int, at: int) -> list[Event]:
+        """1x: the highest position cap, so a one-way flow is never refused for its size."""
+        events: list[Event] = []
+        for symbol in self.instruments:
+            events += engine.apply(SetLeverage(account_id=account_id, symbol=symbol, leverage=1, ts=at))
+        return events
 
     def set_liquidity(
         self, command: SetLiquidityProvider, engine: Engine, open_account: OpenInternalAccount
@@ -78,9 +117,7 @@ class MarketScript:
         events: list[Event] = []
         if command.enabled and self.provider is None:
             account_id, events = open_account(LIQUIDITY_PROVIDER_NAME, LIQUIDITY_PROVIDER_DEPOSIT)
-            for symbol in self.instruments:
-                # 1x: the highest position cap, so a crash's one-way flow never stops its bids
-                events += engine.apply(SetLeverage(account_id=account_id, symbol=symbol, leverage=1, ts=command.ts))
+            events += self._leverage_one(engine, account_id, command.ts)  # a crash never stops its bids
             self.provider = LiquidityProvider(account_id, self.instruments)
         if self.provider is None:
             return events
@@ -92,7 +129,8 @@ class MarketScript:
         return events + self.step(engine, command.ts)
 
     def step(self, engine: Engine, at: int) -> list[Event]:
-        """Prices at ``at``, then quotes; with neither, just time moving to ``at``."""
+        """Prices at ``at``, then quotes, then the taker orders due by ``at``; with none of them,
+        just time moving to ``at``."""
         events: list[Event] = []
         if self.feed is not None:
             for symbol, ticks in self.feed.ticks(at).items():
@@ -106,6 +144,13 @@ class MarketScript:
                 regime = self._regime(at, symbol)
                 for order in provider.quote(symbol, market.index_price, at, regime, mark_ticks=market.mark_price):
                     events += self._issue(engine, order, at)
+        takers = self.takers
+        if takers is not None:
+            for symbol in takers.symbols:
+                market = engine.markets[symbol]
+                for order in takers.orders(symbol, at, market.index_price, market.last_price):
+                    if market.book.best_price(Side(-order.side)) is not None:  # else nothing to take
+                        events += self._issue(engine, order, at)
         if not events:
             events = engine.apply(AdvanceTime(ts=at))
         return events

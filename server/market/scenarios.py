@@ -31,6 +31,17 @@ volatilities, drifts and jump sizes are fractions or percentage strings, annuali
     depth = 0.2
     symbols = ["BTCUSDT"]             # optional: default every instrument
 
+    [takers]                          # built-in taker flow (see takers.py); absent: no takers
+    rate = 6                          # market orders per minute per instrument (Poisson arrivals)
+    median_notional = 2000            # log-normal sizes in USDT around this median,
+    dispersion = 1                    #   with this standard deviation of the log,
+    max_notional = 50000              #   capped here
+    sensitivity = 100                 # P(buy) = 0.5 + sensitivity x (index - last) / index,
+    max_imbalance = 0.4               #   kept within 0.5 +/- max_imbalance
+    enabled = true
+    [takers.ETHUSDT]                  # optional per-instrument overrides of the keys above
+    rate = 4
+
     [[events]]                        # kind = "jump": the index moves by `change` at once
     at = "1h"                         # kind = "liquidity": spread/depth from `at` for `duration`
     kind = "jump"
@@ -67,6 +78,7 @@ from paperex.server.market.feeds import (
     correlation_matrix,
     start_price,
 )
+from paperex.server.market.takers import TakerConfig
 
 LIBRARY_PACKAGE = "paperex.server.market.scenario_library"
 FEED_KINDS = ("path", "walk", "replay", "fixed")
@@ -76,7 +88,17 @@ _DURATION = re.compile(rf"(?:{_DURATION_PART.pattern})+", re.ASCII)
 _PERCENT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?%", re.ASCII)
 _UNIT_NS = {"d": 86_400 * SECOND_NS, "h": 3_600 * SECOND_NS, "m": 60 * SECOND_NS, "s": SECOND_NS}
 _UNIT_NS |= {"ms": 1_000_000, "us": 1_000, "ns": 1}
-_TOP_KEYS = {"name", "description", "step", "duration", "correlation", "instruments", "liquidity", "events"}
+_TOP_KEYS = {"name", "description", "step", "duration", "correlation", "instruments", "liquidity", "events", "takers"}
+_TAKER_KEYS = {
+    "enabled": "enabled",
+    "rate": "rate_per_minute",
+    "median_notional": "median_notional",
+    "dispersion": "dispersion",
+    "max_notional": "max_notional",
+    "sensitivity": "sensitivity",
+    "max_imbalance": "max_imbalance",
+}
+"""Keys of ``[takers]`` and the ``TakerConfig`` fields they set."""
 _FEED_KEYS = {
     "path": {"segments", "after"},
     "walk": {"drift", "volatility", "jumps", "half_life", "mean"},
@@ -128,6 +150,8 @@ class Scenario:
     correlation: tuple[tuple[str, str, float], ...] = ()
     liquidity: tuple[LiquidityRegime, ...] = ()
     jumps: tuple[IndexJump, ...] = ()
+    takers: Mapping[str, TakerConfig] = dataclasses.field(default_factory=dict)
+    """Taker flow per instrument (empty: none)."""
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -257,6 +281,7 @@ class _Parser:
             correlation=correlation,
             liquidity=tuple(liquidity),
             jumps=tuple(jumps),
+            takers=self._takers(doc.get("takers"), tracks),
         )
 
     def _track(self, raw: Any, path: str) -> Track:
@@ -434,6 +459,22 @@ class _Parser:
             return [LiquidityRegime(at, end, self._liquidity(row, path), _symbols(row, path, tracks))], []
         raise ScenarioError(f"{path}.kind: {kind!r} is not 'jump' or 'liquidity'")
 
+    def _takers(self, raw: Any, tracks: Mapping[str, Track]) -> dict[str, TakerConfig]:
+        """``[takers]`` for every instrument, ``[takers.SYMBOL]`` overriding its keys for one."""
+        if raw is None:
+            return {}
+        table = _table(raw, "takers")
+        shared = _taker_fields(table, "takers", tracks)
+        configs = {}
+        for symbol in tracks:
+            path = f"takers.{symbol}"
+            own = _taker_fields(_table(table[symbol], path), path, {}) if symbol in table else {}
+            try:
+                configs[symbol] = TakerConfig(**(shared | own))
+            except ValueError as exc:
+                raise ScenarioError(f"{path if symbol in table else 'takers'}: {exc}") from None
+        return configs
+
     def _liquidity(self, row: dict[str, Any], path: str) -> Liquidity:
         if "spread" not in row and "depth" not in row:
             raise ScenarioError(f"{path}: give spread and/or depth multipliers")
@@ -441,6 +482,24 @@ class _Parser:
             spread=_positive(row.get("spread", 1), f"{path}.spread"),
             depth=_positive(row.get("depth", 1), f"{path}.depth"),
         )
+
+
+def _taker_fields(table: dict[str, Any], path: str, symbols: Mapping[str, Track]) -> dict[str, Any]:
+    """``TakerConfig`` fields from one ``[takers]`` table; keys naming ``symbols`` are its subtables."""
+    fields: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in symbols:
+            continue
+        if key not in _TAKER_KEYS:
+            expected = ", ".join(sorted({*_TAKER_KEYS, *symbols}))
+            raise ScenarioError(f"{path}.{key}: unknown key (expected one of {expected})")
+        if key == "enabled":
+            if not isinstance(value, bool):
+                raise ScenarioError(f"{path}.enabled: expected true or false, not {value!r}")
+            fields["enabled"] = value
+        else:
+            fields[_TAKER_KEYS[key]] = _number(value, f"{path}.{key}")
+    return fields
 
 
 def _rows(doc: dict[str, Any], key: str) -> list[tuple[int, Any]]:
