@@ -1,8 +1,9 @@
 """How fast a simulated day runs: a server on a simulated clock, a library scenario with the liquidity
-provider, and one Admin.AdvanceTime over the whole day at the scenario's step (1 s): feed steps for
-every instrument, re-quotes, funding at 00/08/16h, all journaled (durability batched).
+provider and its taker flow, and one Admin.AdvanceTime over the whole day at the scenario's step (1 s):
+feed steps for every instrument, re-quotes, taker market orders, funding at 00/08/16h, all journaled
+(durability batched).
 
-    python -m loadtest.bench_simulated_day [--scenario calm] [--hours 24] [--liquidity on|off]
+    python -m loadtest.bench_simulated_day [--scenario calm] [--hours 24] [--liquidity on|off] [--takers on|off]
 """
 
 import argparse
@@ -22,7 +23,7 @@ from paperex.v1 import admin_pb2, admin_pb2_grpc
 TOKEN = "bench"
 
 
-async def run(scenario: str, hours: float, liquidity: bool) -> tuple[float, int, int]:
+async def run(scenario: str, hours: float, liquidity: bool, takers: bool = True) -> tuple[float, int, int]:
     with tempfile.TemporaryDirectory() as folder:
         config = ServerConfig(
             port=0,
@@ -30,6 +31,7 @@ async def run(scenario: str, hours: float, liquidity: bool) -> tuple[float, int,
             admin_token=TOKEN,
             clock="simulated",
             liquidity=liquidity,
+            takers=takers,
             scenario=scenario,
         )
         server = ExchangeServer(config)
@@ -56,11 +58,13 @@ def main() -> None:
     parser.add_argument("--scenario", default="calm")
     parser.add_argument("--hours", type=float, default=24)
     parser.add_argument("--liquidity", choices=["on", "off"], default="on")
+    parser.add_argument("--takers", choices=["on", "off"], default="on")
     args = parser.parse_args()
-    elapsed, steps, sequence = asyncio.run(run(args.scenario, args.hours, args.liquidity == "on"))
+    elapsed, steps, sequence = asyncio.run(run(args.scenario, args.hours, args.liquidity == "on", args.takers == "on"))
     line = (
         f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} simulated {args.hours:g} h of {args.scenario} "
-        f"(liquidity {args.liquidity}): {elapsed:.1f} s wall, {steps:,} steps, {sequence:,} commands, "
+        f"(liquidity {args.liquidity}, takers {args.takers}): {elapsed:.1f} s wall, {steps:,} steps, "
+        f"{sequence:,} commands, "
         f"python {platform.python_version()} {platform.machine()} cmd='{' '.join(sys.argv)}'"
     )
     print(line)
