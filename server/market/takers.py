@@ -132,6 +132,8 @@ class TakerFlow:
         stream = self._streams.get(symbol)
         if stream is None or not index:
             return []
+        if stream.next_ns > now_ns:
+            return []  # most steps: nothing due
         if stream.next_ns < now_ns - CATCH_UP_NS:
             stream.restart(now_ns - CATCH_UP_NS)
         config, rng, instrument = stream.config, stream.rng, stream.instrument
