@@ -1,28 +1,34 @@
 """The taker flow on a real server with a simulated clock: on ``calm`` with the liquidity provider, an
 hour prints trades (candles that move, a last price beside the index), money is conserved with the
 takers' account in it, that account stays out of the listings, and a restart that replays the journal
-comes back to the same state; ``--takers off`` keeps the same market silent."""
+comes back to the same state, as does applying the journal's commands to an empty exchange; ``--takers
+off`` keeps the same market silent."""
 
 from pathlib import Path
 
 from google.protobuf import duration_pb2
 
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.tape import decode
 from paperex.server.market.market_script import TAKER_FLOW_NAME
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import admin_pb2, market_data_pb2
-from tests.server.conftest import Exchange, serving
+from tests.server.conftest import Exchange as ServedExchange
+from tests.server.conftest import serving
 
 BTC, ETH = "BTCUSDT", "ETHUSDT"
 HOUR = duration_pb2.Duration(seconds=3_600)
 MINUTE_CANDLES = market_data_pb2.CANDLE_INTERVAL_1M
 
 
-async def load_calm_and_advance_an_hour(exchange: Exchange) -> None:
+async def load_calm_and_advance_an_hour(exchange: ServedExchange) -> None:
     admin = exchange.admin
     await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(name="calm", seed=7), metadata=admin.auth)
     await admin.admin.AdvanceTime(admin_pb2.AdvanceTimeRequest(duration=HOUR), metadata=admin.auth, timeout=120)
 
 
-async def ticker(exchange: Exchange, symbol: str) -> market_data_pb2.Ticker:
+async def ticker(exchange: ServedExchange, symbol: str) -> market_data_pb2.Ticker:
     return (await exchange.admin.market.GetTicker(market_data_pb2.GetTickerRequest(symbol=symbol))).ticker
 
 
@@ -56,9 +62,17 @@ async def test_an_hour_of_calm_prints_trades_that_follow_the_index_and_replays_t
         assert takers.internal and takers.key_hash == ""
         assert state.engine.position(takers.account_id, BTC).size != 0, "the takers hold what they took"
         before = (state.sequence, state.state_hash())
-    async with serving(tmp_path, **settings) as restarted:
+    async with serving(tmp_path, **settings) as restarted:  # from the snapshot the stop took
         state = restarted.server.sequencer.exchange
         assert (state.sequence, state.state_hash()) == before
+    replayed = Exchange(DEFAULT_INSTRUMENTS)
+    journal = Journal(tmp_path / "journal.db", Durability.OFF)
+    try:
+        for _, body in journal.tail(0):  # every command from the first: no snapshot involved
+            replayed.apply(decode(body))
+    finally:
+        journal.close()
+    assert (replayed.sequence, replayed.state_hash()) == before
 
 
 async def test_with_takers_off_the_same_market_prints_no_trade(tmp_path: Path) -> None:
