@@ -1,6 +1,6 @@
 """The taker flow on a real server with a simulated clock: on ``calm`` with the liquidity provider, an
 hour prints trades (candles that move, a last price beside the index), money is conserved with the
-takers' account in it, that account stays out of the listings, and a restart that replays the journal
+takers' account in it, that account stays out of the listings, and a restart (from the stop's snapshot)
 comes back to the same state, as does applying the journal's commands to an empty exchange; ``--takers
 off`` keeps the same market silent."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from google.protobuf import duration_pb2
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.server.__main__ import config_from, parser
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.tape import decode
 from paperex.server.market.market_script import TAKER_FLOW_NAME
@@ -85,3 +86,8 @@ async def test_with_takers_off_the_same_market_prints_no_trade(tmp_path: Path) -
             assert now.last_price in ("", "0") and now.index_price
         state = exchange.server.sequencer.exchange
         assert TAKER_FLOW_NAME not in {entry.name for entry in state.accounts.values()}
+
+
+def test_serve_runs_the_taker_flow_unless_told_takers_off() -> None:
+    assert config_from(parser().parse_args(["serve", "--scenario", "calm"])).takers is True
+    assert config_from(parser().parse_args(["serve", "--scenario", "calm", "--takers", "off"])).takers is False
