@@ -83,14 +83,13 @@ def order_lots(instrument: Instrument, price: Ticks, notional: Fraction) -> Lots
 class _Stream:
     """One instrument's arrivals: its generator and the time of the next arrival."""
 
-    __slots__ = ("config", "instrument", "mean_gap_ns", "next_ns", "rng", "serial")
+    __slots__ = ("config", "instrument", "mean_gap_ns", "next_ns", "rng")
 
     def __init__(self, instrument: Instrument, config: TakerConfig, rng: random.Random, start_ns: int) -> None:
         self.instrument = instrument
         self.config = config
         self.rng = rng
         self.mean_gap_ns = float(MINUTE_NS / config.rate_per_minute)
-        self.serial = 0
         self.next_ns = 0
         self.restart(start_ns)
 
@@ -143,7 +142,6 @@ class TakerFlow:
         while stream.next_ns <= now_ns:
             side = Side.BUY if rng.random() < buy_below else Side.SELL
             notional = min(cap, median * Fraction(math.exp(sigma * rng.gauss(0.0, 1.0))))
-            stream.serial += 1
             orders.append(
                 PlaceOrder(
                     account_id=self.account_id,
@@ -151,7 +149,6 @@ class TakerFlow:
                     side=side,
                     order_type=OrderType.MARKET,
                     quantity=order_lots(instrument, index, notional),
-                    client_order_id=f"taker-{instrument.base}-{stream.serial}",
                     ts=now_ns,
                 )
             )
