@@ -9,9 +9,19 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from paperex.engine.commands import CreateAccount, Deposit
+from paperex.engine.commands import CancelAllOrders, CreateAccount, Deposit, SetIndexPrice, SetMarkPrice, Withdraw
 from paperex.engine.engine import Engine
-from paperex.engine.events import BookLevelChanged, Event, MarkPriceChanged, OrderRejected, TradeExecuted
+from paperex.engine.events import (
+    BookLevelChanged,
+    DuplicatePlaceIgnored,
+    Event,
+    MarkPriceChanged,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderRejected,
+    TradeExecuted,
+)
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import TriggerBy
 from paperex.engine.reasons import RejectReason
@@ -28,9 +38,10 @@ from paperex.server.core.exchange_commands import (
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.market_script import MarketScript
+from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.candles import Candle, CandleStore, Interval
-from paperex.server.state.history import RETAINED_PER_ACCOUNT, History
+from paperex.server.state.history import RETAINED_PER_ACCOUNT, History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.ticker_stats import TickerStats
@@ -71,7 +82,12 @@ class AccountEntry(NamedTuple):
 
 @dataclass(slots=True)
 class Applied:
-    """One command's outcome: its sequence number, events, and what streams should see."""
+    """One command's outcome: its sequence number, events, and what streams should see.
+
+    An answer is built from this alone, after the command is journaled, while later commands may
+    already have changed the state: so what an answer needs beyond the events is taken here, as the
+    command leaves it, in values that later commands cannot change.
+    """
 
     sequence: int
     ts: int
@@ -84,6 +100,16 @@ class Applied:
     """For CreatePriceAlert: the alert created."""
     refusal: Refused | None = None
     """A host command's refusal (the engine's are OrderRejected events)."""
+    orders: dict[int, OrderSnapshot] = field(default_factory=dict)
+    """For an order command: the orders it placed, amended or canceled, as it left them."""
+    wallets: tuple[Amount, Amount] = (0, 0)
+    """For Deposit and Withdraw: the account's wallet balance (isolated margin included) and cross wallet."""
+    prices: tuple[Ticks, Ticks] = (0, 0)
+    """For SetIndexPrice and SetMarkPrice: the symbol's index and mark price after it."""
+    scenario: Scenario | None = None
+    """For LoadScenario: the scenario loaded."""
+    liquidity_enabled: bool = False
+    """For SetLiquidityProvider: whether the provider quotes any symbol after it."""
 
 
 class Exchange:
@@ -151,7 +177,32 @@ class Exchange:
         if self.alerts.alerts:
             self._fire_alerts(applied)
         self._remember_prices(applied.events)
+        self._keep_for_answer(applied)
         return applied
+
+    def _keep_for_answer(self, applied: Applied) -> None:
+        """What the command's answer shows beyond its events (``Applied``), taken now."""
+        command, events = applied.command, applied.events
+        first = events[0] if events else None
+        if isinstance(command, CancelAllOrders):
+            self._keep_orders(applied, [e.order_id for e in events if isinstance(e, OrderCanceled)])
+        elif isinstance(first, OrderAccepted | DuplicatePlaceIgnored | OrderAmended | OrderCanceled):
+            self._keep_orders(applied, [first.order_id])
+        elif isinstance(command, Deposit | Withdraw) and command.account_id in self.engine.accounts:
+            account = self.engine.accounts[command.account_id]
+            isolated = sum(position.isolated_wallet for position in account.positions.values())
+            applied.wallets = (account.wallet + isolated, account.wallet)
+        elif isinstance(command, SetIndexPrice | SetMarkPrice) and command.symbol in self.engine.markets:
+            market = self.engine.markets[command.symbol]
+            applied.prices = (market.index_price, market.mark_price)
+        elif isinstance(command, LoadScenario) and applied.refusal is None:
+            applied.scenario = self.market.scenario
+        elif isinstance(command, SetLiquidityProvider):
+            applied.liquidity_enabled = self.market.liquidity_enabled
+
+    def _keep_orders(self, applied: Applied, order_ids: list[int]) -> None:
+        orders = self.history.orders
+        applied.orders = {order_id: (orders[order_id], order_state(orders[order_id])) for order_id in order_ids}
 
     def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
         """The exchange's own account (the liquidity provider): no API key, hidden from listings,

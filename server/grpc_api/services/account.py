@@ -4,6 +4,7 @@ liquidation records."""
 from collections.abc import AsyncIterator
 from typing import Any
 
+from paperex.engine.accounts import SymbolSettings
 from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
 from paperex.engine.events import SettingsChanged
 from paperex.engine.margin import max_notional_for
@@ -85,10 +86,9 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
     def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
         self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
         changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
-        spec = exchange.instruments[changed.symbol]
-        setting = exchange.engine.accounts[changed.account_id].peek_setting(changed.symbol)
+        spec = self.runtime.instruments[changed.symbol]
+        setting = SymbolSettings(changed.mode, changed.leverage)
         return render.symbol_settings(changed.symbol, setting, max_notional_for(spec, setting.leverage))
 
     @unary

@@ -9,7 +9,7 @@ server log.
 import functools
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -71,12 +71,12 @@ class Runtime:
         return self.sequencer.exchange.instruments
 
     async def submit(
-        self, account_id: int, command: ExchangeCommand, respond: Callable[[Applied], T], *, order: bool = True
+        self, account_id: int, command: ExchangeCommand, answer: Callable[[Applied], T], *, order: bool = True
     ) -> T:
         """Admit one command of an account (counted against its order share unless ``order`` is
-        False, as for cancels) and sequence it."""
+        False, as for cancels), sequence it, and ``answer`` its outcome once it is durable."""
         self.admission.commands(account_id, 1, int(order))
-        return await self.sequencer.submit_one(command, respond)
+        return answer(await self.sequencer.submit_one(command))
 
     def reader(self, context: Context) -> int:
         """The calling account, charged one query; UNAUTHENTICATED or RATE_LIMITED."""
@@ -95,10 +95,14 @@ class Runtime:
             self.admission.anonymous(context.peer())
 
     def refuse_if_rejected(self, applied: Applied) -> None:
-        """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
-        first = applied.events[0] if applied.events else None
-        if isinstance(first, OrderRejected):
-            raise refusal(first, self.instruments.get(first.symbol))
+        refuse_if_rejected(applied, self.instruments)
+
+
+def refuse_if_rejected(applied: Applied, instruments: Mapping[str, Instrument]) -> None:
+    """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+    first = applied.events[0] if applied.events else None
+    if isinstance(first, OrderRejected):
+        raise refusal(first, instruments.get(first.symbol))
 
 
 class Serving(Protocol):

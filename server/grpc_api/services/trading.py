@@ -1,7 +1,7 @@
 """Trading: the calling account's orders (place, amend, cancel, query, preview, OrderSession)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
@@ -12,12 +12,14 @@ from paperex.engine.events import (
     OrderCanceled,
     OrderFilled,
 )
+from paperex.engine.instruments import Instrument
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import shortfall
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.grpc_api.auth import Context
-from paperex.server.grpc_api.services.base import Runtime, streaming, unary
+from paperex.server.grpc_api.services.base import Runtime, refuse_if_rejected, streaming, unary
+from paperex.server.state.history import fill_record, order_state
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import Refused, WireError
 from paperex.server.wire.rejections import refused
@@ -27,65 +29,63 @@ OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 
 
 def _order_into(message: common_pb2.Order, exchange: Exchange, order_id: int) -> None:
-    """The order rendered straight into a response's field (no copy of a finished message)."""
+    """An order of the history (a query's, read with nothing in flight) rendered into a response's field."""
     record = exchange.history.orders[order_id]
-    state = render.order_state(record)
-    render.order_into(message, record, state, exchange.instruments[record.symbol])
-
-
-def _add_fills(fills: Any, exchange: Exchange, applied: Applied, order_id: int, account_id: int) -> None:
-    """The command's fills of ``order_id``, appended to a response's ``fills``."""
-    count = sum(1 for e in applied.events if isinstance(e, OrderFilled) and e.order_id == order_id)
-    if not count:
-        return
-    records = exchange.history.recent_fills(account_id, order_id, count)
-    spec = exchange.instruments[records[0].symbol]
-    fills.extend(render.fill(record, spec) for record in records)
+    render.order_into(message, record, order_state(record), exchange.instruments[record.symbol])
 
 
 class Responders:
-    """Build each command's answer from its outcome, right after it is applied."""
+    """Each order command's answer, from its ``Applied`` alone (built once the command is durable, when
+    the state may have moved on): the orders as the command left them, and the fills among its events."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, instruments: Mapping[str, Instrument]) -> None:
+        self.instruments = instruments
+
+    def _order_into(self, message: common_pb2.Order, applied: Applied, order_id: int) -> None:
+        record, state = applied.orders[order_id]
+        render.order_into(message, record, state, self.instruments[record.symbol])
+
+    def _add_fills(self, fills: Any, applied: Applied, order_id: int) -> None:
+        """The command's fills of ``order_id``, appended to a response's ``fills``."""
+        record, _ = applied.orders[order_id]
+        spec = self.instruments[record.symbol]
+        for event in applied.events:
+            if type(event) is OrderFilled and event.order_id == order_id:
+                fills.append(render.fill(fill_record(event, record, applied.ts), spec))
 
     def place(self, applied: Applied) -> trading_pb2.PlaceOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
+        refuse_if_rejected(applied, self.instruments)
         first = applied.events[0]
         assert isinstance(first, OrderAccepted | DuplicatePlaceIgnored)
         response = trading_pb2.PlaceOrderResponse(duplicate=isinstance(first, DuplicatePlaceIgnored))
-        _order_into(response.order, exchange, first.order_id)
+        self._order_into(response.order, applied, first.order_id)
         if isinstance(first, OrderAccepted):
-            _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+            self._add_fills(response.fills, applied, first.order_id)
         return response
 
     def amend(self, applied: Applied) -> trading_pb2.AmendOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
+        refuse_if_rejected(applied, self.instruments)
         first = applied.events[0]
         assert isinstance(first, OrderAmended | OrderCanceled)
         response = trading_pb2.AmendOrderResponse(priority_kept=isinstance(first, OrderAmended) and first.priority_kept)
-        _order_into(response.order, exchange, first.order_id)
-        _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+        self._order_into(response.order, applied, first.order_id)
+        self._add_fills(response.fills, applied, first.order_id)
         return response
 
     def cancel(self, applied: Applied) -> trading_pb2.CancelOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
+        refuse_if_rejected(applied, self.instruments)
         first = applied.events[0]
         assert isinstance(first, OrderCanceled)
         response = trading_pb2.CancelOrderResponse()
-        _order_into(response.order, self.runtime.exchange, first.order_id)
+        self._order_into(response.order, applied, first.order_id)
         return response
 
     def cancel_all(self, applied: Applied) -> trading_pb2.CancelAllOrdersResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
+        refuse_if_rejected(applied, self.instruments)
         response = trading_pb2.CancelAllOrdersResponse()
         orders = response.orders
-        for event in applied.events:
-            if isinstance(event, OrderCanceled):
-                _order_into(orders.add(), exchange, event.order_id)
+        for order_id in applied.orders:
+            self._order_into(orders.add(), applied, order_id)
         return response
 
     def for_command(self, command: OrderCommand) -> Callable[[Applied], Any]:
@@ -96,6 +96,13 @@ class Responders:
         if isinstance(command, CancelOrder):
             return self.cancel
         return self.cancel_all
+
+    def outcome(self, applied: Applied) -> Any:
+        """The answer to one command of a batch, or the exception that refuses it."""
+        try:
+            return self.for_command(applied.command)(applied)  # type: ignore[arg-type]
+        except Exception as error:  # a refusal, or a rendering fault confined to this answer
+            return error
 
 
 def _rated(command: object) -> bool:
@@ -125,7 +132,7 @@ def add_result(results: Any, outcome: Any) -> None:
 class TradingService(trading_pb2_grpc.TradingServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.respond = Responders(runtime)
+        self.respond = Responders(runtime.instruments)
 
     async def _command(
         self, request: Any, context: Context, parse_with: Callable[[Any, int, Any], OrderCommand]
@@ -289,15 +296,12 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
         if commands:
             self.runtime.admission.commands(account_id, len(commands), sum(1 for c in commands if _rated(c)))
-        respond = self.respond
-        future = self.runtime.sequencer.enqueue(
-            commands,
-            lambda applied: respond.for_command(applied.command)(applied),  # type: ignore[arg-type]
-        )
+        future = self.runtime.sequencer.enqueue(commands)
+        outcome = self.respond.outcome
 
-        def finish(done: "asyncio.Future[list[Any]]") -> None:
+        def finish(done: "asyncio.Future[list[Applied]]") -> None:
             failure = Refused("SHUTTING_DOWN", "the exchange stopped") if done.cancelled() else done.exception()
-            outcomes = iter(done.result()) if failure is None else None
+            outcomes = (outcome(applied) for applied in done.result()) if failure is None else None
             response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
             results = response.results
             for item in parsed:
