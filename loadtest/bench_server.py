@@ -12,7 +12,8 @@ for an OrderSession request, on one thread, each stage timed on its own:
 * ``projection``: the rest of ``Exchange.apply`` (history, user-event captures, book, trade and
   candle publications, what the answer needs beyond the events);
 * ``journal_text``: the command's journal line (``paperex.server.core.tape.encode``);
-* ``answer``: each command's reply (``Responders``), built from its ``Applied`` once the batch is applied;
+* ``answer``: each command's reply (``order_result``, then ``Answers``), from its ``Applied`` once the
+  batch is applied;
 * ``response``: the OrderSessionResponse assembled and serialized.
 
 The single writer's own share is ``engine + projection + journal_text``; the answer and the response
@@ -112,7 +113,7 @@ class _Bench:
             totals["projection"] += applied_at - before
             totals["journal_text"] += clock() - applied_at
         answering = clock()
-        outcome = self.service.respond.outcome
+        outcome = self.service.answers.outcome
         outcomes = [item if isinstance(item, Refused) else outcome(item) for item in outcomes]
         totals["answer"] += clock() - answering
         assembling = clock()

@@ -7,9 +7,10 @@ from typing import Any
 from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side
+from paperex.server.core.application import order_result
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import OpenAccount
-from paperex.server.grpc_api.services.trading import Responders
+from paperex.server.grpc_api.services.trading import Answers
 from paperex.server.state.history import MIN_RETAINED
 from paperex.v1 import common_pb2
 
@@ -52,9 +53,12 @@ def test_an_answer_shows_the_order_as_its_command_left_it() -> None:
     order_id = placed.events[0].order_id
     amended = market.apply(AmendOrder(account_id=2, symbol=BTC, order_id=order_id, quantity=2, price=641_000))
     canceled = market.apply(CancelOrder(account_id=2, symbol=BTC, order_id=order_id))
-    answers = Responders(market.exchange.instruments)
+    instruments = market.exchange.instruments
+    answers = Answers(instruments)
 
-    place, amend, cancel = answers.place(placed), answers.amend(amended), answers.cancel(canceled)
+    place = answers.place(order_result(placed, instruments))
+    amend = answers.amend(order_result(amended, instruments))
+    cancel = answers.cancel(order_result(canceled, instruments))
 
     assert (place.order.status, place.order.price, place.order.quantity) == (
         common_pb2.ORDER_STATUS_NEW,
@@ -81,7 +85,8 @@ def test_a_fill_answer_comes_from_the_command_events_not_the_history() -> None:
     taker_fills = market.exchange.history.fills_page(2, BTC, 0, 0, 2**62, 0, 2_000)
     assert all(fill.price == 649_030 for fill in taker_fills), "the first buy's fills left the history"
 
-    answer = Responders(market.exchange.instruments).place(bought)
+    result = order_result(bought, market.exchange.instruments)
+    answer = Answers(market.exchange.instruments).place(result)
 
     assert (answer.order.status, answer.order.filled_quantity, answer.order.average_price) == (
         common_pb2.ORDER_STATUS_FILLED,
