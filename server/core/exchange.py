@@ -9,7 +9,15 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from paperex.engine.commands import CancelAllOrders, CreateAccount, Deposit, SetIndexPrice, SetMarkPrice, Withdraw
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    CancelAllOrders,
+    CreateAccount,
+    Deposit,
+    SetIndexPrice,
+    SetMarkPrice,
+    Withdraw,
+)
 from paperex.engine.engine import Engine
 from paperex.engine.events import (
     BookLevelChanged,
@@ -25,6 +33,7 @@ from paperex.engine.events import (
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import TriggerBy
 from paperex.engine.reasons import RejectReason
+from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Ticks
 from paperex.server.core.exchange_commands import (
     CreatePriceAlert,
@@ -103,7 +112,10 @@ class Applied:
     orders: dict[int, OrderSnapshot] = field(default_factory=dict)
     """For an order command: the orders it placed, amended or canceled, as it left them."""
     wallets: tuple[Amount, Amount] = (0, 0)
-    """For Deposit and Withdraw: the account's wallet balance (isolated margin included) and cross wallet."""
+    """For Deposit, Withdraw and AdjustIsolatedMargin: the account's wallet balance (isolated margin
+    included) and cross wallet."""
+    position: PositionFigures | None = None
+    """For AdjustIsolatedMargin: the position's figures after it."""
     prices: tuple[Ticks, Ticks] = (0, 0)
     """For SetIndexPrice and SetMarkPrice: the symbol's index and mark price after it."""
     scenario: Scenario | None = None
@@ -189,9 +201,11 @@ class Exchange:
         elif isinstance(first, OrderAccepted | DuplicatePlaceIgnored | OrderAmended | OrderCanceled):
             self._keep_orders(applied, [first.order_id])
         elif isinstance(command, Deposit | Withdraw) and command.account_id in self.engine.accounts:
-            account = self.engine.accounts[command.account_id]
-            isolated = sum(position.isolated_wallet for position in account.positions.values())
-            applied.wallets = (account.wallet + isolated, account.wallet)
+            applied.wallets = self._wallets(command.account_id)
+        elif isinstance(command, AdjustIsolatedMargin) and command.account_id in self.engine.accounts:
+            applied.wallets = self._wallets(command.account_id)
+            held = self.engine.summary(command.account_id).positions
+            applied.position = next((figures for figures in held if figures.symbol == command.symbol), None)
         elif isinstance(command, SetIndexPrice | SetMarkPrice) and command.symbol in self.engine.markets:
             market = self.engine.markets[command.symbol]
             applied.prices = (market.index_price, market.mark_price)
@@ -199,6 +213,11 @@ class Exchange:
             applied.scenario = self.market.scenario
         elif isinstance(command, SetLiquidityProvider):
             applied.liquidity_enabled = self.market.liquidity_enabled
+
+    def _wallets(self, account_id: int) -> tuple[Amount, Amount]:
+        account = self.engine.accounts[account_id]
+        isolated = sum(position.isolated_wallet for position in account.positions.values())
+        return account.wallet + isolated, account.wallet
 
     def _keep_orders(self, applied: Applied, order_ids: list[int]) -> None:
         orders = self.history.orders

@@ -4,9 +4,19 @@ own events, whatever the history holds by then."""
 
 from typing import Any
 
-from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    AmendOrder,
+    CancelOrder,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
+    SetMarkPrice,
+)
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side
+from paperex.engine.units import SCALE
 from paperex.server.core.application import order_result
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import OpenAccount
@@ -97,3 +107,26 @@ def test_a_fill_answer_comes_from_the_command_events_not_the_history() -> None:
         ("64901.0", "0.002", False),
         ("64902.0", "0.002", False),
     ]
+
+
+def test_an_isolated_margin_answer_keeps_the_position_as_the_command_left_it() -> None:
+    """The taker (account 2) buys 10 lots (0.010 BTC) isolated at 10x, then adds 10 USDT to the
+    position's margin and after that 5 more: the first add's ``Applied`` holds the position with its
+    isolated wallet 10 USDT (10 x 10^8 units) above what it was before, and the cross wallet 10 USDT
+    below, untouched by the second add."""
+    market = Market()
+    market.apply(SetMarginMode(account_id=2, symbol=BTC, mode=MarginMode.ISOLATED))
+    market.apply(SetLeverage(account_id=2, symbol=BTC, leverage=10))
+    market.apply(limit(1, Side.SELL, 10, 649_000))
+    market.apply(market_buy(10))
+    engine = market.exchange.engine
+    (before,) = engine.summary(2).positions
+    wallet_before = engine.accounts[2].wallet
+
+    added = market.apply(AdjustIsolatedMargin(account_id=2, symbol=BTC, amount=10 * SCALE))
+    market.apply(AdjustIsolatedMargin(account_id=2, symbol=BTC, amount=5 * SCALE))
+
+    assert added.position is not None
+    assert (added.position.symbol, added.position.size) == (BTC, 10)
+    assert added.position.isolated_wallet == before.isolated_wallet + 10 * SCALE
+    assert added.wallets[1] == wallet_before - 10 * SCALE

@@ -117,10 +117,14 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
         def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
             self.runtime.refuse_if_rejected(applied)
-            exchange = self.runtime.exchange
-            (position,) = positions(exchange, account_id, symbol, self.runtime.adl)
-            wallet = render.money(exchange.engine.accounts[account_id].wallet)
-            return account_pb2.AdjustIsolatedMarginResponse(position=position, cross_wallet_balance=wallet)
+            assert applied.position is not None
+            # The ADL quantile is a ranking the board refreshes on its own schedule, not a figure of the command.
+            quantile = self.runtime.adl.quantile(self.runtime.exchange, symbol, account_id)
+            position = render.position(applied.position, self.runtime.instruments[symbol], applied.ts, quantile)
+            _, wallet = applied.wallets
+            return account_pb2.AdjustIsolatedMarginResponse(
+                position=position, cross_wallet_balance=render.money(wallet)
+            )
 
         return await self.runtime.submit(account_id, command, respond)
 
