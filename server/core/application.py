@@ -10,7 +10,7 @@ An engine rejection is raised as a ``Refused`` worded with its figures.
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
 from paperex.engine.events import DuplicatePlaceIgnored, OrderAmended, OrderFilled, OrderRejected
@@ -27,8 +27,7 @@ from paperex.server.wire.rejections import refusal
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
 
 
-@dataclass(frozen=True, slots=True)
-class OrderResult:
+class OrderResult(NamedTuple):
     """An order command's outcome: the orders it placed, amended or canceled, as it left them, and
     their fills among its events (oldest first)."""
 
@@ -49,19 +48,20 @@ def refuse_if_rejected(applied: Applied, instruments: Mapping[str, Instrument]) 
 
 def order_result(applied: Applied, instruments: Mapping[str, Instrument]) -> OrderResult:
     """The one mapping of an order command's ``Applied`` to its result; raises its refusal."""
-    refuse_if_rejected(applied, instruments)
-    orders, ts = applied.orders, applied.ts
-    fills = tuple(
+    events, orders, ts = applied.events, applied.orders, applied.ts
+    first = events[0] if events else None
+    if isinstance(first, OrderRejected):
+        raise refusal(first, instruments.get(first.symbol))
+    fills = [
         fill_record(event, orders[event.order_id][0], ts)
-        for event in applied.events
+        for event in events
         if type(event) is OrderFilled and event.order_id in orders
-    )
-    first = applied.events[0] if applied.events else None
+    ]
     return OrderResult(
         tuple(orders.values()),
-        fills,
-        duplicate=isinstance(first, DuplicatePlaceIgnored),
-        priority_kept=isinstance(first, OrderAmended) and first.priority_kept,
+        tuple(fills),
+        type(first) is DuplicatePlaceIgnored,
+        isinstance(first, OrderAmended) and first.priority_kept,
     )
 
 

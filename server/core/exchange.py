@@ -11,9 +11,12 @@ from typing import Any, NamedTuple
 
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
+    AmendOrder,
     CancelAllOrders,
+    CancelOrder,
     CreateAccount,
     Deposit,
+    PlaceOrder,
     SetIndexPrice,
     SetMarkPrice,
     Withdraw,
@@ -61,6 +64,10 @@ from paperex.v1 import account_pb2
 
 USER_EVENTS_RETAINED = 10_000
 """Events kept per account for StreamUserEvents to resume from after a reconnect."""
+
+_ONE_ORDER_COMMANDS = frozenset({PlaceOrder, AmendOrder, CancelOrder})
+_ONE_ORDER_ANSWERS = frozenset({OrderAccepted, DuplicatePlaceIgnored, OrderAmended, OrderCanceled})
+"""A place, amend or cancel answers with the order its first event names (unless it was rejected)."""
 
 Publication = tuple[Hashable, Any]
 """A stream topic and the message for it, published once the command is durable."""
@@ -195,11 +202,16 @@ class Exchange:
     def _keep_for_answer(self, applied: Applied) -> None:
         """What the command's answer shows beyond its events (``Applied``), taken now."""
         command, events = applied.command, applied.events
-        first = events[0] if events else None
-        if isinstance(command, CancelAllOrders):
-            self._keep_orders(applied, [e.order_id for e in events if isinstance(e, OrderCanceled)])
-        elif isinstance(first, OrderAccepted | DuplicatePlaceIgnored | OrderAmended | OrderCanceled):
-            self._keep_orders(applied, [first.order_id])
+        kind = type(command)
+        if kind in _ONE_ORDER_COMMANDS:
+            first = events[0] if events else None
+            if type(first) in _ONE_ORDER_ANSWERS:
+                record = self.history.orders[first.order_id]  # type: ignore[union-attr]
+                applied.orders = {record.order_id: (record, order_state(record))}
+        elif kind is CancelAllOrders:
+            orders = self.history.orders
+            canceled = [orders[e.order_id] for e in events if type(e) is OrderCanceled]
+            applied.orders = {record.order_id: (record, order_state(record)) for record in canceled}
         elif isinstance(command, Deposit | Withdraw) and command.account_id in self.engine.accounts:
             applied.wallets = self._wallets(command.account_id)
         elif isinstance(command, AdjustIsolatedMargin) and command.account_id in self.engine.accounts:
@@ -218,10 +230,6 @@ class Exchange:
         account = self.engine.accounts[account_id]
         isolated = sum(position.isolated_wallet for position in account.positions.values())
         return account.wallet + isolated, account.wallet
-
-    def _keep_orders(self, applied: Applied, order_ids: list[int]) -> None:
-        orders = self.history.orders
-        applied.orders = {order_id: (orders[order_id], order_state(orders[order_id])) for order_id in order_ids}
 
     def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
         """The exchange's own account (the liquidity provider): no API key, hidden from listings,
