@@ -10,10 +10,14 @@ for an OrderSession request, on one thread, each stage timed on its own:
 * ``parse``: wire commands to engine commands (``TradingService._parse_command``);
 * ``engine``: ``Engine.apply``;
 * ``projection``: the rest of ``Exchange.apply`` (history, user-event captures, book, trade and
-  candle publications);
+  candle publications, what the answer needs beyond the events);
 * ``journal_text``: the command's journal line (``paperex.server.core.tape.encode``);
-* ``answer``: each command's reply (``Responders``);
+* ``answer``: each command's reply (``order_result``, then ``Answers``), from its ``Applied`` once the
+  batch is applied;
 * ``response``: the OrderSessionResponse assembled and serialized.
+
+The single writer's own share is ``engine + projection + journal_text``; the answer and the response
+are built by the caller, outside the writer.
 
 Left out: gRPC's and asyncio's own work, the journal write (on its own thread) and stream fan-out,
 which the gRPC load tool (``python -m loadtest session``) measures with everything else. This one is
@@ -96,7 +100,6 @@ class _Bench:
         totals["parse"] += clock() - decoded
         totals["decode"] += decoded - started
         outcomes: list[Any] = []
-        respond = self.service.respond
         for command in parsed:
             if isinstance(command, Refused):  # the flow sends none; a wire refusal is its own answer
                 outcomes.append(command)
@@ -104,17 +107,15 @@ class _Bench:
             self.now += 1_000
             command.ts = self.now
             before = clock()
-            applied = exchange.apply(command)
+            outcomes.append(exchange.apply(command))
             applied_at = clock()
             encode(command)
-            encoded = clock()
-            try:
-                outcomes.append(respond.for_command(command)(applied))
-            except Exception as refusal:  # a refusal is an answer too
-                outcomes.append(refusal)
             totals["projection"] += applied_at - before
-            totals["journal_text"] += encoded - applied_at
-            totals["answer"] += clock() - encoded
+            totals["journal_text"] += clock() - applied_at
+        answering = clock()
+        outcome = self.service.answers.outcome
+        outcomes = [item if isinstance(item, Refused) else outcome(item) for item in outcomes]
+        totals["answer"] += clock() - answering
         assembling = clock()
         response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
         for outcome in outcomes:

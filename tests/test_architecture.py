@@ -66,7 +66,7 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
 SERVER_PARTS = ("core", "grpc_api", "market", "persistence", "state", "wire")
 LAYERS: dict[str, set[str]] = {
     "grpc_api": {"core", "state", "persistence", "market", "wire"},
-    "core": {"state", "persistence", "market", "wire.errors", "wire.deferred"},
+    "core": {"state", "persistence", "market", "wire.errors", "wire.rejections", "wire.deferred"},
     "wire": {"state", "market", "wire"},
     "state": {"wire.errors"},
     "persistence": set(),
@@ -74,7 +74,8 @@ LAYERS: dict[str, set[str]] = {
 }
 """Which parts of the server each part may import (besides itself), as ``part`` or ``part.module``: one
 direction, adapters -> core -> read models, persistence and market -> engine. ``wire`` renders the read
-models' records; ``wire.errors`` is the refusal every part may raise; the core only materializes the
+models' records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
+rejection with its figures (``wire.rejections``) for every adapter alike; the core only materializes the
 wire's deferred messages (``wire.deferred``), it renders none itself."""
 ADAPTER_ONLY = ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop")
 """Libraries only the gRPC adapter imports."""

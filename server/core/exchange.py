@@ -9,12 +9,34 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from paperex.engine.commands import CreateAccount, Deposit
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    CreateAccount,
+    Deposit,
+    PlaceOrder,
+    SetIndexPrice,
+    SetMarkPrice,
+    Withdraw,
+)
 from paperex.engine.engine import Engine
-from paperex.engine.events import BookLevelChanged, Event, MarkPriceChanged, OrderRejected, TradeExecuted
+from paperex.engine.events import (
+    BookLevelChanged,
+    DuplicatePlaceIgnored,
+    Event,
+    MarkPriceChanged,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderRejected,
+    TradeExecuted,
+)
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import TriggerBy
 from paperex.engine.reasons import RejectReason
+from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Ticks
 from paperex.server.core.exchange_commands import (
     CreatePriceAlert,
@@ -29,9 +51,10 @@ from paperex.server.core.exchange_commands import (
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.market_script import MarketScript
+from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.candles import Candle, CandleStore, Interval
-from paperex.server.state.history import RETAINED_PER_ACCOUNT, History
+from paperex.server.state.history import RETAINED_PER_ACCOUNT, History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.ticker_stats import TickerStats
@@ -42,6 +65,10 @@ from paperex.v1 import account_pb2
 
 USER_EVENTS_RETAINED = 10_000
 """Events kept per account for StreamUserEvents to resume from after a reconnect."""
+
+_ONE_ORDER_COMMANDS = frozenset({PlaceOrder, AmendOrder, CancelOrder})
+_ONE_ORDER_ANSWERS = frozenset({OrderAccepted, DuplicatePlaceIgnored, OrderAmended, OrderCanceled})
+"""A place, amend or cancel answers with the order its first event names (unless it was rejected)."""
 
 Publication = tuple[Hashable, Any]
 """A stream topic and the message for it, published once the command is durable."""
@@ -72,7 +99,12 @@ class AccountEntry(NamedTuple):
 
 @dataclass(slots=True)
 class Applied:
-    """One command's outcome: its sequence number, events, and what streams should see."""
+    """One command's outcome: its sequence number, events, and what streams should see.
+
+    An answer is built from this alone, after the command is journaled, while later commands may
+    already have changed the state: so what an answer needs beyond the events is taken here, as the
+    command leaves it, in values that later commands cannot change.
+    """
 
     sequence: int
     ts: int
@@ -85,6 +117,19 @@ class Applied:
     """For CreatePriceAlert: the alert created."""
     refusal: Refused | None = None
     """A host command's refusal (the engine's are OrderRejected events)."""
+    orders: dict[int, OrderSnapshot] = field(default_factory=dict)
+    """For an order command: the orders it placed, amended or canceled, as it left them."""
+    wallets: tuple[Amount, Amount] = (0, 0)
+    """For Deposit, Withdraw and AdjustIsolatedMargin: the account's wallet balance (isolated margin
+    included) and cross wallet."""
+    position: PositionFigures | None = None
+    """For AdjustIsolatedMargin: the position's figures after it."""
+    prices: tuple[Ticks, Ticks] = (0, 0)
+    """For SetIndexPrice and SetMarkPrice: the symbol's index and mark price after it."""
+    scenario: Scenario | None = None
+    """For LoadScenario: the scenario loaded."""
+    liquidity_enabled: bool = False
+    """For SetLiquidityProvider: whether the provider quotes any symbol after it."""
 
 
 class Exchange:
@@ -154,7 +199,40 @@ class Exchange:
         if self.alerts.alerts:
             self._fire_alerts(applied)
         self._remember_prices(applied.events)
+        self._keep_for_answer(applied)
         return applied
+
+    def _keep_for_answer(self, applied: Applied) -> None:
+        """What the command's answer shows beyond its events (``Applied``), taken now."""
+        command, events = applied.command, applied.events
+        kind = type(command)
+        if kind in _ONE_ORDER_COMMANDS:
+            first = events[0] if events else None
+            if type(first) in _ONE_ORDER_ANSWERS:
+                record = self.history.orders[first.order_id]  # type: ignore[union-attr]
+                applied.orders = {record.order_id: (record, order_state(record))}
+        elif kind is CancelAllOrders:
+            orders = self.history.orders
+            canceled = [orders[e.order_id] for e in events if type(e) is OrderCanceled]
+            applied.orders = {record.order_id: (record, order_state(record)) for record in canceled}
+        elif isinstance(command, Deposit | Withdraw) and command.account_id in self.engine.accounts:
+            applied.wallets = self._wallets(command.account_id)
+        elif isinstance(command, AdjustIsolatedMargin) and command.account_id in self.engine.accounts:
+            applied.wallets = self._wallets(command.account_id)
+            held = self.engine.summary(command.account_id).positions
+            applied.position = next((figures for figures in held if figures.symbol == command.symbol), None)
+        elif isinstance(command, SetIndexPrice | SetMarkPrice) and command.symbol in self.engine.markets:
+            market = self.engine.markets[command.symbol]
+            applied.prices = (market.index_price, market.mark_price)
+        elif isinstance(command, LoadScenario) and applied.refusal is None:
+            applied.scenario = self.market.scenario
+        elif isinstance(command, SetLiquidityProvider):
+            applied.liquidity_enabled = self.market.liquidity_enabled
+
+    def _wallets(self, account_id: int) -> tuple[Amount, Amount]:
+        account = self.engine.accounts[account_id]
+        isolated = sum(position.isolated_wallet for position in account.positions.values())
+        return account.wallet + isolated, account.wallet
 
     def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
         """The exchange's own accounts (the liquidity provider, the taker flow): no API key, hidden from listings,

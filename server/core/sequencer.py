@@ -1,11 +1,12 @@
 """The single writer: commands one at a time, stamped, applied, journaled, and only then answered.
 
-Callers ``submit`` commands with a ``respond`` function that renders the answer from the command's
-outcome right after it is applied (so the answer shows the state at that command). The loop takes
-every command waiting (up to ``max_batch``), applies them in order, writes them to the journal as one
-group (one fsync on the journal thread), and only after that resolves the callers and publishes
-stream messages: nothing leaves the process before it is durable. Queries wait for ``settled`` so they
-never show state a crash could still take back.
+Callers ``submit`` commands and get back each command's ``Applied`` (its sequence number, its events,
+and what its answer needs beyond them, taken as the command left the state). The loop takes every
+command waiting (up to ``max_batch``), applies them in order, writes them to the journal as one group
+(one fsync on the journal thread), and only after that publishes stream messages and resolves the
+callers, who build their answers themselves: the writer applies and journals, nothing else. Nothing
+leaves the process before it is durable. Queries wait for ``settled`` so they never show state a crash
+could still take back.
 """
 
 import asyncio
@@ -17,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
@@ -30,8 +31,6 @@ from paperex.server.wire.deferred import Deferred
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 DEFAULT_SNAPSHOT_EVERY = 100_000
 """Commands between automatic snapshots: bounds how much a restart replays."""
@@ -58,11 +57,11 @@ class Publisher(Protocol):
 @dataclass(slots=True)
 class _Pending:
     commands: list[ExchangeCommand]
-    respond: Callable[[Applied], Any]
     future: "asyncio.Future[list[Any]]"
     control: str = ""
     """"snapshot" or "reset": run by the loop between batches instead of commands."""
     results: list[Any] = field(default_factory=list)
+    """The commands' ``Applied``, in order (or the control's result)."""
 
 
 class Checkpoints(Protocol):
@@ -124,17 +123,14 @@ class Sequencer:
             self._resumed_at = now
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
 
-    async def submit(self, commands: list[ExchangeCommand], respond: Callable[[Applied], T]) -> list[T | Exception]:
-        """Apply ``commands`` in order (atomically with respect to other callers); each result is what
-        ``respond`` returned for it, or the exception it raised (a ``Refused`` for a refusal)."""
-        return await self._enqueue(commands, respond)
+    async def submit(self, commands: list[ExchangeCommand]) -> list[Applied]:
+        """Apply ``commands`` in order (atomically with respect to other callers), once durable."""
+        return await self._enqueue(commands)
 
-    async def submit_one(self, command: ExchangeCommand, respond: Callable[[Applied], T]) -> T:
-        """One command; a refusal is raised."""
-        (result,) = await self._enqueue([command], respond)
-        if isinstance(result, Exception):
-            raise result
-        return result  # type: ignore[no-any-return]
+    async def submit_one(self, command: ExchangeCommand) -> Applied:
+        """One command, once durable."""
+        (applied,) = await self._enqueue([command])
+        return applied  # type: ignore[no-any-return]
 
     async def settled(self) -> None:
         """Wait until nothing applied is still waiting for the journal: state read right after this
@@ -145,14 +141,14 @@ class Sequencer:
 
     async def snapshot(self) -> Snapshot:
         """Write a snapshot now, between batches."""
-        (result,) = await self._enqueue([], lambda applied: None, control="snapshot")
+        (result,) = await self._enqueue([], control="snapshot")
         assert isinstance(result, Snapshot)
         return result
 
     async def reset(self, fresh: Exchange) -> None:
         """Replace the whole state with ``fresh`` and wipe the journal (Admin.Reset)."""
         self._reset_to = fresh
-        await self._enqueue([], lambda applied: None, control="reset")
+        await self._enqueue([], control="reset")
 
     def refuse_new(self) -> None:
         """From now on, refuse new commands (UNAVAILABLE, SHUTTING_DOWN, with a retry delay); those
@@ -163,7 +159,7 @@ class Sequencer:
         """Until every command queued so far is applied, journaled and answered."""
         if self.failure is None and self._task is not None:
             with contextlib.suppress(Refused):
-                await self._enqueue([], lambda applied: None, force=True)
+                await self._enqueue([], force=True)
 
     async def stop(self) -> None:
         """Refuse new commands, finish those queued, then write a final snapshot."""
@@ -172,7 +168,7 @@ class Sequencer:
             return
         if self.failure is None:
             try:
-                await self._enqueue([], lambda applied: None, control="snapshot", force=True)
+                await self._enqueue([], control="snapshot", force=True)
             except Refused:
                 log.error("the final snapshot failed; a restart replays the journal instead")
         self._task.cancel()
@@ -187,15 +183,13 @@ class Sequencer:
             await self._write_mark_or_log()
         self._writer.shutdown(wait=True)
 
-    def enqueue(
-        self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any]
-    ) -> "asyncio.Future[list[Any]]":
+    def enqueue(self, commands: list[ExchangeCommand]) -> "asyncio.Future[list[Applied]]":
         """``submit`` without waiting: the commands are queued in call order now; the future resolves
-        with their results once durable (OrderSession pipelines requests this way)."""
-        return self._enqueue(commands, respond)
+        with their ``Applied`` once durable (OrderSession pipelines requests this way)."""
+        return self._enqueue(commands)
 
     def _enqueue(
-        self, commands: list[ExchangeCommand], respond: Callable[[Applied], Any], control: str = "", force: bool = False
+        self, commands: list[ExchangeCommand], control: str = "", force: bool = False
     ) -> "asyncio.Future[list[Any]]":
         if self.failure is not None:
             raise self._stopped()
@@ -206,7 +200,7 @@ class Sequencer:
                 retry_after=SHUTDOWN_RETRY_SECONDS,
             )
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Pending(commands, respond, future, control))
+        self._waiting.append(_Pending(commands, future, control))
         self._wakeup.set()
         return future
 
@@ -298,10 +292,7 @@ class Sequencer:
             if trace:
                 log.debug("seq=%d %s -> %s", applied.sequence, text, " ".join(map(serialize, applied.events)))
             publications.extend(applied.publications)
-            try:
-                pending.results.append(pending.respond(applied))
-            except Exception as error:  # a refusal, or a rendering fault confined to this answer
-                pending.results.append(error)
+            pending.results.append(applied)
 
     def _journal_first(
         self, command: ExchangeCommand, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]

@@ -46,6 +46,16 @@ def state_hash(exchange: "Exchange") -> str:
     return digest.hexdigest()
 
 
+def part_hash(exchange: "Exchange", part: object) -> str:
+    """sha256 of the canonical walk of one part of ``exchange`` alone (a read model, say): equal in two
+    exchanges exactly when that part is, so a difference is found where it is."""
+    digest = hashlib.sha256()
+    walk = _Walk(digest, exchange.engine)
+    walk.value(part)
+    walk.flush()
+    return digest.hexdigest()
+
+
 class _Walk:
     def __init__(self, digest: "hashlib._Hash", engine: object) -> None:
         self._digest = digest

@@ -277,10 +277,10 @@ class ExchangeServer:
         if config.takers != market.takers_enabled:
             await sequencer.submit_one(SetTakerFlow(enabled=config.takers), _refusal_or_none)
         if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
-            await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed), _refusal_or_none)
+            _refusal_or_none(await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed)))
         if config.liquidity and (market.provider is None or config.liquidity_config):
             command = SetLiquidityProvider(enabled=True, config=config.liquidity_config)
-            await sequencer.submit_one(command, _refusal_or_none)
+            _refusal_or_none(await sequencer.submit_one(command))
 
     def _admin_token_hash(self, journal: Journal) -> str:
         """The flag's token, else the one stored at first start, else a new one (shown once)."""
@@ -311,9 +311,9 @@ class ExchangeServer:
             try:
                 if exchange.market.active and now >= next_step:
                     next_step = now - now % exchange.market.step_ns + exchange.market.step_ns
-                    await sequencer.submit_one(MarketStep(), lambda applied: None)
+                    await sequencer.submit_one(MarketStep())
                 elif exchange.engine.next_deadline() <= now:
-                    await sequencer.submit_one(AdvanceTime(ts=0), lambda applied: None)
+                    await sequencer.submit_one(AdvanceTime(ts=0))
             except Exception:  # shutting down or stopped: the loop ends with the server
                 return
 

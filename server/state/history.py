@@ -40,8 +40,8 @@ An account's list is cut back to the retention once it is a tenth over it. The r
 per journal (``paperex serve --history-retention``, recorded by ``paperex.server.grpc_api.app``): trimming is part of
 the state a replay rebuilds, and a snapshot carries it."""
 MIN_RETAINED = 1_000
-"""The least retention allowed: a command's answer lists its order's fills from here, so one order
-filling against more resting orders than this would be answered with only the newest."""
+"""The least retention allowed: below it, a busy bot's newest orders and fills would leave the history
+before it could look them up."""
 
 
 def checked_retention(retained: int) -> int:
@@ -107,6 +107,48 @@ class FillRecord:
     time: int
 
 
+OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]
+"""What of an order changes after it is accepted: status, filled, fill cost, quantity, price, update
+time, triggered, end reason, and the stop price (which a trailing stop moves)."""
+
+OrderSnapshot = tuple[OrderRecord, OrderState]
+"""An order as it was at one moment: the record (whose other fields never change) and its state then."""
+
+
+def order_state(record: OrderRecord) -> OrderState:
+    """The order's changing part now, to render later exactly as it is at this moment."""
+    return (
+        record.status,
+        record.filled,
+        record.fill_cost,
+        record.quantity,
+        record.price,
+        record.updated,
+        record.triggered,
+        record.end_reason,
+        record.stop_price,
+    )
+
+
+def fill_record(e: OrderFilled, order: OrderRecord, ts: int) -> FillRecord:
+    """The owner's record of one fill: the event, plus what never changes of its order."""
+    return FillRecord(
+        e.trade_id,
+        e.order_id,
+        order.client_order_id,
+        e.symbol,
+        e.side,
+        e.price,
+        e.quantity,
+        e.is_maker,
+        e.fee,
+        e.realized_pnl,
+        order.liquidation,
+        e.auto_deleverage,
+        ts,
+    )
+
+
 @dataclass(slots=True)
 class _AccountHistory:
     order_ids: list[int] = field(default_factory=list)
@@ -145,17 +187,6 @@ class History:
 
     def last_fill(self, account_id: int) -> FillRecord:
         return self._accounts[account_id].fills[-1]
-
-    def recent_fills(self, account_id: int, order_id: int, count: int) -> list[FillRecord]:
-        """The order's last ``count`` fills, oldest first (a command's own fills are the newest)."""
-        found: list[FillRecord] = []
-        for fill in reversed(self._accounts[account_id].fills):
-            if fill.order_id == order_id:
-                found.append(fill)
-                if len(found) == count:
-                    break
-        found.reverse()
-        return found
 
     def _account(self, account_id: int) -> _AccountHistory:
         history = self._accounts.get(account_id)
@@ -200,23 +231,7 @@ class History:
         record.filled, record.status, record.updated = e.filled, e.status, ts
         record.fill_cost += e.price * e.quantity
         history = self._account(e.account_id)
-        history.fills.append(
-            FillRecord(
-                e.trade_id,
-                e.order_id,
-                record.client_order_id,
-                e.symbol,
-                e.side,
-                e.price,
-                e.quantity,
-                e.is_maker,
-                e.fee,
-                e.realized_pnl,
-                record.liquidation,
-                e.auto_deleverage,
-                ts,
-            )
-        )
+        history.fills.append(fill_record(e, record, ts))
         if len(history.fills) > self.retained * 11 // 10:
             del history.fills[: len(history.fills) - self.retained]
 

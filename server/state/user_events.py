@@ -38,7 +38,7 @@ from paperex.engine.events import (
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import PositionFigures
-from paperex.server.state.history import FillRecord, History, OrderRecord
+from paperex.server.state.history import FillRecord, History, OrderRecord, order_state
 from paperex.server.wire import render
 from paperex.server.wire.deferred import Deferred
 from paperex.server.wire.rejections import refusal
@@ -286,7 +286,7 @@ class UserEventRenderer:
         order_id = e.order_id
         record = self.history.orders[order_id]
         spec = self.engine.markets[record.symbol].instrument
-        state = render.order_state(record)
+        state = order_state(record)
         kind = type(e)
         if kind is OrderAccepted:
             return _lazy(e.account_id, (sequence, index, ts, _accepted, record, spec, None, *state))
@@ -437,6 +437,5 @@ class UserEventRenderer:
     def _settings_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, SettingsChanged)
         spec = self.engine.markets[e.symbol].instrument
-        settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
-        body = render.symbol_settings(e.symbol, settings, max_notional_for(spec, e.leverage))
+        body = render.symbol_settings(e.symbol, SymbolSettings(e.mode, e.leverage), max_notional_for(spec, e.leverage))
         return e.account_id, {"symbol_settings_changed": account_pb2.SymbolSettingsChanged(settings=body)}

@@ -25,7 +25,7 @@ from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_st
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import Alert, Direction
 from paperex.server.state.candles import Candle, Interval
-from paperex.server.state.history import FillRecord, OrderRecord
+from paperex.server.state.history import FillRecord, OrderRecord, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
 from paperex.server.state.ticker_stats import Stats
@@ -244,26 +244,6 @@ def instrument(spec: Instrument) -> market_data_pb2.Instrument:
         interest_rate=money(spec.interest_rate),
         liquidation_fee=LIQUIDATION_FEE_MODELS[spec.liquidation_fee],
         liquidation_fee_rate=money(spec.liquidation_fee_rate),
-    )
-
-
-OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]
-"""What of an order changes after it is accepted: status, filled, fill cost, quantity, price, update
-time, triggered, end reason, and the stop price (which a trailing stop moves)."""
-
-
-def order_state(record: OrderRecord) -> OrderState:
-    """The order's changing part now, to render later exactly as it is at this moment."""
-    return (
-        record.status,
-        record.filled,
-        record.fill_cost,
-        record.quantity,
-        record.price,
-        record.updated,
-        record.triggered,
-        record.end_reason,
-        record.stop_price,
     )
 
 

@@ -217,14 +217,14 @@ async def test_only_subscribed_topics_are_rendered_and_nothing_deferred_is_sent(
     sequencer.start()
     captured: list[Any] = []
     try:
-        await sequencer.submit_one(SetMarkPrice(symbol="BTCUSDT", price=649_000), lambda applied: None)
+        await sequencer.submit_one(SetMarkPrice(symbol="BTCUSDT", price=649_000))
         for name in ("a", "b"):
-            await sequencer.submit_one(OpenAccount(name=name, key_hash=name, deposit=10**13), lambda applied: None)
+            await sequencer.submit_one(OpenAccount(name=name, key_hash=name, deposit=10**13))
         subscription = hub.subscribe(user_topic(1), capacity=100)
         for account_id in (1, 2):
             order = PlaceOrder(account_id=account_id, symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT,
                                quantity=5, price=648_990)  # fmt: skip
-            await sequencer.submit_one(order, lambda applied: captured.extend(applied.publications))
+            captured.extend((await sequencer.submit_one(order)).publications)
         received = [await asyncio.wait_for(subscription.__anext__(), 5)]
         subscription.unsubscribe()
     finally:

@@ -4,6 +4,7 @@ liquidation records."""
 from collections.abc import AsyncIterator
 from typing import Any
 
+from paperex.engine.accounts import SymbolSettings
 from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
 from paperex.engine.events import SettingsChanged
 from paperex.engine.margin import max_notional_for
@@ -85,10 +86,9 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
     def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
         self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
         changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
-        spec = exchange.instruments[changed.symbol]
-        setting = exchange.engine.accounts[changed.account_id].peek_setting(changed.symbol)
+        spec = self.runtime.instruments[changed.symbol]
+        setting = SymbolSettings(changed.mode, changed.leverage)
         return render.symbol_settings(changed.symbol, setting, max_notional_for(spec, setting.leverage))
 
     @unary
@@ -117,10 +117,14 @@ class AccountService(account_pb2_grpc.AccountServicer):
 
         def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
             self.runtime.refuse_if_rejected(applied)
-            exchange = self.runtime.exchange
-            (position,) = positions(exchange, account_id, symbol, self.runtime.adl)
-            wallet = render.money(exchange.engine.accounts[account_id].wallet)
-            return account_pb2.AdjustIsolatedMarginResponse(position=position, cross_wallet_balance=wallet)
+            assert applied.position is not None
+            # The ADL quantile is a ranking the board refreshes on its own schedule, not a figure of the command.
+            quantile = self.runtime.adl.quantile(self.runtime.exchange, symbol, account_id)
+            position = render.position(applied.position, self.runtime.instruments[symbol], applied.ts, quantile)
+            _, wallet = applied.wallets
+            return account_pb2.AdjustIsolatedMarginResponse(
+                position=position, cross_wallet_balance=render.money(wallet)
+            )
 
         return await self.runtime.submit(account_id, command, respond)
 

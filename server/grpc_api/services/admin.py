@@ -7,7 +7,8 @@ from google.protobuf import duration_pb2
 
 from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
-from paperex.server.core.exchange import Applied, Exchange
+from paperex.engine.events import InsuranceFundChanged
+from paperex.server.core.exchange import Applied
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
 from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
@@ -27,12 +28,6 @@ ADVANCE_CHUNK = 2048
 MAX_ADVANCE_STEPS = 7 * 86_400
 """Feed steps one AdvanceTime or Step may take: a week at the default 1 s step, a few minutes of work
 (a simulated day with the liquidity provider takes 20-40 s); a longer span takes several calls."""
-
-
-def _balances(exchange: Exchange, account_id: int) -> tuple[str, str]:
-    account = exchange.engine.accounts[account_id]
-    isolated = sum(p.isolated_wallet for p in account.positions.values())
-    return render.money(account.wallet + isolated), render.money(account.wallet)
 
 
 def _duration(nanoseconds: int) -> str:
@@ -64,7 +59,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             return admin_pb2.CreateAccountResponse(account_id=applied.account_id, name=name, api_key=api_key)
 
         command = OpenAccount(name=name, key_hash=key_hash(api_key), deposit=deposit)
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def Deposit(self, request: admin_pb2.DepositRequest, context: Context) -> Any:
@@ -87,10 +82,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
 
         def respond(applied: Applied) -> Any:
             self.runtime.refuse_if_rejected(applied)
-            wallet, cross = _balances(self.runtime.exchange, command.account_id)
-            return reply(wallet_balance=wallet, cross_wallet_balance=cross)
+            wallet, cross = applied.wallets
+            return reply(wallet_balance=render.money(wallet), cross_wallet_balance=render.money(cross))
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def ListAccounts(self, request: admin_pb2.ListAccountsRequest, context: Context) -> Any:
@@ -119,7 +114,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key)
 
         command = RotateApiKey(account_id=account_id, key_hash=key_hash(api_key))
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def SetIndexPrice(self, request: admin_pb2.SetIndexPriceRequest, context: Context) -> Any:
@@ -128,12 +123,12 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         command = SetIndexPrice(symbol=spec.symbol, price=parse.reference_price(spec, request.price))
 
         def respond(applied: Applied) -> admin_pb2.SetIndexPriceResponse:
-            market = self.runtime.exchange.engine.markets[spec.symbol]
+            index, mark = applied.prices
             return admin_pb2.SetIndexPriceResponse(
-                index_price=render.price(market.index_price, spec), mark_price=render.price(market.mark_price, spec)
+                index_price=render.price(index, spec), mark_price=render.price(mark, spec)
             )
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def SetMarkPrice(self, request: admin_pb2.SetMarkPriceRequest, context: Context) -> Any:
@@ -142,10 +137,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         command = SetMarkPrice(symbol=spec.symbol, price=parse.reference_price(spec, request.price))
 
         def respond(applied: Applied) -> admin_pb2.SetMarkPriceResponse:
-            market = self.runtime.exchange.engine.markets[spec.symbol]
-            return admin_pb2.SetMarkPriceResponse(mark_price=render.price(market.mark_price, spec))
+            _, mark = applied.prices
+            return admin_pb2.SetMarkPriceResponse(mark_price=render.price(mark, spec))
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def GetInsuranceFund(self, request: admin_pb2.GetInsuranceFundRequest, context: Context) -> Any:
@@ -168,10 +163,11 @@ class AdminService(admin_pb2_grpc.AdminServicer):
 
         def respond(applied: Applied) -> admin_pb2.FundInsuranceResponse:
             self.runtime.refuse_if_rejected(applied)
-            balance = render.money(self.runtime.exchange.engine.markets[spec.symbol].insurance_fund)
+            funded = next(e for e in applied.events if isinstance(e, InsuranceFundChanged))
+            balance = render.money(funded.balance)
             return admin_pb2.FundInsuranceResponse(fund=admin_pb2.InsuranceFund(symbol=spec.symbol, balance=balance))
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def GetLedger(self, request: admin_pb2.GetLedgerRequest, context: Context) -> Any:
@@ -282,8 +278,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             chunk: list[ExchangeCommand] = [MarketStep(at=t) for t in times[start : start + ADVANCE_CHUNK]]
             if start + ADVANCE_CHUNK >= steps:
                 chunk.append(MarketStep(at=until))
-            results = await self.runtime.sequencer.submit(chunk, lambda applied: applied.sequence)
-            sequence = int(results[-1]) if not isinstance(results[-1], Exception) else sequence
+            sequence = (await self.runtime.sequencer.submit(chunk))[-1].sequence
         return steps, sequence
 
     @unary
@@ -299,11 +294,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         def respond(applied: Applied) -> admin_pb2.LoadScenarioResponse:
             if applied.refusal is not None:
                 raise applied.refusal
-            scenario = self.runtime.exchange.market.scenario
-            assert scenario is not None
-            return admin_pb2.LoadScenarioResponse(scenario=render.scenario(scenario))
+            assert applied.scenario is not None
+            return admin_pb2.LoadScenarioResponse(scenario=render.scenario(applied.scenario))
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))
 
     @unary
     async def ListScenarios(self, request: admin_pb2.ListScenariosRequest, context: Context) -> Any:
@@ -324,6 +318,6 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         def respond(applied: Applied) -> admin_pb2.SetLiquidityProviderResponse:
             if applied.refusal is not None:
                 raise applied.refusal
-            return admin_pb2.SetLiquidityProviderResponse(enabled=self.runtime.exchange.market.liquidity_enabled)
+            return admin_pb2.SetLiquidityProviderResponse(enabled=applied.liquidity_enabled)
 
-        return await self.runtime.sequencer.submit_one(command, respond)
+        return respond(await self.runtime.sequencer.submit_one(command))

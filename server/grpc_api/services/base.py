@@ -16,9 +16,9 @@ from typing import Any, Protocol, TypeVar
 import grpc
 from google.protobuf.message import DecodeError
 
-from paperex.engine.events import OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.server.core.admission import Admission
+from paperex.server.core.application import Application, refuse_if_rejected
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, SlowConsumer, StreamClosed
@@ -28,7 +28,6 @@ from paperex.server.grpc_api.decoding import Undecodable
 from paperex.server.grpc_api.status import internal, status
 from paperex.server.state.adl import AdlBoard
 from paperex.server.wire.errors import Refused, WireError
-from paperex.server.wire.rejections import refusal
 
 log = logging.getLogger("paperex.server.rpc")
 
@@ -55,6 +54,11 @@ class Runtime:
     """RPCs handed to a servicer so far: a graceful stop waits until gRPC hands over no more."""
     adl: AdlBoard = field(default_factory=AdlBoard)
     """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
+    app: Application = field(init=False)
+    """The application core every servicer calls."""
+
+    def __post_init__(self) -> None:
+        self.app = Application(self.sequencer, self.admission)
 
     @property
     def exchange(self) -> Exchange:
@@ -71,12 +75,10 @@ class Runtime:
         return self.sequencer.exchange.instruments
 
     async def submit(
-        self, account_id: int, command: ExchangeCommand, respond: Callable[[Applied], T], *, order: bool = True
+        self, account_id: int, command: ExchangeCommand, answer: Callable[[Applied], T], *, order: bool = True
     ) -> T:
-        """Admit one command of an account (counted against its order share unless ``order`` is
-        False, as for cancels) and sequence it."""
-        self.admission.commands(account_id, 1, int(order))
-        return await self.sequencer.submit_one(command, respond)
+        """The application's ``submit`` (admission, then the sequencer), and ``answer`` of its outcome."""
+        return answer(await self.app.submit(account_id, command, order=order))
 
     def reader(self, context: Context) -> int:
         """The calling account, charged one query; UNAUTHENTICATED or RATE_LIMITED."""
@@ -95,10 +97,7 @@ class Runtime:
             self.admission.anonymous(context.peer())
 
     def refuse_if_rejected(self, applied: Applied) -> None:
-        """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
-        first = applied.events[0] if applied.events else None
-        if isinstance(first, OrderRejected):
-            raise refusal(first, self.instruments.get(first.symbol))
+        refuse_if_rejected(applied, self.instruments)
 
 
 class Serving(Protocol):

@@ -1,94 +1,65 @@
 """Trading: the calling account's orders (place, amend, cancel, query, preview, OrderSession)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from paperex.engine.events import (
-    DuplicatePlaceIgnored,
-    OrderAccepted,
-    OrderAmended,
-    OrderCanceled,
-    OrderFilled,
-)
+from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder
+from paperex.engine.instruments import Instrument
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import shortfall
-from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.tape import ExchangeCommand
+from paperex.server.core.application import OrderCommand, OrderResult, order_result
+from paperex.server.core.exchange import Applied
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
+from paperex.server.state.history import OrderSnapshot
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import Refused, WireError
 from paperex.server.wire.rejections import refused
 from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
 
-OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
+
+def _order_into(message: common_pb2.Order, order: OrderSnapshot, instruments: Mapping[str, Instrument]) -> None:
+    """An order rendered straight into a response's field (no copy of a finished message)."""
+    record, state = order
+    render.order_into(message, record, state, instruments[record.symbol])
 
 
-def _order_into(message: common_pb2.Order, exchange: Exchange, order_id: int) -> None:
-    """The order rendered straight into a response's field (no copy of a finished message)."""
-    record = exchange.history.orders[order_id]
-    state = render.order_state(record)
-    render.order_into(message, record, state, exchange.instruments[record.symbol])
+class Answers:
+    """Each order command's answer, rendered from its ``OrderResult``."""
 
+    def __init__(self, instruments: Mapping[str, Instrument]) -> None:
+        self.instruments = instruments
 
-def _add_fills(fills: Any, exchange: Exchange, applied: Applied, order_id: int, account_id: int) -> None:
-    """The command's fills of ``order_id``, appended to a response's ``fills``."""
-    count = sum(1 for e in applied.events if isinstance(e, OrderFilled) and e.order_id == order_id)
-    if not count:
-        return
-    records = exchange.history.recent_fills(account_id, order_id, count)
-    spec = exchange.instruments[records[0].symbol]
-    fills.extend(render.fill(record, spec) for record in records)
+    def _fills_into(self, fills: Any, result: OrderResult) -> None:
+        instruments = self.instruments
+        fills.extend(render.fill(fill, instruments[fill.symbol]) for fill in result.fills)
 
-
-class Responders:
-    """Build each command's answer from its outcome, right after it is applied."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def place(self, applied: Applied) -> trading_pb2.PlaceOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
-        first = applied.events[0]
-        assert isinstance(first, OrderAccepted | DuplicatePlaceIgnored)
-        response = trading_pb2.PlaceOrderResponse(duplicate=isinstance(first, DuplicatePlaceIgnored))
-        _order_into(response.order, exchange, first.order_id)
-        if isinstance(first, OrderAccepted):
-            _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+    def place(self, result: OrderResult) -> trading_pb2.PlaceOrderResponse:
+        response = trading_pb2.PlaceOrderResponse(duplicate=result.duplicate)
+        _order_into(response.order, result.orders[0], self.instruments)
+        self._fills_into(response.fills, result)
         return response
 
-    def amend(self, applied: Applied) -> trading_pb2.AmendOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
-        first = applied.events[0]
-        assert isinstance(first, OrderAmended | OrderCanceled)
-        response = trading_pb2.AmendOrderResponse(priority_kept=isinstance(first, OrderAmended) and first.priority_kept)
-        _order_into(response.order, exchange, first.order_id)
-        _add_fills(response.fills, exchange, applied, first.order_id, first.account_id)
+    def amend(self, result: OrderResult) -> trading_pb2.AmendOrderResponse:
+        response = trading_pb2.AmendOrderResponse(priority_kept=result.priority_kept)
+        _order_into(response.order, result.orders[0], self.instruments)
+        self._fills_into(response.fills, result)
         return response
 
-    def cancel(self, applied: Applied) -> trading_pb2.CancelOrderResponse:
-        self.runtime.refuse_if_rejected(applied)
-        first = applied.events[0]
-        assert isinstance(first, OrderCanceled)
+    def cancel(self, result: OrderResult) -> trading_pb2.CancelOrderResponse:
         response = trading_pb2.CancelOrderResponse()
-        _order_into(response.order, self.runtime.exchange, first.order_id)
+        _order_into(response.order, result.orders[0], self.instruments)
         return response
 
-    def cancel_all(self, applied: Applied) -> trading_pb2.CancelAllOrdersResponse:
-        self.runtime.refuse_if_rejected(applied)
-        exchange = self.runtime.exchange
+    def cancel_all(self, result: OrderResult) -> trading_pb2.CancelAllOrdersResponse:
         response = trading_pb2.CancelAllOrdersResponse()
         orders = response.orders
-        for event in applied.events:
-            if isinstance(event, OrderCanceled):
-                _order_into(orders.add(), exchange, event.order_id)
+        for order in result.orders:
+            _order_into(orders.add(), order, self.instruments)
         return response
 
-    def for_command(self, command: OrderCommand) -> Callable[[Applied], Any]:
+    def for_command(self, command: OrderCommand) -> Callable[[OrderResult], Any]:
         if isinstance(command, PlaceOrder):
             return self.place
         if isinstance(command, AmendOrder):
@@ -97,10 +68,12 @@ class Responders:
             return self.cancel
         return self.cancel_all
 
-
-def _rated(command: object) -> bool:
-    """Places and amends count against the account's order rate limit (cancels never do, as on venues)."""
-    return isinstance(command, PlaceOrder | AmendOrder)
+    def outcome(self, applied: Applied) -> Any:
+        """The answer to one command of a batch, or the exception that refuses it."""
+        try:
+            return self.for_command(applied.command)(order_result(applied, self.instruments))  # type: ignore[arg-type]
+        except Exception as error:  # a refusal, or a fault confined to this command's answer
+            return error
 
 
 _RESULT_FIELDS = {
@@ -123,17 +96,20 @@ def add_result(results: Any, outcome: Any) -> None:
 
 
 class TradingService(trading_pb2_grpc.TradingServicer):
+    """proto -> application -> proto: every decision is the application's (``paperex.server.core.application``)."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.respond = Responders(runtime)
+        self.answers = Answers(runtime.instruments)
 
     async def _command(
         self, request: Any, context: Context, parse_with: Callable[[Any, int, Any], OrderCommand]
     ) -> Any:
-        """Authenticate, parse, admit (rate limits), sequence: every unary order command."""
+        """Authenticate, parse, then the application's order command, answered in kind."""
         account_id = self.runtime.auth.account(context)
         command = parse_with(request, account_id, self.runtime.instruments)
-        return await self.runtime.submit(account_id, command, self.respond.for_command(command), order=_rated(command))
+        result = await self.runtime.app.order_command(command)
+        return self.answers.for_command(command)(result)
 
     @unary
     async def PlaceOrder(self, request: trading_pb2.PlaceOrderRequest, context: Context) -> Any:
@@ -158,10 +134,8 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         key = request.WhichOneof("order_key")
         if key is None:
             raise WireError("MISSING_FIELD", "order_id", "order_id or client_order_id is required")
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        record = exchange.history.order(account_id, request.order_id, request.client_order_id)
-        if record is None or record.symbol != spec.symbol:
+        order = await self.runtime.app.order(account_id, spec.symbol, request.order_id, request.client_order_id)
+        if order is None:
             asked = (
                 {"order_id": str(request.order_id)}
                 if key == "order_id"
@@ -169,19 +143,16 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             )
             raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol, **asked})
         response = trading_pb2.GetOrderResponse()
-        _order_into(response.order, exchange, record.order_id)
+        _order_into(response.order, order, self.runtime.instruments)
         return response
 
     @unary
     async def ListOpenOrders(self, request: trading_pb2.ListOpenOrdersRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
         symbols = self._symbols(request.symbol)
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
         response = trading_pb2.ListOpenOrdersResponse()
-        for symbol in symbols:
-            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
-                _order_into(response.orders.add(), exchange, order.order_id)
+        for order in await self.runtime.app.open_orders(account_id, symbols):
+            _order_into(response.orders.add(), order, self.runtime.instruments)
         return response
 
     def _symbols(self, symbol: str) -> list[str]:
@@ -193,13 +164,11 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         start, end = parse.time_range(request)
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        page = exchange.history.orders_page(account_id, symbol, start, end, before, size)
-        token = str(page[-1].order_id) if len(page) == size else ""
+        page = await self.runtime.app.orders_page(account_id, symbol, start, end, before, size)
+        token = str(page[-1][0].order_id) if len(page) == size else ""
         response = trading_pb2.ListOrdersResponse(next_page_token=token)
-        for record in page:
-            _order_into(response.orders.add(), exchange, record.order_id)
+        for order in page:
+            _order_into(response.orders.add(), order, self.runtime.instruments)
         return response
 
     @unary
@@ -208,11 +177,9 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
         start, end = parse.time_range(request)
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        page = exchange.history.fills_page(account_id, symbol, request.order_id, start, end, before, size)
+        page = await self.runtime.app.fills_page(account_id, symbol, request.order_id, start, end, before, size)
         token = str(page[-1].trade_id) if len(page) == size else ""
-        fills = [render.fill(record, exchange.instruments[record.symbol]) for record in page]
+        fills = [render.fill(record, self.runtime.instruments[record.symbol]) for record in page]
         return trading_pb2.ListTradesResponse(fills=fills, next_page_token=token)
 
     @unary
@@ -223,16 +190,8 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         command = parse.place_order(request.order, account_id, self.runtime.instruments)
         if not command.quantity:
             raise WireError("MISSING_FIELD", "order.quantity", "a preview needs a quantity")
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        spec = exchange.instruments[command.symbol]
-        price = command.price or command.stop_price
-        market = exchange.engine.markets[command.symbol]
-        if not price and market.book.best_price(command.side.opposite) is None and not market.band_reference():
-            message = "no book or mark price to estimate a market order: give a price"
-            raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
-        current, other = exchange.engine.preview(account_id, command.symbol, command.side, command.quantity, price)
-        ts = exchange.now
+        current, other, ts = await self.runtime.app.preview(command)
+        spec = self.runtime.instruments[command.symbol]
         return trading_pb2.PreviewOrderResponse(
             current_mode=render.preview(current, spec, _preview_rejection(current), ts),
             other_mode=render.preview(other, spec, _preview_rejection(other), ts),
@@ -286,18 +245,12 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         if len(request.commands) > limit:
             raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
         parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
-        commands: list[ExchangeCommand] = [c for c in parsed if not isinstance(c, Refused)]
-        if commands:
-            self.runtime.admission.commands(account_id, len(commands), sum(1 for c in commands if _rated(c)))
-        respond = self.respond
-        future = self.runtime.sequencer.enqueue(
-            commands,
-            lambda applied: respond.for_command(applied.command)(applied),  # type: ignore[arg-type]
-        )
+        future = self.runtime.app.order_batch(account_id, [c for c in parsed if not isinstance(c, Refused)])
+        outcome = self.answers.outcome
 
-        def finish(done: "asyncio.Future[list[Any]]") -> None:
+        def finish(done: "asyncio.Future[list[Applied]]") -> None:
             failure = Refused("SHUTTING_DOWN", "the exchange stopped") if done.cancelled() else done.exception()
-            outcomes = iter(done.result()) if failure is None else None
+            outcomes = (outcome(applied) for applied in done.result()) if failure is None else None
             response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
             results = response.results
             for item in parsed:
