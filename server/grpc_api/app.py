@@ -275,7 +275,7 @@ class ExchangeServer:
         market = sequencer.exchange.market
         config = self.config
         if config.takers != market.takers_enabled:
-            await sequencer.submit_one(SetTakerFlow(enabled=config.takers), _refusal_or_none)
+            _refusal_or_none(await sequencer.submit_one(SetTakerFlow(enabled=config.takers)))
         if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
             _refusal_or_none(await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed)))
         if config.liquidity and (market.provider is None or config.liquidity_config):
