@@ -101,12 +101,11 @@ class Engine:
         }
 
     def __getstate__(self) -> EngineState:
-        """A snapshot holds the state alone; the jobs are rebuilt around it when it loads."""
+        """A snapshot holds the state alone; the jobs are rebuilt around it when it loads, so moving
+        operations between jobs never invalidates a snapshot."""
         return self.state
 
-    def __setstate__(self, state: object) -> None:
-        if not isinstance(state, EngineState):
-            raise TypeError("a snapshot of an engine from before its state had one object: replay the journal")
+    def __setstate__(self, state: EngineState) -> None:
         self._compose(state)
 
     # ------------------------------------------------------------------ the one entry point
