@@ -60,11 +60,12 @@ class Liquidator:
         as its ratio recovers. Exchange-internal (non-liquidatable) accounts are passed by."""
         if not account.liquidatable:
             return
-        balance, maintenance, held = cross_state(account, self.state.markets)
+        markets = self.state.markets
+        balance, maintenance, held = cross_state(account, markets)
         if held and balance * SCALE <= maintenance:
             symbols = [s for s, p in sorted(account.positions.items()) if p.size and account.settings[s].mode is CROSS]
             self._liquidate(account, symbols, (balance, maintenance), cross=True)
-            balance, maintenance, held = cross_state(account, self.state.markets)
+            balance, maintenance, held = cross_state(account, markets)
         account.margin_call_level = self._margin_call(
             account, "", balance, maintenance, held, account.margin_call_level
         )
@@ -72,12 +73,12 @@ class Liquidator:
         isolated = sorted(s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED)
         # In symbol order; liquidating one isolated position leaves the others as they are.
         for symbol in isolated:
-            isolated_balance, isolated_mm = isolated_state(account, symbol, self.state.markets)
+            isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
             if isolated_balance * SCALE <= isolated_mm:
                 self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
                 if not account.positions[symbol].size:
                     continue
-                isolated_balance, isolated_mm = isolated_state(account, symbol, self.state.markets)
+                isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
             level = self._margin_call(account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0))
             if level:
                 levels[symbol] = level
@@ -111,21 +112,22 @@ class Liquidator:
         in the book, partially when one tier down restores it; what the book cannot take is
         auto-deleveraged. A full liquidation leaves the remaining margin to the insurance fund (or
         draws the deficit from it). ``breach`` is the (margin balance, scaled maintenance) that breached."""
-        account_id = account.account_id
+        state = self.state
+        account_id, markets = account.account_id, state.markets
         balance, maintenance = breach
         mode = CROSS if cross else ISOLATED
-        self.state.events.append(
+        state.events.append(
             LiquidationTriggered(account_id, "" if cross else symbols[0], mode, balance, ceil_div(maintenance, SCALE))
         )
         for symbol in symbols:
             self._cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.
         largest = max(symbols, key=lambda s: account.positions[s].entry_notional)
-        steps = [self._liquidate_position(account, self.state.markets[s], mode) for s in symbols if s != largest]
-        steps.append(self._liquidate_position(account, self.state.markets[largest], mode))
+        steps = [self._liquidate_position(account, markets[s], mode) for s in symbols if s != largest]
+        steps.append(self._liquidate_position(account, markets[largest], mode))
         if all(not step.partial for step in steps):
-            steps[-1].insurance_fund_change += self._clear_to_fund(account, self.state.markets[largest], cross)
-        self.state.events += steps
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[largest], cross)
+        state.events += steps
 
     def _clear_to_fund(self, account: Account, market: Market, cross: bool) -> Amount:
         """After a full liquidation the margin that backed it (the cross wallet, or the isolated
@@ -156,12 +158,13 @@ class Liquidator:
     def _liquidate_position(self, account: Account, market: Market, mode: MarginMode) -> PositionLiquidated:
         """One position's liquidation order, filled in the book and by ADL for what the book cannot
         take; returns the step's outcome for the caller to report."""
+        state = self.state
         position = account.positions[market.symbol]
         instrument = market.instrument
         price = valuation_price(market, position)
         if mode is CROSS:
             others = [
-                (self.state.markets[s], p)
+                (state.markets[s], p)
                 for s, p in account.positions.items()
                 if p.size and s != market.symbol and account.settings[s].mode is CROSS
             ]
@@ -189,7 +192,7 @@ class Liquidator:
             bankruptcy = Fraction(bounds[0] if size > 0 else bounds[1])
         limit = worst_price(bankruptcy, size, market.insurance_fund, market.notional_unit, bounds)
         order = Order(
-            self.state.next_order_id,
+            state.next_order_id,
             account.account_id,
             market.symbol,
             SELL if size > 0 else BUY,
@@ -201,7 +204,7 @@ class Liquidator:
             reduce_only=True,
             liquidation=True,
         )
-        start = len(self.state.events)
+        start = len(state.events)
         self._accept(order, None)
         end = self._take(market, order)
         unfilled = quantity - order.filled
@@ -246,21 +249,23 @@ class Liquidator:
         Exchange-internal (non-liquidatable) accounts are not in the ranking. Only when no trader's
         opposing position is left do they take the rest, as the venue's backstop: positions net to
         zero, so the bankrupt position can always be closed."""
+        state = self.state
+        accounts, markets = state.accounts, state.markets
         symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
         candidates = [
-            (self.state.accounts[a], market)
+            (accounts[a], market)
             for a in market.holders
-            if a != bankrupt_id and self.state.accounts[a].positions[symbol].size * closing_side < 0
+            if a != bankrupt_id and accounts[a].positions[symbol].size * closing_side < 0
         ]
         traders = [(a, m) for a, m in candidates if a.liquidatable]
         backstop = [(a, m) for a, m in candidates if not a.liquidatable]
-        for counter in adl_ranking(traders, self.state.markets) + adl_ranking(backstop, self.state.markets):
+        for counter in adl_ranking(traders, markets) + adl_ranking(backstop, markets):
             if not lots:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
             self._cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
             closing = Order(
-                self.state.next_order_id,
+                state.next_order_id,
                 counter.account_id,
                 symbol,
                 closing_side,
@@ -276,5 +281,5 @@ class Liquidator:
             lots -= take
         if lots:
             raise InvariantViolation("no opposing position left to deleverage against")
-        if self.state.touched:
+        if state.touched:
             self._trim_reduce_only()

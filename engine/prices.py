@@ -45,11 +45,12 @@ class Prices:
     def _move_mark(self, market: Market, price: Ticks) -> None:
         """The one way the mark moves: MARK triggers re-run and every holder's margin is rechecked
         (liquidations included) by the engine once the command is handled."""
+        state = self.state
         market.mark_price = price
         market.mark_moved = True
-        self.state.prices_moved = True
-        self.state.at_risk.update(market.holders)
-        self.state.events.append(MarkPriceChanged(market.symbol, price))
+        state.prices_moved = True
+        state.at_risk.update(market.holders)
+        state.events.append(MarkPriceChanged(market.symbol, price))
 
     def set_index(self, cmd: SetIndexPrice) -> None:
         """A new index price: the premium of the book's impact prices against it is sampled for funding,
@@ -89,8 +90,9 @@ class Prices:
         """At each instrument's funding time: the interval's rate from the averaged premium, then
         every open position pays or receives size x mark x rate (payers round up; the sub-unit
         remainder goes to the insurance fund, so money is conserved)."""
-        now = self.state.now
-        for market in self.state.market_list:
+        state = self.state
+        now = state.now
+        for market in state.market_list:
             hours = market.instrument.funding_interval_hours
             if not market.next_funding:
                 market.next_funding = next_boundary(now, hours)
@@ -105,25 +107,26 @@ class Prices:
                 )
                 market.funding_rate = rate
                 market.next_funding = next_boundary(now, hours)
-                self.state.events.append(FundingRateSettled(market.symbol, rate, market.next_funding))
+                state.events.append(FundingRateSettled(market.symbol, rate, market.next_funding))
                 self._pay_funding(market, rate)
-        self.state.next_funding = min(market.next_funding for market in self.state.market_list)
+        state.next_funding = min(market.next_funding for market in state.market_list)
 
     def _pay_funding(self, market: Market, rate: int) -> None:
         price = market.mark_price or market.last_price
         if not price or not rate:
             return
-        symbol, unit, out = market.symbol, market.notional_unit, self.state.events
+        state = self.state
+        symbol, unit, out = market.symbol, market.notional_unit, state.events
         remainder = 0
         for account_id in sorted(market.holders):
-            account = self.state.accounts[account_id]
+            account = state.accounts[account_id]
             position = account.positions[symbol]
             payment = funding_payment(position.size, price, unit, rate)
             remainder += payment
             out.append(FundingSettled(account_id, symbol, rate, price, position.size, -payment))
             if account.settings[symbol].mode is ISOLATED:
                 position.isolated_wallet -= payment
-                self.state.moved[(account_id, symbol)] = position
+                state.moved[(account_id, symbol)] = position
                 moved = BalanceChanged(
                     account_id, BalanceReason.FUNDING, 0, account.wallet, symbol, -payment, position.isolated_wallet
                 )
@@ -131,7 +134,7 @@ class Prices:
                 account.wallet -= payment
                 moved = BalanceChanged(account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol)
             out.append(moved)
-            self.state.at_risk[account_id] = None
+            state.at_risk[account_id] = None
         if remainder:
             market.insurance_fund += remainder
             out.append(InsuranceFundChanged(symbol, FundReason.FUNDING_REMAINDER, remainder, market.insurance_fund))
