@@ -33,12 +33,11 @@ class AccountCommands:
 
     def __init__(self, state: EngineState) -> None:
         self.state = state
-        self._reject = state.reject
 
     def create_account(self, cmd: CreateAccount) -> None:
         accounts = self.state.accounts
         if cmd.account_id in accounts or cmd.account_id <= 0:
-            return self._reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
+            return self.state.reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
         accounts[cmd.account_id] = Account(cmd.account_id, cmd.liquidatable)
         self.state.events.append(AccountCreated(cmd.account_id, cmd.liquidatable))
         return None
@@ -46,9 +45,9 @@ class AccountCommands:
     def deposit(self, cmd: Deposit) -> None:
         account = self.state.accounts.get(cmd.account_id)
         if account is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
-            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
         self._move_wallet(account, cmd.amount, BalanceReason.DEPOSIT)
         self.state.net_deposits += cmd.amount
         return None
@@ -57,13 +56,13 @@ class AccountCommands:
         state = self.state
         account = state.accounts.get(cmd.account_id)
         if account is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
-            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
         summary = summarize(account, state.markets)
         if cmd.amount > summary.max_withdraw:
             figures = (*shortfall(cmd.amount, summary.available_balance), money("max_withdraw", summary.max_withdraw))
-            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, figures)
+            return self.state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, figures)
         self._move_wallet(account, -cmd.amount, BalanceReason.WITHDRAWAL)
         state.net_deposits -= cmd.amount
         return None
@@ -79,7 +78,7 @@ class AccountCommands:
         account = self.state.accounts.get(cmd.account_id)
         market = self.state.markets.get(cmd.symbol)
         if account is None or market is None:
-            self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT if account is None else RejectReason.UNKNOWN_SYMBOL)
+            self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT if account is None else RejectReason.UNKNOWN_SYMBOL)
             return None
         return account, market
 
@@ -95,7 +94,7 @@ class AccountCommands:
         leverage = count("leverage", cmd.leverage)
         if not 1 <= cmd.leverage <= instrument.max_leverage:
             limit = count("max_leverage", instrument.max_leverage)
-            return self._reject(cmd, RejectReason.INVALID_LEVERAGE, None, (leverage, limit))
+            return self.state.reject(cmd, RejectReason.INVALID_LEVERAGE, None, (leverage, limit))
         position = self.state.position(cmd.account_id, cmd.symbol)
         exposure = account.exposures.get(cmd.symbol) or NO_ORDERS
         price = market.mark_price or market.last_price
@@ -109,7 +108,7 @@ class AccountCommands:
                 money("notional", notional),
                 money("max_notional", cap),
             )
-            return self._reject(cmd, RejectReason.LEVERAGE_TOO_HIGH, None, figures)
+            return self.state.reject(cmd, RejectReason.LEVERAGE_TOO_HIGH, None, figures)
         existed = cmd.symbol in account.settings
         settings = account.setting(cmd.symbol)
         previous = settings.leverage
@@ -125,7 +124,7 @@ class AccountCommands:
             else:
                 before = available_balance(account, markets)
                 figures = shortfall(before - available, max(0, before))
-            return self._reject(cmd, RejectReason.INSUFFICIENT_MARGIN, None, figures)
+            return self.state.reject(cmd, RejectReason.INSUFFICIENT_MARGIN, None, figures)
         self.state.events.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
         return None
 
@@ -136,9 +135,9 @@ class AccountCommands:
         account, _ = target
         state = self.state
         if state.position(cmd.account_id, cmd.symbol).size:
-            return self._reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
+            return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
         if (cmd.account_id, cmd.symbol) in state.account_orders:
-            return self._reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
+            return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
         settings = account.setting(cmd.symbol)
         settings.mode = cmd.mode
         state.events.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
@@ -155,11 +154,13 @@ class AccountCommands:
         position = state.position(cmd.account_id, cmd.symbol)
         settings = account.peek_setting(cmd.symbol)
         if settings.mode is not MarginMode.ISOLATED or not position.size:
-            return self._reject(cmd, RejectReason.NO_ISOLATED_POSITION)
+            return self.state.reject(cmd, RejectReason.NO_ISOLATED_POSITION)
         if cmd.amount == 0:
-            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
         if cmd.amount > 0 and cmd.amount > (available := available_balance(account, state.markets)):
-            return self._reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, max(0, available)))
+            return self.state.reject(
+                cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, max(0, available))
+            )
         if cmd.amount < 0:
             price = market.mark_price or market.last_price
             notional = abs(position.size) * price * market.notional_unit
@@ -172,7 +173,7 @@ class AccountCommands:
             )
             if -cmd.amount > removable:
                 figures = shortfall(-cmd.amount, removable)
-                return self._reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE, None, figures)
+                return self.state.reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE, None, figures)
         position.isolated_wallet += cmd.amount
         account.wallet -= cmd.amount
         state.events.append(
@@ -194,9 +195,9 @@ class AccountCommands:
         state = self.state
         market = state.markets.get(cmd.symbol)
         if market is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         if cmd.amount <= 0:
-            return self._reject(cmd, RejectReason.INVALID_AMOUNT)
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
         market.insurance_fund += cmd.amount
         state.insurance_contributions += cmd.amount
         state.events.append(InsuranceFundChanged(cmd.symbol, FundReason.TOP_UP, cmd.amount, market.insurance_fund))

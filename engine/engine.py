@@ -66,7 +66,7 @@ class Engine:
         self._compose(EngineState(instruments))
 
     def _compose(self, state: EngineState) -> None:
-        """Build the jobs around ``state`` and bind, once, the methods the pipeline calls."""
+        """Build the jobs around ``state`` and the table of command handlers."""
         self.state = state
         self.markets: dict[str, Market] = state.markets
         self.accounts: dict[int, Account] = state.accounts
@@ -76,12 +76,10 @@ class Engine:
         orders = OrderCommands(state, open_orders, execution)
         accounts = AccountCommands(state)
         prices = Prices(state)
-        self._discount_downtime = open_orders.discount_downtime
-        self._prune_recent_client_ids = open_orders.prune_recent_client_ids
-        self._expire_due = open_orders.expire_due
-        self._settle_funding = prices.settle_funding
-        self._run_triggers = TriggerRunner(state, open_orders, execution).run
-        self._check_account = Liquidator(state, open_orders, execution, settlement).check_account
+        self._open_orders = open_orders
+        self._prices = prices
+        self._triggers = TriggerRunner(state, open_orders, execution)
+        self._liquidator = Liquidator(state, open_orders, execution, settlement)
         self._handlers: dict[type, Callable[[Any], None]] = {
             PlaceOrder: orders.place,
             AmendOrder: orders.amend,
@@ -117,15 +115,15 @@ class Engine:
         state.events = out
         if command.ts > state.now:
             if type(command) is Resume and state.recent_client_ids:
-                self._discount_downtime(command.ts - state.now)
+                self._open_orders.discount_downtime(command.ts - state.now)
             state.now = command.ts
         if state.recent_client_ids:
-            self._prune_recent_client_ids()
+            self._open_orders.prune_recent_client_ids()
         expiries = state.expiries
         if expiries and expiries[0][0] <= state.now:
-            self._expire_due()
+            self._open_orders.expire_due()
         if state.now >= state.next_funding:
-            self._settle_funding()
+            self._prices.settle_funding()
         self._handlers[type(command)](command)
         if state.at_risk or state.prices_moved:
             self._settle_consequences()
@@ -148,13 +146,13 @@ class Engine:
         for _ in range(MAX_CASCADE_ROUNDS):
             for market in state.market_list:
                 if market.trade_low or market.mark_moved:
-                    self._run_triggers(market)
+                    self._triggers.run(market)
             if not state.at_risk:
                 state.prices_moved = False
                 return
             at_risk, state.at_risk = state.at_risk, {}
             for account_id in sorted(at_risk):
-                self._check_account(state.accounts[account_id])
+                self._liquidator.check_account(state.accounts[account_id])
         raise InvariantViolation("liquidation cascade did not settle")
 
     def _flush_positions(self) -> None:

@@ -29,14 +29,12 @@ IOC_REMAINDER = EndReason.IOC_REMAINDER
 
 
 class Execution:
-    """Runs orders through the book over ``EngineState``; binds its collaborators' methods once."""
+    """Runs orders through the book over ``EngineState``; fills go to ``Settlement.settle``."""
 
     def __init__(self, state: EngineState, open_orders: OpenOrders, settlement: Settlement) -> None:
         self.state = state
-        self._settle = settlement.settle
-        self._expose = open_orders.expose
-        self._unrest = open_orders.unrest
-        self._end = open_orders.end
+        self._open_orders = open_orders
+        self._settlement = settlement
 
     def closable(self, order: Order) -> Lots:
         """What of its position ``order`` could close."""
@@ -74,7 +72,9 @@ class Execution:
         if best_key is None or not limit:
             end = BOOK_EMPTY
         elif best_key <= limit * opposite.key_sign:
-            end = walk(book, order, limit, self._taker_want(order), self._settle, self._expire_maker, self.closable)
+            end = walk(
+                book, order, limit, self._taker_want(order), self._settlement.settle, self._expire_maker, self.closable
+            )
         else:
             end = PRICE_LIMIT
         if self.state.touched:
@@ -87,16 +87,18 @@ class Execution:
         if status is FILLED or status is EXPIRED:
             return
         if end is SELF_TRADE:
-            self._end(order, EndReason.SELF_TRADE_PREVENTION, expired=True)
+            self._open_orders.end(order, EndReason.SELF_TRADE_PREVENTION, expired=True)
         elif order.reduce_only and not self.closable(order):
-            self._end(order, EndReason.REDUCE_ONLY, expired=True)
+            self._open_orders.end(order, EndReason.REDUCE_ONLY, expired=True)
         elif order.order_type not in LIMIT_PRICED_TYPES:
             band_hit = end is PRICE_LIMIT
-            self._end(order, EndReason.MARKET_PRICE_BAND if band_hit else EndReason.NO_LIQUIDITY, expired=True)
+            self._open_orders.end(
+                order, EndReason.MARKET_PRICE_BAND if band_hit else EndReason.NO_LIQUIDITY, expired=True
+            )
         elif order.time_in_force in RESTING_TIME_IN_FORCE:
             self._rest(market, order)
         else:
-            self._end(order, IOC_REMAINDER, expired=True)
+            self._open_orders.end(order, IOC_REMAINDER, expired=True)
 
     def _taker_want(self, order: Order) -> Lots:
         remaining = order.quantity - order.filled
@@ -107,7 +109,7 @@ class Execution:
         market.dirty[level] = None
         if not order.reduce_only:
             remaining = order.quantity - order.filled
-            self._expose(order, remaining)
+            self._open_orders.expose(order, remaining)
         else:
             state = self.state
             key = (order.account_id, order.symbol)
@@ -120,8 +122,8 @@ class Execution:
 
     def _expire_maker(self, maker: Order, reason: EndReason) -> None:
         """A resting order taken off mid-walk (self-trade prevention or a spent reduce-only order)."""
-        self._unrest(maker)
-        self._end(maker, reason, expired=True)
+        self._open_orders.unrest(maker)
+        self._open_orders.end(maker, reason, expired=True)
 
     def trim_reduce_only(self) -> None:
         """After positions move, shrink resting reduce-only orders (newest first) so that together
@@ -140,8 +142,8 @@ class Execution:
                 if keep == order.remaining:
                     continue
                 if keep == 0:
-                    self._unrest(order)
-                    self._end(order, EndReason.REDUCE_ONLY, expired=True)
+                    self._open_orders.unrest(order)
+                    self._open_orders.end(order, EndReason.REDUCE_ONLY, expired=True)
                     continue
                 self.resize(order, order.filled + keep, priority_kept=True)
 
@@ -150,7 +152,7 @@ class Execution:
         market = self.state.markets[order.symbol]
         market.dirty[market.book.shrink(order, order.quantity - quantity)] = None
         if not order.reduce_only:
-            self._expose(order, quantity - order.quantity)
+            self._open_orders.expose(order, quantity - order.quantity)
         order.quantity = quantity
         self.state.events.append(
             OrderAmended(order.order_id, order.account_id, order.symbol, quantity, order.price, priority_kept)

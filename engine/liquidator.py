@@ -47,12 +47,9 @@ class Liquidator:
         self, state: EngineState, open_orders: OpenOrders, execution: Execution, settlement: Settlement
     ) -> None:
         self.state = state
-        self._accept = open_orders.accept
-        self._cancel_all = open_orders.cancel_all
-        self._take = execution.take
-        self._finish = execution.finish
-        self._trim_reduce_only = execution.trim_reduce_only
-        self._settle_deleverage = settlement.settle_deleverage
+        self._open_orders = open_orders
+        self._execution = execution
+        self._settlement = settlement
 
     def check_account(self, account: Account) -> None:
         """Liquidate what is at or below maintenance, then issue a margin call where a margin ratio
@@ -120,7 +117,7 @@ class Liquidator:
             LiquidationTriggered(account_id, "" if cross else symbols[0], mode, balance, ceil_div(maintenance, SCALE))
         )
         for symbol in symbols:
-            self._cancel_all(account_id, symbol, EndReason.LIQUIDATION)
+            self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.
         largest = max(symbols, key=lambda s: account.positions[s].entry_notional)
         steps = [self._liquidate_position(account, markets[s], mode) for s in symbols if s != largest]
@@ -205,13 +202,13 @@ class Liquidator:
             liquidation=True,
         )
         start = len(state.events)
-        self._accept(order, None)
-        end = self._take(market, order)
+        self._open_orders.accept(order, None)
+        end = self._execution.take(market, order)
         unfilled = quantity - order.filled
         shown_bankruptcy = display_ticks(bankruptcy, size)
         if unfilled:
             self._deleverage(market, order, unfilled, min(max(shown_bankruptcy, bounds[0]), bounds[1]))
-        self._finish(market, order, end)
+        self._execution.finish(market, order, end)
         realized, fund_change = self._liquidation_result(account.account_id, order.order_id, start)
         return PositionLiquidated(
             account.account_id,
@@ -263,7 +260,7 @@ class Liquidator:
             if not lots:
                 break
             take = min(lots, abs(counter.positions[symbol].size))
-            self._cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
+            self._open_orders.cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
             closing = Order(
                 state.next_order_id,
                 counter.account_id,
@@ -276,10 +273,10 @@ class Liquidator:
                 SelfTradePrevention.EXPIRE_TAKER,
                 reduce_only=True,
             )
-            self._accept(closing, None, auto_deleverage=True)
-            self._settle_deleverage(market, order, closing, take)
+            self._open_orders.accept(closing, None, auto_deleverage=True)
+            self._settlement.settle_deleverage(market, order, closing, take)
             lots -= take
         if lots:
             raise InvariantViolation("no opposing position left to deleverage against")
         if state.touched:
-            self._trim_reduce_only()
+            self._execution.trim_reduce_only()

@@ -29,46 +29,38 @@ class OrderCommands:
 
     def __init__(self, state: EngineState, open_orders: OpenOrders, execution: Execution) -> None:
         self.state = state
-        self._reject = state.reject
-        self._accept = open_orders.accept
-        self._unrest = open_orders.unrest
-        self._end = open_orders.end
-        self._expose = open_orders.expose
-        self._cancel_all = open_orders.cancel_all
-        self._closable = execution.closable
-        self._precheck = execution.precheck
-        self._execute = execution.execute
-        self._resize = execution.resize
+        self._open_orders = open_orders
+        self._execution = execution
 
     def place(self, cmd: PlaceOrder) -> None:
         state = self.state
         market = state.markets.get(cmd.symbol)
         if market is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         account = state.accounts.get(cmd.account_id)
         if account is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
         refusal = check_new_order(cmd, market.instrument, market.band_reference(), state.now)
         if refusal is not None:
-            return self._reject(cmd, refusal.reason, None, refusal.figures)
+            return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         open_orders = state.account_orders.get((cmd.account_id, cmd.symbol))
         if open_orders is not None and len(open_orders) >= MAX_OPEN_ORDERS:
-            return self._reject(cmd, RejectReason.TOO_MANY_OPEN_ORDERS, None, (count("limit", MAX_OPEN_ORDERS),))
+            return self.state.reject(cmd, RejectReason.TOO_MANY_OPEN_ORDERS, None, (count("limit", MAX_OPEN_ORDERS),))
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
-        reason = self._precheck(market, order)
+        reason = self._execution.precheck(market, order)
         if reason is not None:
-            return self._reject(cmd, reason)
+            return self.state.reject(cmd, reason)
         refusal = margin_check(
             account, market, state.markets, order.side, order.quantity, order.price, order.reduce_only
         )
         if refusal is not None:
-            return self._reject(cmd, refusal.reason, None, refusal.figures)
-        self._accept(order, cmd)
-        self._execute(market, order)
+            return self.state.reject(cmd, refusal.reason, None, refusal.figures)
+        self._open_orders.accept(order, cmd)
+        self._execution.execute(market, order)
         return None
 
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
@@ -85,18 +77,18 @@ class OrderCommands:
             )
             return True
         if client_key in state.client_ids:
-            self._reject(cmd, RejectReason.DUPLICATE_CLIENT_ORDER_ID)
+            self.state.reject(cmd, RejectReason.DUPLICATE_CLIENT_ORDER_ID)
             return True
         return False
 
     def _place_conditional(self, market: Market, cmd: PlaceOrder) -> None:
         reference = market.trigger_price(cmd.trigger_by)
         order = self._new_order(cmd)
-        if cmd.reduce_only and not self._closable(order):
-            return self._reject(cmd, RejectReason.REDUCE_ONLY_WOULD_INCREASE)
+        if cmd.reduce_only and not self._execution.closable(order):
+            return self.state.reject(cmd, RejectReason.REDUCE_ONLY_WOULD_INCREASE)
         if reference and would_fire_now(order, reference):
-            return self._reject(cmd, RejectReason.WOULD_IMMEDIATELY_TRIGGER)
-        self._accept(order, cmd)
+            return self.state.reject(cmd, RejectReason.WOULD_IMMEDIATELY_TRIGGER)
+        self._open_orders.accept(order, cmd)
         market.triggers.add(order, reference)
         if order.stop_price and order.order_type is TRAILING_STOP_MARKET:
             self.state.events.append(
@@ -139,40 +131,42 @@ class OrderCommands:
     def amend(self, cmd: AmendOrder) -> None:
         market = self.state.markets.get(cmd.symbol)
         if market is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         order = self._locate(cmd)
         if order is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_ORDER)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ORDER)
         if not order.triggered or order.order_type not in LIMIT_PRICED_TYPES:
-            return self._reject(cmd, RejectReason.ORDER_NOT_AMENDABLE, order)
+            return self.state.reject(cmd, RejectReason.ORDER_NOT_AMENDABLE, order)
         quantity = cmd.quantity or order.quantity
         price = cmd.price or order.price
         if quantity == order.quantity and price == order.price:
-            return self._reject(cmd, RejectReason.NOTHING_TO_AMEND, order)
+            return self.state.reject(cmd, RejectReason.NOTHING_TO_AMEND, order)
         if cmd.quantity < 0 or cmd.price < 0:
-            return self._reject(cmd, RejectReason.INVALID_QUANTITY if cmd.quantity < 0 else RejectReason.INVALID_PRICE)
+            return self.state.reject(
+                cmd, RejectReason.INVALID_QUANTITY if cmd.quantity < 0 else RejectReason.INVALID_PRICE
+            )
         refusal = check_price_and_size(
             market.instrument, order.side, price, quantity, market.band_reference(), order.reduce_only
         )
         if refusal is not None:
-            return self._reject(cmd, refusal.reason, order, refusal.figures)
+            return self.state.reject(cmd, refusal.reason, order, refusal.figures)
         # Binance's modify cancels (rather than refuses) in exactly these two cases.
         if quantity <= order.filled:
-            self._unrest(order)
-            return self._end(order, EndReason.AMENDED_TO_FILLED, expired=False)
+            self._open_orders.unrest(order)
+            return self._open_orders.end(order, EndReason.AMENDED_TO_FILLED, expired=False)
         if order.time_in_force is TimeInForce.GTX and crosses(market.book, order.side, price):
-            self._unrest(order)
-            return self._end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=False)
+            self._open_orders.unrest(order)
+            return self._open_orders.end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=False)
         if price == order.price and quantity < order.quantity:
-            self._resize(order, quantity, priority_kept=True)
+            self._execution.resize(order, quantity, priority_kept=True)
             return None
         margin_refusal = self._amend_margin_check(market, order, quantity, price)
         if margin_refusal is not None:
-            return self._reject(cmd, margin_refusal.reason, order, margin_refusal.figures)
-        self._unrest(order)
+            return self.state.reject(cmd, margin_refusal.reason, order, margin_refusal.figures)
+        self._open_orders.unrest(order)
         order.quantity, order.price = quantity, price
         self.state.events.append(OrderAmended(order.order_id, order.account_id, order.symbol, quantity, price, False))
-        self._execute(market, order)
+        self._execution.execute(market, order)
         return None
 
     def _amend_margin_check(self, market: Market, order: Order, quantity: Lots, price: Ticks) -> Refusal | None:
@@ -180,26 +174,26 @@ class OrderCommands:
         if order.reduce_only:
             return None
         remaining = order.quantity - order.filled
-        self._expose(order, -remaining)
+        self._open_orders.expose(order, -remaining)
         try:
             state = self.state
             account = state.accounts[order.account_id]
             return margin_check(account, market, state.markets, order.side, quantity - order.filled, price)
         finally:
-            self._expose(order, remaining)
+            self._open_orders.expose(order, remaining)
 
     def cancel(self, cmd: CancelOrder) -> None:
         if cmd.symbol not in self.state.markets:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         order = self._locate(cmd)
         if order is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_ORDER)
-        self._unrest(order)
-        self._end(order, CANCELED_BY_USER, expired=False)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ORDER)
+        self._open_orders.unrest(order)
+        self._open_orders.end(order, CANCELED_BY_USER, expired=False)
         return None
 
     def cancel_all(self, cmd: CancelAllOrders) -> None:
         if cmd.symbol not in self.state.markets:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
-        self._cancel_all(cmd.account_id, cmd.symbol, CANCELED_BY_USER)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        self._open_orders.cancel_all(cmd.account_id, cmd.symbol, CANCELED_BY_USER)
         return None

@@ -30,15 +30,14 @@ class Prices:
 
     def __init__(self, state: EngineState) -> None:
         self.state = state
-        self._reject = state.reject
 
     def set_mark(self, cmd: SetMarkPrice) -> None:
         """The admin override: the mark as given, until the next index price recomputes it."""
         market = self.state.markets.get(cmd.symbol)
         if market is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         if refusal := price_bounds(market.instrument, cmd.price):
-            return self._reject(cmd, refusal.reason, None, refusal.figures)
+            return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         self._move_mark(market, cmd.price)
         return None
 
@@ -57,9 +56,9 @@ class Prices:
         and the mark follows by the instrument's mark method."""
         market = self.state.markets.get(cmd.symbol)
         if market is None:
-            return self._reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
         if refusal := price_bounds(market.instrument, cmd.price):
-            return self._reject(cmd, refusal.reason, None, refusal.figures)
+            return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         market.index_price = cmd.price
         impact = IMPACT_MARGIN * market.instrument.max_leverage
         book, unit = market.book, market.notional_unit

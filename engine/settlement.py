@@ -32,7 +32,7 @@ class Settlement:
 
     def __init__(self, state: EngineState, open_orders: OpenOrders) -> None:
         self.state = state
-        self._forget = open_orders.forget
+        self._open_orders = open_orders
 
     def settle(self, level: Level, maker: Order, taker: Order, quantity: Lots) -> None:
         """Book, orders, positions and events for one fill at ``level``'s price."""
@@ -122,9 +122,9 @@ class Settlement:
         self._position_moved(taker_account, symbol)
         if maker_left == 0:
             market.book.remove(maker)
-            self._forget(maker)
+            self._open_orders.forget(maker)
         if taker_left == 0:
-            self._forget(taker)
+            self._open_orders.forget(taker)
         market.last_price = price
         state.prices_moved = True
         if market.trade_low == 0 or price < market.trade_low:
@@ -169,9 +169,9 @@ class Settlement:
         )  # fmt: skip
         self._position_moved(bankrupt, symbol)
         self._position_moved(counter, symbol)
-        self._forget(closing)
+        self._open_orders.forget(closing)
         if order.status is FILLED:
-            self._forget(order)
+            self._open_orders.forget(order)
 
     def _fill_moved(
         self,

@@ -18,10 +18,8 @@ class TriggerRunner:
 
     def __init__(self, state: EngineState, open_orders: OpenOrders, execution: Execution) -> None:
         self.state = state
-        self._end = open_orders.end
-        self._closable = execution.closable
-        self._precheck = execution.precheck
-        self._execute = execution.execute
+        self._open_orders = open_orders
+        self._execution = execution
 
     def run(self, market: Market) -> None:
         """Fire conditional orders until prices stop moving them (a fired order may trade and move LAST).
@@ -57,21 +55,21 @@ class TriggerRunner:
         """A fired conditional order becomes a live market or limit order."""
         order.triggered = True
         if order.close_position:
-            order.quantity = self._closable(order)
+            order.quantity = self._execution.closable(order)
         self.state.events.append(
             OrderTriggered(order.order_id, order.account_id, order.symbol, trigger_price, order.quantity)
         )
-        if order.reduce_only and not self._closable(order):
-            return self._end(order, EndReason.REDUCE_ONLY, expired=True)
-        reason = self._precheck(market, order)
+        if order.reduce_only and not self._execution.closable(order):
+            return self._open_orders.end(order, EndReason.REDUCE_ONLY, expired=True)
+        reason = self._execution.precheck(market, order)
         if reason is RejectReason.POST_ONLY_WOULD_TAKE:
-            return self._end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=True)
+            return self._open_orders.end(order, EndReason.POST_ONLY_WOULD_TAKE, expired=True)
         if reason is RejectReason.FOK_NOT_FILLABLE:
-            return self._end(order, EndReason.FOK_NOT_FILLABLE, expired=True)
+            return self._open_orders.end(order, EndReason.FOK_NOT_FILLABLE, expired=True)
         state = self.state
         account = state.accounts[order.account_id]
         price = order.price if order.order_type in LIMIT_PRICED_TYPES else 0
         if margin_check(account, market, state.markets, order.side, order.quantity, price, order.reduce_only):
-            return self._end(order, EndReason.INSUFFICIENT_MARGIN, expired=True)
-        self._execute(market, order)
+            return self._open_orders.end(order, EndReason.INSUFFICIENT_MARGIN, expired=True)
+        self._execution.execute(market, order)
         return None
