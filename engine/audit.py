@@ -1,15 +1,13 @@
 """Audit of the engine's state: the digest that proves two engines equal, the structural invariants
 tests check after every step, and the money-conservation ledger. Read-only; it reads the engine's
-private indexes on purpose (it is their auditor)."""
+whole ``EngineState``, indexes included (it is their auditor)."""
 
 import hashlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from paperex.engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
-
-if TYPE_CHECKING:
-    from paperex.engine.engine import Engine
+from paperex.engine.state import EngineState
 
 
 class InvariantViolation(AssertionError):
@@ -20,17 +18,17 @@ def _order_state(order: Order) -> str:
     return ":".join(str(getattr(order, name)) for name in STATE_FIELDS)
 
 
-def state_hash(engine: "Engine") -> str:
+def state_hash(state: EngineState) -> str:
     digest = hashlib.sha256()
-    for line in _state_lines(engine):
+    for line in _state_lines(state):
         digest.update(line.encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
 
-def _state_lines(engine: "Engine") -> Iterator[str]:
-    yield f"now={engine.now} next_order={engine._next_order_id} next_trade={engine._next_trade_id}"
-    for symbol, market in engine.markets.items():
+def _state_lines(state: EngineState) -> Iterator[str]:
+    yield f"now={state.now} next_order={state.next_order_id} next_trade={state.next_trade_id}"
+    for symbol, market in state.markets.items():
         yield (
             f"market {symbol} last={market.last_price} mark={market.mark_price} index={market.index_price}"
             f" fund={market.insurance_fund}"
@@ -42,10 +40,8 @@ def _state_lines(engine: "Engine") -> Iterator[str]:
                 yield " ".join(_order_state(order) for order in level.orders())
         for order_id in sorted(market.triggers.orders):
             yield "trigger " + _order_state(market.triggers.orders[order_id])
-    yield (
-        f"fees={engine.fees_collected} deposits={engine.net_deposits} contributions={engine.insurance_contributions}"
-    )
-    for account_id, account in sorted(engine.accounts.items()):
+    yield (f"fees={state.fees_collected} deposits={state.net_deposits} contributions={state.insurance_contributions}")
+    for account_id, account in sorted(state.accounts.items()):
         yield (
             f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
             f" isolated_calls={sorted(account.isolated_call_levels.items())} liquidatable={account.liquidatable}"
@@ -54,51 +50,51 @@ def _state_lines(engine: "Engine") -> Iterator[str]:
             yield f"settings {symbol} {settings.mode} {settings.leverage}"
         for symbol, p in sorted(account.positions.items()):
             yield f"position {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
-    yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in engine._recent_client_ids.items())
-    yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(engine._expiries))
+    yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in state.recent_client_ids.items())
+    yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(state.expiries))
 
 
-def check_invariants(engine: "Engine") -> None:
+def check_invariants(state: EngineState) -> None:
     """Raise InvariantViolation when the engine's structures disagree or money is not conserved."""
     try:
-        _check_orders(engine)
-        _check_exposures(engine)
-        assert ledger(engine).imbalance == 0, "money was created or destroyed"
+        _check_orders(state)
+        _check_exposures(state)
+        assert ledger(state).imbalance == 0, "money was created or destroyed"
     except AssertionError as exc:
         raise InvariantViolation(str(exc)) from exc
 
 
-def _check_orders(engine: "Engine") -> None:
+def _check_orders(state: EngineState) -> None:
     waiting = 0
-    for market in engine.markets.values():
+    for market in state.markets.values():
         market.book.check()
         for order in market.book.orders.values():
-            assert engine._open.get(order.order_id) is order
+            assert state.orders.get(order.order_id) is order
             assert order.triggered and order.status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
             assert order.time_in_force in RESTING_TIME_IN_FORCE
         for order in market.triggers.orders.values():
-            assert engine._open.get(order.order_id) is order and not order.triggered
+            assert state.orders.get(order.order_id) is order and not order.triggered
         waiting += len(market.book.orders) + len(market.triggers.orders)
-    assert waiting == len(engine._open), "an open order is neither resting nor waiting"
-    assert sum(len(orders) for orders in engine._account_orders.values()) == len(engine._open)
-    for (account_id, symbol), orders in engine._reduce_only.items():
-        position = engine.position(account_id, symbol)
+    assert waiting == len(state.orders), "an open order is neither resting nor waiting"
+    assert sum(len(orders) for orders in state.account_orders.values()) == len(state.orders)
+    for (account_id, symbol), orders in state.reduce_only.items():
+        position = state.position(account_id, symbol)
         for side in Side:
             resting = sum(o.remaining for o in orders.values() if o.side is side)
             assert resting <= position.closable_by(side), "reduce-only orders exceed the position"
-    for (account_id, client_id), (order, _) in engine._client_ids.items():
+    for (account_id, client_id), (order, _) in state.client_ids.items():
         assert order.account_id == account_id and order.client_order_id == client_id
-        assert engine._open.get(order.order_id) is order
+        assert state.orders.get(order.order_id) is order
 
 
-def _check_exposures(engine: "Engine") -> None:
+def _check_exposures(state: EngineState) -> None:
     """Each account's incremental order exposure equals a recount of its resting orders."""
-    for account in engine.accounts.values():
+    for account in state.accounts.values():
         for symbol, exposure in account.exposures.items():
-            unit = engine.markets[symbol].notional_unit
+            unit = state.markets[symbol].notional_unit
             resting = [
                 o
-                for o in engine._account_orders.get((account.account_id, symbol), {}).values()
+                for o in state.account_orders.get((account.account_id, symbol), {}).values()
                 if o.triggered and not o.reduce_only
             ]
             for side, lots, notional in (
@@ -141,20 +137,20 @@ class Ledger(NamedTuple):
         return self.money_in_system - self.net_deposits - self.insurance_contributions
 
 
-def ledger(engine: "Engine") -> Ledger:
+def ledger(state: EngineState) -> Ledger:
     """The engine's ledger now; ``check_invariants`` requires a zero imbalance after every command."""
     wallets = isolated = positions = 0
-    for account in engine.accounts.values():
+    for account in state.accounts.values():
         wallets += account.wallet
         for position in account.positions.values():
             isolated += position.isolated_wallet
             positions += -position.entry_notional if position.size > 0 else position.entry_notional
     return Ledger(
-        engine.net_deposits,
-        engine.insurance_contributions,
+        state.net_deposits,
+        state.insurance_contributions,
         wallets,
         isolated,
-        engine.fees_collected,
-        engine.insurance_fund,
+        state.fees_collected,
+        sum(market.insurance_fund for market in state.market_list),
         positions,
     )

@@ -289,6 +289,30 @@ def _preview_under(
     )
 
 
+def estimated_price(market: Market, side: Side) -> Ticks:
+    """The price a market order is costed at: the opposite touch, else the band reference."""
+    return market.book.best_price(side.opposite) or market.band_reference()
+
+
+def margin_check(
+    account: Account,
+    market: Market,
+    markets: Mapping[str, Market],
+    side: Side,
+    lots: Lots,
+    price: Ticks,
+    reduce_only: bool = False,
+) -> Refusal | None:
+    """``check_order`` at the order's price (a market order, ``price`` 0, is costed at the opposite
+    touch); orders that can only reduce need no margin."""
+    if reduce_only:
+        return None
+    price = price or estimated_price(market, side)
+    if not price:
+        return None
+    return check_order(account, market, markets, side, lots, price)
+
+
 def check_order(
     account: Account, market: Market, markets: Mapping[str, Market], side: Side, lots: Lots, price: Ticks
 ) -> Refusal | None:

@@ -3,9 +3,11 @@
 import ast
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from paperex.engine.events import Event
 from tests.installed_names import PACKAGE_DIRS, ROOT
 
 STDLIB = set(sys.stdlib_module_names)
@@ -213,3 +215,29 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert not allowed("paperex.server.grpc_api.app", ALLOWED["paperex.client"]) and allowed(
         "paperex.v1.common_pb2", {"paperex.v1"}
     )
+
+
+DISPATCHER_EVENTS = {"PositionChanged", "BookLevelChanged"}
+"""The events ``engine/engine.py`` builds itself: the pipeline's closing flushes. Every other event is
+built by the job it belongs to (``order_commands``, ``execution``, ``settlement``, ``open_orders``,
+``account_commands``, ``prices``, ``trigger_runner``, ``liquidator``)."""
+DISPATCHER_MAX_LINES = 350
+
+
+def events_built(source: str) -> set[str]:
+    """The engine event types called by name in ``source``."""
+    event_types = {event_type.__name__ for event_type in get_args(Event)}
+    return {
+        node.func.id
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in event_types
+    }
+
+
+def test_the_engine_module_only_dispatches() -> None:
+    """``Engine.apply`` reads as the pipeline's table of contents; job code piled back into
+    ``engine/engine.py`` would build its job's events there, and make the file long again."""
+    source = (PACKAGE_DIRS["paperex.engine"] / "engine.py").read_text()
+    assert events_built("OrderFilled(1, 2)\nPositionChanged\nlen([])\n") == {"OrderFilled"}
+    assert events_built(source) <= DISPATCHER_EVENTS
+    assert len(source.splitlines()) <= DISPATCHER_MAX_LINES

@@ -4,10 +4,10 @@ command's ``ts`` (never backwards) or AdvanceTime, and due orders expire before 
 import pytest
 
 from paperex.engine.commands import AdvanceTime, AmendOrder, CancelOrder
-from paperex.engine.engine import EXPIRIES_SWEPT_FROM
 from paperex.engine.events import MarkPriceChanged, OrderAccepted, OrderExpired
 from paperex.engine.orders import OrderType, Side, TimeInForce
 from paperex.engine.reasons import EndReason, RejectReason
+from paperex.engine.state import EXPIRIES_SWEPT_FROM
 
 from .scenario import (
     ALICE,
@@ -157,6 +157,6 @@ def test_cancelled_gtd_orders_leave_no_lasting_trace_and_the_open_ones_still_exp
             ),
         )
 
-    assert len(engine._expiries) <= 2 * EXPIRIES_SWEPT_FROM
+    assert len(engine.state.expiries) <= 2 * EXPIRIES_SWEPT_FROM
     expired = only(run(engine, AdvanceTime(ts=EXPIRY)), OrderExpired)
     assert expired.order_id == kept_id

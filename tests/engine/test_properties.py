@@ -67,7 +67,7 @@ from paperex.engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from paperex.engine.engine import RETRY_WINDOW_NS, Engine
+from paperex.engine.engine import Engine
 from paperex.engine.events import (
     BalanceChanged,
     BookLevelChanged,
@@ -87,6 +87,7 @@ from paperex.engine.events import (
     serialize,
 )
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.open_orders import RETRY_WINDOW_NS
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.units import SCALE

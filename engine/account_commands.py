@@ -1,0 +1,204 @@
+"""The account commands: create an account, deposit, withdraw, set leverage and margin mode, move
+isolated margin, and the operator's insurance-fund top-up; each refused with its figures or applied
+with its ``BalanceChanged``, ``SettingsChanged`` or ``InsuranceFundChanged``."""
+
+from paperex.engine.accounts import NO_ORDERS, Account, MarginMode
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    CreateAccount,
+    Deposit,
+    FundInsurance,
+    SetLeverage,
+    SetMarginMode,
+    Withdraw,
+)
+from paperex.engine.events import (
+    AccountCreated,
+    BalanceChanged,
+    BalanceReason,
+    FundReason,
+    InsuranceFundChanged,
+    SettingsChanged,
+)
+from paperex.engine.margin import initial_margin, maintenance_margin, max_leverage_for, max_notional_for, unrealized_pnl
+from paperex.engine.market import Market
+from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import Figure, count, money, shortfall
+from paperex.engine.risk import available_balance, removable_margin, summarize
+from paperex.engine.state import EngineState
+
+
+class AccountCommands:
+    """Handlers of the account commands over ``EngineState``."""
+
+    def __init__(self, state: EngineState) -> None:
+        self.state = state
+
+    def create_account(self, cmd: CreateAccount) -> None:
+        accounts = self.state.accounts
+        if cmd.account_id in accounts or cmd.account_id <= 0:
+            return self.state.reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
+        accounts[cmd.account_id] = Account(cmd.account_id, cmd.liquidatable)
+        self.state.events.append(AccountCreated(cmd.account_id, cmd.liquidatable))
+        return None
+
+    def deposit(self, cmd: Deposit) -> None:
+        account = self.state.accounts.get(cmd.account_id)
+        if account is None:
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if cmd.amount <= 0:
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        self._move_wallet(account, cmd.amount, BalanceReason.DEPOSIT)
+        self.state.net_deposits += cmd.amount
+        return None
+
+    def withdraw(self, cmd: Withdraw) -> None:
+        state = self.state
+        account = state.accounts.get(cmd.account_id)
+        if account is None:
+            return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if cmd.amount <= 0:
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        summary = summarize(account, state.markets)
+        if cmd.amount > summary.max_withdraw:
+            figures = (*shortfall(cmd.amount, summary.available_balance), money("max_withdraw", summary.max_withdraw))
+            return self.state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, figures)
+        self._move_wallet(account, -cmd.amount, BalanceReason.WITHDRAWAL)
+        state.net_deposits -= cmd.amount
+        return None
+
+    def _move_wallet(self, account: Account, delta: int, reason: BalanceReason) -> None:
+        account.wallet += delta
+        self.state.events.append(BalanceChanged(account.account_id, reason, delta, account.wallet))
+
+    def _settings_target(
+        self, cmd: SetLeverage | SetMarginMode | AdjustIsolatedMargin
+    ) -> tuple[Account, Market] | None:
+        """The account and market a settings command names, or None after rejecting it."""
+        account = self.state.accounts.get(cmd.account_id)
+        market = self.state.markets.get(cmd.symbol)
+        if account is None or market is None:
+            self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT if account is None else RejectReason.UNKNOWN_SYMBOL)
+            return None
+        return account, market
+
+    def set_leverage(self, cmd: SetLeverage) -> None:
+        """Leverage within the instrument's range; refused when the position and orders would pass the
+        new notional cap, or (lowering it) when the margin it then needs is not there."""
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, market = target
+        markets = self.state.markets
+        instrument = market.instrument
+        leverage = count("leverage", cmd.leverage)
+        if not 1 <= cmd.leverage <= instrument.max_leverage:
+            limit = count("max_leverage", instrument.max_leverage)
+            return self.state.reject(cmd, RejectReason.INVALID_LEVERAGE, None, (leverage, limit))
+        position = self.state.position(cmd.account_id, cmd.symbol)
+        exposure = account.exposures.get(cmd.symbol) or NO_ORDERS
+        price = market.mark_price or market.last_price
+        held = abs(position.size) * price * market.notional_unit
+        notional = held + max(exposure.buy_notional, exposure.sell_notional)
+        cap = max_notional_for(instrument, cmd.leverage)
+        if notional > cap:
+            figures: tuple[Figure, ...] = (
+                leverage,
+                count("max_leverage", max_leverage_for(instrument, notional)),
+                money("notional", notional),
+                money("max_notional", cap),
+            )
+            return self.state.reject(cmd, RejectReason.LEVERAGE_TOO_HIGH, None, figures)
+        existed = cmd.symbol in account.settings
+        settings = account.setting(cmd.symbol)
+        previous = settings.leverage
+        settings.leverage = cmd.leverage
+        available = available_balance(account, markets)
+        isolated = initial_margin(held, cmd.leverage) if settings.mode is MarginMode.ISOLATED and position.size else 0
+        if (available < 0 or position.isolated_wallet < isolated) and cmd.leverage < previous:
+            settings.leverage = previous
+            if not existed:
+                del account.settings[cmd.symbol]
+            if position.isolated_wallet < isolated:
+                figures = shortfall(isolated, position.isolated_wallet)
+            else:
+                before = available_balance(account, markets)
+                figures = shortfall(before - available, max(0, before))
+            return self.state.reject(cmd, RejectReason.INSUFFICIENT_MARGIN, None, figures)
+        self.state.events.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
+        return None
+
+    def set_margin_mode(self, cmd: SetMarginMode) -> None:
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, _ = target
+        state = self.state
+        if state.position(cmd.account_id, cmd.symbol).size:
+            return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
+        if (cmd.account_id, cmd.symbol) in state.account_orders:
+            return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
+        settings = account.setting(cmd.symbol)
+        settings.mode = cmd.mode
+        state.events.append(SettingsChanged(cmd.account_id, cmd.symbol, settings.mode, settings.leverage))
+        return None
+
+    def adjust_isolated_margin(self, cmd: AdjustIsolatedMargin) -> None:
+        """Add from the available balance, or remove what the venue allows:
+        min(isolated wallet - MM, isolated wallet + uPnL - IM at mark) (reference 1.5)."""
+        target = self._settings_target(cmd)
+        if target is None:
+            return None
+        account, market = target
+        state = self.state
+        position = state.position(cmd.account_id, cmd.symbol)
+        settings = account.peek_setting(cmd.symbol)
+        if settings.mode is not MarginMode.ISOLATED or not position.size:
+            return self.state.reject(cmd, RejectReason.NO_ISOLATED_POSITION)
+        if cmd.amount == 0:
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        if cmd.amount > 0 and cmd.amount > (available := available_balance(account, state.markets)):
+            return self.state.reject(
+                cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, max(0, available))
+            )
+        if cmd.amount < 0:
+            price = market.mark_price or market.last_price
+            notional = abs(position.size) * price * market.notional_unit
+            upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+            removable = removable_margin(
+                position.isolated_wallet,
+                maintenance_margin(market.instrument, notional),
+                upnl,
+                initial_margin(notional, settings.leverage),
+            )
+            if -cmd.amount > removable:
+                figures = shortfall(-cmd.amount, removable)
+                return self.state.reject(cmd, RejectReason.MARGIN_REMOVAL_TOO_LARGE, None, figures)
+        position.isolated_wallet += cmd.amount
+        account.wallet -= cmd.amount
+        state.events.append(
+            BalanceChanged(
+                account.account_id,
+                BalanceReason.ISOLATED_MARGIN_TRANSFER,
+                -cmd.amount,
+                account.wallet,
+                cmd.symbol,
+                cmd.amount,
+                position.isolated_wallet,
+            )
+        )
+        state.moved[(cmd.account_id, cmd.symbol)] = position
+        return None
+
+    def fund_insurance(self, cmd: FundInsurance) -> None:
+        """The operator's contribution to a symbol's insurance fund (money from outside, as a deposit)."""
+        state = self.state
+        market = state.markets.get(cmd.symbol)
+        if market is None:
+            return self.state.reject(cmd, RejectReason.UNKNOWN_SYMBOL)
+        if cmd.amount <= 0:
+            return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        market.insurance_fund += cmd.amount
+        state.insurance_contributions += cmd.amount
+        state.events.append(InsuranceFundChanged(cmd.symbol, FundReason.TOP_UP, cmd.amount, market.insurance_fund))
+        return None

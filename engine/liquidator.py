@@ -1,0 +1,282 @@
+"""Margin calls, liquidation and auto-deleveraging of an account whose margin was rechecked: the
+cross account and each isolated position against its maintenance margin, liquidation orders that take
+real liquidity, the insurance fund's share, and auto-deleverage for what the book cannot take. The
+formulas (margin states, partial quantities, ADL ranking) are ``paperex.engine.liquidation``'s."""
+
+from fractions import Fraction
+
+from paperex.engine.accounts import CROSS, ISOLATED, Account, MarginMode
+from paperex.engine.audit import InvariantViolation
+from paperex.engine.events import (
+    BalanceChanged,
+    BalanceReason,
+    FundReason,
+    InsuranceFundChanged,
+    LiquidationTriggered,
+    MarginCallIssued,
+    OrderFilled,
+    PositionLiquidated,
+)
+from paperex.engine.execution import Execution
+from paperex.engine.liquidation import (
+    MARGIN_CALL_THRESHOLDS_BPS,
+    adl_ranking,
+    cross_state,
+    isolated_state,
+    margin_call_levels,
+    partial_quantity,
+    scaled_maintenance,
+    worst_price,
+)
+from paperex.engine.margin import bankruptcy_price, display_ticks, unrealized_pnl
+from paperex.engine.market import Market
+from paperex.engine.open_orders import OpenOrders
+from paperex.engine.orders import BUY, SELL, Order, OrderType, SelfTradePrevention, TimeInForce
+from paperex.engine.reasons import EndReason
+from paperex.engine.risk import summarize, valuation_price
+from paperex.engine.settlement import Settlement
+from paperex.engine.state import EngineState
+from paperex.engine.units import SCALE, Amount, Lots, Ticks, ceil_div
+from paperex.engine.validation import band_limit
+
+
+class Liquidator:
+    """Checks accounts at risk over ``EngineState``: margin calls, liquidation orders, ADL."""
+
+    def __init__(
+        self, state: EngineState, open_orders: OpenOrders, execution: Execution, settlement: Settlement
+    ) -> None:
+        self.state = state
+        self._open_orders = open_orders
+        self._execution = execution
+        self._settlement = settlement
+
+    def check_account(self, account: Account) -> None:
+        """Liquidate what is at or below maintenance, then issue a margin call where a margin ratio
+        (the cross account's, each isolated position's) reaches a new threshold; a level falls back
+        as its ratio recovers. Exchange-internal (non-liquidatable) accounts are passed by."""
+        if not account.liquidatable:
+            return
+        markets = self.state.markets
+        balance, maintenance, held = cross_state(account, markets)
+        if held and balance * SCALE <= maintenance:
+            symbols = [s for s, p in sorted(account.positions.items()) if p.size and account.settings[s].mode is CROSS]
+            self._liquidate(account, symbols, (balance, maintenance), cross=True)
+            balance, maintenance, held = cross_state(account, markets)
+        account.margin_call_level = self._margin_call(
+            account, "", balance, maintenance, held, account.margin_call_level
+        )
+        settings, levels = account.settings, account.isolated_call_levels
+        isolated = sorted(s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED)
+        # In symbol order; liquidating one isolated position leaves the others as they are.
+        for symbol in isolated:
+            isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
+            if isolated_balance * SCALE <= isolated_mm:
+                self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
+                if not account.positions[symbol].size:
+                    continue
+                isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
+            level = self._margin_call(account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0))
+            if level:
+                levels[symbol] = level
+            else:
+                levels.pop(symbol, None)
+        if levels:  # forget the levels of positions closed since
+            for symbol in [s for s in levels if not account.positions[s].size]:
+                del levels[symbol]
+
+    def _margin_call(
+        self, account: Account, symbol: str, balance: Amount, maintenance: int, held: bool, level_before: int
+    ) -> int:
+        """Issue a ``MarginCallIssued`` when the ratio of the cross account (``symbol`` empty) or of an
+        isolated position reached a threshold above ``level_before``; returns the new level. The event
+        carries the figures ``GetAccount`` shows, so its ratio reads the same."""
+        level, armed_below = margin_call_levels(balance, maintenance) if held else (0, 0)
+        if level > level_before:
+            summary = summarize(account, self.state.markets)
+            if symbol:
+                figures = next(p for p in summary.positions if p.symbol == symbol)
+                shown = (figures.isolated_wallet + figures.unrealized_pnl, figures.maintenance_margin)
+            else:
+                shown = (summary.margin_balance, summary.maintenance_margin)
+            mode = ISOLATED if symbol else CROSS
+            threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
+            self.state.events.append(MarginCallIssued(account.account_id, symbol, mode, threshold, *shown))
+        return max(level, min(level_before, armed_below))
+
+    def _liquidate(self, account: Account, symbols: list[str], breach: tuple[Amount, int], cross: bool) -> None:
+        """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders
+        in the book, partially when one tier down restores it; what the book cannot take is
+        auto-deleveraged. A full liquidation leaves the remaining margin to the insurance fund (or
+        draws the deficit from it). ``breach`` is the (margin balance, scaled maintenance) that breached."""
+        state = self.state
+        account_id, markets = account.account_id, state.markets
+        balance, maintenance = breach
+        mode = CROSS if cross else ISOLATED
+        state.events.append(
+            LiquidationTriggered(account_id, "" if cross else symbols[0], mode, balance, ceil_div(maintenance, SCALE))
+        )
+        for symbol in symbols:
+            self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
+        # A cross account's remainder is settled with the fund of its largest position, reported last.
+        largest = max(symbols, key=lambda s: account.positions[s].entry_notional)
+        steps = [self._liquidate_position(account, markets[s], mode) for s in symbols if s != largest]
+        steps.append(self._liquidate_position(account, markets[largest], mode))
+        if all(not step.partial for step in steps):
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[largest], cross)
+        state.events += steps
+
+    def _clear_to_fund(self, account: Account, market: Market, cross: bool) -> Amount:
+        """After a full liquidation the margin that backed it (the cross wallet, or the isolated
+        position's wallet) goes to the symbol's insurance fund, or the fund covers its deficit: the
+        wallet ends at zero. Returns what the fund received."""
+        symbol, account_id = market.symbol, account.account_id
+        if cross:
+            leftover = account.wallet
+            account.wallet = 0
+        else:
+            position = account.positions[symbol]
+            leftover = position.isolated_wallet
+            position.isolated_wallet = 0
+            self.state.moved[(account_id, symbol)] = position
+        if leftover:
+            reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
+            if cross:
+                cleared = BalanceChanged(account_id, reason, -leftover, 0, symbol)
+            else:
+                cleared = BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0)
+            market.insurance_fund += leftover
+            fund_moved = InsuranceFundChanged(
+                symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id
+            )
+            self.state.events += (cleared, fund_moved)
+        return leftover
+
+    def _liquidate_position(self, account: Account, market: Market, mode: MarginMode) -> PositionLiquidated:
+        """One position's liquidation order, filled in the book and by ADL for what the book cannot
+        take; returns the step's outcome for the caller to report."""
+        state = self.state
+        position = account.positions[market.symbol]
+        instrument = market.instrument
+        price = valuation_price(market, position)
+        if mode is CROSS:
+            others = [
+                (state.markets[s], p)
+                for s, p in account.positions.items()
+                if p.size and s != market.symbol and account.settings[s].mode is CROSS
+            ]
+            other_upnl = sum(
+                unrealized_pnl(p.size, p.entry_notional, valuation_price(m, p), m.notional_unit) for m, p in others
+            )
+            other_mm = sum(
+                scaled_maintenance(m.instrument, abs(p.size) * valuation_price(m, p) * m.notional_unit)
+                for m, p in others
+            )
+            backing = account.wallet
+        else:
+            other_upnl = other_mm = 0
+            backing = position.isolated_wallet
+        balance = (
+            backing + other_upnl + unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+        )
+        quantity = partial_quantity(instrument, position, price, balance, other_mm)
+        size = position.size
+        bankruptcy = bankruptcy_price(size, position.entry_notional, backing + other_upnl, market.notional_unit)
+        # A position that is not itself bankrupt (its bankruptcy price lies beyond the band, or is
+        # negative) is still never dumped outside the protective price band around the mark.
+        bounds = (band_limit(instrument, SELL, price), band_limit(instrument, BUY, price))
+        if bankruptcy is None:
+            bankruptcy = Fraction(bounds[0] if size > 0 else bounds[1])
+        limit = worst_price(bankruptcy, size, market.insurance_fund, market.notional_unit, bounds)
+        order = Order(
+            state.next_order_id,
+            account.account_id,
+            market.symbol,
+            SELL if size > 0 else BUY,
+            OrderType.LIMIT,
+            quantity,
+            limit,
+            TimeInForce.IOC,
+            SelfTradePrevention.EXPIRE_TAKER,
+            reduce_only=True,
+            liquidation=True,
+        )
+        start = len(state.events)
+        self._open_orders.accept(order, None)
+        end = self._execution.take(market, order)
+        unfilled = quantity - order.filled
+        shown_bankruptcy = display_ticks(bankruptcy, size)
+        if unfilled:
+            self._deleverage(market, order, unfilled, min(max(shown_bankruptcy, bounds[0]), bounds[1]))
+        self._execution.finish(market, order, end)
+        realized, fund_change = self._liquidation_result(account.account_id, order.order_id, start)
+        return PositionLiquidated(
+            account.account_id,
+            market.symbol,
+            mode,
+            order.order_id,
+            quantity,
+            unfilled,
+            quantity < abs(size),
+            shown_bankruptcy,
+            realized,
+            fund_change,
+        )
+
+    def _liquidation_result(self, account_id: int, order_id: int, start: int) -> tuple[Amount, Amount]:
+        """``(realized, to the fund)`` of a liquidation step (its events since ``start``): its order's
+        fills (PnL less trading fee) less clearance fees, and the clearance fees the fund received."""
+        realized = fund = 0
+        for event in self.state.events[start:]:
+            if type(event) is OrderFilled and event.order_id == order_id:
+                realized += event.realized_pnl - event.fee
+            elif (
+                type(event) is InsuranceFundChanged
+                and event.account_id == account_id
+                and event.reason is FundReason.CLEARANCE_FEE
+            ):
+                fund += event.delta
+        return realized - fund, fund
+
+    def _deleverage(self, market: Market, order: Order, lots: Lots, price: Ticks) -> None:
+        """Fill the last ``lots`` of a liquidation order by auto-deleverage: at the bankruptcy
+        ``price``, without fee, against the most profitable, most leveraged opposing positions, each
+        closed by an order the exchange places for it (its orders on the symbol are canceled first).
+
+        Exchange-internal (non-liquidatable) accounts are not in the ranking. Only when no trader's
+        opposing position is left do they take the rest, as the venue's backstop: positions net to
+        zero, so the bankrupt position can always be closed."""
+        state = self.state
+        accounts, markets = state.accounts, state.markets
+        symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
+        candidates = [
+            (accounts[a], market)
+            for a in market.holders
+            if a != bankrupt_id and accounts[a].positions[symbol].size * closing_side < 0
+        ]
+        traders = [(a, m) for a, m in candidates if a.liquidatable]
+        backstop = [(a, m) for a, m in candidates if not a.liquidatable]
+        for counter in adl_ranking(traders, markets) + adl_ranking(backstop, markets):
+            if not lots:
+                break
+            take = min(lots, abs(counter.positions[symbol].size))
+            self._open_orders.cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
+            closing = Order(
+                state.next_order_id,
+                counter.account_id,
+                symbol,
+                closing_side,
+                OrderType.LIMIT,
+                take,
+                price,
+                TimeInForce.IOC,
+                SelfTradePrevention.EXPIRE_TAKER,
+                reduce_only=True,
+            )
+            self._open_orders.accept(closing, None, auto_deleverage=True)
+            self._settlement.settle_deleverage(market, order, closing, take)
+            lots -= take
+        if lots:
+            raise InvariantViolation("no opposing position left to deleverage against")
+        if state.touched:
+            self._execution.trim_reduce_only()
