@@ -431,3 +431,26 @@ async def test_api_keys_are_never_returned(exchange: Exchange) -> None:
         for secret in secrets:
             assert secret.encode() not in wire
             assert secret not in text
+
+
+async def test_a_rotated_key_ends_the_sessions_it_opened(exchange: Exchange) -> None:
+    """An OrderSession authenticates when it opens; rotating its key away (a leaked key) must stop
+    it too, not only new calls: the next request ends the session UNAUTHENTICATED, and the new key
+    opens a session that works."""
+    alice = await exchange.open_account("alice")
+    session = alice.trading.OrderSession(metadata=alice.auth)
+    command = trading_pb2.OrderCommand(place_order=limit(common_pb2.SIDE_BUY, "0.010", "64000.0"))
+    await session.write(trading_pb2.OrderSessionRequest(correlation_id="before", commands=[command]))
+    assert (await first_stream_message(session)).correlation_id == "before"
+
+    accounts = await exchange.admin.admin.ListAccounts(admin_pb2.ListAccountsRequest(), metadata=exchange.admin.auth)
+    rotated = await exchange.admin.admin.RotateApiKey(
+        admin_pb2.RotateApiKeyRequest(account_id=accounts.accounts[0].account_id), metadata=exchange.admin.auth
+    )
+    await session.write(trading_pb2.OrderSessionRequest(correlation_id="after", commands=[command]))
+    error = await refused(first_stream_message(session))
+
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert error_info(error).reason == "UNAUTHENTICATED"
+    renewed = Client(exchange.channel, rotated.api_key)
+    assert (await open_session(renewed, renewed.auth)).correlation_id == "c1"

@@ -205,7 +205,9 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         go back in request order as each becomes durable."""
         account_id = self.runtime.auth.account(context)
         answers: asyncio.Queue[asyncio.Future[trading_pb2.OrderSessionResponse] | None] = asyncio.Queue()
-        reader = asyncio.get_running_loop().create_task(self._read_session(account_id, request_iterator, answers))
+        reader = asyncio.get_running_loop().create_task(
+            self._read_session(account_id, request_iterator, answers, context)
+        )
         try:
             while (pending := await answers.get()) is not None:
                 yield await pending
@@ -218,10 +220,12 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         account_id: int,
         requests: AsyncIterator[trading_pb2.OrderSessionRequest],
         answers: "asyncio.Queue[asyncio.Future[trading_pb2.OrderSessionResponse] | None]",
+        context: Context,
     ) -> None:
         loop = asyncio.get_running_loop()
         try:
             async for request in requests:
+                self.runtime.auth.account(context)  # a key rotated away since the session opened ends it
                 answer: asyncio.Future[trading_pb2.OrderSessionResponse] = loop.create_future()
                 answers.put_nowait(answer)
                 try:
