@@ -23,7 +23,7 @@ from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetL
 from paperex.server.core.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.core.streams import Hub
 from paperex.server.grpc_api.auth import Authenticator, key_hash, new_admin_token
-from paperex.server.grpc_api.decoding import tolerant
+from paperex.server.grpc_api.decoding import guarded, tolerant
 from paperex.server.grpc_api.reflection import enable_reflection
 from paperex.server.grpc_api.services.account import AccountService
 from paperex.server.grpc_api.services.admin import AdminService
@@ -154,24 +154,23 @@ class _GenericHandlersOnly:
     registered method and runs ``asyncio.wait`` over all of them for every call it accepts: over our
     46, 29 us a call, against 6 us over the one future of generic handlers (measured on uvloop).
 
-    The generated code hands each service's methods twice: as a generic handler, then by name. For
-    paperex's own services the generic handler is rebuilt from the named methods with deserializers
-    that let the servicers refuse undecodable requests (``paperex.server.grpc_api.decoding``)."""
+    The generated code hands each service's methods twice: as a generic handler, then by name. The
+    generic handler is rebuilt from the named methods, with deserializers that refuse undecodable
+    requests as the caller's mistake (``paperex.server.grpc_api.decoding``): paperex's servicers refuse
+    them themselves, grpc's (health, reflection) are guarded in front."""
 
     def __init__(self, server: grpc.aio.Server) -> None:
         self._server = server
 
     def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
-        self._server.add_generic_rpc_handlers(
-            [h for h in handlers if not (isinstance(h, grpc.ServiceRpcHandler) and h.service_name() in SERVICE_NAMES)]
-        )
+        """Dropped: every service on this server is also handed over by name."""
 
     def add_registered_method_handlers(
         self, service: str, handlers: "dict[str, grpc.RpcMethodHandler[Any, Any]]"
     ) -> None:
-        if service in SERVICE_NAMES:
-            methods = {name: tolerant(handler) for name, handler in handlers.items()}
-            self._server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(service, methods)])
+        wrap = tolerant if service in SERVICE_NAMES else guarded
+        methods = {name: wrap(handler) for name, handler in handlers.items()}
+        self._server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(service, methods)])
 
 
 class ExchangeServer:

@@ -56,7 +56,7 @@ def _register_v1_descriptor() -> None:
 
 
 def enable_reflection(service_names: Sequence[str], server: Any) -> None:
-    """Serve reflection v1 and v1alpha on ``server`` (anything with ``add_generic_rpc_handlers``),
+    """Serve reflection v1 and v1alpha on ``server`` (anything with ``add_registered_method_handlers``),
     listing ``service_names`` and both reflection services."""
     _register_v1_descriptor()
     servicer = reflection.aio.ReflectionServicer((*service_names, V1_SERVICE, V1ALPHA_SERVICE))
@@ -66,6 +66,4 @@ def enable_reflection(service_names: Sequence[str], server: Any) -> None:
         request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
         response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
     )
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(V1_SERVICE, {"ServerReflectionInfo": same_protocol}),)
-    )
+    server.add_registered_method_handlers(V1_SERVICE, {"ServerReflectionInfo": same_protocol})

@@ -1004,6 +1004,31 @@ async def test_undecodable_requests_on_streams_are_malformed(standing: Exchange)
     assert_malformed(await refused(anext(aiter(call))))
 
 
+@pytest.mark.parametrize(
+    ("method", "kind"),
+    [
+        ("/grpc.health.v1.Health/Check", "unary_unary"),
+        ("/grpc.health.v1.Health/Watch", "unary_stream"),
+        ("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", "stream_stream"),
+        ("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "stream_stream"),
+    ],
+)
+async def test_undecodable_requests_to_health_and_reflection_are_malformed_and_not_logged(
+    standing: Exchange, method: str, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """grpc's own servicers (health, reflection) answered such bytes UNKNOWN with a traceback in the
+    log per call; they get paperex's refusal instead, and nothing is logged."""
+    if kind == "unary_unary":
+        call: Any = standing.channel.unary_unary(method)(GARBAGE, timeout=HANG_GUARD)
+    elif kind == "unary_stream":
+        call = anext(aiter(standing.channel.unary_stream(method)(GARBAGE, timeout=HANG_GUARD)))
+    else:
+        call = anext(aiter(standing.channel.stream_stream(method)(iter([GARBAGE]), timeout=HANG_GUARD)))
+    with caplog.at_level("WARNING"):
+        assert_malformed(await refused(call))
+    assert [record.getMessage() for record in caplog.records] == []
+
+
 # ---------------------------------------------------------------------------------------------- rate limit
 
 

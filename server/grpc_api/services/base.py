@@ -24,10 +24,10 @@ from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, SlowConsumer, StreamClosed
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.grpc_api.auth import Authenticator, Context, presented_key
-from paperex.server.grpc_api.decoding import Undecodable
+from paperex.server.grpc_api.decoding import Undecodable, malformed
 from paperex.server.grpc_api.status import internal, status
 from paperex.server.state.adl import AdlBoard
-from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server.rpc")
 
@@ -108,16 +108,12 @@ class Serving(Protocol):
 
 def _check_request(request: Any) -> None:
     if type(request) is Undecodable:
-        raise _malformed(f"are not a valid {request.message_type}")
-
-
-def _malformed(problem: str) -> WireError:
-    return WireError("MALFORMED_REQUEST", "request", f"the request bytes {problem}")
+        raise malformed(f"are not a valid {request.message_type}")
 
 
 async def _abort(context: Context, error: BaseException) -> None:
     if isinstance(error, DecodeError):  # a streamed request, decoded as the servicer reads it
-        error = _malformed(f"do not decode ({error})")
+        error = malformed(f"do not decode ({error})")
     if isinstance(error, Refused):
         await context.abort_with_status(status(error))
     if isinstance(error, SlowConsumer):
