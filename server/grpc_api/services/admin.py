@@ -8,7 +8,6 @@ from google.protobuf import duration_pb2
 from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from paperex.engine.events import InsuranceFundChanged
-from paperex.server.core.exchange import Applied
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
 from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
@@ -54,12 +53,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         deposit = parse.amount(request.initial_deposit, "initial_deposit") if request.initial_deposit else 0
         api_key = new_api_key()
 
-        def respond(applied: Applied) -> admin_pb2.CreateAccountResponse:
-            self.runtime.refuse_if_rejected(applied)
-            return admin_pb2.CreateAccountResponse(account_id=applied.account_id, name=name, api_key=api_key)
-
         command = OpenAccount(name=name, key_hash=key_hash(api_key), deposit=deposit)
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        self.runtime.refuse_if_rejected(applied)
+        return admin_pb2.CreateAccountResponse(account_id=applied.account_id, name=name, api_key=api_key)
 
     @unary
     async def Deposit(self, request: admin_pb2.DepositRequest, context: Context) -> Any:
@@ -80,12 +77,10 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         self.runtime.auth.admin(context)
         command = kind(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
 
-        def respond(applied: Applied) -> Any:
-            self.runtime.refuse_if_rejected(applied)
-            wallet, cross = applied.wallets
-            return reply(wallet_balance=render.money(wallet), cross_wallet_balance=render.money(cross))
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        self.runtime.refuse_if_rejected(applied)
+        wallet, cross = applied.wallets
+        return reply(wallet_balance=render.money(wallet), cross_wallet_balance=render.money(cross))
 
     @unary
     async def ListAccounts(self, request: admin_pb2.ListAccountsRequest, context: Context) -> Any:
@@ -107,14 +102,12 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         account_id = _account_id(request.account_id)
         api_key = new_api_key()
 
-        def respond(applied: Applied) -> admin_pb2.RotateApiKeyResponse:
-            if applied.refusal is not None:
-                raise applied.refusal
-            name = self.runtime.exchange.accounts[account_id].name
-            return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key)
-
         command = RotateApiKey(account_id=account_id, key_hash=key_hash(api_key))
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        if applied.refusal is not None:
+            raise applied.refusal
+        name = self.runtime.exchange.accounts[account_id].name
+        return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key)
 
     @unary
     async def SetIndexPrice(self, request: admin_pb2.SetIndexPriceRequest, context: Context) -> Any:
@@ -122,13 +115,11 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         spec = parse.instrument(self.runtime.instruments, request.symbol)
         command = SetIndexPrice(symbol=spec.symbol, price=parse.reference_price(spec, request.price))
 
-        def respond(applied: Applied) -> admin_pb2.SetIndexPriceResponse:
-            index, mark = applied.prices
-            return admin_pb2.SetIndexPriceResponse(
-                index_price=render.price(index, spec), mark_price=render.price(mark, spec)
-            )
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        index, mark = applied.prices
+        return admin_pb2.SetIndexPriceResponse(
+            index_price=render.price(index, spec), mark_price=render.price(mark, spec)
+        )
 
     @unary
     async def SetMarkPrice(self, request: admin_pb2.SetMarkPriceRequest, context: Context) -> Any:
@@ -136,11 +127,9 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         spec = parse.instrument(self.runtime.instruments, request.symbol)
         command = SetMarkPrice(symbol=spec.symbol, price=parse.reference_price(spec, request.price))
 
-        def respond(applied: Applied) -> admin_pb2.SetMarkPriceResponse:
-            _, mark = applied.prices
-            return admin_pb2.SetMarkPriceResponse(mark_price=render.price(mark, spec))
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        _, mark = applied.prices
+        return admin_pb2.SetMarkPriceResponse(mark_price=render.price(mark, spec))
 
     @unary
     async def GetInsuranceFund(self, request: admin_pb2.GetInsuranceFundRequest, context: Context) -> Any:
@@ -161,13 +150,11 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         spec = parse.instrument(self.runtime.instruments, request.symbol)
         command = FundInsurance(symbol=spec.symbol, amount=parse.amount(request.amount))
 
-        def respond(applied: Applied) -> admin_pb2.FundInsuranceResponse:
-            self.runtime.refuse_if_rejected(applied)
-            funded = next(e for e in applied.events if isinstance(e, InsuranceFundChanged))
-            balance = render.money(funded.balance)
-            return admin_pb2.FundInsuranceResponse(fund=admin_pb2.InsuranceFund(symbol=spec.symbol, balance=balance))
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        self.runtime.refuse_if_rejected(applied)
+        funded = next(e for e in applied.events if isinstance(e, InsuranceFundChanged))
+        balance = render.money(funded.balance)
+        return admin_pb2.FundInsuranceResponse(fund=admin_pb2.InsuranceFund(symbol=spec.symbol, balance=balance))
 
     @unary
     async def GetLedger(self, request: admin_pb2.GetLedgerRequest, context: Context) -> Any:
@@ -291,13 +278,11 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         text = request.toml if source == "toml" else ""
         command = LoadScenarioCommand(name=name, text=text, seed=request.seed)
 
-        def respond(applied: Applied) -> admin_pb2.LoadScenarioResponse:
-            if applied.refusal is not None:
-                raise applied.refusal
-            assert applied.scenario is not None
-            return admin_pb2.LoadScenarioResponse(scenario=render.scenario(applied.scenario))
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        if applied.refusal is not None:
+            raise applied.refusal
+        assert applied.scenario is not None
+        return admin_pb2.LoadScenarioResponse(scenario=render.scenario(applied.scenario))
 
     @unary
     async def ListScenarios(self, request: admin_pb2.ListScenariosRequest, context: Context) -> Any:
@@ -315,9 +300,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
                 raise WireError("INVALID_ARGUMENT", "config_toml", f"liquidity provider config: {error}") from None
         command = SetLiquidityProviderCommand(enabled=request.enabled, config=request.config_toml)
 
-        def respond(applied: Applied) -> admin_pb2.SetLiquidityProviderResponse:
-            if applied.refusal is not None:
-                raise applied.refusal
-            return admin_pb2.SetLiquidityProviderResponse(enabled=applied.liquidity_enabled)
-
-        return respond(await self.runtime.sequencer.submit_one(command))
+        applied = await self.runtime.sequencer.submit_one(command)
+        if applied.refusal is not None:
+            raise applied.refusal
+        return admin_pb2.SetLiquidityProviderResponse(enabled=applied.liquidity_enabled)
