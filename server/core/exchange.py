@@ -95,6 +95,8 @@ class AccountEntry(NamedTuple):
     name: str
     key_hash: str
     internal: bool = False
+    api_secret: str = ""
+    """The Binance-compatible API's signing secret (empty: the account cannot sign there)."""
 
 
 @dataclass(slots=True)
@@ -324,7 +326,9 @@ class Exchange:
         if command.name in self._account_by_name:
             return [OrderRejected("CreateAccount", 0, "", RejectReason.ACCOUNT_ALREADY_EXISTS)]
         account_id = applied.account_id = len(self.accounts) + 1
-        self.accounts[account_id] = AccountEntry(account_id, command.name, command.key_hash)
+        self.accounts[account_id] = AccountEntry(
+            account_id, command.name, command.key_hash, api_secret=command.api_secret
+        )
         self.account_by_key[command.key_hash] = account_id
         self._account_by_name[command.name] = account_id
         events = self.engine.apply(CreateAccount(account_id=account_id, ts=command.ts))
@@ -340,7 +344,7 @@ class Exchange:
             applied.refusal = Refused("UNKNOWN_ACCOUNT", f"no account {command.account_id}", metadata)
             return
         del self.account_by_key[entry.key_hash]
-        self.accounts[entry.account_id] = entry._replace(key_hash=command.key_hash)
+        self.accounts[entry.account_id] = entry._replace(key_hash=command.key_hash, api_secret=command.api_secret)
         self.account_by_key[command.key_hash] = entry.account_id
 
     def _project(self, applied: Applied) -> None:

@@ -24,7 +24,7 @@ from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
 from paperex.server.core import gc_policy
 from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.tape import ExchangeCommand, decode, encode
+from paperex.server.core.tape import ExchangeCommand, decode, encode, loggable
 from paperex.server.persistence.durable_mark import MARK_EVERY_SECONDS, DurableMark
 from paperex.server.persistence.journal import ENGINE_HASH_MARK, Journal, JournalError, Snapshot, digest
 from paperex.server.wire.deferred import Deferred
@@ -290,7 +290,8 @@ class Sequencer:
             text = encode(command)
             rows.append((applied.sequence, text))
             if trace:
-                log.debug("seq=%d %s -> %s", applied.sequence, text, " ".join(map(serialize, applied.events)))
+                shown = loggable(command, text)
+                log.debug("seq=%d %s -> %s", applied.sequence, shown, " ".join(map(serialize, applied.events)))
             publications.extend(applied.publications)
             pending.results.append(applied)
 

@@ -25,6 +25,11 @@ def new_api_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def new_api_secret() -> str:
+    """The signing secret of the Binance-compatible API (HMAC-SHA256 key), shown once with the key."""
+    return secrets.token_hex(32)
+
+
 def new_admin_token() -> str:
     return ADMIN_PREFIX + secrets.token_urlsafe(32)
 
