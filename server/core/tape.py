@@ -15,7 +15,7 @@ from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any
 
 from paperex.engine import commands
-from paperex.server.core.exchange_commands import HOST_COMMANDS, HostCommand
+from paperex.server.core.exchange_commands import HOST_COMMANDS, HostCommand, OpenAccount, RotateApiKey
 
 ExchangeCommand = commands.Command | HostCommand
 
@@ -113,8 +113,9 @@ def loggable(command: ExchangeCommand, text: str) -> str:
     >>> loggable(command, encode(command))
     '["RotateApiKey",{"account_id":1,"key_hash":"h","api_secret":"<secret>","ts":7}]'
     """
-    secret = getattr(command, "api_secret", "")
-    return encode(replace(command, api_secret=SECRET)) if secret else text  # type: ignore[type-var]
+    if isinstance(command, OpenAccount | RotateApiKey) and command.api_secret:
+        return encode(replace(command, api_secret=SECRET))
+    return text
 
 
 def decode(text: str) -> ExchangeCommand:

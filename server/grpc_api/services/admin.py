@@ -8,11 +8,12 @@ from google.protobuf import duration_pb2
 from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from paperex.engine.events import InsuranceFundChanged
+from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
 from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from paperex.server.core.tape import ExchangeCommand
-from paperex.server.grpc_api.auth import Context, key_hash, new_api_key, new_api_secret
+from paperex.server.grpc_api.auth import Context, new_api_key, new_api_secret
 from paperex.server.grpc_api.services.account import account_summary
 from paperex.server.grpc_api.services.base import Runtime, unary
 from paperex.server.market.liquidity import parse_configs
