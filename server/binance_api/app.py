@@ -8,6 +8,7 @@ Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexp
 request id, its traceback only in the server log.
 """
 
+import contextlib
 import errno
 import logging
 import time
@@ -18,12 +19,15 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
+from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
 from paperex.server.core.application import Application
+from paperex.server.state.history import OrderSnapshot
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server.binance")
@@ -110,6 +114,11 @@ class BinanceApi:
             ("GET", "/fapi/v1/openOrder", self.open_order),
             ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
             ("GET", "/fapi/v1/userTrades", self.user_trades),
+            ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
+            ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
+            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
+            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
+            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
         ]
         for method, path, handle in public:
             self.web.router.add_route(method, path, self._guard(handle, signed=False))
@@ -260,24 +269,29 @@ class BinanceApi:
         result = await self.app.order_command(command)
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
 
-    async def query_order(self, call: Call) -> Any:
+    async def _regular_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+        """The order ``orderId`` or ``origClientOrderId`` names on ``symbol``, unless it is an algo
+        order still waiting for its trigger (the venue keeps those apart): else -2013 (or ``unknown``)."""
         spec = self._spec(call)
         order_id, client_order_id = params.order_key(call.params)
         found = await self.app.order(call.account_id, spec.symbol, order_id, client_order_id)
-        if found is None:
-            raise venue_error(Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}"))
-        return render.order(found, spec)
+        if found is None or render.waiting_algo_order(found):
+            raise venue_error(Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}"), unknown)
+        return found
+
+    async def query_order(self, call: Call) -> Any:
+        found = await self._regular_order(call)
+        return render.order(found, self.app.instruments[found[0].symbol])
 
     async def open_order(self, call: Call) -> Any:
-        spec = self._spec(call)
-        order_id, client_order_id = params.order_key(call.params)
-        found = await self.app.order(call.account_id, spec.symbol, order_id, client_order_id)
-        if found is None or found[0].finished:
-            raise venue_error(Refused("UNKNOWN_ORDER", f"no open order with that id on {spec.symbol}"))
-        return render.order(found, spec)
+        found = await self._regular_order(call)
+        if found[0].finished:
+            raise venue_error(Refused("UNKNOWN_ORDER", f"order {found[0].order_id} is no longer open"))
+        return render.order(found, self.app.instruments[found[0].symbol])
 
     async def cancel_order(self, call: Call) -> Any:
         command = params.cancel_order(call.params, call.account_id, self.app.instruments)
+        await self._regular_order(call, errors.UNKNOWN_ORDER_SENT)
         try:
             result = await self.app.order_command(command)
         except Refused as refused:
@@ -287,7 +301,7 @@ class BinanceApi:
     async def open_orders(self, call: Call) -> Any:
         specs = self.app.instruments
         found = await self.app.open_orders(call.account_id, self._symbols(call))
-        return [render.order(order, specs[order[0].symbol]) for order in found]
+        return [render.order(order, specs[order[0].symbol]) for order in found if not render.waiting_algo_order(order)]
 
     async def cancel_all(self, call: Call) -> Any:
         await self.app.order_command(params.cancel_all(call.params, call.account_id, self.app.instruments))
@@ -314,6 +328,58 @@ class BinanceApi:
             limit,
         )
         return [render.user_trade(fill, spec) for fill in reversed(page)]
+
+    # ------------------------------------------------------------------ algo (conditional) orders
+
+    async def place_algo_order(self, call: Call) -> Any:
+        command = params.place_algo_order(call.params, call.account_id, self.app.instruments)
+        result = await self.app.order_command(command)
+        return render.algo_order(result.orders[0], self.app.instruments[command.symbol])
+
+    async def _algo_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+        """The conditional order ``algoId`` or ``clientAlgoId`` names, on any symbol."""
+        algo_id = params.whole(call.params, "algoId") or 0
+        client_algo_id = call.params.get("clientAlgoId", "")
+        if not algo_id and not client_algo_id:
+            raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
+        found = await self.app.order_of(call.account_id, algo_id, client_algo_id)
+        if found is None or found[0].order_type not in CONDITIONAL_TYPES:
+            raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), unknown)
+        return found
+
+    async def query_algo_order(self, call: Call) -> Any:
+        found = await self._algo_order(call)
+        return render.algo_order(found, self.app.instruments[found[0].symbol])
+
+    async def cancel_algo_order(self, call: Call) -> Any:
+        """Only an algo order still waiting can be canceled here (once triggered, it is a regular order)."""
+        record, _ = found = await self._algo_order(call, errors.UNKNOWN_ORDER_SENT)
+        if not render.waiting_algo_order(found):
+            raise venue_error(
+                Refused("UNKNOWN_ORDER", "the algo order is no longer waiting"), errors.UNKNOWN_ORDER_SENT
+            )
+        command = CancelOrder(account_id=call.account_id, symbol=record.symbol, order_id=record.order_id)
+        try:
+            await self.app.order_command(command)
+        except Refused as refused:
+            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+        return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
+
+    async def open_algo_orders(self, call: Call) -> Any:
+        specs = self.app.instruments
+        found = await self.app.open_orders(call.account_id, self._symbols(call))
+        return [render.algo_order(order, specs[order[0].symbol]) for order in found if render.waiting_algo_order(order)]
+
+    async def cancel_algo_open_orders(self, call: Call) -> Any:
+        """Every waiting algo order on ``symbol``, one cancel each (an order that triggers meanwhile stays)."""
+        symbol = params.instrument(call.params, self.app.instruments).symbol
+        for record, _ in [
+            o for o in await self.app.open_orders(call.account_id, [symbol]) if render.waiting_algo_order(o)
+        ]:
+            command = CancelOrder(account_id=call.account_id, symbol=symbol, order_id=record.order_id)
+            with contextlib.suppress(Refused):
+                await self.app.order_command(command)
+        return CANCEL_ALL_DONE
 
 
 def _merge(query: str, body: str) -> dict[str, str]:

@@ -9,11 +9,12 @@ sent to ``/fapi/v1/order`` they get its -4120.
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 
 from paperex.engine.accounts import MarginMode
 from paperex.engine.commands import CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.server.binance_api.errors import (
     ALGO_ORDER_TYPE,
     INVALID_CLIENT_ORDER_ID,
@@ -41,14 +42,21 @@ CLIENT_ORDER_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}", re.ASCII)
 WHOLE = re.compile(r"[0-9]{1,20}", re.ASCII)
 MS_NS = 1_000_000
 
-ALGO_TYPES = frozenset({"STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"})
 TYPES = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}
 SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
 TIME_IN_FORCE = {member.value: member for member in TimeInForce}
 STP_MODES = {member.value: member for member in SelfTradePrevention}
 VENUE_DEFAULT_STP = SelfTradePrevention.EXPIRE_MAKER
 """What the venue applies when ``selfTradePreventionMode`` is not sent."""
-WORKING_TYPES = frozenset({"MARK_PRICE", "CONTRACT_PRICE"})
+TRIGGER_BY = {"MARK_PRICE": TriggerBy.MARK, "CONTRACT_PRICE": TriggerBy.LAST}
+"""``workingType``: the price a conditional order watches."""
+ALGO_ORDER_TYPES = {
+    "STOP": OrderType.STOP_LIMIT,
+    "STOP_MARKET": OrderType.STOP_MARKET,
+    "TAKE_PROFIT": OrderType.TAKE_PROFIT_LIMIT,
+    "TAKE_PROFIT_MARKET": OrderType.TAKE_PROFIT_MARKET,
+    "TRAILING_STOP_MARKET": OrderType.TRAILING_STOP_MARKET,
+}
 MARGIN_TYPES = {"ISOLATED": MarginMode.ISOLATED, "CROSSED": MarginMode.CROSS, "CROSS": MarginMode.CROSS}
 RESPONSE_TYPES = frozenset({"ACK", "RESULT"})
 BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
@@ -114,36 +122,97 @@ def one_way(params: Params) -> None:
 def place_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
     """POST /fapi/v1/order: LIMIT or MARKET (conditional types: -4120)."""
     spec = instrument(params, instruments)
-    side = SIDES[choice(params, "side", SIDES, INVALID_SIDE) or _missing("side")]
     kind = required(params, "type")
-    if kind in ALGO_TYPES:
+    if kind in ALGO_ORDER_TYPES:
         raise ALGO_ORDER_TYPE
     order_type = TYPES.get(kind)
     if order_type is None:
         raise INVALID_ORDER_TYPE
-    one_way(params)
     for name in ("stopPrice", "activationPrice", "callbackRate"):
         if params.get(name):
             raise not_required(name)
     if flag(params, "closePosition"):
         raise not_required("closePosition")
+    limit = order_type is OrderType.LIMIT
+    return _order(params, account_id, spec, order_type, "newClientOrderId", priced=limit, time_in_force_required=limit)
+
+
+def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
+    """POST /fapi/v1/algoOrder (``algoType=CONDITIONAL``): a stop, take-profit or trailing stop, which
+    watches ``triggerPrice`` by ``workingType`` (the venue's default: the last price)."""
+    spec = instrument(params, instruments)
+    if required(params, "algoType") != "CONDITIONAL":
+        raise not_valid("algoType")
+    order_type = ALGO_ORDER_TYPES.get(required(params, "type"))
+    if order_type is None:
+        raise INVALID_ORDER_TYPE
+    close_position = flag(params, "closePosition")
+    if close_position:
+        if order_type not in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET):
+            raise not_required("closePosition")
+        for name in ("quantity", "reduceOnly"):
+            if params.get(name):
+                raise not_required(name)
+    trailing = order_type is OrderType.TRAILING_STOP_MARKET
+    priced = order_type in (OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+    command = _order(
+        params, account_id, spec, order_type, "clientAlgoId", priced=priced, needs_quantity=not close_position
+    )
+    command.close_position = close_position
+    command.trigger_by = TRIGGER_BY[choice(params, "workingType", TRIGGER_BY) or "CONTRACT_PRICE"]
+    if trailing:
+        command.callback_bps = callback_bps(params)
+        command.activation_price = parse.price(spec, decimal_text(params, "activatePrice"), "activatePrice")
+    else:
+        for name in ("callbackRate", "activatePrice"):
+            if params.get(name):
+                raise not_required(name)
+        command.stop_price = parse.price(
+            spec, decimal_text(params, "triggerPrice") or _missing("triggerPrice"), "triggerPrice"
+        )
+    return command
+
+
+def callback_bps(params: Params) -> int:
+    """``callbackRate`` (a percent, 0.1 to 10 on the venue) in basis points; the engine checks the range."""
+    text = decimal_text(params, "callbackRate") or _missing("callbackRate")
+    bps = Decimal(text) * 100
+    if bps != bps.to_integral_value():
+        raise not_valid("callbackRate")
+    return int(bps)
+
+
+def _order(
+    params: Params,
+    account_id: int,
+    spec: Instrument,
+    order_type: OrderType,
+    client_id_name: str,
+    *,
+    priced: bool,
+    time_in_force_required: bool = False,
+    needs_quantity: bool = True,
+) -> PlaceOrder:
+    """What regular and algo orders share: side, quantity, price, time in force, client id, self-trade
+    prevention, and the parameters accepted for compatibility only."""
+    side = SIDES[choice(params, "side", SIDES, INVALID_SIDE) or _missing("side")]
+    one_way(params)
     if params.get("priceMatch"):
         raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
-    choice(params, "workingType", dict.fromkeys(WORKING_TYPES))
+    choice(params, "workingType", TRIGGER_BY)
     choice(params, "newOrderRespType", dict.fromkeys(RESPONSE_TYPES))
     flag(params, "priceProtect")
-    quantity = parse.quantity(spec, decimal_text(params, "quantity") or _missing("quantity"), "quantity")
-    time_in_force = TimeInForce.GTC
+    quantity_text = decimal_text(params, "quantity") or ("" if not needs_quantity else _missing("quantity"))
+    quantity = parse.quantity(spec, quantity_text, "quantity")
     price = 0
-    if order_type is OrderType.LIMIT:
+    asked = choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE)
+    time_in_force = TIME_IN_FORCE[asked] if asked and priced else TimeInForce.GTC  # only a price rests
+    if priced:
         price = parse.price(spec, decimal_text(params, "price") or _missing("price"), "price")
-        time_in_force = TIME_IN_FORCE[
-            choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE) or _missing("timeInForce")
-        ]
+        if time_in_force_required and not params.get("timeInForce"):
+            raise mandatory("timeInForce")
     elif params.get("price"):
         raise not_required("price")
-    else:
-        choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE)
     expire_at = 0
     if time_in_force is TimeInForce.GTD:
         good_till = whole(params, "goodTillDate")
@@ -152,7 +221,7 @@ def place_order(params: Params, account_id: int, instruments: Mapping[str, Instr
         expire_at = good_till // 1000 * 1000 * MS_NS  # the venue keeps whole seconds
     elif params.get("goodTillDate"):
         raise not_required("goodTillDate")
-    client_order_id = params.get("newClientOrderId", "")
+    client_order_id = params.get(client_id_name, "")
     if client_order_id and not CLIENT_ORDER_ID.fullmatch(client_order_id):
         raise INVALID_CLIENT_ORDER_ID
     stp = choice(params, "selfTradePreventionMode", {**STP_MODES, "NONE": None}, INVALID_STP_MODE)

@@ -15,7 +15,7 @@ from paperex.engine.accounts import MarginMode, SymbolSettings
 from paperex.engine.book import DepthLevel
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
-from paperex.engine.orders import OrderStatus, OrderType, Side, TriggerBy
+from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
 from paperex.server.core.application import AccountView, BookView, MarketView
@@ -307,6 +307,52 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         answer["activatePrice"] = _price(record.activation_price, spec)
         answer["priceRate"] = f"{Decimal(record.callback_bps) / 100:.1f}"
     return answer
+
+
+def waiting_algo_order(snapshot: OrderSnapshot) -> bool:
+    """A conditional order not triggered yet: the venue shows it on the algo-order endpoints only."""
+    record, state = snapshot
+    return record.order_type in CONDITIONAL_TYPES and not state[6]
+
+
+def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
+    """A conditional order as the algo-order endpoints show it: once triggered, the order it became is
+    ``actualOrderId`` (paperex keeps one id for both)."""
+    record, (status, filled, fill_cost, quantity, price, updated, triggered, _, stop_price) = snapshot
+    if not triggered:
+        algo_status = "NEW" if status is OrderStatus.NEW else status.value
+    else:
+        algo_status = "TRIGGERED" if status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED) else "FINISHED"
+    trailing = record.order_type is OrderType.TRAILING_STOP_MARKET
+    return {
+        "algoId": record.order_id,
+        "clientAlgoId": record.client_order_id,
+        "algoType": "CONDITIONAL",
+        "orderType": VENUE_TYPES.get(record.order_type, record.order_type.value),
+        "symbol": record.symbol,
+        "side": record.side.name,
+        "positionSide": "BOTH",
+        "timeInForce": record.time_in_force.value,
+        "quantity": _qty(quantity, spec),
+        "algoStatus": algo_status,
+        "actualOrderId": str(record.order_id) if triggered else "",
+        "actualPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
+        "triggerPrice": _price(stop_price, spec),
+        "price": _price(price, spec),
+        "icebergQuantity": None,
+        "selfTradePreventionMode": record.stp.value,
+        "workingType": WORKING_TYPES[record.trigger_by],
+        "priceMatch": "NONE",
+        "closePosition": record.close_position,
+        "priceProtect": False,
+        "reduceOnly": record.reduce_only,
+        "activatePrice": _price(record.activation_price, spec) if trailing else "",
+        "callbackRate": f"{Decimal(record.callback_bps) / 100:.1f}" if trailing else "",
+        "createTime": ms(record.created),
+        "updateTime": ms(updated),
+        "triggerTime": ms(updated) if triggered else 0,
+        "goodTillDate": ms(record.expire_at),
+    }
 
 
 def user_trade(fill: FillRecord, spec: Instrument) -> dict[str, Any]:

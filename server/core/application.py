@@ -178,6 +178,12 @@ class Application:
             return None
         return SigningAccount(account_id, exchange.accounts[account_id].api_secret)
 
+    async def order_of(self, account_id: int, order_id: int, client_order_id: str) -> OrderSnapshot | None:
+        """One of the account's orders on any symbol, by id or client order id; None when unknown."""
+        await self.sequencer.settled()
+        record = self.exchange.history.order(account_id, order_id, client_order_id)
+        return None if record is None else (record, order_state(record))
+
     async def account(self, account_id: int) -> "AccountView":
         """The account's figures and every symbol's settings."""
         await self.sequencer.settled()

@@ -139,3 +139,38 @@ async def test_refusals_arrive_as_ccxt_exception_classes(venue: Exchange) -> Non
 
     assert open_orders == []
     assert balance["USDT"] == {"free": 10000.0, "used": 0.0, "total": 10000.0}
+
+
+async def test_a_stop_loss_set_with_the_entry_closes_the_position_when_the_mark_falls(venue: Exchange) -> None:
+    """The seed's habit: a stop at 63,000 and a target at 67,000 with every entry, as algo orders on
+    the mark. A gRPC maker offers at 65,000 and bids at 62,900; alice buys 0.004 (fee 0.13). The mark
+    falls to 62,950: the stop fires and sells 0.004 at the bid, notional 251.6, fee 251.6 x 0.0005 =
+    0.1258, realized (62,900 - 65,000) x 0.004 = -8.4. Her wallet: 10,000 - 0.13 - 8.4 - 0.1258 =
+    9,991.3442; the stop is finished, its actual order is itself; the target still waits."""
+    maker = await venue.open_account("maker", "1000000")
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "62900"), metadata=maker.auth)
+    on_mark = {"reduceOnly": True, "workingType": "MARK_PRICE"}
+    async with trader(venue, "alice") as alice:
+        await alice.load_markets()
+        await alice.create_order(BTC, "market", "buy", 0.004)
+        stop = await alice.create_order(BTC, "market", "sell", 0.004, None, {"stopLossPrice": 63000, **on_mark})
+        target = await alice.create_order(BTC, "market", "sell", 0.004, None, {"takeProfitPrice": 67000, **on_mark})
+        waiting = await alice.fetch_open_orders(BTC, None, None, {"trigger": True})
+        await venue.set_mark("BTCUSDT", "62950")
+        fired = await alice.fetch_order(stop["id"], BTC, {"trigger": True})
+        trades = await alice.fetch_my_trades(BTC)
+        positions = await alice.fetch_positions()
+        balance = await alice.fetch_balance()
+        still_waiting = await alice.fetch_open_orders(BTC, None, None, {"trigger": True})
+
+    assert sorted(order["id"] for order in waiting) == sorted([stop["id"], target["id"]])
+    assert (stop["info"]["orderType"], stop["info"]["triggerPrice"]) == ("STOP_MARKET", "63000.0")
+    assert (fired["info"]["algoStatus"], fired["info"]["actualOrderId"]) == ("FINISHED", stop["id"])
+    assert [(t["side"], t["price"], t["amount"], t["info"]["realizedPnl"]) for t in trades] == [
+        ("buy", 65000.0, 0.004, "0"),
+        ("sell", 62900.0, 0.004, "-8.4"),
+    ]
+    assert positions == []
+    assert balance["USDT"]["total"] == 9991.3442
+    assert [order["id"] for order in still_waiting] == [target["id"]]

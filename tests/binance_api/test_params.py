@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.server.binance_api import params
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.state.candles import Interval
@@ -135,3 +135,47 @@ def test_margin_type_and_leverage() -> None:
     portfolio = {"symbol": "ETHUSDT", "marginType": "PORTFOLIO"}
     assert code_of(lambda: params.set_margin_type(portfolio, 3, DEFAULT_INSTRUMENTS)) == -1130
     assert code_of(lambda: params.set_margin_type({"symbol": "ETHUSDT"}, 3, DEFAULT_INSTRUMENTS)) == -1102
+
+
+STOP = {"algoType": "CONDITIONAL", "symbol": "BTCUSDT", "side": "SELL", "type": "STOP_MARKET", "quantity": "0.002"}
+
+
+def test_an_algo_order_becomes_a_conditional_engine_order() -> None:
+    """The trigger watches the last price unless ``workingType`` says the mark; a callback rate of
+    1 (%) is 100 basis points; a STOP is a stop-limit with its price."""
+    stop = params.place_algo_order({**STOP, "triggerPrice": "63000"}, 1, DEFAULT_INSTRUMENTS)
+    on_mark = params.place_algo_order(
+        {**STOP, "triggerPrice": "63000", "workingType": "MARK_PRICE"}, 1, DEFAULT_INSTRUMENTS
+    )
+    trailing = params.place_algo_order(
+        {**STOP, "type": "TRAILING_STOP_MARKET", "callbackRate": "1", "activatePrice": "66000"}, 1, DEFAULT_INSTRUMENTS
+    )
+    stop_limit = params.place_algo_order(
+        {**STOP, "type": "STOP", "triggerPrice": "63000", "price": "62900"}, 1, DEFAULT_INSTRUMENTS
+    )
+    close_all = params.place_algo_order(
+        {**STOP, "quantity": "", "closePosition": "true", "triggerPrice": "63000"}, 1, DEFAULT_INSTRUMENTS
+    )
+    assert (stop.order_type, stop.stop_price, stop.trigger_by) == (OrderType.STOP_MARKET, 630_000, TriggerBy.LAST)
+    assert on_mark.trigger_by is TriggerBy.MARK
+    assert (trailing.callback_bps, trailing.activation_price, trailing.stop_price) == (100, 660_000, 0)
+    assert (stop_limit.order_type, stop_limit.price, stop_limit.stop_price) == (OrderType.STOP_LIMIT, 629_000, 630_000)
+    assert (close_all.close_position, close_all.quantity) == (True, 0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"algoType": ""}, -1102),
+        ({"algoType": "VP"}, -1130),
+        ({"type": "LIMIT"}, -1116),
+        ({}, -1102),  # no triggerPrice
+        ({"triggerPrice": "63000", "closePosition": "true"}, -1106),  # with a quantity
+        ({"type": "TRAILING_STOP_MARKET"}, -1102),  # no callbackRate
+        ({"type": "TRAILING_STOP_MARKET", "callbackRate": "0.123"}, -1130),  # finer than a basis point
+        ({"triggerPrice": "63000.05"}, -4014),
+        ({"triggerPrice": "63000", "callbackRate": "1"}, -1106),
+    ],
+)
+def test_malformed_algo_orders_get_the_venues_code(changes: dict[str, str], code: int) -> None:
+    assert code_of(lambda: params.place_algo_order({**STOP, **changes}, 1, DEFAULT_INSTRUMENTS)) == code

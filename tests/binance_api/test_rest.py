@@ -202,3 +202,31 @@ async def test_a_refusal_carries_our_reason_and_figures_beside_the_venues_code(
     assert (status, body["code"], body["msg"]) == (400, -2019, "Margin is insufficient.")
     assert body["paperex"]["reason"] == "INSUFFICIENT_MARGIN"
     assert (body["paperex"]["metadata"]["required"], body["paperex"]["metadata"]["available"]) == ("30300", "10000")
+
+
+async def test_a_waiting_algo_order_lives_on_the_algo_endpoints_only(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """A stop not yet triggered is listed by openAlgoOrders, not by openOrders; /fapi/v1/order does not
+    know it (-2013); DELETE /fapi/v1/algoOrder cancels it by clientAlgoId."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice")
+        stop = {"algoType": "CONDITIONAL", "symbol": "BTCUSDT", "side": "SELL", "type": "STOP_MARKET"}
+        stop |= {"quantity": "0.002", "triggerPrice": "63000", "clientAlgoId": "stop-1"}
+        placed = await call(http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop)
+        algo_id = str(placed[1]["algoId"])
+        algo_listed = await call(http, venue, "GET", "/fapi/v1/openAlgoOrders", alice)
+        listed = await call(http, venue, "GET", "/fapi/v1/openOrders", alice)
+        as_order = await call(
+            http, venue, "GET", "/fapi/v1/order", alice, query={"symbol": "BTCUSDT", "orderId": algo_id}
+        )
+        canceled = await call(http, venue, "DELETE", "/fapi/v1/algoOrder", alice, form={"clientAlgoId": "stop-1"})
+        after = await call(http, venue, "GET", "/fapi/v1/algoOrder", alice, query={"algoId": algo_id})
+
+    assert placed[0] == 200 and (placed[1]["algoStatus"], placed[1]["triggerPrice"]) == ("NEW", "63000.0")
+    assert [order["algoId"] for order in algo_listed[1]] == [int(algo_id)]
+    assert listed == (200, [])
+    assert as_order == (400, {"code": -2013, "msg": "Order does not exist.", "paperex": as_order[1]["paperex"]})
+    assert canceled == (200, {"algoId": int(algo_id), "clientAlgoId": "stop-1", "code": "200", "msg": "success"})
+    assert after[1]["algoStatus"] == "CANCELED"
