@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -35,7 +35,8 @@ log = logging.getLogger("paperex.server.binance")
 Handler = Callable[["Call"], Awaitable[Any]]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
-FORM = "application/x-www-form-urlencoded"
+FORM_TYPES = ("application/x-www-form-urlencoded", "application/octet-stream")
+"""Bodies read as parameters: a form, or a body sent without a content type (aiohttp's default type)."""
 CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
 SUCCESS = {"code": 200, "msg": "success"}
 
@@ -44,12 +45,11 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class Call:
-    """One request: its merged parameters and, for a signed route, the calling account."""
+class Call(NamedTuple):
+    """One request: its merged parameters and, for a signed route, the calling account (else 0)."""
 
-    def __init__(self, params: Params, account_id: int) -> None:
-        self.params = params
-        self.account_id = account_id
+    params: Params
+    account_id: int
 
 
 class BinanceApi:
@@ -127,14 +127,14 @@ class BinanceApi:
         self.web.router.add_route("*", "/{tail:.*}", self._not_found)
 
     async def _not_found(self, request: web.Request) -> web.Response:
-        return _error_response(errors.NOT_FOUND)
+        return _error_response(errors.NOT_FOUND.error())
 
     def _guard(self, handle: Handler, *, signed: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
             try:
                 query = request.rel_url.raw_query_string
                 body = await request.text() if request.can_read_body else ""
-                merged = _merge(query, body if request.content_type in (FORM, "application/octet-stream") else "")
+                merged = _merge(query, body if request.content_type in FORM_TYPES else "")
                 account_id = self._authenticate(request, merged, query, body) if signed else self._public(request)
                 return web.json_response(await handle(Call(merged, account_id)))
             except BinanceError as error:
@@ -144,7 +144,8 @@ class BinanceApi:
             except Exception:
                 request_id = uuid.uuid4().hex[:16]
                 log.exception("request %s failed", request_id)
-                return _error_response(errors.UNKNOWN)
+                internal = Refused("INTERNAL", f"internal error (request {request_id})", {"request_id": request_id})
+                return _error_response(venue_error(internal))
 
         return answer
 
@@ -152,10 +153,10 @@ class BinanceApi:
         """The signing account, charged one query (its commands are charged as commands)."""
         key = request.headers.get("X-MBX-APIKEY", "")
         if not key:
-            raise errors.API_KEY_FORMAT
+            raise errors.API_KEY_FORMAT.error()
         account = self.app.signing_account(key)
         if account is None:
-            raise errors.INVALID_API_KEY
+            raise errors.INVALID_API_KEY.error()
         check_timestamp(merged.get("timestamp"), merged.get("recvWindow"), self.clock_ms())
         check_signature(account.api_secret, query, body)
         if request.method == "GET":
@@ -247,7 +248,7 @@ class BinanceApi:
         command = params.set_margin_type(call.params, call.account_id, self.app.instruments)
         view = await self.app.account(call.account_id)
         if view.settings[command.symbol].mode is command.mode:
-            raise errors.NO_NEED_TO_CHANGE_MARGIN_TYPE
+            raise errors.NO_NEED_TO_CHANGE_MARGIN_TYPE.error()
         await self.app.settings_command(command)
         return SUCCESS
 
@@ -257,10 +258,10 @@ class BinanceApi:
     async def change_position_mode(self, call: Call) -> Any:
         """Hedge mode does not exist here yet: one-way is already set, hedge is not supported."""
         if params.flag(call.params, "dualSidePosition"):
-            raise errors.UNSUPPORTED_OPERATION
+            raise errors.UNSUPPORTED_OPERATION.error()
         if "dualSidePosition" not in call.params:
             raise errors.mandatory("dualSidePosition")
-        raise errors.NO_NEED_TO_CHANGE_POSITION_SIDE
+        raise errors.NO_NEED_TO_CHANGE_POSITION_SIDE.error()
 
     # ------------------------------------------------------------------ orders and trades
 
@@ -311,7 +312,7 @@ class BinanceApi:
         """The newest ``limit`` fills in the time range, oldest first (``fromId`` is not supported)."""
         spec = self._spec(call)
         if call.params.get("fromId"):
-            raise errors.UNSUPPORTED_OPERATION
+            raise errors.UNSUPPORTED_OPERATION.error()
         limit = params.whole(call.params, "limit") or DEFAULT_TRADES
         if not 1 <= limit <= MAX_TRADES:
             raise errors.not_valid("limit")

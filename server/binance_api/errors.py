@@ -7,11 +7,22 @@ clients ignore and a person debugging reads.
 
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from paperex.server.wire.errors import Refused
 
 BAD_REQUEST, UNAUTHORIZED, TOO_MANY_REQUESTS, INTERNAL, UNAVAILABLE = 400, 401, 429, 500, 503
+
+
+class Answer(NamedTuple):
+    """One of the venue's error answers: HTTP status, code, exact message."""
+
+    status: int
+    code: int
+    msg: str
+
+    def error(self, refused: Refused | None = None) -> "BinanceError":
+        return BinanceError(self.status, self.code, self.msg, refused)
 
 
 class BinanceError(Exception):
@@ -50,27 +61,27 @@ def illegal_characters(name: str, legal: str) -> BinanceError:
     )
 
 
-UNKNOWN_ORDER_SENT = (BAD_REQUEST, -2011, "Unknown order sent.")
+UNKNOWN_ORDER_SENT = Answer(BAD_REQUEST, -2011, "Unknown order sent.")
 """The venue's answer to a cancel of an order it does not know (a query gets -2013)."""
-ALGO_ORDER_TYPE = BinanceError(
+ALGO_ORDER_TYPE = Answer(
     BAD_REQUEST, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead."
 )
-INVALID_ORDER_TYPE = BinanceError(BAD_REQUEST, -1116, "Invalid orderType.")
-INVALID_SIDE = BinanceError(BAD_REQUEST, -1117, "Invalid side.")
-INVALID_TIME_IN_FORCE = BinanceError(BAD_REQUEST, -1115, "Invalid timeInForce.")
-POSITION_SIDE_MISMATCH = BinanceError(BAD_REQUEST, -4061, "Order's position side does not match user's setting.")
-INVALID_CLIENT_ORDER_ID = BinanceError(BAD_REQUEST, -4015, "Client order id is not valid.")
-INVALID_STP_MODE = BinanceError(BAD_REQUEST, -5039, "Invalid self trade prevention mode")
-NO_NEED_TO_CHANGE_MARGIN_TYPE = BinanceError(BAD_REQUEST, -4046, "No need to change margin type.")
-NO_NEED_TO_CHANGE_POSITION_SIDE = BinanceError(BAD_REQUEST, -4059, "No need to change position side.")
-UNSUPPORTED_OPERATION = BinanceError(BAD_REQUEST, -1020, "This operation is not supported.")
-INVALID_SIGNATURE = BinanceError(BAD_REQUEST, -1022, "Signature for this request is not valid.")
-INVALID_API_KEY = BinanceError(UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action.")
-API_KEY_FORMAT = BinanceError(UNAUTHORIZED, -2014, "API-key format invalid.")
-OUTSIDE_RECV_WINDOW = BinanceError(BAD_REQUEST, -1021, "Timestamp for this request is outside of the recvWindow.")
-AHEAD_OF_SERVER = BinanceError(BAD_REQUEST, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
-UNKNOWN = BinanceError(INTERNAL, -1000, "An unknown error occured while processing the request.")
-NOT_FOUND = BinanceError(404, -5000, "Path not found")
+INVALID_ORDER_TYPE = Answer(BAD_REQUEST, -1116, "Invalid orderType.")
+INVALID_SIDE = Answer(BAD_REQUEST, -1117, "Invalid side.")
+INVALID_TIME_IN_FORCE = Answer(BAD_REQUEST, -1115, "Invalid timeInForce.")
+POSITION_SIDE_MISMATCH = Answer(BAD_REQUEST, -4061, "Order's position side does not match user's setting.")
+INVALID_CLIENT_ORDER_ID = Answer(BAD_REQUEST, -4015, "Client order id is not valid.")
+INVALID_STP_MODE = Answer(BAD_REQUEST, -5039, "Invalid self trade prevention mode")
+NO_NEED_TO_CHANGE_MARGIN_TYPE = Answer(BAD_REQUEST, -4046, "No need to change margin type.")
+NO_NEED_TO_CHANGE_POSITION_SIDE = Answer(BAD_REQUEST, -4059, "No need to change position side.")
+UNSUPPORTED_OPERATION = Answer(BAD_REQUEST, -1020, "This operation is not supported.")
+INVALID_SIGNATURE = Answer(BAD_REQUEST, -1022, "Signature for this request is not valid.")
+INVALID_API_KEY = Answer(UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action.")
+API_KEY_FORMAT = Answer(UNAUTHORIZED, -2014, "API-key format invalid.")
+OUTSIDE_RECV_WINDOW = Answer(BAD_REQUEST, -1021, "Timestamp for this request is outside of the recvWindow.")
+AHEAD_OF_SERVER = Answer(BAD_REQUEST, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+UNKNOWN = Answer(INTERNAL, -1000, "An unknown error occured while processing the request.")
+NOT_FOUND = Answer(404, -5000, "Path not found")
 
 
 def _decimal(text: str) -> Decimal:
@@ -218,6 +229,6 @@ def venue_error(refused: Refused, unknown_order: tuple[int, int, str] | None = N
     if refused.reason == "UNKNOWN_ORDER" and unknown_order is not None:
         wording = unknown_order
     if wording is None:
-        return BinanceError(UNKNOWN.status, UNKNOWN.code, UNKNOWN.msg, refused)
+        return UNKNOWN.error(refused)
     status, code, msg = wording(refused) if callable(wording) else wording
     return BinanceError(status, code, msg, refused)

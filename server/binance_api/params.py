@@ -10,6 +10,7 @@ sent to ``/fapi/v1/order`` they get its -4120.
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TypeVar
 
 from paperex.engine.accounts import MarginMode
 from paperex.engine.commands import CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
@@ -23,6 +24,7 @@ from paperex.server.binance_api.errors import (
     INVALID_STP_MODE,
     INVALID_TIME_IN_FORCE,
     POSITION_SIDE_MISMATCH,
+    Answer,
     BinanceError,
     illegal_characters,
     mandatory,
@@ -33,6 +35,7 @@ from paperex.server.state.candles import Interval
 from paperex.server.wire import parse
 
 Params = Mapping[str, str]
+T = TypeVar("T")
 
 DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?", re.ASCII)
 DECIMAL_RULE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
@@ -57,7 +60,7 @@ ALGO_ORDER_TYPES = {
     "TAKE_PROFIT_MARKET": OrderType.TAKE_PROFIT_MARKET,
     "TRAILING_STOP_MARKET": OrderType.TRAILING_STOP_MARKET,
 }
-MARGIN_TYPES = {"ISOLATED": MarginMode.ISOLATED, "CROSSED": MarginMode.CROSS, "CROSS": MarginMode.CROSS}
+MARGIN_TYPES = {"ISOLATED": MarginMode.ISOLATED, "CROSSED": MarginMode.CROSS}
 RESPONSE_TYPES = frozenset({"ACK", "RESULT"})
 BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
 KLINE_INTERVALS = {
@@ -80,12 +83,17 @@ def required(params: Params, name: str) -> str:
     return value
 
 
-def choice(params: Params, name: str, table: Mapping[str, object], invalid: BinanceError | None = None) -> str:
+def choice(params: Params, name: str, table: Mapping[str, object], invalid: Answer | None = None) -> str:
     """A parameter that must be one of ``table``'s keys ("" when absent)."""
     value = params.get(name, "")
     if value and value not in table:
-        raise invalid or not_valid(name)
+        raise invalid.error() if invalid else not_valid(name)
     return value
+
+
+def one_of(params: Params, name: str, table: Mapping[str, T], invalid: Answer | None = None) -> T:
+    """A required parameter that must be one of ``table``'s keys, as its value there."""
+    return table[choice(params, name, table, invalid) or required(params, name)]
 
 
 def flag(params: Params, name: str) -> bool:
@@ -102,8 +110,9 @@ def whole(params: Params, name: str) -> int | None:
     return int(value)
 
 
-def decimal_text(params: Params, name: str) -> str:
-    value = params.get(name, "")
+def decimal_text(params: Params, name: str, *, needed: bool = False) -> str:
+    """A decimal parameter as sent ("" when absent and not ``needed``)."""
+    value = required(params, name) if needed else params.get(name, "")
     if value and not DECIMAL.fullmatch(value):
         raise illegal_characters(name, DECIMAL_RULE)
     return value
@@ -116,7 +125,7 @@ def instrument(params: Params, instruments: Mapping[str, Instrument]) -> Instrum
 def one_way(params: Params) -> None:
     """Hedge mode does not exist here: a position side other than BOTH is the venue's -4061."""
     if params.get("positionSide", "BOTH") != "BOTH":
-        raise POSITION_SIDE_MISMATCH
+        raise POSITION_SIDE_MISMATCH.error()
 
 
 def place_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
@@ -124,10 +133,10 @@ def place_order(params: Params, account_id: int, instruments: Mapping[str, Instr
     spec = instrument(params, instruments)
     kind = required(params, "type")
     if kind in ALGO_ORDER_TYPES:
-        raise ALGO_ORDER_TYPE
+        raise ALGO_ORDER_TYPE.error()
     order_type = TYPES.get(kind)
     if order_type is None:
-        raise INVALID_ORDER_TYPE
+        raise INVALID_ORDER_TYPE.error()
     for name in ("stopPrice", "activationPrice", "callbackRate"):
         if params.get(name):
             raise not_required(name)
@@ -145,7 +154,7 @@ def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, 
         raise not_valid("algoType")
     order_type = ALGO_ORDER_TYPES.get(required(params, "type"))
     if order_type is None:
-        raise INVALID_ORDER_TYPE
+        raise INVALID_ORDER_TYPE.error()
     close_position = flag(params, "closePosition")
     if close_position:
         if order_type not in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET):
@@ -167,15 +176,13 @@ def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, 
         for name in ("callbackRate", "activatePrice"):
             if params.get(name):
                 raise not_required(name)
-        command.stop_price = parse.price(
-            spec, decimal_text(params, "triggerPrice") or _missing("triggerPrice"), "triggerPrice"
-        )
+        command.stop_price = parse.price(spec, decimal_text(params, "triggerPrice", needed=True), "triggerPrice")
     return command
 
 
 def callback_bps(params: Params) -> int:
     """``callbackRate`` (a percent, 0.1 to 10 on the venue) in basis points; the engine checks the range."""
-    text = decimal_text(params, "callbackRate") or _missing("callbackRate")
+    text = decimal_text(params, "callbackRate", needed=True)
     bps = Decimal(text) * 100
     if bps != bps.to_integral_value():
         raise not_valid("callbackRate")
@@ -195,20 +202,19 @@ def _order(
 ) -> PlaceOrder:
     """What regular and algo orders share: side, quantity, price, time in force, client id, self-trade
     prevention, and the parameters accepted for compatibility only."""
-    side = SIDES[choice(params, "side", SIDES, INVALID_SIDE) or _missing("side")]
+    side = one_of(params, "side", SIDES, INVALID_SIDE)
     one_way(params)
     if params.get("priceMatch"):
         raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
     choice(params, "workingType", TRIGGER_BY)
     choice(params, "newOrderRespType", dict.fromkeys(RESPONSE_TYPES))
     flag(params, "priceProtect")
-    quantity_text = decimal_text(params, "quantity") or ("" if not needs_quantity else _missing("quantity"))
-    quantity = parse.quantity(spec, quantity_text, "quantity")
+    quantity = parse.quantity(spec, decimal_text(params, "quantity", needed=needs_quantity), "quantity")
     price = 0
     asked = choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE)
     time_in_force = TIME_IN_FORCE[asked] if asked and priced else TimeInForce.GTC  # only a price rests
     if priced:
-        price = parse.price(spec, decimal_text(params, "price") or _missing("price"), "price")
+        price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
         if time_in_force_required and not params.get("timeInForce"):
             raise mandatory("timeInForce")
     elif params.get("price"):
@@ -223,10 +229,10 @@ def _order(
         raise not_required("goodTillDate")
     client_order_id = params.get(client_id_name, "")
     if client_order_id and not CLIENT_ORDER_ID.fullmatch(client_order_id):
-        raise INVALID_CLIENT_ORDER_ID
+        raise INVALID_CLIENT_ORDER_ID.error()
     stp = choice(params, "selfTradePreventionMode", {**STP_MODES, "NONE": None}, INVALID_STP_MODE)
     if stp == "NONE":
-        raise INVALID_STP_MODE  # every order here prevents self-trades
+        raise INVALID_STP_MODE.error()  # every order here prevents self-trades
     return PlaceOrder(
         account_id=account_id,
         symbol=spec.symbol,
@@ -240,10 +246,6 @@ def _order(
         stp=STP_MODES[stp] if stp else VENUE_DEFAULT_STP,
         expire_at=expire_at,
     )
-
-
-def _missing(name: str) -> str:
-    raise mandatory(name)
 
 
 def order_key(params: Params) -> tuple[int, str]:
@@ -275,7 +277,7 @@ def set_leverage(params: Params, account_id: int, instruments: Mapping[str, Inst
 
 def set_margin_type(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> SetMarginMode:
     spec = instrument(params, instruments)
-    mode = MARGIN_TYPES[choice(params, "marginType", MARGIN_TYPES) or _missing("marginType")]
+    mode = one_of(params, "marginType", MARGIN_TYPES)
     return SetMarginMode(account_id=account_id, symbol=spec.symbol, mode=mode)
 
 

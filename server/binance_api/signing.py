@@ -60,7 +60,7 @@ def check_signature(secret: str, query: str, body: str) -> None:
     if not sent:
         raise mandatory("signature")
     if not secret or not hmac.compare_digest(signature(secret, payload), sent.lower()):
-        raise INVALID_SIGNATURE
+        raise INVALID_SIGNATURE.error()
 
 
 def _milliseconds(text: str | None, name: str) -> int | None:
@@ -82,6 +82,6 @@ def check_timestamp(timestamp: str | None, recv_window: str | None, now_ms: int)
     if window > MAX_RECV_WINDOW_MS:
         raise not_valid("recvWindow")
     if stamp >= now_ms + AHEAD_TOLERANCE_MS:
-        raise AHEAD_OF_SERVER
+        raise AHEAD_OF_SERVER.error()
     if now_ms - stamp > window:
-        raise OUTSIDE_RECV_WINDOW
+        raise OUTSIDE_RECV_WINDOW.error()
