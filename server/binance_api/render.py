@@ -28,6 +28,8 @@ MS_NS = 1_000_000
 DAY_MS = 86_400_000
 PERPETUAL_DELIVERY_MS = 4_133_404_800_000
 """The delivery date the venue shows for a perpetual contract (2100-12-25)."""
+LISTED_MS = 1_767_225_600_000
+"""``onboardDate``: 2026-01-01, where simulated clocks start, for a listing date paperex does not keep."""
 RATE_LIMITS = [
     {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
     {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
@@ -100,7 +102,7 @@ def symbol_info(spec: Instrument) -> dict[str, Any]:
         "pair": spec.symbol,
         "contractType": "PERPETUAL",
         "deliveryDate": PERPETUAL_DELIVERY_MS,
-        "onboardDate": 0,
+        "onboardDate": LISTED_MS,
         "status": "TRADING",
         "maintMarginPercent": _percent(first.mmr),
         "requiredMarginPercent": f"{Decimal(100) / first.max_leverage:.4f}",

@@ -11,6 +11,7 @@ import ccxt.async_support as ccxt
 import pytest
 
 from paperex.v1 import account_pb2, common_pb2
+from tests.binance_api import validators
 from tests.binance_api.conftest import binanceusdm
 from tests.server.conftest import Exchange, btc_order
 
@@ -174,3 +175,41 @@ async def test_a_stop_loss_set_with_the_entry_closes_the_position_when_the_mark_
     assert positions == []
     assert balance["USDT"]["total"] == 9991.3442
     assert [order["id"] for order in still_waiting] == [target["id"]]
+
+
+async def test_ccxts_own_validators_accept_every_answer(venue: Exchange) -> None:
+    """The structure checks ccxt ships (``ccxt.test.exchange.base``) on each kind of result: markets,
+    orders (filled, resting, conditional), trades, positions, balance, book, candles, ticker, tiers.
+
+    Alice holds 200, so her cross long has a liquidation price, from which ccxt derives the position's
+    collateral (it checks that it is positive): wallet 200 - 0.13 = 199.87, liquidation price
+    (260 - 199.87) / (0.004 x (1 - 0.004)) = 60.13 / 0.003984 = 15,092.87148594 (8 decimals, as the venue
+    writes it); collateral (65,000 - 15,092.87148594 x 0.996) x 0.004 = 49,967.5 x 0.004 = 199.87."""
+    maker = await venue.open_account("maker", "1000000")
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
+    async with trader(venue, "alice", "200") as alice:
+        markets = await alice.load_markets()
+        filled = await alice.create_order(BTC, "market", "buy", 0.004)
+        resting = await alice.create_order(BTC, "limit", "buy", 0.002, 60000)
+        stop = await alice.create_order(
+            BTC, "market", "sell", 0.004, None, {"stopLossPrice": 63000, "reduceOnly": True}
+        )
+        now = alice.milliseconds()
+        for market in markets.values():
+            validators.market(alice, {}, "loadMarkets", market)
+        for order in (filled, resting, stop, *await alice.fetch_open_orders(BTC)):
+            validators.order(alice, {}, "createOrder", order, BTC, now)
+        for trade in await alice.fetch_my_trades(BTC):
+            validators.trade(alice, {}, "fetchMyTrades", trade, BTC, now, False)
+        positions = await alice.fetch_positions()
+        for position in positions:  # the venue's v3 positionRisk has no leverage field
+            validators.position(alice, {"leverage": True}, "fetchPositions", position, BTC, now)
+        validators.balance(alice, {}, "fetchBalance", await alice.fetch_balance())
+        validators.order_book(alice, {}, "fetchOrderBook", await alice.fetch_order_book(BTC), BTC)
+        for candle in await alice.fetch_ohlcv(BTC, "1m"):
+            validators.ohlcv(alice, {}, "fetchOHLCV", candle, BTC, now)
+        validators.ticker(alice, {}, "fetchTicker", await alice.fetch_ticker(BTC), BTC)
+        for tier in (await alice.fetch_leverage_tiers([BTC]))[BTC]:
+            validators.leverage_tier(alice, {}, "fetchLeverageTiers", tier)
+
+    assert [(p["liquidationPrice"], p["collateral"]) for p in positions] == [(15092.87148594, 199.87)]
