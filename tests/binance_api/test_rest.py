@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 
 from paperex.server.binance_api.signing import signature
-from tests.server.conftest import Client, Exchange, serving
+from paperex.v1 import common_pb2
+from tests.server.conftest import Client, Exchange, btc_order, serving
 
 SIMULATION_START_MS = 1_767_225_600_000
 """Where the simulated clock starts (2026-01-01)."""
@@ -230,3 +231,109 @@ async def test_a_waiting_algo_order_lives_on_the_algo_endpoints_only(
     assert as_order == (400, {"code": -2013, "msg": "Order does not exist.", "paperex": as_order[1]["paperex"]})
     assert canceled == (200, {"algoId": int(algo_id), "clientAlgoId": "stop-1", "code": "200", "msg": "success"})
     assert after[1]["algoStatus"] == "CANCELED"
+
+
+async def test_market_data_from_one_book(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A gRPC maker bids 0.010 at 64,000 and offers 0.010 at 65,000; a taker lifts 0.004 of the offer.
+    The last price is 65,000, the touch 64,000 / 65,000 with 0.006 left on offer; funding is due at the
+    next 8-hour boundary (00:00, 08:00, 16:00 UTC)."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        maker = await venue.open_account("maker", "1000000")
+        await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
+        await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "64000"), metadata=maker.auth)
+        taker = await venue.open_account("taker")
+        await taker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.004"), metadata=taker.auth)
+        btc = {"symbol": "BTCUSDT"}
+        _, price = await call(http, venue, "GET", "/fapi/v1/ticker/price", query=btc)
+        _, prices = await call(http, venue, "GET", "/fapi/v2/ticker/price")
+        _, touch = await call(http, venue, "GET", "/fapi/v1/ticker/bookTicker", query=btc)
+        _, premium = await call(http, venue, "GET", "/fapi/v1/premiumIndex", query=btc)
+        _, depth = await call(http, venue, "GET", "/fapi/v1/depth", query={**btc, "limit": "5"})
+        _, day = await call(http, venue, "GET", "/fapi/v1/ticker/24hr", query=btc)
+
+    assert price["price"] == "65000.0"
+    assert [entry["symbol"] for entry in prices] == ["BTCUSDT", "ETHUSDT"]
+    assert (touch["bidPrice"], touch["bidQty"], touch["askPrice"], touch["askQty"]) == (
+        "64000.0",
+        "0.010",
+        "65000.0",
+        "0.006",
+    )
+    assert (premium["markPrice"], premium["lastFundingRate"], premium["interestRate"]) == ("65000.0", "0", "0.0001")
+    assert premium["nextFundingTime"] % (8 * 3_600_000) == 0 and premium["nextFundingTime"] > premium["time"]
+    assert (depth["bids"], depth["asks"]) == ([["64000.0", "0.010"]], [["65000.0", "0.006"]])
+    assert depth["lastUpdateId"] > 0
+    assert (day["lastPrice"], day["volume"], day["quoteVolume"], day["count"]) == ("65000.0", "0.004", "260", 1)
+
+
+async def test_account_views_v2_and_v3(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Alice (10,000) buys 0.004 BTCUSDT at 65,000 at the default 20x: v2 lists every symbol (ETHUSDT
+    flat), v3 the held one only. At 20x the largest position allowed is the 10,000,000 tier's cap (the
+    highest tier allowing 20x); the first bracket is 0.4% up to 50,000 at 125x."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        maker = await venue.open_account("maker", "1000000")
+        await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
+        alice = await venue.open_account("alice", "10000")
+        market = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.004"}
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=market)
+        _, v2 = await call(http, venue, "GET", "/fapi/v2/account", alice)
+        _, v3 = await call(http, venue, "GET", "/fapi/v3/account", alice)
+        _, risk_v2 = await call(http, venue, "GET", "/fapi/v2/positionRisk", alice)
+        _, risk_v3 = await call(http, venue, "GET", "/fapi/v3/positionRisk", alice)
+        _, brackets = await call(http, venue, "GET", "/fapi/v1/leverageBracket", alice, query={"symbol": "BTCUSDT"})
+
+    by_symbol = {position["symbol"]: position for position in v2["positions"]}
+    assert (by_symbol["BTCUSDT"]["positionAmt"], by_symbol["BTCUSDT"]["entryPrice"]) == ("0.004", "65000.0")
+    assert (by_symbol["BTCUSDT"]["leverage"], by_symbol["BTCUSDT"]["maxNotional"]) == ("20", "10000000")
+    assert (by_symbol["ETHUSDT"]["positionAmt"], by_symbol["ETHUSDT"]["isolated"]) == ("0", False)
+    assert [(p["symbol"], p["positionAmt"], p["initialMargin"]) for p in v3["positions"]] == [
+        ("BTCUSDT", "0.004", "13")
+    ]
+    assert (v3["totalWalletBalance"], v3["totalPositionInitialMargin"], v3["availableBalance"]) == (
+        "9999.87",
+        "13",
+        "9986.87",
+    )
+    assert [(p["symbol"], p["marginType"], p["positionAmt"]) for p in risk_v2] == [
+        ("BTCUSDT", "cross", "0.004"),
+        ("ETHUSDT", "cross", "0"),
+    ]
+    assert [(p["symbol"], p["notional"], p["maintMargin"]) for p in risk_v3] == [("BTCUSDT", "260", "1.04")]
+    assert brackets[0]["brackets"][0] == {
+        "bracket": 1,
+        "initialLeverage": 125,
+        "notionalCap": 50000,
+        "notionalFloor": 0,
+        "maintMarginRatio": 0.004,
+        "cum": 0,
+    }
+
+
+async def test_open_order_and_cancel_all(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Two resting buys: openOrder finds one by client id; allOpenOrders cancels both; openOrder then
+    answers -2013 as the order is no longer open."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice")
+        order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.002"}
+        await call(
+            http, venue, "POST", "/fapi/v1/order", alice, form={**order, "price": "60000", "newClientOrderId": "a"}
+        )
+        await call(
+            http, venue, "POST", "/fapi/v1/order", alice, form={**order, "price": "61000", "newClientOrderId": "b"}
+        )
+        found = await call(
+            http, venue, "GET", "/fapi/v1/openOrder", alice, query={"symbol": "BTCUSDT", "origClientOrderId": "b"}
+        )
+        done = await call(http, venue, "DELETE", "/fapi/v1/allOpenOrders", alice, form={"symbol": "BTCUSDT"})
+        left = await call(http, venue, "GET", "/fapi/v1/openOrders", alice, query={"symbol": "BTCUSDT"})
+        gone = await call(
+            http, venue, "GET", "/fapi/v1/openOrder", alice, query={"symbol": "BTCUSDT", "origClientOrderId": "b"}
+        )
+
+    assert found[0] == 200 and (found[1]["clientOrderId"], found[1]["price"]) == ("b", "61000.0")
+    assert done == (200, {"code": 200, "msg": "The operation of cancel all open order is done."})
+    assert left == (200, [])
+    assert (gone[0], gone[1]["code"]) == (400, -2013)
