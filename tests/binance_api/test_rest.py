@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from paperex.server.binance_api.signing import signature
-from paperex.v1 import common_pb2
+from paperex.v1 import admin_pb2, common_pb2
 from tests.server.conftest import Client, Exchange, btc_order, serving
 
 SIMULATION_START_MS = 1_767_225_600_000
@@ -337,3 +337,21 @@ async def test_open_order_and_cancel_all(tmp_path: Path, http: aiohttp.ClientSes
     assert done == (200, {"code": 200, "msg": "The operation of cancel all open order is done."})
     assert left == (200, [])
     assert (gone[0], gone[1]["code"]) == (400, -2013)
+
+
+async def test_a_rotated_key_brings_a_new_secret(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """RotateApiKey issues a new key and a new secret: the old pair is refused (-2015), the new one signs."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice", "700")
+        rotated = await venue.admin.admin.RotateApiKey(
+            admin_pb2.RotateApiKeyRequest(account_id=1),
+            metadata=venue.admin.auth,  # alice: the first account
+        )
+        old = await call(http, venue, "GET", "/fapi/v2/balance", alice)
+        new = await call(
+            http, venue, "GET", "/fapi/v2/balance", Client(alice.channel, rotated.api_key, rotated.api_secret)
+        )
+
+    assert rotated.api_secret and rotated.api_secret != alice.secret
+    assert old == (401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
+    assert new[0] == 200 and new[1][0]["balance"] == "700"
