@@ -195,7 +195,6 @@ VENUE_ERRORS: Mapping[str, Wording] = {
     "MODE_CHANGE_WITH_OPEN_ORDERS": (BAD_REQUEST, -4047, "Margin type cannot be changed if there exists open orders."),
     "NO_ISOLATED_POSITION": (BAD_REQUEST, -2024, "Position is not sufficient."),
     "MARGIN_REMOVAL_TOO_LARGE": (BAD_REQUEST, -4051, "Isolated balance insufficient."),
-    "ACCOUNT_IN_LIQUIDATION": (BAD_REQUEST, -2023, "User in liquidation mode now."),
     "INVALID_AMOUNT": (BAD_REQUEST, -1130, "Data sent for parameter 'amount' is not valid."),
     "UNAUTHENTICATED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),
     "PERMISSION_DENIED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),
@@ -219,7 +218,8 @@ VENUE_ERRORS: Mapping[str, Wording] = {
         "An unexpected response was received from the message bus. Execution status unknown.",
     ),
 }
-"""Every reason a call on this API can meet, in the venue's words; anything else is -1000."""
+"""Every reason a call on this API can meet, in the venue's words; anything else is -1000 (the proto's
+never-sent ACCOUNT_IN_LIQUIDATION has no entry: a liquidation runs whole inside one command)."""
 
 
 def venue_error(refused: Refused, unknown_order: tuple[int, int, str] | None = None) -> BinanceError:
