@@ -75,6 +75,16 @@ def _qty(lots: int, spec: Instrument) -> str:
     return steps_text(lots, spec.lot_size) if lots else "0"
 
 
+def _callback_rate(bps: int) -> str:
+    """A trailing stop's callback rate in percent, as the venue writes it.
+
+    >>> _callback_rate(100), _callback_rate(15)
+    ('1.0', '0.15')
+    """
+    rate = Decimal(bps) / 100
+    return format(rate, "f") if rate != rate.to_integral_value() else f"{rate:.1f}"
+
+
 def _fraction_price(value: Fraction | None, spec: Instrument) -> str:
     return exact_price(value, spec) if value else "0"
 
@@ -307,7 +317,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         answer["cumQty"] = answer["executedQty"]
     if record.order_type is OrderType.TRAILING_STOP_MARKET:
         answer["activatePrice"] = _price(record.activation_price, spec)
-        answer["priceRate"] = f"{Decimal(record.callback_bps) / 100:.1f}"
+        answer["priceRate"] = _callback_rate(record.callback_bps)
     return answer
 
 
@@ -349,7 +359,7 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "priceProtect": False,
         "reduceOnly": record.reduce_only,
         "activatePrice": _price(record.activation_price, spec) if trailing else "",
-        "callbackRate": f"{Decimal(record.callback_bps) / 100:.1f}" if trailing else "",
+        "callbackRate": _callback_rate(record.callback_bps) if trailing else "",
         "createTime": ms(record.created),
         "updateTime": ms(updated),
         "triggerTime": ms(updated) if triggered else 0,
