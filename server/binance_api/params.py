@@ -62,7 +62,7 @@ ALGO_ORDER_TYPES = {
 }
 MARGIN_TYPES = {"ISOLATED": MarginMode.ISOLATED, "CROSSED": MarginMode.CROSS}
 RESPONSE_TYPES = frozenset({"ACK", "RESULT"})
-BOOLEANS = {"true": True, "false": False, "TRUE": True, "FALSE": False}
+BOOLEANS = {"true": True, "false": False}
 KLINE_INTERVALS = {
     "1m": Interval.M1,
     "5m": Interval.M5,
@@ -97,7 +97,11 @@ def one_of(params: Params, name: str, table: Mapping[str, T], invalid: Answer | 
 
 
 def flag(params: Params, name: str) -> bool:
-    return bool(BOOLEANS[choice(params, name, BOOLEANS)]) if params.get(name) else False
+    """A boolean parameter, in any case ("true", "True": clients print their language's booleans)."""
+    value = params.get(name, "").lower()
+    if value and value not in BOOLEANS:
+        raise not_valid(name)
+    return BOOLEANS.get(value, False)
 
 
 def whole(params: Params, name: str) -> int | None:

@@ -36,7 +36,7 @@ def code_of(parse: Callable[[], object]) -> int:
 
 
 def test_a_limit_order_becomes_the_engine_command() -> None:
-    command = params.place_order({**LIMIT, "reduceOnly": "true", "newClientOrderId": "bot-1"}, 7, DEFAULT_INSTRUMENTS)
+    command = params.place_order({**LIMIT, "reduceOnly": "True", "newClientOrderId": "bot-1"}, 7, DEFAULT_INSTRUMENTS)
     assert (command.account_id, command.symbol, command.side, command.order_type) == (
         7,
         "BTCUSDT",
