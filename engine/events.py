@@ -5,13 +5,15 @@ text form used to compare runs byte for byte.
 """
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum, StrEnum
+from fractions import Fraction
 
 from paperex.engine.accounts import MarginMode
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.refusals import Figure
+from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Lots, Rate, Ticks
 
 
@@ -152,14 +154,21 @@ class OrderExpired:
 
 @dataclass(slots=True)
 class PositionChanged:
-    """A position after a fill: signed size and the exact notional paid for it (entry = notional/size),
-    and, for an isolated position, the margin it holds."""
+    """A position as the command left it: signed size and the exact notional paid for it (entry =
+    notional/size), for an isolated position the margin it holds, the symbol's settings and mark, and
+    every figure a reader shows (``figures``, as ``Engine.summary`` gives them then). ``figures`` is
+    None for a flat position, and for the exchange's own accounts (not liquidatable), whose events no
+    reader sees."""
 
     account_id: int
     symbol: str
     size: Lots
     entry_notional: Amount
     isolated_wallet: Amount
+    mode: MarginMode
+    leverage: int
+    mark_price: Ticks
+    figures: PositionFigures | None
 
 
 @dataclass(slots=True)
@@ -378,7 +387,14 @@ Event = (
 
 
 def _plain(value: object) -> object:
-    return value.name if isinstance(value, Enum) else value
+    """A field as JSON can hold it: an enum by name, a fraction as text, a record as its fields."""
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, Fraction):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
 
 
 def serialize(event: Event) -> str:

@@ -184,6 +184,16 @@ def summarize(account: Account, markets: Mapping[str, Market]) -> AccountSummary
     )
 
 
+def position_figures(account: Account, markets: Mapping[str, Market], symbol: str) -> PositionFigures | None:
+    """``symbol``'s position figures as ``summarize`` gives them (None when flat), without the
+    account's other figures: what a ``PositionChanged`` carries."""
+    held = _held(account, markets)
+    for h in held:
+        if h.market.symbol == symbol:
+            return _figures(h, account.wallet, [o for o in held if o.mode is MarginMode.CROSS])
+    return None
+
+
 def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
     """One position's figures; a cross position's liquidation price depends on the others' MM and PnL."""
     position, market = h.position, h.market
