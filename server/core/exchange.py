@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from paperex.engine.commands import CreateAccount, Deposit
 from paperex.engine.engine import Engine
-from paperex.engine.events import Event, OrderRejected
+from paperex.engine.events import AccountCreated, Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import Amount
@@ -175,24 +175,27 @@ class Exchange:
         known = self._account_by_name.get(name)
         if known is not None:
             return known, []
-        account_id = len(self.accounts) + 1
-        self.accounts[account_id] = AccountEntry(account_id, name, "", internal=True)
-        self._account_by_name[name] = account_id
-        now = self.engine.now
-        events = self.engine.apply(CreateAccount(account_id=account_id, liquidatable=False, ts=now))
-        return account_id, events + self.engine.apply(Deposit(account_id=account_id, amount=deposit, ts=now))
+        return self._open(name, "", deposit, self.engine.now, internal=True)
 
     def _open_account(self, command: OpenAccount, applied: Applied) -> list[Event]:
         if command.name in self._account_by_name:
             return [OrderRejected("CreateAccount", 0, "", RejectReason.ACCOUNT_ALREADY_EXISTS)]
-        account_id = applied.account_id = len(self.accounts) + 1
-        self.accounts[account_id] = AccountEntry(account_id, command.name, command.key_hash)
-        self.account_by_key[command.key_hash] = account_id
-        self._account_by_name[command.name] = account_id
-        events = self.engine.apply(CreateAccount(account_id=account_id, ts=command.ts))
-        if command.deposit:
-            events += self.engine.apply(Deposit(account_id=account_id, amount=command.deposit, ts=command.ts))
+        applied.account_id, events = self._open(command.name, command.key_hash, command.deposit, command.ts)
         return events
+
+    def _open(
+        self, name: str, key_hash: str, deposit: Amount, ts: int, internal: bool = False
+    ) -> tuple[int, list[Event]]:
+        """Open a named account in the engine, which assigns its id, and fund it."""
+        events = self.engine.apply(CreateAccount(liquidatable=not internal, ts=ts))
+        account_id = next(event.account_id for event in events if type(event) is AccountCreated)
+        self.accounts[account_id] = AccountEntry(account_id, name, key_hash, internal)
+        if not internal:
+            self.account_by_key[key_hash] = account_id
+        self._account_by_name[name] = account_id
+        if deposit:
+            events += self.engine.apply(Deposit(account_id=account_id, amount=deposit, ts=ts))
+        return account_id, events
 
     def _rotate_key(self, command: RotateApiKey, applied: Applied) -> None:
         """The account answers to the new key hash only; the exchange's own accounts have no key."""

@@ -7,6 +7,7 @@ adds 100 USDT to the position, deposits 50 and withdraws 25 USDT; the index is s
 below 63,000.0 is set, the mark falls to 62,000.0 (it fires), an alert above 62,500.0 is set and the
 mark rises to 63,000.0 (it fires); the trader sells the 0.02 BTC at market (flat)."""
 
+import pickle
 from typing import Any
 
 import pytest
@@ -157,3 +158,12 @@ def test_an_alert_fires_on_the_moves_after_its_creation_only(folded_late: list[A
         ]
 
     assert [fired(a) for a in folded_late[11:15]] == [[], [1], [], [2]]
+
+
+def test_a_snapshot_from_before_the_results_stage_does_not_load() -> None:
+    """Its exchange held the read models itself: loading it fails, and recovery replays the journal instead
+    (``sequencer._newest_sound_snapshot`` passes over a snapshot that does not load)."""
+    exchange = Exchange(DEFAULT_INSTRUMENTS)
+    del exchange.__dict__["results"]
+    with pytest.raises(ValueError, match="before the results stage"):
+        pickle.loads(pickle.dumps(exchange))
