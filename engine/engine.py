@@ -49,7 +49,7 @@ from paperex.engine.order_commands import OrderCommands
 from paperex.engine.orders import Order, Side
 from paperex.engine.positions import Position
 from paperex.engine.prices import Prices
-from paperex.engine.risk import AccountSummary, OrderPreview, estimated_price, position_figures, preview, summarize
+from paperex.engine.risk import AccountSummary, OrderPreview, estimated_price, figure_basis, preview, summarize
 from paperex.engine.settlement import Settlement
 from paperex.engine.state import EngineState
 from paperex.engine.trigger_runner import TriggerRunner
@@ -162,7 +162,7 @@ class Engine:
         for (account_id, symbol), position in state.moved.items():
             account = accounts[account_id]
             settings = account.peek_setting(symbol)
-            figures = position_figures(account, markets, symbol) if account.liquidatable and position.size else None
+            basis = figure_basis(account, markets, symbol) if account.liquidatable and position.size else None
             out.append(
                 PositionChanged(
                     account_id,
@@ -173,7 +173,7 @@ class Engine:
                     settings.mode,
                     settings.leverage,
                     markets[symbol].mark_price,
-                    figures,
+                    basis,
                 )
             )
         state.moved = {}

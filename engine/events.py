@@ -5,15 +5,14 @@ text form used to compare runs byte for byte.
 """
 
 import json
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
-from fractions import Fraction
 
 from paperex.engine.accounts import MarginMode
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.refusals import Figure
-from paperex.engine.risk import PositionFigures
+from paperex.engine.risk import FigureBasis
 from paperex.engine.units import Amount, Lots, Rate, Ticks
 
 
@@ -155,10 +154,10 @@ class OrderExpired:
 @dataclass(slots=True)
 class PositionChanged:
     """A position as the command left it: signed size and the exact notional paid for it (entry =
-    notional/size), for an isolated position the margin it holds, the symbol's settings and mark, and
-    every figure a reader shows (``figures``, as ``Engine.summary`` gives them then). ``figures`` is
-    None for a flat position, and for the exchange's own accounts (not liquidatable), whose events no
-    reader sees."""
+    notional/size), for an isolated position the margin it holds, the symbol's settings and mark, and the
+    valuation every other figure a reader shows is worked out from (``basis``: pass it to
+    ``paperex.engine.risk.figures``, which gives what ``Engine.summary`` gave then). ``basis`` is None for
+    a flat position, and for the exchange's own accounts (not liquidatable), whose events no reader sees."""
 
     account_id: int
     symbol: str
@@ -168,7 +167,7 @@ class PositionChanged:
     mode: MarginMode
     leverage: int
     mark_price: Ticks
-    figures: PositionFigures | None
+    basis: FigureBasis | None
 
 
 @dataclass(slots=True)
@@ -387,14 +386,7 @@ Event = (
 
 
 def _plain(value: object) -> object:
-    """A field as JSON can hold it: an enum by name, a fraction as text, a record as its fields."""
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, Fraction):
-        return str(value)
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    return value
+    return value.name if isinstance(value, Enum) else value
 
 
 def serialize(event: Event) -> str:

@@ -49,7 +49,12 @@ from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.ticker_stats import TickerStats
-from paperex.server.state.user_events import UserEventLog, UserEventRenderer, price_alert_triggered
+from paperex.server.state.user_events import (
+    UserEventLog,
+    UserEventRenderer,
+    position_figures,
+    price_alert_triggered,
+)
 from paperex.server.state.wallets import Wallets
 from paperex.server.wire import render
 from paperex.server.wire.errors import Refused
@@ -166,14 +171,11 @@ class Results:
             applied.wallets = self.wallets.balances(command.account_id)
         elif isinstance(command, AdjustIsolatedMargin):
             applied.wallets = self.wallets.balances(command.account_id)
-            applied.position = next(
-                (
-                    e.figures
-                    for e in events
-                    if type(e) is PositionChanged and e.account_id == command.account_id and e.symbol == command.symbol
-                ),
-                None,
-            )
+            account_id, symbol = command.account_id, command.symbol
+            changed = [
+                e for e in events if type(e) is PositionChanged and (e.account_id, e.symbol) == (account_id, symbol)
+            ]
+            applied.position = position_figures(changed[0], self.instruments[symbol]) if changed else None
         elif isinstance(command, SetIndexPrice | SetMarkPrice):
             applied.prices = self.prices.index_and_mark(command.symbol)
 

@@ -37,7 +37,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
-from paperex.engine.risk import PositionFigures
+from paperex.engine.risk import FigureBasis, PositionFigures, figures
 from paperex.server.state.alerts import Alert
 from paperex.server.state.history import FillRecord, History, OrderRecord, order_state
 from paperex.server.state.wallets import Wallets
@@ -161,14 +161,20 @@ def _trailed(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> Use
     return {"trailing_stop_moved": account_pb2.TrailingStopMoved(order=render.order_at(record, state, spec))}
 
 
-_FIGURES_FIELDS = tuple(field.name for field in fields(PositionFigures))
+def position_figures(e: PositionChanged, spec: Instrument) -> PositionFigures | None:
+    """The figures of the position as ``e`` left it (None when flat)."""
+    if e.basis is None:
+        return None
+    return figures(spec, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, e.basis)
 
 
-def _position(spec: Instrument, ts: int, *figures: Any) -> UserEventBody:
-    """``figures``: the PositionFigures' values in field order (a tuple pickles in C; the frozen
-    dataclass through Python-level state functions, a few times slower to load)."""
-    position = render.position(PositionFigures(*figures), spec, ts)
-    return {"position_changed": account_pb2.PositionChanged(position=position)}
+def _position(
+    spec: Instrument, ts: int, mode: MarginMode, leverage: int, size: int, entry: int, isolated: int, *basis: int
+) -> UserEventBody:
+    """``basis``: the FigureBasis' values in field order (a tuple pickles in C); the figures are worked out
+    only now, when the event is read."""
+    held = figures(spec, mode, leverage, size, entry, isolated, FigureBasis(*basis))
+    return {"position_changed": account_pb2.PositionChanged(position=render.position(held, spec, ts))}
 
 
 def _flat_position(symbol: str, mode: MarginMode, leverage: int, mark: int, spec: Instrument, ts: int) -> UserEventBody:
@@ -318,12 +324,12 @@ class UserEventRenderer:
         return _lazy(e.account_id, (sequence, index, ts, _triggered, record, spec, e.trigger_price, *state))
 
     def _capture_position(self, e: PositionChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
-        spec, figures = self.instruments[e.symbol], e.figures
-        if figures is None:
-            args = (e.symbol, e.mode, e.leverage, e.mark_price, spec, ts)
-            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *args))
-        values = tuple(getattr(figures, name) for name in _FIGURES_FIELDS)
-        return _lazy(e.account_id, (sequence, index, ts, _position, spec, ts, *values))
+        spec, basis = self.instruments[e.symbol], e.basis
+        if basis is None:
+            flat = (e.symbol, e.mode, e.leverage, e.mark_price, spec, ts)
+            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *flat))
+        held = (spec, ts, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, *basis)
+        return _lazy(e.account_id, (sequence, index, ts, _position, *held))
 
     def _capture_balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         """The wallets read model has folded ``e`` already: its isolated total is the one right after it."""
@@ -395,10 +401,11 @@ class UserEventRenderer:
     def _position_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionChanged)
         spec = self.instruments[e.symbol]
-        if e.figures is None:
+        held = position_figures(e, spec)
+        if held is None:
             message = render.flat_position(e.symbol, SymbolSettings(e.mode, e.leverage), e.mark_price, spec, ts)
         else:
-            message = render.position(e.figures, spec, ts)
+            message = render.position(held, spec, ts)
         return e.account_id, {"position_changed": account_pb2.PositionChanged(position=message)}
 
     def _funding_settled(self, e: object, ts: int) -> tuple[int, UserEventBody]:

@@ -1,6 +1,7 @@
-"""``PositionChanged`` carries what a reader shows of the position as the command left it, so no reader
-needs the live engine (which a later command may have moved on); and ``CreateAccount`` without an id
-opens the account under the next one.
+"""``PositionChanged`` carries what a reader shows of the position as the command left it (its valuation,
+``FigureBasis``, from which ``risk.figures`` works out the rest), so no reader needs the live engine (which
+a later command may have moved on); and ``CreateAccount`` without an id opens the account under the next
+one.
 
 Hand figures (BTCUSDT tier 1: MMR 0.4%, cum 0; taker fee 0.05%): 500 USDT at 100x buys 0.7 BTC at
 64,900 (notional 45,430, initial margin 454.30, maintenance 181.72, taker fee 22.715): wallet 477.285,
@@ -10,9 +11,11 @@ i.e. M <= 44,952.715 / 0.6972 = 64,476.068..., 644,760 whole ticks of 0.1.
 
 from fractions import Fraction
 
+from paperex.engine import risk
 from paperex.engine.accounts import MarginMode
 from paperex.engine.commands import CreateAccount, Deposit, SetLeverage
 from paperex.engine.events import AccountCreated, PositionChanged
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import Side, TimeInForce
 from paperex.engine.units import SCALE
 
@@ -36,8 +39,17 @@ def long_of(account: int, liquidatable: bool = True) -> list[PositionChanged]:
 
 def test_a_position_change_carries_the_position_s_figures() -> None:
     [changed] = long_of(TRADER)
-    figures = changed.figures
-    assert figures is not None
+    assert changed.basis is not None
+    spec = DEFAULT_INSTRUMENTS[BTC]
+    figures = risk.figures(
+        spec,
+        changed.mode,
+        changed.leverage,
+        changed.size,
+        changed.entry_notional,
+        changed.isolated_wallet,
+        changed.basis,
+    )
     assert (changed.mode, changed.leverage, changed.mark_price) == (MarginMode.CROSS, 100, PX)
     assert (figures.size, figures.entry_price, figures.mark_price) == (700, Fraction(PX), PX)
     assert figures.notional == 45_430 * SCALE
@@ -66,14 +78,14 @@ def test_a_flat_position_carries_its_settings_and_the_mark() -> None:
         ),
         PositionChanged,
     )
-    assert (closed.size, closed.figures) == (0, None)
+    assert (closed.size, closed.basis) == (0, None)
     assert (closed.mode, closed.leverage, closed.mark_price) == (MarginMode.CROSS, 100, PX)
 
 
 def test_the_exchange_s_own_accounts_get_no_figures() -> None:
-    """No reader sees an internal account's events: its figures are not worked out."""
+    """No reader sees an internal account's events: its valuation is not taken."""
     [changed] = long_of(INTERNAL, liquidatable=False)
-    assert (changed.size, changed.figures) == (700, None)
+    assert (changed.size, changed.basis) == (700, None)
 
 
 def test_an_account_created_without_an_id_gets_the_one_after_the_highest() -> None:

@@ -133,10 +133,9 @@ def test_the_adjust_answers_with_the_position_it_left_though_a_later_command_clo
 ) -> None:
     """The fill left 0.02 BTC long with some isolated margin; the adjust added 100 USDT to it."""
     filled = next(e for e in folded_late[6].events if type(e) is PositionChanged and e.account_id == TRADER)
-    assert filled.figures is not None
     adjusted = folded_late[7].position
     assert adjusted is not None
-    assert (adjusted.size, adjusted.isolated_wallet) == (20, filled.figures.isolated_wallet + 100 * USDT)
+    assert (adjusted.size, adjusted.isolated_wallet) == (20, filled.isolated_wallet + 100 * USDT)
 
 
 def test_price_answers_show_the_prices_each_command_left(folded_late: list[Applied]) -> None:
