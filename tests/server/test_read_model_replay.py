@@ -37,8 +37,10 @@ READ_MODELS = (
     "results.prices",
     "results.wallets",
     "accounts",
+    "results",
 )
-"""The exchange's attributes that are read models (folded from events), by name."""
+"""The exchange's attributes that are read models (folded from events), by name; ``results`` holds them
+all (the user-event renderer's own state too)."""
 
 
 def limit(account_id: int, side: Side, lots: int, ticks: int) -> PlaceOrder:
