@@ -119,8 +119,8 @@ class _Bench:
         for item in outcomes:
             if not isinstance(item, Refused):
                 fold(item)
+        totals["results"] += clock() - folding
         answering = clock()
-        totals["results"] += answering - folding
         outcome = self.service.answers.outcome
         outcomes = [item if isinstance(item, Refused) else outcome(item) for item in outcomes]
         totals["answer"] += clock() - answering
