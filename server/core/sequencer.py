@@ -139,6 +139,8 @@ class Sequencer:
         if self.failure is not None:
             raise self._stopped()  # the state in memory may be ahead of the journal
         await self._settled.wait()
+        if self.failure is not None:  # the batch it waited for failed: its state is not durable
+            raise self._stopped()
 
     async def snapshot(self) -> Snapshot:
         """Write a snapshot now, between batches."""
@@ -221,6 +223,7 @@ class Sequencer:
             if self._refusal.reason != "JOURNAL_FAILED":  # that one was logged where it happened
                 log.critical("sequencer stopped: %s", error, exc_info=True)
             self.failure = error
+            self._settled.set()  # wakes the queries waiting for the failed batch, which now refuse
             self._accepting = False
             self._fail_queued()
             self.failed.set()
