@@ -8,7 +8,9 @@ Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexp
 request id, its traceback only in the server log.
 """
 
+import asyncio
 import contextlib
+import enum
 import errno
 import logging
 import time
@@ -17,16 +19,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render
 from paperex.server.binance_api.errors import BinanceError, venue_error
+from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
-from paperex.server.core.application import Application
+from paperex.server.binance_api.user_stream import UserStream
+from paperex.server.core.application import Application, SigningAccount
+from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.state.history import OrderSnapshot
 from paperex.server.wire.errors import Refused
 
@@ -45,6 +50,14 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+class Security(enum.Enum):
+    """What a route asks of its caller, as the venue's endpoint security types."""
+
+    PUBLIC = "NONE"
+    KEY = "USER_STREAM"
+    SIGNED = "SIGNED"
+
+
 class Call(NamedTuple):
     """One request: its merged parameters and, for a signed route, the calling account (else 0)."""
 
@@ -56,11 +69,15 @@ class BinanceApi:
     """``start`` listens on ``host:port`` (0 picks a free port) and returns the port; ``stop`` answers
     what is in flight, then closes."""
 
-    def __init__(self, app: Application, clock_ms: Callable[[], int] = wall_ms) -> None:
+    def __init__(
+        self, app: Application, clock_ms: Callable[[], int] = wall_ms, listen_key_validity_ms: int = VALIDITY_MS
+    ) -> None:
         self.app = app
         self.clock_ms = clock_ms
+        self.listen_keys = ListenKeys(clock_ms, listen_key_validity_ms)
         self.web = web.Application()
         self._runner: web.AppRunner | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
         self._routes()
 
     # ------------------------------------------------------------------ serving
@@ -78,6 +95,8 @@ class BinanceApi:
         return bound
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"the server is shutting down")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -120,22 +139,35 @@ class BinanceApi:
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
         ]
+        keyed: list[tuple[str, str, Handler]] = [
+            ("POST", "/fapi/v1/listenKey", self.open_listen_key),
+            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key),
+            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key),
+        ]
         for method, path, handle in public:
-            self.web.router.add_route(method, path, self._guard(handle, signed=False))
+            self.web.router.add_route(method, path, self._guard(handle, Security.PUBLIC))
+        for method, path, handle in keyed:
+            self.web.router.add_route(method, path, self._guard(handle, Security.KEY))
         for method, path, handle in signed:
-            self.web.router.add_route(method, path, self._guard(handle, signed=True))
+            self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
+        self.web.router.add_get("/ws/{name}", self.websocket)
         self.web.router.add_route("*", "/{tail:.*}", self._not_found)
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error_response(errors.NOT_FOUND.error())
 
-    def _guard(self, handle: Handler, *, signed: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _guard(self, handle: Handler, security: "Security") -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
             try:
                 query = request.rel_url.raw_query_string
                 body = await request.text() if request.can_read_body else ""
                 merged = _merge(query, body if request.content_type in FORM_TYPES else "")
-                account_id = self._authenticate(request, merged, query, body) if signed else self._public(request)
+                if security is Security.SIGNED:
+                    account_id = self._authenticate(request, merged, query, body)
+                elif security is Security.KEY:
+                    account_id = self._key_account(request)
+                else:
+                    account_id = self._public(request)
                 return web.json_response(await handle(Call(merged, account_id)))
             except BinanceError as error:
                 return _error_response(error)
@@ -149,14 +181,24 @@ class BinanceApi:
 
         return answer
 
-    def _authenticate(self, request: web.Request, merged: Params, query: str, body: str) -> int:
-        """The signing account, charged one query (its commands are charged as commands)."""
+    def _signing_account(self, request: web.Request) -> SigningAccount:
         key = request.headers.get("X-MBX-APIKEY", "")
         if not key:
             raise errors.API_KEY_FORMAT.error()
         account = self.app.signing_account(key)
         if account is None:
             raise errors.INVALID_API_KEY.error()
+        return account
+
+    def _key_account(self, request: web.Request) -> int:
+        """The account of ``X-MBX-APIKEY`` (a user stream route: no signature), charged one query."""
+        account_id = self._signing_account(request).account_id
+        self.app.admission.query(account_id)
+        return account_id
+
+    def _authenticate(self, request: web.Request, merged: Params, query: str, body: str) -> int:
+        """The signing account, charged one query (its commands are charged as commands)."""
+        account = self._signing_account(request)
         check_timestamp(merged.get("timestamp"), merged.get("recvWindow"), self.clock_ms())
         check_signature(account.api_secret, query, body)
         if request.method == "GET":
@@ -381,6 +423,73 @@ class BinanceApi:
             with contextlib.suppress(Refused):
                 await self.app.order_command(command)
         return CANCEL_ALL_DONE
+
+    # ------------------------------------------------------------------ user data stream
+
+    async def open_listen_key(self, call: Call) -> Any:
+        return {"listenKey": self.listen_keys.open(call.account_id)}
+
+    async def keep_alive_listen_key(self, call: Call) -> Any:
+        key = self.listen_keys.keep_alive(call.account_id)
+        if key is None:
+            raise errors.LISTEN_KEY_NOT_FOUND.error()
+        return {"listenKey": key.key}
+
+    async def close_listen_key(self, call: Call) -> Any:
+        self.listen_keys.close(call.account_id)
+        return {}
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        """``/ws/<listenKey>``: the account's user data stream until the key ends or expires."""
+        key = self.listen_keys.find(request.match_info["name"])
+        if key is None:
+            return _error_response(errors.LISTEN_KEY_NOT_FOUND.error())
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        try:
+            view = await self.app.account(key.account_id)
+            async with self.app.user_events(key.account_id, None) as (_, live):
+                stream = UserStream(view, self.app.instruments)
+                tasks = [
+                    asyncio.create_task(self._forward_user_events(socket, live, stream)),
+                    asyncio.create_task(self._expire(socket, key)),
+                ]
+                try:
+                    async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
+                        pass
+                finally:
+                    for task in tasks:
+                        task.cancel()
+        finally:
+            self._sockets.discard(socket)
+        return socket
+
+    async def _forward_user_events(
+        self, socket: web.WebSocketResponse, live: Subscription[Any], stream: UserStream
+    ) -> None:
+        """Each command's events as the venue's messages; the socket closes when the stream ends."""
+        code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
+        try:
+            async for event in live:
+                for message in stream.messages([event, *live.take_buffered()]):
+                    await socket.send_json(message)
+        except SlowConsumer:
+            code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
+        except StreamClosed as closed:
+            code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
+        await socket.close(code=code, message=reason)
+
+    async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
+        """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;
+        a key closed meanwhile closes the socket at once."""
+        while (remaining := self.listen_keys.remaining_ms(key)) > 0 and not key.ended.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(key.ended.wait(), remaining / 1000)
+        if self.listen_keys.remaining_ms(key) <= 0:
+            await socket.send_json({"e": "listenKeyExpired", "E": self.clock_ms(), "listenKey": key.key})
+            self.listen_keys.close(key.account_id)
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
 
 
 def _merge(query: str, body: str) -> dict[str, str]:

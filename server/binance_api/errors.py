@@ -81,6 +81,7 @@ API_KEY_FORMAT = Answer(UNAUTHORIZED, -2014, "API-key format invalid.")
 OUTSIDE_RECV_WINDOW = Answer(BAD_REQUEST, -1021, "Timestamp for this request is outside of the recvWindow.")
 AHEAD_OF_SERVER = Answer(BAD_REQUEST, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
 UNKNOWN = Answer(INTERNAL, -1000, "An unknown error occured while processing the request.")
+LISTEN_KEY_NOT_FOUND = Answer(BAD_REQUEST, -1125, "This listenKey does not exist.")
 NOT_FOUND = Answer(404, -5000, "Path not found")
 
 

@@ -67,7 +67,7 @@ def _number(text: str) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _price(ticks: int, spec: Instrument) -> str:
+def price_text(ticks: int, spec: Instrument) -> str:
     return steps_text(ticks, spec.tick_size) if ticks else "0"
 
 
@@ -75,17 +75,17 @@ def _qty(lots: int, spec: Instrument) -> str:
     return steps_text(lots, spec.lot_size) if lots else "0"
 
 
-def _callback_rate(bps: int) -> str:
+def callback_rate(bps: int) -> str:
     """A trailing stop's callback rate in percent, as the venue writes it.
 
-    >>> _callback_rate(100), _callback_rate(15)
+    >>> callback_rate(100), callback_rate(15)
     ('1.0', '0.15')
     """
     rate = Decimal(bps) / 100
     return format(rate, "f") if rate != rate.to_integral_value() else f"{rate:.1f}"
 
 
-def _fraction_price(value: Fraction | None, spec: Instrument) -> str:
+def fraction_price(value: Fraction | None, spec: Instrument) -> str:
     return exact_price(value, spec) if value else "0"
 
 
@@ -163,7 +163,7 @@ def symbol_info(spec: Instrument) -> dict[str, Any]:
 
 
 def _levels(levels: Iterable[DepthLevel], spec: Instrument) -> list[list[str]]:
-    return [[_price(level.price, spec), _qty(level.quantity, spec)] for level in levels]
+    return [[price_text(level.price, spec), _qty(level.quantity, spec)] for level in levels]
 
 
 def depth(book: BookView, spec: Instrument) -> dict[str, Any]:
@@ -180,10 +180,10 @@ def kline(bar: Candle, spec: Instrument) -> list[Any]:
     open_ms = ms(bar.open_time)
     return [
         open_ms,
-        _price(bar.open, spec),
-        _price(bar.high, spec),
-        _price(bar.low, spec),
-        _price(bar.close, spec),
+        price_text(bar.open, spec),
+        price_text(bar.high, spec),
+        price_text(bar.low, spec),
+        price_text(bar.close, spec),
         _qty(bar.volume, spec),
         open_ms + ms(bar.interval.value) - 1,
         quote_volume(bar.quote_volume, spec),
@@ -197,18 +197,18 @@ def kline(bar: Candle, spec: Instrument) -> list[Any]:
 def ticker_24hr(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
     now = ms(view.now)
     stats = view.stats
-    last = _price(view.last_price, spec)
+    last = price_text(view.last_price, spec)
     figures: dict[str, Any] = {"priceChange": "0", "priceChangePercent": "0.000", "weightedAvgPrice": "0"}
     opening, high, low, volume, quote, count = last, last, last, "0", "0", 0
     if stats is not None:
-        change = Decimal(_price(stats.last, spec)) - Decimal(_price(stats.open, spec))
-        opening = _price(stats.open, spec)
+        change = Decimal(price_text(stats.last, spec)) - Decimal(price_text(stats.open, spec))
+        opening = price_text(stats.open, spec)
         figures = {
             "priceChange": format(change, "f"),
             "priceChangePercent": f"{change * 100 / Decimal(opening):.3f}",
             "weightedAvgPrice": exact_price(Fraction(stats.quote_volume, stats.volume), spec) if stats.volume else "0",
         }
-        high, low = _price(stats.high, spec), _price(stats.low, spec)
+        high, low = price_text(stats.high, spec), price_text(stats.low, spec)
         volume, quote, count = _qty(stats.volume, spec), quote_volume(stats.quote_volume, spec), stats.trade_count
     return {
         "symbol": symbol,
@@ -229,16 +229,16 @@ def ticker_24hr(symbol: str, view: MarketView, spec: Instrument) -> dict[str, An
 
 
 def ticker_price(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
-    return {"symbol": symbol, "price": _price(view.last_price, spec), "time": ms(view.now)}
+    return {"symbol": symbol, "price": price_text(view.last_price, spec), "time": ms(view.now)}
 
 
 def book_ticker(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
     bid, ask = view.best_bid, view.best_ask
     return {
         "symbol": symbol,
-        "bidPrice": _price(bid.price, spec) if bid else "0",
+        "bidPrice": price_text(bid.price, spec) if bid else "0",
         "bidQty": _qty(bid.quantity, spec) if bid else "0",
-        "askPrice": _price(ask.price, spec) if ask else "0",
+        "askPrice": price_text(ask.price, spec) if ask else "0",
         "askQty": _qty(ask.quantity, spec) if ask else "0",
         "time": ms(view.now),
     }
@@ -247,9 +247,9 @@ def book_ticker(symbol: str, view: MarketView, spec: Instrument) -> dict[str, An
 def premium_index(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
     return {
         "symbol": symbol,
-        "markPrice": _price(view.mark_price, spec),
-        "indexPrice": _price(view.index_price, spec),
-        "estimatedSettlePrice": _price(view.index_price, spec),
+        "markPrice": price_text(view.mark_price, spec),
+        "indexPrice": price_text(view.index_price, spec),
+        "estimatedSettlePrice": price_text(view.index_price, spec),
         "lastFundingRate": money(view.funding_rate),
         "interestRate": money(spec.interest_rate),
         "nextFundingTime": ms(view.next_funding),
@@ -292,7 +292,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "symbol": record.symbol,
         "status": venue_status,
         "clientOrderId": record.client_order_id,
-        "price": _price(price, spec),
+        "price": price_text(price, spec),
         "avgPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
         "origQty": _qty(quantity, spec),
         "executedQty": _qty(filled, spec),
@@ -303,7 +303,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "closePosition": record.close_position,
         "side": record.side.name,
         "positionSide": "BOTH",
-        "stopPrice": _price(stop_price, spec),
+        "stopPrice": price_text(stop_price, spec),
         "workingType": WORKING_TYPES[record.trigger_by],
         "priceProtect": False,
         "origType": kind,
@@ -316,8 +316,8 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
     if with_cum_qty:
         answer["cumQty"] = answer["executedQty"]
     if record.order_type is OrderType.TRAILING_STOP_MARKET:
-        answer["activatePrice"] = _price(record.activation_price, spec)
-        answer["priceRate"] = _callback_rate(record.callback_bps)
+        answer["activatePrice"] = price_text(record.activation_price, spec)
+        answer["priceRate"] = callback_rate(record.callback_bps)
     return answer
 
 
@@ -349,8 +349,8 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "algoStatus": algo_status,
         "actualOrderId": str(record.order_id) if triggered else "",
         "actualPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
-        "triggerPrice": _price(stop_price, spec),
-        "price": _price(price, spec),
+        "triggerPrice": price_text(stop_price, spec),
+        "price": price_text(price, spec),
         "icebergQuantity": None,
         "selfTradePreventionMode": record.stp.value,
         "workingType": WORKING_TYPES[record.trigger_by],
@@ -358,8 +358,8 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "closePosition": record.close_position,
         "priceProtect": False,
         "reduceOnly": record.reduce_only,
-        "activatePrice": _price(record.activation_price, spec) if trailing else "",
-        "callbackRate": _callback_rate(record.callback_bps) if trailing else "",
+        "activatePrice": price_text(record.activation_price, spec) if trailing else "",
+        "callbackRate": callback_rate(record.callback_bps) if trailing else "",
         "createTime": ms(record.created),
         "updateTime": ms(updated),
         "triggerTime": ms(updated) if triggered else 0,
@@ -375,7 +375,7 @@ def user_trade(fill: FillRecord, spec: Instrument) -> dict[str, Any]:
         "id": fill.trade_id,
         "maker": fill.is_maker,
         "orderId": fill.order_id,
-        "price": _price(fill.price, spec),
+        "price": price_text(fill.price, spec),
         "qty": _qty(fill.quantity, spec),
         "quoteQty": quote_volume(fill.price * fill.quantity, spec),
         "realizedPnl": money(fill.realized_pnl),
@@ -483,12 +483,12 @@ def _account_position_v2(
         "openOrderInitialMargin": "0",
         "leverage": str(settings.leverage),
         "isolated": settings.mode is MarginMode.ISOLATED,
-        "entryPrice": _fraction_price(figures.entry_price, spec) if figures else "0",
+        "entryPrice": fraction_price(figures.entry_price, spec) if figures else "0",
         "maxNotional": money(max_notional_for(spec, settings.leverage)),
         "bidNotional": "0",
         "askNotional": "0",
         "positionSide": "BOTH",
-        "positionAmt": _signed_qty(size, spec),
+        "positionAmt": signed_qty(size, spec),
         "updateTime": now_ms if figures else 0,
     }
 
@@ -497,7 +497,7 @@ def _account_position_v3(figures: PositionFigures, spec: Instrument, now_ms: int
     return {
         "symbol": figures.symbol,
         "positionSide": "BOTH",
-        "positionAmt": _signed_qty(figures.size, spec),
+        "positionAmt": signed_qty(figures.size, spec),
         "unrealizedProfit": money(figures.unrealized_pnl),
         "isolatedMargin": _isolated_margin(figures),
         "notional": _signed_money(figures.notional, figures.size),
@@ -508,7 +508,7 @@ def _account_position_v3(figures: PositionFigures, spec: Instrument, now_ms: int
     }
 
 
-def _signed_qty(lots: int, spec: Instrument) -> str:
+def signed_qty(lots: int, spec: Instrument) -> str:
     return ("-" if lots < 0 else "") + _qty(abs(lots), spec)
 
 
@@ -550,7 +550,7 @@ def position_risk(
 def _risk_v2(
     symbol: str, figures: PositionFigures | None, settings: SymbolSettings, spec: Instrument, now_ms: int
 ) -> dict[str, Any]:
-    entry = _fraction_price(figures.entry_price, spec) if figures else "0"
+    entry = fraction_price(figures.entry_price, spec) if figures else "0"
     return {
         "entryPrice": entry,
         "breakEvenPrice": entry,
@@ -558,10 +558,10 @@ def _risk_v2(
         "isAutoAddMargin": "false",
         "isolatedMargin": _isolated_margin(figures) if figures else "0",
         "leverage": str(settings.leverage),
-        "liquidationPrice": _fraction_price(figures.liquidation_price, spec) if figures else "0",
-        "markPrice": _price(figures.mark_price, spec) if figures else "0",
+        "liquidationPrice": fraction_price(figures.liquidation_price, spec) if figures else "0",
+        "markPrice": price_text(figures.mark_price, spec) if figures else "0",
         "maxNotionalValue": money(max_notional_for(spec, settings.leverage)),
-        "positionAmt": _signed_qty(figures.size, spec) if figures else "0",
+        "positionAmt": signed_qty(figures.size, spec) if figures else "0",
         "notional": _signed_money(figures.notional, figures.size) if figures else "0",
         "isolatedWallet": money(figures.isolated_wallet) if figures else "0",
         "symbol": symbol,
@@ -572,16 +572,16 @@ def _risk_v2(
 
 
 def _risk_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[str, Any]:
-    entry = _fraction_price(figures.entry_price, spec)
+    entry = fraction_price(figures.entry_price, spec)
     return {
         "symbol": figures.symbol,
         "positionSide": "BOTH",
-        "positionAmt": _signed_qty(figures.size, spec),
+        "positionAmt": signed_qty(figures.size, spec),
         "entryPrice": entry,
         "breakEvenPrice": entry,
-        "markPrice": _price(figures.mark_price, spec),
+        "markPrice": price_text(figures.mark_price, spec),
         "unRealizedProfit": money(figures.unrealized_pnl),
-        "liquidationPrice": _fraction_price(figures.liquidation_price, spec),
+        "liquidationPrice": fraction_price(figures.liquidation_price, spec),
         "isolatedMargin": _isolated_margin(figures),
         "notional": _signed_money(figures.notional, figures.size),
         "marginAsset": ASSET,

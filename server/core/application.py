@@ -9,8 +9,9 @@ An engine rejection is raised as a ``Refused`` worded with its figures.
 """
 
 import asyncio
-from collections.abc import Mapping
-from typing import NamedTuple
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, NamedTuple
 
 from paperex.engine.accounts import SymbolSettings
 from paperex.engine.book import DepthLevel
@@ -22,12 +23,14 @@ from paperex.engine.units import Lots, Rate, Ticks
 from paperex.server.core.admission import Admission
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Applied, Exchange
+from paperex.server.core.results import user_topic
 from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.streams import Hub, Subscription
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.state.candles import Candle, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot, fill_record, order_state
 from paperex.server.state.ticker_stats import Stats
-from paperex.server.wire.errors import WireError
+from paperex.server.wire.errors import Refused, WireError
 from paperex.server.wire.rejections import refusal
 
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
@@ -79,9 +82,13 @@ def rated(command: object) -> bool:
 class Application:
     """Commands and queries on the exchange that ``sequencer`` writes, admitted by ``admission``."""
 
-    def __init__(self, sequencer: Sequencer, admission: Admission) -> None:
+    def __init__(
+        self, sequencer: Sequencer, admission: Admission, hub: Hub[Any], stream_capacity: int = 65_536
+    ) -> None:
         self.sequencer = sequencer
         self.admission = admission
+        self.hub = hub
+        self.stream_capacity = stream_capacity
 
     @property
     def exchange(self) -> Exchange:
@@ -224,6 +231,24 @@ class Application:
         """``CandleStore.history``: with ``start`` the first ``limit`` of the range, else the newest."""
         await self.sequencer.settled()
         return self.exchange.candles.history(symbol, interval, start, end, limit)
+
+    @contextlib.asynccontextmanager
+    async def user_events(
+        self, account_id: int, after: tuple[int, int] | None
+    ) -> AsyncIterator[tuple[list[Any], Subscription[Any]]]:
+        """The retained events after the cursor ``after`` (none without one), then the live ones: the
+        events gRPC's StreamUserEvents sends, both read with nothing in flight (no gap, no duplicate).
+
+        Raises Refused (CURSOR_EXPIRED) when the events after the cursor are no longer retained."""
+        await self.sequencer.settled()
+        backlog: list[Any] = []
+        if after is not None:
+            found = self.exchange.events_after(account_id, *after)
+            if found is None:
+                raise Refused("CURSOR_EXPIRED", "events that old are no longer retained: GetAccount, then resume")
+            backlog = found
+        async with self.hub.subscribe(user_topic(account_id), self.stream_capacity) as live:
+            yield backlog, live
 
     async def settings_command(self, command: SetLeverage | SetMarginMode) -> tuple[str, SymbolSettings]:
         """Set a symbol's leverage or margin mode: its settings once durable, or the refusal raised."""

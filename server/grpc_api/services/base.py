@@ -58,7 +58,7 @@ class Runtime:
     """The application core every servicer calls."""
 
     def __post_init__(self) -> None:
-        self.app = Application(self.sequencer, self.admission)
+        self.app = Application(self.sequencer, self.admission, self.hub, self.stream_capacity)
 
     @property
     def exchange(self) -> Exchange:

@@ -1,0 +1,194 @@
+"""The user data stream: listenKey over REST, then the venue's messages on ``/ws/<listenKey>`` for
+orders, fills, algo orders, wallet and settings changes made over REST and gRPC."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from paperex.server.binance_api.app import BinanceApi
+from paperex.server.binance_api.listen_keys import ListenKeys
+from paperex.v1 import admin_pb2, common_pb2
+from tests.binance_api.test_rest import call
+from tests.server.conftest import Client, Exchange, btc_order, serving
+
+MINUTE_MS = 60_000
+WAIT_S = 30
+"""Generous: the suite runs beside other engineers' on two cores; an event never takes this long."""
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def listen_key(http: aiohttp.ClientSession, venue: Exchange, account: Client, method: str = "POST") -> Any:
+    """A listenKey route, with the API key alone (no signature), as the venue's USER_STREAM routes."""
+    url = f"{venue.binance_url}/fapi/v1/listenKey"
+    async with http.request(method, url, headers={"X-MBX-APIKEY": account.key}) as reply:
+        return reply.status, await reply.json(content_type=None)
+
+
+async def received(socket: aiohttp.ClientWebSocketResponse) -> Any:
+    return await asyncio.wait_for(socket.receive_json(), WAIT_S)
+
+
+async def open_account(venue: Exchange, name: str) -> tuple[int, Client]:
+    reply = await venue.admin.admin.CreateAccount(
+        admin_pb2.CreateAccountRequest(name=name, initial_deposit="100000"), metadata=venue.admin.auth
+    )
+    return reply.account_id, Client(venue.channel, reply.api_key, reply.api_secret)
+
+
+def test_a_listen_key_lives_60_minutes_from_its_last_keep_alive() -> None:
+    """Opened at 0 it expires at 60 min; kept alive at 59 it lives to 119; a POST while it lives gives
+    the same key; after 119 it is gone and a POST makes a new one."""
+    now = [0]
+    keys = ListenKeys(lambda: now[0])
+    first = keys.open(7)
+    now[0] = 59 * MINUTE_MS
+    assert keys.keep_alive(7) is not None
+    now[0] = 100 * MINUTE_MS
+    assert keys.open(7) == first  # and extended again, to 160
+    now[0] = 159 * MINUTE_MS
+    assert keys.find(first) is not None
+    now[0] = 160 * MINUTE_MS
+    assert keys.find(first) is None and keys.keep_alive(7) is None
+    assert keys.open(7) != first
+
+
+async def test_listen_key_routes_need_the_api_key_only(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """POST gives a 64-character key, again the same; PUT keeps it; DELETE ends it, and then PUT and the
+    socket are -1125; no key is -2014."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice")
+        opened = await listen_key(http, venue, alice)
+        again = await listen_key(http, venue, alice)
+        kept = await listen_key(http, venue, alice, "PUT")
+        closed = await listen_key(http, venue, alice, "DELETE")
+        after = await listen_key(http, venue, alice, "PUT")
+        no_key = await listen_key(http, venue, Client(alice.channel, ""))
+        async with http.get(f"{venue.binance_url}/ws/{opened[1]['listenKey']}") as socket_reply:
+            socket = socket_reply.status, await socket_reply.json(content_type=None)
+
+    key = opened[1]["listenKey"]
+    assert opened[0] == 200 and len(key) == 64
+    assert again == kept == (200, {"listenKey": key})
+    assert closed == (200, {})
+    assert after == socket == (400, {"code": -1125, "msg": "This listenKey does not exist."})
+    assert no_key == (401, {"code": -2014, "msg": "API-key format invalid."})
+
+
+async def test_orders_fills_and_wallet_changes_reach_the_user_stream(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Alice offers 0.010 BTC at 65,000 over REST; bob buys 0.004 at market over gRPC, so alice makes
+    0.004 x 65,000 = 260 notional and pays the 0.02% maker fee, 0.052: her wallet 100,000 - 0.052 =
+    99,999.948, short 0.004 at 65,000 (mark 65,000: no unrealized PnL). Then leverage 10 is an
+    ACCOUNT_CONFIG_UPDATE, isolated margin on ETHUSDT (no position) a MARGIN_TYPE_CHANGE, and a deposit
+    of 500 a DEPOSIT with bc 500 and the wallet at 100,499.948."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice_id, alice = await open_account(venue, "alice")
+        bob = await venue.open_account("bob")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            offer = {"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC"}
+            offer |= {"quantity": "0.010", "price": "65000", "newClientOrderId": "offer-1"}
+            await call(http, venue, "POST", "/fapi/v1/order", alice, form=offer)
+            accepted = await received(socket)
+            await bob.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.004"), metadata=bob.auth)
+            filled, account = await received(socket), await received(socket)
+            await call(http, venue, "POST", "/fapi/v1/leverage", alice, form={"symbol": "BTCUSDT", "leverage": "10"})
+            leverage = await received(socket)
+            isolated = {"symbol": "ETHUSDT", "marginType": "ISOLATED"}
+            await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=isolated)
+            margin_type = await received(socket)
+            deposit = admin_pb2.DepositRequest(account_id=alice_id, amount="500")
+            await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+            deposited = await received(socket)
+
+    assert accepted["e"] == "ORDER_TRADE_UPDATE"
+    new = accepted["o"]
+    assert (new["s"], new["c"], new["S"], new["o"], new["f"], new["x"], new["X"]) == (
+        "BTCUSDT", "offer-1", "SELL", "LIMIT", "GTC", "NEW", "NEW"
+    )  # fmt: skip
+    assert (new["l"], new["z"], new["L"], new["n"], new["t"], new["ot"], new["ps"]) == (
+        "0", "0", "0", "0", 0, "LIMIT", "BOTH"
+    )  # fmt: skip
+    trade = filled["o"]
+    assert filled["e"] == "ORDER_TRADE_UPDATE" and (trade["x"], trade["X"], trade["i"]) == (
+        "TRADE", "PARTIALLY_FILLED", new["i"]
+    )  # fmt: skip
+    assert (trade["l"], trade["z"], trade["L"], trade["ap"]) == ("0.004", "0.004", "65000.0", "65000.0")
+    assert (trade["n"], trade["N"], trade["m"], trade["rp"]) == ("0.052", "USDT", True, "0")
+    assert trade["t"] > 0 and trade["T"] == filled["T"]
+    assert account["e"] == "ACCOUNT_UPDATE" and account["a"]["m"] == "ORDER"
+    assert account["a"]["B"] == [{"a": "USDT", "wb": "99999.948", "cw": "99999.948", "bc": "0"}]
+    [position] = account["a"]["P"]
+    assert (position["s"], position["pa"], position["ep"], position["up"], position["mt"], position["ps"]) == (
+        "BTCUSDT", "-0.004", "65000.0", "0", "cross", "BOTH"
+    )  # fmt: skip
+    assert leverage["e"] == "ACCOUNT_CONFIG_UPDATE" and leverage["ac"] == {"s": "BTCUSDT", "l": 10}
+    assert margin_type["e"] == "ACCOUNT_UPDATE" and margin_type["a"]["m"] == "MARGIN_TYPE_CHANGE"
+    assert [(p["s"], p["pa"], p["mt"]) for p in margin_type["a"]["P"]] == [("ETHUSDT", "0", "isolated")]
+    assert deposited["a"]["m"] == "DEPOSIT"
+    assert deposited["a"]["B"] == [{"a": "USDT", "wb": "100499.948", "cw": "100499.948", "bc": "500"}]
+
+
+async def test_algo_orders_stream_as_algo_updates(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """A stop-market buy at 66,000 on the mark waits: ALGO_UPDATE NEW, and no ORDER_TRADE_UPDATE; the
+    mark at 66,100 triggers it: ALGO_UPDATE TRIGGERED naming the order it became (the same id here),
+    then that order, a MARKET order of original type STOP_MARKET; the book is empty, so the market
+    order expires: ORDER_TRADE_UPDATE EXPIRED, and the algo order is FINISHED."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            stop = {"algoType": "CONDITIONAL", "symbol": "BTCUSDT", "side": "BUY", "type": "STOP_MARKET"}
+            stop |= {"quantity": "0.002", "triggerPrice": "66000", "workingType": "MARK_PRICE", "clientAlgoId": "s-1"}
+            await call(http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop)
+            waiting = await received(socket)
+            await venue.set_mark("BTCUSDT", "66100")
+            updates = [await received(socket) for _ in range(4)]
+
+    assert waiting["e"] == "ALGO_UPDATE"
+    algo = waiting["o"]
+    assert (algo["caid"], algo["at"], algo["o"], algo["X"], algo["ai"], algo["tp"], algo["wt"]) == (
+        "s-1", "CONDITIONAL", "STOP_MARKET", "NEW", "", "66000.0", "MARK_PRICE"
+    )  # fmt: skip
+    assert [(update["e"], update["o"]["X"]) for update in updates] == [
+        ("ALGO_UPDATE", "TRIGGERED"),
+        ("ORDER_TRADE_UPDATE", "NEW"),
+        ("ORDER_TRADE_UPDATE", "EXPIRED"),
+        ("ALGO_UPDATE", "FINISHED"),
+    ]
+    triggered, working = updates[0]["o"], updates[1]["o"]
+    assert triggered["ai"] == str(algo["aid"]) and triggered["tt"] > 0
+    assert (working["i"], working["o"], working["ot"], working["c"]) == (algo["aid"], "MARKET", "STOP_MARKET", "s-1")
+
+
+async def test_an_expired_listen_key_says_so_and_closes_the_stream(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """With a validity of a fifth of a second and no keep-alive, the stream gets ``listenKeyExpired``
+    naming the key, then closes; the key is gone (PUT: -1125)."""
+    async with serving(tmp_path) as venue:
+        short = BinanceApi(venue.server.application, listen_key_validity_ms=200)
+        venue.binance_url = f"http://127.0.0.1:{await short.start('127.0.0.1', 0)}"
+        try:
+            alice = await venue.open_account("alice")
+            _, opened = await listen_key(http, venue, alice)
+            async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+                expired = await received(socket)
+                closing = await asyncio.wait_for(socket.receive(), WAIT_S)
+            kept = await listen_key(http, venue, alice, "PUT")
+        finally:
+            await short.stop()
+
+    assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == opened["listenKey"]
+    assert closing.type is aiohttp.WSMsgType.CLOSE
+    assert kept == (400, {"code": -1125, "msg": "This listenKey does not exist."})
