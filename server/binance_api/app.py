@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
@@ -27,8 +27,10 @@ from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
+from paperex.server.binance_api.market_streams import MarketStreams, parse
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
+from paperex.server.binance_api.stream_connection import StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.core.application import Application, SigningAccount
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
@@ -75,6 +77,7 @@ class BinanceApi:
         self.app = app
         self.clock_ms = clock_ms
         self.listen_keys = ListenKeys(clock_ms, listen_key_validity_ms)
+        self.market_streams = MarketStreams(app)
         self.web = web.Application()
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
@@ -151,6 +154,8 @@ class BinanceApi:
         for method, path, handle in signed:
             self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
         self.web.router.add_get("/ws/{name}", self.websocket)
+        self.web.router.add_get("/ws", self.websocket)
+        self.web.router.add_get("/stream", self.combined_streams)
         self.web.router.add_route("*", "/{tail:.*}", self._not_found)
 
     async def _not_found(self, request: web.Request) -> web.Response:
@@ -440,10 +445,46 @@ class BinanceApi:
         return {}
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        """``/ws/<listenKey>``: the account's user data stream until the key ends or expires."""
-        key = self.listen_keys.find(request.match_info["name"])
-        if key is None:
+        """``/ws/<listenKey>``: the account's user data stream; ``/ws/<stream>``: that public stream; any
+        other ``/ws/<name>`` (ccxt connects to ``/ws/0``): a connection that subscribes by message. A
+        name shaped as a listen key that is not (or no longer) one is -1125."""
+        name = request.match_info.get("name", "")
+        key = self.listen_keys.find(name)
+        if key is not None:
+            return await self._user_stream(request, key)
+        stream = parse(name, self.app.instruments)
+        if stream is None and ListenKeys.shaped(name):
             return _error_response(errors.LISTEN_KEY_NOT_FOUND.error())
+        return await self._public_streams(request, {name: stream} if stream is not None else {}, combined=False)
+
+    async def combined_streams(self, request: web.Request) -> web.StreamResponse:
+        """``/stream?streams=a/b``: the streams named, each payload wrapped with its stream's name."""
+        names = [name for name in request.query.get("streams", "").split("/") if name]
+        parsed = {name: parse(name, self.app.instruments) for name in names}
+        if not parsed or any(stream is None for stream in parsed.values()):
+            return _error_response(errors.not_valid("streams"))
+        return await self._public_streams(request, parsed, combined=True)
+
+    async def _public_streams(
+        self, request: web.Request, streams: dict[str, Any], *, combined: bool
+    ) -> web.StreamResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.add(socket)
+        connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
+        try:
+            for name, stream in streams.items():
+                await connection.subscribe(name, stream)
+            async for message in socket:
+                if message.type is WSMsgType.TEXT:
+                    await connection.answer(message.data)
+        finally:
+            connection.close()
+            self._sockets.discard(socket)
+        return socket
+
+    async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
+        """The account's user data stream until the key ends or expires."""
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._sockets.add(socket)

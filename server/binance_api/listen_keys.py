@@ -6,11 +6,13 @@ when the venue's key expires.
 """
 
 import asyncio
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 VALIDITY_MS = 60 * 60 * 1000
+SHAPE = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(slots=True)
@@ -66,6 +68,11 @@ class ListenKeys:
         """The active key ``key``; None when unknown or expired."""
         found = self._by_key.get(key)
         return None if found is None else self.active(found.account_id)
+
+    @staticmethod
+    def shaped(name: str) -> bool:
+        """Whether ``name`` looks like a key this server hands out."""
+        return SHAPE.fullmatch(name) is not None
 
     def remaining_ms(self, key: ListenKey) -> int:
         return key.expires_ms - self.clock_ms()

@@ -162,8 +162,8 @@ def symbol_info(spec: Instrument) -> dict[str, Any]:
     }
 
 
-def _levels(levels: Iterable[DepthLevel], spec: Instrument) -> list[list[str]]:
-    return [[price_text(level.price, spec), _qty(level.quantity, spec)] for level in levels]
+def levels(depth: Iterable[DepthLevel], spec: Instrument) -> list[list[str]]:
+    return [[price_text(level.price, spec), _qty(level.quantity, spec)] for level in depth]
 
 
 def depth(book: BookView, spec: Instrument) -> dict[str, Any]:
@@ -171,8 +171,8 @@ def depth(book: BookView, spec: Instrument) -> dict[str, Any]:
         "lastUpdateId": book.sequence,
         "E": ms(book.now),
         "T": ms(book.now),
-        "bids": _levels(book.bids, spec),
-        "asks": _levels(book.asks, spec),
+        "bids": levels(book.bids, spec),
+        "asks": levels(book.asks, spec),
     }
 
 

@@ -23,7 +23,7 @@ from paperex.engine.units import Lots, Rate, Ticks
 from paperex.server.core.admission import Admission
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.results import user_topic
+from paperex.server.core.results import book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, Subscription
 from paperex.server.core.tape import ExchangeCommand
@@ -249,6 +249,28 @@ class Application:
             backlog = found
         async with self.hub.subscribe(user_topic(account_id), self.stream_capacity) as live:
             yield backlog, live
+
+    @contextlib.asynccontextmanager
+    async def book_updates(self, symbol: str) -> AsyncIterator[Subscription[Any]]:
+        """Every update of the symbol's book after ``book(symbol, ...).sequence`` read now (the messages
+        gRPC's StreamOrderBook sends after its snapshot), subscribed with nothing in flight."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(book_topic(symbol), self.stream_capacity) as updates:
+            yield updates
+
+    def trades(self, symbol: str) -> Subscription[Any]:
+        """The symbol's trades from now on, a message per command that traded (StreamTrades')."""
+        return self.hub.subscribe(trades_topic(symbol), self.stream_capacity)
+
+    @contextlib.asynccontextmanager
+    async def candle_updates(
+        self, symbol: str, interval: Interval
+    ) -> AsyncIterator[tuple[Candle | None, Subscription[Any]]]:
+        """The current candle (None before any trade), then every change and close of it and its successors."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(candles_topic(symbol, interval), self.stream_capacity) as bars:
+            current = self.exchange.candles.history(symbol, interval, limit=1)
+            yield (current[0] if current else None), bars
 
     async def settings_command(self, command: SetLeverage | SetMarginMode) -> tuple[str, SymbolSettings]:
         """Set a symbol's leverage or margin mode: its settings once durable, or the refusal raised."""

@@ -1,0 +1,107 @@
+"""One public WebSocket connection: its subscriptions and the venue's live subscribing messages.
+
+``/ws/<stream>`` sends a stream's payloads as they are, ``/stream?streams=a/b`` wraps each in
+``{"stream": name, "data": payload}``. Either takes ``{"method": "SUBSCRIBE" | "UNSUBSCRIBE",
+"params": [names], "id": n}`` (answered ``{"result": null, "id": n}``) and ``LIST_SUBSCRIPTIONS``
+(answered with the names), as the venue does; a bad request is answered with the venue's ``error``
+object, naming what is wrong, and changes nothing.
+"""
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from paperex.engine.instruments import Instrument
+from paperex.server.binance_api.market_streams import MarketStreams, Stream, parse
+from paperex.server.core.streams import SlowConsumer, StreamClosed
+
+UNKNOWN_PROPERTY, INVALID_VALUE_TYPE, INVALID_REQUEST, INVALID_JSON = 0, 1, 2, 3
+"""The venue's error codes on a stream connection."""
+
+
+class StreamConnection:
+    """The streams one socket follows, each forwarded by its own task."""
+
+    def __init__(
+        self,
+        socket: web.WebSocketResponse,
+        streams: MarketStreams,
+        instruments: Mapping[str, Instrument],
+        *,
+        combined: bool,
+    ) -> None:
+        self.socket = socket
+        self.streams = streams
+        self.instruments = instruments
+        self.combined = combined
+        self._forwarding: dict[str, asyncio.Task[None]] = {}
+
+    async def subscribe(self, name: str, stream: Stream) -> None:
+        """Follow ``stream``: returns once it follows its topic."""
+        if name not in self._forwarding:
+            ready = asyncio.Event()
+            self._forwarding[name] = asyncio.create_task(self._forward(name, stream, ready))
+            await ready.wait()
+
+    def unsubscribe(self, name: str) -> None:
+        task = self._forwarding.pop(name, None)
+        if task is not None:
+            task.cancel()
+
+    def close(self) -> None:
+        for name in list(self._forwarding):
+            self.unsubscribe(name)
+
+    async def _forward(self, name: str, stream: Stream, ready: asyncio.Event) -> None:
+        try:
+            async for payload in self.streams.payloads(stream, ready):
+                await self.socket.send_json({"stream": name, "data": payload} if self.combined else payload)
+        except SlowConsumer:
+            await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
+        except StreamClosed as closed:
+            await self.socket.close(code=WSCloseCode.GOING_AWAY, message=closed.reason.encode()[:120])
+        except ConnectionResetError:  # the client left while a payload was on its way
+            pass
+        finally:
+            ready.set()  # a stream that ended before it followed its topic must not hold its subscriber
+
+    async def answer(self, text: str) -> None:
+        """Answer one message the client sent."""
+        await self.socket.send_json(await self._handle(text))
+
+    async def _handle(self, text: str) -> dict[str, Any]:
+        try:
+            request = json.loads(text)
+        except ValueError as error:
+            return _error(INVALID_JSON, f"Invalid JSON: {error}", None)
+        if not isinstance(request, dict):
+            return _error(INVALID_REQUEST, "Invalid request: a JSON object is expected", None)
+        request_id = request.get("id")
+        if not isinstance(request_id, int | str | None) or isinstance(request_id, bool):
+            return _error(INVALID_VALUE_TYPE, "Invalid value type: id must be an integer or a string", None)
+        method = request.get("method")
+        if method == "LIST_SUBSCRIPTIONS":
+            return {"result": list(self._forwarding), "id": request_id}
+        if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
+            return _error(UNKNOWN_PROPERTY, f"Unknown property: method {method!r}", request_id)
+        names = request.get("params")
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            return _error(INVALID_VALUE_TYPE, "Invalid value type: params must be a list of stream names", request_id)
+        parsed = {name: parse(name, self.instruments) for name in names}
+        unknown = [name for name, stream in parsed.items() if stream is None]
+        if unknown:
+            return _error(INVALID_REQUEST, f"Invalid request: unknown stream(s) {', '.join(unknown)}", request_id)
+        for name, stream in parsed.items():
+            if method == "SUBSCRIBE":
+                assert stream is not None
+                await self.subscribe(name, stream)
+            else:
+                self.unsubscribe(name)
+        return {"result": None, "id": request_id}
+
+
+def _error(code: int, msg: str, request_id: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "msg": msg}, "id": request_id}
