@@ -18,6 +18,7 @@ from paperex.engine.instruments import Instrument
 from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
+from paperex.server.market.liquidity import parse_configs
 from paperex.server.state.alerts import Direction
 from paperex.server.state.income import IncomeType
 from paperex.server.wire.errors import Refused, WireError
@@ -304,4 +305,14 @@ def time_range(request: Any) -> tuple[int, int]:
 def short_text(text: str, field: str, limit: int = MAX_DECIMAL_CHARS) -> str:
     if len(text) > limit:
         raise WireError("INVALID_ARGUMENT", field, f"{field} is longer than {limit} characters")
+    return text
+
+
+def liquidity_config(text: str) -> str:
+    """The liquidity provider's settings (TOML), checked whole before they are journaled."""
+    if text:
+        try:
+            parse_configs(text)
+        except ValueError as error:
+            raise WireError("INVALID_ARGUMENT", "config_toml", f"liquidity provider config: {error}") from None
     return text

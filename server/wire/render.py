@@ -193,6 +193,13 @@ def timestamp(ns: int) -> timestamp_pb2.Timestamp:
     return stamp
 
 
+def duration(nanoseconds: int) -> str:
+    """A span as protobuf's JSON form of a Duration, e.g. ``604800s``."""
+    span = duration_pb2.Duration()
+    span.FromNanoseconds(nanoseconds)
+    return span.ToJsonString()
+
+
 def _set_time(field: timestamp_pb2.Timestamp, ns: int) -> None:
     if type(ns) is int and 0 <= ns <= _LAST_NS:
         field.seconds, field.nanos = divmod(ns, _NS_PER_SECOND)

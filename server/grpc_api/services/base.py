@@ -58,7 +58,15 @@ class Runtime:
     """The application core every servicer calls."""
 
     def __post_init__(self) -> None:
-        self.app = Application(self.sequencer, self.admission)
+        self.app = Application(
+            self.sequencer,
+            self.admission,
+            self.hub,
+            self.fresh_exchange,
+            simulated=self.simulated,
+            stream_capacity=self.stream_capacity,
+        )
+        self.app.adl = self.adl
 
     @property
     def exchange(self) -> Exchange:
