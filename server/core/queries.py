@@ -14,21 +14,27 @@ from typing import Any, NamedTuple
 
 from paperex.engine.accounts import SymbolSettings
 from paperex.engine.audit import Ledger
+from paperex.engine.book import DepthLevel
 from paperex.engine.commands import PlaceOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
 from paperex.engine.units import Amount, Ticks
-from paperex.server.core.exchange import Exchange, user_topic
+from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, Subscription
 from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
 from paperex.server.state.alerts import Alert
+from paperex.server.state.candles import Candle, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
+from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
+
+WHOLE_BOOK = 2**32
+"""A depth above any request: every level."""
 
 
 class SymbolLimits(NamedTuple):
@@ -61,6 +67,15 @@ class AccountOverview(NamedTuple):
     limits: list[SymbolLimits]
     cursor: tuple[int, int]
     adl_quantiles: dict[str, int]
+    ts: int
+
+
+class Book(NamedTuple):
+    symbol: str
+    sequence: int
+    """The book update this depth includes (``StreamOrderBook`` continues at ``sequence + 1``)."""
+    bids: list[DepthLevel]
+    asks: list[DepthLevel]
     ts: int
 
 
@@ -255,6 +270,70 @@ class Queries:
             backlog = found
         async with self.hub.subscribe(user_topic(account_id), self.stream_capacity) as live:
             yield backlog, live
+
+    # ------------------------------------------------------------------ market data
+
+    async def book(self, symbol: str, depth: int = 0) -> Book:
+        """The top ``depth`` levels of each side (0: every level)."""
+        await self.sequencer.settled()
+        return self._book(self.exchange, symbol, depth or WHOLE_BOOK)
+
+    @staticmethod
+    def _book(exchange: Exchange, symbol: str, depth: int) -> Book:
+        bids, asks = exchange.engine.depth(symbol, depth)
+        return Book(symbol, exchange.book_sequence[symbol], bids, asks, exchange.now)
+
+    @contextlib.asynccontextmanager
+    async def book_updates(self, symbol: str) -> AsyncIterator[tuple[Book, Subscription[Any]]]:
+        """The whole book at a sequence number, then every update after it."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(book_topic(symbol), self.stream_capacity) as updates:
+            yield self._book(self.exchange, symbol, WHOLE_BOOK), updates
+
+    def trades(self, symbol: str) -> Subscription[Any]:
+        """The symbol's trades from now on, a message per command that traded."""
+        return self.hub.subscribe(trades_topic(symbol), self.stream_capacity)
+
+    async def tickers(self, symbols: list[str]) -> list[Ticker]:
+        await self.sequencer.settled()
+        exchange = self.exchange
+        return [self._ticker(exchange, symbol) for symbol in symbols]
+
+    @staticmethod
+    def _ticker(exchange: Exchange, symbol: str) -> Ticker:
+        market, now = exchange.engine.markets[symbol], exchange.now
+        bids, asks = exchange.engine.depth(symbol, 1)
+        return Ticker(
+            symbol,
+            market.last_price,
+            bids[0] if bids else None,
+            asks[0] if asks else None,
+            market.mark_price,
+            market.index_price,
+            market.funding_rate,
+            market.next_funding,
+            exchange.open_interest(symbol),
+            exchange.ticker_stats.snapshot(symbol, now),
+            now,
+        )
+
+    async def candles(
+        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
+    ) -> list[Candle]:
+        """The symbol's bars opening in [start, end] (None: unbounded), oldest first: with ``start`` the
+        first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
+        await self.sequencer.settled()
+        return self.exchange.candles.history(symbol, interval, start, end, limit)
+
+    @contextlib.asynccontextmanager
+    async def candle_updates(
+        self, symbol: str, interval: Interval
+    ) -> AsyncIterator[tuple[Candle | None, Subscription[Any]]]:
+        """The current candle (None before any trade), then every change and close of it and its successors."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(candles_topic(symbol, interval), self.stream_capacity) as bars:
+            current = self.exchange.candles.history(symbol, interval, limit=1)
+            yield (current[0] if current else None), bars
 
     # ------------------------------------------------------------------ operator
 
