@@ -132,6 +132,13 @@ def order_result(applied: Applied, instruments: Mapping[str, Instrument]) -> Ord
     )
 
 
+def _result_or_error(applied: Applied, instruments: Mapping[str, Instrument]) -> "OrderResult | Exception":
+    try:
+        return order_result(applied, instruments)
+    except Exception as error:  # a refusal, or a fault confined to this command's result
+        return error
+
+
 def rated(command: object) -> bool:
     """Places and amends count against the account's order rate (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
@@ -179,12 +186,30 @@ class Application(Queries):
         applied = await self.submit(command.account_id, command, order=rated(command))
         return order_result(applied, self.instruments)
 
-    def order_batch(self, account_id: int, commands: list[OrderCommand]) -> "asyncio.Future[list[Applied]]":
-        """Admit and queue an account's commands in order, without waiting (a pipelining session):
-        ``order_result`` maps each ``Applied`` of the future once it resolves."""
+    def order_batch(
+        self, account_id: int, commands: list[OrderCommand]
+    ) -> "asyncio.Future[list[OrderResult | Exception]]":
+        """Admit and queue an account's commands in order, without waiting (a pipelining session).
+        The future resolves once they are durable with each one's result, or the exception that
+        refuses it (a fault in mapping one command's result is confined to that command)."""
         if commands:
             self.admission.commands(account_id, len(commands), sum(1 for command in commands if rated(command)))
-        return self.sequencer.enqueue(list(commands))
+        queued = self.sequencer.enqueue(list(commands))
+        results: asyncio.Future[list[OrderResult | Exception]] = queued.get_loop().create_future()
+        instruments = self.instruments
+
+        def resolve(done: "asyncio.Future[list[Applied]]") -> None:
+            if results.done():
+                return
+            if done.cancelled():
+                results.cancel()
+            elif (error := done.exception()) is not None:
+                results.set_exception(error)
+            else:
+                results.set_result([_result_or_error(applied, instruments) for applied in done.result()])
+
+        queued.add_done_callback(resolve)
+        return results
 
     async def change_settings(self, command: SetLeverage | SetMarginMode) -> SymbolLimits:
         """The symbol's margin mode and leverage after the change."""

@@ -24,7 +24,7 @@ from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_st
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import Alert, Direction
 from paperex.server.state.candles import Candle, Interval
-from paperex.server.state.history import FillRecord, OrderRecord, OrderState, order_state
+from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
 from paperex.server.state.ticker_stats import Ticker
@@ -309,6 +309,13 @@ def order_into(message: common_pb2.Order, record: OrderRecord, state: OrderState
         message.is_auto_deleverage = True
     if record.expire_at:
         message.expire_time.FromNanoseconds(record.expire_at)
+
+
+def snapshot_into(message: common_pb2.Order, order: OrderSnapshot, specs: Mapping[str, Instrument]) -> None:
+    """An order as a command or a query left it, rendered straight into a response's field (no copy
+    of a finished message)."""
+    record, state = order
+    order_into(message, record, state, specs[record.symbol])
 
 
 def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
