@@ -104,14 +104,14 @@ class Queries:
         *,
         simulated: bool = False,
         stream_capacity: int = 65_536,
-        adl: AdlBoard | None = None,
     ) -> None:
         self.sequencer = sequencer
         self.hub = hub
         self.simulated = simulated
+        """A simulated clock: time moves only by ``advance_by``, ``advance_until`` and ``step``."""
         self.stream_capacity = stream_capacity
         """Messages a stream reader may fall behind before it is cut (SLOW_CONSUMER)."""
-        self.adl = adl or AdlBoard()
+        self.adl = AdlBoard()
         """ADL quantiles: current for a small symbol, at most a second old for a big one."""
 
     @property
