@@ -170,20 +170,21 @@ class Application(Queries):
 
     # ------------------------------------------------------------------ an account's commands
 
-    async def submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
+    async def _submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
         """Admit one command of an account (counted against its order share unless ``order`` is
         False, as for cancels) and sequence it; its ``Applied`` once durable."""
         self.admission.commands(account_id, 1, int(order))
         return await self.sequencer.submit_one(command)
 
     async def _account_outcome(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
-        applied = await self.submit(account_id, command, order=order)
+        """``_submit``, raising the command's refusal."""
+        applied = await self._submit(account_id, command, order=order)
         refuse_if_rejected(applied, self.instruments)
         return applied
 
     async def order_command(self, command: OrderCommand) -> OrderResult:
         """Place, amend, cancel or cancel all: the result once durable, or its refusal raised."""
-        applied = await self.submit(command.account_id, command, order=rated(command))
+        applied = await self._submit(command.account_id, command, order=rated(command))
         return order_result(applied, self.instruments)
 
     def order_batch(
