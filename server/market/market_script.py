@@ -134,7 +134,7 @@ class MarketScript:
         if self.provider is None:
             return events
         if not isinstance(self.provider, _PROVIDERS[command.version]):
-            self.provider = self._upgraded(self.provider, command.version)
+            self.provider = self._with_version(self.provider, command.version)
         for symbol in self.provider.symbols:
             if configs is not None:
                 self.provider.configure(symbol, configs[symbol])
@@ -179,7 +179,7 @@ class MarketScript:
         if isinstance(self.provider, LiquidityProviderV1):
             self.provider.observe(events)
 
-    def _upgraded(
+    def _with_version(
         self, old: LiquidityProvider | LiquidityProviderV1, version: int
     ) -> LiquidityProvider | LiquidityProviderV1:
         """The provider of ``version`` on ``old``'s account, configs and switches; it re-quotes the
