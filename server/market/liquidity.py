@@ -189,6 +189,12 @@ def best_first(side: Side, price: Ticks) -> int:
     return -price if side is BUY else price
 
 
+def _numbered(target: list[LadderLevel]) -> list[tuple[int, LadderLevel]]:
+    """Each level with its number on its side, 0 the best (the ladder lists bids, then asks)."""
+    bids = sum(1 for level in target if level.side is BUY)
+    return [(i if i < bids else i - bids, level) for i, level in enumerate(target)]
+
+
 def _remaining(order: Order) -> Lots:
     return order.quantity - order.filled
 
@@ -202,8 +208,9 @@ class _Quoting:
     config: QuoteConfig
     enabled: bool
     threshold: Fraction
-    levels: tuple[LadderLevel, ...] = ()
-    """The ladder quoted last: fills are replenished to it until the next full re-quote."""
+    levels: tuple[tuple[int, LadderLevel], ...] = ()
+    """The ladder quoted last, each level with its number on its side (0 the best): fills are
+    replenished to it until the next full re-quote."""
     last_index: Ticks = 0
     """The index that ladder was quoted around; 0 asks for a full re-quote at the next step."""
     last_ns: int = 0
@@ -275,7 +282,8 @@ class LiquidityProvider:
         if not self._due(market, index, now_ns, regime):
             return self._replenish(market, orders, state, now_ns)
         target = ladder(market.instrument, index, market.config, regime, band_reference=state.mark_price)
-        market.levels, market.last_index, market.last_ns, market.last_regime = tuple(target), index, now_ns, regime
+        market.levels = tuple(_numbered(target))
+        market.last_index, market.last_ns, market.last_regime = index, now_ns, regime
         return self._requote(market, orders, target, now_ns)
 
     @staticmethod
@@ -289,19 +297,21 @@ class LiquidityProvider:
     def _replenish(self, market: _Quoting, orders: list[Order], state: Market, now_ns: int) -> list[Command]:
         """One order per level of the last ladder for what its open orders lack, placed only where the
         engine would rest it (``_rests``): a shortfall it would refuse waits for the next full re-quote
-        instead of being retried at every step. Within the engine's cap on open orders."""
-        resting: dict[tuple[Side, Ticks], Lots] = {}
+        instead of being retried at every step. Within the engine's cap on open orders. Levels are
+        keyed by price alone (a ladder's bids and asks never share one): this runs at every step."""
+        held: dict[Ticks, Lots] = {}
+        get = held.get
         for order in orders:
-            key = (order.side, order.price)
-            resting[key] = resting.get(key, 0) + _remaining(order)
-        room = MAX_OPEN_ORDERS - len(orders)
+            price = order.price
+            held[price] = get(price, 0) + order.quantity - order.filled
         places: list[tuple[int, LadderLevel]] = []
-        numbers = {BUY: 0, SELL: 0}
-        for level in market.levels:
-            number = numbers[level.side]
-            numbers[level.side] += 1
-            missing = level.lots - resting.get((level.side, level.price), 0)
-            if missing > 0 and len(places) < room and self._rests(market, state, level.side, level.price, missing):
+        for number, level in market.levels:
+            missing = level.lots - get(level.price, 0)
+            if (
+                missing > 0
+                and len(orders) + len(places) < MAX_OPEN_ORDERS
+                and self._rests(market, state, level.side, level.price, missing)
+            ):
                 places.append((number, LadderLevel(level.side, level.price, missing)))
         return self._commands(market, len(orders), [], [], places, now_ns)
 
@@ -326,13 +336,16 @@ class LiquidityProvider:
         cancels: list[Order] = []
         amends: list[tuple[Order, Ticks, Lots]] = []
         places: list[tuple[int, LadderLevel]] = []
+        numbered = _numbered(target)
         for side in (BUY, SELL):
             at_price: dict[Ticks, list[Order]] = {}
             for order in orders:
                 if order.side is side:
                     at_price.setdefault(order.price, []).append(order)
             unmatched: list[tuple[int, LadderLevel]] = []
-            for number, level in enumerate(level for level in target if level.side is side):
+            for number, level in numbered:
+                if level.side is not side:
+                    continue
                 group = at_price.get(level.price)
                 if group and sum(_remaining(order) for order in group) == level.lots:
                     del at_price[level.price]
