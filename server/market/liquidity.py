@@ -284,7 +284,7 @@ class LiquidityProvider:
         target = ladder(market.instrument, index, market.config, regime, band_reference=state.mark_price)
         market.levels = tuple(_numbered(target))
         market.last_index, market.last_ns, market.last_regime = index, now_ns, regime
-        return self._requote(market, orders, target, now_ns)
+        return self._requote(market, orders, now_ns)
 
     @staticmethod
     def _due(market: _Quoting, index: Ticks, now_ns: int, regime: Regime) -> bool:
@@ -324,26 +324,27 @@ class LiquidityProvider:
             return False
         if (price - band_limit(instrument, side, state.mark_price or state.index_price)) * side > 0:
             return False
+        if not market.config.post_only:
+            return True
         touch = state.book.best_price(Side(-side))
-        return not (market.config.post_only and touch is not None and (touch - price) * side <= 0)
+        return touch is None or (touch - price) * side > 0
 
-    def _requote(self, market: _Quoting, orders: list[Order], target: list[LadderLevel], now_ns: int) -> list[Command]:
-        """The fewest commands that turn the open orders into ``target``: a level whose orders already
-        hold its size is kept whole (a replenished level keeps every order's queue place), every other
-        order is amended onto a remaining level (same price first, then best to best), and only the
-        surplus is cancelled or placed. An amend whose total (filled + wanted) would pass the lot filter
-        becomes cancel + place."""
+    def _requote(self, market: _Quoting, orders: list[Order], now_ns: int) -> list[Command]:
+        """The fewest commands that turn the open orders into the new ladder (``market.levels``): a
+        level whose orders already hold its size is kept whole (a replenished level keeps every order's
+        queue place), every other order is amended onto a remaining level (same price first, then best
+        to best), and only the surplus is cancelled or placed. An amend whose total (filled + wanted)
+        would pass the lot filter becomes cancel + place."""
         cancels: list[Order] = []
         amends: list[tuple[Order, Ticks, Lots]] = []
         places: list[tuple[int, LadderLevel]] = []
-        numbered = _numbered(target)
         for side in (BUY, SELL):
             at_price: dict[Ticks, list[Order]] = {}
             for order in orders:
                 if order.side is side:
                     at_price.setdefault(order.price, []).append(order)
             unmatched: list[tuple[int, LadderLevel]] = []
-            for number, level in numbered:
+            for number, level in market.levels:
                 if level.side is not side:
                     continue
                 group = at_price.get(level.price)
