@@ -276,13 +276,13 @@ class Application(Queries):
 
     async def start_market(self, takers: bool, scenario: str, seed: int, liquidity: bool, config: str) -> None:
         """The taker switch, scenario and liquidity provider a server starts with, unless the journal
-        already runs them."""
+        already runs them (a provider of an earlier version is moved on to the current one)."""
         market = self.exchange.market
         if takers != market.takers_enabled:
             await self._outcome(SetTakerFlow(enabled=takers))
         if scenario and (market.scenario is None or market.scenario.name != scenario):
             await self._outcome(LoadScenario(name=scenario, seed=seed))
-        if liquidity and (market.provider is None or config):
+        if liquidity and (market.provider is None or config or market.provider_outdated):
             await self._outcome(SetLiquidityProvider(enabled=True, config=config))
 
     # ------------------------------------------------------------------ time
