@@ -22,6 +22,7 @@ from paperex.engine.instruments import Instrument
 from paperex.server.binance_api import render
 from paperex.server.binance_api.params import KLINE_INTERVALS
 from paperex.server.core.application import Application
+from paperex.server.core.queries import Book
 
 MARK_PRICE_PERIOD_S = 3.0
 MARK_PRICE_FAST_PERIOD_S = 1.0
@@ -97,7 +98,7 @@ class MarketStreams:
         ``lastUpdateId`` L has ``pu`` L (or covers L)."""
         symbol, levels = stream.symbol, int(stream.parameter or 0)
         spec = self.app.instruments[symbol]
-        async with self.app.book_updates(symbol) as updates:
+        async with self.app.book_updates(symbol) as (_, updates):
             ready.set()
             if levels:
                 yield await self._partial(symbol, levels, spec)
@@ -110,7 +111,7 @@ class MarketStreams:
 
     async def _partial(self, symbol: str, levels: int, spec: Instrument) -> Any:
         book = await self.app.book(symbol, levels)
-        time = render.ms(book.now)
+        time = render.ms(book.ts)
         return {
             "e": "depthUpdate",
             "E": time,
@@ -127,14 +128,15 @@ class MarketStreams:
         """The best bid and offer now, then each time either changes."""
         symbol = stream.symbol
         spec = self.app.instruments[symbol]
-        async with self.app.book_updates(symbol) as updates:
+        async with self.app.book_updates(symbol) as (whole, updates):
             ready.set()
-            book = await self.app.book(symbol, 1)
-            yield _book_ticker(symbol, book, spec)
+            sent = (whole.bids[:1], whole.asks[:1])
+            yield _book_ticker(symbol, whole, spec)
             async for _ in updates:
                 updates.take_buffered()
-                before, book = book, await self.app.book(symbol, 1)
-                if (book.bids, book.asks) != (before.bids, before.asks):
+                book = await self.app.book(symbol, 1)
+                if (book.bids, book.asks) != sent:
+                    sent = (book.bids, book.asks)
                     yield _book_ticker(symbol, book, spec)
 
     async def trades(self, stream: Stream, ready: asyncio.Event) -> Payloads:
@@ -164,7 +166,9 @@ class MarketStreams:
         ready.set()
         while True:
             specs = self.app.instruments
-            updates = [_mark_price(symbol, await self.app.market(symbol), specs[symbol]) for symbol in symbols]
+            updates = [
+                _mark_price(ticker.symbol, ticker, specs[ticker.symbol]) for ticker in await self.app.tickers(symbols)
+            ]
             yield updates if not stream.symbol else updates[0]
             await asyncio.sleep(period)
 
@@ -174,9 +178,9 @@ class MarketStreams:
         mini = stream.kind == "miniTicker"
         ready.set()
         while True:
-            view = await self.app.market(symbol)
-            figures = render.ticker_24hr(symbol, view, self.app.instruments[symbol])
-            yield _mini_ticker(figures, view.now) if mini else _ticker(figures, view.now)
+            [ticker] = await self.app.tickers([symbol])
+            figures = render.ticker_24hr(symbol, ticker, self.app.instruments[symbol])
+            yield _mini_ticker(figures, ticker.ts) if mini else _ticker(figures, ticker.ts)
             await asyncio.sleep(TICKER_PERIOD_S)
 
 
@@ -209,9 +213,12 @@ def _depth_update(batch: list[Any]) -> dict[str, Any]:
     }
 
 
-def _book_ticker(symbol: str, book: Any, spec: Instrument) -> dict[str, Any]:
-    [bid], [ask] = render.levels(book.bids, spec) or [["0", "0"]], render.levels(book.asks, spec) or [["0", "0"]]
-    time = render.ms(book.now)
+def _book_ticker(symbol: str, book: Book, spec: Instrument) -> dict[str, Any]:
+    [bid], [ask] = (
+        render.levels(book.bids[:1], spec) or [["0", "0"]],
+        render.levels(book.asks[:1], spec) or [["0", "0"]],
+    )
+    time = render.ms(book.ts)
     return {
         "e": "bookTicker",
         "u": book.sequence,

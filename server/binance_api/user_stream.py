@@ -14,7 +14,7 @@ from typing import Any
 from paperex.engine.accounts import MarginMode, SymbolSettings
 from paperex.engine.instruments import Instrument
 from paperex.server.binance_api import render
-from paperex.server.core.application import AccountView
+from paperex.server.core.queries import AccountOverview
 from paperex.server.wire.render import money
 
 ORDER_EVENTS = ("order_accepted", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired")
@@ -70,9 +70,9 @@ def _or_zero(text: str) -> str:
 class UserStream:
     """Renders one account's user events, command by command, as the venue's user data messages."""
 
-    def __init__(self, view: AccountView, instruments: Mapping[str, Instrument]) -> None:
+    def __init__(self, view: AccountOverview, instruments: Mapping[str, Instrument]) -> None:
         summary = view.summary
-        self.settings: dict[str, SymbolSettings] = dict(view.settings)
+        self.settings: dict[str, SymbolSettings] = {limits.symbol: limits.settings for limits in view.limits}
         self.cross_wallet = money(summary.wallet)
         self.positions: dict[str, dict[str, Any]] = {}
         for figures in summary.positions:

@@ -10,6 +10,10 @@ from paperex.engine.orders import TriggerBy
 from paperex.engine.units import Amount, Ticks
 from paperex.server.state.alerts import Direction
 
+BEFORE_THE_FIELD = "before_the_field"
+"""Field metadata key: the value a field added later takes in a journal line written without it (tape
+decoding), when that differs from the default new commands get."""
+
 
 @dataclass(slots=True, kw_only=True)
 class OpenAccount:
@@ -75,13 +79,21 @@ class MarketStep:
     ts: int = 0
 
 
+LIQUIDITY_PROVIDER_VERSION = 2
+"""The liquidity provider's behaviour new commands ask for."""
+
+
 @dataclass(slots=True, kw_only=True)
 class SetLiquidityProvider:
     """Switch the built-in liquidity provider; ``config`` (TOML, see ``liquidity.parse_configs``)
-    replaces its per-instrument quoting settings."""
+    replaces its per-instrument quoting settings. ``version`` is the provider's behaviour from this
+    command on: 2 reads its orders from the engine and replenishes only filled levels
+    (``liquidity.LiquidityProvider``); 1, what journals written before the field replay to, mirrors
+    events and re-quotes the whole ladder after a fill (``liquidity_v1``)."""
 
     enabled: bool
     config: str = ""
+    version: int = field(default=LIQUIDITY_PROVIDER_VERSION, metadata={BEFORE_THE_FIELD: 1})
     ts: int = 0
 
 

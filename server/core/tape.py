@@ -1,7 +1,9 @@
 """The journal's text form of a command: ``["PlaceOrder", {...fields}]``, enums by name.
 
 Every sequenced command is written in this form, so replaying the journal feeds the exchange the
-exact same inputs. Decoding is strict: an unknown type or field is a corrupt journal, not a guess.
+exact same inputs. Decoding is strict: an unknown type or field is a corrupt journal, not a guess. A
+field missing from a line takes its default, or, for a field added later, the value its metadata
+``BEFORE_THE_FIELD`` names (what lines written before it meant).
 """
 
 import json
@@ -15,7 +17,13 @@ from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any
 
 from paperex.engine import commands
-from paperex.server.core.exchange_commands import HOST_COMMANDS, HostCommand, OpenAccount, RotateApiKey
+from paperex.server.core.exchange_commands import (
+    BEFORE_THE_FIELD,
+    HOST_COMMANDS,
+    HostCommand,
+    OpenAccount,
+    RotateApiKey,
+)
 
 ExchangeCommand = commands.Command | HostCommand
 
@@ -26,6 +34,12 @@ _TYPES: dict[str, type] = {cls.__name__: cls for cls in (*typing.get_args(comman
 def _enum_fields(cls: type) -> dict[str, type[Enum]]:
     hints = typing.get_type_hints(cls)
     return {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, Enum)}
+
+
+@cache
+def _added_fields(cls: type) -> dict[str, Any]:
+    """Fields added after journals were written, with the value a line without them stands for."""
+    return {field.name: field.metadata[BEFORE_THE_FIELD] for field in fields(cls) if BEFORE_THE_FIELD in field.metadata}
 
 
 def encode(command: ExchangeCommand) -> str:
@@ -127,6 +141,8 @@ def decode(text: str) -> ExchangeCommand:
         if cls is None:
             raise ValueError(f"unknown command type {name!r}")
         values: dict[str, Any] = dict(body)
+        for field, before in _added_fields(cls).items():
+            values.setdefault(field, before)
         for field, enum in _enum_fields(cls).items():
             if field in values:
                 values[field] = enum[values[field]]

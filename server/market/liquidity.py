@@ -1,28 +1,35 @@
-"""The built-in liquidity provider's decisions: what to quote and which commands
-get the book there. Pure: no asyncio, no I/O, no clock (the host passes ``now_ns``), no randomness, so
-the same calls give the same commands and a journal replay rebuilds the same book.
+"""The built-in liquidity provider's decisions: what to quote and which commands get the book there.
+Pure: no asyncio, no I/O, no clock (the host passes ``now_ns``), no randomness, so the same calls on the
+same engine state give the same commands and a journal replay rebuilds the same book.
 
 The host owns the plumbing: it creates the LP's account (a big deposit, kept out of user listings and
-out of liquidation by the host and the engine), sequences the commands ``quote`` returns like any
-other, and feeds ``observe`` the events of *every* applied command, since the LP's quotes are filled by
-other accounts' orders. Driven synchronously (observe each command's events before the next
-``quote``), the LP's belief is exact; late or reordered delivery is tolerated (see ``observe``).
+out of liquidation by the host and the engine) and, inside the single writer, calls ``quote`` at every
+feed step and applies the commands it returns. The provider reads its open orders from the engine
+there (the engine knows what was filled, amended or refused); it keeps only what the engine cannot
+know: its config, the ladder it quoted last with its index, regime and time.
+
+Two kinds of step. A full re-quote moves the whole ladder to the target around the index, with the
+fewest commands; it is due when the index moved past ``requote_bps``, the regime changed or
+``refresh_ns`` passed. Between them the provider only replenishes: a level of the last ladder that
+lost quantity (a fill, or an order the engine ended) gets a new order for what is missing at its price,
+and every other order keeps its place in the queue.
 
 Why plain GTC limits, not post-only: a market maker re-centering on a moved index trades with any user
 order already inside its new quote, as a real one would (it takes that liquidity and pays the taker
 fee), and the book stays two-sided. ``QuoteConfig.post_only`` switches to GTX for a venue that wants the
-LP never to take; the engine then refuses or cancels a crossing quote and the LP waits (see below).
+LP never to take; the engine then refuses or cancels a crossing quote.
 
-Refusals never loop: a command the engine refuses, or a quote it ends without a fill the LP did not ask
-for (post-only cancel, self-trade expiry, ...), is dropped from the belief *without* asking for a new
-quote. The LP tries again only on its regular triggers (index move past the threshold, refresh interval,
-regime change, or a fill of one of its quotes), so a persistent refusal costs at most one attempt per
-trigger, never a tight loop. ``refusals(symbol)`` counts them for the host to report.
+Refusals never loop: a replenishment the engine would refuse (below the minimum order, outside the
+price band, post-only against the touch, past the cap on open orders) is not sent, and a refused or
+ended quote is tried again only at the next full re-quote, so a persistent refusal costs at most one
+attempt per re-quote, never one per step.
+
+``liquidity_v1`` keeps the provider of journals written before it read the engine.
 """
 
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -30,19 +37,11 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, Command, PlaceOrder
-from paperex.engine.events import (
-    DuplicatePlaceIgnored,
-    Event,
-    OrderAccepted,
-    OrderAmended,
-    OrderCanceled,
-    OrderExpired,
-    OrderFilled,
-    OrderRejected,
-)
+from paperex.engine.engine import Engine
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import OrderStatus, OrderType, Side, TimeInForce
-from paperex.engine.reasons import RejectReason
+from paperex.engine.market import Market
+from paperex.engine.order_commands import MAX_OPEN_ORDERS
+from paperex.engine.orders import Order, OrderType, Side, TimeInForce
 from paperex.engine.units import Lots, Ticks, ceil_div
 from paperex.engine.validation import band_limit
 
@@ -52,17 +51,6 @@ MAX_LEVELS = 100
 """Levels per side; two sides stay within the engine's 200 open orders per account and symbol."""
 
 BUY, SELL = Side.BUY, Side.SELL
-_OPEN_STATUSES = frozenset({OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED})
-_OWN_EVENTS = (
-    OrderFilled,
-    OrderAccepted,
-    OrderAmended,
-    OrderCanceled,
-    OrderExpired,
-    OrderRejected,
-    DuplicatePlaceIgnored,
-)
-"""The events that can concern the LP's own orders; everything else passes by."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +81,9 @@ class QuoteConfig:
     to the instrument's minimum quantity and notional). Sizes are in base units rather than notional so
     an index move does not resize unchanged levels: what did not move is not touched.
 
-    ``quote`` does nothing while the index stays within ``requote_bps`` of the last quoted index and
-    ``refresh_ns`` has not passed since the last quote (unless a quote was filled or the regime
-    changed). ``stressed`` is the regime a scenario applies in a crash or a drought.
+    ``quote`` re-quotes the whole ladder when the index moved ``requote_bps`` from the last quoted
+    index, ``refresh_ns`` passed since the last full quote or the regime changed; in between it only
+    replenishes filled levels. ``stressed`` is the regime a scenario applies in a crash or a drought.
     """
 
     half_spread_bps: Decimal = Decimal(2)
@@ -196,44 +184,39 @@ def ladder(
     return bids + asks
 
 
+def best_first(side: Side, price: Ticks) -> int:
+    """A sort key putting one side's prices best first (bids high to low, asks low to high)."""
+    return -price if side is BUY else price
+
+
+def _numbered(target: list[LadderLevel]) -> list[tuple[int, LadderLevel]]:
+    """Each level with its number on its side, 0 the best (the ladder lists bids, then asks)."""
+    bids = sum(1 for level in target if level.side is BUY)
+    return [(i if i < bids else i - bids, level) for i, level in enumerate(target)]
+
+
+def _remaining(order: Order) -> Lots:
+    return order.quantity - order.filled
+
+
 @dataclass(slots=True)
-class Quote:
-    """One order the LP believes rests in the book: ``lots`` is its remaining quantity, ``filled`` what
-    traded so far (an amend sends the *total* quantity, filled + wanted remaining). ``confirmed_*`` is
-    the last state the engine reported, restored when an amend is refused."""
-
-    side: Side
-    price: Ticks
-    lots: Lots
-    client_order_id: str
-    order_id: int = 0
-    filled: Lots = 0
-    confirmed_price: Ticks = 0
-    confirmed_lots: Lots = 0
-
-
-@dataclass(slots=True)
-class _Market:
-    """The LP's state for one instrument."""
+class _Quoting:
+    """The provider's own state for one instrument: what the engine cannot know (its settings and the
+    ladder it decided on last); the orders themselves are read from the engine at every step."""
 
     instrument: Instrument
     config: QuoteConfig
     enabled: bool
-    quotes: dict[str, Quote] = field(default_factory=dict)
-    by_order_id: dict[int, str] = field(default_factory=dict)
-    orphans: dict[int, None] = field(default_factory=dict)
-    serial: int = 0
-    started: bool = False
+    threshold: Fraction
+    levels: tuple[tuple[int, LadderLevel], ...] = ()
+    """The ladder quoted last, each level with its number on its side (0 the best): fills are
+    replenished to it until the next full re-quote."""
     last_index: Ticks = 0
+    """The index that ladder was quoted around; 0 asks for a full re-quote at the next step."""
     last_ns: int = 0
-    last_regime: Regime | None = None
-    dirty: bool = False
-    refusals: int = 0
-    threshold: Fraction = Fraction(0)
-
-
-def _best_first(side: Side, price: Ticks) -> int:
-    return -price if side is BUY else price
+    last_regime: Regime = NORMAL
+    serial: int = 0
+    """Orders placed so far: the tail of every client order id, so none is ever reused."""
 
 
 class LiquidityProvider:
@@ -248,14 +231,11 @@ class LiquidityProvider:
         enabled: bool = True,
     ) -> None:
         self.account_id = account_id
-        self._markets: dict[str, _Market] = {}
-        for symbol, config in configs.items():
-            if symbol in instruments:
-                market = _Market(instruments[symbol], config, enabled)
-                market.threshold = Fraction(config.requote_bps) / BPS
-                self._markets[symbol] = market
-
-    # ------------------------------------------------------------------ queries
+        self._markets = {
+            symbol: _Quoting(instruments[symbol], config, enabled, Fraction(config.requote_bps) / BPS)
+            for symbol, config in configs.items()
+            if symbol in instruments
+        }
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -267,184 +247,166 @@ class LiquidityProvider:
     def enabled(self, symbol: str) -> bool:
         return self._markets[symbol].enabled
 
-    def resting(self, symbol: str) -> list[Quote]:
-        """Copies of the quotes the LP believes rest in ``symbol``: bids best first, then asks."""
-        quotes = sorted(self._markets[symbol].quotes.values(), key=lambda q: (-q.side, _best_first(q.side, q.price)))
-        return [replace(q) for q in quotes]
-
-    def refusals(self, symbol: str) -> int:
-        """Commands refused and quotes ended by the engine without the LP asking (see the module doc)."""
-        return self._markets[symbol].refusals
-
-    # ------------------------------------------------------------------ control
-
     def set_enabled(self, symbol: str, enabled: bool, now_ns: int = 0) -> list[Command]:
-        """Switch one instrument on or off; off pulls every quote at once (one CancelAllOrders)."""
+        """Switch one instrument on or off; off pulls every quote at once (one CancelAllOrders), on
+        quotes the whole ladder at the next step."""
         market = self._markets[symbol]
         if enabled == market.enabled:
             return []
-        market.enabled = enabled
-        market.last_index = 0
+        market.enabled, market.levels, market.last_index = enabled, (), 0
         if enabled:
             return []
-        market.quotes.clear()
-        market.by_order_id.clear()
-        market.orphans.clear()
         return [CancelAllOrders(account_id=self.account_id, symbol=symbol, ts=now_ns)]
 
     def configure(self, symbol: str, config: QuoteConfig) -> None:
-        """Replace one instrument's config; the next ``quote`` re-quotes to it."""
+        """Replace one instrument's config; the next ``quote`` re-quotes the whole ladder to it."""
         market = self._markets[symbol]
-        market.config = config
-        market.threshold = Fraction(config.requote_bps) / BPS
-        market.last_index = 0
+        market.config, market.threshold, market.last_index = config, Fraction(config.requote_bps) / BPS, 0
 
-    # ------------------------------------------------------------------ quoting
+    def quote(self, engine: Engine, symbol: str, now_ns: int, regime: Regime = NORMAL) -> list[Command]:
+        """The commands that keep the ladder in ``symbol``, decided from the LP's open orders in ``engine``.
 
-    def quote(
-        self, symbol: str, index_ticks: Ticks, now_ns: int, regime: Regime = NORMAL, *, mark_ticks: Ticks = 0
-    ) -> list[Command]:
-        """Commands that bring the LP's book in ``symbol`` to the ladder around ``index_ticks``, or []
-        when nothing is due: the index moved less than ``requote_bps`` since the last quote, the refresh
-        interval has not passed, no quote was filled and the regime is the same. ``mark_ticks`` anchors
-        the price band (the engine's reference); 0 uses the index.
-
-        The first quote of a run starts with CancelAllOrders, clearing whatever an earlier run left.
-        The diff is minimal in commands: identical levels are kept, every other resting quote is
-        amended onto a remaining target (same price first, then best to best), and only the surplus is
-        cancelled or placed. Order matters so the LP never meets itself: cancels, then amends moving
-        away from the other side (and quantity-only ones), then amends moving toward it and placements.
+        The whole ladder is re-quoted around the engine's index when the index moved ``requote_bps``
+        from the one last quoted, ``refresh_ns`` passed, the regime changed, or the config or the switch
+        did (see ``_requote``). Otherwise only fills are replenished: a level of the last ladder whose
+        open orders hold less than its size gets one new order for the difference at its price, so the
+        orders still resting keep their ids and queue places (see ``_replenish``). Nothing while the
+        engine has no index for ``symbol``.
         """
         market = self._markets[symbol]
-        if not market.enabled or not self._due(market, index_ticks, now_ns, regime):
+        state = engine.markets[symbol]
+        index = state.index_price
+        if not market.enabled or not index:
             return []
-        target = ladder(market.instrument, index_ticks, market.config, regime, band_reference=mark_ticks)
-        commands: list[Command] = []
-        if not market.started:
-            market.started = True
-            commands.append(CancelAllOrders(account_id=self.account_id, symbol=symbol, ts=now_ns))
-        for order_id in market.orphans:
-            commands.append(CancelOrder(account_id=self.account_id, symbol=symbol, order_id=order_id, ts=now_ns))
-        market.orphans.clear()
-        commands += self._reconcile(market, target, now_ns)
-        market.last_index, market.last_ns, market.last_regime, market.dirty = index_ticks, now_ns, regime, False
-        return commands
+        orders = engine.open_orders(self.account_id, symbol)
+        if not self._due(market, index, now_ns, regime):
+            return self._replenish(market, orders, state, now_ns)
+        target = ladder(market.instrument, index, market.config, regime, band_reference=state.mark_price)
+        market.levels = tuple(_numbered(target))
+        market.last_index, market.last_ns, market.last_regime = index, now_ns, regime
+        return self._requote(market, orders, now_ns)
 
-    def _due(self, market: _Market, index: Ticks, now_ns: int, regime: Regime) -> bool:
+    @staticmethod
+    def _due(market: _Quoting, index: Ticks, now_ns: int, regime: Regime) -> bool:
         last = market.last_index
-        if not last or market.dirty or market.orphans or regime != market.last_regime:
-            return True
-        if now_ns - market.last_ns >= market.config.refresh_ns:
+        if not last or regime != market.last_regime or now_ns - market.last_ns >= market.config.refresh_ns:
             return True
         threshold = market.threshold
         return abs(index - last) * threshold.denominator >= threshold.numerator * last
 
-    def _reconcile(self, market: _Market, target: list[LadderLevel], now_ns: int) -> list[Command]:
-        """Match resting quotes to target levels with the fewest commands (see ``quote``)."""
-        cancels: list[Quote] = []
-        amends: list[tuple[Quote, Ticks, Lots]] = []
+    def _replenish(self, market: _Quoting, orders: list[Order], state: Market, now_ns: int) -> list[Command]:
+        """One order per level of the last ladder for what its open orders lack, placed only where the
+        engine would rest it (``_rests``): a shortfall it would refuse waits for the next full re-quote
+        instead of being retried at every step. Within the engine's cap on open orders. Levels are
+        keyed by price alone (a ladder's bids and asks never share one): this runs at every step."""
+        held: dict[Ticks, Lots] = {}
+        get = held.get
+        for order in orders:
+            price = order.price
+            held[price] = get(price, 0) + order.quantity - order.filled
         places: list[tuple[int, LadderLevel]] = []
-        max_qty = market.instrument.max_qty
+        for number, level in market.levels:
+            missing = level.lots - get(level.price, 0)
+            if (
+                missing > 0
+                and len(orders) + len(places) < MAX_OPEN_ORDERS
+                and self._rests(market, state, level.side, level.price, missing)
+            ):
+                places.append((number, LadderLevel(level.side, level.price, missing)))
+        return self._commands(market, len(orders), [], [], places, now_ns)
+
+    @staticmethod
+    def _rests(market: _Quoting, state: Market, side: Side, price: Ticks, lots: Lots) -> bool:
+        """Whether a replenishing order passes the engine's filters: the minimum quantity and notional,
+        the price band around the mark, and for a post-only LP the opposite touch."""
+        instrument = market.instrument
+        if _lots(instrument, price, Fraction(lots)) != lots:
+            return False
+        if (price - band_limit(instrument, side, state.mark_price or state.index_price)) * side > 0:
+            return False
+        if not market.config.post_only:
+            return True
+        touch = state.book.best_price(Side(-side))
+        return touch is None or (touch - price) * side > 0
+
+    def _requote(self, market: _Quoting, orders: list[Order], now_ns: int) -> list[Command]:
+        """The fewest commands that turn the open orders into the new ladder (``market.levels``): a
+        level whose orders already hold its size is kept whole (a replenished level keeps every order's
+        queue place), every other order is amended onto a remaining level (same price first, then best
+        to best), and only the surplus is cancelled or placed. An amend whose total (filled + wanted)
+        would pass the lot filter becomes cancel + place."""
+        cancels: list[Order] = []
+        amends: list[tuple[Order, Ticks, Lots]] = []
+        places: list[tuple[int, LadderLevel]] = []
         for side in (BUY, SELL):
-            wanted = [level for level in target if level.side is side]
-            have = [q for q in market.quotes.values() if q.side is side]
-            exact: dict[tuple[Ticks, Lots], list[Quote]] = {}
-            for q in have:
-                exact.setdefault((q.price, q.lots), []).append(q)
+            at_price: dict[Ticks, list[Order]] = {}
+            for order in orders:
+                if order.side is side:
+                    at_price.setdefault(order.price, []).append(order)
             unmatched: list[tuple[int, LadderLevel]] = []
-            kept: set[int] = set()
-            for number, level in enumerate(wanted):
-                bucket = exact.get((level.price, level.lots))
-                if bucket:
-                    kept.add(id(bucket.pop(0)))
+            for number, level in market.levels:
+                if level.side is not side:
+                    continue
+                group = at_price.get(level.price)
+                if group and sum(_remaining(order) for order in group) == level.lots:
+                    del at_price[level.price]
                 else:
                     unmatched.append((number, level))
-            spare = [q for q in have if id(q) not in kept]
-            at_price: dict[Ticks, list[Quote]] = {}
-            for q in spare:
-                at_price.setdefault(q.price, []).append(q)
             still: list[tuple[int, LadderLevel]] = []
             for number, level in unmatched:
-                bucket = at_price.get(level.price)
-                if bucket:
-                    q = bucket.pop(0)
-                    kept.add(id(q))
-                    amends.append((q, level.price, level.lots))
+                group = at_price.get(level.price)
+                if group:
+                    amends.append((group.pop(0), level.price, level.lots))
                 else:
                     still.append((number, level))
-            spare = sorted((q for q in spare if id(q) not in kept), key=lambda q: _best_first(side, q.price))
-            still.sort(key=lambda item: _best_first(side, item[1].price))
-            for q, (_, level) in zip(spare, still, strict=False):
-                amends.append((q, level.price, level.lots))
+            spare = sorted((o for group in at_price.values() for o in group), key=lambda o: best_first(side, o.price))
+            still.sort(key=lambda item: best_first(side, item[1].price))
+            amends += [(order, level.price, level.lots) for order, (_, level) in zip(spare, still, strict=False)]
             cancels += spare[len(still) :]
             places += still[len(spare) :]
-        # An amend whose total (filled + wanted) would pass the lot filter becomes cancel + place.
-        for q, price, lots in amends:
-            if q.filled + lots > max_qty:
-                cancels.append(q)
-                places.append((0, LadderLevel(q.side, price, lots)))
-        amends = [a for a in amends if a[0].filled + a[2] <= max_qty]
-        return self._commands(market, cancels, amends, places, now_ns)
+        max_qty = market.instrument.max_qty
+        for order, price, lots in amends:
+            if order.filled + lots > max_qty:
+                cancels.append(order)
+                places.append((0, LadderLevel(order.side, price, lots)))
+        amends = [a for a in amends if a[0].filled + a[2] <= max_qty and (a[1], a[2]) != (a[0].price, _remaining(a[0]))]
+        return self._commands(market, len(orders), cancels, amends, places, now_ns)
 
     def _commands(
         self,
-        market: _Market,
-        cancels: list[Quote],
-        amends: list[tuple[Quote, Ticks, Lots]],
+        market: _Quoting,
+        open_orders: int,
+        cancels: list[Order],
+        amends: list[tuple[Order, Ticks, Lots]],
         places: list[tuple[int, LadderLevel]],
         now_ns: int,
     ) -> list[Command]:
-        """Emit the plan in a self-crossing-free order and apply it to the belief at once, so a second
-        ``quote`` before the events arrive does not repeat it."""
+        """The plan in an order that never meets the LP's own quotes: cancels, then amends moving away
+        from the other side (and quantity-only ones), then amends moving toward it, then placements."""
         account, symbol = self.account_id, market.instrument.symbol
         commands: list[Command] = []
-        if len(cancels) >= 2 and len(cancels) == len(market.quotes):
+        if len(cancels) >= 2 and len(cancels) == open_orders:
             commands.append(CancelAllOrders(account_id=account, symbol=symbol, ts=now_ns))
         else:
-            for q in cancels:
-                order_id, client_order_id = self._ref(q)
-                commands.append(
-                    CancelOrder(
-                        account_id=account,
-                        symbol=symbol,
-                        order_id=order_id,
-                        client_order_id=client_order_id,
-                        ts=now_ns,
-                    )
-                )
-        for q in cancels:
-            del market.quotes[q.client_order_id]
-            market.by_order_id.pop(q.order_id, None)
+            for order in cancels:
+                commands.append(CancelOrder(account_id=account, symbol=symbol, order_id=order.order_id, ts=now_ns))
         away = [a for a in amends if (a[1] - a[0].price) * a[0].side <= 0]
         toward = [a for a in amends if (a[1] - a[0].price) * a[0].side > 0]
-        for q, price, lots in away + toward:
-            order_id, client_order_id = self._ref(q)
+        for order, price, lots in away + toward:
             commands.append(
                 AmendOrder(
                     account_id=account,
                     symbol=symbol,
-                    order_id=order_id,
-                    client_order_id=client_order_id,
-                    quantity=q.filled + lots if lots != q.lots else 0,
-                    price=price if price != q.price else 0,
+                    order_id=order.order_id,
+                    quantity=order.filled + lots if lots != _remaining(order) else 0,
+                    price=price if price != order.price else 0,
                     ts=now_ns,
                 )
             )
-            q.price, q.lots = price, lots
         tif = TimeInForce.GTX if market.config.post_only else TimeInForce.GTC
-        base = market.instrument.base
         for number, level in places:
             market.serial += 1
             side_code = "b" if level.side is BUY else "a"
-            client_order_id = f"lp-{base}-{side_code}-{number}-{market.serial}"
-            market.quotes[client_order_id] = Quote(
-                level.side,
-                level.price,
-                level.lots,
-                client_order_id,
-                confirmed_price=level.price,
-                confirmed_lots=level.lots,
-            )
             commands.append(
                 PlaceOrder(
                     account_id=account,
@@ -454,116 +416,11 @@ class LiquidityProvider:
                     quantity=level.lots,
                     price=level.price,
                     time_in_force=tif,
-                    client_order_id=client_order_id,
+                    client_order_id=f"lp-{market.instrument.base}-{side_code}-{number}-{market.serial}",
                     ts=now_ns,
                 )
             )
         return commands
-
-    @staticmethod
-    def _ref(q: Quote) -> tuple[int, str]:
-        """Address an order by its engine id once known, else by its client id (valid while open)."""
-        return (q.order_id, "") if q.order_id else (0, q.client_order_id)
-
-    # ------------------------------------------------------------------ observing
-
-    def observe(self, events: Iterable[Event]) -> None:
-        """Update the belief from engine events (all of them: other accounts' orders fill the LP's).
-
-        Accepted assigns the engine id; a fill reduces or removes a quote and asks for a re-quote
-        (replenish); an amend confirms price and size; a cancel or expiry the LP did not ask for, and a
-        refused command, drop or restore the quote without asking for one (no refusal loop). An own
-        open order the LP does not know (a retried client id) is cancelled at the next ``quote``.
-        """
-        account = self.account_id
-        markets = self._markets
-        for event in events:
-            if not isinstance(event, _OWN_EVENTS) or event.account_id != account:
-                continue
-            market = markets.get(event.symbol)
-            if market is None:
-                continue
-            if isinstance(event, OrderFilled):
-                self._filled(market, event)
-            elif isinstance(event, OrderAccepted):
-                self._accepted(market, event)
-            elif isinstance(event, OrderAmended):
-                self._amended(market, event)
-            elif isinstance(event, OrderRejected):
-                self._rejected(market, event)
-            elif isinstance(event, DuplicatePlaceIgnored):
-                self._duplicate(market, event)
-            else:
-                self._ended(market, event.order_id)
-
-    def _filled(self, market: _Market, event: OrderFilled) -> None:
-        client_order_id = market.by_order_id.get(event.order_id)
-        q = market.quotes.get(client_order_id) if client_order_id else None
-        if q is None:
-            if event.remaining == 0:
-                market.by_order_id.pop(event.order_id, None)
-                market.orphans.pop(event.order_id, None)
-            return
-        q.filled, q.lots, q.confirmed_lots = event.filled, event.remaining, event.remaining
-        market.dirty = True
-        if event.remaining == 0:
-            del market.quotes[q.client_order_id]
-            del market.by_order_id[event.order_id]
-
-    def _accepted(self, market: _Market, event: OrderAccepted) -> None:
-        q = market.quotes.get(event.client_order_id) if event.client_order_id else None
-        if q is None:
-            if not event.liquidation and event.order_type is OrderType.LIMIT:
-                market.orphans[event.order_id] = None
-            return
-        q.order_id = event.order_id
-        q.confirmed_price, q.confirmed_lots = event.price, event.quantity
-        market.by_order_id[event.order_id] = q.client_order_id
-
-    def _amended(self, market: _Market, event: OrderAmended) -> None:
-        client_order_id = market.by_order_id.get(event.order_id)
-        q = market.quotes.get(client_order_id) if client_order_id else None
-        if q is None:
-            return
-        lots = event.quantity - q.filled
-        if (q.price, q.lots) != (event.price, lots):
-            market.dirty = True
-        q.price = q.confirmed_price = event.price
-        q.lots = q.confirmed_lots = lots
-
-    def _ended(self, market: _Market, order_id: int) -> None:
-        market.orphans.pop(order_id, None)
-        client_order_id = market.by_order_id.pop(order_id, None)
-        if client_order_id is not None and market.quotes.pop(client_order_id, None) is not None:
-            market.refusals += 1
-
-    def _find(self, market: _Market, order_id: int, client_order_id: str) -> Quote | None:
-        if order_id:
-            client_order_id = market.by_order_id.get(order_id, "")
-        return market.quotes.get(client_order_id) if client_order_id else None
-
-    def _rejected(self, market: _Market, event: OrderRejected) -> None:
-        if event.command not in ("PlaceOrder", "AmendOrder"):
-            return  # a cancel of an order already gone: the belief dropped it when the cancel was sent
-        q = self._find(market, event.order_id, event.client_order_id)
-        if q is None:
-            return
-        market.refusals += 1
-        if event.command == "PlaceOrder" or event.reason is RejectReason.UNKNOWN_ORDER:
-            del market.quotes[q.client_order_id]
-            market.by_order_id.pop(q.order_id, None)
-        else:
-            q.price, q.lots = q.confirmed_price, q.confirmed_lots
-
-    def _duplicate(self, market: _Market, event: DuplicatePlaceIgnored) -> None:
-        """A client id from an earlier run answered with that run's order: forget the quote, sweep the
-        order if it is still open; the next quote places afresh under a new serial."""
-        q = market.quotes.pop(event.client_order_id, None)
-        if q is None:
-            return
-        market.refusals += 1
-        if event.status in _OPEN_STATUSES:
-            market.orphans[event.order_id] = None
 
 
 _DECIMAL_FIELDS = ("half_spread_bps", "level_spacing_bps", "base_qty", "size_growth", "requote_bps")

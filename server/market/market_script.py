@@ -15,9 +15,15 @@ from paperex.engine.engine import Engine
 from paperex.engine.events import Event
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import Side
-from paperex.server.core.exchange_commands import LoadScenario, SetLiquidityProvider, SetTakerFlow
+from paperex.server.core.exchange_commands import (
+    LIQUIDITY_PROVIDER_VERSION,
+    LoadScenario,
+    SetLiquidityProvider,
+    SetTakerFlow,
+)
 from paperex.server.market.feeds import MarketFeed
 from paperex.server.market.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
+from paperex.server.market.liquidity_v1 import LiquidityProviderV1
 from paperex.server.market.scenarios import Scenario, ScenarioError, library, load
 from paperex.server.market.takers import TakerFlow
 from paperex.server.wire.errors import Refused
@@ -29,6 +35,12 @@ LIQUIDITY_PROVIDER_DEPOSIT = 10**9 * 10**8
 TAKER_FLOW_NAME = "taker-flow"
 TAKER_FLOW_DEPOSIT = LIQUIDITY_PROVIDER_DEPOSIT
 """The takers' net position wanders with their flow; at 1x this covers it many times over."""
+
+_PROVIDERS: dict[int, type[LiquidityProvider] | type[LiquidityProviderV1]] = {
+    1: LiquidityProviderV1,
+    2: LiquidityProvider,
+}
+"""The provider behind each ``SetLiquidityProvider.version``."""
 
 OpenInternalAccount = Callable[[str, int], tuple[int, list[Event]]]
 """Opens (or finds) an internal account by name with a deposit: (account id, events)."""
@@ -45,9 +57,16 @@ class MarketScript:
         self.feed: MarketFeed | None = None
         self.started_at = 0
         self.step_ns = SECOND_NS
-        self.provider: LiquidityProvider | None = None
+        self.provider: LiquidityProvider | LiquidityProviderV1 | None = None
         self.takers = None
         self.takers_enabled = True
+
+    @property
+    def provider_outdated(self) -> bool:
+        """Whether the provider is of an earlier version than new commands get (a journal written by an
+        earlier paperex): a server start moves it on to the current one."""
+        current = _PROVIDERS[LIQUIDITY_PROVIDER_VERSION]
+        return self.provider is not None and not isinstance(self.provider, current)
 
     @property
     def liquidity_enabled(self) -> bool:
@@ -109,7 +128,12 @@ class MarketScript:
         self, command: SetLiquidityProvider, engine: Engine, open_account: OpenInternalAccount
     ) -> list[Event]:
         """Switch the provider (opening its account the first time) and apply a new config; a bad
-        config is refused before anything changes."""
+        config is refused before anything changes. A command of another version than the running
+        provider's replaces it with that version's, keeping its account and settings."""
+        if command.version not in _PROVIDERS:
+            known = ", ".join(map(str, _PROVIDERS))
+            message = f"liquidity provider version {command.version} is not one this paperex runs ({known})"
+            raise Refused("INVALID_ARGUMENT", message, {"version": str(command.version), "known": known})
         try:
             configs = parse_configs(command.config) if command.config else None
         except ValueError as error:
@@ -118,9 +142,11 @@ class MarketScript:
         if command.enabled and self.provider is None:
             account_id, events = open_account(LIQUIDITY_PROVIDER_NAME, LIQUIDITY_PROVIDER_DEPOSIT)
             events += self._leverage_one(engine, account_id, command.ts)  # a crash never stops its bids
-            self.provider = LiquidityProvider(account_id, self.instruments)
+            self.provider = _PROVIDERS[command.version](account_id, self.instruments)
         if self.provider is None:
             return events
+        if not isinstance(self.provider, _PROVIDERS[command.version]):
+            self.provider = self._with_version(self.provider, command.version)
         for symbol in self.provider.symbols:
             if configs is not None:
                 self.provider.configure(symbol, configs[symbol])
@@ -142,7 +168,11 @@ class MarketScript:
                 if not market.index_price or not provider.enabled(symbol):
                     continue  # the provider quotes around the index; without one it waits
                 regime = self._regime(at, symbol)
-                for order in provider.quote(symbol, market.index_price, at, regime, mark_ticks=market.mark_price):
+                if isinstance(provider, LiquidityProviderV1):
+                    orders = provider.quote(symbol, market.index_price, at, regime, mark_ticks=market.mark_price)
+                else:
+                    orders = provider.quote(engine, symbol, at, regime)
+                for order in orders:
                     events += self._issue(engine, order, at)
         takers = self.takers
         if takers is not None:
@@ -156,9 +186,21 @@ class MarketScript:
         return events
 
     def observe(self, events: list[Event]) -> None:
-        """Every command's events: other accounts' orders fill the provider's quotes."""
-        if self.provider is not None:
+        """Every command's events, for a version 1 provider's belief (other accounts' orders fill its
+        quotes); the current provider reads the engine instead."""
+        if isinstance(self.provider, LiquidityProviderV1):
             self.provider.observe(events)
+
+    def _with_version(
+        self, old: LiquidityProvider | LiquidityProviderV1, version: int
+    ) -> LiquidityProvider | LiquidityProviderV1:
+        """The provider of ``version`` on ``old``'s account, configs and switches; it re-quotes the
+        whole ladder at its first step, over whatever orders ``old`` left."""
+        configs = {symbol: old.config(symbol) for symbol in old.symbols}
+        provider = _PROVIDERS[version](old.account_id, self.instruments, configs)
+        for symbol in old.symbols:
+            provider.set_enabled(symbol, old.enabled(symbol))
+        return provider
 
     def _issue(self, engine: Engine, command: Command, at: int) -> list[Event]:
         command.ts = at

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from paperex import AsyncAdmin, AsyncClient, Side
 from paperex.server.grpc_api.app import ExchangeServer
+from paperex.server.market.liquidity import LiquidityProvider
+from paperex.server.market.liquidity_v1 import LiquidityProviderV1
 from paperex.server.persistence.journal import FORMAT_VERSION
 from tests.server.conftest import config
 from tests.server.test_journal_format import format_row
@@ -53,3 +55,25 @@ async def test_a_journal_from_before_the_package_move_starts_with_its_accounts_a
     finally:
         await server.stop()
     assert format_row(db) == str(FORMAT_VERSION)
+
+
+async def test_a_provider_from_an_earlier_paperex_moves_on_to_the_current_one(tmp_path: Path) -> None:
+    """The fixture's provider was switched on by a command without a version: it replays as version 1
+    (the event-mirroring provider). Started with the provider on, the server journals a switch to the
+    current version, which takes over the provider's orders."""
+    db = tmp_path / "journal.db"
+    shutil.copy(FIXTURE, db)
+    replayed = ExchangeServer(config(tmp_path, db=str(db), admin_token="oldtoken", clock="simulated"))
+    await replayed.start()
+    try:
+        assert replayed.sequencer is not None
+        assert isinstance(replayed.sequencer.exchange.market.provider, LiquidityProviderV1)
+    finally:
+        await replayed.stop()
+    server = ExchangeServer(config(tmp_path, db=str(db), admin_token="oldtoken", clock="simulated", liquidity=True))
+    await server.start()
+    try:
+        assert server.sequencer is not None
+        assert isinstance(server.sequencer.exchange.market.provider, LiquidityProvider)
+    finally:
+        await server.stop()
