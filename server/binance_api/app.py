@@ -155,9 +155,11 @@ class BinanceApi:
             self.web.router.add_route(method, path, self._guard(handle, Security.KEY))
         for method, path, handle in signed:
             self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
-        self.web.router.add_get("/ws/{name}", self.websocket)
-        self.web.router.add_get("/ws", self.websocket)
-        self.web.router.add_get("/stream", self.combined_streams)
+        # the venue's paths, and its newer ones split by category (/public, /market; /private?listenKey=)
+        for prefix in ("", "/public", "/market", "/private"):
+            self.web.router.add_get(f"{prefix}/ws/{{name}}", self.websocket)
+            self.web.router.add_get(f"{prefix}/ws", self.websocket)
+            self.web.router.add_get(f"{prefix}/stream", self.combined_streams)
         self.web.router.add_route("*", "/{tail:.*}", self._not_found)
 
     async def _not_found(self, request: web.Request) -> web.Response:
@@ -447,10 +449,11 @@ class BinanceApi:
         return {}
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        """``/ws/<listenKey>``: the account's user data stream; ``/ws/<stream>``: that public stream; any
-        other ``/ws/<name>`` (ccxt connects to ``/ws/0``): a connection that subscribes by message. A
-        name shaped as a listen key that is not (or no longer) one is -1125."""
-        name = request.match_info.get("name", "")
+        """``/ws/<listenKey>`` (or ``/private/ws?listenKey=``): the account's user data stream;
+        ``/ws/<stream>``: that public stream; any other name (ccxt connects to ``/public/ws/0``): a
+        connection that subscribes by message. A name shaped as a listen key that is not (or no longer)
+        one is -1125."""
+        name = request.match_info.get("name", "") or request.query.get("listenKey", "")
         key = self.listen_keys.find(name)
         if key is not None:
             return await self._user_stream(request, key)
@@ -486,14 +489,15 @@ class BinanceApi:
         return socket
 
     async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
-        """The account's user data stream until the key ends or expires."""
+        """The account's user data stream until the key ends or expires: following the account's events
+        before the handshake completes, so that whatever happens once the client is connected reaches it."""
         socket = web.WebSocketResponse()
-        await socket.prepare(request)
-        self._sockets.add(socket)
-        try:
-            view = await self.app.account(key.account_id)
-            async with self.app.user_events(key.account_id, None) as (_, live):
-                stream = UserStream(view, self.app.instruments)
+        view = await self.app.account(key.account_id)
+        async with self.app.user_events(key.account_id, None) as (_, live):
+            stream = UserStream(view, self.app.instruments)
+            await socket.prepare(request)
+            self._sockets.add(socket)
+            try:
                 tasks = [
                     asyncio.create_task(self._forward_user_events(socket, live, stream)),
                     asyncio.create_task(self._expire(socket, key)),
@@ -504,8 +508,8 @@ class BinanceApi:
                 finally:
                     for task in tasks:
                         task.cancel()
-        finally:
-            self._sockets.discard(socket)
+            finally:
+                self._sockets.discard(socket)
         return socket
 
     async def _forward_user_events(

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import ccxt.async_support as ccxt
 import pytest
@@ -12,14 +13,18 @@ VERSIONED = {"fapiPublic": "v1", "fapiPublicV2": "v2", "fapiPublicV3": "v3", "fa
 VERSIONED |= {"fapiPrivateV2": "v2", "fapiPrivateV3": "v3"}
 
 
-def binanceusdm(base_url: str, account: Client) -> ccxt.binanceusdm:
-    """ccxt's own ``binanceusdm`` as a bot author sets it up for paperex (docs/binance-api.md): the
-    USDⓈ-M URLs of its sandbox replaced by ours, sandbox mode on; and, as ccxt picks the venue's
-    USDⓈ-M error codes by the host name, those codes for our loopback host too."""
-    exchange = ccxt.binanceusdm({"apiKey": account.key, "secret": account.secret})
+def binanceusdm(base_url: str, account: Client, kind: type[Any] = ccxt.binanceusdm) -> Any:
+    """ccxt's own ``binanceusdm`` (or ccxt.pro's, ``kind``) as a bot author sets it up for paperex
+    (docs/binance-api.md): the USDⓈ-M URLs of its sandbox replaced by ours, its WebSocket one too, sandbox
+    mode on; and, as ccxt picks the venue's USDⓈ-M error codes by the host name, those codes for our
+    loopback host too."""
+    exchange = kind({"apiKey": account.key, "secret": account.secret})
     exchange.urls["test"] = {**exchange.urls["test"]} | {
         name: f"{base_url}/fapi/{version}" for name, version in VERSIONED.items()
     }
+    if "ws" in exchange.urls["test"]:
+        websocket = base_url.replace("http://", "ws://", 1) + "/ws"
+        exchange.urls["test"]["ws"] = {**exchange.urls["test"]["ws"], "linear": websocket}
     exchange.set_sandbox_mode(True)
     exchange.exceptions["exact"].update(exchange.exceptions["linear"]["exact"])
     return exchange
