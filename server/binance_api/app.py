@@ -44,6 +44,7 @@ log = logging.getLogger("paperex.server.binance")
 Handler = Callable[["Call"], Awaitable[Any]]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
+DEFAULT_INCOME = 100
 FORM_TYPES = ("application/x-www-form-urlencoded", "application/octet-stream")
 """Bodies read as parameters: a form, or a body sent without a content type (aiohttp's default type)."""
 CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
@@ -138,13 +139,21 @@ class BinanceApi:
             ("GET", "/fapi/v1/openOrder", self.open_order),
             ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
             ("GET", "/fapi/v1/userTrades", self.user_trades),
+            ("GET", "/sapi/v1/capital/config/getall", self.nothing),
+            ("GET", "/fapi/v1/income", self.income),
+            ("GET", "/fapi/v1/allOrders", self.all_orders),
+            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode),
+            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode),
             ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
             ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
             ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
         ]
+        # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
+        # margin pairs): there is no spot or margin wallet here, so they answer empty.
         keyed: list[tuple[str, str, Handler]] = [
+            ("GET", "/sapi/v1/margin/allPairs", self.nothing),
             ("POST", "/fapi/v1/listenKey", self.open_listen_key),
             ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key),
             ("DELETE", "/fapi/v1/listenKey", self.close_listen_key),
@@ -230,6 +239,9 @@ class BinanceApi:
     async def ping(self, call: Call) -> Any:
         return {}
 
+    async def nothing(self, call: Call) -> Any:
+        return []
+
     async def time(self, call: Call) -> Any:
         return {"serverTime": self.clock_ms()}
 
@@ -303,6 +315,47 @@ class BinanceApi:
         await self.app.change_settings(command)
         return SUCCESS
 
+    async def multi_assets_mode(self, call: Call) -> Any:
+        return {"multiAssetsMargin": False}
+
+    async def change_multi_assets_mode(self, call: Call) -> Any:
+        """Multi-assets mode does not exist here yet: single-asset is already set, multi-assets is not supported."""
+        if "multiAssetsMargin" not in call.params:
+            raise errors.mandatory("multiAssetsMargin")
+        if params.flag(call.params, "multiAssetsMargin"):
+            raise errors.UNSUPPORTED_OPERATION.error()
+        raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
+
+    async def income(self, call: Call) -> Any:
+        """The account's money moves in the time range, oldest first (the venue's ``page`` is not offered)."""
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        if call.params.get("incomeType") in params.OTHER_INCOME_TYPES:
+            return []
+        income_type = params.income_type(call.params)
+        limit = params.limit(call.params, DEFAULT_INCOME, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        records, _ = await self.app.income_page(call.account_id, symbol, income_type, start, end, 0, limit)
+        return [render.income(record) for record in records]
+
+    async def all_orders(self, call: Call) -> Any:
+        """The symbol's orders in the time range, oldest first: from ``orderId`` on, else the newest
+        ``limit`` (waiting algo orders are the algo endpoints')."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        first_id = params.whole(call.params, "orderId") or 0
+        found: list[OrderSnapshot] = []
+        before = 0
+        while True:
+            page = await self.app.orders_page(call.account_id, spec.symbol, start, end, before, MAX_TRADES)
+            kept = [order for order in page if order[0].order_id >= first_id]
+            found += kept
+            if not first_id or len(page) < MAX_TRADES or len(kept) < len(page):
+                break
+            before = page[-1][0].order_id
+        shown = [order for order in reversed(found) if not render.waiting_algo_order(order)]
+        return [render.order(order, spec) for order in (shown[:limit] if first_id else shown[-limit:])]
+
     async def position_mode(self, call: Call) -> Any:
         return {"dualSidePosition": False}
 
@@ -364,21 +417,10 @@ class BinanceApi:
         spec = self._spec(call)
         if call.params.get("fromId"):
             raise errors.UNSUPPORTED_OPERATION.error()
-        limit = params.whole(call.params, "limit") or DEFAULT_TRADES
-        if not 1 <= limit <= MAX_TRADES:
-            raise errors.not_valid("limit")
-        start = params.whole(call.params, "startTime")
-        end = params.whole(call.params, "endTime")
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
         order_id = params.whole(call.params, "orderId") or 0
-        page = await self.app.fills_page(
-            call.account_id,
-            spec.symbol,
-            order_id,
-            (start or 0) * params.MS_NS,
-            (end + 1) * params.MS_NS if end is not None else 2**63,
-            0,
-            limit,
-        )
+        page = await self.app.fills_page(call.account_id, spec.symbol, order_id, start, end, 0, limit)
         return [render.user_trade(fill, spec) for fill in reversed(page)]
 
     # ------------------------------------------------------------------ algo (conditional) orders

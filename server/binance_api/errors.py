@@ -73,6 +73,9 @@ POSITION_SIDE_MISMATCH = Answer(BAD_REQUEST, -4061, "Order's position side does 
 INVALID_CLIENT_ORDER_ID = Answer(BAD_REQUEST, -4015, "Client order id is not valid.")
 INVALID_STP_MODE = Answer(BAD_REQUEST, -5039, "Invalid self trade prevention mode")
 NO_NEED_TO_CHANGE_MARGIN_TYPE = Answer(BAD_REQUEST, -4046, "No need to change margin type.")
+NO_NEED_TO_CHANGE_ASSET_MODE = Answer(
+    BAD_REQUEST, -4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."
+)
 NO_NEED_TO_CHANGE_POSITION_SIDE = Answer(BAD_REQUEST, -4059, "No need to change position side.")
 UNSUPPORTED_OPERATION = Answer(BAD_REQUEST, -1020, "This operation is not supported.")
 INVALID_SIGNATURE = Answer(BAD_REQUEST, -1022, "Signature for this request is not valid.")

@@ -31,7 +31,7 @@ from paperex.server.binance_api.errors import (
     not_required,
     not_valid,
 )
-from paperex.server.core.records import Interval
+from paperex.server.core.records import IncomeType, Interval
 from paperex.server.wire import parse
 
 Params = Mapping[str, str]
@@ -112,6 +112,57 @@ def whole(params: Params, name: str) -> int | None:
     if not WHOLE.fullmatch(value):
         raise illegal_characters(name, "^[0-9]{1,20}$")
     return int(value)
+
+
+def limit(params: Params, default: int, maximum: int) -> int:
+    """``limit``: 1 to ``maximum``, ``default`` when absent."""
+    value = whole(params, "limit") or default
+    if not 1 <= value <= maximum:
+        raise not_valid("limit")
+    return value
+
+
+def time_range(params: Params) -> tuple[int, int]:
+    """``startTime`` and ``endTime`` (ms, both included) as [start, end) in ns, unbounded where absent."""
+    start, end = whole(params, "startTime"), whole(params, "endTime")
+    if start is not None and end is not None and start > end:
+        raise BinanceError(400, -1023, "Start time is greater than end time.")
+    return (start or 0) * MS_NS, (end + 1) * MS_NS if end is not None else 2**63
+
+
+OTHER_INCOME_TYPES = frozenset(
+    {
+        "WELCOME_BONUS",
+        "REFERRAL_KICKBACK",
+        "COMMISSION_REBATE",
+        "API_REBATE",
+        "CONTEST_REWARD",
+        "CROSS_COLLATERAL_TRANSFER",
+        "OPTIONS_PREMIUM_FEE",
+        "OPTIONS_SETTLE_PROFIT",
+        "INTERNAL_TRANSFER",
+        "AUTO_EXCHANGE",
+        "DELIVERED_SETTELMENT",
+        "COIN_SWAP_DEPOSIT",
+        "COIN_SWAP_WITHDRAW",
+        "POSITION_LIMIT_INCREASE_FEE",
+        "STRATEGY_UMFUTURES_TRANSFER",
+        "FEE_RETURN",
+        "BFUSD_REWARD",
+    }
+)
+"""The venue's income types that nothing here books: asking for one finds nothing."""
+
+
+def income_type(params: Params) -> IncomeType | None:
+    """``incomeType``, one paperex books; None (every kind) when absent."""
+    value = params.get("incomeType", "")
+    if not value:
+        return None
+    try:
+        return IncomeType(value)
+    except ValueError:
+        raise not_valid("incomeType") from None
 
 
 def decimal_text(params: Params, name: str, *, needed: bool = False) -> str:

@@ -18,7 +18,7 @@ from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Sid
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
 from paperex.server.core.queries import AccountOverview, Book, SymbolLimits
-from paperex.server.core.records import Candle, FillRecord, OrderSnapshot, Ticker
+from paperex.server.core.records import Candle, FillRecord, IncomeRecord, OrderSnapshot, Ticker
 from paperex.server.wire.render import exact_price, money, quote_volume, steps_text
 
 ASSET = "USDT"
@@ -362,6 +362,20 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "updateTime": ms(updated),
         "triggerTime": ms(updated) if triggered else 0,
         "goodTillDate": ms(record.expire_at),
+    }
+
+
+def income(record: IncomeRecord) -> dict[str, Any]:
+    """One money move as GET /fapi/v1/income shows it."""
+    return {
+        "symbol": record.symbol,
+        "incomeType": record.income_type.value,
+        "income": money(record.amount),
+        "asset": ASSET,
+        "info": str(record.trade_id) if record.trade_id else "",
+        "time": ms(record.time),
+        "tranId": record.income_id,
+        "tradeId": str(record.trade_id) if record.trade_id else "",
     }
 
 

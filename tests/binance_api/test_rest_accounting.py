@@ -1,0 +1,124 @@
+"""Income, order history and the asset mode over REST, and a default ccxt configuration (no sandbox
+mode: every URL of its table pointed at paperex) loading markets and the balance."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import aiohttp
+import ccxt.async_support as ccxt
+import pytest
+
+from paperex.v1 import common_pb2
+from tests.binance_api.test_rest import call
+from tests.server.conftest import btc_order, serving
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_income_lists_transfers_commissions_and_pnl(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Alice opens with 10,000 (TRANSFER), buys 0.004 at 65,000 from bob's offer (taker fee 0.05% x 260 =
+    0.13, COMMISSION), then sells 0.004 into bob's bid at 66,000: PnL 0.004 x 1,000 = 4 (REALIZED_PNL)
+    and fee 0.05% x 264 = 0.132. Filtered by type, only the commissions; a venue type nothing here books
+    finds nothing; an unknown one is -1130."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice", "10000")
+        bob = await venue.open_account("bob")
+        market = {"symbol": "BTCUSDT", "type": "MARKET", "quantity": "0.004"}
+        await bob.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.004", "65000"), metadata=bob.auth)
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=market | {"side": "BUY"})
+        await bob.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.004", "66000"), metadata=bob.auth)
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=market | {"side": "SELL"})
+        everything = await call(http, venue, "GET", "/fapi/v1/income", alice)
+        fees = await call(http, venue, "GET", "/fapi/v1/income", alice, query={"incomeType": "COMMISSION"})
+        bonus = await call(http, venue, "GET", "/fapi/v1/income", alice, query={"incomeType": "WELCOME_BONUS"})
+        unknown = await call(http, venue, "GET", "/fapi/v1/income", alice, query={"incomeType": "GIFT"})
+
+    assert [(row["incomeType"], row["income"], row["symbol"]) for row in everything[1]] == [
+        ("TRANSFER", "10000", ""),
+        ("COMMISSION", "-0.13", "BTCUSDT"),
+        ("REALIZED_PNL", "4", "BTCUSDT"),
+        ("COMMISSION", "-0.132", "BTCUSDT"),
+    ]
+    first_fee = everything[1][1]
+    assert first_fee["asset"] == "USDT" and first_fee["tradeId"] == first_fee["info"] != ""
+    assert [row["income"] for row in fees[1]] == ["-0.13", "-0.132"]
+    assert bonus == (200, [])
+    assert unknown == (400, {"code": -1130, "msg": "Data sent for parameter 'incomeType' is not valid."})
+
+
+async def test_all_orders_oldest_first_from_an_order_id_or_the_newest(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Alice rests three bids (60,000, 60,100, 60,200) and cancels the first: the newest two with limit
+    2, all three from the first one's id, each in its state; a waiting stop is not among them."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice")
+        bid = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.002"}
+        ids = []
+        for price in ("60000", "60100", "60200"):
+            _, placed = await call(http, venue, "POST", "/fapi/v1/order", alice, form=bid | {"price": price})
+            ids.append(placed["orderId"])
+        stop = {"algoType": "CONDITIONAL", "symbol": "BTCUSDT", "side": "SELL", "type": "STOP_MARKET"}
+        await call(
+            http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop | {"quantity": "0.002", "triggerPrice": "60000"}
+        )
+        cancel = {"symbol": "BTCUSDT", "orderId": str(ids[0])}
+        await call(http, venue, "DELETE", "/fapi/v1/order", alice, form=cancel)
+        newest = await call(http, venue, "GET", "/fapi/v1/allOrders", alice, query={"symbol": "BTCUSDT", "limit": "2"})
+        since = {"symbol": "BTCUSDT", "orderId": str(ids[0])}
+        from_first = await call(http, venue, "GET", "/fapi/v1/allOrders", alice, query=since)
+
+    assert [(o["orderId"], o["price"], o["status"]) for o in newest[1]] == [
+        (ids[1], "60100.0", "NEW"),
+        (ids[2], "60200.0", "NEW"),
+    ]
+    assert [(o["orderId"], o["status"]) for o in from_first[1]] == [
+        (ids[0], "CANCELED"),
+        (ids[1], "NEW"),
+        (ids[2], "NEW"),
+    ]
+
+
+async def test_multi_assets_mode_is_not_offered(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Single-asset mode is on: asking for it again is -4171, for multi-assets -1020."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice")
+        mode = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
+        multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        single = await call(
+            http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "false"}
+        )
+
+    assert mode == (200, {"multiAssetsMargin": False})
+    assert multi == (400, {"code": -1020, "msg": "This operation is not supported."})
+    assert single == (
+        400,
+        {"code": -4171, "msg": "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."},
+    )
+
+
+async def test_a_default_ccxt_configuration_loads_markets_and_the_balance(tmp_path: Path) -> None:
+    """Without sandbox mode ccxt also asks the spot/margin API for currencies and margin pairs while
+    loading (both answered empty here); markets and the 10,000 balance load."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice", "10000")
+        exchange = ccxt.binanceusdm({"apiKey": alice.key, "secret": alice.secret})
+        table = exchange.urls["api"]
+        for name, url in list(table.items()):
+            if isinstance(url, str) and url.startswith("https://"):
+                table[name] = venue.binance_url + urlsplit(url).path
+        try:
+            markets = await exchange.load_markets()
+            balance = await exchange.fetch_balance()
+        finally:
+            await exchange.close()
+
+    assert "BTC/USDT:USDT" in markets
+    assert balance["USDT"]["total"] == 10000.0
