@@ -24,7 +24,9 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     account = commands.add_parser("account", help="create, fund, list and inspect accounts; replace a lost API key")
     actions = account.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    create = actions.add_parser("create", parents=[common], help="open an account (admin); prints its API key")
+    create = actions.add_parser(
+        "create", parents=[common], help="open an account (admin); prints its API key and signing secret"
+    )
     create.add_argument("name", metavar="NAME")
     create.add_argument("--deposit", type=decimal_argument, metavar="AMOUNT", help="initial deposit in USDT")
     create.set_defaults(handler=create_account)
@@ -40,7 +42,9 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     listing.set_defaults(handler=list_accounts)
 
     rotate = actions.add_parser(
-        "rotate-key", parents=[common], help="replace a lost API key (admin): prints the new one, the old stops"
+        "rotate-key",
+        parents=[common],
+        help="replace a lost API key (admin): prints the new one and its signing secret, the old pair stops",
     )
     rotate.add_argument("account_id", type=int, metavar="ACCOUNT_ID", help="see `paperex account list`")
     rotate.set_defaults(handler=rotate_key)
@@ -69,11 +73,13 @@ async def rotate_key(args: argparse.Namespace, out: Output) -> None:
 
 
 def key_lines(issued: models.CreateAccountResponse, what: str) -> str:
-    """What happened, the key, and the line that puts it in the shell (the only time it is shown)."""
+    """What happened, the key, the secret that signs the Binance-compatible API's requests, and the line
+    that puts the key in the shell (the only time they are shown)."""
     return "\n".join(
         [
             f"account {issued.account_id} ({issued.name}) {what}",
             f"api key: {issued.api_key}",
+            f"api secret: {issued.api_secret}",
             f"export {API_KEY_VARIABLE}={issued.api_key}",
         ]
     )

@@ -3,6 +3,7 @@ one), against a real server, across a graceful restart and a replay of the journ
 
 import contextlib
 import hashlib
+import re
 import sqlite3
 
 from paperex.client import models
@@ -49,10 +50,11 @@ async def test_a_rotated_key_replaces_the_old_one_at_once_and_after_restarts(liv
 
     rotated = await ok(live, "account", "rotate-key", "1", admin=True)
 
-    first_line, _, export = rotated.out.splitlines()
+    first_line, key_line, secret_line, export = rotated.out.splitlines()
     assert first_line == "account 1 (alice) has a new API key; the old one no longer works"
     new = export.removeprefix(EXPORT)
-    assert new.startswith("pk_") and new != old
+    assert new.startswith("pk_") and new != old and key_line == f"api key: {new}"
+    assert re.fullmatch("api secret: [0-9a-f]{64}", secret_line)  # HMAC-SHA256 key: 32 random bytes in hex
     refused = (4, "paperex: UNAUTHENTICATED: unknown API key\n")
     assert (await show(live, old), await show(live, new)) == (refused, (0, "500"))
 
