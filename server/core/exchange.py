@@ -50,6 +50,7 @@ from paperex.server.core.exchange_commands import (
 )
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.market.history import Bar
 from paperex.server.market.market_script import MarketScript
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
@@ -130,6 +131,8 @@ class Applied:
     """For LoadScenario: the scenario loaded."""
     liquidity_enabled: bool = False
     """For SetLiquidityProvider: whether the provider quotes any symbol after it."""
+    history: dict[str, tuple[int, list[Bar]]] = field(default_factory=dict)
+    """For LoadScenario: the candle history it brings, per symbol (bar length, bars)."""
 
 
 class Exchange:
@@ -182,6 +185,7 @@ class Exchange:
         elif isinstance(command, LoadScenario):
             try:
                 events = self.market.load(command, self.engine, self._open_internal_account)
+                applied.history = self.market.history_bars()
                 applied.events = events + self.market.step(self.engine, command.ts)
             except Refused as refusal:
                 applied.refusal = refusal
@@ -358,6 +362,8 @@ class Exchange:
         history, renderer = self.history, self._renderer
         fold, capture = history.fold, renderer.capture
         fold_income, fold_liquidation = self.income.fold, self.liquidations.fold
+        for symbol, (bar_ns, imported) in applied.history.items():
+            self.candles.replace_history(symbol, bar_ns, imported, ts)
         for index, event in enumerate(applied.events):
             fold(event, ts)
             if isinstance(event, BookLevelChanged):

@@ -69,6 +69,11 @@ class Candle:
         return self.open_time + self.interval.value - 1
 
 
+ImportedBar = tuple[int, Ticks, Ticks, Ticks, Ticks, Lots, int, int]
+"""(open time, open, high, low, close, volume, quote volume, trade count), as
+``paperex.server.market.history.Bar``."""
+
+
 def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
@@ -153,6 +158,18 @@ class CandleSeries:
             hi = min(hi, lo + limit)
         return list(islice(candles, lo, hi)) if lo < hi else []
 
+    def seed(self, closed: list[Candle], now: int) -> None:
+        """Start the series from imported candles (contiguous, oldest first, ``closed`` flagged but
+        perhaps the last, when it holds ``now``), keeping the newest ``retention``; then an open candle
+        holds ``now``, as if the series had lived through them."""
+        candles = self._candles
+        candles.clear()
+        candles.extend(closed[-(self._retention + 1) :])
+        last = candles[-1]
+        if last.open_time != self.interval.open_time(now):
+            candles[-1] = replace(last, closed=True)
+            self._roll_to(now)
+
     def _roll_to(self, ts: int) -> list[Candle]:
         """Close the open candle, fill the gap up to ``ts`` flat, and open a flat candle holding ``ts``.
 
@@ -204,6 +221,16 @@ class CandleStore:
             self._next_close = _earliest(self._next_close, series.values())
         return changed
 
+    def replace_history(self, symbol: str, bar_ns: int, bars: list[ImportedBar], now: int) -> None:
+        """Make ``bars`` (imported, of ``bar_ns`` each, oldest first, the last closing at or before ``now``)
+        the symbol's candles at every interval they add up to; intervals shorter than a bar, or not a
+        whole number of bars, start empty. The symbol's earlier candles are dropped."""
+        series = self._series[symbol] = {interval: CandleSeries(interval, self._retention) for interval in Interval}
+        for interval, one in series.items():
+            if interval.value % bar_ns == 0 and bars:
+                one.seed(_aggregate(interval, bars, now, self._retention), now)
+        self._next_close = _earliest(self._next_close, series.values())
+
     def advance(self, now: int) -> list[tuple[str, Interval, Candle]]:
         """Close the candles whose interval ended before ``now`` without a trade closing them; O(1)
         while none is due."""
@@ -232,6 +259,40 @@ class CandleStore:
             _check_limit(limit)
             return []
         return series[interval].history(start, end, limit)
+
+
+def _aggregate(interval: Interval, bars: list[ImportedBar], now: int, keep: int) -> list[Candle]:
+    """``bars`` summed into contiguous candles of ``interval`` (a gap flat at the close before it); a
+    candle is closed unless it holds ``now``. A gap longer than ``keep`` candles drops what precedes it
+    (a series keeps no more)."""
+    length = interval.value
+    candles: list[Candle] = []
+    current = interval.open_time(now)
+    for open_time, o, h, low, c, volume, quote, count in bars:
+        start = interval.open_time(open_time)
+        last = candles[-1] if candles else None
+        if last is not None and last.open_time == start:
+            candles[-1] = Candle(
+                start,
+                interval,
+                last.open,
+                max(last.high, h),
+                min(last.low, low),
+                c,
+                last.volume + volume,
+                last.quote_volume + quote,
+                last.trade_count + count,
+                start != current,
+            )
+            continue
+        if last is not None:
+            flat = last.close
+            gap = range(max(last.open_time + length, start - keep * length), start, length)
+            if gap.start != last.open_time + length:
+                candles.clear()
+            candles.extend(Candle(t, interval, flat, flat, flat, flat, 0, 0, 0, closed=True) for t in gap)
+        candles.append(Candle(start, interval, o, h, low, c, volume, quote, count, start != current))
+    return candles
 
 
 def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
