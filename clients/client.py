@@ -474,6 +474,12 @@ class AsyncAdmin(_Connection):
         reply = await self._call(self._admin.ListScenarios, admin_pb2.ListScenariosRequest())
         return [from_proto(models.Scenario, item) for item in reply.scenarios]
 
+    async def set_faults(self, plan_toml: str = "", *, account_id: int = 0) -> None:
+        """Make the exchange misbehave for one account (0: everyone without a plan of its own) as the
+        TOML plan says (``docs/faults.md``); an empty plan clears it."""
+        request = admin_pb2.SetFaultsRequest(account_id=account_id, plan_toml=plan_toml)
+        await self._call(self._admin.SetFaults, request, retry=False)
+
     async def set_liquidity_provider(self, enabled: bool, config_toml: str = "") -> bool:
         request = admin_pb2.SetLiquidityProviderRequest(enabled=enabled, config_toml=config_toml)
         reply = await self._call(self._admin.SetLiquidityProvider, request, retry=False)

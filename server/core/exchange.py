@@ -45,9 +45,11 @@ from paperex.server.core.exchange_commands import (
     MarketStep,
     OpenAccount,
     RotateApiKey,
+    SetFaults,
     SetLiquidityProvider,
     SetTakerFlow,
 )
+from paperex.server.core.faults import FaultError, FaultPlan, parse_plan
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.history import Bar
@@ -138,6 +140,10 @@ class Applied:
 class Exchange:
     """Engine + accounts + projections; mutate only through ``apply``."""
 
+    faults: dict[int, FaultPlan] = {}  # noqa: RUF012  (never mutated: _set_faults replaces it)
+    """Fault plans in force by account (0: everyone). A class default, so a state pickled before
+    faults existed loads without any."""
+
     def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
         self.instruments = dict(instruments)
         self.engine = Engine(self.instruments)
@@ -155,6 +161,7 @@ class Exchange:
         self.market = MarketScript(self.instruments)
         self._seen_prices: dict[tuple[str, TriggerBy], Ticks] = {}
         self.ticker_stats = TickerStats()
+        self.faults = {}
         self._renderer = UserEventRenderer(self.engine, self.history)
 
     @property
@@ -194,6 +201,8 @@ class Exchange:
                 applied.events = self.market.set_liquidity(command, self.engine, self._open_internal_account)
             except Refused as refusal:
                 applied.refusal = refusal
+        elif isinstance(command, SetFaults):
+            self._set_faults(command, applied)
         elif isinstance(command, SetTakerFlow):
             applied.events = self.market.set_takers(command, self.engine, self._open_internal_account)
         else:
@@ -335,6 +344,24 @@ class Exchange:
         if command.deposit:
             events += self.engine.apply(Deposit(account_id=account_id, amount=command.deposit, ts=command.ts))
         return events
+
+    def _set_faults(self, command: SetFaults, applied: Applied) -> None:
+        entry = self.accounts.get(command.account_id)
+        if command.account_id and (entry is None or entry.internal):
+            metadata = {"account_id": str(command.account_id)}
+            applied.refusal = Refused("UNKNOWN_ACCOUNT", f"no account {command.account_id}", metadata)
+            return
+        try:
+            plan = parse_plan(command.config, now=command.ts, set_at=applied.sequence)
+        except FaultError as error:
+            applied.refusal = Refused("INVALID_FAULTS", f"the fault plan is not valid: {error}")
+            return
+        faults = dict(self.faults)
+        if plan is None:
+            faults.pop(command.account_id, None)
+        else:
+            faults[command.account_id] = plan
+        self.faults = faults
 
     def _rotate_key(self, command: RotateApiKey, applied: Applied) -> None:
         """The account answers to the new key hash only; the exchange's own accounts have no key."""

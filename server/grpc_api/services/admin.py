@@ -9,7 +9,7 @@ from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from paperex.engine.events import InsuranceFundChanged
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
-from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey
+from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey, SetFaults
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.grpc_api.auth import Context, key_hash, new_api_key
@@ -304,3 +304,12 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         if applied.refusal is not None:
             raise applied.refusal
         return admin_pb2.SetLiquidityProviderResponse(enabled=applied.liquidity_enabled)
+
+    @unary
+    async def SetFaults(self, request: admin_pb2.SetFaultsRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        command = SetFaults(account_id=request.account_id, config=request.plan_toml)
+        applied = await self.runtime.sequencer.submit_one(command)
+        if applied.refusal is not None:
+            raise applied.refusal
+        return admin_pb2.SetFaultsResponse()
