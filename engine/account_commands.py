@@ -36,10 +36,11 @@ class AccountCommands:
 
     def create_account(self, cmd: CreateAccount) -> None:
         accounts = self.state.accounts
-        if cmd.account_id in accounts or cmd.account_id <= 0:
+        account_id = cmd.account_id or max(accounts, default=0) + 1
+        if account_id in accounts or account_id < 0:
             return self.state.reject(cmd, RejectReason.ACCOUNT_ALREADY_EXISTS)
-        accounts[cmd.account_id] = Account(cmd.account_id, cmd.liquidatable)
-        self.state.events.append(AccountCreated(cmd.account_id, cmd.liquidatable))
+        accounts[account_id] = Account(account_id, cmd.liquidatable)
+        self.state.events.append(AccountCreated(account_id, cmd.liquidatable))
         return None
 
     def deposit(self, cmd: Deposit) -> None:

@@ -112,14 +112,15 @@ class Resume:
 
 @dataclass(slots=True, kw_only=True)
 class CreateAccount:
-    """Open an empty account under an id the server chose.
+    """Open an empty account: under the next free id (``account_id`` 0, the one after the highest so far,
+    named in ``AccountCreated``) or under the id given.
 
     ``liquidatable`` False makes an exchange-internal account (the built-in liquidity provider): margin
     calls, liquidation and auto-deleverage pass it by, while its orders still need margin and it
     trades with everyone like any other account.
     """
 
-    account_id: int
+    account_id: int = 0
     liquidatable: bool = True
     ts: int = 0
 

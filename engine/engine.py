@@ -49,7 +49,7 @@ from paperex.engine.order_commands import OrderCommands
 from paperex.engine.orders import Order, Side
 from paperex.engine.positions import Position
 from paperex.engine.prices import Prices
-from paperex.engine.risk import AccountSummary, OrderPreview, estimated_price, preview, summarize
+from paperex.engine.risk import AccountSummary, OrderPreview, estimated_price, figure_basis, preview, summarize
 from paperex.engine.settlement import Settlement
 from paperex.engine.state import EngineState
 from paperex.engine.trigger_runner import TriggerRunner
@@ -158,10 +158,23 @@ class Engine:
     def _flush_positions(self) -> None:
         """One PositionChanged per position the command moved, in first-moved order."""
         state = self.state
-        out = state.events
+        out, accounts, markets = state.events, state.accounts, state.markets
         for (account_id, symbol), position in state.moved.items():
+            account = accounts[account_id]
+            settings = account.peek_setting(symbol)
+            basis = figure_basis(account, markets, symbol) if account.liquidatable and position.size else None
             out.append(
-                PositionChanged(account_id, symbol, position.size, position.entry_notional, position.isolated_wallet)
+                PositionChanged(
+                    account_id,
+                    symbol,
+                    position.size,
+                    position.entry_notional,
+                    position.isolated_wallet,
+                    settings.mode,
+                    settings.leverage,
+                    markets[symbol].mark_price,
+                    basis,
+                )
             )
         state.moved = {}
 

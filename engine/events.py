@@ -12,6 +12,7 @@ from paperex.engine.accounts import MarginMode
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.refusals import Figure
+from paperex.engine.risk import FigureBasis
 from paperex.engine.units import Amount, Lots, Rate, Ticks
 
 
@@ -152,14 +153,21 @@ class OrderExpired:
 
 @dataclass(slots=True)
 class PositionChanged:
-    """A position after a fill: signed size and the exact notional paid for it (entry = notional/size),
-    and, for an isolated position, the margin it holds."""
+    """A position as the command left it: signed size and the exact notional paid for it (entry =
+    notional/size), for an isolated position the margin it holds, the symbol's settings and mark, and the
+    valuation every other figure a reader shows is worked out from (``basis``: pass it to
+    ``paperex.engine.risk.figures``, which gives what ``Engine.summary`` gave then). ``basis`` is None for
+    a flat position, and for the exchange's own accounts (not liquidatable), whose events no reader sees."""
 
     account_id: int
     symbol: str
     size: Lots
     entry_notional: Amount
     isolated_wallet: Amount
+    mode: MarginMode
+    leverage: int
+    mark_price: Ticks
+    basis: FigureBasis | None
 
 
 @dataclass(slots=True)

@@ -8,8 +8,10 @@ available balance = cross wallet + cross uPnL - cross position IM - all order ma
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
+from paperex.engine.instruments import Instrument
 from paperex.engine.margin import (
     bankruptcy_price,
     entry_price,
@@ -184,36 +186,81 @@ def summarize(account: Account, markets: Mapping[str, Market]) -> AccountSummary
     )
 
 
-def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
-    """One position's figures; a cross position's liquidation price depends on the others' MM and PnL."""
-    position, market = h.position, h.market
+class FigureBasis(NamedTuple):
+    """A position's valuation as one moment left it, from which ``figures`` works out every figure a
+    reader shows: the price it is valued at, its notional, unrealized PnL, initial and maintenance margin
+    there, the margin behind it (its isolated wallet, or the cross wallet) and the other cross positions'
+    maintenance margin and unrealized PnL (0 for an isolated position). Plain integers, cheap to take on
+    every position change; the fractional figures are worked out only when someone reads them."""
+
+    price: Ticks
+    notional: Amount
+    upnl: Amount
+    im: Amount
+    mm: Amount
+    backing: Amount
+    others_mm: Amount
+    others_upnl: Amount
+
+
+def figure_basis(account: Account, markets: Mapping[str, Market], symbol: str) -> FigureBasis | None:
+    """``symbol``'s ``FigureBasis`` now (None when flat): what a ``PositionChanged`` carries."""
+    held = _held(account, markets)
+    for h in held:
+        if h.market.symbol == symbol:
+            return _basis(h, account.wallet, [o for o in held if o.mode is MarginMode.CROSS])
+    return None
+
+
+def _basis(h: _Held, wallet: Amount, cross: list[_Held]) -> FigureBasis:
+    """A cross position's liquidation price depends on the others' MM and PnL."""
     if h.mode is MarginMode.ISOLATED:
-        backing, other_mm, other_upnl = position.isolated_wallet, 0, 0
+        backing, others_mm, others_upnl = h.position.isolated_wallet, 0, 0
     else:
         backing = wallet
-        other_mm = sum(o.mm for o in cross if o is not h)
-        other_upnl = sum(o.upnl for o in cross if o is not h)
+        others_mm = sum(o.mm for o in cross if o is not h)
+        others_upnl = sum(o.upnl for o in cross if o is not h)
+    return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, backing, others_mm, others_upnl)
+
+
+def figures(
+    instrument: Instrument,
+    mode: MarginMode,
+    leverage: int,
+    size: Lots,
+    entry_notional: Amount,
+    isolated_wallet: Amount,
+    basis: FigureBasis,
+) -> PositionFigures:
+    """One open position's figures from its state and its ``FigureBasis`` (pure: the same at any later time)."""
+    unit = instrument.notional_unit
     return PositionFigures(
-        symbol=market.symbol,
-        mode=h.mode,
-        leverage=h.leverage,
-        size=position.size,
-        entry_price=entry_price(position.size, position.entry_notional, market.notional_unit),
-        mark_price=h.price,
-        notional=h.notional,
-        unrealized_pnl=h.upnl,
-        initial_margin=h.im,
-        maintenance_margin=h.mm,
-        isolated_wallet=position.isolated_wallet,
+        symbol=instrument.symbol,
+        mode=mode,
+        leverage=leverage,
+        size=size,
+        entry_price=entry_price(size, entry_notional, unit),
+        mark_price=basis.price,
+        notional=basis.notional,
+        unrealized_pnl=basis.upnl,
+        initial_margin=basis.im,
+        maintenance_margin=basis.mm,
+        isolated_wallet=isolated_wallet,
         liquidation_price=liquidation_price(
-            market.instrument, position.size, position.entry_notional, backing, other_mm, other_upnl
+            instrument, size, entry_notional, basis.backing, basis.others_mm, basis.others_upnl
         ),
-        bankruptcy_price=bankruptcy_price(
-            position.size, position.entry_notional, backing + other_upnl, market.notional_unit
-        ),
+        bankruptcy_price=bankruptcy_price(size, entry_notional, basis.backing + basis.others_upnl, unit),
         max_removable=(
-            removable_margin(position.isolated_wallet, h.mm, h.upnl, h.im) if h.mode is MarginMode.ISOLATED else 0
+            removable_margin(isolated_wallet, basis.mm, basis.upnl, basis.im) if mode is MarginMode.ISOLATED else 0
         ),
+    )
+
+
+def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
+    position = h.position
+    basis = _basis(h, wallet, cross)
+    return figures(
+        h.market.instrument, h.mode, h.leverage, position.size, position.entry_notional, position.isolated_wallet, basis
     )
 
 

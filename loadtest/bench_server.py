@@ -9,15 +9,17 @@ for an OrderSession request, on one thread, each stage timed on its own:
 * ``decode``: the request's bytes to a message (what grpc does before our handler);
 * ``parse``: wire commands to engine commands (``TradingService._parse_command``);
 * ``engine``: ``Engine.apply``;
-* ``projection``: the rest of ``Exchange.apply`` (history, user-event captures, book, trade and
-  candle publications, what the answer needs beyond the events);
+* ``projection``: the rest of ``Exchange.execute``, the writer's own part (host commands, the market
+  script's observation of the events);
 * ``journal_text``: the command's journal line (``paperex.server.core.tape.encode``);
+* ``results``: the results stage, once the batch is applied (``Results.fold``: history, user-event
+  captures, book, trade and candle publications, what the answer needs beyond the events);
 * ``answer``: each command's reply (``order_result``, then ``Answers``), from its ``Applied`` once the
   batch is applied;
 * ``response``: the OrderSessionResponse assembled and serialized.
 
-The single writer's own share is ``engine + projection + journal_text``; the answer and the response
-are built by the caller, outside the writer.
+The single writer's own share is ``engine + projection + journal_text``; the results stage runs after
+the journal write, and the answer and the response are built by the caller, outside the writer.
 
 Left out: gRPC's and asyncio's own work, the journal write (on its own thread) and stream fan-out,
 which the gRPC load tool (``python -m loadtest session``) measures with everything else. This one is
@@ -50,7 +52,7 @@ from paperex.server.wire import parse
 from paperex.server.wire.errors import Refused
 from paperex.v1 import common_pb2, trading_pb2
 
-STAGES = ("decode", "parse", "engine", "projection", "journal_text", "answer", "response")
+STAGES = ("decode", "parse", "engine", "projection", "journal_text", "results", "answer", "response")
 BOTS = 32
 SEED_LEVELS = 20
 START_NS = 1_700_000_000 * 10**9
@@ -107,11 +109,17 @@ class _Bench:
             self.now += 1_000
             command.ts = self.now
             before = clock()
-            outcomes.append(exchange.apply(command))
+            outcomes.append(exchange.execute(command))
             applied_at = clock()
             encode(command)
             totals["projection"] += applied_at - before
             totals["journal_text"] += clock() - applied_at
+        folding = clock()
+        fold = exchange.results.fold
+        for item in outcomes:
+            if not isinstance(item, Refused):
+                fold(item)
+        totals["results"] += clock() - folding
         answering = clock()
         outcome = self.service.answers.outcome
         outcomes = [item if isinstance(item, Refused) else outcome(item) for item in outcomes]

@@ -84,9 +84,9 @@ ADAPTER_ONLY = ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop
 WIRE_FORMAT = ("paperex.v1", "google.protobuf", "google.rpc")
 """The generated API and protobuf: the adapter's and the wire's, nobody else's."""
 LAYER_EXCEPTIONS: dict[str, set[str]] = {
-    # The exchange captures book, trade, candle and price-alert messages as deferred renders when a command
-    # is applied; they belong in a results stage after the journal write, which renders from the events.
-    "core/exchange.py": {"wire.render", "paperex.v1"},
+    # The results stage captures book, trade and candle messages as deferred renders (rendered only for a
+    # topic with subscribers); the capture names the render function.
+    "core/results.py": {"wire.render"},
     # User events are kept rendered (for resuming streams) and hashed in that form.
     "core/state_hash.py": {"google.protobuf"},
     "state/user_events.py": {"wire.render", "wire.rejections", "wire.deferred", "paperex.v1"},

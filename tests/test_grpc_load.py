@@ -29,10 +29,12 @@ REPORT_KEYS = {
     "server_profile",
     "wire_sizes",
     "runs",
+    "ratio_medians",
     "soak",
 }
 RUN_KEYS = {
     "rate",
+    "round",
     "warmup_s",
     "duration_s",
     "workers",

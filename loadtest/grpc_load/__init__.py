@@ -20,7 +20,10 @@ in-flight loops, streams, rate and subscribers over P client processes whose exa
 (``workers.py``). ``--subscribers N`` adds StreamOrderBook subscribers and measures update delivery
 (``subscribers.py``). Unless ``--no-baseline``, every run is repeated against an echo gRPC service with
 paperex's message sizes and the same client settings, and the report states paperex as a ratio of
-that grpc.aio ceiling (``echo.py``). ``--plot FILE.png`` draws the run (needs matplotlib);
+that grpc.aio ceiling (``echo.py``). On a shared machine that ratio moves by a fifth and more between
+runs of the same code (paperex and the echo are measured at different moments); ``--rounds N``
+measures the two alternately N times per rate and reports the median of the rounds' ratios, the
+figure to compare two versions by. ``--plot FILE.png`` draws the run (needs matplotlib);
 ``--progress`` prints a line a second on stderr (the default on a terminal).
 
 Unless ``--target HOST:PORT --admin-token T`` names a running server, the tool starts its own
@@ -39,20 +42,22 @@ without TLS, each answer sent after its journal write under the server's durabil
 
 The JSON report (``--json``) is one object: ``tool``, ``timestamp``, ``command``, ``mode``,
 ``target``, ``own_server``, ``durability``, ``settings``, ``machine``, ``included``,
-``server_profile``, ``wire_sizes`` (the bytes the echo mirrors), ``runs`` and ``soak`` (the soak's
-checks and ``pass``, else null). Each run has ``rate``, ``warmup_s``, ``duration_s``, ``workers``,
-``ok``, ``errors``, ``throughput_per_s``, ``latency_us`` (over every command; OrderSession: every
-request), ``errors_by_code``, ``fills``, ``client_cpu_cores``, ``server_cpu_cores``,
-``machine_cpu_cores`` (every process on the machine: more than client plus server means something
-else ran meanwhile), ``max_outstanding`` (summed over workers), ``send_lag_us``, ``mix``
+``server_profile``, ``wire_sizes`` (the bytes the echo mirrors), ``runs`` (``--rounds`` of them per
+rate), ``ratio_medians`` (per rate with a baseline: ``rate``, ``rounds``, the median ``throughput``,
+``p50`` and ``p99`` ratios, and ``throughput_range``, the lowest and highest round's) and ``soak``
+(the soak's checks and ``pass``, else null). Each run has ``rate``, ``round`` (from 1), ``warmup_s``,
+``duration_s``, ``workers``, ``ok``, ``errors``, ``throughput_per_s``, ``latency_us`` (over every
+command; OrderSession: every request), ``errors_by_code``, ``fills``, ``client_cpu_cores``,
+``server_cpu_cores``, ``machine_cpu_cores`` (every process on the machine: more than client plus
+server means something else ran meanwhile), ``max_outstanding`` (summed over workers), ``send_lag_us``, ``mix``
 (``requested`` and ``observed`` shares), ``operations``, ``subscribers`` (null without any) and
 ``timeline`` (``ok_per_s``, ``errors_per_s`` from the run's start); with the baseline also
 ``baseline`` (the echo's run, same keys) and ``ratio_to_baseline`` (``throughput``, ``p50``, ``p99``:
 paperex over echo). Each operation has ``ok``, ``errors``, ``throughput_per_s``, ``latency_us``
 (``p50``, ``p90``, ``p99``, ``p99.9``, ``max``, ``min``, ``mean``, or null without a success),
 ``errors_by_code`` and ``histogram_us`` (``[lower, upper, count]`` rows). A one-line summary of each
-run, with the exact command, the durability and the machine, is appended to
-``loadtest/results/grpc.txt`` (``--results``).
+run, with the exact command, the durability and the machine (and with ``--rounds``: the round and the
+rate's median ratios), is appended to ``loadtest/results/grpc.txt`` (``--results``).
 """
 
 from loadtest.grpc_load.cli import main

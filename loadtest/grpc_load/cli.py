@@ -69,6 +69,12 @@ def parser() -> argparse.ArgumentParser:
     add("--workers", type=int, default=1, help="client processes sharing the bots, calls, streams and subscribers")
     add("--subscribers", type=int, default=0, help="StreamOrderBook subscribers while orders flow")
     add("--baseline", action=argparse.BooleanOptionalAction, default=True, help="also measure the echo baseline")
+    add(
+        "--rounds",
+        type=int,
+        default=1,
+        help="paperex and the echo measured alternately this many times per rate; the ratio to compare is their median",
+    )
     add("--json", action="store_true", help="print the JSON report instead of the table")
     add("--results", default=str(RESULTS), help="file the one-line summaries are appended to ('' for none)")
     add("--plot", default="", help="write a PNG of latency percentiles and throughput over time (needs matplotlib)")
@@ -117,8 +123,8 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail("--durability is strict, batched or off")
     accounts = args.accounts if args.accounts is not None else DEFAULT_ACCOUNTS.get(mode, 32)
     counts = (accounts, args.in_flight, args.streams, args.batch, args.window, args.channels, args.max_open)
-    if min(counts) < 1 or args.workers < 1:
-        fail("--accounts, --in-flight, --streams, --batch, --window, --channels, --max-open, --workers >= 1")
+    if min(counts) < 1 or args.workers < 1 or args.rounds < 1:
+        fail("--accounts, --in-flight, --streams, --batch, --window, --channels, --max-open, --workers, --rounds >= 1")
     if accounts < args.workers:
         fail("--accounts must be at least --workers: each worker has its own bots")
     duration = args.duration if args.duration is not None else DEFAULT_DURATION.get(mode, 10.0)
@@ -128,6 +134,8 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail("--mix: queries are not OrderSession commands")
     if mode == "soak" and (len(rates) != 1 or args.rss_every <= 0 or min(args.gamblers, args.prefill or 0) < 0):
         fail("soak: one --rate, --rss-every > 0, --gamblers and --prefill >= 0")
+    if mode == "soak" and args.rounds != 1:
+        fail("--rounds: a soak is one run")
     if args.plot and not plot.available():
         fail(plot.MISSING)
     history_retention = args.history_retention or DEFAULT_HISTORY_RETENTION.get(mode, 0)

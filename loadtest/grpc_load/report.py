@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import statistics
 from array import array
 from collections import Counter
 from dataclasses import asdict
@@ -23,7 +24,12 @@ INCLUDED = (
 
 
 def run_report(
-    result: WorkerResult, settings: Settings, rate: float | None, cores: dict[str, float | None], echo: bool
+    result: WorkerResult,
+    settings: Settings,
+    rate: float | None,
+    cores: dict[str, float | None],
+    echo: bool,
+    round_number: int = 1,
 ) -> dict[str, Any]:
     """One measured run: totals, per-operation figures, mix, subscribers and the per-second timeline."""
     recorder = result.recorder
@@ -44,6 +50,7 @@ def run_report(
     counts = {kind: op["ok"] + op["errors"] for kind, op in commands.items()}
     return {
         "rate": rate,
+        "round": round_number,
         "warmup_s": settings.warmup,
         "duration_s": duration,
         "workers": settings.workers,
@@ -82,6 +89,29 @@ def ratio_to_baseline(run: dict[str, Any], baseline: dict[str, Any]) -> dict[str
     }
 
 
+def medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per rate, the median of its rounds' ratios to the echo (and the spread of the throughput ratio).
+
+    On a machine shared with other work, one ratio moves by a fifth and more from run to run of the
+    same code, because paperex and the echo are measured at different moments; the median of
+    alternating rounds is the figure to compare between two versions.
+    """
+    by_rate: dict[float | None, list[dict[str, float | None]]] = {}
+    for run in runs:
+        if "ratio_to_baseline" in run:
+            by_rate.setdefault(run["rate"], []).append(run["ratio_to_baseline"])
+    found = []
+    for rate, ratios in by_rate.items():
+        figures: dict[str, Any] = {"rate": rate, "rounds": len(ratios)}
+        for key in ("throughput", "p50", "p99"):
+            values = [ratio[key] for ratio in ratios if ratio[key] is not None]
+            figures[key] = round(statistics.median(values), 3) if values else None
+        throughputs = [ratio["throughput"] for ratio in ratios if ratio["throughput"] is not None]
+        figures["throughput_range"] = [min(throughputs), max(throughputs)] if throughputs else None
+        found.append(figures)
+    return found
+
+
 def command_line(argv: list[str]) -> str:
     """The invocation, with an admin token masked."""
     shown = list(argv)
@@ -114,6 +144,7 @@ def assemble(
         "server_profile": settings.profile_server or None,
         "wire_sizes": wire_sizes,
         "runs": runs,
+        "ratio_medians": medians(runs),
         "soak": soak,
     }
 
@@ -194,6 +225,8 @@ def human_report(report: dict[str, Any], settings: Settings) -> str:
     ]
     for result in report["runs"]:
         rate = f" at {result['rate']:,.0f}/s" if result["rate"] is not None else ""
+        if settings.rounds > 1:
+            rate += f", round {result['round']} of {settings.rounds}"
         lines += ["", *_run_lines(f"run{rate}", result)]
         if result["subscribers"]:
             lines.append(_subscriber_line(result["subscribers"]))
@@ -204,11 +237,27 @@ def human_report(report: dict[str, Any], settings: Settings) -> str:
                 "paperex / echo: "
                 + ", ".join(f"{key} {'-' if value is None else f'{value:g}x'}" for key, value in ratio.items())
             )
+    if settings.rounds > 1:
+        lines += ["", *(_median_line(figures) for figures in report["ratio_medians"])]
     if report["soak"]:
         lines += ["", *soak_lines(report["soak"])]
     info = report["machine"]
     lines += ["", "machine: " + ", ".join(f"{key}={value}" for key, value in info.items())]
     return "\n".join(lines)
+
+
+def _times(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}x"
+
+
+def _median_line(figures: dict[str, Any]) -> str:
+    rate = f" at {figures['rate']:,.0f}/s" if figures["rate"] is not None else ""
+    low, high = figures["throughput_range"] or (None, None)
+    return (
+        f"paperex / echo{rate}, median of {figures['rounds']} alternating rounds: throughput "
+        f"{_times(figures['throughput'])} (rounds {_times(low)} to {_times(high)}), p50 {_times(figures['p50'])}, "
+        f"p99 {_times(figures['p99'])}"
+    )
 
 
 def soak_lines(soak: dict[str, Any]) -> list[str]:
@@ -224,6 +273,9 @@ def summary_line(report: dict[str, Any], result: dict[str, Any]) -> str:
     if result["rate"] is not None:
         figures.append(f"rate={result['rate']:g}/s")
     figures += [f"durability={report['durability']}", f"workers={result['workers']}"]
+    rounds = report["settings"]["rounds"]
+    if rounds > 1:
+        figures.append(f"round={result['round']}/{rounds}")
     if report["server_profile"]:
         figures.append("server-under-cProfile")
     figures.append(f"ok={result['throughput_per_s']:,.0f}/s")
@@ -247,6 +299,9 @@ def summary_line(report: dict[str, Any], result: dict[str, Any]) -> str:
             f"echo_ok={result['baseline']['throughput_per_s']:,.0f}/s ratio_to_baseline="
             + ",".join(f"{key}:{value}" for key, value in ratio.items())
         )
+        if rounds > 1:
+            (median,) = (entry for entry in report["ratio_medians"] if entry["rate"] == result["rate"])
+            figures.append("ratio_median=" + ",".join(f"{key}:{median[key]}" for key in ("throughput", "p50", "p99")))
     soak = report["soak"]
     if soak:
         figures.append(f"soak={'PASS' if soak['pass'] else 'FAIL'}")

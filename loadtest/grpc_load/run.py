@@ -1,4 +1,5 @@
-"""A load run: reach paperex (or start it), set up, then per rate measure paperex and the echo baseline."""
+"""A load run: reach paperex (or start it), set up, then per rate measure paperex and the echo baseline,
+alternately for each of ``--rounds`` rounds."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ async def measure(
     rate: float | None,
     echo: WireSizes | None = None,
     follow_market: bool = False,
+    round_number: int = 1,
 ) -> dict[str, Any]:
     """One run of the workers against ``address`` (the echo's when ``echo`` is set); its report."""
     specs = [
@@ -49,7 +51,7 @@ async def measure(
             if progress is not None:
                 progress.cancel()
                 print(file=sys.stderr)
-    return run_report(result, settings, rate, cores, echo is not None)
+    return run_report(result, settings, rate, cores, echo is not None, round_number)
 
 
 def own_paperex(settings: Settings, workdir: Path) -> ChildServer:
@@ -80,11 +82,15 @@ async def load(settings: Settings, argv: list[str]) -> dict[str, Any]:
             echo_address = await echo.start() if echo is not None else ""
             runs = []
             for rate in rates:
-                run = await measure(settings, address, server.pid if server else None, rate)
-                if echo is not None:
-                    run["baseline"] = await measure(settings, echo_address, echo.pid, rate, echo=sizes)
-                    run["ratio_to_baseline"] = ratio_to_baseline(run, run["baseline"])
-                runs.append(run)
+                for round_number in range(1, settings.rounds + 1):
+                    pid = server.pid if server else None
+                    run = await measure(settings, address, pid, rate, round_number=round_number)
+                    if echo is not None:
+                        run["baseline"] = await measure(
+                            settings, echo_address, echo.pid, rate, echo=sizes, round_number=round_number
+                        )
+                        run["ratio_to_baseline"] = ratio_to_baseline(run, run["baseline"])
+                    runs.append(run)
         finally:
             for child in (echo, server):
                 if child is not None:

@@ -34,6 +34,8 @@ class Settings:
     workers: int = 1
     subscribers: int = 0
     baseline: bool = True
+    rounds: int = 1
+    """Paperex and the echo baseline measured alternately this many times per rate (``report.medians``)."""
     json: bool = False
     results: str = str(RESULTS)
     plot: str = ""

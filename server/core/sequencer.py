@@ -2,11 +2,12 @@
 
 Callers ``submit`` commands and get back each command's ``Applied`` (its sequence number, its events,
 and what its answer needs beyond them, taken as the command left the state). The loop takes every
-command waiting (up to ``max_batch``), applies them in order, writes them to the journal as one group
-(one fsync on the journal thread), and only after that publishes stream messages and resolves the
-callers, who build their answers themselves: the writer applies and journals, nothing else. Nothing
-leaves the process before it is durable. Queries wait for ``settled`` so they never show state a crash
-could still take back.
+command waiting (up to ``max_batch``), executes them in order (``Exchange.execute``: the writer applies
+and journals, nothing else), writes them to the journal as one group (one fsync on the journal thread),
+and only after that hands the batch's ``Applied``s in order to the results stage
+(``paperex.server.core.results``), which folds the read models, then publishes the stream messages and
+resolves the callers, who build their answers themselves. Nothing leaves the process before it is
+durable. Queries wait for ``settled`` so they never show state a crash could still take back.
 """
 
 import asyncio
@@ -138,6 +139,8 @@ class Sequencer:
         if self.failure is not None:
             raise self._stopped()  # the state in memory may be ahead of the journal
         await self._settled.wait()
+        if self.failure is not None:  # the batch it waited for failed: its state is not durable
+            raise self._stopped()
 
     async def snapshot(self) -> Snapshot:
         """Write a snapshot now, between batches."""
@@ -220,6 +223,7 @@ class Sequencer:
             if self._refusal.reason != "JOURNAL_FAILED":  # that one was logged where it happened
                 log.critical("sequencer stopped: %s", error, exc_info=True)
             self.failure = error
+            self._settled.set()  # wakes the queries waiting for the failed batch, which now refuse
             self._accepting = False
             self._fail_queued()
             self.failed.set()
@@ -236,19 +240,17 @@ class Sequencer:
             count += len(batch[-1].commands)
         self._settled.clear()
         rows: list[tuple[int, str]] = []
-        publications: list[tuple[Hashable, Any]] = []
+        applied: list[Applied] = []
         try:
             if self._resumed_at is not None:
-                self._journal_first(Resume(ts=self._resumed_at), rows, publications)
+                self._journal_first(Resume(ts=self._resumed_at), rows, applied)
                 self._resumed_at = None
             for pending in batch:
-                self._apply(pending, rows, publications)
+                self._apply(pending, rows, applied)
         except BaseException:
             # The engine broke an invariant mid-command: state may be half-changed, so nothing of
             # this batch is written or answered; restart recovers the last durable state.
-            for pending in batch:
-                if not pending.future.done():
-                    pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
+            self._fail(batch)
             raise
         if rows:
             loop = asyncio.get_running_loop()
@@ -260,12 +262,22 @@ class Sequencer:
             self._written = rows[-1][0]
             if self.mark is not None and self._mark_due is None:
                 self._mark_due = loop.call_later(MARK_EVERY_SECONDS, self._mark_soon)
+        try:
+            fold = self.exchange.results.fold
+            for outcome in applied:
+                fold(outcome)
+        except BaseException:
+            # A fault of the results stage: the batch is durable, but the read models are half folded;
+            # restart recovers them from the journal.
+            self._fail(batch)
+            raise
         publisher = self.publisher
-        for topic, item in publications:
-            if type(item) is not Deferred:
-                publisher.publish(topic, item)
-            elif publisher.subscriber_count(topic):  # else nobody to render it for (a user event
-                publisher.publish(topic, item.message())  # stays in its account's log for resumes)
+        for outcome in applied:
+            for topic, item in outcome.publications:
+                if type(item) is not Deferred:
+                    publisher.publish(topic, item)
+                elif publisher.subscriber_count(topic):  # else nobody to render it for (a user event
+                    publisher.publish(topic, item.message())  # stays in its account's log for resumes)
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(pending.results)
@@ -276,7 +288,13 @@ class Sequencer:
             self._since_snapshot = 0
         await asyncio.sleep(0)  # let settled() waiters read before the next batch is applied
 
-    def _apply(self, pending: _Pending, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]) -> None:
+    def _fail(self, batch: list[_Pending]) -> None:
+        for pending in batch:
+            if not pending.future.done():
+                pending.future.set_exception(Refused("INTERNAL", "internal fault; the exchange is stopping"))
+
+    def _apply(self, pending: _Pending, rows: list[tuple[int, str]], applied: list[Applied]) -> None:
+        """Execute and encode each command of ``pending``; the results stage folds them once journaled."""
         exchange, clock = self.exchange, self.clock
         trace = log.isEnabledFor(logging.DEBUG)
         for command in pending.commands:
@@ -285,22 +303,20 @@ class Sequencer:
             if exchange.engine.next_deadline() <= command.ts and not isinstance(command, AdvanceTime):
                 # What fell due (GTD expiries, funding) is its own journaled command, so that this
                 # command's events, and so its answer, are only its own.
-                self._journal_first(AdvanceTime(ts=command.ts), rows, publications)
-            applied = exchange.apply(command)
+                self._journal_first(AdvanceTime(ts=command.ts), rows, applied)
+            outcome = exchange.execute(command)
             text = encode(command)
-            rows.append((applied.sequence, text))
+            rows.append((outcome.sequence, text))
             if trace:
-                log.debug("seq=%d %s -> %s", applied.sequence, text, " ".join(map(serialize, applied.events)))
-            publications.extend(applied.publications)
-            pending.results.append(applied)
+                log.debug("seq=%d %s -> %s", outcome.sequence, text, " ".join(map(serialize, outcome.events)))
+            applied.append(outcome)
+            pending.results.append(outcome)
 
-    def _journal_first(
-        self, command: ExchangeCommand, rows: list[tuple[int, str]], publications: list[tuple[Hashable, Any]]
-    ) -> None:
+    def _journal_first(self, command: ExchangeCommand, rows: list[tuple[int, str]], applied: list[Applied]) -> None:
         """A command of the sequencer's own, applied and journaled ahead of a caller's."""
-        applied = self.exchange.apply(command)
-        rows.append((applied.sequence, encode(command)))
-        publications.extend(applied.publications)
+        outcome = self.exchange.execute(command)
+        rows.append((outcome.sequence, encode(command)))
+        applied.append(outcome)
 
     async def _control(self, pending: _Pending) -> None:
         try:

@@ -9,13 +9,13 @@ are rendered at once.
 """
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields
 from typing import Any
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
-from paperex.engine.engine import Engine
 from paperex.engine.events import (
+    AccountCreated,
     BalanceChanged,
     BalanceReason,
     Event,
@@ -37,8 +37,10 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
-from paperex.engine.risk import PositionFigures
+from paperex.engine.risk import FigureBasis, PositionFigures, figures
+from paperex.server.state.alerts import Alert
 from paperex.server.state.history import FillRecord, History, OrderRecord, order_state
+from paperex.server.state.wallets import Wallets
 from paperex.server.wire import render
 from paperex.server.wire.deferred import Deferred
 from paperex.server.wire.rejections import refusal
@@ -159,20 +161,38 @@ def _trailed(record: OrderRecord, spec: Instrument, _: None, *state: Any) -> Use
     return {"trailing_stop_moved": account_pb2.TrailingStopMoved(order=render.order_at(record, state, spec))}
 
 
-_FIGURES_FIELDS = tuple(field.name for field in fields(PositionFigures))
+def position_figures(e: PositionChanged, spec: Instrument) -> PositionFigures | None:
+    """The figures of the position as ``e`` left it (None when flat)."""
+    if e.basis is None:
+        return None
+    return figures(spec, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, e.basis)
 
 
-def _position(spec: Instrument, ts: int, *figures: Any) -> UserEventBody:
-    """``figures``: the PositionFigures' values in field order (a tuple pickles in C; the frozen
-    dataclass through Python-level state functions, a few times slower to load)."""
-    position = render.position(PositionFigures(*figures), spec, ts)
-    return {"position_changed": account_pb2.PositionChanged(position=position)}
+def _position(
+    spec: Instrument, ts: int, mode: MarginMode, leverage: int, size: int, entry: int, isolated: int, *basis: int
+) -> UserEventBody:
+    """``basis``: the FigureBasis' values in field order (a tuple pickles in C); the figures are worked out
+    only now, when the event is read."""
+    held = figures(spec, mode, leverage, size, entry, isolated, FigureBasis(*basis))
+    return {"position_changed": account_pb2.PositionChanged(position=render.position(held, spec, ts))}
 
 
 def _flat_position(symbol: str, mode: MarginMode, leverage: int, mark: int, spec: Instrument, ts: int) -> UserEventBody:
     settings = SymbolSettings(mode, leverage)
     position = render.flat_position(symbol, settings, mark, spec, ts)
     return {"position_changed": account_pb2.PositionChanged(position=position)}
+
+
+def price_alert_triggered(alert: Alert, spec: Instrument, price: int, sequence: int, index: int, ts: int) -> Any:
+    """The ``UserEvent`` of an alert fired at ``price`` by the command ``sequence``, rendered now (alerts
+    are rare), numbered ``index`` after the command's own events."""
+    return account_pb2.UserEvent(
+        cursor=account_pb2.EventCursor(sequence=sequence, index=index),
+        time=render.timestamp(ts),
+        price_alert_triggered=account_pb2.PriceAlertTriggered(
+            alert=render.price_alert(alert, spec), price=spec.ticks_to_price(price)
+        ),
+    )
 
 
 def _lazy(account_id: int, captured: Captured) -> tuple[int, Captured, Deferred]:
@@ -224,15 +244,17 @@ def _rejection_body(e: OrderRejected, spec: Instrument | None) -> account_pb2.Or
 
 
 class UserEventRenderer:
-    """Turns one engine event into (account id, UserEvent oneof member) for the account it concerns."""
+    """Turns one engine event into (account id, UserEvent oneof member) for the account it concerns,
+    from the event, the order history as folded so far, the account's wallets as folded so far and the
+    instrument table: never the engine, which may be ahead of the event."""
 
-    silent_accounts: frozenset[int] = frozenset()
-    """The exchange's own accounts (the liquidity provider): no key can read their events, so none
-    are captured. A class default, so renderers pickled before it existed load as they are."""
-
-    def __init__(self, engine: Engine, history: History) -> None:
-        self.engine = engine
+    def __init__(self, instruments: Mapping[str, Instrument], history: History, wallets: Wallets) -> None:
+        self.instruments = instruments
         self.history = history
+        self.wallets = wallets
+        self.silent_accounts: set[int] = set()
+        """The exchange's own accounts (created not liquidatable: the liquidity provider, the taker
+        flow): no key can read their events, so none are captured."""
         self._handlers: dict[type, Callable[[object, int], tuple[int, UserEventBody] | None]] = {
             OrderAccepted: self._order_accepted,
             OrderRejected: self._order_rejected,
@@ -249,10 +271,7 @@ class UserEventRenderer:
             PositionDeleveraged: self._position_deleveraged,
             SettingsChanged: self._settings_changed,
         }
-        self._isolated: dict[int, int] = {}
-        """Each account's isolated wallets together, kept from BalanceChanged events: the wallet balance
-        an event shows is the one right after it, not the command's end."""
-        self._capturers: dict[type, Callable[[Any, int, int, int], tuple[int, Any, Any]]] = {
+        self._capturers: dict[type, Callable[[Any, int, int, int], tuple[int, Any, Any] | None]] = {
             OrderAccepted: self._capture_order,
             OrderTriggered: self._capture_order,
             OrderAmended: self._capture_order,
@@ -263,6 +282,7 @@ class UserEventRenderer:
             PositionChanged: self._capture_position,
             OrderRejected: self._capture_rejected,
             BalanceChanged: self._capture_balance,
+            AccountCreated: self._account_created,
         }
 
     def capture(self, event: Event, sequence: int, index: int, ts: int) -> tuple[int, Any, Any] | None:
@@ -285,7 +305,7 @@ class UserEventRenderer:
         tens of thousands, each one object for the garbage collector to visit."""
         order_id = e.order_id
         record = self.history.orders[order_id]
-        spec = self.engine.markets[record.symbol].instrument
+        spec = self.instruments[record.symbol]
         state = order_state(record)
         kind = type(e)
         if kind is OrderAccepted:
@@ -304,20 +324,23 @@ class UserEventRenderer:
         return _lazy(e.account_id, (sequence, index, ts, _triggered, record, spec, e.trigger_price, *state))
 
     def _capture_position(self, e: PositionChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
-        market = self.engine.markets[e.symbol]
-        summary = self.engine.summary(e.account_id)
-        figures = next((p for p in summary.positions if p.symbol == e.symbol), None)
-        if figures is None:
-            settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
-            args = (e.symbol, settings.mode, settings.leverage, market.mark_price, market.instrument, ts)
-            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *args))
-        values = tuple(getattr(figures, name) for name in _FIGURES_FIELDS)
-        return _lazy(e.account_id, (sequence, index, ts, _position, market.instrument, ts, *values))
+        spec, basis = self.instruments[e.symbol], e.basis
+        if basis is None:
+            flat = (e.symbol, e.mode, e.leverage, e.mark_price, spec, ts)
+            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *flat))
+        held = (spec, ts, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, *basis)
+        return _lazy(e.account_id, (sequence, index, ts, _position, *held))
 
     def _capture_balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
-        isolated = self._isolated[e.account_id] = self._isolated.get(e.account_id, 0) + e.isolated_delta
+        """The wallets read model has folded ``e`` already: its isolated total is the one right after it."""
+        isolated = self.wallets.isolated(e.account_id)
         values = (e.reason, e.delta, e.wallet, e.symbol, e.isolated_delta, e.isolated_wallet, e.trade_id, isolated)
         return _lazy(e.account_id, (sequence, index, ts, _balance, *values))
+
+    def _account_created(self, e: AccountCreated, sequence: int, index: int, ts: int) -> None:
+        """The exchange's own accounts are the ones created not liquidatable: silent from here on."""
+        if not e.liquidatable:
+            self.silent_accounts.add(e.account_id)
 
     def _capture_rejected(self, e: OrderRejected, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         values = tuple(getattr(e, name) for name in _REJECTED_FIELDS)  # a copy: events are not frozen
@@ -336,13 +359,11 @@ class UserEventRenderer:
 
     def _spec(self, symbol: str) -> Instrument | None:
         """The symbol's instrument; None for a refusal that names a symbol the exchange does not have."""
-        market = self.engine.markets.get(symbol)
-        return market.instrument if market is not None else None
+        return self.instruments.get(symbol)
 
     def _order(self, order_id: int) -> common_pb2.Order:
         record = self.history.orders[order_id]
-        spec = self.engine.markets[record.symbol].instrument
-        return render.order(record, spec)
+        return render.order(record, self.instruments[record.symbol])
 
     def _order_accepted(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderAccepted)
@@ -354,7 +375,7 @@ class UserEventRenderer:
 
     def _order_triggered(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderTriggered)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         body = account_pb2.OrderTriggered(
             order=self._order(e.order_id), trigger_price=render.price(e.trigger_price, spec)
         )
@@ -367,7 +388,7 @@ class UserEventRenderer:
 
     def _order_filled(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, OrderFilled)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         fill = render.fill(self.history.last_fill(e.account_id), spec)
         return e.account_id, {"order_filled": account_pb2.OrderFilled(order=self._order(e.order_id), fill=fill)}
 
@@ -379,19 +400,17 @@ class UserEventRenderer:
 
     def _position_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionChanged)
-        market = self.engine.markets[e.symbol]
-        summary = self.engine.summary(e.account_id)
-        figures = next((p for p in summary.positions if p.symbol == e.symbol), None)
-        if figures is None:
-            settings = self.engine.accounts[e.account_id].peek_setting(e.symbol)
-            message = render.flat_position(e.symbol, settings, market.mark_price, market.instrument, ts)
+        spec = self.instruments[e.symbol]
+        held = position_figures(e, spec)
+        if held is None:
+            message = render.flat_position(e.symbol, SymbolSettings(e.mode, e.leverage), e.mark_price, spec, ts)
         else:
-            message = render.position(figures, market.instrument, ts)
+            message = render.position(held, spec, ts)
         return e.account_id, {"position_changed": account_pb2.PositionChanged(position=message)}
 
     def _funding_settled(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, FundingSettled)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         body = account_pb2.FundingSettled(
             symbol=e.symbol,
             funding_rate=render.money(e.rate),
@@ -418,13 +437,13 @@ class UserEventRenderer:
 
     def _position_liquidated(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionLiquidated)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         body = render.position_liquidated(e, self.history.orders[e.order_id], spec)
         return e.account_id, {"position_liquidated": body}
 
     def _position_deleveraged(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, PositionDeleveraged)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         body = account_pb2.PositionDeleveraged(
             symbol=e.symbol,
             quantity=render.signed_qty(-e.side * e.quantity, spec),
@@ -436,6 +455,6 @@ class UserEventRenderer:
 
     def _settings_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, SettingsChanged)
-        spec = self.engine.markets[e.symbol].instrument
+        spec = self.instruments[e.symbol]
         body = render.symbol_settings(e.symbol, SymbolSettings(e.mode, e.leverage), max_notional_for(spec, e.leverage))
         return e.account_id, {"symbol_settings_changed": account_pb2.SymbolSettingsChanged(settings=body)}

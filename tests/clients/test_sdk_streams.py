@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-import paperex.server.core.exchange
+import paperex.server.core.results
 from paperex.client.book_mirror import BookMirror, follow_book
 from paperex.client.client import AsyncClient
 from paperex.client.commands import PlaceOrder
@@ -186,7 +186,7 @@ async def test_the_tracker_follows_trades_fees_and_cancels(live: LiveExchange) -
 async def test_the_tracker_resyncs_when_its_cursor_has_expired(
     live: LiveExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(paperex.server.core.exchange, "USER_EVENTS_RETAINED", 4)  # logs created from now keep 4 events
+    monkeypatch.setattr(paperex.server.core.results, "USER_EVENTS_RETAINED", 4)  # logs created from now keep 4 events
     assert live.admin is not None
     await live.admin.set_mark_price(BTC, "64900")
     client = await live.open_account("forgetful")

@@ -2,12 +2,15 @@
 nothing it did not write: the waiting caller, later callers and queries are all refused
 UNAVAILABLE/JOURNAL_FAILED, and a restart shows exactly what was acknowledged before the fault."""
 
+import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import grpc
 import pytest
 
+from paperex.server.wire.errors import Refused
 from paperex.v1 import account_pb2, common_pb2, trading_pb2
 from tests.server.conftest import btc_order, error_info, serving
 
@@ -56,3 +59,33 @@ async def test_a_failed_journal_write_refuses_its_caller_and_everything_after(
         alice = type(alice)(restarted.channel, alice.key)
         open_orders = await alice.trading.ListOpenOrders(trading_pb2.ListOpenOrdersRequest(), metadata=alice.auth)
         assert [order.client_order_id for order in open_orders.orders] == ["kept"]
+
+
+async def test_a_query_waiting_for_the_failed_batch_is_refused_not_left_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query that reaches ``settled`` while the batch's write is still running waits for that write;
+    when it fails, the query is refused like every later call (it once waited forever)."""
+    writing, release = threading.Event(), threading.Event()
+
+    def slow_disk_full(rows: list[tuple[int, str]]) -> None:
+        writing.set()
+        release.wait(HANG_GUARD)
+        disk_full(rows)
+
+    async with serving(tmp_path) as exchange:
+        await exchange.set_mark("BTCUSDT", "64900")
+        alice = await exchange.open_account("alice")
+        sequencer = exchange.server.sequencer
+        assert sequencer is not None and exchange.server.journal is not None
+        monkeypatch.setattr(exchange.server.journal, "append", slow_disk_full)
+        place = alice.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "63000.0"), metadata=alice.auth)
+        await asyncio.get_running_loop().run_in_executor(None, writing.wait, HANG_GUARD)
+        query = asyncio.create_task(sequencer.settled())
+        await asyncio.sleep(0)  # the task runs up to its wait on the batch being written
+        release.set()
+        with pytest.raises(Refused) as refused:
+            await asyncio.wait_for(query, HANG_GUARD)
+        assert refused.value.reason == "JOURNAL_FAILED"
+        with pytest.raises(grpc.aio.AioRpcError):
+            await place

@@ -140,7 +140,9 @@ DAMAGE: dict[str, Callable[[Exchange], None]] = {
     "the 24h ticker's trade count": lambda x: setattr(x.ticker_stats._windows["BTCUSDT"], "_trade_count", 2),
     "an account's key": lambda x: x.account_by_key.pop("t"),
     "a book sequence": lambda x: x.book_sequence.update(BTCUSDT=0),
-    "the last price an alert compares with": lambda x: x._seen_prices.clear(),
+    "the last price an alert compares with": lambda x: x.results.prices._seen.clear(),
+    "an index price": lambda x: x.results.prices.index.update(BTCUSDT=1),
+    "an account's wallet": lambda x: x.results.wallets._cross.clear(),
 }
 
 
