@@ -509,11 +509,13 @@ class UserEvent:
 
 @dataclass(frozen=True, slots=True)
 class CreateAccountResponse:
-    """An account's API key, shown once: by CreateAccount and again by RotateApiKey."""
+    """An account's API key and signing secret, shown once: by CreateAccount and again by RotateApiKey."""
 
     account_id: int
     name: str
     api_key: str
+    api_secret: str = ""
+    """The Binance-compatible REST API's HMAC secret (the key is its ``X-MBX-APIKEY``)."""
 
 
 @dataclass(frozen=True, slots=True)

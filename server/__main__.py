@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from paperex.engine.instruments import InstrumentConfigError
+from paperex.server.binance_api.app import BinanceApi
 from paperex.server.core import gc_policy
 from paperex.server.core.admission import Limits
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
@@ -127,6 +128,18 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("PAPEREX_ADMIN_TOKEN", ""),
         help="admin token (env PAPEREX_ADMIN_TOKEN); by default one is generated at first start and printed",
     )
+    serve.add_argument(
+        "--binance",
+        choices=["on", "off"],
+        default="on",
+        help="the Binance USDⓈ-M compatible REST API (docs/binance-api.md) on --binance-port",
+    )
+    serve.add_argument(
+        "--binance-port",
+        type=port_number,
+        default=None,
+        help="default: --port + 1 (50052), or a free one with --port 0; 0 picks a free port",
+    )
     serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
@@ -224,10 +237,19 @@ def raise_open_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def serve(config: ServerConfig) -> int:
+async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
+    """Run until SIGINT or SIGTERM; ``binance_port`` None leaves the Binance-compatible API off."""
+    binance: BinanceApi | None = None
     try:
         server = ExchangeServer(config)
         port = await server.start()
+        if binance_port is not None:
+            binance = BinanceApi(server.application)
+            try:
+                binance_port = await binance.start(config.host, binance_port)
+            except BaseException:
+                await server.stop()
+                raise
     except (JournalError, InstrumentConfigError, Refused) as refusal:
         # the journal (held, damaged, short of acknowledged commands), the instruments file, the scenario
         raise SystemExit(f"paperex: {refusal}") from None
@@ -250,14 +272,34 @@ async def serve(config: ServerConfig) -> int:
         "paperex account create bot1 --deposit 10000",
         flush=True,
     )
+    if binance_port is not None:
+        base = f"http://{config.host}:{binance_port}"
+        print(
+            f"Binance USDⓈ-M compatible REST API on {base}/fapi: the account's api key is X-MBX-APIKEY and its"
+            f" api secret signs; ccxt binanceusdm: urls['test'] fapiPublic/fapiPrivate = {base}/fapi/v1"
+            f" (V2 {base}/fapi/v2, V3 {base}/fapi/v3), then set_sandbox_mode(True) (docs/binance-api.md)",
+            flush=True,
+        )
     failure = loop.create_task(server.wait_for_failure())
     stopping = loop.create_task(stop.wait())
     await asyncio.wait([failure, stopping], return_when=asyncio.FIRST_COMPLETED)
     log.info("shutting down")
+    if binance is not None:
+        await binance.stop()
     await server.stop()
     failure.cancel()
     stopping.cancel()
     return 1 if failure.done() and not failure.cancelled() else 0
+
+
+def binance_port(args: argparse.Namespace) -> int | None:
+    """Where the Binance-compatible API listens: None when it is off; by default beside the gRPC port
+    (a free port when that one is picked freely, so that servers started with --port 0 never collide)."""
+    if args.binance == "off":
+        return None
+    if args.binance_port is not None:
+        return int(args.binance_port)
+    return 0 if args.port == 0 else args.port + 1
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -273,7 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as error:  # a file an option names
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        sys.exit(runner.run(serve(config)))
+        sys.exit(runner.run(serve(config, binance_port(args))))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ STDLIB = set(sys.stdlib_module_names)
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
 ALLOWED = {
     "paperex.engine": {"sortedcontainers", "paperex.engine"},
-    # uvloop: only server/grpc_api/event_loop.py, the loop the server runs on
+    # uvloop: only server/grpc_api/event_loop.py, the loop the server runs on; aiohttp: only server/binance_api
     "paperex.server": {
         "paperex.engine",
         "paperex.v1",
@@ -26,6 +26,7 @@ ALLOWED = {
         "grpc_reflection",
         "google",
         "uvloop",
+        "aiohttp",
     },
     # pytest and pytest_asyncio only for clients/pytest_plugin.py, the fixtures bot authors test with
     "paperex.client": {"paperex.v1", "paperex.client", "grpc", "grpc_status", "google", "pytest", "pytest_asyncio"},
@@ -65,9 +66,10 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
     assert offenders == []
 
 
-SERVER_PARTS = ("core", "grpc_api", "market", "persistence", "state", "wire")
+SERVER_PARTS = ("binance_api", "core", "grpc_api", "market", "persistence", "state", "wire")
 LAYERS: dict[str, set[str]] = {
     "grpc_api": {"core", "state", "persistence", "market", "wire"},
+    "binance_api": {"core", "state", "persistence", "market", "wire"},
     "core": {"state", "persistence", "market", "wire.errors", "wire.rejections", "wire.deferred"},
     "wire": {"state", "market", "wire"},
     "state": {"wire.errors"},
@@ -79,8 +81,11 @@ direction, adapters -> core -> read models, persistence and market -> engine. ``
 models' records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
 rejection with its figures (``wire.rejections``) for every adapter alike; the core only materializes the
 wire's deferred messages (``wire.deferred``), it renders none itself."""
-ADAPTER_ONLY = ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop")
-"""Libraries only the gRPC adapter imports."""
+ADAPTER_ONLY = {
+    "grpc_api": ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop"),
+    "binance_api": ("aiohttp",),
+}
+"""Libraries only one adapter imports (adapters never import each other either: see ``LAYERS``)."""
 WIRE_FORMAT = ("paperex.v1", "google.protobuf", "google.rpc")
 """The generated API and protobuf: the adapter's and the wire's, nobody else's."""
 LAYER_EXCEPTIONS: dict[str, set[str]] = {
@@ -129,8 +134,8 @@ def layer_offenders(part: str, relative: str, modules: set[str]) -> list[str]:
         inner = _server_part(module)
         if inner is not None:
             ok = allowed(inner, allowed_parts)
-        elif allowed(module, set(ADAPTER_ONLY)):
-            ok = part == "grpc_api"
+        elif owner := next((name for name, libraries in ADAPTER_ONLY.items() if allowed(module, set(libraries))), ""):
+            ok = part == owner
         elif allowed(module, set(WIRE_FORMAT)):
             ok = part in ("grpc_api", "wire") or allowed(module, LAYER_EXCEPTIONS.get(relative, set()))
         else:

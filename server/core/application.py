@@ -12,15 +12,21 @@ import asyncio
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
-from paperex.engine.events import DuplicatePlaceIgnored, OrderAmended, OrderFilled, OrderRejected
+from paperex.engine.accounts import SymbolSettings
+from paperex.engine.book import DepthLevel
+from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
+from paperex.engine.events import DuplicatePlaceIgnored, OrderAmended, OrderFilled, OrderRejected, SettingsChanged
 from paperex.engine.instruments import Instrument
-from paperex.engine.risk import OrderPreview
+from paperex.engine.risk import AccountSummary, OrderPreview
+from paperex.engine.units import Lots, Rate, Ticks
 from paperex.server.core.admission import Admission
+from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.state.candles import Candle, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot, fill_record, order_state
+from paperex.server.state.ticker_stats import Stats
 from paperex.server.wire.errors import WireError
 from paperex.server.wire.rejections import refusal
 
@@ -155,3 +161,113 @@ class Application:
         < ``before_trade`` (0: no bound) in [start, end)."""
         await self.sequencer.settled()
         return self.exchange.history.fills_page(account_id, symbol, order_id, start, end, before_trade, size)
+
+    # ------------------------------------------------------------------ for the Binance-compatible API
+    # Account, settings and market-data commands and queries the REST adapter needs that the application
+    # did not offer yet (the gRPC servicers still reach the exchange for theirs); result types at the end.
+
+    @property
+    def instruments(self) -> Mapping[str, Instrument]:
+        return self.exchange.instruments
+
+    def signing_account(self, api_key: str) -> "SigningAccount | None":
+        """The account of ``api_key``, with its signing secret; None for an unknown key."""
+        exchange = self.exchange
+        account_id = exchange.account_by_key.get(key_hash(api_key))
+        if account_id is None:
+            return None
+        return SigningAccount(account_id, exchange.accounts[account_id].api_secret)
+
+    async def order_of(self, account_id: int, order_id: int, client_order_id: str) -> OrderSnapshot | None:
+        """One of the account's orders on any symbol, by id or client order id; None when unknown."""
+        await self.sequencer.settled()
+        record = self.exchange.history.order(account_id, order_id, client_order_id)
+        return None if record is None else (record, order_state(record))
+
+    async def account(self, account_id: int) -> "AccountView":
+        """The account's figures and every symbol's settings."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        account = exchange.engine.accounts[account_id]
+        settings = {symbol: account.peek_setting(symbol) for symbol in exchange.instruments}
+        return AccountView(exchange.engine.summary(account_id), settings, exchange.now)
+
+    async def book(self, symbol: str, depth: int) -> "BookView":
+        """The top ``depth`` levels of each side."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        bids, asks = exchange.engine.depth(symbol, depth)
+        return BookView(bids, asks, exchange.book_sequence[symbol], exchange.now)
+
+    async def market(self, symbol: str) -> "MarketView":
+        """A symbol's prices, funding, best levels and 24 h figures."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        market = exchange.engine.markets[symbol]
+        bids, asks = exchange.engine.depth(symbol, 1)
+        return MarketView(
+            market.last_price,
+            market.mark_price,
+            market.index_price,
+            market.funding_rate,
+            market.next_funding,
+            bids[0] if bids else None,
+            asks[0] if asks else None,
+            exchange.ticker_stats.snapshot(symbol, exchange.now),
+            exchange.open_interest(symbol),
+            exchange.now,
+        )
+
+    async def candles(
+        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
+    ) -> list[Candle]:
+        """``CandleStore.history``: with ``start`` the first ``limit`` of the range, else the newest."""
+        await self.sequencer.settled()
+        return self.exchange.candles.history(symbol, interval, start, end, limit)
+
+    async def settings_command(self, command: SetLeverage | SetMarginMode) -> tuple[str, SymbolSettings]:
+        """Set a symbol's leverage or margin mode: its settings once durable, or the refusal raised."""
+        applied = await self.submit(command.account_id, command)
+        refuse_if_rejected(applied, self.exchange.instruments)
+        changed = next(event for event in applied.events if isinstance(event, SettingsChanged))
+        return changed.symbol, SymbolSettings(changed.mode, changed.leverage)
+
+
+# ---------------------------------------------------------------------- results of the block above
+
+
+class SigningAccount(NamedTuple):
+    account_id: int
+    api_secret: str
+
+
+class AccountView(NamedTuple):
+    """An account's figures and every symbol's settings, at the engine time ``now``."""
+
+    summary: AccountSummary
+    settings: dict[str, SymbolSettings]
+    now: int
+
+
+class BookView(NamedTuple):
+    """A symbol's top levels (best first) with the book's sequence number, at the engine time ``now``."""
+
+    bids: list[DepthLevel]
+    asks: list[DepthLevel]
+    sequence: int
+    now: int
+
+
+class MarketView(NamedTuple):
+    """A symbol's prices, funding, best levels and 24 h figures (``stats`` None: no trade in the window)."""
+
+    last_price: Ticks
+    mark_price: Ticks
+    index_price: Ticks
+    funding_rate: Rate
+    next_funding: int
+    best_bid: DepthLevel | None
+    best_ask: DepthLevel | None
+    stats: Stats | None
+    open_interest: Lots
+    now: int

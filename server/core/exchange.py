@@ -66,6 +66,8 @@ class AccountEntry(NamedTuple):
     name: str
     key_hash: str
     internal: bool = False
+    api_secret: str = ""
+    """The Binance-compatible API's signing secret (empty: the account cannot sign there)."""
 
 
 class Exchange:
@@ -190,16 +192,18 @@ class Exchange:
     def _open_account(self, command: OpenAccount, applied: Applied) -> list[Event]:
         if command.name in self._account_by_name:
             return [OrderRejected("CreateAccount", 0, "", RejectReason.ACCOUNT_ALREADY_EXISTS)]
-        applied.account_id, events = self._open(command.name, command.key_hash, command.deposit, command.ts)
+        applied.account_id, events = self._open(
+            command.name, command.key_hash, command.deposit, command.ts, api_secret=command.api_secret
+        )
         return events
 
     def _open(
-        self, name: str, key_hash: str, deposit: Amount, ts: int, internal: bool = False
+        self, name: str, key_hash: str, deposit: Amount, ts: int, internal: bool = False, api_secret: str = ""
     ) -> tuple[int, list[Event]]:
         """Open a named account in the engine, which assigns its id, and fund it."""
         events = self.engine.apply(CreateAccount(liquidatable=not internal, ts=ts))
         account_id = next(event.account_id for event in events if type(event) is AccountCreated)
-        self.accounts[account_id] = AccountEntry(account_id, name, key_hash, internal)
+        self.accounts[account_id] = AccountEntry(account_id, name, key_hash, internal, api_secret)
         if not internal:
             self.account_by_key[key_hash] = account_id
         self._account_by_name[name] = account_id
@@ -233,7 +237,7 @@ class Exchange:
             applied.refusal = Refused("UNKNOWN_ACCOUNT", f"no account {command.account_id}", metadata)
             return
         del self.account_by_key[entry.key_hash]
-        self.accounts[entry.account_id] = entry._replace(key_hash=command.key_hash)
+        self.accounts[entry.account_id] = entry._replace(key_hash=command.key_hash, api_secret=command.api_secret)
         self.account_by_key[command.key_hash] = entry.account_id
 
     # ------------------------------------------------------------------ queries

@@ -4,7 +4,7 @@ injected faults. Like engine commands they are journaled and replayed, so everyt
 deterministic."""
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from paperex.engine.orders import TriggerBy
 from paperex.engine.units import Amount, Ticks
@@ -14,21 +14,26 @@ from paperex.server.state.alerts import Direction
 @dataclass(slots=True, kw_only=True)
 class OpenAccount:
     """Register a named account under a hashed API key, open it in the engine and fund it. The id is
-    the next free one, assigned when the command is applied (so replay assigns the same)."""
+    the next free one, assigned when the command is applied (so replay assigns the same).
+
+    ``api_secret`` signs the Binance-compatible API's requests (HMAC, so the server must read it,
+    unlike the key): journaled as it is, so a restart keeps it, and never shown in a log."""
 
     name: str
     key_hash: str
     deposit: Amount = 0
+    api_secret: str = field(default="", repr=False)
     ts: int = 0
 
 
 @dataclass(slots=True, kw_only=True)
 class RotateApiKey:
-    """Replace an account's API key hash: the old key stops working at this command, and a replay
-    restores the new one (the key itself is never journaled, only its hash)."""
+    """Replace an account's API key hash and signing secret: the old ones stop working at this command,
+    and a replay restores the new ones (the key itself is never journaled, only its hash)."""
 
     account_id: int
     key_hash: str
+    api_secret: str = field(default="", repr=False)
     ts: int = 0
 
 

@@ -25,7 +25,7 @@ from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
 from paperex.server.core import gc_policy
 from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.tape import ExchangeCommand, decode, encode
+from paperex.server.core.tape import ExchangeCommand, decode, encode, loggable
 from paperex.server.persistence.durable_mark import MARK_EVERY_SECONDS, DurableMark
 from paperex.server.persistence.journal import ENGINE_HASH_MARK, Journal, JournalError, Snapshot, digest
 from paperex.server.wire.deferred import Deferred
@@ -308,7 +308,8 @@ class Sequencer:
             text = encode(command)
             rows.append((outcome.sequence, text))
             if trace:
-                log.debug("seq=%d %s -> %s", outcome.sequence, text, " ".join(map(serialize, outcome.events)))
+                shown = loggable(command, text)
+                log.debug("seq=%d %s -> %s", outcome.sequence, shown, " ".join(map(serialize, outcome.events)))
             applied.append(outcome)
             pending.results.append(outcome)
 

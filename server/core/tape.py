@@ -8,14 +8,14 @@ import json
 import re
 import typing
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from enum import Enum
 from functools import cache
 from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any
 
 from paperex.engine import commands
-from paperex.server.core.exchange_commands import HOST_COMMANDS, HostCommand
+from paperex.server.core.exchange_commands import HOST_COMMANDS, HostCommand, OpenAccount, RotateApiKey
 
 ExchangeCommand = commands.Command | HostCommand
 
@@ -99,6 +99,23 @@ def _compile_encoder(cls: type) -> Callable[[Any], str]:
     exec(source, scope)  # the source is built above from identifiers only
     encoder: Callable[[Any], str] = scope[f"encode_{cls.__name__}"]
     return encoder
+
+
+SECRET = "<secret>"
+"""What a log line shows in place of a signing secret."""
+
+
+def loggable(command: ExchangeCommand, text: str) -> str:
+    """``text`` (the command's journal line) as a log may show it: a signing secret masked.
+
+    >>> from paperex.server.core.exchange_commands import RotateApiKey
+    >>> command = RotateApiKey(account_id=1, key_hash="h", api_secret="s3cret", ts=7)
+    >>> loggable(command, encode(command))
+    '["RotateApiKey",{"account_id":1,"key_hash":"h","api_secret":"<secret>","ts":7}]'
+    """
+    if isinstance(command, OpenAccount | RotateApiKey) and command.api_secret:
+        return encode(replace(command, api_secret=SECRET))
+    return text
 
 
 def decode(text: str) -> ExchangeCommand:

@@ -17,12 +17,14 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from paperex.engine.commands import AdvanceTime
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
 from paperex.server.core.admission import Admission, Limits
+from paperex.server.core.application import Application
 from paperex.server.core.checkpoint import Checkpointer
+from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider, SetTakerFlow
 from paperex.server.core.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.core.streams import Hub
-from paperex.server.grpc_api.auth import Authenticator, key_hash, new_admin_token
+from paperex.server.grpc_api.auth import Authenticator, new_admin_token
 from paperex.server.grpc_api.decoding import guarded, tolerant
 from paperex.server.grpc_api.reflection import enable_reflection
 from paperex.server.grpc_api.services.account import AccountService
@@ -331,6 +333,12 @@ class ExchangeServer:
             await asyncio.sleep(BACKLOG_POLL_SECONDS)
             overslept = loop.time() - started > 2 * BACKLOG_POLL_SECONDS
             quiet = quiet + 1 if calls == runtime.calls_started and not overslept else 0
+
+    @property
+    def application(self) -> Application:
+        """The application core the adapters call (once started)."""
+        assert self._runtime is not None
+        return self._runtime.app
 
     async def wait_for_failure(self) -> None:
         assert self.sequencer is not None

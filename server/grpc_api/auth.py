@@ -1,11 +1,8 @@
 """API keys and the admin token: who is calling, from gRPC metadata.
 
-Keys are random 256-bit tokens, so a plain SHA-256 is a sufficient one-way hash to store (a slow
-password hash protects guessable secrets, which these are not). Comparisons are constant-time.
+Keys are stored as their hash (``paperex.server.core.credentials``); comparisons are constant-time.
 """
 
-import functools
-import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Mapping
@@ -13,6 +10,7 @@ from typing import Any, TypeAlias
 
 import grpc
 
+from paperex.server.core.credentials import key_hash
 from paperex.server.wire.errors import Refused
 
 KEY_PREFIX = "pk_"
@@ -25,14 +23,13 @@ def new_api_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def new_api_secret() -> str:
+    """The signing secret of the Binance-compatible API (HMAC-SHA256 key), shown once with the key."""
+    return secrets.token_hex(32)
+
+
 def new_admin_token() -> str:
     return ADMIN_PREFIX + secrets.token_urlsafe(32)
-
-
-@functools.lru_cache(maxsize=4096)
-def key_hash(key: str) -> str:
-    """Cached: every call authenticates, and a bot sends the same key each time."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def presented_key(context: Context) -> str:

@@ -9,6 +9,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
+from paperex.server.binance_api.app import BinanceApi
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.server.persistence.journal import Durability
 from paperex.v1 import (
@@ -30,6 +31,8 @@ class Client:
 
     channel: grpc.aio.Channel
     key: str
+    secret: str = ""
+    """The account's signing secret (the Binance-compatible API's)."""
 
     def __post_init__(self) -> None:
         self.market = market_data_pb2_grpc.MarketDataStub(self.channel)
@@ -48,12 +51,14 @@ class Exchange:
     address: str
     channel: grpc.aio.Channel
     admin: Client
+    binance_url: str = ""
+    """The Binance-compatible REST API's base URL, when ``serving(..., binance=True)`` started it."""
 
     async def open_account(self, name: str, deposit: str = "100000") -> Client:
         reply = await self.admin.admin.CreateAccount(
             admin_pb2.CreateAccountRequest(name=name, initial_deposit=deposit), metadata=self.admin.auth
         )
-        return Client(self.channel, reply.api_key)
+        return Client(self.channel, reply.api_key, reply.api_secret)
 
     async def set_mark(self, symbol: str, price: str) -> None:
         await self.admin.admin.SetMarkPrice(
@@ -71,13 +76,20 @@ def config(path: Path, **overrides: object) -> ServerConfig:
 
 
 @asynccontextmanager
-async def serving(path: Path, **overrides: object) -> AsyncIterator[Exchange]:
-    """A server on ``config(path, **overrides)`` with the admin's client on one channel; stopped after."""
+async def serving(path: Path, *, binance: bool = False, **overrides: object) -> AsyncIterator[Exchange]:
+    """A server on ``config(path, **overrides)`` with the admin's client on one channel, and with
+    ``binance`` the Binance-compatible REST API on a free port beside it; stopped after."""
     server = ExchangeServer(config(path, **overrides))
     port = await server.start()
     address = f"127.0.0.1:{port}"
-    async with grpc.aio.insecure_channel(address) as channel:
-        yield Exchange(server, address, channel, Client(channel, ADMIN_TOKEN))
+    rest = BinanceApi(server.application) if binance else None
+    url = f"http://127.0.0.1:{await rest.start('127.0.0.1', 0)}" if rest is not None else ""
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            yield Exchange(server, address, channel, Client(channel, ADMIN_TOKEN), url)
+    finally:
+        if rest is not None:
+            await rest.stop()
     await server.stop()
 
 

@@ -134,14 +134,16 @@ class CreateAccountRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., initial_deposit: _Optional[str] = ...) -> None: ...
 
 class CreateAccountResponse(_message.Message):
-    __slots__ = ("account_id", "name", "api_key")
+    __slots__ = ("account_id", "name", "api_key", "api_secret")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
+    API_SECRET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     name: str
     api_key: str
-    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ...) -> None: ...
+    api_secret: str
+    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ..., api_secret: _Optional[str] = ...) -> None: ...
 
 class DepositRequest(_message.Message):
     __slots__ = ("account_id", "amount")
@@ -194,14 +196,16 @@ class RotateApiKeyRequest(_message.Message):
     def __init__(self, account_id: _Optional[int] = ...) -> None: ...
 
 class RotateApiKeyResponse(_message.Message):
-    __slots__ = ("account_id", "name", "api_key")
+    __slots__ = ("account_id", "name", "api_key", "api_secret")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
+    API_SECRET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     name: str
     api_key: str
-    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ...) -> None: ...
+    api_secret: str
+    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ..., api_secret: _Optional[str] = ...) -> None: ...
 
 class ListAccountsRequest(_message.Message):
     __slots__ = ("page_size", "page_token")

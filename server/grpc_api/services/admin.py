@@ -8,11 +8,12 @@ from google.protobuf import duration_pb2
 from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from paperex.engine.events import InsuranceFundChanged
+from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
 from paperex.server.core.exchange_commands import MarketStep, OpenAccount, RotateApiKey, SetFaults
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from paperex.server.core.tape import ExchangeCommand
-from paperex.server.grpc_api.auth import Context, key_hash, new_api_key
+from paperex.server.grpc_api.auth import Context, new_api_key, new_api_secret
 from paperex.server.grpc_api.services.account import account_summary
 from paperex.server.grpc_api.services.base import Runtime, unary
 from paperex.server.market.liquidity import parse_configs
@@ -51,12 +52,14 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         self.runtime.auth.admin(context)
         name = parse.short_text(request.name.strip(), "name", MAX_NAME_CHARS) or f"account-{uuid.uuid4().hex[:12]}"
         deposit = parse.amount(request.initial_deposit, "initial_deposit") if request.initial_deposit else 0
-        api_key = new_api_key()
+        api_key, api_secret = new_api_key(), new_api_secret()
 
-        command = OpenAccount(name=name, key_hash=key_hash(api_key), deposit=deposit)
+        command = OpenAccount(name=name, key_hash=key_hash(api_key), deposit=deposit, api_secret=api_secret)
         applied = await self.runtime.sequencer.submit_one(command)
         self.runtime.refuse_if_rejected(applied)
-        return admin_pb2.CreateAccountResponse(account_id=applied.account_id, name=name, api_key=api_key)
+        return admin_pb2.CreateAccountResponse(
+            account_id=applied.account_id, name=name, api_key=api_key, api_secret=api_secret
+        )
 
     @unary
     async def Deposit(self, request: admin_pb2.DepositRequest, context: Context) -> Any:
@@ -100,14 +103,14 @@ class AdminService(admin_pb2_grpc.AdminServicer):
     async def RotateApiKey(self, request: admin_pb2.RotateApiKeyRequest, context: Context) -> Any:
         self.runtime.auth.admin(context)
         account_id = _account_id(request.account_id)
-        api_key = new_api_key()
+        api_key, api_secret = new_api_key(), new_api_secret()
 
-        command = RotateApiKey(account_id=account_id, key_hash=key_hash(api_key))
+        command = RotateApiKey(account_id=account_id, key_hash=key_hash(api_key), api_secret=api_secret)
         applied = await self.runtime.sequencer.submit_one(command)
         if applied.refusal is not None:
             raise applied.refusal
         name = self.runtime.exchange.accounts[account_id].name
-        return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key)
+        return admin_pb2.RotateApiKeyResponse(account_id=account_id, name=name, api_key=api_key, api_secret=api_secret)
 
     @unary
     async def SetIndexPrice(self, request: admin_pb2.SetIndexPriceRequest, context: Context) -> Any:

@@ -1,0 +1,401 @@
+"""The Binance USDⓈ-M compatible REST API: an aiohttp application on its own port, on the event loop
+grpc.aio runs on, calling the same ``Application`` as the gRPC adapter, so a REST bot and a gRPC bot
+trade in one book.
+
+Each route is public (market data, charged to the caller's address) or signed (``X-MBX-APIKEY``, then
+``timestamp``/``recvWindow`` against the wall clock, then the HMAC ``signature``, see ``signing``).
+Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexpected is -1000 with a
+request id, its traceback only in the server log.
+"""
+
+import contextlib
+import errno
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from paperex.engine.commands import CancelOrder
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import CONDITIONAL_TYPES
+from paperex.server.binance_api import errors, params, render
+from paperex.server.binance_api.errors import BinanceError, venue_error
+from paperex.server.binance_api.params import Params
+from paperex.server.binance_api.signing import check_signature, check_timestamp
+from paperex.server.core.application import Application
+from paperex.server.state.history import OrderSnapshot
+from paperex.server.wire.errors import Refused
+
+log = logging.getLogger("paperex.server.binance")
+
+Handler = Callable[["Call"], Awaitable[Any]]
+MAX_TRADES = 1000
+DEFAULT_TRADES = 500
+FORM_TYPES = ("application/x-www-form-urlencoded", "application/octet-stream")
+"""Bodies read as parameters: a form, or a body sent without a content type (aiohttp's default type)."""
+CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
+SUCCESS = {"code": 200, "msg": "success"}
+
+
+def wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Call(NamedTuple):
+    """One request: its merged parameters and, for a signed route, the calling account (else 0)."""
+
+    params: Params
+    account_id: int
+
+
+class BinanceApi:
+    """``start`` listens on ``host:port`` (0 picks a free port) and returns the port; ``stop`` answers
+    what is in flight, then closes."""
+
+    def __init__(self, app: Application, clock_ms: Callable[[], int] = wall_ms) -> None:
+        self.app = app
+        self.clock_ms = clock_ms
+        self.web = web.Application()
+        self._runner: web.AppRunner | None = None
+        self._routes()
+
+    # ------------------------------------------------------------------ serving
+
+    async def start(self, host: str, port: int) -> int:
+        runner = self._runner = web.AppRunner(self.web, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_port=False)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise OSError(errno.EADDRINUSE, "cannot listen there (in use, or not allowed)", f"{host}:{port}") from None
+        bound: int = runner.addresses[0][1]  # the port picked for 0
+        return bound
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _routes(self) -> None:
+        public: list[tuple[str, str, Handler]] = [
+            ("GET", "/fapi/v1/ping", self.ping),
+            ("GET", "/fapi/v1/time", self.time),
+            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info),
+            ("GET", "/fapi/v1/depth", self.depth),
+            ("GET", "/fapi/v1/klines", self.klines),
+            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr),
+            ("GET", "/fapi/v1/ticker/price", self.ticker_price),
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price),
+            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker),
+            ("GET", "/fapi/v1/premiumIndex", self.premium_index),
+        ]
+        signed: list[tuple[str, str, Handler]] = [
+            ("GET", "/fapi/v2/account", self.account_v2),
+            ("GET", "/fapi/v3/account", self.account_v3),
+            ("GET", "/fapi/v2/balance", self.balance),
+            ("GET", "/fapi/v3/balance", self.balance),
+            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2),
+            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3),
+            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket),
+            ("POST", "/fapi/v1/leverage", self.leverage),
+            ("POST", "/fapi/v1/marginType", self.margin_type),
+            ("GET", "/fapi/v1/positionSide/dual", self.position_mode),
+            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode),
+            ("POST", "/fapi/v1/order", self.place_order),
+            ("GET", "/fapi/v1/order", self.query_order),
+            ("DELETE", "/fapi/v1/order", self.cancel_order),
+            ("GET", "/fapi/v1/openOrders", self.open_orders),
+            ("GET", "/fapi/v1/openOrder", self.open_order),
+            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
+            ("GET", "/fapi/v1/userTrades", self.user_trades),
+            ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
+            ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
+            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
+            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
+            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
+        ]
+        for method, path, handle in public:
+            self.web.router.add_route(method, path, self._guard(handle, signed=False))
+        for method, path, handle in signed:
+            self.web.router.add_route(method, path, self._guard(handle, signed=True))
+        self.web.router.add_route("*", "/{tail:.*}", self._not_found)
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        return _error_response(errors.NOT_FOUND.error())
+
+    def _guard(self, handle: Handler, *, signed: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def answer(request: web.Request) -> web.Response:
+            try:
+                query = request.rel_url.raw_query_string
+                body = await request.text() if request.can_read_body else ""
+                merged = _merge(query, body if request.content_type in FORM_TYPES else "")
+                account_id = self._authenticate(request, merged, query, body) if signed else self._public(request)
+                return web.json_response(await handle(Call(merged, account_id)))
+            except BinanceError as error:
+                return _error_response(error)
+            except Refused as refused:
+                return _error_response(venue_error(refused))
+            except Exception:
+                request_id = uuid.uuid4().hex[:16]
+                log.exception("request %s failed", request_id)
+                internal = Refused("INTERNAL", f"internal error (request {request_id})", {"request_id": request_id})
+                return _error_response(venue_error(internal))
+
+        return answer
+
+    def _authenticate(self, request: web.Request, merged: Params, query: str, body: str) -> int:
+        """The signing account, charged one query (its commands are charged as commands)."""
+        key = request.headers.get("X-MBX-APIKEY", "")
+        if not key:
+            raise errors.API_KEY_FORMAT.error()
+        account = self.app.signing_account(key)
+        if account is None:
+            raise errors.INVALID_API_KEY.error()
+        check_timestamp(merged.get("timestamp"), merged.get("recvWindow"), self.clock_ms())
+        check_signature(account.api_secret, query, body)
+        if request.method == "GET":
+            self.app.admission.query(account.account_id)
+        return account.account_id
+
+    def _public(self, request: web.Request) -> int:
+        self.app.admission.anonymous(request.remote or "")
+        return 0
+
+    # ------------------------------------------------------------------ market data
+
+    def _spec(self, call: Call) -> Instrument:
+        return params.instrument(call.params, self.app.instruments)
+
+    def _symbols(self, call: Call) -> list[str]:
+        """The ``symbol`` asked, or every symbol when none is."""
+        return [self._spec(call).symbol] if call.params.get("symbol") else list(self.app.instruments)
+
+    async def ping(self, call: Call) -> Any:
+        return {}
+
+    async def time(self, call: Call) -> Any:
+        return {"serverTime": self.clock_ms()}
+
+    async def exchange_info(self, call: Call) -> Any:
+        return render.exchange_info(self.app.instruments.values(), self.clock_ms())
+
+    async def depth(self, call: Call) -> Any:
+        spec = self._spec(call)
+        return render.depth(await self.app.book(spec.symbol, params.depth_limit(call.params)), spec)
+
+    async def klines(self, call: Call) -> Any:
+        spec = self._spec(call)
+        interval, start, end, limit = params.klines(call.params)
+        bars = await self.app.candles(spec.symbol, interval, start, end, limit)
+        return [render.kline(bar, spec) for bar in bars]
+
+    async def _per_symbol(self, call: Call, shape: Callable[[str, Any, Instrument], Any]) -> Any:
+        """One object for a ``symbol``, else a list of every symbol's."""
+        specs = self.app.instruments
+        shaped = [shape(symbol, await self.app.market(symbol), specs[symbol]) for symbol in self._symbols(call)]
+        return shaped[0] if call.params.get("symbol") else shaped
+
+    async def ticker_24hr(self, call: Call) -> Any:
+        return await self._per_symbol(call, render.ticker_24hr)
+
+    async def ticker_price(self, call: Call) -> Any:
+        return await self._per_symbol(call, render.ticker_price)
+
+    async def book_ticker(self, call: Call) -> Any:
+        return await self._per_symbol(call, render.book_ticker)
+
+    async def premium_index(self, call: Call) -> Any:
+        return await self._per_symbol(call, render.premium_index)
+
+    # ------------------------------------------------------------------ account and settings
+
+    async def account_v2(self, call: Call) -> Any:
+        return render.account(await self.app.account(call.account_id), self.app.instruments, v2=True)
+
+    async def account_v3(self, call: Call) -> Any:
+        return render.account(await self.app.account(call.account_id), self.app.instruments, v2=False)
+
+    async def balance(self, call: Call) -> Any:
+        return render.balances(await self.app.account(call.account_id), call.account_id)
+
+    async def _position_risk(self, call: Call, *, v2: bool) -> Any:
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        view = await self.app.account(call.account_id)
+        return render.position_risk(view, self.app.instruments, symbol, v2=v2)
+
+    async def position_risk_v2(self, call: Call) -> Any:
+        return await self._position_risk(call, v2=True)
+
+    async def position_risk_v3(self, call: Call) -> Any:
+        return await self._position_risk(call, v2=False)
+
+    async def leverage_bracket(self, call: Call) -> Any:
+        specs = self.app.instruments
+        return [render.leverage_brackets(specs[symbol]) for symbol in self._symbols(call)]
+
+    async def leverage(self, call: Call) -> Any:
+        command = params.set_leverage(call.params, call.account_id, self.app.instruments)
+        symbol, settings = await self.app.settings_command(command)
+        return render.leverage(symbol, settings, self.app.instruments[symbol])
+
+    async def margin_type(self, call: Call) -> Any:
+        command = params.set_margin_type(call.params, call.account_id, self.app.instruments)
+        view = await self.app.account(call.account_id)
+        if view.settings[command.symbol].mode is command.mode:
+            raise errors.NO_NEED_TO_CHANGE_MARGIN_TYPE.error()
+        await self.app.settings_command(command)
+        return SUCCESS
+
+    async def position_mode(self, call: Call) -> Any:
+        return {"dualSidePosition": False}
+
+    async def change_position_mode(self, call: Call) -> Any:
+        """Hedge mode does not exist here yet: one-way is already set, hedge is not supported."""
+        if params.flag(call.params, "dualSidePosition"):
+            raise errors.UNSUPPORTED_OPERATION.error()
+        if "dualSidePosition" not in call.params:
+            raise errors.mandatory("dualSidePosition")
+        raise errors.NO_NEED_TO_CHANGE_POSITION_SIDE.error()
+
+    # ------------------------------------------------------------------ orders and trades
+
+    async def place_order(self, call: Call) -> Any:
+        command = params.place_order(call.params, call.account_id, self.app.instruments)
+        result = await self.app.order_command(command)
+        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def _regular_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+        """The order ``orderId`` or ``origClientOrderId`` names on ``symbol``, unless it is an algo
+        order still waiting for its trigger (the venue keeps those apart): else -2013 (or ``unknown``)."""
+        spec = self._spec(call)
+        order_id, client_order_id = params.order_key(call.params)
+        found = await self.app.order(call.account_id, spec.symbol, order_id, client_order_id)
+        if found is None or render.waiting_algo_order(found):
+            raise venue_error(Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}"), unknown)
+        return found
+
+    async def query_order(self, call: Call) -> Any:
+        found = await self._regular_order(call)
+        return render.order(found, self.app.instruments[found[0].symbol])
+
+    async def open_order(self, call: Call) -> Any:
+        found = await self._regular_order(call)
+        if found[0].finished:
+            raise venue_error(Refused("UNKNOWN_ORDER", f"order {found[0].order_id} is no longer open"))
+        return render.order(found, self.app.instruments[found[0].symbol])
+
+    async def cancel_order(self, call: Call) -> Any:
+        command = params.cancel_order(call.params, call.account_id, self.app.instruments)
+        await self._regular_order(call, errors.UNKNOWN_ORDER_SENT)
+        try:
+            result = await self.app.order_command(command)
+        except Refused as refused:
+            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def open_orders(self, call: Call) -> Any:
+        specs = self.app.instruments
+        found = await self.app.open_orders(call.account_id, self._symbols(call))
+        return [render.order(order, specs[order[0].symbol]) for order in found if not render.waiting_algo_order(order)]
+
+    async def cancel_all(self, call: Call) -> Any:
+        await self.app.order_command(params.cancel_all(call.params, call.account_id, self.app.instruments))
+        return CANCEL_ALL_DONE
+
+    async def user_trades(self, call: Call) -> Any:
+        """The newest ``limit`` fills in the time range, oldest first (``fromId`` is not supported)."""
+        spec = self._spec(call)
+        if call.params.get("fromId"):
+            raise errors.UNSUPPORTED_OPERATION.error()
+        limit = params.whole(call.params, "limit") or DEFAULT_TRADES
+        if not 1 <= limit <= MAX_TRADES:
+            raise errors.not_valid("limit")
+        start = params.whole(call.params, "startTime")
+        end = params.whole(call.params, "endTime")
+        order_id = params.whole(call.params, "orderId") or 0
+        page = await self.app.fills_page(
+            call.account_id,
+            spec.symbol,
+            order_id,
+            (start or 0) * params.MS_NS,
+            (end + 1) * params.MS_NS if end is not None else 2**63,
+            0,
+            limit,
+        )
+        return [render.user_trade(fill, spec) for fill in reversed(page)]
+
+    # ------------------------------------------------------------------ algo (conditional) orders
+
+    async def place_algo_order(self, call: Call) -> Any:
+        command = params.place_algo_order(call.params, call.account_id, self.app.instruments)
+        result = await self.app.order_command(command)
+        return render.algo_order(result.orders[0], self.app.instruments[command.symbol])
+
+    async def _algo_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+        """The conditional order ``algoId`` or ``clientAlgoId`` names, on any symbol."""
+        algo_id = params.whole(call.params, "algoId") or 0
+        client_algo_id = call.params.get("clientAlgoId", "")
+        if not algo_id and not client_algo_id:
+            raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
+        found = await self.app.order_of(call.account_id, algo_id, client_algo_id)
+        if found is None or found[0].order_type not in CONDITIONAL_TYPES:
+            raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), unknown)
+        return found
+
+    async def query_algo_order(self, call: Call) -> Any:
+        found = await self._algo_order(call)
+        return render.algo_order(found, self.app.instruments[found[0].symbol])
+
+    async def cancel_algo_order(self, call: Call) -> Any:
+        """Only an algo order still waiting can be canceled here (once triggered, it is a regular order)."""
+        record, _ = found = await self._algo_order(call, errors.UNKNOWN_ORDER_SENT)
+        if not render.waiting_algo_order(found):
+            raise venue_error(
+                Refused("UNKNOWN_ORDER", "the algo order is no longer waiting"), errors.UNKNOWN_ORDER_SENT
+            )
+        command = CancelOrder(account_id=call.account_id, symbol=record.symbol, order_id=record.order_id)
+        try:
+            await self.app.order_command(command)
+        except Refused as refused:
+            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+        return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
+
+    async def open_algo_orders(self, call: Call) -> Any:
+        specs = self.app.instruments
+        found = await self.app.open_orders(call.account_id, self._symbols(call))
+        return [render.algo_order(order, specs[order[0].symbol]) for order in found if render.waiting_algo_order(order)]
+
+    async def cancel_algo_open_orders(self, call: Call) -> Any:
+        """Every waiting algo order on ``symbol``, one cancel each (an order that triggers meanwhile stays)."""
+        symbol = params.instrument(call.params, self.app.instruments).symbol
+        for record, _ in [
+            o for o in await self.app.open_orders(call.account_id, [symbol]) if render.waiting_algo_order(o)
+        ]:
+            command = CancelOrder(account_id=call.account_id, symbol=symbol, order_id=record.order_id)
+            with contextlib.suppress(Refused):
+                await self.app.order_command(command)
+        return CANCEL_ALL_DONE
+
+
+def _merge(query: str, body: str) -> dict[str, str]:
+    """The query's and the form body's parameters together; a parameter sent twice is the venue's -1101."""
+    merged: dict[str, str] = {}
+    for name, value in [*parse_qsl(query, keep_blank_values=True), *parse_qsl(body, keep_blank_values=True)]:
+        if name in merged:
+            raise BinanceError(errors.BAD_REQUEST, -1101, "Duplicate values for a parameter detected.")
+        merged[name] = value
+    return merged
+
+
+def _error_response(error: BinanceError) -> web.Response:
+    headers = {}
+    refused = error.refused
+    if refused is not None and refused.retry_after:
+        headers["Retry-After"] = str(max(1, round(refused.retry_after)))
+    return web.json_response(error.body(), status=error.status, headers=headers)

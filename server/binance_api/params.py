@@ -1,0 +1,312 @@
+"""The venue's request parameters to engine commands, strictly, before anything is queued.
+
+Parameters arrive as text (query string and form body merged). A malformed or missing one is refused
+with the venue's code (-1102, -1100, -1130, -1116, ...); prices and quantities off the instrument's grid
+are refused by the same conversions the gRPC adapter uses, worded by ``errors.venue_error``. The venue
+moved conditional orders (STOP, TAKE_PROFIT, TRAILING_STOP_MARKET ...) to its algo-order endpoints;
+sent to ``/fapi/v1/order`` they get its -4120.
+"""
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TypeVar
+
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
+from paperex.engine.instruments import Instrument
+from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.server.binance_api.errors import (
+    ALGO_ORDER_TYPE,
+    INVALID_CLIENT_ORDER_ID,
+    INVALID_ORDER_TYPE,
+    INVALID_SIDE,
+    INVALID_STP_MODE,
+    INVALID_TIME_IN_FORCE,
+    POSITION_SIDE_MISMATCH,
+    Answer,
+    BinanceError,
+    illegal_characters,
+    mandatory,
+    not_required,
+    not_valid,
+)
+from paperex.server.state.candles import Interval
+from paperex.server.wire import parse
+
+Params = Mapping[str, str]
+T = TypeVar("T")
+
+DECIMAL = re.compile(r"[0-9]{1,20}(\.[0-9]{1,20})?", re.ASCII)
+DECIMAL_RULE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
+"""The venue's rule for a decimal parameter, as its -1100 message quotes it."""
+CLIENT_ORDER_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}", re.ASCII)
+"""The venue's rule for newClientOrderId."""
+WHOLE = re.compile(r"[0-9]{1,20}", re.ASCII)
+MS_NS = 1_000_000
+
+TYPES = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}
+SIDES = {"BUY": Side.BUY, "SELL": Side.SELL}
+TIME_IN_FORCE = {member.value: member for member in TimeInForce}
+STP_MODES = {member.value: member for member in SelfTradePrevention}
+VENUE_DEFAULT_STP = SelfTradePrevention.EXPIRE_MAKER
+"""What the venue applies when ``selfTradePreventionMode`` is not sent."""
+TRIGGER_BY = {"MARK_PRICE": TriggerBy.MARK, "CONTRACT_PRICE": TriggerBy.LAST}
+"""``workingType``: the price a conditional order watches."""
+ALGO_ORDER_TYPES = {
+    "STOP": OrderType.STOP_LIMIT,
+    "STOP_MARKET": OrderType.STOP_MARKET,
+    "TAKE_PROFIT": OrderType.TAKE_PROFIT_LIMIT,
+    "TAKE_PROFIT_MARKET": OrderType.TAKE_PROFIT_MARKET,
+    "TRAILING_STOP_MARKET": OrderType.TRAILING_STOP_MARKET,
+}
+MARGIN_TYPES = {"ISOLATED": MarginMode.ISOLATED, "CROSSED": MarginMode.CROSS}
+RESPONSE_TYPES = frozenset({"ACK", "RESULT"})
+BOOLEANS = {"true": True, "false": False}
+KLINE_INTERVALS = {
+    "1m": Interval.M1,
+    "5m": Interval.M5,
+    "15m": Interval.M15,
+    "1h": Interval.H1,
+    "4h": Interval.H4,
+    "1d": Interval.D1,
+}
+"""The venue's kline intervals that paperex keeps candles for (it has more: 3m, 30m, 2h, ... 1M)."""
+DEPTH_LIMITS = (5, 10, 20, 50, 100, 500, 1000)
+DEFAULT_DEPTH, DEFAULT_KLINES, MAX_KLINES = 500, 500, 1500
+
+
+def required(params: Params, name: str) -> str:
+    value = params.get(name, "")
+    if not value:
+        raise mandatory(name)
+    return value
+
+
+def choice(params: Params, name: str, table: Mapping[str, object], invalid: Answer | None = None) -> str:
+    """A parameter that must be one of ``table``'s keys ("" when absent)."""
+    value = params.get(name, "")
+    if value and value not in table:
+        raise invalid.error() if invalid else not_valid(name)
+    return value
+
+
+def one_of(params: Params, name: str, table: Mapping[str, T], invalid: Answer | None = None) -> T:
+    """A required parameter that must be one of ``table``'s keys, as its value there."""
+    return table[choice(params, name, table, invalid) or required(params, name)]
+
+
+def flag(params: Params, name: str) -> bool:
+    """A boolean parameter, in any case ("true", "True": clients print their language's booleans)."""
+    value = params.get(name, "").lower()
+    if value and value not in BOOLEANS:
+        raise not_valid(name)
+    return BOOLEANS.get(value, False)
+
+
+def whole(params: Params, name: str) -> int | None:
+    """A whole-number parameter (ids, times in ms, limits); None when absent."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if not WHOLE.fullmatch(value):
+        raise illegal_characters(name, "^[0-9]{1,20}$")
+    return int(value)
+
+
+def decimal_text(params: Params, name: str, *, needed: bool = False) -> str:
+    """A decimal parameter as sent ("" when absent and not ``needed``)."""
+    value = required(params, name) if needed else params.get(name, "")
+    if value and not DECIMAL.fullmatch(value):
+        raise illegal_characters(name, DECIMAL_RULE)
+    return value
+
+
+def instrument(params: Params, instruments: Mapping[str, Instrument]) -> Instrument:
+    return parse.instrument(instruments, required(params, "symbol"))
+
+
+def one_way(params: Params) -> None:
+    """Hedge mode does not exist here: a position side other than BOTH is the venue's -4061."""
+    if params.get("positionSide", "BOTH") != "BOTH":
+        raise POSITION_SIDE_MISMATCH.error()
+
+
+def place_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
+    """POST /fapi/v1/order: LIMIT or MARKET (conditional types: -4120)."""
+    spec = instrument(params, instruments)
+    kind = required(params, "type")
+    if kind in ALGO_ORDER_TYPES:
+        raise ALGO_ORDER_TYPE.error()
+    order_type = TYPES.get(kind)
+    if order_type is None:
+        raise INVALID_ORDER_TYPE.error()
+    for name in ("stopPrice", "activationPrice", "callbackRate"):
+        if params.get(name):
+            raise not_required(name)
+    if flag(params, "closePosition"):
+        raise not_required("closePosition")
+    limit = order_type is OrderType.LIMIT
+    return _order(params, account_id, spec, order_type, "newClientOrderId", priced=limit, time_in_force_required=limit)
+
+
+def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
+    """POST /fapi/v1/algoOrder (``algoType=CONDITIONAL``): a stop, take-profit or trailing stop, which
+    watches ``triggerPrice`` by ``workingType`` (the venue's default: the last price)."""
+    spec = instrument(params, instruments)
+    if required(params, "algoType") != "CONDITIONAL":
+        raise not_valid("algoType")
+    order_type = ALGO_ORDER_TYPES.get(required(params, "type"))
+    if order_type is None:
+        raise INVALID_ORDER_TYPE.error()
+    close_position = flag(params, "closePosition")
+    if close_position:
+        if order_type not in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET):
+            raise not_required("closePosition")
+        for name in ("quantity", "reduceOnly"):
+            if params.get(name):
+                raise not_required(name)
+    trailing = order_type is OrderType.TRAILING_STOP_MARKET
+    priced = order_type in (OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+    command = _order(
+        params, account_id, spec, order_type, "clientAlgoId", priced=priced, needs_quantity=not close_position
+    )
+    command.close_position = close_position
+    command.trigger_by = TRIGGER_BY[choice(params, "workingType", TRIGGER_BY) or "CONTRACT_PRICE"]
+    if trailing:
+        command.callback_bps = callback_bps(params)
+        command.activation_price = parse.price(spec, decimal_text(params, "activatePrice"), "activatePrice")
+    else:
+        for name in ("callbackRate", "activatePrice"):
+            if params.get(name):
+                raise not_required(name)
+        command.stop_price = parse.price(spec, decimal_text(params, "triggerPrice", needed=True), "triggerPrice")
+    return command
+
+
+def callback_bps(params: Params) -> int:
+    """``callbackRate`` (a percent, 0.1 to 10 on the venue) in basis points; the engine checks the range."""
+    text = decimal_text(params, "callbackRate", needed=True)
+    bps = Decimal(text) * 100
+    if bps != bps.to_integral_value():
+        raise not_valid("callbackRate")
+    return int(bps)
+
+
+def _order(
+    params: Params,
+    account_id: int,
+    spec: Instrument,
+    order_type: OrderType,
+    client_id_name: str,
+    *,
+    priced: bool,
+    time_in_force_required: bool = False,
+    needs_quantity: bool = True,
+) -> PlaceOrder:
+    """What regular and algo orders share: side, quantity, price, time in force, client id, self-trade
+    prevention, and the parameters accepted for compatibility only."""
+    side = one_of(params, "side", SIDES, INVALID_SIDE)
+    one_way(params)
+    if params.get("priceMatch"):
+        raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
+    choice(params, "workingType", TRIGGER_BY)
+    choice(params, "newOrderRespType", dict.fromkeys(RESPONSE_TYPES))
+    flag(params, "priceProtect")
+    quantity = parse.quantity(spec, decimal_text(params, "quantity", needed=needs_quantity), "quantity")
+    price = 0
+    asked = choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE)
+    time_in_force = TIME_IN_FORCE[asked] if asked and priced else TimeInForce.GTC  # only a price rests
+    if priced:
+        price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
+        if time_in_force_required and not params.get("timeInForce"):
+            raise mandatory("timeInForce")
+    elif params.get("price"):
+        raise not_required("price")
+    expire_at = 0
+    if time_in_force is TimeInForce.GTD:
+        good_till = whole(params, "goodTillDate")
+        if good_till is None:
+            raise mandatory("goodTillDate")
+        expire_at = good_till // 1000 * 1000 * MS_NS  # the venue keeps whole seconds
+    elif params.get("goodTillDate"):
+        raise not_required("goodTillDate")
+    client_order_id = params.get(client_id_name, "")
+    if client_order_id and not CLIENT_ORDER_ID.fullmatch(client_order_id):
+        raise INVALID_CLIENT_ORDER_ID.error()
+    stp = choice(params, "selfTradePreventionMode", {**STP_MODES, "NONE": None}, INVALID_STP_MODE)
+    if stp == "NONE":
+        raise INVALID_STP_MODE.error()  # every order here prevents self-trades
+    return PlaceOrder(
+        account_id=account_id,
+        symbol=spec.symbol,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        price=price,
+        time_in_force=time_in_force,
+        reduce_only=flag(params, "reduceOnly"),
+        client_order_id=client_order_id,
+        stp=STP_MODES[stp] if stp else VENUE_DEFAULT_STP,
+        expire_at=expire_at,
+    )
+
+
+def order_key(params: Params) -> tuple[int, str]:
+    """(orderId, origClientOrderId): one of them is required."""
+    order_id = whole(params, "orderId") or 0
+    client_order_id = params.get("origClientOrderId", "")
+    if not order_id and not client_order_id:
+        raise BinanceError(400, -1102, "Either orderId or origClientOrderId must be sent.")
+    return order_id, client_order_id
+
+
+def cancel_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> CancelOrder:
+    spec = instrument(params, instruments)
+    order_id, client_order_id = order_key(params)
+    return CancelOrder(account_id=account_id, symbol=spec.symbol, order_id=order_id, client_order_id=client_order_id)
+
+
+def cancel_all(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> CancelAllOrders:
+    return CancelAllOrders(account_id=account_id, symbol=instrument(params, instruments).symbol)
+
+
+def set_leverage(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> SetLeverage:
+    spec = instrument(params, instruments)
+    leverage = whole(params, "leverage")
+    if leverage is None:
+        raise mandatory("leverage")
+    return SetLeverage(account_id=account_id, symbol=spec.symbol, leverage=leverage)
+
+
+def set_margin_type(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> SetMarginMode:
+    spec = instrument(params, instruments)
+    mode = one_of(params, "marginType", MARGIN_TYPES)
+    return SetMarginMode(account_id=account_id, symbol=spec.symbol, mode=mode)
+
+
+def depth_limit(params: Params) -> int:
+    limit = whole(params, "limit")
+    if limit is None:
+        return DEFAULT_DEPTH
+    if limit not in DEPTH_LIMITS:
+        raise not_valid("limit")
+    return limit
+
+
+def klines(params: Params) -> tuple[Interval, int | None, int | None, int]:
+    """(interval, startTime ns, endTime ns, limit) of GET /fapi/v1/klines."""
+    interval = KLINE_INTERVALS.get(required(params, "interval"))
+    if interval is None:
+        raise BinanceError(400, -1120, "Invalid interval.")
+    start, end, limit = whole(params, "startTime"), whole(params, "endTime"), whole(params, "limit")
+    if limit is not None and not 1 <= limit <= MAX_KLINES:
+        raise not_valid("limit")
+    if start is not None and end is not None and start > end:
+        raise BinanceError(400, -1023, "Start time is greater than end time.")
+    return (
+        interval,
+        None if start is None else start * MS_NS,
+        None if end is None else end * MS_NS,
+        limit or DEFAULT_KLINES,
+    )

@@ -1,0 +1,605 @@
+"""Application results in the venue's JSON, field by field: decimals as strings, times in ms, the
+venue's names for statuses, types and settings, every field the venue sends.
+
+A few fields are figures paperex does not keep; they are sent with a neutral value so that clients
+reading them do not break, and ``docs/binance-api.md`` lists them (``breakEvenPrice`` is the entry
+price, ``adl``, ``bidNotional`` and ``askNotional`` 0, the klines' taker-buy volumes 0).
+"""
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.book import DepthLevel
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import max_notional_for
+from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
+from paperex.engine.reasons import EndReason
+from paperex.engine.risk import AccountSummary, PositionFigures
+from paperex.server.core.application import AccountView, BookView, MarketView
+from paperex.server.state.candles import Candle
+from paperex.server.state.history import FillRecord, OrderSnapshot
+from paperex.server.wire.render import exact_price, money, quote_volume, steps_text
+
+ASSET = "USDT"
+MS_NS = 1_000_000
+DAY_MS = 86_400_000
+PERPETUAL_DELIVERY_MS = 4_133_404_800_000
+"""The delivery date the venue shows for a perpetual contract (2100-12-25)."""
+LISTED_MS = 1_767_225_600_000
+"""``onboardDate``: 2026-01-01, where simulated clocks start, for a listing date paperex does not keep."""
+RATE_LIMITS = [
+    {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 2400},
+    {"rateLimitType": "ORDERS", "interval": "MINUTE", "intervalNum": 1, "limit": 1200},
+    {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
+]
+"""The venue's published limits (paperex's own are ``docs/limits.md``)."""
+ORDER_TYPES = ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"]
+TIME_IN_FORCE = ["GTC", "IOC", "FOK", "GTX", "GTD"]
+VENUE_TYPES = {OrderType.STOP_LIMIT: "STOP", OrderType.TAKE_PROFIT_LIMIT: "TAKE_PROFIT"}
+WORKING_TYPES = {TriggerBy.MARK: "MARK_PRICE", TriggerBy.LAST: "CONTRACT_PRICE"}
+MARGIN_TYPES = {MarginMode.CROSS: "cross", MarginMode.ISOLATED: "isolated"}
+
+
+def ms(ns: int) -> int:
+    return ns // MS_NS
+
+
+def _places(step: Decimal) -> int:
+    exponent = step.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _percent(rate: int) -> str:
+    """A rate (scaled integer) as a percentage with 4 decimals, as the venue writes margin percents.
+
+    >>> _percent(400_000)
+    '0.4000'
+    """
+    return f"{Decimal(money(rate)) * 100:.4f}"
+
+
+def _number(text: str) -> int | float:
+    """A decimal the venue sends as a JSON number (leverage brackets): exact for these short values."""
+    value = Decimal(text)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _price(ticks: int, spec: Instrument) -> str:
+    return steps_text(ticks, spec.tick_size) if ticks else "0"
+
+
+def _qty(lots: int, spec: Instrument) -> str:
+    return steps_text(lots, spec.lot_size) if lots else "0"
+
+
+def _callback_rate(bps: int) -> str:
+    """A trailing stop's callback rate in percent, as the venue writes it.
+
+    >>> _callback_rate(100), _callback_rate(15)
+    ('1.0', '0.15')
+    """
+    rate = Decimal(bps) / 100
+    return format(rate, "f") if rate != rate.to_integral_value() else f"{rate:.1f}"
+
+
+def _fraction_price(value: Fraction | None, spec: Instrument) -> str:
+    return exact_price(value, spec) if value else "0"
+
+
+# ---------------------------------------------------------------------- market data
+
+
+def exchange_info(instruments: Iterable[Instrument], now_ms: int) -> dict[str, Any]:
+    return {
+        "timezone": "UTC",
+        "serverTime": now_ms,
+        "futuresType": "U_MARGINED",
+        "rateLimits": RATE_LIMITS,
+        "exchangeFilters": [],
+        "assets": [{"asset": ASSET, "marginAvailable": True, "autoAssetExchange": "0"}],
+        "symbols": [symbol_info(spec) for spec in instruments],
+    }
+
+
+def symbol_info(spec: Instrument) -> dict[str, Any]:
+    band = Decimal(money(spec.price_band))
+    first = spec.brackets[0]
+    return {
+        "symbol": spec.symbol,
+        "pair": spec.symbol,
+        "contractType": "PERPETUAL",
+        "deliveryDate": PERPETUAL_DELIVERY_MS,
+        "onboardDate": LISTED_MS,
+        "status": "TRADING",
+        "maintMarginPercent": _percent(first.mmr),
+        "requiredMarginPercent": f"{Decimal(100) / first.max_leverage:.4f}",
+        "baseAsset": spec.base,
+        "quoteAsset": spec.quote,
+        "marginAsset": ASSET,
+        "pricePrecision": _places(spec.tick_size),
+        "quantityPrecision": _places(spec.lot_size),
+        "baseAssetPrecision": 8,
+        "quotePrecision": 8,
+        "underlyingType": "COIN",
+        "underlyingSubType": [],
+        "settlePlan": 0,
+        "triggerProtect": money(spec.price_band),
+        "liquidationFee": money(spec.liquidation_fee_rate),
+        "marketTakeBound": money(spec.price_band),
+        "filters": [
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": spec.ticks_to_price(spec.min_price),
+                "maxPrice": spec.ticks_to_price(spec.max_price),
+                "tickSize": format(spec.tick_size.normalize(), "f"),
+            },
+            {
+                "filterType": "LOT_SIZE",
+                "minQty": spec.lots_to_qty(spec.min_qty),
+                "maxQty": spec.lots_to_qty(spec.max_qty),
+                "stepSize": format(spec.lot_size.normalize(), "f"),
+            },
+            {
+                "filterType": "MARKET_LOT_SIZE",
+                "minQty": spec.lots_to_qty(spec.min_qty),
+                "maxQty": spec.lots_to_qty(spec.max_market_qty),
+                "stepSize": format(spec.lot_size.normalize(), "f"),
+            },
+            {"filterType": "MAX_NUM_ORDERS", "limit": 200},
+            {"filterType": "MIN_NOTIONAL", "notional": money(spec.min_notional)},
+            {
+                "filterType": "PERCENT_PRICE",
+                "multiplierUp": f"{1 + band:.4f}",
+                "multiplierDown": f"{1 - band:.4f}",
+                "multiplierDecimal": "4",
+            },
+        ],
+        "orderTypes": ORDER_TYPES,
+        "timeInForce": TIME_IN_FORCE,
+    }
+
+
+def _levels(levels: Iterable[DepthLevel], spec: Instrument) -> list[list[str]]:
+    return [[_price(level.price, spec), _qty(level.quantity, spec)] for level in levels]
+
+
+def depth(book: BookView, spec: Instrument) -> dict[str, Any]:
+    return {
+        "lastUpdateId": book.sequence,
+        "E": ms(book.now),
+        "T": ms(book.now),
+        "bids": _levels(book.bids, spec),
+        "asks": _levels(book.asks, spec),
+    }
+
+
+def kline(bar: Candle, spec: Instrument) -> list[Any]:
+    open_ms = ms(bar.open_time)
+    return [
+        open_ms,
+        _price(bar.open, spec),
+        _price(bar.high, spec),
+        _price(bar.low, spec),
+        _price(bar.close, spec),
+        _qty(bar.volume, spec),
+        open_ms + ms(bar.interval.value) - 1,
+        quote_volume(bar.quote_volume, spec),
+        bar.trade_count,
+        "0",
+        "0",
+        "0",
+    ]
+
+
+def ticker_24hr(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+    now = ms(view.now)
+    stats = view.stats
+    last = _price(view.last_price, spec)
+    figures: dict[str, Any] = {"priceChange": "0", "priceChangePercent": "0.000", "weightedAvgPrice": "0"}
+    opening, high, low, volume, quote, count = last, last, last, "0", "0", 0
+    if stats is not None:
+        change = Decimal(_price(stats.last, spec)) - Decimal(_price(stats.open, spec))
+        opening = _price(stats.open, spec)
+        figures = {
+            "priceChange": format(change, "f"),
+            "priceChangePercent": f"{change * 100 / Decimal(opening):.3f}",
+            "weightedAvgPrice": exact_price(Fraction(stats.quote_volume, stats.volume), spec) if stats.volume else "0",
+        }
+        high, low = _price(stats.high, spec), _price(stats.low, spec)
+        volume, quote, count = _qty(stats.volume, spec), quote_volume(stats.quote_volume, spec), stats.trade_count
+    return {
+        "symbol": symbol,
+        **figures,
+        "lastPrice": last,
+        "lastQty": "0",
+        "openPrice": opening,
+        "highPrice": high,
+        "lowPrice": low,
+        "volume": volume,
+        "quoteVolume": quote,
+        "openTime": now - DAY_MS,
+        "closeTime": now,
+        "firstId": 0,
+        "lastId": 0,
+        "count": count,
+    }
+
+
+def ticker_price(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+    return {"symbol": symbol, "price": _price(view.last_price, spec), "time": ms(view.now)}
+
+
+def book_ticker(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+    bid, ask = view.best_bid, view.best_ask
+    return {
+        "symbol": symbol,
+        "bidPrice": _price(bid.price, spec) if bid else "0",
+        "bidQty": _qty(bid.quantity, spec) if bid else "0",
+        "askPrice": _price(ask.price, spec) if ask else "0",
+        "askQty": _qty(ask.quantity, spec) if ask else "0",
+        "time": ms(view.now),
+    }
+
+
+def premium_index(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+    return {
+        "symbol": symbol,
+        "markPrice": _price(view.mark_price, spec),
+        "indexPrice": _price(view.index_price, spec),
+        "estimatedSettlePrice": _price(view.index_price, spec),
+        "lastFundingRate": money(view.funding_rate),
+        "interestRate": money(spec.interest_rate),
+        "nextFundingTime": ms(view.next_funding),
+        "time": ms(view.now),
+    }
+
+
+def leverage_brackets(spec: Instrument) -> dict[str, Any]:
+    return {
+        "symbol": spec.symbol,
+        "notionalCoef": 1,
+        "brackets": [
+            {
+                "bracket": number,
+                "initialLeverage": bracket.max_leverage,
+                "notionalCap": _number(money(bracket.cap)),
+                "notionalFloor": _number(money(bracket.floor)),
+                "maintMarginRatio": _number(money(bracket.mmr)),
+                "cum": _number(money(bracket.cum)),
+            }
+            for number, bracket in enumerate(spec.brackets, start=1)
+        ],
+    }
+
+
+# ---------------------------------------------------------------------- orders and trades
+
+
+def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = False) -> dict[str, Any]:
+    """An order as the venue shows it; a place or cancel answer adds ``cumQty``."""
+    record, (status, filled, fill_cost, quantity, price, updated, _, end_reason, stop_price) = snapshot
+    kind = VENUE_TYPES.get(record.order_type, record.order_type.value)
+    venue_status = (
+        "EXPIRED_IN_MATCH"
+        if status is OrderStatus.EXPIRED and end_reason is EndReason.SELF_TRADE_PREVENTION
+        else status.value
+    )
+    answer: dict[str, Any] = {
+        "orderId": record.order_id,
+        "symbol": record.symbol,
+        "status": venue_status,
+        "clientOrderId": record.client_order_id,
+        "price": _price(price, spec),
+        "avgPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
+        "origQty": _qty(quantity, spec),
+        "executedQty": _qty(filled, spec),
+        "cumQuote": quote_volume(fill_cost, spec) if fill_cost else "0",
+        "timeInForce": record.time_in_force.value,
+        "type": kind,
+        "reduceOnly": record.reduce_only,
+        "closePosition": record.close_position,
+        "side": record.side.name,
+        "positionSide": "BOTH",
+        "stopPrice": _price(stop_price, spec),
+        "workingType": WORKING_TYPES[record.trigger_by],
+        "priceProtect": False,
+        "origType": kind,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": record.stp.value,
+        "goodTillDate": ms(record.expire_at),
+        "time": ms(record.created),
+        "updateTime": ms(updated),
+    }
+    if with_cum_qty:
+        answer["cumQty"] = answer["executedQty"]
+    if record.order_type is OrderType.TRAILING_STOP_MARKET:
+        answer["activatePrice"] = _price(record.activation_price, spec)
+        answer["priceRate"] = _callback_rate(record.callback_bps)
+    return answer
+
+
+def waiting_algo_order(snapshot: OrderSnapshot) -> bool:
+    """A conditional order not triggered yet: the venue shows it on the algo-order endpoints only."""
+    record, state = snapshot
+    return record.order_type in CONDITIONAL_TYPES and not state[6]
+
+
+def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
+    """A conditional order as the algo-order endpoints show it: once triggered, the order it became is
+    ``actualOrderId`` (paperex keeps one id for both)."""
+    record, (status, filled, fill_cost, quantity, price, updated, triggered, _, stop_price) = snapshot
+    if not triggered:
+        algo_status = "NEW" if status is OrderStatus.NEW else status.value
+    else:
+        algo_status = "TRIGGERED" if status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED) else "FINISHED"
+    trailing = record.order_type is OrderType.TRAILING_STOP_MARKET
+    return {
+        "algoId": record.order_id,
+        "clientAlgoId": record.client_order_id,
+        "algoType": "CONDITIONAL",
+        "orderType": VENUE_TYPES.get(record.order_type, record.order_type.value),
+        "symbol": record.symbol,
+        "side": record.side.name,
+        "positionSide": "BOTH",
+        "timeInForce": record.time_in_force.value,
+        "quantity": _qty(quantity, spec),
+        "algoStatus": algo_status,
+        "actualOrderId": str(record.order_id) if triggered else "",
+        "actualPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
+        "triggerPrice": _price(stop_price, spec),
+        "price": _price(price, spec),
+        "icebergQuantity": None,
+        "selfTradePreventionMode": record.stp.value,
+        "workingType": WORKING_TYPES[record.trigger_by],
+        "priceMatch": "NONE",
+        "closePosition": record.close_position,
+        "priceProtect": False,
+        "reduceOnly": record.reduce_only,
+        "activatePrice": _price(record.activation_price, spec) if trailing else "",
+        "callbackRate": _callback_rate(record.callback_bps) if trailing else "",
+        "createTime": ms(record.created),
+        "updateTime": ms(updated),
+        "triggerTime": ms(updated) if triggered else 0,
+        "goodTillDate": ms(record.expire_at),
+    }
+
+
+def user_trade(fill: FillRecord, spec: Instrument) -> dict[str, Any]:
+    return {
+        "buyer": fill.side is Side.BUY,
+        "commission": money(fill.fee),
+        "commissionAsset": spec.quote,
+        "id": fill.trade_id,
+        "maker": fill.is_maker,
+        "orderId": fill.order_id,
+        "price": _price(fill.price, spec),
+        "qty": _qty(fill.quantity, spec),
+        "quoteQty": quote_volume(fill.price * fill.quantity, spec),
+        "realizedPnl": money(fill.realized_pnl),
+        "marginAsset": ASSET,
+        "side": fill.side.name,
+        "positionSide": "BOTH",
+        "symbol": fill.symbol,
+        "time": ms(fill.time),
+    }
+
+
+# ---------------------------------------------------------------------- account
+
+
+def _maintenance(summary: AccountSummary) -> int:
+    return sum(figures.maintenance_margin for figures in summary.positions)
+
+
+def _totals(summary: AccountSummary) -> dict[str, str]:
+    """The account-wide figures, cross and isolated together, as v2 and v3 send them."""
+    wallet = summary.wallet + summary.isolated_margin
+    return {
+        "totalInitialMargin": money(summary.position_initial_margin + summary.order_margin),
+        "totalMaintMargin": money(_maintenance(summary)),
+        "totalWalletBalance": money(wallet),
+        "totalUnrealizedProfit": money(summary.unrealized_pnl),
+        "totalMarginBalance": money(wallet + summary.unrealized_pnl),
+        "totalPositionInitialMargin": money(summary.position_initial_margin),
+        "totalOpenOrderInitialMargin": money(summary.order_margin),
+        "totalCrossWalletBalance": money(summary.wallet),
+        "totalCrossUnPnl": money(summary.cross_unrealized_pnl),
+        "availableBalance": money(summary.available_balance),
+        "maxWithdrawAmount": money(summary.max_withdraw),
+    }
+
+
+def _asset(summary: AccountSummary, now_ms: int, *, v2: bool) -> dict[str, Any]:
+    totals = _totals(summary)
+    asset: dict[str, Any] = {
+        "asset": ASSET,
+        "walletBalance": totals["totalWalletBalance"],
+        "unrealizedProfit": totals["totalUnrealizedProfit"],
+        "marginBalance": totals["totalMarginBalance"],
+        "maintMargin": totals["totalMaintMargin"],
+        "initialMargin": totals["totalInitialMargin"],
+        "positionInitialMargin": totals["totalPositionInitialMargin"],
+        "openOrderInitialMargin": totals["totalOpenOrderInitialMargin"],
+        "crossWalletBalance": totals["totalCrossWalletBalance"],
+        "crossUnPnl": totals["totalCrossUnPnl"],
+        "availableBalance": totals["availableBalance"],
+        "maxWithdrawAmount": totals["maxWithdrawAmount"],
+    }
+    if v2:
+        asset["marginAvailable"] = True
+    asset["updateTime"] = now_ms
+    return asset
+
+
+def _isolated_margin(figures: PositionFigures) -> str:
+    if figures.mode is not MarginMode.ISOLATED:
+        return "0"
+    return money(figures.isolated_wallet + figures.unrealized_pnl)
+
+
+def account(view: AccountView, instruments: Mapping[str, Instrument], *, v2: bool) -> dict[str, Any]:
+    """GET /fapi/v2/account or /fapi/v3/account (v3: only held positions, fewer position fields)."""
+    summary, now = view.summary, ms(view.now)
+    answer: dict[str, Any] = {}
+    if v2:
+        answer.update(
+            feeTier=0,
+            feeBurn=False,
+            canTrade=True,
+            canDeposit=True,
+            canWithdraw=True,
+            updateTime=0,
+            multiAssetsMargin=False,
+            tradeGroupId=-1,
+        )
+    answer.update(_totals(summary))
+    answer["assets"] = [_asset(summary, now, v2=v2)]
+    held = {figures.symbol: figures for figures in summary.positions}
+    if v2:
+        answer["positions"] = [
+            _account_position_v2(symbol, held.get(symbol), view.settings[symbol], spec, now)
+            for symbol, spec in instruments.items()
+        ]
+    else:
+        answer["positions"] = [
+            _account_position_v3(figures, instruments[symbol], now) for symbol, figures in held.items()
+        ]
+    return answer
+
+
+def _account_position_v2(
+    symbol: str, figures: PositionFigures | None, settings: SymbolSettings, spec: Instrument, now_ms: int
+) -> dict[str, Any]:
+    size = figures.size if figures else 0
+    return {
+        "symbol": symbol,
+        "initialMargin": money(figures.initial_margin) if figures else "0",
+        "maintMargin": money(figures.maintenance_margin) if figures else "0",
+        "unrealizedProfit": money(figures.unrealized_pnl) if figures else "0",
+        "positionInitialMargin": money(figures.initial_margin) if figures else "0",
+        "openOrderInitialMargin": "0",
+        "leverage": str(settings.leverage),
+        "isolated": settings.mode is MarginMode.ISOLATED,
+        "entryPrice": _fraction_price(figures.entry_price, spec) if figures else "0",
+        "maxNotional": money(max_notional_for(spec, settings.leverage)),
+        "bidNotional": "0",
+        "askNotional": "0",
+        "positionSide": "BOTH",
+        "positionAmt": _signed_qty(size, spec),
+        "updateTime": now_ms if figures else 0,
+    }
+
+
+def _account_position_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[str, Any]:
+    return {
+        "symbol": figures.symbol,
+        "positionSide": "BOTH",
+        "positionAmt": _signed_qty(figures.size, spec),
+        "unrealizedProfit": money(figures.unrealized_pnl),
+        "isolatedMargin": _isolated_margin(figures),
+        "notional": _signed_money(figures.notional, figures.size),
+        "isolatedWallet": money(figures.isolated_wallet),
+        "initialMargin": money(figures.initial_margin),
+        "maintMargin": money(figures.maintenance_margin),
+        "updateTime": now_ms,
+    }
+
+
+def _signed_qty(lots: int, spec: Instrument) -> str:
+    return ("-" if lots < 0 else "") + _qty(abs(lots), spec)
+
+
+def _signed_money(amount: int, size: int) -> str:
+    """A position's notional carries its side's sign on the venue."""
+    return money(-amount if size < 0 else amount)
+
+
+def balances(view: AccountView, account_id: int) -> list[dict[str, Any]]:
+    """GET /fapi/v2/balance and /fapi/v3/balance."""
+    totals = _totals(view.summary)
+    return [
+        {
+            "accountAlias": f"paperex{account_id}",
+            "asset": ASSET,
+            "balance": totals["totalWalletBalance"],
+            "crossWalletBalance": totals["totalCrossWalletBalance"],
+            "crossUnPnl": totals["totalCrossUnPnl"],
+            "availableBalance": totals["availableBalance"],
+            "maxWithdrawAmount": totals["maxWithdrawAmount"],
+            "marginAvailable": True,
+            "updateTime": ms(view.now),
+        }
+    ]
+
+
+def position_risk(
+    view: AccountView, instruments: Mapping[str, Instrument], symbol: str, *, v2: bool
+) -> list[dict[str, Any]]:
+    """GET /fapi/v2/positionRisk (every symbol, flat ones too) or /fapi/v3/positionRisk (held ones)."""
+    now = ms(view.now)
+    held = {figures.symbol: figures for figures in view.summary.positions}
+    symbols = [symbol] if symbol else list(instruments)
+    if v2:
+        return [_risk_v2(name, held.get(name), view.settings[name], instruments[name], now) for name in symbols]
+    return [_risk_v3(held[name], instruments[name], now) for name in symbols if name in held]
+
+
+def _risk_v2(
+    symbol: str, figures: PositionFigures | None, settings: SymbolSettings, spec: Instrument, now_ms: int
+) -> dict[str, Any]:
+    entry = _fraction_price(figures.entry_price, spec) if figures else "0"
+    return {
+        "entryPrice": entry,
+        "breakEvenPrice": entry,
+        "marginType": MARGIN_TYPES[settings.mode],
+        "isAutoAddMargin": "false",
+        "isolatedMargin": _isolated_margin(figures) if figures else "0",
+        "leverage": str(settings.leverage),
+        "liquidationPrice": _fraction_price(figures.liquidation_price, spec) if figures else "0",
+        "markPrice": _price(figures.mark_price, spec) if figures else "0",
+        "maxNotionalValue": money(max_notional_for(spec, settings.leverage)),
+        "positionAmt": _signed_qty(figures.size, spec) if figures else "0",
+        "notional": _signed_money(figures.notional, figures.size) if figures else "0",
+        "isolatedWallet": money(figures.isolated_wallet) if figures else "0",
+        "symbol": symbol,
+        "unRealizedProfit": money(figures.unrealized_pnl) if figures else "0",
+        "positionSide": "BOTH",
+        "updateTime": now_ms if figures else 0,
+    }
+
+
+def _risk_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[str, Any]:
+    entry = _fraction_price(figures.entry_price, spec)
+    return {
+        "symbol": figures.symbol,
+        "positionSide": "BOTH",
+        "positionAmt": _signed_qty(figures.size, spec),
+        "entryPrice": entry,
+        "breakEvenPrice": entry,
+        "markPrice": _price(figures.mark_price, spec),
+        "unRealizedProfit": money(figures.unrealized_pnl),
+        "liquidationPrice": _fraction_price(figures.liquidation_price, spec),
+        "isolatedMargin": _isolated_margin(figures),
+        "notional": _signed_money(figures.notional, figures.size),
+        "marginAsset": ASSET,
+        "isolatedWallet": money(figures.isolated_wallet),
+        "initialMargin": money(figures.initial_margin),
+        "maintMargin": money(figures.maintenance_margin),
+        "positionInitialMargin": money(figures.initial_margin),
+        "openOrderInitialMargin": "0",
+        "adl": 0,
+        "bidNotional": "0",
+        "askNotional": "0",
+        "updateTime": now_ms,
+    }
+
+
+def leverage(symbol: str, settings: SymbolSettings, spec: Instrument) -> dict[str, Any]:
+    return {
+        "leverage": settings.leverage,
+        "maxNotionalValue": money(max_notional_for(spec, settings.leverage)),
+        "symbol": symbol,
+    }

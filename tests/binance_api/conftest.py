@@ -1,0 +1,33 @@
+"""A real server with its Binance-compatible REST API on loopback, and ccxt pointed at it."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import ccxt.async_support as ccxt
+import pytest
+
+from tests.server.conftest import Client, Exchange, serving
+
+VERSIONED = {"fapiPublic": "v1", "fapiPublicV2": "v2", "fapiPublicV3": "v3", "fapiPrivate": "v1"}
+VERSIONED |= {"fapiPrivateV2": "v2", "fapiPrivateV3": "v3"}
+
+
+def binanceusdm(base_url: str, account: Client) -> ccxt.binanceusdm:
+    """ccxt's own ``binanceusdm`` as a bot author sets it up for paperex (docs/binance-api.md): the
+    USDⓈ-M URLs of its sandbox replaced by ours, sandbox mode on; and, as ccxt picks the venue's
+    USDⓈ-M error codes by the host name, those codes for our loopback host too."""
+    exchange = ccxt.binanceusdm({"apiKey": account.key, "secret": account.secret})
+    exchange.urls["test"] = {**exchange.urls["test"]} | {
+        name: f"{base_url}/fapi/{version}" for name, version in VERSIONED.items()
+    }
+    exchange.set_sandbox_mode(True)
+    exchange.exceptions["exact"].update(exchange.exceptions["linear"]["exact"])
+    return exchange
+
+
+@pytest.fixture
+async def venue(tmp_path: Path) -> AsyncIterator[Exchange]:
+    """A server (wall clock) with the REST API; BTCUSDT's mark at 65,000."""
+    async with serving(tmp_path, binance=True) as running:
+        await running.set_mark("BTCUSDT", "65000")
+        yield running
