@@ -44,6 +44,7 @@ from loadtest.grpc_load.flow import MARK_TICKS, SESSION_FIELDS, SYMBOL, Account,
 from paperex.engine.commands import SetMarkPrice
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.units import SCALE
+from paperex.server.core.application import order_result
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.exchange_commands import OpenAccount
 from paperex.server.core.tape import encode
@@ -121,8 +122,11 @@ class _Bench:
                 fold(item)
         totals["results"] += clock() - folding
         answering = clock()
-        outcome = self.service.answers.outcome
-        outcomes = [item if isinstance(item, Refused) else outcome(item) for item in outcomes]
+        outcome, instruments = self.service.answers.outcome, exchange.instruments
+        outcomes = [
+            item if isinstance(item, Refused) else outcome(item.command, order_result(item, instruments))
+            for item in outcomes
+        ]
         totals["answer"] += clock() - answering
         assembling = clock()
         response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)

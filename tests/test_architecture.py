@@ -68,8 +68,8 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
 
 SERVER_PARTS = ("binance_api", "core", "grpc_api", "market", "persistence", "state", "wire")
 LAYERS: dict[str, set[str]] = {
-    "grpc_api": {"core", "state", "persistence", "market", "wire"},
-    "binance_api": {"core", "state", "persistence", "market", "wire"},
+    "grpc_api": {"core", "persistence", "market", "wire"},
+    "binance_api": {"core", "persistence", "market", "wire"},
     "core": {"state", "persistence", "market", "wire.errors", "wire.rejections", "wire.deferred"},
     "wire": {"state", "market", "wire"},
     "state": {"wire.errors"},
@@ -77,8 +77,9 @@ LAYERS: dict[str, set[str]] = {
     "market": {"wire.errors"},
 }
 """Which parts of the server each part may import (besides itself), as ``part`` or ``part.module``: one
-direction, adapters -> core -> read models, persistence and market -> engine. ``wire`` renders the read
-models' records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
+direction, adapters -> core -> read models, persistence and market -> engine. An adapter reads the read
+models only through the application (``core.application``, ``core.queries``); ``wire`` renders their
+records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
 rejection with its figures (``wire.rejections``) for every adapter alike; the core only materializes the
 wire's deferred messages (``wire.deferred``), it renders none itself."""
 ADAPTER_ONLY = {
@@ -180,6 +181,117 @@ def test_each_layer_exception_is_still_needed() -> None:
             if not used:
                 unused.append(f"{relative}: {exception}")
     assert unused == []
+
+
+ADAPTERS = ("binance_api", "grpc_api")
+"""The server's API surfaces: each maps its wire onto the application and nothing else."""
+COMPOSITION_ROOTS = {"grpc_api/app.py"}
+"""The module that builds the server (journal, sequencer, application) before its servicers run."""
+ADAPTER_CORE = {
+    "core.application",
+    "core.queries",
+    "core.exchange_commands",
+    "core.admission",
+    "core.streams",
+    "core.credentials",
+    "core.records",
+}
+"""What an adapter's servicers use of the core: the application, the host's commands, the admission
+budgets they charge, the stream endings they report, how a presented key is hashed and the records'
+names; never the sequencer or the exchange."""
+ENGINE_VALUES = {
+    "paperex.engine.commands",
+    "paperex.engine.instruments",
+    "paperex.engine.units",
+    "paperex.engine.reasons",
+    *(f"paperex.engine.orders.{name}" for name in ("Side", "OrderType", "TimeInForce", "TriggerBy", "OrderStatus")),
+    "paperex.engine.orders.CONDITIONAL_TYPES",
+    "paperex.engine.book.DepthLevel",
+    "paperex.engine.orders.SelfTradePrevention",
+    "paperex.engine.accounts.MarginMode",
+    "paperex.engine.accounts.SymbolSettings",
+    *(f"paperex.engine.risk.{name}" for name in ("AccountSummary", "PositionFigures", "OrderPreview")),
+}
+"""What an adapter may import of the engine: commands, the instrument table, units, reasons, enums and
+the figures the application answers with. The engine itself, its ``EngineState``, accounts, markets,
+books, live orders and rules hold or change live state, which only the core touches."""
+LIVE_STATE_ATTRIBUTES = {"exchange", "engine"}
+"""Attributes that reach the live state: no adapter module reads them."""
+RUNNING_PARTS = {"sequencer", "hub"}
+"""The writer and the fan-out: a servicer reaches them only through the application."""
+
+
+def engine_names(path: Path) -> set[str]:
+    """What a module imports of the engine, by name: ``from paperex.engine.orders import Side`` is
+    ``paperex.engine.orders.Side``, ``from paperex.engine import commands`` ``paperex.engine.commands``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names if allowed(alias.name, {"paperex.engine"}))
+        elif isinstance(node, ast.ImportFrom) and node.module and allowed(node.module, {"paperex.engine"}):
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def attributes_read(path: Path) -> set[str]:
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if isinstance(node, ast.Attribute)
+    }
+
+
+def adapter_offenders(relative: str, path: Path) -> list[str]:
+    """What ``server/<relative>``, a module of an adapter, reaches that the application should hand it."""
+    offenders = [
+        f"{relative} imports {name}" for name in sorted(engine_names(path)) if not allowed(name, ENGINE_VALUES)
+    ]
+    read = attributes_read(path) & LIVE_STATE_ATTRIBUTES
+    if relative not in COMPOSITION_ROOTS:
+        inner = (_server_part(module) for module in sorted(server_imports(path)))
+        offenders += [
+            f"{relative} imports {module}"
+            for module in inner
+            if module is not None and module.split(".")[0] == "core" and not allowed(module, ADAPTER_CORE)
+        ]
+        read |= attributes_read(path) & RUNNING_PARTS
+    return offenders + [f"{relative} reads .{name}" for name in sorted(read)]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_adapters_reach_the_state_only_through_the_application(adapter: str) -> None:
+    """A servicer authenticates, parses, calls the application and renders: it imports no live engine
+    object or read model, and reads no ``.exchange`` or ``.engine`` (nor, but for the module that builds
+    the server, ``.sequencer`` or ``.hub``), so a second adapter finds every rule in the core."""
+    server = PACKAGE_DIRS["paperex.server"]
+    offenders = [
+        offender
+        for path in sorted((server / adapter).rglob("*.py"))
+        for offender in adapter_offenders(path.relative_to(server).as_posix(), path)
+    ]
+    assert offenders == []
+
+
+def test_the_adapter_checker_sees_a_servicer_reaching_into_the_state(tmp_path: Path) -> None:
+    sample = tmp_path / "x.py"
+    sample.write_text(
+        "from paperex.engine.orders import Order, Side\n"
+        "from paperex.server.core.exchange import Applied\n"
+        "from paperex.server.core.queries import Book\n"
+        "book = self.runtime.app.sequencer.exchange.engine\n"
+    )
+    assert adapter_offenders("grpc_api/services/x.py", sample) == [
+        "grpc_api/services/x.py imports paperex.engine.orders.Order",
+        "grpc_api/services/x.py imports core.exchange",
+        "grpc_api/services/x.py reads .engine",
+        "grpc_api/services/x.py reads .exchange",
+        "grpc_api/services/x.py reads .sequencer",
+    ]
+    assert adapter_offenders("grpc_api/app.py", sample) == [
+        "grpc_api/app.py imports paperex.engine.orders.Order",
+        "grpc_api/app.py reads .engine",
+        "grpc_api/app.py reads .exchange",
+    ]
 
 
 def test_the_top_level_package_imports_only_the_sdk() -> None:

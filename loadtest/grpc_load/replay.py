@@ -19,7 +19,7 @@ import grpc
 
 from loadtest.grpc_load.paperex import bearer
 from loadtest.grpc_load.servers import PAPEREX_READY, ChildServer, paperex_command
-from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING
+from paperex.server.core.history_retention import HISTORY_RETENTION_SETTING
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 

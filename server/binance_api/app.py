@@ -27,7 +27,8 @@ from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
 from paperex.server.core.application import Application
-from paperex.server.state.history import OrderSnapshot
+from paperex.server.core.credentials import key_hash
+from paperex.server.core.records import OrderSnapshot
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server.binance")
@@ -154,7 +155,7 @@ class BinanceApi:
         key = request.headers.get("X-MBX-APIKEY", "")
         if not key:
             raise errors.API_KEY_FORMAT.error()
-        account = self.app.signing_account(key)
+        account = self.app.signing_account(key_hash(key))
         if account is None:
             raise errors.INVALID_API_KEY.error()
         check_timestamp(merged.get("timestamp"), merged.get("recvWindow"), self.clock_ms())
@@ -198,7 +199,8 @@ class BinanceApi:
     async def _per_symbol(self, call: Call, shape: Callable[[str, Any, Instrument], Any]) -> Any:
         """One object for a ``symbol``, else a list of every symbol's."""
         specs = self.app.instruments
-        shaped = [shape(symbol, await self.app.market(symbol), specs[symbol]) for symbol in self._symbols(call)]
+        tickers = await self.app.tickers(self._symbols(call))
+        shaped = [shape(ticker.symbol, ticker, specs[ticker.symbol]) for ticker in tickers]
         return shaped[0] if call.params.get("symbol") else shaped
 
     async def ticker_24hr(self, call: Call) -> Any:
@@ -241,15 +243,14 @@ class BinanceApi:
 
     async def leverage(self, call: Call) -> Any:
         command = params.set_leverage(call.params, call.account_id, self.app.instruments)
-        symbol, settings = await self.app.settings_command(command)
-        return render.leverage(symbol, settings, self.app.instruments[symbol])
+        return render.leverage(await self.app.change_settings(command))
 
     async def margin_type(self, call: Call) -> Any:
         command = params.set_margin_type(call.params, call.account_id, self.app.instruments)
         view = await self.app.account(call.account_id)
-        if view.settings[command.symbol].mode is command.mode:
+        if render.limits_of(view)[command.symbol].settings.mode is command.mode:
             raise errors.NO_NEED_TO_CHANGE_MARGIN_TYPE.error()
-        await self.app.settings_command(command)
+        await self.app.change_settings(command)
         return SUCCESS
 
     async def position_mode(self, call: Call) -> Any:
@@ -343,7 +344,7 @@ class BinanceApi:
         client_algo_id = call.params.get("clientAlgoId", "")
         if not algo_id and not client_algo_id:
             raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
-        found = await self.app.order_of(call.account_id, algo_id, client_algo_id)
+        found = await self.app.order(call.account_id, "", algo_id, client_algo_id)
         if found is None or found[0].order_type not in CONDITIONAL_TYPES:
             raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), unknown)
         return found

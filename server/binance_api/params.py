@@ -31,7 +31,7 @@ from paperex.server.binance_api.errors import (
     not_required,
     not_valid,
 )
-from paperex.server.state.candles import Interval
+from paperex.server.core.records import Interval
 from paperex.server.wire import parse
 
 Params = Mapping[str, str]

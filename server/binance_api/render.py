@@ -11,16 +11,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.accounts import MarginMode
 from paperex.engine.book import DepthLevel
 from paperex.engine.instruments import Instrument
-from paperex.engine.margin import max_notional_for
 from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
-from paperex.server.core.application import AccountView, BookView, MarketView
-from paperex.server.state.candles import Candle
-from paperex.server.state.history import FillRecord, OrderSnapshot
+from paperex.server.core.queries import AccountOverview, Book, SymbolLimits
+from paperex.server.core.records import Candle, FillRecord, OrderSnapshot, Ticker
 from paperex.server.wire.render import exact_price, money, quote_volume, steps_text
 
 ASSET = "USDT"
@@ -166,11 +164,11 @@ def _levels(levels: Iterable[DepthLevel], spec: Instrument) -> list[list[str]]:
     return [[_price(level.price, spec), _qty(level.quantity, spec)] for level in levels]
 
 
-def depth(book: BookView, spec: Instrument) -> dict[str, Any]:
+def depth(book: Book, spec: Instrument) -> dict[str, Any]:
     return {
         "lastUpdateId": book.sequence,
-        "E": ms(book.now),
-        "T": ms(book.now),
+        "E": ms(book.ts),
+        "T": ms(book.ts),
         "bids": _levels(book.bids, spec),
         "asks": _levels(book.asks, spec),
     }
@@ -194,8 +192,8 @@ def kline(bar: Candle, spec: Instrument) -> list[Any]:
     ]
 
 
-def ticker_24hr(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
-    now = ms(view.now)
+def ticker_24hr(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]:
+    now = ms(view.ts)
     stats = view.stats
     last = _price(view.last_price, spec)
     figures: dict[str, Any] = {"priceChange": "0", "priceChangePercent": "0.000", "weightedAvgPrice": "0"}
@@ -228,11 +226,11 @@ def ticker_24hr(symbol: str, view: MarketView, spec: Instrument) -> dict[str, An
     }
 
 
-def ticker_price(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
-    return {"symbol": symbol, "price": _price(view.last_price, spec), "time": ms(view.now)}
+def ticker_price(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]:
+    return {"symbol": symbol, "price": _price(view.last_price, spec), "time": ms(view.ts)}
 
 
-def book_ticker(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+def book_ticker(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]:
     bid, ask = view.best_bid, view.best_ask
     return {
         "symbol": symbol,
@@ -240,11 +238,11 @@ def book_ticker(symbol: str, view: MarketView, spec: Instrument) -> dict[str, An
         "bidQty": _qty(bid.quantity, spec) if bid else "0",
         "askPrice": _price(ask.price, spec) if ask else "0",
         "askQty": _qty(ask.quantity, spec) if ask else "0",
-        "time": ms(view.now),
+        "time": ms(view.ts),
     }
 
 
-def premium_index(symbol: str, view: MarketView, spec: Instrument) -> dict[str, Any]:
+def premium_index(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]:
     return {
         "symbol": symbol,
         "markPrice": _price(view.mark_price, spec),
@@ -253,7 +251,7 @@ def premium_index(symbol: str, view: MarketView, spec: Instrument) -> dict[str, 
         "lastFundingRate": money(view.funding_rate),
         "interestRate": money(spec.interest_rate),
         "nextFundingTime": ms(view.next_funding),
-        "time": ms(view.now),
+        "time": ms(view.ts),
     }
 
 
@@ -440,9 +438,14 @@ def _isolated_margin(figures: PositionFigures) -> str:
     return money(figures.isolated_wallet + figures.unrealized_pnl)
 
 
-def account(view: AccountView, instruments: Mapping[str, Instrument], *, v2: bool) -> dict[str, Any]:
+def limits_of(view: AccountOverview) -> dict[str, SymbolLimits]:
+    """Each symbol's margin mode, leverage and the notional that leverage allows."""
+    return {limits.symbol: limits for limits in view.limits}
+
+
+def account(view: AccountOverview, instruments: Mapping[str, Instrument], *, v2: bool) -> dict[str, Any]:
     """GET /fapi/v2/account or /fapi/v3/account (v3: only held positions, fewer position fields)."""
-    summary, now = view.summary, ms(view.now)
+    summary, now, limits = view.summary, ms(view.ts), limits_of(view)
     answer: dict[str, Any] = {}
     if v2:
         answer.update(
@@ -460,7 +463,7 @@ def account(view: AccountView, instruments: Mapping[str, Instrument], *, v2: boo
     held = {figures.symbol: figures for figures in summary.positions}
     if v2:
         answer["positions"] = [
-            _account_position_v2(symbol, held.get(symbol), view.settings[symbol], spec, now)
+            _account_position_v2(symbol, held.get(symbol), limits[symbol], spec, now)
             for symbol, spec in instruments.items()
         ]
     else:
@@ -471,9 +474,9 @@ def account(view: AccountView, instruments: Mapping[str, Instrument], *, v2: boo
 
 
 def _account_position_v2(
-    symbol: str, figures: PositionFigures | None, settings: SymbolSettings, spec: Instrument, now_ms: int
+    symbol: str, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
 ) -> dict[str, Any]:
-    size = figures.size if figures else 0
+    size, settings = (figures.size if figures else 0), limits.settings
     return {
         "symbol": symbol,
         "initialMargin": money(figures.initial_margin) if figures else "0",
@@ -484,7 +487,7 @@ def _account_position_v2(
         "leverage": str(settings.leverage),
         "isolated": settings.mode is MarginMode.ISOLATED,
         "entryPrice": _fraction_price(figures.entry_price, spec) if figures else "0",
-        "maxNotional": money(max_notional_for(spec, settings.leverage)),
+        "maxNotional": money(limits.max_notional),
         "bidNotional": "0",
         "askNotional": "0",
         "positionSide": "BOTH",
@@ -517,7 +520,7 @@ def _signed_money(amount: int, size: int) -> str:
     return money(-amount if size < 0 else amount)
 
 
-def balances(view: AccountView, account_id: int) -> list[dict[str, Any]]:
+def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:
     """GET /fapi/v2/balance and /fapi/v3/balance."""
     totals = _totals(view.summary)
     return [
@@ -530,27 +533,27 @@ def balances(view: AccountView, account_id: int) -> list[dict[str, Any]]:
             "availableBalance": totals["availableBalance"],
             "maxWithdrawAmount": totals["maxWithdrawAmount"],
             "marginAvailable": True,
-            "updateTime": ms(view.now),
+            "updateTime": ms(view.ts),
         }
     ]
 
 
 def position_risk(
-    view: AccountView, instruments: Mapping[str, Instrument], symbol: str, *, v2: bool
+    view: AccountOverview, instruments: Mapping[str, Instrument], symbol: str, *, v2: bool
 ) -> list[dict[str, Any]]:
     """GET /fapi/v2/positionRisk (every symbol, flat ones too) or /fapi/v3/positionRisk (held ones)."""
-    now = ms(view.now)
+    now, limits = ms(view.ts), limits_of(view)
     held = {figures.symbol: figures for figures in view.summary.positions}
     symbols = [symbol] if symbol else list(instruments)
     if v2:
-        return [_risk_v2(name, held.get(name), view.settings[name], instruments[name], now) for name in symbols]
+        return [_risk_v2(name, held.get(name), limits[name], instruments[name], now) for name in symbols]
     return [_risk_v3(held[name], instruments[name], now) for name in symbols if name in held]
 
 
 def _risk_v2(
-    symbol: str, figures: PositionFigures | None, settings: SymbolSettings, spec: Instrument, now_ms: int
+    symbol: str, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
 ) -> dict[str, Any]:
-    entry = _fraction_price(figures.entry_price, spec) if figures else "0"
+    entry, settings = (_fraction_price(figures.entry_price, spec) if figures else "0"), limits.settings
     return {
         "entryPrice": entry,
         "breakEvenPrice": entry,
@@ -560,7 +563,7 @@ def _risk_v2(
         "leverage": str(settings.leverage),
         "liquidationPrice": _fraction_price(figures.liquidation_price, spec) if figures else "0",
         "markPrice": _price(figures.mark_price, spec) if figures else "0",
-        "maxNotionalValue": money(max_notional_for(spec, settings.leverage)),
+        "maxNotionalValue": money(limits.max_notional),
         "positionAmt": _signed_qty(figures.size, spec) if figures else "0",
         "notional": _signed_money(figures.notional, figures.size) if figures else "0",
         "isolatedWallet": money(figures.isolated_wallet) if figures else "0",
@@ -597,9 +600,9 @@ def _risk_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[st
     }
 
 
-def leverage(symbol: str, settings: SymbolSettings, spec: Instrument) -> dict[str, Any]:
+def leverage(limits: SymbolLimits) -> dict[str, Any]:
     return {
-        "leverage": settings.leverage,
-        "maxNotionalValue": money(max_notional_for(spec, settings.leverage)),
-        "symbol": symbol,
+        "leverage": limits.settings.leverage,
+        "maxNotionalValue": money(limits.max_notional),
+        "symbol": limits.symbol,
     }

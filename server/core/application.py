@@ -1,36 +1,73 @@
 """The application: what every API surface calls, so that an adapter (gRPC today) only maps its wire
 to these calls and their results back, with no business logic of its own.
 
-Commands pass admission, go through the sequencer and come back, once durable, as typed results built
-from the command's own ``Applied`` (its events and what ``Exchange.apply`` took for its answer), never
-from the live state, which later commands may already have changed. Queries read the read models once
-nothing applied is still waiting for the journal (``Sequencer.settled``), without awaiting in between.
-An engine rejection is raised as a ``Refused`` worded with its figures.
+Commands pass admission (an account's) or go straight to the sequencer (the operator's), and come
+back, once durable, as typed results built from the command's own ``Applied`` (its events and what
+``Exchange.apply`` took for its answer), never from the live state, which later commands may already
+have changed. A rejection, the engine's or the host's, is raised as a ``Refused`` worded with its
+figures. The reads are ``Queries`` (``paperex.server.core.queries``), which ``Application`` extends.
 """
 
 import asyncio
-from collections.abc import Mapping
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from paperex.engine.accounts import SymbolSettings
-from paperex.engine.book import DepthLevel
-from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
-from paperex.engine.events import DuplicatePlaceIgnored, OrderAmended, OrderFilled, OrderRejected, SettingsChanged
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    AdvanceTime,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    Deposit,
+    FundInsurance,
+    PlaceOrder,
+    SetIndexPrice,
+    SetLeverage,
+    SetMarginMode,
+    SetMarkPrice,
+    Withdraw,
+)
+from paperex.engine.events import (
+    DuplicatePlaceIgnored,
+    InsuranceFundChanged,
+    OrderAmended,
+    OrderFilled,
+    OrderRejected,
+    SettingsChanged,
+)
 from paperex.engine.instruments import Instrument
-from paperex.engine.risk import AccountSummary, OrderPreview
-from paperex.engine.units import Lots, Rate, Ticks
+from paperex.engine.units import Amount, Ticks
 from paperex.server.core.admission import Admission
-from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Applied, Exchange
+from paperex.server.core.exchange_commands import (
+    CreatePriceAlert,
+    DeletePriceAlert,
+    LoadScenario,
+    MarketStep,
+    OpenAccount,
+    RotateApiKey,
+    SetLiquidityProvider,
+    SetTakerFlow,
+)
+from paperex.server.core.queries import HeldPosition, Queries, SymbolLimits, symbol_limits
 from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.streams import Hub
 from paperex.server.core.tape import ExchangeCommand
-from paperex.server.state.candles import Candle, Interval
-from paperex.server.state.history import FillRecord, OrderSnapshot, fill_record, order_state
-from paperex.server.state.ticker_stats import Stats
-from paperex.server.wire.errors import WireError
-from paperex.server.wire.rejections import refusal
+from paperex.server.market.scenarios import Scenario
+from paperex.server.persistence.journal import Snapshot
+from paperex.server.state.alerts import Alert
+from paperex.server.state.history import FillRecord, OrderSnapshot, fill_record
+from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.rejections import refusal, too_many_steps
 
 OrderCommand = PlaceOrder | AmendOrder | CancelOrder | CancelAllOrders
+
+ADVANCE_CHUNK = 2048
+"""Feed steps queued at once by ``advance``: one journal group, and room for other callers between."""
+MAX_ADVANCE_STEPS = 7 * 86_400
+"""Feed steps one ``advance`` may take: a week at the default 1 s step, a few minutes of work (a
+simulated day with the liquidity provider takes 20-40 s); a longer span takes several calls."""
 
 
 class OrderResult(NamedTuple):
@@ -45,8 +82,33 @@ class OrderResult(NamedTuple):
     """An amend that kept the order's place in the queue (only a smaller quantity does)."""
 
 
+class Balances(NamedTuple):
+    """An account's wallet balance (isolated margin included) and its cross wallet."""
+
+    wallet: Amount
+    cross_wallet: Amount
+
+
+class MarginAdjusted(NamedTuple):
+    """An isolated position after margin was added or removed, and the cross wallet it moved from or to."""
+
+    position: HeldPosition
+    cross_wallet: Amount
+    ts: int
+
+
+class Advanced(NamedTuple):
+    """Simulated time moved to ``until`` in ``steps`` feed steps, the last journaled at ``sequence``."""
+
+    until: int
+    steps: int
+    sequence: int
+
+
 def refuse_if_rejected(applied: Applied, instruments: Mapping[str, Instrument]) -> None:
-    """Raise the refusal when the engine rejected the command (its one event is OrderRejected)."""
+    """Raise the command's refusal: the host's, or the engine's (its one event is OrderRejected)."""
+    if applied.refusal is not None:
+        raise applied.refusal
     first = applied.events[0] if applied.events else None
     if isinstance(first, OrderRejected):
         raise refusal(first, instruments.get(first.symbol))
@@ -54,10 +116,9 @@ def refuse_if_rejected(applied: Applied, instruments: Mapping[str, Instrument]) 
 
 def order_result(applied: Applied, instruments: Mapping[str, Instrument]) -> OrderResult:
     """The one mapping of an order command's ``Applied`` to its result; raises its refusal."""
+    refuse_if_rejected(applied, instruments)
     events, orders, ts = applied.events, applied.orders, applied.ts
     first = events[0] if events else None
-    if isinstance(first, OrderRejected):
-        raise refusal(first, instruments.get(first.symbol))
     fills = [
         fill_record(event, orders[event.order_id][0], ts)
         for event in events
@@ -71,203 +132,217 @@ def order_result(applied: Applied, instruments: Mapping[str, Instrument]) -> Ord
     )
 
 
+def _result_or_error(applied: Applied, instruments: Mapping[str, Instrument]) -> "OrderResult | Exception":
+    try:
+        return order_result(applied, instruments)
+    except Exception as error:  # a refusal, or a fault confined to this command's result
+        return error
+
+
 def rated(command: object) -> bool:
     """Places and amends count against the account's order rate (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
 
 
-class Application:
-    """Commands and queries on the exchange that ``sequencer`` writes, admitted by ``admission``."""
+class Application(Queries):
+    """Commands and queries on the exchange that ``sequencer`` writes, an account's admitted by ``admission``."""
 
-    def __init__(self, sequencer: Sequencer, admission: Admission) -> None:
-        self.sequencer = sequencer
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        admission: Admission,
+        hub: Hub[Any],
+        fresh_exchange: Callable[[], Exchange],
+        *,
+        simulated: bool = False,
+        stream_capacity: int = 65_536,
+    ) -> None:
+        super().__init__(sequencer, hub, simulated=simulated, stream_capacity=stream_capacity)
         self.admission = admission
+        self.fresh_exchange = fresh_exchange
+        """An empty exchange as this server makes them (``reset``)."""
 
-    @property
-    def exchange(self) -> Exchange:
-        """The current state (replaced by a reset, so never kept across awaits)."""
-        return self.sequencer.exchange
+    async def _outcome(self, command: ExchangeCommand) -> Applied:
+        """An operator's command (no admission), once durable; raises its refusal."""
+        applied = await self.sequencer.submit_one(command)
+        refuse_if_rejected(applied, self.instruments)
+        return applied
 
-    # ------------------------------------------------------------------ commands
+    # ------------------------------------------------------------------ an account's commands
 
-    async def submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
+    async def _submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
         """Admit one command of an account (counted against its order share unless ``order`` is
         False, as for cancels) and sequence it; its ``Applied`` once durable."""
         self.admission.commands(account_id, 1, int(order))
         return await self.sequencer.submit_one(command)
 
+    async def _account_outcome(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
+        """``_submit``, raising the command's refusal."""
+        applied = await self._submit(account_id, command, order=order)
+        refuse_if_rejected(applied, self.instruments)
+        return applied
+
     async def order_command(self, command: OrderCommand) -> OrderResult:
         """Place, amend, cancel or cancel all: the result once durable, or its refusal raised."""
-        applied = await self.submit(command.account_id, command, order=rated(command))
-        return order_result(applied, self.exchange.instruments)
+        applied = await self._submit(command.account_id, command, order=rated(command))
+        return order_result(applied, self.instruments)
 
-    def order_batch(self, account_id: int, commands: list[OrderCommand]) -> "asyncio.Future[list[Applied]]":
-        """Admit and queue an account's commands in order, without waiting (a pipelining session):
-        ``order_result`` maps each ``Applied`` of the future once it resolves."""
+    def order_batch(
+        self, account_id: int, commands: list[OrderCommand]
+    ) -> "asyncio.Future[list[OrderResult | Exception]]":
+        """Admit and queue an account's commands in order, without waiting (a pipelining session).
+        The future resolves once they are durable with each one's result, or the exception that
+        refuses it (a fault in mapping one command's result is confined to that command)."""
         if commands:
             self.admission.commands(account_id, len(commands), sum(1 for command in commands if rated(command)))
-        return self.sequencer.enqueue(list(commands))
+        queued = self.sequencer.enqueue(list(commands))
+        results: asyncio.Future[list[OrderResult | Exception]] = queued.get_loop().create_future()
+        instruments = self.instruments
 
-    # ------------------------------------------------------------------ queries
+        def resolve(done: "asyncio.Future[list[Applied]]") -> None:
+            if results.done():
+                return
+            if done.cancelled():
+                results.cancel()
+            elif (error := done.exception()) is not None:
+                results.set_exception(error)
+            else:
+                results.set_result([_result_or_error(applied, instruments) for applied in done.result()])
 
-    async def order(self, account_id: int, symbol: str, order_id: int, client_order_id: str) -> OrderSnapshot | None:
-        """One of the account's orders on ``symbol``, by id or client order id; None when unknown."""
-        await self.sequencer.settled()
-        record = self.exchange.history.order(account_id, order_id, client_order_id)
-        if record is None or record.symbol != symbol:
-            return None
-        return record, order_state(record)
+        queued.add_done_callback(resolve)
+        return results
 
-    async def open_orders(self, account_id: int, symbols: list[str]) -> list[OrderSnapshot]:
-        """The account's open orders on ``symbols``, by symbol, oldest first."""
-        await self.sequencer.settled()
-        exchange = self.exchange
-        orders = exchange.history.orders
-        found: list[OrderSnapshot] = []
-        for symbol in symbols:
-            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
-                record = orders[order.order_id]
-                found.append((record, order_state(record)))
-        return found
+    async def change_settings(self, command: SetLeverage | SetMarginMode) -> SymbolLimits:
+        """The symbol's margin mode and leverage after the change."""
+        applied = await self._account_outcome(command.account_id, command)
+        changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
+        return symbol_limits(self.instruments[changed.symbol], SymbolSettings(changed.mode, changed.leverage))
 
-    async def orders_page(
-        self, account_id: int, symbol: str, start: int, end: int, before_id: int, size: int
-    ) -> list[OrderSnapshot]:
-        """Newest first: the account's orders (on ``symbol``, or all) with id < ``before_id`` (0: no
-        bound) created in [start, end)."""
-        await self.sequencer.settled()
-        page = self.exchange.history.orders_page(account_id, symbol, start, end, before_id, size)
-        return [(record, order_state(record)) for record in page]
+    async def adjust_isolated_margin(self, command: AdjustIsolatedMargin) -> MarginAdjusted:
+        applied = await self._account_outcome(command.account_id, command)
+        assert applied.position is not None
+        quantile = self.adl_quantile(command.account_id, command.symbol)
+        _, cross_wallet = applied.wallets
+        return MarginAdjusted(HeldPosition(applied.position, quantile), cross_wallet, applied.ts)
 
-    async def preview(self, command: PlaceOrder) -> tuple[OrderPreview, OrderPreview, int]:
-        """What placing ``command`` would cost in the account's margin mode and in the other one, and
-        the engine time of the estimate. A market order needs a book or a mark price to estimate from."""
-        await self.sequencer.settled()
-        exchange = self.exchange
-        price = command.price or command.stop_price
-        market = exchange.engine.markets[command.symbol]
-        if not price and market.book.best_price(command.side.opposite) is None and not market.band_reference():
-            message = "no book or mark price to estimate a market order: give a price"
-            raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
-        current, other = exchange.engine.preview(
-            command.account_id, command.symbol, command.side, command.quantity, price
-        )
-        return current, other, exchange.now
+    async def create_alert(self, command: CreatePriceAlert) -> Alert:
+        applied = await self._account_outcome(command.account_id, command)
+        assert applied.alert is not None
+        return applied.alert
 
-    async def fills_page(
-        self, account_id: int, symbol: str, order_id: int, start: int, end: int, before_trade: int, size: int
-    ) -> list[FillRecord]:
-        """Newest first: the account's fills (of ``symbol`` and ``order_id`` when given) with trade id
-        < ``before_trade`` (0: no bound) in [start, end)."""
-        await self.sequencer.settled()
-        return self.exchange.history.fills_page(account_id, symbol, order_id, start, end, before_trade, size)
+    async def delete_alert(self, command: DeletePriceAlert) -> None:
+        await self._account_outcome(command.account_id, command, order=False)
 
-    # ------------------------------------------------------------------ for the Binance-compatible API
-    # Account, settings and market-data commands and queries the REST adapter needs that the application
-    # did not offer yet (the gRPC servicers still reach the exchange for theirs); result types at the end.
+    # ------------------------------------------------------------------ the operator's commands
 
-    @property
-    def instruments(self) -> Mapping[str, Instrument]:
-        return self.exchange.instruments
+    async def open_account(self, command: OpenAccount) -> int:
+        """The new account's id."""
+        return (await self._outcome(command)).account_id
 
-    def signing_account(self, api_key: str) -> "SigningAccount | None":
-        """The account of ``api_key``, with its signing secret; None for an unknown key."""
-        exchange = self.exchange
-        account_id = exchange.account_by_key.get(key_hash(api_key))
-        if account_id is None:
-            return None
-        return SigningAccount(account_id, exchange.accounts[account_id].api_secret)
+    async def move_money(self, command: Deposit | Withdraw) -> Balances:
+        """A deposit or withdrawal: the balances after it."""
+        return Balances(*(await self._outcome(command)).wallets)
 
-    async def order_of(self, account_id: int, order_id: int, client_order_id: str) -> OrderSnapshot | None:
-        """One of the account's orders on any symbol, by id or client order id; None when unknown."""
-        await self.sequencer.settled()
-        record = self.exchange.history.order(account_id, order_id, client_order_id)
-        return None if record is None else (record, order_state(record))
+    async def rotate_key(self, command: RotateApiKey) -> str:
+        """The account's name (which never changes) once only the new key hash opens it."""
+        await self._outcome(command)
+        return self.exchange.accounts[command.account_id].name
 
-    async def account(self, account_id: int) -> "AccountView":
-        """The account's figures and every symbol's settings."""
-        await self.sequencer.settled()
-        exchange = self.exchange
-        account = exchange.engine.accounts[account_id]
-        settings = {symbol: account.peek_setting(symbol) for symbol in exchange.instruments}
-        return AccountView(exchange.engine.summary(account_id), settings, exchange.now)
+    async def set_price(self, command: SetIndexPrice | SetMarkPrice) -> tuple[Ticks, Ticks]:
+        """The symbol's index and mark price after it."""
+        return (await self._outcome(command)).prices
 
-    async def book(self, symbol: str, depth: int) -> "BookView":
-        """The top ``depth`` levels of each side."""
-        await self.sequencer.settled()
-        exchange = self.exchange
-        bids, asks = exchange.engine.depth(symbol, depth)
-        return BookView(bids, asks, exchange.book_sequence[symbol], exchange.now)
+    async def fund_insurance(self, command: FundInsurance) -> Amount:
+        """The symbol's insurance fund after the top-up."""
+        applied = await self._outcome(command)
+        return next(e for e in applied.events if isinstance(e, InsuranceFundChanged)).balance
 
-    async def market(self, symbol: str) -> "MarketView":
-        """A symbol's prices, funding, best levels and 24 h figures."""
-        await self.sequencer.settled()
-        exchange = self.exchange
-        market = exchange.engine.markets[symbol]
-        bids, asks = exchange.engine.depth(symbol, 1)
-        return MarketView(
-            market.last_price,
-            market.mark_price,
-            market.index_price,
-            market.funding_rate,
-            market.next_funding,
-            bids[0] if bids else None,
-            asks[0] if asks else None,
-            exchange.ticker_stats.snapshot(symbol, exchange.now),
-            exchange.open_interest(symbol),
-            exchange.now,
-        )
+    async def load_scenario(self, command: LoadScenario) -> Scenario:
+        applied = await self._outcome(command)
+        assert applied.scenario is not None
+        return applied.scenario
 
-    async def candles(
-        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
-    ) -> list[Candle]:
-        """``CandleStore.history``: with ``start`` the first ``limit`` of the range, else the newest."""
-        await self.sequencer.settled()
-        return self.exchange.candles.history(symbol, interval, start, end, limit)
+    async def set_liquidity_provider(self, command: SetLiquidityProvider) -> bool:
+        """Whether the provider quotes any symbol after it."""
+        return (await self._outcome(command)).liquidity_enabled
 
-    async def settings_command(self, command: SetLeverage | SetMarginMode) -> tuple[str, SymbolSettings]:
-        """Set a symbol's leverage or margin mode: its settings once durable, or the refusal raised."""
-        applied = await self.submit(command.account_id, command)
-        refuse_if_rejected(applied, self.exchange.instruments)
-        changed = next(event for event in applied.events if isinstance(event, SettingsChanged))
-        return changed.symbol, SymbolSettings(changed.mode, changed.leverage)
+    async def snapshot(self) -> Snapshot:
+        """A snapshot written now, between batches."""
+        return await self.sequencer.snapshot()
 
+    async def reset(self) -> None:
+        """An empty exchange, and the journal wiped."""
+        await self.sequencer.reset(self.fresh_exchange())
 
-# ---------------------------------------------------------------------- results of the block above
+    async def start_market(self, takers: bool, scenario: str, seed: int, liquidity: bool, config: str) -> None:
+        """The taker switch, scenario and liquidity provider a server starts with, unless the journal
+        already runs them."""
+        market = self.exchange.market
+        if takers != market.takers_enabled:
+            await self._outcome(SetTakerFlow(enabled=takers))
+        if scenario and (market.scenario is None or market.scenario.name != scenario):
+            await self._outcome(LoadScenario(name=scenario, seed=seed))
+        if liquidity and (market.provider is None or config):
+            await self._outcome(SetLiquidityProvider(enabled=True, config=config))
 
+    # ------------------------------------------------------------------ time
 
-class SigningAccount(NamedTuple):
-    account_id: int
-    api_secret: str
+    async def keep_time(self, poll_seconds: float) -> None:
+        """On a wall clock, engine time moves only by commands: step the market every feed step and
+        submit a tick whenever a GTD expiry or funding time falls due in between. Returns when the
+        sequencer stops taking commands."""
+        next_step = 0
+        while True:
+            await asyncio.sleep(poll_seconds)
+            exchange = self.exchange
+            now = self.sequencer.clock.now()
+            try:
+                if exchange.market.active and now >= next_step:
+                    next_step = now - now % exchange.market.step_ns + exchange.market.step_ns
+                    await self.sequencer.submit_one(MarketStep())
+                elif exchange.engine.next_deadline() <= now:
+                    await self.sequencer.submit_one(AdvanceTime(ts=0))
+            except Exception:  # shutting down or stopped: the loop ends with the server
+                return
 
+    async def advance_by(self, span: int, field: str) -> Advanced:
+        """Simulated time ``span`` ns ahead (see ``advance``)."""
+        self._require_simulated()
+        now = self.now
+        return await self._advance(now, now + span, field)
 
-class AccountView(NamedTuple):
-    """An account's figures and every symbol's settings, at the engine time ``now``."""
+    async def advance_until(self, until: int, field: str) -> Advanced:
+        """Simulated time to ``until``, which must be ahead (else WireError on ``field``)."""
+        self._require_simulated()
+        now = self.now
+        if until <= now:
+            raise WireError("INVALID_ARGUMENT", field, f"{field} must be after the current time")
+        return await self._advance(now, until, field)
 
-    summary: AccountSummary
-    settings: dict[str, SymbolSettings]
-    now: int
+    async def step(self, count: int, field: str) -> Advanced:
+        """Simulated time ``count`` feed steps ahead."""
+        self._require_simulated()
+        now = self.now
+        return await self._advance(now, now + count * self.exchange.market.step_ns, field)
 
+    def _require_simulated(self) -> None:
+        if not self.simulated:
+            raise Refused("CLOCK_NOT_SIMULATED", "time moves by itself on a wall clock; start with --clock simulated")
 
-class BookView(NamedTuple):
-    """A symbol's top levels (best first) with the book's sequence number, at the engine time ``now``."""
+    async def _advance(self, now: int, until: int, field: str) -> Advanced:
+        """Every feed step from ``now`` to ``until`` as MarketStep commands, queued in chunks so the
+        journal groups them (made chunk by chunk, never all at once).
 
-    bids: list[DepthLevel]
-    asks: list[DepthLevel]
-    sequence: int
-    now: int
-
-
-class MarketView(NamedTuple):
-    """A symbol's prices, funding, best levels and 24 h figures (``stats`` None: no trade in the window)."""
-
-    last_price: Ticks
-    mark_price: Ticks
-    index_price: Ticks
-    funding_rate: Rate
-    next_funding: int
-    best_bid: DepthLevel | None
-    best_ask: DepthLevel | None
-    stats: Stats | None
-    open_interest: Lots
-    now: int
+        Raises Refused (INVALID_ARGUMENT on ``field``) above ``MAX_ADVANCE_STEPS`` steps."""
+        step_ns = self.exchange.market.step_ns
+        times = range(now - now % step_ns + step_ns, until, step_ns)
+        steps = len(times) + 1  # and ``until`` itself
+        if steps > MAX_ADVANCE_STEPS:
+            raise too_many_steps(steps, MAX_ADVANCE_STEPS, step_ns, until - now, field)
+        sequence = 0
+        for start in range(0, steps, ADVANCE_CHUNK):
+            chunk: list[ExchangeCommand] = [MarketStep(at=t) for t in times[start : start + ADVANCE_CHUNK]]
+            if start + ADVANCE_CHUNK >= steps:
+                chunk.append(MarketStep(at=until))
+            sequence = (await self.sequencer.submit(chunk))[-1].sequence
+        return Advanced(until, steps, sequence)

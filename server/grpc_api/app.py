@@ -14,14 +14,13 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from paperex.engine.commands import AdvanceTime
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
 from paperex.server.core.admission import Admission, Limits
 from paperex.server.core.application import Application
 from paperex.server.core.checkpoint import Checkpointer
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider, SetTakerFlow
+from paperex.server.core.exchange import Exchange
+from paperex.server.core.history_retention import history_retention
 from paperex.server.core.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.core.streams import Hub
 from paperex.server.grpc_api.auth import Authenticator, new_admin_token
@@ -34,9 +33,8 @@ from paperex.server.grpc_api.services.market_data import MarketDataService
 from paperex.server.grpc_api.services.trading import TradingService
 from paperex.server.market.clock import SimulatedClock, WallClock
 from paperex.server.persistence.durable_mark import DurableMark
-from paperex.server.persistence.journal import Durability, Journal, JournalError
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.persistence.writer_lock import WriterLock
-from paperex.server.state.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -51,7 +49,6 @@ from paperex.v1 import (
 log = logging.getLogger("paperex.server")
 
 ADMIN_TOKEN_SETTING = "admin_token_sha256"
-HISTORY_RETENTION_SETTING = "history_retention"
 SIMULATION_START_NS = 1_767_225_600 * 10**9
 """2026-01-01T00:00:00Z."""
 DEADLINE_POLL_SECONDS = 0.1
@@ -108,46 +105,11 @@ class ServerConfig:
     """Make a new journal where the file is empty or only its durable mark is left (never over contents)."""
 
 
-class JournalMismatch(JournalError):
-    """A start option contradicts what the journal was started with."""
-
-
 def load_instruments(path: str) -> dict[str, Instrument]:
     """The built-in instruments, overridden or extended by a TOML file when one is given."""
     if not path:
         return dict(DEFAULT_INSTRUMENTS)
     return parse_instruments(Path(path).read_text(encoding="utf-8"), DEFAULT_INSTRUMENTS)
-
-
-def history_retention(journal: Journal, wanted: int | None) -> int:
-    """The journal's history retention, recorded at its first start: ``wanted``, or the default
-    (also the value of a journal older than the setting). Which finished orders and fills are still
-    kept is part of the state a snapshot carries and a replay rebuilds, so another value for an
-    existing journal is refused instead of silently changing it.
-
-    Raises JournalMismatch when ``wanted`` differs from the recorded value, ValueError when it is
-    below ``paperex.server.state.history.MIN_RETAINED`` (before anything is recorded).
-    """
-    if wanted is not None:
-        checked_retention(wanted)
-    recorded = journal.setting(HISTORY_RETENTION_SETTING)
-    if recorded is None:
-        new = journal.last_sequence() == 0
-        retention = wanted if wanted is not None and new else RETAINED_PER_ACCOUNT
-        journal.set_setting(HISTORY_RETENTION_SETTING, str(retention))
-    else:
-        retention = int(recorded)
-    if wanted is not None and wanted != retention:
-        raise JournalMismatch(
-            f"the journal {journal.path} keeps {retention:,} orders and fills per account, not {wanted:,} "
-            "(--history-retention): it is fixed when a journal is created"
-        )
-    return retention
-
-
-def _refusal_or_none(applied: Applied) -> None:
-    if applied.refusal is not None:
-        raise applied.refusal
 
 
 class _GenericHandlersOnly:
@@ -245,14 +207,17 @@ class ExchangeServer:
             exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every, mark=mark
         )
         sequencer.start()
-        runtime = Runtime(
-            sequencer=sequencer,
-            hub=self.hub,
-            auth=Authenticator(admin_hash, lambda: sequencer.exchange.account_by_key),
-            admission=Admission(config.limits, time.monotonic),
-            fresh_exchange=fresh,
+        app = Application(
+            sequencer,
+            Admission(config.limits, time.monotonic),
+            self.hub,
+            fresh,
             simulated=bool(getattr(self.clock, "simulated", False)),
             stream_capacity=config.stream_capacity,
+        )
+        runtime = Runtime(
+            app=app,
+            auth=Authenticator(admin_hash, app.account_by_key),
             max_batch_commands=config.max_batch_commands,
         )
         self._runtime = runtime
@@ -264,24 +229,11 @@ class ExchangeServer:
         health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
         enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME), services)
         await server.start()
-        await self._start_market(sequencer)
+        await app.start_market(config.takers, config.scenario, config.seed, config.liquidity, config.liquidity_config)
         await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
-        if not runtime.simulated:
-            self._timer = asyncio.get_running_loop().create_task(self._run_clock(), name="clock")
+        if not app.simulated:
+            self._timer = asyncio.get_running_loop().create_task(app.keep_time(DEADLINE_POLL_SECONDS), name="clock")
         return self.port
-
-    async def _start_market(self, sequencer: Sequencer) -> None:
-        """The configured taker switch, scenario and liquidity provider, unless the journal already
-        runs them."""
-        market = sequencer.exchange.market
-        config = self.config
-        if config.takers != market.takers_enabled:
-            _refusal_or_none(await sequencer.submit_one(SetTakerFlow(enabled=config.takers)))
-        if config.scenario and (market.scenario is None or market.scenario.name != config.scenario):
-            _refusal_or_none(await sequencer.submit_one(LoadScenario(name=config.scenario, seed=config.seed)))
-        if config.liquidity and (market.provider is None or config.liquidity_config):
-            command = SetLiquidityProvider(enabled=True, config=config.liquidity_config)
-            _refusal_or_none(await sequencer.submit_one(command))
 
     def _admin_token_hash(self, journal: Journal) -> str:
         """The flag's token, else the one stored at first start, else a new one (shown once)."""
@@ -298,25 +250,6 @@ class ExchangeServer:
     async def _set_serving(self, status: Any) -> None:
         for name in ("", *SERVICE_NAMES):
             await self._health.set(name, status)
-
-    async def _run_clock(self) -> None:
-        """Wall clock: engine time moves only by commands, so step the market every feed step and
-        submit a tick whenever a GTD expiry or funding time falls due in between."""
-        sequencer = self.sequencer
-        assert sequencer is not None
-        next_step = 0
-        while True:
-            await asyncio.sleep(DEADLINE_POLL_SECONDS)
-            exchange = sequencer.exchange
-            now = self.clock.now()
-            try:
-                if exchange.market.active and now >= next_step:
-                    next_step = now - now % exchange.market.step_ns + exchange.market.step_ns
-                    await sequencer.submit_one(MarketStep())
-                elif exchange.engine.next_deadline() <= now:
-                    await sequencer.submit_one(AdvanceTime(ts=0))
-            except Exception:  # shutting down or stopped: the loop ends with the server
-                return
 
     async def _answer_backlog(self) -> None:
         """Keep serving until gRPC has handed every call it received to a servicer (each is answered:

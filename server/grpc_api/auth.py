@@ -5,7 +5,7 @@ Keys are stored as their hash (``paperex.server.core.credentials``); comparisons
 
 import hmac
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeAlias
 
 import grpc
@@ -45,9 +45,10 @@ def presented_key(context: Context) -> str:
 class Authenticator:
     """Resolves credentials against the current account table and the admin token."""
 
-    def __init__(self, admin_token_hash: str, accounts_by_key: Callable[[], Mapping[str, int]]) -> None:
+    def __init__(self, admin_token_hash: str, account_by_key: Callable[[str], int | None]) -> None:
+        """``account_by_key``: the account a key's hash opens now (None: none)."""
         self._admin_hash = admin_token_hash
-        self._accounts_by_key = accounts_by_key
+        self._account_by_key = account_by_key
 
     def account(self, context: Context) -> int:
         """The calling account's id; UNAUTHENTICATED without a valid account key."""
@@ -61,7 +62,7 @@ class Authenticator:
 
     def account_of(self, key: str) -> int | None:
         """The account a key belongs to; None for no key, an unknown one or the admin token."""
-        return self._accounts_by_key().get(key_hash(key)) if key else None
+        return self._account_by_key(key_hash(key)) if key else None
 
     def is_admin(self, key: str) -> bool:
         return bool(key) and hmac.compare_digest(key_hash(key), self._admin_hash)
@@ -73,6 +74,6 @@ class Authenticator:
             raise Refused("UNAUTHENTICATED", "missing admin token")
         if self.is_admin(key):
             return
-        if key_hash(key) in self._accounts_by_key():
+        if self._account_by_key(key_hash(key)) is not None:
             raise Refused("PERMISSION_DENIED", "admin calls need the admin token, not an account key")
         raise Refused("UNAUTHENTICATED", "invalid admin token")

@@ -158,6 +158,27 @@ class CandleSeries:
             hi = min(hi, lo + limit)
         return list(islice(candles, lo, hi)) if lo < hi else []
 
+    def absorb(self, shorter: Candle) -> None:
+        """Sum a closed candle of a shorter interval (not before the open candle) into this series."""
+        candles = self._candles
+        if not candles:
+            open_time = self.interval.open_time(shorter.open_time)
+            candles.append(replace(shorter, open_time=open_time, interval=self.interval, closed=False))
+            return
+        if shorter.open_time > candles[-1].close_time:
+            self._roll_to(shorter.open_time)
+        candles[-1] = _merged(candles[-1], shorter)
+
+    def reach(self, ts: int, price: Ticks) -> None:
+        """Make the open candle the one holding ``ts`` (flat at the last close, or at ``price`` in an
+        empty series), without recording anything."""
+        candles = self._candles
+        if not candles:
+            open_time = self.interval.open_time(ts)
+            candles.append(Candle(open_time, self.interval, price, price, price, price, 0, 0, 0))
+        elif ts > candles[-1].close_time:
+            self._roll_to(ts)
+
     def seed(self, closed: list[Candle], now: int) -> None:
         """Start the series from imported candles (contiguous, oldest first, ``closed`` flagged but
         perhaps the last, when it holds ``now``), keeping the newest ``retention``; then an open candle
@@ -295,6 +316,21 @@ def _aggregate(interval: Interval, bars: list[ImportedBar], now: int, keep: int)
     return candles
 
 
+def _merged(candle: Candle, shorter: Candle) -> Candle:
+    """``candle`` with a later, shorter candle summed in (replacing it while it has seen nothing)."""
+    if not candle.trade_count:
+        return replace(shorter, open_time=candle.open_time, interval=candle.interval, closed=candle.closed)
+    return replace(
+        candle,
+        high=max(candle.high, shorter.high),
+        low=min(candle.low, shorter.low),
+        close=shorter.close,
+        volume=candle.volume + shorter.volume,
+        quote_volume=candle.quote_volume + shorter.quote_volume,
+        trade_count=candle.trade_count + shorter.trade_count,
+    )
+
+
 def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
     """The earlier of ``bound`` and the moments the series' open candles close."""
     for one in series:
@@ -302,3 +338,71 @@ def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
         if closes_at is not None and (bound is None or closes_at < bound):
             bound = closes_at
     return bound
+
+
+class PriceCandleStore:
+    """Candles of a price that moves at every feed step (the mark, the index), as Binance serves them
+    beside the trade candles (markPriceKlines, indexPriceKlines).
+
+    A step updates only the symbol's 1-minute candle; each minute that closes is summed into the longer
+    intervals, and a query of a longer interval sums the open minute into its open candle: a step costs
+    one candle, not one per interval. Volumes are zero; ``trade_count`` counts price updates.
+    """
+
+    __slots__ = ("_longer", "_minutes", "_next_close", "_retention")
+
+    def __init__(self, retention: int = DEFAULT_RETENTION) -> None:
+        self._retention = retention
+        self._minutes: dict[str, CandleSeries] = {}
+        self._longer: dict[str, dict[Interval, CandleSeries]] = {}
+        self._next_close: int | None = None
+
+    def record(self, symbol: str, ts: int, price: Ticks) -> None:
+        """The price as set at ``ts`` (not before the last record or ``advance``)."""
+        minutes = self._minutes.get(symbol)
+        if minutes is None:
+            minutes = self._minutes[symbol] = CandleSeries(Interval.M1, self._retention)
+            self._longer[symbol] = {i: CandleSeries(i, self._retention) for i in Interval if i is not Interval.M1}
+            self._next_close = _earliest(self._next_close, [minutes])
+        changed = minutes.record(ts, price, 0)
+        if len(changed) > 1 or self._longer[symbol][Interval.M5].closes_at is None:
+            self._carry(symbol, changed[:-1])
+
+    def advance(self, now: int) -> None:
+        """Close the minutes that ended before ``now``; O(1) while none is due."""
+        if self._next_close is None or now < self._next_close:
+            return
+        for symbol, minutes in self._minutes.items():
+            closed = minutes.advance(now)
+            if closed:
+                self._carry(symbol, closed)
+        self._next_close = _earliest(None, self._minutes.values())
+
+    def _carry(self, symbol: str, closed: list[Candle]) -> None:
+        """Sum closed minutes into the longer intervals, whose open candles then hold the open minute."""
+        (current,) = self._minutes[symbol].history(limit=1)
+        for series in self._longer[symbol].values():
+            for minute in closed:
+                series.absorb(minute)
+            series.reach(current.open_time, current.open)
+
+    def history(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Candle]:
+        """As ``CandleStore.history``: candles opening in ``[start, end]``, the open one last."""
+        minutes = self._minutes.get(symbol)
+        if minutes is None:
+            _check_limit(limit)
+            return []
+        if interval is Interval.M1:
+            return minutes.history(start, end, limit)
+        candles = self._longer[symbol][interval].history(start, end, limit)
+        if candles and not candles[-1].closed:
+            (current,) = minutes.history(limit=1)
+            candles[-1] = _merged(candles[-1], current)
+        return candles

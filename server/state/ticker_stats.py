@@ -13,8 +13,10 @@ minute. Times are integer nanoseconds passed in by the caller, non-decreasing ac
 
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from paperex.engine.units import Lots, Ticks
+from paperex.engine.book import DepthLevel
+from paperex.engine.units import Amount, Lots, Ticks
 
 MINUTE_NS = 60 * 10**9
 WINDOW_MINUTES = 24 * 60
@@ -32,6 +34,23 @@ class Stats:
     volume: Lots
     quote_volume: int
     trade_count: int
+
+
+class Ticker(NamedTuple):
+    """What a symbol's ticker shows at ``ts``: its prices, the touch, open interest and the 24 h ``stats``
+    (None when nothing traded in the window)."""
+
+    symbol: str
+    last_price: Ticks
+    best_bid: DepthLevel | None
+    best_ask: DepthLevel | None
+    mark_price: Ticks
+    index_price: Ticks
+    funding_rate: Amount
+    next_funding: int
+    open_interest: Lots
+    stats: Stats | None
+    ts: int
 
 
 @dataclass(slots=True)

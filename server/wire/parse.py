@@ -18,10 +18,13 @@ from paperex.engine.instruments import Instrument
 from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
+from paperex.server.market.liquidity import parse_configs
 from paperex.server.state.alerts import Direction
+from paperex.server.state.candles import DEFAULT_LIMIT, MAX_LIMIT, Interval
 from paperex.server.state.income import IncomeType
 from paperex.server.wire.errors import Refused, WireError
 from paperex.server.wire.rejections import conversion_refusal
+from paperex.server.wire.render import CANDLE_INTERVALS
 from paperex.v1 import account_pb2, common_pb2, trading_pb2
 
 E = TypeVar("E", bound=Enum)
@@ -304,4 +307,32 @@ def time_range(request: Any) -> tuple[int, int]:
 def short_text(text: str, field: str, limit: int = MAX_DECIMAL_CHARS) -> str:
     if len(text) > limit:
         raise WireError("INVALID_ARGUMENT", field, f"{field} is longer than {limit} characters")
+    return text
+
+
+_CANDLE_INTERVALS: dict[int, Interval] = {number: interval for interval, number in CANDLE_INTERVALS.items()}
+
+
+def candle_interval(value: int) -> Interval:
+    interval = _CANDLE_INTERVALS.get(value)
+    if interval is None:
+        what = "is required" if value == 0 else f"has no value {value}"
+        raise WireError("INVALID_ENUM_VALUE", "interval", f"interval {what}")
+    return interval
+
+
+def candle_limit(value: int) -> int:
+    """Candles to return: 0 means the default."""
+    if value > MAX_LIMIT:
+        raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {MAX_LIMIT}")
+    return value or DEFAULT_LIMIT
+
+
+def liquidity_config(text: str) -> str:
+    """The liquidity provider's settings (TOML), checked whole before they are journaled."""
+    if text:
+        try:
+            parse_configs(text)
+        except ValueError as error:
+            raise WireError("INVALID_ARGUMENT", "config_toml", f"liquidity provider config: {error}") from None
     return text

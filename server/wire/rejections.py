@@ -10,11 +10,12 @@ from decimal import Decimal
 from paperex.engine.events import OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.reasons import RejectReason
-from paperex.engine.refusals import Figure, Unit, price, quantity
+from paperex.engine.refusals import Figure, Unit, price, quantity, shortfall
+from paperex.engine.risk import OrderPreview
 from paperex.engine.units import ConversionError
 from paperex.engine.validation import price_range, quantity_range
 from paperex.server.wire.errors import Refused, WireError
-from paperex.server.wire.render import money, steps_text
+from paperex.server.wire.render import duration, money, steps_text
 
 _PLAIN: dict[RejectReason, str] = {
     RejectReason.UNKNOWN_SYMBOL: "no instrument {symbol}",
@@ -134,6 +135,25 @@ def refusal(event: OrderRejected, spec: Instrument | None) -> Refused:
     if event.client_order_id:
         metadata["client_order_id"] = event.client_order_id
     return refused(event.reason, metadata, event.figures, spec, command=event.command)
+
+
+def too_many_steps(steps: int, max_steps: int, step_ns: int, asked_ns: int, field: str) -> Refused:
+    """Simulated time asked to move more feed steps than one call may take."""
+    limit, asked = duration(max_steps * step_ns), duration(asked_ns)
+    return Refused(
+        "INVALID_ARGUMENT",
+        f"at most {max_steps:,} feed steps per call ({limit} at the {duration(step_ns)} step); "
+        f"this asks for {steps:,} ({asked}): advance in several calls",
+        {"max_steps": str(max_steps), "steps": str(steps), "max_duration": limit, "duration": asked},
+        field=field,
+    )
+
+
+def preview_refusal(preview: OrderPreview) -> Refused | None:
+    """What placing a previewed order would be refused for (None: it would be accepted)."""
+    if preview.accepted:
+        return None
+    return refused(RejectReason.INSUFFICIENT_MARGIN, {}, shortfall(preview.cost, preview.available_before))
 
 
 def conversion_refusal(error: ConversionError, spec: Instrument | None = None) -> Refused:

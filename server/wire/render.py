@@ -17,7 +17,6 @@ from paperex.engine.book import DepthLevel
 from paperex.engine.events import BalanceReason, MarginCallIssued, PositionLiquidated
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import margin_ratio
-from paperex.engine.market import Market
 from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
@@ -25,10 +24,10 @@ from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_st
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import Alert, Direction
 from paperex.server.state.candles import Candle, Interval
-from paperex.server.state.history import FillRecord, OrderRecord, OrderState, order_state
+from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
-from paperex.server.state.ticker_stats import Stats
+from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.deferred import Deferred
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
@@ -193,6 +192,13 @@ def timestamp(ns: int) -> timestamp_pb2.Timestamp:
     return stamp
 
 
+def duration(nanoseconds: int) -> str:
+    """A span as protobuf's JSON form of a Duration, e.g. ``604800s``."""
+    span = duration_pb2.Duration()
+    span.FromNanoseconds(nanoseconds)
+    return span.ToJsonString()
+
+
 def _set_time(field: timestamp_pb2.Timestamp, ns: int) -> None:
     if type(ns) is int and 0 <= ns <= _LAST_NS:
         field.seconds, field.nanos = divmod(ns, _NS_PER_SECOND)
@@ -303,6 +309,13 @@ def order_into(message: common_pb2.Order, record: OrderRecord, state: OrderState
         message.is_auto_deleverage = True
     if record.expire_at:
         message.expire_time.FromNanoseconds(record.expire_at)
+
+
+def snapshot_into(message: common_pb2.Order, order: OrderSnapshot, specs: Mapping[str, Instrument]) -> None:
+    """An order as a command or a query left it, rendered straight into a response's field (no copy
+    of a finished message)."""
+    record, state = order
+    order_into(message, record, state, specs[record.symbol])
 
 
 def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
@@ -557,23 +570,21 @@ def candle(symbol: str, bar: Candle, spec: Instrument) -> market_data_pb2.Candle
     )
 
 
-def ticker(market: Market, stats: Stats | None, open_interest: Lots, ts: int) -> market_data_pb2.Ticker:
-    spec = market.instrument
-    book = market.book
-    bids, asks = book.depth(Side.BUY, 1), book.depth(Side.SELL, 1)
+def ticker(figures: Ticker, spec: Instrument) -> market_data_pb2.Ticker:
+    bid, ask, stats = figures.best_bid, figures.best_ask, figures.stats
     message = market_data_pb2.Ticker(
-        symbol=market.symbol,
-        last_price=price(market.last_price, spec),
-        best_bid_price=price(bids[0].price, spec) if bids else "",
-        best_bid_quantity=_lots(spec, bids[0].quantity) if bids else "",
-        best_ask_price=price(asks[0].price, spec) if asks else "",
-        best_ask_quantity=_lots(spec, asks[0].quantity) if asks else "",
-        mark_price=price(market.mark_price, spec),
-        index_price=price(market.index_price, spec),
-        funding_rate=money(market.funding_rate),
-        next_funding_time=stamp(market.next_funding),
-        open_interest=_lots(spec, open_interest),
-        time=stamp(ts),
+        symbol=figures.symbol,
+        last_price=price(figures.last_price, spec),
+        best_bid_price=price(bid.price, spec) if bid else "",
+        best_bid_quantity=_lots(spec, bid.quantity) if bid else "",
+        best_ask_price=price(ask.price, spec) if ask else "",
+        best_ask_quantity=_lots(spec, ask.quantity) if ask else "",
+        mark_price=price(figures.mark_price, spec),
+        index_price=price(figures.index_price, spec),
+        funding_rate=money(figures.funding_rate),
+        next_funding_time=stamp(figures.next_funding),
+        open_interest=_lots(spec, figures.open_interest),
+        time=stamp(figures.ts),
     )
     if stats is not None:
         message.open_price_24h = _ticks(spec, stats.open)

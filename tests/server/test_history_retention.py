@@ -13,7 +13,7 @@ from paperex.engine.orders import OrderType, Side
 from paperex.server.__main__ import config_from, parser
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.exchange_commands import OpenAccount
-from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING, JournalMismatch, history_retention
+from paperex.server.core.history_retention import HISTORY_RETENTION_SETTING, JournalMismatch, history_retention
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.state.history import MIN_RETAINED, RETAINED_PER_ACCOUNT, History
 from paperex.v1 import admin_pb2

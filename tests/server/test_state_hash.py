@@ -31,7 +31,7 @@ from tests.server.test_recovery import REPO, open_trader, run_flow, server_env, 
 REPLAY = """
 import sys
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
-from paperex.server.grpc_api.app import HISTORY_RETENTION_SETTING
+from paperex.server.core.history_retention import HISTORY_RETENTION_SETTING
 from paperex.server.core.exchange import Exchange
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.core.sequencer import recover

@@ -1,95 +1,67 @@
 """Account: the calling account's figures, positions, settings, private event stream, income and
 liquidation records."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from paperex.engine.accounts import SymbolSettings
 from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
-from paperex.engine.events import SettingsChanged
-from paperex.engine.margin import max_notional_for
-from paperex.server.core.exchange import Applied, Exchange, user_topic
+from paperex.engine.instruments import Instrument
 from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceAlert
+from paperex.server.core.queries import AccountOverview, FlatPosition, HeldPosition, SymbolLimits
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
-from paperex.server.state.adl import AdlBoard
 from paperex.server.wire import parse, render
-from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.errors import WireError
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
 
 ASSET = "USDT"
 """The settlement asset of every figure an account shows."""
 
 
-def settings_list(exchange: Exchange, account_id: int) -> list[account_pb2.SymbolSettings]:
-    account = exchange.engine.accounts[account_id]
-    return [
-        render.symbol_settings(symbol, setting, max_notional_for(spec, setting.leverage))
-        for symbol, spec in exchange.instruments.items()
-        for setting in (account.peek_setting(symbol),)
-    ]
+def symbol_settings(limits: SymbolLimits) -> account_pb2.SymbolSettings:
+    return render.symbol_settings(limits.symbol, limits.settings, limits.max_notional)
 
 
-def account_summary(exchange: Exchange, account_id: int, adl: AdlBoard) -> account_pb2.AccountSummary:
-    entry = exchange.accounts[account_id]
-    summary = exchange.engine.summary(account_id)
+def account_summary(overview: AccountOverview, instruments: Mapping[str, Instrument]) -> account_pb2.AccountSummary:
     return render.account_summary(
-        summary,
-        entry.name,
+        overview.summary,
+        overview.name,
         ASSET,
-        exchange.instruments,
-        settings_list(exchange, account_id),
-        exchange.last_cursor(account_id),
-        exchange.now,
-        {p.symbol: adl.quantile(exchange, p.symbol, account_id) for p in summary.positions},
+        instruments,
+        [symbol_settings(limits) for limits in overview.limits],
+        overview.cursor,
+        overview.ts,
+        overview.adl_quantiles,
     )
 
 
-def positions(exchange: Exchange, account_id: int, symbol: str, adl: AdlBoard) -> list[common_pb2.Position]:
-    """Open positions (every symbol, or one, shown flat when nothing is held)."""
-    summary = exchange.engine.summary(account_id)
-    held = [
-        render.position(
-            figures,
-            exchange.instruments[figures.symbol],
-            exchange.now,
-            adl.quantile(exchange, figures.symbol, account_id),
-        )
-        for figures in summary.positions
-        if not symbol or figures.symbol == symbol
-    ]
-    if symbol and not held:
-        market = exchange.engine.markets[symbol]
-        settings = exchange.engine.accounts[account_id].peek_setting(symbol)
-        held = [render.flat_position(symbol, settings, market.mark_price, market.instrument, exchange.now)]
-    return held
+def position(held: HeldPosition | FlatPosition, instruments: Mapping[str, Instrument], ts: int) -> common_pb2.Position:
+    if isinstance(held, FlatPosition):
+        return render.flat_position(held.symbol, held.settings, held.mark_price, instruments[held.symbol], ts)
+    figures = held.figures
+    return render.position(figures, instruments[figures.symbol], ts, held.adl_quantile)
 
 
 class AccountService(account_pb2_grpc.AccountServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
+    def _symbol_or_all(self, symbol: str) -> str:
+        return parse.instrument(self.runtime.instruments, symbol).symbol if symbol else ""
+
     @unary
     async def GetAccount(self, request: account_pb2.GetAccountRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
-        await self.runtime.sequencer.settled()
-        summary = account_summary(self.runtime.exchange, account_id, self.runtime.adl)
-        return account_pb2.GetAccountResponse(account=summary)
+        overview = await self.runtime.app.account(account_id)
+        return account_pb2.GetAccountResponse(account=account_summary(overview, self.runtime.instruments))
 
     @unary
     async def ListPositions(self, request: account_pb2.ListPositionsRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
-        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
-        await self.runtime.sequencer.settled()
-        held = positions(self.runtime.exchange, account_id, symbol, self.runtime.adl)
-        return account_pb2.ListPositionsResponse(positions=held)
-
-    def _settings_response(self, applied: Applied) -> account_pb2.SymbolSettings:
-        self.runtime.refuse_if_rejected(applied)
-        changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
-        spec = self.runtime.instruments[changed.symbol]
-        setting = SymbolSettings(changed.mode, changed.leverage)
-        return render.symbol_settings(changed.symbol, setting, max_notional_for(spec, setting.leverage))
+        symbol = self._symbol_or_all(request.symbol)
+        held, ts = await self.runtime.app.positions(account_id, symbol)
+        instruments = self.runtime.instruments
+        return account_pb2.ListPositionsResponse(positions=[position(one, instruments, ts) for one in held])
 
     @unary
     async def SetLeverage(self, request: account_pb2.SetLeverageRequest, context: Context) -> Any:
@@ -98,52 +70,37 @@ class AccountService(account_pb2_grpc.AccountServicer):
         if not request.leverage:
             raise WireError("MISSING_FIELD", "leverage", "leverage is required")
         command = SetLeverage(account_id=account_id, symbol=symbol, leverage=request.leverage)
-        settings = await self.runtime.submit(account_id, command, self._settings_response)
-        return account_pb2.SetLeverageResponse(settings=settings)
+        limits = await self.runtime.app.change_settings(command)
+        return account_pb2.SetLeverageResponse(settings=symbol_settings(limits))
 
     @unary
     async def SetMarginMode(self, request: account_pb2.SetMarginModeRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
         command = SetMarginMode(account_id=account_id, symbol=symbol, mode=parse.margin_mode(request.margin_mode))
-        settings = await self.runtime.submit(account_id, command, self._settings_response)
-        return account_pb2.SetMarginModeResponse(settings=settings)
+        limits = await self.runtime.app.change_settings(command)
+        return account_pb2.SetMarginModeResponse(settings=symbol_settings(limits))
 
     @unary
     async def AdjustIsolatedMargin(self, request: account_pb2.AdjustIsolatedMarginRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
         command = AdjustIsolatedMargin(account_id=account_id, symbol=symbol, amount=parse.isolated_adjustment(request))
-
-        def respond(applied: Applied) -> account_pb2.AdjustIsolatedMarginResponse:
-            self.runtime.refuse_if_rejected(applied)
-            assert applied.position is not None
-            # The ADL quantile is a ranking the board refreshes on its own schedule, not a figure of the command.
-            quantile = self.runtime.adl.quantile(self.runtime.exchange, symbol, account_id)
-            position = render.position(applied.position, self.runtime.instruments[symbol], applied.ts, quantile)
-            _, wallet = applied.wallets
-            return account_pb2.AdjustIsolatedMarginResponse(
-                position=position, cross_wallet_balance=render.money(wallet)
-            )
-
-        return await self.runtime.submit(account_id, command, respond)
+        adjusted = await self.runtime.app.adjust_isolated_margin(command)
+        return account_pb2.AdjustIsolatedMarginResponse(
+            position=position(adjusted.position, self.runtime.instruments, adjusted.ts),
+            cross_wallet_balance=render.money(adjusted.cross_wallet),
+        )
 
     @streaming
     async def StreamUserEvents(
         self, request: account_pb2.StreamUserEventsRequest, context: Context
     ) -> AsyncIterator[account_pb2.StreamUserEventsResponse]:
-        """Backlog after the cursor, then live events; both read with nothing in flight, so there is
-        neither a gap nor a duplicate between them."""
+        """Backlog after the cursor, then live events, with neither a gap nor a duplicate between them."""
         account_id = self.runtime.reader(context)
-        await self.runtime.sequencer.settled()
-        backlog: list[account_pb2.UserEvent] = []
-        if request.HasField("resume_after"):
-            cursor = request.resume_after
-            found = self.runtime.exchange.events_after(account_id, cursor.sequence, cursor.index)
-            if found is None:
-                raise Refused("CURSOR_EXPIRED", "events that old are no longer retained: GetAccount, then resume")
-            backlog = found
-        async with self.runtime.hub.subscribe(user_topic(account_id), self.runtime.stream_capacity) as live:
+        cursor = request.resume_after
+        after = (cursor.sequence, cursor.index) if request.HasField("resume_after") else None
+        async with self.runtime.app.user_events(account_id, after) as (backlog, live):
             for event in backlog:
                 yield account_pb2.StreamUserEventsResponse(event=event)
             async for event in live:
@@ -162,51 +119,35 @@ class AccountService(account_pb2_grpc.AccountServicer):
             repeating=request.repeating,
             note=parse.short_text(request.note, "note"),
         )
-
-        def respond(applied: Applied) -> account_pb2.CreatePriceAlertResponse:
-            if applied.refusal is not None:
-                raise applied.refusal
-            assert applied.alert is not None
-            return account_pb2.CreatePriceAlertResponse(alert=render.price_alert(applied.alert, spec))
-
-        return await self.runtime.submit(account_id, command, respond)
+        alert = await self.runtime.app.create_alert(command)
+        return account_pb2.CreatePriceAlertResponse(alert=render.price_alert(alert, spec))
 
     @unary
     async def ListPriceAlerts(self, request: account_pb2.ListPriceAlertsRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
-        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        alerts = [
-            render.price_alert(alert, exchange.instruments[alert.symbol])
-            for alert in exchange.alerts.of(account_id, symbol)
-        ]
-        return account_pb2.ListPriceAlertsResponse(alerts=alerts)
+        symbol = self._symbol_or_all(request.symbol)
+        instruments = self.runtime.instruments
+        alerts = await self.runtime.app.alerts(account_id, symbol)
+        return account_pb2.ListPriceAlertsResponse(
+            alerts=[render.price_alert(alert, instruments[alert.symbol]) for alert in alerts]
+        )
 
     @unary
     async def DeletePriceAlert(self, request: account_pb2.DeletePriceAlertRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         if not request.alert_id:
             raise WireError("MISSING_FIELD", "alert_id", "alert_id is required")
-
-        def respond(applied: Applied) -> account_pb2.DeletePriceAlertResponse:
-            if applied.refusal is not None:
-                raise applied.refusal
-            return account_pb2.DeletePriceAlertResponse()
-
-        command = DeletePriceAlert(account_id=account_id, alert_id=request.alert_id)
-        return await self.runtime.submit(account_id, command, respond, order=False)
+        await self.runtime.app.delete_alert(DeletePriceAlert(account_id=account_id, alert_id=request.alert_id))
+        return account_pb2.DeletePriceAlertResponse()
 
     @unary
     async def ListIncome(self, request: account_pb2.ListIncomeRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
-        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        symbol = self._symbol_or_all(request.symbol)
         income_type = parse.income_type(request.income_type)
         start, end = parse.time_range(request)
         size, after = parse.page_size(request.page_size), parse.page_token(request.page_token)
-        await self.runtime.sequencer.settled()
-        history = self.runtime.exchange.income
-        page, next_after = history.page(account_id, symbol, income_type, start, end, after, size)
+        page, next_after = await self.runtime.app.income_page(account_id, symbol, income_type, start, end, after, size)
         return account_pb2.ListIncomeResponse(
             incomes=[render.income(record, ASSET) for record in page], next_page_token=str(next_after or "")
         )
@@ -214,12 +155,11 @@ class AccountService(account_pb2_grpc.AccountServicer):
     @unary
     async def ListLiquidations(self, request: account_pb2.ListLiquidationsRequest, context: Context) -> Any:
         account_id = self.runtime.reader(context)
-        symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol if request.symbol else ""
+        symbol = self._symbol_or_all(request.symbol)
         size, before = parse.page_size(request.page_size), parse.page_token(request.page_token)
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        page, next_before = exchange.liquidations.page(account_id, symbol, before, size)
+        page, next_before = await self.runtime.app.liquidations_page(account_id, symbol, before, size)
+        instruments = self.runtime.instruments
         return account_pb2.ListLiquidationsResponse(
-            liquidations=[render.liquidation(record, exchange.instruments) for record in page],
+            liquidations=[render.liquidation(record, instruments) for record in page],
             next_page_token=str(next_before or ""),
         )

@@ -10,7 +10,7 @@ import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import grpc
@@ -18,67 +18,37 @@ from google.protobuf.message import DecodeError
 
 from paperex.engine.instruments import Instrument
 from paperex.server.core.admission import Admission
-from paperex.server.core.application import Application, refuse_if_rejected
-from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.sequencer import Sequencer
-from paperex.server.core.streams import Hub, SlowConsumer, StreamClosed
-from paperex.server.core.tape import ExchangeCommand
+from paperex.server.core.application import Application
+from paperex.server.core.streams import SlowConsumer, StreamClosed
 from paperex.server.grpc_api.auth import Authenticator, Context, presented_key
 from paperex.server.grpc_api.decoding import Undecodable, malformed
 from paperex.server.grpc_api.status import internal, status
-from paperex.server.state.adl import AdlBoard
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server.rpc")
 
 S = TypeVar("S", bound="Serving")
-T = TypeVar("T")
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 
 @dataclass(slots=True)
 class Runtime:
-    """The live server's parts, shared by the servicers."""
+    """What the servicers share: the application they call, and who may call it."""
 
-    sequencer: Sequencer
-    hub: Hub[Any]
+    app: Application
     auth: Authenticator
-    admission: Admission
-    fresh_exchange: Callable[[], Exchange]
-    """An empty exchange as this server makes them (Admin.Reset)."""
-    simulated: bool = False
-    stream_capacity: int = 65_536
     max_batch_commands: int = 500
     calls_started: int = 0
     """RPCs handed to a servicer so far: a graceful stop waits until gRPC hands over no more."""
-    adl: AdlBoard = field(default_factory=AdlBoard)
-    """ADL quantiles for position queries: current for a small symbol, at most a second old for a big one."""
-    app: Application = field(init=False)
-    """The application core every servicer calls."""
-
-    def __post_init__(self) -> None:
-        self.app = Application(self.sequencer, self.admission)
 
     @property
-    def exchange(self) -> Exchange:
-        """The current state (replaced by Admin.Reset, so never cache it across awaits)."""
-        return self.sequencer.exchange
-
-    @property
-    def now(self) -> int:
-        """Engine time the next command would be stamped with (a fresh simulated clock: its start)."""
-        return max(self.sequencer.exchange.now, self.sequencer.clock.now())
+    def admission(self) -> Admission:
+        return self.app.admission
 
     @property
     def instruments(self) -> dict[str, Instrument]:
-        return self.sequencer.exchange.instruments
-
-    async def submit(
-        self, account_id: int, command: ExchangeCommand, answer: Callable[[Applied], T], *, order: bool = True
-    ) -> T:
-        """The application's ``submit`` (admission, then the sequencer), and ``answer`` of its outcome."""
-        return answer(await self.app.submit(account_id, command, order=order))
+        return self.app.instruments
 
     def reader(self, context: Context) -> int:
         """The calling account, charged one query; UNAUTHENTICATED or RATE_LIMITED."""
@@ -95,9 +65,6 @@ class Runtime:
             self.admission.query(account_id)
         elif not self.auth.is_admin(key):
             self.admission.anonymous(context.peer())
-
-    def refuse_if_rejected(self, applied: Applied) -> None:
-        refuse_if_rejected(applied, self.instruments)
 
 
 class Serving(Protocol):

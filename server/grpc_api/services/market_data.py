@@ -4,46 +4,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic
+from paperex.server.core.queries import Book
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
-from paperex.server.state.candles import DEFAULT_LIMIT, MAX_LIMIT, Interval
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import WireError
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
 
-WHOLE_BOOK = 2**32
-"""A depth above any uint32 request: every level (depth 0, stream snapshots)."""
 DEFAULT_TICKER_INTERVAL = 1.0
 MIN_TICKER_INTERVAL = 0.1
-
-_INTERVALS: dict[int, Interval] = {number: interval for interval, number in render.CANDLE_INTERVALS.items()}
-
-
-def _book(exchange: Exchange, symbol: str, depth: int) -> market_data_pb2.OrderBook:
-    spec = exchange.instruments[symbol]
-    bids, asks = exchange.engine.depth(symbol, depth)
-    return market_data_pb2.OrderBook(
-        symbol=symbol,
-        sequence=exchange.book_sequence[symbol],
-        bids=render.book_levels(bids, spec),
-        asks=render.book_levels(asks, spec),
-        time=render.timestamp(exchange.now),
-    )
-
-
-def _ticker(exchange: Exchange, symbol: str) -> market_data_pb2.Ticker:
-    market = exchange.engine.markets[symbol]
-    stats = exchange.ticker_stats.snapshot(symbol, exchange.now)
-    return render.ticker(market, stats, exchange.open_interest(symbol), exchange.now)
-
-
-def _interval(value: int) -> Interval:
-    interval = _INTERVALS.get(value)
-    if interval is None:
-        what = "is required" if value == 0 else f"has no value {value}"
-        raise WireError("INVALID_ENUM_VALUE", "interval", f"interval {what}")
-    return interval
 
 
 class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
@@ -52,6 +21,16 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
 
     def _symbol(self, symbol: str) -> str:
         return parse.instrument(self.runtime.instruments, symbol).symbol
+
+    def _book(self, book: Book) -> market_data_pb2.OrderBook:
+        spec = self.runtime.instruments[book.symbol]
+        return market_data_pb2.OrderBook(
+            symbol=book.symbol,
+            sequence=book.sequence,
+            bids=render.book_levels(book.bids, spec),
+            asks=render.book_levels(book.asks, spec),
+            time=render.timestamp(book.ts),
+        )
 
     @unary
     async def ListInstruments(self, request: market_data_pb2.ListInstrumentsRequest, context: Context) -> Any:
@@ -63,9 +42,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     async def GetOrderBook(self, request: market_data_pb2.GetOrderBookRequest, context: Context) -> Any:
         self.runtime.public(context)
         symbol = self._symbol(request.symbol)
-        await self.runtime.sequencer.settled()
-        book = _book(self.runtime.exchange, symbol, request.depth or WHOLE_BOOK)
-        return market_data_pb2.GetOrderBookResponse(book=book)
+        book = await self.runtime.app.book(symbol, request.depth)
+        return market_data_pb2.GetOrderBookResponse(book=self._book(book))
 
     @streaming
     async def StreamOrderBook(
@@ -74,10 +52,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         """The whole book at a sequence number, then every update after it (sequence + 1, + 2, ...)."""
         self.runtime.public(context)
         symbol = self._symbol(request.symbol)
-        await self.runtime.sequencer.settled()
-        async with self.runtime.hub.subscribe(book_topic(symbol), self.runtime.stream_capacity) as updates:
-            snapshot = _book(self.runtime.exchange, symbol, WHOLE_BOOK)
-            yield market_data_pb2.StreamOrderBookResponse(snapshot=snapshot)
+        async with self.runtime.app.book_updates(symbol) as (snapshot, updates):
+            yield market_data_pb2.StreamOrderBookResponse(snapshot=self._book(snapshot))
             async for update in updates:
                 if not updates.pending:
                     yield update
@@ -91,7 +67,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     ) -> AsyncIterator[market_data_pb2.StreamTradesResponse]:
         self.runtime.public(context)
         symbol = self._symbol(request.symbol)
-        async with self.runtime.hub.subscribe(trades_topic(symbol), self.runtime.stream_capacity) as trades:
+        async with self.runtime.app.trades(symbol) as trades:
             yield market_data_pb2.StreamTradesResponse()
             async for batch in trades:
                 yield batch
@@ -99,9 +75,9 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     @unary
     async def GetTicker(self, request: market_data_pb2.GetTickerRequest, context: Context) -> Any:
         self.runtime.public(context)
-        symbol = self._symbol(request.symbol)
-        await self.runtime.sequencer.settled()
-        return market_data_pb2.GetTickerResponse(ticker=_ticker(self.runtime.exchange, symbol))
+        spec = self.runtime.instruments[self._symbol(request.symbol)]
+        (ticker,) = await self.runtime.app.tickers([spec.symbol])
+        return market_data_pb2.GetTickerResponse(ticker=render.ticker(ticker, spec))
 
     @streaming
     async def StreamTickers(
@@ -113,27 +89,23 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         period = request.interval.ToNanoseconds() / 1e9 if request.HasField("interval") else DEFAULT_TICKER_INTERVAL
         if period < MIN_TICKER_INTERVAL:
             raise WireError("INVALID_ARGUMENT", "interval", f"interval is at least {MIN_TICKER_INTERVAL} s")
+        instruments = self.runtime.instruments
         while True:
-            await self.runtime.sequencer.settled()
-            exchange = self.runtime.exchange
-            for message in [_ticker(exchange, symbol) for symbol in symbols]:
+            tickers = await self.runtime.app.tickers(symbols)
+            for message in [render.ticker(ticker, instruments[ticker.symbol]) for ticker in tickers]:
                 yield market_data_pb2.StreamTickersResponse(ticker=message)
             await asyncio.sleep(period)
 
     @unary
     async def GetCandles(self, request: market_data_pb2.GetCandlesRequest, context: Context) -> Any:
         self.runtime.public(context)
-        symbol = self._symbol(request.symbol)
-        interval = _interval(request.interval)
-        if request.limit > MAX_LIMIT:
-            raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {MAX_LIMIT}")
+        spec = self.runtime.instruments[self._symbol(request.symbol)]
+        interval = parse.candle_interval(request.interval)
+        limit = parse.candle_limit(request.limit)
         start = parse.nanoseconds(request.start_time, "start_time") if request.HasField("start_time") else None
         end = parse.nanoseconds(request.end_time, "end_time") if request.HasField("end_time") else None
-        await self.runtime.sequencer.settled()
-        exchange = self.runtime.exchange
-        spec = exchange.instruments[symbol]
-        bars = exchange.candles.history(symbol, interval, start, end, request.limit or DEFAULT_LIMIT)
-        return market_data_pb2.GetCandlesResponse(candles=[render.candle(symbol, bar, spec) for bar in bars])
+        bars = await self.runtime.app.candles(spec.symbol, interval, start, end, limit)
+        return market_data_pb2.GetCandlesResponse(candles=[render.candle(spec.symbol, bar, spec) for bar in bars])
 
     @streaming
     async def StreamCandles(
@@ -141,15 +113,11 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     ) -> AsyncIterator[market_data_pb2.StreamCandlesResponse]:
         """The current candle, then every change and close of it and its successors."""
         self.runtime.public(context)
-        symbol = self._symbol(request.symbol)
-        interval = _interval(request.interval)
-        await self.runtime.sequencer.settled()
-        async with self.runtime.hub.subscribe(candles_topic(symbol, interval), self.runtime.stream_capacity) as bars:
-            exchange = self.runtime.exchange
-            current = exchange.candles.history(symbol, interval, limit=1)
-            spec = exchange.instruments[symbol]
+        spec = self.runtime.instruments[self._symbol(request.symbol)]
+        interval = parse.candle_interval(request.interval)
+        async with self.runtime.app.candle_updates(spec.symbol, interval) as (current, bars):
             yield market_data_pb2.StreamCandlesResponse(
-                candle=render.candle(symbol, current[0], spec) if current else None
+                candle=render.candle(spec.symbol, current, spec) if current is not None else None
             )
             async for bar in bars:
                 yield bar

@@ -6,23 +6,13 @@ from typing import Any
 
 from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder
 from paperex.engine.instruments import Instrument
-from paperex.engine.reasons import RejectReason
-from paperex.engine.refusals import shortfall
-from paperex.server.core.application import OrderCommand, OrderResult, order_result
-from paperex.server.core.exchange import Applied
+from paperex.server.core.application import OrderCommand, OrderResult
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
-from paperex.server.state.history import OrderSnapshot
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import Refused, WireError
-from paperex.server.wire.rejections import refused
-from paperex.v1 import common_pb2, errors_pb2, trading_pb2, trading_pb2_grpc
-
-
-def _order_into(message: common_pb2.Order, order: OrderSnapshot, instruments: Mapping[str, Instrument]) -> None:
-    """An order rendered straight into a response's field (no copy of a finished message)."""
-    record, state = order
-    render.order_into(message, record, state, instruments[record.symbol])
+from paperex.server.wire.rejections import preview_refusal
+from paperex.v1 import errors_pb2, trading_pb2, trading_pb2_grpc
 
 
 class Answers:
@@ -37,26 +27,26 @@ class Answers:
 
     def place(self, result: OrderResult) -> trading_pb2.PlaceOrderResponse:
         response = trading_pb2.PlaceOrderResponse(duplicate=result.duplicate)
-        _order_into(response.order, result.orders[0], self.instruments)
+        render.snapshot_into(response.order, result.orders[0], self.instruments)
         self._fills_into(response.fills, result)
         return response
 
     def amend(self, result: OrderResult) -> trading_pb2.AmendOrderResponse:
         response = trading_pb2.AmendOrderResponse(priority_kept=result.priority_kept)
-        _order_into(response.order, result.orders[0], self.instruments)
+        render.snapshot_into(response.order, result.orders[0], self.instruments)
         self._fills_into(response.fills, result)
         return response
 
     def cancel(self, result: OrderResult) -> trading_pb2.CancelOrderResponse:
         response = trading_pb2.CancelOrderResponse()
-        _order_into(response.order, result.orders[0], self.instruments)
+        render.snapshot_into(response.order, result.orders[0], self.instruments)
         return response
 
     def cancel_all(self, result: OrderResult) -> trading_pb2.CancelAllOrdersResponse:
         response = trading_pb2.CancelAllOrdersResponse()
         orders = response.orders
         for order in result.orders:
-            _order_into(orders.add(), order, self.instruments)
+            render.snapshot_into(orders.add(), order, self.instruments)
         return response
 
     def for_command(self, command: OrderCommand) -> Callable[[OrderResult], Any]:
@@ -68,11 +58,13 @@ class Answers:
             return self.cancel
         return self.cancel_all
 
-    def outcome(self, applied: Applied) -> Any:
+    def outcome(self, command: OrderCommand, result: OrderResult | Exception) -> Any:
         """The answer to one command of a batch, or the exception that refuses it."""
+        if isinstance(result, Exception):
+            return result
         try:
-            return self.for_command(applied.command)(order_result(applied, self.instruments))  # type: ignore[arg-type]
-        except Exception as error:  # a refusal, or a fault confined to this command's answer
+            return self.for_command(command)(result)
+        except Exception as error:  # a fault confined to this command's answer
             return error
 
 
@@ -143,7 +135,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             )
             raise Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}", {"symbol": spec.symbol, **asked})
         response = trading_pb2.GetOrderResponse()
-        _order_into(response.order, order, self.runtime.instruments)
+        render.snapshot_into(response.order, order, self.runtime.instruments)
         return response
 
     @unary
@@ -152,7 +144,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         symbols = self._symbols(request.symbol)
         response = trading_pb2.ListOpenOrdersResponse()
         for order in await self.runtime.app.open_orders(account_id, symbols):
-            _order_into(response.orders.add(), order, self.runtime.instruments)
+            render.snapshot_into(response.orders.add(), order, self.runtime.instruments)
         return response
 
     def _symbols(self, symbol: str) -> list[str]:
@@ -168,7 +160,7 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         token = str(page[-1][0].order_id) if len(page) == size else ""
         response = trading_pb2.ListOrdersResponse(next_page_token=token)
         for order in page:
-            _order_into(response.orders.add(), order, self.runtime.instruments)
+            render.snapshot_into(response.orders.add(), order, self.runtime.instruments)
         return response
 
     @unary
@@ -193,8 +185,8 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         current, other, ts = await self.runtime.app.preview(command)
         spec = self.runtime.instruments[command.symbol]
         return trading_pb2.PreviewOrderResponse(
-            current_mode=render.preview(current, spec, _preview_rejection(current), ts),
-            other_mode=render.preview(other, spec, _preview_rejection(other), ts),
+            current_mode=render.preview(current, spec, _rejection(preview_refusal(current)), ts),
+            other_mode=render.preview(other, spec, _rejection(preview_refusal(other)), ts),
         )
 
     @streaming
@@ -249,12 +241,13 @@ class TradingService(trading_pb2_grpc.TradingServicer):
         if len(request.commands) > limit:
             raise Refused("BATCH_TOO_LARGE", f"at most {limit} commands per request", {"limit": str(limit)})
         parsed: list[OrderCommand | Refused] = [self._parse_command(account_id, c) for c in request.commands]
-        future = self.runtime.app.order_batch(account_id, [c for c in parsed if not isinstance(c, Refused)])
+        commands = [c for c in parsed if not isinstance(c, Refused)]
+        future = self.runtime.app.order_batch(account_id, commands)
         outcome = self.answers.outcome
 
-        def finish(done: "asyncio.Future[list[Applied]]") -> None:
+        def finish(done: "asyncio.Future[list[OrderResult | Exception]]") -> None:
             failure = Refused("SHUTTING_DOWN", "the exchange stopped") if done.cancelled() else done.exception()
-            outcomes = (outcome(applied) for applied in done.result()) if failure is None else None
+            outcomes = map(outcome, commands, done.result()) if failure is None else None
             response = trading_pb2.OrderSessionResponse(correlation_id=request.correlation_id)
             results = response.results
             for item in parsed:
@@ -281,8 +274,5 @@ class TradingService(trading_pb2_grpc.TradingServicer):
             return refused
 
 
-def _preview_rejection(preview: Any) -> errors_pb2.Rejection | None:
-    if preview.accepted:
-        return None
-    figures = shortfall(preview.cost, preview.available_before)
-    return refused(RejectReason.INSUFFICIENT_MARGIN, {}, figures).rejection()
+def _rejection(refusal: Refused | None) -> errors_pb2.Rejection | None:
+    return refusal.rejection() if refusal is not None else None

@@ -1,0 +1,387 @@
+"""What an API surface reads: the durable state as typed values, and the streams to follow it.
+
+Every query first waits until nothing applied is still waiting for the journal
+(``Sequencer.settled``) and then reads without awaiting, so an answer shows only state a crash cannot
+take back. Answers are engine values (``AccountSummary``, ``PositionFigures``), read-model records and
+the NamedTuples below, never wire messages: each adapter renders them in its own format. Streams are
+subscriptions to the ``Hub`` topics, opened with nothing in flight so that a snapshot or a backlog and
+the live messages after it leave neither a gap nor a duplicate.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, NamedTuple
+
+from paperex.engine.accounts import SymbolSettings
+from paperex.engine.audit import Ledger
+from paperex.engine.book import DepthLevel
+from paperex.engine.commands import PlaceOrder
+from paperex.engine.instruments import Instrument
+from paperex.engine.margin import max_notional_for
+from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
+from paperex.engine.units import Amount, Ticks
+from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
+from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.streams import Hub, Subscription
+from paperex.server.market.scenarios import Scenario, library
+from paperex.server.state.adl import AdlBoard
+from paperex.server.state.alerts import Alert
+from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
+from paperex.server.state.income import IncomeRecord, IncomeType
+from paperex.server.state.liquidation_records import LiquidationRecord
+from paperex.server.state.ticker_stats import Ticker
+from paperex.server.wire.errors import Refused, WireError
+
+WHOLE_BOOK = 2**32
+"""A depth above any request: every level."""
+
+
+class SymbolLimits(NamedTuple):
+    """An account's margin mode and leverage on a symbol, and the position notional that leverage allows."""
+
+    symbol: str
+    settings: SymbolSettings
+    max_notional: Amount
+
+
+class HeldPosition(NamedTuple):
+    figures: PositionFigures
+    adl_quantile: int
+    """1..5 in its side's auto-deleverage queue (5: first to go); 0 for the exchange's own accounts."""
+
+
+class FlatPosition(NamedTuple):
+    """A symbol the account holds nothing in: its settings and the mark."""
+
+    symbol: str
+    settings: SymbolSettings
+    mark_price: Ticks
+
+
+class AccountOverview(NamedTuple):
+    """Everything GetAccount shows: the figures, the settings per symbol and the newest event's cursor."""
+
+    summary: AccountSummary
+    name: str
+    limits: list[SymbolLimits]
+    cursor: tuple[int, int]
+    adl_quantiles: dict[str, int]
+    ts: int
+
+
+class Book(NamedTuple):
+    symbol: str
+    sequence: int
+    """The book update this depth includes (``StreamOrderBook`` continues at ``sequence + 1``)."""
+    bids: list[DepthLevel]
+    asks: list[DepthLevel]
+    ts: int
+
+
+class SigningAccount(NamedTuple):
+    account_id: int
+    api_secret: str
+
+
+class InsuranceFunds(NamedTuple):
+    total: Amount
+    by_symbol: list[tuple[str, Amount]]
+
+
+class Clock(NamedTuple):
+    simulated: bool
+    now: int
+    scenario: str
+    """The running scenario's name, empty without one."""
+    scenario_elapsed: int
+    step_ns: int
+    liquidity_provider: bool
+
+
+class Queries:
+    """The reads on the exchange that ``sequencer`` writes; the base of ``Application``."""
+
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        hub: Hub[Any],
+        *,
+        simulated: bool = False,
+        stream_capacity: int = 65_536,
+    ) -> None:
+        self.sequencer = sequencer
+        self.hub = hub
+        self.simulated = simulated
+        """A simulated clock: time moves only by ``advance_by``, ``advance_until`` and ``step``."""
+        self.stream_capacity = stream_capacity
+        """Messages a stream reader may fall behind before it is cut (SLOW_CONSUMER)."""
+        self.adl = AdlBoard()
+        """ADL quantiles: current for a small symbol, at most a second old for a big one."""
+
+    @property
+    def exchange(self) -> Exchange:
+        """The current state (replaced by a reset, so never kept across awaits)."""
+        return self.sequencer.exchange
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        return self.sequencer.exchange.instruments
+
+    @property
+    def now(self) -> int:
+        """Engine time the next command would be stamped with (a fresh simulated clock: its start)."""
+        return max(self.sequencer.exchange.now, self.sequencer.clock.now())
+
+    def account_by_key(self, key_hash: str) -> int | None:
+        """The account an API key's hash belongs to (None: no such key)."""
+        return self.sequencer.exchange.account_by_key.get(key_hash)
+
+    def signing_account(self, key_hash: str) -> SigningAccount | None:
+        """The account an API key's hash belongs to, with the secret its requests are signed with (None:
+        no such key)."""
+        exchange = self.sequencer.exchange
+        account_id = exchange.account_by_key.get(key_hash)
+        return None if account_id is None else SigningAccount(account_id, exchange.accounts[account_id].api_secret)
+
+    # ------------------------------------------------------------------ orders
+
+    async def order(self, account_id: int, symbol: str, order_id: int, client_order_id: str) -> OrderSnapshot | None:
+        """One of the account's orders on ``symbol`` (empty: any symbol), by id or client order id; None
+        when unknown."""
+        await self.sequencer.settled()
+        record = self.exchange.history.order(account_id, order_id, client_order_id)
+        if record is None or (symbol and record.symbol != symbol):
+            return None
+        return record, order_state(record)
+
+    async def open_orders(self, account_id: int, symbols: list[str]) -> list[OrderSnapshot]:
+        """The account's open orders on ``symbols``, by symbol, oldest first."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        orders = exchange.history.orders
+        found: list[OrderSnapshot] = []
+        for symbol in symbols:
+            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
+                record = orders[order.order_id]
+                found.append((record, order_state(record)))
+        return found
+
+    async def orders_page(
+        self, account_id: int, symbol: str, start: int, end: int, before_id: int, size: int
+    ) -> list[OrderSnapshot]:
+        """Newest first: the account's orders (on ``symbol``, or all) with id < ``before_id`` (0: no
+        bound) created in [start, end)."""
+        await self.sequencer.settled()
+        page = self.exchange.history.orders_page(account_id, symbol, start, end, before_id, size)
+        return [(record, order_state(record)) for record in page]
+
+    async def preview(self, command: PlaceOrder) -> tuple[OrderPreview, OrderPreview, int]:
+        """What placing ``command`` would cost in the account's margin mode and in the other one, and
+        the engine time of the estimate. A market order needs a book or a mark price to estimate from."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        price = command.price or command.stop_price
+        market = exchange.engine.markets[command.symbol]
+        if not price and market.book.best_price(command.side.opposite) is None and not market.band_reference():
+            message = "no book or mark price to estimate a market order: give a price"
+            raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
+        current, other = exchange.engine.preview(
+            command.account_id, command.symbol, command.side, command.quantity, price
+        )
+        return current, other, exchange.now
+
+    async def fills_page(
+        self, account_id: int, symbol: str, order_id: int, start: int, end: int, before_trade: int, size: int
+    ) -> list[FillRecord]:
+        """Newest first: the account's fills (of ``symbol`` and ``order_id`` when given) with trade id
+        < ``before_trade`` (0: no bound) in [start, end)."""
+        await self.sequencer.settled()
+        return self.exchange.history.fills_page(account_id, symbol, order_id, start, end, before_trade, size)
+
+    # ------------------------------------------------------------------ accounts
+
+    async def account(self, account_id: int) -> AccountOverview:
+        await self.sequencer.settled()
+        return self._overview(self.exchange, account_id)
+
+    async def accounts_page(self, after_id: int, size: int) -> list[AccountOverview]:
+        """Up to ``size`` traders' accounts with id > ``after_id``, by id (the exchange's own are hidden)."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        entries = exchange.accounts.values()
+        ids = [entry.account_id for entry in entries if entry.account_id > after_id and not entry.internal]
+        return [self._overview(exchange, account_id) for account_id in ids[:size]]
+
+    def _overview(self, exchange: Exchange, account_id: int) -> AccountOverview:
+        summary = exchange.engine.summary(account_id)
+        return AccountOverview(
+            summary,
+            exchange.accounts[account_id].name,
+            self._limits(exchange, account_id),
+            exchange.last_cursor(account_id),
+            {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
+            exchange.now,
+        )
+
+    def _limits(self, exchange: Exchange, account_id: int) -> list[SymbolLimits]:
+        account = exchange.engine.accounts[account_id]
+        return [symbol_limits(spec, account.peek_setting(symbol)) for symbol, spec in exchange.instruments.items()]
+
+    async def positions(self, account_id: int, symbol: str) -> tuple[list[HeldPosition | FlatPosition], int]:
+        """Open positions (every symbol, or ``symbol``'s, shown flat when nothing is held) and the time."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        held: list[HeldPosition | FlatPosition] = [
+            HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id))
+            for figures in exchange.engine.summary(account_id).positions
+            if not symbol or figures.symbol == symbol
+        ]
+        if symbol and not held:
+            settings = exchange.engine.accounts[account_id].peek_setting(symbol)
+            held = [FlatPosition(symbol, settings, exchange.engine.markets[symbol].mark_price)]
+        return held, exchange.now
+
+    def adl_quantile(self, account_id: int, symbol: str) -> int:
+        """The position's current ADL quantile: a ranking refreshed on its own schedule, not a figure
+        of any one command."""
+        return self.adl.quantile(self.exchange, symbol, account_id)
+
+    async def alerts(self, account_id: int, symbol: str) -> list[Alert]:
+        """The account's price alerts (on ``symbol``, or all)."""
+        await self.sequencer.settled()
+        return self.exchange.alerts.of(account_id, symbol)
+
+    async def income_page(
+        self, account_id: int, symbol: str, income_type: IncomeType | None, start: int, end: int, after: int, size: int
+    ) -> tuple[list[IncomeRecord], int]:
+        """The account's money moves in [start, end) after id ``after``, and the id to continue from (0: none)."""
+        await self.sequencer.settled()
+        return self.exchange.income.page(account_id, symbol, income_type, start, end, after, size)
+
+    async def liquidations_page(
+        self, account_id: int, symbol: str, before: int, size: int
+    ) -> tuple[list[LiquidationRecord], int]:
+        """Newest first: the account's liquidations with id < ``before`` (0: no bound), and the id to
+        continue below (0: none)."""
+        await self.sequencer.settled()
+        return self.exchange.liquidations.page(account_id, symbol, before, size)
+
+    @contextlib.asynccontextmanager
+    async def user_events(
+        self, account_id: int, after: tuple[int, int] | None
+    ) -> AsyncIterator[tuple[list[Any], Subscription[Any]]]:
+        """The retained events after the cursor ``after`` (none without one), then the live ones.
+
+        Raises Refused (CURSOR_EXPIRED) when the events after the cursor are no longer retained."""
+        await self.sequencer.settled()
+        backlog: list[Any] = []
+        if after is not None:
+            found = self.exchange.events_after(account_id, *after)
+            if found is None:
+                raise Refused("CURSOR_EXPIRED", "events that old are no longer retained: GetAccount, then resume")
+            backlog = found
+        async with self.hub.subscribe(user_topic(account_id), self.stream_capacity) as live:
+            yield backlog, live
+
+    # ------------------------------------------------------------------ market data
+
+    async def book(self, symbol: str, depth: int = 0) -> Book:
+        """The top ``depth`` levels of each side (0: every level)."""
+        await self.sequencer.settled()
+        return self._book(self.exchange, symbol, depth or WHOLE_BOOK)
+
+    @staticmethod
+    def _book(exchange: Exchange, symbol: str, depth: int) -> Book:
+        bids, asks = exchange.engine.depth(symbol, depth)
+        return Book(symbol, exchange.book_sequence[symbol], bids, asks, exchange.now)
+
+    @contextlib.asynccontextmanager
+    async def book_updates(self, symbol: str) -> AsyncIterator[tuple[Book, Subscription[Any]]]:
+        """The whole book at a sequence number, then every update after it."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(book_topic(symbol), self.stream_capacity) as updates:
+            yield self._book(self.exchange, symbol, WHOLE_BOOK), updates
+
+    def trades(self, symbol: str) -> Subscription[Any]:
+        """The symbol's trades from now on, a message per command that traded."""
+        return self.hub.subscribe(trades_topic(symbol), self.stream_capacity)
+
+    async def tickers(self, symbols: list[str]) -> list[Ticker]:
+        await self.sequencer.settled()
+        exchange = self.exchange
+        return [self._ticker(exchange, symbol) for symbol in symbols]
+
+    @staticmethod
+    def _ticker(exchange: Exchange, symbol: str) -> Ticker:
+        market, now = exchange.engine.markets[symbol], exchange.now
+        bids, asks = exchange.engine.depth(symbol, 1)
+        return Ticker(
+            symbol,
+            market.last_price,
+            bids[0] if bids else None,
+            asks[0] if asks else None,
+            market.mark_price,
+            market.index_price,
+            market.funding_rate,
+            market.next_funding,
+            exchange.open_interest(symbol),
+            exchange.ticker_stats.snapshot(symbol, now),
+            now,
+        )
+
+    async def candles(
+        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
+    ) -> list[Candle]:
+        """The symbol's bars opening in [start, end] (None: unbounded), oldest first: with ``start`` the
+        first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
+        await self.sequencer.settled()
+        return self.exchange.candles.history(symbol, interval, start, end, limit)
+
+    @contextlib.asynccontextmanager
+    async def candle_updates(
+        self, symbol: str, interval: Interval
+    ) -> AsyncIterator[tuple[Candle | None, Subscription[Any]]]:
+        """The current candle (None before any trade), then every change and close of it and its successors."""
+        await self.sequencer.settled()
+        async with self.hub.subscribe(candles_topic(symbol, interval), self.stream_capacity) as bars:
+            current = self.exchange.candles.history(symbol, interval, limit=1)
+            yield (current[0] if current else None), bars
+
+    # ------------------------------------------------------------------ operator
+
+    async def insurance_funds(self) -> InsuranceFunds:
+        await self.sequencer.settled()
+        engine = self.exchange.engine
+        return InsuranceFunds(
+            engine.insurance_fund, [(symbol, market.insurance_fund) for symbol, market in engine.markets.items()]
+        )
+
+    async def ledger(self) -> tuple[Ledger, int, int]:
+        """Where the money is, with the sequence number and the time it is true at."""
+        await self.sequencer.settled()
+        exchange = self.exchange
+        return exchange.engine.ledger(), exchange.sequence, self.now
+
+    async def clock(self) -> Clock:
+        await self.sequencer.settled()
+        exchange = self.exchange
+        market = exchange.market
+        scenario = market.scenario
+        return Clock(
+            self.simulated,
+            self.now,
+            scenario.name if scenario is not None else "",
+            exchange.now - market.started_at if scenario is not None else 0,
+            market.step_ns,
+            market.liquidity_enabled,
+        )
+
+    @staticmethod
+    def scenarios() -> list[Scenario]:
+        """The shipped scenario library, by name."""
+        return [scenario for _, scenario in sorted(library().items())]
+
+
+def symbol_limits(spec: Instrument, settings: SymbolSettings) -> SymbolLimits:
+    return SymbolLimits(spec.symbol, settings, max_notional_for(spec, settings.leverage))
