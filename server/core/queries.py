@@ -27,7 +27,7 @@ from paperex.server.core.streams import Hub, Subscription
 from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
 from paperex.server.state.alerts import Alert
-from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.candles import Candle, CandlePrice, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
@@ -342,12 +342,20 @@ class Queries:
         )
 
     async def candles(
-        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
+        self,
+        symbol: str,
+        interval: Interval,
+        start: int | None,
+        end: int | None,
+        limit: int,
+        price: CandlePrice = CandlePrice.LAST,
     ) -> list[Candle]:
-        """The symbol's bars opening in [start, end] (None: unbounded), oldest first: with ``start`` the
-        first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
+        """The symbol's bars of ``price`` opening in [start, end] (None: unbounded), oldest first: with
+        ``start`` the first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
         await self._settled(PUBLIC)
-        return self.exchange.candles.history(symbol, interval, start, end, limit)
+        results = self.exchange.results
+        store = {CandlePrice.MARK: results.mark_candles, CandlePrice.INDEX: results.index_candles}.get(price)
+        return (store or results.candles).history(symbol, interval, start, end, limit)
 
     @contextlib.asynccontextmanager
     async def candle_updates(

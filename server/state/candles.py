@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import islice
+from typing import ClassVar
 
 from paperex.engine.units import Lots, Ticks
 
@@ -42,6 +43,14 @@ class Interval(Enum):
         12
         """
         return ts - ts % self.value
+
+
+class CandlePrice(Enum):
+    """The price a candle series follows: trades, the mark or the index."""
+
+    LAST = "last"
+    MARK = "mark"
+    INDEX = "index"
 
 
 @dataclass(slots=True)
@@ -87,6 +96,9 @@ class CandleSeries:
     """
 
     __slots__ = ("_candles", "_retention", "interval")
+    continuous: ClassVar[bool] = False
+    """Whether the price runs on between updates (a mark), so an interval opens at the last close; a
+    trade candle opens at its first trade."""
 
     def __init__(self, interval: Interval, retention: int = DEFAULT_RETENTION) -> None:
         if retention < 1:
@@ -112,7 +124,7 @@ class CandleSeries:
             raise ValueError(f"trade at {ts} precedes the open {interval.name} candle at {current.open_time}")
         changed = self._roll_to(ts) if ts > current.close_time else []
         current = candles[-1]
-        if current.trade_count:
+        if current.trade_count or self.continuous:
             high, low = current.high, current.low
             updated = Candle(
                 current.open_time,
@@ -167,7 +179,7 @@ class CandleSeries:
             return
         if shorter.open_time > candles[-1].close_time:
             self._roll_to(shorter.open_time)
-        candles[-1] = _merged(candles[-1], shorter)
+        candles[-1] = _merged(candles[-1], shorter, self.continuous)
 
     def reach(self, ts: int, price: Ticks) -> None:
         """Make the open candle the one holding ``ts`` (flat at the last close, or at ``price`` in an
@@ -316,9 +328,9 @@ def _aggregate(interval: Interval, bars: list[ImportedBar], now: int, keep: int)
     return candles
 
 
-def _merged(candle: Candle, shorter: Candle) -> Candle:
-    """``candle`` with a later, shorter candle summed in (replacing it while it has seen nothing)."""
-    if not candle.trade_count:
+def _merged(candle: Candle, shorter: Candle, continuous: bool) -> Candle:
+    """``candle`` with a later, shorter candle summed in (replacing it while it has seen no trade)."""
+    if not candle.trade_count and not continuous:
         return replace(shorter, open_time=candle.open_time, interval=candle.interval, closed=candle.closed)
     return replace(
         candle,
@@ -338,6 +350,16 @@ def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
         if closes_at is not None and (bound is None or closes_at < bound):
             bound = closes_at
     return bound
+
+
+M1 = Interval.M1.value
+
+
+class PriceCandleSeries(CandleSeries):
+    """A series of a price that runs on between updates: an interval opens at the last close."""
+
+    __slots__ = ()
+    continuous = True
 
 
 class PriceCandleStore:
@@ -361,10 +383,13 @@ class PriceCandleStore:
         """The price as set at ``ts`` (not before the last record or ``advance``)."""
         minutes = self._minutes.get(symbol)
         if minutes is None:
-            minutes = self._minutes[symbol] = CandleSeries(Interval.M1, self._retention)
-            self._longer[symbol] = {i: CandleSeries(i, self._retention) for i in Interval if i is not Interval.M1}
-            self._next_close = _earliest(self._next_close, [minutes])
+            minutes = self._minutes[symbol] = PriceCandleSeries(Interval.M1, self._retention)
+            longer: dict[Interval, CandleSeries] = {
+                interval: PriceCandleSeries(interval, self._retention) for interval in Interval if interval.value > M1
+            }
+            self._longer[symbol] = longer
         changed = minutes.record(ts, price, 0)
+        self._next_close = _earliest(self._next_close, [minutes])  # a lower bound: advance() recomputes it
         if len(changed) > 1 or self._longer[symbol][Interval.M5].closes_at is None:
             self._carry(symbol, changed[:-1])
 
@@ -404,5 +429,5 @@ class PriceCandleStore:
         candles = self._longer[symbol][interval].history(start, end, limit)
         if candles and not candles[-1].closed:
             (current,) = minutes.history(limit=1)
-            candles[-1] = _merged(candles[-1], current)
+            candles[-1] = _merged(candles[-1], current, continuous=True)
         return candles

@@ -5,12 +5,16 @@ T0 is on a whole hour. The mark is set to 100 at T0+10 s, 105 at T0+20 s, 98 at 
 T0+130 s (ticks):
 
     minute 0: open 100, high 105, low 100, close 105 (2 updates)
-    minute 1: 98 flat (1 update)
-    minute 2: 101 so far (1 update), open
+    minute 1: open 105 (the price runs on), high 105, low 98, close 98 (1 update)
+    minute 2: open 98, high 101, low 98, close 101 so far (1 update), open
     the 5-minute candle so far: open 100, high 105, low 98, close 101, 4 updates
 """
 
+from google.protobuf import duration_pb2
+
 from paperex.server.state.candles import Candle, Interval, PriceCandleStore
+from paperex.v1 import admin_pb2, market_data_pb2
+from tests.server.conftest import Exchange
 
 S = 10**9
 M = 60 * S
@@ -28,8 +32,8 @@ def test_a_step_updates_the_minute_and_the_longer_candles_read_it_in() -> None:
     marks = store()
     assert marks.history("BTCUSDT", Interval.M1) == [
         Candle(T0, Interval.M1, 100, 105, 100, 105, 0, 0, 2, closed=True),
-        Candle(T0 + M, Interval.M1, 98, 98, 98, 98, 0, 0, 1, closed=True),
-        Candle(T0 + 2 * M, Interval.M1, 101, 101, 101, 101, 0, 0, 1),
+        Candle(T0 + M, Interval.M1, 105, 105, 98, 98, 0, 0, 1, closed=True),
+        Candle(T0 + 2 * M, Interval.M1, 98, 101, 98, 101, 0, 0, 1),
     ]
     for interval in (Interval.M5, Interval.H1, Interval.D1):
         (candle,) = marks.history("BTCUSDT", interval)
@@ -61,3 +65,32 @@ def test_an_update_after_a_quiet_spell_opens_its_interval_at_its_own_price() -> 
 
 def test_a_symbol_without_prices_has_no_candles() -> None:
     assert store().history("ETHUSDT", Interval.H1) == []
+
+
+async def test_get_candles_serves_the_mark_and_the_index(simulated: Exchange) -> None:
+    """On a simulated clock: the mark set to 64,900, the index to 64,950 (the mark follows it, to 64,950
+    with no book), and a minute later the mark to 65,000. The mark's 1-minute candles: 64,900 up to
+    64,950 (closed), then one that opens at 64,950 (the mark runs on) and rises to 65,000; the index's
+    one candle is 64,950 flat; no trade, so no trade candles."""
+    admin = simulated.admin
+    await admin.admin.SetMarkPrice(admin_pb2.SetMarkPriceRequest(symbol="BTCUSDT", price="64900"), metadata=admin.auth)
+    await admin.admin.SetIndexPrice(
+        admin_pb2.SetIndexPriceRequest(symbol="BTCUSDT", price="64950"), metadata=admin.auth
+    )
+    advance = admin_pb2.AdvanceTimeRequest(duration=duration_pb2.Duration(seconds=60))
+    await admin.admin.AdvanceTime(advance, metadata=admin.auth)
+    await admin.admin.SetMarkPrice(admin_pb2.SetMarkPriceRequest(symbol="BTCUSDT", price="65000"), metadata=admin.auth)
+
+    async def candles(price: int) -> list[tuple[str, str, str, str, bool]]:
+        request = market_data_pb2.GetCandlesRequest(
+            symbol="BTCUSDT", interval=market_data_pb2.CANDLE_INTERVAL_1M, price=price
+        )
+        reply = await admin.market.GetCandles(request)
+        return [(c.open, c.high, c.low, c.close, c.closed) for c in reply.candles]
+
+    assert await candles(market_data_pb2.CANDLE_PRICE_MARK) == [
+        ("64900.0", "64950.0", "64900.0", "64950.0", True),
+        ("64950.0", "65000.0", "64950.0", "65000.0", False),
+    ]
+    assert (await candles(market_data_pb2.CANDLE_PRICE_INDEX))[0][:4] == ("64950.0",) * 4
+    assert await candles(market_data_pb2.CANDLE_PRICE_LAST) == []
