@@ -20,7 +20,15 @@ from google.protobuf.message import Message
 from paperex.client import models
 from paperex.client.commands import AmendOrder, CancelAllOrders, CancelOrder, Number, PlaceOrder, order_key
 from paperex.client.convert import decimal_text, enum_number, from_proto, user_event
-from paperex.client.enums import AlertDirection, CandleInterval, IncomeType, MarginAdjustment, MarginMode, TriggerBy
+from paperex.client.enums import (
+    AlertDirection,
+    CandleInterval,
+    CandlePrice,
+    IncomeType,
+    MarginAdjustment,
+    MarginMode,
+    TriggerBy,
+)
 from paperex.client.errors import from_rpc_error
 from paperex.client.retry import NO_RETRY, RetryPolicy
 from paperex.client.session import OrderSession
@@ -138,10 +146,15 @@ class AsyncClient(_Connection):
         start: datetime | None = None,
         end: datetime | None = None,
         limit: int = 0,
+        price: CandlePrice | str = CandlePrice.LAST,
     ) -> list[models.Candle]:
-        """Oldest first; the last one may still be open."""
+        """Oldest first; the last one may still be open. ``price``: the candles of trades (the default),
+        of the mark price or of the index price."""
         request = market_data_pb2.GetCandlesRequest(
-            symbol=symbol, interval=enum_number(CandleInterval, interval), limit=limit
+            symbol=symbol,
+            interval=enum_number(CandleInterval, interval),
+            limit=limit,
+            price=enum_number(CandlePrice, price),
         )
         _set_times(request, start_time=start, end_time=end)
         reply = await self._call(self._market.GetCandles, request)
@@ -473,6 +486,12 @@ class AsyncAdmin(_Connection):
     async def scenarios(self) -> list[models.Scenario]:
         reply = await self._call(self._admin.ListScenarios, admin_pb2.ListScenariosRequest())
         return [from_proto(models.Scenario, item) for item in reply.scenarios]
+
+    async def set_faults(self, plan_toml: str = "", *, account_id: int = 0) -> None:
+        """Make the exchange misbehave for one account (0: everyone without a plan of its own) as the
+        TOML plan says (``docs/faults.md``); an empty plan clears it."""
+        request = admin_pb2.SetFaultsRequest(account_id=account_id, plan_toml=plan_toml)
+        await self._call(self._admin.SetFaults, request, retry=False)
 
     async def set_liquidity_provider(self, enabled: bool, config_toml: str = "") -> bool:
         request = admin_pb2.SetLiquidityProviderRequest(enabled=enabled, config_toml=config_toml)

@@ -124,6 +124,12 @@ class CandleInterval(WireEnum):
     D1 = 6
 
 
+class CandlePrice(WireEnum):
+    LAST = 1
+    MARK = 2
+    INDEX = 3
+
+
 class BalanceChangeReason(WireEnum):
     DEPOSIT = 1
     WITHDRAWAL = 2

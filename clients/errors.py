@@ -171,6 +171,9 @@ class BatchTooLarge(InvalidRequest, reason="BATCH_TOO_LARGE"): ...
 class InvalidScenario(InvalidRequest, reason="INVALID_SCENARIO"): ...
 
 
+class InvalidFaults(InvalidRequest, reason="INVALID_FAULTS"): ...
+
+
 class MalformedRequest(InvalidRequest, reason="MALFORMED_REQUEST"): ...
 
 
@@ -282,6 +285,23 @@ class ShuttingDown(Unavailable, reason="SHUTTING_DOWN"): ...
 class JournalFailed(Unavailable, reason="JOURNAL_FAILED"):
     """The server could not journal the command and stops: after its restart, look the order up by
     its client_order_id before sending it again."""
+
+
+class InjectedFault(Unavailable, reason="INJECTED_FAULT"):
+    """An injected fault (``Admin.SetFaults``): nothing was done; safe to repeat."""
+
+
+class AnswerLost(Unavailable, reason="ANSWER_LOST"):
+    """An injected fault: the command was carried out but its answer lost. A place repeated with the
+    same client_order_id returns the original order (``duplicate``)."""
+
+
+class Maintenance(Unavailable, reason="MAINTENANCE"):
+    """An injected maintenance window: no new orders or amends until ``retry_after`` has passed."""
+
+
+class StreamDropped(Unavailable, reason="STREAM_DROPPED"):
+    """An injected fault ended the stream; the SDK's streams resubscribe by themselves."""
 
 
 def error_class(reason: str, code: grpc.StatusCode | None = None) -> type[PaperexError]:

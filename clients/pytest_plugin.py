@@ -42,6 +42,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "scenario": ("library scenario to run, e.g. flash-crash (default: none, prices move only when set)", ""),
     "seed": ("seed of the scenario's random parts", "0"),
     "liquidity": ("the built-in liquidity provider: on or off", "on"),
+    "takers": ("the scenario's built-in taker flow: on or off", "on"),
     "config": ("instruments TOML for the server (relative to the rootdir)", ""),
     "startup_timeout": ("seconds to wait for the server to answer", "30"),
 }
@@ -62,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Registers the marker (suites run with --strict-markers)."""
     config.addinivalue_line(
         "markers",
-        "paperex(scenario='', seed=0, liquidity=True, config=''): "
+        "paperex(scenario='', seed=0, liquidity=True, takers=True, config='', faults=None): "
         "how the test's paperex server starts (see paperex.client.pytest_plugin)",
     )
 
@@ -77,23 +78,31 @@ def server_settings(node: pytest.Item, config: pytest.Config) -> "ServerSettings
     for marker in reversed(list(node.iter_markers(MARKER))):
         if len(marker.args) > 1 or (marker.args and "scenario" in marker.kwargs):
             raise ValueError("the paperex marker takes at most one positional argument, the scenario")
-        unknown = set(marker.kwargs) - set(OPTIONS)
+        unknown = set(marker.kwargs) - set(OPTIONS) - {"faults"}
         if unknown:
-            raise ValueError(f"unknown paperex marker keywords {sorted(unknown)}; known: {sorted(OPTIONS)}")
+            known = sorted({*OPTIONS, "faults"})
+            raise ValueError(f"unknown paperex marker keywords {sorted(unknown)}; known: {known}")
         values.update(marker.kwargs, **({"scenario": marker.args[0]} if marker.args else {}))
-    liquidity = values["liquidity"]
-    if isinstance(liquidity, str):
-        if liquidity not in ("on", "off"):
-            raise ValueError(f"paperex liquidity must be on or off, not {liquidity!r}")
-        liquidity = liquidity == "on"
     config_path = Path(values["config"]) if values["config"] else None
     return ServerSettings(
         scenario=str(values["scenario"]),
         seed=int(values["seed"]),
-        liquidity=bool(liquidity),
+        liquidity=_switch(values, "liquidity"),
+        takers=_switch(values, "takers"),
+        faults=values.get("faults") or "",
         config=config.rootpath / config_path if config_path is not None else None,
         startup_timeout=float(values["startup_timeout"]),
     )
+
+
+def _switch(values: dict[str, Any], name: str) -> bool:
+    """An on/off setting: a bool from a marker, "on" or "off" from an option or ini key."""
+    value = values[name]
+    if isinstance(value, str):
+        if value not in ("on", "off"):
+            raise ValueError(f"paperex {name} must be on or off, not {value!r}")
+        return value == "on"
+    return bool(value)
 
 
 @pytest.fixture
@@ -142,10 +151,13 @@ async def paperex_admin(paperex_server: "PaperexServer") -> AsyncIterator["Async
 @_async_fixture
 async def paperex(paperex_server: "PaperexServer", paperex_admin: "AsyncAdmin") -> AsyncIterator["Paperex"]:
     """The test's exchange: ``account(name, deposit)``, ``advance(duration)``, ``step(n)``,
-    ``set_index_price``, ``set_mark_price``, ``clock()``, ``load_scenario``."""
+    ``set_index_price``, ``set_mark_price``, ``clock()``, ``load_scenario``, ``inject(...)`` and
+    ``heal()`` (faults; the marker's ``faults=`` plan is injected for everyone at the start)."""
     from paperex.client.testing.harness import Paperex  # noqa: PLC0415
 
     exchange = Paperex(paperex_server.target, paperex_admin)
+    if paperex_server.settings.faults:
+        await exchange.inject(paperex_server.settings.faults)
     try:
         yield exchange
     finally:

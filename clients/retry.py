@@ -2,7 +2,8 @@
 
 Only calls that are safe to repeat are retried: queries, and PlaceOrder, whose client_order_id makes
 a repeat return the original order. A refusal is an answer, never retried, except a rate limit when
-the policy says so (after the server's RetryInfo delay).
+the policy says so. A server-asked delay (RetryInfo on a rate limit or an UNAVAILABLE such as a
+maintenance window) is waited as asked, up to ``max_retry_after``; else the backoff is exponential.
 """
 
 import asyncio
@@ -26,6 +27,9 @@ class RetryPolicy:
     max_backoff: float = 2.0
     multiplier: float = 2.0
     retry_rate_limited: bool = True
+    max_retry_after: float = 60.0
+    """The longest server-asked delay (RetryInfo: a rate limit, a maintenance window, a stop) waited
+    before a retry; a longer one is raised to the caller."""
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before try ``attempt + 1`` (attempt counts from 1)."""
@@ -36,11 +40,14 @@ class RetryPolicy:
         """How long to wait before retrying after ``error``; None: do not retry."""
         if attempt >= self.attempts:
             return None
-        if isinstance(error, RateLimited):
-            if not self.retry_rate_limited:
-                return None
-            return error.retry_after.total_seconds() if error.retry_after else self.backoff(attempt)
-        return self.backoff(attempt) if isinstance(error, TRANSIENT) else None
+        if isinstance(error, RateLimited) and not self.retry_rate_limited:
+            return None
+        if not isinstance(error, (RateLimited, *TRANSIENT)):
+            return None
+        if error.retry_after is None:
+            return self.backoff(attempt)
+        asked = error.retry_after.total_seconds()
+        return asked if asked <= self.max_retry_after else None
 
     async def run(self, call: Callable[[], Awaitable[T]]) -> T:
         """``call()`` until it answers, a non-transient error, or the attempts run out."""

@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 
-from paperex.client.cli import account, ledger, margin, market, orders, records, scenario, watch
+from paperex.client.cli import account, faults, ledger, margin, market, orders, records, scenario, watch
 from paperex.client.cli.connection import common_options, target
 from paperex.client.cli.delegate import exec_server, is_server_command
 from paperex.client.cli.exits import (
@@ -30,7 +30,7 @@ from paperex.client.cli.exits import (
 from paperex.client.cli.output import Output
 from paperex.client.errors import PaperexError
 
-COMMAND_MODULES = (account, orders, margin, records, market, watch, scenario, ledger)
+COMMAND_MODULES = (account, orders, margin, records, market, watch, scenario, faults, ledger)
 EPILOG = (
     "exit codes: 0 done, 1 refused by the exchange, 2 usage, 3 cannot reach the exchange, "
     "4 missing or rejected credential, 5 money not conserved (ledger), 130 interrupted"

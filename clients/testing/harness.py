@@ -5,6 +5,8 @@ the market, and opens accounts as ``PaperexAccount`` clients: ``AsyncClient`` pl
 API key, for bots that build their own connection from them.
 """
 
+import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -71,8 +73,54 @@ class Paperex:
         """Replaces the market script with a library scenario, starting now."""
         return await self.admin.load_scenario(name, seed=seed)
 
+    async def inject(
+        self, plan: str | Mapping[str, Any] = "", *, account: "PaperexAccount | int" = 0, **settings: Any
+    ) -> None:
+        """Makes the exchange misbehave for ``account`` (default: everyone) as the fault plan says: a
+        TOML text, a mapping, or keywords (``unavailable=0.5, drop_streams_after=3, seed=1``; tables
+        as dicts: ``latency={"submit": {"mean": 5}}``). The plan's keys are in ``docs/faults.md``."""
+        if settings:
+            if plan:
+                raise ValueError("give the plan as text, a mapping or keywords, not several")
+            plan = settings
+        text = plan if isinstance(plan, str) else fault_plan_toml(plan)
+        await self.admin.set_faults(text, account_id=account if isinstance(account, int) else account.account_id)
+
+    async def heal(self, *, account: "PaperexAccount | int" = 0) -> None:
+        """Ends the fault plan of ``account`` (default: everyone's)."""
+        await self.inject("", account=account)
+
     async def close(self) -> None:
         """Closes the accounts' connections (the fixture does it after the test)."""
         accounts, self._accounts = self._accounts, []
         for account in accounts:
             await account.close()
+
+
+def fault_plan_toml(plan: Mapping[str, Any]) -> str:
+    """A fault plan mapping as TOML: top-level values first, then one table per mapping value (two
+    levels deep, as the plan has: ``latency.submit``, ``maintenance``).
+
+    >>> print(fault_plan_toml({"unavailable": 0.5, "latency": {"submit": {"mean": 5}}}))
+    unavailable = 0.5
+    [latency.submit]
+    mean = 5
+    """
+    lines = [f"{key} = {_toml_value(value)}" for key, value in plan.items() if not isinstance(value, Mapping)]
+    for key, table in plan.items():
+        if not isinstance(table, Mapping):
+            continue
+        flat = {name: value for name, value in table.items() if not isinstance(value, Mapping)}
+        if flat or not table:
+            lines += [f"[{key}]", *(f"{name} = {_toml_value(value)}" for name, value in flat.items())]
+        for name, inner in table.items():
+            if isinstance(inner, Mapping):
+                lines += [f"[{key}.{name}]", *(f"{k} = {_toml_value(v)}" for k, v in inner.items())]
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    """A scalar in TOML: a JSON string, number or boolean reads the same in TOML."""
+    if not isinstance(value, str | int | float | bool):
+        raise ValueError(f"a fault plan value is text, a number or true/false, not {value!r}")
+    return json.dumps(value)

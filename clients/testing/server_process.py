@@ -21,8 +21,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 
@@ -46,6 +48,9 @@ class ServerSettings:
     scenario: str = ""
     seed: int = 0
     liquidity: bool = True
+    takers: bool = True
+    faults: str | Mapping[str, Any] = ""
+    """A fault plan injected for every account once the server is up (``Paperex.inject``)."""
     config: Path | None = None
     """An instruments TOML overriding or extending the built-in BTCUSDT and ETHUSDT."""
     startup_timeout: float = 30.0
@@ -63,6 +68,7 @@ class ServerSettings:
             # to every answer (off still writes every command, so a crash stays debuggable).
             *("--durability", "off"),
             *("--liquidity", "on" if self.liquidity else "off"),
+            *("--takers", "on" if self.takers else "off"),
             *("--seed", str(self.seed)),
         ]
         if self.scenario:
@@ -75,8 +81,11 @@ class ServerSettings:
 class PaperexServer:
     """A running ``paperex serve`` child: where to connect, the admin token, and ``stop``."""
 
-    def __init__(self, process: subprocess.Popen[bytes], directory: Path, admin_token: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], directory: Path, admin_token: str, settings: ServerSettings
+    ) -> None:
         self.process = process
+        self.settings = settings
         self.directory = directory
         self.admin_token = admin_token
         self.target = ""
@@ -115,7 +124,7 @@ class PaperexServer:
             process = subprocess.Popen(
                 command, cwd=directory, env=environment, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL
             )
-        server = cls(process, directory, admin_token)
+        server = cls(process, directory, admin_token, settings)
         try:
             server._wait_until_ready(time.monotonic() + settings.startup_timeout)
         except BaseException:  # a failure, a timeout or a Ctrl-C: never leave the child behind

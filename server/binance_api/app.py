@@ -35,7 +35,7 @@ from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.queries import SigningAccount
-from paperex.server.core.records import OrderSnapshot
+from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
 
@@ -114,6 +114,8 @@ class BinanceApi:
             ("GET", "/fapi/v1/exchangeInfo", self.exchange_info),
             ("GET", "/fapi/v1/depth", self.depth),
             ("GET", "/fapi/v1/klines", self.klines),
+            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines),
+            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines),
             ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr),
             ("GET", "/fapi/v1/ticker/price", self.ticker_price),
             ("GET", "/fapi/v2/ticker/price", self.ticker_price),
@@ -257,6 +259,18 @@ class BinanceApi:
         interval, start, end, limit = params.klines(call.params)
         bars = await self.app.candles(spec.symbol, interval, start, end, limit)
         return [render.kline(bar, spec) for bar in bars]
+
+    async def mark_price_klines(self, call: Call) -> Any:
+        return await self._price_klines(self._spec(call), call, CandlePrice.MARK)
+
+    async def index_price_klines(self, call: Call) -> Any:
+        spec = params.instrument(call.params, self.app.instruments, key="pair")
+        return await self._price_klines(spec, call, CandlePrice.INDEX)
+
+    async def _price_klines(self, spec: Instrument, call: Call, price: CandlePrice) -> Any:
+        interval, start, end, limit = params.klines(call.params)
+        bars = await self.app.candles(spec.symbol, interval, start, end, limit, price)
+        return [render.price_kline(bar, spec) for bar in bars]
 
     async def _per_symbol(self, call: Call, shape: Callable[[str, Any, Instrument], Any]) -> Any:
         """One object for a ``symbol``, else a list of every symbol's."""

@@ -173,8 +173,9 @@ def decimal_text(params: Params, name: str, *, needed: bool = False) -> str:
     return value
 
 
-def instrument(params: Params, instruments: Mapping[str, Instrument]) -> Instrument:
-    return parse.instrument(instruments, required(params, "symbol"))
+def instrument(params: Params, instruments: Mapping[str, Instrument], key: str = "symbol") -> Instrument:
+    """The instrument a request names by ``symbol`` (or ``pair``, as the index klines do)."""
+    return parse.instrument(instruments, required(params, key))
 
 
 def one_way(params: Params) -> None:

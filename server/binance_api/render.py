@@ -192,6 +192,13 @@ def kline(bar: Candle, spec: Instrument) -> list[Any]:
     ]
 
 
+def price_kline(bar: Candle, spec: Instrument) -> list[Any]:
+    """A mark or index price kline: the venue sends no volumes, and the count of price updates."""
+    open_ms = ms(bar.open_time)
+    prices = [price_text(price, spec) for price in (bar.open, bar.high, bar.low, bar.close)]
+    return [open_ms, *prices, "0", open_ms + ms(bar.interval.value) - 1, "0", bar.trade_count, "0", "0", "0"]
+
+
 def ticker_24hr(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]:
     now = ms(view.ts)
     stats = view.stats

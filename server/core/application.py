@@ -47,9 +47,11 @@ from paperex.server.core.exchange_commands import (
     MarketStep,
     OpenAccount,
     RotateApiKey,
+    SetFaults,
     SetLiquidityProvider,
     SetTakerFlow,
 )
+from paperex.server.core.faults import CallKind
 from paperex.server.core.queries import HeldPosition, Queries, SymbolLimits, symbol_limits
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
@@ -139,6 +141,13 @@ def _result_or_error(applied: Applied, instruments: Mapping[str, Instrument]) ->
         return error
 
 
+def call_kind(command: object) -> CallKind:
+    """What a command is for injected latency: an amend a replace, a cancel a cancel, else a submit."""
+    if isinstance(command, AmendOrder):
+        return CallKind.REPLACE
+    return CallKind.CANCEL if isinstance(command, CancelOrder | CancelAllOrders) else CallKind.SUBMIT
+
+
 def rated(command: object) -> bool:
     """Places and amends count against the account's order rate (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
@@ -172,9 +181,13 @@ class Application(Queries):
 
     async def _submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
         """Admit one command of an account (counted against its order share unless ``order`` is
-        False, as for cancels) and sequence it; its ``Applied`` once durable."""
+        False, as for cancels) after its injected faults, and sequence it; its ``Applied`` once durable
+        (unless a fault loses the answer)."""
+        decision = await self.faults.enter(account_id, call_kind(command), command=True, order=rated(command))
         self.admission.commands(account_id, 1, int(order))
-        return await self.sequencer.submit_one(command)
+        applied = await self.sequencer.submit_one(command)
+        await self.faults.leave(decision)
+        return applied
 
     async def _account_outcome(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
         """``_submit``, raising the command's refusal."""
@@ -261,6 +274,10 @@ class Application(Queries):
         applied = await self._outcome(command)
         assert applied.scenario is not None
         return applied.scenario
+
+    async def set_faults(self, command: SetFaults) -> None:
+        """Replace an account's (or everyone's) fault plan."""
+        await self._outcome(command)
 
     async def set_liquidity_provider(self, command: SetLiquidityProvider) -> bool:
         """Whether the provider quotes any symbol after it."""

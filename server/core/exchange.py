@@ -23,9 +23,11 @@ from paperex.server.core.exchange_commands import (
     MarketStep,
     OpenAccount,
     RotateApiKey,
+    SetFaults,
     SetLiquidityProvider,
     SetTakerFlow,
 )
+from paperex.server.core.faults import FaultError, FaultPlan, parse_plan
 from paperex.server.core.results import (
     Applied,
     Publication,
@@ -72,6 +74,10 @@ class Exchange:
     """Engine + accounts + market script + read models; mutate only through ``execute`` then
     ``results.fold`` (or ``apply``, both at once)."""
 
+    faults: dict[int, FaultPlan] = {}  # noqa: RUF012  (never mutated: _set_faults replaces it)
+    """Fault plans in force by account (0: everyone). A class default, so a state pickled before
+    faults existed loads without any."""
+
     def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
         self.instruments = dict(instruments)
         self.engine = Engine(self.instruments)
@@ -81,6 +87,7 @@ class Exchange:
         self.account_by_key: dict[str, int] = {}
         self._account_by_name: dict[str, int] = {}
         self.market = MarketScript(self.instruments)
+        self.faults = {}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """A snapshot from before the results stage held the read models itself: it does not load, and
@@ -152,6 +159,7 @@ class Exchange:
         elif isinstance(command, LoadScenario):
             try:
                 events = self.market.load(command, self.engine, self._open_internal_account)
+                applied.history = self.market.history_bars()
                 applied.events = events + self.market.step(self.engine, command.ts)
                 applied.scenario = self.market.scenario
             except Refused as refusal:
@@ -164,6 +172,8 @@ class Exchange:
             applied.liquidity_enabled = self.market.liquidity_enabled
         elif isinstance(command, SetTakerFlow):
             applied.events = self.market.set_takers(command, self.engine, self._open_internal_account)
+        elif isinstance(command, SetFaults):
+            self._set_faults(command, applied)
         elif isinstance(command, CreatePriceAlert | DeletePriceAlert):
             pass  # the results stage keeps the alerts, in order with the price moves that fire them
         else:
@@ -200,6 +210,24 @@ class Exchange:
         if deposit:
             events += self.engine.apply(Deposit(account_id=account_id, amount=deposit, ts=ts))
         return account_id, events
+
+    def _set_faults(self, command: SetFaults, applied: Applied) -> None:
+        entry = self.accounts.get(command.account_id)
+        if command.account_id and (entry is None or entry.internal):
+            metadata = {"account_id": str(command.account_id)}
+            applied.refusal = Refused("UNKNOWN_ACCOUNT", f"no account {command.account_id}", metadata)
+            return
+        try:
+            plan = parse_plan(command.config, now=command.ts, set_at=applied.sequence)
+        except FaultError as error:
+            applied.refusal = Refused("INVALID_FAULTS", f"the fault plan is not valid: {error}")
+            return
+        faults = dict(self.faults)
+        if plan is None:
+            faults.pop(command.account_id, None)
+        else:
+            faults[command.account_id] = plan
+        self.faults = faults
 
     def _rotate_key(self, command: RotateApiKey, applied: Applied) -> None:
         """The account answers to the new key hash only; the exchange's own accounts have no key."""

@@ -1,7 +1,7 @@
 """Commands the exchange host applies around the engine: named accounts with API keys (opened and
-rotated), price alerts,
-and the market script (scenario, feed steps, liquidity provider, taker flow). Like engine commands they are
-journaled and replayed, so everything they do is deterministic."""
+rotated), price alerts, the market script (scenario, feed steps, liquidity provider, taker flow) and
+injected faults. Like engine commands they are journaled and replayed, so everything they do is
+deterministic."""
 
 import typing
 from dataclasses import dataclass, field
@@ -106,6 +106,16 @@ class SetTakerFlow:
     ts: int = 0
 
 
+@dataclass(slots=True, kw_only=True)
+class SetFaults:
+    """Replace the fault plan of one account (0: everyone's) with ``config``, TOML as
+    ``paperex.server.core.faults.parse_plan`` reads it; an empty ``config`` clears the plan."""
+
+    account_id: int = 0
+    config: str = ""
+    ts: int = 0
+
+
 HostCommand = (
     OpenAccount
     | RotateApiKey
@@ -115,5 +125,6 @@ HostCommand = (
     | MarketStep
     | SetLiquidityProvider
     | SetTakerFlow
+    | SetFaults
 )
 HOST_COMMANDS: tuple[type, ...] = typing.get_args(HostCommand)

@@ -21,18 +21,21 @@ from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
 from paperex.engine.units import Amount, Ticks
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
+from paperex.server.core.faults import CallKind, FaultGate
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, Subscription
 from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
 from paperex.server.state.alerts import Alert
-from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.candles import Candle, CandlePrice, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
 
+PUBLIC = 0
+"""The account of a public read (market data): the fault plan for everyone applies."""
 WHOLE_BOOK = 2**32
 """A depth above any request: every level."""
 
@@ -118,6 +121,14 @@ class Queries:
         """Messages a stream reader may fall behind before it is cut (SLOW_CONSUMER)."""
         self.adl = AdlBoard()
         """ADL quantiles: current for a small symbol, at most a second old for a big one."""
+        self.faults = FaultGate(lambda: self.sequencer.exchange.faults, lambda: self.now)
+        """The injected faults an account's calls meet (``paperex.server.core.faults``)."""
+
+    async def _settled(self, account_id: int) -> None:
+        """An account's read (``PUBLIC``: market data, under everyone's plan) meets its injected faults,
+        then waits until the state it reads is durable."""
+        await self.faults.enter(account_id, CallKind.QUERY)
+        await self.sequencer.settled()
 
     @property
     def exchange(self) -> Exchange:
@@ -149,7 +160,7 @@ class Queries:
     async def order(self, account_id: int, symbol: str, order_id: int, client_order_id: str) -> OrderSnapshot | None:
         """One of the account's orders on ``symbol`` (empty: any symbol), by id or client order id; None
         when unknown."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         record = self.exchange.history.order(account_id, order_id, client_order_id)
         if record is None or (symbol and record.symbol != symbol):
             return None
@@ -157,7 +168,7 @@ class Queries:
 
     async def open_orders(self, account_id: int, symbols: list[str]) -> list[OrderSnapshot]:
         """The account's open orders on ``symbols``, by symbol, oldest first."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         exchange = self.exchange
         orders = exchange.history.orders
         found: list[OrderSnapshot] = []
@@ -172,14 +183,14 @@ class Queries:
     ) -> list[OrderSnapshot]:
         """Newest first: the account's orders (on ``symbol``, or all) with id < ``before_id`` (0: no
         bound) created in [start, end)."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         page = self.exchange.history.orders_page(account_id, symbol, start, end, before_id, size)
         return [(record, order_state(record)) for record in page]
 
     async def preview(self, command: PlaceOrder) -> tuple[OrderPreview, OrderPreview, int]:
         """What placing ``command`` would cost in the account's margin mode and in the other one, and
         the engine time of the estimate. A market order needs a book or a mark price to estimate from."""
-        await self.sequencer.settled()
+        await self._settled(command.account_id)
         exchange = self.exchange
         price = command.price or command.stop_price
         market = exchange.engine.markets[command.symbol]
@@ -196,13 +207,13 @@ class Queries:
     ) -> list[FillRecord]:
         """Newest first: the account's fills (of ``symbol`` and ``order_id`` when given) with trade id
         < ``before_trade`` (0: no bound) in [start, end)."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         return self.exchange.history.fills_page(account_id, symbol, order_id, start, end, before_trade, size)
 
     # ------------------------------------------------------------------ accounts
 
     async def account(self, account_id: int) -> AccountOverview:
-        await self.sequencer.settled()
+        await self._settled(account_id)
         return self._overview(self.exchange, account_id)
 
     async def accounts_page(self, after_id: int, size: int) -> list[AccountOverview]:
@@ -230,7 +241,7 @@ class Queries:
 
     async def positions(self, account_id: int, symbol: str) -> tuple[list[HeldPosition | FlatPosition], int]:
         """Open positions (every symbol, or ``symbol``'s, shown flat when nothing is held) and the time."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         exchange = self.exchange
         held: list[HeldPosition | FlatPosition] = [
             HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id))
@@ -249,14 +260,14 @@ class Queries:
 
     async def alerts(self, account_id: int, symbol: str) -> list[Alert]:
         """The account's price alerts (on ``symbol``, or all)."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         return self.exchange.alerts.of(account_id, symbol)
 
     async def income_page(
         self, account_id: int, symbol: str, income_type: IncomeType | None, start: int, end: int, after: int, size: int
     ) -> tuple[list[IncomeRecord], int]:
         """The account's money moves in [start, end) after id ``after``, and the id to continue from (0: none)."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         return self.exchange.income.page(account_id, symbol, income_type, start, end, after, size)
 
     async def liquidations_page(
@@ -264,7 +275,7 @@ class Queries:
     ) -> tuple[list[LiquidationRecord], int]:
         """Newest first: the account's liquidations with id < ``before`` (0: no bound), and the id to
         continue below (0: none)."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         return self.exchange.liquidations.page(account_id, symbol, before, size)
 
     @contextlib.asynccontextmanager
@@ -274,7 +285,7 @@ class Queries:
         """The retained events after the cursor ``after`` (none without one), then the live ones.
 
         Raises Refused (CURSOR_EXPIRED) when the events after the cursor are no longer retained."""
-        await self.sequencer.settled()
+        await self._settled(account_id)
         backlog: list[Any] = []
         if after is not None:
             found = self.exchange.events_after(account_id, *after)
@@ -288,7 +299,7 @@ class Queries:
 
     async def book(self, symbol: str, depth: int = 0) -> Book:
         """The top ``depth`` levels of each side (0: every level)."""
-        await self.sequencer.settled()
+        await self._settled(PUBLIC)
         return self._book(self.exchange, symbol, depth or WHOLE_BOOK)
 
     @staticmethod
@@ -299,7 +310,7 @@ class Queries:
     @contextlib.asynccontextmanager
     async def book_updates(self, symbol: str) -> AsyncIterator[tuple[Book, Subscription[Any]]]:
         """The whole book at a sequence number, then every update after it."""
-        await self.sequencer.settled()
+        await self._settled(PUBLIC)
         async with self.hub.subscribe(book_topic(symbol), self.stream_capacity) as updates:
             yield self._book(self.exchange, symbol, WHOLE_BOOK), updates
 
@@ -308,7 +319,7 @@ class Queries:
         return self.hub.subscribe(trades_topic(symbol), self.stream_capacity)
 
     async def tickers(self, symbols: list[str]) -> list[Ticker]:
-        await self.sequencer.settled()
+        await self._settled(PUBLIC)
         exchange = self.exchange
         return [self._ticker(exchange, symbol) for symbol in symbols]
 
@@ -331,19 +342,27 @@ class Queries:
         )
 
     async def candles(
-        self, symbol: str, interval: Interval, start: int | None, end: int | None, limit: int
+        self,
+        symbol: str,
+        interval: Interval,
+        start: int | None,
+        end: int | None,
+        limit: int,
+        price: CandlePrice = CandlePrice.LAST,
     ) -> list[Candle]:
-        """The symbol's bars opening in [start, end] (None: unbounded), oldest first: with ``start`` the
-        first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
-        await self.sequencer.settled()
-        return self.exchange.candles.history(symbol, interval, start, end, limit)
+        """The symbol's bars of ``price`` opening in [start, end] (None: unbounded), oldest first: with
+        ``start`` the first ``limit`` of them, without it the newest ``limit`` (``CandleStore.history``)."""
+        await self._settled(PUBLIC)
+        results = self.exchange.results
+        store = {CandlePrice.MARK: results.mark_candles, CandlePrice.INDEX: results.index_candles}.get(price)
+        return (store or results.candles).history(symbol, interval, start, end, limit)
 
     @contextlib.asynccontextmanager
     async def candle_updates(
         self, symbol: str, interval: Interval
     ) -> AsyncIterator[tuple[Candle | None, Subscription[Any]]]:
         """The current candle (None before any trade), then every change and close of it and its successors."""
-        await self.sequencer.settled()
+        await self._settled(PUBLIC)
         async with self.hub.subscribe(candles_topic(symbol, interval), self.stream_capacity) as bars:
             current = self.exchange.candles.history(symbol, interval, limit=1)
             yield (current[0] if current else None), bars

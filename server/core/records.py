@@ -1,9 +1,9 @@
 """The read models' records the application answers with, by the names adapters use: an adapter imports
 them from here, never a read model's module (``tests/test_architecture.py``)."""
 
-from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.candles import Candle, CandlePrice, Interval
 from paperex.server.state.history import FillRecord, OrderSnapshot
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.ticker_stats import Ticker
 
-__all__ = ["Candle", "FillRecord", "IncomeRecord", "IncomeType", "Interval", "OrderSnapshot", "Ticker"]
+__all__ = ["Candle", "CandlePrice", "FillRecord", "IncomeRecord", "IncomeType", "Interval", "OrderSnapshot", "Ticker"]

@@ -28,6 +28,7 @@ from paperex.engine.events import (
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
+    IndexPriceChanged,
     MarkPriceChanged,
     OrderAccepted,
     OrderAmended,
@@ -41,9 +42,10 @@ from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Ticks
 from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceAlert
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.market.history import Bar
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
-from paperex.server.state.candles import Candle, CandleStore, Interval
+from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
@@ -121,6 +123,8 @@ class Applied:
     """For LoadScenario: the scenario loaded."""
     liquidity_enabled: bool = False
     """For SetLiquidityProvider: whether the provider quotes any symbol after it."""
+    history: dict[str, tuple[int, list[Bar]]] = field(default_factory=dict)
+    """For LoadScenario: the candle history it brings, per symbol (bar length, bars)."""
 
 
 class Results:
@@ -133,6 +137,8 @@ class Results:
         self.liquidations = LiquidationRecords(history)
         self.user_events: dict[int, UserEventLog] = {}
         self.candles = CandleStore()
+        self.mark_candles = PriceCandleStore()
+        self.index_candles = PriceCandleStore()
         self.ticker_stats = TickerStats()
         self.alerts = AlertBook()
         self.prices = PriceBoard()
@@ -249,6 +255,9 @@ class Results:
         bars: dict[tuple[str, Interval, int], Candle] = {}
         fold, capture = self.history.fold, self._renderer.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
+        mark_candles, index_candles = self.mark_candles, self.index_candles
+        for symbol, (bar_ns, imported) in applied.history.items():
+            self.candles.replace_history(symbol, bar_ns, imported, ts)
         for index, event in enumerate(applied.events):
             fold(event, ts)
             if isinstance(event, BookLevelChanged):
@@ -261,6 +270,12 @@ class Results:
                 self.ticker_stats.record(event.symbol, ts, event.price, event.quantity)
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
+                continue
+            if isinstance(event, MarkPriceChanged):
+                mark_candles.record(event.symbol, ts, event.price)
+                continue
+            if isinstance(event, IndexPriceChanged):
+                index_candles.record(event.symbol, ts, event.price)
                 continue
             if type(event) is BalanceChanged:
                 fold_wallet(event)
@@ -277,6 +292,8 @@ class Results:
         for symbol, executed in trades.items():
             tape = render.defer(render.trades, symbol, executed, self.instruments[symbol], ts)
             publications.append((trades_topic(symbol), tape))
+        mark_candles.advance(ts)
+        index_candles.advance(ts)
         for symbol, interval, bar in self.candles.advance(ts):
             bars[(symbol, interval, bar.open_time)] = bar
         for (symbol, interval, _), bar in bars.items():

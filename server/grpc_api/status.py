@@ -34,6 +34,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "INVALID_ARGUMENT",
         "BATCH_TOO_LARGE",
         "INVALID_SCENARIO",
+        "INVALID_FAULTS",
         "MALFORMED_REQUEST",
     ),
     grpc.StatusCode.NOT_FOUND: (
@@ -74,7 +75,14 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
     ),
     grpc.StatusCode.UNAUTHENTICATED: ("UNAUTHENTICATED",),
     grpc.StatusCode.PERMISSION_DENIED: ("PERMISSION_DENIED",),
-    grpc.StatusCode.UNAVAILABLE: ("SHUTTING_DOWN", "JOURNAL_FAILED"),
+    grpc.StatusCode.UNAVAILABLE: (
+        "SHUTTING_DOWN",
+        "JOURNAL_FAILED",
+        "INJECTED_FAULT",
+        "ANSWER_LOST",
+        "MAINTENANCE",
+        "STREAM_DROPPED",
+    ),
     grpc.StatusCode.INTERNAL: ("INTERNAL",),
 }
 

@@ -22,6 +22,7 @@ from paperex.server.core.exchange_commands import (
     SetTakerFlow,
 )
 from paperex.server.market.feeds import MarketFeed
+from paperex.server.market.history import Bar, bars
 from paperex.server.market.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
 from paperex.server.market.liquidity_v1 import LiquidityProviderV1
 from paperex.server.market.scenarios import Scenario, ScenarioError, library, load
@@ -91,12 +92,31 @@ class MarketScript:
             for symbol, market in engine.markets.items()
             if market.index_price and symbol in scenario.symbols
         }
+        unknown = sorted(set(scenario.history) - set(self.instruments))
+        if unknown:
+            message = f"history.{unknown[0]}: not an instrument of this exchange"
+            raise Refused("INVALID_SCENARIO", message, {"scenario": scenario.name})
         try:
             self.feed = scenario.feed(self.instruments, command.ts, seed=command.seed or None, start_prices=current)
         except ScenarioError as error:
             raise Refused("INVALID_SCENARIO", str(error), {"scenario": scenario.name}) from None
         self.scenario, self.started_at, self.step_ns = scenario, command.ts, scenario.step_ns
         return self._start_takers(engine, command.ts, open_account)
+
+    def history_bars(self) -> dict[str, tuple[int, list[Bar]]]:
+        """The loaded scenario's candle history per symbol, as (bar length, bars) ending where the
+        current bar opens, scaled to the prices the feed starts from (``paperex.server.market.history``)."""
+        if self.scenario is None or self.feed is None:
+            return {}
+        starts = self.feed.prices(self.started_at)
+        at = self.started_at
+        return {
+            symbol: (
+                history.interval_ns,
+                bars(history, self.instruments[symbol], at - at % history.interval_ns, starts.get(symbol)),
+            )
+            for symbol, history in self.scenario.history.items()
+        }
 
     def set_takers(self, command: SetTakerFlow, engine: Engine, open_account: OpenInternalAccount) -> list[Event]:
         """Switch the taker flow; on, the running scenario's takers start afresh from this command."""

@@ -42,6 +42,10 @@ volatilities, drifts and jump sizes are fractions or percentage strings, annuali
     [takers.ETHUSDT]                  # optional per-instrument overrides of the keys above
     rate = 4
 
+    [history.BTCUSDT]                 # candles before the start: a Binance kline CSV (csv, relative to
+    csv = "btc-1m.csv"                #   the scenario, or csv_text), moved so its last bar closes where
+    scale = true                      #   the current candle opens; scale (default true): prices scaled
+                                      #   so the last close reads the start price
     [[events]]                        # kind = "jump": the index moves by `change` at once
     at = "1h"                         # kind = "liquidity": spread/depth from `at` for `duration`
     kind = "jump"
@@ -78,6 +82,7 @@ from paperex.server.market.feeds import (
     correlation_matrix,
     start_price,
 )
+from paperex.server.market.history import KlineHistory
 from paperex.server.market.takers import TakerConfig
 
 LIBRARY_PACKAGE = "paperex.server.market.scenario_library"
@@ -88,7 +93,18 @@ _DURATION = re.compile(rf"(?:{_DURATION_PART.pattern})+", re.ASCII)
 _PERCENT = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?%", re.ASCII)
 _UNIT_NS = {"d": 86_400 * SECOND_NS, "h": 3_600 * SECOND_NS, "m": 60 * SECOND_NS, "s": SECOND_NS}
 _UNIT_NS |= {"ms": 1_000_000, "us": 1_000, "ns": 1}
-_TOP_KEYS = {"name", "description", "step", "duration", "correlation", "instruments", "liquidity", "events", "takers"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "step",
+    "duration",
+    "correlation",
+    "instruments",
+    "liquidity",
+    "events",
+    "takers",
+    "history",
+}
 _TAKER_KEYS = {
     "enabled": "enabled",
     "rate": "rate_per_minute",
@@ -152,6 +168,8 @@ class Scenario:
     jumps: tuple[IndexJump, ...] = ()
     takers: Mapping[str, TakerConfig] = dataclasses.field(default_factory=dict)
     """Taker flow per instrument (empty: none)."""
+    history: Mapping[str, KlineHistory] = dataclasses.field(default_factory=dict)
+    """Candles before the start, per instrument (empty: none)."""
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -282,6 +300,7 @@ class _Parser:
             liquidity=tuple(liquidity),
             jumps=tuple(jumps),
             takers=self._takers(doc.get("takers"), tracks),
+            history=self._history(doc.get("history")),
         )
 
     def _track(self, raw: Any, path: str) -> Track:
@@ -346,12 +365,7 @@ class _Parser:
         return Path(start, tuple(segments), "noise" if after == "noise" else "hold")
 
     def _replay(self, spec: dict[str, Any], path: str) -> Replay:
-        if ("csv" in spec) == ("csv_text" in spec):
-            raise ScenarioError(f"{path}: give exactly one of csv (a file) or csv_text (inline)")
-        if "csv" in spec:
-            text = self._read(_text(spec["csv"], f"{path}.csv"), f"{path}.csv")
-        else:
-            text = _text(spec["csv_text"], f"{path}.csv_text")
+        text, source = self._csv(spec, path)
         if "format" in spec and "columns" in spec:
             raise ScenarioError(f"{path}: give format or columns, not both")
         columns = (0, 1)
@@ -381,8 +395,31 @@ class _Parser:
                 start=start,
             )
         except ValueError as exc:
-            source = f"{path}.csv" if "csv" in spec else f"{path}.csv_text"
             raise ScenarioError(f"{source}: {exc}") from None
+
+    def _history(self, raw: Any) -> dict[str, KlineHistory]:
+        history: dict[str, KlineHistory] = {}
+        for symbol, table in _table(raw or {}, "history").items():
+            path = f"history.{symbol}"
+            spec = _table(table, path)
+            _known(spec, {"csv", "csv_text", "scale"}, path)
+            scale = spec.get("scale", True)
+            if not isinstance(scale, bool):
+                raise ScenarioError(f"{path}.scale: expected true or false")
+            text, source = self._csv(spec, path)
+            try:
+                history[symbol] = KlineHistory.from_binance_klines(text, scale=scale)
+            except ValueError as exc:
+                raise ScenarioError(f"{source}: {exc}") from None
+        return history
+
+    def _csv(self, spec: dict[str, Any], path: str) -> tuple[str, str]:
+        """The text of a table's ``csv`` file or ``csv_text``, and the key it came from."""
+        if ("csv" in spec) == ("csv_text" in spec):
+            raise ScenarioError(f"{path}: give exactly one of csv (a file) or csv_text (inline)")
+        if "csv" in spec:
+            return self._read(_text(spec["csv"], f"{path}.csv"), f"{path}.csv"), f"{path}.csv"
+        return _text(spec["csv_text"], f"{path}.csv_text"), f"{path}.csv_text"
 
     def _read(self, name: str, path: str) -> str:
         """A replay file inside the scenario's own directory, never outside it."""

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
 from itertools import islice
+from typing import ClassVar
 
 from paperex.engine.units import Lots, Ticks
 
@@ -44,6 +45,14 @@ class Interval(Enum):
         return ts - ts % self.value
 
 
+class CandlePrice(Enum):
+    """The price a candle series follows: trades, the mark or the index."""
+
+    LAST = "last"
+    MARK = "mark"
+    INDEX = "index"
+
+
 @dataclass(slots=True)
 class Candle:
     """One interval's OHLCV. A value is never changed once handed out: an update is a new Candle.
@@ -69,6 +78,11 @@ class Candle:
         return self.open_time + self.interval.value - 1
 
 
+ImportedBar = tuple[int, Ticks, Ticks, Ticks, Ticks, Lots, int, int]
+"""(open time, open, high, low, close, volume, quote volume, trade count), as
+``paperex.server.market.history.Bar``."""
+
+
 def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
@@ -82,6 +96,9 @@ class CandleSeries:
     """
 
     __slots__ = ("_candles", "_retention", "interval")
+    continuous: ClassVar[bool] = False
+    """Whether the price runs on between updates (a mark), so an interval opens at the last close; a
+    trade candle opens at its first trade."""
 
     def __init__(self, interval: Interval, retention: int = DEFAULT_RETENTION) -> None:
         if retention < 1:
@@ -107,7 +124,7 @@ class CandleSeries:
             raise ValueError(f"trade at {ts} precedes the open {interval.name} candle at {current.open_time}")
         changed = self._roll_to(ts) if ts > current.close_time else []
         current = candles[-1]
-        if current.trade_count:
+        if current.trade_count or self.continuous:
             high, low = current.high, current.low
             updated = Candle(
                 current.open_time,
@@ -152,6 +169,39 @@ class CandleSeries:
         else:
             hi = min(hi, lo + limit)
         return list(islice(candles, lo, hi)) if lo < hi else []
+
+    def absorb(self, shorter: Candle) -> None:
+        """Sum a closed candle of a shorter interval (not before the open candle) into this series."""
+        candles = self._candles
+        if not candles:
+            open_time = self.interval.open_time(shorter.open_time)
+            candles.append(replace(shorter, open_time=open_time, interval=self.interval, closed=False))
+            return
+        if shorter.open_time > candles[-1].close_time:
+            self._roll_to(shorter.open_time)
+        candles[-1] = _merged(candles[-1], shorter, self.continuous)
+
+    def reach(self, ts: int, price: Ticks) -> None:
+        """Make the open candle the one holding ``ts`` (flat at the last close, or at ``price`` in an
+        empty series), without recording anything."""
+        candles = self._candles
+        if not candles:
+            open_time = self.interval.open_time(ts)
+            candles.append(Candle(open_time, self.interval, price, price, price, price, 0, 0, 0))
+        elif ts > candles[-1].close_time:
+            self._roll_to(ts)
+
+    def seed(self, closed: list[Candle], now: int) -> None:
+        """Start the series from imported candles (contiguous, oldest first, ``closed`` flagged but
+        perhaps the last, when it holds ``now``), keeping the newest ``retention``; then an open candle
+        holds ``now``, as if the series had lived through them."""
+        candles = self._candles
+        candles.clear()
+        candles.extend(closed[-(self._retention + 1) :])
+        last = candles[-1]
+        if last.open_time != self.interval.open_time(now):
+            candles[-1] = replace(last, closed=True)
+            self._roll_to(now)
 
     def _roll_to(self, ts: int) -> list[Candle]:
         """Close the open candle, fill the gap up to ``ts`` flat, and open a flat candle holding ``ts``.
@@ -204,6 +254,16 @@ class CandleStore:
             self._next_close = _earliest(self._next_close, series.values())
         return changed
 
+    def replace_history(self, symbol: str, bar_ns: int, bars: list[ImportedBar], now: int) -> None:
+        """Make ``bars`` (imported, of ``bar_ns`` each, oldest first, the last closing at or before ``now``)
+        the symbol's candles at every interval they add up to; intervals shorter than a bar, or not a
+        whole number of bars, start empty. The symbol's earlier candles are dropped."""
+        series = self._series[symbol] = {interval: CandleSeries(interval, self._retention) for interval in Interval}
+        for interval, one in series.items():
+            if interval.value % bar_ns == 0 and bars:
+                one.seed(_aggregate(interval, bars, now, self._retention), now)
+        self._next_close = _earliest(self._next_close, series.values())
+
     def advance(self, now: int) -> list[tuple[str, Interval, Candle]]:
         """Close the candles whose interval ended before ``now`` without a trade closing them; O(1)
         while none is due."""
@@ -234,6 +294,55 @@ class CandleStore:
         return series[interval].history(start, end, limit)
 
 
+def _aggregate(interval: Interval, bars: list[ImportedBar], now: int, keep: int) -> list[Candle]:
+    """``bars`` summed into contiguous candles of ``interval`` (a gap flat at the close before it); a
+    candle is closed unless it holds ``now``. A gap longer than ``keep`` candles drops what precedes it
+    (a series keeps no more)."""
+    length = interval.value
+    candles: list[Candle] = []
+    current = interval.open_time(now)
+    for open_time, o, h, low, c, volume, quote, count in bars:
+        start = interval.open_time(open_time)
+        last = candles[-1] if candles else None
+        if last is not None and last.open_time == start:
+            candles[-1] = Candle(
+                start,
+                interval,
+                last.open,
+                max(last.high, h),
+                min(last.low, low),
+                c,
+                last.volume + volume,
+                last.quote_volume + quote,
+                last.trade_count + count,
+                start != current,
+            )
+            continue
+        if last is not None:
+            flat = last.close
+            gap = range(max(last.open_time + length, start - keep * length), start, length)
+            if gap.start != last.open_time + length:
+                candles.clear()
+            candles.extend(Candle(t, interval, flat, flat, flat, flat, 0, 0, 0, closed=True) for t in gap)
+        candles.append(Candle(start, interval, o, h, low, c, volume, quote, count, start != current))
+    return candles
+
+
+def _merged(candle: Candle, shorter: Candle, continuous: bool) -> Candle:
+    """``candle`` with a later, shorter candle summed in (replacing it while it has seen no trade)."""
+    if not candle.trade_count and not continuous:
+        return replace(shorter, open_time=candle.open_time, interval=candle.interval, closed=candle.closed)
+    return replace(
+        candle,
+        high=max(candle.high, shorter.high),
+        low=min(candle.low, shorter.low),
+        close=shorter.close,
+        volume=candle.volume + shorter.volume,
+        quote_volume=candle.quote_volume + shorter.quote_volume,
+        trade_count=candle.trade_count + shorter.trade_count,
+    )
+
+
 def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
     """The earlier of ``bound`` and the moments the series' open candles close."""
     for one in series:
@@ -241,3 +350,84 @@ def _earliest(bound: int | None, series: Iterable[CandleSeries]) -> int | None:
         if closes_at is not None and (bound is None or closes_at < bound):
             bound = closes_at
     return bound
+
+
+M1 = Interval.M1.value
+
+
+class PriceCandleSeries(CandleSeries):
+    """A series of a price that runs on between updates: an interval opens at the last close."""
+
+    __slots__ = ()
+    continuous = True
+
+
+class PriceCandleStore:
+    """Candles of a price that moves at every feed step (the mark, the index), as Binance serves them
+    beside the trade candles (markPriceKlines, indexPriceKlines).
+
+    A step updates only the symbol's 1-minute candle; each minute that closes is summed into the longer
+    intervals, and a query of a longer interval sums the open minute into its open candle: a step costs
+    one candle, not one per interval. Volumes are zero; ``trade_count`` counts price updates.
+    """
+
+    __slots__ = ("_longer", "_minutes", "_next_close", "_retention")
+
+    def __init__(self, retention: int = DEFAULT_RETENTION) -> None:
+        self._retention = retention
+        self._minutes: dict[str, CandleSeries] = {}
+        self._longer: dict[str, dict[Interval, CandleSeries]] = {}
+        self._next_close: int | None = None
+
+    def record(self, symbol: str, ts: int, price: Ticks) -> None:
+        """The price as set at ``ts`` (not before the last record or ``advance``)."""
+        minutes = self._minutes.get(symbol)
+        if minutes is None:
+            minutes = self._minutes[symbol] = PriceCandleSeries(Interval.M1, self._retention)
+            longer: dict[Interval, CandleSeries] = {
+                interval: PriceCandleSeries(interval, self._retention) for interval in Interval if interval.value > M1
+            }
+            self._longer[symbol] = longer
+        changed = minutes.record(ts, price, 0)
+        self._next_close = _earliest(self._next_close, [minutes])  # a lower bound: advance() recomputes it
+        if len(changed) > 1 or self._longer[symbol][Interval.M5].closes_at is None:
+            self._carry(symbol, changed[:-1])
+
+    def advance(self, now: int) -> None:
+        """Close the minutes that ended before ``now``; O(1) while none is due."""
+        if self._next_close is None or now < self._next_close:
+            return
+        for symbol, minutes in self._minutes.items():
+            closed = minutes.advance(now)
+            if closed:
+                self._carry(symbol, closed)
+        self._next_close = _earliest(None, self._minutes.values())
+
+    def _carry(self, symbol: str, closed: list[Candle]) -> None:
+        """Sum closed minutes into the longer intervals, whose open candles then hold the open minute."""
+        (current,) = self._minutes[symbol].history(limit=1)
+        for series in self._longer[symbol].values():
+            for minute in closed:
+                series.absorb(minute)
+            series.reach(current.open_time, current.open)
+
+    def history(
+        self,
+        symbol: str,
+        interval: Interval,
+        start: int | None = None,
+        end: int | None = None,
+        limit: int = DEFAULT_LIMIT,
+    ) -> list[Candle]:
+        """As ``CandleStore.history``: candles opening in ``[start, end]``, the open one last."""
+        minutes = self._minutes.get(symbol)
+        if minutes is None:
+            _check_limit(limit)
+            return []
+        if interval is Interval.M1:
+            return minutes.history(start, end, limit)
+        candles = self._longer[symbol][interval].history(start, end, limit)
+        if candles and not candles[-1].closed:
+            (current,) = minutes.history(limit=1)
+            candles[-1] = _merged(candles[-1], current, continuous=True)
+        return candles

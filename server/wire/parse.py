@@ -20,12 +20,12 @@ from paperex.engine.reasons import RejectReason
 from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
 from paperex.server.market.liquidity import parse_configs
 from paperex.server.state.alerts import Direction
-from paperex.server.state.candles import DEFAULT_LIMIT, MAX_LIMIT, Interval
+from paperex.server.state.candles import DEFAULT_LIMIT, MAX_LIMIT, CandlePrice, Interval
 from paperex.server.state.income import IncomeType
 from paperex.server.wire.errors import Refused, WireError
 from paperex.server.wire.rejections import conversion_refusal
 from paperex.server.wire.render import CANDLE_INTERVALS
-from paperex.v1 import account_pb2, common_pb2, trading_pb2
+from paperex.v1 import account_pb2, common_pb2, market_data_pb2, trading_pb2
 
 E = TypeVar("E", bound=Enum)
 
@@ -319,6 +319,21 @@ def candle_interval(value: int) -> Interval:
         what = "is required" if value == 0 else f"has no value {value}"
         raise WireError("INVALID_ENUM_VALUE", "interval", f"interval {what}")
     return interval
+
+
+_CANDLE_PRICES: dict[int, CandlePrice] = {
+    market_data_pb2.CANDLE_PRICE_UNSPECIFIED: CandlePrice.LAST,
+    market_data_pb2.CANDLE_PRICE_LAST: CandlePrice.LAST,
+    market_data_pb2.CANDLE_PRICE_MARK: CandlePrice.MARK,
+    market_data_pb2.CANDLE_PRICE_INDEX: CandlePrice.INDEX,
+}
+
+
+def candle_price(value: int) -> CandlePrice:
+    price = _CANDLE_PRICES.get(value)
+    if price is None:
+        raise WireError("INVALID_ENUM_VALUE", "price", f"price has no value {value}")
+    return price
 
 
 def candle_limit(value: int) -> int:

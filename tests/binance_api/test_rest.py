@@ -355,3 +355,24 @@ async def test_a_rotated_key_brings_a_new_secret(tmp_path: Path, http: aiohttp.C
     assert rotated.api_secret and rotated.api_secret != alice.secret
     assert old == (401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."})
     assert new[0] == 200 and new[1][0]["balance"] == "700"
+
+
+async def test_mark_and_index_price_klines(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """On a simulated clock starting 2026-01-01: the mark set to 64,900, then the index to 64,950 (the
+    mark follows it with no book): the mark's first minute runs 64,900 up to 64,950 in 2 updates, the
+    index's is 64,950 flat (1 update); the venue's shape: no volumes, the close time the minute's last ms,
+    the count of updates. The index klines name the symbol as ``pair``."""
+    async with serving(tmp_path, binance=True, clock="simulated") as venue:
+        await venue.set_mark("BTCUSDT", "64900")
+        index = admin_pb2.SetIndexPriceRequest(symbol="BTCUSDT", price="64950")
+        await venue.admin.admin.SetIndexPrice(index, metadata=venue.admin.auth)
+        mark = await call(http, venue, "GET", "/fapi/v1/markPriceKlines", query={"symbol": "BTCUSDT", "interval": "1m"})
+        index_klines = await call(
+            http, venue, "GET", "/fapi/v1/indexPriceKlines", query={"pair": "BTCUSDT", "interval": "1m"}
+        )
+    start = SIMULATION_START_MS
+    assert mark == (
+        200,
+        [[start, "64900.0", "64950.0", "64900.0", "64950.0", "0", start + 59_999, "0", 2, "0", "0", "0"]],
+    )
+    assert index_klines[1][0][1:5] == ["64950.0"] * 4 and index_klines[1][0][8] == 1

@@ -12,7 +12,7 @@ import pytest
 
 from paperex.client.commands import PlaceOrder
 from paperex.client.enums import OrderStatus, Side
-from paperex.client.models import PositionLiquidated
+from paperex.client.models import OrderAccepted, PositionLiquidated
 from paperex.client.testing.harness import Paperex
 
 pytestmark = pytest.mark.asyncio  # needed under pytest-asyncio's strict mode (its default), harmless in auto
@@ -66,3 +66,24 @@ async def test_a_resting_bid_fills_when_the_liquidity_provider_requotes_into_it(
     [fill] = [fill async for fill in bot.fills("BTCUSDT")]
     assert fill.is_maker
     assert fill.fee == Decimal("1.2998")
+
+
+async def test_the_bot_survives_a_burst_of_unavailable_and_a_dropped_stream(paperex: Paperex) -> None:
+    """The exchange refuses 30% of the calls and drops every stream after 3 messages: the SDK retries
+    the places (each client order id placed once, none lost) and its event stream resubscribes after
+    its last cursor, so all five acceptances arrive in order."""
+    bot = await paperex.account("bot")
+    start = (await bot.account()).cursor
+    await paperex.inject(account=bot, unavailable=0.3, drop_streams_after=3, seed=2)
+    for n in range(5):
+        await bot.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="60000", client_order_id=f"grid-{n}"))
+    accepted = []
+    async with asyncio.timeout(20):
+        async for update in bot.user_events(resume_after=start):
+            if isinstance(update.event, OrderAccepted):
+                accepted.append(update.event.order.client_order_id)
+            if len(accepted) == 5:
+                break
+    await paperex.heal(account=bot)
+    assert accepted == [f"grid-{n}" for n in range(5)]
+    assert sorted(order.client_order_id for order in await bot.open_orders()) == accepted

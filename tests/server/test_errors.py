@@ -935,6 +935,12 @@ CASES = [
         "INVALID_SCENARIO",
         metadata={"scenario": ""},
     ),
+    Case(
+        "a fault plan with a share above 1",
+        admin_call("SetFaults", admin_pb2.SetFaultsRequest(plan_toml="unavailable = 2")),
+        INVALID_ARGUMENT,
+        "INVALID_FAULTS",
+    ),
 ]
 
 
@@ -967,6 +973,7 @@ def test_the_table_reaches_every_reason_but_the_unreachable() -> None:
     below = {"RATE_LIMITED", "BATCH_TOO_LARGE", "CURSOR_EXPIRED", "SLOW_CONSUMER"}
     reached = {case.reason for case in CASES} | below | {"SERVER_BUSY", "TOO_MANY_STREAMS"}
     reached.add("MALFORMED_REQUEST")  # raw bytes, below
+    reached |= {"INJECTED_FAULT", "ANSWER_LOST", "MAINTENANCE", "STREAM_DROPPED"}  # test_faults.py
     assert reached.isdisjoint(UNREACHABLE_FROM_THE_WIRE)
     assert reached | set(UNREACHABLE_FROM_THE_WIRE) == PROTO_REASONS
 

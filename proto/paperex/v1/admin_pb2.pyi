@@ -177,6 +177,18 @@ class WithdrawResponse(_message.Message):
     cross_wallet_balance: str
     def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
 
+class SetFaultsRequest(_message.Message):
+    __slots__ = ("account_id", "plan_toml")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_TOML_FIELD_NUMBER: _ClassVar[int]
+    account_id: int
+    plan_toml: str
+    def __init__(self, account_id: _Optional[int] = ..., plan_toml: _Optional[str] = ...) -> None: ...
+
+class SetFaultsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class RotateApiKeyRequest(_message.Message):
     __slots__ = ("account_id",)
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

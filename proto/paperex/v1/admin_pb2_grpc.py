@@ -125,6 +125,11 @@ class AdminStub:
                 request_serializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.FromString,
                 _registered_method=True)
+        self.SetFaults = channel.unary_unary(
+                '/paperex.v1.Admin/SetFaults',
+                request_serializer=paperex_dot_v1_dot_admin__pb2.SetFaultsRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_admin__pb2.SetFaultsResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -264,6 +269,15 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetFaults(self, request, context):
+        """Makes the exchange misbehave for one account or everyone: added latency, calls refused
+        UNAVAILABLE, lost answers, late acknowledgements, dropped streams, a maintenance window. The plan
+        is journaled and its draws seeded, so the same calls meet the same faults in every run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -356,6 +370,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.SetLiquidityProvider,
                     request_deserializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.SerializeToString,
+            ),
+            'SetFaults': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetFaults,
+                    request_deserializer=paperex_dot_v1_dot_admin__pb2.SetFaultsRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_admin__pb2.SetFaultsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -845,6 +864,33 @@ class Admin:
             '/paperex.v1.Admin/SetLiquidityProvider',
             paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderRequest.SerializeToString,
             paperex_dot_v1_dot_admin__pb2.SetLiquidityProviderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetFaults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Admin/SetFaults',
+            paperex_dot_v1_dot_admin__pb2.SetFaultsRequest.SerializeToString,
+            paperex_dot_v1_dot_admin__pb2.SetFaultsResponse.FromString,
             options,
             channel_credentials,
             insecure,

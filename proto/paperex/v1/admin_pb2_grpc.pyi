@@ -82,6 +82,11 @@ class AdminStub:
     """The scenario library."""
     SetLiquidityProvider: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetLiquidityProviderRequest, _admin_pb2.SetLiquidityProviderResponse]
     """Switches the built-in liquidity provider on or off; off cancels its quotes."""
+    SetFaults: _grpc.UnaryUnaryMultiCallable[_admin_pb2.SetFaultsRequest, _admin_pb2.SetFaultsResponse]
+    """Makes the exchange misbehave for one account or everyone: added latency, calls refused
+    UNAVAILABLE, lost answers, late acknowledgements, dropped streams, a maintenance window. The plan
+    is journaled and its draws seeded, so the same calls meet the same faults in every run.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -135,6 +140,11 @@ class AdminAsyncStub(AdminStub):
     """The scenario library."""
     SetLiquidityProvider: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetLiquidityProviderRequest, _admin_pb2.SetLiquidityProviderResponse]  # type: ignore[assignment]
     """Switches the built-in liquidity provider on or off; off cancels its quotes."""
+    SetFaults: _aio.UnaryUnaryMultiCallable[_admin_pb2.SetFaultsRequest, _admin_pb2.SetFaultsResponse]  # type: ignore[assignment]
+    """Makes the exchange misbehave for one account or everyone: added latency, calls refused
+    UNAVAILABLE, lost answers, late acknowledgements, dropped streams, a maintenance window. The plan
+    is journaled and its draws seeded, so the same calls meet the same faults in every run.
+    """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Operator controls (admin token only)."""
@@ -293,5 +303,16 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.SetLiquidityProviderResponse, _abc.Awaitable[_admin_pb2.SetLiquidityProviderResponse]]:
         """Switches the built-in liquidity provider on or off; off cancels its quotes."""
+
+    @_abc_1.abstractmethod
+    def SetFaults(
+        self,
+        request: _admin_pb2.SetFaultsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.SetFaultsResponse, _abc.Awaitable[_admin_pb2.SetFaultsResponse]]:
+        """Makes the exchange misbehave for one account or everyone: added latency, calls refused
+        UNAVAILABLE, lost answers, late acknowledgements, dropped streams, a maintenance window. The plan
+        is journaled and its draws seeded, so the same calls meet the same faults in every run.
+        """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

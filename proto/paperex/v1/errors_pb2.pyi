@@ -65,6 +65,11 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_TOO_MANY_STREAMS: _ClassVar[RejectReason]
     REJECT_REASON_MALFORMED_REQUEST: _ClassVar[RejectReason]
     REJECT_REASON_JOURNAL_FAILED: _ClassVar[RejectReason]
+    REJECT_REASON_INVALID_FAULTS: _ClassVar[RejectReason]
+    REJECT_REASON_INJECTED_FAULT: _ClassVar[RejectReason]
+    REJECT_REASON_ANSWER_LOST: _ClassVar[RejectReason]
+    REJECT_REASON_MAINTENANCE: _ClassVar[RejectReason]
+    REJECT_REASON_STREAM_DROPPED: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -138,6 +143,11 @@ REJECT_REASON_SERVER_BUSY: RejectReason
 REJECT_REASON_TOO_MANY_STREAMS: RejectReason
 REJECT_REASON_MALFORMED_REQUEST: RejectReason
 REJECT_REASON_JOURNAL_FAILED: RejectReason
+REJECT_REASON_INVALID_FAULTS: RejectReason
+REJECT_REASON_INJECTED_FAULT: RejectReason
+REJECT_REASON_ANSWER_LOST: RejectReason
+REJECT_REASON_MAINTENANCE: RejectReason
+REJECT_REASON_STREAM_DROPPED: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason

@@ -28,6 +28,13 @@ class CandleInterval(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CANDLE_INTERVAL_1H: _ClassVar[CandleInterval]
     CANDLE_INTERVAL_4H: _ClassVar[CandleInterval]
     CANDLE_INTERVAL_1D: _ClassVar[CandleInterval]
+
+class CandlePrice(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CANDLE_PRICE_UNSPECIFIED: _ClassVar[CandlePrice]
+    CANDLE_PRICE_LAST: _ClassVar[CandlePrice]
+    CANDLE_PRICE_MARK: _ClassVar[CandlePrice]
+    CANDLE_PRICE_INDEX: _ClassVar[CandlePrice]
 LIQUIDATION_FEE_MODEL_UNSPECIFIED: LiquidationFeeModel
 LIQUIDATION_FEE_MODEL_CLEARANCE: LiquidationFeeModel
 LIQUIDATION_FEE_MODEL_TAKER: LiquidationFeeModel
@@ -39,6 +46,10 @@ CANDLE_INTERVAL_15M: CandleInterval
 CANDLE_INTERVAL_1H: CandleInterval
 CANDLE_INTERVAL_4H: CandleInterval
 CANDLE_INTERVAL_1D: CandleInterval
+CANDLE_PRICE_UNSPECIFIED: CandlePrice
+CANDLE_PRICE_LAST: CandlePrice
+CANDLE_PRICE_MARK: CandlePrice
+CANDLE_PRICE_INDEX: CandlePrice
 
 class Instrument(_message.Message):
     __slots__ = ("symbol", "base_asset", "quote_asset", "tick_size", "lot_size", "min_quantity", "max_quantity", "max_market_quantity", "min_price", "max_price", "min_notional", "price_band", "maker_fee_rate", "taker_fee_rate", "max_leverage", "brackets", "funding_interval", "funding_rate_cap", "funding_rate_floor", "interest_rate", "liquidation_fee", "liquidation_fee_rate")
@@ -275,18 +286,20 @@ class StreamTickersResponse(_message.Message):
     def __init__(self, ticker: _Optional[_Union[Ticker, _Mapping]] = ...) -> None: ...
 
 class GetCandlesRequest(_message.Message):
-    __slots__ = ("symbol", "interval", "start_time", "end_time", "limit")
+    __slots__ = ("symbol", "interval", "start_time", "end_time", "limit", "price")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     interval: CandleInterval
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     limit: int
-    def __init__(self, symbol: _Optional[str] = ..., interval: _Optional[_Union[CandleInterval, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+    price: CandlePrice
+    def __init__(self, symbol: _Optional[str] = ..., interval: _Optional[_Union[CandleInterval, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., price: _Optional[_Union[CandlePrice, str]] = ...) -> None: ...
 
 class GetCandlesResponse(_message.Message):
     __slots__ = ("candles",)

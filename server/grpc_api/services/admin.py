@@ -9,7 +9,7 @@ from paperex.engine import commands
 from paperex.engine.commands import FundInsurance, SetIndexPrice, SetMarkPrice
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange_commands import LoadScenario as LoadScenarioCommand
-from paperex.server.core.exchange_commands import OpenAccount, RotateApiKey
+from paperex.server.core.exchange_commands import OpenAccount, RotateApiKey, SetFaults
 from paperex.server.core.exchange_commands import SetLiquidityProvider as SetLiquidityProviderCommand
 from paperex.server.grpc_api.auth import Context, new_api_key, new_api_secret
 from paperex.server.grpc_api.services.account import ASSET, account_summary
@@ -225,3 +225,9 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         command = SetLiquidityProviderCommand(enabled=request.enabled, config=config)
         enabled = await self.runtime.app.set_liquidity_provider(command)
         return admin_pb2.SetLiquidityProviderResponse(enabled=enabled)
+
+    @unary
+    async def SetFaults(self, request: admin_pb2.SetFaultsRequest, context: Context) -> Any:
+        self.runtime.auth.admin(context)
+        await self.runtime.app.set_faults(SetFaults(account_id=request.account_id, config=request.plan_toml))
+        return admin_pb2.SetFaultsResponse()

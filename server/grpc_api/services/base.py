@@ -19,6 +19,8 @@ from google.protobuf.message import DecodeError
 from paperex.engine.instruments import Instrument
 from paperex.server.core.admission import Admission
 from paperex.server.core.application import Application
+from paperex.server.core.faults import stream_dropped
+from paperex.server.core.queries import PUBLIC
 from paperex.server.core.streams import SlowConsumer, StreamClosed
 from paperex.server.grpc_api.auth import Authenticator, Context, presented_key
 from paperex.server.grpc_api.decoding import Undecodable, malformed
@@ -109,6 +111,14 @@ def unary(
     return guarded
 
 
+def _stream_budget(runtime: Runtime, key: str) -> int:
+    """Messages the caller's stream may carry before an injected fault drops it (0: no limit); the
+    operator's streams are never dropped."""
+    if runtime.auth.is_admin(key):
+        return 0
+    return runtime.app.faults.stream_budget(runtime.auth.account_of(key) or PUBLIC)
+
+
 def streaming(
     method: Callable[[S, Req, Context], AsyncIterator[Resp]],
 ) -> Callable[[S, Req, Context], AsyncIterator[Resp]]:
@@ -118,9 +128,14 @@ def streaming(
         try:
             if not isinstance(request, AsyncIterator):
                 _check_request(request)
+            budget = _stream_budget(self.runtime, presented_key(context))
             with self.runtime.admission.stream(context.peer()):
+                sent = 0
                 async for item in method(self, request, context):
                     yield item
+                    sent += 1
+                    if sent == budget:
+                        raise stream_dropped(sent)
         except StreamClosed:
             return  # an exchange reset: the stream ends cleanly and the client resubscribes
         except grpc.aio.AbortError:

@@ -104,7 +104,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         limit = parse.candle_limit(request.limit)
         start = parse.nanoseconds(request.start_time, "start_time") if request.HasField("start_time") else None
         end = parse.nanoseconds(request.end_time, "end_time") if request.HasField("end_time") else None
-        bars = await self.runtime.app.candles(spec.symbol, interval, start, end, limit)
+        price = parse.candle_price(request.price)
+        bars = await self.runtime.app.candles(spec.symbol, interval, start, end, limit, price)
         return market_data_pb2.GetCandlesResponse(candles=[render.candle(spec.symbol, bar, spec) for bar in bars])
 
     @streaming
