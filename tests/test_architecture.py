@@ -195,10 +195,11 @@ ADAPTER_CORE = {
     "core.streams",
     "core.credentials",
     "core.records",
+    "core.faults",
 }
 """What an adapter's servicers use of the core: the application, the host's commands, the admission
-budgets they charge, the stream endings they report, how a presented key is hashed and the records'
-names; never the sequencer or the exchange."""
+budgets they charge, the stream endings they report (a slow reader, a reset, an injected drop), how a
+presented key is hashed and the records' names; never the sequencer or the exchange."""
 ENGINE_VALUES = {
     "paperex.engine.commands",
     "paperex.engine.instruments",

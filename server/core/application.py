@@ -51,11 +51,11 @@ from paperex.server.core.exchange_commands import (
     SetLiquidityProvider,
     SetTakerFlow,
 )
-from paperex.server.core.faults import CallKind
 from paperex.server.core.queries import HeldPosition, Queries, SymbolLimits, symbol_limits
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.market.fault_plans import CallKind
 from paperex.server.market.scenarios import Scenario
 from paperex.server.persistence.journal import Snapshot
 from paperex.server.state.alerts import Alert

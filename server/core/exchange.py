@@ -27,7 +27,6 @@ from paperex.server.core.exchange_commands import (
     SetLiquidityProvider,
     SetTakerFlow,
 )
-from paperex.server.core.faults import FaultError, FaultPlan, parse_plan
 from paperex.server.core.results import (
     Applied,
     Publication,
@@ -39,6 +38,7 @@ from paperex.server.core.results import (
 )
 from paperex.server.core.state_hash import state_hash
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.market.fault_plans import FaultError, FaultPlan, parse_plan, plan_from
 from paperex.server.market.market_script import MarketScript
 from paperex.server.state.alerts import AlertBook
 from paperex.server.state.candles import CandleStore
@@ -160,6 +160,7 @@ class Exchange:
             try:
                 events = self.market.load(command, self.engine, self._open_internal_account)
                 applied.history = self.market.history_bars()
+                self._scenario_faults(command, applied)
                 applied.events = events + self.market.step(self.engine, command.ts)
                 applied.scenario = self.market.scenario
             except Refused as refusal:
@@ -210,6 +211,13 @@ class Exchange:
         if deposit:
             events += self.engine.apply(Deposit(account_id=account_id, amount=deposit, ts=ts))
         return account_id, events
+
+    def _scenario_faults(self, command: LoadScenario, applied: Applied) -> None:
+        """A scenario's ``[faults]`` become everyone's plan, its maintenance window counted from the load."""
+        scenario = self.market.scenario
+        if scenario is not None and scenario.faults:
+            plan = plan_from(scenario.faults, now=command.ts, set_at=applied.sequence)
+            self.faults = {**self.faults, 0: plan}
 
     def _set_faults(self, command: SetFaults, applied: Applied) -> None:
         entry = self.accounts.get(command.account_id)

@@ -1,72 +1,20 @@
-"""A venue that misbehaves on request: added latency, refused calls, lost answers, late
-acknowledgements, dropped streams and maintenance windows, per account or for everyone.
+"""A venue that misbehaves on request: each call's fate under the fault plans in force
+(``paperex.server.market.fault_plans``), per account or for everyone.
 
-A plan is TOML (``parse_plan``), set by a journaled command (``SetFaults``), so a restart keeps it
-and a replay knows it. Each call's fate is drawn from a generator seeded by the plan's seed, the
-command that set it and the account, in the order the account's calls arrive: the same calls in the
-same order meet the same faults, run after run. The application applies the decisions to every API
-surface alike; this module only decides.
+A plan is set by a journaled command (``SetFaults``) or a scenario, so a restart keeps it and a replay
+knows it. Each call's fate is drawn from a generator seeded by the plan's seed, the command that set it
+and the account, in the order the account's calls arrive: the same calls in the same order meet the
+same faults, run after run. The application applies the decisions to every API surface alike; this
+module only decides.
 """
 
 import asyncio
 import random
-import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from paperex.server.market.fault_plans import SECOND_NS, CallKind, FaultPlan
 from paperex.server.wire.errors import Refused
-
-MILLISECOND_NS = 1_000_000
-SECOND_NS = 1_000_000_000
-
-
-class CallKind(StrEnum):
-    """What a call does, for latency: venues publish their acknowledgement times per kind."""
-
-    SUBMIT = "submit"
-    CANCEL = "cancel"
-    REPLACE = "replace"
-    QUERY = "query"
-
-
-class Latency(NamedTuple):
-    """Added before a call is handled: uniform in [mean - jitter, mean + jitter] (never below 0)."""
-
-    mean_ns: int
-    jitter_ns: int = 0
-
-
-PROFILES: dict[str, dict[CallKind, Latency]] = {
-    "none": {},
-    "binance": {
-        CallKind.SUBMIT: Latency(5 * MILLISECOND_NS, 2 * MILLISECOND_NS),
-        CallKind.CANCEL: Latency(8 * MILLISECOND_NS, 3 * MILLISECOND_NS),
-        CallKind.REPLACE: Latency(12 * MILLISECOND_NS, 4 * MILLISECOND_NS),
-    },
-}
-"""Named latency profiles; ``binance`` is the acknowledgement latency the venue's matching engine
-publishes for new orders, cancels and amends (5, 8 and 12 ms), with jitter."""
-
-
-@dataclass(frozen=True, slots=True)
-class FaultPlan:
-    latency: Mapping[CallKind, Latency] = field(default_factory=dict)
-    unavailable: float = 0.0
-    """The share of calls refused UNAVAILABLE before anything is done (safe to repeat)."""
-    lost_answers: float = 0.0
-    """The share of commands applied and journaled whose answer is lost: the caller is told
-    UNAVAILABLE and must find out what happened (an order by its client order id)."""
-    ack_delay_ns: int = 0
-    """Commands are answered this long after they are durable."""
-    drop_streams_after: int = 0
-    """Streams end UNAVAILABLE after this many messages (0: never)."""
-    maintenance: tuple[int, int] | None = None
-    """Exchange times [start, end) in which new orders and amends are refused."""
-    seed: int = 0
-    set_at: int = 0
-    """The sequence number of the command that set the plan: a new plan draws afresh."""
 
 
 class Decision(NamedTuple):
@@ -79,58 +27,6 @@ class Decision(NamedTuple):
 
 
 NO_FAULT = Decision()
-
-
-class FaultError(ValueError):
-    """A plan that cannot be used, with the key at fault."""
-
-
-_KEYS = {"profile", "latency", "unavailable", "lost_answers", "ack_delay", "drop_streams_after", "maintenance", "seed"}
-
-
-def parse_plan(text: str, *, now: int, set_at: int) -> FaultPlan | None:
-    """A plan from TOML; None for an empty text (no faults). Durations are milliseconds; the
-    maintenance window starts ``start`` ms after ``now`` (the command's time) and lasts ``duration`` ms.
-
-    >>> plan = parse_plan('profile = "binance"\\nunavailable = 0.25\\n[latency.query]\\nmean = 3', now=0, set_at=9)
-    >>> plan.latency[CallKind.SUBMIT], plan.latency[CallKind.QUERY], plan.unavailable
-    (Latency(mean_ns=5000000, jitter_ns=2000000), Latency(mean_ns=3000000, jitter_ns=0), 0.25)
-    """
-    if not text.strip():
-        return None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise FaultError(f"not TOML: {error}") from None
-    unknown = sorted(set(doc) - _KEYS)
-    if unknown:
-        raise FaultError(f"{unknown[0]}: unknown key (expected one of {', '.join(sorted(_KEYS))})")
-    profile = doc.get("profile", "none")
-    if profile not in PROFILES:
-        raise FaultError(f"profile: {profile!r} is not one of {', '.join(sorted(PROFILES))}")
-    latency = dict(PROFILES[profile])
-    for kind, spec in _table(doc.get("latency", {}), "latency").items():
-        if kind not in CallKind.__members__.values():
-            raise FaultError(f"latency.{kind}: not a call kind ({', '.join(CallKind)})")
-        table = _table(spec, f"latency.{kind}")
-        mean = _milliseconds(table.get("mean", 0), f"latency.{kind}.mean")
-        latency[CallKind(kind)] = Latency(mean, _milliseconds(table.get("jitter", 0), f"latency.{kind}.jitter"))
-    maintenance = None
-    if "maintenance" in doc:
-        window = _table(doc["maintenance"], "maintenance")
-        start = now + _milliseconds(window.get("start", 0), "maintenance.start")
-        duration = _milliseconds(_required(window, "duration", "maintenance"), "maintenance.duration")
-        maintenance = (start, start + duration)
-    return FaultPlan(
-        latency=latency,
-        unavailable=_share(doc.get("unavailable", 0), "unavailable"),
-        lost_answers=_share(doc.get("lost_answers", 0), "lost_answers"),
-        ack_delay_ns=_milliseconds(doc.get("ack_delay", 0), "ack_delay"),
-        drop_streams_after=_count(doc.get("drop_streams_after", 0), "drop_streams_after"),
-        maintenance=maintenance,
-        seed=_count(doc.get("seed", 0), "seed"),
-        set_at=set_at,
-    )
 
 
 class FaultInjector:
@@ -241,33 +137,3 @@ def stream_dropped(messages: int) -> Refused:
         f"the stream was dropped after {messages} messages (an injected fault); subscribe again",
         {"messages": str(messages)},
     )
-
-
-def _table(raw: Any, path: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise FaultError(f"{path}: expected a table")
-    return raw
-
-
-def _required(table: dict[str, Any], key: str, path: str) -> Any:
-    if key not in table:
-        raise FaultError(f"{path}.{key}: required")
-    return table[key]
-
-
-def _milliseconds(raw: Any, path: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0:
-        raise FaultError(f"{path}: expected milliseconds, a number at least 0, not {raw!r}")
-    return round(raw * MILLISECOND_NS)
-
-
-def _share(raw: Any, path: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
-        raise FaultError(f"{path}: expected a share between 0 and 1, not {raw!r}")
-    return float(raw)
-
-
-def _count(raw: Any, path: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-        raise FaultError(f"{path}: expected a whole number at least 0, not {raw!r}")
-    return raw

@@ -21,9 +21,10 @@ from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
 from paperex.engine.units import Amount, Ticks
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
-from paperex.server.core.faults import CallKind, FaultGate
+from paperex.server.core.faults import FaultGate
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, Subscription
+from paperex.server.market.fault_plans import CallKind
 from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
 from paperex.server.state.alerts import Alert

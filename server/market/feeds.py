@@ -21,11 +21,11 @@ import math
 import random
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from paperex.engine.instruments import Instrument
 
@@ -206,25 +206,16 @@ class Replay:
         """
         if time_unit is not None and time_unit not in _UNIT_NS:
             raise ValueError(f"time_unit must be one of {sorted(_UNIT_NS)}, not {time_unit!r}")
-        rows: list[tuple[int, Decimal]] = []
-        header_allowed = True
-        for line_number, record in enumerate(csv.reader(text.splitlines()), start=1):
-            if not any(cell.strip() for cell in record):
-                continue
-            try:
-                if max(time_column, price_column) >= len(record):
-                    raise ValueError(f"has {len(record)} columns, not more than {max(time_column, price_column)}")
-                stamp = parse_timestamp(record[time_column], time_unit)
-                price = Decimal(record[price_column].strip())
-                _check_price(price, "price")
-            except (ValueError, InvalidOperation) as exc:
-                if header_allowed:  # the first line may name the columns
-                    header_allowed = False
-                    continue
-                raise ValueError(f"CSV line {line_number}: {exc}") from None
-            header_allowed = False
-            rows.append((stamp, price))
-        return cls(tuple(rows), mode, speed, origin_ns, start)
+
+        def row(record: list[str]) -> tuple[int, Decimal]:
+            if max(time_column, price_column) >= len(record):
+                raise ValueError(f"has {len(record)} columns, not more than {max(time_column, price_column)}")
+            price = Decimal(record[price_column].strip())
+            _check_price(price, "price")
+            return parse_timestamp(record[time_column], time_unit), price
+
+        rows = tuple(parsed for _, parsed in csv_records(text, row))
+        return cls(rows, mode, speed, origin_ns, start)
 
     @classmethod
     def from_binance_klines(
@@ -305,6 +296,28 @@ class IndexJump:
             raise ValueError("a jump's time is an offset from the feed start, >= 0")
         if not (self.change.is_finite() and self.change > -1):
             raise ValueError(f"a jump must be above -100%, not {self.change}")
+
+
+T = TypeVar("T")
+
+
+def csv_records(text: str, parse: Callable[[list[str]], T]) -> Iterator[tuple[int, T]]:
+    """(line number, ``parse(record)``) of each non-blank CSV line. The first line may name the columns
+    (it is skipped when it does not parse); a later line that does not parse raises ValueError with its
+    number."""
+    header_allowed = True
+    for line_number, record in enumerate(csv.reader(text.splitlines()), start=1):
+        if not any(cell.strip() for cell in record):
+            continue
+        try:
+            parsed = parse(record)
+        except (ValueError, InvalidOperation) as exc:
+            if header_allowed:
+                header_allowed = False
+                continue
+            raise ValueError(f"CSV line {line_number}: {exc}") from None
+        header_allowed = False
+        yield line_number, parsed
 
 
 def parse_timestamp(text: str, unit: str | None = None) -> int:

@@ -9,12 +9,11 @@ continues from them. Everything here is a pure function of the file, the load ti
 price, so a replay of the journal rebuilds the same candles.
 """
 
-import csv
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from paperex.engine.instruments import Instrument
-from paperex.server.market.feeds import parse_timestamp
+from paperex.server.market.feeds import csv_records, parse_timestamp
 
 _CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN)
 _COLUMNS = 9
@@ -57,18 +56,7 @@ class KlineHistory:
         """
         rows: list[KlineRow] = []
         interval_ns = 0
-        header_allowed = True
-        for line_number, record in enumerate(csv.reader(text.splitlines()), start=1):
-            if not any(cell.strip() for cell in record):
-                continue
-            try:
-                row, length = _row(record)
-            except (ValueError, InvalidOperation) as error:
-                if header_allowed:  # the first line may name the columns
-                    header_allowed = False
-                    continue
-                raise ValueError(f"CSV line {line_number}: {error}") from None
-            header_allowed = False
+        for line_number, (row, length) in csv_records(text, _row):
             if not rows:
                 interval_ns = length
             elif length != interval_ns:

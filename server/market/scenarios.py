@@ -46,6 +46,8 @@ volatilities, drifts and jump sizes are fractions or percentage strings, annuali
     csv = "btc-1m.csv"                #   the scenario, or csv_text), moved so its last bar closes where
     scale = true                      #   the current candle opens; scale (default true): prices scaled
                                       #   so the last close reads the start price
+    [faults]                          # the venue misbehaving for everyone from the load (docs/faults.md):
+    unavailable = 0.1                 #   latency, refused calls, lost answers, stream drops, maintenance
     [[events]]                        # kind = "jump": the index moves by `change` at once
     at = "1h"                         # kind = "liquidity": spread/depth from `at` for `duration`
     kind = "jump"
@@ -66,6 +68,7 @@ from pathlib import Path as FilePath
 from typing import Any, cast
 
 from paperex.engine.instruments import Instrument
+from paperex.server.market.fault_plans import FaultError, plan_from
 from paperex.server.market.feeds import (
     BINANCE_KLINE_COLUMNS,
     SECOND_NS,
@@ -104,6 +107,7 @@ _TOP_KEYS = {
     "events",
     "takers",
     "history",
+    "faults",
 }
 _TAKER_KEYS = {
     "enabled": "enabled",
@@ -170,6 +174,8 @@ class Scenario:
     """Taker flow per instrument (empty: none)."""
     history: Mapping[str, KlineHistory] = dataclasses.field(default_factory=dict)
     """Candles before the start, per instrument (empty: none)."""
+    faults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """The fault plan for every account from the start (``fault_plans``; empty: none)."""
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -301,6 +307,7 @@ class _Parser:
             jumps=tuple(jumps),
             takers=self._takers(doc.get("takers"), tracks),
             history=self._history(doc.get("history")),
+            faults=_faults(doc.get("faults")),
         )
 
     def _track(self, raw: Any, path: str) -> Track:
@@ -537,6 +544,16 @@ def _taker_fields(table: dict[str, Any], path: str, symbols: Mapping[str, Track]
         else:
             fields[_TAKER_KEYS[key]] = _number(value, f"{path}.{key}")
     return fields
+
+
+def _faults(raw: Any) -> dict[str, Any]:
+    """A ``[faults]`` table, checked as a fault plan (its maintenance window counts from the load)."""
+    table = _table(raw or {}, "faults")
+    try:
+        plan_from(table, now=0, set_at=0)
+    except FaultError as error:
+        raise ScenarioError(f"faults.{error}") from None
+    return table
 
 
 def _rows(doc: dict[str, Any], key: str) -> list[tuple[int, Any]]:

@@ -163,3 +163,32 @@ async def test_a_plan_survives_a_restart_and_the_same_calls_meet_the_same_faults
     assert runs[0] == runs[1] and any(runs[0]) and not all(runs[0])
     async with serving(tmp_path / "one") as restarted:
         assert await pattern(restarted, Client(restarted.channel, keys[0])) == runs[0]
+
+
+SCENARIO = """
+name = "outage"
+duration = "1h"
+[instruments.BTCUSDT]
+start = 64900
+feed = "fixed"
+[faults]
+unavailable = 1
+"""
+
+
+async def test_a_scenarios_faults_are_everyones_from_its_load(exchange: Exchange) -> None:
+    """The scenario's ``[faults]`` refuse every account call once it is loaded; a mistake in them is the
+    scenario's, named by its key path."""
+    alice = await exchange.open_account("alice")
+    bad = admin_pb2.LoadScenarioRequest(toml=SCENARIO.replace("unavailable = 1", "unavailable = 3"))
+    with pytest.raises(grpc.aio.AioRpcError) as invalid:
+        await exchange.admin.admin.LoadScenario(bad, metadata=exchange.admin.auth)
+    assert error_info(invalid.value).reason == "INVALID_SCENARIO"
+    assert "faults.unavailable: expected a share between 0 and 1, not 3" in invalid.value.details()
+    await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
+
+    await exchange.admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(toml=SCENARIO), metadata=exchange.admin.auth)
+    assert await refused_reason(alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)) == (
+        grpc.StatusCode.UNAVAILABLE,
+        "INJECTED_FAULT",
+    )

@@ -1,21 +1,13 @@
-"""paperex.server.core.faults: plans read from TOML with the key at fault named, and each call's fate
-drawn the same way in every run."""
+"""Fault plans (``paperex.server.market.fault_plans``) read from TOML with the key at fault named, and
+(``paperex.server.core.faults``) each call's fate drawn the same way in every run."""
 
 import asyncio
 from collections.abc import Iterator
 
 import pytest
 
-from paperex.server.core.faults import (
-    NO_FAULT,
-    CallKind,
-    FaultError,
-    FaultGate,
-    FaultInjector,
-    FaultPlan,
-    Latency,
-    parse_plan,
-)
+from paperex.server.core.faults import NO_FAULT, FaultGate, FaultInjector
+from paperex.server.market.fault_plans import CallKind, FaultError, FaultPlan, Latency, parse_plan
 from paperex.server.wire.errors import Refused
 
 MS = 1_000_000
