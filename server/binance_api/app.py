@@ -555,7 +555,7 @@ class BinanceApi:
             self._sockets.add(socket)
             try:
                 tasks = [
-                    asyncio.create_task(self._forward_user_events(socket, live, stream)),
+                    asyncio.create_task(self._forward_user_events(socket, live, stream, key.account_id)),
                     asyncio.create_task(self._expire(socket, key)),
                 ]
                 try:
@@ -569,13 +569,16 @@ class BinanceApi:
         return socket
 
     async def _forward_user_events(
-        self, socket: web.WebSocketResponse, live: Subscription[Any], stream: UserStream
+        self, socket: web.WebSocketResponse, live: Subscription[Any], stream: UserStream, account_id: int
     ) -> None:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
         try:
             async for event in live:
-                for message in stream.messages([event, *live.take_buffered()]):
+                events = [event, *live.take_buffered()]
+                if stream.margin_called(events):
+                    stream.refresh(await self.app.account(account_id))
+                for message in stream.messages(events):
                     await socket.send_json(message)
         except SlowConsumer:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"

@@ -2,8 +2,8 @@
 ``ORDER_TRADE_UPDATE``, ``ALGO_UPDATE``, ``ACCOUNT_UPDATE``, ``MARGIN_CALL``, ``ACCOUNT_CONFIG_UPDATE``.
 
 One ``UserStream`` per connection. It keeps what the venue's messages carry and a single event does
-not: each symbol's settings (a settings event says what they are, the venue says what changed), the
-positions and the cross wallet (a margin call lists them). The events of one command arrive together,
+not: each symbol's settings (a settings event says what they are, the venue says what changed), and
+the positions and cross wallet a margin call lists (``refresh``ed from the account when one comes). The events of one command arrive together,
 so its wallet and position changes become one ``ACCOUNT_UPDATE``, after its order updates.
 """
 
@@ -71,12 +71,20 @@ class UserStream:
     """Renders one account's user events, command by command, as the venue's user data messages."""
 
     def __init__(self, view: AccountOverview, instruments: Mapping[str, Instrument]) -> None:
-        summary = view.summary
+        self.instruments = instruments
         self.settings: dict[str, SymbolSettings] = {limits.symbol: limits.settings for limits in view.limits}
-        self.cross_wallet = money(summary.wallet)
+        self.cross_wallet = ""
         self.positions: dict[str, dict[str, Any]] = {}
+        self.refresh(view)
+
+    def refresh(self, view: AccountOverview) -> None:
+        """Take the positions and the cross wallet from ``view``: a margin call shows them at its mark,
+        which the events before it do not carry (a mark price move changes no position event)."""
+        summary = view.summary
+        self.cross_wallet = money(summary.wallet)
+        self.positions = {}
         for figures in summary.positions:
-            spec = instruments[figures.symbol]
+            spec = self.instruments[figures.symbol]
             self.positions[figures.symbol] = {
                 "s": figures.symbol,
                 "pa": render.signed_qty(figures.size, spec),
@@ -87,6 +95,10 @@ class UserStream:
                 "mp": render.price_text(figures.mark_price, spec),
                 "mm": money(figures.maintenance_margin),
             }
+
+    @staticmethod
+    def margin_called(events: Iterable[Any]) -> bool:
+        return any(event.WhichOneof("event") == "margin_call_issued" for event in events)
 
     def messages(self, events: Iterable[Any]) -> list[dict[str, Any]]:
         """The venue's messages for these events (oldest first; a command's events kept together)."""
@@ -115,10 +127,9 @@ class UserStream:
                 messages += _order_messages(kind, body, time)
             elif kind == "balance_changed":
                 balances.append(body)
-                self.cross_wallet = body.cross_wallet_balance
                 reason = reason or _balance_reason(body)
             elif kind == "position_changed":
-                position = self._position(body.position)
+                position = _position(body.position)
                 positions[position["s"]] = position
             elif kind == "symbol_settings_changed":
                 settings_changed = True
@@ -135,23 +146,6 @@ class UserStream:
                 _account_update(reason or "ORDER", balances, list(positions.values()), _ms(events[-1].time))
             )
         return messages
-
-    def _position(self, position: Any) -> dict[str, Any]:
-        figures = {
-            "s": position.symbol,
-            "pa": _or_zero(position.size),
-            "ep": _or_zero(position.entry_price),
-            "up": _or_zero(position.unrealized_pnl),
-            "mt": MARGIN_TYPES[_name(position, "margin_mode")],
-            "iw": _or_zero(position.isolated_wallet),
-            "mp": _or_zero(position.mark_price),
-            "mm": _or_zero(position.maintenance_margin),
-        }
-        if Decimal(figures["pa"]):
-            self.positions[position.symbol] = figures
-        else:
-            self.positions.pop(position.symbol, None)
-        return figures
 
     def _settings(self, settings: Any, time: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """A leverage change as ``ACCOUNT_CONFIG_UPDATE``; for a margin type change, the (flat) position
@@ -203,6 +197,18 @@ class UserStream:
                 for figures in held
             ],
         }
+
+
+def _position(position: Any) -> dict[str, Any]:
+    """A position event's figures that ``ACCOUNT_UPDATE`` shows."""
+    return {
+        "s": position.symbol,
+        "pa": _or_zero(position.size),
+        "ep": _or_zero(position.entry_price),
+        "up": _or_zero(position.unrealized_pnl),
+        "mt": MARGIN_TYPES[_name(position, "margin_mode")],
+        "iw": _or_zero(position.isolated_wallet),
+    }
 
 
 def _balance_reason(change: Any) -> str:

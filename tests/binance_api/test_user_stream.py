@@ -192,3 +192,43 @@ async def test_an_expired_listen_key_says_so_and_closes_the_stream(tmp_path: Pat
     assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == opened["listenKey"]
     assert closing.type is aiohttp.WSMsgType.CLOSE
     assert kept == (400, {"code": -1125, "msg": "This listenKey does not exist."})
+
+
+async def test_a_margin_call_lists_the_cross_positions(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Alice (1,000 USDT, leverage 20) buys 0.3 BTC at 65,000 from bob: notional 19,500, taker fee 9.75,
+    wallet 990.25. The mark falls to 62,050: unrealized -0.3 x 2,950 = -885, margin balance 105.25,
+    maintenance 0.4% x 0.3 x 62,050 = 74.46, ratio 74.46 / 105.25 = 0.707: past the 70% warning, short
+    of liquidation. MARGIN_CALL carries the cross wallet and the position at that mark."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice_id, alice = await open_account(venue, "alice")
+        withdrawal = admin_pb2.WithdrawRequest(account_id=alice_id, amount="99000")  # 100,000 - 99,000 = 1,000
+        await venue.admin.admin.Withdraw(withdrawal, metadata=venue.admin.auth)
+        bob = await venue.open_account("bob")
+        await bob.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.300", "65000"), metadata=bob.auth)
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            buy = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.300"}
+            await call(http, venue, "POST", "/fapi/v1/order", alice, form=buy)
+            await venue.set_mark("BTCUSDT", "62050")
+
+            async def margin_call() -> Any:
+                while (message := await socket.receive_json())["e"] != "MARGIN_CALL":
+                    pass
+                return message
+
+            called = await asyncio.wait_for(margin_call(), WAIT_S)
+
+    assert called["cw"] == "990.25"
+    assert called["p"] == [
+        {
+            "s": "BTCUSDT",
+            "ps": "BOTH",
+            "pa": "0.300",
+            "mt": "CROSSED",
+            "iw": "0",
+            "mp": "62050.0",
+            "up": "-885",
+            "mm": "74.46",
+        }
+    ]
