@@ -3,8 +3,9 @@
 
 One ``UserStream`` per connection. It keeps what the venue's messages carry and a single event does
 not: each symbol's settings (a settings event says what they are, the venue says what changed), and
-the positions and cross wallet a margin call lists (``refresh``ed from the account when one comes). The events of one command arrive together,
-so its wallet and position changes become one ``ACCOUNT_UPDATE``, after its order updates.
+the positions and cross wallet a margin call lists (``refresh``ed from the account when one comes).
+The events of one command arrive together, so its wallet and position changes become one
+``ACCOUNT_UPDATE``, after its order updates.
 """
 
 from collections.abc import Iterable, Mapping
