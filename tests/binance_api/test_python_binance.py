@@ -1,5 +1,6 @@
 """python-binance's futures client, unmodified, trading on paperex (another client no one here wrote)."""
 
+import asyncio
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from tests.server.conftest import Exchange, btc_order
 
 with warnings.catch_warnings():  # python-binance imports websockets' deprecated legacy client
     warnings.simplefilter("ignore", DeprecationWarning)
-    from binance import AsyncClient
+    from binance import AsyncClient, BinanceSocketManager
     from binance.exceptions import BinanceAPIException
 
 
@@ -76,3 +77,25 @@ async def test_a_python_binance_bot_trades_with_a_stop_loss(venue: Exchange) -> 
     ]
     assert [(b["asset"], b["balance"]) for b in balances] == [("USDT", "9991.3442")]
     assert (refused.value.status_code, refused.value.code) == (400, -2019)
+
+
+async def test_the_socket_manager_follows_the_futures_user_stream(venue: Exchange) -> None:
+    """python-binance's futures user socket (it asks for the listen key over REST, then connects to
+    ``private/ws/<listenKey>``) gets alice's REST order as ORDER_TRADE_UPDATE, then the gRPC maker's
+    fill of it and the ACCOUNT_UPDATE it causes (fee 0.02% x 0.004 x 65,000 = 0.052)."""
+    maker = await venue.open_account("maker", "1000000")
+    async with futures_client(venue, "alice", "10000") as alice:
+        manager = BinanceSocketManager(alice)
+        manager.FSTREAM_URL = venue.binance_url.replace("http://", "ws://", 1) + "/"
+        async with manager.futures_user_socket() as stream:
+            await alice.futures_create_order(
+                symbol="BTCUSDT", side="SELL", type="LIMIT", timeInForce="GTC", quantity="0.004", price="65000"
+            )
+            placed = await asyncio.wait_for(stream.recv(), 30)
+            await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.004"), metadata=maker.auth)
+            filled = await asyncio.wait_for(stream.recv(), 30)
+            account = await asyncio.wait_for(stream.recv(), 30)
+
+    assert (placed["e"], placed["o"]["X"], placed["o"]["q"]) == ("ORDER_TRADE_UPDATE", "NEW", "0.004")
+    assert (filled["o"]["x"], filled["o"]["X"], filled["o"]["n"]) == ("TRADE", "FILLED", "0.052")
+    assert account["e"] == "ACCOUNT_UPDATE" and account["a"]["B"][0]["wb"] == "9999.948"
