@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 
@@ -28,6 +29,13 @@ def binanceusdm(base_url: str, account: Client, kind: type[Any] = ccxt.binanceus
     exchange.set_sandbox_mode(True)
     exchange.exceptions["exact"].update(exchange.exceptions["linear"]["exact"])
     return exchange
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client session for raw HTTP and WebSocket calls."""
+    async with aiohttp.ClientSession() as session:
+        yield session
 
 
 @pytest.fixture

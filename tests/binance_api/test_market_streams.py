@@ -2,13 +2,12 @@
 snapshot, combined streams, SUBSCRIBE/UNSUBSCRIBE/LIST_SUBSCRIPTIONS and their refusals."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from paperex.v1 import common_pb2, trading_pb2
 from tests.binance_api.test_rest import call
@@ -16,12 +15,6 @@ from tests.server.conftest import btc_order, serving
 
 WAIT_S = 30
 """Generous: the suite runs beside other engineers' on two cores; a message never takes this long."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def received(socket: aiohttp.ClientWebSocketResponse) -> Any:

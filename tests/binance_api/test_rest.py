@@ -2,13 +2,12 @@
 venue's answers where ccxt would hide them."""
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import pytest
 
 from paperex.server.binance_api.signing import signature
 from paperex.v1 import admin_pb2, common_pb2
@@ -20,12 +19,6 @@ SIMULATION_START_MS = 1_767_225_600_000
 
 def wall_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def call(

@@ -1,23 +1,15 @@
 """Income, order history and the asset mode over REST, and a default ccxt configuration (no sandbox
 mode: every URL of its table pointed at paperex) loading markets and the balance."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
 import ccxt.async_support as ccxt
-import pytest
 
 from paperex.v1 import common_pb2
 from tests.binance_api.test_rest import call
 from tests.server.conftest import btc_order, serving
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def test_income_lists_transfers_commissions_and_pnl(tmp_path: Path, http: aiohttp.ClientSession) -> None:

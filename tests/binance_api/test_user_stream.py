@@ -2,12 +2,10 @@
 orders, fills, algo orders, wallet and settings changes made over REST and gRPC."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.binance_api.listen_keys import ListenKeys
@@ -18,12 +16,6 @@ from tests.server.conftest import Client, Exchange, btc_order, serving
 MINUTE_MS = 60_000
 WAIT_S = 30
 """Generous: the suite runs beside other engineers' on two cores; an event never takes this long."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def listen_key(http: aiohttp.ClientSession, venue: Exchange, account: Client, method: str = "POST") -> Any:
