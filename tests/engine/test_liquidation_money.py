@@ -9,6 +9,8 @@ Hand figures use BTCUSDT (tier 1 MMR 0.4%, tier 2 0.5% with cum 50 from 50,000 o
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
+
 from paperex.engine.accounts import MarginMode
 from paperex.engine.commands import (
     CreateAccount,
@@ -220,6 +222,87 @@ def test_an_isolated_short_liquidated_beside_a_cross_position_leaves_the_cross_w
     assert account.positions[ETH].entry_notional == usdt("1860")
     assert only(events, PositionLiquidated).insurance_fund_change == usdt("40.285")
     assert engine.markets[BTC].insurance_fund == usdt("40.285")
+
+
+def test_an_isolated_position_deleveraged_past_its_bankruptcy_price_leaves_its_deficit_to_the_fund():
+    """TRADER sells 1 BTC isolated at 64,900, 20x, to LOSER's bid: IM 3,245 leaves the cross wallet
+    (15,000 -> 11,755), the fee 0.05% x 64,900 = 32.45 the isolated wallet: IW0 = 3,212.55. LOSER
+    (10,000 USDT, cross) is long that 1 BTC and sells 40 ETH at 1,860 to MAKER; BTCUSDT's fund holds
+    10,000. At BTC mark 67,700 TRADER's short is safe: 3,212.55 - 2,800 = 412.55 > MM 0.4% x 67,700 =
+    270.80.
+
+    ETH's mark jumps to 2,400: LOSER's cross account is bankrupt (wallet 10,000 - 12.98 maker fee -
+    37.2 taker fee + 2,800 - 40 x 540 = -8,850.18). Its BTC long goes first (ETH is its larger
+    position), with no bid in the book: it is deleveraged against TRADER, the only short, at its
+    bankruptcy price 64,900 + 8,850.18 + 2,800 = 76,550.18 held to the band, 67,700 x 1.05 = 71,085.
+    TRADER realizes 1 x (64,900 - 71,085) = -6,185, which its isolated wallet cannot pay: 3,212.55 -
+    6,185 = -2,972.45. That deficit is the fund's (10,000 -> 7,027.55), not the cross wallet's: it
+    stays 11,755."""
+    loser = 5
+    engine = engine_with()
+    run(
+        engine,
+        CreateAccount(account_id=loser),
+        Deposit(account_id=loser, amount=10_000 * USDT),
+        FundInsurance(symbol=BTC, amount=10_000 * USDT),
+        SetMarkPrice(symbol=ETH, price=186_000),
+        PlaceOrder(account_id=MAKER, symbol=ETH, side=Side.BUY, order_type=OrderType.LIMIT, quantity=40_000,
+                   price=186_000),
+        PlaceOrder(account_id=loser, symbol=ETH, side=Side.SELL, order_type=OrderType.MARKET, quantity=40_000),
+        SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
+        PlaceOrder(account_id=loser, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=1_000,
+                   price=ENTRY),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.MARKET, quantity=1_000),
+    )  # fmt: skip
+    assert engine.accounts[TRADER].positions[BTC].isolated_wallet == usdt("3212.55")
+    assert of(mark(engine, 677_000), LiquidationTriggered) == []
+
+    events = run(engine, SetMarkPrice(symbol=ETH, price=240_000))
+
+    deleveraged = next(e for e in of(events, PositionDeleveraged) if e.account_id == TRADER)
+    assert (deleveraged.symbol, deleveraged.price, deleveraged.realized_pnl) == (BTC, 710_850, -6_185 * USDT)
+    assert trader_balances(events) == [
+        (BalanceReason.ADL, 0, usdt("11755"), -6_185 * USDT, usdt("-2972.45")),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("11755"), usdt("2972.45"), 0),
+    ]
+    assert engine.accounts[TRADER].wallet == usdt("11755")
+    assert engine.markets[BTC].insurance_fund == usdt("7027.55")
+
+
+@pytest.mark.parametrize(
+    ("trader_takes", "fee", "deficit"),
+    [(True, "23.87", "1282.3965"), (False, "9.548", "1268.0745")],
+    ids=["taker", "maker"],
+)
+def test_an_isolated_position_closed_past_its_bankruptcy_price_costs_only_its_margin(
+    trader_takes: bool, fee: str, deficit: str
+) -> None:
+    """0.770 BTC isolated at 50x from 64,900: IM 49,973 / 50 = 999.46 (cross wallet 15,000 -> 14,000.54),
+    fee 24.9865, IW0 = 974.4735, bankruptcy price 64,900 - 974.4735 / 0.770 = 63,634.45. TRADER's own
+    order closes it at 62,000 (inside the 5% band, the mark still 64,900): realized 0.770 x -2,900 =
+    -2,233 and the fee on 47,740, taker 0.05% = 23.87 or maker 0.02% = 9.548, leave the isolated wallet
+    at 974.4735 - 2,233 - 23.87 = -1,282.3965 (or - 9.548 = -1,268.0745). The fund (10,000) covers
+    that deficit; the cross wallet stays 14,000.54 ("this trade can lose at most its margin")."""
+    engine = engine_with()
+    run(engine, FundInsurance(symbol=BTC, amount=10_000 * USDT))
+    open_isolated(engine, 770, 50)
+    close = PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=770,
+                       price=620_000)  # fmt: skip
+    if trader_takes:
+        bid(engine, 620_000, 770)
+        events = run(engine, close)
+    else:
+        run(engine, close)
+        events = run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET,
+                                        quantity=770))  # fmt: skip
+
+    assert trader_balances(events) == [
+        (BalanceReason.REALIZED_PNL, 0, usdt("14000.54"), -2_233 * USDT, usdt(fee) - usdt(deficit)),
+        (BalanceReason.FEE, 0, usdt("14000.54"), -usdt(fee), -usdt(deficit)),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("14000.54"), usdt(deficit), 0),
+    ]
+    assert engine.accounts[TRADER].wallet == usdt("14000.54")
+    assert engine.markets[BTC].insurance_fund == 10_000 * USDT - usdt(deficit)
 
 
 def test_with_no_liquidation_fee_the_whole_remainder_goes_to_the_fund():
