@@ -170,7 +170,9 @@ class Account:
         another one lost. An isolated position's fee and PnL are booked in its isolated wallet; a
         normal close then releases its share of that wallet (with the PnL) to the cross wallet, a
         ``liquidating`` one releases nothing: the margin stays to back what is left of the position,
-        and the insurance fund takes what a full liquidation leaves.
+        and the insurance fund takes what a full liquidation leaves. A close past the position's
+        bankruptcy price (an auto-deleverage, a thin book) releases nothing either: its deficit stays
+        in the isolated wallet for the insurance fund to cover, never the cross wallet.
         """
         symbol = instrument.symbol
         position = self.positions.get(symbol) or self.position(symbol)  # no call once it exists
@@ -188,7 +190,7 @@ class Account:
         released = 0
         if closed and not liquidating:
             if position.size * held <= 0:
-                released = isolated
+                released = max(0, isolated)
             else:
                 # Its share of the margin with its PnL; a loss beyond that share stays inside the position.
                 released = max(0, (isolated - realized) * closed // abs(held) + realized)

@@ -195,7 +195,8 @@ class BalanceReason(StrEnum):
     INSURANCE_CLEAR = "INSURANCE_CLEAR"
     """After a full liquidation, the margin left taken by the insurance fund (the wallet ends at 0)."""
     INSURANCE_FUND_COVER = "INSURANCE_FUND_COVER"
-    """After a full liquidation, the deficit the insurance fund covered (the wallet ends at 0)."""
+    """After a full liquidation, or a close past an isolated position's bankruptcy price, the deficit
+    the insurance fund covered (the wallet ends at 0)."""
     ADL = "ADL"
     """PnL realized by an auto-deleverage close."""
 
@@ -284,7 +285,8 @@ class FundReason(StrEnum):
     """Why an insurance fund moved."""
 
     LIQUIDATION = "LIQUIDATION"
-    """A fully liquidated position's remaining margin (delta > 0) or the deficit covered (< 0)."""
+    """A fully liquidated position's remaining margin (delta > 0) or the deficit covered (< 0), also
+    an isolated position's deficit after a close past its bankruptcy price."""
     CLEARANCE_FEE = "CLEARANCE_FEE"
     FUNDING_REMAINDER = "FUNDING_REMAINDER"
     """Payers round up, receivers down: the sub-unit remainder of a funding settlement."""

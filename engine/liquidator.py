@@ -130,26 +130,18 @@ class Liquidator:
         """After a full liquidation the margin that backed it (the cross wallet, or the isolated
         position's wallet) goes to the symbol's insurance fund, or the fund covers its deficit: the
         wallet ends at zero. Returns what the fund received."""
+        if not cross:
+            return self._settlement.clear_isolated(account, market)
         symbol, account_id = market.symbol, account.account_id
-        if cross:
-            leftover = account.wallet
-            account.wallet = 0
-        else:
-            position = account.positions[symbol]
-            leftover = position.isolated_wallet
-            position.isolated_wallet = 0
-            self.state.moved[(account_id, symbol)] = position
+        leftover = account.wallet
+        account.wallet = 0
         if leftover:
             reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
-            if cross:
-                cleared = BalanceChanged(account_id, reason, -leftover, 0, symbol)
-            else:
-                cleared = BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0)
             market.insurance_fund += leftover
-            fund_moved = InsuranceFundChanged(
-                symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id
+            self.state.events += (
+                BalanceChanged(account_id, reason, -leftover, 0, symbol),
+                InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
             )
-            self.state.events += (cleared, fund_moved)
         return leftover
 
     def _liquidate_position(self, account: Account, market: Market, mode: MarginMode) -> PositionLiquidated:

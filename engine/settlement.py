@@ -116,6 +116,10 @@ class Settlement:
             self._fill_moved(maker_account, symbol, trade_id, maker_fee, maker_pnl, maker_released, REALIZED_PNL)
         if taker_fee or taker_pnl or taker_released:
             self._fill_moved(taker_account, symbol, trade_id, taker_fee, taker_pnl, taker_released, REALIZED_PNL)
+        if maker_pnl < 0:
+            self._cover_deficit(maker_account, market)
+        if taker_pnl < 0 and not liquidating:
+            self._cover_deficit(taker_account, market)
         if liquidating and instrument.liquidation_fee is LiquidationFee.CLEARANCE and instrument.liquidation_fee_rate:
             self._charge_clearance(taker_account, market, trade_id, quantity * price * market.notional_unit)
         self._position_moved(maker_account, symbol)
@@ -159,6 +163,8 @@ class Settlement:
         )  # fmt: skip
         if counter_realized or counter_released:
             self._fill_moved(counter, symbol, trade_id, 0, counter_realized, counter_released, BalanceReason.ADL)
+        if counter_realized < 0:
+            self._cover_deficit(counter, market)
         if realized or released:
             self._fill_moved(bankrupt, symbol, trade_id, 0, realized, released, BalanceReason.ADL)
         state.events.append(
@@ -207,6 +213,32 @@ class Settlement:
             out.append(
                 BalanceChanged(account_id, ISOLATED_MARGIN, released, wallet, symbol, -released, isolated, trade_id)
             )
+
+    def clear_isolated(self, account: Account, market: Market) -> Amount:
+        """Hand an isolated position's whole wallet to the symbol's insurance fund (``INSURANCE_CLEAR``),
+        or have the fund cover its deficit (``INSURANCE_FUND_COVER``): the wallet ends at zero.
+        Returns what the fund received."""
+        symbol, account_id = market.symbol, account.account_id
+        position = account.positions[symbol]
+        leftover = position.isolated_wallet
+        position.isolated_wallet = 0
+        self.state.moved[(account_id, symbol)] = position
+        if leftover:
+            reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
+            market.insurance_fund += leftover
+            self.state.events += (
+                BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0),
+                InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
+            )
+        return leftover
+
+    def _cover_deficit(self, account: Account, market: Market) -> None:
+        """An isolated position a losing fill closed past its bankruptcy price keeps the deficit in its
+        wallet (``Account.settle_fill`` releases none of it): the fund covers it, as it would have
+        in a liquidation, so the loss never reaches the cross wallet."""
+        position = account.positions[market.symbol]
+        if not position.size and position.isolated_wallet < 0:
+            self.clear_isolated(account, market)
 
     def _charge_clearance(self, account: Account, market: Market, trade_id: int, notional: Amount) -> None:
         """The clearance fee of one liquidation fill, from the wallet backing the position to the

@@ -9,6 +9,8 @@ Hand figures use BTCUSDT (tier 1 MMR 0.4%, tier 2 0.5% with cum 50 from 50,000 o
 from dataclasses import replace
 from fractions import Fraction
 
+import pytest
+
 from paperex.engine.accounts import MarginMode
 from paperex.engine.commands import (
     CreateAccount,
@@ -43,7 +45,7 @@ from paperex.engine.units import SCALE
 
 from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
 
-BTC = "BTCUSDT"
+BTC, ETH = "BTCUSDT", "ETHUSDT"
 TRADER, MAKER = 1, 9
 USDT = SCALE
 ENTRY = 649_000  # 64,900.0
@@ -65,16 +67,16 @@ def engine_with(instruments: dict[str, Instrument] | None = None) -> Engine:
     return engine
 
 
-def open_isolated_long(engine: Engine, lots: int, leverage: int) -> list[Event]:
-    """TRADER buys ``lots`` at 64,900 from MAKER with a market order, isolated at ``leverage``."""
+def open_isolated(engine: Engine, lots: int, leverage: int, side: Side = Side.BUY) -> list[Event]:
+    """TRADER buys (or sells) ``lots`` at 64,900 with a market order against MAKER, isolated at ``leverage``."""
     return run(
         engine,
         SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
         SetLeverage(account_id=TRADER, symbol=BTC, leverage=leverage),
         PlaceOrder(
-            account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=lots, price=ENTRY
+            account_id=MAKER, symbol=BTC, side=side.opposite, order_type=OrderType.LIMIT, quantity=lots, price=ENTRY
         ),
-        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=lots),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=side, order_type=OrderType.MARKET, quantity=lots),
     )
 
 
@@ -108,7 +110,7 @@ def test_a_partial_isolated_liquidation_keeps_its_margin_in_the_position():
     4,947.327 - 2,200.4 - 22.7181 = 2,724.2089, the cross wallet stays 10,002.70, and the remainder's
     liquidation price is (0.806 x 64,900 - 2,724.2089) / (0.806 x 0.996) = 61,767.1568..."""
     engine = engine_with(TAKER_LIQUIDATION)
-    open_isolated_long(engine, 1_540, 20)
+    open_isolated(engine, 1_540, 20)
     assert engine.summary(TRADER).positions[0].isolated_wallet == usdt("4947.327")
     for price, lots in ((619_500, 300), (619_000, 300), (618_000, 300)):
         bid(engine, price, lots)
@@ -136,7 +138,7 @@ def test_the_clearance_fee_goes_to_the_fund_and_stays_out_of_the_cross_wallet():
     part sold, 0.3% x 0.734 x 61,964.8 = 136.446..., is 290.67, above the kept part's MM 0.806 x
     61,964.8 x 0.4% = 199.77."""
     engine = engine_with()
-    open_isolated_long(engine, 1_540, 20)
+    open_isolated(engine, 1_540, 20)
     for price, lots in ((619_500, 300), (619_000, 300), (618_000, 300)):
         bid(engine, price, lots)
 
@@ -163,7 +165,7 @@ def test_a_full_isolated_liquidation_leaves_its_margin_to_the_fund_never_to_the_
     0.3% x 45,122 = 135.366, isolated wallet 4,972.3135 - 4,851 - 135.366 = -14.0525: the fund covers
     it, taking 135.366 - 14.0525 = 121.3135 in all. Wallet moves, in order: PnL, fee, cover."""
     engine = engine_with()
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
     bid(engine, 586_000, 770)
 
     events = mark(engine, 586_771)
@@ -178,13 +180,138 @@ def test_a_full_isolated_liquidation_leaves_its_margin_to_the_fund_never_to_the_
     assert engine.accounts[TRADER].wallet == usdt("10002.7")
 
 
+def test_an_isolated_short_liquidated_beside_a_cross_position_leaves_the_cross_wallet_alone():
+    """TRADER first buys 1 ETH cross at 1,860 (taker fee 0.05% x 1,860 = 0.93 from the cross wallet),
+    then sells 0.700 BTC isolated at 64,900, 10x: IM 45,430 / 10 = 4,543 leaves the cross wallet
+    (15,000 - 0.93 - 4,543 = 10,456.07), the fee 0.05% x 45,430 = 22.715 comes out of the isolated
+    wallet: IW0 = 4,520.285. Liquidation price (tier 1, MMR 0.4%): (4,520.285 + 0.7 x 64,900) /
+    (0.7 x 1.004) = 71,073.26; bankruptcy price 64,900 + 4,520.285 / 0.7 = 71,357.55.
+
+    The mark rises to 71,100 (margin balance 4,520.285 - 0.7 x 6,200 = 180.285 <= MM 0.4% x 49,770 =
+    199.08): the short is bought back whole from MAKER's ask at 71,300 (under the bankruptcy price):
+    realized 0.7 x (64,900 - 71,300) = -4,480, clearance fee 0.3% x 49,910 = 149.73, so the isolated
+    wallet ends at 4,520.285 - 4,480 - 149.73 = -109.445, a shortfall the BTCUSDT fund covers: it
+    keeps 149.73 - 109.445 = 40.285. The cross wallet stays 10,456.07 and the ETH long is untouched."""
+    engine = engine_with()
+    run(
+        engine,
+        SetMarkPrice(symbol=ETH, price=186_000),
+        PlaceOrder(account_id=MAKER, symbol=ETH, side=Side.SELL, order_type=OrderType.LIMIT, quantity=1_000,
+                   price=186_000),
+        PlaceOrder(account_id=TRADER, symbol=ETH, side=Side.BUY, order_type=OrderType.MARKET, quantity=1_000),
+    )  # fmt: skip
+    open_isolated(engine, 700, 10, Side.SELL)
+    assert engine.accounts[TRADER].wallet == usdt("10456.07")
+    assert engine.accounts[TRADER].positions[BTC].isolated_wallet == usdt("4520.285")
+    lp = next(p for p in engine.summary(TRADER).positions if p.symbol == BTC).liquidation_price
+    assert lp is not None and round(lp / 10, 2) == Fraction("71073.26")
+    run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
+                           price=713_000))  # fmt: skip
+
+    events = mark(engine, 711_000)
+
+    assert only(events, LiquidationTriggered).symbol == BTC
+    assert trader_balances(events) == [
+        (BalanceReason.REALIZED_PNL, 0, usdt("10456.07"), usdt("-4480"), usdt("40.285")),
+        (BalanceReason.LIQUIDATION_FEE, 0, usdt("10456.07"), -usdt("149.73"), -usdt("109.445")),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("10456.07"), usdt("109.445"), 0),
+    ]
+    account = engine.accounts[TRADER]
+    assert account.wallet == usdt("10456.07")
+    assert (account.positions[BTC].size, account.positions[ETH].size) == (0, 1_000)
+    assert account.positions[ETH].entry_notional == usdt("1860")
+    assert only(events, PositionLiquidated).insurance_fund_change == usdt("40.285")
+    assert engine.markets[BTC].insurance_fund == usdt("40.285")
+
+
+def test_an_isolated_position_deleveraged_past_its_bankruptcy_price_leaves_its_deficit_to_the_fund():
+    """TRADER sells 1 BTC isolated at 64,900, 20x, to LOSER's bid: IM 3,245 leaves the cross wallet
+    (15,000 -> 11,755), the fee 0.05% x 64,900 = 32.45 the isolated wallet: IW0 = 3,212.55. LOSER
+    (10,000 USDT, cross) is long that 1 BTC and sells 40 ETH at 1,860 to MAKER; BTCUSDT's fund holds
+    10,000. At BTC mark 67,700 TRADER's short is safe: 3,212.55 - 2,800 = 412.55 > MM 0.4% x 67,700 =
+    270.80.
+
+    ETH's mark jumps to 2,400: LOSER's cross account is bankrupt (wallet 10,000 - 12.98 maker fee -
+    37.2 taker fee + 2,800 - 40 x 540 = -8,850.18). Its BTC long goes first (ETH is its larger
+    position), with no bid in the book: it is deleveraged against TRADER, the only short, at its
+    bankruptcy price 64,900 + 8,850.18 + 2,800 = 76,550.18 held to the band, 67,700 x 1.05 = 71,085.
+    TRADER realizes 1 x (64,900 - 71,085) = -6,185, which its isolated wallet cannot pay: 3,212.55 -
+    6,185 = -2,972.45. That deficit is the fund's (10,000 -> 7,027.55), not the cross wallet's: it
+    stays 11,755."""
+    loser = 5
+    engine = engine_with()
+    run(
+        engine,
+        CreateAccount(account_id=loser),
+        Deposit(account_id=loser, amount=10_000 * USDT),
+        FundInsurance(symbol=BTC, amount=10_000 * USDT),
+        SetMarkPrice(symbol=ETH, price=186_000),
+        PlaceOrder(account_id=MAKER, symbol=ETH, side=Side.BUY, order_type=OrderType.LIMIT, quantity=40_000,
+                   price=186_000),
+        PlaceOrder(account_id=loser, symbol=ETH, side=Side.SELL, order_type=OrderType.MARKET, quantity=40_000),
+        SetMarginMode(account_id=TRADER, symbol=BTC, mode=MarginMode.ISOLATED),
+        PlaceOrder(account_id=loser, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=1_000,
+                   price=ENTRY),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.MARKET, quantity=1_000),
+    )  # fmt: skip
+    assert engine.accounts[TRADER].positions[BTC].isolated_wallet == usdt("3212.55")
+    assert of(mark(engine, 677_000), LiquidationTriggered) == []
+
+    events = run(engine, SetMarkPrice(symbol=ETH, price=240_000))
+
+    deleveraged = next(e for e in of(events, PositionDeleveraged) if e.account_id == TRADER)
+    assert (deleveraged.symbol, deleveraged.price, deleveraged.realized_pnl) == (BTC, 710_850, -6_185 * USDT)
+    assert trader_balances(events) == [
+        (BalanceReason.ADL, 0, usdt("11755"), -6_185 * USDT, usdt("-2972.45")),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("11755"), usdt("2972.45"), 0),
+    ]
+    assert engine.accounts[TRADER].wallet == usdt("11755")
+    assert engine.markets[BTC].insurance_fund == usdt("7027.55")
+
+
+@pytest.mark.parametrize(
+    ("trader_takes", "fee", "deficit"),
+    [(True, "23.87", "1282.3965"), (False, "9.548", "1268.0745")],
+    ids=["taker", "maker"],
+)
+def test_an_isolated_position_closed_past_its_bankruptcy_price_costs_only_its_margin(
+    trader_takes: bool, fee: str, deficit: str
+) -> None:
+    """0.770 BTC isolated at 50x from 64,900: IM 49,973 / 50 = 999.46 (cross wallet 15,000 -> 14,000.54),
+    fee 24.9865, IW0 = 974.4735, bankruptcy price 64,900 - 974.4735 / 0.770 = 63,634.45. TRADER's own
+    order closes it at 62,000 (inside the 5% band, the mark still 64,900): realized 0.770 x -2,900 =
+    -2,233 and the fee on 47,740, taker 0.05% = 23.87 or maker 0.02% = 9.548, leave the isolated wallet
+    at 974.4735 - 2,233 - 23.87 = -1,282.3965 (or - 9.548 = -1,268.0745). The fund (10,000) covers
+    that deficit; the cross wallet stays 14,000.54 ("this trade can lose at most its margin")."""
+    engine = engine_with()
+    run(engine, FundInsurance(symbol=BTC, amount=10_000 * USDT))
+    open_isolated(engine, 770, 50)
+    close = PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=770,
+                       price=620_000)  # fmt: skip
+    if trader_takes:
+        bid(engine, 620_000, 770)
+        events = run(engine, close)
+    else:
+        run(engine, close)
+        events = run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET,
+                                        quantity=770))  # fmt: skip
+
+    assert trader_balances(events) == [
+        (BalanceReason.REALIZED_PNL, 0, usdt("14000.54"), -2_233 * USDT, usdt(fee) - usdt(deficit)),
+        (BalanceReason.FEE, 0, usdt("14000.54"), -usdt(fee), -usdt(deficit)),
+        (BalanceReason.INSURANCE_FUND_COVER, 0, usdt("14000.54"), usdt(deficit), 0),
+    ]
+    assert engine.accounts[TRADER].wallet == usdt("14000.54")
+    assert engine.markets[BTC].insurance_fund == 10_000 * USDT - usdt(deficit)
+
+
 def test_with_no_liquidation_fee_the_whole_remainder_goes_to_the_fund():
     """Model NONE, the same liquidation: no fee at all, 4,972.3135 - 4,851 = 121.3135 left, which the
     fund takes (INSURANCE_CLEAR). Fees collected: the opening's 24.9865 + 9.9946 (maker, 0.02% of
     49,973) and the bid's maker fee 0.02% x 45,122 = 9.0244, nothing from the liquidated side: 44.0055."""
     instruments = {s: replace(i, liquidation_fee=LiquidationFee.NONE) for s, i in DEFAULT_INSTRUMENTS.items()}
     engine = engine_with(instruments)
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
     bid(engine, 586_000, 770)
 
     events = mark(engine, 586_771)
@@ -201,13 +328,13 @@ def test_a_seeded_fund_lets_the_book_take_what_would_otherwise_be_deleveraged():
     (55,743.3), the bid takes it: realized -5,313, clearance 133.98, deficit 474.6665 covered by the
     fund: 1,000,000 + 133.98 - 474.6665 = 999,659.3135."""
     empty = engine_with()
-    open_isolated_long(empty, 770, 10)
+    open_isolated(empty, 770, 10)
     bid(empty, 580_000, 770)
     assert only(mark(empty, 586_771), PositionLiquidated).deleveraged == 770
 
     seeded = engine_with({s: replace(i, insurance_fund=1_000_000 * USDT) for s, i in DEFAULT_INSTRUMENTS.items()})
     assert seeded.ledger().insurance_contributions == 2_000_000 * USDT  # BTCUSDT's and ETHUSDT's
-    open_isolated_long(seeded, 770, 10)
+    open_isolated(seeded, 770, 10)
     bid(seeded, 580_000, 770)
     events = mark(seeded, 586_771)
 
@@ -224,7 +351,7 @@ def test_the_operator_tops_up_a_symbols_fund():
     events = run(engine, FundInsurance(symbol=BTC, amount=1_500 * USDT))
 
     assert events == [InsuranceFundChanged(BTC, FundReason.TOP_UP, 1_500 * USDT, 1_500 * USDT)]
-    assert (engine.markets[BTC].insurance_fund, engine.markets["ETHUSDT"].insurance_fund) == (1_500 * USDT, 0)
+    assert (engine.markets[BTC].insurance_fund, engine.markets[ETH].insurance_fund) == (1_500 * USDT, 0)
     assert engine.ledger().insurance_contributions == 1_500 * USDT
     assert_rejected(engine, FundInsurance(symbol=BTC, amount=0), RejectReason.INVALID_AMOUNT)
     assert_rejected(engine, FundInsurance(symbol="DOGEUSDT", amount=USDT), RejectReason.UNKNOWN_SYMBOL)
@@ -236,7 +363,7 @@ def test_auto_deleverage_closes_both_sides_with_fills():
     58,442.5) = 4,972.275; TRADER's liquidation order fills the same, -4,972.275, no fee, no public
     trade. Left in the isolated wallet: 4,972.3135 - 4,972.275 = 0.0385, which the fund takes."""
     engine = engine_with()
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
 
     events = mark(engine, 580_000)
 
@@ -272,7 +399,7 @@ def test_an_isolated_position_gets_margin_calls_at_its_own_ratio():
     4,972.3135 + 0.770 x -6,121.7 = 258.6045, MM 0.770 x 58,778.3 x 0.4% = 181.037164 (ratio
     0.70005...). The cross account holds nothing: no cross call."""
     engine = engine_with()
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
 
     calls = [of(mark(engine, price), MarginCallIssued) for price in (587_784, 587_783, 587_361, 587_033, 586_800)]
 
@@ -287,7 +414,7 @@ def test_an_isolated_call_warns_again_only_after_its_ratio_fell_five_points_belo
     0.6578, not 5 points below 70%, so back at 58,778.3 there is no second call; at 59,500 it is
     183.26 / 814.3135 = 0.2250, which re-arms the threshold: 58,778.3 calls again."""
     engine = engine_with()
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
 
     calls = [of(mark(engine, price), MarginCallIssued) for price in (587_783, 588_000, 587_783, 595_000, 587_783)]
 
@@ -298,7 +425,7 @@ def test_a_trailing_stop_reports_its_trigger_as_it_moves():
     """Sell trailing stop, callback 1%, on MARK at 64,900: armed at once, fires at 64,900 x 0.99 = 64,251.
     Mark 65,500: the stop follows to 64,845. Mark 65,000: no move. Mark 64,845: it fires."""
     engine = engine_with()
-    open_isolated_long(engine, 100, 10)
+    open_isolated(engine, 100, 10)
     placed = run(
         engine,
         PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.SELL, order_type=OrderType.TRAILING_STOP_MARKET,
@@ -318,7 +445,7 @@ def test_a_trailing_stop_reports_its_trigger_as_it_moves():
 def test_a_liquidation_is_announced_once_per_scope():
     """Cross and isolated positions of one account are liquidated apart: the isolated BTC long alone."""
     engine = engine_with()
-    open_isolated_long(engine, 770, 10)
+    open_isolated(engine, 770, 10)
     bid(engine, 586_000, 770)
 
     events = mark(engine, 586_771)

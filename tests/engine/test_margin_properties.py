@@ -28,7 +28,7 @@ from paperex.engine.commands import (
     Withdraw,
 )
 from paperex.engine.engine import Engine
-from paperex.engine.events import LiquidationTriggered, TradeExecuted
+from paperex.engine.events import LiquidationTriggered, PositionDeleveraged, TradeExecuted
 from paperex.engine.liquidation import cross_breach, isolated_breach
 from paperex.engine.orders import OrderType, Side, TimeInForce
 from paperex.engine.units import SCALE
@@ -158,11 +158,13 @@ class MarginMachine(RuleBasedStateMachine):
         cross_hit = {e.account_id for e in liquidated if not e.symbol}
         for event in liquidated:
             hypothesis_event("isolated liquidation" if event.symbol else "cross liquidation")
-        # An account whose resting order was filled in the same command (often by someone else's
-        # liquidation) moved money for that reason too; only pure liquidations are compared.
+        # An account whose resting order was filled, or whose position was auto-deleveraged against
+        # someone else's bankrupt one, in the same command (often set off by its own liquidation's
+        # fills) moved money for that reason too; only pure liquidations are compared.
         makers = {e.maker_account_id for e in events if isinstance(e, TradeExecuted)}
+        deleveraged = {e.account_id for e in events if isinstance(e, PositionDeleveraged)}
         for event in liquidated:
-            if event.symbol and event.account_id not in cross_hit | makers:
+            if event.symbol and event.account_id not in cross_hit | makers | deleveraged:
                 account = self.engine.accounts[event.account_id]
                 others = {s: p.isolated_wallet for s, p in account.positions.items() if s != symbol}
                 wallet_before, others_before = before[event.account_id]
