@@ -19,7 +19,7 @@ from paperex.engine.units import Amount, Lots, Rate, Ticks
 @dataclass(slots=True)
 class OrderAccepted:
     """A new order; ``liquidation`` marks one the exchange placed to close a liquidated position,
-    ``auto_deleverage`` one it placed to close a profitable position against a bankrupt one (ADL)."""
+    ``auto_deleverage`` one it placed to close an opposing position against a bankrupt one (ADL)."""
 
     order_id: int
     account_id: int
@@ -114,7 +114,7 @@ class TradeExecuted:
 @dataclass(slots=True)
 class OrderFilled:
     """One side of one trade, as its owner sees it. ``auto_deleverage`` marks the two fills of an
-    auto-deleverage close (the liquidation order's and the one placed for the profitable position):
+    auto-deleverage close (the liquidation order's and the one placed for the deleveraged position):
     no fee, and no public trade (no ``TradeExecuted``)."""
 
     order_id: int
@@ -266,7 +266,8 @@ class PositionLiquidated:
 
 @dataclass(slots=True)
 class PositionDeleveraged:
-    """Auto-deleverage took ``quantity`` lots of this account's profitable position (by its order
+    """Auto-deleverage took ``quantity`` lots of this account's position, first in its side's ranking (the
+    most profitable and leveraged first, a losing one only when none is left; by its order
     ``order_id``, filled at ``price`` on ``side``, without fee) to close a bankrupt position of
     ``counterparty_id``, realizing ``realized_pnl``. Only the deleveraged side gets it: the bankrupt
     side sees fills of its liquidation order."""
