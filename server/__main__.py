@@ -77,6 +77,11 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def switch(parser: argparse.ArgumentParser, flag: str, help_line: str) -> None:
+    """An ``on``/``off`` flag, on by default."""
+    parser.add_argument(flag, choices=["on", "off"], default="on", help=help_line)
+
+
 def port_number(text: str) -> int:
     """A TCP port, 0 to 65535 (0 picks a free one)."""
     try:
@@ -128,12 +133,7 @@ def parser() -> argparse.ArgumentParser:
         default=os.environ.get("PAPEREX_ADMIN_TOKEN", ""),
         help="admin token (env PAPEREX_ADMIN_TOKEN); by default one is generated at first start and printed",
     )
-    serve.add_argument(
-        "--binance",
-        choices=["on", "off"],
-        default="on",
-        help="the Binance USDⓈ-M compatible REST API (docs/binance-api.md) on --binance-port",
-    )
+    switch(serve, "--binance", "the Binance USDⓈ-M compatible REST API (docs/binance-api.md) on --binance-port")
     serve.add_argument(
         "--binance-port",
         type=port_number,
@@ -172,17 +172,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--liquidity-config", default="", help="TOML of the liquidity provider's per-instrument settings"
     )
-    serve.add_argument(
-        "--liquidity",
-        choices=["on", "off"],
-        default="on",
-        help="the built-in liquidity provider (quotes around the index)",
-    )
-    serve.add_argument(
+    switch(serve, "--liquidity", "the built-in liquidity provider (quotes around the index)")
+    switch(
+        serve,
         "--takers",
-        choices=["on", "off"],
-        default="on",
-        help="the built-in taker flow of the scenarios that have one (market orders that make trades print)",
+        "the built-in taker flow of the scenarios that have one (market orders that make trades print)",
     )
     serve.add_argument(
         "--init",
