@@ -1,6 +1,7 @@
 """A real paperex server on a loopback port per test, and clients that talk to it over gRPC."""
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +77,13 @@ def config(path: Path, **overrides: object) -> ServerConfig:
 
 
 @asynccontextmanager
-async def serving(path: Path, *, binance: bool = False, **overrides: object) -> AsyncIterator[Exchange]:
+async def serving(
+    path: Path, *, binance: bool = False, limits_clock: Callable[[], float] = time.time, **overrides: object
+) -> AsyncIterator[Exchange]:
     """A server on ``config(path, **overrides)`` with the admin's client on one channel, and with
-    ``binance`` the Binance-compatible REST API on a free port beside it; stopped after."""
-    server = ExchangeServer(config(path, **overrides))
+    ``binance`` the Binance-compatible REST API on a free port beside it; stopped after.
+    ``limits_clock`` is the wall clock of its venue limits."""
+    server = ExchangeServer(config(path, **overrides), limits_clock=limits_clock)
     port = await server.start()
     address = f"127.0.0.1:{port}"
     rest = BinanceApi(server.application) if binance else None
