@@ -1,5 +1,6 @@
 """A real paperex server on a loopback port per test, and clients that talk to it over gRPC."""
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -65,6 +66,24 @@ class Exchange:
         await self.admin.admin.SetMarkPrice(
             admin_pb2.SetMarkPriceRequest(symbol=symbol, price=price), metadata=self.admin.auth
         )
+
+
+class ManualClock:
+    """A wall clock (seconds since the epoch) that moves only when the test moves it: the venue limits'
+    windows and bans without sleeping."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def wait(self, seconds: float) -> None:
+        """A ``RetryPolicy.sleep``: the clock is at least ``seconds`` on at once (waits of concurrent
+        callers overlap, as in real time)."""
+        until = self.now + seconds
+        await asyncio.sleep(0)  # let the other callers in
+        self.now = max(self.now, until)
 
 
 def config(path: Path, **overrides: object) -> ServerConfig:

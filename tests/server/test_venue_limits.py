@@ -6,21 +6,12 @@ import pytest
 from paperex.server.core.admission import PROFILES, Admission, Limits
 from paperex.server.core.venue_limits import VenueLimits, VenueMeter
 from paperex.server.wire.errors import Refused
+from tests.server.conftest import ManualClock
 
 SMALL = VenueLimits(
     request_weight=10, orders_per_10s=3, orders_per_minute=5, refusals_before_ban=2, ban_seconds=(120, 600)
 )
 ADDRESS = "10.0.0.7"
-
-
-class Clock:
-    """Seconds since the epoch, moved by the test."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def refusal(call: object, *args: object) -> Refused:
@@ -33,7 +24,7 @@ def test_weight_is_counted_per_address_in_the_minute_of_the_wall_clock() -> None
     """Limit 10 a minute. At 960,020 s (20 s into the minute that opened at 960,000 s): 6 then 4
     fill it (used 6, 10); 1 more is refused with the 40 s left of the minute, and uses nothing (still
     10); another address has its own 10. At 960,060 s the next minute opens: 1 is used 1."""
-    clock = Clock(960_020.0)
+    clock = ManualClock(960_020.0)
     meter = VenueMeter(SMALL, clock)
     assert meter.request(ADDRESS, 6) == 6
     assert meter.request(ADDRESS, 4) == 10
@@ -59,7 +50,7 @@ def test_an_address_that_keeps_sending_is_banned_longer_each_time() -> None:
     120 s (from 960,030 s to 960,150 s), answered BANNED with the time left, even for a request of
     weight 0, until the ban ends. The next ban lasts 600 s, and so does any later one (the last
     duration repeats)."""
-    clock = Clock(960_000.0)
+    clock = ManualClock(960_000.0)
     meter = VenueMeter(SMALL, clock)
     meter.request(ADDRESS, 10)
     clock.now = 960_030.0
@@ -82,7 +73,7 @@ def test_an_address_that_keeps_sending_is_banned_longer_each_time() -> None:
 
 def test_a_ban_is_forgotten_a_day_after_it_ends() -> None:
     """Forgiven 86,400 s after its end, the next ban of the address is a first again: 120 s."""
-    clock = Clock(960_000.0)
+    clock = ManualClock(960_000.0)
     meter = VenueMeter(SMALL, clock)
     meter.request(ADDRESS, 10)
     for _ in range(3):
@@ -100,7 +91,7 @@ def test_orders_are_counted_per_account_in_10_second_and_minute_windows() -> Non
     """3 per 10 s, 5 per minute. From 960,000 s: 3 orders fill the 10 s (refused 4th: 10 s window,
     retry in 7 s at 960,003 s); at 960,010 s 2 more make 5 in the minute, and the 6th is refused
     for the minute (50 s left). Checking takes nothing; another account counts apart."""
-    clock = Clock(960_000.0)
+    clock = ManualClock(960_000.0)
     meter = VenueMeter(SMALL, clock)
     meter.check_orders(1, 3)
     meter.take_orders(1, 3)
@@ -124,7 +115,7 @@ def test_admission_counts_places_against_the_venue_windows_and_refuses_with_noth
     """Under venue limits, 3 places of account 1 fill its 10 s; a batch of 2 more is refused whole,
     and neither the order windows nor the server's command budget (2 a second, burst 5: 3 used)
     count it, so 2 commands that are not places still pass."""
-    clock = Clock(960_000.0)
+    clock = ManualClock(960_000.0)
     limits = Limits(command_rate=2, command_burst=5, order_rate=0, venue=SMALL)
     admission = Admission(limits, lambda: 0.0, clock)
     admission.commands(1, 3, 3, 3)
