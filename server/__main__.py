@@ -278,6 +278,13 @@ async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
         "paperex account create bot1 --deposit 10000",
         flush=True,
     )
+    venue = config.limits.venue
+    if venue is not None:
+        print(
+            f"venue limits: {venue.request_weight} request weight a minute per address, {venue.orders_per_10s}"
+            f" new orders per 10 s and {venue.orders_per_minute} a minute per account, then bans (docs/limits.md)",
+            flush=True,
+        )
     if binance_port is not None:
         base = f"http://{config.host}:{binance_port}"
         print(

@@ -4,6 +4,7 @@ its own reason; the SDK waits a rate limit out and gives up on a ban. The limits
 ``ManualClock``: 960,000 s since the epoch opens a minute (and a 10 s window)."""
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from paperex.client.commands import PlaceOrder
 from paperex.client.enums import Side
 from paperex.client.errors import Banned, RateLimited
 from paperex.client.retry import RetryPolicy
-from paperex.server.core.admission import Limits
+from paperex.server.__main__ import config_from, parser
+from paperex.server.core.admission import PROFILES, Limits
 from paperex.server.core.venue_limits import VenueLimits
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2
 from tests.server.conftest import ManualClock, btc_order, error_info, retry_info, serving
@@ -115,3 +117,16 @@ async def test_the_sdk_gives_up_on_a_ban_at_once(tmp_path: Path) -> None:
     assert banned.value.retry_after == timedelta(seconds=120)
     assert banned.value.metadata["until_ms"] == "960120000"
     assert clock.now == MINUTE_START
+
+
+def test_paperex_serve_selects_the_profile_and_its_flags_override_it() -> None:
+    """``--limits`` picks the profile (default: the server's budgets, no venue limits); a limit flag
+    given beside it wins over the profile's value, the others are the profile's."""
+
+    def limits(*options: str) -> Limits:
+        return config_from(parser().parse_args(["serve", *options])).limits
+
+    assert limits() == Limits()
+    assert limits("--limits", "binance") == PROFILES["binance"]
+    assert limits("--limits", "binance", "--order-rate", "5") == replace(PROFILES["binance"], order_rate=5.0)
+    assert limits("--query-rate", "7").venue is None
