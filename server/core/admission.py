@@ -16,7 +16,8 @@ puts Binance USDⓈ-M's in place of the per-account order, query and keyless bud
 
 Long-lived streams are capped per connection and for the whole server (TOO_MANY_STREAMS, with the
 limit and the count in the ErrorInfo). Connections, handshakes and message sizes are bounded by
-grpc core itself (``channel_options``). A refusal takes nothing from any budget.
+grpc core itself (``channel_options``). A refusal takes nothing from any budget (a venue's weight
+refusals count toward its ban, as there).
 """
 
 import math
