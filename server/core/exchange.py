@@ -8,6 +8,7 @@ exactly. The sequencer is its only writer.
 """
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from paperex.engine.commands import CreateAccount, Deposit
@@ -41,6 +42,7 @@ from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.fault_plans import FaultError, FaultPlan, parse_plan, plan_from
 from paperex.server.market.market_script import MarketScript
 from paperex.server.state.alerts import AlertBook
+from paperex.server.state.books import Books
 from paperex.server.state.candles import CandleStore
 from paperex.server.state.history import RETAINED_PER_ACCOUNT, History
 from paperex.server.state.income import IncomeHistory
@@ -59,6 +61,11 @@ __all__ = [  # the outcome and the topics, where the adapters have always found 
     "trades_topic",
     "user_topic",
 ]
+
+
+NEWER_READ_MODELS = ("books", "history._open")
+"""Read models (attributes of ``Results``) added after snapshots were first written: a snapshot without
+one of them does not load, and recovery replays the journal instead, which folds them."""
 
 
 class AccountEntry(NamedTuple):
@@ -94,6 +101,10 @@ class Exchange:
         recovery replays the journal instead."""
         if "results" not in state:
             raise ValueError("a snapshot of an exchange from before the results stage")
+        try:
+            attrgetter(*NEWER_READ_MODELS)(state["results"])
+        except AttributeError:
+            raise ValueError("a snapshot of an exchange from before its newest read models") from None
         self.__dict__.update(state)
 
     # The read models, by the names queries use.
@@ -127,8 +138,8 @@ class Exchange:
         return self.results.alerts
 
     @property
-    def book_sequence(self) -> dict[str, int]:
-        return self.results.book_sequence
+    def books(self) -> Books:
+        return self.results.books
 
     @property
     def now(self) -> int:

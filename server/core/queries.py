@@ -170,14 +170,10 @@ class Queries:
     async def open_orders(self, account_id: int, symbols: list[str]) -> list[OrderSnapshot]:
         """The account's open orders on ``symbols``, by symbol, oldest first."""
         await self._settled(account_id)
-        exchange = self.exchange
-        orders = exchange.history.orders
-        found: list[OrderSnapshot] = []
-        for symbol in symbols:
-            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
-                record = orders[order.order_id]
-                found.append((record, order_state(record)))
-        return found
+        history = self.exchange.history
+        return [
+            (record, order_state(record)) for symbol in symbols for record in history.open_orders(account_id, symbol)
+        ]
 
     async def orders_page(
         self, account_id: int, symbol: str, start: int, end: int, before_id: int, size: int
@@ -305,8 +301,9 @@ class Queries:
 
     @staticmethod
     def _book(exchange: Exchange, symbol: str, depth: int) -> Book:
-        bids, asks = exchange.engine.depth(symbol, depth)
-        return Book(symbol, exchange.book_sequence[symbol], bids, asks, exchange.now)
+        books = exchange.results.books
+        bids, asks = books.depth(symbol, depth)
+        return Book(symbol, books.sequence[symbol], bids, asks, exchange.now)
 
     @contextlib.asynccontextmanager
     async def book_updates(self, symbol: str) -> AsyncIterator[tuple[Book, Subscription[Any]]]:
@@ -327,7 +324,7 @@ class Queries:
     @staticmethod
     def _ticker(exchange: Exchange, symbol: str) -> Ticker:
         market, now = exchange.engine.markets[symbol], exchange.now
-        bids, asks = exchange.engine.depth(symbol, 1)
+        bids, asks = exchange.results.books.depth(symbol, 1)
         return Ticker(
             symbol,
             market.last_price,

@@ -45,6 +45,7 @@ from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.history import Bar
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
+from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
@@ -143,7 +144,7 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
-        self.book_sequence = dict.fromkeys(instruments, 0)
+        self.books = Books(instruments)
         self._renderer = UserEventRenderer(instruments, history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
@@ -261,6 +262,7 @@ class Results:
         for index, event in enumerate(applied.events):
             fold(event, ts)
             if isinstance(event, BookLevelChanged):
+                self.books.fold(event)
                 captured_level = (event.side, event.price, event.quantity, event.orders)
                 levels.setdefault(event.symbol, []).append(captured_level)
                 continue
@@ -302,5 +304,5 @@ class Results:
 
     def _book_update(self, symbol: str, changed: list[Any], ts: int) -> Any:
         """The symbol's next book delta, deferred; ``changed`` holds captured levels (render.BookLevelCapture)."""
-        sequence = self.book_sequence[symbol] = self.book_sequence[symbol] + 1
+        sequence = self.books.advance(symbol)
         return render.defer(render.book_update, symbol, sequence, changed, self.instruments[symbol], ts)

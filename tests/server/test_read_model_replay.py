@@ -33,7 +33,7 @@ READ_MODELS = (
     "candles",
     "ticker_stats",
     "alerts",
-    "book_sequence",
+    "books",
     "results.prices",
     "results.wallets",
     "accounts",

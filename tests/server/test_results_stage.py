@@ -109,7 +109,7 @@ def test_folding_after_the_batch_gives_what_folding_each_command_at_once_gives()
     assert early.engine.state_hash() == late.engine.state_hash()
     for name in ("history", "income", "liquidations", "user_events", "candles", "ticker_stats", "alerts"):
         assert part_hash(late, getattr(late.results, name)) == part_hash(early, getattr(early.results, name)), name
-    for name in ("prices", "wallets", "book_sequence"):
+    for name in ("prices", "wallets", "books"):
         assert part_hash(late, getattr(late.results, name)) == part_hash(early, getattr(early.results, name)), name
     assert [answer(a) for a in applied_late] == [answer(a) for a in applied_early]
     assert [published(a) for a in applied_late] == [published(a) for a in applied_early]

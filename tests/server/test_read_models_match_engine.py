@@ -1,0 +1,178 @@
+"""The read models queries answer from are the engine's state, folded from events alone: after every
+command of a seeded random flow (limit, market, stop, take-profit and trailing orders, amends, cancels,
+mark moves that fire triggers and liquidate a 100x account, leverage and margin-mode changes, isolated
+margin, deposits, funding, insurance top-ups), each read model agrees with the engine for every account
+and symbol."""
+
+import random
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from paperex.engine.accounts import MarginMode
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    AdvanceTime,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    Deposit,
+    FundInsurance,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
+    SetMarkPrice,
+)
+from paperex.engine.events import (
+    BookLevelChanged,
+    LiquidationTriggered,
+    OrderAmended,
+    OrderTriggered,
+    PositionDeleveraged,
+    SettingsChanged,
+    TradeExecuted,
+    TrailingStopMoved,
+)
+from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+from paperex.engine.orders import OrderType, Side, TimeInForce, TriggerBy
+from paperex.server.core.exchange import Applied, Exchange
+from paperex.server.core.exchange_commands import OpenAccount
+from paperex.server.core.tape import ExchangeCommand
+
+SEEDS = (1, 2, 3)
+COMMANDS = 600
+USDT = 10**8
+MINUTE_NS = 60 * 10**9
+START_NS = 1_700_000_000 * 10**9
+CENTRES = {"BTCUSDT": 649_000, "ETHUSDT": 186_000}
+"""Mark prices (ticks) the flow starts at: 64,900.0 and 1,860.00."""
+LOTS = {"BTCUSDT": (2, 5, 10, 50), "ETHUSDT": (20, 50, 100, 500)}
+"""Order sizes (lots of 0.001) above each symbol's minimum notional."""
+DEPOSITS = (1_000_000, 50_000, 20_000, 500)
+"""USDT of the four accounts: a deep maker, two traders, and a small one at 100x that trades most and
+that mark moves liquidate."""
+WHOLE_BOOK = 2**32
+
+
+def random_flow(seed: int, open_ids: Callable[[int, str], list[int]]) -> Iterator[ExchangeCommand]:
+    """The accounts, then ``COMMANDS`` random commands on a small price grid around the marks; amends
+    and cancels mostly name one of the account's open orders (``open_ids``)."""
+    rng = random.Random(seed)
+    for number, deposit in enumerate(DEPOSITS, start=1):
+        yield OpenAccount(name=f"a{number}", key_hash=f"k{number}", deposit=deposit * USDT)
+    for symbol, centre in CENTRES.items():
+        yield SetMarkPrice(symbol=symbol, price=centre)
+        yield SetLeverage(account_id=len(DEPOSITS), symbol=symbol, leverage=100)
+    marks = dict(CENTRES)
+    accounts = (1, 2, 3, 4, 4)
+    for _ in range(COMMANDS):
+        symbol = rng.choice(list(CENTRES))
+        account = rng.choice(accounts)
+        side = rng.choice((Side.BUY, Side.SELL))
+        near = marks[symbol] + rng.randint(-20, 20) * (marks[symbol] // 2_000)
+        lots = rng.choice(LOTS[symbol])
+        roll = rng.random()
+        if roll < 0.35:
+            tif = rng.choice((TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.GTX))
+            yield PlaceOrder(
+                account_id=account,
+                symbol=symbol,
+                side=side,
+                order_type=OrderType.LIMIT,
+                quantity=lots,
+                price=near,
+                time_in_force=tif,
+                reduce_only=rng.random() < 0.1,
+            )
+        elif roll < 0.45:
+            yield PlaceOrder(account_id=account, symbol=symbol, side=side, order_type=OrderType.MARKET, quantity=lots)
+        elif roll < 0.55:
+            kind = rng.choice((OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_LIMIT, OrderType.TRAILING_STOP_MARKET))
+            trailing = kind is OrderType.TRAILING_STOP_MARKET
+            yield PlaceOrder(
+                account_id=account,
+                symbol=symbol,
+                side=side,
+                order_type=kind,
+                quantity=lots,
+                price=near if kind is OrderType.TAKE_PROFIT_LIMIT else 0,
+                stop_price=0 if trailing else near,
+                trigger_by=rng.choice((TriggerBy.MARK, TriggerBy.LAST)),
+                callback_bps=rng.choice((10, 50)) if trailing else 0,
+            )
+        elif roll < 0.62:
+            order_id = rng.choice(open_ids(account, symbol) or [1])
+            yield AmendOrder(account_id=account, symbol=symbol, order_id=order_id, quantity=lots, price=near)
+        elif roll < 0.68:
+            yield CancelOrder(account_id=account, symbol=symbol, order_id=rng.choice(open_ids(account, symbol) or [1]))
+        elif roll < 0.70:
+            yield CancelAllOrders(account_id=account, symbol=symbol)
+        elif roll < 0.82:
+            marks[symbol] = marks[symbol] * rng.randint(950, 1_050) // 1_000
+            yield SetMarkPrice(symbol=symbol, price=marks[symbol])
+        elif roll < 0.86:
+            yield SetLeverage(account_id=account, symbol=symbol, leverage=rng.choice((1, 5, 20, 50, 100)))
+        elif roll < 0.89:
+            yield SetMarginMode(account_id=account, symbol=symbol, mode=rng.choice(list(MarginMode)))
+        elif roll < 0.92:
+            amount = rng.choice((-50, 20, 100)) * USDT
+            yield AdjustIsolatedMargin(account_id=account, symbol=symbol, amount=amount)
+        elif roll < 0.95:
+            yield Deposit(account_id=account, amount=rng.choice((10, 1_000)) * USDT)
+        elif roll < 0.97:
+            yield FundInsurance(symbol=symbol, amount=100 * USDT)
+        else:
+            yield AdvanceTime(ts=0)
+
+
+def run(seed: int) -> Iterator[tuple[Exchange, Applied]]:
+    """The flow applied to a fresh exchange, command by command (a minute apart, so funding falls due)."""
+    exchange = Exchange(DEFAULT_INSTRUMENTS)
+
+    def open_ids(account_id: int, symbol: str) -> list[int]:
+        return [o.order_id for o in exchange.engine.open_orders(account_id, symbol)]
+
+    for step, command in enumerate(random_flow(seed, open_ids)):
+        command.ts = START_NS + step * MINUTE_NS
+        yield exchange, exchange.apply(command)
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def seed(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
+
+
+def test_the_flow_reaches_what_the_read_models_fold(seed: int) -> None:
+    """What the comparisons stand on: the flow trades, fires conditional orders and liquidates."""
+    kinds = {type(event) for _, applied in run(seed) for event in applied.events}
+    assert {TradeExecuted, OrderAmended, OrderTriggered, TrailingStopMoved, SettingsChanged} <= kinds
+    assert {LiquidationTriggered, PositionDeleveraged} <= kinds
+
+
+def test_open_orders_are_the_engine_s(seed: int) -> None:
+    """Each account's open orders on each symbol, with the fields a fill, an amend, a trigger or a
+    trailing move changes, after every command."""
+    for exchange, applied in run(seed):
+        for account_id in exchange.engine.accounts:
+            for symbol in CENTRES:
+                live = sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id)
+                expected = [(o.order_id, o.quantity, o.filled, o.price, o.stop_price, o.triggered) for o in live]
+                folded = [
+                    (r.order_id, r.quantity, r.filled, r.price, r.stop_price, r.triggered)
+                    for r in exchange.history.open_orders(account_id, symbol)
+                ]
+                assert folded == expected, (applied.command, account_id, symbol)
+
+
+def test_books_are_the_engine_s(seed: int) -> None:
+    """Every level of each side and the best prices after every command; the book's sequence counts the
+    commands that moved the symbol's book."""
+    moved = dict.fromkeys(CENTRES, 0)
+    for exchange, applied in run(seed):
+        for symbol in {e.symbol for e in applied.events if isinstance(e, BookLevelChanged)}:
+            moved[symbol] += 1
+        for symbol in CENTRES:
+            assert exchange.books.depth(symbol, WHOLE_BOOK) == exchange.engine.depth(symbol, WHOLE_BOOK)
+            book = exchange.engine.markets[symbol].book
+            assert [exchange.books.best_price(symbol, side) for side in Side] == [book.best_price(s) for s in Side]
+        assert exchange.books.sequence == moved
