@@ -10,6 +10,7 @@ from paperex.engine.mark import BasisWindow
 from paperex.engine.orders import TriggerBy
 from paperex.engine.triggers import TriggerBook
 from paperex.engine.units import Amount, Ticks
+from paperex.engine.views import band_reference
 
 
 class Market:
@@ -66,8 +67,8 @@ class Market:
         return cap
 
     def band_reference(self) -> Ticks:
-        """The price that anchors the protective price band: mark, else last (0: no price yet)."""
-        return self.mark_price or self.last_price
+        """The price that anchors the protective price band (``paperex.engine.views.band_reference``)."""
+        return band_reference(self)
 
     def trigger_price(self, source: TriggerBy) -> Ticks:
         """The price a conditional order watches (0: none yet)."""
