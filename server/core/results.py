@@ -47,9 +47,11 @@ from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
+from paperex.server.state.funds import Funds
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
+from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.ticker_stats import TickerStats
 from paperex.server.state.user_events import (
@@ -144,12 +146,17 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
+        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices)
+        self.funds = Funds(instruments)
+        self.now = 0
+        """The time of the latest command folded: what the read models show is true at it."""
         self.books = Books(instruments)
         self._renderer = UserEventRenderer(instruments, history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""
         command = applied.command
+        self.now = max(self.now, applied.ts)
         if isinstance(command, CreatePriceAlert):
             self._create_alert(command, applied)
         elif isinstance(command, DeletePriceAlert):
@@ -256,6 +263,7 @@ class Results:
         bars: dict[tuple[str, Interval, int], Candle] = {}
         fold, capture = self.history.fold, self._renderer.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
+        fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
         mark_candles, index_candles = self.mark_candles, self.index_candles
         for symbol, (bar_ns, imported) in applied.history.items():
             self.candles.replace_history(symbol, bar_ns, imported, ts)
@@ -281,6 +289,8 @@ class Results:
                 continue
             if type(event) is BalanceChanged:
                 fold_wallet(event)
+            fold_margin(event)
+            fold_funds(event)
             fold_income(event, ts)
             fold_liquidation(event, seq, ts)
             captured = capture(event, seq, index, ts)

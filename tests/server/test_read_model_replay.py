@@ -36,6 +36,8 @@ READ_MODELS = (
     "books",
     "results.prices",
     "results.wallets",
+    "margin_accounts",
+    "results.funds",
     "accounts",
     "results",
 )

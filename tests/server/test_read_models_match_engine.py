@@ -33,8 +33,10 @@ from paperex.engine.events import (
     TradeExecuted,
     TrailingStopMoved,
 )
+from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TimeInForce, TriggerBy
+from paperex.engine.risk import estimated_price, preview
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import OpenAccount
 from paperex.server.core.tape import ExchangeCommand
@@ -176,3 +178,59 @@ def test_books_are_the_engine_s(seed: int) -> None:
             book = exchange.engine.markets[symbol].book
             assert [exchange.books.best_price(symbol, side) for side in Side] == [book.best_price(s) for s in Side]
         assert exchange.books.sequence == moved
+
+
+def test_account_figures_are_the_engine_s(seed: int) -> None:
+    """Every account's summary (wallets, margins, available balance, each position's figures), its settings
+    on every symbol, and each symbol's ADL quantiles and open interest, after every command."""
+    for exchange, applied in run(seed):
+        engine, accounts = exchange.engine, exchange.margin_accounts
+        for account_id, account in engine.accounts.items():
+            assert accounts.summary(account_id) == engine.summary(account_id), applied.command
+            for symbol in CENTRES:
+                settings = accounts.settings(account_id, symbol)
+                expected = account.peek_setting(symbol)
+                assert (settings.mode, settings.leverage) == (expected.mode, expected.leverage)
+        for symbol in CENTRES:
+            assert accounts.adl_quantiles(symbol) == engine.adl_quantiles(symbol), applied.command
+            assert accounts.open_interest(symbol) == exchange_open_interest(exchange, symbol)
+
+
+def exchange_open_interest(exchange: Exchange, symbol: str) -> int:
+    """The engine's long lots (read without creating a position, as ``Engine.position`` would)."""
+    held = (account.positions.get(symbol) for account in exchange.engine.accounts.values())
+    return sum(max(0, position.size) for position in held if position is not None)
+
+
+def test_previews_from_the_read_models_are_the_engine_s(seed: int) -> None:
+    """A buy and a sell of each account on each symbol, at the mark and at market (the opposite touch),
+    previewed from the read models with the engine's function, equal the engine's own preview, after
+    every tenth command."""
+    for step, (exchange, _) in enumerate(run(seed)):
+        if step % 10:
+            continue
+        engine, accounts, books = exchange.engine, exchange.margin_accounts, exchange.books
+        for account_id in engine.accounts:
+            for symbol, lots in ((s, LOTS[s][1]) for s in CENTRES):
+                market = accounts.market(symbol)
+                for side in Side:
+                    for price in (market.mark_price, 0):
+                        estimate = price or estimated_price(market, books.best_price(symbol, side.opposite))
+                        folded = preview(accounts.account(account_id), accounts.markets(), symbol, side, lots, estimate)
+                        assert folded == engine.preview(account_id, symbol, side, lots, price)
+
+
+def test_prices_funds_and_the_ledger_are_the_engine_s(seed: int) -> None:
+    """Each symbol's last, mark and index price, funding rate, next funding time and insurance fund, and the
+    money ledger (every term), after every command."""
+    for exchange, applied in run(seed):
+        engine, results = exchange.engine, exchange.results
+        for symbol, market in engine.markets.items():
+            folded = results.margin_accounts.market(symbol)
+            assert (folded.last_price, folded.mark_price) == (market.last_price, market.mark_price)
+            assert results.prices.index_and_mark(symbol) == (market.index_price, market.mark_price)
+            assert results.prices.funding_rate.get(symbol, 0) == market.funding_rate
+            assert next_boundary(results.now, market.instrument.funding_interval_hours) == market.next_funding
+            assert results.funds.insurance[symbol] == market.insurance_fund
+        assert results.funds.ledger(results.margin_accounts) == engine.ledger(), applied.command
+        assert results.now == engine.now

@@ -144,6 +144,10 @@ DAMAGE: dict[str, Callable[[Exchange], None]] = {
     "the last price an alert compares with": lambda x: x.results.prices._seen.clear(),
     "an index price": lambda x: x.results.prices.index.update(BTCUSDT=1),
     "an account's wallet": lambda x: x.results.wallets._cross.clear(),
+    "an account's settings on a symbol": lambda x: x.margin_accounts._settings.clear(),
+    "a position's size": lambda x: x.margin_accounts._positions.clear(),
+    "an insurance fund": lambda x: x.results.funds.insurance.update(BTCUSDT=1),
+    "the time the read models are true at": lambda x: setattr(x.results, "now", 1),
 }
 
 
