@@ -25,16 +25,6 @@ class _Side:
         self.levels: dict[Ticks, DepthLevel] = {}
         self.keys: list[int] = []
 
-    def fold(self, e: BookLevelChanged) -> None:
-        known = e.price in self.levels
-        if e.quantity:
-            self.levels[e.price] = DepthLevel(e.price, e.quantity, e.orders)
-            if not known:
-                insort(self.keys, e.price * self.sign)
-        elif known:
-            del self.levels[e.price]
-            del self.keys[bisect_left(self.keys, e.price * self.sign)]
-
     def top(self, limit: int) -> list[DepthLevel]:
         levels, sign = self.levels, self.sign
         return [levels[key * sign] for key in self.keys[:limit]]
@@ -47,7 +37,16 @@ class Books:
         self._sides = {(symbol, side): _Side(side) for symbol in self.sequence for side in Side}
 
     def fold(self, e: BookLevelChanged) -> None:
-        self._sides[(e.symbol, e.side)].fold(e)
+        side = self._sides[(e.symbol, e.side)]
+        levels, price = side.levels, e.price
+        known = price in levels
+        if e.quantity:
+            levels[price] = DepthLevel(price, e.quantity, e.orders)
+            if not known:
+                insort(side.keys, price * side.sign)
+        elif known:
+            del levels[price]
+            del side.keys[bisect_left(side.keys, price * side.sign)]
 
     def advance(self, symbol: str) -> int:
         """The number of the symbol's next book update (one per command that changed its book)."""

@@ -4,13 +4,16 @@ the operator put into the funds, deposits less withdrawals (``BalanceChanged``) 
 collected (``OrderFilled``). With the wallets and positions of ``MarginAccounts`` these are the terms of
 the engine's money-conservation ledger (``paperex.engine.audit.Ledger``)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from paperex.engine.audit import Ledger
 from paperex.engine.events import BalanceChanged, BalanceReason, Event, FundReason, InsuranceFundChanged, OrderFilled
 from paperex.engine.instruments import Instrument
 from paperex.engine.units import Amount
 from paperex.server.state.margin_accounts import MarginAccounts
+
+_DEPOSITS = frozenset({BalanceReason.DEPOSIT, BalanceReason.WITHDRAWAL})
 
 
 class Funds:
@@ -22,15 +25,21 @@ class Funds:
         self._fees: Amount = 0
 
     def fold(self, event: Event) -> None:
-        if isinstance(event, OrderFilled):
-            self._fees += event.fee
-        elif isinstance(event, BalanceChanged):
-            if event.reason is BalanceReason.DEPOSIT or event.reason is BalanceReason.WITHDRAWAL:
-                self._net_deposits += event.delta
-        elif isinstance(event, InsuranceFundChanged):
-            self.insurance[event.symbol] = event.balance
-            if event.reason is FundReason.TOP_UP:
-                self._contributions += event.delta
+        folder = _FOLDERS.get(type(event))
+        if folder is not None:
+            folder(self, event)
+
+    def _filled(self, e: OrderFilled) -> None:
+        self._fees += e.fee
+
+    def _balance_changed(self, e: BalanceChanged) -> None:
+        if e.reason in _DEPOSITS:
+            self._net_deposits += e.delta
+
+    def _fund_changed(self, e: InsuranceFundChanged) -> None:
+        self.insurance[e.symbol] = e.balance
+        if e.reason is FundReason.TOP_UP:
+            self._contributions += e.delta
 
     def ledger(self, accounts: MarginAccounts) -> Ledger:
         wallets, isolated, positions = accounts.holdings()
@@ -43,3 +52,11 @@ class Funds:
             sum(self.insurance.values()),
             positions,
         )
+
+
+_FOLDERS: dict[type, Callable[[Funds, Any], None]] = {
+    OrderFilled: Funds._filled,
+    BalanceChanged: Funds._balance_changed,
+    InsuranceFundChanged: Funds._fund_changed,
+}
+"""Event type -> how it is folded (one lookup: most events are of other kinds)."""

@@ -9,9 +9,9 @@ Every figure shown is worked out by the engine's own functions (``paperex.engine
 (``paperex.engine.views``): the same code values the engine's live accounts and these.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from paperex.engine.accounts import DEFAULT_SETTINGS, Exposure, MarginMode, SymbolSettings
 from paperex.engine.events import AccountCreated, BalanceChanged, Event, PositionChanged, SettingsChanged
@@ -77,15 +77,9 @@ class MarginAccounts:
         """The accounts with an open position in each symbol."""
 
     def fold(self, event: Event) -> None:
-        if isinstance(event, PositionChanged):
-            self._position(event)
-        elif isinstance(event, BalanceChanged):
-            if event.symbol:
-                self._isolated(event)
-        elif isinstance(event, SettingsChanged):
-            self._setting(event.account_id, event.symbol, event.mode, event.leverage)
-        elif isinstance(event, AccountCreated) and not event.liquidatable:
-            self._internal.add(event.account_id)
+        folder = _FOLDERS.get(type(event))
+        if folder is not None:
+            folder(self, event)
 
     def _position(self, e: PositionChanged) -> None:
         self._positions.setdefault(e.account_id, {})[e.symbol] = HeldPosition(
@@ -99,14 +93,23 @@ class MarginAccounts:
             holders.pop(e.account_id, None)
 
     def _isolated(self, e: BalanceChanged) -> None:
+        if not e.symbol:
+            return
         positions = self._positions.setdefault(e.account_id, {})
         positions[e.symbol] = positions.get(e.symbol, FLAT)._replace(isolated_wallet=e.isolated_wallet)
+
+    def _settings_changed(self, e: SettingsChanged) -> None:
+        self._setting(e.account_id, e.symbol, e.mode, e.leverage)
 
     def _setting(self, account_id: int, symbol: str, mode: MarginMode, leverage: int) -> None:
         settings = self._settings.setdefault(account_id, {})
         known = settings.get(symbol)
         if known is None or (known.mode, known.leverage) != (mode, leverage):
             settings[symbol] = SymbolSettings(mode, leverage)
+
+    def _created(self, e: AccountCreated) -> None:
+        if not e.liquidatable:
+            self._internal.add(e.account_id)
 
     # ------------------------------------------------------------------ queries
 
@@ -169,3 +172,12 @@ class MarginAccounts:
     def open_interest(self, symbol: str) -> Lots:
         """Total long lots (equal to total short lots)."""
         return sum(max(0, self._positions[account_id][symbol].size) for account_id in self._holders[symbol])
+
+
+_FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
+    PositionChanged: MarginAccounts._position,
+    BalanceChanged: MarginAccounts._isolated,
+    SettingsChanged: MarginAccounts._settings_changed,
+    AccountCreated: MarginAccounts._created,
+}
+"""Event type -> how it is folded (one lookup: most events are of other kinds)."""
