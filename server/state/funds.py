@@ -20,9 +20,12 @@ class Funds:
     def __init__(self, instruments: Mapping[str, Instrument]) -> None:
         self.insurance: dict[str, Amount] = {symbol: spec.insurance_fund for symbol, spec in instruments.items()}
         """Each symbol's insurance fund."""
-        self._contributions: Amount = sum(self.insurance.values())
-        self._net_deposits: Amount = 0
-        self._fees: Amount = 0
+        self.insurance_contributions: Amount = sum(self.insurance.values())
+        """The funds' starting balances and the operator's top-ups."""
+        self.net_deposits: Amount = 0
+        """Deposits less withdrawals, ever."""
+        self.fees_collected: Amount = 0
+        """Trading fees paid by every fill."""
 
     def fold(self, event: Event) -> None:
         folder = _FOLDERS.get(type(event))
@@ -30,25 +33,26 @@ class Funds:
             folder(self, event)
 
     def _filled(self, e: OrderFilled) -> None:
-        self._fees += e.fee
+        self.fees_collected += e.fee
 
     def _balance_changed(self, e: BalanceChanged) -> None:
         if e.reason in _DEPOSITS:
-            self._net_deposits += e.delta
+            self.net_deposits += e.delta
 
     def _fund_changed(self, e: InsuranceFundChanged) -> None:
         self.insurance[e.symbol] = e.balance
         if e.reason is FundReason.TOP_UP:
-            self._contributions += e.delta
+            self.insurance_contributions += e.delta
 
     def ledger(self, accounts: MarginAccounts) -> Ledger:
+        """Where the money is: these terms with the accounts' wallets, isolated margin and positions."""
         wallets, isolated, positions = accounts.holdings()
         return Ledger(
-            self._net_deposits,
-            self._contributions,
+            self.net_deposits,
+            self.insurance_contributions,
             wallets,
             isolated,
-            self._fees,
+            self.fees_collected,
             sum(self.insurance.values()),
             positions,
         )

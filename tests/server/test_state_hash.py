@@ -147,6 +147,7 @@ DAMAGE: dict[str, Callable[[Exchange], None]] = {
     "an account's settings on a symbol": lambda x: x.margin_accounts._settings.clear(),
     "a position's size": lambda x: x.margin_accounts._positions.clear(),
     "an insurance fund": lambda x: x.results.funds.insurance.update(BTCUSDT=1),
+    "the fees collected": lambda x: setattr(x.results.funds, "fees_collected", 1),
     "the time the read models are true at": lambda x: setattr(x.results, "now", 1),
 }
 
