@@ -297,7 +297,7 @@ def test_the_adapter_checker_sees_a_servicer_reaching_into_the_state(tmp_path: P
 
 ENGINE_HOLDERS = {
     "core/exchange.py": "the writer: it holds the engine and applies each command to it",
-    "core/sequencer.py": "the writer's loop: a command is stamped no earlier than the engine's time",
+    "core/sequencer.py": "the writer's recovery: a snapshot of journal format 1 is checked by the engine's hash",
     "core/state_hash.py": "the digest of the whole state, the engine's included, which snapshots record",
 }
 """The server's only modules that read an ``.engine`` attribute. The results stage, the queries and the read
