@@ -10,7 +10,6 @@ from paperex.engine.mark import BasisWindow
 from paperex.engine.orders import TriggerBy
 from paperex.engine.triggers import TriggerBook
 from paperex.engine.units import Amount, Ticks
-from paperex.engine.views import band_reference
 
 
 class Market:
@@ -65,10 +64,6 @@ class Market:
         if cap is None:
             cap = self.position_caps[leverage] = max_notional_for(self.instrument, leverage)
         return cap
-
-    def band_reference(self) -> Ticks:
-        """The price that anchors the protective price band (``paperex.engine.views.band_reference``)."""
-        return band_reference(self)
 
     def trigger_price(self, source: TriggerBy) -> Ticks:
         """The price a conditional order watches (0: none yet)."""
