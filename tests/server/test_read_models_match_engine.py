@@ -1,8 +1,8 @@
 """The read models queries answer from are the engine's state, folded from events alone: after every
 command of a seeded random flow (limit, market, stop, take-profit and trailing orders, amends, cancels,
 mark moves that fire triggers and liquidate a 100x account, leverage and margin-mode changes, isolated
-margin, deposits, funding, insurance top-ups), each read model agrees with the engine for every account
-and symbol."""
+margin, deposits, funding, insurance top-ups; in some flows the exchange's liquidity provider quotes
+too), each read model agrees with the engine for every account and symbol."""
 
 import random
 from collections.abc import Callable, Iterator
@@ -19,6 +19,7 @@ from paperex.engine.commands import (
     Deposit,
     FundInsurance,
     PlaceOrder,
+    SetIndexPrice,
     SetLeverage,
     SetMarginMode,
     SetMarkPrice,
@@ -38,10 +39,12 @@ from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TimeInForce, TriggerBy
 from paperex.engine.risk import estimated_price, preview
 from paperex.server.core.exchange import Applied, Exchange
-from paperex.server.core.exchange_commands import OpenAccount
+from paperex.server.core.exchange_commands import MarketStep, OpenAccount, SetLiquidityProvider
 from paperex.server.core.tape import ExchangeCommand
 
-SEEDS = (1, 2, 3)
+Flow = tuple[int, bool]
+"""A random flow: its seed, and whether the exchange's liquidity provider quotes."""
+FLOWS: tuple[Flow, ...] = ((1, False), (2, False), (3, False), (1, True), (3, True))
 COMMANDS = 600
 USDT = 10**8
 MINUTE_NS = 60 * 10**9
@@ -56,15 +59,19 @@ that mark moves liquidate."""
 WHOLE_BOOK = 2**32
 
 
-def random_flow(seed: int, open_ids: Callable[[int, str], list[int]]) -> Iterator[ExchangeCommand]:
-    """The accounts, then ``COMMANDS`` random commands on a small price grid around the marks; amends
-    and cancels mostly name one of the account's open orders (``open_ids``)."""
+def random_flow(seed: int, provider: bool, open_ids: Callable[[int, str], list[int]]) -> Iterator[ExchangeCommand]:
+    """The accounts (and the exchange's liquidity provider when ``provider``), then ``COMMANDS`` random
+    commands on a small price grid around the marks; amends and cancels mostly name one of the account's
+    open orders (``open_ids``)."""
     rng = random.Random(seed)
     for number, deposit in enumerate(DEPOSITS, start=1):
         yield OpenAccount(name=f"a{number}", key_hash=f"k{number}", deposit=deposit * USDT)
     for symbol, centre in CENTRES.items():
+        yield SetIndexPrice(symbol=symbol, price=centre)
         yield SetMarkPrice(symbol=symbol, price=centre)
         yield SetLeverage(account_id=len(DEPOSITS), symbol=symbol, leverage=100)
+    if provider:
+        yield SetLiquidityProvider(enabled=True)
     marks = dict(CENTRES)
     accounts = (1, 2, 3, 4, 4)
     for _ in range(COMMANDS):
@@ -123,38 +130,58 @@ def random_flow(seed: int, open_ids: Callable[[int, str], list[int]]) -> Iterato
             yield Deposit(account_id=account, amount=rng.choice((10, 1_000)) * USDT)
         elif roll < 0.97:
             yield FundInsurance(symbol=symbol, amount=100 * USDT)
-        else:
+        elif roll < 0.985:
             yield AdvanceTime(ts=0)
+        else:
+            yield MarketStep()
 
 
-def run(seed: int) -> Iterator[tuple[Exchange, Applied]]:
+def run(flow: Flow) -> Iterator[tuple[Exchange, Applied]]:
     """The flow applied to a fresh exchange, command by command (a minute apart, so funding falls due)."""
     exchange = Exchange(DEFAULT_INSTRUMENTS)
 
     def open_ids(account_id: int, symbol: str) -> list[int]:
         return [o.order_id for o in exchange.engine.open_orders(account_id, symbol)]
 
-    for step, command in enumerate(random_flow(seed, open_ids)):
+    for step, command in enumerate(random_flow(*flow, open_ids)):
         command.ts = START_NS + step * MINUTE_NS
         yield exchange, exchange.apply(command)
 
 
-@pytest.fixture(scope="module", params=SEEDS)
-def seed(request: pytest.FixtureRequest) -> int:
-    return int(request.param)
+@pytest.fixture(scope="module", params=FLOWS, ids=lambda flow: f"seed{flow[0]}{'-provider' * flow[1]}")
+def flow(request: pytest.FixtureRequest) -> Flow:
+    seed, provider = request.param
+    return seed, provider
 
 
-def test_the_flow_reaches_what_the_read_models_fold(seed: int) -> None:
-    """What the comparisons stand on: the flow trades, fires conditional orders and liquidates."""
-    kinds = {type(event) for _, applied in run(seed) for event in applied.events}
-    assert {TradeExecuted, OrderAmended, OrderTriggered, TrailingStopMoved, SettingsChanged} <= kinds
-    assert {LiquidationTriggered, PositionDeleveraged} <= kinds
+def test_the_flow_reaches_what_the_read_models_fold(flow: Flow) -> None:
+    """What the comparisons stand on: the flow trades, fires conditional orders and liquidates; without the
+    liquidity provider the book runs dry and auto-deleverages, with it the provider's own account (never
+    liquidated, outside the ADL queues) holds positions and quotes."""
+    kinds: set[type] = set()
+    internal_held = False
+    for exchange, applied in run(flow):
+        kinds.update(type(event) for event in applied.events)
+        engine = exchange.engine
+        holders = (account_id for symbol in CENTRES for account_id in engine.markets[symbol].holders)
+        internal_held |= any(not engine.accounts[account_id].liquidatable for account_id in holders)
+    assert {
+        TradeExecuted,
+        OrderAmended,
+        OrderTriggered,
+        TrailingStopMoved,
+        SettingsChanged,
+        LiquidationTriggered,
+    } <= kinds
+    _, provider = flow
+    assert (PositionDeleveraged in kinds) is not provider
+    assert internal_held is provider
 
 
-def test_open_orders_are_the_engine_s(seed: int) -> None:
+def test_open_orders_are_the_engine_s(flow: Flow) -> None:
     """Each account's open orders on each symbol, with the fields a fill, an amend, a trigger or a
     trailing move changes, after every command."""
-    for exchange, applied in run(seed):
+    for exchange, applied in run(flow):
         for account_id in exchange.engine.accounts:
             for symbol in CENTRES:
                 live = sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id)
@@ -166,11 +193,11 @@ def test_open_orders_are_the_engine_s(seed: int) -> None:
                 assert folded == expected, (applied.command, account_id, symbol)
 
 
-def test_books_are_the_engine_s(seed: int) -> None:
+def test_books_are_the_engine_s(flow: Flow) -> None:
     """Every level of each side and the best prices after every command; the book's sequence counts the
     commands that moved the symbol's book."""
     moved = dict.fromkeys(CENTRES, 0)
-    for exchange, applied in run(seed):
+    for exchange, applied in run(flow):
         for symbol in {e.symbol for e in applied.events if isinstance(e, BookLevelChanged)}:
             moved[symbol] += 1
         for symbol in CENTRES:
@@ -180,10 +207,10 @@ def test_books_are_the_engine_s(seed: int) -> None:
         assert exchange.books.sequence == moved
 
 
-def test_account_figures_are_the_engine_s(seed: int) -> None:
+def test_account_figures_are_the_engine_s(flow: Flow) -> None:
     """Every account's summary (wallets, margins, available balance, each position's figures), its settings
     on every symbol, and each symbol's ADL quantiles and open interest, after every command."""
-    for exchange, applied in run(seed):
+    for exchange, applied in run(flow):
         engine, accounts = exchange.engine, exchange.margin_accounts
         for account_id, account in engine.accounts.items():
             assert accounts.summary(account_id) == engine.summary(account_id), applied.command
@@ -202,11 +229,11 @@ def exchange_open_interest(exchange: Exchange, symbol: str) -> int:
     return sum(max(0, position.size) for position in held if position is not None)
 
 
-def test_previews_from_the_read_models_are_the_engine_s(seed: int) -> None:
+def test_previews_from_the_read_models_are_the_engine_s(flow: Flow) -> None:
     """A buy and a sell of each account on each symbol, at the mark and at market (the opposite touch),
     previewed from the read models with the engine's function, equal the engine's own preview, after
     every tenth command."""
-    for step, (exchange, _) in enumerate(run(seed)):
+    for step, (exchange, _) in enumerate(run(flow)):
         if step % 10:
             continue
         engine, accounts, books = exchange.engine, exchange.margin_accounts, exchange.books
@@ -220,10 +247,10 @@ def test_previews_from_the_read_models_are_the_engine_s(seed: int) -> None:
                         assert folded == engine.preview(account_id, symbol, side, lots, price)
 
 
-def test_prices_funds_and_the_ledger_are_the_engine_s(seed: int) -> None:
+def test_prices_funds_and_the_ledger_are_the_engine_s(flow: Flow) -> None:
     """Each symbol's last, mark and index price, funding rate, next funding time and insurance fund, and the
     money ledger (every term), after every command."""
-    for exchange, applied in run(seed):
+    for exchange, applied in run(flow):
         engine, results = exchange.engine, exchange.results
         for symbol, market in engine.markets.items():
             folded = results.margin_accounts.market(symbol)
