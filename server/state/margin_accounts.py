@@ -34,6 +34,7 @@ class HeldPosition(NamedTuple):
 
 
 FLAT = HeldPosition(0, 0, 0)
+NO_EXPOSURES: Mapping[str, Exposure] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +115,16 @@ class MarginAccounts:
     # ------------------------------------------------------------------ queries
 
     def account(self, account_id: int) -> AccountState:
+        return self._account(account_id, dict(self._exposures(account_id)))
+
+    def _account(self, account_id: int, exposures: Mapping[str, Exposure]) -> AccountState:
         return AccountState(
             account_id,
             account_id not in self._internal,
             self._wallets.balances(account_id)[1],
             self._settings.get(account_id, {}),
             self._positions.get(account_id, {}),
-            dict(self._exposures(account_id)),
+            exposures,
         )
 
     def _exposures(self, account_id: int) -> Iterator[tuple[str, Exposure]]:
@@ -155,8 +159,9 @@ class MarginAccounts:
         return summarize(self.account(account_id), self.markets())
 
     def adl_quantiles(self, symbol: str) -> dict[int, int]:
-        """``account_id -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``)."""
-        holders = (self.account(account_id) for account_id in self._holders[symbol])
+        """``account_id -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``);
+        the ranking reads no order margin, so the holders' open orders are not summed for it."""
+        holders = (self._account(account_id, NO_EXPOSURES) for account_id in self._holders[symbol])
         return adl_quantiles(self.market(symbol), holders)
 
     def holdings(self) -> tuple[Amount, Amount, Amount]:
