@@ -34,7 +34,7 @@ from paperex.server.binance_api.stream_connection import StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import SigningAccount
+from paperex.server.core.queries import PUBLIC, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -533,6 +533,7 @@ class BinanceApi:
         await socket.prepare(request)
         self._sockets.add(socket)
         connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
+        dropping = asyncio.create_task(self._drop(socket, self.app.faults.stream_drop_at(PUBLIC)))
         try:
             for name, stream in streams.items():
                 await connection.subscribe(name, stream)
@@ -540,6 +541,7 @@ class BinanceApi:
                 if message.type is WSMsgType.TEXT:
                     await connection.answer(message.data)
         finally:
+            dropping.cancel()
             connection.close()
             self._sockets.discard(socket)
         return socket
@@ -557,6 +559,7 @@ class BinanceApi:
                 tasks = [
                     asyncio.create_task(self._forward_user_events(socket, live, stream, key.account_id)),
                     asyncio.create_task(self._expire(socket, key)),
+                    asyncio.create_task(self._drop(socket, self.app.faults.stream_drop_at(key.account_id))),
                 ]
                 try:
                     async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
@@ -585,6 +588,12 @@ class BinanceApi:
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
+
+    async def _drop(self, socket: web.WebSocketResponse, at: int | None) -> None:
+        """Close the socket at the time a fault plan drops its account's streams (None: no drop)."""
+        if at is not None:
+            refusal = await self.app.faults.dropped(at)
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
 
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
         """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;

@@ -362,4 +362,5 @@ class Application(Queries):
             if start + ADVANCE_CHUNK >= steps:
                 chunk.append(MarketStep(at=until))
             sequence = (await self.sequencer.submit(chunk))[-1].sequence
+            self._announce_time()
         return Advanced(until, steps, sequence)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.duration_pb2 import Duration
 
 from paperex.client.client import AsyncClient
 from paperex.client.commands import PlaceOrder
@@ -192,3 +193,57 @@ async def test_a_scenarios_faults_are_everyones_from_its_load(exchange: Exchange
         grpc.StatusCode.UNAVAILABLE,
         "INJECTED_FAULT",
     )
+
+
+async def advance(exchange: Exchange, seconds: int) -> None:
+    span = Duration()
+    span.FromSeconds(seconds)
+    await exchange.admin.admin.AdvanceTime(admin_pb2.AdvanceTimeRequest(duration=span), metadata=exchange.admin.auth)
+
+
+async def test_streams_dropped_at_a_time_end_a_naive_reader_and_the_sdk_resumes_without_a_gap(
+    simulated: Exchange,
+) -> None:
+    """Streams dropped 60 s of exchange time after the plan is set, on a simulated clock. A raw
+    StreamUserEvents and the SDK's stream both see o0..o2 accepted; time is advanced 2 minutes: the raw
+    stream ends UNAVAILABLE (STREAM_DROPPED, with the time it was dropped at), the SDK's resubscribes
+    after its last cursor (a stream opened after the drop lives on) and sees o3..o5, each of the six
+    acceptances once, in order."""
+    await simulated.set_mark("BTCUSDT", "64900")
+    alice = await simulated.open_account("alice")
+    clock = await simulated.admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=simulated.admin.auth)
+    await inject(simulated, "drop_streams_at = 60000", await account_id(alice))
+    for n in range(3):
+        await alice.trading.PlaceOrder(bid(f"o{n}"), metadata=alice.auth)
+    start = account_pb2.EventCursor(sequence=1)
+    raw = alice.account.StreamUserEvents(account_pb2.StreamUserEventsRequest(resume_after=start), metadata=alice.auth)
+    raw_accepted: list[str] = []
+    accepted: list[str] = []
+    async with AsyncClient(simulated.address, api_key=alice.key) as sdk, asyncio.timeout(HANG_GUARD):
+        updates = sdk.user_events(resume_after=EventCursor(sequence=1, index=0))
+        async for message in raw:  # the raw stream is open before time moves
+            if message.event.HasField("order_accepted"):
+                raw_accepted.append(message.event.order_accepted.order.client_order_id)
+            if len(raw_accepted) == 3:
+                break
+        async for update in updates:
+            if isinstance(update.event, OrderAccepted):
+                accepted.append(update.event.order.client_order_id)
+            if len(accepted) == 3:
+                break
+        await advance(simulated, 120)
+        with pytest.raises(grpc.aio.AioRpcError) as dropped:
+            async for _ in raw:
+                pass
+        for n in range(3, 6):
+            await alice.trading.PlaceOrder(bid(f"o{n}"), metadata=alice.auth)
+        async for update in updates:
+            if isinstance(update.event, OrderAccepted):
+                accepted.append(update.event.order.client_order_id)
+            if "o5" in accepted:
+                break
+    assert raw_accepted == ["o0", "o1", "o2"]
+    assert accepted == [f"o{n}" for n in range(6)]
+    assert (dropped.value.code(), error_info(dropped.value).reason) == (grpc.StatusCode.UNAVAILABLE, "STREAM_DROPPED")
+    dropped_at = int(error_info(dropped.value).metadata["dropped_at_ns"])
+    assert dropped_at == clock.time.ToNanoseconds() + 60 * 10**9
