@@ -73,9 +73,14 @@ class FaultGate:
         """Returns once the exchange's time has reached the given time."""
         self._injector = FaultInjector()
 
-    async def enter(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
-        """Waits the added latency, then refuses the call (an injected UNAVAILABLE, or an ``order``
-        during maintenance) or lets it through with what ``leave`` must do."""
+    @property
+    def active(self) -> bool:
+        """Whether any plan is in force."""
+        return bool(self._plans())
+
+    def fate(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
+        """The call's fate, drawn now without waiting: raises the refusal of an ``order`` during
+        maintenance (before any draw); else what the caller must wait (``delay_ns``) and do."""
         plans = self._plans()
         if not plans:
             return NO_FAULT
@@ -86,7 +91,12 @@ class FaultGate:
             refusal = in_maintenance(plan, self._now())
             if refusal is not None:
                 raise refusal
-        decision = self._injector.decide(plans, account_id, kind, command=command)
+        return self._injector.decide(plans, account_id, kind, command=command)
+
+    async def enter(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
+        """Waits the added latency, then refuses the call (an injected UNAVAILABLE, or an ``order``
+        during maintenance) or lets it through with what ``leave`` must do."""
+        decision = self.fate(account_id, kind, command=command, order=order)
         if decision.delay_ns:
             await asyncio.sleep(decision.delay_ns / SECOND_NS)
         if decision.refuse:
