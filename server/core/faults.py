@@ -133,13 +133,12 @@ class FaultGate:
     async def cut_at(self, items: AsyncIterator[T], at: int) -> AsyncIterator[T]:
         """``items`` until the exchange's time reaches ``at``, then STREAM_DROPPED (raised)."""
         cut = asyncio.ensure_future(self._reach(at))
+        following: asyncio.Future[T] | None = None
         try:
             while True:
                 following = asyncio.ensure_future(anext(items))
                 await asyncio.wait((following, cut), return_when=asyncio.FIRST_COMPLETED)
                 if not following.done():
-                    following.cancel()
-                    await asyncio.wait((following,))  # the stream's own cleanup runs before the drop
                     raise stream_dropped_at(at)
                 try:
                     item = following.result()
@@ -148,6 +147,9 @@ class FaultGate:
                 yield item
         finally:
             cut.cancel()
+            if following is not None and not following.done():
+                following.cancel()  # the stream's own cleanup runs before the drop is answered
+                await asyncio.wait((following,))
 
 
 def plan_for(plans: Mapping[int, FaultPlan], account_id: int) -> FaultPlan | None:
