@@ -53,14 +53,16 @@ EXPECTED = [
 ]
 
 
-@pytest.mark.parametrize("liquidity", [False, True], ids=["alone", "beside-the-liquidity-provider"])
+@pytest.mark.parametrize("liquidity", [False, True], ids=["alone", "beside-the-liquidity-provider-and-takers"])
 async def test_the_live_candles_read_the_files_bars(tmp_path: Path, liquidity: bool) -> None:
     """Loaded on a simulated clock, then four minutes on: the three minutes from the first minute
-    boundary after the load are the file's bars (table above), whether or not the liquidity provider
-    quotes around the index (it follows the same path, so its touch never stands past a print)."""
+    boundary after the load are the file's bars (table above), also with the liquidity provider quoting
+    around the index (it follows the same path, so its touch never stands past a print) and a taker
+    flow of 30 a minute in the scenario (a traded file's symbol gets none)."""
+    scenario = SCENARIO + ("[takers]\nrate = 30\n" if liquidity else "")
     async with serving(tmp_path, clock="simulated", liquidity=liquidity) as running:
         admin = running.admin
-        await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(toml=SCENARIO), metadata=admin.auth)
+        await admin.admin.LoadScenario(admin_pb2.LoadScenarioRequest(toml=scenario), metadata=admin.auth)
         four_minutes = Duration()
         four_minutes.FromTimedelta(timedelta(minutes=4))
         await admin.admin.AdvanceTime(admin_pb2.AdvanceTimeRequest(duration=four_minutes), metadata=admin.auth)
