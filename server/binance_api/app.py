@@ -15,7 +15,7 @@ import errno
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -533,15 +533,14 @@ class BinanceApi:
         await socket.prepare(request)
         self._sockets.add(socket)
         connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
-        dropping = asyncio.create_task(self._drop(socket, self.app.faults.stream_drop_at(PUBLIC)))
         try:
-            for name, stream in streams.items():
-                await connection.subscribe(name, stream)
-            async for message in socket:
-                if message.type is WSMsgType.TEXT:
-                    await connection.answer(message.data)
+            async with self._dropping(socket, PUBLIC):
+                for name, stream in streams.items():
+                    await connection.subscribe(name, stream)
+                async for message in socket:
+                    if message.type is WSMsgType.TEXT:
+                        await connection.answer(message.data)
         finally:
-            dropping.cancel()
             connection.close()
             self._sockets.discard(socket)
         return socket
@@ -559,11 +558,11 @@ class BinanceApi:
                 tasks = [
                     asyncio.create_task(self._forward_user_events(socket, live, stream, key.account_id)),
                     asyncio.create_task(self._expire(socket, key)),
-                    asyncio.create_task(self._drop(socket, self.app.faults.stream_drop_at(key.account_id))),
                 ]
                 try:
-                    async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                        pass
+                    async with self._dropping(socket, key.account_id):
+                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
+                            pass
                 finally:
                     for task in tasks:
                         task.cancel()
@@ -589,11 +588,23 @@ class BinanceApi:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
 
-    async def _drop(self, socket: web.WebSocketResponse, at: int | None) -> None:
-        """Close the socket at the time a fault plan drops its account's streams (None: no drop)."""
-        if at is not None:
-            refusal = await self.app.faults.dropped(at)
-            await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
+    @contextlib.asynccontextmanager
+    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+        """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
+        everyone's plan), unless the handler ends first."""
+        at = self.app.faults.stream_drop_at(account_id)
+        if at is None:
+            yield
+            return
+        dropping = asyncio.create_task(self._drop(socket, at))
+        try:
+            yield
+        finally:
+            dropping.cancel()
+
+    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+        refusal = await self.app.faults.dropped(at)
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
 
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
         """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;
