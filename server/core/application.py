@@ -155,7 +155,8 @@ def call_kind(command: object) -> CallKind:
 
 
 def rated(command: object) -> bool:
-    """Places and amends count against the account's order rate (cancels never do, as on venues)."""
+    """Places and amends count against the account's order rate and the venue's order windows
+    (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
 
 
@@ -190,7 +191,7 @@ class Application(Queries):
         False, as for cancels) after its injected faults, and sequence it; its ``Applied`` once durable
         (unless a fault loses the answer)."""
         decision = await self.faults.enter(account_id, call_kind(command), command=True, order=rated(command))
-        self.admission.commands(account_id, 1, int(order))
+        self.admission.commands(account_id, 1, int(order), int(rated(command)))
         applied = await self.sequencer.submit_one(command)
         await self.faults.leave(decision)
         return applied
@@ -223,7 +224,8 @@ class Application(Queries):
             fates = [self._fate(account_id, command) for command in commands]
         passing: list[ExchangeCommand] = [c for c, fate in zip(commands, fates, strict=True) if _passes(fate)]
         if passing:
-            self.admission.commands(account_id, len(passing), sum(1 for command in passing if rated(command)))
+            placed = sum(1 for command in passing if rated(command))
+            self.admission.commands(account_id, len(passing), placed, placed)
         queued = self.sequencer.enqueue(passing)
         loop = queued.get_loop()
         results: asyncio.Future[list[OrderResult | Exception]] = loop.create_future()
