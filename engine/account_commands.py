@@ -1,8 +1,8 @@
-"""The account commands: create an account, deposit, withdraw, set leverage and margin mode, move
-isolated margin, and the operator's insurance-fund top-up; each refused with its figures or applied
+"""The account commands: create an account, deposit, withdraw, set leverage, margin mode and position
+mode, move isolated margin, and the operator's insurance-fund top-up; each refused with its figures or applied
 with its ``BalanceChanged``, ``SettingsChanged`` or ``InsuranceFundChanged``."""
 
-from paperex.engine.accounts import NO_ORDERS, Account, MarginMode
+from paperex.engine.accounts import HEDGE, NO_ORDERS, ONE_WAY, Account, MarginMode
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     CreateAccount,
@@ -10,6 +10,7 @@ from paperex.engine.commands import (
     FundInsurance,
     SetLeverage,
     SetMarginMode,
+    SetPositionMode,
     Withdraw,
 )
 from paperex.engine.events import (
@@ -18,10 +19,12 @@ from paperex.engine.events import (
     BalanceReason,
     FundReason,
     InsuranceFundChanged,
+    PositionModeChanged,
     SettingsChanged,
 )
 from paperex.engine.margin import initial_margin, maintenance_margin, max_leverage_for, max_notional_for, unrealized_pnl
 from paperex.engine.market import Market
+from paperex.engine.orders import BOTH, SHORT
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Figure, count, money, shortfall
 from paperex.engine.risk import available_balance, removable_margin, summarize
@@ -96,11 +99,19 @@ class AccountCommands:
         if not 1 <= cmd.leverage <= instrument.max_leverage:
             limit = count("max_leverage", instrument.max_leverage)
             return self.state.reject(cmd, RejectReason.INVALID_LEVERAGE, None, (leverage, limit))
-        position = self.state.position(cmd.account_id, cmd.symbol)
+        hedged = account.position_mode is HEDGE
+        legs = [self.state.position(cmd.account_id, cmd.symbol)]
+        if hedged:  # both legs, and the orders opening either, count toward the cap
+            legs.append(self.state.position(cmd.account_id, cmd.symbol, SHORT))
         exposure = account.exposures.get(cmd.symbol) or NO_ORDERS
         price = market.mark_price or market.last_price
-        held = abs(position.size) * price * market.notional_unit
-        notional = held + max(exposure.buy_notional, exposure.sell_notional)
+        held = [abs(leg.size) * price * market.notional_unit for leg in legs]
+        orders = (
+            (exposure.buy_notional + exposure.sell_notional)
+            if hedged
+            else max(exposure.buy_notional, exposure.sell_notional)
+        )
+        notional = sum(held) + orders
         cap = max_notional_for(instrument, cmd.leverage)
         if notional > cap:
             figures: tuple[Figure, ...] = (
@@ -115,13 +126,17 @@ class AccountCommands:
         previous = settings.leverage
         settings.leverage = cmd.leverage
         available = available_balance(account, markets)
-        isolated = initial_margin(held, cmd.leverage) if settings.mode is MarginMode.ISOLATED and position.size else 0
-        if (available < 0 or position.isolated_wallet < isolated) and cmd.leverage < previous:
+        isolated = [
+            (initial_margin(notional, cmd.leverage) if settings.mode is MarginMode.ISOLATED and leg.size else 0, leg)
+            for notional, leg in zip(held, legs, strict=True)
+        ]
+        short = next(((need, leg.isolated_wallet) for need, leg in isolated if leg.isolated_wallet < need), None)
+        if (available < 0 or short) and cmd.leverage < previous:
             settings.leverage = previous
             if not existed:
                 del account.settings[cmd.symbol]
-            if position.isolated_wallet < isolated:
-                figures = shortfall(isolated, position.isolated_wallet)
+            if short:
+                figures = shortfall(*short)
             else:
                 before = available_balance(account, markets)
                 figures = shortfall(before - available, max(0, before))
@@ -135,7 +150,7 @@ class AccountCommands:
             return None
         account, _ = target
         state = self.state
-        if state.position(cmd.account_id, cmd.symbol).size:
+        if account.holds(cmd.symbol):
             return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
         if (cmd.account_id, cmd.symbol) in state.account_orders:
             return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
@@ -152,7 +167,9 @@ class AccountCommands:
             return None
         account, market = target
         state = self.state
-        position = state.position(cmd.account_id, cmd.symbol)
+        if (cmd.position_side is BOTH) != (account.position_mode is ONE_WAY):
+            return self.state.reject(cmd, RejectReason.POSITION_SIDE_MISMATCH)
+        position = state.position(cmd.account_id, cmd.symbol, cmd.position_side)
         settings = account.peek_setting(cmd.symbol)
         if settings.mode is not MarginMode.ISOLATED or not position.size:
             return self.state.reject(cmd, RejectReason.NO_ISOLATED_POSITION)
@@ -186,9 +203,29 @@ class AccountCommands:
                 cmd.symbol,
                 cmd.amount,
                 position.isolated_wallet,
+                0,
+                cmd.position_side,
             )
         )
-        state.moved[(cmd.account_id, cmd.symbol)] = position
+        state.moved[(cmd.account_id, cmd.symbol, cmd.position_side)] = position
+        return None
+
+    def set_position_mode(self, cmd: SetPositionMode) -> None:
+        """One-way or hedge mode, switched only with no open order and no position on any symbol."""
+        state = self.state
+        account = state.accounts.get(cmd.account_id)
+        if account is None:
+            return state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if account.position_mode is cmd.mode:
+            return state.reject(cmd, RejectReason.POSITION_MODE_UNCHANGED)
+        if any(account.holds(symbol) for symbol in (*account.positions, *account.short_legs)):
+            return state.reject(cmd, RejectReason.POSITION_MODE_CHANGE_WITH_OPEN_POSITION)
+        if any((cmd.account_id, symbol) in state.account_orders for symbol in state.markets):
+            return state.reject(cmd, RejectReason.POSITION_MODE_CHANGE_WITH_OPEN_ORDERS)
+        account.position_mode = cmd.mode
+        account.short_legs.clear()  # flat legs only (a flat position's isolated wallet is empty)
+        account.leg_call_levels.clear()
+        state.events.append(PositionModeChanged(cmd.account_id, cmd.mode))
         return None
 
     def fund_insurance(self, cmd: FundInsurance) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import fee, initial_margin
-from paperex.engine.orders import BUY, SELL, Side
+from paperex.engine.orders import BOTH, BUY, LONG, SELL, SHORT, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
@@ -25,6 +25,17 @@ class MarginMode(StrEnum):
 
 CROSS, ISOLATED = MarginMode.CROSS, MarginMode.ISOLATED
 """Bound to module names for the hot paths (see ``paperex.engine.orders.BUY``)."""
+
+
+class PositionMode(StrEnum):
+    """Binance's ``dualSidePosition``: ONE_WAY nets every fill of a symbol into one signed position;
+    HEDGE keeps a LONG and a SHORT leg per symbol, each with its own entry, PnL and margin."""
+
+    ONE_WAY = "ONE_WAY"
+    HEDGE = "HEDGE"
+
+
+ONE_WAY, HEDGE = PositionMode.ONE_WAY, PositionMode.HEDGE
 
 
 class Exposure:
@@ -76,6 +87,17 @@ class Exposure:
                 worst = sell_margin
         return worst
 
+    def hedged_margin(self, leverage: int, side: Side | None = None, lots: Lots = 0, notional: Amount = 0) -> Amount:
+        """Hedge mode's order margin (with ``lots`` worth ``notional`` more on ``side``, for a what-if):
+        the exposed orders are the ones opening a leg (BUY opens LONG, SELL opens SHORT; closing orders
+        are reduce-only and reserve nothing), and each leg's reserve its own margin, rounded up."""
+        buy_notional, sell_notional = self.buy_notional, self.sell_notional
+        if side is BUY:
+            buy_notional += notional
+        elif side is SELL:
+            sell_notional += notional
+        return ceil_div(buy_notional, leverage) + ceil_div(sell_notional, leverage)
+
 
 NO_ORDERS = Exposure()
 """The exposure of a symbol without open orders, for reading only (never ``change`` it)."""
@@ -95,16 +117,22 @@ DEFAULT_SETTINGS = SymbolSettings()
 class Account:
     """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
     holds its own margin in ``Position.isolated_wallet``. A non-``liquidatable`` account (the
-    exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged."""
+    exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged.
+
+    In one-way mode ``positions`` holds each symbol's position; in hedge mode it holds the LONG legs
+    and ``short_legs`` the SHORT ones, so one-way paths read one dict exactly as before."""
 
     __slots__ = (
         "account_id",
         "exposures",
         "isolated_call_levels",
+        "leg_call_levels",
         "liquidatable",
         "margin_call_level",
+        "position_mode",
         "positions",
         "settings",
+        "short_legs",
         "wallet",
     )
 
@@ -119,6 +147,10 @@ class Account:
         self.isolated_call_levels: dict[str, int] = {}
         """Margin-call thresholds each isolated position's ratio has reached (``margin_call_level``
         is the cross account's); absent means none."""
+        self.position_mode = ONE_WAY
+        self.short_legs: dict[str, Position] = {}
+        self.leg_call_levels: dict[tuple[str, PositionSide], int] = {}
+        """``isolated_call_levels`` of hedge legs, per (symbol, leg)."""
 
     @classmethod
     def copy_of(cls, view: "AccountView") -> "Account":
@@ -127,13 +159,15 @@ class Account:
         twin = cls(view.account_id, view.liquidatable)
         twin.wallet = view.wallet
         twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in view.settings.items()}
-        for symbol, position in view.positions.items():
-            copy = twin.positions[symbol] = Position()
-            copy.size, copy.entry_notional, copy.isolated_wallet = (
-                position.size,
-                position.entry_notional,
-                position.isolated_wallet,
-            )
+        twin.position_mode = view.position_mode
+        for source, target in ((view.positions, twin.positions), (view.short_legs, twin.short_legs)):
+            for symbol, position in source.items():
+                copy = target[symbol] = Position()
+                copy.size, copy.entry_notional, copy.isolated_wallet = (
+                    position.size,
+                    position.entry_notional,
+                    position.isolated_wallet,
+                )
         for symbol, exposure in view.exposures.items():
             copied = twin.exposures[symbol] = Exposure()
             copied.change(Side.BUY, exposure.buy_lots, exposure.buy_notional)
@@ -156,6 +190,25 @@ class Account:
             position = self.positions[symbol] = Position()
         return position
 
+    def legs(self, leg: PositionSide) -> dict[str, Position]:
+        """The positions of ``leg``: the SHORT legs, or the one-way positions and LONG legs."""
+        return self.short_legs if leg is SHORT else self.positions
+
+    def holds(self, symbol: str) -> bool:
+        """Whether any position (either hedge leg) in ``symbol`` is open."""
+        position, short = self.positions.get(symbol), self.short_legs.get(symbol)
+        return bool((position and position.size) or (short and short.size))
+
+    def closing_leg(self, symbol: str, side: Side) -> tuple[PositionSide, Position] | None:
+        """The open position an order on ``side`` would close (hedge: the leg opposite to ``side``),
+        with its leg; None when there is none."""
+        if self.position_mode is HEDGE:
+            leg = SHORT if side is BUY else LONG
+            position = self.legs(leg).get(symbol)
+        else:
+            leg, position = BOTH, self.positions.get(symbol)
+        return (leg, position) if position is not None and position.size * side < 0 else None
+
     def exposure(self, symbol: str) -> Exposure:
         exposure = self.exposures.get(symbol)
         if exposure is None:
@@ -163,7 +216,14 @@ class Account:
         return exposure
 
     def settle_fill(
-        self, instrument: Instrument, side: Side, lots: Lots, price: Ticks, fee_rate: Rate, liquidating: bool = False
+        self,
+        instrument: Instrument,
+        side: Side,
+        lots: Lots,
+        price: Ticks,
+        fee_rate: Rate,
+        liquidating: bool = False,
+        leg: PositionSide = BOTH,
     ) -> tuple[Amount, Amount, Amount]:
         """Move the money of one fill: position, realized PnL, fee, and for an isolated position the
         margin that enters (opening part) or leaves (closing part) its isolated wallet.
@@ -176,10 +236,14 @@ class Account:
         ``liquidating`` one releases nothing: the margin stays to back what is left of the position,
         and the insurance fund takes what a full liquidation leaves. A close past the position's
         bankruptcy price (an auto-deleverage, a thin book) releases nothing either: its deficit stays
-        in the isolated wallet for the insurance fund to cover, never the cross wallet.
+        in the isolated wallet for the insurance fund to cover, never the cross wallet. ``leg`` is the
+        hedge leg the fill trades (BOTH: the one-way position).
         """
         symbol = instrument.symbol
-        position = self.positions.get(symbol) or self.position(symbol)  # no call once it exists
+        positions = self.short_legs if leg is SHORT else self.positions
+        position = positions.get(symbol)
+        if position is None:
+            position = positions[symbol] = Position()
         settings = self.settings.get(symbol) or self.setting(symbol)
         held = position.size
         per_lot = price * instrument.notional_unit

@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from paperex.engine.orders import RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
+from paperex.engine.accounts import HEDGE
+from paperex.engine.orders import BOTH, RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
 from paperex.engine.state import EngineState
 
 
@@ -15,7 +16,8 @@ class InvariantViolation(AssertionError):
 
 
 def _order_state(order: Order) -> str:
-    return ":".join(str(getattr(order, name)) for name in STATE_FIELDS)
+    own = ":".join(str(getattr(order, name)) for name in STATE_FIELDS)
+    return own if order.position_side is BOTH else f"{own}:{order.position_side}"
 
 
 def state_hash(state: EngineState) -> str:
@@ -50,6 +52,10 @@ def _state_lines(state: EngineState) -> Iterator[str]:
             yield f"settings {symbol} {settings.mode} {settings.leverage}"
         for symbol, p in sorted(account.positions.items()):
             yield f"position {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
+        if account.position_mode is HEDGE:  # one-way accounts hash as before hedge mode existed
+            yield f"hedge calls={sorted(account.leg_call_levels.items())}"
+            for symbol, p in sorted(account.short_legs.items()):
+                yield f"short {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
     yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in state.recent_client_ids.items())
     yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(state.expiries))
 
@@ -78,10 +84,9 @@ def _check_orders(state: EngineState) -> None:
     assert waiting == len(state.orders), "an open order is neither resting nor waiting"
     assert sum(len(orders) for orders in state.account_orders.values()) == len(state.orders)
     for (account_id, symbol), orders in state.reduce_only.items():
-        position = state.position(account_id, symbol)
         for side in Side:
             resting = sum(o.remaining for o in orders.values() if o.side is side)
-            assert resting <= position.closable_by(side), "reduce-only orders exceed the position"
+            assert resting <= state.closable(account_id, symbol, side), "reduce-only orders exceed the position"
     for (account_id, client_id), (order, _) in state.client_ids.items():
         assert order.account_id == account_id and order.client_order_id == client_id
         assert state.orders.get(order.order_id) is order
@@ -142,9 +147,10 @@ def ledger(state: EngineState) -> Ledger:
     wallets = isolated = positions = 0
     for account in state.accounts.values():
         wallets += account.wallet
-        for position in account.positions.values():
-            isolated += position.isolated_wallet
-            positions += -position.entry_notional if position.size > 0 else position.entry_notional
+        for held in (account.positions, account.short_legs):
+            for position in held.values():
+                isolated += position.isolated_wallet
+                positions += -position.entry_notional if position.size > 0 else position.entry_notional
     return Ledger(
         state.net_deposits,
         state.insurance_contributions,

@@ -6,8 +6,8 @@ clock, so time (GTD expiry, later funding) only moves when a command says so.
 
 from dataclasses import dataclass
 
-from paperex.engine.accounts import MarginMode
-from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.accounts import MarginMode, PositionMode
+from paperex.engine.orders import BOTH, OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.units import Amount, Lots, Ticks
 
 
@@ -16,7 +16,8 @@ class PlaceOrder:
     """A new order. Prices are ticks and quantities lots; 0 means "not given".
 
     ``callback_bps`` is a trailing stop's callback rate in basis points (Binance allows 0.1% to 10%).
-    ``expire_at`` (ns) is required for GTD and refused otherwise.
+    ``expire_at`` (ns) is required for GTD and refused otherwise. ``position_side`` is BOTH in one-way
+    mode and the leg the order trades (LONG or SHORT) in hedge mode.
     """
 
     account_id: int
@@ -35,6 +36,7 @@ class PlaceOrder:
     callback_bps: int = 0
     activation_price: Ticks = 0
     expire_at: int = 0
+    position_side: PositionSide = BOTH
     ts: int = 0
 
 
@@ -158,12 +160,24 @@ class SetMarginMode:
 
 
 @dataclass(slots=True, kw_only=True)
+class SetPositionMode:
+    """Switch the account between one-way and hedge mode: refused while it has an open order or a
+    position on any symbol (the venue's rule)."""
+
+    account_id: int
+    mode: PositionMode
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
 class AdjustIsolatedMargin:
-    """Add (amount > 0) or remove (amount < 0) margin of an isolated position."""
+    """Add (amount > 0) or remove (amount < 0) margin of an isolated position (in hedge mode, of the
+    ``position_side`` leg)."""
 
     account_id: int
     symbol: str
     amount: Amount
+    position_side: PositionSide = BOTH
     ts: int = 0
 
 
@@ -191,6 +205,7 @@ Command = (
     | Withdraw
     | SetLeverage
     | SetMarginMode
+    | SetPositionMode
     | AdjustIsolatedMargin
     | FundInsurance
 )

@@ -36,6 +36,7 @@ from paperex.engine.commands import (
     SetLeverage,
     SetMarginMode,
     SetMarkPrice,
+    SetPositionMode,
     Withdraw,
 )
 from paperex.engine.events import BookLevelChanged, Event, PositionChanged
@@ -46,7 +47,7 @@ from paperex.engine.liquidator import Liquidator
 from paperex.engine.market import Market
 from paperex.engine.open_orders import OpenOrders
 from paperex.engine.order_commands import OrderCommands
-from paperex.engine.orders import Order, Side
+from paperex.engine.orders import Order, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.prices import Prices
 from paperex.engine.risk import AccountSummary, OrderPreview, estimated_price, figure_basis, preview, summarize
@@ -94,6 +95,7 @@ class Engine:
             Withdraw: accounts.withdraw,
             SetLeverage: accounts.set_leverage,
             SetMarginMode: accounts.set_margin_mode,
+            SetPositionMode: accounts.set_position_mode,
             AdjustIsolatedMargin: accounts.adjust_isolated_margin,
             FundInsurance: accounts.fund_insurance,
         }
@@ -159,10 +161,10 @@ class Engine:
         """One PositionChanged per position the command moved, in first-moved order."""
         state = self.state
         out, accounts, markets = state.events, state.accounts, state.markets
-        for (account_id, symbol), position in state.moved.items():
+        for (account_id, symbol, leg), position in state.moved.items():
             account = accounts[account_id]
             settings = account.peek_setting(symbol)
-            basis = figure_basis(account, markets, symbol) if account.liquidatable and position.size else None
+            basis = figure_basis(account, markets, symbol, leg) if account.liquidatable and position.size else None
             out.append(
                 PositionChanged(
                     account_id,
@@ -174,6 +176,7 @@ class Engine:
                     settings.leverage,
                     markets[symbol].mark_price,
                     basis,
+                    leg,
                 )
             )
         state.moved = {}
@@ -230,8 +233,9 @@ class Engine:
     def open_orders(self, account_id: int, symbol: str) -> list[Order]:
         return list(self.state.account_orders.get((account_id, symbol), {}).values())
 
-    def position(self, account_id: int, symbol: str) -> Position:
-        return self.state.position(account_id, symbol)
+    def position(self, account_id: int, symbol: str, leg: PositionSide = PositionSide.BOTH) -> Position:
+        """The account's position in ``symbol`` (in hedge mode, its ``leg``)."""
+        return self.state.position(account_id, symbol, leg)
 
     def preview(
         self, account_id: int, symbol: str, side: Side, lots: Lots, price: Ticks = 0

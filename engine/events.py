@@ -8,8 +8,17 @@ import json
 from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
 
-from paperex.engine.accounts import MarginMode
-from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.accounts import MarginMode, PositionMode
+from paperex.engine.orders import (
+    BOTH,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    TriggerBy,
+)
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.refusals import Figure
 from paperex.engine.risk import FigureBasis
@@ -40,6 +49,7 @@ class OrderAccepted:
     expire_at: int
     liquidation: bool = False
     auto_deleverage: bool = False
+    position_side: PositionSide = BOTH
 
 
 @dataclass(slots=True)
@@ -168,6 +178,8 @@ class PositionChanged:
     leverage: int
     mark_price: Ticks
     basis: FigureBasis | None
+    position_side: PositionSide = BOTH
+    """The hedge leg (BOTH: the one-way position)."""
 
 
 @dataclass(slots=True)
@@ -216,6 +228,8 @@ class BalanceChanged:
     isolated_delta: Amount = 0
     isolated_wallet: Amount = 0
     trade_id: int = 0
+    position_side: PositionSide = BOTH
+    """The hedge leg whose isolated wallet moved (BOTH: a one-way position, or no isolated move)."""
 
 
 @dataclass(slots=True)
@@ -229,6 +243,8 @@ class MarginCallIssued:
     threshold_bps: int
     margin_balance: Amount
     maintenance_margin: Amount
+    position_side: PositionSide = BOTH
+    """The isolated hedge leg called (BOTH: a one-way position, or the cross account)."""
 
 
 @dataclass(slots=True)
@@ -262,6 +278,7 @@ class PositionLiquidated:
     insurance_fund_change: Amount
     """Clearance fees paid to the fund and, for the last position of a full liquidation, the margin
     left to it (> 0) or the deficit it covered (< 0)."""
+    position_side: PositionSide = BOTH
 
 
 @dataclass(slots=True)
@@ -280,6 +297,7 @@ class PositionDeleveraged:
     price: Ticks
     counterparty_id: int
     realized_pnl: Amount
+    position_side: PositionSide = BOTH
 
 
 class FundReason(StrEnum):
@@ -316,6 +334,14 @@ class SettingsChanged:
 
 
 @dataclass(slots=True)
+class PositionModeChanged:
+    """The account now trades in ``mode`` (one-way or hedge)."""
+
+    account_id: int
+    mode: PositionMode
+
+
+@dataclass(slots=True)
 class MarkPriceChanged:
     symbol: str
     price: Ticks
@@ -347,6 +373,7 @@ class FundingSettled:
     mark: Ticks
     size: Lots
     payment: Amount
+    position_side: PositionSide = BOTH
 
 
 @dataclass(slots=True)
@@ -380,6 +407,7 @@ Event = (
     | AccountCreated
     | BalanceChanged
     | SettingsChanged
+    | PositionModeChanged
     | MarginCallIssued
     | LiquidationTriggered
     | PositionLiquidated

@@ -14,8 +14,8 @@ from paperex.engine.orders import (
     GTX,
     LIMIT_PRICED_TYPES,
     RESTING_TIME_IN_FORCE,
+    SELL,
     Order,
-    Side,
 )
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.settlement import Settlement
@@ -38,8 +38,8 @@ class Execution:
         self._settlement = settlement
 
     def closable(self, order: Order) -> Lots:
-        """What of its position ``order`` could close."""
-        return self.state.position(order.account_id, order.symbol).closable_by(order.side)
+        """What of its position (in hedge mode, of the leg its side closes) ``order`` could close."""
+        return self.state.closable(order.account_id, order.symbol, order.side)
 
     def precheck(self, market: Market, order: Order) -> RejectReason | None:
         """Rules that depend on the book or the position, checked before anything changes:
@@ -135,8 +135,7 @@ class Execution:
             resting = state.reduce_only.get(key)
             if not resting:
                 continue
-            position = state.position(*key)
-            allowance = {Side.BUY: position.closable_by(Side.BUY), Side.SELL: position.closable_by(Side.SELL)}
+            allowance = {side: state.closable(*key, side) for side in (BUY, SELL)}
             for order in sorted(resting.values(), key=lambda o: o.order_id):
                 keep = min(order.remaining, allowance[order.side])
                 allowance[order.side] -= keep

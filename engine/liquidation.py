@@ -13,6 +13,7 @@ from paperex.engine.accounts import CROSS, Account, MarginMode
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import adl_score, bracket_for, fee, unrealized_pnl
 from paperex.engine.market import Market
+from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.positions import Position
 from paperex.engine.risk import valuation_price
 from paperex.engine.units import SCALE, Amount, Lots, Rate, Ticks
@@ -55,12 +56,13 @@ def cross_state(account: Account, markets: Mapping[str, Market]) -> tuple[Amount
     pass with integers only (this runs for every account a command touches)."""
     balance, maintenance, held = account.wallet, 0, False
     settings = account.settings
-    for symbol, position in account.positions.items():
-        if position.size and settings[symbol].mode is CROSS:
-            upnl, mm = _exposure(markets[symbol], position)
-            balance += upnl
-            maintenance += mm
-            held = True
+    for legs in (account.positions, account.short_legs):  # the SHORT legs of hedge mode (else empty)
+        for symbol, position in legs.items():
+            if position.size and settings[symbol].mode is CROSS:
+                upnl, mm = _exposure(markets[symbol], position)
+                balance += upnl
+                maintenance += mm
+                held = True
     return balance, maintenance, held
 
 
@@ -71,16 +73,19 @@ def cross_breach(account: Account, markets: Mapping[str, Market]) -> tuple[Amoun
     return (balance, maintenance) if held and balance * SCALE <= maintenance else None
 
 
-def isolated_state(account: Account, symbol: str, markets: Mapping[str, Market]) -> tuple[Amount, int]:
-    """``(margin balance, scaled maintenance)`` of one isolated position: its wallet + uPnL against MM."""
-    position = account.positions[symbol]
+def isolated_state(
+    account: Account, symbol: str, markets: Mapping[str, Market], leg: PositionSide = BOTH
+) -> tuple[Amount, int]:
+    """``(margin balance, scaled maintenance)`` of one isolated position (hedge leg): its wallet + uPnL
+    against MM."""
+    position = account.legs(leg)[symbol]
     upnl, mm = _exposure(markets[symbol], position)
     return position.isolated_wallet + upnl, mm
 
 
-def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market]) -> bool:
-    """An isolated position is liquidated when its wallet + uPnL <= its maintenance margin."""
-    balance, maintenance = isolated_state(account, symbol, markets)
+def isolated_breach(account: Account, symbol: str, markets: Mapping[str, Market], leg: PositionSide = BOTH) -> bool:
+    """An isolated position (hedge leg) is liquidated when its wallet + uPnL <= its maintenance margin."""
+    balance, maintenance = isolated_state(account, symbol, markets, leg)
     return balance * SCALE <= maintenance
 
 
@@ -164,13 +169,13 @@ def worst_price(
     return min(max(ticks, low), high)
 
 
-def adl_ranking(candidates: Iterable[tuple[Ranked, MarketView]]) -> list[Ranked]:
-    """Opposing accounts in auto-deleverage order: highest Binance LeveragePnL first, ties by id.
-    Losing positions score 0 (PnL% = max(0, uPnL) / wallet) and queue last: every opposing position
-    is in the queue, so a bankrupt position can always be closed."""
+def adl_ranking(candidates: Iterable[tuple[Ranked, MarketView, PositionView]]) -> list[Ranked]:
+    """Opposing accounts (each with its opposing position: a hedge account's leg) in auto-deleverage
+    order: highest Binance LeveragePnL first, ties by id. Losing positions score 0 (PnL% = max(0, uPnL)
+    / wallet) and queue last: every opposing position is in the queue, so a bankrupt position can
+    always be closed."""
     ranked: list[tuple[Fraction, int, Ranked]] = []
-    for account, market in candidates:
-        position = account.positions[market.symbol]
+    for account, market, position in candidates:
         upnl, mm = _exposure(market, position)
         wallet = (
             position.isolated_wallet if account.settings[market.symbol].mode is MarginMode.ISOLATED else account.wallet
@@ -204,19 +209,23 @@ def adl_quantiles(market: MarketView, holders: Iterable[AccountView]) -> dict[in
     would be executed (so equal scores may show different lights). A losing position scores 0 and
     queues behind every profitable one. ``adl_light`` buckets the places. Flat accounts are absent
     (0), and so are exchange-internal (non-liquidatable) ones: they are the backstop after every
-    trader, so they take no place in the traders' queue.
+    trader, so they take no place in the traders' queue. A hedge account holding both legs is in both
+    queues and shows the higher of its two lights.
 
     Ranks every holder of the symbol (O(n log n)): for queries, never on the order or fill path.
     """
     symbol = market.symbol
-    longs: list[tuple[AccountView, MarketView]] = []
-    shorts: list[tuple[AccountView, MarketView]] = []
+    longs: list[tuple[AccountView, MarketView, PositionView]] = []
+    shorts: list[tuple[AccountView, MarketView, PositionView]] = []
     for account in holders:
         if account.liquidatable:
-            (longs if account.positions[symbol].size > 0 else shorts).append((account, market))
+            for position in (account.positions.get(symbol), account.short_legs.get(symbol)):
+                if position and position.size:
+                    (longs if position.size > 0 else shorts).append((account, market, position))
     quantiles: dict[int, int] = {}
     for side in (longs, shorts):
         queue = adl_ranking(side)
         for rank, account in enumerate(queue):
-            quantiles[account.account_id] = adl_light(rank, len(queue))
+            light = adl_light(rank, len(queue))
+            quantiles[account.account_id] = max(light, quantiles.get(account.account_id, 0))
     return quantiles

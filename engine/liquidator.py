@@ -31,13 +31,14 @@ from paperex.engine.liquidation import (
 from paperex.engine.margin import bankruptcy_price, display_ticks, unrealized_pnl
 from paperex.engine.market import Market
 from paperex.engine.open_orders import OpenOrders
-from paperex.engine.orders import BUY, SELL, Order, OrderType, SelfTradePrevention, TimeInForce
+from paperex.engine.orders import BOTH, BUY, SELL, Order, OrderType, PositionSide, SelfTradePrevention, TimeInForce
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import summarize, valuation_price
 from paperex.engine.settlement import Settlement
 from paperex.engine.state import EngineState
 from paperex.engine.units import SCALE, Amount, Lots, Ticks, ceil_div
 from paperex.engine.validation import band_limit
+from paperex.engine.views import legs_of
 
 
 class Liquidator:
@@ -59,34 +60,51 @@ class Liquidator:
             return
         markets = self.state.markets
         balance, maintenance, held = cross_state(account, markets)
+        settings = account.settings
         if held and balance * SCALE <= maintenance:
-            symbols = [s for s, p in sorted(account.positions.items()) if p.size and account.settings[s].mode is CROSS]
-            self._liquidate(account, symbols, (balance, maintenance), cross=True)
+            targets = sorted((s, leg) for s, leg, p in legs_of(account) if p.size and settings[s].mode is CROSS)
+            self._liquidate(account, targets, (balance, maintenance), cross=True)
             balance, maintenance, held = cross_state(account, markets)
         account.margin_call_level = self._margin_call(
-            account, "", balance, maintenance, held, account.margin_call_level
+            account, "", BOTH, balance, maintenance, held, account.margin_call_level
         )
-        settings, levels = account.settings, account.isolated_call_levels
-        isolated = sorted(s for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED)
-        # In symbol order; liquidating one isolated position leaves the others as they are.
-        for symbol in isolated:
-            isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
+        levels, leg_levels = account.isolated_call_levels, account.leg_call_levels
+        isolated = sorted((s, leg) for s, leg, p in legs_of(account) if p.size and settings[s].mode is ISOLATED)
+        # In symbol (and leg) order; liquidating one isolated position leaves the others as they are.
+        for symbol, leg in isolated:
+            isolated_balance, isolated_mm = isolated_state(account, symbol, markets, leg)
             if isolated_balance * SCALE <= isolated_mm:
-                self._liquidate(account, [symbol], (isolated_balance, isolated_mm), cross=False)
-                if not account.positions[symbol].size:
+                self._liquidate(account, [(symbol, leg)], (isolated_balance, isolated_mm), cross=False)
+                if not account.legs(leg)[symbol].size:
                     continue
-                isolated_balance, isolated_mm = isolated_state(account, symbol, markets)
-            level = self._margin_call(account, symbol, isolated_balance, isolated_mm, True, levels.get(symbol, 0))
-            if level:
+                isolated_balance, isolated_mm = isolated_state(account, symbol, markets, leg)
+            before = levels.get(symbol, 0) if leg is BOTH else leg_levels.get((symbol, leg), 0)
+            level = self._margin_call(account, symbol, leg, isolated_balance, isolated_mm, True, before)
+            if leg is not BOTH:
+                if level:
+                    leg_levels[(symbol, leg)] = level
+                else:
+                    leg_levels.pop((symbol, leg), None)
+            elif level:
                 levels[symbol] = level
             else:
                 levels.pop(symbol, None)
         if levels:  # forget the levels of positions closed since
             for symbol in [s for s in levels if not account.positions[s].size]:
                 del levels[symbol]
+        if leg_levels:
+            for symbol, leg in [key for key in leg_levels if not account.legs(key[1])[key[0]].size]:
+                del leg_levels[(symbol, leg)]
 
     def _margin_call(
-        self, account: Account, symbol: str, balance: Amount, maintenance: int, held: bool, level_before: int
+        self,
+        account: Account,
+        symbol: str,
+        leg: PositionSide,
+        balance: Amount,
+        maintenance: int,
+        held: bool,
+        level_before: int,
     ) -> int:
         """Issue a ``MarginCallIssued`` when the ratio of the cross account (``symbol`` empty) or of an
         isolated position reached a threshold above ``level_before``; returns the new level. The event
@@ -95,43 +113,48 @@ class Liquidator:
         if level > level_before:
             summary = summarize(account, self.state.markets)
             if symbol:
-                figures = next(p for p in summary.positions if p.symbol == symbol)
+                figures = next(p for p in summary.positions if p.symbol == symbol and p.position_side is leg)
                 shown = (figures.isolated_wallet + figures.unrealized_pnl, figures.maintenance_margin)
             else:
                 shown = (summary.margin_balance, summary.maintenance_margin)
             mode = ISOLATED if symbol else CROSS
             threshold = MARGIN_CALL_THRESHOLDS_BPS[level - 1]
-            self.state.events.append(MarginCallIssued(account.account_id, symbol, mode, threshold, *shown))
+            self.state.events.append(MarginCallIssued(account.account_id, symbol, mode, threshold, *shown, leg))
         return max(level, min(level_before, armed_below))
 
-    def _liquidate(self, account: Account, symbols: list[str], breach: tuple[Amount, int], cross: bool) -> None:
-        """Cancel the account's orders on ``symbols``, then close positions with IOC liquidation orders
-        in the book, partially when one tier down restores it; what the book cannot take is
-        auto-deleveraged. A full liquidation leaves the remaining margin to the insurance fund (or
-        draws the deficit from it). ``breach`` is the (margin balance, scaled maintenance) that breached."""
+    def _liquidate(
+        self, account: Account, targets: list[tuple[str, PositionSide]], breach: tuple[Amount, int], cross: bool
+    ) -> None:
+        """Cancel the account's orders on the symbols of ``targets`` (symbol, leg), then close those
+        positions with IOC liquidation orders in the book, partially when one tier down restores it;
+        what the book cannot take is auto-deleveraged. A full liquidation leaves the remaining margin to
+        the insurance fund (or draws the deficit from it). ``breach`` is the (margin balance, scaled
+        maintenance) that breached."""
         state = self.state
         account_id, markets = account.account_id, state.markets
         balance, maintenance = breach
         mode = CROSS if cross else ISOLATED
         state.events.append(
-            LiquidationTriggered(account_id, "" if cross else symbols[0], mode, balance, ceil_div(maintenance, SCALE))
+            LiquidationTriggered(
+                account_id, "" if cross else targets[0][0], mode, balance, ceil_div(maintenance, SCALE)
+            )
         )
-        for symbol in symbols:
+        for symbol in dict.fromkeys(symbol for symbol, _ in targets):
             self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.
-        largest = max(symbols, key=lambda s: account.positions[s].entry_notional)
-        steps = [self._liquidate_position(account, markets[s], mode) for s in symbols if s != largest]
-        steps.append(self._liquidate_position(account, markets[largest], mode))
+        largest = max(targets, key=lambda t: account.legs(t[1])[t[0]].entry_notional)
+        steps = [self._liquidate_position(account, markets[s], leg, mode) for s, leg in targets if (s, leg) != largest]
+        steps.append(self._liquidate_position(account, markets[largest[0]], largest[1], mode))
         if all(not step.partial for step in steps):
-            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[largest], cross)
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[largest[0]], largest[1], cross)
         state.events += steps
 
-    def _clear_to_fund(self, account: Account, market: Market, cross: bool) -> Amount:
+    def _clear_to_fund(self, account: Account, market: Market, leg: PositionSide, cross: bool) -> Amount:
         """After a full liquidation the margin that backed it (the cross wallet, or the isolated
         position's wallet) goes to the symbol's insurance fund, or the fund covers its deficit: the
         wallet ends at zero. Returns what the fund received."""
         if not cross:
-            return self._settlement.clear_isolated(account, market)
+            return self._settlement.clear_isolated(account, market, leg)
         symbol, account_id = market.symbol, account.account_id
         leftover = account.wallet
         account.wallet = 0
@@ -144,18 +167,20 @@ class Liquidator:
             )
         return leftover
 
-    def _liquidate_position(self, account: Account, market: Market, mode: MarginMode) -> PositionLiquidated:
-        """One position's liquidation order, filled in the book and by ADL for what the book cannot
+    def _liquidate_position(
+        self, account: Account, market: Market, leg: PositionSide, mode: MarginMode
+    ) -> PositionLiquidated:
+        """One position's (hedge leg's) liquidation order, filled in the book and by ADL for what the book cannot
         take; returns the step's outcome for the caller to report."""
         state = self.state
-        position = account.positions[market.symbol]
+        position = account.legs(leg)[market.symbol]
         instrument = market.instrument
         price = valuation_price(market, position)
         if mode is CROSS:
             others = [
                 (state.markets[s], p)
-                for s, p in account.positions.items()
-                if p.size and s != market.symbol and account.settings[s].mode is CROSS
+                for s, _, p in legs_of(account)
+                if p.size and p is not position and account.settings[s].mode is CROSS
             ]
             other_upnl = sum(
                 unrealized_pnl(p.size, p.entry_notional, valuation_price(m, p), m.notional_unit) for m, p in others
@@ -192,6 +217,7 @@ class Liquidator:
             SelfTradePrevention.EXPIRE_TAKER,
             reduce_only=True,
             liquidation=True,
+            position_side=leg,
         )
         start = len(state.events)
         self._open_orders.accept(order, None)
@@ -213,6 +239,7 @@ class Liquidator:
             shown_bankruptcy,
             realized,
             fund_change,
+            leg,
         )
 
     def _liquidation_result(self, account_id: int, order_id: int, start: int) -> tuple[Amount, Amount]:
@@ -241,17 +268,21 @@ class Liquidator:
         state = self.state
         accounts = state.accounts
         symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
-        candidates = [
-            (accounts[a], market)
-            for a in market.holders
-            if a != bankrupt_id and accounts[a].positions[symbol].size * closing_side < 0
-        ]
-        traders = [(a, m) for a, m in candidates if a.liquidatable]
-        backstop = [(a, m) for a, m in candidates if not a.liquidatable]
+        candidates = []
+        for account_id in market.holders:
+            found = accounts[account_id].closing_leg(symbol, closing_side) if account_id != bankrupt_id else None
+            if found:
+                candidates.append((accounts[account_id], market, found[1]))
+        traders = [c for c in candidates if c[0].liquidatable]
+        backstop = [c for c in candidates if not c[0].liquidatable]
         for counter in adl_ranking(traders) + adl_ranking(backstop):
             if not lots:
                 break
-            take = min(lots, abs(counter.positions[symbol].size))
+            found = counter.closing_leg(symbol, closing_side)
+            if found is None:
+                raise InvariantViolation("a ranked position is not open")
+            leg, position = found
+            take = min(lots, abs(position.size))
             self._open_orders.cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
             closing = Order(
                 state.next_order_id,
@@ -264,6 +295,7 @@ class Liquidator:
                 TimeInForce.IOC,
                 SelfTradePrevention.EXPIRE_TAKER,
                 reduce_only=True,
+                position_side=leg,
             )
             self._open_orders.accept(closing, None, auto_deleverage=True)
             self._settlement.settle_deleverage(market, order, closing, take)

@@ -61,6 +61,7 @@ class OpenOrders:
                 order.expire_at,
                 order.liquidation,
                 auto_deleverage,
+                order.position_side,
             )
         )
 

@@ -9,14 +9,23 @@ from paperex.engine.execution import Execution
 from paperex.engine.market import Market
 from paperex.engine.matching import crosses
 from paperex.engine.open_orders import OpenOrders
-from paperex.engine.orders import CONDITIONAL_TYPES, LIMIT_PRICED_TYPES, TRAILING_STOP_MARKET, Order, TimeInForce
+from paperex.engine.orders import (
+    BOTH,
+    CONDITIONAL_TYPES,
+    LIMIT_PRICED_TYPES,
+    LONG,
+    SELL,
+    TRAILING_STOP_MARKET,
+    Order,
+    TimeInForce,
+)
 from paperex.engine.reasons import EndReason, RejectReason
-from paperex.engine.refusals import Refusal, count
+from paperex.engine.refusals import Refusal, count, quantity
 from paperex.engine.risk import margin_check
 from paperex.engine.state import EngineState
 from paperex.engine.triggers import would_fire_now
 from paperex.engine.units import Lots, Ticks
-from paperex.engine.validation import check_new_order, check_price_and_size
+from paperex.engine.validation import check_new_order, check_position_side, check_price_and_size
 from paperex.engine.views import band_reference
 
 MAX_OPEN_ORDERS = 200
@@ -43,7 +52,9 @@ class OrderCommands:
             return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
-        refusal = check_new_order(cmd, market.instrument, band_reference(market), state.now)
+        refusal = check_new_order(cmd, market.instrument, band_reference(market), state.now) or check_position_side(
+            cmd, account.position_mode
+        )
         if refusal is not None:
             return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         open_orders = state.account_orders.get((cmd.account_id, cmd.symbol))
@@ -52,6 +63,10 @@ class OrderCommands:
         if cmd.order_type in CONDITIONAL_TYPES:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
+        if order.reduce_only and order.position_side is not BOTH:
+            refusal = self._leg_close_check(order)
+            if refusal is not None:
+                return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         reason = self._execution.precheck(market, order)
         if reason is not None:
             return self.state.reject(cmd, reason)
@@ -63,6 +78,18 @@ class OrderCommands:
         self._open_orders.accept(order, cmd)
         self._execution.execute(market, order)
         return None
+
+    def _leg_close_check(self, order: Order) -> Refusal | None:
+        """A hedge order that closes a leg may take off at most what the leg holds beyond the closing
+        orders already resting on it (the venue refuses the rest)."""
+        state = self.state
+        closable = self._execution.closable(order)
+        resting = state.reduce_only.get((order.account_id, order.symbol), {}).values()
+        free = closable - sum(o.remaining for o in resting if o.side is order.side)
+        if order.quantity <= free:
+            return None
+        figures = (quantity("quantity", order.quantity), quantity("closable", max(0, free)))
+        return Refusal(RejectReason.CLOSE_EXCEEDS_POSITION, figures)
 
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
         """Handle a known client_order_id: an identical retry is answered with the original order,
@@ -98,6 +125,10 @@ class OrderCommands:
         return None
 
     def _new_order(self, cmd: PlaceOrder) -> Order:
+        """The order ``cmd`` places; a hedge order that closes its leg (SELL/LONG, BUY/SHORT) is
+        reduce-only by nature: it needs no margin and is trimmed as the leg shrinks."""
+        leg = cmd.position_side
+        closing = leg is not BOTH and (leg is LONG) == (cmd.side is SELL)
         return Order(
             self.state.next_order_id,
             cmd.account_id,
@@ -108,7 +139,7 @@ class OrderCommands:
             cmd.price,
             cmd.time_in_force,
             cmd.stp,
-            cmd.reduce_only or cmd.close_position,
+            cmd.reduce_only or cmd.close_position or closing,
             cmd.close_position,
             cmd.client_order_id,
             cmd.stop_price,
@@ -116,6 +147,7 @@ class OrderCommands:
             cmd.callback_bps,
             cmd.activation_price,
             cmd.expire_at,
+            position_side=leg,
         )
 
     def _locate(self, cmd: AmendOrder | CancelOrder) -> Order | None:

@@ -47,6 +47,15 @@ class SelfTradePrevention(StrEnum):
     EXPIRE_BOTH = "EXPIRE_BOTH"
 
 
+class PositionSide(StrEnum):
+    """Which position an order trades: BOTH is the one-way position; in hedge mode every order names
+    the LONG or the SHORT leg (a BUY opens LONG and closes SHORT, a SELL the reverse)."""
+
+    BOTH = "BOTH"
+    LONG = "LONG"
+    SHORT = "SHORT"
+
+
 class OrderStatus(StrEnum):
     NEW = "NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
@@ -63,6 +72,7 @@ LIMIT, TRAILING_STOP_MARKET = OrderType.LIMIT, OrderType.TRAILING_STOP_MARKET
 GTX, FOK, GTD = TimeInForce.GTX, TimeInForce.FOK, TimeInForce.GTD
 NEW, PARTIALLY_FILLED, FILLED = OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED
 CANCELED, EXPIRED = OrderStatus.CANCELED, OrderStatus.EXPIRED
+BOTH, LONG, SHORT = PositionSide.BOTH, PositionSide.LONG, PositionSide.SHORT
 
 CONDITIONAL_TYPES = frozenset(
     {
@@ -104,7 +114,8 @@ STATE_FIELDS = (
     "triggered",
 )
 """An order's own state, every slot but the FIFO links (``prev``/``next``): what ``state_hash`` digests.
-Named here rather than read from ``__slots__``, which a class compiled by mypyc does not have."""
+Named here rather than read from ``__slots__``, which a class compiled by mypyc does not have.
+``position_side`` is digested apart, only when it is a hedge leg, so one-way states hash as before."""
 
 
 class Order:
@@ -113,7 +124,7 @@ class Order:
     trailing stop's ``stop_price`` is the price it fires at now. ``liquidation`` marks an order the
     exchange placed to close a liquidated position (its fills pay the instrument's liquidation fee)."""
 
-    __slots__ = (*STATE_FIELDS, "next", "prev")
+    __slots__ = (*STATE_FIELDS, "next", "position_side", "prev")
 
     def __init__(
         self,
@@ -135,6 +146,7 @@ class Order:
         activation_price: Ticks = 0,
         expire_at: int = 0,
         liquidation: bool = False,
+        position_side: PositionSide = BOTH,
     ) -> None:
         self.order_id = order_id
         self.account_id = account_id
@@ -154,6 +166,7 @@ class Order:
         self.activation_price = activation_price
         self.expire_at = expire_at
         self.liquidation = liquidation
+        self.position_side = position_side
         self.filled: Lots = 0
         self.status = NEW
         self.triggered = order_type not in CONDITIONAL_TYPES

@@ -2,7 +2,7 @@
 the premium sampled for funding), and each instrument's funding settlement when its time comes. The
 formulas are ``paperex.engine.mark``'s, ``funding``'s and ``margin``'s."""
 
-from paperex.engine.accounts import ISOLATED
+from paperex.engine.accounts import HEDGE, ISOLATED
 from paperex.engine.commands import SetIndexPrice, SetMarkPrice
 from paperex.engine.events import (
     BalanceChanged,
@@ -18,7 +18,7 @@ from paperex.engine.funding import IMPACT_MARGIN, impact_price, next_boundary
 from paperex.engine.margin import funding_payment, funding_rate
 from paperex.engine.mark import MarkMethod, venue_mark
 from paperex.engine.market import Market
-from paperex.engine.orders import BUY, SELL
+from paperex.engine.orders import BOTH, BUY, LONG, SELL, SHORT
 from paperex.engine.reasons import RejectReason
 from paperex.engine.state import EngineState
 from paperex.engine.units import HOUR_NS, Ticks
@@ -119,20 +119,33 @@ class Prices:
         remainder = 0
         for account_id in sorted(market.holders):
             account = state.accounts[account_id]
-            position = account.positions[symbol]
-            payment = funding_payment(position.size, price, unit, rate)
-            remainder += payment
-            out.append(FundingSettled(account_id, symbol, rate, price, position.size, -payment))
-            if account.settings[symbol].mode is ISOLATED:
-                position.isolated_wallet -= payment
-                state.moved[(account_id, symbol)] = position
-                moved = BalanceChanged(
-                    account_id, BalanceReason.FUNDING, 0, account.wallet, symbol, -payment, position.isolated_wallet
-                )
+            if account.position_mode is HEDGE:
+                pair = ((LONG, account.positions.get(symbol)), (SHORT, account.short_legs.get(symbol)))
+                legs = [(leg, p) for leg, p in pair if p and p.size]
             else:
-                account.wallet -= payment
-                moved = BalanceChanged(account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol)
-            out.append(moved)
+                legs = [(BOTH, account.positions[symbol])]
+            for leg, position in legs:
+                payment = funding_payment(position.size, price, unit, rate)
+                remainder += payment
+                out.append(FundingSettled(account_id, symbol, rate, price, position.size, -payment, leg))
+                if account.settings[symbol].mode is ISOLATED:
+                    position.isolated_wallet -= payment
+                    state.moved[(account_id, symbol, leg)] = position
+                    moved = BalanceChanged(
+                        account_id,
+                        BalanceReason.FUNDING,
+                        0,
+                        account.wallet,
+                        symbol,
+                        -payment,
+                        position.isolated_wallet,
+                        0,
+                        leg,
+                    )
+                else:
+                    account.wallet -= payment
+                    moved = BalanceChanged(account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol)
+                out.append(moved)
             state.at_risk[account_id] = None
         if remainder:
             market.insurance_fund += remainder

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, NO_ORDERS, Account, Exposure, MarginMode
+from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, HEDGE, NO_ORDERS, Account, MarginMode
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import (
     bankruptcy_price,
@@ -24,11 +24,11 @@ from paperex.engine.margin import (
     unrealized_pnl,
 )
 from paperex.engine.market import Market
-from paperex.engine.orders import BUY, Side
+from paperex.engine.orders import BOTH, BUY, PositionSide, Side
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Refusal, count, money, shortfall
 from paperex.engine.units import Amount, Lots, Ticks
-from paperex.engine.views import AccountView, MarketView, PositionView, band_reference
+from paperex.engine.views import AccountView, MarketView, PositionView, band_reference, legs_of
 
 
 def valuation_price(market: MarketView, position: PositionView) -> Ticks:
@@ -55,6 +55,7 @@ class PositionFigures:
     liquidation_price: Fraction | None
     bankruptcy_price: Fraction | None
     max_removable: Amount
+    position_side: PositionSide = BOTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class _Held:
 
     market: MarketView
     position: PositionView
+    leg: PositionSide
     mode: MarginMode
     leverage: int
     price: Ticks
@@ -97,7 +99,7 @@ class _Held:
 
 def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held]:
     held = []
-    for symbol, position in account.positions.items():
+    for symbol, leg, position in legs_of(account):
         if not position.size:
             continue
         market = markets[symbol]
@@ -108,6 +110,7 @@ def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held
             _Held(
                 market,
                 position,
+                leg,
                 settings.mode,
                 settings.leverage,
                 price,
@@ -125,8 +128,11 @@ def order_margin(account: AccountView, symbol: str) -> Amount:
     exposure = account.exposures.get(symbol)
     if exposure is None:
         return 0
+    leverage = account.peek_setting(symbol).leverage
+    if account.position_mode is HEDGE:
+        return exposure.hedged_margin(leverage)
     position = account.positions.get(symbol)
-    return exposure.margin(position.size if position else 0, account.peek_setting(symbol).leverage)
+    return exposure.margin(position.size if position else 0, leverage)
 
 
 def available_balance(account: AccountView, markets: Mapping[str, MarketView], skip: str = "") -> Amount:
@@ -145,10 +151,28 @@ def available_balance(account: AccountView, markets: Mapping[str, MarketView], s
                 price = market.mark_price or market.last_price or valuation_price(market, position)  # no call if priced
                 total += unrealized_pnl(size, position.entry_notional, price, unit)
                 total -= initial_margin(abs(size) * price * unit, setting.leverage)
+    if account.position_mode is HEDGE:
+        return _hedged_available(account, markets, skip, total)
     for symbol, exposure in account.exposures.items():
         if symbol != skip:
             held = positions.get(symbol)
             total -= exposure.margin(held.size if held else 0, (settings.get(symbol) or DEFAULT_SETTINGS).leverage)
+    return total
+
+
+def _hedged_available(account: AccountView, markets: Mapping[str, MarketView], skip: str, total: Amount) -> Amount:
+    """``available_balance`` of a hedge-mode account from ``total`` (the cross wallet with the LONG legs
+    counted): less the SHORT legs' cross IM with their PnL, less each leg's own order margin."""
+    settings = account.settings
+    for symbol, position in account.short_legs.items():
+        if position.size and settings[symbol].mode is CROSS:
+            market = markets[symbol]
+            price = valuation_price(market, position)
+            total += unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+            total -= initial_margin(abs(position.size) * price * market.notional_unit, settings[symbol].leverage)
+    for symbol, exposure in account.exposures.items():
+        if symbol != skip:
+            total -= exposure.hedged_margin((settings.get(symbol) or DEFAULT_SETTINGS).leverage)
     return total
 
 
@@ -203,11 +227,13 @@ class FigureBasis(NamedTuple):
     others_upnl: Amount
 
 
-def figure_basis(account: Account, markets: Mapping[str, Market], symbol: str) -> FigureBasis | None:
-    """``symbol``'s ``FigureBasis`` now (None when flat): what a ``PositionChanged`` carries."""
+def figure_basis(
+    account: Account, markets: Mapping[str, Market], symbol: str, leg: PositionSide = BOTH
+) -> FigureBasis | None:
+    """``symbol``'s (``leg``'s) ``FigureBasis`` now (None when flat): what a ``PositionChanged`` carries."""
     held = _held(account, markets)
     for h in held:
-        if h.market.symbol == symbol:
+        if h.market.symbol == symbol and h.leg is leg:
             return _basis(h, account.wallet, [o for o in held if o.mode is MarginMode.CROSS])
     return None
 
@@ -231,6 +257,7 @@ def figures(
     entry_notional: Amount,
     isolated_wallet: Amount,
     basis: FigureBasis,
+    position_side: PositionSide = BOTH,
 ) -> PositionFigures:
     """One open position's figures from its state and its ``FigureBasis`` (pure: the same at any later time)."""
     unit = instrument.notional_unit
@@ -253,6 +280,7 @@ def figures(
         max_removable=(
             removable_margin(isolated_wallet, basis.mm, basis.upnl, basis.im) if mode is MarginMode.ISOLATED else 0
         ),
+        position_side=position_side,
     )
 
 
@@ -260,7 +288,14 @@ def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
     position = h.position
     basis = _basis(h, wallet, cross)
     return figures(
-        h.market.instrument, h.mode, h.leverage, position.size, position.entry_notional, position.isolated_wallet, basis
+        h.market.instrument,
+        h.mode,
+        h.leverage,
+        position.size,
+        position.entry_notional,
+        position.isolated_wallet,
+        basis,
+        h.leg,
     )
 
 
@@ -373,7 +408,8 @@ def check_order(
     this symbol's order margin), since the current order margin is on both sides; the two figures
     a refusal reports are only worked out when it refuses."""
     symbol = market.symbol
-    position = account.positions.get(symbol)
+    hedged = account.position_mode is HEDGE
+    position = (account.short_legs if hedged and side is not BUY else account.positions).get(symbol)
     size = position.size if position else 0
     exposure = account.exposures.get(symbol) or NO_ORDERS
     leverage = (account.settings.get(symbol) or DEFAULT_SETTINGS).leverage  # peek_setting, no call
@@ -386,14 +422,17 @@ def check_order(
             return Refusal(RejectReason.POSITION_LIMIT_EXCEEDED, figures)
     unit = market.notional_unit
     notional = lots * price * unit
-    reserved = exposure.margin(size, leverage, side, lots, notional)
+    if hedged:
+        reserved = exposure.hedged_margin(leverage, side, lots, notional)
+    else:
+        reserved = exposure.margin(size, leverage, side, lots, notional)
     mark = market.mark_price or market.last_price
     loss = open_loss(side, lots, price, mark, unit) if mark else 0
     charges = reserved + loss + fee(notional, market.instrument.taker_fee)
     free = available_balance(account, markets, skip=symbol)
     if charges <= free:
         return None
-    current = exposure.margin(size, leverage)
+    current = exposure.hedged_margin(leverage) if hedged else exposure.margin(size, leverage)
     return Refusal(RejectReason.INSUFFICIENT_MARGIN, shortfall(charges - current, max(0, free - current)))
 
 
@@ -403,18 +442,16 @@ def order_cost_parts(
     """An order's cost in three terms: the growth of the symbol's reserved order margin, the open loss
     of a price worse than mark (Binance's order cost) and the taker fee (paperex adds it)."""
     symbol = market.symbol
-    position = account.positions.get(symbol)
     exposure = account.exposures.get(symbol) or NO_ORDERS
     leverage = account.peek_setting(symbol).leverage
-    return _cost_parts(market, exposure, position.size if position else 0, leverage, side, lots, price)
-
-
-def _cost_parts(
-    market: MarketView, exposure: Exposure, size: Lots, leverage: int, side: Side, lots: Lots, price: Ticks
-) -> tuple[Amount, Amount, Amount]:
     unit = market.notional_unit
     notional = lots * price * unit
-    growth = exposure.margin(size, leverage, side, lots, notional) - exposure.margin(size, leverage)
+    if account.position_mode is HEDGE:
+        growth = exposure.hedged_margin(leverage, side, lots, notional) - exposure.hedged_margin(leverage)
+    else:
+        position = account.positions.get(symbol)
+        size = position.size if position else 0
+        growth = exposure.margin(size, leverage, side, lots, notional) - exposure.margin(size, leverage)
     mark = market.mark_price or market.last_price
     loss = open_loss(side, lots, price, mark, unit) if mark else 0
     return growth, loss, fee(notional, market.instrument.taker_fee)

@@ -14,10 +14,11 @@ from paperex.engine.commands import Command, PlaceOrder
 from paperex.engine.events import Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.market import Market
-from paperex.engine.orders import Order
+from paperex.engine.orders import BOTH, Order, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Figure
+from paperex.engine.units import Lots
 
 EXPIRIES_SWEPT_FROM = 1_024
 """The smallest expiry heap that is swept of ended orders' entries (then twice what stays in it)."""
@@ -58,17 +59,24 @@ class EngineState:
         """Accounts whose margin must be rechecked."""
         self.touched: dict[tuple[int, str], None] = {}
         """(account, symbol) whose resting reduce-only orders may now exceed the position."""
-        self.moved: dict[tuple[int, str], Position] = {}
-        """Positions to publish as ``PositionChanged``, in first-moved order."""
+        self.moved: dict[tuple[int, str, PositionSide], Position] = {}
+        """Positions (account, symbol, leg) to publish as ``PositionChanged``, in first-moved order."""
         self.prices_moved = False
         """A market traded or had its mark moved since consequences were last settled."""
         self.events: list[Event] = []
 
-    def position(self, account_id: int, symbol: str) -> Position:
-        """The account's position in ``symbol`` (a flat one when there is none)."""
+    def position(self, account_id: int, symbol: str, leg: PositionSide = BOTH) -> Position:
+        """The account's position in ``symbol`` (its ``leg`` in hedge mode; a flat one when there is none)."""
         account = self.accounts.get(account_id)
-        position = account.positions.get(symbol) if account else None
+        position = account.legs(leg).get(symbol) if account else None
         return position or Position()
+
+    def closable(self, account_id: int, symbol: str, side: Side) -> Lots:
+        """Lots an order on ``side`` could take off the account's position in ``symbol`` (in hedge mode,
+        off the leg that side closes)."""
+        account = self.accounts.get(account_id)
+        found = account.closing_leg(symbol, side) if account else None
+        return abs(found[1].size) if found else 0
 
     def reject(
         self, cmd: Command, reason: RejectReason, order: Order | None = None, figures: tuple[Figure, ...] = ()

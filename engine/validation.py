@@ -2,9 +2,11 @@
 before any state is touched. Position-dependent rules (reduce-only, FOK, post-only) live with matching.
 """
 
+from paperex.engine.accounts import HEDGE, PositionMode
 from paperex.engine.commands import PlaceOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import (
+    BOTH,
     BUY,
     CONDITIONAL_TYPES,
     FOK,
@@ -96,6 +98,19 @@ def check_price_and_size(
         else ticks < band_limit(instrument, SELL, reference)
     ):
         return _out_of_band(instrument, ticks, reference)
+    return None
+
+
+def check_position_side(cmd: PlaceOrder, mode: PositionMode) -> Refusal | None:
+    """The position-mode rules of a new order: in one-way mode it names no leg (BOTH); in hedge mode
+    it names LONG or SHORT and may not be reduce-only (its side and leg say whether it closes)."""
+    if mode is HEDGE:
+        if cmd.position_side is BOTH:
+            return Refusal(RejectReason.POSITION_SIDE_MISMATCH)
+        if cmd.reduce_only:
+            return Refusal(RejectReason.REDUCE_ONLY_IN_HEDGE_MODE)
+    elif cmd.position_side is not BOTH:
+        return Refusal(RejectReason.POSITION_SIDE_MISMATCH)
     return None
 
 

@@ -5,11 +5,12 @@ events elsewhere are valued by the same code (no second copy of any formula).
 Read-only protocols: the engine's classes provide them as they are, at no cost on its hot paths.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Protocol
 
-from paperex.engine.accounts import Exposure, SymbolSettings
+from paperex.engine.accounts import HEDGE, Exposure, PositionMode, SymbolSettings
 from paperex.engine.instruments import Instrument
+from paperex.engine.orders import BOTH, LONG, SHORT, PositionSide
 from paperex.engine.units import Amount, Lots, Ticks
 
 
@@ -25,8 +26,8 @@ class PositionView(Protocol):
 
 
 class AccountView(Protocol):
-    """An account's cross wallet, its settings and positions per symbol, and its open orders' exposure
-    per symbol (the inputs of the order margin)."""
+    """An account's cross wallet, its settings and positions per symbol (per leg in hedge mode), and
+    its open orders' exposure per symbol (the inputs of the order margin)."""
 
     @property
     def account_id(self) -> int: ...
@@ -44,9 +45,26 @@ class AccountView(Protocol):
     def positions(self) -> Mapping[str, PositionView]: ...
 
     @property
+    def position_mode(self) -> PositionMode: ...
+
+    @property
+    def short_legs(self) -> Mapping[str, PositionView]:
+        """Hedge mode's SHORT legs (``positions`` then holds the LONG ones); empty in one-way mode."""
+        ...
+
+    @property
     def exposures(self) -> Mapping[str, Exposure]: ...
 
     def peek_setting(self, symbol: str) -> SymbolSettings: ...
+
+
+def legs_of(account: AccountView) -> Iterator[tuple[str, PositionSide, PositionView]]:
+    """Every position of ``account`` with its leg (BOTH in one-way mode), LONG legs before SHORT ones."""
+    first = LONG if account.position_mode is HEDGE else BOTH
+    for symbol, position in account.positions.items():
+        yield symbol, first, position
+    for symbol, position in account.short_legs.items():
+        yield symbol, SHORT, position
 
 
 class MarketView(Protocol):

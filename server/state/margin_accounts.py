@@ -1,8 +1,8 @@
 """Each account's margin state as queries value it, folded from events: positions and settings per
-symbol (``PositionChanged``, ``SettingsChanged``, and each isolated wallet as ``BalanceChanged`` moves
-it), who holds each symbol, and which accounts are the exchange's own (``AccountCreated``). The cross
-wallet is the ``Wallets`` read model's, the open orders' exposure is summed from ``History``'s open
-orders and the prices are the ``PriceBoard``'s.
+symbol and leg (``PositionChanged``, ``SettingsChanged``, and each isolated wallet as ``BalanceChanged``
+moves it), the position mode (``PositionModeChanged``), who holds each symbol, and which accounts are
+the exchange's own (``AccountCreated``). The cross wallet is the ``Wallets`` read model's, the open
+orders' exposure is summed from ``History``'s open orders and the prices are the ``PriceBoard``'s.
 
 Every figure shown is worked out by the engine's own functions (``paperex.engine.risk``,
 ``paperex.engine.liquidation``) over these values, which provide the shapes those functions read
@@ -13,11 +13,18 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from paperex.engine.accounts import DEFAULT_SETTINGS, Exposure, MarginMode, SymbolSettings
-from paperex.engine.events import AccountCreated, BalanceChanged, Event, PositionChanged, SettingsChanged
+from paperex.engine.accounts import DEFAULT_SETTINGS, ONE_WAY, Exposure, MarginMode, PositionMode, SymbolSettings
+from paperex.engine.events import (
+    AccountCreated,
+    BalanceChanged,
+    Event,
+    PositionChanged,
+    PositionModeChanged,
+    SettingsChanged,
+)
 from paperex.engine.instruments import Instrument
 from paperex.engine.liquidation import adl_quantiles
-from paperex.engine.orders import TriggerBy
+from paperex.engine.orders import SHORT, PositionSide, TriggerBy
 from paperex.engine.risk import AccountSummary, summarize
 from paperex.engine.units import Amount, Lots, Ticks
 from paperex.server.state.history import History
@@ -35,6 +42,7 @@ class HeldPosition(NamedTuple):
 
 FLAT = HeldPosition(0, 0, 0)
 NO_EXPOSURES: Mapping[str, Exposure] = {}
+NO_POSITIONS: Mapping[str, HeldPosition] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,8 @@ class AccountState:
     settings: Mapping[str, SymbolSettings]
     positions: Mapping[str, HeldPosition]
     exposures: Mapping[str, Exposure]
+    position_mode: PositionMode
+    short_legs: Mapping[str, HeldPosition]
 
     def peek_setting(self, symbol: str) -> SymbolSettings:
         return self.settings.get(symbol) or DEFAULT_SETTINGS
@@ -73,6 +83,10 @@ class MarginAccounts:
         self._internal: set[int] = set()
         """The exchange's own accounts (never liquidated, outside the ADL queues)."""
         self._positions: dict[int, dict[str, HeldPosition]] = {}
+        """One-way positions and hedge mode's LONG legs (as ``paperex.engine.accounts.Account``)."""
+        self._short_legs: dict[int, dict[str, HeldPosition]] = {}
+        self._modes: dict[int, PositionMode] = {}
+        """Accounts in hedge mode (absent: one-way)."""
         self._settings: dict[int, dict[str, SymbolSettings]] = {}
         self._holders: dict[str, dict[int, None]] = {symbol: {} for symbol in instruments}
         """The accounts with an open position in each symbol."""
@@ -82,22 +96,30 @@ class MarginAccounts:
         if folder is not None:
             folder(self, event)
 
+    def _legs(self, account_id: int, leg: PositionSide) -> dict[str, HeldPosition]:
+        return (self._short_legs if leg is SHORT else self._positions).setdefault(account_id, {})
+
     def _position(self, e: PositionChanged) -> None:
-        self._positions.setdefault(e.account_id, {})[e.symbol] = HeldPosition(
-            e.size, e.entry_notional, e.isolated_wallet
-        )
+        self._legs(e.account_id, e.position_side)[e.symbol] = HeldPosition(e.size, e.entry_notional, e.isolated_wallet)
         self._setting(e.account_id, e.symbol, e.mode, e.leverage)
         holders = self._holders[e.symbol]
-        if e.size:
+        if e.size or self._short_legs.get(e.account_id, {}).get(e.symbol, FLAT).size:
             holders[e.account_id] = None
-        else:
+        elif not self._positions.get(e.account_id, {}).get(e.symbol, FLAT).size:
             holders.pop(e.account_id, None)
 
     def _isolated(self, e: BalanceChanged) -> None:
         if not e.symbol:
             return
-        positions = self._positions.setdefault(e.account_id, {})
+        positions = self._legs(e.account_id, e.position_side)
         positions[e.symbol] = positions.get(e.symbol, FLAT)._replace(isolated_wallet=e.isolated_wallet)
+
+    def _mode_changed(self, e: PositionModeChanged) -> None:
+        if e.mode is ONE_WAY:
+            self._modes.pop(e.account_id, None)
+            self._short_legs.pop(e.account_id, None)
+        else:
+            self._modes[e.account_id] = e.mode
 
     def _settings_changed(self, e: SettingsChanged) -> None:
         self._setting(e.account_id, e.symbol, e.mode, e.leverage)
@@ -125,6 +147,8 @@ class MarginAccounts:
             self._settings.get(account_id, {}),
             self._positions.get(account_id, {}),
             exposures,
+            self._modes.get(account_id, ONE_WAY),
+            self._short_legs.get(account_id, NO_POSITIONS),
         )
 
     def _exposures(self, account_id: int) -> Iterator[tuple[str, Exposure]]:
@@ -168,7 +192,7 @@ class MarginAccounts:
         """Every account's cross wallet, isolated margin and open positions at their entry notional (a
         short's counts +, a long's -), each summed: the ledger's terms (``paperex.engine.audit.Ledger``)."""
         isolated = positions = 0
-        for held in self._positions.values():
+        for held in (*self._positions.values(), *self._short_legs.values()):
             for position in held.values():
                 isolated += position.isolated_wallet
                 positions += -position.entry_notional if position.size > 0 else position.entry_notional
@@ -176,7 +200,9 @@ class MarginAccounts:
 
     def open_interest(self, symbol: str) -> Lots:
         """Total long lots (equal to total short lots)."""
-        return sum(max(0, self._positions[account_id][symbol].size) for account_id in self._holders[symbol])
+        return sum(
+            max(0, self._positions.get(account_id, {}).get(symbol, FLAT).size) for account_id in self._holders[symbol]
+        )
 
 
 _FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
@@ -184,5 +210,6 @@ _FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
     BalanceChanged: MarginAccounts._isolated,
     SettingsChanged: MarginAccounts._settings_changed,
     AccountCreated: MarginAccounts._created,
+    PositionModeChanged: MarginAccounts._mode_changed,
 }
 """Event type -> how it is folded (one lookup: most events are of other kinds)."""

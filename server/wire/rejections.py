@@ -64,6 +64,9 @@ _WITH_FIGURES: dict[RejectReason, str] = {
     ),
     RejectReason.POSITION_LIMIT_EXCEEDED: "notional {notional} would pass the {max_notional} cap of {leverage}x",
     RejectReason.MARGIN_REMOVAL_TOO_LARGE: "removing {required} exceeds the {available} the position can release",
+    RejectReason.CLOSE_EXCEEDS_POSITION: (
+        "closing {quantity} exceeds the {closable} the leg holds beyond the closing orders already on it"
+    ),
 }
 """Messages that quote the figures; a refusal missing one of them gets the reason's plain words."""
 

@@ -1,0 +1,156 @@
+"""Hedge mode (Binance ``dualSidePosition``): the switch and its refusals, orders that name their leg,
+a LONG and a SHORT leg on one symbol that never net, closing orders bounded by their leg, and the
+money of each leg (entry, fee, PnL, isolated margin) kept apart.
+
+Figures in engine units (see ``scenario``): 1 BTC = 1,000 lots, 64,900.0 = 649,000 ticks, money x 1e8;
+BTCUSDT's taker fee is 0.05% and maker fee 0.02%.
+"""
+
+from paperex.engine.accounts import HEDGE, ONE_WAY, MarginMode
+from paperex.engine.commands import AdjustIsolatedMargin, SetMarginMode, SetPositionMode
+from paperex.engine.engine import Engine
+from paperex.engine.events import OrderFilled, PositionChanged, PositionModeChanged
+from paperex.engine.orders import LONG, SHORT, OrderType, Side, TimeInForce
+from paperex.engine.reasons import RejectReason
+from paperex.engine.refusals import Unit
+from paperex.engine.units import SCALE
+
+from .scenario import ALICE, BOB, BTC, FUNDS, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, run
+
+HEDGED = SetPositionMode(account_id=BOB, mode=HEDGE)
+
+
+def hedged_engine() -> Engine:
+    """BOB in hedge mode; HOUSE rests liquidity BOB takes."""
+    return new_engine(HEDGED, mark(PX))
+
+
+def take(engine: Engine, side: Side, lots: int, leg: object, price: int = PX) -> list[object]:
+    """BOB takes ``lots`` on ``side`` for ``leg`` from a HOUSE order resting at ``price``."""
+    return list(
+        run(
+            engine,
+            limit(HOUSE, side.opposite, price, lots),
+            limit(BOB, side, price, lots, time_in_force=TimeInForce.IOC, position_side=leg),
+        )
+    )
+
+
+def test_the_switch_is_journaled_as_an_event_and_refused_when_nothing_changes() -> None:
+    engine = new_engine()
+    events = engine.apply(SetPositionMode(account_id=BOB, mode=HEDGE))
+    assert events == [PositionModeChanged(BOB, HEDGE)]
+    assert engine.accounts[BOB].position_mode is HEDGE
+    assert_rejected(engine, SetPositionMode(account_id=BOB, mode=HEDGE), RejectReason.POSITION_MODE_UNCHANGED)
+    assert_rejected(engine, SetPositionMode(account_id=77, mode=HEDGE), RejectReason.UNKNOWN_ACCOUNT)
+
+
+def test_the_switch_is_refused_with_a_position_or_an_open_order_on_any_symbol() -> None:
+    engine = new_engine(mark(PX))
+    run(engine, limit(HOUSE, Side.SELL, PX, 10), limit(BOB, Side.BUY, PX, 10, time_in_force=TimeInForce.IOC))
+    refused = SetPositionMode(account_id=BOB, mode=HEDGE)
+    assert_rejected(engine, refused, RejectReason.POSITION_MODE_CHANGE_WITH_OPEN_POSITION)
+
+    run(engine, limit(ALICE, Side.BUY, PX - 1_000, 10, symbol=BTC))
+    assert_rejected(
+        engine, SetPositionMode(account_id=ALICE, mode=HEDGE), RejectReason.POSITION_MODE_CHANGE_WITH_OPEN_ORDERS
+    )
+
+
+def test_orders_must_name_a_leg_in_hedge_mode_and_none_in_one_way_mode() -> None:
+    engine = hedged_engine()
+    assert_rejected(engine, limit(BOB, Side.BUY, PX, 10), RejectReason.POSITION_SIDE_MISMATCH)
+    assert_rejected(engine, limit(ALICE, Side.BUY, PX, 10, position_side=LONG), RejectReason.POSITION_SIDE_MISMATCH)
+    assert_rejected(
+        engine,
+        limit(BOB, Side.SELL, PX, 10, position_side=LONG, reduce_only=True),
+        RejectReason.REDUCE_ONLY_IN_HEDGE_MODE,
+    )
+
+
+def test_a_long_and_a_short_leg_on_one_symbol_do_not_net() -> None:
+    """BUY/LONG 1 BTC then SELL/SHORT 1 BTC at 64,900: two legs of 1 BTC, each entered at 64,900, each
+    paying the taker fee 64,900 x 0.05% = 32.45 USDT; a one-way account would be flat."""
+    engine = hedged_engine()
+    take(engine, Side.BUY, 1_000, LONG)
+    events = take(engine, Side.SELL, 1_000, SHORT)
+
+    long_leg, short_leg = engine.position(BOB, BTC, LONG), engine.position(BOB, BTC, SHORT)
+    assert (long_leg.size, long_leg.entry_notional) == (1_000, 64_900 * SCALE)
+    assert (short_leg.size, short_leg.entry_notional) == (-1_000, 64_900 * SCALE)
+    assert engine.accounts[BOB].wallet == FUNDS - 2 * 3_245 * SCALE // 100
+    [changed] = [e for e in of(events, PositionChanged) if e.account_id == BOB]
+    assert (changed.position_side, changed.size) == (SHORT, -1_000)
+
+
+def test_a_closing_order_takes_off_its_own_leg_with_that_legs_pnl() -> None:
+    """Long 1 BTC and short 1 BTC at 64,900; SELL/LONG 0.5 BTC at 66,000 realizes 0.5 x (66,000 -
+    64,900) = 550 USDT on the long leg, which keeps 0.5 BTC at 32,450 entry notional; the short leg
+    stays as it was."""
+    engine = hedged_engine()
+    take(engine, Side.BUY, 1_000, LONG)
+    take(engine, Side.SELL, 1_000, SHORT)
+    events = take(engine, Side.SELL, 500, LONG, price=660_000)
+
+    [fill] = [e for e in of(events, OrderFilled) if e.account_id == BOB]
+    assert fill.realized_pnl == 550 * SCALE
+    long_leg, short_leg = engine.position(BOB, BTC, LONG), engine.position(BOB, BTC, SHORT)
+    assert (long_leg.size, long_leg.entry_notional) == (500, 32_450 * SCALE)
+    assert (short_leg.size, short_leg.entry_notional) == (-1_000, 64_900 * SCALE)
+
+
+def test_a_closing_order_may_not_exceed_what_its_leg_holds_beyond_resting_closes() -> None:
+    """Long 0.3 BTC: a resting SELL/LONG of 0.2 leaves 0.1 to close, so a second SELL/LONG of 0.2 is
+    refused with the figures; a SELL/SHORT of any size opens the other leg instead."""
+    engine = hedged_engine()
+    take(engine, Side.BUY, 300, LONG)
+    run(engine, limit(BOB, Side.SELL, PX + 1_000, 200, position_side=LONG))
+
+    refused = assert_rejected(
+        engine, limit(BOB, Side.SELL, PX + 2_000, 200, position_side=LONG), RejectReason.CLOSE_EXCEEDS_POSITION
+    )
+    assert [(f.name, f.value, f.unit) for f in refused.figures] == [
+        ("quantity", 200, Unit.LOTS),
+        ("closable", 100, Unit.LOTS),
+    ]
+    assert_rejected(engine, market(BOB, Side.BUY, 10, position_side=SHORT), RejectReason.CLOSE_EXCEEDS_POSITION)
+
+
+def test_a_close_position_stop_closes_only_the_named_leg() -> None:
+    """Long 0.4 and short 0.2 BTC; a STOP_MARKET SELL/LONG closing the position fires at 64,000 and
+    sells the 0.4 BTC long, the short leg is left."""
+    engine = hedged_engine()
+    take(engine, Side.BUY, 400, LONG)
+    take(engine, Side.SELL, 200, SHORT)
+    stop = market(BOB, Side.SELL, 0, position_side=LONG, close_position=True)
+    stop.order_type, stop.stop_price = OrderType.STOP_MARKET, 640_000
+    run(engine, stop, limit(HOUSE, Side.BUY, 639_000, 1_000), mark(639_500))
+
+    assert engine.position(BOB, BTC, LONG).size == 0
+    assert engine.position(BOB, BTC, SHORT).size == -200
+
+
+def test_each_isolated_leg_holds_its_own_margin() -> None:
+    """Isolated at 20x: the long leg of 1 BTC at 64,900 holds 64,900 / 20 = 3,245 USDT less its fee
+    32.45 = 3,212.55; the short leg of 0.5 BTC 1,622.5 less 16.225 = 1,606.275. Adding 100 USDT to the
+    SHORT leg moves that leg's wallet only."""
+    engine = new_engine(SetMarginMode(account_id=BOB, symbol=BTC, mode=MarginMode.ISOLATED), HEDGED, mark(PX))
+    take(engine, Side.BUY, 1_000, LONG)
+    take(engine, Side.SELL, 500, SHORT)
+    assert engine.position(BOB, BTC, LONG).isolated_wallet == 321_255 * SCALE // 100
+    assert engine.position(BOB, BTC, SHORT).isolated_wallet == 1_606_275 * SCALE // 1_000
+
+    run(engine, AdjustIsolatedMargin(account_id=BOB, symbol=BTC, amount=100 * SCALE, position_side=SHORT))
+    assert engine.position(BOB, BTC, SHORT).isolated_wallet == 1_706_275 * SCALE // 1_000
+    assert engine.position(BOB, BTC, LONG).isolated_wallet == 321_255 * SCALE // 100
+    unnamed = AdjustIsolatedMargin(account_id=BOB, symbol=BTC, amount=100 * SCALE)
+    assert_rejected(engine, unnamed, RejectReason.POSITION_SIDE_MISMATCH)
+
+
+def test_switching_back_to_one_way_once_flat() -> None:
+    engine = hedged_engine()
+    take(engine, Side.BUY, 100, LONG)
+    take(engine, Side.SELL, 100, LONG)
+    events = run(engine, SetPositionMode(account_id=BOB, mode=ONE_WAY))
+    assert of(events, PositionModeChanged) == [PositionModeChanged(BOB, ONE_WAY)]
+    assert engine.accounts[BOB].short_legs == {}
