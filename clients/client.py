@@ -27,6 +27,8 @@ from paperex.client.enums import (
     IncomeType,
     MarginAdjustment,
     MarginMode,
+    PositionMode,
+    PositionSide,
     TriggerBy,
 )
 from paperex.client.errors import from_rpc_error
@@ -293,11 +295,30 @@ class AsyncClient(_Connection):
         reply = await self._call(self._account.SetMarginMode, request)
         return from_proto(models.SymbolSettings, reply.settings)
 
+    async def position_mode(self) -> PositionMode:
+        """ONE_WAY or HEDGE (Binance's dualSidePosition)."""
+        reply = await self._call(self._account.GetPositionMode, account_pb2.GetPositionModeRequest())
+        return PositionMode(reply.position_mode)
+
+    async def set_position_mode(self, mode: PositionMode | str) -> PositionMode:
+        """Switch between one-way and hedge mode (refused with an open order or position on any symbol)."""
+        request = account_pb2.SetPositionModeRequest(position_mode=enum_number(PositionMode, mode))
+        reply = await self._call(self._account.SetPositionMode, request, retry=False)
+        return PositionMode(reply.position_mode)
+
     async def adjust_isolated_margin(
-        self, symbol: str, adjustment: MarginAdjustment | str, amount: Number
+        self,
+        symbol: str,
+        adjustment: MarginAdjustment | str,
+        amount: Number,
+        position_side: PositionSide | str | None = None,
     ) -> models.AdjustIsolatedMarginResponse:
+        """``position_side``: the hedge leg (LONG or SHORT) whose margin moves; None in one-way mode."""
         request = account_pb2.AdjustIsolatedMarginRequest(
-            symbol=symbol, adjustment=enum_number(MarginAdjustment, adjustment), amount=decimal_text(amount)
+            symbol=symbol,
+            adjustment=enum_number(MarginAdjustment, adjustment),
+            amount=decimal_text(amount),
+            position_side=enum_number(PositionSide, position_side),
         )
         reply = await self._call(self._account.AdjustIsolatedMargin, request, retry=False)
         return from_proto(models.AdjustIsolatedMarginResponse, reply)

@@ -12,7 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from paperex.client.convert import decimal_text, enum_number
-from paperex.client.enums import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy, WireEnum
+from paperex.client.enums import (
+    OrderType,
+    PositionSide,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    TriggerBy,
+    WireEnum,
+)
 from paperex.v1 import trading_pb2
 
 Number = Decimal | int | str
@@ -43,6 +51,8 @@ class PlaceOrder:
     callback_bps: int = 0
     activation_price: Number | None = None
     expire_time: datetime | None = None
+    position_side: PositionSide | str | None = None
+    """Hedge mode: LONG or SHORT (BUY/LONG opens the long leg, SELL/LONG closes it)."""
 
     def __post_init__(self) -> None:
         for name, kind in _ENUM_FIELDS.items():
@@ -73,6 +83,7 @@ class PlaceOrder:
             self_trade_prevention=enum_number(SelfTradePrevention, self.self_trade_prevention),
             callback_bps=self.callback_bps,
             activation_price=decimal_text(self.activation_price),
+            position_side=enum_number(PositionSide, self.position_side),
         )
         if self.expire_time is not None:
             request.expire_time.FromDatetime(self.expire_time)
@@ -88,6 +99,7 @@ _ENUM_FIELDS: dict[str, type[WireEnum]] = {
     "time_in_force": TimeInForce,
     "trigger_by": TriggerBy,
     "self_trade_prevention": SelfTradePrevention,
+    "position_side": PositionSide,
 }
 
 

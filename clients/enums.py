@@ -99,6 +99,19 @@ class MarginMode(WireEnum):
     ISOLATED = 2
 
 
+class PositionSide(WireEnum):
+    """The leg an order trades: hedge mode names LONG or SHORT, one-way mode leaves it unset (BOTH)."""
+
+    BOTH = 1
+    LONG = 2
+    SHORT = 3
+
+
+class PositionMode(WireEnum):
+    ONE_WAY = 1
+    HEDGE = 2
+
+
 class EndReason(WireEnum):
     CANCELED_BY_USER = 1
     IOC_REMAINDER = 2

@@ -20,6 +20,7 @@ from paperex.client.enums import (
     MarginMode,
     OrderStatus,
     OrderType,
+    PositionSide,
     SelfTradePrevention,
     Side,
     TimeInForce,
@@ -56,6 +57,8 @@ class Order:
     create_time: datetime | None
     update_time: datetime | None
     is_auto_deleverage: bool
+    position_side: PositionSide | None = None
+    """LONG or SHORT in hedge mode; None (BOTH) in one-way mode."""
 
     @property
     def is_open(self) -> bool:
@@ -116,6 +119,8 @@ class Position:
     adl_quantile: int
     max_removable_margin: Decimal | None
     update_time: datetime | None
+    position_side: PositionSide | None = None
+    """The hedge leg, LONG or SHORT; None for a one-way position."""
 
     @property
     def side(self) -> Side | None:

@@ -205,11 +205,15 @@ ENGINE_VALUES = {
     "paperex.engine.instruments",
     "paperex.engine.units",
     "paperex.engine.reasons",
-    *(f"paperex.engine.orders.{name}" for name in ("Side", "OrderType", "TimeInForce", "TriggerBy", "OrderStatus")),
+    *(
+        f"paperex.engine.orders.{name}"
+        for name in ("Side", "OrderType", "TimeInForce", "TriggerBy", "OrderStatus", "PositionSide")
+    ),
     "paperex.engine.orders.CONDITIONAL_TYPES",
     "paperex.engine.book.DepthLevel",
     "paperex.engine.orders.SelfTradePrevention",
     "paperex.engine.accounts.MarginMode",
+    "paperex.engine.accounts.PositionMode",
     "paperex.engine.accounts.SymbolSettings",
     *(f"paperex.engine.risk.{name}" for name in ("AccountSummary", "PositionFigures", "OrderPreview")),
 }

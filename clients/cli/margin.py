@@ -1,8 +1,10 @@
-"""``leverage``, ``margin-mode`` and ``margin add|remove``: a symbol's margin settings (API key).
+"""``leverage``, ``margin-mode``, ``margin add|remove`` and ``position-mode``: an account's margin settings
+(API key).
 
 The names are the ones a venue's order form uses: leverage and margin mode are set per symbol before
 trading it (the exchange refuses a mode change with an open position or orders, and a leverage the
-position's notional does not allow); ``margin`` moves USDT in or out of an isolated position.
+position's notional does not allow); ``margin`` moves USDT in or out of an isolated position (of one
+leg in hedge mode, ``--position-side``); ``position-mode`` shows or switches one-way and hedge mode.
 """
 
 import argparse
@@ -20,7 +22,7 @@ from paperex.client.cli.arguments import (
 from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import fields, text
-from paperex.client.enums import MarginAdjustment, MarginMode
+from paperex.client.enums import MarginAdjustment, MarginMode, PositionMode, PositionSide
 
 
 def register(commands: Commands, common: argparse.ArgumentParser) -> None:
@@ -43,7 +45,18 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         adjust = actions.add_parser(name, parents=[common], help=f"{verb} an isolated position's margin")
         adjust.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
         adjust.add_argument("amount", type=decimal_argument, metavar="AMOUNT", help="USDT")
+        adjust.add_argument(
+            "--position-side", type=word_argument, choices=enum_choices(PositionSide), help="hedge mode: the leg"
+        )
         adjust.set_defaults(handler=adjust_margin, adjustment=enum_member(MarginAdjustment, name))
+
+    position_mode = commands.add_parser(
+        "position-mode", parents=[common], help="show the position mode, or switch it: one-way or hedge"
+    )
+    position_mode.add_argument(
+        "mode", nargs="?", type=word_argument, choices=enum_choices(PositionMode), metavar="one-way|hedge"
+    )
+    position_mode.set_defaults(handler=show_or_set_position_mode)
 
 
 def settings_fields(settings: models.SymbolSettings) -> str:
@@ -75,8 +88,19 @@ async def set_margin_mode(args: argparse.Namespace, out: Output) -> None:
 async def adjust_margin(args: argparse.Namespace, out: Output) -> None:
     """Moves the amount and prints the position's margin, its new liquidation price and the cross wallet."""
     async with open_client(args) as client:
-        adjusted = await client.adjust_isolated_margin(args.symbol, args.adjustment, args.amount)
+        leg = enum_member(PositionSide, args.position_side) if args.position_side else None
+        adjusted = await client.adjust_isolated_margin(args.symbol, args.adjustment, args.amount, leg)
     out.emit(adjusted, lambda: adjusted_fields(adjusted))
+
+
+async def show_or_set_position_mode(args: argparse.Namespace, out: Output) -> None:
+    """Prints the account's position mode, after switching it when a mode is given."""
+    async with open_client(args) as client:
+        if args.mode:
+            mode = await client.set_position_mode(enum_member(PositionMode, args.mode))
+        else:
+            mode = await client.position_mode()
+    out.emit({"position_mode": mode}, lambda: fields([("position mode", text(mode))]))
 
 
 def adjusted_fields(adjusted: models.AdjustIsolatedMarginResponse) -> str:

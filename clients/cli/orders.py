@@ -24,7 +24,7 @@ from paperex.client.cli.exits import UsageError
 from paperex.client.cli.output import Output
 from paperex.client.cli.tables import fills_table, orders_table
 from paperex.client.commands import AmendOrder, PlaceOrder
-from paperex.client.enums import OrderType, Side, TimeInForce, TriggerBy
+from paperex.client.enums import OrderType, PositionSide, Side, TimeInForce, TriggerBy
 
 MAX_PAGE = 1000
 
@@ -60,6 +60,12 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
         help="price a trigger watches (default mark)",
     )
     place.add_argument("--reduce-only", action="store_true", help="may only shrink the position")
+    place.add_argument(
+        "--position-side",
+        type=word_argument,
+        choices=enum_choices(PositionSide),
+        help="hedge mode: the leg (buy/long opens it, sell/long closes it)",
+    )
     place.add_argument("--close-position", action="store_true", help="a stop/take-profit closing the whole position")
     place.add_argument("--callback-bps", type=int, default=0, metavar="N", help="trailing stop callback, basis points")
     place.add_argument("--activation-price", type=decimal_argument, metavar="P", help="trailing stop activation")
@@ -99,6 +105,8 @@ def place_command(args: argparse.Namespace) -> PlaceOrder:
         optional["trigger_by"] = enum_member(TriggerBy, args.trigger_by)
     if args.client_order_id:
         optional["client_order_id"] = args.client_order_id
+    if args.position_side:
+        optional["position_side"] = enum_member(PositionSide, args.position_side)
     return PlaceOrder(
         args.symbol,
         enum_member(Side, args.side),

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from paperex.engine.accounts import SymbolSettings
+from paperex.engine.accounts import PositionMode, SymbolSettings
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AdvanceTime,
@@ -26,6 +26,7 @@ from paperex.engine.commands import (
     SetLeverage,
     SetMarginMode,
     SetMarkPrice,
+    SetPositionMode,
     Withdraw,
 )
 from paperex.engine.events import (
@@ -34,6 +35,7 @@ from paperex.engine.events import (
     OrderAmended,
     OrderFilled,
     OrderRejected,
+    PositionModeChanged,
     SettingsChanged,
 )
 from paperex.engine.instruments import Instrument
@@ -278,6 +280,11 @@ class Application(Queries):
         applied = await self._account_outcome(command.account_id, command)
         changed = next(e for e in applied.events if isinstance(e, SettingsChanged))
         return symbol_limits(self.instruments[changed.symbol], SymbolSettings(changed.mode, changed.leverage))
+
+    async def set_position_mode(self, command: SetPositionMode) -> PositionMode:
+        """The account's position mode after the switch."""
+        applied = await self._account_outcome(command.account_id, command, order=False)
+        return next(e for e in applied.events if isinstance(e, PositionModeChanged)).mode
 
     async def adjust_isolated_margin(self, command: AdjustIsolatedMargin) -> MarginAdjusted:
         applied = await self._account_outcome(command.account_id, command)

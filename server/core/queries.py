@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
 
-from paperex.engine.accounts import SymbolSettings
+from paperex.engine.accounts import PositionMode, SymbolSettings
 from paperex.engine.audit import Ledger
 from paperex.engine.book import DepthLevel
 from paperex.engine.commands import PlaceOrder
@@ -229,6 +229,10 @@ class Queries:
         return self.exchange.history.fills_page(account_id, symbol, order_id, start, end, before_trade, size)
 
     # ------------------------------------------------------------------ accounts
+
+    async def position_mode(self, account_id: int) -> PositionMode:
+        await self._settled(account_id)
+        return self.exchange.margin_accounts.position_mode(account_id)
 
     async def account(self, account_id: int) -> AccountOverview:
         await self._settled(account_id)

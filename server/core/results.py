@@ -187,7 +187,10 @@ class Results:
             applied.wallets = self.wallets.balances(command.account_id)
             account_id, symbol = command.account_id, command.symbol
             changed = [
-                e for e in events if type(e) is PositionChanged and (e.account_id, e.symbol) == (account_id, symbol)
+                e
+                for e in events
+                if type(e) is PositionChanged
+                and (e.account_id, e.symbol, e.position_side) == (account_id, symbol, command.position_side)
             ]
             applied.position = position_figures(changed[0], self.instruments[symbol]) if changed else None
         elif isinstance(command, SetIndexPrice | SetMarkPrice):

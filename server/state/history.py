@@ -21,10 +21,12 @@ from paperex.engine.events import (
     TrailingStopMoved,
 )
 from paperex.engine.orders import (
+    BOTH,
     CONDITIONAL_TYPES,
     FINAL_STATUSES,
     OrderStatus,
     OrderType,
+    PositionSide,
     SelfTradePrevention,
     Side,
     TimeInForce,
@@ -82,6 +84,7 @@ class OrderRecord:
     fill_cost: int = 0
     """Sum of price x lots over the fills, for the average price."""
     end_reason: EndReason | None = None
+    position_side: PositionSide = BOTH
 
     @property
     def finished(self) -> bool:
@@ -220,6 +223,7 @@ class History:
             ts,
             ts,
             e.order_type not in CONDITIONAL_TYPES,
+            position_side=e.position_side,
         )
         self._open.setdefault((e.account_id, e.symbol), {})[e.order_id] = self.orders[e.order_id]
         history = self._account(e.account_id)

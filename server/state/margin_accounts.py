@@ -167,6 +167,9 @@ class MarginAccounts:
                     exposure.change(record.side, lots, lots * record.price * spec.notional_unit)
                 yield symbol, exposure
 
+    def position_mode(self, account_id: int) -> PositionMode:
+        return self._modes.get(account_id, ONE_WAY)
+
     def settings(self, account_id: int, symbol: str) -> SymbolSettings:
         return self._settings.get(account_id, {}).get(symbol) or DEFAULT_SETTINGS
 

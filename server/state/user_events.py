@@ -37,6 +37,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
+from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.risk import FigureBasis, PositionFigures, figures
 from paperex.server.state.alerts import Alert
 from paperex.server.state.history import FillRecord, History, OrderRecord, order_state
@@ -165,7 +166,7 @@ def position_figures(e: PositionChanged, spec: Instrument) -> PositionFigures | 
     """The figures of the position as ``e`` left it (None when flat)."""
     if e.basis is None:
         return None
-    return figures(spec, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, e.basis)
+    return figures(spec, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, e.basis, e.position_side)
 
 
 def _position(
@@ -177,9 +178,27 @@ def _position(
     return {"position_changed": account_pb2.PositionChanged(position=render.position(held, spec, ts))}
 
 
-def _flat_position(symbol: str, mode: MarginMode, leverage: int, mark: int, spec: Instrument, ts: int) -> UserEventBody:
+def _leg(
+    spec: Instrument,
+    ts: int,
+    leg: PositionSide,
+    mode: MarginMode,
+    leverage: int,
+    size: int,
+    entry: int,
+    isolated: int,
+    *basis: int,
+) -> UserEventBody:
+    """``_position`` of a hedge leg (kept apart so that one-way captures keep their shape)."""
+    held = figures(spec, mode, leverage, size, entry, isolated, FigureBasis(*basis), leg)
+    return {"position_changed": account_pb2.PositionChanged(position=render.position(held, spec, ts))}
+
+
+def _flat_position(
+    symbol: str, mode: MarginMode, leverage: int, mark: int, spec: Instrument, ts: int, leg: PositionSide = BOTH
+) -> UserEventBody:
     settings = SymbolSettings(mode, leverage)
-    position = render.flat_position(symbol, settings, mark, spec, ts)
+    position = render.flat_position(symbol, settings, mark, spec, ts, leg)
     return {"position_changed": account_pb2.PositionChanged(position=position)}
 
 
@@ -325,11 +344,16 @@ class UserEventRenderer:
 
     def _capture_position(self, e: PositionChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         spec, basis = self.instruments[e.symbol], e.basis
+        leg = e.position_side
         if basis is None:
             flat = (e.symbol, e.mode, e.leverage, e.mark_price, spec, ts)
-            return _lazy(e.account_id, (sequence, index, ts, _flat_position, *flat))
-        held = (spec, ts, e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, *basis)
-        return _lazy(e.account_id, (sequence, index, ts, _position, *held))
+            return _lazy(
+                e.account_id, (sequence, index, ts, _flat_position, *flat, *((leg,) if leg is not BOTH else ()))
+            )
+        held = (e.mode, e.leverage, e.size, e.entry_notional, e.isolated_wallet, *basis)
+        if leg is not BOTH:
+            return _lazy(e.account_id, (sequence, index, ts, _leg, spec, ts, leg, *held))
+        return _lazy(e.account_id, (sequence, index, ts, _position, spec, ts, *held))
 
     def _capture_balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         """The wallets read model has folded ``e`` already: its isolated total is the one right after it."""
@@ -403,7 +427,8 @@ class UserEventRenderer:
         spec = self.instruments[e.symbol]
         held = position_figures(e, spec)
         if held is None:
-            message = render.flat_position(e.symbol, SymbolSettings(e.mode, e.leverage), e.mark_price, spec, ts)
+            settings = SymbolSettings(e.mode, e.leverage)
+            message = render.flat_position(e.symbol, settings, e.mark_price, spec, ts, e.position_side)
         else:
             message = render.position(held, spec, ts)
         return e.account_id, {"position_changed": account_pb2.PositionChanged(position=message)}

@@ -12,10 +12,10 @@ from typing import Any, NoReturn, TypeVar
 
 from google.protobuf import descriptor, timestamp_pb2
 
-from paperex.engine.accounts import MarginMode
+from paperex.engine.accounts import MarginMode, PositionMode
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.orders import OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import MAX_DECIMAL_CHARS, SCALE, Amount, ConversionError, parse_decimal
 from paperex.server.market.liquidity import parse_configs
@@ -46,6 +46,8 @@ _TIME_IN_FORCE = _enum_table(common_pb2.TimeInForce.DESCRIPTOR, TimeInForce, "TI
 _TRIGGER_BY = _enum_table(common_pb2.TriggerBy.DESCRIPTOR, TriggerBy, "TRIGGER_BY_")
 _STP = _enum_table(common_pb2.SelfTradePrevention.DESCRIPTOR, SelfTradePrevention, "SELF_TRADE_PREVENTION_")
 _MARGIN_MODES = _enum_table(common_pb2.MarginMode.DESCRIPTOR, MarginMode, "MARGIN_MODE_")
+_POSITION_SIDES = _enum_table(common_pb2.PositionSide.DESCRIPTOR, PositionSide, "POSITION_SIDE_")
+_POSITION_MODES = _enum_table(common_pb2.PositionMode.DESCRIPTOR, PositionMode, "POSITION_MODE_")
 
 
 def enum_value(table: Mapping[int, E], value: int, field: str, default: E | None = None) -> E:
@@ -195,6 +197,7 @@ def place_order(request: trading_pb2.PlaceOrderRequest, account_id: int, specs: 
         callback_bps=request.callback_bps,
         activation_price=price(spec, request.activation_price, "activation_price"),
         expire_at=_expire_at(request),
+        position_side=position_side(request.position_side),
     )
 
 
@@ -269,6 +272,15 @@ def income_type(value: int) -> IncomeType | None:
 
 def margin_mode(value: int) -> MarginMode:
     return enum_value(_MARGIN_MODES, value, "margin_mode", MarginMode.CROSS)
+
+
+def position_side(value: int) -> PositionSide:
+    """An order's or isolated margin move's leg; unset is BOTH (one-way mode)."""
+    return enum_value(_POSITION_SIDES, value, "position_side", PositionSide.BOTH)
+
+
+def position_mode(value: int) -> PositionMode:
+    return enum_value(_POSITION_MODES, value, "position_mode")
 
 
 def isolated_adjustment(request: account_pb2.AdjustIsolatedMarginRequest) -> Amount:

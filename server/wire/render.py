@@ -12,12 +12,21 @@ from typing import Any
 
 from google.protobuf import descriptor, duration_pb2, timestamp_pb2
 
-from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.accounts import MarginMode, PositionMode, SymbolSettings
 from paperex.engine.book import DepthLevel
 from paperex.engine.events import BalanceReason, MarginCallIssued, PositionLiquidated
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import margin_ratio
-from paperex.engine.orders import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.orders import (
+    BOTH,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    TriggerBy,
+)
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
 from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_steps
@@ -54,6 +63,8 @@ TRIGGER_BY = enum_map(TriggerBy, common_pb2.TriggerBy.DESCRIPTOR, "TRIGGER_BY_")
 STP = enum_map(SelfTradePrevention, common_pb2.SelfTradePrevention.DESCRIPTOR, "SELF_TRADE_PREVENTION_")
 STATUSES = enum_map(OrderStatus, common_pb2.OrderStatus.DESCRIPTOR, "ORDER_STATUS_")
 MARGIN_MODES = enum_map(MarginMode, common_pb2.MarginMode.DESCRIPTOR, "MARGIN_MODE_")
+POSITION_SIDES = enum_map(PositionSide, common_pb2.PositionSide.DESCRIPTOR, "POSITION_SIDE_")
+POSITION_MODES = enum_map(PositionMode, common_pb2.PositionMode.DESCRIPTOR, "POSITION_MODE_")
 END_REASONS = enum_map(EndReason, errors_pb2.EndReason.DESCRIPTOR, "END_REASON_")
 BALANCE_REASONS = enum_map(BalanceReason, account_pb2.BalanceChangeReason.DESCRIPTOR, "BALANCE_CHANGE_REASON_")
 INCOME_TYPES = enum_map(IncomeType, account_pb2.IncomeType.DESCRIPTOR, "INCOME_TYPE_")
@@ -307,6 +318,8 @@ def order_into(message: common_pb2.Order, record: OrderRecord, state: OrderState
         message.is_liquidation = True
     if record.auto_deleverage:
         message.is_auto_deleverage = True
+    if record.position_side is not BOTH:
+        message.position_side = POSITION_SIDES[record.position_side]
     if record.expire_at:
         message.expire_time.FromNanoseconds(record.expire_at)
 
@@ -362,12 +375,16 @@ def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: 
         max_removable_margin=money(figures.max_removable) if isolated else "",
         adl_quantile=adl_quantile,
         update_time=stamp(ts),
+        position_side=None if figures.position_side is BOTH else POSITION_SIDES[figures.position_side],
     )
 
 
-def flat_position(symbol: str, settings: SymbolSettings, mark: Ticks, spec: Instrument, ts: int) -> common_pb2.Position:
-    """A symbol the account holds nothing in: its settings and the mark, every amount zero."""
+def flat_position(
+    symbol: str, settings: SymbolSettings, mark: Ticks, spec: Instrument, ts: int, position_side: PositionSide = BOTH
+) -> common_pb2.Position:
+    """A symbol (hedge leg) the account holds nothing in: its settings and the mark, every amount zero."""
     return common_pb2.Position(
+        position_side=None if position_side is BOTH else POSITION_SIDES[position_side],
         symbol=symbol,
         margin_mode=MARGIN_MODES[settings.mode],
         leverage=settings.leverage,

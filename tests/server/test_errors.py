@@ -228,6 +228,12 @@ def set_margin_mode(mode: int) -> Act:
     )
 
 
+def set_position_mode(mode: int) -> Act:
+    return lambda w: w.alice.account.SetPositionMode(
+        account_pb2.SetPositionModeRequest(position_mode=mode), metadata=w.alice.auth
+    )
+
+
 def adjust(adjustment: int, amount: str) -> Act:
     return lambda w: w.alice.account.AdjustIsolatedMargin(
         account_pb2.AdjustIsolatedMarginRequest(symbol=BTC, adjustment=adjustment, amount=amount),
@@ -291,6 +297,18 @@ async def long_position(w: World) -> None:
     """Alice buys 0.010 BTC from Carol at 64,900."""
     await carol_asks(w)
     await w.place(order_type=MARKET, price=None)
+
+
+async def hedge_mode(w: World) -> None:
+    """Alice trades in hedge mode."""
+    await set_position_mode(common_pb2.POSITION_MODE_HEDGE)(w)
+
+
+async def hedged_long(w: World) -> None:
+    """Alice, in hedge mode, buys 0.010 BTC from Carol at 64,900 into her LONG leg."""
+    await hedge_mode(w)
+    await carol_asks(w)
+    await w.place(order_type=MARKET, price=None, position_side=common_pb2.POSITION_SIDE_LONG)
 
 
 async def isolated_long(w: World) -> None:
@@ -754,6 +772,55 @@ CASES = [
         FAILED_PRECONDITION,
         "MODE_CHANGE_WITH_OPEN_ORDERS",
         setup=waiting_stop,
+    ),
+    # Position mode.
+    Case(
+        "hedge mode with a position",
+        set_position_mode(common_pb2.POSITION_MODE_HEDGE),
+        FAILED_PRECONDITION,
+        "POSITION_MODE_CHANGE_WITH_OPEN_POSITION",
+        setup=long_position,
+    ),
+    Case(
+        "hedge mode with a resting order",
+        set_position_mode(common_pb2.POSITION_MODE_HEDGE),
+        FAILED_PRECONDITION,
+        "POSITION_MODE_CHANGE_WITH_OPEN_ORDERS",
+        setup=resting_bid,
+    ),
+    Case(
+        "one-way mode when already one-way",
+        set_position_mode(common_pb2.POSITION_MODE_ONE_WAY),
+        FAILED_PRECONDITION,
+        "POSITION_MODE_UNCHANGED",
+    ),
+    Case(
+        "an order naming no leg in hedge mode",
+        place(),
+        FAILED_PRECONDITION,
+        "POSITION_SIDE_MISMATCH",
+        setup=hedge_mode,
+    ),
+    Case(
+        "an order naming a leg in one-way mode",
+        place(position_side=common_pb2.POSITION_SIDE_LONG),
+        FAILED_PRECONDITION,
+        "POSITION_SIDE_MISMATCH",
+    ),
+    Case(
+        "reduce-only in hedge mode",
+        place(side=SELL, price="65000.0", reduce_only=True, position_side=common_pb2.POSITION_SIDE_LONG),
+        FAILED_PRECONDITION,
+        "REDUCE_ONLY_IN_HEDGE_MODE",
+        setup=hedged_long,
+    ),
+    Case(
+        "closing 0.020 of a 0.010 long leg",
+        place(side=SELL, price="65000.0", quantity="0.020", position_side=common_pb2.POSITION_SIDE_LONG),
+        FAILED_PRECONDITION,
+        "CLOSE_EXCEEDS_POSITION",
+        setup=hedged_long,
+        metadata={"symbol": BTC, "quantity": "0.020", "closable": "0.010"},
     ),
     Case(
         "adjust margin while flat",

@@ -193,14 +193,38 @@ class SetMarginModeResponse(_message.Message):
     def __init__(self, settings: _Optional[_Union[SymbolSettings, _Mapping]] = ...) -> None: ...
 
 class AdjustIsolatedMarginRequest(_message.Message):
-    __slots__ = ("symbol", "adjustment", "amount")
+    __slots__ = ("symbol", "adjustment", "amount", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     ADJUSTMENT_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     adjustment: MarginAdjustment
     amount: str
-    def __init__(self, symbol: _Optional[str] = ..., adjustment: _Optional[_Union[MarginAdjustment, str]] = ..., amount: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., adjustment: _Optional[_Union[MarginAdjustment, str]] = ..., amount: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
+
+class GetPositionModeRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetPositionModeResponse(_message.Message):
+    __slots__ = ("position_mode",)
+    POSITION_MODE_FIELD_NUMBER: _ClassVar[int]
+    position_mode: _common_pb2.PositionMode
+    def __init__(self, position_mode: _Optional[_Union[_common_pb2.PositionMode, str]] = ...) -> None: ...
+
+class SetPositionModeRequest(_message.Message):
+    __slots__ = ("position_mode",)
+    POSITION_MODE_FIELD_NUMBER: _ClassVar[int]
+    position_mode: _common_pb2.PositionMode
+    def __init__(self, position_mode: _Optional[_Union[_common_pb2.PositionMode, str]] = ...) -> None: ...
+
+class SetPositionModeResponse(_message.Message):
+    __slots__ = ("position_mode",)
+    POSITION_MODE_FIELD_NUMBER: _ClassVar[int]
+    position_mode: _common_pb2.PositionMode
+    def __init__(self, position_mode: _Optional[_Union[_common_pb2.PositionMode, str]] = ...) -> None: ...
 
 class AdjustIsolatedMarginResponse(_message.Message):
     __slots__ = ("position", "cross_wallet_balance")

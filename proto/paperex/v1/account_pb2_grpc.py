@@ -60,6 +60,16 @@ class AccountStub:
                 request_serializer=paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginResponse.FromString,
                 _registered_method=True)
+        self.GetPositionMode = channel.unary_unary(
+                '/paperex.v1.Account/GetPositionMode',
+                request_serializer=paperex_dot_v1_dot_account__pb2.GetPositionModeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.GetPositionModeResponse.FromString,
+                _registered_method=True)
+        self.SetPositionMode = channel.unary_unary(
+                '/paperex.v1.Account/SetPositionMode',
+                request_serializer=paperex_dot_v1_dot_account__pb2.SetPositionModeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.SetPositionModeResponse.FromString,
+                _registered_method=True)
         self.StreamUserEvents = channel.unary_stream(
                 '/paperex.v1.Account/StreamUserEvents',
                 request_serializer=paperex_dot_v1_dot_account__pb2.StreamUserEventsRequest.SerializeToString,
@@ -126,6 +136,21 @@ class AccountServicer:
 
     def AdjustIsolatedMargin(self, request, context):
         """Adds margin to, or removes margin from, an isolated position.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPositionMode(self, request, context):
+        """The account's position mode (one-way or hedge).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPositionMode(self, request, context):
+        """Switches between one-way and hedge mode: refused while the account has an open order or a
+        position on any symbol, and when it already is in that mode.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -202,6 +227,16 @@ def add_AccountServicer_to_server(servicer, server):
                     servicer.AdjustIsolatedMargin,
                     request_deserializer=paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginResponse.SerializeToString,
+            ),
+            'GetPositionMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPositionMode,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.GetPositionModeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.GetPositionModeResponse.SerializeToString,
+            ),
+            'SetPositionMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPositionMode,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.SetPositionModeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.SetPositionModeResponse.SerializeToString,
             ),
             'StreamUserEvents': grpc.unary_stream_rpc_method_handler(
                     servicer.StreamUserEvents,
@@ -370,6 +405,60 @@ class Account:
             '/paperex.v1.Account/AdjustIsolatedMargin',
             paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginRequest.SerializeToString,
             paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPositionMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/GetPositionMode',
+            paperex_dot_v1_dot_account__pb2.GetPositionModeRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.GetPositionModeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPositionMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/SetPositionMode',
+            paperex_dot_v1_dot_account__pb2.SetPositionModeRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.SetPositionModeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -50,6 +50,12 @@ class AccountStub:
     """Sets a symbol's margin mode (refused with an open position or open orders in that symbol)."""
     AdjustIsolatedMargin: _grpc.UnaryUnaryMultiCallable[_account_pb2.AdjustIsolatedMarginRequest, _account_pb2.AdjustIsolatedMarginResponse]
     """Adds margin to, or removes margin from, an isolated position."""
+    GetPositionMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.GetPositionModeRequest, _account_pb2.GetPositionModeResponse]
+    """The account's position mode (one-way or hedge)."""
+    SetPositionMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.SetPositionModeRequest, _account_pb2.SetPositionModeResponse]
+    """Switches between one-way and hedge mode: refused while the account has an open order or a
+    position on any symbol, and when it already is in that mode.
+    """
     StreamUserEvents: _grpc.UnaryStreamMultiCallable[_account_pb2.StreamUserEventsRequest, _account_pb2.StreamUserEventsResponse]
     """Streams the account's events in order; resumable after a reconnect from the last cursor seen."""
     CreatePriceAlert: _grpc.UnaryUnaryMultiCallable[_account_pb2.CreatePriceAlertRequest, _account_pb2.CreatePriceAlertResponse]
@@ -82,6 +88,12 @@ class AccountAsyncStub(AccountStub):
     """Sets a symbol's margin mode (refused with an open position or open orders in that symbol)."""
     AdjustIsolatedMargin: _aio.UnaryUnaryMultiCallable[_account_pb2.AdjustIsolatedMarginRequest, _account_pb2.AdjustIsolatedMarginResponse]  # type: ignore[assignment]
     """Adds margin to, or removes margin from, an isolated position."""
+    GetPositionMode: _aio.UnaryUnaryMultiCallable[_account_pb2.GetPositionModeRequest, _account_pb2.GetPositionModeResponse]  # type: ignore[assignment]
+    """The account's position mode (one-way or hedge)."""
+    SetPositionMode: _aio.UnaryUnaryMultiCallable[_account_pb2.SetPositionModeRequest, _account_pb2.SetPositionModeResponse]  # type: ignore[assignment]
+    """Switches between one-way and hedge mode: refused while the account has an open order or a
+    position on any symbol, and when it already is in that mode.
+    """
     StreamUserEvents: _aio.UnaryStreamMultiCallable[_account_pb2.StreamUserEventsRequest, _account_pb2.StreamUserEventsResponse]  # type: ignore[assignment]
     """Streams the account's events in order; resumable after a reconnect from the last cursor seen."""
     CreatePriceAlert: _aio.UnaryUnaryMultiCallable[_account_pb2.CreatePriceAlertRequest, _account_pb2.CreatePriceAlertResponse]  # type: ignore[assignment]
@@ -141,6 +153,24 @@ class AccountServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_pb2.AdjustIsolatedMarginResponse, _abc.Awaitable[_account_pb2.AdjustIsolatedMarginResponse]]:
         """Adds margin to, or removes margin from, an isolated position."""
+
+    @_abc_1.abstractmethod
+    def GetPositionMode(
+        self,
+        request: _account_pb2.GetPositionModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.GetPositionModeResponse, _abc.Awaitable[_account_pb2.GetPositionModeResponse]]:
+        """The account's position mode (one-way or hedge)."""
+
+    @_abc_1.abstractmethod
+    def SetPositionMode(
+        self,
+        request: _account_pb2.SetPositionModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.SetPositionModeResponse, _abc.Awaitable[_account_pb2.SetPositionModeResponse]]:
+        """Switches between one-way and hedge mode: refused while the account has an open order or a
+        position on any symbol, and when it already is in that mode.
+        """
 
     @_abc_1.abstractmethod
     def StreamUserEvents(

@@ -58,6 +58,19 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_STATUS_CANCELED: _ClassVar[OrderStatus]
     ORDER_STATUS_EXPIRED: _ClassVar[OrderStatus]
 
+class PositionSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSITION_SIDE_UNSPECIFIED: _ClassVar[PositionSide]
+    POSITION_SIDE_BOTH: _ClassVar[PositionSide]
+    POSITION_SIDE_LONG: _ClassVar[PositionSide]
+    POSITION_SIDE_SHORT: _ClassVar[PositionSide]
+
+class PositionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSITION_MODE_UNSPECIFIED: _ClassVar[PositionMode]
+    POSITION_MODE_ONE_WAY: _ClassVar[PositionMode]
+    POSITION_MODE_HEDGE: _ClassVar[PositionMode]
+
 class MarginMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MARGIN_MODE_UNSPECIFIED: _ClassVar[MarginMode]
@@ -93,12 +106,19 @@ ORDER_STATUS_PARTIALLY_FILLED: OrderStatus
 ORDER_STATUS_FILLED: OrderStatus
 ORDER_STATUS_CANCELED: OrderStatus
 ORDER_STATUS_EXPIRED: OrderStatus
+POSITION_SIDE_UNSPECIFIED: PositionSide
+POSITION_SIDE_BOTH: PositionSide
+POSITION_SIDE_LONG: PositionSide
+POSITION_SIDE_SHORT: PositionSide
+POSITION_MODE_UNSPECIFIED: PositionMode
+POSITION_MODE_ONE_WAY: PositionMode
+POSITION_MODE_HEDGE: PositionMode
 MARGIN_MODE_UNSPECIFIED: MarginMode
 MARGIN_MODE_CROSS: MarginMode
 MARGIN_MODE_ISOLATED: MarginMode
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "client_order_id", "symbol", "side", "order_type", "time_in_force", "status", "price", "quantity", "filled_quantity", "average_price", "stop_price", "trigger_by", "triggered", "reduce_only", "close_position", "self_trade_prevention", "callback_bps", "activation_price", "expire_time", "end_reason", "is_liquidation", "create_time", "update_time", "is_auto_deleverage")
+    __slots__ = ("order_id", "client_order_id", "symbol", "side", "order_type", "time_in_force", "status", "price", "quantity", "filled_quantity", "average_price", "stop_price", "trigger_by", "triggered", "reduce_only", "close_position", "self_trade_prevention", "callback_bps", "activation_price", "expire_time", "end_reason", "is_liquidation", "create_time", "update_time", "is_auto_deleverage", "position_side")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -124,6 +144,7 @@ class Order(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     IS_AUTO_DELEVERAGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     order_id: int
     client_order_id: str
     symbol: str
@@ -149,7 +170,8 @@ class Order(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     is_auto_deleverage: bool
-    def __init__(self, order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., filled_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[TriggerBy, str]] = ..., triggered: _Optional[bool] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., self_trade_prevention: _Optional[_Union[SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[_errors_pb2.EndReason, str]] = ..., is_liquidation: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ...) -> None: ...
+    position_side: PositionSide
+    def __init__(self, order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., filled_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[TriggerBy, str]] = ..., triggered: _Optional[bool] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., self_trade_prevention: _Optional[_Union[SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_reason: _Optional[_Union[_errors_pb2.EndReason, str]] = ..., is_liquidation: _Optional[bool] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ..., position_side: _Optional[_Union[PositionSide, str]] = ...) -> None: ...
 
 class Trade(_message.Message):
     __slots__ = ("trade_id", "symbol", "price", "quantity", "aggressor_side", "time")
@@ -200,7 +222,7 @@ class Fill(_message.Message):
     def __init__(self, trade_id: _Optional[int] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., is_maker: _Optional[bool] = ..., fee: _Optional[str] = ..., fee_asset: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., is_liquidation: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ...) -> None: ...
 
 class Position(_message.Message):
-    __slots__ = ("symbol", "margin_mode", "leverage", "size", "entry_price", "mark_price", "notional", "unrealized_pnl", "initial_margin", "maintenance_margin", "liquidation_price", "bankruptcy_price", "isolated_wallet", "margin_ratio", "adl_quantile", "max_removable_margin", "update_time")
+    __slots__ = ("symbol", "margin_mode", "leverage", "size", "entry_price", "mark_price", "notional", "unrealized_pnl", "initial_margin", "maintenance_margin", "liquidation_price", "bankruptcy_price", "isolated_wallet", "margin_ratio", "adl_quantile", "max_removable_margin", "update_time", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
     LEVERAGE_FIELD_NUMBER: _ClassVar[int]
@@ -218,6 +240,7 @@ class Position(_message.Message):
     ADL_QUANTILE_FIELD_NUMBER: _ClassVar[int]
     MAX_REMOVABLE_MARGIN_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     margin_mode: MarginMode
     leverage: int
@@ -235,7 +258,8 @@ class Position(_message.Message):
     adl_quantile: int
     max_removable_margin: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[MarginMode, str]] = ..., leverage: _Optional[int] = ..., size: _Optional[str] = ..., entry_price: _Optional[str] = ..., mark_price: _Optional[str] = ..., notional: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., initial_margin: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., liquidation_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., adl_quantile: _Optional[int] = ..., max_removable_margin: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    position_side: PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[MarginMode, str]] = ..., leverage: _Optional[int] = ..., size: _Optional[str] = ..., entry_price: _Optional[str] = ..., mark_price: _Optional[str] = ..., notional: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., initial_margin: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., liquidation_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., adl_quantile: _Optional[int] = ..., max_removable_margin: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position_side: _Optional[_Union[PositionSide, str]] = ...) -> None: ...
 
 class BookLevel(_message.Message):
     __slots__ = ("price", "quantity", "order_count")

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class PlaceOrderRequest(_message.Message):
-    __slots__ = ("symbol", "side", "order_type", "quantity", "price", "time_in_force", "stop_price", "trigger_by", "reduce_only", "close_position", "client_order_id", "self_trade_prevention", "callback_bps", "activation_price", "expire_time")
+    __slots__ = ("symbol", "side", "order_type", "quantity", "price", "time_in_force", "stop_price", "trigger_by", "reduce_only", "close_position", "client_order_id", "self_trade_prevention", "callback_bps", "activation_price", "expire_time", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SIDE_FIELD_NUMBER: _ClassVar[int]
     ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,7 @@ class PlaceOrderRequest(_message.Message):
     CALLBACK_BPS_FIELD_NUMBER: _ClassVar[int]
     ACTIVATION_PRICE_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     side: _common_pb2.Side
     order_type: _common_pb2.OrderType
@@ -43,7 +44,8 @@ class PlaceOrderRequest(_message.Message):
     callback_bps: int
     activation_price: str
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., order_type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[_common_pb2.TriggerBy, str]] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., client_order_id: _Optional[str] = ..., self_trade_prevention: _Optional[_Union[_common_pb2.SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., order_type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., stop_price: _Optional[str] = ..., trigger_by: _Optional[_Union[_common_pb2.TriggerBy, str]] = ..., reduce_only: _Optional[bool] = ..., close_position: _Optional[bool] = ..., client_order_id: _Optional[str] = ..., self_trade_prevention: _Optional[_Union[_common_pb2.SelfTradePrevention, str]] = ..., callback_bps: _Optional[int] = ..., activation_price: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class PlaceOrderResponse(_message.Message):
     __slots__ = ("order", "fills", "duplicate")

@@ -4,7 +4,7 @@ liquidation records."""
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode
+from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode, SetPositionMode
 from paperex.engine.instruments import Instrument
 from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceAlert
 from paperex.server.core.queries import AccountOverview, FlatPosition, HeldPosition, SymbolLimits
@@ -85,12 +85,30 @@ class AccountService(account_pb2_grpc.AccountServicer):
     async def AdjustIsolatedMargin(self, request: account_pb2.AdjustIsolatedMarginRequest, context: Context) -> Any:
         account_id = self.runtime.auth.account(context)
         symbol = parse.instrument(self.runtime.instruments, request.symbol).symbol
-        command = AdjustIsolatedMargin(account_id=account_id, symbol=symbol, amount=parse.isolated_adjustment(request))
+        command = AdjustIsolatedMargin(
+            account_id=account_id,
+            symbol=symbol,
+            amount=parse.isolated_adjustment(request),
+            position_side=parse.position_side(request.position_side),
+        )
         adjusted = await self.runtime.app.adjust_isolated_margin(command)
         return account_pb2.AdjustIsolatedMarginResponse(
             position=position(adjusted.position, self.runtime.instruments, adjusted.ts),
             cross_wallet_balance=render.money(adjusted.cross_wallet),
         )
+
+    @unary
+    async def GetPositionMode(self, request: account_pb2.GetPositionModeRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        mode = await self.runtime.app.position_mode(account_id)
+        return account_pb2.GetPositionModeResponse(position_mode=render.POSITION_MODES[mode])
+
+    @unary
+    async def SetPositionMode(self, request: account_pb2.SetPositionModeRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        command = SetPositionMode(account_id=account_id, mode=parse.position_mode(request.position_mode))
+        mode = await self.runtime.app.set_position_mode(command)
+        return account_pb2.SetPositionModeResponse(position_mode=render.POSITION_MODES[mode])
 
     @streaming
     async def StreamUserEvents(
