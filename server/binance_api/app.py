@@ -26,7 +26,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from paperex.engine.commands import CancelOrder
+from paperex.engine.accounts import PositionMode
+from paperex.engine.commands import CancelOrder, SetPositionMode
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render, weights
@@ -396,15 +397,13 @@ class BinanceApi:
         return [render.order(order, spec) for order in (shown[:limit] if first_id else shown[-limit:])]
 
     async def position_mode(self, call: Call) -> Any:
-        return {"dualSidePosition": False}
+        return {"dualSidePosition": await self.app.position_mode(call.account_id) is PositionMode.HEDGE}
 
     async def change_position_mode(self, call: Call) -> Any:
-        """Hedge mode does not exist here yet: one-way is already set, hedge is not supported."""
-        if params.flag(call.params, "dualSidePosition"):
-            raise errors.UNSUPPORTED_OPERATION.error()
-        if "dualSidePosition" not in call.params:
-            raise errors.mandatory("dualSidePosition")
-        raise errors.NO_NEED_TO_CHANGE_POSITION_SIDE.error()
+        """Hedge mode (``dualSidePosition`` true) or one-way; the venue's -4059, -4067 and -4068 refuse it."""
+        mode = params.position_mode(call.params)
+        await self.app.set_position_mode(SetPositionMode(account_id=call.account_id, mode=mode))
+        return SUCCESS
 
     # ------------------------------------------------------------------ orders and trades
 

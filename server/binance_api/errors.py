@@ -76,7 +76,6 @@ NO_NEED_TO_CHANGE_MARGIN_TYPE = Answer(BAD_REQUEST, -4046, "No need to change ma
 NO_NEED_TO_CHANGE_ASSET_MODE = Answer(
     BAD_REQUEST, -4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."
 )
-NO_NEED_TO_CHANGE_POSITION_SIDE = Answer(BAD_REQUEST, -4059, "No need to change position side.")
 UNSUPPORTED_OPERATION = Answer(BAD_REQUEST, -1020, "This operation is not supported.")
 INVALID_SIGNATURE = Answer(BAD_REQUEST, -1022, "Signature for this request is not valid.")
 INVALID_API_KEY = Answer(UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action.")

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeVar
 
-from paperex.engine.accounts import MarginMode
+from paperex.engine.accounts import MarginMode, PositionMode
 from paperex.engine.commands import CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import OrderType, SelfTradePrevention, Side, TimeInForce, TriggerBy
+from paperex.engine.orders import OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.server.binance_api.errors import (
     ALGO_ORDER_TYPE,
     INVALID_CLIENT_ORDER_ID,
@@ -178,10 +178,23 @@ def instrument(params: Params, instruments: Mapping[str, Instrument], key: str =
     return parse.instrument(instruments, required(params, key))
 
 
-def one_way(params: Params) -> None:
-    """Hedge mode does not exist here: a position side other than BOTH is the venue's -4061."""
-    if params.get("positionSide", "BOTH") != "BOTH":
+POSITION_SIDES = {side.value: side for side in PositionSide}
+
+
+def position_side(params: Params) -> PositionSide:
+    """The order's ``positionSide``: BOTH unless given (the account's mode then decides whether it fits,
+    the venue's -4061); a value that is none of BOTH, LONG, SHORT is -4061 at once."""
+    side = POSITION_SIDES.get(params.get("positionSide", "BOTH"))
+    if side is None:
         raise POSITION_SIDE_MISMATCH.error()
+    return side
+
+
+def position_mode(params: Params) -> PositionMode:
+    """POST /fapi/v1/positionSide/dual: ``dualSidePosition`` true is hedge mode, false one-way."""
+    if "dualSidePosition" not in params:
+        raise mandatory("dualSidePosition")
+    return PositionMode.HEDGE if flag(params, "dualSidePosition") else PositionMode.ONE_WAY
 
 
 def place_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
@@ -259,7 +272,7 @@ def _order(
     """What regular and algo orders share: side, quantity, price, time in force, client id, self-trade
     prevention, and the parameters accepted for compatibility only."""
     side = one_of(params, "side", SIDES, INVALID_SIDE)
-    one_way(params)
+    leg = position_side(params)
     if params.get("priceMatch"):
         raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
     choice(params, "workingType", TRIGGER_BY)
@@ -301,6 +314,7 @@ def _order(
         client_order_id=client_order_id,
         stp=STP_MODES[stp] if stp else VENUE_DEFAULT_STP,
         expire_at=expire_at,
+        position_side=leg,
     )
 
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from paperex.engine.accounts import MarginMode
+from paperex.engine.accounts import MarginMode, PositionMode
 from paperex.engine.book import DepthLevel
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
+from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, PositionSide, Side, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
 from paperex.server.core.queries import AccountOverview, Book, SymbolLimits
@@ -307,7 +307,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "reduceOnly": record.reduce_only,
         "closePosition": record.close_position,
         "side": record.side.name,
-        "positionSide": "BOTH",
+        "positionSide": record.position_side.value,
         "stopPrice": price_text(stop_price, spec),
         "workingType": WORKING_TYPES[record.trigger_by],
         "priceProtect": False,
@@ -348,7 +348,7 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "orderType": VENUE_TYPES.get(record.order_type, record.order_type.value),
         "symbol": record.symbol,
         "side": record.side.name,
-        "positionSide": "BOTH",
+        "positionSide": record.position_side.value,
         "timeInForce": record.time_in_force.value,
         "quantity": _qty(quantity, spec),
         "algoStatus": algo_status,
@@ -481,21 +481,27 @@ def account(view: AccountOverview, instruments: Mapping[str, Instrument], *, v2:
         )
     answer.update(_totals(summary))
     answer["assets"] = [_asset(summary, now, v2=v2)]
-    held = {figures.symbol: figures for figures in summary.positions}
+    held = {(figures.symbol, figures.position_side): figures for figures in summary.positions}
     if v2:
         answer["positions"] = [
-            _account_position_v2(symbol, held.get(symbol), limits[symbol], spec, now)
+            _account_position_v2(symbol, leg, held.get((symbol, leg)), limits[symbol], spec, now)
             for symbol, spec in instruments.items()
+            for leg in legs_of(view)
         ]
     else:
         answer["positions"] = [
-            _account_position_v3(figures, instruments[symbol], now) for symbol, figures in held.items()
+            _account_position_v3(figures, instruments[symbol], now) for (symbol, _), figures in held.items()
         ]
     return answer
 
 
+def legs_of(view: AccountOverview) -> tuple[PositionSide, ...]:
+    """The positions a venue lists per symbol: BOTH in one-way mode, LONG and SHORT in hedge mode."""
+    return (PositionSide.LONG, PositionSide.SHORT) if view.position_mode is PositionMode.HEDGE else (PositionSide.BOTH,)
+
+
 def _account_position_v2(
-    symbol: str, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
+    symbol: str, leg: PositionSide, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
 ) -> dict[str, Any]:
     size, settings = (figures.size if figures else 0), limits.settings
     return {
@@ -511,7 +517,7 @@ def _account_position_v2(
         "maxNotional": money(limits.max_notional),
         "bidNotional": "0",
         "askNotional": "0",
-        "positionSide": "BOTH",
+        "positionSide": leg.value,
         "positionAmt": signed_qty(size, spec),
         "updateTime": now_ms if figures else 0,
     }
@@ -520,7 +526,7 @@ def _account_position_v2(
 def _account_position_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[str, Any]:
     return {
         "symbol": figures.symbol,
-        "positionSide": "BOTH",
+        "positionSide": figures.position_side.value,
         "positionAmt": signed_qty(figures.size, spec),
         "unrealizedProfit": money(figures.unrealized_pnl),
         "isolatedMargin": _isolated_margin(figures),
@@ -564,15 +570,16 @@ def position_risk(
 ) -> list[dict[str, Any]]:
     """GET /fapi/v2/positionRisk (every symbol, flat ones too) or /fapi/v3/positionRisk (held ones)."""
     now, limits = ms(view.ts), limits_of(view)
-    held = {figures.symbol: figures for figures in view.summary.positions}
+    held = {(figures.symbol, figures.position_side): figures for figures in view.summary.positions}
     symbols = [symbol] if symbol else list(instruments)
+    keys = [(name, leg) for name in symbols for leg in legs_of(view)]
     if v2:
-        return [_risk_v2(name, held.get(name), limits[name], instruments[name], now) for name in symbols]
-    return [_risk_v3(held[name], instruments[name], now) for name in symbols if name in held]
+        return [_risk_v2(name, leg, held.get((name, leg)), limits[name], instruments[name], now) for name, leg in keys]
+    return [_risk_v3(held[key], instruments[key[0]], now) for key in keys if key in held]
 
 
 def _risk_v2(
-    symbol: str, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
+    symbol: str, leg: PositionSide, figures: PositionFigures | None, limits: SymbolLimits, spec: Instrument, now_ms: int
 ) -> dict[str, Any]:
     entry, settings = (fraction_price(figures.entry_price, spec) if figures else "0"), limits.settings
     return {
@@ -590,7 +597,7 @@ def _risk_v2(
         "isolatedWallet": money(figures.isolated_wallet) if figures else "0",
         "symbol": symbol,
         "unRealizedProfit": money(figures.unrealized_pnl) if figures else "0",
-        "positionSide": "BOTH",
+        "positionSide": leg.value,
         "updateTime": now_ms if figures else 0,
     }
 
@@ -599,7 +606,7 @@ def _risk_v3(figures: PositionFigures, spec: Instrument, now_ms: int) -> dict[st
     entry = fraction_price(figures.entry_price, spec)
     return {
         "symbol": figures.symbol,
-        "positionSide": "BOTH",
+        "positionSide": figures.position_side.value,
         "positionAmt": signed_qty(figures.size, spec),
         "entryPrice": entry,
         "breakEvenPrice": entry,

@@ -86,8 +86,9 @@ class UserStream:
         self.positions = {}
         for figures in summary.positions:
             spec = self.instruments[figures.symbol]
-            self.positions[figures.symbol] = {
+            self.positions[f"{figures.symbol} {figures.position_side}"] = {
                 "s": figures.symbol,
+                "ps": figures.position_side.value,
                 "pa": render.signed_qty(figures.size, spec),
                 "ep": render.fraction_price(figures.entry_price, spec),
                 "up": money(figures.unrealized_pnl),
@@ -131,13 +132,13 @@ class UserStream:
                 reason = reason or _balance_reason(body)
             elif kind == "position_changed":
                 position = _position(body.position)
-                positions[position["s"]] = position
+                positions[f"{position['s']} {position['ps']}"] = position
             elif kind == "symbol_settings_changed":
                 settings_changed = True
                 leverage, flat = self._settings(body.settings, time)
                 messages += leverage
                 if flat is not None:
-                    positions.setdefault(flat["s"], flat)
+                    positions.setdefault(f"{flat['s']} {flat['ps']}", flat)
                     reason = "MARGIN_TYPE_CHANGE"
             elif kind == "margin_call_issued":
                 messages.append(self._margin_call(body, time))
@@ -164,6 +165,7 @@ class UserStream:
             return leverage, None
         flat = {
             "s": symbol,
+            "ps": "BOTH",
             "pa": "0",
             "ep": "0",
             "up": "0",
@@ -187,7 +189,7 @@ class UserStream:
             "p": [
                 {
                     "s": figures["s"],
-                    "ps": "BOTH",
+                    "ps": figures["ps"],
                     "pa": figures["pa"],
                     "mt": "ISOLATED" if isolated else "CROSSED",
                     "iw": figures["iw"],
@@ -204,12 +206,18 @@ def _position(position: Any) -> dict[str, Any]:
     """A position event's figures that ``ACCOUNT_UPDATE`` shows."""
     return {
         "s": position.symbol,
+        "ps": _leg(position),
         "pa": _or_zero(position.size),
         "ep": _or_zero(position.entry_price),
         "up": _or_zero(position.unrealized_pnl),
         "mt": MARGIN_TYPES[_name(position, "margin_mode")],
         "iw": _or_zero(position.isolated_wallet),
     }
+
+
+def _leg(message: Any) -> str:
+    """An order's or position's ``positionSide`` as the venue writes it (unset: BOTH, one-way mode)."""
+    return _name(message, "position_side").removeprefix("POSITION_SIDE_").replace("UNSPECIFIED", "BOTH")
 
 
 def _balance_reason(change: Any) -> str:
@@ -237,7 +245,7 @@ def _account_update(reason: str, balances: list[Any], positions: list[dict[str, 
             "up": p["up"],
             "mt": p["mt"],
             "iw": p["iw"],
-            "ps": "BOTH",
+            "ps": p["ps"],
         }
         for p in positions
     ]
@@ -276,7 +284,7 @@ def _common(order: Any) -> dict[str, Any]:
         "q": order.quantity,
         "p": _or_zero(order.price),
         "wt": WORKING_TYPES.get(_name(order, "trigger_by"), "CONTRACT_PRICE"),
-        "ps": "BOTH",
+        "ps": _leg(order),
         "cp": order.close_position,
         "pP": False,
         "R": order.reduce_only,

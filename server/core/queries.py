@@ -75,6 +75,7 @@ class AccountOverview(NamedTuple):
     cursor: tuple[int, int]
     adl_quantiles: dict[str, int]
     ts: int
+    position_mode: PositionMode = PositionMode.ONE_WAY
 
 
 class Book(NamedTuple):
@@ -255,6 +256,7 @@ class Queries:
             exchange.last_cursor(account_id),
             {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
             exchange.results.now,
+            exchange.margin_accounts.position_mode(account_id),
         )
 
     def _limits(self, exchange: Exchange, account_id: int) -> list[SymbolLimits]:

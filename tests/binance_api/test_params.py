@@ -72,7 +72,7 @@ def test_a_market_order_needs_no_price_or_time_in_force() -> None:
         ({"side": "buy"}, -1117),
         ({"symbol": "DOGEUSDT"}, -1121),
         ({"symbol": ""}, -1102),
-        ({"positionSide": "LONG"}, -4061),
+        ({"positionSide": "UP"}, -4061),
         ({"timeInForce": ""}, -1102),
         ({"timeInForce": "DAY"}, -1115),
         ({"price": ""}, -1102),

@@ -179,19 +179,42 @@ async def test_conditional_orders_belong_to_the_algo_endpoints(tmp_path: Path, h
     assert open_orders == []
 
 
-async def test_hedge_mode_is_not_offered(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """One-way mode is the only one: asked for it, -4059 (already set); asked for hedge mode, -1020."""
+async def test_hedge_mode_switches_and_orders_name_their_leg(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """One-way is set (-4059 when asked again); hedge mode is switched on, then every order names its leg
+    (-4061 without one, -1106 with reduceOnly), and positionRisk lists a LONG and a SHORT entry per
+    symbol: Alice's 0.002 BTC bought at 64,900 into her LONG leg, her SHORT leg flat. Back to one-way
+    is refused while she holds it (-4068)."""
+    dual = "/fapi/v1/positionSide/dual"
     async with serving(tmp_path, binance=True) as venue:
-        alice = await venue.open_account("alice")
-        mode = await call(http, venue, "GET", "/fapi/v1/positionSide/dual", alice)
-        hedge = await call(http, venue, "POST", "/fapi/v1/positionSide/dual", alice, form={"dualSidePosition": "true"})
-        one_way = await call(
-            http, venue, "POST", "/fapi/v1/positionSide/dual", alice, form={"dualSidePosition": "false"}
+        await venue.set_mark("BTCUSDT", "64900")
+        alice, bob = await venue.open_account("alice"), await venue.open_account("bob")
+        ask = {"symbol": "BTCUSDT", "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.010"}
+        await call(http, venue, "POST", "/fapi/v1/order", bob, form={**ask, "price": "64900"})
+        before = await call(http, venue, "GET", dual, alice)
+        again = await call(http, venue, "POST", dual, alice, form={"dualSidePosition": "false"})
+        hedge = await call(http, venue, "POST", dual, alice, form={"dualSidePosition": "true"})
+        after = await call(http, venue, "GET", dual, alice)
+        buy = {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.002"}
+        unnamed = await call(http, venue, "POST", "/fapi/v1/order", alice, form=buy)
+        reducing = await call(
+            http, venue, "POST", "/fapi/v1/order", alice, form={**buy, "positionSide": "SHORT", "reduceOnly": "true"}
         )
+        bought = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**buy, "positionSide": "LONG"})
+        _, risk = await call(http, venue, "GET", "/fapi/v2/positionRisk", alice, query={"symbol": "BTCUSDT"})
+        back = await call(http, venue, "POST", dual, alice, form={"dualSidePosition": "false"})
 
-    assert mode == (200, {"dualSidePosition": False})
-    assert hedge == (400, {"code": -1020, "msg": "This operation is not supported."})
-    assert one_way == (400, {"code": -4059, "msg": "No need to change position side."})
+    assert before == (200, {"dualSidePosition": False})
+    assert again[0] == 400 and (again[1]["code"], again[1]["msg"]) == (-4059, "No need to change position side.")
+    assert hedge == (200, {"code": 200, "msg": "success"})
+    assert after == (200, {"dualSidePosition": True})
+    assert unnamed[0] == 400 and unnamed[1]["code"] == -4061
+    assert reducing[0] == 400 and reducing[1]["code"] == -1106
+    assert bought[0] == 200 and (bought[1]["positionSide"], bought[1]["status"]) == ("LONG", "FILLED")
+    assert [(r["positionSide"], r["positionAmt"], r["entryPrice"]) for r in risk] == [
+        ("LONG", "0.002", "64900.0"),
+        ("SHORT", "0", "0"),
+    ]
+    assert back[0] == 400 and back[1]["code"] == -4068
 
 
 async def test_a_refusal_carries_our_reason_and_figures_beside_the_venues_code(
