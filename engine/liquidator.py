@@ -264,7 +264,8 @@ class Liquidator:
 
         Exchange-internal (non-liquidatable) accounts are not in the ranking. Only when no trader's
         opposing position is left do they take the rest, as the venue's backstop: positions net to
-        zero, so the bankrupt position can always be closed."""
+        zero, so the bankrupt position can always be closed (a hedged account's own opposite leg being
+        the last counterparty)."""
         state = self.state
         accounts = state.accounts
         symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
@@ -275,7 +276,10 @@ class Liquidator:
                 candidates.append((accounts[account_id], market, found[1]))
         traders = [c for c in candidates if c[0].liquidatable]
         backstop = [c for c in candidates if not c[0].liquidatable]
-        for counter in adl_ranking(traders) + adl_ranking(backstop):
+        # Last of all, a hedged account's own opposite leg: the legs then net out against each other.
+        own = accounts[bankrupt_id].closing_leg(symbol, closing_side) if order.position_side is not BOTH else None
+        hedged = [accounts[bankrupt_id]] if own else []
+        for counter in adl_ranking(traders) + adl_ranking(backstop) + hedged:
             if not lots:
                 break
             found = counter.closing_leg(symbol, closing_side)
@@ -283,7 +287,8 @@ class Liquidator:
                 raise InvariantViolation("a ranked position is not open")
             leg, position = found
             take = min(lots, abs(position.size))
-            self._open_orders.cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
+            if counter.account_id != bankrupt_id:  # the bankrupt's were canceled as its liquidation began
+                self._open_orders.cancel_all(counter.account_id, symbol, EndReason.LIQUIDATION)
             closing = Order(
                 state.next_order_id,
                 counter.account_id,

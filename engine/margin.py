@@ -253,6 +253,53 @@ def liquidation_price(
     return None
 
 
+def hedged_liquidation_price(
+    instrument: Instrument,
+    long_size: Lots,
+    long_entry: Amount,
+    short_size: Lots,
+    short_entry: Amount,
+    wallet: Amount,
+    other_maintenance: Amount = 0,
+    other_upnl: Amount = 0,
+) -> Fraction | None:
+    """The one liquidation price two cross hedge legs of a symbol share (reference 1.7 with both legs;
+    ``short_size`` is negative), exact ticks; None when there is no positive one.
+
+    LP = (WB - TMM + UPNL + cumL + cumS - QL x EPL + QS x EPS) / (QL x MMRL + QS x MMRS - QL + QS), so
+    P = SCALE x (WB - TMM + UPNL + cumL + cumS - long_entry + short_entry) /
+        (unit x (QL x (mmrL - SCALE) + QS x (mmrS + SCALE))).
+    Each leg's tier is the one its own notional at the price falls in: every pair of tiers is tried
+    and the one whose price both legs' notionals agree with is the answer.
+
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+    >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # long 1 @ 10,000 and short 0.5 @ 10,000, wallet 600, 0.4%
+    >>> lp = hedged_liquidation_price(btc, 1000, 10_000 * SCALE, -500, 5_000 * SCALE, 600 * SCALE)
+    >>> float(lp / 10)  # (600 - 10,000 + 5,000) / (1 x 0.004 + 0.5 x 0.004 - 1 + 0.5) = 8,906.882...
+    8906.882591093117
+    """
+    unit, long_q, short_q = instrument.notional_unit, long_size, -short_size
+    free = wallet - other_maintenance + other_upnl - long_entry + short_entry
+    brackets, last = instrument.brackets, len(instrument.brackets) - 1
+    for i, long_bracket in enumerate(brackets if long_q else brackets[:1]):
+        for j, short_bracket in enumerate(brackets if short_q else brackets[:1]):
+            cum = (long_bracket.cum if long_q else 0) + (short_bracket.cum if short_q else 0)
+            top = SCALE * (free + cum)
+            bottom = unit * (long_q * (long_bracket.mmr - SCALE) + short_q * (short_bracket.mmr + SCALE))
+            if bottom < 0:
+                top, bottom = -top, -bottom
+            if top <= 0 or bottom == 0:
+                continue
+            fits = all(
+                bracket.floor * bottom <= q * unit * top and (q * unit * top <= bracket.cap * bottom or index == last)
+                for q, bracket, index in ((long_q, long_bracket, i), (short_q, short_bracket, j))
+                if q
+            )
+            if fits:
+                return Fraction(top, bottom)
+    return None
+
+
 def bankruptcy_price(
     size: Lots, entry_notional: Amount, wallet_plus_other_upnl: Amount, notional_unit: Amount
 ) -> Fraction | None:

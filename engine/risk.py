@@ -16,6 +16,7 @@ from paperex.engine.margin import (
     bankruptcy_price,
     entry_price,
     fee,
+    hedged_liquidation_price,
     initial_margin,
     liquidation_price,
     maintenance_margin,
@@ -225,6 +226,10 @@ class FigureBasis(NamedTuple):
     backing: Amount
     others_mm: Amount
     others_upnl: Amount
+    sibling_size: Lots = 0
+    """A cross hedge leg's other leg on the same symbol (its size and entry notional; 0 when there is
+    none): the two share one liquidation price, and ``others_*`` leave it out."""
+    sibling_entry: Amount = 0
 
 
 def figure_basis(
@@ -241,12 +246,15 @@ def figure_basis(
 def _basis(h: _Held, wallet: Amount, cross: list[_Held]) -> FigureBasis:
     """A cross position's liquidation price depends on the others' MM and PnL."""
     if h.mode is MarginMode.ISOLATED:
-        backing, others_mm, others_upnl = h.position.isolated_wallet, 0, 0
-    else:
-        backing = wallet
-        others_mm = sum(o.mm for o in cross if o is not h)
-        others_upnl = sum(o.upnl for o in cross if o is not h)
-    return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, backing, others_mm, others_upnl)
+        return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, h.position.isolated_wallet, 0, 0)
+    sibling = next((o for o in cross if o is not h and o.market is h.market), None)
+    others = [o for o in cross if o is not h and o is not sibling]
+    basis = FigureBasis(
+        h.price, h.notional, h.upnl, h.im, h.mm, wallet, sum(o.mm for o in others), sum(o.upnl for o in others)
+    )
+    if sibling is None:
+        return basis
+    return basis._replace(sibling_size=sibling.position.size, sibling_entry=sibling.position.entry_notional)
 
 
 def figures(
@@ -261,6 +269,25 @@ def figures(
 ) -> PositionFigures:
     """One open position's figures from its state and its ``FigureBasis`` (pure: the same at any later time)."""
     unit = instrument.notional_unit
+    sibling_upnl = 0
+    if basis.sibling_size:  # a cross hedge leg: both legs share one liquidation price
+        sibling_upnl = unrealized_pnl(basis.sibling_size, basis.sibling_entry, basis.price, unit)
+        legs = sorted(((size, entry_notional), (basis.sibling_size, basis.sibling_entry)), reverse=True)
+        (long_size, long_entry), (short_size, short_entry) = legs
+        liquidation = hedged_liquidation_price(
+            instrument,
+            long_size,
+            long_entry,
+            short_size,
+            short_entry,
+            basis.backing,
+            basis.others_mm,
+            basis.others_upnl,
+        )
+    else:
+        liquidation = liquidation_price(
+            instrument, size, entry_notional, basis.backing, basis.others_mm, basis.others_upnl
+        )
     return PositionFigures(
         symbol=instrument.symbol,
         mode=mode,
@@ -273,10 +300,8 @@ def figures(
         initial_margin=basis.im,
         maintenance_margin=basis.mm,
         isolated_wallet=isolated_wallet,
-        liquidation_price=liquidation_price(
-            instrument, size, entry_notional, basis.backing, basis.others_mm, basis.others_upnl
-        ),
-        bankruptcy_price=bankruptcy_price(size, entry_notional, basis.backing + basis.others_upnl, unit),
+        liquidation_price=liquidation,
+        bankruptcy_price=bankruptcy_price(size, entry_notional, basis.backing + basis.others_upnl + sibling_upnl, unit),
         max_removable=(
             removable_margin(isolated_wallet, basis.mm, basis.upnl, basis.im) if mode is MarginMode.ISOLATED else 0
         ),

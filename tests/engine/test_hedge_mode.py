@@ -6,10 +6,25 @@ Figures in engine units (see ``scenario``): 1 BTC = 1,000 lots, 64,900.0 = 649,0
 BTCUSDT's taker fee is 0.05% and maker fee 0.02%.
 """
 
+from fractions import Fraction
+
 from paperex.engine.accounts import HEDGE, ONE_WAY, MarginMode
-from paperex.engine.commands import AdjustIsolatedMargin, SetMarginMode, SetPositionMode
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    CreateAccount,
+    Deposit,
+    SetLeverage,
+    SetMarginMode,
+    SetPositionMode,
+)
 from paperex.engine.engine import Engine
-from paperex.engine.events import OrderFilled, PositionChanged, PositionModeChanged
+from paperex.engine.events import (
+    LiquidationTriggered,
+    OrderFilled,
+    PositionChanged,
+    PositionLiquidated,
+    PositionModeChanged,
+)
 from paperex.engine.orders import LONG, SHORT, OrderType, Side, TimeInForce
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Unit
@@ -154,3 +169,54 @@ def test_switching_back_to_one_way_once_flat() -> None:
     events = run(engine, SetPositionMode(account_id=BOB, mode=ONE_WAY))
     assert of(events, PositionModeChanged) == [PositionModeChanged(BOB, ONE_WAY)]
     assert engine.accounts[BOB].short_legs == {}
+
+
+ERIN = 5
+"""A hedged cross account small enough to meet its liquidation price."""
+
+
+def erin_hedged() -> Engine:
+    """Erin deposits 2,000 USDT, switches to hedge mode (cross, 100x: initial margin 649 + 324.5) and
+    takes LONG 1 BTC and SHORT 0.5 BTC at 64,900 from HOUSE: taker fees 32.45 + 16.225, so her cross
+    wallet is 1,951.325."""
+    engine = new_engine(
+        CreateAccount(account_id=ERIN),
+        Deposit(account_id=ERIN, amount=2_000 * SCALE),
+        SetPositionMode(account_id=ERIN, mode=HEDGE),
+        SetLeverage(account_id=ERIN, symbol=BTC, leverage=100),
+        mark(PX),
+    )
+    for side, lots, leg in ((Side.BUY, 1_000, LONG), (Side.SELL, 500, SHORT)):
+        run(
+            engine,
+            limit(HOUSE, side.opposite, PX, lots),
+            limit(ERIN, side, PX, lots, time_in_force=TimeInForce.IOC, position_side=leg),
+        )
+    assert engine.accounts[ERIN].wallet == 1_951_325 * SCALE // 1_000
+    return engine
+
+
+def test_cross_legs_share_one_liquidation_price() -> None:
+    """Reference 1.7 with both legs: LP = (WB - TMM1 + UPNL1 + cumL + cumS - QL x EPL + QS x EPS) /
+    (QL x MMRL + QS x MMRS - QL + QS). Near 61,760 the long leg's notional (~61,760) is in BTC's tier 2
+    (MMR 0.5%, cum 50,000 x (0.005 - 0.004) = 50) and the short leg's (~30,880) in tier 1 (0.4%, cum 0),
+    with no other contract (TMM1 = UPNL1 = 0):
+    LP = (1,951.325 + 50 + 0 - 64,900 + 32,450) / (0.005 + 0.5 x 0.004 - 1 + 0.5)
+       = -30,448.675 / -0.493 = 61,762.0182... USDT = 304,486,750 / 493 ticks, on both legs."""
+    engine = erin_hedged()
+    shown = {p.position_side: p.liquidation_price for p in engine.summary(ERIN).positions}
+    assert shown == {LONG: Fraction(304_486_750, 493), SHORT: Fraction(304_486_750, 493)}
+
+
+def test_hedged_cross_legs_are_liquidated_together_at_that_price() -> None:
+    """Margin balance = 1,951.325 + (P - 64,900) - 0.5 x (P - 64,900); maintenance = 0.5% x P - 50 +
+    0.4% x 0.5 x P. At 61,762.1 the balance is 382.375 against 382.3347 (safe); at 61,762.0 it is
+    382.325 against 382.334: both legs are liquidated (the empty book leaves them to auto-deleverage,
+    the long one last against HOUSE's short and the account's own SHORT leg)."""
+    engine = erin_hedged()
+    assert not of(run(engine, mark(617_621)), LiquidationTriggered)
+
+    events = run(engine, mark(617_620))
+    assert [(e.account_id, e.symbol) for e in of(events, LiquidationTriggered)] == [(ERIN, "")]
+    assert {(e.position_side, e.partial) for e in of(events, PositionLiquidated)} == {(LONG, False), (SHORT, False)}
+    assert (engine.position(ERIN, BTC, LONG).size, engine.position(ERIN, BTC, SHORT).size) == (0, 0)
