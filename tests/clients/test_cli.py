@@ -88,6 +88,26 @@ async def test_a_limit_order_filled_by_another_accounts_market_order(live: LiveE
     assert (position["size"], position["entry_price"], position["margin_mode"]) == ("0.100", "64900.0", "CROSS")
 
 
+async def test_position_mode_switches_and_an_order_names_its_leg(live: LiveExchange) -> None:
+    """Hedge mode from the command line: one-way at first, then hedge; a buy into the LONG leg shows
+    as a LONG position; without --position-side the order is refused with the reason (exit 1)."""
+    assert live.admin is not None
+    await live.admin.set_mark_price(BTC, "64900")
+    maker = await live.open_account("maker", "100000")
+    await maker.place_order(PlaceOrder(BTC, Side.SELL, "0.100", price="64900.0"))
+    key = await new_account(live, "hedger", "10000")
+
+    before = (await ok(live, "position-mode", "--json", key=key)).json()
+    after = (await ok(live, "position-mode", "hedge", "--json", key=key)).json()
+    unnamed = await cli(live, "order", "place", BTC, "buy", "0.010", key=key)
+    await ok(live, "order", "place", BTC, "buy", "0.010", "--position-side", "long", key=key)
+    (position,) = (await ok(live, "account", "show", "--json", key=key)).json()["positions"]
+
+    assert (before, after) == ({"position_mode": "ONE_WAY"}, {"position_mode": "HEDGE"})
+    assert unnamed.code == 1 and "POSITION_SIDE_MISMATCH" in unnamed.err
+    assert (position["position_side"], position["size"]) == ("LONG", "0.010")
+
+
 async def test_deposit_prints_the_new_wallet(live: LiveExchange) -> None:
     assert live.admin is not None
     created = await live.admin.create_account("bob", "250")
