@@ -5,7 +5,7 @@ formulas (margin states, partial quantities, ADL ranking) are ``paperex.engine.l
 
 from fractions import Fraction
 
-from paperex.engine.accounts import CROSS, ISOLATED, Account, MarginMode
+from paperex.engine.accounts import CROSS, HEDGE, ISOLATED, Account, MarginMode
 from paperex.engine.audit import InvariantViolation
 from paperex.engine.events import (
     BalanceChanged,
@@ -31,7 +31,18 @@ from paperex.engine.liquidation import (
 from paperex.engine.margin import bankruptcy_price, display_ticks, unrealized_pnl
 from paperex.engine.market import Market
 from paperex.engine.open_orders import OpenOrders
-from paperex.engine.orders import BOTH, BUY, SELL, Order, OrderType, PositionSide, SelfTradePrevention, TimeInForce
+from paperex.engine.orders import (
+    BOTH,
+    BUY,
+    LONG,
+    SELL,
+    SHORT,
+    Order,
+    OrderType,
+    PositionSide,
+    SelfTradePrevention,
+    TimeInForce,
+)
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import summarize, valuation_price
 from paperex.engine.settlement import Settlement
@@ -69,7 +80,11 @@ class Liquidator:
             account, "", BOTH, balance, maintenance, held, account.margin_call_level
         )
         levels, leg_levels = account.isolated_call_levels, account.leg_call_levels
-        isolated = sorted((s, leg) for s, leg, p in legs_of(account) if p.size and settings[s].mode is ISOLATED)
+        first = LONG if account.position_mode is HEDGE else BOTH  # no generator: this runs for every account moved
+        isolated = [(s, first) for s, p in account.positions.items() if p.size and settings[s].mode is ISOLATED]
+        if account.short_legs:
+            isolated += [(s, SHORT) for s, p in account.short_legs.items() if p.size and settings[s].mode is ISOLATED]
+        isolated.sort()
         # In symbol (and leg) order; liquidating one isolated position leaves the others as they are.
         for symbol, leg in isolated:
             isolated_balance, isolated_mm = isolated_state(account, symbol, markets, leg)

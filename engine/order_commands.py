@@ -3,6 +3,7 @@ its checks before anything changes, then accepted into ``OpenOrders`` and run by
 
 from dataclasses import replace
 
+from paperex.engine.accounts import ONE_WAY
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
 from paperex.engine.events import DuplicatePlaceIgnored, OrderAmended, TrailingStopMoved
 from paperex.engine.execution import Execution
@@ -52,9 +53,9 @@ class OrderCommands:
             return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
-        refusal = check_new_order(cmd, market.instrument, band_reference(market), state.now) or check_position_side(
-            cmd, account.position_mode
-        )
+        refusal = check_new_order(cmd, market.instrument, band_reference(market), state.now)
+        if refusal is None and (cmd.position_side is not BOTH or account.position_mode is not ONE_WAY):
+            refusal = check_position_side(cmd, account.position_mode)
         if refusal is not None:
             return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         open_orders = state.account_orders.get((cmd.account_id, cmd.symbol))
@@ -147,7 +148,8 @@ class OrderCommands:
             cmd.callback_bps,
             cmd.activation_price,
             cmd.expire_at,
-            position_side=leg,
+            False,
+            leg,
         )
 
     def _locate(self, cmd: AmendOrder | CancelOrder) -> Order | None:

@@ -25,11 +25,11 @@ from paperex.engine.margin import (
     unrealized_pnl,
 )
 from paperex.engine.market import Market
-from paperex.engine.orders import BOTH, BUY, PositionSide, Side
+from paperex.engine.orders import BOTH, BUY, LONG, SHORT, PositionSide, Side
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Refusal, count, money, shortfall
 from paperex.engine.units import Amount, Lots, Ticks
-from paperex.engine.views import AccountView, MarketView, PositionView, band_reference, legs_of
+from paperex.engine.views import AccountView, MarketView, PositionView, band_reference
 
 
 def valuation_price(market: MarketView, position: PositionView) -> Ticks:
@@ -100,9 +100,14 @@ class _Held:
 
 def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held]:
     held = []
-    for symbol, leg, position in legs_of(account):
+    first = LONG if account.position_mode is HEDGE else BOTH
+    positions = account.positions.items()
+    if account.short_legs:  # hedge mode's SHORT legs after the LONG ones
+        positions = [*positions, *account.short_legs.items()]
+    for symbol, position in positions:
         if not position.size:
             continue
+        leg = SHORT if position.size < 0 and first is LONG else first  # a hedge leg keeps its direction
         market = markets[symbol]
         settings = account.peek_setting(symbol)
         price = valuation_price(market, position)
@@ -247,14 +252,16 @@ def _basis(h: _Held, wallet: Amount, cross: list[_Held]) -> FigureBasis:
     """A cross position's liquidation price depends on the others' MM and PnL."""
     if h.mode is MarginMode.ISOLATED:
         return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, h.position.isolated_wallet, 0, 0)
-    sibling = next((o for o in cross if o is not h and o.market is h.market), None)
-    others = [o for o in cross if o is not h and o is not sibling]
-    basis = FigureBasis(
-        h.price, h.notional, h.upnl, h.im, h.mm, wallet, sum(o.mm for o in others), sum(o.upnl for o in others)
-    )
+    others_mm = sum(o.mm for o in cross if o is not h)
+    others_upnl = sum(o.upnl for o in cross if o is not h)
+    sibling = next((o for o in cross if o is not h and o.market is h.market), None) if h.leg is not BOTH else None
     if sibling is None:
-        return basis
-    return basis._replace(sibling_size=sibling.position.size, sibling_entry=sibling.position.entry_notional)
+        return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, wallet, others_mm, others_upnl)
+    position = sibling.position
+    others_mm, others_upnl = others_mm - sibling.mm, others_upnl - sibling.upnl
+    return FigureBasis(
+        h.price, h.notional, h.upnl, h.im, h.mm, wallet, others_mm, others_upnl, position.size, position.entry_notional
+    )
 
 
 def figures(
