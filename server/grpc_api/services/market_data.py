@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from paperex.server.core.queries import Book
+from paperex.server.core.records import merged_book_updates
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
 from paperex.server.wire import parse, render
@@ -54,23 +55,24 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         symbol = self._symbol(request.symbol)
         async with self.runtime.app.book_updates(symbol) as (snapshot, updates):
             yield market_data_pb2.StreamOrderBookResponse(snapshot=self._book(snapshot))
+            spec = self.runtime.instruments[symbol]
             async for update in updates:
                 if not updates.pending:
-                    yield update
+                    yield render.book_update(update, spec)
                 else:  # behind (or a batch of commands published at once): what waits goes as one message,
                     # so a reader catches up in one write and the server is not held up by hundreds
-                    yield render.merged_book_updates([update, *updates.take_buffered()])
+                    yield render.book_update(merged_book_updates([update, *updates.take_buffered()]), spec)
 
     @streaming
     async def StreamTrades(
         self, request: market_data_pb2.StreamTradesRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamTradesResponse]:
         self.runtime.public(context)
-        symbol = self._symbol(request.symbol)
-        async with self.runtime.app.trades(symbol) as trades:
+        spec = self.runtime.instruments[self._symbol(request.symbol)]
+        async with self.runtime.app.trades(spec.symbol) as trades:
             yield market_data_pb2.StreamTradesResponse()
             async for batch in trades:
-                yield batch
+                yield render.trades(batch, spec)
 
     @unary
     async def GetTicker(self, request: market_data_pb2.GetTickerRequest, context: Context) -> Any:
@@ -121,4 +123,4 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
                 candle=render.candle(spec.symbol, current, spec) if current is not None else None
             )
             async for bar in bars:
-                yield bar
+                yield render.candle_update(spec.symbol, bar, spec)
