@@ -5,11 +5,12 @@ One ``UserStream`` per connection. It keeps what the venue's messages carry and 
 not: each symbol's settings (a settings event says what they are, the venue says what changed), and
 the positions and cross wallet a margin call lists (``refresh``ed from the account when one comes).
 The events of one command arrive together, so its wallet and position changes become one
-``ACCOUNT_UPDATE``, after its order updates.
+``ACCOUNT_UPDATE``, after its order updates. An order's fields are the ones the REST routes show
+(``render.order``, ``render.algo_order``) under the stream's names: the venue's order is mapped from
+the order record in one place.
 """
 
 from collections.abc import Iterable, Mapping
-from fractions import Fraction
 from typing import Any
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
@@ -26,7 +27,6 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType
-from paperex.engine.reasons import EndReason
 from paperex.server.binance_api import render
 from paperex.server.core.queries import AccountOverview
 from paperex.server.core.records import (
@@ -37,7 +37,7 @@ from paperex.server.core.records import (
     UserEvent,
     position_figures,
 )
-from paperex.server.wire.render import exact_price, money, steps_text
+from paperex.server.wire.render import money
 
 LIMIT_PRICED = {OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
 EXECUTIONS = {
@@ -49,8 +49,9 @@ EXECUTIONS = {
     OrderExpired: "EXPIRED",
 }
 """The order events the venue streams (a trailing stop's move is not one), by execution type."""
-WAITING = {OrderAccepted: "NEW", OrderCanceled: "CANCELED", OrderExpired: "EXPIRED"}
-"""What a conditional order waiting for its trigger shows as ``ALGO_UPDATE``."""
+WAITING = {OrderAccepted, OrderCanceled, OrderExpired}
+"""The events of a conditional order waiting for its trigger that the venue shows (``ALGO_UPDATE`` NEW,
+CANCELED, EXPIRED)."""
 BALANCE_REASONS = {
     BalanceReason.DEPOSIT: "DEPOSIT",
     BalanceReason.WITHDRAWAL: "WITHDRAW",
@@ -243,60 +244,59 @@ def _order_messages(update: OrderUpdate, spec: Instrument, time: int) -> list[di
     conditional = update.record.order_type in CONDITIONAL_TYPES
     status, triggered = update.state[0], update.state[6]
     if conditional and not triggered:
-        return [_algo_update(update, spec, WAITING[kind], time)] if kind in WAITING else []
+        return [_algo_update(update, spec, time)] if kind in WAITING else []
     messages = [_order_trade_update(update, spec, time)]
     if conditional and kind is OrderTriggered:
-        messages.insert(0, _algo_update(update, spec, "TRIGGERED", time))
+        messages.insert(0, _algo_update(update, spec, time))  # TRIGGERED
     elif conditional and status not in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
-        messages.append(_algo_update(update, spec, "FINISHED", time))
+        messages.append(_algo_update(update, spec, time))  # FINISHED
     return messages
 
 
-def _order_status(status: OrderStatus, end_reason: EndReason | None) -> str:
-    if status is OrderStatus.EXPIRED and end_reason is EndReason.SELF_TRADE_PREVENTION:
-        return "EXPIRED_IN_MATCH"
-    return status.value
+def _renamed(shown: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The stream's fields taken from an answer the REST routes give: ``names`` maps each stream name to
+    the REST one (a field the answer lacks is left out)."""
+    return {stream: shown[rest] for stream, rest in names.items() if rest in shown}
 
 
-def _average_price(filled: int, fill_cost: int, spec: Instrument) -> str:
-    return exact_price(Fraction(fill_cost, filled), spec) if filled else "0"
-
-
-def _common(update: OrderUpdate, spec: Instrument) -> dict[str, Any]:
-    """Fields both order messages carry under the same names."""
-    record, quantity, price = update.record, update.state[3], update.state[4]
-    return {
-        "s": record.symbol,
-        "S": record.side.name,
-        "f": record.time_in_force.value,
-        "q": steps_text(quantity, spec.lot_size) if quantity else "",
-        "p": render.price_text(price, spec),
-        "wt": render.WORKING_TYPES[record.trigger_by],
-        "ps": "BOTH",
-        "cp": record.close_position,
-        "pP": False,
-        "R": record.reduce_only,
-        "V": record.stp.value,
-        "pm": "NONE",
-        "gtd": render.ms(record.expire_at),
-    }
-
-
-def _trailing(update: OrderUpdate, spec: Instrument) -> dict[str, str]:
-    """A trailing stop's activation price and callback rate; nothing for other orders."""
-    record = update.record
-    if record.order_type is not OrderType.TRAILING_STOP_MARKET:
-        return {}
-    return {"AP": render.price_text(record.activation_price, spec), "cr": render.callback_rate(record.callback_bps)}
+ORDER_FIELDS = {
+    "s": "symbol",
+    "S": "side",
+    "f": "timeInForce",
+    "q": "origQty",
+    "p": "price",
+    "wt": "workingType",
+    "ps": "positionSide",
+    "cp": "closePosition",
+    "pP": "priceProtect",
+    "R": "reduceOnly",
+    "V": "selfTradePreventionMode",
+    "pm": "priceMatch",
+    "gtd": "goodTillDate",
+}
+"""``ORDER_TRADE_UPDATE``'s order fields that are ``render.order``'s under other names."""
+ALGO_FIELDS = {
+    **ORDER_FIELDS,
+    "q": "quantity",
+    "caid": "clientAlgoId",
+    "aid": "algoId",
+    "at": "algoType",
+    "o": "orderType",
+    "X": "algoStatus",
+    "ai": "actualOrderId",
+    "ap": "actualPrice",
+}
+"""``ALGO_UPDATE``'s fields that are ``render.algo_order``'s under other names."""
+TRAILING_FIELDS = {"AP": "activatePrice", "cr": "priceRate"}
+ALGO_TRAILING_FIELDS = {"AP": "activatePrice", "cr": "callbackRate"}
 
 
 def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dict[str, Any]:
+    """The order as ``render.order`` shows it, under the stream's names, with this event's execution."""
     record, fill = update.record, update.fill
-    status, filled, fill_cost, _, _, _, _, end_reason, stop_price = update.state
-    order_type = record.order_type
-    original = render.VENUE_TYPES.get(order_type, order_type.value)
-    conditional = order_type in CONDITIONAL_TYPES
-    working = original if not conditional else "LIMIT" if order_type in LIMIT_PRICED else "MARKET"
+    shown = render.order((record, update.state), spec)
+    conditional = record.order_type in CONDITIONAL_TYPES
+    working = shown["type"] if not conditional else "LIMIT" if record.order_type in LIMIT_PRICED else "MARKET"
     forced = record.liquidation or record.auto_deleverage
     client_order_id = record.client_order_id
     if record.auto_deleverage:
@@ -304,16 +304,16 @@ def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dic
     elif record.liquidation and not client_order_id:
         client_order_id = f"autoclose-{render.ms(record.created)}"
     payload: dict[str, Any] = {
-        **_common(update, spec),
+        **_renamed(shown, ORDER_FIELDS),
         "c": client_order_id,
         "o": working,
-        "ap": _average_price(filled, fill_cost, spec),
-        "sp": render.price_text(stop_price, spec),
+        "ap": shown["avgPrice"],
+        "sp": shown["stopPrice"],
         "x": "CALCULATED" if fill is not None and forced else EXECUTIONS[update.kind],
-        "X": _order_status(status, end_reason),
+        "X": shown["status"],
         "i": record.order_id,
         "l": render.signed_qty(fill.quantity, spec) if fill is not None else "0",
-        "z": render.signed_qty(filled, spec),
+        "z": shown["executedQty"],
         "L": render.price_text(fill.price, spec) if fill is not None else "0",
         "N": spec.quote if fill is not None else render.ASSET,
         "n": money(fill.fee) if fill is not None else "0",
@@ -322,31 +322,26 @@ def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dic
         "b": "0",
         "a": "0",
         "m": fill.is_maker if fill is not None else False,
-        "ot": original,
+        "ot": shown["origType"],
         "si": 0,
         "ss": 0,
         "rp": money(fill.realized_pnl) if fill is not None else "0",
-        **_trailing(update, spec),
+        **_renamed(shown, TRAILING_FIELDS),
     }
     return {"e": "ORDER_TRADE_UPDATE", "E": time, "T": payload["T"], "o": payload}
 
 
-def _algo_update(update: OrderUpdate, spec: Instrument, status: str, time: int) -> dict[str, Any]:
-    record = update.record
-    _, filled, fill_cost, _, _, _, triggered, _, stop_price = update.state
+def _algo_update(update: OrderUpdate, spec: Instrument, time: int) -> dict[str, Any]:
+    """The conditional order as ``render.algo_order`` shows it, under the stream's names."""
+    record, triggered = update.record, update.state[6]
+    shown = render.algo_order((record, update.state), spec)
     payload = {
-        **_common(update, spec),
-        "caid": record.client_order_id,
-        "aid": record.order_id,
-        "at": "CONDITIONAL",
-        "o": render.VENUE_TYPES.get(record.order_type, record.order_type.value),
-        "X": status,
-        "ai": str(record.order_id) if triggered else "",
-        "ap": _average_price(filled, fill_cost, spec),
-        "aq": render.signed_qty(filled, spec),
+        **_renamed(shown, ALGO_FIELDS),
+        "aq": render.signed_qty(update.state[1], spec),
         "act": ("LIMIT" if record.order_type in LIMIT_PRICED else "MARKET") if triggered else "0",
-        "tp": render.price_text(stop_price, spec),
-        "tt": time if status == "TRIGGERED" else 0,
-        **_trailing(update, spec),
+        "tp": shown["triggerPrice"],
+        "tt": time if shown["algoStatus"] == "TRIGGERED" else 0,
     }
+    if record.order_type is OrderType.TRAILING_STOP_MARKET:
+        payload |= _renamed(shown, ALGO_TRAILING_FIELDS)
     return {"e": "ALGO_UPDATE", "E": time, "T": time, "o": payload}
