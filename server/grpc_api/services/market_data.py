@@ -4,10 +4,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from paperex.engine.instruments import Instrument
 from paperex.server.core.queries import Book
-from paperex.server.core.records import merged_book_updates
+from paperex.server.core.records import Candle, merged_book_updates
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
+from paperex.server.grpc_api.shared_renders import SharedRenders
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import WireError
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
@@ -19,6 +21,9 @@ MIN_TICKER_INTERVAL = 0.1
 class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._book_updates = SharedRenders(render.book_update)
+        self._trades = SharedRenders(render.trades)
+        self._candles = SharedRenders(_candle_update)
 
     def _symbol(self, symbol: str) -> str:
         return parse.instrument(self.runtime.instruments, symbol).symbol
@@ -58,7 +63,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
             spec = self.runtime.instruments[symbol]
             async for update in updates:
                 if not updates.pending:
-                    yield render.book_update(update, spec)
+                    yield self._book_updates(update, spec)
                 else:  # behind (or a batch of commands published at once): what waits goes as one message,
                     # so a reader catches up in one write and the server is not held up by hundreds
                     yield render.book_update(merged_book_updates([update, *updates.take_buffered()]), spec)
@@ -72,7 +77,7 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         async with self.runtime.app.trades(spec.symbol) as trades:
             yield market_data_pb2.StreamTradesResponse()
             async for batch in trades:
-                yield render.trades(batch, spec)
+                yield self._trades(batch, spec)
 
     @unary
     async def GetTicker(self, request: market_data_pb2.GetTickerRequest, context: Context) -> Any:
@@ -123,4 +128,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
                 candle=render.candle(spec.symbol, current, spec) if current is not None else None
             )
             async for bar in bars:
-                yield render.candle_update(spec.symbol, bar, spec)
+                yield self._candles(bar, spec)
+
+
+def _candle_update(bar: Candle, spec: Instrument) -> market_data_pb2.StreamCandlesResponse:
+    return render.candle_update(spec.symbol, bar, spec)
