@@ -10,7 +10,7 @@ venue's user data stream), so nothing is rendered for an account nobody follows.
 """
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from copy import copy
 from typing import Any, NamedTuple
 
@@ -126,12 +126,6 @@ class UserEventLog(deque[UserEvent]):
     """One account's retained events, oldest first."""
 
     __slots__ = ()
-
-    def __init__(self, items: Iterable[UserEvent] = (), maxlen: int | None = None) -> None:
-        super().__init__(items, maxlen)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), (list(self), self.maxlen)
 
     def last_cursor(self) -> tuple[int, int]:
         """The newest event's cursor, (0, 0) before any."""
