@@ -140,7 +140,7 @@ class Results:
         self.prices = PriceBoard()
         self.wallets = Wallets()
         self.book_sequence = dict.fromkeys(instruments, 0)
-        self._user_event_capture = UserEventCapture(instruments, history, self.wallets)
+        self._user_event_capture = UserEventCapture(history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""

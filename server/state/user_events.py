@@ -10,7 +10,7 @@ venue's user data stream), so nothing is rendered for an account nobody follows.
 """
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from copy import copy
 from typing import Any, NamedTuple
 
@@ -187,8 +187,7 @@ class UserEventCapture:
     event, the order history as folded so far and the account's wallets as folded so far: never the
     engine, which may be ahead of the event."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], history: History, wallets: Wallets) -> None:
-        self.instruments = instruments
+    def __init__(self, history: History, wallets: Wallets) -> None:
         self.history = history
         self.wallets = wallets
         self.silent_accounts: set[int] = set()
