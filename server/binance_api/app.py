@@ -4,6 +4,10 @@ trade in one book.
 
 Each route is public (market data, charged to the caller's address) or signed (``X-MBX-APIKEY``, then
 ``timestamp``/``recvWindow`` against the wall clock, then the HMAC ``signature``, see ``signing``).
+Each route has the venue's weight beside it: under venue limits (``paperex serve --limits binance``)
+every request is charged its weight on the caller's address first, and every answer shows the
+minute's used weight (``X-MBX-USED-WEIGHT-1M``) and, once the account is known, its order counts
+(``X-MBX-ORDER-COUNT-10S``, ``-1M``).
 Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexpected is -1000 with a
 request id, its traceback only in the server log.
 """
@@ -13,9 +17,10 @@ import contextlib
 import enum
 import errno
 import logging
+import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -24,7 +29,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
-from paperex.server.binance_api import errors, params, render
+from paperex.server.binance_api import errors, params, render, weights
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
 from paperex.server.binance_api.market_streams import MarketStreams, parse
@@ -32,9 +37,10 @@ from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
 from paperex.server.binance_api.stream_connection import StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
+from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import SigningAccount
+from paperex.server.core.queries import PUBLIC, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -42,6 +48,8 @@ from paperex.server.wire.errors import Refused
 log = logging.getLogger("paperex.server.binance")
 
 Handler = Callable[["Call"], Awaitable[Any]]
+Route = tuple[str, str, Handler, Weight]
+"""Method, path, handler, and the request's weight on the caller's address (``weights``)."""
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
@@ -108,64 +116,62 @@ class BinanceApi:
             self._runner = None
 
     def _routes(self) -> None:
-        public: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v1/ping", self.ping),
-            ("GET", "/fapi/v1/time", self.time),
-            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info),
-            ("GET", "/fapi/v1/depth", self.depth),
-            ("GET", "/fapi/v1/klines", self.klines),
-            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines),
-            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines),
-            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr),
-            ("GET", "/fapi/v1/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v2/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker),
-            ("GET", "/fapi/v1/premiumIndex", self.premium_index),
+        public: list[Route] = [
+            ("GET", "/fapi/v1/ping", self.ping, 1),
+            ("GET", "/fapi/v1/time", self.time, 1),
+            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info, 1),
+            ("GET", "/fapi/v1/depth", self.depth, weights.depth),
+            ("GET", "/fapi/v1/klines", self.klines, weights.klines),
+            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines, weights.klines),
+            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines, weights.klines),
+            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, by_symbol(2, 5)),
+            ("GET", "/fapi/v1/premiumIndex", self.premium_index, by_symbol(1, 10)),
         ]
-        signed: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v2/account", self.account_v2),
-            ("GET", "/fapi/v3/account", self.account_v3),
-            ("GET", "/fapi/v2/balance", self.balance),
-            ("GET", "/fapi/v3/balance", self.balance),
-            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2),
-            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3),
-            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket),
-            ("POST", "/fapi/v1/leverage", self.leverage),
-            ("POST", "/fapi/v1/marginType", self.margin_type),
-            ("GET", "/fapi/v1/positionSide/dual", self.position_mode),
-            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode),
-            ("POST", "/fapi/v1/order", self.place_order),
-            ("GET", "/fapi/v1/order", self.query_order),
-            ("DELETE", "/fapi/v1/order", self.cancel_order),
-            ("GET", "/fapi/v1/openOrders", self.open_orders),
-            ("GET", "/fapi/v1/openOrder", self.open_order),
-            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
-            ("GET", "/fapi/v1/userTrades", self.user_trades),
-            ("GET", "/sapi/v1/capital/config/getall", self.nothing),
-            ("GET", "/fapi/v1/income", self.income),
-            ("GET", "/fapi/v1/allOrders", self.all_orders),
-            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode),
-            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode),
-            ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
-            ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
-            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
-            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
-            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
+        signed: list[Route] = [
+            ("GET", "/fapi/v2/account", self.account_v2, 5),
+            ("GET", "/fapi/v3/account", self.account_v3, 5),
+            ("GET", "/fapi/v2/balance", self.balance, 5),
+            ("GET", "/fapi/v3/balance", self.balance, 5),
+            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5),
+            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5),
+            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1),
+            ("POST", "/fapi/v1/leverage", self.leverage, 1),
+            ("POST", "/fapi/v1/marginType", self.margin_type, 1),
+            ("GET", "/fapi/v1/positionSide/dual", self.position_mode, 30),
+            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode, 1),
+            ("POST", "/fapi/v1/order", self.place_order, 0),
+            ("GET", "/fapi/v1/order", self.query_order, 1),
+            ("DELETE", "/fapi/v1/order", self.cancel_order, 1),
+            ("GET", "/fapi/v1/openOrders", self.open_orders, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/openOrder", self.open_order, 1),
+            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all, 1),
+            ("GET", "/fapi/v1/userTrades", self.user_trades, 5),
+            ("GET", "/sapi/v1/capital/config/getall", self.nothing, 0),  # spot's: see below
+            ("GET", "/fapi/v1/income", self.income, 30),
+            ("GET", "/fapi/v1/allOrders", self.all_orders, 5),
+            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode, 30),
+            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode, 1),
+            ("POST", "/fapi/v1/algoOrder", self.place_algo_order, 0),
+            ("GET", "/fapi/v1/algoOrder", self.query_algo_order, 1),
+            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
+            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
+            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
         ]
         # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
-        # margin pairs): there is no spot or margin wallet here, so they answer empty.
-        keyed: list[tuple[str, str, Handler]] = [
-            ("GET", "/sapi/v1/margin/allPairs", self.nothing),
-            ("POST", "/fapi/v1/listenKey", self.open_listen_key),
-            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key),
-            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key),
+        # margin pairs): there is no spot or margin wallet here, so they answer empty; the venue weighs
+        # them on its spot limits, not on the futures weight.
+        keyed: list[Route] = [
+            ("GET", "/sapi/v1/margin/allPairs", self.nothing, 0),
+            ("POST", "/fapi/v1/listenKey", self.open_listen_key, 1),
+            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key, 1),
+            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key, 1),
         ]
-        for method, path, handle in public:
-            self.web.router.add_route(method, path, self._guard(handle, Security.PUBLIC))
-        for method, path, handle in keyed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.KEY))
-        for method, path, handle in signed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
+        for security, routes in ((Security.PUBLIC, public), (Security.KEY, keyed), (Security.SIGNED, signed)):
+            for method, path, handle, weight in routes:
+                self.web.router.add_route(method, path, self._guard(handle, security, weight))
         # the venue's paths, and its newer ones split by category (/public, /market; /private?listenKey=)
         for prefix in ("", "/public", "/market", "/private"):
             self.web.router.add_get(f"{prefix}/ws/{{name}}", self.websocket)
@@ -176,30 +182,49 @@ class BinanceApi:
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error_response(errors.NOT_FOUND.error())
 
-    def _guard(self, handle: Handler, security: "Security") -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _guard(
+        self, handle: Handler, security: "Security", weight: Weight
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
+            address = request.remote or ""
+            account_id = 0
             try:
                 query = request.rel_url.raw_query_string
                 body = await request.text() if request.can_read_body else ""
                 merged = _merge(query, body if request.content_type in FORM_TYPES else "")
+                self.app.admission.request(address, weigh(weight, merged))
                 if security is Security.SIGNED:
                     account_id = self._authenticate(request, merged, query, body)
                 elif security is Security.KEY:
                     account_id = self._key_account(request)
                 else:
                     account_id = self._public(request)
-                return web.json_response(await handle(Call(merged, account_id)))
+                response = web.json_response(await handle(Call(merged, account_id)))
             except BinanceError as error:
-                return _error_response(error)
+                response = _error_response(error)
             except Refused as refused:
-                return _error_response(venue_error(refused))
+                response = _error_response(venue_error(refused))
             except Exception:
                 request_id = uuid.uuid4().hex[:16]
                 log.exception("request %s failed", request_id)
                 internal = Refused("INTERNAL", f"internal error (request {request_id})", {"request_id": request_id})
-                return _error_response(venue_error(internal))
+                response = _error_response(venue_error(internal))
+            self._show_usage(response, address, account_id)
+            return response
 
         return answer
+
+    def _show_usage(self, response: web.Response, address: str, account_id: int) -> None:
+        """Under venue limits, the address's used weight and the account's order counts, as the venue
+        shows them on every answer."""
+        venue = self.app.admission.venue
+        if venue is None:
+            return
+        response.headers["X-MBX-USED-WEIGHT-1M"] = str(venue.used_weight(address))
+        if account_id:
+            ten_seconds, minute = venue.order_counts(account_id)
+            response.headers["X-MBX-ORDER-COUNT-10S"] = str(ten_seconds)
+            response.headers["X-MBX-ORDER-COUNT-1M"] = str(minute)
 
     def _signing_account(self, request: web.Request) -> SigningAccount:
         key = request.headers.get("X-MBX-APIKEY", "")
@@ -534,11 +559,12 @@ class BinanceApi:
         self._sockets.add(socket)
         connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
         try:
-            for name, stream in streams.items():
-                await connection.subscribe(name, stream)
-            async for message in socket:
-                if message.type is WSMsgType.TEXT:
-                    await connection.answer(message.data)
+            async with self._dropping(socket, PUBLIC):
+                for name, stream in streams.items():
+                    await connection.subscribe(name, stream)
+                async for message in socket:
+                    if message.type is WSMsgType.TEXT:
+                        await connection.answer(message.data)
         finally:
             connection.close()
             self._sockets.discard(socket)
@@ -559,8 +585,9 @@ class BinanceApi:
                     asyncio.create_task(self._expire(socket, key)),
                 ]
                 try:
-                    async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                        pass
+                    async with self._dropping(socket, key.account_id):
+                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
+                            pass
                 finally:
                     for task in tasks:
                         task.cancel()
@@ -585,6 +612,24 @@ class BinanceApi:
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
+
+    @contextlib.asynccontextmanager
+    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+        """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
+        everyone's plan), unless the handler ends first."""
+        at = self.app.faults.stream_drop_at(account_id)
+        if at is None:
+            yield
+            return
+        dropping = asyncio.create_task(self._drop(socket, at))
+        try:
+            yield
+        finally:
+            dropping.cancel()
+
+    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+        refusal = await self.app.faults.dropped(at)
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
 
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
         """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;
@@ -612,5 +657,5 @@ def _error_response(error: BinanceError) -> web.Response:
     headers = {}
     refused = error.refused
     if refused is not None and refused.retry_after:
-        headers["Retry-After"] = str(max(1, round(refused.retry_after)))
+        headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))  # never sooner than asked
     return web.json_response(error.body(), status=error.status, headers=headers)
