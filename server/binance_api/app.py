@@ -558,7 +558,7 @@ class BinanceApi:
         self.app.admission.connection(request.remote or "")
         socket = web.WebSocketResponse()
         budget = self.app.faults.stream_budget(account_id)
-        return socket, SocketRules(socket, budget=budget, venue=self.app.admission.venue)
+        return socket, SocketRules(socket, budget=budget, admission=self.app.admission)
 
     async def _public_streams(
         self, request: web.Request, streams: dict[str, Any], *, combined: bool

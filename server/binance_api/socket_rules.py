@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
+from paperex.server.core.admission import Admission
 from paperex.server.core.faults import stream_dropped
-from paperex.server.core.venue_limits import VenueMeter
 
 TOO_MANY_REQUESTS = b"Too many requests"
 _connections = itertools.count(1)
@@ -22,12 +22,12 @@ _connections = itertools.count(1)
 
 class SocketRules:
     """One socket's counts: ``budget`` stream messages before the fault plan drops it (0: no limit),
-    and the venue's limits (``venue``; None: none)."""
+    and the venue's limits, when ``admission`` has them."""
 
-    def __init__(self, socket: web.WebSocketResponse, *, budget: int, venue: VenueMeter | None) -> None:
+    def __init__(self, socket: web.WebSocketResponse, *, budget: int, admission: Admission) -> None:
         self.socket = socket
         self.budget = budget
-        self.venue = venue
+        self.admission = admission
         self.sent = 0
         self._key = next(_connections)
         """This connection in the venue's message counts."""
@@ -45,7 +45,7 @@ class SocketRules:
 
     async def heard(self) -> bool:
         """One message from the client: False, the socket closed, once it is over the venue's rate."""
-        if self.venue is None or self.venue.message(self._key):
+        if self.admission.socket_message(self._key):
             return True
         await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=TOO_MANY_REQUESTS)
         return False
@@ -53,7 +53,7 @@ class SocketRules:
     async def room(self, streams: int) -> bool:
         """Whether the connection may follow ``streams`` streams: False, the socket closed, past the
         venue's limit."""
-        limit = self.venue.limits.streams_per_connection if self.venue is not None else 0
+        limit = self.admission.socket_streams
         if not limit or streams <= limit:
             return True
         message = f"Too many streams: {streams} asked, the limit is {limit} per connection"

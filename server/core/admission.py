@@ -23,7 +23,7 @@ refusals count toward its ban, as there).
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -151,6 +151,16 @@ class Admission:
         them): RATE_LIMITED with a retry delay, or BANNED."""
         if self.venue is not None:
             self.venue.connect(address)
+
+    def socket_message(self, connection: Hashable) -> bool:
+        """One message a client sent on a WebSocket ``connection``: whether the venue limits (none
+        without them) let it in; a connection that goes beyond them is closed."""
+        return self.venue is None or self.venue.message(connection)
+
+    @property
+    def socket_streams(self) -> int:
+        """Streams one WebSocket connection may follow under the venue limits (0: no limit)."""
+        return self.venue.limits.streams_per_connection if self.venue is not None else 0
 
     def query(self, account_id: int) -> None:
         """One read of an account; RATE_LIMITED with a retry delay beyond its query budget."""
