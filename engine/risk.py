@@ -5,7 +5,7 @@ position margins at the mark price (last price until a mark exists), order margi
 available balance = cross wallet + cross uPnL - cross position IM - all order margin.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
@@ -101,7 +101,7 @@ class _Held:
 def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held]:
     held = []
     first = LONG if account.position_mode is HEDGE else BOTH
-    positions = account.positions.items()
+    positions: Iterable[tuple[str, PositionView]] = account.positions.items()
     if account.short_legs:  # hedge mode's SHORT legs after the LONG ones
         positions = [*positions, *account.short_legs.items()]
     for symbol, position in positions:
