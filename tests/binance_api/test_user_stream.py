@@ -132,6 +132,29 @@ async def test_orders_fills_and_wallet_changes_reach_the_user_stream(
     assert deposited["a"]["B"] == [{"a": "USDT", "wb": "100499.948", "cw": "100499.948", "bc": "500"}]
 
 
+async def test_hedge_mode_orders_and_positions_name_their_leg_on_the_stream(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Alice in hedge mode sells 0.004 BTC into her SHORT leg at 65,000 (bob's bid over gRPC): her order
+    update and the position in the ACCOUNT_UPDATE both carry ps SHORT."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        _, alice = await open_account(venue, "alice")
+        bob = await venue.open_account("bob")
+        await bob.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "65000.0"), metadata=bob.auth)
+        await call(http, venue, "POST", "/fapi/v1/positionSide/dual", alice, form={"dualSidePosition": "true"})
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            sell = {"symbol": "BTCUSDT", "side": "SELL", "type": "MARKET", "quantity": "0.004"}
+            await call(http, venue, "POST", "/fapi/v1/order", alice, form={**sell, "positionSide": "SHORT"})
+            messages = [await received(socket) for _ in range(3)]
+
+    orders = [m["o"] for m in messages if m["e"] == "ORDER_TRADE_UPDATE"]
+    [account] = [m for m in messages if m["e"] == "ACCOUNT_UPDATE"]
+    assert [(o["X"], o["ps"]) for o in orders] == [("NEW", "SHORT"), ("FILLED", "SHORT")]
+    assert [(p["s"], p["pa"], p["ps"]) for p in account["a"]["P"]] == [("BTCUSDT", "-0.004", "SHORT")]
+
+
 async def test_algo_orders_stream_as_algo_updates(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """A stop-market buy at 66,000 on the mark waits: ALGO_UPDATE NEW, and no ORDER_TRADE_UPDATE; the
     mark at 66,100 triggers it: ALGO_UPDATE TRIGGERED naming the order it became (the same id here),
