@@ -15,7 +15,7 @@ import errno
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -30,7 +30,7 @@ from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, Liste
 from paperex.server.binance_api.market_streams import MarketStreams, parse
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
-from paperex.server.binance_api.stream_connection import StreamConnection
+from paperex.server.binance_api.stream_connection import PayloadSource, StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
@@ -532,7 +532,13 @@ class BinanceApi:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self._sockets.add(socket)
-        connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
+        connection = StreamConnection(
+            socket,
+            self.market_streams,
+            self.app.instruments,
+            combined=combined,
+            user_stream=self._subscribed_user_stream,
+        )
         try:
             for name, stream in streams.items():
                 await connection.subscribe(name, stream)
@@ -574,28 +580,69 @@ class BinanceApi:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
         try:
-            async for event in live:
-                events = [event, *live.take_buffered()]
-                if stream.margin_called(events):
-                    stream.refresh(await self.app.account(account_id))
-                for message in stream.messages(events):
-                    await socket.send_json(message)
+            async for message in self._user_messages(live, stream, account_id):
+                await socket.send_json(message)
         except SlowConsumer:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
 
+    async def _user_messages(
+        self, live: Subscription[Any], stream: UserStream, account_id: int
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Each command's events as the venue's messages, the events of one command together."""
+        async for event in live:
+            events = [event, *live.take_buffered()]
+            if stream.margin_called(events):
+                stream.refresh(await self.app.account(account_id))
+            for message in stream.messages(events):
+                yield message
+
+    def _subscribed_user_stream(self, name: str) -> PayloadSource | None:
+        """A listen key subscribed on a stream connection: its user data stream, as ``/ws/<listenKey>``
+        sends it, until the key ends (closed, or expired: then ``listenKeyExpired``)."""
+        key = self.listen_keys.find(name)
+        if key is None:
+            return None
+
+        async def payloads(ready: asyncio.Event) -> AsyncIterator[dict[str, Any]]:
+            view = await self.app.account(key.account_id)
+            async with self.app.user_events(key.account_id, None) as (_, live):
+                ready.set()
+                ending = asyncio.create_task(self._until_key_ends(key))
+                ending.add_done_callback(lambda _: live.unsubscribe())  # ends the loop below
+                try:
+                    async for message in self._user_messages(
+                        live, UserStream(view, self.app.instruments), key.account_id
+                    ):
+                        yield message
+                finally:
+                    ending.cancel()
+                if not ending.cancelled() and ending.result():
+                    yield self._expired(key)
+
+        return payloads
+
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
-        """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;
-        a key closed meanwhile closes the socket at once."""
+        """Wait until the key ends: after ``listenKeyExpired`` when it expired, close the socket."""
+        if await self._until_key_ends(key):
+            await socket.send_json(self._expired(key))
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+
+    async def _until_key_ends(self, key: ListenKey) -> bool:
+        """Wait out the key's validity (each keep-alive extends it) or until it is closed; True when it
+        expired (it is closed then)."""
         while (remaining := self.listen_keys.remaining_ms(key)) > 0 and not key.ended.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(key.ended.wait(), remaining / 1000)
-        if self.listen_keys.remaining_ms(key) <= 0:
-            await socket.send_json({"e": "listenKeyExpired", "E": self.clock_ms(), "listenKey": key.key})
+        expired = self.listen_keys.remaining_ms(key) <= 0
+        if expired:
             self.listen_keys.close(key.account_id)
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+        return expired
+
+    def _expired(self, key: ListenKey) -> dict[str, Any]:
+        return {"e": "listenKeyExpired", "E": self.clock_ms(), "listenKey": key.key}
 
 
 def _merge(query: str, body: str) -> dict[str, str]:

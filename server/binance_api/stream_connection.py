@@ -3,13 +3,15 @@
 ``/ws/<stream>`` sends a stream's payloads as they are, ``/stream?streams=a/b`` wraps each in
 ``{"stream": name, "data": payload}``. Either takes ``{"method": "SUBSCRIBE" | "UNSUBSCRIBE",
 "params": [names], "id": n}`` (answered ``{"result": null, "id": n}``) and ``LIST_SUBSCRIPTIONS``
-(answered with the names), as the venue does; a bad request is answered with the venue's ``error``
+(answered with the names), as the venue does; a listen key subscribes to its account's user data stream
+(the futures connector's ``user_data`` does so). A bad request is answered with the venue's ``error``
 object, naming what is wrong, and changes nothing.
 """
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -20,6 +22,9 @@ from paperex.server.core.streams import SlowConsumer, StreamClosed
 
 UNKNOWN_PROPERTY, INVALID_VALUE_TYPE, INVALID_REQUEST, INVALID_JSON = 0, 1, 2, 3
 """The venue's error codes on a stream connection."""
+
+PayloadSource = Callable[[asyncio.Event], AsyncIterator[Any]]
+"""A stream's payloads as they come; the event is set once it follows its topic."""
 
 
 class StreamConnection:
@@ -32,18 +37,24 @@ class StreamConnection:
         instruments: Mapping[str, Instrument],
         *,
         combined: bool,
+        user_stream: Callable[[str], PayloadSource | None] = lambda name: None,
     ) -> None:
         self.socket = socket
         self.streams = streams
         self.instruments = instruments
         self.combined = combined
+        self.user_stream = user_stream
+        """The user data stream of a listen key (None when ``name`` is not an active one)."""
         self._forwarding: dict[str, asyncio.Task[None]] = {}
 
     async def subscribe(self, name: str, stream: Stream) -> None:
         """Follow ``stream``: returns once it follows its topic."""
+        await self._follow(name, partial(self.streams.payloads, stream))
+
+    async def _follow(self, name: str, payloads: PayloadSource) -> None:
         if name not in self._forwarding:
             ready = asyncio.Event()
-            self._forwarding[name] = asyncio.create_task(self._forward(name, stream, ready))
+            self._forwarding[name] = asyncio.create_task(self._forward(name, payloads, ready))
             await ready.wait()
 
     def unsubscribe(self, name: str) -> None:
@@ -55,9 +66,9 @@ class StreamConnection:
         for name in list(self._forwarding):
             self.unsubscribe(name)
 
-    async def _forward(self, name: str, stream: Stream, ready: asyncio.Event) -> None:
+    async def _forward(self, name: str, payloads: PayloadSource, ready: asyncio.Event) -> None:
         try:
-            async for payload in self.streams.payloads(stream, ready):
+            async for payload in payloads(ready):
                 await self.socket.send_json({"stream": name, "data": payload} if self.combined else payload)
         except SlowConsumer:
             await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
@@ -90,17 +101,22 @@ class StreamConnection:
         names = request.get("params")
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             return _error(INVALID_VALUE_TYPE, "Invalid value type: params must be a list of stream names", request_id)
-        parsed = {name: parse(name, self.instruments) for name in names}
-        unknown = [name for name, stream in parsed.items() if stream is None]
+        sources = {name: self._payloads(name) for name in names}
+        unknown = [name for name, payloads in sources.items() if payloads is None]
         if unknown:
             return _error(INVALID_REQUEST, f"Invalid request: unknown stream(s) {', '.join(unknown)}", request_id)
-        for name, stream in parsed.items():
+        for name, payloads in sources.items():
             if method == "SUBSCRIBE":
-                assert stream is not None
-                await self.subscribe(name, stream)
+                assert payloads is not None
+                await self._follow(name, payloads)
             else:
                 self.unsubscribe(name)
         return {"result": None, "id": request_id}
+
+    def _payloads(self, name: str) -> PayloadSource | None:
+        """The payloads of the public stream or the listen key ``name``; None when it is neither."""
+        stream = parse(name, self.instruments)
+        return partial(self.streams.payloads, stream) if stream is not None else self.user_stream(name)
 
 
 def _error(code: int, msg: str, request_id: Any) -> dict[str, Any]:
