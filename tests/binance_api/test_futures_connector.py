@@ -36,7 +36,7 @@ def connector_path(pytestconfig: pytest.Config) -> Path:
     (pip fills a scratch folder that is renamed into place when it succeeds)."""
     assert pytestconfig.cache is not None
     cache = pytestconfig.cache.mkdir("binance-futures-connector")
-    folder = cache / CONNECTOR.split("==")[1]
+    folder = cache / "-".join(pin.replace("==", "-") for pin in (CONNECTOR, WEBSOCKET_CLIENT))
     if not folder.is_dir():
         with tempfile.TemporaryDirectory(dir=cache) as scratch:
             pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
