@@ -619,7 +619,7 @@ class BinanceApi:
                         yield message
                 finally:
                     ending.cancel()
-                if not ending.cancelled() and ending.result():
+                if ending.done() and not ending.cancelled() and ending.result():  # not when the server shuts down
                     yield self._expired(key)
 
         return payloads
