@@ -264,6 +264,12 @@ class ServerBusy(RateLimited, reason="SERVER_BUSY"):
     retried the same way (after the server's RetryInfo delay)."""
 
 
+class Banned(LimitExceeded, reason="BANNED"):
+    """The caller's address kept sending after its request weight was used up (a venue limits
+    profile) and is banned: nothing is admitted until ``retry_after`` has passed (``metadata``:
+    address, until_ms, bans). Not a ``RateLimited``: retry policies give up at once."""
+
+
 class TooManyStreams(LimitExceeded, reason="TOO_MANY_STREAMS"):
     """The connection or the server has as many streams open as it allows (``metadata``: scope,
     limit, open); close one before opening another."""
@@ -335,9 +341,12 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> PaperexError:
 
 
 def from_rejection(rejection: Rejection) -> PaperexError:
-    """The typed exception for an in-band refusal (an OrderSession result)."""
+    """The typed exception for an in-band refusal (an OrderSession result); a rate limit's delay comes
+    in its metadata, where a status would carry RetryInfo."""
     cls = error_class(rejection.reason)
-    return cls(rejection.message, reason=rejection.reason, metadata=rejection.metadata)
+    delay = rejection.metadata.get("retry_after")
+    retry_after = timedelta(seconds=float(delay)) if delay else None
+    return cls(rejection.message, reason=rejection.reason, metadata=rejection.metadata, retry_after=retry_after)
 
 
 def _rich_status(trailers: Any) -> status_pb2.Status | None:

@@ -4,6 +4,10 @@ trade in one book.
 
 Each route is public (market data, charged to the caller's address) or signed (``X-MBX-APIKEY``, then
 ``timestamp``/``recvWindow`` against the wall clock, then the HMAC ``signature``, see ``signing``).
+Each route has the venue's weight beside it: under venue limits (``paperex serve --limits binance``)
+every request is charged its weight on the caller's address first, and every answer shows the
+minute's used weight (``X-MBX-USED-WEIGHT-1M``) and, once the account is known, its order counts
+(``X-MBX-ORDER-COUNT-10S``, ``-1M``).
 Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexpected is -1000 with a
 request id, its traceback only in the server log.
 """
@@ -13,6 +17,7 @@ import contextlib
 import enum
 import errno
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,17 +29,19 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
-from paperex.server.binance_api import errors, params, render
+from paperex.server.binance_api import errors, params, render, weights
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
 from paperex.server.binance_api.market_streams import MarketStreams, parse
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
+from paperex.server.binance_api.socket_rules import SocketRules
 from paperex.server.binance_api.stream_connection import PayloadSource, StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
+from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import SigningAccount
+from paperex.server.core.queries import PUBLIC, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -42,6 +49,8 @@ from paperex.server.wire.errors import Refused
 log = logging.getLogger("paperex.server.binance")
 
 Handler = Callable[["Call"], Awaitable[Any]]
+Route = tuple[str, str, Handler, Weight]
+"""Method, path, handler, and the request's weight on the caller's address (``weights``)."""
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
@@ -108,64 +117,62 @@ class BinanceApi:
             self._runner = None
 
     def _routes(self) -> None:
-        public: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v1/ping", self.ping),
-            ("GET", "/fapi/v1/time", self.time),
-            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info),
-            ("GET", "/fapi/v1/depth", self.depth),
-            ("GET", "/fapi/v1/klines", self.klines),
-            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines),
-            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines),
-            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr),
-            ("GET", "/fapi/v1/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v2/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker),
-            ("GET", "/fapi/v1/premiumIndex", self.premium_index),
+        public: list[Route] = [
+            ("GET", "/fapi/v1/ping", self.ping, 1),
+            ("GET", "/fapi/v1/time", self.time, 1),
+            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info, 1),
+            ("GET", "/fapi/v1/depth", self.depth, weights.depth),
+            ("GET", "/fapi/v1/klines", self.klines, weights.klines),
+            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines, weights.klines),
+            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines, weights.klines),
+            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, by_symbol(2, 5)),
+            ("GET", "/fapi/v1/premiumIndex", self.premium_index, by_symbol(1, 10)),
         ]
-        signed: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v2/account", self.account_v2),
-            ("GET", "/fapi/v3/account", self.account_v3),
-            ("GET", "/fapi/v2/balance", self.balance),
-            ("GET", "/fapi/v3/balance", self.balance),
-            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2),
-            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3),
-            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket),
-            ("POST", "/fapi/v1/leverage", self.leverage),
-            ("POST", "/fapi/v1/marginType", self.margin_type),
-            ("GET", "/fapi/v1/positionSide/dual", self.position_mode),
-            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode),
-            ("POST", "/fapi/v1/order", self.place_order),
-            ("GET", "/fapi/v1/order", self.query_order),
-            ("DELETE", "/fapi/v1/order", self.cancel_order),
-            ("GET", "/fapi/v1/openOrders", self.open_orders),
-            ("GET", "/fapi/v1/openOrder", self.open_order),
-            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
-            ("GET", "/fapi/v1/userTrades", self.user_trades),
-            ("GET", "/sapi/v1/capital/config/getall", self.nothing),
-            ("GET", "/fapi/v1/income", self.income),
-            ("GET", "/fapi/v1/allOrders", self.all_orders),
-            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode),
-            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode),
-            ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
-            ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
-            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
-            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
-            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
+        signed: list[Route] = [
+            ("GET", "/fapi/v2/account", self.account_v2, 5),
+            ("GET", "/fapi/v3/account", self.account_v3, 5),
+            ("GET", "/fapi/v2/balance", self.balance, 5),
+            ("GET", "/fapi/v3/balance", self.balance, 5),
+            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5),
+            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5),
+            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1),
+            ("POST", "/fapi/v1/leverage", self.leverage, 1),
+            ("POST", "/fapi/v1/marginType", self.margin_type, 1),
+            ("GET", "/fapi/v1/positionSide/dual", self.position_mode, 30),
+            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode, 1),
+            ("POST", "/fapi/v1/order", self.place_order, 0),
+            ("GET", "/fapi/v1/order", self.query_order, 1),
+            ("DELETE", "/fapi/v1/order", self.cancel_order, 1),
+            ("GET", "/fapi/v1/openOrders", self.open_orders, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/openOrder", self.open_order, 1),
+            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all, 1),
+            ("GET", "/fapi/v1/userTrades", self.user_trades, 5),
+            ("GET", "/sapi/v1/capital/config/getall", self.nothing, 0),  # spot's: see below
+            ("GET", "/fapi/v1/income", self.income, 30),
+            ("GET", "/fapi/v1/allOrders", self.all_orders, 5),
+            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode, 30),
+            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode, 1),
+            ("POST", "/fapi/v1/algoOrder", self.place_algo_order, 0),
+            ("GET", "/fapi/v1/algoOrder", self.query_algo_order, 1),
+            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
+            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
+            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
         ]
         # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
-        # margin pairs): there is no spot or margin wallet here, so they answer empty.
-        keyed: list[tuple[str, str, Handler]] = [
-            ("GET", "/sapi/v1/margin/allPairs", self.nothing),
-            ("POST", "/fapi/v1/listenKey", self.open_listen_key),
-            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key),
-            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key),
+        # margin pairs): there is no spot or margin wallet here, so they answer empty; the venue weighs
+        # them on its spot limits, not on the futures weight.
+        keyed: list[Route] = [
+            ("GET", "/sapi/v1/margin/allPairs", self.nothing, 0),
+            ("POST", "/fapi/v1/listenKey", self.open_listen_key, 1),
+            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key, 1),
+            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key, 1),
         ]
-        for method, path, handle in public:
-            self.web.router.add_route(method, path, self._guard(handle, Security.PUBLIC))
-        for method, path, handle in keyed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.KEY))
-        for method, path, handle in signed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
+        for security, routes in ((Security.PUBLIC, public), (Security.KEY, keyed), (Security.SIGNED, signed)):
+            for method, path, handle, weight in routes:
+                self.web.router.add_route(method, path, self._guard(handle, security, weight))
         # the venue's paths, and its newer ones split by category (/public, /market; /private?listenKey=)
         for prefix in ("", "/public", "/market", "/private"):
             self.web.router.add_get(f"{prefix}/ws/{{name}}", self.websocket)
@@ -176,30 +183,49 @@ class BinanceApi:
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error_response(errors.NOT_FOUND.error())
 
-    def _guard(self, handle: Handler, security: "Security") -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _guard(
+        self, handle: Handler, security: "Security", weight: Weight
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
+            address = request.remote or ""
+            account_id = 0
             try:
                 query = request.rel_url.raw_query_string
                 body = await request.text() if request.can_read_body else ""
                 merged = _merge(query, body if request.content_type in FORM_TYPES else "")
+                self.app.admission.request(address, weigh(weight, merged))
                 if security is Security.SIGNED:
                     account_id = self._authenticate(request, merged, query, body)
                 elif security is Security.KEY:
                     account_id = self._key_account(request)
                 else:
                     account_id = self._public(request)
-                return web.json_response(await handle(Call(merged, account_id)))
+                response = web.json_response(await handle(Call(merged, account_id)))
             except BinanceError as error:
-                return _error_response(error)
+                response = _error_response(error)
             except Refused as refused:
-                return _error_response(venue_error(refused))
+                response = _error_response(venue_error(refused))
             except Exception:
                 request_id = uuid.uuid4().hex[:16]
                 log.exception("request %s failed", request_id)
                 internal = Refused("INTERNAL", f"internal error (request {request_id})", {"request_id": request_id})
-                return _error_response(venue_error(internal))
+                response = _error_response(venue_error(internal))
+            self._show_usage(response, address, account_id)
+            return response
 
         return answer
+
+    def _show_usage(self, response: web.Response, address: str, account_id: int) -> None:
+        """Under venue limits, the address's used weight and the account's order counts, as the venue
+        shows them on every answer."""
+        venue = self.app.admission.venue
+        if venue is None:
+            return
+        response.headers["X-MBX-USED-WEIGHT-1M"] = str(venue.used_weight(address))
+        if account_id:
+            ten_seconds, minute = venue.order_counts(account_id)
+            response.headers["X-MBX-ORDER-COUNT-10S"] = str(ten_seconds)
+            response.headers["X-MBX-ORDER-COUNT-1M"] = str(minute)
 
     def _signing_account(self, request: web.Request) -> SigningAccount:
         key = request.headers.get("X-MBX-APIKEY", "")
@@ -526,10 +552,21 @@ class BinanceApi:
             return _error_response(errors.not_valid("streams"))
         return await self._public_streams(request, parsed, combined=True)
 
+    def _connect(self, request: web.Request, account_id: int) -> tuple[web.WebSocketResponse, SocketRules]:
+        """A socket for ``request`` and its rules (the account's fault plan: ``PUBLIC`` for everyone's),
+        the connection charged to the caller's address first: the venue's refusal raised as it is."""
+        self.app.admission.connection(request.remote or "")
+        socket = web.WebSocketResponse()
+        budget = self.app.faults.stream_budget(account_id)
+        return socket, SocketRules(socket, budget=budget, admission=self.app.admission)
+
     async def _public_streams(
         self, request: web.Request, streams: dict[str, Any], *, combined: bool
     ) -> web.StreamResponse:
-        socket = web.WebSocketResponse()
+        try:
+            socket, rules = self._connect(request, PUBLIC)
+        except Refused as refused:
+            return _error_response(venue_error(refused))
         await socket.prepare(request)
         self._sockets.add(socket)
         connection = StreamConnection(
@@ -537,14 +574,15 @@ class BinanceApi:
             self.market_streams,
             self.app.instruments,
             combined=combined,
+            rules=rules,
             user_stream=self._subscribed_user_stream,
         )
         try:
-            for name, stream in streams.items():
-                await connection.subscribe(name, stream)
-            async for message in socket:
-                if message.type is WSMsgType.TEXT:
-                    await connection.answer(message.data)
+            async with self._dropping(socket, PUBLIC):
+                if await connection.follow(streams):
+                    async for message in socket:
+                        if message.type is WSMsgType.TEXT:
+                            await connection.answer(message.data)
         finally:
             connection.close()
             self._sockets.discard(socket)
@@ -553,7 +591,10 @@ class BinanceApi:
     async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
         """The account's user data stream until the key ends or expires: following the account's events
         before the handshake completes, so that whatever happens once the client is connected reaches it."""
-        socket = web.WebSocketResponse()
+        try:
+            socket, rules = self._connect(request, key.account_id)
+        except Refused as refused:
+            return _error_response(venue_error(refused))
         view = await self.app.account(key.account_id)
         async with self.app.user_events(key.account_id, None) as (_, live):
             stream = UserStream(view, self.app.instruments)
@@ -561,12 +602,14 @@ class BinanceApi:
             self._sockets.add(socket)
             try:
                 tasks = [
-                    asyncio.create_task(self._forward_user_events(socket, live, stream, key.account_id)),
+                    asyncio.create_task(self._forward_user_events(socket, rules, live, stream, key.account_id)),
                     asyncio.create_task(self._expire(socket, key)),
                 ]
                 try:
-                    async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                        pass
+                    async with self._dropping(socket, key.account_id):
+                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
+                            if not await rules.heard():
+                                break
                 finally:
                     for task in tasks:
                         task.cancel()
@@ -575,13 +618,18 @@ class BinanceApi:
         return socket
 
     async def _forward_user_events(
-        self, socket: web.WebSocketResponse, live: Subscription[Any], stream: UserStream, account_id: int
+        self,
+        socket: web.WebSocketResponse,
+        rules: SocketRules,
+        live: Subscription[Any],
+        stream: UserStream,
+        account_id: int,
     ) -> None:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
         try:
             async for message in self._user_messages(live, stream, account_id):
-                await socket.send_json(message)
+                await rules.send(message)
         except SlowConsumer:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:
@@ -624,6 +672,24 @@ class BinanceApi:
 
         return payloads
 
+    @contextlib.asynccontextmanager
+    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+        """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
+        everyone's plan), unless the handler ends first."""
+        at = self.app.faults.stream_drop_at(account_id)
+        if at is None:
+            yield
+            return
+        dropping = asyncio.create_task(self._drop(socket, at))
+        try:
+            yield
+        finally:
+            dropping.cancel()
+
+    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+        refusal = await self.app.faults.dropped(at)
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
+
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
         """Wait until the key ends: after ``listenKeyExpired`` when it expired, close the socket."""
         if await self._until_key_ends(key):
@@ -659,5 +725,5 @@ def _error_response(error: BinanceError) -> web.Response:
     headers = {}
     refused = error.refused
     if refused is not None and refused.retry_after:
-        headers["Retry-After"] = str(max(1, round(refused.retry_after)))
+        headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))  # never sooner than asked
     return web.json_response(error.body(), status=error.status, headers=headers)

@@ -5,7 +5,8 @@
 "params": [names], "id": n}`` (answered ``{"result": null, "id": n}``) and ``LIST_SUBSCRIPTIONS``
 (answered with the names), as the venue does; a listen key subscribes to its account's user data stream
 (the futures connector's ``user_data`` does so). A bad request is answered with the venue's ``error``
-object, naming what is wrong, and changes nothing.
+object, naming what is wrong, and changes nothing. What the socket may carry (``SocketRules``) may close
+it instead: too many messages from the client, or subscribing past the venue's streams per connection.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from aiohttp import WSCloseCode, web
 
 from paperex.engine.instruments import Instrument
 from paperex.server.binance_api.market_streams import MarketStreams, Stream, parse
+from paperex.server.binance_api.socket_rules import SocketRules
 from paperex.server.core.streams import SlowConsumer, StreamClosed
 
 UNKNOWN_PROPERTY, INVALID_VALUE_TYPE, INVALID_REQUEST, INVALID_JSON = 0, 1, 2, 3
@@ -37,9 +39,11 @@ class StreamConnection:
         instruments: Mapping[str, Instrument],
         *,
         combined: bool,
+        rules: SocketRules,
         user_stream: Callable[[str], PayloadSource | None] = lambda name: None,
     ) -> None:
         self.socket = socket
+        self.rules = rules
         self.streams = streams
         self.instruments = instruments
         self.combined = combined
@@ -47,15 +51,20 @@ class StreamConnection:
         """The user data stream of a listen key (None when ``name`` is not an active one)."""
         self._forwarding: dict[str, asyncio.Task[None]] = {}
 
-    async def subscribe(self, name: str, stream: Stream) -> None:
-        """Follow ``stream``: returns once it follows its topic."""
-        await self._follow(name, partial(self.streams.payloads, stream))
+    async def follow(self, streams: Mapping[str, Stream]) -> bool:
+        """Follow each of ``streams`` (returns once they follow their topics); False, and the socket
+        closed, when that would pass the streams a connection may follow."""
+        return await self._follow({name: partial(self.streams.payloads, stream) for name, stream in streams.items()})
 
-    async def _follow(self, name: str, payloads: PayloadSource) -> None:
-        if name not in self._forwarding:
-            ready = asyncio.Event()
-            self._forwarding[name] = asyncio.create_task(self._forward(name, payloads, ready))
-            await ready.wait()
+    async def _follow(self, sources: Mapping[str, PayloadSource]) -> bool:
+        if not await self.rules.room(len(self._forwarding.keys() | sources.keys())):
+            return False
+        for name, payloads in sources.items():
+            if name not in self._forwarding:
+                ready = asyncio.Event()
+                self._forwarding[name] = asyncio.create_task(self._forward(name, payloads, ready))
+                await ready.wait()
+        return True
 
     def unsubscribe(self, name: str) -> None:
         task = self._forwarding.pop(name, None)
@@ -69,7 +78,7 @@ class StreamConnection:
     async def _forward(self, name: str, payloads: PayloadSource, ready: asyncio.Event) -> None:
         try:
             async for payload in payloads(ready):
-                await self.socket.send_json({"stream": name, "data": payload} if self.combined else payload)
+                await self.rules.send({"stream": name, "data": payload} if self.combined else payload)
         except SlowConsumer:
             await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
         except StreamClosed as closed:
@@ -80,10 +89,14 @@ class StreamConnection:
             ready.set()  # a stream that ended before it followed its topic must not hold its subscriber
 
     async def answer(self, text: str) -> None:
-        """Answer one message the client sent."""
-        await self.socket.send_json(await self._handle(text))
+        """Answer one message the client sent, unless the rules closed the socket for it."""
+        if not await self.rules.heard():
+            return
+        answer = await self._handle(text)
+        if answer is not None:
+            await self.socket.send_json(answer)
 
-    async def _handle(self, text: str) -> dict[str, Any]:
+    async def _handle(self, text: str) -> dict[str, Any] | None:
         try:
             request = json.loads(text)
         except ValueError as error:
@@ -105,11 +118,11 @@ class StreamConnection:
         unknown = [name for name, payloads in sources.items() if payloads is None]
         if unknown:
             return _error(INVALID_REQUEST, f"Invalid request: unknown stream(s) {', '.join(unknown)}", request_id)
-        for name, payloads in sources.items():
-            if method == "SUBSCRIBE":
-                assert payloads is not None
-                await self._follow(name, payloads)
-            else:
+        if method == "SUBSCRIBE":
+            if not await self._follow({name: payloads for name, payloads in sources.items() if payloads is not None}):
+                return None
+        else:
+            for name in sources:
                 self.unsubscribe(name)
         return {"result": None, "id": request_id}
 

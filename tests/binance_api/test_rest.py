@@ -21,7 +21,7 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-async def call(
+async def send(
     http: aiohttp.ClientSession,
     venue: Exchange,
     method: str,
@@ -33,9 +33,10 @@ async def call(
     stamp_ms: int | None = None,
     key: str | None = None,
     headers: Mapping[str, str] | None = None,
-) -> tuple[int, Any]:
-    """One request; with ``account`` signed as the venue asks: ``timestamp`` added to the form when
-    there is one (else the query), the signature over query + form appended to the same part."""
+) -> tuple[int, Mapping[str, str], Any]:
+    """One request, answered with its status, headers and body; with ``account`` signed as the venue
+    asks: ``timestamp`` added to the form when there is one (else the query), the signature over query
+    + form appended to the same part."""
     query_text, form_text = urlencode(query or {}), urlencode(form or {})
     sent_headers = dict(headers or {})
     if account is not None:
@@ -54,7 +55,20 @@ async def call(
         sent_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     url = f"{venue.binance_url}{path}" + (f"?{query_text}" if query_text else "")
     async with http.request(method, url, data=form_text if form is not None else None, headers=sent_headers) as reply:
-        return reply.status, await reply.json(content_type=None)
+        return reply.status, reply.headers, await reply.json(content_type=None)
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    venue: Exchange,
+    method: str,
+    path: str,
+    account: Client | None = None,
+    **options: Any,
+) -> tuple[int, Any]:
+    """``send``'s status and body."""
+    status, _, body = await send(http, venue, method, path, account, **options)
+    return status, body
 
 
 async def test_public_market_data_needs_no_key(tmp_path: Path, http: aiohttp.ClientSession) -> None:

@@ -33,9 +33,11 @@ READ_MODELS = (
     "candles",
     "ticker_stats",
     "alerts",
-    "book_sequence",
+    "books",
     "results.prices",
     "results.wallets",
+    "margin_accounts",
+    "results.funds",
     "accounts",
     "results",
 )
