@@ -25,6 +25,7 @@ from paperex.server.core.records import (
     FundingRecord,
     IncomeRecord,
     MarginAdjustment,
+    OrderRecord,
     OrderSnapshot,
     PublicTrade,
     Ticker,
@@ -374,7 +375,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "orderId": record.order_id,
         "symbol": record.symbol,
         "status": venue_status,
-        "clientOrderId": record.client_order_id,
+        "clientOrderId": client_order_id(record),
         "price": price_text(price, spec),
         "avgPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
         "origQty": _qty(quantity, spec),
@@ -402,6 +403,14 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         answer["activatePrice"] = price_text(record.activation_price, spec)
         answer["priceRate"] = callback_rate(record.callback_bps)
     return answer
+
+
+def client_order_id(record: OrderRecord) -> str:
+    """The order's client id; a liquidation order's is the venue's ``autoclose-<ms>``, as the user data
+    stream names it."""
+    if record.liquidation and not record.client_order_id:
+        return f"autoclose-{ms(record.created)}"
+    return record.client_order_id
 
 
 def waiting_algo_order(snapshot: OrderSnapshot) -> bool:

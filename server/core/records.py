@@ -3,7 +3,7 @@ them from here, never a read model's module (``tests/test_architecture.py``)."""
 
 from paperex.server.state.candles import Candle, CandlePrice, Interval
 from paperex.server.state.funding_history import FundingRecord
-from paperex.server.state.history import FillRecord, OrderSnapshot
+from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.margin_adjustments import MarginAdjustment
 from paperex.server.state.public_trades import AggregateTrade, PublicTrade
@@ -19,6 +19,7 @@ __all__ = [
     "IncomeType",
     "Interval",
     "MarginAdjustment",
+    "OrderRecord",
     "OrderSnapshot",
     "PublicTrade",
     "Ticker",

@@ -119,7 +119,8 @@ async def test_liquidation_orders_and_adl_quantiles(venue: Exchange, http: aioht
     60,000. As on the venue, her side of it is at her bankruptcy price 65,000 - 19.87 / 0.004 =
     60,032.5 (the fund keeps the difference). Before it, her ADL quantile over REST is the one gRPC
     shows; after it she holds nothing (no quantile) and forceOrders lists the one liquidation order, an
-    IOC sell of 0.004 filled at 60,032.5 (none for autoCloseType ADL). ccxt's fetch_my_liquidations
+    IOC sell of 0.004 filled at 60,032.5, its client id the venue's ``autoclose-<ms>`` (none for
+    autoCloseType ADL). ccxt's fetch_my_liquidations
     reads it and its validator accepts it."""
     maker = await venue.open_account("maker", "1000000")
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
@@ -149,5 +150,6 @@ async def test_liquidation_orders_and_adl_quantiles(venue: Exchange, http: aioht
     assert [(o["side"], o["timeInForce"], o["executedQty"], o["avgPrice"], o["status"]) for o in forced] == [
         ("SELL", "IOC", "0.004", "60032.5", "FILLED")
     ]
+    assert forced[0]["clientOrderId"] == f"autoclose-{forced[0]['time']}"
     assert adl == []
     assert [(item["side"], item["contracts"], item["price"]) for item in liquidations] == [("sell", 0.004, 60032.5)]
