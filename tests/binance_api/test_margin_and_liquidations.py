@@ -120,8 +120,7 @@ async def test_liquidation_orders_and_adl_quantiles(venue: Exchange, http: aioht
     60,032.5 (the fund keeps the difference). Before it, her ADL quantile over REST is the one gRPC
     shows; after it she holds nothing (no quantile) and forceOrders lists the one liquidation order, an
     IOC sell of 0.004 filled at 60,032.5, its client id the venue's ``autoclose-<ms>`` (none for
-    autoCloseType ADL). ccxt's fetch_my_liquidations
-    reads it and its validator accepts it."""
+    autoCloseType ADL). ccxt's fetch_my_liquidations reads it and its validator accepts it."""
     maker = await venue.open_account("maker", "1000000")
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "60000"), metadata=maker.auth)
