@@ -404,7 +404,7 @@ def batch_orders(params: Params) -> list[dict[str, str]]:
     in the venue's text form, whatever JSON type a client sent them as)."""
     text = required(params, "batchOrders")
     try:
-        orders = json.loads(text)
+        orders = json.loads(text, parse_float=str)  # a number as its text: no binary rounding
     except ValueError:
         raise not_valid("batchOrders") from None
     if not isinstance(orders, list) or not all(isinstance(order, dict) for order in orders):
