@@ -264,6 +264,12 @@ class ServerBusy(RateLimited, reason="SERVER_BUSY"):
     retried the same way (after the server's RetryInfo delay)."""
 
 
+class Banned(LimitExceeded, reason="BANNED"):
+    """The caller's address kept sending after its request weight was used up (a venue limits
+    profile) and is banned: nothing is admitted until ``retry_after`` has passed (``metadata``:
+    address, until_ms, bans). Not a ``RateLimited``: retry policies give up at once."""
+
+
 class TooManyStreams(LimitExceeded, reason="TOO_MANY_STREAMS"):
     """The connection or the server has as many streams open as it allows (``metadata``: scope,
     limit, open); close one before opening another."""

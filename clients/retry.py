@@ -4,6 +4,7 @@ Only calls that are safe to repeat are retried: queries, and PlaceOrder, whose c
 a repeat return the original order. A refusal is an answer, never retried, except a rate limit when
 the policy says so. A server-asked delay (RetryInfo on a rate limit or an UNAVAILABLE such as a
 maintenance window) is waited as asked, up to ``max_retry_after``; else the backoff is exponential.
+A ban (``Banned``: an address that kept sending after its rate limit) is never retried.
 """
 
 import asyncio
@@ -30,6 +31,8 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     """The longest server-asked delay (RetryInfo: a rate limit, a maintenance window, a stop) waited
     before a retry; a longer one is raised to the caller."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    """How a delay is waited: a test on a manual clock passes one that moves it instead."""
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait before try ``attempt + 1`` (attempt counts from 1)."""
@@ -59,7 +62,7 @@ class RetryPolicy:
                 delay = self.delay_for(error, attempt)
                 if delay is None:
                     raise
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
             attempt += 1
 
 

@@ -20,13 +20,14 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.core import gc_policy
-from paperex.server.core.admission import Limits
+from paperex.server.core.admission import PROFILES
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.server.grpc_api.event_loop import event_loop_factory
 from paperex.server.market.demo import main as demo
@@ -55,7 +56,8 @@ LIMIT_FLAGS = {
     "handshake_timeout": "seconds a new connection has to finish its handshake; 0: grpc's 120 s",
     "idle_timeout": "seconds a connection may stay without calls before it is closed; 0: never",
 }
-"""The ``paperex serve`` flag of every admission limit (``--order-rate`` sets ``Limits.order_rate``)."""
+"""The ``paperex serve`` flag of every admission limit (``--order-rate`` sets ``Limits.order_rate``),
+which overrides the one of the ``--limits`` profile."""
 
 
 def retention(text: str) -> int:
@@ -143,11 +145,18 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--durability", choices=[d.value for d in Durability], default=defaults.durability.value)
     serve.add_argument("--tls-cert", default="")
     serve.add_argument("--tls-key", default="")
+    serve.add_argument(
+        "--limits",
+        choices=sorted(PROFILES),
+        default="default",
+        help="limits profile: this server's budgets, or binance: the venue's request weights per address,"
+        " order counts per account and bans (docs/limits.md); the flags below override it",
+    )
     for name, help_line in LIMIT_FLAGS.items():
         default = getattr(defaults.limits, name)
         flag = "--" + name.replace("_", "-")
         kind = rate if isinstance(default, float) else at_least(1 if name.endswith("_burst") else 0)
-        serve.add_argument(flag, type=kind, default=default, help=f"{help_line} (default %(default)s)")
+        serve.add_argument(flag, type=kind, default=None, help=f"{help_line} (default {default})")
     serve.add_argument(
         "--snapshot-every", type=at_least(1), default=defaults.snapshot_every, help="commands between snapshots"
     )
@@ -209,7 +218,10 @@ def config_from(args: argparse.Namespace) -> ServerConfig:
         durability=Durability(args.durability),
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
-        limits=Limits(**{name: getattr(args, name) for name in LIMIT_FLAGS}),
+        limits=replace(
+            PROFILES[args.limits],
+            **{name: getattr(args, name) for name in LIMIT_FLAGS if getattr(args, name) is not None},
+        ),
         snapshot_every=args.snapshot_every,
         history_retention=args.history_retention,
         init=args.init,
@@ -266,6 +278,13 @@ async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
         "paperex account create bot1 --deposit 10000",
         flush=True,
     )
+    venue = config.limits.venue
+    if venue is not None:
+        print(
+            f"venue limits: {venue.request_weight} request weight a minute per address, {venue.orders_per_10s}"
+            f" new orders per 10 s and {venue.orders_per_minute} a minute per account, then bans (docs/limits.md)",
+            flush=True,
+        )
     if binance_port is not None:
         base = f"http://{config.host}:{binance_port}"
         print(

@@ -4,6 +4,10 @@ trade in one book.
 
 Each route is public (market data, charged to the caller's address) or signed (``X-MBX-APIKEY``, then
 ``timestamp``/``recvWindow`` against the wall clock, then the HMAC ``signature``, see ``signing``).
+Each route has the venue's weight beside it: under venue limits (``paperex serve --limits binance``)
+every request is charged its weight on the caller's address first, and every answer shows the
+minute's used weight (``X-MBX-USED-WEIGHT-1M``) and, once the account is known, its order counts
+(``X-MBX-ORDER-COUNT-10S``, ``-1M``).
 Refusals are the venue's ``{"code", "msg"}`` bodies (``errors``); anything unexpected is -1000 with a
 request id, its traceback only in the server log.
 """
@@ -13,6 +17,7 @@ import contextlib
 import enum
 import errno
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,7 +29,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from paperex.engine.commands import CancelOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
-from paperex.server.binance_api import errors, params, render
+from paperex.server.binance_api import errors, params, render, weights
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
 from paperex.server.binance_api.market_streams import MarketStreams, parse
@@ -32,6 +37,7 @@ from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
 from paperex.server.binance_api.stream_connection import StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
+from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.queries import HeldPosition, SigningAccount
@@ -42,6 +48,8 @@ from paperex.server.wire.errors import Refused
 log = logging.getLogger("paperex.server.binance")
 
 Handler = Callable[["Call"], Awaitable[Any]]
+Route = tuple[str, str, Handler, Weight]
+"""Method, path, handler, and the request's weight on the caller's address (``weights``)."""
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
@@ -64,16 +72,6 @@ class Security(enum.Enum):
     PUBLIC = "NONE"
     KEY = "USER_STREAM"
     SIGNED = "SIGNED"
-
-
-class Route(NamedTuple):
-    """A route with the venue's documented request weight (its IP weight, ``X-MBX-USED-WEIGHT-1M``)."""
-
-    method: str
-    path: str
-    handle: Handler
-    security: Security
-    weight: int
 
 
 class Call(NamedTuple):
@@ -121,66 +119,78 @@ class BinanceApi:
             self._runner = None
 
     def _routes(self) -> None:
-        public: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v1/ping", self.ping),
-            ("GET", "/fapi/v1/time", self.time),
-            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info),
-            ("GET", "/fapi/v1/depth", self.depth),
-            ("GET", "/fapi/v1/klines", self.klines),
-            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines),
-            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines),
-            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr),
-            ("GET", "/fapi/v1/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v2/ticker/price", self.ticker_price),
-            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker),
-            ("GET", "/fapi/v1/premiumIndex", self.premium_index),
+        public: list[Route] = [
+            ("GET", "/fapi/v1/ping", self.ping, 1),
+            ("GET", "/fapi/v1/time", self.time, 1),
+            ("GET", "/fapi/v1/exchangeInfo", self.exchange_info, 1),
+            ("GET", "/fapi/v1/depth", self.depth, weights.depth),
+            ("GET", "/fapi/v1/klines", self.klines, weights.klines),
+            ("GET", "/fapi/v1/markPriceKlines", self.mark_price_klines, weights.klines),
+            ("GET", "/fapi/v1/indexPriceKlines", self.index_price_klines, weights.klines),
+            ("GET", "/fapi/v1/ticker/24hr", self.ticker_24hr, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v2/ticker/price", self.ticker_price, by_symbol(1, 2)),
+            ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, by_symbol(2, 5)),
+            ("GET", "/fapi/v1/premiumIndex", self.premium_index, by_symbol(1, 10)),
+            ("GET", "/fapi/v1/fundingRate", self.funding_rates, 0),  # these two share a limit of their
+            ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0),  # own: 500 per 5 minutes per address
+            ("GET", "/fapi/v1/trades", self.trades, 5),
+            ("GET", "/fapi/v1/aggTrades", self.aggregate_trades, 20),
+            ("GET", "/fapi/v1/openInterest", self.open_interest, 1),
         ]
-        signed: list[tuple[str, str, Handler]] = [
-            ("GET", "/fapi/v2/account", self.account_v2),
-            ("GET", "/fapi/v3/account", self.account_v3),
-            ("GET", "/fapi/v2/balance", self.balance),
-            ("GET", "/fapi/v3/balance", self.balance),
-            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2),
-            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3),
-            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket),
-            ("POST", "/fapi/v1/leverage", self.leverage),
-            ("POST", "/fapi/v1/marginType", self.margin_type),
-            ("GET", "/fapi/v1/positionSide/dual", self.position_mode),
-            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode),
-            ("POST", "/fapi/v1/order", self.place_order),
-            ("GET", "/fapi/v1/order", self.query_order),
-            ("DELETE", "/fapi/v1/order", self.cancel_order),
-            ("GET", "/fapi/v1/openOrders", self.open_orders),
-            ("GET", "/fapi/v1/openOrder", self.open_order),
-            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all),
-            ("GET", "/fapi/v1/userTrades", self.user_trades),
-            ("GET", "/sapi/v1/capital/config/getall", self.nothing),
-            ("GET", "/fapi/v1/income", self.income),
-            ("GET", "/fapi/v1/allOrders", self.all_orders),
-            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode),
-            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode),
-            ("POST", "/fapi/v1/algoOrder", self.place_algo_order),
-            ("GET", "/fapi/v1/algoOrder", self.query_algo_order),
-            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order),
-            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders),
-            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders),
+        signed: list[Route] = [
+            ("GET", "/fapi/v2/account", self.account_v2, 5),
+            ("GET", "/fapi/v3/account", self.account_v3, 5),
+            ("GET", "/fapi/v2/balance", self.balance, 5),
+            ("GET", "/fapi/v3/balance", self.balance, 5),
+            ("GET", "/fapi/v2/positionRisk", self.position_risk_v2, 5),
+            ("GET", "/fapi/v3/positionRisk", self.position_risk_v3, 5),
+            ("GET", "/fapi/v1/leverageBracket", self.leverage_bracket, 1),
+            ("POST", "/fapi/v1/leverage", self.leverage, 1),
+            ("POST", "/fapi/v1/marginType", self.margin_type, 1),
+            ("GET", "/fapi/v1/positionSide/dual", self.position_mode, 30),
+            ("POST", "/fapi/v1/positionSide/dual", self.change_position_mode, 1),
+            ("POST", "/fapi/v1/order", self.place_order, 0),
+            ("GET", "/fapi/v1/order", self.query_order, 1),
+            ("DELETE", "/fapi/v1/order", self.cancel_order, 1),
+            ("GET", "/fapi/v1/openOrders", self.open_orders, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/openOrder", self.open_order, 1),
+            ("DELETE", "/fapi/v1/allOpenOrders", self.cancel_all, 1),
+            ("GET", "/fapi/v1/userTrades", self.user_trades, 5),
+            ("GET", "/sapi/v1/capital/config/getall", self.nothing, 0),  # spot's: see below
+            ("GET", "/fapi/v1/income", self.income, 30),
+            ("GET", "/fapi/v1/allOrders", self.all_orders, 5),
+            ("GET", "/fapi/v1/multiAssetsMargin", self.multi_assets_mode, 30),
+            ("POST", "/fapi/v1/multiAssetsMargin", self.change_multi_assets_mode, 1),
+            ("POST", "/fapi/v1/algoOrder", self.place_algo_order, 0),
+            ("GET", "/fapi/v1/algoOrder", self.query_algo_order, 1),
+            ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
+            ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
+            ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
+            ("PUT", "/fapi/v1/order", self.amend_order, 0),
+            ("POST", "/fapi/v1/batchOrders", self.place_orders, 5),
+            ("PUT", "/fapi/v1/batchOrders", self.amend_orders, 5),
+            ("DELETE", "/fapi/v1/batchOrders", self.cancel_orders, 1),
+            ("POST", "/fapi/v1/positionMargin", self.position_margin, 1),
+            ("GET", "/fapi/v1/positionMargin/history", self.position_margin_history, 1),
+            ("GET", "/fapi/v1/forceOrders", self.force_orders, by_symbol(20, 50)),
+            ("GET", "/fapi/v1/adlQuantile", self.adl_quantile, 5),
+            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20),
+            ("GET", "/fapi/v1/accountConfig", self.account_config, 5),
         ]
         # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
-        # margin pairs): there is no spot or margin wallet here, so they answer empty.
-        keyed: list[tuple[str, str, Handler]] = [
-            ("GET", "/sapi/v1/margin/allPairs", self.nothing),
-            ("POST", "/fapi/v1/listenKey", self.open_listen_key),
-            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key),
-            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key),
+        # margin pairs): there is no spot or margin wallet here, so they answer empty; the venue weighs
+        # them on its spot limits, not on the futures weight.
+        keyed: list[Route] = [
+            ("GET", "/sapi/v1/margin/allPairs", self.nothing, 0),
+            ("POST", "/fapi/v1/listenKey", self.open_listen_key, 1),
+            ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key, 1),
+            ("DELETE", "/fapi/v1/listenKey", self.close_listen_key, 1),
+            ("GET", "/fapi/v1/historicalTrades", self.historical_trades, 20),
         ]
-        for route in self.weighed_routes():
-            self.web.router.add_route(route.method, route.path, self._guard(route.handle, route.security))
-        for method, path, handle in public:
-            self.web.router.add_route(method, path, self._guard(handle, Security.PUBLIC))
-        for method, path, handle in keyed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.KEY))
-        for method, path, handle in signed:
-            self.web.router.add_route(method, path, self._guard(handle, Security.SIGNED))
+        for security, routes in ((Security.PUBLIC, public), (Security.KEY, keyed), (Security.SIGNED, signed)):
+            for method, path, handle, weight in routes:
+                self.web.router.add_route(method, path, self._guard(handle, security, weight))
         # the venue's paths, and its newer ones split by category (/public, /market; /private?listenKey=)
         for prefix in ("", "/public", "/market", "/private"):
             self.web.router.add_get(f"{prefix}/ws/{{name}}", self.websocket)
@@ -188,57 +198,52 @@ class BinanceApi:
             self.web.router.add_get(f"{prefix}/stream", self.combined_streams)
         self.web.router.add_route("*", "/{tail:.*}", self._not_found)
 
-    def weighed_routes(self) -> list[Route]:
-        """Routes with the venue's weight beside them. Where the venue's weight depends on the request,
-        the weight of the narrower form (one symbol); fundingRate and fundingInfo have no weight but
-        share a 500 per 5 minutes limit per address; amends count only against the order limits."""
-        public, keyed, signed = Security.PUBLIC, Security.KEY, Security.SIGNED
-        return [
-            Route("GET", "/fapi/v1/fundingRate", self.funding_rates, public, 0),
-            Route("GET", "/fapi/v1/fundingInfo", self.funding_info, public, 0),
-            Route("GET", "/fapi/v1/trades", self.trades, public, 5),
-            Route("GET", "/fapi/v1/historicalTrades", self.historical_trades, keyed, 20),
-            Route("GET", "/fapi/v1/aggTrades", self.aggregate_trades, public, 20),
-            Route("GET", "/fapi/v1/openInterest", self.open_interest, public, 1),
-            Route("PUT", "/fapi/v1/order", self.amend_order, signed, 0),
-            Route("POST", "/fapi/v1/batchOrders", self.place_orders, signed, 5),
-            Route("PUT", "/fapi/v1/batchOrders", self.amend_orders, signed, 5),
-            Route("DELETE", "/fapi/v1/batchOrders", self.cancel_orders, signed, 1),
-            Route("POST", "/fapi/v1/positionMargin", self.position_margin, signed, 1),
-            Route("GET", "/fapi/v1/positionMargin/history", self.position_margin_history, signed, 1),
-            Route("GET", "/fapi/v1/forceOrders", self.force_orders, signed, 20),
-            Route("GET", "/fapi/v1/adlQuantile", self.adl_quantile, signed, 5),
-            Route("GET", "/fapi/v1/commissionRate", self.commission_rate, signed, 20),
-            Route("GET", "/fapi/v1/accountConfig", self.account_config, signed, 5),
-        ]
-
     async def _not_found(self, request: web.Request) -> web.Response:
         return _error_response(errors.NOT_FOUND.error())
 
-    def _guard(self, handle: Handler, security: "Security") -> Callable[[web.Request], Awaitable[web.Response]]:
+    def _guard(
+        self, handle: Handler, security: "Security", weight: Weight
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def answer(request: web.Request) -> web.Response:
+            address = request.remote or ""
+            account_id = 0
             try:
                 query = request.rel_url.raw_query_string
                 body = await request.text() if request.can_read_body else ""
                 merged = _merge(query, body if request.content_type in FORM_TYPES else "")
+                self.app.admission.request(address, weigh(weight, merged))
                 if security is Security.SIGNED:
                     account_id = self._authenticate(request, merged, query, body)
                 elif security is Security.KEY:
                     account_id = self._key_account(request)
                 else:
                     account_id = self._public(request)
-                return web.json_response(await handle(Call(merged, account_id)))
+                response = web.json_response(await handle(Call(merged, account_id)))
             except BinanceError as error:
-                return _error_response(error)
+                response = _error_response(error)
             except Refused as refused:
-                return _error_response(venue_error(refused))
+                response = _error_response(venue_error(refused))
             except Exception:
                 request_id = uuid.uuid4().hex[:16]
                 log.exception("request %s failed", request_id)
                 internal = Refused("INTERNAL", f"internal error (request {request_id})", {"request_id": request_id})
-                return _error_response(venue_error(internal))
+                response = _error_response(venue_error(internal))
+            self._show_usage(response, address, account_id)
+            return response
 
         return answer
+
+    def _show_usage(self, response: web.Response, address: str, account_id: int) -> None:
+        """Under venue limits, the address's used weight and the account's order counts, as the venue
+        shows them on every answer."""
+        venue = self.app.admission.venue
+        if venue is None:
+            return
+        response.headers["X-MBX-USED-WEIGHT-1M"] = str(venue.used_weight(address))
+        if account_id:
+            ten_seconds, minute = venue.order_counts(account_id)
+            response.headers["X-MBX-ORDER-COUNT-10S"] = str(ten_seconds)
+            response.headers["X-MBX-ORDER-COUNT-1M"] = str(minute)
 
     def _signing_account(self, request: web.Request) -> SigningAccount:
         key = request.headers.get("X-MBX-APIKEY", "")
@@ -761,5 +766,5 @@ def _error_response(error: BinanceError) -> web.Response:
     headers = {}
     refused = error.refused
     if refused is not None and refused.retry_after:
-        headers["Retry-After"] = str(max(1, round(refused.retry_after)))
+        headers["Retry-After"] = str(max(1, math.ceil(refused.retry_after)))  # never sooner than asked
     return web.json_response(error.body(), status=error.status, headers=headers)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from paperex.server.wire.errors import Refused
 
-BAD_REQUEST, UNAUTHORIZED, TOO_MANY_REQUESTS, INTERNAL, UNAVAILABLE = 400, 401, 429, 500, 503
+BAD_REQUEST, UNAUTHORIZED, IP_BANNED, TOO_MANY_REQUESTS, INTERNAL, UNAVAILABLE = 400, 401, 418, 429, 500, 503
 
 
 class Answer(NamedTuple):
@@ -131,6 +131,43 @@ class _Blank(dict[str, str]):
         return ""
 
 
+INTERVALS = {"10s": "TEN_SECONDS", "1m": "MINUTE"}
+"""Our order windows by the venue's names for them, as its -1015 message words them."""
+
+
+def _rate_limited(refused: Refused) -> tuple[int, int, str]:
+    """Too many new orders is -1015; too much request weight (or any other rate) -1003, with the limit
+    when the venue limits set it."""
+    metadata = refused.metadata
+    limit = metadata.get("limit", "")
+    if metadata.get("budget") == "orders":
+        if not limit:
+            return TOO_MANY_REQUESTS, -1015, "Too many new orders."
+        interval = INTERVALS.get(metadata.get("window", ""), "")
+        return TOO_MANY_REQUESTS, -1015, f"Too many new orders; current limit is {limit} orders per {interval}."
+    if metadata.get("budget") == "request_weight":
+        return (
+            TOO_MANY_REQUESTS,
+            -1003,
+            f"Too many requests; current limit is {limit} requests per minute. Please use the websocket for live"
+            " updates to avoid polling the API.",
+        )
+    return (
+        TOO_MANY_REQUESTS,
+        -1003,
+        "Too many requests; please use the websocket for live updates to avoid polling the API.",
+    )
+
+
+def _banned(refused: Refused) -> tuple[int, int, str]:
+    until_ms = refused.metadata.get("until_ms", "")
+    return (
+        IP_BANNED,
+        -1003,
+        f"Way too many requests; IP banned until {until_ms}. Please use the websocket for live updates to avoid bans.",
+    )
+
+
 def _field_missing(refused: Refused) -> tuple[int, int, str]:
     error = mandatory(refused.field or "parameter")
     return error.status, error.code, error.msg
@@ -203,11 +240,8 @@ VENUE_ERRORS: Mapping[str, Wording] = {
     "INVALID_AMOUNT": (BAD_REQUEST, -1130, "Data sent for parameter 'amount' is not valid."),
     "UNAUTHENTICATED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),
     "PERMISSION_DENIED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),
-    "RATE_LIMITED": (
-        TOO_MANY_REQUESTS,
-        -1003,
-        "Too many requests; please use the websocket for live updates to avoid polling the API.",
-    ),
+    "RATE_LIMITED": _rate_limited,
+    "BANNED": _banned,
     "SERVER_BUSY": (
         UNAVAILABLE,
         -1008,

@@ -10,17 +10,24 @@ caller's flood is everyone's latency. Each caller gets a budget (token buckets, 
 * queries per account, apart from orders;
 * calls without a valid API key (public market data) per peer address.
 
+A limits profile may add a venue's own limits (``paperex.server.core.venue_limits``): request weight
+per client address, new orders per account in the venue's windows, and bans; the ``binance`` profile
+puts Binance USDⓈ-M's in place of the per-account order, query and keyless budgets.
+
 Long-lived streams are capped per connection and for the whole server (TOO_MANY_STREAMS, with the
 limit and the count in the ErrorInfo). Connections, handshakes and message sizes are bounded by
-grpc core itself (``channel_options``). A refusal takes nothing from any budget.
+grpc core itself (``channel_options``). A refusal takes nothing from any budget (a venue's weight
+refusals count toward its ban, as there).
 """
 
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from paperex.server.core.ratelimit import RateLimiter
+from paperex.server.core.venue_limits import VenueLimits, VenueMeter
 from paperex.server.wire.errors import Refused
 
 ALL_ACCOUNTS = "all"
@@ -46,6 +53,8 @@ class Limits:
     calls_per_connection: int = 256
     handshake_timeout: float = 10.0
     idle_timeout: float = 60.0
+    venue: VenueLimits | None = None
+    """A venue's request weights, order windows and bans on top of the budgets (None: none)."""
 
     def channel_options(self) -> list[tuple[str, int]]:
         """grpc core's own limits: message size, connections, concurrent calls per connection, and
@@ -60,6 +69,14 @@ class Limits:
         if self.idle_timeout:
             options.append(("grpc.max_connection_idle_ms", round(self.idle_timeout * 1000)))
         return options
+
+
+PROFILES: dict[str, Limits] = {
+    "default": Limits(),
+    "binance": Limits(order_rate=0, query_rate=0, anonymous_rate=0, venue=VenueLimits()),
+}
+"""What ``paperex serve --limits`` selects: this server's generous budgets, or a venue's published
+limits (the server-wide command budget, stream and connection caps stay in both)."""
 
 
 def peer_address(peer: str) -> str:
@@ -86,11 +103,14 @@ def _limited(reason: str, what: str, limiter: RateLimiter, wait: float, metadata
 
 
 class Admission:
-    """The budgets and stream counts of one server; ``clock`` is monotonic seconds."""
+    """The budgets and stream counts of one server; ``clock`` is monotonic seconds, ``wall_clock``
+    (the venue limits') seconds since the epoch."""
 
-    def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
+    def __init__(self, limits: Limits, clock: Callable[[], float], wall_clock: Callable[[], float] = time.time) -> None:
         self.limits = limits
         self._clock = clock
+        self.venue = VenueMeter(limits.venue, wall_clock) if limits.venue is not None else None
+        """The venue limits' counts, when the profile has them (the REST adapter shows them)."""
         self._orders = RateLimiter(limits.order_rate, limits.order_burst)
         self._commands = RateLimiter(limits.command_rate, limits.command_burst)
         self._queries = RateLimiter(limits.query_rate, limits.query_burst)
@@ -98,10 +118,14 @@ class Admission:
         self._streams: dict[str, int] = {}
         self._open = 0
 
-    def commands(self, account_id: int, commands: int, orders: int) -> None:
+    def commands(self, account_id: int, commands: int, orders: int, placed: int = 0) -> None:
         """Admit ``commands`` of one account to the sequencer, ``orders`` of them counting against its
-        share; RATE_LIMITED (its share) or SERVER_BUSY (everyone's budget), both with a retry delay."""
+        share and ``placed`` (places and amends) against the venue's order windows; RATE_LIMITED (its
+        share, a window) or SERVER_BUSY (everyone's budget), all with a retry delay."""
         now = self._clock()
+        venue = self.venue if placed else None
+        if venue is not None:
+            venue.check_orders(account_id, placed)
         if orders:
             wait = self._orders.delay(account_id, orders, now)
             if wait:
@@ -112,6 +136,14 @@ class Admission:
         if orders:
             self._orders.acquire(account_id, orders, now)
         self._commands.acquire(ALL_ACCOUNTS, commands, now)
+        if venue is not None:
+            venue.take_orders(account_id, placed)
+
+    def request(self, address: str, weight: int) -> None:
+        """Charge one request of ``weight`` to a client address under the venue limits (none without
+        them): RATE_LIMITED with a retry delay, or BANNED."""
+        if self.venue is not None:
+            self.venue.request(address, weight)
 
     def query(self, account_id: int) -> None:
         """One read of an account; RATE_LIMITED with a retry delay beyond its query budget."""

@@ -149,7 +149,8 @@ def call_kind(command: object) -> CallKind:
 
 
 def rated(command: object) -> bool:
-    """Places and amends count against the account's order rate (cancels never do, as on venues)."""
+    """Places and amends count against the account's order rate and the venue's order windows
+    (cancels never do, as on venues)."""
     return isinstance(command, PlaceOrder | AmendOrder)
 
 
@@ -184,7 +185,7 @@ class Application(Queries):
         False, as for cancels) after its injected faults, and sequence it; its ``Applied`` once durable
         (unless a fault loses the answer)."""
         decision = await self.faults.enter(account_id, call_kind(command), command=True, order=rated(command))
-        self.admission.commands(account_id, 1, int(order))
+        self.admission.commands(account_id, 1, int(order), int(rated(command)))
         applied = await self.sequencer.submit_one(command)
         await self.faults.leave(decision)
         return applied
@@ -207,7 +208,8 @@ class Application(Queries):
         The future resolves once they are durable with each one's result, or the exception that
         refuses it (a fault in mapping one command's result is confined to that command)."""
         if commands:
-            self.admission.commands(account_id, len(commands), sum(1 for command in commands if rated(command)))
+            placed = sum(1 for command in commands if rated(command))
+            self.admission.commands(account_id, len(commands), placed, placed)
         queued = self.sequencer.enqueue(list(commands))
         results: asyncio.Future[list[OrderResult | Exception]] = queued.get_loop().create_future()
         instruments = self.instruments

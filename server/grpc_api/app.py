@@ -6,7 +6,7 @@ import errno
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,11 +138,15 @@ class _GenericHandlersOnly:
 
 
 class ExchangeServer:
-    """One running exchange. ``start`` recovers the journal and listens; ``stop`` shuts down gracefully."""
+    """One running exchange. ``start`` recovers the journal and listens; ``stop`` shuts down gracefully.
+    ``limits_clock`` is the wall clock the venue limits count by, whatever the exchange's clock."""
 
-    def __init__(self, config: ServerConfig, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig, clock: Clock | None = None, limits_clock: Callable[[], float] = time.time
+    ) -> None:
         self.config = config
         self.clock = clock or (SimulatedClock(config.start_time) if config.clock == "simulated" else WallClock())
+        self.limits_clock = limits_clock
         self.instruments = load_instruments(config.instruments_toml)
         self.port = 0
         self.generated_admin_token = ""
@@ -209,7 +213,7 @@ class ExchangeServer:
         sequencer.start()
         app = Application(
             sequencer,
-            Admission(config.limits, time.monotonic),
+            Admission(config.limits, time.monotonic, self.limits_clock),
             self.hub,
             fresh,
             simulated=bool(getattr(self.clock, "simulated", False)),

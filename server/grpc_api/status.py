@@ -67,6 +67,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
     ),
     grpc.StatusCode.RESOURCE_EXHAUSTED: (
         "RATE_LIMITED",
+        "BANNED",
         "SERVER_BUSY",
         "TOO_MANY_STREAMS",
         "SLOW_CONSUMER",

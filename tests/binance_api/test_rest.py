@@ -22,7 +22,7 @@ def wall_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-async def call(
+async def send(
     http: aiohttp.ClientSession,
     venue: Exchange,
     method: str,
@@ -34,10 +34,11 @@ async def call(
     stamp_ms: int | None = None,
     key: str | None = None,
     headers: Mapping[str, str] | None = None,
-) -> tuple[int, Any]:
-    """One request; with ``account`` signed as the venue asks: ``timestamp`` added to the form when
-    there is one (else the query), the signature over query + form appended to the same part. The URL
-    goes as encoded here (aiohttp would otherwise re-quote it, and the signed query would change)."""
+) -> tuple[int, Mapping[str, str], Any]:
+    """One request, answered with its status, headers and body; with ``account`` signed as the venue
+    asks: ``timestamp`` added to the form when there is one (else the query), the signature over query
+    + form appended to the same part. The URL goes as encoded here (aiohttp would otherwise re-quote it,
+    and the signed query would change)."""
     query_text, form_text = urlencode(query or {}), urlencode(form or {})
     sent_headers = dict(headers or {})
     if account is not None:
@@ -57,7 +58,20 @@ async def call(
     url = f"{venue.binance_url}{path}" + (f"?{query_text}" if query_text else "")
     body = form_text if form is not None else None
     async with http.request(method, URL(url, encoded=True), data=body, headers=sent_headers) as reply:
-        return reply.status, await reply.json(content_type=None)
+        return reply.status, reply.headers, await reply.json(content_type=None)
+
+
+async def call(
+    http: aiohttp.ClientSession,
+    venue: Exchange,
+    method: str,
+    path: str,
+    account: Client | None = None,
+    **options: Any,
+) -> tuple[int, Any]:
+    """``send``'s status and body."""
+    status, _, body = await send(http, venue, method, path, account, **options)
+    return status, body
 
 
 async def test_public_market_data_needs_no_key(tmp_path: Path, http: aiohttp.ClientSession) -> None:

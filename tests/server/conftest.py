@@ -1,6 +1,8 @@
 """A real paperex server on a loopback port per test, and clients that talk to it over gRPC."""
 
-from collections.abc import AsyncIterator
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,24 @@ class Exchange:
         )
 
 
+class ManualClock:
+    """A wall clock (seconds since the epoch) that moves only when the test moves it: the venue limits'
+    windows and bans without sleeping."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def wait(self, seconds: float) -> None:
+        """A ``RetryPolicy.sleep``: the clock is at least ``seconds`` on at once (waits of concurrent
+        callers overlap, as in real time)."""
+        until = self.now + seconds
+        await asyncio.sleep(0)  # let the other callers in
+        self.now = max(self.now, until)
+
+
 def config(path: Path, **overrides: object) -> ServerConfig:
     settings = ServerConfig(
         port=0, db=str(path / "journal.db"), admin_token=ADMIN_TOKEN, durability=Durability.BATCHED, grace_seconds=0.5
@@ -76,10 +96,13 @@ def config(path: Path, **overrides: object) -> ServerConfig:
 
 
 @asynccontextmanager
-async def serving(path: Path, *, binance: bool = False, **overrides: object) -> AsyncIterator[Exchange]:
+async def serving(
+    path: Path, *, binance: bool = False, limits_clock: Callable[[], float] = time.time, **overrides: object
+) -> AsyncIterator[Exchange]:
     """A server on ``config(path, **overrides)`` with the admin's client on one channel, and with
-    ``binance`` the Binance-compatible REST API on a free port beside it; stopped after."""
-    server = ExchangeServer(config(path, **overrides))
+    ``binance`` the Binance-compatible REST API on a free port beside it; stopped after.
+    ``limits_clock`` is the wall clock of its venue limits."""
+    server = ExchangeServer(config(path, **overrides), limits_clock=limits_clock)
     port = await server.start()
     address = f"127.0.0.1:{port}"
     rest = BinanceApi(server.application) if binance else None

@@ -974,6 +974,7 @@ def test_the_table_reaches_every_reason_but_the_unreachable() -> None:
     reached = {case.reason for case in CASES} | below | {"SERVER_BUSY", "TOO_MANY_STREAMS"}
     reached.add("MALFORMED_REQUEST")  # raw bytes, below
     reached |= {"INJECTED_FAULT", "ANSWER_LOST", "MAINTENANCE", "STREAM_DROPPED"}  # test_faults.py
+    reached.add("BANNED")  # test_limits_profile.py
     assert reached.isdisjoint(UNREACHABLE_FROM_THE_WIRE)
     assert reached | set(UNREACHABLE_FROM_THE_WIRE) == PROTO_REASONS
 

@@ -70,6 +70,7 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_ANSWER_LOST: _ClassVar[RejectReason]
     REJECT_REASON_MAINTENANCE: _ClassVar[RejectReason]
     REJECT_REASON_STREAM_DROPPED: _ClassVar[RejectReason]
+    REJECT_REASON_BANNED: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -148,6 +149,7 @@ REJECT_REASON_INJECTED_FAULT: RejectReason
 REJECT_REASON_ANSWER_LOST: RejectReason
 REJECT_REASON_MAINTENANCE: RejectReason
 REJECT_REASON_STREAM_DROPPED: RejectReason
+REJECT_REASON_BANNED: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason

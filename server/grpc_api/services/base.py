@@ -1,6 +1,7 @@
 """What every servicer shares: the runtime it works on and the error boundary around each RPC.
 
-Every stream holds a place among the open streams while it runs (``paperex.server.core.admission``).
+Every stream holds a place among the open streams while it runs (``paperex.server.core.admission``);
+under a venue limits profile every call weighs one on its caller's address.
 A ``Refused`` becomes its status with rich details; a slow stream reader is told RESOURCE_EXHAUSTED
 (SLOW_CONSUMER); anything unexpected becomes INTERNAL with a request id, its traceback only in the
 server log.
@@ -17,7 +18,7 @@ import grpc
 from google.protobuf.message import DecodeError
 
 from paperex.engine.instruments import Instrument
-from paperex.server.core.admission import Admission
+from paperex.server.core.admission import Admission, peer_address
 from paperex.server.core.application import Application
 from paperex.server.core.faults import stream_dropped
 from paperex.server.core.queries import PUBLIC
@@ -28,6 +29,9 @@ from paperex.server.grpc_api.status import internal, status
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger("paperex.server.rpc")
+
+CALL_WEIGHT = 1
+"""What a gRPC call weighs under venue limits: the venue's lightest request."""
 
 S = TypeVar("S", bound="Serving")
 Req = TypeVar("Req")
@@ -57,6 +61,12 @@ class Runtime:
         account_id = self.auth.account(context)
         self.admission.query(account_id)
         return account_id
+
+    def charge(self, context: Context) -> None:
+        """Under venue limits, charge the call's weight to the caller's address (the operator's calls
+        are free): RATE_LIMITED or BANNED."""
+        if self.admission.venue is not None and not self.auth.is_admin(presented_key(context)):
+            self.admission.request(peer_address(context.peer()), CALL_WEIGHT)
 
     def public(self, context: Context) -> None:
         """Charge a public call (market data): to the account's queries with a valid account key,
@@ -101,6 +111,7 @@ def unary(
         self.runtime.calls_started += 1
         try:
             _check_request(request)
+            self.runtime.charge(context)
             return await method(self, request, context)
         except grpc.aio.AbortError:
             raise
@@ -128,6 +139,7 @@ def streaming(
         try:
             if not isinstance(request, AsyncIterator):
                 _check_request(request)
+            self.runtime.charge(context)
             budget = _stream_budget(self.runtime, presented_key(context))
             with self.runtime.admission.stream(context.peer()):
                 sent = 0

@@ -1,0 +1,190 @@
+"""A venue's published limits, counted the venue's way: request weight per client address per minute,
+new orders per account per 10 seconds and per minute, and a ban, longer at each repeat, for an
+address that keeps sending after it was told to wait.
+
+The venue counts in fixed windows of the wall clock (a minute's window opens on the minute and its
+used weight is what ``X-MBX-USED-WEIGHT-1M`` shows), not in token buckets, so these are counted so
+too, on the wall clock even when the exchange runs on a simulated one: a bot meets its limits in real
+time, as it would there. The clock (seconds since the epoch) is passed in, so tests need no sleeping.
+
+    >>> now = [120.0]
+    >>> meter = VenueMeter(VenueLimits(request_weight=3, refusals_before_ban=1), lambda: now[0])
+    >>> meter.request("10.0.0.7", 2), meter.request("10.0.0.7", 1)
+    (2, 3)
+    >>> try:
+    ...     meter.request("10.0.0.7", 1)
+    ... except Refused as refused:
+    ...     print(refused.reason, refused.metadata["used"], refused.retry_after)
+    RATE_LIMITED 3 60.0
+    >>> now[0] = 180.0  # the next minute
+    >>> meter.request("10.0.0.7", 1)
+    1
+"""
+
+import math
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from paperex.server.wire.errors import Refused
+
+_PRUNE_FLOOR = 1024
+"""Tracked keys below which forgetting stale ones is not worth a sweep."""
+MINUTE = 60
+TEN_SECONDS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class VenueLimits:
+    """One venue's limits; the defaults are Binance USDⓈ-M futures' published ones (``docs/limits.md``)."""
+
+    request_weight: int = 2400
+    """Request weight per client address per minute (the venue's REQUEST_WEIGHT)."""
+    orders_per_10s: int = 300
+    """New orders (and amends) per account per 10 seconds (ORDERS)."""
+    orders_per_minute: int = 1200
+    """New orders (and amends) per account per minute (ORDERS)."""
+    refusals_before_ban: int = 10
+    """Requests an address may have refused for weight in one minute; the next one bans it (the
+    venue bans "repeatedly violating" addresses without publishing the count)."""
+    ban_seconds: tuple[int, ...] = (120, 600, 3600, 21_600, 86_400, 259_200)
+    """How long each ban of an address lasts, the first to the last (which repeats): 2 minutes to
+    3 days, the venue's published range."""
+    forgive_after: int = 86_400
+    """Seconds after a ban ends without another one, after which the address's next ban is a first."""
+
+
+class WindowCounts:
+    """Per key, a count in fixed windows of ``seconds`` (window ``n`` covers ``[n * seconds, (n + 1) *
+    seconds)``); a key whose window has passed counts 0, and is forgotten in amortised O(1)."""
+
+    __slots__ = ("_counts", "_prune_at", "seconds")
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        self._counts: dict[Hashable, tuple[int, int]] = {}
+        self._prune_at = _PRUNE_FLOOR
+
+    def used(self, key: Hashable, now: float) -> int:
+        window, count = self._counts.get(key, (-1, 0))
+        return count if window == now // self.seconds else 0
+
+    def add(self, key: Hashable, amount: int, now: float) -> int:
+        """``amount`` more for ``key`` in the window of ``now``; returns the window's count."""
+        count = self.used(key, now) + amount
+        self._counts[key] = (int(now // self.seconds), count)
+        if len(self._counts) >= self._prune_at:
+            current = now // self.seconds
+            self._counts = {key: held for key, held in self._counts.items() if held[0] == current}
+            self._prune_at = max(_PRUNE_FLOOR, 2 * len(self._counts))
+        return count
+
+    def left(self, now: float) -> float:
+        """Seconds until the window of ``now`` closes."""
+        return (now // self.seconds + 1) * self.seconds - now
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+@dataclass(slots=True)
+class _Bans:
+    """An address's bans so far and when the last one ends (seconds since the epoch)."""
+
+    count: int
+    until: float
+
+
+class VenueMeter:
+    """The counts of one server under ``limits``; ``clock`` is the wall clock in seconds."""
+
+    def __init__(self, limits: VenueLimits, clock: Callable[[], float]) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._weight = WindowCounts(MINUTE)
+        self._refusals = WindowCounts(MINUTE)
+        self._orders = (WindowCounts(TEN_SECONDS), WindowCounts(MINUTE))
+        self._bans: dict[str, _Bans] = {}
+
+    def request(self, address: str, weight: int) -> int:
+        """Charge one request of ``weight`` to ``address``: the minute's used weight after it.
+
+        Raises BANNED while the address is banned, else RATE_LIMITED (the weight of the minute used
+        up; retry when the minute turns), which bans it instead once it has been refused
+        ``refusals_before_ban`` times in the minute. A refused request uses no weight.
+        """
+        now = self._clock()
+        self._refuse_if_banned(address, now)
+        used = self._weight.used(address, now)
+        limit = self.limits.request_weight
+        if used + weight <= limit:
+            return self._weight.add(address, weight, now)
+        if self._refusals.add(address, 1, now) > self.limits.refusals_before_ban:
+            raise self._ban(address, now)
+        wait = self._weight.left(now)
+        figures = {"budget": "request_weight", "address": address, "used": str(used), "weight": str(weight)}
+        figures |= {"limit": str(limit), "window": "1m", "retry_after": f"{wait:.3f}"}
+        message = f"request weight of {limit} per minute used up by {address} ({used} used, {weight} more asked)"
+        raise Refused("RATE_LIMITED", f"{message}; retry in {wait:.3f} s", figures, retry_after=wait)
+
+    def used_weight(self, address: str) -> int:
+        """The weight ``address`` used in the current minute."""
+        return self._weight.used(address, self._clock())
+
+    def check_orders(self, account_id: int, count: int) -> None:
+        """Raise RATE_LIMITED (budget ``orders``) when ``count`` new orders would pass either of the
+        account's order limits; counts nothing (``take_orders`` does, once every check passed)."""
+        now = self._clock()
+        for window, limit in zip(
+            self._orders, (self.limits.orders_per_10s, self.limits.orders_per_minute), strict=True
+        ):
+            used = window.used(account_id, now)
+            if used + count > limit:
+                wait = window.left(now)
+                span = "10s" if window.seconds == TEN_SECONDS else "1m"
+                figures = {"budget": "orders", "used": str(used), "limit": str(limit), "window": span}
+                message = f"{limit} new orders per {span} reached ({used} placed, {count} more asked)"
+                raise Refused(
+                    "RATE_LIMITED",
+                    f"{message}; retry in {wait:.3f} s",
+                    {**figures, "retry_after": f"{wait:.3f}"},
+                    retry_after=wait,
+                )
+
+    def take_orders(self, account_id: int, count: int) -> None:
+        now = self._clock()
+        for window in self._orders:
+            window.add(account_id, count, now)
+
+    def order_counts(self, account_id: int) -> tuple[int, int]:
+        """The account's new orders in the current 10 seconds and the current minute."""
+        now = self._clock()
+        ten_seconds, minute = self._orders
+        return ten_seconds.used(account_id, now), minute.used(account_id, now)
+
+    def _refuse_if_banned(self, address: str, now: float) -> None:
+        bans = self._bans.get(address)
+        if bans is None:
+            return
+        if now < bans.until:
+            raise self._banned(address, bans, now)
+        if now >= bans.until + self.limits.forgive_after:
+            del self._bans[address]
+
+    def _ban(self, address: str, now: float) -> Refused:
+        bans = self._bans.setdefault(address, _Bans(0, now))
+        durations = self.limits.ban_seconds
+        seconds = durations[min(bans.count, len(durations) - 1)]
+        bans.count += 1
+        bans.until = now + seconds
+        return self._banned(address, bans, now)
+
+    @staticmethod
+    def _banned(address: str, bans: _Bans, now: float) -> Refused:
+        wait = bans.until - now
+        until_ms = math.ceil(bans.until * 1000)
+        figures = {"address": address, "until_ms": str(until_ms), "bans": str(bans.count)}
+        message = (
+            f"{address} is banned (ban {bans.count}) for sending on after its request weight was used up;"
+            f" retry in {wait:.3f} s"
+        )
+        return Refused("BANNED", message, {**figures, "retry_after": f"{wait:.3f}"}, retry_after=wait)
