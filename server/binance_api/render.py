@@ -406,8 +406,10 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
 
 
 def client_order_id(record: OrderRecord) -> str:
-    """The order's client id; a liquidation order's is the venue's ``autoclose-<ms>``, as the user data
-    stream names it."""
+    """The order's client id; the venue's names for the orders it places itself: ``adl_autoclose`` for
+    an auto-deleverage, ``autoclose-<ms>`` for a liquidation."""
+    if record.auto_deleverage:
+        return "adl_autoclose"
     if record.liquidation and not record.client_order_id:
         return f"autoclose-{ms(record.created)}"
     return record.client_order_id
