@@ -4,12 +4,16 @@ transfers), so conservation can be reasoned about in one file.
 """
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import fee, initial_margin
 from paperex.engine.orders import BUY, SELL, Side
 from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
+
+if TYPE_CHECKING:
+    from paperex.engine.views import AccountView
 
 DEFAULT_LEVERAGE = 20
 
@@ -116,21 +120,21 @@ class Account:
         """Margin-call thresholds each isolated position's ratio has reached (``margin_call_level``
         is the cross account's); absent means none."""
 
-    def clone(self) -> "Account":
-        """An independent copy, for what-if questions (the order preview) that must not touch state."""
-        twin = Account(self.account_id, self.liquidatable)
-        twin.wallet = self.wallet
-        twin.margin_call_level = self.margin_call_level
-        twin.isolated_call_levels = dict(self.isolated_call_levels)
-        twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in self.settings.items()}
-        for symbol, position in self.positions.items():
+    @classmethod
+    def copy_of(cls, view: "AccountView") -> "Account":
+        """An independent account with ``view``'s wallet, settings, positions and order exposure, for
+        what-if questions (the order preview) that must not touch the state they ask about."""
+        twin = cls(view.account_id, view.liquidatable)
+        twin.wallet = view.wallet
+        twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in view.settings.items()}
+        for symbol, position in view.positions.items():
             copy = twin.positions[symbol] = Position()
             copy.size, copy.entry_notional, copy.isolated_wallet = (
                 position.size,
                 position.entry_notional,
                 position.isolated_wallet,
             )
-        for symbol, exposure in self.exposures.items():
+        for symbol, exposure in view.exposures.items():
             copied = twin.exposures[symbol] = Exposure()
             copied.change(Side.BUY, exposure.buy_lots, exposure.buy_notional)
             copied.change(Side.SELL, exposure.sell_lots, exposure.sell_notional)

@@ -240,7 +240,12 @@ class Engine:
         changing nothing. ``price`` 0 previews a market order at the opposite touch."""
         market = self.markets[symbol]
         return preview(
-            self.accounts[account_id], self.markets, symbol, side, lots, price or estimated_price(market, side)
+            self.accounts[account_id],
+            self.markets,
+            symbol,
+            side,
+            lots,
+            price or estimated_price(market, market.book.best_price(side.opposite)),
         )
 
     def summary(self, account_id: int) -> AccountSummary:
@@ -251,7 +256,8 @@ class Engine:
         """``account_id -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
         queue (5: first to be deleveraged); flat and internal accounts are absent (0). Ranked afresh on
         each call, read-only: see ``paperex.engine.liquidation.adl_quantiles`` for the buckets."""
-        return adl_quantiles(self.markets[symbol], self.accounts, self.markets)
+        market = self.markets[symbol]
+        return adl_quantiles(market, (self.accounts[account_id] for account_id in market.holders))
 
     def state_hash(self) -> str:
         """A digest of everything that determines future behaviour; equal engines hash equal."""

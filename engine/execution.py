@@ -22,6 +22,7 @@ from paperex.engine.settlement import Settlement
 from paperex.engine.state import EngineState
 from paperex.engine.units import Lots
 from paperex.engine.validation import band_limit
+from paperex.engine.views import band_reference
 
 # Enum members bound once (see ``paperex.engine.orders.BUY``): attribute lookups on an Enum class are slow.
 BOOK_EMPTY, PRICE_LIMIT, SELF_TRADE = WalkEnd.BOOK_EMPTY, WalkEnd.PRICE_LIMIT, WalkEnd.SELF_TRADE
@@ -65,7 +66,7 @@ class Execution:
         if priced:
             limit = order.price
         else:
-            reference = market.band_reference() or book.best_price(order.side.opposite) or 0
+            reference = band_reference(market) or book.best_price(order.side.opposite) or 0
             limit = band_limit(market.instrument, order.side, reference) if reference else 0
         opposite = book.asks if order.side is BUY else book.bids
         best_key = opposite.best_key

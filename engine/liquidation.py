@@ -7,6 +7,7 @@ The engine carries them out (cancels, liquidation orders in the real book, insur
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from typing import TypeVar
 
 from paperex.engine.accounts import CROSS, Account, MarginMode
 from paperex.engine.instruments import Instrument, LiquidationFee
@@ -15,6 +16,10 @@ from paperex.engine.market import Market
 from paperex.engine.positions import Position
 from paperex.engine.risk import valuation_price
 from paperex.engine.units import SCALE, Amount, Lots, Rate, Ticks
+from paperex.engine.views import AccountView, MarketView, PositionView
+
+Ranked = TypeVar("Ranked", bound=AccountView)
+"""An account in an ADL queue: the engine's live one (to deleverage) or a read model's (to show the lights)."""
 
 MARGIN_CALL_THRESHOLDS_BPS: tuple[int, ...] = (7_000, 8_000, 9_000)
 """Margin ratios (maintenance / margin balance) whose upward crossing issues a margin call."""
@@ -37,7 +42,7 @@ def scaled_maintenance(instrument: Instrument, notional: Amount) -> int:
     return notional * bracket.mmr - bracket.cum * SCALE
 
 
-def _exposure(market: Market, position: Position) -> tuple[Amount, Amount]:
+def _exposure(market: MarketView, position: PositionView) -> tuple[Amount, Amount]:
     """(unrealized PnL, exact scaled maintenance margin) of one position at its valuation price."""
     price = market.mark_price or market.last_price or valuation_price(market, position)  # no call if priced
     notional = abs(position.size) * price * market.notional_unit
@@ -159,11 +164,11 @@ def worst_price(
     return min(max(ticks, low), high)
 
 
-def adl_ranking(candidates: Iterable[tuple[Account, Market]], markets: Mapping[str, Market]) -> list[Account]:
+def adl_ranking(candidates: Iterable[tuple[Ranked, MarketView]]) -> list[Ranked]:
     """Opposing accounts in auto-deleverage order: highest Binance LeveragePnL first, ties by id.
     Losing positions score 0 (PnL% = max(0, uPnL) / wallet) and queue last: every opposing position
     is in the queue, so a bankrupt position can always be closed."""
-    ranked: list[tuple[Fraction, int, Account]] = []
+    ranked: list[tuple[Fraction, int, Ranked]] = []
     for account, market in candidates:
         position = account.positions[market.symbol]
         upnl, mm = _exposure(market, position)
@@ -190,7 +195,7 @@ def adl_light(rank: int, count: int) -> int:
     return ADL_LIGHTS - rank * ADL_LIGHTS // count
 
 
-def adl_quantiles(market: Market, accounts: Mapping[int, Account], markets: Mapping[str, Market]) -> dict[int, int]:
+def adl_quantiles(market: MarketView, holders: Iterable[AccountView]) -> dict[int, int]:
     """``account_id -> 1..5``: where each trader's position on ``market`` stands in the ADL queue of its
     side, for display (Binance's five lights: quantile = rank / total users).
 
@@ -204,15 +209,14 @@ def adl_quantiles(market: Market, accounts: Mapping[int, Account], markets: Mapp
     Ranks every holder of the symbol (O(n log n)): for queries, never on the order or fill path.
     """
     symbol = market.symbol
-    longs: list[tuple[Account, Market]] = []
-    shorts: list[tuple[Account, Market]] = []
-    for account_id in market.holders:
-        account = accounts[account_id]
+    longs: list[tuple[AccountView, MarketView]] = []
+    shorts: list[tuple[AccountView, MarketView]] = []
+    for account in holders:
         if account.liquidatable:
             (longs if account.positions[symbol].size > 0 else shorts).append((account, market))
     quantiles: dict[int, int] = {}
     for side in (longs, shorts):
-        queue = adl_ranking(side, markets)
+        queue = adl_ranking(side)
         for rank, account in enumerate(queue):
             quantiles[account.account_id] = adl_light(rank, len(queue))
     return quantiles

@@ -239,7 +239,7 @@ class Liquidator:
         opposing position is left do they take the rest, as the venue's backstop: positions net to
         zero, so the bankrupt position can always be closed."""
         state = self.state
-        accounts, markets = state.accounts, state.markets
+        accounts = state.accounts
         symbol, bankrupt_id, closing_side = market.symbol, order.account_id, order.side.opposite
         candidates = [
             (accounts[a], market)
@@ -248,7 +248,7 @@ class Liquidator:
         ]
         traders = [(a, m) for a, m in candidates if a.liquidatable]
         backstop = [(a, m) for a, m in candidates if not a.liquidatable]
-        for counter in adl_ranking(traders, markets) + adl_ranking(backstop, markets):
+        for counter in adl_ranking(traders) + adl_ranking(backstop):
             if not lots:
                 break
             take = min(lots, abs(counter.positions[symbol].size))

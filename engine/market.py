@@ -65,10 +65,6 @@ class Market:
             cap = self.position_caps[leverage] = max_notional_for(self.instrument, leverage)
         return cap
 
-    def band_reference(self) -> Ticks:
-        """The price that anchors the protective price band: mark, else last (0: no price yet)."""
-        return self.mark_price or self.last_price
-
     def trigger_price(self, source: TriggerBy) -> Ticks:
         """The price a conditional order watches (0: none yet)."""
         return self.last_price if source is TriggerBy.LAST else self.mark_price

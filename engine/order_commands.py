@@ -17,6 +17,7 @@ from paperex.engine.state import EngineState
 from paperex.engine.triggers import would_fire_now
 from paperex.engine.units import Lots, Ticks
 from paperex.engine.validation import check_new_order, check_price_and_size
+from paperex.engine.views import band_reference
 
 MAX_OPEN_ORDERS = 200
 """Open orders (resting or waiting for a trigger) per account and symbol: Binance's MAX_NUM_ORDERS."""
@@ -42,7 +43,7 @@ class OrderCommands:
             return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.client_order_id and self._is_retry(cmd, (cmd.account_id, cmd.client_order_id)):
             return None
-        refusal = check_new_order(cmd, market.instrument, market.band_reference(), state.now)
+        refusal = check_new_order(cmd, market.instrument, band_reference(market), state.now)
         if refusal is not None:
             return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         open_orders = state.account_orders.get((cmd.account_id, cmd.symbol))
@@ -146,7 +147,7 @@ class OrderCommands:
                 cmd, RejectReason.INVALID_QUANTITY if cmd.quantity < 0 else RejectReason.INVALID_PRICE
             )
         refusal = check_price_and_size(
-            market.instrument, order.side, price, quantity, market.band_reference(), order.reduce_only
+            market.instrument, order.side, price, quantity, band_reference(market), order.reduce_only
         )
         if refusal is not None:
             return self.state.reject(cmd, refusal.reason, order, refusal.figures)

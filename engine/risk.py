@@ -25,13 +25,13 @@ from paperex.engine.margin import (
 )
 from paperex.engine.market import Market
 from paperex.engine.orders import BUY, Side
-from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Refusal, count, money, shortfall
 from paperex.engine.units import Amount, Lots, Ticks
+from paperex.engine.views import AccountView, MarketView, PositionView, band_reference
 
 
-def valuation_price(market: Market, position: Position) -> Ticks:
+def valuation_price(market: MarketView, position: PositionView) -> Ticks:
     """Mark, else last, else the entry price (a position with no market price shows no PnL)."""
     price = market.mark_price or market.last_price
     if price or not position.size:
@@ -84,8 +84,8 @@ class AccountSummary:
 class _Held:
     """One open position valued at its price (the raw material of the figures)."""
 
-    market: Market
-    position: Position
+    market: MarketView
+    position: PositionView
     mode: MarginMode
     leverage: int
     price: Ticks
@@ -95,7 +95,7 @@ class _Held:
     mm: Amount
 
 
-def _held(account: Account, markets: Mapping[str, Market]) -> list[_Held]:
+def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held]:
     held = []
     for symbol, position in account.positions.items():
         if not position.size:
@@ -120,7 +120,7 @@ def _held(account: Account, markets: Mapping[str, Market]) -> list[_Held]:
     return held
 
 
-def order_margin(account: Account, symbol: str) -> Amount:
+def order_margin(account: AccountView, symbol: str) -> Amount:
     """Initial margin the account's open orders in ``symbol`` reserve."""
     exposure = account.exposures.get(symbol)
     if exposure is None:
@@ -129,7 +129,7 @@ def order_margin(account: Account, symbol: str) -> Amount:
     return exposure.margin(position.size if position else 0, account.peek_setting(symbol).leverage)
 
 
-def available_balance(account: Account, markets: Mapping[str, Market], skip: str = "") -> Amount:
+def available_balance(account: AccountView, markets: Mapping[str, MarketView], skip: str = "") -> Amount:
     """Binance's "available for order": what a new order's cost is checked against (may be < 0
     internally; shown floored at 0). ``skip`` leaves out one symbol's order margin (the pre-trade
     check counts it with the new order instead). Lean on purpose: it runs on every new order."""
@@ -152,7 +152,7 @@ def available_balance(account: Account, markets: Mapping[str, Market], skip: str
     return total
 
 
-def summarize(account: Account, markets: Mapping[str, Market]) -> AccountSummary:
+def summarize(account: AccountView, markets: Mapping[str, MarketView]) -> AccountSummary:
     held = _held(account, markets)
     cross = [h for h in held if h.mode is MarginMode.CROSS]
     cross_upnl = sum(h.upnl for h in cross)
@@ -289,7 +289,7 @@ class OrderPreview:
 
 
 def preview(
-    account: Account, markets: Mapping[str, Market], symbol: str, side: Side, lots: Lots, price: Ticks
+    account: AccountView, markets: Mapping[str, MarketView], symbol: str, side: Side, lots: Lots, price: Ticks
 ) -> tuple[OrderPreview, OrderPreview]:
     """The order under the account's margin mode for ``symbol`` and under the other one, so a bot can
     compare cross with isolated before acting. ``price`` is the expected fill price."""
@@ -303,15 +303,15 @@ def preview(
 
 
 def _preview_under(
-    account: Account,
-    markets: Mapping[str, Market],
-    market: Market,
+    account: AccountView,
+    markets: Mapping[str, MarketView],
+    market: MarketView,
     mode: MarginMode,
     side: Side,
     lots: Lots,
     price: Ticks,
 ) -> OrderPreview:
-    twin = account.clone()
+    twin = Account.copy_of(account)
     twin.setting(market.symbol).mode = mode
     available = available_balance(twin, markets)
     margin, loss, taker_fee = order_cost_parts(twin, market, side, lots, price)
@@ -336,9 +336,9 @@ def _preview_under(
     )
 
 
-def estimated_price(market: Market, side: Side) -> Ticks:
+def estimated_price(market: MarketView, opposite_touch: Ticks | None) -> Ticks:
     """The price a market order is costed at: the opposite touch, else the band reference."""
-    return market.book.best_price(side.opposite) or market.band_reference()
+    return opposite_touch or band_reference(market)
 
 
 def margin_check(
@@ -354,7 +354,7 @@ def margin_check(
     touch); orders that can only reduce need no margin."""
     if reduce_only:
         return None
-    price = price or estimated_price(market, side)
+    price = price or estimated_price(market, market.book.best_price(side.opposite))
     if not price:
         return None
     return check_order(account, market, markets, side, lots, price)
@@ -398,7 +398,7 @@ def check_order(
 
 
 def order_cost_parts(
-    account: Account, market: Market, side: Side, lots: Lots, price: Ticks
+    account: AccountView, market: MarketView, side: Side, lots: Lots, price: Ticks
 ) -> tuple[Amount, Amount, Amount]:
     """An order's cost in three terms: the growth of the symbol's reserved order margin, the open loss
     of a price worse than mark (Binance's order cost) and the taker fee (paperex adds it)."""
@@ -410,7 +410,7 @@ def order_cost_parts(
 
 
 def _cost_parts(
-    market: Market, exposure: Exposure, size: Lots, leverage: int, side: Side, lots: Lots, price: Ticks
+    market: MarketView, exposure: Exposure, size: Lots, leverage: int, side: Side, lots: Lots, price: Ticks
 ) -> tuple[Amount, Amount, Amount]:
     unit = market.notional_unit
     notional = lots * price * unit

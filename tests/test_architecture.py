@@ -291,6 +291,24 @@ def test_the_adapter_checker_sees_a_servicer_reaching_into_the_state(tmp_path: P
     ]
 
 
+ENGINE_HOLDERS = {
+    "core/exchange.py": "the writer: it holds the engine and applies each command to it",
+    "core/sequencer.py": "the writer's recovery: a snapshot of journal format 1 is checked by the engine's hash",
+    "core/state_hash.py": "the digest of the whole state, the engine's included, which snapshots record",
+}
+"""The server's only modules that read an ``.engine`` attribute. The results stage, the queries and the read
+models see the engine only through its events, so a process that keeps the read models from the
+committed event stream (without an engine) answers every query the same way."""
+
+
+def test_only_the_writer_reads_the_engine() -> None:
+    server = PACKAGE_DIRS["paperex.server"]
+    readers = {
+        path.relative_to(server).as_posix() for path in server.rglob("*.py") if "engine" in attributes_read(path)
+    }
+    assert sorted(readers) == sorted(ENGINE_HOLDERS)
+
+
 def test_the_top_level_package_imports_only_the_sdk() -> None:
     """``from paperex import AsyncClient`` comes from the SDK; nothing else loads with ``paperex``."""
     modules = imported_modules(PACKAGE_DIRS["paperex"] / "__init__.py")

@@ -365,7 +365,7 @@ class Application(Queries):
                 if exchange.market.active and now >= next_step:
                     next_step = now - now % exchange.market.step_ns + exchange.market.step_ns
                     await self.sequencer.submit_one(MarketStep())
-                elif exchange.engine.next_deadline() <= now:
+                elif exchange.next_deadline() <= now:
                     await self.sequencer.submit_one(AdvanceTime(ts=0))
             except Exception:  # shutting down or stopped: the loop ends with the server
                 return

@@ -8,6 +8,7 @@ exactly. The sequencer is its only writer.
 """
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from paperex.engine.commands import CreateAccount, Deposit
@@ -41,10 +42,12 @@ from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.fault_plans import FaultError, FaultPlan, parse_plan, plan_from
 from paperex.server.market.market_script import MarketScript
 from paperex.server.state.alerts import AlertBook
+from paperex.server.state.books import Books
 from paperex.server.state.candles import CandleStore
 from paperex.server.state.history import RETAINED_PER_ACCOUNT, History
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
+from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.ticker_stats import TickerStats
 from paperex.server.state.user_events import UserEventLog
 from paperex.server.wire.errors import Refused
@@ -59,6 +62,11 @@ __all__ = [  # the outcome and the topics, where the adapters have always found 
     "trades_topic",
     "user_topic",
 ]
+
+
+NEWER_READ_MODELS = ("books", "history._open", "margin_accounts", "funds", "now", "prices.funding_rate")
+"""Read models (attributes of ``Results``) added after snapshots were first written: a snapshot without
+one of them does not load, and recovery replays the journal instead, which folds them."""
 
 
 class AccountEntry(NamedTuple):
@@ -94,6 +102,10 @@ class Exchange:
         recovery replays the journal instead."""
         if "results" not in state:
             raise ValueError("a snapshot of an exchange from before the results stage")
+        try:
+            attrgetter(*NEWER_READ_MODELS)(state["results"])
+        except AttributeError:
+            raise ValueError("a snapshot of an exchange from before its newest read models") from None
         self.__dict__.update(state)
 
     # The read models, by the names queries use.
@@ -127,12 +139,20 @@ class Exchange:
         return self.results.alerts
 
     @property
-    def book_sequence(self) -> dict[str, int]:
-        return self.results.book_sequence
+    def margin_accounts(self) -> MarginAccounts:
+        return self.results.margin_accounts
+
+    @property
+    def books(self) -> Books:
+        return self.results.books
 
     @property
     def now(self) -> int:
         return self.engine.now
+
+    def next_deadline(self) -> int:
+        """Engine time of the next GTD expiry or funding settlement, which an ``AdvanceTime`` must meet."""
+        return self.engine.next_deadline()
 
     def state_hash(self) -> str:
         """Digest of everything a snapshot restores, the read models included (``paperex.server.core.state_hash``):
@@ -257,11 +277,6 @@ class Exchange:
             return None
         log = self.user_events.get(account_id)
         return log.after(sequence, index) if log is not None else []
-
-    def open_interest(self, symbol: str) -> int:
-        """Total long lots (equal to total short lots)."""
-        holders = self.engine.markets[symbol].holders
-        return sum(max(0, self.engine.position(account_id, symbol).size) for account_id in holders)
 
     def last_cursor(self, account_id: int) -> tuple[int, int]:
         """The cursor of the account's newest event ((0, 0) before any)."""

@@ -17,10 +17,12 @@ from paperex.engine.accounts import SymbolSettings
 from paperex.engine.audit import Ledger
 from paperex.engine.book import DepthLevel
 from paperex.engine.commands import PlaceOrder
+from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
-from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures
+from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures, estimated_price, preview
 from paperex.engine.units import Amount, Ticks
+from paperex.engine.views import band_reference
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.faults import FaultGate
 from paperex.server.core.sequencer import Sequencer
@@ -190,14 +192,10 @@ class Queries:
     async def open_orders(self, account_id: int, symbols: list[str]) -> list[OrderSnapshot]:
         """The account's open orders on ``symbols``, by symbol, oldest first."""
         await self._settled(account_id)
-        exchange = self.exchange
-        orders = exchange.history.orders
-        found: list[OrderSnapshot] = []
-        for symbol in symbols:
-            for order in sorted(exchange.engine.open_orders(account_id, symbol), key=lambda o: o.order_id):
-                record = orders[order.order_id]
-                found.append((record, order_state(record)))
-        return found
+        history = self.exchange.history
+        return [
+            (record, order_state(record)) for symbol in symbols for record in history.open_orders(account_id, symbol)
+        ]
 
     async def orders_page(
         self, account_id: int, symbol: str, start: int, end: int, before_id: int, size: int
@@ -212,16 +210,18 @@ class Queries:
         """What placing ``command`` would cost in the account's margin mode and in the other one, and
         the engine time of the estimate. A market order needs a book or a mark price to estimate from."""
         await self._settled(command.account_id)
-        exchange = self.exchange
+        results = self.exchange.results
+        accounts, symbol = results.margin_accounts, command.symbol
+        market = accounts.market(symbol)
+        touch = results.books.best_price(symbol, command.side.opposite)
         price = command.price or command.stop_price
-        market = exchange.engine.markets[command.symbol]
-        if not price and market.book.best_price(command.side.opposite) is None and not market.band_reference():
+        if not price and touch is None and not band_reference(market):
             message = "no book or mark price to estimate a market order: give a price"
             raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
-        current, other = exchange.engine.preview(
-            command.account_id, command.symbol, command.side, command.quantity, price
-        )
-        return current, other, exchange.now
+        price = price or estimated_price(market, touch)
+        account = accounts.account(command.account_id)
+        current, other = preview(account, accounts.markets(), symbol, command.side, command.quantity, price)
+        return current, other, results.now
 
     async def fills_page(
         self, account_id: int, symbol: str, order_id: int, start: int, end: int, before_trade: int, size: int
@@ -246,33 +246,35 @@ class Queries:
         return [self._overview(exchange, account_id) for account_id in ids[:size]]
 
     def _overview(self, exchange: Exchange, account_id: int) -> AccountOverview:
-        summary = exchange.engine.summary(account_id)
+        summary = exchange.margin_accounts.summary(account_id)
         return AccountOverview(
             summary,
             exchange.accounts[account_id].name,
             self._limits(exchange, account_id),
             exchange.last_cursor(account_id),
             {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
-            exchange.now,
+            exchange.results.now,
         )
 
     def _limits(self, exchange: Exchange, account_id: int) -> list[SymbolLimits]:
-        account = exchange.engine.accounts[account_id]
-        return [symbol_limits(spec, account.peek_setting(symbol)) for symbol, spec in exchange.instruments.items()]
+        accounts = exchange.margin_accounts
+        return [
+            symbol_limits(spec, accounts.settings(account_id, symbol)) for symbol, spec in exchange.instruments.items()
+        ]
 
     async def positions(self, account_id: int, symbol: str) -> tuple[list[HeldPosition | FlatPosition], int]:
         """Open positions (every symbol, or ``symbol``'s, shown flat when nothing is held) and the time."""
         await self._settled(account_id)
         exchange = self.exchange
+        accounts = exchange.margin_accounts
         held: list[HeldPosition | FlatPosition] = [
             HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id))
-            for figures in exchange.engine.summary(account_id).positions
+            for figures in accounts.summary(account_id).positions
             if not symbol or figures.symbol == symbol
         ]
         if symbol and not held:
-            settings = exchange.engine.accounts[account_id].peek_setting(symbol)
-            held = [FlatPosition(symbol, settings, exchange.engine.markets[symbol].mark_price)]
-        return held, exchange.now
+            held = [FlatPosition(symbol, accounts.settings(account_id, symbol), accounts.market(symbol).mark_price)]
+        return held, exchange.results.now
 
     def adl_quantile(self, account_id: int, symbol: str) -> int:
         """The position's current ADL quantile: a ranking refreshed on its own schedule, not a figure
@@ -325,8 +327,9 @@ class Queries:
 
     @staticmethod
     def _book(exchange: Exchange, symbol: str, depth: int) -> Book:
-        bids, asks = exchange.engine.depth(symbol, depth)
-        return Book(symbol, exchange.book_sequence[symbol], bids, asks, exchange.now)
+        books = exchange.results.books
+        bids, asks = books.depth(symbol, depth)
+        return Book(symbol, books.sequence[symbol], bids, asks, exchange.results.now)
 
     @contextlib.asynccontextmanager
     async def book_updates(self, symbol: str) -> AsyncIterator[tuple[Book, Subscription[Any]]]:
@@ -346,19 +349,21 @@ class Queries:
 
     @staticmethod
     def _ticker(exchange: Exchange, symbol: str) -> Ticker:
-        market, now = exchange.engine.markets[symbol], exchange.now
-        bids, asks = exchange.engine.depth(symbol, 1)
+        results = exchange.results
+        now, prices, accounts = results.now, results.prices, results.margin_accounts
+        market = accounts.market(symbol)
+        bids, asks = results.books.depth(symbol, 1)
         return Ticker(
             symbol,
             market.last_price,
             bids[0] if bids else None,
             asks[0] if asks else None,
             market.mark_price,
-            market.index_price,
-            market.funding_rate,
-            market.next_funding,
-            exchange.open_interest(symbol),
-            exchange.ticker_stats.snapshot(symbol, now),
+            prices.index.get(symbol, 0),
+            prices.funding_rate.get(symbol, 0),
+            next_boundary(now, market.instrument.funding_interval_hours) if now else 0,
+            accounts.open_interest(symbol),
+            results.ticker_stats.snapshot(symbol, now),
             now,
         )
 
@@ -392,16 +397,15 @@ class Queries:
 
     async def insurance_funds(self) -> InsuranceFunds:
         await self.sequencer.settled()
-        engine = self.exchange.engine
-        return InsuranceFunds(
-            engine.insurance_fund, [(symbol, market.insurance_fund) for symbol, market in engine.markets.items()]
-        )
+        funds = self.exchange.results.funds.insurance
+        return InsuranceFunds(sum(funds.values()), list(funds.items()))
 
     async def ledger(self) -> tuple[Ledger, int, int]:
         """Where the money is, with the sequence number and the time it is true at."""
         await self.sequencer.settled()
         exchange = self.exchange
-        return exchange.engine.ledger(), exchange.sequence, self.now
+        results = exchange.results
+        return results.funds.ledger(results.margin_accounts), exchange.sequence, results.now
 
     async def clock(self) -> Clock:
         await self.sequencer.settled()
@@ -412,7 +416,7 @@ class Queries:
             self.simulated,
             self.now,
             scenario.name if scenario is not None else "",
-            exchange.now - market.started_at if scenario is not None else 0,
+            exchange.results.now - market.started_at if scenario is not None else 0,
             market.step_ns,
             market.liquidity_enabled,
         )

@@ -45,11 +45,14 @@ from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.history import Bar
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
+from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
 from paperex.server.state.funding_history import FundingHistory
+from paperex.server.state.funds import Funds
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
+from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.margin_adjustments import MarginAdjustments
 from paperex.server.state.market_updates import BookUpdate, LevelChange, Trade, TradeBatch
 from paperex.server.state.prices import PriceBoard
@@ -142,7 +145,11 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
-        self.book_sequence = dict.fromkeys(instruments, 0)
+        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices)
+        self.funds = Funds(instruments)
+        self.now = 0
+        """The time of the latest command folded: what the read models show is true at it."""
+        self.books = Books(instruments)
         self.funding = FundingHistory()
         self.margin_adjustments = MarginAdjustments()
         self.public_trades = PublicTrades()
@@ -151,6 +158,7 @@ class Results:
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""
         command = applied.command
+        self.now = max(self.now, applied.ts)
         if isinstance(command, CreatePriceAlert):
             self._create_alert(command, applied)
         elif isinstance(command, DeletePriceAlert):
@@ -255,6 +263,7 @@ class Results:
         bars: dict[tuple[str, Interval, int], Candle] = {}
         fold, capture = self.history.fold, self._user_event_capture.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
+        fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
         fold_funding, record_trade = self.funding.fold, self.public_trades.record
         mark_candles, index_candles = self.mark_candles, self.index_candles
         for symbol, (bar_ns, imported) in applied.history.items():
@@ -262,6 +271,7 @@ class Results:
         for index, event in enumerate(applied.events):
             fold(event, ts)
             if isinstance(event, BookLevelChanged):
+                self.books.fold(event)
                 captured_level = (event.side, event.price, event.quantity, event.orders)
                 levels.setdefault(event.symbol, []).append(captured_level)
                 continue
@@ -282,6 +292,8 @@ class Results:
                 continue
             if type(event) is BalanceChanged:
                 fold_wallet(event)
+            fold_margin(event)
+            fold_funds(event)
             fold_income(event, ts)
             fold_liquidation(event, seq, ts)
             fold_funding(event, ts)
@@ -304,5 +316,5 @@ class Results:
 
     def _book_update(self, symbol: str, changed: list[LevelChange], ts: int) -> BookUpdate:
         """The symbol's next book update."""
-        sequence = self.book_sequence[symbol] = self.book_sequence[symbol] + 1
+        sequence = self.books.advance(symbol)
         return BookUpdate(symbol, sequence, sequence, ts, changed)

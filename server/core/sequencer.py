@@ -294,7 +294,7 @@ class Sequencer:
         for command in pending.commands:
             now = clock.now()
             command.ts = now if now > exchange.now else exchange.now
-            if exchange.engine.next_deadline() <= command.ts and not isinstance(command, AdvanceTime):
+            if exchange.next_deadline() <= command.ts and not isinstance(command, AdvanceTime):
                 # What fell due (GTD expiries, funding) is its own journaled command, so that this
                 # command's events, and so its answer, are only its own.
                 self._journal_first(AdvanceTime(ts=command.ts), rows, applied)

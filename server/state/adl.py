@@ -30,7 +30,7 @@ class Exchange(Protocol):
     def sequence(self) -> int: ...
 
     @property
-    def engine(self) -> Ranker: ...
+    def margin_accounts(self) -> Ranker: ...
 
 
 @dataclass(slots=True)
@@ -68,6 +68,6 @@ class AdlBoard:
         now = self._clock()
         ranking = self._rankings.get(symbol)
         if ranking is None or not ranking.serves(exchange, now, self._refresh, self._exact_up_to):
-            quantiles = exchange.engine.adl_quantiles(symbol)
+            quantiles = exchange.margin_accounts.adl_quantiles(symbol)
             ranking = self._rankings[symbol] = _Ranking(weakref.ref(exchange), exchange.sequence, now, quantiles)
         return ranking.quantiles.get(account_id, 0)

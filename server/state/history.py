@@ -163,6 +163,8 @@ class History:
         self.orders: dict[int, OrderRecord] = {}
         self._accounts: dict[int, _AccountHistory] = {}
         self._by_client_id: dict[tuple[int, str], int] = {}
+        self._open: dict[tuple[int, str], dict[int, OrderRecord]] = {}
+        """The open orders of each (account, symbol), in the order accepted (by id)."""
 
     def fold(self, event: Event, ts: int) -> None:
         """Fold one event in (events of other kinds are ignored): one lookup by the event's type,
@@ -195,7 +197,7 @@ class History:
         return history
 
     def _accept(self, e: OrderAccepted, ts: int) -> None:
-        self.orders[e.order_id] = OrderRecord(
+        record = self.orders[e.order_id] = OrderRecord(
             e.order_id,
             e.account_id,
             e.symbol,
@@ -219,6 +221,11 @@ class History:
             ts,
             e.order_type not in CONDITIONAL_TYPES,
         )
+        key = (e.account_id, e.symbol)
+        open_orders = self._open.get(key)
+        if open_orders is None:
+            open_orders = self._open[key] = {}
+        open_orders[e.order_id] = record
         history = self._account(e.account_id)
         history.order_ids.append(e.order_id)
         if e.client_order_id:
@@ -230,6 +237,8 @@ class History:
         record = self.orders[e.order_id]
         record.filled, record.status, record.updated = e.filled, e.status, ts
         record.fill_cost += e.price * e.quantity
+        if e.status in FINAL_STATUSES:
+            self._close(record)
         history = self._account(e.account_id)
         history.fills.append(fill_record(e, record, ts))
         if len(history.fills) > self.retained * 11 // 10:
@@ -239,6 +248,15 @@ class History:
         record = self.orders[e.order_id]
         record.status = OrderStatus.CANCELED if type(e) is OrderCanceled else OrderStatus.EXPIRED
         record.end_reason, record.updated = e.reason, ts
+        self._close(record)
+
+    def _close(self, record: OrderRecord) -> None:
+        """A finished order leaves the open ones."""
+        key = (record.account_id, record.symbol)
+        orders = self._open[key]
+        del orders[record.order_id]
+        if not orders:
+            del self._open[key]
 
     def _trim_orders(self, history: _AccountHistory) -> None:
         """Forget the oldest finished orders beyond the retention (open ones always stay)."""
@@ -257,6 +275,10 @@ class History:
         history.order_ids = kept
 
     # ------------------------------------------------------------------ queries
+
+    def open_orders(self, account_id: int, symbol: str) -> list[OrderRecord]:
+        """The account's open orders on ``symbol`` (resting or waiting for their trigger), oldest first."""
+        return list(self._open.get((account_id, symbol), {}).values())
 
     def order(self, account_id: int, order_id: int = 0, client_order_id: str = "") -> OrderRecord | None:
         """One of the account's orders by id, or the newest carrying ``client_order_id``."""

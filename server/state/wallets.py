@@ -19,6 +19,10 @@ class Wallets:
         if e.isolated_delta:
             self._isolated[account_id] = self._isolated.get(account_id, 0) + e.isolated_delta
 
+    def cross_total(self) -> Amount:
+        """Every account's cross wallet together."""
+        return sum(self._cross.values())
+
     def isolated(self, account_id: int) -> Amount:
         """The account's isolated wallets together."""
         return self._isolated.get(account_id, 0)

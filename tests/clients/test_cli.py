@@ -311,10 +311,11 @@ async def test_ledger_shows_the_terms_and_that_money_is_conserved(live: LiveExch
 
 
 async def test_ledger_exits_5_when_money_is_not_conserved(live: LiveExchange) -> None:
-    """A bug simulated inside the server: 0.5 USDT of fees counted that no wallet paid."""
+    """A bug simulated inside the server: 0.5 USDT of fees counted (in the read model the ledger is kept
+    in) that no wallet paid."""
     assert live.server is not None
     await new_account(live, "alice", "1000")
-    live.server.sequencer.exchange.engine.fees_collected += 50_000_000  # 0.5 in the engine's 1e-8 units
+    live.server.sequencer.exchange.results.funds.fees_collected += 50_000_000  # 0.5 in the engine's 1e-8 units
 
     result = await cli(live, "ledger", admin=True)
 

@@ -139,10 +139,16 @@ DAMAGE: dict[str, Callable[[Exchange], None]] = {
     ),
     "the 24h ticker's trade count": lambda x: setattr(x.ticker_stats._windows["BTCUSDT"], "_trade_count", 2),
     "an account's key": lambda x: x.account_by_key.pop("t"),
-    "a book sequence": lambda x: x.book_sequence.update(BTCUSDT=0),
+    "a book sequence": lambda x: x.books.sequence.update(BTCUSDT=0),
+    "a book level": lambda x: x.books._sides[("BTCUSDT", Side.BUY)].levels.clear(),
     "the last price an alert compares with": lambda x: x.results.prices._seen.clear(),
     "an index price": lambda x: x.results.prices.index.update(BTCUSDT=1),
     "an account's wallet": lambda x: x.results.wallets._cross.clear(),
+    "an account's settings on a symbol": lambda x: x.margin_accounts._settings.clear(),
+    "a position's size": lambda x: x.margin_accounts._positions.clear(),
+    "an insurance fund": lambda x: x.results.funds.insurance.update(BTCUSDT=1),
+    "the fees collected": lambda x: setattr(x.results.funds, "fees_collected", 1),
+    "the time the read models are true at": lambda x: setattr(x.results, "now", 1),
 }
 
 

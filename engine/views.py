@@ -1,0 +1,73 @@
+"""What the margin figures read of an account and a market: the shapes the pure functions of ``risk`` and
+``liquidation`` take, so that the engine's live ``Account`` and ``Market`` and a read model folded from
+events elsewhere are valued by the same code (no second copy of any formula).
+
+Read-only protocols: the engine's classes provide them as they are, at no cost on its hot paths.
+"""
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from paperex.engine.accounts import Exposure, SymbolSettings
+from paperex.engine.instruments import Instrument
+from paperex.engine.units import Amount, Lots, Ticks
+
+
+class PositionView(Protocol):
+    @property
+    def size(self) -> Lots: ...
+
+    @property
+    def entry_notional(self) -> Amount: ...
+
+    @property
+    def isolated_wallet(self) -> Amount: ...
+
+
+class AccountView(Protocol):
+    """An account's cross wallet, its settings and positions per symbol, and its open orders' exposure
+    per symbol (the inputs of the order margin)."""
+
+    @property
+    def account_id(self) -> int: ...
+
+    @property
+    def liquidatable(self) -> bool: ...
+
+    @property
+    def wallet(self) -> Amount: ...
+
+    @property
+    def settings(self) -> Mapping[str, SymbolSettings]: ...
+
+    @property
+    def positions(self) -> Mapping[str, PositionView]: ...
+
+    @property
+    def exposures(self) -> Mapping[str, Exposure]: ...
+
+    def peek_setting(self, symbol: str) -> SymbolSettings: ...
+
+
+class MarketView(Protocol):
+    """A symbol's instrument and the prices positions are valued at."""
+
+    @property
+    def symbol(self) -> str: ...
+
+    @property
+    def instrument(self) -> Instrument: ...
+
+    @property
+    def notional_unit(self) -> Amount: ...
+
+    @property
+    def mark_price(self) -> Ticks: ...
+
+    @property
+    def last_price(self) -> Ticks: ...
+
+
+def band_reference(market: MarketView) -> Ticks:
+    """The price that anchors the protective price band: mark, else last (0: no price yet)."""
+    return market.mark_price or market.last_price
