@@ -163,6 +163,16 @@ class AsyncClient(_Connection):
         reply = await self._call(self._market.GetCandles, request)
         return [from_proto(models.Candle, item) for item in reply.candles]
 
+    async def funding_rates(
+        self, symbol: str = "", *, start: datetime | None = None, end: datetime | None = None, limit: int = 0
+    ) -> list[models.FundingRate]:
+        """Settled funding rates with the mark each was charged at, oldest first (every symbol's when
+        ``symbol`` is empty): from ``start`` the first ``limit`` (0: 100), else the most recent ones."""
+        request = market_data_pb2.ListFundingRatesRequest(symbol=symbol, limit=limit)
+        _set_times(request, start_time=start, end_time=end)
+        reply = await self._call(self._market.ListFundingRates, request)
+        return [from_proto(models.FundingRate, item) for item in reply.funding_rates]
+
     def stream_order_book(self, symbol: str) -> AsyncIterator[models.OrderBook | models.OrderBookUpdate]:
         """A snapshot, then its updates; after a gap or a reconnect, a fresh snapshot to start over from."""
 

@@ -232,6 +232,16 @@ class Candle:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingRate:
+    """One settled funding time: ``rate`` as a fraction (positive: longs paid shorts) at ``mark_price``."""
+
+    symbol: str
+    rate: Decimal
+    mark_price: Decimal
+    time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SymbolSettings:
     symbol: str
     margin_mode: MarginMode | None

@@ -41,7 +41,7 @@ from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import PUBLIC, SigningAccount
+from paperex.server.core.queries import PUBLIC, HeldPosition, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -54,6 +54,9 @@ Route = tuple[str, str, Handler, Weight]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
+DEFAULT_FUNDING_RATES = 100
+DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES = 100, 500
+DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS = 50, 100
 FORM_TYPES = ("application/x-www-form-urlencoded", "application/octet-stream")
 """Bodies read as parameters: a form, or a body sent without a content type (aiohttp's default type)."""
 CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
@@ -130,6 +133,11 @@ class BinanceApi:
             ("GET", "/fapi/v2/ticker/price", self.ticker_price, by_symbol(1, 2)),
             ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, by_symbol(2, 5)),
             ("GET", "/fapi/v1/premiumIndex", self.premium_index, by_symbol(1, 10)),
+            ("GET", "/fapi/v1/fundingRate", self.funding_rates, 0),  # these two share a limit of their
+            ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0),  # own: 500 per 5 minutes per address
+            ("GET", "/fapi/v1/trades", self.trades, 5),
+            ("GET", "/fapi/v1/aggTrades", self.aggregate_trades, 20),
+            ("GET", "/fapi/v1/openInterest", self.open_interest, 1),
         ]
         signed: list[Route] = [
             ("GET", "/fapi/v2/account", self.account_v2, 5),
@@ -160,6 +168,16 @@ class BinanceApi:
             ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
+            ("PUT", "/fapi/v1/order", self.amend_order, 0),
+            ("POST", "/fapi/v1/batchOrders", self.place_orders, 5),
+            ("PUT", "/fapi/v1/batchOrders", self.amend_orders, 5),
+            ("DELETE", "/fapi/v1/batchOrders", self.cancel_orders, 1),
+            ("POST", "/fapi/v1/positionMargin", self.position_margin, 1),
+            ("GET", "/fapi/v1/positionMargin/history", self.position_margin_history, 1),
+            ("GET", "/fapi/v1/forceOrders", self.force_orders, by_symbol(20, 50)),
+            ("GET", "/fapi/v1/adlQuantile", self.adl_quantile, 5),
+            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20),
+            ("GET", "/fapi/v1/accountConfig", self.account_config, 5),
         ]
         # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
         # margin pairs): there is no spot or margin wallet here, so they answer empty; the venue weighs
@@ -169,6 +187,7 @@ class BinanceApi:
             ("POST", "/fapi/v1/listenKey", self.open_listen_key, 1),
             ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key, 1),
             ("DELETE", "/fapi/v1/listenKey", self.close_listen_key, 1),
+            ("GET", "/fapi/v1/historicalTrades", self.historical_trades, 20),
         ]
         for security, routes in ((Security.PUBLIC, public), (Security.KEY, keyed), (Security.SIGNED, signed)):
             for method, path, handle, weight in routes:
@@ -314,6 +333,44 @@ class BinanceApi:
     async def book_ticker(self, call: Call) -> Any:
         return await self._per_symbol(call, render.book_ticker)
 
+    async def funding_rates(self, call: Call) -> Any:
+        """Settled funding rates, oldest first: from ``startTime`` the first ``limit``, else the newest."""
+        symbols = self._symbols(call)
+        limit = params.limit(call.params, DEFAULT_FUNDING_RATES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        oldest = call.params.get("startTime") is not None
+        records = await self.app.funding_history(symbols, start, end, limit, oldest=oldest)
+        return [render.funding_record(record, self.app.instruments[record.symbol]) for record in records]
+
+    async def funding_info(self, call: Call) -> Any:
+        return [render.funding_info(spec) for spec in self.app.instruments.values()]
+
+    async def trades(self, call: Call) -> Any:
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        return [render.public_trade(t, spec) for t in await self.app.public_trades(spec.symbol, None, limit)]
+
+    async def historical_trades(self, call: Call) -> Any:
+        """Older trades from ``fromId`` on (the newest without it)."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES)
+        found = await self.app.public_trades(spec.symbol, params.whole(call.params, "fromId"), limit)
+        return [render.public_trade(trade, spec) for trade in found]
+
+    async def aggregate_trades(self, call: Call) -> Any:
+        """Aggregate trades from ``fromId`` on, else the newest ``limit`` in the time range."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        from_id = params.whole(call.params, "fromId")
+        found = await self.app.aggregate_trades(spec.symbol, from_id, start, end, limit)
+        return [render.aggregate_trade(trade, spec) for trade in found]
+
+    async def open_interest(self, call: Call) -> Any:
+        spec = self._spec(call)
+        (view,) = await self.app.tickers([spec.symbol])
+        return render.open_interest(view, spec)
+
     async def premium_index(self, call: Call) -> Any:
         return await self._per_symbol(call, render.premium_index)
 
@@ -413,6 +470,40 @@ class BinanceApi:
         command = params.place_order(call.params, call.account_id, self.app.instruments)
         result = await self.app.order_command(command)
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def amend_order(self, call: Call) -> Any:
+        """A resting limit order's new price and quantity, as the engine applies the venue's rules (an
+        unchanged order is -5027; a quantity at or below what is filled, or a post-only order that
+        would take, cancels it)."""
+        command, side = params.amend_order(call.params, call.account_id, self.app.instruments)
+        found = await self._regular_order(call)
+        if found[0].side is not side:
+            raise errors.not_valid("side")
+        result = await self.app.order_command(command)
+        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def place_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_orders(call.params), self.place_order)
+
+    async def amend_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_orders(call.params), self.amend_order)
+
+    async def cancel_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_cancels(call.params), self.cancel_order)
+
+    async def _batch(self, call: Call, items: list[dict[str, str]], handle: Handler) -> list[Any]:
+        """Each item through ``handle`` as one request of its own, all at once (the venue's batches
+        run concurrently): each one's answer, or its refusal's body, in the order sent."""
+
+        async def one(item: dict[str, str]) -> Any:
+            try:
+                return await handle(Call(item, call.account_id))
+            except BinanceError as error:
+                return error.body()
+            except Refused as refused:
+                return venue_error(refused).body()
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
 
     async def _regular_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
         """The order ``orderId`` or ``origClientOrderId`` names on ``symbol``, unless it is an algo
@@ -514,6 +605,44 @@ class BinanceApi:
             with contextlib.suppress(Refused):
                 await self.app.order_command(command)
         return CANCEL_ALL_DONE
+
+    # ------------------------------------------------------------------ margin, fees and liquidations
+
+    async def position_margin(self, call: Call) -> Any:
+        command = params.position_margin(call.params, call.account_id, self.app.instruments)
+        await self.app.adjust_isolated_margin(command)
+        return render.position_margin(command.amount)
+
+    async def position_margin_history(self, call: Call) -> Any:
+        """The account's own margin moves on ``symbol``, oldest first."""
+        spec = self._spec(call)
+        added = params.margin_move_filter(call.params)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        found = await self.app.margin_adjustments(call.account_id, spec.symbol, added, start, end, limit)
+        return [render.margin_adjustment(record) for record in found]
+
+    async def force_orders(self, call: Call) -> Any:
+        """The account's liquidation orders, oldest first (auto-deleveraging places no order here, so
+        ``autoCloseType=ADL`` finds none)."""
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        if params.auto_close_type(call.params) == "ADL":
+            return []
+        limit = params.limit(call.params, DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS)
+        start, end = params.time_range(call.params)
+        found = await self.app.liquidation_orders(call.account_id, symbol, start, end, limit)
+        return [render.order(order, self.app.instruments[order[0].symbol]) for order in found]
+
+    async def adl_quantile(self, call: Call) -> Any:
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        held, _ = await self.app.positions(call.account_id, symbol)
+        return [render.adl_quantile(position) for position in held if isinstance(position, HeldPosition)]
+
+    async def commission_rate(self, call: Call) -> Any:
+        return render.commission_rate(self._spec(call))
+
+    async def account_config(self, call: Call) -> Any:
+        return render.account_config()
 
     # ------------------------------------------------------------------ user data stream
 

@@ -86,6 +86,7 @@ AHEAD_OF_SERVER = Answer(BAD_REQUEST, -1021, "Timestamp for this request was 100
 UNKNOWN = Answer(INTERNAL, -1000, "An unknown error occured while processing the request.")
 LISTEN_KEY_NOT_FOUND = Answer(BAD_REQUEST, -1125, "This listenKey does not exist.")
 NOT_FOUND = Answer(404, -5000, "Path not found")
+BATCH_SIZE = Answer(BAD_REQUEST, -4082, "Invalid number of batch place orders.")
 
 
 def _decimal(text: str) -> Decimal:

@@ -17,8 +17,19 @@ from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
-from paperex.server.core.queries import AccountOverview, Book, SymbolLimits
-from paperex.server.core.records import Candle, FillRecord, IncomeRecord, OrderSnapshot, Ticker
+from paperex.server.core.queries import AccountOverview, Book, HeldPosition, SymbolLimits
+from paperex.server.core.records import (
+    AggregateTrade,
+    Candle,
+    FillRecord,
+    FundingRecord,
+    IncomeRecord,
+    MarginAdjustment,
+    OrderRecord,
+    OrderSnapshot,
+    PublicTrade,
+    Ticker,
+)
 from paperex.server.wire.render import exact_price, money, quote_volume, steps_text
 
 ASSET = "USDT"
@@ -262,6 +273,74 @@ def premium_index(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]
     }
 
 
+def funding_rate(value: int) -> str:
+    """A funding rate (1e-8 units) with the venue's 8 decimals.
+
+    >>> funding_rate(10_000), funding_rate(-75_000)
+    ('0.00010000', '-0.00075000')
+    """
+    return f"{Decimal(value).scaleb(-8):.8f}"
+
+
+def funding_record(record: FundingRecord, spec: Instrument) -> dict[str, Any]:
+    """One funding time as GET /fapi/v1/fundingRate shows it."""
+    return {
+        "symbol": record.symbol,
+        "fundingRate": funding_rate(record.rate),
+        "fundingTime": ms(record.time),
+        "markPrice": price_text(record.mark_price, spec),
+    }
+
+
+def funding_info(spec: Instrument) -> dict[str, Any]:
+    return {
+        "symbol": spec.symbol,
+        "adjustedFundingRateCap": funding_rate(spec.funding_cap),
+        "adjustedFundingRateFloor": funding_rate(spec.funding_floor),
+        "fundingIntervalHours": spec.funding_interval_hours,
+        "disclaimer": False,
+    }
+
+
+def public_trade(trade: PublicTrade, spec: Instrument) -> dict[str, Any]:
+    """One trade as GET /fapi/v1/trades and historicalTrades show it."""
+    return {
+        "id": trade.trade_id,
+        "price": price_text(trade.price, spec),
+        "qty": _qty(trade.quantity, spec),
+        "quoteQty": quote_volume(trade.price * trade.quantity, spec),
+        "time": ms(trade.time),
+        "isBuyerMaker": trade.buyer_maker,
+    }
+
+
+def aggregate_trade(trade: AggregateTrade, spec: Instrument) -> dict[str, Any]:
+    """One aggregate trade as GET /fapi/v1/aggTrades shows it."""
+    return {
+        "a": trade.first_id,
+        "p": price_text(trade.price, spec),
+        "q": _qty(trade.quantity, spec),
+        "f": trade.first_id,
+        "l": trade.last_id,
+        "T": ms(trade.time),
+        "m": trade.buyer_maker,
+    }
+
+
+def open_interest(view: Ticker, spec: Instrument) -> dict[str, Any]:
+    return {"openInterest": _qty(view.open_interest, spec), "symbol": spec.symbol, "time": ms(view.ts)}
+
+
+def commission_rate(spec: Instrument) -> dict[str, Any]:
+    """The instrument's fees (every account pays them; RPI orders do not exist here)."""
+    return {
+        "symbol": spec.symbol,
+        "makerCommissionRate": money(spec.maker_fee),
+        "takerCommissionRate": money(spec.taker_fee),
+        "rpiCommissionRate": "0",
+    }
+
+
 def leverage_brackets(spec: Instrument) -> dict[str, Any]:
     return {
         "symbol": spec.symbol,
@@ -296,7 +375,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "orderId": record.order_id,
         "symbol": record.symbol,
         "status": venue_status,
-        "clientOrderId": record.client_order_id,
+        "clientOrderId": client_order_id(record),
         "price": price_text(price, spec),
         "avgPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
         "origQty": _qty(quantity, spec),
@@ -324,6 +403,16 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         answer["activatePrice"] = price_text(record.activation_price, spec)
         answer["priceRate"] = callback_rate(record.callback_bps)
     return answer
+
+
+def client_order_id(record: OrderRecord) -> str:
+    """The order's client id; the venue's names for the orders it places itself: ``adl_autoclose`` for
+    an auto-deleverage, ``autoclose-<ms>`` for a liquidation."""
+    if record.auto_deleverage:
+        return "adl_autoclose"
+    if record.liquidation and not record.client_order_id:
+        return f"autoclose-{ms(record.created)}"
+    return record.client_order_id
 
 
 def waiting_algo_order(snapshot: OrderSnapshot) -> bool:
@@ -369,6 +458,39 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "updateTime": ms(updated),
         "triggerTime": ms(updated) if triggered else 0,
         "goodTillDate": ms(record.expire_at),
+    }
+
+
+def adl_quantile(held: HeldPosition) -> dict[str, Any]:
+    """A held position's place in its side's auto-deleverage queue, under the venue's three keys (one-way
+    mode: BOTH, and the side held)."""
+    quantile, size = held.adl_quantile, held.figures.size
+    return {
+        "symbol": held.figures.symbol,
+        "adlQuantile": {"LONG": quantile if size > 0 else 0, "SHORT": quantile if size < 0 else 0, "BOTH": quantile},
+    }
+
+
+def position_margin(amount: int) -> dict[str, Any]:
+    """POST /fapi/v1/positionMargin's answer: the amount (a JSON number there) and the move's type."""
+    return {
+        "amount": _number(money(abs(amount))),
+        "code": 200,
+        "msg": "Successfully modify position margin.",
+        "type": 1 if amount > 0 else 2,
+    }
+
+
+def margin_adjustment(record: MarginAdjustment) -> dict[str, Any]:
+    """One of the account's own isolated margin moves, as GET /fapi/v1/positionMargin/history shows it."""
+    return {
+        "symbol": record.symbol,
+        "type": 1 if record.amount > 0 else 2,
+        "deltaType": "USER_ADJUST",
+        "amount": money(abs(record.amount)),
+        "asset": ASSET,
+        "time": ms(record.time),
+        "positionSide": "BOTH",
     }
 
 
@@ -539,6 +661,20 @@ def signed_qty(lots: int, spec: Instrument) -> str:
 def _signed_money(amount: int, size: int) -> str:
     """A position's notional carries its side's sign on the venue."""
     return money(-amount if size < 0 else amount)
+
+
+def account_config() -> dict[str, Any]:
+    """GET /fapi/v1/accountConfig: fee tier 0 (the instruments' own fees), one-way, single-asset mode."""
+    return {
+        "feeTier": 0,
+        "canTrade": True,
+        "canDeposit": True,
+        "canWithdraw": True,
+        "dualSidePosition": False,
+        "updateTime": 0,
+        "multiAssetsMargin": False,
+        "tradeGroupId": -1,
+    }
 
 
 def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:

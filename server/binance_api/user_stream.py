@@ -298,14 +298,9 @@ def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dic
     conditional = record.order_type in CONDITIONAL_TYPES
     working = shown["type"] if not conditional else "LIMIT" if record.order_type in LIMIT_PRICED else "MARKET"
     forced = record.liquidation or record.auto_deleverage
-    client_order_id = record.client_order_id
-    if record.auto_deleverage:
-        client_order_id = "adl_autoclose"
-    elif record.liquidation and not client_order_id:
-        client_order_id = f"autoclose-{render.ms(record.created)}"
     payload: dict[str, Any] = {
         **_renamed(shown, ORDER_FIELDS),
-        "c": client_order_id,
+        "c": shown["clientOrderId"],
         "o": working,
         "ap": shown["avgPrice"],
         "sp": shown["stopPrice"],

@@ -47,13 +47,16 @@ from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
+from paperex.server.state.funding_history import FundingHistory
 from paperex.server.state.funds import Funds
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.margin_accounts import MarginAccounts
+from paperex.server.state.margin_adjustments import MarginAdjustments
 from paperex.server.state.market_updates import BookUpdate, LevelChange, Trade, TradeBatch
 from paperex.server.state.prices import PriceBoard
+from paperex.server.state.public_trades import PublicTrades
 from paperex.server.state.ticker_stats import TickerStats
 from paperex.server.state.user_events import UserEventCapture, UserEventLog, alert_fired, position_figures
 from paperex.server.state.wallets import Wallets
@@ -147,6 +150,9 @@ class Results:
         self.now = 0
         """The time of the latest command folded: what the read models show is true at it."""
         self.books = Books(instruments)
+        self.funding = FundingHistory()
+        self.margin_adjustments = MarginAdjustments()
+        self.public_trades = PublicTrades()
         self._user_event_capture = UserEventCapture(history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
@@ -157,6 +163,8 @@ class Results:
             self._create_alert(command, applied)
         elif isinstance(command, DeletePriceAlert):
             self._delete_alert(command, applied)
+        elif isinstance(command, AdjustIsolatedMargin):
+            self.margin_adjustments.fold(command, applied.events, applied.ts)
         self._project(applied)
         if self.alerts.alerts:
             self._fire_alerts(applied)
@@ -245,9 +253,9 @@ class Results:
         return log
 
     def _project(self, applied: Applied) -> None:
-        """History, income and liquidation records, wallets, user events, book updates and the public tape
-        from one command's events; the stream values are published as they are (an adapter renders one only
-        when a subscriber reads it)."""
+        """History, income and liquidation records, wallets, funding rates, public trades, user events,
+        book updates and the public tape from one command's events; the stream values are published as they
+        are (an adapter renders one only when a subscriber reads it)."""
         ts, seq = applied.ts, applied.sequence
         publications = applied.publications
         levels: dict[str, list[LevelChange]] = {}
@@ -256,6 +264,7 @@ class Results:
         fold, capture = self.history.fold, self._user_event_capture.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
         fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
+        fold_funding, record_trade = self.funding.fold, self.public_trades.record
         mark_candles, index_candles = self.mark_candles, self.index_candles
         for symbol, (bar_ns, imported) in applied.history.items():
             self.candles.replace_history(symbol, bar_ns, imported, ts)
@@ -270,11 +279,13 @@ class Results:
                 captured_trade = (event.trade_id, event.price, event.quantity, event.aggressor)
                 trades.setdefault(event.symbol, []).append(captured_trade)
                 self.ticker_stats.record(event.symbol, ts, event.price, event.quantity)
+                record_trade(event, ts)
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
                 continue
             if isinstance(event, MarkPriceChanged):
                 mark_candles.record(event.symbol, ts, event.price)
+                fold_funding(event, ts)
                 continue
             if isinstance(event, IndexPriceChanged):
                 index_candles.record(event.symbol, ts, event.price)
@@ -285,6 +296,7 @@ class Results:
             fold_funds(event)
             fold_income(event, ts)
             fold_liquidation(event, seq, ts)
+            fold_funding(event, ts)
             captured = capture(event, seq, index, ts)
             if captured is None:
                 continue

@@ -343,6 +343,17 @@ def candle_limit(value: int) -> int:
     return value or DEFAULT_LIMIT
 
 
+DEFAULT_FUNDING_RATES, MAX_FUNDING_RATES = 100, 1_000
+"""ListFundingRates' page: the venue's fundingRate default and maximum."""
+
+
+def funding_rate_limit(value: int) -> int:
+    """Funding times to return: 0 means the default."""
+    if value > MAX_FUNDING_RATES:
+        raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {MAX_FUNDING_RATES}")
+    return value or DEFAULT_FUNDING_RATES
+
+
 def liquidity_config(text: str) -> str:
     """The liquidity provider's settings (TOML), checked whole before they are journaled."""
     if text:

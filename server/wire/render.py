@@ -24,6 +24,7 @@ from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_st
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import Alert, Direction
 from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.funding_history import FundingRecord
 from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
@@ -528,6 +529,15 @@ def candle(symbol: str, bar: Candle, spec: Instrument) -> market_data_pb2.Candle
         quote_volume=quote_volume(bar.quote_volume, spec),
         trade_count=bar.trade_count,
         closed=bar.closed,
+    )
+
+
+def funding_rate(record: FundingRecord, spec: Instrument) -> market_data_pb2.FundingRate:
+    return market_data_pb2.FundingRate(
+        symbol=record.symbol,
+        rate=money(record.rate),
+        mark_price=_ticks(spec, record.mark_price) if record.mark_price else "0",
+        time=stamp(record.time),
     )
 
 
