@@ -268,8 +268,9 @@ class AsyncClient(_Connection):
         return from_proto(models.PreviewOrderResponse, reply)
 
     def order_session(self, *, window: int = 64) -> OrderSession:
-        """A pipelined OrderSession stream (``async with``): at most ``window`` requests in flight."""
-        return OrderSession(lambda: self._trading.OrderSession(metadata=self.metadata), window=window)
+        """A pipelined OrderSession stream (``async with``): at most ``window`` requests in flight; the
+        client's retry policy repeats the commands of a batch that are safe to repeat."""
+        return OrderSession(lambda: self._trading.OrderSession(metadata=self.metadata), window=window, retry=self.retry)
 
     # Account
 

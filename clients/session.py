@@ -6,6 +6,11 @@ result (the PaperexError for its reason), not an exception, so one refusal does 
 results of its batch. If the stream fails, every request still waiting fails with that error and the
 next request opens a new stream; a PlaceOrder whose answer was lost is retried safely with its
 client_order_id.
+
+A command of a batch that the exchange refused UNAVAILABLE is sent again under the session's retry
+policy when that is safe: any command that was not carried out (an injected refusal, maintenance), and
+a PlaceOrder whatever happened (its client_order_id turns a repeat into the original order). The
+repeats go as one request after the rest of the batch was answered, so they run after it.
 """
 
 import asyncio
@@ -19,7 +24,8 @@ import grpc
 from paperex.client import models
 from paperex.client.commands import AmendOrder, CancelAllOrders, CancelOrder, OrderCommand, PlaceOrder
 from paperex.client.convert import from_proto
-from paperex.client.errors import PaperexError, from_rejection, from_rpc_error
+from paperex.client.errors import InjectedFault, Maintenance, PaperexError, Unavailable, from_rejection, from_rpc_error
+from paperex.client.retry import NO_RETRY, RetryPolicy
 from paperex.client.streams import StreamEnded
 from paperex.v1 import trading_pb2
 
@@ -70,8 +76,9 @@ class _Stream:
 class OrderSession:
     """One OrderSession stream of one account (``AsyncClient.order_session()``)."""
 
-    def __init__(self, open_stream: Callable[[], Any], *, window: int = 64) -> None:
+    def __init__(self, open_stream: Callable[[], Any], *, window: int = 64, retry: RetryPolicy = NO_RETRY) -> None:
         self._open_stream = open_stream
+        self._retry = retry
         self._window = asyncio.Semaphore(window)
         self._correlation = itertools.count(1)
         self._stream: _Stream | None = None
@@ -94,8 +101,23 @@ class OrderSession:
         await stream.reader
 
     async def submit(self, commands: Sequence[OrderCommand]) -> list[Result]:
-        """Applies ``commands`` in order as one request; one result per command, refusals included.
-        A refusal of the whole request (rate limit, batch too large) or a failed stream raises."""
+        """Applies ``commands`` in order as one request; one result per command, refusals included
+        (those safe to repeat are sent again first, see above). A refusal of the whole request (rate
+        limit, batch too large) or a failed stream raises."""
+        results = await self._request(commands)
+        attempt = 1
+        while again := _repeatable(commands, results):
+            delays = [self._retry.delay_for(error, attempt) for error in again.values()]
+            if None in delays:
+                break
+            await asyncio.sleep(max(delay for delay in delays if delay is not None))
+            repeated = await self._request([commands[index] for index in again])
+            for index, result in zip(again, repeated, strict=True):
+                results[index] = result
+            attempt += 1
+        return results
+
+    async def _request(self, commands: Sequence[OrderCommand]) -> list[Result]:
         request = trading_pb2.OrderSessionRequest(
             correlation_id=str(next(self._correlation)), commands=[command.to_command() for command in commands]
         )
@@ -132,6 +154,17 @@ class OrderSession:
         if self._stream is None or self._stream.reader.done():
             self._stream = _Stream(self._open_stream())
         return self._stream
+
+
+def _repeatable(commands: Sequence[OrderCommand], results: list[Result]) -> dict[int, Unavailable]:
+    """The commands refused UNAVAILABLE that are safe to send again, by position, with their refusal:
+    those not carried out, and places (a client_order_id makes a repeat return the original order)."""
+    return {
+        index: result
+        for index, (command, result) in enumerate(zip(commands, results, strict=True))
+        if isinstance(result, Unavailable)
+        and (isinstance(command, PlaceOrder) or isinstance(result, InjectedFault | Maintenance))
+    }
 
 
 def _result(item: trading_pb2.OrderCommandResult) -> Result:

@@ -20,7 +20,7 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
@@ -40,7 +40,7 @@ from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import SigningAccount
+from paperex.server.core.queries import PUBLIC, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -559,11 +559,12 @@ class BinanceApi:
         self._sockets.add(socket)
         connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
         try:
-            for name, stream in streams.items():
-                await connection.subscribe(name, stream)
-            async for message in socket:
-                if message.type is WSMsgType.TEXT:
-                    await connection.answer(message.data)
+            async with self._dropping(socket, PUBLIC):
+                for name, stream in streams.items():
+                    await connection.subscribe(name, stream)
+                async for message in socket:
+                    if message.type is WSMsgType.TEXT:
+                        await connection.answer(message.data)
         finally:
             connection.close()
             self._sockets.discard(socket)
@@ -584,8 +585,9 @@ class BinanceApi:
                     asyncio.create_task(self._expire(socket, key)),
                 ]
                 try:
-                    async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                        pass
+                    async with self._dropping(socket, key.account_id):
+                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
+                            pass
                 finally:
                     for task in tasks:
                         task.cancel()
@@ -610,6 +612,24 @@ class BinanceApi:
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
+
+    @contextlib.asynccontextmanager
+    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+        """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
+        everyone's plan), unless the handler ends first."""
+        at = self.app.faults.stream_drop_at(account_id)
+        if at is None:
+            yield
+            return
+        dropping = asyncio.create_task(self._drop(socket, at))
+        try:
+            yield
+        finally:
+            dropping.cancel()
+
+    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+        refusal = await self.app.faults.dropped(at)
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
 
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
         """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;

@@ -51,11 +51,12 @@ from paperex.server.core.exchange_commands import (
     SetLiquidityProvider,
     SetTakerFlow,
 )
+from paperex.server.core.faults import NO_FAULT, Decision, answer_lost, refused
 from paperex.server.core.queries import HeldPosition, Queries, SymbolLimits, symbol_limits
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
 from paperex.server.core.tape import ExchangeCommand
-from paperex.server.market.fault_plans import CallKind
+from paperex.server.market.fault_plans import SECOND_NS, CallKind
 from paperex.server.market.scenarios import Scenario
 from paperex.server.persistence.journal import Snapshot
 from paperex.server.state.alerts import Alert
@@ -141,6 +142,11 @@ def _result_or_error(applied: Applied, instruments: Mapping[str, Instrument]) ->
         return error
 
 
+def _passes(fate: "Decision | Refused") -> bool:
+    """Whether a command with this injected fate reaches the sequencer."""
+    return isinstance(fate, Decision) and not fate.refuse
+
+
 def call_kind(command: object) -> CallKind:
     """What a command is for injected latency: an amend a replace, a cancel a cancel, else a submit."""
     if isinstance(command, AmendOrder):
@@ -206,26 +212,66 @@ class Application(Queries):
     ) -> "asyncio.Future[list[OrderResult | Exception]]":
         """Admit and queue an account's commands in order, without waiting (a pipelining session).
         The future resolves once they are durable with each one's result, or the exception that
-        refuses it (a fault in mapping one command's result is confined to that command)."""
-        if commands:
-            placed = sum(1 for command in commands if rated(command))
-            self.admission.commands(account_id, len(commands), placed, placed)
-        queued = self.sequencer.enqueue(list(commands))
-        results: asyncio.Future[list[OrderResult | Exception]] = queued.get_loop().create_future()
-        instruments = self.instruments
+        refuses it (a fault in mapping one command's result is confined to that command).
 
-        def resolve(done: "asyncio.Future[list[Applied]]") -> None:
+        Each command meets the injected faults as a unary call would, drawn in order: one refused
+        (UNAVAILABLE, or maintenance) is not queued and its result is the refusal; one whose answer is
+        lost is carried out and its result is ANSWER_LOST. The batch's commands are queued together, in
+        order, and its answer comes after the sum of their added latencies and the acknowledgement
+        delay."""
+        fates: list[Decision | Refused] = [NO_FAULT] * len(commands)
+        if self.faults.active:
+            fates = [self._fate(account_id, command) for command in commands]
+        passing: list[ExchangeCommand] = [c for c, fate in zip(commands, fates, strict=True) if _passes(fate)]
+        if passing:
+            placed = sum(1 for command in passing if rated(command))
+            self.admission.commands(account_id, len(passing), placed, placed)
+        queued = self.sequencer.enqueue(passing)
+        loop = queued.get_loop()
+        results: asyncio.Future[list[OrderResult | Exception]] = loop.create_future()
+        instruments = self.instruments
+        decisions = [fate for fate in fates if isinstance(fate, Decision)]
+        delay = sum(fate.delay_ns for fate in decisions) + max((fate.ack_delay_ns for fate in decisions), default=0)
+
+        def answer(outcomes: list[Applied]) -> list[OrderResult | Exception]:
+            applied = iter(outcomes)
+            answers: list[OrderResult | Exception] = []
+            for fate in fates:
+                if isinstance(fate, Refused):
+                    answers.append(fate)
+                elif fate.refuse:
+                    answers.append(refused())
+                else:
+                    result = _result_or_error(next(applied), instruments)
+                    answers.append(answer_lost() if fate.lose_answer else result)
+            return answers
+
+        def settle(outcome: list[OrderResult | Exception] | BaseException | None) -> None:
             if results.done():
                 return
-            if done.cancelled():
+            if outcome is None:
                 results.cancel()
-            elif (error := done.exception()) is not None:
-                results.set_exception(error)
+            elif isinstance(outcome, BaseException):
+                results.set_exception(outcome)
             else:
-                results.set_result([_result_or_error(applied, instruments) for applied in done.result()])
+                results.set_result(outcome)
+
+        def resolve(done: "asyncio.Future[list[Applied]]") -> None:
+            outcome = None if done.cancelled() else done.exception() or answer(done.result())
+            if delay:
+                loop.call_later(delay / SECOND_NS, settle, outcome)
+            else:
+                settle(outcome)
 
         queued.add_done_callback(resolve)
         return results
+
+    def _fate(self, account_id: int, command: OrderCommand) -> Decision | Refused:
+        """A session command's injected fault, drawn now: a maintenance refusal, or its decision."""
+        try:
+            return self.faults.fate(account_id, call_kind(command), command=True, order=rated(command))
+        except Refused as maintenance:
+            return maintenance
 
     async def change_settings(self, command: SetLeverage | SetMarginMode) -> SymbolLimits:
         """The symbol's margin mode and leverage after the change."""
@@ -364,4 +410,5 @@ class Application(Queries):
             if start + ADVANCE_CHUNK >= steps:
                 chunk.append(MarketStep(at=until))
             sequence = (await self.sequencer.submit(chunk))[-1].sequence
+            self._announce_time()
         return Advanced(until, steps, sequence)

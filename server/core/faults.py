@@ -10,8 +10,8 @@ module only decides.
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import NamedTuple, TypeVar
 
 from paperex.server.market.fault_plans import SECOND_NS, CallKind, FaultPlan
 from paperex.server.wire.errors import Refused
@@ -27,6 +27,7 @@ class Decision(NamedTuple):
 
 
 NO_FAULT = Decision()
+T = TypeVar("T")
 
 
 class FaultInjector:
@@ -60,14 +61,26 @@ class FaultGate:
     """What a call awaits on its way in and out under the plans in force: the application passes every
     command and query of an account through it, so every API surface meets the same faults."""
 
-    def __init__(self, plans: Callable[[], Mapping[int, FaultPlan]], now: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        plans: Callable[[], Mapping[int, FaultPlan]],
+        now: Callable[[], int],
+        reach: Callable[[int], Awaitable[None]],
+    ) -> None:
         self._plans = plans
         self._now = now
+        self._reach = reach
+        """Returns once the exchange's time has reached the given time."""
         self._injector = FaultInjector()
 
-    async def enter(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
-        """Waits the added latency, then refuses the call (an injected UNAVAILABLE, or an ``order``
-        during maintenance) or lets it through with what ``leave`` must do."""
+    @property
+    def active(self) -> bool:
+        """Whether any plan is in force."""
+        return bool(self._plans())
+
+    def fate(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
+        """The call's fate, drawn now without waiting: raises the refusal of an ``order`` during
+        maintenance (before any draw); else what the caller must wait (``delay_ns``) and do."""
         plans = self._plans()
         if not plans:
             return NO_FAULT
@@ -78,7 +91,12 @@ class FaultGate:
             refusal = in_maintenance(plan, self._now())
             if refusal is not None:
                 raise refusal
-        decision = self._injector.decide(plans, account_id, kind, command=command)
+        return self._injector.decide(plans, account_id, kind, command=command)
+
+    async def enter(self, account_id: int, kind: CallKind, *, command: bool = False, order: bool = False) -> Decision:
+        """Waits the added latency, then refuses the call (an injected UNAVAILABLE, or an ``order``
+        during maintenance) or lets it through with what ``leave`` must do."""
+        decision = self.fate(account_id, kind, command=command, order=order)
         if decision.delay_ns:
             await asyncio.sleep(decision.delay_ns / SECOND_NS)
         if decision.refuse:
@@ -97,6 +115,41 @@ class FaultGate:
         plans = self._plans()
         plan = plan_for(plans, account_id) if plans else None
         return plan.drop_streams_after if plan is not None else 0
+
+    def stream_drop_at(self, account_id: int) -> int | None:
+        """When a stream of the account opened now is dropped by its plan's ``drop_streams_at``; None when
+        the plan has none or its time has come already (a stream opened after the drop lives on)."""
+        plans = self._plans()
+        plan = plan_for(plans, account_id) if plans else None
+        at = plan.drop_streams_at if plan is not None else None
+        return at if at is not None and self._now() < at else None
+
+    async def dropped(self, at: int) -> Refused:
+        """Waits until the exchange's time reaches ``at`` (a ``stream_drop_at``); the refusal a stream
+        dropped then ends with."""
+        await self._reach(at)
+        return stream_dropped_at(at)
+
+    async def cut_at(self, items: AsyncIterator[T], at: int) -> AsyncIterator[T]:
+        """``items`` until the exchange's time reaches ``at``, then STREAM_DROPPED (raised)."""
+        cut = asyncio.ensure_future(self._reach(at))
+        following: asyncio.Future[T] | None = None
+        try:
+            while True:
+                following = asyncio.ensure_future(anext(items))
+                await asyncio.wait((following, cut), return_when=asyncio.FIRST_COMPLETED)
+                if not following.done():
+                    raise stream_dropped_at(at)
+                try:
+                    item = following.result()
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            cut.cancel()
+            if following is not None and not following.done():
+                following.cancel()  # the stream's own cleanup runs before the drop is answered
+                await asyncio.wait((following,))
 
 
 def plan_for(plans: Mapping[int, FaultPlan], account_id: int) -> FaultPlan | None:
@@ -128,6 +181,14 @@ def in_maintenance(plan: FaultPlan, now: int) -> Refused | None:
         "the exchange is in maintenance and takes no new orders or amends until it ends (cancels work)",
         {"ends_at_ns": str(end)},
         retry_after=(end - now) / SECOND_NS,
+    )
+
+
+def stream_dropped_at(at: int) -> Refused:
+    return Refused(
+        "STREAM_DROPPED",
+        "the stream was dropped at the time the fault plan set (an injected fault); subscribe again",
+        {"dropped_at_ns": str(at)},
     )
 
 

@@ -8,6 +8,7 @@ subscriptions to the ``Hub`` topics, opened with nothing in flight so that a sna
 the live messages after it leave neither a gap nor a duplicate.
 """
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, NamedTuple
@@ -124,8 +125,24 @@ class Queries:
         """Messages a stream reader may fall behind before it is cut (SLOW_CONSUMER)."""
         self.adl = AdlBoard()
         """ADL quantiles: current for a small symbol, at most a second old for a big one."""
-        self.faults = FaultGate(lambda: self.sequencer.exchange.faults, lambda: self.now)
+        self.faults = FaultGate(lambda: self.sequencer.exchange.faults, lambda: self.now, self.reach)
         """The injected faults an account's calls meet (``paperex.server.core.faults``)."""
+        self._time_moved = asyncio.Event()
+        """Set (and replaced) whenever simulated time is advanced."""
+
+    async def reach(self, ts: int) -> None:
+        """Returns once the exchange's time is at least ``ts``: a timer on a wall clock; on a simulated
+        clock, once time is advanced that far."""
+        while (now := self.now) < ts:
+            if self.simulated:
+                await self._time_moved.wait()
+            else:
+                await asyncio.sleep((ts - now) / 1e9)
+
+    def _announce_time(self) -> None:
+        """Wake whoever waits in ``reach``: simulated time moved."""
+        moved, self._time_moved = self._time_moved, asyncio.Event()
+        moved.set()
 
     async def _settled(self, account_id: int) -> None:
         """An account's read (``PUBLIC``: market data, under everyone's plan) meets its injected faults,

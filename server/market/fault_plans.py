@@ -59,18 +59,31 @@ class FaultPlan:
     seed: int = 0
     set_at: int = 0
     """The sequence number of the command that set the plan: a new plan draws afresh."""
+    drop_streams_at: int | None = None
+    """The exchange time at which every stream open then ends UNAVAILABLE (None: never)."""
 
 
 class FaultError(ValueError):
     """A plan that cannot be used, with the key at fault."""
 
 
-_KEYS = {"profile", "latency", "unavailable", "lost_answers", "ack_delay", "drop_streams_after", "maintenance", "seed"}
+_KEYS = {
+    "profile",
+    "latency",
+    "unavailable",
+    "lost_answers",
+    "ack_delay",
+    "drop_streams_after",
+    "drop_streams_at",
+    "maintenance",
+    "seed",
+}
 
 
 def parse_plan(text: str, *, now: int, set_at: int) -> FaultPlan | None:
     """A plan from TOML; None for an empty text (no faults). Durations are milliseconds; the
-    maintenance window starts ``start`` ms after ``now`` (the command's time) and lasts ``duration`` ms.
+    maintenance window starts ``start`` ms after ``now`` (the command's time) and lasts ``duration`` ms,
+    and streams are dropped ``drop_streams_at`` ms after ``now``.
 
     >>> plan = parse_plan('profile = "binance"\\nunavailable = 0.25\\n[latency.query]\\nmean = 3', now=0, set_at=9)
     >>> plan.latency[CallKind.SUBMIT], plan.latency[CallKind.QUERY], plan.unavailable
@@ -106,6 +119,7 @@ def plan_from(doc: Mapping[str, Any], *, now: int, set_at: int) -> FaultPlan:
         start = now + _milliseconds(window.get("start", 0), "maintenance.start")
         duration = _milliseconds(_required(window, "duration", "maintenance"), "maintenance.duration")
         maintenance = (start, start + duration)
+    drop_at = now + _milliseconds(doc["drop_streams_at"], "drop_streams_at") if "drop_streams_at" in doc else None
     return FaultPlan(
         latency=latency,
         unavailable=_share(doc.get("unavailable", 0), "unavailable"),
@@ -115,6 +129,7 @@ def plan_from(doc: Mapping[str, Any], *, now: int, set_at: int) -> FaultPlan:
         maintenance=maintenance,
         seed=_count(doc.get("seed", 0), "seed"),
         set_at=set_at,
+        drop_streams_at=drop_at,
     )
 
 

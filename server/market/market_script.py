@@ -10,7 +10,7 @@ feed, the same quotes and the same taker orders. Every engine command it issues 
 from collections.abc import Callable
 from decimal import Decimal
 
-from paperex.engine.commands import AdvanceTime, Command, SetIndexPrice, SetLeverage
+from paperex.engine.commands import AdvanceTime, CancelAllOrders, Command, SetIndexPrice, SetLeverage
 from paperex.engine.engine import Engine
 from paperex.engine.events import Event
 from paperex.engine.instruments import Instrument
@@ -21,8 +21,9 @@ from paperex.server.core.exchange_commands import (
     SetLiquidityProvider,
     SetTakerFlow,
 )
-from paperex.server.market.feeds import MarketFeed
+from paperex.server.market.feeds import MarketFeed, Replay
 from paperex.server.market.history import Bar, bars
+from paperex.server.market.kline_trades import KlineTrades, Print, print_orders
 from paperex.server.market.liquidity import NORMAL, LiquidityProvider, Regime, parse_configs
 from paperex.server.market.liquidity_v1 import LiquidityProviderV1
 from paperex.server.market.scenarios import Scenario, ScenarioError, library, load
@@ -36,6 +37,8 @@ LIQUIDITY_PROVIDER_DEPOSIT = 10**9 * 10**8
 TAKER_FLOW_NAME = "taker-flow"
 TAKER_FLOW_DEPOSIT = LIQUIDITY_PROVIDER_DEPOSIT
 """The takers' net position wanders with their flow; at 1x this covers it many times over."""
+KLINE_MAKER_NAME = "kline-maker"
+"""The exchange's own account that rests the other side of a replayed kline file's prints."""
 
 _PROVIDERS: dict[int, type[LiquidityProvider] | type[LiquidityProviderV1]] = {
     1: LiquidityProviderV1,
@@ -50,7 +53,11 @@ OpenInternalAccount = Callable[[str, int], tuple[int, list[Event]]]
 class MarketScript:
     takers: TakerFlow | None = None
     takers_enabled = True
-    """Class defaults: a state pickled before the taker flow existed restores without one."""
+    klines: dict[str, KlineTrades] = {}  # noqa: RUF012  (never mutated: _start_takers replaces it)
+    kline_accounts = (0, 0)
+    start_prices: dict[str, Decimal] = {}  # noqa: RUF012  (never mutated: load replaces it)
+    """Class defaults: a state pickled before the taker flow (or traded kline files) existed restores
+    without one."""
 
     def __init__(self, instruments: dict[str, Instrument]) -> None:
         self.instruments = instruments
@@ -61,6 +68,12 @@ class MarketScript:
         self.provider: LiquidityProvider | LiquidityProviderV1 | None = None
         self.takers = None
         self.takers_enabled = True
+        self.klines = {}
+        """The prints of each symbol whose replayed kline file is traded (``kline_trades``)."""
+        self.kline_accounts = (0, 0)
+        """The (maker, taker) accounts of those prints."""
+        self.start_prices = {}
+        """The index prices the running scenario started from (its tracks are rebased to them)."""
 
     @property
     def provider_outdated(self) -> bool:
@@ -101,6 +114,7 @@ class MarketScript:
         except ScenarioError as error:
             raise Refused("INVALID_SCENARIO", str(error), {"scenario": scenario.name}) from None
         self.scenario, self.started_at, self.step_ns = scenario, command.ts, scenario.step_ns
+        self.start_prices = current
         return self._start_takers(engine, command.ts, open_account)
 
     def history_bars(self) -> dict[str, tuple[int, list[Bar]]]:
@@ -126,16 +140,38 @@ class MarketScript:
         return self._start_takers(engine, command.ts, open_account)
 
     def _start_takers(self, engine: Engine, at: int, open_account: OpenInternalAccount) -> list[Event]:
-        """The scenario's taker flow, seeded by the scenario's seed (opening its account the first time)."""
-        self.takers = None
+        """The scenario's taker flow, seeded by the scenario's seed, and the prints of its traded kline
+        files from ``at`` on (opening their accounts the first time). A symbol whose kline file is
+        traded gets no random flow: its trades are the file's."""
+        self.takers, self.klines = None, {}
         scenario = self.scenario
-        if scenario is None or not self.takers_enabled or not any(c.enabled for c in scenario.takers.values()):
+        if scenario is None or not self.takers_enabled:
             return []
-        account_id, events = open_account(TAKER_FLOW_NAME, TAKER_FLOW_DEPOSIT)
-        if events:  # opened just now
-            events += self._leverage_one(engine, account_id, at)
-        self.takers = TakerFlow(account_id, self.instruments, scenario.takers, seed=scenario.seed, start_ns=at)
+        traded = scenario.kline_trades
+        flows = {symbol: config for symbol, config in scenario.takers.items() if symbol not in traded}
+        if not traded and not any(config.enabled for config in flows.values()):
+            return []
+        events: list[Event] = []
+        taker_id = self._internal_account(engine, TAKER_FLOW_NAME, at, open_account, events)
+        if any(config.enabled for config in flows.values()):
+            self.takers = TakerFlow(taker_id, self.instruments, flows, seed=scenario.seed, start_ns=at)
+        if traded:
+            maker_id = self._internal_account(engine, KLINE_MAKER_NAME, at, open_account, events)
+            self.kline_accounts = (maker_id, taker_id)
+            for symbol, tape in traded.items():
+                replay = scenario.started_track(symbol, self.started_at, self.start_prices)
+                assert isinstance(replay, Replay)
+                self.klines[symbol] = KlineTrades(self.instruments[symbol], tape, replay, self.started_at, at)
         return events
+
+    def _internal_account(
+        self, engine: Engine, name: str, at: int, open_account: OpenInternalAccount, events: list[Event]
+    ) -> int:
+        """An internal account by name at 1x, opened the first time; its events appended to ``events``."""
+        account_id, opened = open_account(name, TAKER_FLOW_DEPOSIT)
+        if opened:
+            events += opened + self._leverage_one(engine, account_id, at)
+        return account_id
 
     def _leverage_one(self, engine: Engine, account_id: int, at: int) -> list[Event]:
         """1x: the highest position cap, so a one-way flow is never refused for its size."""
@@ -201,8 +237,22 @@ class MarketScript:
                 for order in takers.orders(symbol, at, market.index_price, market.last_price):
                     if market.book.best_price(Side(-order.side)) is not None:  # else nothing to take
                         events += self._issue(engine, order, at)
+        for symbol, klines in self.klines.items():
+            for trade in klines.due(at):
+                events += self._print(engine, symbol, trade, at)
         if not events:
             events = engine.apply(AdvanceTime(ts=at))
+        return events
+
+    def _print(self, engine: Engine, symbol: str, trade: Print, at: int) -> list[Event]:
+        """One print of a traded kline file: the maker rests, the taker trades against it, and what is
+        left of the maker's order (others' better orders filled first) is cancelled."""
+        maker_id, taker_id = self.kline_accounts
+        best_bid = engine.markets[symbol].book.best_price(Side.BUY)
+        maker, taker = print_orders(symbol, trade, best_bid, maker_id, taker_id)
+        events = self._issue(engine, maker, at) + self._issue(engine, taker, at)
+        if engine.open_orders(maker_id, symbol):
+            events += self._issue(engine, CancelAllOrders(account_id=maker_id, symbol=symbol), at)
         return events
 
     def observe(self, events: list[Event]) -> None:

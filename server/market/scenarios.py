@@ -23,7 +23,9 @@ volatilities, drifts and jump sizes are fractions or percentage strings, annuali
     start = 3400                      #   jumps = { per_day = 4, mean = "-1%", std = "2%" } (log sizes)
     feed = "walk"                     # replay: csv (file, relative to the scenario) or csv_text,
     volatility = "60%"                #   format = "binance" or columns = [time, price], time_unit,
-                                      #   mode = linear | step, speed, start (rebases the first row)
+                                      #   mode = linear | step, speed, start (rebases the first row);
+                                      #   format = "binance" with trades = true: the bars are traded
+                                      #   (kline_trades.py), volume_scale (default 1) scales their volume
     [[liquidity]]                     # liquidity provider multipliers over a window (end optional);
     start = "1h"                      # where windows overlap the one that started last applies
     end = "2h"
@@ -86,6 +88,7 @@ from paperex.server.market.feeds import (
     start_price,
 )
 from paperex.server.market.history import KlineHistory
+from paperex.server.market.kline_trades import MIN_STEPS_PER_BAR, KlineTape
 from paperex.server.market.takers import TakerConfig
 
 LIBRARY_PACKAGE = "paperex.server.market.scenario_library"
@@ -122,7 +125,7 @@ _TAKER_KEYS = {
 _FEED_KEYS = {
     "path": {"segments", "after"},
     "walk": {"drift", "volatility", "jumps", "half_life", "mean"},
-    "replay": {"csv", "csv_text", "format", "columns", "time_unit", "mode", "speed"},
+    "replay": {"csv", "csv_text", "format", "columns", "time_unit", "mode", "speed", "trades", "volume_scale"},
     "fixed": set(),
 }
 
@@ -176,6 +179,8 @@ class Scenario:
     """Candles before the start, per instrument (empty: none)."""
     faults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """The fault plan for every account from the start (``fault_plans``; empty: none)."""
+    kline_trades: Mapping[str, KlineTape] = dataclasses.field(default_factory=dict)
+    """Replayed kline files whose bars are traded, per instrument (their tracks are the bars' paths)."""
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -189,6 +194,17 @@ class Scenario:
                 current = regime.liquidity
         return current
 
+    def started_track(self, symbol: str, start_ns: int, start_prices: Mapping[str, Decimal] | None = None) -> Track:
+        """The symbol's track as a feed started at ``start_ns`` plays it: rebased to its start price
+        when one is given, and a traded kline file's first bar on the first bar boundary."""
+        track = self.tracks[symbol]
+        if start_prices is not None and symbol in start_prices:
+            track = dataclasses.replace(track, start=start_prices[symbol])
+        tape = self.kline_trades.get(symbol)
+        if tape is not None and isinstance(track, Replay):
+            track = dataclasses.replace(track, origin_ns=tape.origin_ns(start_ns))
+        return track
+
     def feed(
         self,
         instruments: Mapping[str, Instrument],
@@ -201,13 +217,11 @@ class Scenario:
         ``start_prices`` (e.g. the current index) replaces the file's (paths are relative moves, a
         replay is rebased)."""
         tracks: dict[str, Track] = {}
-        for symbol, given in self.tracks.items():
+        for symbol in self.tracks:
             instrument = instruments.get(symbol)
             if instrument is None:
                 raise ScenarioError(f"instruments.{symbol}: not an instrument of this exchange")
-            track = given
-            if start_prices is not None and symbol in start_prices:
-                track = dataclasses.replace(given, start=start_prices[symbol])
+            track = self.started_track(symbol, start_ns, start_prices)
             first = start_price(track)
             low = instrument.tick_size * instrument.min_price
             high = instrument.tick_size * instrument.max_price
@@ -274,6 +288,7 @@ class _Parser:
     def __init__(self, base_dir: FilePath | Traversable | None) -> None:
         self._base_dir = base_dir
         self._step_ns = SECOND_NS
+        self._tapes: dict[str, KlineTape] = {}
 
     def scenario(self, doc: dict[str, Any], seed: int) -> Scenario:
         _known(doc, _TOP_KEYS, "")
@@ -286,7 +301,7 @@ class _Parser:
         instruments = _table(_required(doc, "instruments", ""), "instruments")
         if not instruments:
             raise ScenarioError("instruments: a scenario moves at least one instrument")
-        tracks = {symbol: self._track(spec, f"instruments.{symbol}") for symbol, spec in instruments.items()}
+        tracks = {symbol: self._track(symbol, spec) for symbol, spec in instruments.items()}
         correlation = self._correlation(doc.get("correlation"), tracks)
         liquidity = [self._regime(row, f"liquidity[{i}]", tracks, duration) for i, row in _rows(doc, "liquidity")]
         jumps: list[IndexJump] = []
@@ -308,9 +323,11 @@ class _Parser:
             takers=self._takers(doc.get("takers"), tracks),
             history=self._history(doc.get("history")),
             faults=_faults(doc.get("faults")),
+            kline_trades=dict(self._tapes),
         )
 
-    def _track(self, raw: Any, path: str) -> Track:
+    def _track(self, symbol: str, raw: Any) -> Track:
+        path = f"instruments.{symbol}"
         spec = _table(raw, path)
         kind = _text(_required(spec, "feed", path), f"{path}.feed")
         if kind not in FEED_KINDS:
@@ -318,7 +335,7 @@ class _Parser:
         _known(spec, {"feed", "start"} | _FEED_KEYS[kind], path)
         try:
             if kind == "replay":
-                return self._replay(spec, path)
+                return self._traded_replay(symbol, spec, path) if _traded(spec, path) else self._replay(spec, path)
             start = _price(_required(spec, "start", path), f"{path}.start")
             if kind == "fixed":
                 return Fixed(start)
@@ -403,6 +420,27 @@ class _Parser:
             )
         except ValueError as exc:
             raise ScenarioError(f"{source}: {exc}") from None
+
+    def _traded_replay(self, symbol: str, spec: dict[str, Any], path: str) -> Replay:
+        """A kline file whose bars are traded: the index walks each bar's path at the bar's own length."""
+        _known(spec, {"feed", "start", "csv", "csv_text", "format", "trades", "volume_scale"}, path)
+        if spec.get("format") != "binance":
+            raise ScenarioError(f'{path}.trades: trading a replay needs format = "binance" (a kline file)')
+        text, source = self._csv(spec, path)
+        try:
+            history = KlineHistory.from_binance_klines(text, scale=False)
+        except ValueError as exc:
+            raise ScenarioError(f"{source}: {exc}") from None
+        least = MIN_STEPS_PER_BAR * self._step_ns
+        if history.interval_ns < least:
+            raise ScenarioError(
+                f"{source}: bars of {history.interval_ns} ns are traded in {MIN_STEPS_PER_BAR} steps, "
+                f"so they need at least {least} ns with this step"
+            )
+        tape = KlineTape(history, _positive(spec.get("volume_scale", 1), f"{path}.volume_scale"))
+        self._tapes[symbol] = tape
+        start = _price(spec["start"], f"{path}.start") if "start" in spec else None
+        return tape.replay(start=start)
 
     def _history(self, raw: Any) -> dict[str, KlineHistory]:
         history: dict[str, KlineHistory] = {}
@@ -544,6 +582,16 @@ def _taker_fields(table: dict[str, Any], path: str, symbols: Mapping[str, Track]
         else:
             fields[_TAKER_KEYS[key]] = _number(value, f"{path}.{key}")
     return fields
+
+
+def _traded(spec: dict[str, Any], path: str) -> bool:
+    """Whether a replay's bars are traded (``trades = true``); ``volume_scale`` only goes with it."""
+    trades = spec.get("trades", False)
+    if not isinstance(trades, bool):
+        raise ScenarioError(f"{path}.trades: expected true or false, not {trades!r}")
+    if not trades and "volume_scale" in spec:
+        raise ScenarioError(f"{path}.volume_scale: scales traded bars; set trades = true")
+    return trades
 
 
 def _faults(raw: Any) -> dict[str, Any]:

@@ -3,16 +3,18 @@ retrying client survives it without losing or doubling an order; a plan survives
 same calls meet the same faults on every run."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf.duration_pb2 import Duration
 
 from paperex.client.client import AsyncClient
 from paperex.client.commands import PlaceOrder
 from paperex.client.enums import Side
 from paperex.client.models import EventCursor, OrderAccepted
-from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
+from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, trading_pb2
 from tests.server.conftest import Client, Exchange, btc_order, error_info, retry_info, serving
 
 HANG_GUARD = 20.0
@@ -192,3 +194,120 @@ async def test_a_scenarios_faults_are_everyones_from_its_load(exchange: Exchange
         grpc.StatusCode.UNAVAILABLE,
         "INJECTED_FAULT",
     )
+
+
+async def advance(exchange: Exchange, seconds: int) -> None:
+    span = Duration()
+    span.FromSeconds(seconds)
+    await exchange.admin.admin.AdvanceTime(admin_pb2.AdvanceTimeRequest(duration=span), metadata=exchange.admin.auth)
+
+
+async def test_streams_dropped_at_a_time_end_a_naive_reader_and_the_sdk_resumes_without_a_gap(
+    simulated: Exchange,
+) -> None:
+    """Streams dropped 60 s of exchange time after the plan is set, on a simulated clock. A raw
+    StreamUserEvents and the SDK's stream both see o0..o2 accepted; time is advanced 2 minutes: the raw
+    stream ends UNAVAILABLE (STREAM_DROPPED, with the time it was dropped at), the SDK's resubscribes
+    after its last cursor (a stream opened after the drop lives on) and sees o3..o5, each of the six
+    acceptances once, in order."""
+    await simulated.set_mark("BTCUSDT", "64900")
+    alice = await simulated.open_account("alice")
+    clock = await simulated.admin.admin.GetClock(admin_pb2.GetClockRequest(), metadata=simulated.admin.auth)
+    await inject(simulated, "drop_streams_at = 60000", await account_id(alice))
+    for n in range(3):
+        await alice.trading.PlaceOrder(bid(f"o{n}"), metadata=alice.auth)
+    start = account_pb2.EventCursor(sequence=1)
+    raw = alice.account.StreamUserEvents(account_pb2.StreamUserEventsRequest(resume_after=start), metadata=alice.auth)
+    raw_accepted: list[str] = []
+    accepted: list[str] = []
+    async with AsyncClient(simulated.address, api_key=alice.key) as sdk, asyncio.timeout(HANG_GUARD):
+        updates = sdk.user_events(resume_after=EventCursor(sequence=1, index=0))
+        async for message in raw:  # the raw stream is open before time moves
+            if message.event.HasField("order_accepted"):
+                raw_accepted.append(message.event.order_accepted.order.client_order_id)
+            if len(raw_accepted) == 3:
+                break
+        async for update in updates:
+            if isinstance(update.event, OrderAccepted):
+                accepted.append(update.event.order.client_order_id)
+            if len(accepted) == 3:
+                break
+        await advance(simulated, 120)
+        with pytest.raises(grpc.aio.AioRpcError) as dropped:
+            async for _ in raw:
+                pass
+        for n in range(3, 6):
+            await alice.trading.PlaceOrder(bid(f"o{n}"), metadata=alice.auth)
+        async for update in updates:
+            if isinstance(update.event, OrderAccepted):
+                accepted.append(update.event.order.client_order_id)
+            if "o5" in accepted:
+                break
+    assert raw_accepted == ["o0", "o1", "o2"]
+    assert accepted == [f"o{n}" for n in range(6)]
+    assert (dropped.value.code(), error_info(dropped.value).reason) == (grpc.StatusCode.UNAVAILABLE, "STREAM_DROPPED")
+    dropped_at = int(error_info(dropped.value).metadata["dropped_at_ns"])
+    assert dropped_at == clock.time.ToNanoseconds() + 60 * 10**9
+
+
+async def session_outcomes(exchange: Exchange, client: Client, prefix: str, count: int) -> list[str]:
+    """One OrderSession request placing ``count`` bids ``prefix0``, ``prefix1``, ...: each result's
+    outcome, "placed" or the rejection's reason."""
+
+    async def requests() -> AsyncIterator[trading_pb2.OrderSessionRequest]:
+        commands = [trading_pb2.OrderCommand(place_order=bid(f"{prefix}{n}")) for n in range(count)]
+        yield trading_pb2.OrderSessionRequest(correlation_id="1", commands=commands)
+
+    async with asyncio.timeout(HANG_GUARD):
+        (response,) = [answer async for answer in client.trading.OrderSession(requests(), metadata=client.auth)]
+    return [
+        errors_pb2.RejectReason.Name(result.rejection.reason).removeprefix("REJECT_REASON_")
+        if result.HasField("rejection")
+        else "placed"
+        for result in response.results
+    ]
+
+
+async def test_each_order_of_a_session_batch_meets_the_faults_as_a_unary_call_would(tmp_path: Path) -> None:
+    """A fifth of the calls refused and a fifth of the answers lost (seed 1): one request of twelve
+    places answers some INJECTED_FAULT (not placed) and some ANSWER_LOST (placed all the same) in its
+    per-order results, and a second exchange given the same plan and the same request answers the same."""
+    runs = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        async with serving(tmp_path / name) as running:
+            await running.set_mark("BTCUSDT", "64900")
+            alice = await running.open_account("alice")
+            alice_id = await account_id(alice)
+            await inject(running, "unavailable = 0.2\nlost_answers = 0.2\nseed = 1", alice_id)
+            outcomes = await session_outcomes(running, alice, "n", 12)
+            await inject(running, "", alice_id)
+            runs.append((outcomes, await open_ids(alice)))
+    (outcomes, placed), second = runs
+    assert second == runs[0]
+    assert {"INJECTED_FAULT", "ANSWER_LOST", "placed"} == set(outcomes)
+    assert placed == sorted(f"n{n}" for n, outcome in enumerate(outcomes) if outcome != "INJECTED_FAULT")
+
+
+async def test_the_sdk_session_repeats_what_is_safe_and_places_each_order_once(exchange: Exchange) -> None:
+    """The same plan: a naive session's batch loses orders (refused) and answers (placed but unknown);
+    the SDK's session places four batches of five through it, every result an order, each placed once."""
+    await exchange.set_mark("BTCUSDT", "64900")
+    alice = await exchange.open_account("alice")
+    alice_id = await account_id(alice)
+    await inject(exchange, "unavailable = 0.2\nlost_answers = 0.2\nseed = 1", alice_id)
+    naive = await session_outcomes(exchange, alice, "naive", 12)
+    assert "INJECTED_FAULT" in naive and "ANSWER_LOST" in naive
+    placed_naively = [f"naive{n}" for n, outcome in enumerate(naive) if outcome != "INJECTED_FAULT"]
+    ids = [[f"sdk{batch}-{n}" for n in range(5)] for batch in range(4)]
+    async with AsyncClient(exchange.address, api_key=alice.key) as sdk, sdk.order_session() as session:
+        results = [
+            await session.submit(
+                [PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="60000", client_order_id=i) for i in batch]
+            )
+            for batch in ids
+        ]
+    await inject(exchange, "", alice_id)
+    placed = [result.order.client_order_id for batch in results for result in batch]  # type: ignore[union-attr]
+    assert placed == [i for batch in ids for i in batch]
+    assert await open_ids(alice) == sorted([*placed_naively, *placed])

@@ -2,7 +2,7 @@
 (``paperex.server.core.faults``) each call's fate drawn the same way in every run."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -51,6 +51,7 @@ def test_an_empty_plan_is_no_plan() -> None:
         ("[latency.submitt]\nmean = 1", "latency.submitt: not a call kind"),
         ("[maintenance]\nstart = 5", "maintenance.duration: required"),
         ("drop_streams_after = 2.5", "drop_streams_after: expected a whole number"),
+        ("drop_streams_at = -1", "drop_streams_at: expected milliseconds, a number at least 0, not -1"),
         ("unavailable = ", "not TOML"),
     ],
 )
@@ -103,6 +104,10 @@ def test_only_a_command_loses_its_answer_or_waits_for_its_acknowledgement() -> N
     assert (command.lose_answer, command.ack_delay_ns) == (True, 20 * MS)
 
 
+async def unreached(at: int) -> None:
+    raise AssertionError(f"nothing here waits for a time ({at})")
+
+
 @pytest.fixture
 def slept(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     """The seconds each ``asyncio.sleep`` of the gate was asked to wait (nothing waits)."""
@@ -118,7 +123,7 @@ def slept(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
 async def test_the_gate_waits_the_latency_and_the_acknowledgement_delay(slept: list[float]) -> None:
     """3 ms of added latency (no jitter) before the command, 20 ms after it is durable."""
     plans = {0: plan("ack_delay = 20\n[latency.submit]\nmean = 3")}
-    gate = FaultGate(lambda: plans, lambda: 0)
+    gate = FaultGate(lambda: plans, lambda: 0, unreached)
     decision = await gate.enter(1, CallKind.SUBMIT, command=True, order=True)
     await gate.leave(decision)
     assert slept == [0.003, 0.02]
@@ -129,7 +134,7 @@ async def test_the_gate_refuses_orders_in_maintenance_with_the_time_left(slept: 
     window is over."""
     plans = {0: plan("[maintenance]\nstart = 10000\nduration = 60000")}
     now = [40 * 10**9]
-    gate = FaultGate(lambda: plans, lambda: now[0])
+    gate = FaultGate(lambda: plans, lambda: now[0], unreached)
     with pytest.raises(Refused) as refused:
         await gate.enter(1, CallKind.SUBMIT, command=True, order=True)
     assert (refused.value.reason, refused.value.retry_after) == ("MAINTENANCE", 30.0)
@@ -140,12 +145,47 @@ async def test_the_gate_refuses_orders_in_maintenance_with_the_time_left(slept: 
 
 
 async def test_the_gate_refuses_and_loses_answers(slept: list[float]) -> None:
-    gate = FaultGate(lambda: {0: plan("unavailable = 1")}, lambda: 0)
+    gate = FaultGate(lambda: {0: plan("unavailable = 1")}, lambda: 0, unreached)
     with pytest.raises(Refused, match="INJECTED_FAULT"):
         await gate.enter(1, CallKind.QUERY)
-    lost = FaultGate(lambda: {0: plan("lost_answers = 1")}, lambda: 0)
+    lost = FaultGate(lambda: {0: plan("lost_answers = 1")}, lambda: 0, unreached)
     decision = await lost.enter(1, CallKind.SUBMIT, command=True)
     with pytest.raises(Refused, match="ANSWER_LOST"):
         await lost.leave(decision)
-    assert FaultGate(lambda: {0: plan("drop_streams_after = 4")}, lambda: 0).stream_budget(9) == 4
-    assert FaultGate(dict, lambda: 0).stream_budget(9) == 0
+    assert FaultGate(lambda: {0: plan("drop_streams_after = 4")}, lambda: 0, unreached).stream_budget(9) == 4
+    assert FaultGate(dict, lambda: 0, unreached).stream_budget(9) == 0
+
+
+def test_streams_are_dropped_at_a_time_counted_from_the_plan() -> None:
+    """Set at t = 1,000 s with drop_streams_at = 250 ms: streams opened before 1,000.25 s are dropped
+    then; one opened at that time or after is not."""
+    plans = {0: plan("drop_streams_at = 250", now=1_000 * 10**9)}
+    now = [1_000 * 10**9]
+    gate = FaultGate(lambda: plans, lambda: now[0], unreached)
+    assert gate.stream_drop_at(4) == 1_000_250_000_000
+    now[0] = 1_000_250_000_000
+    assert gate.stream_drop_at(4) is None
+    assert FaultGate(lambda: {0: plan("drop_streams_after = 4")}, lambda: 0, unreached).stream_drop_at(4) is None
+
+
+async def test_a_stream_cut_at_a_time_ends_with_the_time_it_was_dropped_at() -> None:
+    """The items before the time pass; the time reached, the stream raises STREAM_DROPPED naming it."""
+    reached = asyncio.Event()
+
+    async def reach(at: int) -> None:
+        await reached.wait()
+
+    async def items() -> AsyncIterator[int]:
+        yield 1
+        yield 2
+        reached.set()
+        await asyncio.Event().wait()  # a quiet stream: nothing more comes
+        yield 3
+
+    gate = FaultGate(dict, lambda: 0, reach)
+    seen = []
+    with pytest.raises(Refused) as dropped:
+        async for item in gate.cut_at(items(), 5):
+            seen.append(item)
+    assert seen == [1, 2]
+    assert (dropped.value.reason, dropped.value.metadata) == ("STREAM_DROPPED", {"dropped_at_ns": "5"})

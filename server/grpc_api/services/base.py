@@ -122,12 +122,13 @@ def unary(
     return guarded
 
 
-def _stream_budget(runtime: Runtime, key: str) -> int:
-    """Messages the caller's stream may carry before an injected fault drops it (0: no limit); the
-    operator's streams are never dropped."""
+def _stream_faults(runtime: Runtime, key: str) -> tuple[int, int | None]:
+    """Messages the caller's stream may carry before an injected fault drops it (0: no limit), and the
+    exchange time at which one drops it (None: none); the operator's streams are never dropped."""
     if runtime.auth.is_admin(key):
-        return 0
-    return runtime.app.faults.stream_budget(runtime.auth.account_of(key) or PUBLIC)
+        return 0, None
+    account_id = runtime.auth.account_of(key) or PUBLIC
+    return runtime.app.faults.stream_budget(account_id), runtime.app.faults.stream_drop_at(account_id)
 
 
 def streaming(
@@ -140,10 +141,13 @@ def streaming(
             if not isinstance(request, AsyncIterator):
                 _check_request(request)
             self.runtime.charge(context)
-            budget = _stream_budget(self.runtime, presented_key(context))
+            budget, drop_at = _stream_faults(self.runtime, presented_key(context))
             with self.runtime.admission.stream(context.peer()):
                 sent = 0
-                async for item in method(self, request, context):
+                items = method(self, request, context)
+                if drop_at is not None:
+                    items = self.runtime.app.faults.cut_at(items, drop_at)
+                async for item in items:
                     yield item
                     sent += 1
                     if sent == budget:
