@@ -14,8 +14,10 @@ from dataclasses import fields
 from typing import Any
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.collateral import USDT
 from paperex.engine.events import (
     AccountCreated,
+    AssetModeChanged,
     BalanceChanged,
     BalanceReason,
     Event,
@@ -221,6 +223,18 @@ def _balance(
         isolated_wallet=render.money(isolated_wallet) if isolated else "",
         cross_change=render.money(cross_change),
         isolated_change=render.money(isolated_change) if isolated else "",
+        asset=USDT,
+    )
+    return {"balance_changed": body}
+
+
+def _asset_balance(reason: BalanceReason, asset: str, change: int, balance: int) -> UserEventBody:
+    """Another asset than USDT moved: its change and balance (the USDT cross fields stay empty)."""
+    body = account_pb2.BalanceChanged(
+        reason=render.BALANCE_REASONS[reason],
+        change=render.money(change),
+        wallet_balance=render.money(balance),
+        asset=asset,
     )
     return {"balance_changed": body}
 
@@ -270,6 +284,7 @@ class UserEventRenderer:
             PositionLiquidated: self._position_liquidated,
             PositionDeleveraged: self._position_deleveraged,
             SettingsChanged: self._settings_changed,
+            AssetModeChanged: self._asset_mode_changed,
         }
         self._capturers: dict[type, Callable[[Any, int, int, int], tuple[int, Any, Any] | None]] = {
             OrderAccepted: self._capture_order,
@@ -333,6 +348,8 @@ class UserEventRenderer:
 
     def _capture_balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, Any, Any]:
         """The wallets read model has folded ``e`` already: its isolated total is the one right after it."""
+        if e.asset != USDT:
+            return _lazy(e.account_id, (sequence, index, ts, _asset_balance, e.reason, e.asset, e.delta, e.wallet))
         isolated = self.wallets.isolated(e.account_id)
         values = (e.reason, e.delta, e.wallet, e.symbol, e.isolated_delta, e.isolated_wallet, e.trade_id, isolated)
         return _lazy(e.account_id, (sequence, index, ts, _balance, *values))
@@ -452,6 +469,11 @@ class UserEventRenderer:
             order_id=e.order_id,
         )
         return e.account_id, {"position_deleveraged": body}
+
+    def _asset_mode_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
+        assert isinstance(e, AssetModeChanged)
+        body = account_pb2.AssetModeChanged(multi_assets_mode=e.multi_assets)
+        return e.account_id, {"asset_mode_changed": body}
 
     def _settings_changed(self, e: object, ts: int) -> tuple[int, UserEventBody]:
         assert isinstance(e, SettingsChanged)

@@ -146,36 +146,44 @@ class CreateAccountResponse(_message.Message):
     def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ..., api_secret: _Optional[str] = ...) -> None: ...
 
 class DepositRequest(_message.Message):
-    __slots__ = ("account_id", "amount")
+    __slots__ = ("account_id", "amount", "asset")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     amount: str
-    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+    asset: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
 
 class DepositResponse(_message.Message):
-    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    __slots__ = ("wallet_balance", "cross_wallet_balance", "asset_balance")
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     wallet_balance: str
     cross_wallet_balance: str
-    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+    asset_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., asset_balance: _Optional[str] = ...) -> None: ...
 
 class WithdrawRequest(_message.Message):
-    __slots__ = ("account_id", "amount")
+    __slots__ = ("account_id", "amount", "asset")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     amount: str
-    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+    asset: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
 
 class WithdrawResponse(_message.Message):
-    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    __slots__ = ("wallet_balance", "cross_wallet_balance", "asset_balance")
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     wallet_balance: str
     cross_wallet_balance: str
-    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+    asset_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., asset_balance: _Optional[str] = ...) -> None: ...
 
 class SetFaultsRequest(_message.Message):
     __slots__ = ("account_id", "plan_toml")
