@@ -43,6 +43,7 @@ BALANCE_REASONS = {
     "BALANCE_CHANGE_REASON_FUNDING": "FUNDING_FEE",
     "BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER": "INSURANCE_CLEAR",
     "BALANCE_CHANGE_REASON_INSURANCE_CLEAR": "INSURANCE_CLEAR",
+    "BALANCE_CHANGE_REASON_AUTO_EXCHANGE": "AUTO_EXCHANGE",
 }
 """The venue's ``ACCOUNT_UPDATE`` reason for a wallet change; fills' changes (PnL, fee, margin) are ORDER."""
 TRADING = {"BALANCE_CHANGE_REASON_REALIZED_PNL", "BALANCE_CHANGE_REASON_FEE"}
@@ -221,12 +222,14 @@ def _balance_reason(change: Any) -> str:
 
 def _account_update(reason: str, balances: list[Any], positions: list[dict[str, Any]], time: int) -> dict[str, Any]:
     wallet: list[dict[str, str]] = []
-    if balances:
-        outside_trading = sum((Decimal(b.change) for b in balances if _name(b, "reason") not in TRADING), Decimal(0))
-        last = balances[-1]
-        wallet = [
-            {"a": render.ASSET, "wb": last.wallet_balance, "cw": last.cross_wallet_balance, "bc": str(outside_trading)}
-        ]
+    per_asset: dict[str, list[Any]] = {}
+    for change in balances:
+        per_asset.setdefault(change.asset or render.ASSET, []).append(change)
+    for asset, changes in per_asset.items():  # one entry per asset that moved, as in Multi-Assets mode
+        outside_trading = sum((Decimal(b.change) for b in changes if _name(b, "reason") not in TRADING), Decimal(0))
+        last = changes[-1]
+        cross = last.cross_wallet_balance if asset == render.ASSET else last.wallet_balance
+        wallet.append({"a": asset, "wb": last.wallet_balance, "cw": cross, "bc": str(outside_trading)})
     shown = [
         {
             "s": p["s"],
