@@ -607,6 +607,8 @@ class Ledger:
     sequence: int
     time: datetime | None
     insurance_contributions: Decimal
+    exchanged: Decimal
+    """Multi-Assets mode: the USDT the auto-exchange paid out, negated (a term of money_in_system)."""
 
     @property
     def conserved(self) -> bool:

@@ -118,7 +118,7 @@ async def transfer_funds(args: argparse.Namespace, out: Output) -> None:
                 ("account", str(args.account_id)),
                 ("wallet balance", text(balances.wallet_balance)),
                 ("cross wallet balance", text(balances.cross_wallet_balance)),
-                (f"{args.asset} balance", text(balances.asset_balance)),
+                *([(f"{args.asset} balance", text(balances.asset_balance))] if args.asset != "USDT" else []),
             ]
         ),
     )

@@ -73,6 +73,8 @@ async def test_a_btc_backed_btc_long_is_liquidated_and_its_debt_paid_in_btc(exch
     after = await account(trader)
     assert [(a.asset, a.wallet_balance) for a in after.assets] == [("BTC", "0.00030777")]
     assert after.cross_wallet_balance == "0"
+    ledger = await exchange.admin.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=exchange.admin.auth)
+    assert (ledger.exchanged, ledger.imbalance) == ("-2597.5", "0")
 
 
 async def test_the_mode_does_not_change_with_an_open_order(exchange: Exchange) -> None:

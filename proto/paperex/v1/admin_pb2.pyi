@@ -302,7 +302,7 @@ class GetLedgerRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetLedgerResponse(_message.Message):
-    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time", "insurance_contributions")
+    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time", "insurance_contributions", "exchanged")
     ASSET_FIELD_NUMBER: _ClassVar[int]
     NET_DEPOSITS_FIELD_NUMBER: _ClassVar[int]
     WALLETS_FIELD_NUMBER: _ClassVar[int]
@@ -315,6 +315,7 @@ class GetLedgerResponse(_message.Message):
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     INSURANCE_CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    EXCHANGED_FIELD_NUMBER: _ClassVar[int]
     asset: str
     net_deposits: str
     wallets: str
@@ -327,7 +328,8 @@ class GetLedgerResponse(_message.Message):
     sequence: int
     time: _timestamp_pb2.Timestamp
     insurance_contributions: str
-    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., insurance_contributions: _Optional[str] = ...) -> None: ...
+    exchanged: str
+    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., insurance_contributions: _Optional[str] = ..., exchanged: _Optional[str] = ...) -> None: ...
 
 class SnapshotRequest(_message.Message):
     __slots__ = ()

@@ -151,6 +151,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             sequence=sequence,
             time=render.timestamp(now),
             insurance_contributions=render.money(ledger.insurance_contributions),
+            exchanged=render.money(ledger.exchanged),
         )
 
     @unary
