@@ -30,7 +30,7 @@ from paperex.client.enums import (
     TriggerBy,
 )
 from paperex.client.errors import from_rpc_error
-from paperex.client.retry import NO_RETRY, RetryPolicy
+from paperex.client.retry import RetryPolicy
 from paperex.client.session import OrderSession
 from paperex.client.streams import SequenceGap, resubscribing
 from paperex.v1 import (
@@ -92,14 +92,17 @@ class _Connection:
         """Waits for the channel to connect (the server is up), raising TimeoutError otherwise."""
         await asyncio.wait_for(self.channel.channel_ready(), timeout)
 
-    async def _call(self, method: Callable[..., Awaitable[Any]], request: Message, *, retry: bool = True) -> Any:
+    async def _call(self, method: Callable[..., Awaitable[Any]], request: Message, *, repeatable: bool = True) -> Any:
+        """One call under the retry policy; one that is not ``repeatable`` (it may have been carried out
+        when it failed) is retried only after a rate limit (``paperex.client.retry``)."""
+
         async def attempt() -> Any:
             try:
                 return await method(request, metadata=self.metadata, timeout=self.timeout)
             except grpc.aio.AioRpcError as error:
                 raise from_rpc_error(error) from None
 
-        return await (self.retry if retry else NO_RETRY).run(attempt)
+        return await self.retry.run(attempt, repeatable=repeatable)
 
     async def _pages(self, method: Callable[..., Awaitable[Any]], request: Any, items: str) -> AsyncIterator[Any]:
         """Every item of a paged list, fetching the next page as the reader gets there."""
@@ -217,16 +220,16 @@ class AsyncClient(_Connection):
         return from_proto(models.PlaceOrderResponse, reply)
 
     async def amend_order(self, amend: AmendOrder) -> models.AmendOrderResponse:
-        reply = await self._call(self._trading.AmendOrder, amend.to_proto(), retry=False)
+        reply = await self._call(self._trading.AmendOrder, amend.to_proto(), repeatable=False)
         return from_proto(models.AmendOrderResponse, reply)
 
     async def cancel_order(self, symbol: str, *, order_id: int = 0, client_order_id: str = "") -> models.Order:
         request = CancelOrder(symbol, order_id, client_order_id).to_proto()
-        reply = await self._call(self._trading.CancelOrder, request, retry=False)
+        reply = await self._call(self._trading.CancelOrder, request, repeatable=False)
         return from_proto(models.Order, reply.order)
 
     async def cancel_all_orders(self, symbol: str) -> list[models.Order]:
-        reply = await self._call(self._trading.CancelAllOrders, CancelAllOrders(symbol).to_proto(), retry=False)
+        reply = await self._call(self._trading.CancelAllOrders, CancelAllOrders(symbol).to_proto(), repeatable=False)
         return [from_proto(models.Order, item) for item in reply.orders]
 
     async def get_order(self, symbol: str, *, order_id: int = 0, client_order_id: str = "") -> models.Order:
@@ -312,7 +315,7 @@ class AsyncClient(_Connection):
         request = account_pb2.AdjustIsolatedMarginRequest(
             symbol=symbol, adjustment=enum_number(MarginAdjustment, adjustment), amount=decimal_text(amount)
         )
-        reply = await self._call(self._account.AdjustIsolatedMargin, request, retry=False)
+        reply = await self._call(self._account.AdjustIsolatedMargin, request, repeatable=False)
         return from_proto(models.AdjustIsolatedMarginResponse, reply)
 
     def user_events(self, resume_after: models.EventCursor | None = None) -> AsyncIterator[models.UserEvent]:
@@ -351,7 +354,7 @@ class AsyncClient(_Connection):
             repeating=repeating,
             note=note,
         )
-        reply = await self._call(self._account.CreatePriceAlert, request, retry=False)
+        reply = await self._call(self._account.CreatePriceAlert, request, repeatable=False)
         return from_proto(models.PriceAlert, reply.alert)
 
     async def price_alerts(self, symbol: str = "") -> list[models.PriceAlert]:
@@ -360,7 +363,7 @@ class AsyncClient(_Connection):
 
     async def delete_price_alert(self, alert_id: int) -> None:
         await self._call(
-            self._account.DeletePriceAlert, account_pb2.DeletePriceAlertRequest(alert_id=alert_id), retry=False
+            self._account.DeletePriceAlert, account_pb2.DeletePriceAlertRequest(alert_id=alert_id), repeatable=False
         )
 
     async def income(
@@ -409,23 +412,23 @@ class AsyncAdmin(_Connection):
         self, name: str = "", initial_deposit: Number | None = None
     ) -> models.CreateAccountResponse:
         request = admin_pb2.CreateAccountRequest(name=name, initial_deposit=decimal_text(initial_deposit))
-        reply = await self._call(self._admin.CreateAccount, request, retry=False)
+        reply = await self._call(self._admin.CreateAccount, request, repeatable=False)
         return from_proto(models.CreateAccountResponse, reply)
 
     async def rotate_api_key(self, account_id: int) -> models.CreateAccountResponse:
         """A new API key for the account; the old one is refused from this answer on."""
         request = admin_pb2.RotateApiKeyRequest(account_id=account_id)
-        reply = await self._call(self._admin.RotateApiKey, request, retry=False)
+        reply = await self._call(self._admin.RotateApiKey, request, repeatable=False)
         return from_proto(models.CreateAccountResponse, reply)
 
     async def deposit(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
         """``asset``: USDT when empty, or a collateral asset (USDC, BTC, ETH by default)."""
         request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
-        return from_proto(models.Balances, await self._call(self._admin.Deposit, request, retry=False))
+        return from_proto(models.Balances, await self._call(self._admin.Deposit, request, repeatable=False))
 
     async def withdraw(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
         request = admin_pb2.WithdrawRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
-        return from_proto(models.Balances, await self._call(self._admin.Withdraw, request, retry=False))
+        return from_proto(models.Balances, await self._call(self._admin.Withdraw, request, repeatable=False))
 
     async def accounts(self, page_size: int = 0) -> AsyncIterator[models.AccountSummary]:
         """Every account in id order, paging on demand."""
@@ -455,7 +458,7 @@ class AsyncAdmin(_Connection):
     async def fund_insurance(self, symbol: str, amount: Number) -> Decimal:
         """Add ``amount`` to a symbol's insurance fund; returns the fund's new balance."""
         request = admin_pb2.FundInsuranceRequest(symbol=symbol, amount=decimal_text(amount))
-        reply = await self._call(self._admin.FundInsurance, request, retry=False)
+        reply = await self._call(self._admin.FundInsurance, request, repeatable=False)
         return Decimal(reply.fund.balance)
 
     async def ledger(self) -> models.Ledger:
@@ -463,11 +466,11 @@ class AsyncAdmin(_Connection):
         return from_proto(models.Ledger, await self._call(self._admin.GetLedger, admin_pb2.GetLedgerRequest()))
 
     async def snapshot(self) -> models.SnapshotResponse:
-        reply = await self._call(self._admin.Snapshot, admin_pb2.SnapshotRequest(), retry=False)
+        reply = await self._call(self._admin.Snapshot, admin_pb2.SnapshotRequest(), repeatable=False)
         return from_proto(models.SnapshotResponse, reply)
 
     async def reset(self) -> None:
-        await self._call(self._admin.Reset, admin_pb2.ResetRequest(), retry=False)
+        await self._call(self._admin.Reset, admin_pb2.ResetRequest(), repeatable=False)
 
     async def clock(self) -> models.Clock:
         return from_proto(models.Clock, await self._call(self._admin.GetClock, admin_pb2.GetClockRequest()))
@@ -483,19 +486,19 @@ class AsyncAdmin(_Connection):
             request.duration.FromTimedelta(duration)
         else:
             request.until.FromDatetime(until)  # type: ignore[arg-type]
-        reply = await self._call(self._admin.AdvanceTime, request, retry=False)
+        reply = await self._call(self._admin.AdvanceTime, request, repeatable=False)
         return from_proto(models.AdvanceTimeResponse, reply)
 
     async def step(self, count: int = 1) -> models.StepResponse:
         """Simulated clock: ``count`` feed steps."""
-        reply = await self._call(self._admin.Step, admin_pb2.StepRequest(count=count), retry=False)
+        reply = await self._call(self._admin.Step, admin_pb2.StepRequest(count=count), repeatable=False)
         return from_proto(models.StepResponse, reply)
 
     async def load_scenario(self, name: str = "", *, toml: str = "", seed: int = 0) -> models.Scenario:
         if bool(name) == bool(toml):
             raise ValueError("give exactly one of name and toml")
         request = admin_pb2.LoadScenarioRequest(seed=seed, **({"name": name} if name else {"toml": toml}))
-        reply = await self._call(self._admin.LoadScenario, request, retry=False)
+        reply = await self._call(self._admin.LoadScenario, request, repeatable=False)
         return from_proto(models.Scenario, reply.scenario)
 
     async def scenarios(self) -> list[models.Scenario]:
@@ -506,11 +509,11 @@ class AsyncAdmin(_Connection):
         """Make the exchange misbehave for one account (0: everyone without a plan of its own) as the
         TOML plan says (``docs/faults.md``); an empty plan clears it."""
         request = admin_pb2.SetFaultsRequest(account_id=account_id, plan_toml=plan_toml)
-        await self._call(self._admin.SetFaults, request, retry=False)
+        await self._call(self._admin.SetFaults, request, repeatable=False)
 
     async def set_liquidity_provider(self, enabled: bool, config_toml: str = "") -> bool:
         request = admin_pb2.SetLiquidityProviderRequest(enabled=enabled, config_toml=config_toml)
-        reply = await self._call(self._admin.SetLiquidityProvider, request, retry=False)
+        reply = await self._call(self._admin.SetLiquidityProvider, request, repeatable=False)
         return bool(reply.enabled)
 
 

@@ -347,9 +347,12 @@ def from_rpc_error(error: grpc.aio.AioRpcError) -> PaperexError:
 
 
 def from_rejection(rejection: Rejection) -> PaperexError:
-    """The typed exception for an in-band refusal (an OrderSession result)."""
+    """The typed exception for an in-band refusal (an OrderSession result); a rate limit's delay comes
+    in its metadata, where a status would carry RetryInfo."""
     cls = error_class(rejection.reason)
-    return cls(rejection.message, reason=rejection.reason, metadata=rejection.metadata)
+    delay = rejection.metadata.get("retry_after")
+    retry_after = timedelta(seconds=float(delay)) if delay else None
+    return cls(rejection.message, reason=rejection.reason, metadata=rejection.metadata, retry_after=retry_after)
 
 
 def _rich_status(trailers: Any) -> status_pb2.Status | None:

@@ -1,10 +1,13 @@
 """When and how long to wait before trying a call again.
 
-Only calls that are safe to repeat are retried: queries, and PlaceOrder, whose client_order_id makes
-a repeat return the original order. A refusal is an answer, never retried, except a rate limit when
-the policy says so. A server-asked delay (RetryInfo on a rate limit or an UNAVAILABLE such as a
-maintenance window) is waited as asked, up to ``max_retry_after``; else the backoff is exponential.
-A ban (``Banned``: an address that kept sending after its rate limit) is never retried.
+Calls that are safe to repeat whatever happened (``repeatable``) are retried after transient failures:
+queries, settings that set a value, and PlaceOrder, whose client_order_id makes a repeat return the
+original order. Every other call (a cancel, an amend, a margin transfer) may have been carried out when
+it failed, so it is retried only after a rate limit, a refusal that says nothing was done. A refusal is
+an answer, never retried, except a rate limit when the policy says so. A server-asked delay (RetryInfo
+on a rate limit or an UNAVAILABLE such as a maintenance window) is waited as asked, up to
+``max_retry_after``; else the backoff is exponential. A ban (``Banned``: an address that kept sending
+after its rate limit) is never retried.
 """
 
 import asyncio
@@ -39,27 +42,28 @@ class RetryPolicy:
         cap = min(self.max_backoff, self.initial_backoff * self.multiplier ** (attempt - 1))
         return random.uniform(0, cap)
 
-    def delay_for(self, error: PaperexError, attempt: int) -> float | None:
-        """How long to wait before retrying after ``error``; None: do not retry."""
+    def delay_for(self, error: PaperexError, attempt: int, *, repeatable: bool = True) -> float | None:
+        """How long to wait before retrying after ``error`` a call that is ``repeatable`` or not (see
+        above); None: do not retry."""
         if attempt >= self.attempts:
             return None
         if isinstance(error, RateLimited) and not self.retry_rate_limited:
             return None
-        if not isinstance(error, (RateLimited, *TRANSIENT)):
+        if not isinstance(error, (RateLimited, *(TRANSIENT if repeatable else ()))):
             return None
         if error.retry_after is None:
             return self.backoff(attempt)
         asked = error.retry_after.total_seconds()
         return asked if asked <= self.max_retry_after else None
 
-    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
-        """``call()`` until it answers, a non-transient error, or the attempts run out."""
+    async def run(self, call: Callable[[], Awaitable[T]], *, repeatable: bool = True) -> T:
+        """``call()`` until it answers, an error it may not be retried after, or the attempts run out."""
         attempt = 1
         while True:
             try:
                 return await call()
             except PaperexError as error:
-                delay = self.delay_for(error, attempt)
+                delay = self.delay_for(error, attempt, repeatable=repeatable)
                 if delay is None:
                     raise
             await self.sleep(delay)

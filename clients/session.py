@@ -1,16 +1,17 @@
 """OrderSession: commands in batches on one bidirectional stream, pipelined.
 
-Each request gets exactly one response with its correlation id; ``submit`` awaits that response, so
-up to ``window`` requests can be in flight while answers arrive in order. A refused command is a
-result (the PaperexError for its reason), not an exception, so one refusal does not hide the other
-results of its batch. If the stream fails, every request still waiting fails with that error and the
-next request opens a new stream; a PlaceOrder whose answer was lost is retried safely with its
-client_order_id.
+Each request gets exactly one response with its correlation id; ``submit`` awaits that response, so up
+to ``window`` requests can be in flight while answers arrive in order. A refused command is a result
+(the PaperexError for its reason), not an exception, so one refusal does not hide the other results of
+its batch. If the stream fails, every request still waiting fails with that error and the next request
+opens a new stream; a PlaceOrder whose answer was lost is retried safely with its client_order_id.
 
-A command of a batch that the exchange refused UNAVAILABLE is sent again under the session's retry
-policy when that is safe: any command that was not carried out (an injected refusal, maintenance), and
-a PlaceOrder whatever happened (its client_order_id turns a repeat into the original order). The
-repeats go as one request after the rest of the batch was answered, so they run after it.
+A request refused whole for a rate limit (nothing was done) is sent again after the delay the server
+asked, under the session's retry policy. A command of a batch that the exchange refused UNAVAILABLE is
+sent again under that policy when that is safe: any command that was not carried out (an injected
+refusal, maintenance), and a PlaceOrder whatever happened (its client_order_id turns a repeat into the
+original order). The repeats go as one request after the rest of the batch was answered, so they run
+after it.
 """
 
 import asyncio
@@ -102,9 +103,9 @@ class OrderSession:
 
     async def submit(self, commands: Sequence[OrderCommand]) -> list[Result]:
         """Applies ``commands`` in order as one request; one result per command, refusals included
-        (those safe to repeat are sent again first, see above). A refusal of the whole request (rate
-        limit, batch too large) or a failed stream raises."""
-        results = await self._request(commands)
+        (those safe to repeat are sent again first, see above). A refusal of the whole request (a rate
+        limit once the policy gives up, a batch too large) or a failed stream raises."""
+        results = await self._retry.run(lambda: self._request(commands), repeatable=False)
         attempt = 1
         while again := _repeatable(commands, results):
             delays = [self._retry.delay_for(error, attempt) for error in again.values()]

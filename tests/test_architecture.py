@@ -70,7 +70,7 @@ SERVER_PARTS = ("binance_api", "core", "grpc_api", "market", "persistence", "sta
 LAYERS: dict[str, set[str]] = {
     "grpc_api": {"core", "persistence", "market", "wire"},
     "binance_api": {"core", "persistence", "market", "wire"},
-    "core": {"state", "persistence", "market", "wire.errors", "wire.rejections", "wire.deferred"},
+    "core": {"state", "persistence", "market", "wire.errors", "wire.rejections"},
     "wire": {"state", "market", "wire"},
     "state": {"wire.errors"},
     "persistence": set(),
@@ -80,8 +80,8 @@ LAYERS: dict[str, set[str]] = {
 direction, adapters -> core -> read models, persistence and market -> engine. An adapter reads the read
 models only through the application (``core.application``, ``core.queries``); ``wire`` renders their
 records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
-rejection with its figures (``wire.rejections``) for every adapter alike; the core only materializes the
-wire's deferred messages (``wire.deferred``), it renders none itself."""
+rejection with its figures (``wire.rejections``) for every adapter alike; the core renders nothing: it
+publishes values that each adapter renders in its own format."""
 ADAPTER_ONLY = {
     "grpc_api": ("grpc", "grpc_status", "grpc_health", "grpc_reflection", "uvloop"),
     "binance_api": ("aiohttp",),
@@ -90,12 +90,6 @@ ADAPTER_ONLY = {
 WIRE_FORMAT = ("paperex.v1", "google.protobuf", "google.rpc")
 """The generated API and protobuf: the adapter's and the wire's, nobody else's."""
 LAYER_EXCEPTIONS: dict[str, set[str]] = {
-    # The results stage captures book, trade and candle messages as deferred renders (rendered only for a
-    # topic with subscribers); the capture names the render function.
-    "core/results.py": {"wire.render"},
-    # User events are kept rendered (for resuming streams) and hashed in that form.
-    "core/state_hash.py": {"google.protobuf"},
-    "state/user_events.py": {"wire.render", "wire.rejections", "wire.deferred", "paperex.v1"},
     # The market script's commands are declared with the other host commands.
     "market/market_script.py": {"core.exchange_commands"},
 }
@@ -205,6 +199,7 @@ ENGINE_VALUES = {
     "paperex.engine.instruments",
     "paperex.engine.units",
     "paperex.engine.reasons",
+    "paperex.engine.events",
     *(f"paperex.engine.orders.{name}" for name in ("Side", "OrderType", "TimeInForce", "TriggerBy", "OrderStatus")),
     "paperex.engine.orders.CONDITIONAL_TYPES",
     "paperex.engine.book.DepthLevel",
@@ -213,9 +208,10 @@ ENGINE_VALUES = {
     "paperex.engine.accounts.SymbolSettings",
     *(f"paperex.engine.risk.{name}" for name in ("AccountSummary", "PositionFigures", "OrderPreview")),
 }
-"""What an adapter may import of the engine: commands, the instrument table, units, reasons, enums and
-the figures the application answers with. The engine itself, its ``EngineState``, accounts, markets,
-books, live orders and rules hold or change live state, which only the core touches."""
+"""What an adapter may import of the engine: commands, the instrument table, units, reasons, events (the
+streams' values name theirs), enums and the figures the application answers with. The engine itself, its
+``EngineState``, accounts, markets, books, live orders and rules hold or change live state, which only the
+core touches."""
 LIVE_STATE_ATTRIBUTES = {"exchange", "engine"}
 """Attributes that reach the live state: no adapter module reads them."""
 RUNNING_PARTS = {"sequencer", "hub"}

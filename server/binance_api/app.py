@@ -35,6 +35,7 @@ from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, Liste
 from paperex.server.binance_api.market_streams import MarketStreams, parse
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
+from paperex.server.binance_api.socket_rules import SocketRules
 from paperex.server.binance_api.stream_connection import StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.binance_api.weights import Weight, by_symbol, weigh
@@ -553,20 +554,30 @@ class BinanceApi:
             return _error_response(errors.not_valid("streams"))
         return await self._public_streams(request, parsed, combined=True)
 
+    def _connect(self, request: web.Request, account_id: int) -> tuple[web.WebSocketResponse, SocketRules]:
+        """A socket for ``request`` and its rules (the account's fault plan: ``PUBLIC`` for everyone's),
+        the connection charged to the caller's address first: the venue's refusal raised as it is."""
+        self.app.admission.connection(request.remote or "")
+        socket = web.WebSocketResponse()
+        budget = self.app.faults.stream_budget(account_id)
+        return socket, SocketRules(socket, budget=budget, admission=self.app.admission)
+
     async def _public_streams(
         self, request: web.Request, streams: dict[str, Any], *, combined: bool
     ) -> web.StreamResponse:
-        socket = web.WebSocketResponse()
+        try:
+            socket, rules = self._connect(request, PUBLIC)
+        except Refused as refused:
+            return _error_response(venue_error(refused))
         await socket.prepare(request)
         self._sockets.add(socket)
-        connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined)
+        connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined, rules=rules)
         try:
             async with self._dropping(socket, PUBLIC):
-                for name, stream in streams.items():
-                    await connection.subscribe(name, stream)
-                async for message in socket:
-                    if message.type is WSMsgType.TEXT:
-                        await connection.answer(message.data)
+                if await connection.follow(streams):
+                    async for message in socket:
+                        if message.type is WSMsgType.TEXT:
+                            await connection.answer(message.data)
         finally:
             connection.close()
             self._sockets.discard(socket)
@@ -575,7 +586,10 @@ class BinanceApi:
     async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
         """The account's user data stream until the key ends or expires: following the account's events
         before the handshake completes, so that whatever happens once the client is connected reaches it."""
-        socket = web.WebSocketResponse()
+        try:
+            socket, rules = self._connect(request, key.account_id)
+        except Refused as refused:
+            return _error_response(venue_error(refused))
         view = await self.app.account(key.account_id)
         async with self.app.user_events(key.account_id, None) as (_, live):
             stream = UserStream(view, self.app.instruments)
@@ -583,13 +597,14 @@ class BinanceApi:
             self._sockets.add(socket)
             try:
                 tasks = [
-                    asyncio.create_task(self._forward_user_events(socket, live, stream, key.account_id)),
+                    asyncio.create_task(self._forward_user_events(socket, rules, live, stream, key.account_id)),
                     asyncio.create_task(self._expire(socket, key)),
                 ]
                 try:
                     async with self._dropping(socket, key.account_id):
                         async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                            pass
+                            if not await rules.heard():
+                                break
                 finally:
                     for task in tasks:
                         task.cancel()
@@ -598,7 +613,12 @@ class BinanceApi:
         return socket
 
     async def _forward_user_events(
-        self, socket: web.WebSocketResponse, live: Subscription[Any], stream: UserStream, account_id: int
+        self,
+        socket: web.WebSocketResponse,
+        rules: SocketRules,
+        live: Subscription[Any],
+        stream: UserStream,
+        account_id: int,
     ) -> None:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
@@ -608,7 +628,7 @@ class BinanceApi:
                 if stream.margin_called(events):
                     stream.refresh(await self.app.account(account_id))
                 for message in stream.messages(events):
-                    await socket.send_json(message)
+                    await rules.send(message)
         except SlowConsumer:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:

@@ -15,14 +15,15 @@ at once, then at the venue's pace.
 import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 from paperex.engine.instruments import Instrument
+from paperex.engine.orders import Side
 from paperex.server.binance_api import render
 from paperex.server.binance_api.params import KLINE_INTERVALS
 from paperex.server.core.application import Application
 from paperex.server.core.queries import Book
+from paperex.server.core.records import BookUpdate, Trade, TradeBatch, merged_book_updates
 
 MARK_PRICE_PERIOD_S = 3.0
 MARK_PRICE_FAST_PERIOD_S = 1.0
@@ -102,12 +103,12 @@ class MarketStreams:
             ready.set()
             if levels:
                 yield await self._partial(symbol, levels, spec)
-            async for message in updates:
-                batch = [message.update, *(waiting.update for waiting in updates.take_buffered())]
+            async for update in updates:
+                waiting = updates.take_buffered()
                 if levels:
                     yield await self._partial(symbol, levels, spec)
                 else:
-                    yield _depth_update(batch)
+                    yield _depth_update(merged_book_updates([update, *waiting]), spec)
 
     async def _partial(self, symbol: str, levels: int, spec: Instrument) -> Any:
         book = await self.app.book(symbol, levels)
@@ -142,11 +143,12 @@ class MarketStreams:
     async def trades(self, stream: Stream, ready: asyncio.Event) -> Payloads:
         """``trade`` or ``aggTrade`` for each trade (an aggregate trade is one trade here)."""
         aggregate = stream.kind == "aggTrade"
+        spec = self.app.instruments[stream.symbol]
         async with self.app.trades(stream.symbol) as tape:
             ready.set()
-            async for message in tape:
-                for trade in message.trades:
-                    yield _agg_trade(trade) if aggregate else _trade(trade)
+            async for batch in tape:
+                for trade in batch.trades:
+                    yield _agg_trade(batch, trade, spec) if aggregate else _trade(batch, trade, spec)
 
     async def klines(self, stream: Stream, ready: asyncio.Event) -> Payloads:
         """The current candle (once there is one), then each change and close."""
@@ -156,8 +158,8 @@ class MarketStreams:
             ready.set()
             if current is not None:
                 yield _kline(symbol, stream.parameter, render.kline(current, spec), closed=False)
-            async for message in bars:
-                yield _kline_from_message(symbol, stream.parameter, message.candle)
+            async for bar in bars:
+                yield _kline(symbol, stream.parameter, render.kline(bar, spec), closed=bar.closed)
 
     async def mark_prices(self, stream: Stream, ready: asyncio.Event) -> Payloads:
         """``markPriceUpdate`` for one symbol, or a list of every symbol's (``!markPrice@arr``)."""
@@ -184,32 +186,22 @@ class MarketStreams:
             await asyncio.sleep(TICKER_PERIOD_S)
 
 
-def _ms(stamp: Any) -> int:
-    """A ``Timestamp`` in ms."""
-    seconds: int = stamp.seconds
-    nanos: int = stamp.nanos
-    return seconds * 1000 + nanos // 1_000_000
-
-
-def _depth_update(batch: list[Any]) -> dict[str, Any]:
-    """Book updates merged into one ``depthUpdate``: each changed level with its last quantity."""
-    first, last = batch[0], batch[-1]
-    bids: dict[str, str] = {}
-    asks: dict[str, str] = {}
-    for update in batch:
-        bids.update((level.price, level.quantity) for level in update.bids)
-        asks.update((level.price, level.quantity) for level in update.asks)
-    time = _ms(last.time)
+def _depth_update(update: BookUpdate, spec: Instrument) -> dict[str, Any]:
+    """A book update (several merged, when a reader fell behind) as one ``depthUpdate``: each changed level
+    with its last quantity, bids from the highest, asks from the lowest."""
+    bids = sorted((level for level in update.levels if level[0] is Side.BUY), key=lambda level: -level[1])
+    asks = sorted((level for level in update.levels if level[0] is Side.SELL), key=lambda level: level[1])
+    time = render.ms(update.ts)
     return {
         "e": "depthUpdate",
         "E": time,
         "T": time,
-        "s": last.symbol,
-        "U": first.first_sequence,
-        "u": last.sequence,
-        "pu": first.first_sequence - 1,
-        "b": [[price, quantity] for price, quantity in sorted(bids.items(), key=lambda item: -Decimal(item[0]))],
-        "a": [[price, quantity] for price, quantity in sorted(asks.items(), key=lambda item: Decimal(item[0]))],
+        "s": update.symbol,
+        "U": update.first_sequence,
+        "u": update.sequence,
+        "pu": update.first_sequence - 1,
+        "b": [[render.price_text(price, spec), render.signed_qty(quantity, spec)] for _, price, quantity, _ in bids],
+        "a": [[render.price_text(price, spec), render.signed_qty(quantity, spec)] for _, price, quantity, _ in asks],
     }
 
 
@@ -232,41 +224,37 @@ def _book_ticker(symbol: str, book: Book, spec: Instrument) -> dict[str, Any]:
     }
 
 
-def _buyer_is_maker(trade: Any) -> bool:
-    """The taker sold (the aggressor side is SELL, 2)."""
-    name: str = trade.DESCRIPTOR.fields_by_name["aggressor_side"].enum_type.values_by_number[trade.aggressor_side].name
-    return name == "SIDE_SELL"
-
-
-def _trade(trade: Any) -> dict[str, Any]:
-    time = _ms(trade.time)
+def _trade(batch: TradeBatch, trade: Trade, spec: Instrument) -> dict[str, Any]:
+    trade_id, price, quantity, aggressor = trade
+    time = render.ms(batch.ts)
     return {
         "e": "trade",
         "E": time,
         "T": time,
-        "s": trade.symbol,
-        "t": trade.trade_id,
-        "p": trade.price,
-        "q": trade.quantity,
+        "s": batch.symbol,
+        "t": trade_id,
+        "p": render.price_text(price, spec),
+        "q": render.signed_qty(quantity, spec),
         "X": "MARKET",
-        "m": _buyer_is_maker(trade),
+        "m": aggressor is Side.SELL,  # the buyer made the price: the taker sold
     }
 
 
-def _agg_trade(trade: Any) -> dict[str, Any]:
-    time = _ms(trade.time)
+def _agg_trade(batch: TradeBatch, trade: Trade, spec: Instrument) -> dict[str, Any]:
+    trade_id, price, quantity, aggressor = trade
+    time = render.ms(batch.ts)
     return {
         "e": "aggTrade",
         "E": time,
-        "a": trade.trade_id,
-        "s": trade.symbol,
-        "p": trade.price,
-        "q": trade.quantity,
-        "nq": trade.quantity,
-        "f": trade.trade_id,
-        "l": trade.trade_id,
+        "a": trade_id,
+        "s": batch.symbol,
+        "p": render.price_text(price, spec),
+        "q": render.signed_qty(quantity, spec),
+        "nq": render.signed_qty(quantity, spec),
+        "f": trade_id,
+        "l": trade_id,
         "T": time,
-        "m": _buyer_is_maker(trade),
+        "m": aggressor is Side.SELL,  # the buyer made the price: the taker sold
     }
 
 
@@ -297,13 +285,6 @@ def _kline(symbol: str, interval: str, row: list[Any], *, closed: bool) -> dict[
             "B": "0",
         },
     }
-
-
-def _kline_from_message(symbol: str, interval: str, candle: Any) -> dict[str, Any]:
-    opened = _ms(candle.open_time)
-    closes = opened + render.ms(KLINE_INTERVALS[interval].value) - 1
-    row = [opened, candle.open, candle.high, candle.low, candle.close, candle.volume, closes, candle.quote_volume]
-    return _kline(symbol, interval, [*row, candle.trade_count], closed=candle.closed)
 
 
 def _mark_price(symbol: str, view: Any, spec: Instrument) -> dict[str, Any]:

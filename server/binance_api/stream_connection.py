@@ -4,7 +4,8 @@
 ``{"stream": name, "data": payload}``. Either takes ``{"method": "SUBSCRIBE" | "UNSUBSCRIBE",
 "params": [names], "id": n}`` (answered ``{"result": null, "id": n}``) and ``LIST_SUBSCRIPTIONS``
 (answered with the names), as the venue does; a bad request is answered with the venue's ``error``
-object, naming what is wrong, and changes nothing.
+object, naming what is wrong, and changes nothing. What the socket may carry (``SocketRules``) may close
+it instead: too many messages from the client, or subscribing past the venue's streams per connection.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from aiohttp import WSCloseCode, web
 
 from paperex.engine.instruments import Instrument
 from paperex.server.binance_api.market_streams import MarketStreams, Stream, parse
+from paperex.server.binance_api.socket_rules import SocketRules
 from paperex.server.core.streams import SlowConsumer, StreamClosed
 
 UNKNOWN_PROPERTY, INVALID_VALUE_TYPE, INVALID_REQUEST, INVALID_JSON = 0, 1, 2, 3
@@ -32,12 +34,23 @@ class StreamConnection:
         instruments: Mapping[str, Instrument],
         *,
         combined: bool,
+        rules: SocketRules,
     ) -> None:
         self.socket = socket
+        self.rules = rules
         self.streams = streams
         self.instruments = instruments
         self.combined = combined
         self._forwarding: dict[str, asyncio.Task[None]] = {}
+
+    async def follow(self, streams: Mapping[str, Stream]) -> bool:
+        """Follow each of ``streams`` (returns once they follow their topics); False, and the socket
+        closed, when that would pass the streams a connection may follow."""
+        if not await self.rules.room(len(self._forwarding.keys() | streams.keys())):
+            return False
+        for name, stream in streams.items():
+            await self.subscribe(name, stream)
+        return True
 
     async def subscribe(self, name: str, stream: Stream) -> None:
         """Follow ``stream``: returns once it follows its topic."""
@@ -58,7 +71,7 @@ class StreamConnection:
     async def _forward(self, name: str, stream: Stream, ready: asyncio.Event) -> None:
         try:
             async for payload in self.streams.payloads(stream, ready):
-                await self.socket.send_json({"stream": name, "data": payload} if self.combined else payload)
+                await self.rules.send({"stream": name, "data": payload} if self.combined else payload)
         except SlowConsumer:
             await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
         except StreamClosed as closed:
@@ -69,10 +82,14 @@ class StreamConnection:
             ready.set()  # a stream that ended before it followed its topic must not hold its subscriber
 
     async def answer(self, text: str) -> None:
-        """Answer one message the client sent."""
-        await self.socket.send_json(await self._handle(text))
+        """Answer one message the client sent, unless the rules closed the socket for it."""
+        if not await self.rules.heard():
+            return
+        answer = await self._handle(text)
+        if answer is not None:
+            await self.socket.send_json(answer)
 
-    async def _handle(self, text: str) -> dict[str, Any]:
+    async def _handle(self, text: str) -> dict[str, Any] | None:
         try:
             request = json.loads(text)
         except ValueError as error:
@@ -94,11 +111,11 @@ class StreamConnection:
         unknown = [name for name, stream in parsed.items() if stream is None]
         if unknown:
             return _error(INVALID_REQUEST, f"Invalid request: unknown stream(s) {', '.join(unknown)}", request_id)
-        for name, stream in parsed.items():
-            if method == "SUBSCRIBE":
-                assert stream is not None
-                await self.subscribe(name, stream)
-            else:
+        if method == "SUBSCRIBE":
+            if not await self.follow({name: stream for name, stream in parsed.items() if stream is not None}):
+                return None
+        else:
+            for name in parsed:
                 self.unsubscribe(name)
         return {"result": None, "id": request_id}
 

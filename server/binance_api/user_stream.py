@@ -5,68 +5,64 @@ One ``UserStream`` per connection. It keeps what the venue's messages carry and 
 not: each symbol's settings (a settings event says what they are, the venue says what changed), and
 the positions and cross wallet a margin call lists (``refresh``ed from the account when one comes).
 The events of one command arrive together, so its wallet and position changes become one
-``ACCOUNT_UPDATE``, after its order updates.
+``ACCOUNT_UPDATE``, after its order updates. An order's fields are the ones the REST routes show
+(``render.order``, ``render.algo_order``) under the stream's names: the venue's order is mapped from
+the order record in one place.
 """
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import Any
 
 from paperex.engine.accounts import MarginMode, SymbolSettings
+from paperex.engine.events import (
+    BalanceReason,
+    MarginCallIssued,
+    OrderAccepted,
+    OrderAmended,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderTriggered,
+    SettingsChanged,
+)
 from paperex.engine.instruments import Instrument
+from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType
 from paperex.server.binance_api import render
 from paperex.server.core.queries import AccountOverview
+from paperex.server.core.records import (
+    AccountNotice,
+    BalanceUpdate,
+    OrderUpdate,
+    PositionUpdate,
+    UserEvent,
+    position_figures,
+)
 from paperex.server.wire.render import money
 
-ORDER_EVENTS = ("order_accepted", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired")
-CONDITIONAL = {
-    "ORDER_TYPE_STOP_MARKET": "STOP_MARKET",
-    "ORDER_TYPE_STOP_LIMIT": "STOP",
-    "ORDER_TYPE_TAKE_PROFIT_MARKET": "TAKE_PROFIT_MARKET",
-    "ORDER_TYPE_TAKE_PROFIT_LIMIT": "TAKE_PROFIT",
-    "ORDER_TYPE_TRAILING_STOP_MARKET": "TRAILING_STOP_MARKET",
-}
-ORDER_TYPES = {"ORDER_TYPE_LIMIT": "LIMIT", "ORDER_TYPE_MARKET": "MARKET"} | CONDITIONAL
-LIMIT_PRICED = {"ORDER_TYPE_LIMIT", "ORDER_TYPE_STOP_LIMIT", "ORDER_TYPE_TAKE_PROFIT_LIMIT"}
-WORKING_TYPES = {"TRIGGER_BY_MARK": "MARK_PRICE", "TRIGGER_BY_LAST": "CONTRACT_PRICE"}
+LIMIT_PRICED = {OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT}
 EXECUTIONS = {
-    "order_accepted": "NEW",
-    "order_triggered": "NEW",
-    "order_amended": "AMENDMENT",
-    "order_filled": "TRADE",
-    "order_canceled": "CANCELED",
-    "order_expired": "EXPIRED",
+    OrderAccepted: "NEW",
+    OrderTriggered: "NEW",
+    OrderAmended: "AMENDMENT",
+    OrderFilled: "TRADE",
+    OrderCanceled: "CANCELED",
+    OrderExpired: "EXPIRED",
 }
+"""The order events the venue streams (a trailing stop's move is not one), by execution type."""
+WAITING = {OrderAccepted, OrderCanceled, OrderExpired}
+"""The events of a conditional order waiting for its trigger that the venue shows (``ALGO_UPDATE`` NEW,
+CANCELED, EXPIRED)."""
 BALANCE_REASONS = {
-    "BALANCE_CHANGE_REASON_DEPOSIT": "DEPOSIT",
-    "BALANCE_CHANGE_REASON_WITHDRAWAL": "WITHDRAW",
-    "BALANCE_CHANGE_REASON_FUNDING": "FUNDING_FEE",
-    "BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER": "INSURANCE_CLEAR",
-    "BALANCE_CHANGE_REASON_INSURANCE_CLEAR": "INSURANCE_CLEAR",
-    "BALANCE_CHANGE_REASON_AUTO_EXCHANGE": "AUTO_EXCHANGE",
+    BalanceReason.DEPOSIT: "DEPOSIT",
+    BalanceReason.WITHDRAWAL: "WITHDRAW",
+    BalanceReason.FUNDING: "FUNDING_FEE",
+    BalanceReason.INSURANCE_FUND_COVER: "INSURANCE_CLEAR",
+    BalanceReason.INSURANCE_CLEAR: "INSURANCE_CLEAR",
+    BalanceReason.AUTO_EXCHANGE: "AUTO_EXCHANGE",
 }
 """The venue's ``ACCOUNT_UPDATE`` reason for a wallet change; fills' changes (PnL, fee, margin) are ORDER."""
-TRADING = {"BALANCE_CHANGE_REASON_REALIZED_PNL", "BALANCE_CHANGE_REASON_FEE"}
+TRADING = {BalanceReason.REALIZED_PNL, BalanceReason.FEE}
 """Changes the venue leaves out of ``bc`` (balance change except PnL and commission)."""
-MARGIN_TYPES = {"MARGIN_MODE_CROSS": "cross", "MARGIN_MODE_ISOLATED": "isolated"}
-
-
-def _ms(stamp: Any) -> int:
-    """A ``Timestamp`` in ms."""
-    seconds: int = stamp.seconds
-    nanos: int = stamp.nanos
-    return seconds * 1000 + nanos // 1_000_000
-
-
-def _name(message: Any, field: str) -> str:
-    """The name of an enum field's value, e.g. "ORDER_TYPE_LIMIT": the events are read by name."""
-    value: str = message.DESCRIPTOR.fields_by_name[field].enum_type.values_by_number[getattr(message, field)].name
-    return value
-
-
-def _or_zero(text: str) -> str:
-    """A decimal as the venue writes it, and a zero or an absent one as "0" (not "0.000")."""
-    return text if text and Decimal(text) else "0"
 
 
 class UserStream:
@@ -99,15 +95,15 @@ class UserStream:
             }
 
     @staticmethod
-    def margin_called(events: Iterable[Any]) -> bool:
-        return any(event.WhichOneof("event") == "margin_call_issued" for event in events)
+    def margin_called(events: Iterable[UserEvent]) -> bool:
+        return any(type(event) is AccountNotice and type(event.event) is MarginCallIssued for event in events)
 
-    def messages(self, events: Iterable[Any]) -> list[dict[str, Any]]:
+    def messages(self, events: Iterable[UserEvent]) -> list[dict[str, Any]]:
         """The venue's messages for these events (oldest first; a command's events kept together)."""
         messages: list[dict[str, Any]] = []
-        command: list[Any] = []
+        command: list[UserEvent] = []
         for event in events:
-            if command and event.cursor.sequence != command[0].cursor.sequence:
+            if command and event.sequence != command[0].sequence:
                 messages += self._command(command)
                 command = []
             command.append(event)
@@ -115,67 +111,53 @@ class UserStream:
             messages += self._command(command)
         return messages
 
-    def _command(self, events: list[Any]) -> list[dict[str, Any]]:
+    def _command(self, events: list[UserEvent]) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
-        balances: list[Any] = []
+        balances: list[BalanceUpdate] = []
         positions: dict[str, dict[str, Any]] = {}
         reason = ""
         settings_changed = False
         for event in events:
-            kind = event.WhichOneof("event")
-            body: Any = getattr(event, kind) if kind else None
-            time = _ms(event.time)
-            if kind in ORDER_EVENTS:
-                messages += _order_messages(kind, body, time)
-            elif kind == "balance_changed":
-                balances.append(body)
-                reason = reason or _balance_reason(body)
-            elif kind == "position_changed":
-                position = _position(body.position)
-                positions[position["s"]] = position
-            elif kind == "symbol_settings_changed":
+            time = render.ms(event.ts)
+            if type(event) is OrderUpdate:
+                messages += _order_messages(event, self.instruments[event.record.symbol], time)
+            elif type(event) is BalanceUpdate:
+                balances.append(event)
+                reason = reason or _balance_reason(event)
+            elif type(event) is PositionUpdate:
+                positions[event.symbol] = _position(event, self.instruments[event.symbol])
+            elif type(event) is AccountNotice and type(event.event) is SettingsChanged:
                 settings_changed = True
-                leverage, flat = self._settings(body.settings, time)
+                leverage, flat = self._settings(event.event, time)
                 messages += leverage
                 if flat is not None:
                     positions.setdefault(flat["s"], flat)
                     reason = "MARGIN_TYPE_CHANGE"
-            elif kind == "margin_call_issued":
-                messages.append(self._margin_call(body, time))
+            elif type(event) is AccountNotice and type(event.event) is MarginCallIssued:
+                messages.append(self._margin_call(event.event, time))
         # a leverage change alone is only ACCOUNT_CONFIG_UPDATE, as on the venue
         if (balances or positions) and (reason or not settings_changed):
-            messages.append(
-                _account_update(reason or "ORDER", balances, list(positions.values()), _ms(events[-1].time))
-            )
+            time = render.ms(events[-1].ts)
+            messages.append(_account_update(reason or "ORDER", balances, list(positions.values()), time))
         return messages
 
-    def _settings(self, settings: Any, time: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def _settings(self, changed: SettingsChanged, time: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """A leverage change as ``ACCOUNT_CONFIG_UPDATE``; for a margin type change, the (flat) position
         in its new type, for the command's ``ACCOUNT_UPDATE``."""
-        symbol = settings.symbol
+        symbol, mode, leverage = changed.symbol, changed.mode, changed.leverage
         before = self.settings.get(symbol)
-        mode = MarginMode.ISOLATED if _name(settings, "margin_mode") == "MARGIN_MODE_ISOLATED" else MarginMode.CROSS
-        self.settings[symbol] = SymbolSettings(mode, settings.leverage)
-        leverage = []
-        if before is None or before.leverage != settings.leverage:
-            leverage.append(
-                {"e": "ACCOUNT_CONFIG_UPDATE", "E": time, "T": time, "ac": {"s": symbol, "l": settings.leverage}}
-            )
+        self.settings[symbol] = SymbolSettings(mode, leverage)
+        updates = []
+        if before is None or before.leverage != leverage:
+            updates.append({"e": "ACCOUNT_CONFIG_UPDATE", "E": time, "T": time, "ac": {"s": symbol, "l": leverage}})
         if before is not None and before.mode is mode:
-            return leverage, None
-        flat = {
-            "s": symbol,
-            "pa": "0",
-            "ep": "0",
-            "up": "0",
-            "mt": MARGIN_TYPES[_name(settings, "margin_mode")],
-            "iw": "0",
-        }
-        return leverage, flat
+            return updates, None
+        flat = {"s": symbol, "pa": "0", "ep": "0", "up": "0", "mt": render.MARGIN_TYPES[mode], "iw": "0"}
+        return updates, flat
 
-    def _margin_call(self, call: Any, time: int) -> dict[str, Any]:
+    def _margin_call(self, call: MarginCallIssued, time: int) -> dict[str, Any]:
         """The positions of the margin that crossed the threshold: every cross one, or the isolated one."""
-        isolated = _name(call, "margin_mode") == "MARGIN_MODE_ISOLATED"
+        isolated = call.mode is MarginMode.ISOLATED
         held = [
             figures
             for figures in self.positions.values()
@@ -201,35 +183,45 @@ class UserStream:
         }
 
 
-def _position(position: Any) -> dict[str, Any]:
+def _position(update: PositionUpdate, spec: Instrument) -> dict[str, Any]:
     """A position event's figures that ``ACCOUNT_UPDATE`` shows."""
+    held = position_figures(update, spec)
+    if held is None:
+        return {"s": update.symbol, "pa": "0", "ep": "0", "up": "0", "mt": render.MARGIN_TYPES[update.mode], "iw": "0"}
     return {
-        "s": position.symbol,
-        "pa": _or_zero(position.size),
-        "ep": _or_zero(position.entry_price),
-        "up": _or_zero(position.unrealized_pnl),
-        "mt": MARGIN_TYPES[_name(position, "margin_mode")],
-        "iw": _or_zero(position.isolated_wallet),
+        "s": update.symbol,
+        "pa": render.signed_qty(held.size, spec),
+        "ep": render.fraction_price(held.entry_price, spec),
+        "up": money(held.unrealized_pnl),
+        "mt": render.MARGIN_TYPES[held.mode],
+        "iw": money(held.isolated_wallet),
     }
 
 
-def _balance_reason(change: Any) -> str:
-    reason = _name(change, "reason")
-    if reason == "BALANCE_CHANGE_REASON_ISOLATED_MARGIN_TRANSFER" and not change.trade_id:
+def _balance_reason(change: BalanceUpdate) -> str:
+    if change.reason is BalanceReason.ISOLATED_MARGIN_TRANSFER and not change.trade_id:
         return "MARGIN_TRANSFER"
-    return BALANCE_REASONS.get(reason, "ORDER")
+    return BALANCE_REASONS.get(change.reason, "ORDER")
 
 
-def _account_update(reason: str, balances: list[Any], positions: list[dict[str, Any]], time: int) -> dict[str, Any]:
+def _account_update(
+    reason: str, balances: list[BalanceUpdate], positions: list[dict[str, Any]], time: int
+) -> dict[str, Any]:
     wallet: list[dict[str, str]] = []
-    per_asset: dict[str, list[Any]] = {}
+    per_asset: dict[str, list[BalanceUpdate]] = {}
     for change in balances:
-        per_asset.setdefault(change.asset or render.ASSET, []).append(change)
+        per_asset.setdefault(change.asset, []).append(change)
     for asset, changes in per_asset.items():  # one entry per asset that moved, as in Multi-Assets mode
-        outside_trading = sum((Decimal(b.change) for b in changes if _name(b, "reason") not in TRADING), Decimal(0))
+        outside_trading = sum(b.cross_change + b.isolated_change for b in changes if b.reason not in TRADING)
         last = changes[-1]
-        cross = last.cross_wallet_balance if asset == render.ASSET else last.wallet_balance
-        wallet.append({"a": asset, "wb": last.wallet_balance, "cw": cross, "bc": str(outside_trading)})
+        wallet.append(
+            {
+                "a": asset,
+                "wb": money(last.cross_wallet + last.isolated_total),
+                "cw": money(last.cross_wallet),
+                "bc": money(outside_trading),
+            }
+        )
     shown = [
         {
             "s": p["s"],
@@ -247,108 +239,113 @@ def _account_update(reason: str, balances: list[Any], positions: list[dict[str, 
     return {"e": "ACCOUNT_UPDATE", "E": time, "T": time, "a": {"m": reason, "B": wallet, "P": shown}}
 
 
-def _order_messages(kind: str, body: Any, time: int) -> list[dict[str, Any]]:
+def _order_messages(update: OrderUpdate, spec: Instrument, time: int) -> list[dict[str, Any]]:
     """``ORDER_TRADE_UPDATE`` for a working order, ``ALGO_UPDATE`` for a conditional one: alone while it
     waits for its trigger, beside the order it became once triggered (``TRIGGERED``, then ``FINISHED``)."""
-    order = body.order
-    conditional = _name(order, "order_type") in CONDITIONAL
-    if conditional and not order.triggered:
-        waiting = {"order_accepted": "NEW", "order_canceled": "CANCELED", "order_expired": "EXPIRED"}
-        return [_algo_update(order, waiting[kind], time)] if kind in waiting else []
-    messages = [_order_trade_update(kind, body, time)]
-    if conditional and kind == "order_triggered":
-        messages.insert(0, _algo_update(order, "TRIGGERED", time))
-    elif conditional and _name(order, "status") not in ("ORDER_STATUS_NEW", "ORDER_STATUS_PARTIALLY_FILLED"):
-        messages.append(_algo_update(order, "FINISHED", time))
+    kind = update.kind
+    if kind not in EXECUTIONS:
+        return []
+    conditional = update.record.order_type in CONDITIONAL_TYPES
+    status, triggered = update.state[0], update.state[6]
+    if conditional and not triggered:
+        return [_algo_update(update, spec, time)] if kind in WAITING else []
+    messages = [_order_trade_update(update, spec, time)]
+    if conditional and kind is OrderTriggered:
+        messages.insert(0, _algo_update(update, spec, time))  # TRIGGERED
+    elif conditional and status not in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED):
+        messages.append(_algo_update(update, spec, time))  # FINISHED
     return messages
 
 
-def _order_status(order: Any) -> str:
-    status = _name(order, "status").removeprefix("ORDER_STATUS_")
-    if status == "EXPIRED" and _name(order, "end_reason") == "END_REASON_SELF_TRADE_PREVENTION":
-        return "EXPIRED_IN_MATCH"
-    return status
+def _renamed(shown: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The stream's fields taken from an answer the REST routes give: ``names`` maps each stream name to
+    the REST one (a field the answer lacks is left out)."""
+    return {stream: shown[rest] for stream, rest in names.items() if rest in shown}
 
 
-def _common(order: Any) -> dict[str, Any]:
-    """Fields both order messages carry under the same names."""
-    return {
-        "s": order.symbol,
-        "S": _name(order, "side").removeprefix("SIDE_"),
-        "f": _name(order, "time_in_force").removeprefix("TIME_IN_FORCE_"),
-        "q": order.quantity,
-        "p": _or_zero(order.price),
-        "wt": WORKING_TYPES.get(_name(order, "trigger_by"), "CONTRACT_PRICE"),
-        "ps": "BOTH",
-        "cp": order.close_position,
-        "pP": False,
-        "R": order.reduce_only,
-        "V": _name(order, "self_trade_prevention").removeprefix("SELF_TRADE_PREVENTION_"),
-        "pm": "NONE",
-        "gtd": _ms(order.expire_time),
-    }
+ORDER_FIELDS = {
+    "s": "symbol",
+    "S": "side",
+    "f": "timeInForce",
+    "q": "origQty",
+    "p": "price",
+    "wt": "workingType",
+    "ps": "positionSide",
+    "cp": "closePosition",
+    "pP": "priceProtect",
+    "R": "reduceOnly",
+    "V": "selfTradePreventionMode",
+    "pm": "priceMatch",
+    "gtd": "goodTillDate",
+}
+"""``ORDER_TRADE_UPDATE``'s order fields that are ``render.order``'s under other names."""
+ALGO_FIELDS = {
+    **ORDER_FIELDS,
+    "q": "quantity",
+    "caid": "clientAlgoId",
+    "aid": "algoId",
+    "at": "algoType",
+    "o": "orderType",
+    "X": "algoStatus",
+    "ai": "actualOrderId",
+    "ap": "actualPrice",
+}
+"""``ALGO_UPDATE``'s fields that are ``render.algo_order``'s under other names."""
+TRAILING_FIELDS = {"AP": "activatePrice", "cr": "priceRate"}
+ALGO_TRAILING_FIELDS = {"AP": "activatePrice", "cr": "callbackRate"}
 
 
-def _order_trade_update(kind: str, body: Any, time: int) -> dict[str, Any]:
-    order = body.order
-    fill = body.fill if kind == "order_filled" else None
-    order_type = _name(order, "order_type")
-    original = ORDER_TYPES[order_type]
-    working = original if order_type not in CONDITIONAL else "LIMIT" if order_type in LIMIT_PRICED else "MARKET"
-    forced = order.is_liquidation or order.is_auto_deleverage
-    client_order_id = order.client_order_id
-    if order.is_auto_deleverage:
+def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dict[str, Any]:
+    """The order as ``render.order`` shows it, under the stream's names, with this event's execution."""
+    record, fill = update.record, update.fill
+    shown = render.order((record, update.state), spec)
+    conditional = record.order_type in CONDITIONAL_TYPES
+    working = shown["type"] if not conditional else "LIMIT" if record.order_type in LIMIT_PRICED else "MARKET"
+    forced = record.liquidation or record.auto_deleverage
+    client_order_id = record.client_order_id
+    if record.auto_deleverage:
         client_order_id = "adl_autoclose"
-    elif order.is_liquidation and not client_order_id:
-        client_order_id = f"autoclose-{_ms(order.create_time)}"
+    elif record.liquidation and not client_order_id:
+        client_order_id = f"autoclose-{render.ms(record.created)}"
     payload: dict[str, Any] = {
-        **_common(order),
+        **_renamed(shown, ORDER_FIELDS),
         "c": client_order_id,
         "o": working,
-        "ap": _or_zero(order.average_price),
-        "sp": _or_zero(order.stop_price),
-        "x": "CALCULATED" if fill is not None and forced else EXECUTIONS[kind],
-        "X": _order_status(order),
-        "i": order.order_id,
-        "l": _or_zero(fill.quantity) if fill is not None else "0",
-        "z": _or_zero(order.filled_quantity),
-        "L": fill.price if fill is not None else "0",
-        "N": fill.fee_asset if fill is not None else render.ASSET,
-        "n": fill.fee if fill is not None else "0",
-        "T": _ms(fill.time) if fill is not None else time,
+        "ap": shown["avgPrice"],
+        "sp": shown["stopPrice"],
+        "x": "CALCULATED" if fill is not None and forced else EXECUTIONS[update.kind],
+        "X": shown["status"],
+        "i": record.order_id,
+        "l": render.signed_qty(fill.quantity, spec) if fill is not None else "0",
+        "z": shown["executedQty"],
+        "L": render.price_text(fill.price, spec) if fill is not None else "0",
+        "N": spec.quote if fill is not None else render.ASSET,
+        "n": money(fill.fee) if fill is not None else "0",
+        "T": render.ms(fill.time) if fill is not None else time,
         "t": fill.trade_id if fill is not None else 0,
         "b": "0",
         "a": "0",
         "m": fill.is_maker if fill is not None else False,
-        "ot": original,
+        "ot": shown["origType"],
         "si": 0,
         "ss": 0,
-        "rp": _or_zero(fill.realized_pnl) if fill is not None else "0",
+        "rp": money(fill.realized_pnl) if fill is not None else "0",
+        **_renamed(shown, TRAILING_FIELDS),
     }
-    if order_type == "ORDER_TYPE_TRAILING_STOP_MARKET":
-        payload["AP"] = _or_zero(order.activation_price)
-        payload["cr"] = render.callback_rate(order.callback_bps)
     return {"e": "ORDER_TRADE_UPDATE", "E": time, "T": payload["T"], "o": payload}
 
 
-def _algo_update(order: Any, status: str, time: int) -> dict[str, Any]:
-    order_type = _name(order, "order_type")
-    trailing = order_type == "ORDER_TYPE_TRAILING_STOP_MARKET"
+def _algo_update(update: OrderUpdate, spec: Instrument, time: int) -> dict[str, Any]:
+    """The conditional order as ``render.algo_order`` shows it, under the stream's names."""
+    record, triggered = update.record, update.state[6]
+    shown = render.algo_order((record, update.state), spec)
     payload = {
-        **_common(order),
-        "caid": order.client_order_id,
-        "aid": order.order_id,
-        "at": "CONDITIONAL",
-        "o": CONDITIONAL[order_type],
-        "X": status,
-        "ai": str(order.order_id) if order.triggered else "",
-        "ap": _or_zero(order.average_price),
-        "aq": _or_zero(order.filled_quantity),
-        "act": ("LIMIT" if order_type in LIMIT_PRICED else "MARKET") if order.triggered else "0",
-        "tp": _or_zero(order.stop_price),
-        "tt": time if status == "TRIGGERED" else 0,
+        **_renamed(shown, ALGO_FIELDS),
+        "aq": render.signed_qty(update.state[1], spec),
+        "act": ("LIMIT" if record.order_type in LIMIT_PRICED else "MARKET") if triggered else "0",
+        "tp": shown["triggerPrice"],
+        "tt": time if shown["algoStatus"] == "TRIGGERED" else 0,
     }
-    if trailing:
-        payload["AP"] = _or_zero(order.activation_price)
-        payload["cr"] = render.callback_rate(order.callback_bps)
+    if record.order_type is OrderType.TRAILING_STOP_MARKET:
+        payload |= _renamed(shown, ALGO_TRAILING_FIELDS)
     return {"e": "ALGO_UPDATE", "E": time, "T": time, "o": payload}

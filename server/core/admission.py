@@ -11,8 +11,9 @@ caller's flood is everyone's latency. Each caller gets a budget (token buckets, 
 * calls without a valid API key (public market data) per peer address.
 
 A limits profile may add a venue's own limits (``paperex.server.core.venue_limits``): request weight
-per client address, new orders per account in the venue's windows, and bans; the ``binance`` profile
-puts Binance USDⓈ-M's in place of the per-account order, query and keyless budgets.
+per client address, new orders per account in the venue's windows, WebSocket connections per address,
+and bans; the ``binance`` profile puts Binance USDⓈ-M's in place of the per-account order, query and
+keyless budgets.
 
 Long-lived streams are capped per connection and for the whole server (TOO_MANY_STREAMS, with the
 limit and the count in the ErrorInfo). Connections, handshakes and message sizes are bounded by
@@ -22,7 +23,7 @@ refusals count toward its ban, as there).
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -144,6 +145,22 @@ class Admission:
         them): RATE_LIMITED with a retry delay, or BANNED."""
         if self.venue is not None:
             self.venue.request(address, weight)
+
+    def connection(self, address: str) -> None:
+        """Charge one WebSocket connection to a client address under the venue limits (none without
+        them): RATE_LIMITED with a retry delay, or BANNED."""
+        if self.venue is not None:
+            self.venue.connect(address)
+
+    def socket_message(self, connection: Hashable) -> bool:
+        """One message a client sent on a WebSocket ``connection``: whether the venue limits (none
+        without them) let it in; a connection that goes beyond them is closed."""
+        return self.venue is None or self.venue.message(connection)
+
+    @property
+    def socket_streams(self) -> int:
+        """Streams one WebSocket connection may follow under the venue limits (0: no limit)."""
+        return self.venue.limits.streams_per_connection if self.venue is not None else 0
 
     def query(self, account_id: int) -> None:
         """One read of an account; RATE_LIMITED with a retry delay beyond its query budget."""

@@ -281,7 +281,7 @@ class Exchange:
     # ------------------------------------------------------------------ queries
 
     def events_after(self, account_id: int, sequence: int, index: int) -> list[Any] | None:
-        """The account's retained events (``UserEvent`` messages) strictly after the cursor; None when the log no longer
+        """The account's retained events (``UserEvent`` values) strictly after the cursor; None when the log no longer
         reaches back that far, or the cursor is from the future (the caller must resync)."""
         if sequence > self.sequence:
             return None

@@ -1,9 +1,41 @@
-"""The read models' records the application answers with, by the names adapters use: an adapter imports
-them from here, never a read model's module (``tests/test_architecture.py``)."""
+"""The read models' records and stream values the application answers with, by the names adapters use: an
+adapter imports them from here, never a read model's module (``tests/test_architecture.py``)."""
 
 from paperex.server.state.candles import Candle, CandlePrice, Interval
-from paperex.server.state.history import FillRecord, OrderSnapshot
+from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState
 from paperex.server.state.income import IncomeRecord, IncomeType
+from paperex.server.state.market_updates import BookUpdate, Trade, TradeBatch, merged_book_updates
 from paperex.server.state.ticker_stats import Ticker
+from paperex.server.state.user_events import (
+    AccountNotice,
+    AlertFired,
+    BalanceUpdate,
+    OrderUpdate,
+    PositionUpdate,
+    UserEvent,
+    position_figures,
+)
 
-__all__ = ["Candle", "CandlePrice", "FillRecord", "IncomeRecord", "IncomeType", "Interval", "OrderSnapshot", "Ticker"]
+__all__ = [
+    "AccountNotice",
+    "AlertFired",
+    "BalanceUpdate",
+    "BookUpdate",
+    "Candle",
+    "CandlePrice",
+    "FillRecord",
+    "IncomeRecord",
+    "IncomeType",
+    "Interval",
+    "OrderRecord",
+    "OrderSnapshot",
+    "OrderState",
+    "OrderUpdate",
+    "PositionUpdate",
+    "Ticker",
+    "Trade",
+    "TradeBatch",
+    "UserEvent",
+    "merged_book_updates",
+    "position_figures",
+]

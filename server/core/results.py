@@ -53,16 +53,11 @@ from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.margin_accounts import MarginAccounts
+from paperex.server.state.market_updates import BookUpdate, LevelChange, Trade, TradeBatch
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.ticker_stats import TickerStats
-from paperex.server.state.user_events import (
-    UserEventLog,
-    UserEventRenderer,
-    position_figures,
-    price_alert_triggered,
-)
+from paperex.server.state.user_events import UserEventCapture, UserEventLog, alert_fired, position_figures
 from paperex.server.state.wallets import Wallets
-from paperex.server.wire import render
 from paperex.server.wire.errors import Refused
 
 USER_EVENTS_RETAINED = 10_000
@@ -73,7 +68,8 @@ _ONE_ORDER_ANSWERS = frozenset({OrderAccepted, DuplicatePlaceIgnored, OrderAmend
 """A place, amend or cancel answers with the order its first event names (unless it was rejected)."""
 
 Publication = tuple[Hashable, Any]
-"""A stream topic and the message for it, published once the command is durable."""
+"""A stream topic and the value for it (a ``UserEvent``, ``BookUpdate``, ``TradeBatch`` or ``Candle``),
+published once the command is durable; each adapter renders it in its own format."""
 
 
 def book_topic(symbol: str) -> Hashable:
@@ -159,7 +155,7 @@ class Results:
         self.now = 0
         """The time of the latest command folded: what the read models show is true at it."""
         self.books = Books(instruments)
-        self._renderer = UserEventRenderer(instruments, history, self.wallets)
+        self._user_event_capture = UserEventCapture(history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""
@@ -248,12 +244,11 @@ class Results:
             if previous is None:
                 previous = self.prices.price(symbol, source)
             before[(symbol, source)] = price
-            spec = self.instruments[symbol]
             for alert in self.alerts.crossed(symbol, source, previous, price):
-                message = price_alert_triggered(alert, spec, price, applied.sequence, index, applied.ts)
+                fired = alert_fired(alert, price, applied.sequence, index, applied.ts)
                 index += 1
-                self._event_log(alert.account_id).append(message)
-                applied.publications.append((user_topic(alert.account_id), message))
+                self._event_log(alert.account_id).append(fired)
+                applied.publications.append((user_topic(alert.account_id), fired))
 
     def _event_log(self, account_id: int) -> UserEventLog:
         log = self.user_events.get(account_id)
@@ -263,17 +258,14 @@ class Results:
 
     def _project(self, applied: Applied) -> None:
         """History, income and liquidation records, wallets, user events, book updates and the public tape
-        from one command's events.
-
-        Stream messages are captured, not rendered (``paperex.server.wire.deferred``): the sequencer renders one
-        only for a topic with subscribers, and a resume renders the retained user events it reads.
-        """
+        from one command's events; the stream values are published as they are (an adapter renders one only
+        when a subscriber reads it)."""
         ts, seq = applied.ts, applied.sequence
         publications = applied.publications
-        levels: dict[str, list[Any]] = {}
-        trades: dict[str, list[Any]] = {}
+        levels: dict[str, list[LevelChange]] = {}
+        trades: dict[str, list[Trade]] = {}
         bars: dict[tuple[str, Interval, int], Candle] = {}
-        fold, capture = self.history.fold, self._renderer.capture
+        fold, capture = self.history.fold, self._user_event_capture.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
         fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
         mark_candles, index_candles = self.mark_candles, self.index_candles
@@ -308,23 +300,21 @@ class Results:
             captured = capture(event, seq, index, ts)
             if captured is None:
                 continue
-            account_id, kept, sent = captured
-            self._event_log(account_id).append(kept)
-            publications.append((user_topic(account_id), sent))
+            account_id, user_event = captured
+            self._event_log(account_id).append(user_event)
+            publications.append((user_topic(account_id), user_event))
         for symbol, changed in levels.items():
             publications.append((book_topic(symbol), self._book_update(symbol, changed, ts)))
         for symbol, executed in trades.items():
-            tape = render.defer(render.trades, symbol, executed, self.instruments[symbol], ts)
-            publications.append((trades_topic(symbol), tape))
+            publications.append((trades_topic(symbol), TradeBatch(symbol, ts, executed)))
         mark_candles.advance(ts)
         index_candles.advance(ts)
         for symbol, interval, bar in self.candles.advance(ts):
             bars[(symbol, interval, bar.open_time)] = bar
         for (symbol, interval, _), bar in bars.items():
-            update = render.defer(render.candle_update, symbol, bar, self.instruments[symbol])
-            publications.append((candles_topic(symbol, interval), update))
+            publications.append((candles_topic(symbol, interval), bar))
 
-    def _book_update(self, symbol: str, changed: list[Any], ts: int) -> Any:
-        """The symbol's next book delta, deferred; ``changed`` holds captured levels (render.BookLevelCapture)."""
+    def _book_update(self, symbol: str, changed: list[LevelChange], ts: int) -> BookUpdate:
+        """The symbol's next book update."""
         sequence = self.books.advance(symbol)
-        return render.defer(render.book_update, symbol, sequence, changed, self.instruments[symbol], ts)
+        return BookUpdate(symbol, sequence, sequence, ts, changed)

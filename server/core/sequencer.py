@@ -5,7 +5,7 @@ and what its answer needs beyond them, taken as the command left the state). The
 command waiting (up to ``max_batch``), executes them in order (``Exchange.execute``: the writer applies
 and journals, nothing else), writes them to the journal as one group (one fsync on the journal thread),
 and only after that hands the batch's ``Applied``s in order to the results stage
-(``paperex.server.core.results``), which folds the read models, then publishes the stream messages and
+(``paperex.server.core.results``), which folds the read models, then publishes the stream values and
 resolves the callers, who build their answers themselves. Nothing leaves the process before it is
 durable. Queries wait for ``settled`` so they never show state a crash could still take back.
 """
@@ -28,7 +28,6 @@ from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.tape import ExchangeCommand, decode, encode, loggable
 from paperex.server.persistence.durable_mark import MARK_EVERY_SECONDS, DurableMark
 from paperex.server.persistence.journal import ENGINE_HASH_MARK, Journal, JournalError, Snapshot, digest
-from paperex.server.wire.deferred import Deferred
 from paperex.server.wire.errors import Refused
 
 log = logging.getLogger(__name__)
@@ -49,8 +48,6 @@ class Clock(Protocol):
 
 class Publisher(Protocol):
     def publish(self, topic: Hashable, item: Any) -> None: ...
-
-    def subscriber_count(self, topic: Hashable | None = None) -> int: ...
 
     def close_all(self, reason: str) -> None: ...
 
@@ -271,13 +268,10 @@ class Sequencer:
             # restart recovers them from the journal.
             self._fail(batch)
             raise
-        publisher = self.publisher
+        publish = self.publisher.publish
         for outcome in applied:
-            for topic, item in outcome.publications:
-                if type(item) is not Deferred:
-                    publisher.publish(topic, item)
-                elif publisher.subscriber_count(topic):  # else nobody to render it for (a user event
-                    publisher.publish(topic, item.message())  # stays in its account's log for resumes)
+            for topic, value in outcome.publications:
+                publish(topic, value)  # a value: rendered, if at all, by the subscribers that read it
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(pending.results)

@@ -8,9 +8,8 @@ Canonical means the same in every process: the exchange is walked field by field
 in their own order (insertion order, which the command sequence determines), sets sorted by their
 elements' encodings (string hashing, and so set order, varies between processes), never pickle bytes
 or object ids. An object met again is written as the number of its first meeting, so a record shared
-by two projections counts once and cycles end. A user event counts as the message it renders to,
-whether its log still holds the capture or a resume has rendered it in place. The engine is one leaf
-(its hash leads); a type the walk does not know is an error, never a guess.
+by two projections counts once and cycles end. The engine is one leaf (its hash leads); a type the
+walk does not know is an error, never a guess.
 """
 
 import dataclasses
@@ -24,9 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from google.protobuf.message import Message
-
-from paperex.server.state.user_events import UserEventLog, user_event
+from paperex.server.state.user_events import UserEventLog
 
 if TYPE_CHECKING:
     from paperex.server.core.exchange import Exchange
@@ -96,8 +93,6 @@ class _Walk:
         """How to write a value of ``kind``, chosen once per type."""
         if issubclass(kind, enum.Enum):
             return lambda member: self._parts.append(f"{kind.__qualname__}.{member.name}")
-        if issubclass(kind, Message):
-            return self._message
         if issubclass(kind, tuple):  # a NamedTuple
             return self._sequence
         if dataclasses.is_dataclass(kind):
@@ -158,19 +153,11 @@ class _Walk:
             self._parts.append(")")
 
     def _user_events(self, log: UserEventLog) -> None:
-        """Each event as its rendered message, without rendering the log in place."""
+        """The events and the log's bound (a ``deque`` keeps it, not as a field)."""
         if self._first_meeting(log):
-            parts = self._parts
-            parts.append(f"events[{len(log)} {log.maxlen}")
-            for item in deque.__iter__(log):
-                message = user_event(item) if type(item) is tuple else item
-                parts.append(message.SerializeToString(deterministic=True).hex())
-            parts.append("]")
-
-    def _message(self, message: Message) -> None:
-        if self._first_meeting(message):
-            serialized = message.SerializeToString(deterministic=True).hex()
-            self._parts.append(f"{message.DESCRIPTOR.full_name}:{serialized}")
+            self._parts.append(f"events[{len(log)} {log.maxlen}")
+            self._each(log)
+            self._parts.append("]")
 
     def _name(self, named: Any) -> None:
         """A class or function, by its qualified name."""

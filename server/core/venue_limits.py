@@ -1,6 +1,7 @@
 """A venue's published limits, counted the venue's way: request weight per client address per minute,
-new orders per account per 10 seconds and per minute, and a ban, longer at each repeat, for an
-address that keeps sending after it was told to wait.
+new orders per account per 10 seconds and per minute, WebSocket connections per address per 5 minutes
+and messages per connection per second, and a ban, longer at each repeat, for an address that keeps
+sending after it was told to wait.
 
 The venue counts in fixed windows of the wall clock (a minute's window opens on the minute and its
 used weight is what ``X-MBX-USED-WEIGHT-1M`` shows), not in token buckets, so these are counted so
@@ -29,8 +30,10 @@ from paperex.server.wire.errors import Refused
 
 _PRUNE_FLOOR = 1024
 """Tracked keys below which forgetting stale ones is not worth a sweep."""
+SECOND = 1
 MINUTE = 60
 TEN_SECONDS = 10
+FIVE_MINUTES = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,12 @@ class VenueLimits:
     3 days, the venue's published range."""
     forgive_after: int = 86_400
     """Seconds after a ban ends without another one, after which the address's next ban is a first."""
+    connections_per_5m: int = 300
+    """WebSocket connections an address may open per 5 minutes."""
+    messages_per_second: int = 10
+    """Messages a client may send on one WebSocket connection per second; the next one closes it."""
+    streams_per_connection: int = 1024
+    """Streams one WebSocket connection may follow; asking for more closes it."""
 
 
 class WindowCounts:
@@ -103,6 +112,8 @@ class VenueMeter:
         self._weight = WindowCounts(MINUTE)
         self._refusals = WindowCounts(MINUTE)
         self._orders = (WindowCounts(TEN_SECONDS), WindowCounts(MINUTE))
+        self._connections = WindowCounts(FIVE_MINUTES)
+        self._messages = WindowCounts(SECOND)
         self._bans: dict[str, _Bans] = {}
 
     def request(self, address: str, weight: int) -> int:
@@ -125,6 +136,26 @@ class VenueMeter:
         figures |= {"limit": str(limit), "window": "1m", "retry_after": f"{wait:.3f}"}
         message = f"request weight of {limit} per minute used up by {address} ({used} used, {weight} more asked)"
         raise Refused("RATE_LIMITED", f"{message}; retry in {wait:.3f} s", figures, retry_after=wait)
+
+    def connect(self, address: str) -> None:
+        """Charge one WebSocket connection to ``address``: BANNED while it is banned, else RATE_LIMITED
+        (budget ``connections``; retry when the 5 minutes turn) once it opened its window's share."""
+        now = self._clock()
+        self._refuse_if_banned(address, now)
+        used = self._connections.used(address, now)
+        limit = self.limits.connections_per_5m
+        if used >= limit:
+            wait = self._connections.left(now)
+            figures = {"budget": "connections", "address": address, "used": str(used), "limit": str(limit)}
+            figures |= {"window": "5m", "retry_after": f"{wait:.3f}"}
+            message = f"{limit} WebSocket connections per 5 minutes opened by {address}; retry in {wait:.3f} s"
+            raise Refused("RATE_LIMITED", message, figures, retry_after=wait)
+        self._connections.add(address, 1, now)
+
+    def message(self, connection: Hashable) -> bool:
+        """Count one message a client sent on a WebSocket ``connection``: whether it is within the
+        second's limit (a connection that goes beyond it is closed, as the venue does)."""
+        return self._messages.add(connection, 1, self._clock()) <= self.limits.messages_per_second
 
     def used_weight(self, address: str) -> int:
         """The weight ``address`` used in the current minute."""

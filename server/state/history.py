@@ -197,7 +197,7 @@ class History:
         return history
 
     def _accept(self, e: OrderAccepted, ts: int) -> None:
-        self.orders[e.order_id] = OrderRecord(
+        record = self.orders[e.order_id] = OrderRecord(
             e.order_id,
             e.account_id,
             e.symbol,
@@ -221,7 +221,11 @@ class History:
             ts,
             e.order_type not in CONDITIONAL_TYPES,
         )
-        self._open.setdefault((e.account_id, e.symbol), {})[e.order_id] = self.orders[e.order_id]
+        key = (e.account_id, e.symbol)
+        open_orders = self._open.get(key)
+        if open_orders is None:
+            open_orders = self._open[key] = {}
+        open_orders[e.order_id] = record
         history = self._account(e.account_id)
         history.order_ids.append(e.order_id)
         if e.client_order_id:

@@ -4,7 +4,7 @@ Prices render at the tick, quantities at the lot, money with up to 8 decimals; d
 are not on the grid (entry, liquidation, bankruptcy) with up to 8 decimals, rounded half-even.
 """
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 from fractions import Fraction
@@ -28,8 +28,8 @@ from paperex.server.state.candles import Candle, Interval
 from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
+from paperex.server.state.market_updates import BookUpdate, TradeBatch
 from paperex.server.state.ticker_stats import Ticker
-from paperex.server.wire.deferred import Deferred
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, errors_pb2, market_data_pb2, trading_pb2
 
 _PLACES = Decimal("1E-8")
@@ -494,74 +494,35 @@ def quote_volume(ticks_times_lots: int, spec: Instrument) -> str:
     return _plain(Decimal(ticks_times_lots) * spec.tick_size * spec.lot_size)
 
 
-def defer(build: Callable[..., Any], *args: Any) -> Deferred:
-    """A stream message rendered by ``build(*args)`` only when first read (``paperex.server.wire.deferred``)."""
-    return Deferred(build, *args)
-
-
-BookLevelCapture = tuple[Side, Ticks, Lots, int]
-"""A changed book level as captured when applied: side, price, quantity (0: removed), order count."""
-
-
-def book_update(
-    symbol: str, sequence: int, changed: list[BookLevelCapture], spec: Instrument, ts: int
-) -> market_data_pb2.StreamOrderBookResponse:
-    """One command's book delta on one symbol (the ``sequence``-th)."""
-    update = market_data_pb2.OrderBookUpdate(symbol=symbol, sequence=sequence, first_sequence=sequence, time=stamp(ts))
+def book_update(update: BookUpdate, spec: Instrument) -> market_data_pb2.StreamOrderBookResponse:
+    """A book update (one command's, or several merged) as the stream's message."""
+    message = market_data_pb2.OrderBookUpdate(
+        symbol=update.symbol, sequence=update.sequence, first_sequence=update.first_sequence, time=stamp(update.ts)
+    )
     tick, lot = spec.tick_size, spec.lot_size
-    for side, level_price, quantity, orders in changed:
-        (update.bids if side is Side.BUY else update.asks).add(
+    for side, level_price, quantity, orders in update.levels:
+        (message.bids if side is Side.BUY else message.asks).add(
             price=steps_text(level_price, tick),
             quantity=steps_text(quantity, lot) if quantity else "0",
             order_count=orders,
         )
-    return market_data_pb2.StreamOrderBookResponse(update=update)
+    return market_data_pb2.StreamOrderBookResponse(update=message)
 
 
-def merged_book_updates(
-    messages: list[market_data_pb2.StreamOrderBookResponse],
-) -> market_data_pb2.StreamOrderBookResponse:
-    """Consecutive book updates as one (conflation for a reader that fell behind): the sequence range
-    they cover and each changed level once, with its last quantity."""
-    first, last = messages[0].update, messages[-1].update
-    bids: dict[str, common_pb2.BookLevel] = {}
-    asks: dict[str, common_pb2.BookLevel] = {}
-    for message in messages:
-        for level in message.update.bids:
-            bids[level.price] = level
-        for level in message.update.asks:
-            asks[level.price] = level
-    merged = market_data_pb2.OrderBookUpdate(
-        symbol=last.symbol,
-        sequence=last.sequence,
-        first_sequence=first.first_sequence,
-        time=last.time,
-        bids=bids.values(),
-        asks=asks.values(),
-    )
-    return market_data_pb2.StreamOrderBookResponse(update=merged)
-
-
-TradeCapture = tuple[int, Ticks, Lots, Side]
-"""An executed trade as captured: trade id, price, quantity, aggressor side."""
-
-
-def trades(
-    symbol: str, executed: list[TradeCapture], spec: Instrument, ts: int
-) -> market_data_pb2.StreamTradesResponse:
+def trades(batch: TradeBatch, spec: Instrument) -> market_data_pb2.StreamTradesResponse:
     """One command's trades on one symbol, oldest first."""
-    tick, lot, time = spec.tick_size, spec.lot_size, stamp(ts)
+    tick, lot, time = spec.tick_size, spec.lot_size, stamp(batch.ts)
     return market_data_pb2.StreamTradesResponse(
         trades=[
             common_pb2.Trade(
                 trade_id=trade_id,
-                symbol=symbol,
+                symbol=batch.symbol,
                 price=steps_text(trade_price, tick),
                 quantity=steps_text(quantity, lot),
                 aggressor_side=SIDES[aggressor],
                 time=time,
             )
-            for trade_id, trade_price, quantity, aggressor in executed
+            for trade_id, trade_price, quantity, aggressor in batch.trades
         ]
     )
 
@@ -666,25 +627,26 @@ def margin_call(call: MarginCallIssued) -> account_pb2.MarginCallIssued:
 
 
 def position_liquidated(
-    step: PositionLiquidated, order: OrderRecord, spec: Instrument
+    step: PositionLiquidated, order: OrderSnapshot, spec: Instrument
 ) -> account_pb2.PositionLiquidated:
     """``order``: the step's liquidation order, whose side gives the position's sign and whose fills
     the average price."""
+    record, (_, filled, fill_cost, *_) = order
     return account_pb2.PositionLiquidated(
         symbol=step.symbol,
         margin_mode=MARGIN_MODES[step.mode],
-        quantity=signed_qty(-step.quantity * order.side, spec),
-        average_price=exact_price(Fraction(order.fill_cost, order.filled), spec) if order.filled else "",
+        quantity=signed_qty(-step.quantity * record.side, spec),
+        average_price=exact_price(Fraction(fill_cost, filled), spec) if filled else "",
         bankruptcy_price=price(step.bankruptcy_price, spec),
         realized_pnl=money(step.realized_pnl),
         insurance_fund_change=money(step.insurance_fund_change),
         order_id=step.order_id,
-        deleveraged_quantity=signed_qty(-step.deleveraged * order.side, spec),
+        deleveraged_quantity=signed_qty(-step.deleveraged * record.side, spec),
     )
 
 
 def liquidation(record: LiquidationRecord, specs: Mapping[str, Instrument]) -> account_pb2.Liquidation:
-    by_id = {placed.order_id: placed for placed in record.orders}
+    by_id = {placed.order_id: (placed, order_state(placed)) for placed in record.orders}
     return account_pb2.Liquidation(
         liquidation_id=record.liquidation_id,
         time=stamp(record.time),

@@ -110,3 +110,26 @@ async def test_ccxt_pro_follows_books_orders_positions_balances_and_trades(venue
     assert balance["USDT"]["total"] == 9999.9472
     [trade] = trades
     assert (trade["price"], trade["amount"], trade["side"]) == (66000.0, 0.004, "buy")
+
+
+async def test_ccxt_pro_watches_orders_again_after_its_user_stream_is_dropped(venue: Exchange) -> None:
+    """Alice's fault plan drops her streams after 1 message. ccxt.pro's ``watch_orders`` sees her first
+    bid (60,000), then the venue drops the connection and ccxt forgets it; her next watch reconnects
+    with the listen key it holds (the same, still alive) and sees her second bid (60,100); her REST
+    open orders, the resync after a drop, list both."""
+    async with pro_trader(venue, "alice") as (alice_id, alice):
+        request = admin_pb2.SetFaultsRequest(account_id=alice_id, plan_toml="drop_streams_after = 1")
+        await venue.admin.admin.SetFaults(request, metadata=venue.admin.auth)
+        first = await after(alice.watch_orders(BTC), lambda: alice.create_order(BTC, "limit", "buy", 0.002, 60000))
+        key = alice.options["linear"]["listenKey"]
+        deadline = time.monotonic() + WAIT_S
+        while any(key in url for url in alice.clients):  # ccxt forgets a connection the server closed
+            assert time.monotonic() < deadline, "ccxt kept the dropped connection"
+            await asyncio.sleep(0.01)
+        watching = asyncio.ensure_future(alice.watch_orders(BTC))
+        await connected(alice, key)
+        second = await after(watching, lambda: alice.create_order(BTC, "limit", "buy", 0.002, 60100))
+        open_orders = await alice.fetch_open_orders(BTC)
+    assert [order_view(order)[1:4] for order in first] == [("open", 60000.0, 0.002)]
+    assert ("open", 60100.0, 0.002) in [order_view(order)[1:4] for order in second]
+    assert sorted(order["price"] for order in open_orders) == [60000.0, 60100.0]

@@ -165,6 +165,36 @@ async def test_algo_orders_stream_as_algo_updates(tmp_path: Path, http: aiohttp.
     assert (working["i"], working["o"], working["ot"], working["c"]) == (algo["aid"], "MARKET", "STOP_MARKET", "s-1")
 
 
+async def test_the_stream_shows_an_algo_order_as_the_rest_routes_do(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """A close-position stop-market sell at 60,000 on the mark has no quantity of its own: the stream's
+    ALGO_UPDATE and GET /fapi/v1/algoOrder both show quantity "0", and every field they share agrees."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        alice = await venue.open_account("alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            stop = {"algoType": "CONDITIONAL", "symbol": "BTCUSDT", "side": "SELL", "type": "STOP_MARKET"}
+            stop |= {"closePosition": "true", "triggerPrice": "60000", "clientAlgoId": "exit"}
+            await call(http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop)
+            waiting = await received(socket)
+        status, shown = await call(http, venue, "GET", "/fapi/v1/algoOrder", alice, query={"clientAlgoId": "exit"})
+
+    algo = waiting["o"]
+    assert status == 200 and (algo["q"], shown["quantity"], algo["cp"], algo["X"]) == ("0", "0", True, "NEW")
+    same = {
+        "caid": "clientAlgoId",
+        "aid": "algoId",
+        "o": "orderType",
+        "S": "side",
+        "q": "quantity",
+        "tp": "triggerPrice",
+    }
+    assert {name: algo[name] for name in same} == {name: shown[rest] for name, rest in same.items()}
+    assert (algo["caid"], algo["o"], algo["S"], algo["tp"]) == ("exit", "STOP_MARKET", "SELL", "60000.0")
+
+
 async def test_an_expired_listen_key_says_so_and_closes_the_stream(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """With a validity of a fifth of a second and no keep-alive, the stream gets ``listenKeyExpired``
     naming the key, then closes; the key is gone (PUT: -1125)."""

@@ -1,9 +1,9 @@
 """The server's fast paths say exactly what the plain ones said.
 
 Decimal strings by integer arithmetic (render), wire decimals parsed by integer arithmetic (parse),
-compiled journal encoders (tape), and user events captured at apply time but rendered to protobuf
-only when read (user_events, deferred, the sequencer's publishing): each is compared with the
-reference path it replaces, and with hand-worked values.
+compiled journal encoders (tape), and user events kept as values and rendered to protobuf only when
+read (user_events, the sequencer's publishing): each is compared with the reference path it replaces,
+and with hand-worked values.
 """
 
 import asyncio
@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 from google.protobuf import timestamp_pb2
+from google.protobuf.message import Message
 
 from paperex.engine.commands import AmendOrder, CancelOrder, PlaceOrder, SetMarkPrice
+from paperex.engine.events import OrderAccepted
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderStatus, OrderType, Side, TimeInForce
 from paperex.engine.units import ConversionError, amount_to_decimal, from_steps
@@ -28,11 +30,12 @@ from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
 from paperex.server.market.clock import WallClock
 from paperex.server.persistence.journal import Durability, Journal
-from paperex.server.state.user_events import UserEventLog
+from paperex.server.state.market_updates import BookUpdate
+from paperex.server.state.user_events import BalanceUpdate, OrderUpdate, PositionUpdate, UserEventLog
 from paperex.server.wire import parse, render
-from paperex.server.wire.deferred import Deferred
 from paperex.server.wire.errors import WireError
 from paperex.server.wire.rejections import conversion_refusal
+from paperex.server.wire.user_events import user_event
 from paperex.v1 import errors_pb2
 
 BTC = DEFAULT_INSTRUMENTS["BTCUSDT"]
@@ -159,17 +162,20 @@ def _trading_exchange() -> Exchange:
     return exchange
 
 
-def test_captured_user_events_render_on_read_and_survive_a_snapshot() -> None:
+def _rendered(events: list[Any] | None) -> list[Any]:
+    assert events is not None
+    return [user_event(event, DEFAULT_INSTRUMENTS) for event in events]
+
+
+def test_user_events_are_kept_as_values_and_render_the_same_after_a_snapshot() -> None:
     exchange = _trading_exchange()
     maker_log = exchange.user_events[1]
     assert isinstance(maker_log, UserEventLog)
-    kept = list(maker_log.__reduce__()[1][0])
-    assert any(type(item) is tuple for item in kept), "the frequent kinds are kept as captures"
+    assert {type(event) for event in maker_log} <= {OrderUpdate, PositionUpdate, BalanceUpdate}
     # The maker saw: accepted (sell 20), accepted (buy 5), filled (sell, 7 of 20), position change,
     # amended (buy 5 -> 3), canceled (sell, 13 left): the order states at those moments.
     restored = pickle.loads(pickle.dumps(exchange, protocol=5))
-    events = exchange.events_after(1, 0, 0)
-    assert events is not None
+    events = _rendered(exchange.events_after(1, 0, 0))
     kinds = [event.WhichOneof("event") for event in events]
     assert kinds[:3] == ["balance_changed", "order_accepted", "order_accepted"]  # the deposit first
     assert "order_filled" in kinds and "position_changed" in kinds
@@ -178,21 +184,18 @@ def test_captured_user_events_render_on_read_and_survive_a_snapshot() -> None:
     assert (accepted.filled_quantity, accepted.status) == ("0.000", render.STATUSES[OrderStatus.NEW])
     assert (filled.order_filled.order.filled_quantity, filled.order_filled.fill.quantity) == ("0.007", "0.007")
     assert events[-1].order_canceled.order.filled_quantity == "0.007"
-    # The snapshot kept captures, not messages, and renders the very same events from them.
-    assert restored.events_after(1, 0, 0) == events
+    # The snapshot kept the values, which render to the very same events.
+    assert _rendered(restored.events_after(1, 0, 0)) == events
     assert restored.user_events[1] is not maker_log
-    # Reading rendered the captures in place; the cursors agree with the log's own.
-    assert not any(type(item) is tuple for item in maker_log.__reduce__()[1][0])
     last = events[-1].cursor
     assert exchange.last_cursor(1) == maker_log.last_cursor() == (last.sequence, last.index)
     middle = events[len(events) // 2].cursor
-    assert restored.user_events[1].after(middle.sequence, middle.index) == events[len(events) // 2 + 1 :]
-    assert restored.user_events[1].after(0, 0) == events
+    assert _rendered(restored.user_events[1].after(middle.sequence, middle.index)) == events[len(events) // 2 + 1 :]
+    assert _rendered(restored.user_events[1].after(0, 0)) == events
 
 
 def test_the_taker_sees_its_rejection_with_its_reason() -> None:
-    events = _trading_exchange().events_after(2, 0, 0)
-    assert events is not None
+    events = _rendered(_trading_exchange().events_after(2, 0, 0))
     rejected = [event.order_rejected for event in events if event.WhichOneof("event") == "order_rejected"]
     assert [r.rejection.reason for r in rejected] == [errors_pb2.REJECT_REASON_POST_ONLY_WOULD_TAKE]
 
@@ -209,13 +212,16 @@ class _CountingHub(Hub[Any]):
         super().publish(topic, item)
 
 
-async def test_only_subscribed_topics_are_rendered_and_nothing_deferred_is_sent(tmp_path: Path) -> None:
+async def test_the_writer_publishes_the_values_it_keeps_and_renders_nothing(tmp_path: Path) -> None:
+    """Every command's stream values are published as they are, the very objects the user-event logs keep:
+    the core renders nothing, so a topic nobody follows costs no rendering; an adapter renders what its
+    subscriber reads."""
     hub = _CountingHub()
     journal = Journal(tmp_path / "journal.db", Durability.OFF)
     checkpoints = Checkpointer(str(tmp_path / "journal.db"), Durability.OFF, partial(Exchange, DEFAULT_INSTRUMENTS))
-    sequencer = Sequencer(Exchange(DEFAULT_INSTRUMENTS), journal, WallClock(), hub, checkpoints)
+    exchange = Exchange(DEFAULT_INSTRUMENTS)
+    sequencer = Sequencer(exchange, journal, WallClock(), hub, checkpoints)
     sequencer.start()
-    captured: list[Any] = []
     try:
         await sequencer.submit_one(SetMarkPrice(symbol="BTCUSDT", price=649_000))
         for name in ("a", "b"):
@@ -224,19 +230,23 @@ async def test_only_subscribed_topics_are_rendered_and_nothing_deferred_is_sent(
         for account_id in (1, 2):
             order = PlaceOrder(account_id=account_id, symbol="BTCUSDT", side=Side.BUY, order_type=OrderType.LIMIT,
                                quantity=5, price=648_990)  # fmt: skip
-            captured.extend((await sequencer.submit_one(order)).publications)
-        received = [await asyncio.wait_for(subscription.__anext__(), 5)]
+            await sequencer.submit_one(order)
+        received = await asyncio.wait_for(subscription.__anext__(), 5)
         subscription.unsubscribe()
     finally:
         await sequencer.stop()
         journal.close()
-    assert all(type(item) is not Deferred for _, item in hub.published)
-    # The deposits (before anyone listened) and account 2's order event (nobody listens to it) were
-    # never rendered: only account 1's order event, for its subscriber.
-    published = [(topic, item.WhichOneof("event")) for topic, item in hub.published if topic[0] == "user"]
-    assert published == [(user_topic(1), "order_accepted")]
-    assert received[0].WhichOneof("event") == "order_accepted"
-    deferred = {topic: item for topic, item in captured if type(item) is Deferred}
-    assert deferred[user_topic(1)]._message is received[0]  # rendered once, for its subscriber
-    assert deferred[user_topic(2)]._message is None  # nobody listened: never rendered
-    assert deferred[("book", "BTCUSDT")]._message is None
+    assert not any(isinstance(item, Message) for _, item in hub.published)
+    user = [(topic, item) for topic, item in hub.published if topic[0] == "user"]
+    # each account's deposit, then its order's acceptance: the values its log keeps, one for one
+    assert [topic for topic, _ in user] == [user_topic(1), user_topic(2), user_topic(1), user_topic(2)]
+    for account_id in (1, 2):
+        assert [item for topic, item in user if topic == user_topic(account_id)] == list(
+            exchange.user_events[account_id]
+        )
+    assert received is exchange.user_events[1][-1]
+    assert (type(received), received.kind) == (OrderUpdate, OrderAccepted)
+    first, second = [item for topic, item in hub.published if topic == ("book", "BTCUSDT")]
+    # the level at 64,899.0 holds 0.005 BTC in one order, then 0.010 in two
+    assert first == BookUpdate("BTCUSDT", 1, 1, first.ts, [(Side.BUY, 648_990, 5, 1)])
+    assert second == BookUpdate("BTCUSDT", 2, 2, second.ts, [(Side.BUY, 648_990, 10, 2)])

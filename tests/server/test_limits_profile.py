@@ -6,15 +6,17 @@ its own reason; the SDK waits a rate limit out and gives up on a ban. The limits
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import grpc
 import pytest
 
 from paperex.client.client import AsyncClient
-from paperex.client.commands import PlaceOrder
-from paperex.client.enums import Side
+from paperex.client.commands import AmendOrder, PlaceOrder
+from paperex.client.enums import AlertDirection, OrderStatus, Side
 from paperex.client.errors import Banned, RateLimited
+from paperex.client.models import PlaceOrderResponse
 from paperex.client.retry import RetryPolicy
 from paperex.server.__main__ import config_from, parser
 from paperex.server.core.admission import PROFILES, Limits
@@ -130,3 +132,60 @@ def test_paperex_serve_selects_the_profile_and_its_flags_override_it() -> None:
     assert limits("--limits", "binance") == PROFILES["binance"]
     assert limits("--limits", "binance", "--order-rate", "5") == replace(PROFILES["binance"], order_rate=5.0)
     assert limits("--query-rate", "7").venue is None
+
+
+async def test_the_retrying_sdk_waits_out_a_rate_limit_on_amends_cancels_and_settings(tmp_path: Path) -> None:
+    """2 weight a minute (every call weighs 1), from 960,030 s. Bids A and B use the minute. The amend
+    of A to 63,000 is refused with the 30 s left: the SDK waits them on the limits' clock and amends
+    at 960,060 (1 used); B's cancel (2). The leverage change is refused, waited 60 s, set to 5 at
+    960,120 (1); A's cancel (2); a price alert refused, waited, created at 960,180. Each refusal did
+    nothing (A amended once, each cancel answered CANCELED), and only the SDK's waits moved the clock:
+    30 + 60 + 60 = 150 s."""
+    clock = ManualClock(MINUTE_START + 30)
+    limits = venue(request_weight=2, refusals_before_ban=5)
+    async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
+        await exchange.set_mark("BTCUSDT", "65000")
+        created = await exchange.admin.admin.CreateAccount(
+            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="100000"), metadata=exchange.admin.auth
+        )
+        policy = RetryPolicy(attempts=3, sleep=clock.wait)
+        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+            first = await bot.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="64000"))
+            second = await bot.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="64100"))
+            amended = await bot.amend_order(AmendOrder("BTCUSDT", order_id=first.order.order_id, price="63000"))
+            second_canceled = await bot.cancel_order("BTCUSDT", order_id=second.order.order_id)
+            settings = await bot.set_leverage("BTCUSDT", 5)
+            first_canceled = await bot.cancel_order("BTCUSDT", order_id=first.order.order_id)
+            alert = await bot.create_price_alert("BTCUSDT", AlertDirection.CROSSES_ABOVE, "70000")
+
+    assert clock.now == MINUTE_START + 180
+    assert (amended.order.price, amended.order.status) == (Decimal("63000"), OrderStatus.NEW)
+    assert second_canceled.status is first_canceled.status is OrderStatus.CANCELED
+    assert settings.leverage == 5
+    assert (alert.symbol, alert.price) == ("BTCUSDT", Decimal("70000"))
+
+
+async def test_an_order_session_batch_refused_whole_for_the_order_window_is_sent_again_after_it(
+    tmp_path: Path,
+) -> None:
+    """2 new orders per 10 s, from 960,000 s. A session's first batch places C; the next, D and E, would
+    make 3 in the window and is refused whole with the 10 s left; the SDK's session waits them on the
+    limits' clock and sends it again at 960,010, where both rest: three orders, once each."""
+    clock = ManualClock(MINUTE_START)
+    limits = venue(request_weight=1000, orders_per_10s=2, orders_per_minute=100)
+    async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
+        await exchange.set_mark("BTCUSDT", "65000")
+        created = await exchange.admin.admin.CreateAccount(
+            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="100000"), metadata=exchange.admin.auth
+        )
+        policy = RetryPolicy(attempts=3, sleep=clock.wait)
+        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+            orders = [PlaceOrder("BTCUSDT", Side.BUY, "0.002", price=f"{64000 + step}") for step in range(3)]
+            async with bot.order_session() as session:
+                first = await session.submit(orders[:1])
+                rest = await session.submit(orders[1:])
+            resting = await bot.open_orders("BTCUSDT")
+
+    assert clock.now == MINUTE_START + 10
+    assert all(isinstance(result, PlaceOrderResponse) and not result.duplicate for result in first + rest)
+    assert sorted(order.client_order_id for order in resting) == sorted(order.client_order_id for order in orders)

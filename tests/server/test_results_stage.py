@@ -31,7 +31,7 @@ from paperex.server.core.exchange_commands import CreatePriceAlert, OpenAccount
 from paperex.server.core.state_hash import part_hash
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.state.alerts import Direction
-from paperex.server.wire.deferred import Deferred
+from paperex.server.state.user_events import AlertFired
 
 BTC = "BTCUSDT"
 USDT = 10**8
@@ -97,13 +97,6 @@ def answer(applied: Applied) -> tuple[Any, ...]:
     return orders, applied.wallets, applied.position, applied.prices, alert_id, refusal
 
 
-def published(applied: Applied) -> list[tuple[Any, bytes]]:
-    return [
-        (topic, (item.message() if type(item) is Deferred else item).SerializeToString(deterministic=True))
-        for topic, item in applied.publications
-    ]
-
-
 def test_folding_after_the_batch_gives_what_folding_each_command_at_once_gives() -> None:
     early, applied_early = one_at_a_time()
     late, applied_late = batch_then_fold()
@@ -113,7 +106,7 @@ def test_folding_after_the_batch_gives_what_folding_each_command_at_once_gives()
     for name in ("prices", "wallets", "books"):
         assert part_hash(late, getattr(late.results, name)) == part_hash(early, getattr(early.results, name)), name
     assert [answer(a) for a in applied_late] == [answer(a) for a in applied_early]
-    assert [published(a) for a in applied_late] == [published(a) for a in applied_early]
+    assert [a.publications for a in applied_late] == [a.publications for a in applied_early]
     assert late.state_hash() == early.state_hash()
 
 
@@ -151,11 +144,7 @@ def test_an_alert_fires_on_the_moves_after_its_creation_only(folded_late: list[A
     created after that fall, fires only on the rise to 63,000.0."""
 
     def fired(applied: Applied) -> list[int]:
-        return [
-            message.price_alert_triggered.alert.alert_id
-            for _, message in applied.publications
-            if type(message) is not Deferred and message.HasField("price_alert_triggered")
-        ]
+        return [value.alert.alert_id for _, value in applied.publications if type(value) is AlertFired]
 
     assert [fired(a) for a in folded_late[11:15]] == [[], [1], [], [2]]
 

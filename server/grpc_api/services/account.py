@@ -12,6 +12,7 @@ from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import WireError
+from paperex.server.wire.user_events import user_event
 from paperex.v1 import account_pb2, account_pb2_grpc, common_pb2
 
 ASSET = "USDT"
@@ -114,11 +115,12 @@ class AccountService(account_pb2_grpc.AccountServicer):
         account_id = self.runtime.reader(context)
         cursor = request.resume_after
         after = (cursor.sequence, cursor.index) if request.HasField("resume_after") else None
+        specs = self.runtime.instruments
         async with self.runtime.app.user_events(account_id, after) as (backlog, live):
             for event in backlog:
-                yield account_pb2.StreamUserEventsResponse(event=event)
+                yield account_pb2.StreamUserEventsResponse(event=user_event(event, specs))
             async for event in live:
-                yield account_pb2.StreamUserEventsResponse(event=event)
+                yield account_pb2.StreamUserEventsResponse(event=user_event(event, specs))
 
     @unary
     async def CreatePriceAlert(self, request: account_pb2.CreatePriceAlertRequest, context: Context) -> Any:

@@ -4,9 +4,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from paperex.engine.instruments import Instrument
 from paperex.server.core.queries import Book
+from paperex.server.core.records import Candle, merged_book_updates
 from paperex.server.grpc_api.auth import Context
 from paperex.server.grpc_api.services.base import Runtime, streaming, unary
+from paperex.server.grpc_api.shared_renders import SharedRenders
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import WireError
 from paperex.v1 import market_data_pb2, market_data_pb2_grpc
@@ -18,6 +21,9 @@ MIN_TICKER_INTERVAL = 0.1
 class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._book_updates = SharedRenders(render.book_update)
+        self._trades = SharedRenders(render.trades)
+        self._candles = SharedRenders(_candle_update)
 
     def _symbol(self, symbol: str) -> str:
         return parse.instrument(self.runtime.instruments, symbol).symbol
@@ -54,23 +60,24 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         symbol = self._symbol(request.symbol)
         async with self.runtime.app.book_updates(symbol) as (snapshot, updates):
             yield market_data_pb2.StreamOrderBookResponse(snapshot=self._book(snapshot))
+            spec = self.runtime.instruments[symbol]
             async for update in updates:
                 if not updates.pending:
-                    yield update
+                    yield self._book_updates(update, spec)
                 else:  # behind (or a batch of commands published at once): what waits goes as one message,
                     # so a reader catches up in one write and the server is not held up by hundreds
-                    yield render.merged_book_updates([update, *updates.take_buffered()])
+                    yield render.book_update(merged_book_updates([update, *updates.take_buffered()]), spec)
 
     @streaming
     async def StreamTrades(
         self, request: market_data_pb2.StreamTradesRequest, context: Context
     ) -> AsyncIterator[market_data_pb2.StreamTradesResponse]:
         self.runtime.public(context)
-        symbol = self._symbol(request.symbol)
-        async with self.runtime.app.trades(symbol) as trades:
+        spec = self.runtime.instruments[self._symbol(request.symbol)]
+        async with self.runtime.app.trades(spec.symbol) as trades:
             yield market_data_pb2.StreamTradesResponse()
             async for batch in trades:
-                yield batch
+                yield self._trades(batch, spec)
 
     @unary
     async def GetTicker(self, request: market_data_pb2.GetTickerRequest, context: Context) -> Any:
@@ -121,4 +128,8 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
                 candle=render.candle(spec.symbol, current, spec) if current is not None else None
             )
             async for bar in bars:
-                yield bar
+                yield self._candles(bar, spec)
+
+
+def _candle_update(bar: Candle, spec: Instrument) -> market_data_pb2.StreamCandlesResponse:
+    return render.candle_update(spec.symbol, bar, spec)
