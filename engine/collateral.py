@@ -83,6 +83,20 @@ def collateral_value(
     return sum(margin_value(amount, table[asset], markets) for asset, amount in assets.items() if amount > 0)
 
 
+def priced_by(
+    symbol: str, assets: Mapping[str, Amount], table: Mapping[str, CollateralAsset], markets: Mapping[str, "MarketView"]
+) -> tuple[Amount, int]:
+    """What moves with ``symbol``'s price: the margin value now of the assets its index prices, and their
+    weight, the sum of balance x rate (1e-16 units: x tick size / SCALE is their margin value per tick)."""
+    value = weight = 0
+    for asset, amount in assets.items():
+        spec = table[asset]
+        if amount > 0 and spec.index_symbol == symbol:
+            value += margin_value(amount, spec, markets)
+            weight += amount * spec.rate
+    return value, weight
+
+
 class AssetFigures(NamedTuple):
     """One asset balance as an account shows it: USDT per unit, its collateral rate and margin value."""
 

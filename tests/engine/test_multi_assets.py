@@ -7,9 +7,12 @@ BTC, 95%.
 """
 
 from dataclasses import replace
+from fractions import Fraction
+
+import pytest
 
 from paperex.engine.accounts import MarginMode
-from paperex.engine.collateral import DEFAULT_COLLATERAL
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset, CollateralConfigError, parse_collateral
 from paperex.engine.commands import (
     Command,
     CreateAccount,
@@ -159,7 +162,9 @@ def test_btc_collateral_liquidates_a_btc_long_earlier_than_usdt_collateral():
     0.5 x (P - 60,000) = 0.5475 P - 30,015, liquidated when <= 0.002 P, i.e. P <= 30,015 / 0.5455 =
     55,022.91...: at 55,023.0 margin balance -15 + 2,613.5925 - 2,488.5 = 110.0925 > MM 110.046; at
     55,022.9, -15 + 2,613.58775 - 2,488.55 = 110.03775 <= 110.0458. So the BTC-backed long goes about
-    776 USDT higher, while the USDT-backed one is still safe there."""
+    776 USDT higher, while the USDT-backed one is still safe there. Each position shows its exact price
+    (in ticks of 0.1: 270,150,000 / 498 and 3,001,500,000 / 5,455): the BTC collateral's margin value
+    is counted as moving with the mark, 0.05 x 95% = 0.0475 USDT per USDT of price."""
     usdt_backed = engine_with(Deposit(account_id=TRADER, amount=3_000 * USDT))
     btc_backed = engine_with(Deposit(account_id=TRADER, amount=btc("0.05"), asset="BTC"), multi_assets=True)
     for engine in (usdt_backed, btc_backed):
@@ -167,6 +172,9 @@ def test_btc_collateral_liquidates_a_btc_long_earlier_than_usdt_collateral():
         run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT,
                                quantity=1_000, price=540_000))  # fmt: skip
     assert btc_backed.accounts[TRADER].wallet == -15 * USDT
+    usdt_price = usdt_backed.summary(TRADER).positions[0].liquidation_price
+    btc_price = btc_backed.summary(TRADER).positions[0].liquidation_price
+    assert (usdt_price, btc_price) == (Fraction(270_150_000, 498), Fraction(3_001_500_000, 5_455))  # in ticks
 
     assert not liquidated(run(btc_backed, index(550_230)))
     assert liquidated(run(btc_backed, index(550_229)))
@@ -200,3 +208,38 @@ def test_the_default_collateral_table_is_the_venues():
         "ETH": (95_000_000, "ETHUSDT", 0),
         "USDC": (99_990_000, "", USDT),
     }
+
+
+def test_the_auto_exchange_sells_each_asset_in_proportion_to_its_margin_value():
+    """A configured table counts USDC at 100%. Collateral 1 BTC (at 49,000 x 95% = 46,550 of margin) and
+    23,275 USDC (23,275): BTC gives 2/3 of the 69,825, USDC 1/3. The debt of the auto-exchange test,
+    11,054.5, is paid 11,054.5 x 2/3 = 7,369.66666666 (rounded down) by BTC, sold at 46,550 a BTC:
+    0.158317... rounded up to 0.15831723 BTC; the rest, 3,684.83333334, by as many USDC."""
+    table = parse_collateral('[collateral.USDC]\nrate = "1"\nprice = "1"\n')
+    engine = Engine(MARK_IS_INDEX, table)
+    run(engine, CreateAccount(account_id=MAKER), Deposit(account_id=MAKER, amount=100_000_000 * USDT))
+    run(engine, CreateAccount(account_id=TRADER), index(600_000), SetAssetMode(account_id=TRADER, multi_assets=True))
+    run(engine, Deposit(account_id=TRADER, amount=btc("1"), asset="BTC"))
+    run(engine, *trade(Side.BUY, 1_000, 600_000), index(490_000))
+    run(engine, Deposit(account_id=TRADER, amount=23_275 * USDT, asset="USDC"))
+
+    events = run(engine, *trade(Side.SELL, 1_000, 490_000))
+
+    exchanged = [(e.asset, e.delta) for e in of(events, BalanceChanged) if e.reason is BalanceReason.AUTO_EXCHANGE]
+    assert exchanged == [
+        ("BTC", -btc("0.15831723")),
+        ("USDT", btc("7369.66666666")),
+        ("USDC", -btc("3684.83333334")),
+        ("USDT", btc("3684.83333334")),
+    ]
+    assert engine.accounts[TRADER].wallet == 0
+
+
+def test_a_collateral_table_names_a_rate_and_a_price_source():
+    """Rates are decimals in (0, 1]; an asset is priced by a symbol's index or a fixed price, not both."""
+    assert parse_collateral('[collateral.SOL]\nrate = "0.9"\nindex_symbol = "SOLUSDT"\n')["SOL"] == (
+        CollateralAsset("SOL", 90_000_000, index_symbol="SOLUSDT")
+    )
+    for bad in ('rate = "1.5"\nprice = "1"', 'rate = "0.9"', 'rate = "0.9"\nprice = "1"\nindex_symbol = "X"'):
+        with pytest.raises(CollateralConfigError):
+            parse_collateral(f"[collateral.XYZ]\n{bad}\n")
