@@ -7,7 +7,7 @@ and checks it, and moving an operation between jobs never changes what is stored
 """
 
 from collections import OrderedDict
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 
 from paperex.engine.accounts import Account
 from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
@@ -24,10 +24,6 @@ EXPIRIES_SWEPT_FROM = 1_024
 """The smallest expiry heap that is swept of ended orders' entries (then twice what stays in it)."""
 
 
-def _priced(spec: CollateralAsset, symbols: Container[str]) -> bool:
-    return not spec.index_symbol or spec.index_symbol in symbols
-
-
 class EngineState:
     """Markets, accounts, open orders and their indexes, counters, what the current command moved, and
     the events it has emitted so far."""
@@ -37,11 +33,11 @@ class EngineState:
     ) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
         self.market_list = tuple(self.markets.values())
-        self.collateral = {asset: spec for asset, spec in collateral.items() if _priced(spec, instruments)}
+        self.collateral = {a: spec for a, spec in collateral.items() if spec.index_symbol in (*instruments, "")}
         """The assets accounts may hold besides USDT (those priced by a symbol these markets lack are left out)."""
         self.accounts: dict[int, Account] = {}
         self.multi_assets: dict[int, None] = {}
-        """Accounts in Multi-Assets mode: every index move rechecks their margin (their collateral moved)."""
+        """Accounts in Multi-Assets mode: every mark move rechecks their margin (their collateral may have moved)."""
         self.now = 0
         self.next_funding = 0
         """The earliest funding time of any market (0 before the first command)."""

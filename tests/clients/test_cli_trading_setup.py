@@ -164,3 +164,5 @@ async def test_btc_collateral_from_the_command_line(live: LiveExchange) -> None:
     assert " ".join(switched.out.split()) == "asset mode multi-assets"
     assert (shown["multi_assets_mode"], shown["collateral_value"], shown["available_balance"]) == (True, "5700", "5701")
     assert refused.code == 1 and refused.err.startswith("paperex: MODE_CHANGE_WITH_OPEN_ORDERS: ")
+    lines = [" ".join(line.split()) for line in (await ok(live, "account", "show", key=key)).out.splitlines()]
+    assert lines[-4:-2] == ["asset mode multi-assets", "BTC balance 0.1 (x 60000 x 0.95 = 5700 USDT)"]
