@@ -306,6 +306,19 @@ class AsyncClient(_Connection):
         reply = await self._call(self._account.SetMarginMode, request)
         return from_proto(models.SymbolSettings, reply.settings)
 
+    async def set_asset_mode(self, multi_assets: bool) -> bool:
+        """Multi-Assets mode on (True) or off: only without open orders or positions."""
+        request = account_pb2.SetAssetModeRequest(multi_assets_mode=multi_assets)
+        reply: account_pb2.SetAssetModeResponse = await self._call(self._account.SetAssetMode, request)
+        return reply.multi_assets_mode
+
+    async def asset_mode(self) -> bool:
+        """Whether the account is in Multi-Assets mode."""
+        reply: account_pb2.GetAssetModeResponse = await self._call(
+            self._account.GetAssetMode, account_pb2.GetAssetModeRequest()
+        )
+        return reply.multi_assets_mode
+
     async def adjust_isolated_margin(
         self, symbol: str, adjustment: MarginAdjustment | str, amount: Number
     ) -> models.AdjustIsolatedMarginResponse:
@@ -418,12 +431,13 @@ class AsyncAdmin(_Connection):
         reply = await self._call(self._admin.RotateApiKey, request, repeatable=False)
         return from_proto(models.CreateAccountResponse, reply)
 
-    async def deposit(self, account_id: int, amount: Number) -> models.Balances:
-        request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount))
+    async def deposit(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
+        """``asset``: USDT when empty, or a collateral asset (USDC, BTC, ETH by default)."""
+        request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
         return from_proto(models.Balances, await self._call(self._admin.Deposit, request, repeatable=False))
 
-    async def withdraw(self, account_id: int, amount: Number) -> models.Balances:
-        request = admin_pb2.WithdrawRequest(account_id=account_id, amount=decimal_text(amount))
+    async def withdraw(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
+        request = admin_pb2.WithdrawRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
         return from_proto(models.Balances, await self._call(self._admin.Withdraw, request, repeatable=False))
 
     async def accounts(self, page_size: int = 0) -> AsyncIterator[models.AccountSummary]:

@@ -258,6 +258,17 @@ class EventCursor:
 
 
 @dataclass(frozen=True, slots=True)
+class AssetBalance:
+    """``index_price`` is USDT per unit; ``margin_value`` = balance x index price x ``collateral_rate``."""
+
+    asset: str
+    wallet_balance: Decimal
+    index_price: Decimal
+    collateral_rate: Decimal
+    margin_value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSummary:
     account_id: int
     name: str
@@ -282,6 +293,11 @@ class AccountSummary:
     symbol_settings: list[SymbolSettings]
     cursor: EventCursor | None
     time: datetime | None
+    multi_assets_mode: bool
+    assets: list[AssetBalance]
+    """Balances of other assets than USDT, valued at their index price."""
+    collateral_value: Decimal
+    """In Multi-Assets mode, the margin ``assets`` give together (in ``cross_margin_balance``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,7 +426,8 @@ class PositionChanged:
 @dataclass(frozen=True, slots=True)
 class BalanceChanged:
     """One move of a wallet; the balances are those right after it. ``isolated_wallet`` and
-    ``isolated_change`` are None when no isolated position's wallet moved."""
+    ``isolated_change`` are None when no isolated position's wallet moved. For another ``asset`` than
+    USDT, ``change`` and ``wallet_balance`` are that asset's and the cross figures are 0."""
 
     reason: BalanceChangeReason
     change: Decimal
@@ -421,6 +438,7 @@ class BalanceChanged:
     isolated_wallet: Decimal | None
     cross_change: Decimal
     isolated_change: Decimal | None
+    asset: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +494,11 @@ class PositionDeleveraged:
 
 
 @dataclass(frozen=True, slots=True)
+class AssetModeChanged:
+    multi_assets_mode: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SymbolSettingsChanged:
     settings: SymbolSettings
 
@@ -504,6 +527,7 @@ UserEventPayload = (
     | PositionDeleveraged
     | SymbolSettingsChanged
     | PriceAlertTriggered
+    | AssetModeChanged
 )
 
 
@@ -534,6 +558,8 @@ class Balances:
 
     wallet_balance: Decimal
     cross_wallet_balance: Decimal
+    asset_balance: Decimal
+    """The balance of the asset moved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -591,6 +617,8 @@ class Ledger:
     sequence: int
     time: datetime | None
     insurance_contributions: Decimal
+    exchanged: Decimal
+    """Multi-Assets mode: the USDT the auto-exchange paid out, negated (a term of money_in_system)."""
 
     @property
     def conserved(self) -> bool:

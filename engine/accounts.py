@@ -1,8 +1,10 @@
-"""Accounts: the USDT wallet, per-symbol margin settings, positions with their isolated margin, and
-the open-order exposure that reserves margin. Money moves here and only here (fills, fees, funding,
+"""Accounts: the USDT wallet and the other assets' balances (with the Multi-Assets table when that
+mode is on), per-symbol margin settings, positions with their isolated margin, and the open-order
+exposure that reserves margin. Money moves here and only here (fills, fees, funding,
 transfers), so conservation can be reasoned about in one file.
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,7 @@ from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
 if TYPE_CHECKING:
+    from paperex.engine.collateral import CollateralAsset
     from paperex.engine.views import AccountView
 
 DEFAULT_LEVERAGE = 20
@@ -93,12 +96,17 @@ DEFAULT_SETTINGS = SymbolSettings()
 
 
 class Account:
-    """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
-    holds its own margin in ``Position.isolated_wallet``. A non-``liquidatable`` account (the
-    exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged."""
+    """One trader's futures account: ``wallet`` is the cross wallet balance (USDT) and ``assets`` the
+    balances of the other assets (none at 0); each isolated position holds its own margin in
+    ``Position.isolated_wallet``. ``collateral`` is the table that values ``assets`` as margin in
+    Multi-Assets mode, None in single-asset mode (the default), where they back nothing. A
+    non-``liquidatable`` account (the exchange's own liquidity provider) is never margin-called,
+    liquidated or auto-deleveraged."""
 
     __slots__ = (
         "account_id",
+        "assets",
+        "collateral",
         "exposures",
         "isolated_call_levels",
         "liquidatable",
@@ -112,6 +120,8 @@ class Account:
         self.account_id = account_id
         self.liquidatable = liquidatable
         self.wallet: Amount = 0
+        self.assets: dict[str, Amount] = {}
+        self.collateral: Mapping[str, CollateralAsset] | None = None
         self.settings: dict[str, SymbolSettings] = {}
         self.positions: dict[str, Position] = {}
         self.exposures: dict[str, Exposure] = {}
@@ -126,6 +136,8 @@ class Account:
         what-if questions (the order preview) that must not touch the state they ask about."""
         twin = cls(view.account_id, view.liquidatable)
         twin.wallet = view.wallet
+        twin.assets = dict(view.assets)
+        twin.collateral = view.collateral
         twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in view.settings.items()}
         for symbol, position in view.positions.items():
             copy = twin.positions[symbol] = Position()

@@ -44,6 +44,9 @@ class RejectReason(StrEnum):
     MODE_CHANGE_WITH_OPEN_ORDERS = "MODE_CHANGE_WITH_OPEN_ORDERS"
     NO_ISOLATED_POSITION = "NO_ISOLATED_POSITION"
     MARGIN_REMOVAL_TOO_LARGE = "MARGIN_REMOVAL_TOO_LARGE"
+    UNKNOWN_ASSET = "UNKNOWN_ASSET"
+    ISOLATED_IN_MULTI_ASSETS_MODE = "ISOLATED_IN_MULTI_ASSETS_MODE"
+    """Multi-Assets mode is cross only: not with a symbol set to isolated, nor isolated within it."""
 
 
 class EndReason(StrEnum):

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from paperex.engine.commands import CancelOrder
+from paperex.engine.commands import CancelOrder, SetAssetMode
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render, weights
@@ -413,15 +413,17 @@ class BinanceApi:
         return SUCCESS
 
     async def multi_assets_mode(self, call: Call) -> Any:
-        return {"multiAssetsMargin": False}
+        return {"multiAssetsMargin": await self.app.multi_assets(call.account_id)}
 
     async def change_multi_assets_mode(self, call: Call) -> Any:
-        """Multi-assets mode does not exist here yet: single-asset is already set, multi-assets is not supported."""
+        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171."""
         if "multiAssetsMargin" not in call.params:
             raise errors.mandatory("multiAssetsMargin")
-        if params.flag(call.params, "multiAssetsMargin"):
-            raise errors.UNSUPPORTED_OPERATION.error()
-        raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
+        wanted = params.flag(call.params, "multiAssetsMargin")
+        if wanted == await self.app.multi_assets(call.account_id):
+            raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
+        await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        return SUCCESS
 
     async def income(self, call: Call) -> Any:
         """The account's money moves in the time range, oldest first (the venue's ``page`` is not offered)."""

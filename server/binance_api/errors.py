@@ -237,6 +237,12 @@ VENUE_ERRORS: Mapping[str, Wording] = {
     "MODE_CHANGE_WITH_OPEN_ORDERS": (BAD_REQUEST, -4047, "Margin type cannot be changed if there exists open orders."),
     "NO_ISOLATED_POSITION": (BAD_REQUEST, -2024, "Position is not sufficient."),
     "MARGIN_REMOVAL_TOO_LARGE": (BAD_REQUEST, -4051, "Isolated balance insufficient."),
+    "UNKNOWN_ASSET": (BAD_REQUEST, -4003, "Asset is not supported."),
+    "ISOLATED_IN_MULTI_ASSETS_MODE": (
+        BAD_REQUEST,
+        -4168,
+        "Unable to adjust to isolated-margin mode under the Multi-Assets mode.",
+    ),
     "INVALID_AMOUNT": (BAD_REQUEST, -1130, "Data sent for parameter 'amount' is not valid."),
     "UNAUTHENTICATED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),
     "PERMISSION_DENIED": (UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action."),

@@ -13,6 +13,7 @@ from typing import Any
 
 from paperex.engine.accounts import MarginMode
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import AssetFigures
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, Side, TriggerBy
 from paperex.engine.reasons import EndReason
@@ -575,6 +576,20 @@ def _asset(summary: AccountSummary, now_ms: int, *, v2: bool) -> dict[str, Any]:
     return asset
 
 
+def _other_asset(figures: AssetFigures, now_ms: int, *, v2: bool) -> dict[str, Any]:
+    """Another asset than USDT, in its own units: a balance, no PnL or margin of its own (positions settle
+    in USDT); what it backs in Multi-Assets mode is in USDT's figures."""
+    balance = money(figures.balance)
+    asset: dict[str, Any] = {"asset": figures.asset, "walletBalance": balance, "unrealizedProfit": "0"}
+    asset.update(marginBalance=balance, maintMargin="0", initialMargin="0", positionInitialMargin="0")
+    asset.update(openOrderInitialMargin="0", crossWalletBalance=balance, crossUnPnl="0")
+    asset.update(availableBalance=balance, maxWithdrawAmount=balance)
+    if v2:
+        asset["marginAvailable"] = True
+    asset["updateTime"] = now_ms
+    return asset
+
+
 def _isolated_margin(figures: PositionFigures) -> str:
     if figures.mode is not MarginMode.ISOLATED:
         return "0"
@@ -598,11 +613,11 @@ def account(view: AccountOverview, instruments: Mapping[str, Instrument], *, v2:
             canDeposit=True,
             canWithdraw=True,
             updateTime=0,
-            multiAssetsMargin=False,
+            multiAssetsMargin=view.multi_assets,
             tradeGroupId=-1,
         )
     answer.update(_totals(summary))
-    answer["assets"] = [_asset(summary, now, v2=v2)]
+    answer["assets"] = [_asset(summary, now, v2=v2), *(_other_asset(figures, now, v2=v2) for figures in view.assets)]
     held = {figures.symbol: figures for figures in summary.positions}
     if v2:
         answer["positions"] = [
@@ -691,7 +706,21 @@ def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:
             "maxWithdrawAmount": totals["maxWithdrawAmount"],
             "marginAvailable": True,
             "updateTime": ms(view.ts),
-        }
+        },
+        *(
+            {
+                "accountAlias": f"paperex{account_id}",
+                "asset": figures.asset,
+                "balance": money(figures.balance),
+                "crossWalletBalance": money(figures.balance),
+                "crossUnPnl": "0",
+                "availableBalance": money(figures.balance),
+                "maxWithdrawAmount": money(figures.balance),
+                "marginAvailable": True,
+                "updateTime": ms(view.ts),
+            }
+            for figures in view.assets
+        ),
     ]
 
 

@@ -58,6 +58,7 @@ BALANCE_REASONS = {
     BalanceReason.FUNDING: "FUNDING_FEE",
     BalanceReason.INSURANCE_FUND_COVER: "INSURANCE_CLEAR",
     BalanceReason.INSURANCE_CLEAR: "INSURANCE_CLEAR",
+    BalanceReason.AUTO_EXCHANGE: "AUTO_EXCHANGE",
 }
 """The venue's ``ACCOUNT_UPDATE`` reason for a wallet change; fills' changes (PnL, fee, margin) are ORDER."""
 TRADING = {BalanceReason.REALIZED_PNL, BalanceReason.FEE}
@@ -207,17 +208,20 @@ def _account_update(
     reason: str, balances: list[BalanceUpdate], positions: list[dict[str, Any]], time: int
 ) -> dict[str, Any]:
     wallet: list[dict[str, str]] = []
-    if balances:
-        outside_trading = sum(b.cross_change + b.isolated_change for b in balances if b.reason not in TRADING)
-        last = balances[-1]
-        wallet = [
+    per_asset: dict[str, list[BalanceUpdate]] = {}
+    for change in balances:
+        per_asset.setdefault(change.asset, []).append(change)
+    for asset, changes in per_asset.items():  # one entry per asset that moved, as in Multi-Assets mode
+        outside_trading = sum(b.cross_change + b.isolated_change for b in changes if b.reason not in TRADING)
+        last = changes[-1]
+        wallet.append(
             {
-                "a": render.ASSET,
+                "a": asset,
                 "wb": money(last.cross_wallet + last.isolated_total),
                 "cw": money(last.cross_wallet),
                 "bc": money(outside_trading),
             }
-        ]
+        )
     shown = [
         {
             "s": p["s"],

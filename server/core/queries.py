@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from paperex.engine.accounts import SymbolSettings
 from paperex.engine.audit import Ledger
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import AssetFigures
 from paperex.engine.commands import PlaceOrder
 from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import Instrument
@@ -78,6 +79,9 @@ class AccountOverview(NamedTuple):
     cursor: tuple[int, int]
     adl_quantiles: dict[str, int]
     ts: int
+    multi_assets: bool = False
+    assets: tuple[AssetFigures, ...] = ()
+    """The balances besides USDT."""
 
 
 class Book(NamedTuple):
@@ -237,6 +241,11 @@ class Queries:
         await self._settled(account_id)
         return self._overview(self.exchange, account_id)
 
+    async def multi_assets(self, account_id: int) -> bool:
+        """Whether the account is in Multi-Assets mode."""
+        await self._settled(account_id)
+        return self.exchange.margin_accounts.multi_assets(account_id)
+
     async def accounts_page(self, after_id: int, size: int) -> list[AccountOverview]:
         """Up to ``size`` traders' accounts with id > ``after_id``, by id (the exchange's own are hidden)."""
         await self.sequencer.settled()
@@ -254,6 +263,8 @@ class Queries:
             exchange.last_cursor(account_id),
             {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
             exchange.results.now,
+            exchange.margin_accounts.multi_assets(account_id),
+            exchange.margin_accounts.asset_figures(account_id),
         )
 
     def _limits(self, exchange: Exchange, account_id: int) -> list[SymbolLimits]:

@@ -12,6 +12,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperex.engine.collateral import DEFAULT_COLLATERAL, USDT, CollateralAsset
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AmendOrder,
@@ -115,6 +116,8 @@ class Applied:
     orders: dict[int, OrderSnapshot] = field(default_factory=dict)
     """For an order command: the orders it placed, amended or canceled, as it left them."""
     wallets: tuple[Amount, Amount] = (0, 0)
+    asset_balance: Amount = 0
+    """After a deposit or withdrawal: the balance of the asset it moved."""
     """For Deposit, Withdraw and AdjustIsolatedMargin: the account's wallet balance (isolated margin
     included) and cross wallet."""
     position: PositionFigures | None = None
@@ -132,7 +135,12 @@ class Applied:
 class Results:
     """The read models and the one way they change: ``fold``, a command at a time, in sequence order."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], history_retention: int) -> None:
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        history_retention: int,
+        collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
+    ) -> None:
         self.instruments = instruments
         self.history = history = History(history_retention)
         self.income = IncomeHistory(history.retained)
@@ -145,7 +153,7 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
-        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices)
+        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices, collateral)
         self.funds = Funds(instruments)
         self.now = 0
         """The time of the latest command folded: what the read models show is true at it."""
@@ -187,6 +195,10 @@ class Results:
             applied.orders = {record.order_id: (record, order_state(record)) for record in canceled}
         elif isinstance(command, Deposit | Withdraw):
             applied.wallets = self.wallets.balances(command.account_id)
+            if command.asset == USDT:
+                applied.asset_balance = applied.wallets[1]
+            else:
+                applied.asset_balance = self.wallets.assets(command.account_id).get(command.asset, 0)
         elif isinstance(command, AdjustIsolatedMargin):
             applied.wallets = self.wallets.balances(command.account_id)
             account_id, symbol = command.account_id, command.symbol

@@ -305,3 +305,17 @@ async def test_a_margin_call_lists_the_cross_positions(tmp_path: Path, http: aio
             "mm": "74.46",
         }
     ]
+
+
+async def test_a_btc_deposit_is_an_account_update_of_btc(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """0.25 BTC deposited: ACCOUNT_UPDATE DEPOSIT whose balance entry is BTC's, in BTC (USDT did not move)."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice_id, alice = await open_account(venue, "alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            deposit = admin_pb2.DepositRequest(account_id=alice_id, amount="0.25", asset="BTC")
+            await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+            deposited = await received(socket)
+
+    assert (deposited["e"], deposited["a"]["m"]) == ("ACCOUNT_UPDATE", "DEPOSIT")
+    assert deposited["a"]["B"] == [{"a": "BTC", "wb": "0.25", "cw": "0.25", "bc": "0.25"}]

@@ -71,6 +71,8 @@ class RejectReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REJECT_REASON_MAINTENANCE: _ClassVar[RejectReason]
     REJECT_REASON_STREAM_DROPPED: _ClassVar[RejectReason]
     REJECT_REASON_BANNED: _ClassVar[RejectReason]
+    REJECT_REASON_UNKNOWN_ASSET: _ClassVar[RejectReason]
+    REJECT_REASON_ISOLATED_IN_MULTI_ASSETS_MODE: _ClassVar[RejectReason]
 
 class EndReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -150,6 +152,8 @@ REJECT_REASON_ANSWER_LOST: RejectReason
 REJECT_REASON_MAINTENANCE: RejectReason
 REJECT_REASON_STREAM_DROPPED: RejectReason
 REJECT_REASON_BANNED: RejectReason
+REJECT_REASON_UNKNOWN_ASSET: RejectReason
+REJECT_REASON_ISOLATED_IN_MULTI_ASSETS_MODE: RejectReason
 END_REASON_UNSPECIFIED: EndReason
 END_REASON_CANCELED_BY_USER: EndReason
 END_REASON_IOC_REMAINDER: EndReason
