@@ -165,6 +165,16 @@ class AsyncClient(_Connection):
         reply = await self._call(self._market.GetCandles, request)
         return [from_proto(models.Candle, item) for item in reply.candles]
 
+    async def funding_rates(
+        self, symbol: str = "", *, start: datetime | None = None, end: datetime | None = None, limit: int = 0
+    ) -> list[models.FundingRate]:
+        """Settled funding rates with the mark each was charged at, oldest first (every symbol's when
+        ``symbol`` is empty): from ``start`` the first ``limit`` (0: 100), else the most recent ones."""
+        request = market_data_pb2.ListFundingRatesRequest(symbol=symbol, limit=limit)
+        _set_times(request, start_time=start, end_time=end)
+        reply = await self._call(self._market.ListFundingRates, request)
+        return [from_proto(models.FundingRate, item) for item in reply.funding_rates]
+
     def stream_order_book(self, symbol: str) -> AsyncIterator[models.OrderBook | models.OrderBookUpdate]:
         """A snapshot, then its updates; after a gap or a reconnect, a fresh snapshot to start over from."""
 
@@ -309,6 +319,19 @@ class AsyncClient(_Connection):
         reply = await self._call(self._account.SetPositionMode, request, repeatable=False)
         return PositionMode(reply.position_mode)
 
+    async def set_asset_mode(self, multi_assets: bool) -> bool:
+        """Multi-Assets mode on (True) or off: only without open orders or positions."""
+        request = account_pb2.SetAssetModeRequest(multi_assets_mode=multi_assets)
+        reply: account_pb2.SetAssetModeResponse = await self._call(self._account.SetAssetMode, request)
+        return reply.multi_assets_mode
+
+    async def asset_mode(self) -> bool:
+        """Whether the account is in Multi-Assets mode."""
+        reply: account_pb2.GetAssetModeResponse = await self._call(
+            self._account.GetAssetMode, account_pb2.GetAssetModeRequest()
+        )
+        return reply.multi_assets_mode
+
     async def adjust_isolated_margin(
         self,
         symbol: str,
@@ -429,12 +452,13 @@ class AsyncAdmin(_Connection):
         reply = await self._call(self._admin.RotateApiKey, request, repeatable=False)
         return from_proto(models.CreateAccountResponse, reply)
 
-    async def deposit(self, account_id: int, amount: Number) -> models.Balances:
-        request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount))
+    async def deposit(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
+        """``asset``: USDT when empty, or a collateral asset (USDC, BTC, ETH by default)."""
+        request = admin_pb2.DepositRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
         return from_proto(models.Balances, await self._call(self._admin.Deposit, request, repeatable=False))
 
-    async def withdraw(self, account_id: int, amount: Number) -> models.Balances:
-        request = admin_pb2.WithdrawRequest(account_id=account_id, amount=decimal_text(amount))
+    async def withdraw(self, account_id: int, amount: Number, asset: str = "") -> models.Balances:
+        request = admin_pb2.WithdrawRequest(account_id=account_id, amount=decimal_text(amount), asset=asset)
         return from_proto(models.Balances, await self._call(self._admin.Withdraw, request, repeatable=False))
 
     async def accounts(self, page_size: int = 0) -> AsyncIterator[models.AccountSummary]:

@@ -43,6 +43,7 @@ EVENT_TYPES: dict[str, type] = {
     "position_deleveraged": models.PositionDeleveraged,
     "symbol_settings_changed": models.SymbolSettingsChanged,
     "price_alert_triggered": models.PriceAlertTriggered,
+    "asset_mode_changed": models.AssetModeChanged,
 }
 
 

@@ -154,6 +154,7 @@ class BalanceChangeReason(WireEnum):
     INSURANCE_FUND_COVER = 8
     ADL = 9
     INSURANCE_CLEAR = 10
+    AUTO_EXCHANGE = 11
 
 
 class LiquidationFeeModel(WireEnum):

@@ -237,6 +237,16 @@ class Candle:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingRate:
+    """One settled funding time: ``rate`` as a fraction (positive: longs paid shorts) at ``mark_price``."""
+
+    symbol: str
+    rate: Decimal
+    mark_price: Decimal
+    time: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SymbolSettings:
     symbol: str
     margin_mode: MarginMode | None
@@ -250,6 +260,17 @@ class EventCursor:
 
     sequence: int
     index: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssetBalance:
+    """``index_price`` is USDT per unit; ``margin_value`` = balance x index price x ``collateral_rate``."""
+
+    asset: str
+    wallet_balance: Decimal
+    index_price: Decimal
+    collateral_rate: Decimal
+    margin_value: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +298,11 @@ class AccountSummary:
     symbol_settings: list[SymbolSettings]
     cursor: EventCursor | None
     time: datetime | None
+    multi_assets_mode: bool
+    assets: list[AssetBalance]
+    """Balances of other assets than USDT, valued at their index price."""
+    collateral_value: Decimal
+    """In Multi-Assets mode, the margin ``assets`` give together (in ``cross_margin_balance``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,7 +431,8 @@ class PositionChanged:
 @dataclass(frozen=True, slots=True)
 class BalanceChanged:
     """One move of a wallet; the balances are those right after it. ``isolated_wallet`` and
-    ``isolated_change`` are None when no isolated position's wallet moved."""
+    ``isolated_change`` are None when no isolated position's wallet moved. For another ``asset`` than
+    USDT, ``change`` and ``wallet_balance`` are that asset's and the cross figures are 0."""
 
     reason: BalanceChangeReason
     change: Decimal
@@ -416,6 +443,7 @@ class BalanceChanged:
     isolated_wallet: Decimal | None
     cross_change: Decimal
     isolated_change: Decimal | None
+    asset: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +499,11 @@ class PositionDeleveraged:
 
 
 @dataclass(frozen=True, slots=True)
+class AssetModeChanged:
+    multi_assets_mode: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SymbolSettingsChanged:
     settings: SymbolSettings
 
@@ -499,6 +532,7 @@ UserEventPayload = (
     | PositionDeleveraged
     | SymbolSettingsChanged
     | PriceAlertTriggered
+    | AssetModeChanged
 )
 
 
@@ -529,6 +563,8 @@ class Balances:
 
     wallet_balance: Decimal
     cross_wallet_balance: Decimal
+    asset_balance: Decimal
+    """The balance of the asset moved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,6 +622,8 @@ class Ledger:
     sequence: int
     time: datetime | None
     insurance_contributions: Decimal
+    exchanged: Decimal
+    """Multi-Assets mode: the USDT the auto-exchange paid out, negated (a term of money_in_system)."""
 
     @property
     def conserved(self) -> bool:

@@ -47,6 +47,8 @@ class AccountTracker:
         self.cross_wallet_balance = Decimal(0)
         self.isolated_wallets: dict[str, Decimal] = {}
         """Each isolated position's wallet (symbols whose isolated wallet is not zero)."""
+        self.assets: dict[str, Decimal] = {}
+        """The balances of other assets than USDT (those not at zero)."""
         self.cursor: models.EventCursor | None = None
         self.resyncs = 0
 
@@ -61,6 +63,7 @@ class AccountTracker:
         self.wallet_balance = summary.wallet_balance
         self.cross_wallet_balance = summary.cross_wallet_balance
         self.isolated_wallets = {p.symbol: p.isolated_wallet for p in summary.positions if p.isolated_wallet}
+        self.assets = {balance.asset: balance.wallet_balance for balance in summary.assets}
         self.cursor = summary.cursor
 
     async def events(self) -> AsyncIterator[models.UserEvent]:
@@ -95,6 +98,11 @@ class AccountTracker:
                 self.positions[position.symbol] = position
             else:
                 self.positions.pop(position.symbol, None)
+        elif isinstance(payload, models.BalanceChanged) and payload.asset not in ("", "USDT"):
+            if payload.wallet_balance:
+                self.assets[payload.asset] = payload.wallet_balance
+            else:
+                self.assets.pop(payload.asset, None)
         elif isinstance(payload, models.BalanceChanged):
             self.wallet_balance = payload.wallet_balance
             self.cross_wallet_balance = payload.cross_wallet_balance

@@ -1,13 +1,16 @@
-"""The account commands: create an account, deposit, withdraw, set leverage, margin mode and position
-mode, move isolated margin, and the operator's insurance-fund top-up; each refused with its figures or applied
-with its ``BalanceChanged``, ``SettingsChanged`` or ``InsuranceFundChanged``."""
+"""The account commands: create an account, deposit and withdraw any asset, set leverage, margin mode,
+position mode and asset mode, move isolated margin, and the operator's insurance-fund top-up; each
+refused with its figures or applied with its ``BalanceChanged``, ``SettingsChanged``,
+``PositionModeChanged``, ``AssetModeChanged`` or ``InsuranceFundChanged``."""
 
 from paperex.engine.accounts import HEDGE, NO_ORDERS, ONE_WAY, Account, MarginMode
+from paperex.engine.collateral import USDT, margin_value
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     CreateAccount,
     Deposit,
     FundInsurance,
+    SetAssetMode,
     SetLeverage,
     SetMarginMode,
     SetPositionMode,
@@ -15,6 +18,7 @@ from paperex.engine.commands import (
 )
 from paperex.engine.events import (
     AccountCreated,
+    AssetModeChanged,
     BalanceChanged,
     BalanceReason,
     FundReason,
@@ -52,6 +56,11 @@ class AccountCommands:
             return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
             return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        if cmd.asset != USDT:
+            if cmd.asset not in self.state.collateral:
+                return self.state.reject(cmd, RejectReason.UNKNOWN_ASSET)
+            self._move_asset(account, cmd.asset, cmd.amount, BalanceReason.DEPOSIT)
+            return None
         self._move_wallet(account, cmd.amount, BalanceReason.DEPOSIT)
         self.state.net_deposits += cmd.amount
         return None
@@ -63,6 +72,8 @@ class AccountCommands:
             return self.state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
         if cmd.amount <= 0:
             return self.state.reject(cmd, RejectReason.INVALID_AMOUNT)
+        if cmd.asset != USDT:
+            return self._withdraw_asset(account, cmd)
         summary = summarize(account, state.markets)
         if cmd.amount > summary.max_withdraw:
             figures = (*shortfall(cmd.amount, summary.available_balance), money("max_withdraw", summary.max_withdraw))
@@ -71,9 +82,65 @@ class AccountCommands:
         state.net_deposits -= cmd.amount
         return None
 
+    def _withdraw_asset(self, account: Account, cmd: Withdraw) -> None:
+        """Another asset than USDT leaves up to its balance; in Multi-Assets mode only as far as its
+        margin value is not needed (it is taken off the available balance)."""
+        state = self.state
+        spec = state.collateral.get(cmd.asset)
+        if spec is None:
+            return state.reject(cmd, RejectReason.UNKNOWN_ASSET)
+        balance = account.assets.get(cmd.asset, 0)
+        if cmd.amount > balance:
+            return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, balance))
+        if account.collateral is not None:
+            needed = margin_value(cmd.amount, spec, state.markets)
+            available = available_balance(account, state.markets)
+            if needed > available:
+                return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(needed, max(0, available)))
+        self._move_asset(account, cmd.asset, -cmd.amount, BalanceReason.WITHDRAWAL)
+        return None
+
+    def _move_asset(self, account: Account, asset: str, delta: int, reason: BalanceReason) -> None:
+        """A deposit or withdrawal of another asset than USDT (counted per asset for conservation)."""
+        state = self.state
+        balance = account.assets.get(asset, 0) + delta
+        if balance:
+            account.assets[asset] = balance
+        else:
+            account.assets.pop(asset, None)
+        state.asset_deposits[asset] = state.asset_deposits.get(asset, 0) + delta
+        if not state.asset_deposits[asset]:
+            del state.asset_deposits[asset]
+        state.events.append(BalanceChanged(account.account_id, reason, delta, balance, asset=asset))
+
     def _move_wallet(self, account: Account, delta: int, reason: BalanceReason) -> None:
         account.wallet += delta
         self.state.events.append(BalanceChanged(account.account_id, reason, delta, account.wallet))
+
+    def set_asset_mode(self, cmd: SetAssetMode) -> None:
+        """Binance's rules: no switch with open orders or positions (either hedge leg) on any symbol;
+        Multi-Assets mode is cross only; back to single-asset mode only without a USDT debt. Hedge
+        mode and Multi-Assets mode go together (Binance allows both at once)."""
+        state = self.state
+        account = state.accounts.get(cmd.account_id)
+        if account is None:
+            return state.reject(cmd, RejectReason.UNKNOWN_ACCOUNT)
+        if any(account.holds(symbol) for symbol in (*account.positions, *account.short_legs)):
+            return state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
+        if any(account_id == cmd.account_id for account_id, _ in state.account_orders):
+            return state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_ORDERS)
+        if cmd.multi_assets:
+            if any(settings.mode is MarginMode.ISOLATED for settings in account.settings.values()):
+                return state.reject(cmd, RejectReason.ISOLATED_IN_MULTI_ASSETS_MODE)
+            account.collateral = state.collateral
+            state.multi_assets[account.account_id] = None
+        else:
+            if account.wallet < 0:
+                return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(0, account.wallet))
+            account.collateral = None
+            state.multi_assets.pop(account.account_id, None)
+        state.events.append(AssetModeChanged(account.account_id, cmd.multi_assets))
+        return None
 
     def _settings_target(
         self, cmd: SetLeverage | SetMarginMode | AdjustIsolatedMargin
@@ -150,6 +217,8 @@ class AccountCommands:
             return None
         account, _ = target
         state = self.state
+        if cmd.mode is MarginMode.ISOLATED and account.collateral is not None:
+            return self.state.reject(cmd, RejectReason.ISOLATED_IN_MULTI_ASSETS_MODE)
         if account.holds(cmd.symbol):
             return self.state.reject(cmd, RejectReason.MODE_CHANGE_WITH_OPEN_POSITION)
         if (cmd.account_id, cmd.symbol) in state.account_orders:

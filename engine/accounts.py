@@ -1,8 +1,10 @@
-"""Accounts: the USDT wallet, per-symbol margin settings, positions with their isolated margin, and
-the open-order exposure that reserves margin. Money moves here and only here (fills, fees, funding,
+"""Accounts: the USDT wallet and the other assets' balances (with the Multi-Assets table when that
+mode is on), per-symbol margin settings, positions with their isolated margin, and the open-order
+exposure that reserves margin. Money moves here and only here (fills, fees, funding,
 transfers), so conservation can be reasoned about in one file.
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,7 @@ from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
 
 if TYPE_CHECKING:
+    from paperex.engine.collateral import CollateralAsset
     from paperex.engine.views import AccountView
 
 DEFAULT_LEVERAGE = 20
@@ -115,15 +118,21 @@ DEFAULT_SETTINGS = SymbolSettings()
 
 
 class Account:
-    """One trader's futures account: ``wallet`` is the cross wallet balance; each isolated position
-    holds its own margin in ``Position.isolated_wallet``. A non-``liquidatable`` account (the
-    exchange's own liquidity provider) is never margin-called, liquidated or auto-deleveraged.
+    """One trader's futures account: ``wallet`` is the cross wallet balance (USDT) and ``assets`` the
+    balances of the other assets (none at 0); each isolated position holds its own margin in
+    ``Position.isolated_wallet``. ``collateral`` is the table that values ``assets`` as margin in
+    Multi-Assets mode, None in single-asset mode (the default), where they back nothing. A
+    non-``liquidatable`` account (the exchange's own liquidity provider) is never margin-called,
+    liquidated or auto-deleveraged.
 
     In one-way mode ``positions`` holds each symbol's position; in hedge mode it holds the LONG legs
-    and ``short_legs`` the SHORT ones, so one-way paths read one dict exactly as before."""
+    and ``short_legs`` the SHORT ones, so one-way paths read one dict exactly as before. Hedge mode
+    and Multi-Assets mode are independent and may be on together (as on Binance)."""
 
     __slots__ = (
         "account_id",
+        "assets",
+        "collateral",
         "exposures",
         "isolated_call_levels",
         "leg_call_levels",
@@ -140,6 +149,8 @@ class Account:
         self.account_id = account_id
         self.liquidatable = liquidatable
         self.wallet: Amount = 0
+        self.assets: dict[str, Amount] = {}
+        self.collateral: Mapping[str, CollateralAsset] | None = None
         self.settings: dict[str, SymbolSettings] = {}
         self.positions: dict[str, Position] = {}
         self.exposures: dict[str, Exposure] = {}
@@ -158,6 +169,8 @@ class Account:
         what-if questions (the order preview) that must not touch the state they ask about."""
         twin = cls(view.account_id, view.liquidatable)
         twin.wallet = view.wallet
+        twin.assets = dict(view.assets)
+        twin.collateral = view.collateral
         twin.settings = {s: SymbolSettings(v.mode, v.leverage) for s, v in view.settings.items()}
         twin.position_mode = view.position_mode
         for source, target in ((view.positions, twin.positions), (view.short_legs, twin.short_legs)):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from paperex.engine.accounts import HEDGE
+from paperex.engine.collateral import USDT
 from paperex.engine.orders import BOTH, RESTING_TIME_IN_FORCE, STATE_FIELDS, Order, OrderStatus, Side
 from paperex.engine.state import EngineState
 
@@ -48,6 +49,8 @@ def _state_lines(state: EngineState) -> Iterator[str]:
             f"account {account_id} wallet={account.wallet} calls={account.margin_call_level}"
             f" isolated_calls={sorted(account.isolated_call_levels.items())} liquidatable={account.liquidatable}"
         )
+        if account.assets or account.collateral is not None:  # absent in single-asset USDT accounts
+            yield f"assets {sorted(account.assets.items())} multi_assets={account.collateral is not None}"
         for symbol, settings in sorted(account.settings.items()):
             yield f"settings {symbol} {settings.mode} {settings.leverage}"
         for symbol, p in sorted(account.positions.items()):
@@ -56,6 +59,8 @@ def _state_lines(state: EngineState) -> Iterator[str]:
             yield f"hedge calls={sorted(account.leg_call_levels.items())}"
             for symbol, p in sorted(account.short_legs.items()):
                 yield f"short {symbol} {p.size} {p.entry_notional} {p.isolated_wallet}"
+    if state.asset_deposits or state.exchanged:
+        yield f"asset_deposits={sorted(state.asset_deposits.items())} exchanged={sorted(state.exchanged.items())}"
     yield "recent " + " ".join(f"{a}:{c}:{t}" for (a, c), (_, _, t) in state.recent_client_ids.items())
     yield "expiries " + " ".join(f"{t}:{o}" for t, o in sorted(state.expiries))
 
@@ -66,6 +71,7 @@ def check_invariants(state: EngineState) -> None:
         _check_orders(state)
         _check_exposures(state)
         assert ledger(state).imbalance == 0, "money was created or destroyed"
+        assert not any(asset_imbalances(state).values()), "an asset was created or destroyed"
     except AssertionError as exc:
         raise InvariantViolation(str(exc)) from exc
 
@@ -128,12 +134,21 @@ class Ledger(NamedTuple):
     open_positions: int
     """Open positions at their entry notional: a short is owed its entry notional (+), a long owes
     its own (-). Unrealized PnL is left out, so the sum holds whatever the prices did."""
+    exchanged: int = 0
+    """The USDT the auto-exchange paid into wallets for other assets (<= 0: it left the venue's desk)."""
 
     @property
     def money_in_system(self) -> int:
         """Net deposits and contributions as the books add them up: wallets, isolated margin, fees,
         the insurance funds and the open positions' entry notional."""
-        return self.wallets + self.isolated_margin + self.fees_collected + self.insurance_fund + self.open_positions
+        return (
+            self.wallets
+            + self.isolated_margin
+            + self.fees_collected
+            + self.insurance_fund
+            + self.open_positions
+            + self.exchanged
+        )
 
     @property
     def imbalance(self) -> int:
@@ -159,4 +174,17 @@ def ledger(state: EngineState) -> Ledger:
         state.fees_collected,
         sum(market.insurance_fund for market in state.market_list),
         positions,
+        state.exchanged.get(USDT, 0),
     )
+
+
+def asset_imbalances(state: EngineState) -> dict[str, int]:
+    """Per asset besides USDT: balances plus what the auto-exchange took, less net deposits (0 while
+    conserved)."""
+    held = dict(state.exchanged)
+    held.pop(USDT, None)
+    for account in state.accounts.values():
+        for asset, amount in account.assets.items():
+            held[asset] = held.get(asset, 0) + amount
+    assets = held.keys() | state.asset_deposits.keys()
+    return {asset: held.get(asset, 0) - state.asset_deposits.get(asset, 0) for asset in sorted(assets)}

@@ -7,6 +7,7 @@ clock, so time (GTD expiry, later funding) only moves when a command says so.
 from dataclasses import dataclass
 
 from paperex.engine.accounts import MarginMode, PositionMode
+from paperex.engine.collateral import USDT
 from paperex.engine.orders import BOTH, OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.units import Amount, Lots, Ticks
 
@@ -129,17 +130,32 @@ class CreateAccount:
 
 @dataclass(slots=True, kw_only=True)
 class Deposit:
+    """Put ``amount`` (1e-8 units) of ``asset`` into the account: USDT, or an asset of the collateral table."""
+
     account_id: int
     amount: Amount
+    asset: str = USDT
     ts: int = 0
 
 
 @dataclass(slots=True, kw_only=True)
 class Withdraw:
-    """Take money out of the cross wallet; refused when positions or orders need it."""
+    """Take ``amount`` of ``asset`` out of the account; refused when positions or orders need it."""
 
     account_id: int
     amount: Amount
+    asset: str = USDT
+    ts: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SetAssetMode:
+    """Switch the account between single-asset mode (USDT alone is margin) and Multi-Assets mode (the
+    other assets count too, at their collateral rate); as on the venue, only without open orders or
+    positions, and Multi-Assets mode only with every symbol in cross margin."""
+
+    account_id: int
+    multi_assets: bool
     ts: int = 0
 
 
@@ -206,6 +222,7 @@ Command = (
     | SetLeverage
     | SetMarginMode
     | SetPositionMode
+    | SetAssetMode
     | AdjustIsolatedMargin
     | FundInsurance
 )

@@ -20,6 +20,7 @@ from paperex.engine.account_commands import AccountCommands
 from paperex.engine.accounts import Account
 from paperex.engine.audit import InvariantViolation, Ledger, check_invariants, ledger, state_hash
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AdvanceTime,
@@ -32,6 +33,7 @@ from paperex.engine.commands import (
     FundInsurance,
     PlaceOrder,
     Resume,
+    SetAssetMode,
     SetIndexPrice,
     SetLeverage,
     SetMarginMode,
@@ -63,8 +65,12 @@ MAX_CASCADE_ROUNDS = 1_000
 class Engine:
     """All markets, orders and positions; mutate only through ``apply``."""
 
-    def __init__(self, instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS) -> None:
-        self._compose(EngineState(instruments))
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument] = DEFAULT_INSTRUMENTS,
+        collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
+    ) -> None:
+        self._compose(EngineState(instruments, collateral))
 
     def _compose(self, state: EngineState) -> None:
         """Build the jobs around ``state`` and the table of command handlers."""
@@ -96,6 +102,7 @@ class Engine:
             SetLeverage: accounts.set_leverage,
             SetMarginMode: accounts.set_margin_mode,
             SetPositionMode: accounts.set_position_mode,
+            SetAssetMode: accounts.set_asset_mode,
             AdjustIsolatedMargin: accounts.adjust_isolated_margin,
             FundInsurance: accounts.fund_insurance,
         }

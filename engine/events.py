@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 from enum import Enum, StrEnum
 
 from paperex.engine.accounts import MarginMode, PositionMode
+from paperex.engine.collateral import USDT
 from paperex.engine.orders import (
     BOTH,
     OrderStatus,
@@ -211,14 +212,18 @@ class BalanceReason(StrEnum):
     the insurance fund covered (the wallet ends at 0)."""
     ADL = "ADL"
     """PnL realized by an auto-deleverage close."""
+    AUTO_EXCHANGE = "AUTO_EXCHANGE"
+    """Multi-Assets mode: the venue exchanged other assets (delta < 0) into USDT (delta > 0) to pay a
+    USDT debt past its threshold, or a liquidated account's deficit."""
 
 
 @dataclass(slots=True)
 class BalanceChanged:
     """A wallet moved: ``delta`` is the cross wallet's change and ``wallet`` its balance after;
     ``isolated_delta`` and ``isolated_wallet`` the same for ``symbol``'s isolated position (0 for a
-    cross move). ``trade_id`` names the fill that caused it, if one did. Every change of a wallet is
-    one of these, so an account's balances can be kept from its events alone."""
+    cross move). ``trade_id`` names the fill that caused it, if one did. ``asset`` names the balance:
+    USDT's is the cross wallet; another asset's ``delta`` and ``wallet`` are that asset's. Every change
+    of a wallet is one of these, so an account's balances can be kept from its events alone."""
 
     account_id: int
     reason: BalanceReason
@@ -230,6 +235,15 @@ class BalanceChanged:
     trade_id: int = 0
     position_side: PositionSide = BOTH
     """The hedge leg whose isolated wallet moved (BOTH: a one-way position, or no isolated move)."""
+    asset: str = USDT
+
+
+@dataclass(slots=True)
+class AssetModeChanged:
+    """The account switched to Multi-Assets mode (``multi_assets``) or back to single-asset mode."""
+
+    account_id: int
+    multi_assets: bool
 
 
 @dataclass(slots=True)
@@ -408,6 +422,7 @@ Event = (
     | BalanceChanged
     | SettingsChanged
     | PositionModeChanged
+    | AssetModeChanged
     | MarginCallIssued
     | LiquidationTriggered
     | PositionLiquidated

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import TypeVar
 
 from paperex.engine.accounts import CROSS, Account, MarginMode
+from paperex.engine.collateral import collateral_value
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import adl_score, bracket_for, fee, unrealized_pnl
 from paperex.engine.market import Market
@@ -55,6 +56,8 @@ def cross_state(account: Account, markets: Mapping[str, Market]) -> tuple[Amount
     """``(margin balance, scaled maintenance, holds cross positions)`` of the cross account, in one
     pass with integers only (this runs for every account a command touches)."""
     balance, maintenance, held = account.wallet, 0, False
+    if account.collateral is not None:
+        balance += collateral_value(account.assets, account.collateral, markets)
     settings = account.settings
     for legs in (account.positions, account.short_legs):  # the SHORT legs of hedge mode (else empty)
         for symbol, position in legs.items():

@@ -3,10 +3,12 @@ cross account and each isolated position against its maintenance margin, liquida
 real liquidity, the insurance fund's share, and auto-deleverage for what the book cannot take. The
 formulas (margin states, partial quantities, ADL ranking) are ``paperex.engine.liquidation``'s."""
 
+from collections.abc import Mapping
 from fractions import Fraction
 
 from paperex.engine.accounts import CROSS, HEDGE, ISOLATED, Account, MarginMode
 from paperex.engine.audit import InvariantViolation
+from paperex.engine.collateral import AUTO_EXCHANGE_THRESHOLD, USDT, CollateralAsset, exchange_plan
 from paperex.engine.events import (
     BalanceChanged,
     BalanceReason,
@@ -44,7 +46,7 @@ from paperex.engine.orders import (
     TimeInForce,
 )
 from paperex.engine.reasons import EndReason
-from paperex.engine.risk import summarize, valuation_price
+from paperex.engine.risk import cross_backing, summarize, valuation_price
 from paperex.engine.settlement import Settlement
 from paperex.engine.state import EngineState
 from paperex.engine.units import SCALE, Amount, Lots, Ticks, ceil_div
@@ -69,6 +71,8 @@ class Liquidator:
         as its ratio recovers. Exchange-internal (non-liquidatable) accounts are passed by."""
         if not account.liquidatable:
             return
+        if account.collateral is not None and account.wallet < -AUTO_EXCHANGE_THRESHOLD:
+            self._auto_exchange(account, account.collateral)
         markets = self.state.markets
         balance, maintenance, held = cross_state(account, markets)
         settings = account.settings
@@ -171,6 +175,8 @@ class Liquidator:
         if not cross:
             return self._settlement.clear_isolated(account, market, leg)
         symbol, account_id = market.symbol, account.account_id
+        if account.collateral is not None and account.wallet < 0:
+            self._auto_exchange(account, account.collateral)
         leftover = account.wallet
         account.wallet = 0
         if leftover:
@@ -181,6 +187,26 @@ class Liquidator:
                 InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
             )
         return leftover
+
+    def _auto_exchange(self, account: Account, table: Mapping[str, CollateralAsset]) -> None:
+        """The venue's auto-exchange in Multi-Assets mode: the account's other assets pay its USDT debt
+        (``paperex.engine.collateral.exchange_plan``), each sale and the USDT it brought one
+        ``BalanceChanged`` (AUTO_EXCHANGE); the venue keeps what it took, in ``EngineState.exchanged``."""
+        state = self.state
+        exchanged, assets, account_id = state.exchanged, account.assets, account.account_id
+        for asset, sold, credit in exchange_plan(-account.wallet, assets, table, state.markets):
+            balance = assets[asset] - sold
+            if balance:
+                assets[asset] = balance
+            else:
+                del assets[asset]
+            account.wallet += credit
+            exchanged[asset] = exchanged.get(asset, 0) + sold
+            exchanged[USDT] = exchanged.get(USDT, 0) - credit
+            state.events += (
+                BalanceChanged(account_id, BalanceReason.AUTO_EXCHANGE, -sold, balance, asset=asset),
+                BalanceChanged(account_id, BalanceReason.AUTO_EXCHANGE, credit, account.wallet),
+            )
 
     def _liquidate_position(
         self, account: Account, market: Market, leg: PositionSide, mode: MarginMode
@@ -204,7 +230,7 @@ class Liquidator:
                 scaled_maintenance(m.instrument, abs(p.size) * valuation_price(m, p) * m.notional_unit)
                 for m, p in others
             )
-            backing = account.wallet
+            backing = cross_backing(account, state.markets)  # the collateral too, in Multi-Assets mode
         else:
             other_upnl = other_mm = 0
             backing = position.isolated_wallet

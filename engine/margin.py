@@ -216,6 +216,7 @@ def liquidation_price(
     wallet: Amount,
     other_maintenance: Amount = 0,
     other_upnl: Amount = 0,
+    collateral_per_tick: Fraction = Fraction(0),
 ) -> Fraction | None:
     """Binance one-way liquidation price in exact ticks, the price where margin balance
     equals maintenance margin; None when there is no positive one (shown as "--").
@@ -224,7 +225,10 @@ def liquidation_price(
     ``entry_notional`` and a price P (ticks) has notional Q x P x notional_unit, so
     P = SCALE x (WB - TMM + UPNL + cum - side x entry_notional) / (Q x unit x (mmr - side x SCALE)).
     Cross: ``wallet`` is the cross wallet, ``other_*`` the other positions' MM and uPnL at their
-    marks. Isolated: ``wallet`` is the isolated wallet and the other terms are 0.
+    marks. Isolated: ``wallet`` is the isolated wallet and the other terms are 0. In Multi-Assets mode
+    collateral priced by this symbol moves with it: its margin value is ``collateral_per_tick`` x P
+    (money units per tick, left out of ``wallet``), which joins the denominator:
+    P = SCALE x (free + cum) / (Q x unit x (mmr - side x SCALE) - SCALE x c).
 
     The tier is re-selected at the liquidation price: tiers are tried from 1 up and the first whose
     [floor, cap] holds Q x LP (with LP > 0) is accepted; the last tier extends without a cap. Because
@@ -244,12 +248,12 @@ def liquidation_price(
     last = len(instrument.brackets) - 1
     for index, bracket in enumerate(instrument.brackets):
         # price = top / bottom; the tests below are its sign and floor <= price x Q <= cap, in integers
-        top, bottom = SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE)
+        top, bottom = SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE) - SCALE * collateral_per_tick
         if bottom < 0:
             top, bottom = -top, -bottom
         scaled = top * q_unit  # notional x bottom
         if top > 0 and bracket.floor * bottom <= scaled and (scaled <= bracket.cap * bottom or index == last):
-            return Fraction(top, bottom)
+            return top / Fraction(bottom)
     return None
 
 
@@ -262,9 +266,11 @@ def hedged_liquidation_price(
     wallet: Amount,
     other_maintenance: Amount = 0,
     other_upnl: Amount = 0,
+    collateral_per_tick: Fraction = Fraction(0),
 ) -> Fraction | None:
     """The one liquidation price two cross hedge legs of a symbol share (reference 1.7 with both legs;
-    ``short_size`` is negative), exact ticks; None when there is no positive one.
+    ``short_size`` is negative), exact ticks; None when there is no positive one. In Multi-Assets mode
+    ``collateral_per_tick`` joins the denominator as in ``liquidation_price``.
 
     LP = (WB - TMM + UPNL + cumL + cumS - QL x EPL + QS x EPS) / (QL x MMRL + QS x MMRS - QL + QS), so
     P = SCALE x (WB - TMM + UPNL + cumL + cumS - long_entry + short_entry) /
@@ -285,7 +291,10 @@ def hedged_liquidation_price(
         for j, short_bracket in enumerate(brackets if short_q else brackets[:1]):
             cum = (long_bracket.cum if long_q else 0) + (short_bracket.cum if short_q else 0)
             top = SCALE * (free + cum)
-            bottom = unit * (long_q * (long_bracket.mmr - SCALE) + short_q * (short_bracket.mmr + SCALE))
+            bottom = (
+                unit * (long_q * (long_bracket.mmr - SCALE) + short_q * (short_bracket.mmr + SCALE))
+                - SCALE * collateral_per_tick
+            )
             if bottom < 0:
                 top, bottom = -top, -bottom
             if top <= 0 or bottom == 0:
@@ -296,24 +305,33 @@ def hedged_liquidation_price(
                 if q
             )
             if fits:
-                return Fraction(top, bottom)
+                return top / Fraction(bottom)
     return None
 
 
 def bankruptcy_price(
-    size: Lots, entry_notional: Amount, wallet_plus_other_upnl: Amount, notional_unit: Amount
+    size: Lots,
+    entry_notional: Amount,
+    wallet_plus_other_upnl: Amount,
+    notional_unit: Amount,
+    collateral_per_tick: Fraction = Fraction(0),
 ) -> Fraction | None:
     """Price (exact ticks) where the margin balance is zero (derived):
     BP = EP - side x (WB + UPNL_other) / Q. Isolated: pass the isolated wallet. Cross: the cross
     wallet plus the other positions' uPnL (held at their marks). None when it is not positive (a long
-    fully paid for cannot go bankrupt).
+    fully paid for cannot go bankrupt). Collateral moving with the price (``liquidation_price``) makes it
+    (side x entry - WB - UPNL_other) / (side x Q x unit + c).
 
     >>> bankruptcy_price(1000, 10_000 * SCALE, 200 * SCALE, 10_000)  # Bybit: 10,000 x (1 - 1/50)
     Fraction(98000, 1)
     """
     if size == 0:
         return None
-    price = Fraction(entry_notional - _side(size) * wallet_plus_other_upnl, abs(size) * notional_unit)
+    side = _side(size)
+    slope = side * abs(size) * notional_unit + collateral_per_tick
+    if not slope:
+        return None
+    price = (side * entry_notional - wallet_plus_other_upnl) / Fraction(slope)
     return price if price > 0 else None
 
 

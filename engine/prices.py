@@ -49,6 +49,8 @@ class Prices:
         market.mark_moved = True
         state.prices_moved = True
         state.at_risk.update(market.holders)
+        if state.multi_assets:  # their collateral may be priced by this symbol
+            state.at_risk.update(state.multi_assets)
         state.events.append(MarkPriceChanged(market.symbol, price))
 
     def set_index(self, cmd: SetIndexPrice) -> None:

@@ -2,7 +2,8 @@
 
 Figures follow Binance USD-M (see ``docs/margin.md``): unrealized PnL and
 position margins at the mark price (last price until a mark exists), order margin at order prices,
-available balance = cross wallet + cross uPnL - cross position IM - all order margin.
+available balance = cross wallet + cross uPnL - cross position IM - all order margin. In Multi-Assets
+mode the other assets' margin value (``paperex.engine.collateral``) joins the cross wallet.
 """
 
 from collections.abc import Iterable, Mapping
@@ -11,6 +12,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from paperex.engine.accounts import CROSS, DEFAULT_SETTINGS, HEDGE, NO_ORDERS, Account, MarginMode
+from paperex.engine.collateral import collateral_value, priced_by
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import (
     bankruptcy_price,
@@ -28,7 +30,7 @@ from paperex.engine.market import Market
 from paperex.engine.orders import BOTH, BUY, LONG, SHORT, PositionSide, Side
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Refusal, count, money, shortfall
-from paperex.engine.units import Amount, Lots, Ticks
+from paperex.engine.units import SCALE, Amount, Lots, Ticks
 from paperex.engine.views import AccountView, MarketView, PositionView, band_reference
 
 
@@ -80,6 +82,8 @@ class AccountSummary:
     total_notional: Amount
     effective_leverage: Fraction | None
     positions: tuple[PositionFigures, ...]
+    collateral: Amount = 0
+    """In Multi-Assets mode, the margin value of the assets besides USDT (in ``margin_balance``)."""
 
 
 @dataclass(slots=True)
@@ -146,6 +150,8 @@ def available_balance(account: AccountView, markets: Mapping[str, MarketView], s
     internally; shown floored at 0). ``skip`` leaves out one symbol's order margin (the pre-trade
     check counts it with the new order instead). Lean on purpose: it runs on every new order."""
     total = account.wallet
+    if account.collateral is not None:
+        total += collateral_value(account.assets, account.collateral, markets)
     settings, positions = account.settings, account.positions
     for symbol, position in positions.items():
         size = position.size
@@ -182,20 +188,31 @@ def _hedged_available(account: AccountView, markets: Mapping[str, MarketView], s
     return total
 
 
+def cross_backing(account: AccountView, markets: Mapping[str, MarketView]) -> Amount:
+    """What backs the cross positions besides their PnL: the cross wallet, with the other assets' margin
+    value in Multi-Assets mode."""
+    if account.collateral is None:
+        return account.wallet
+    return account.wallet + collateral_value(account.assets, account.collateral, markets)
+
+
 def summarize(account: AccountView, markets: Mapping[str, MarketView]) -> AccountSummary:
     held = _held(account, markets)
     cross = [h for h in held if h.mode is MarginMode.CROSS]
     cross_upnl = sum(h.upnl for h in cross)
     cross_mm = sum(h.mm for h in cross)
-    margin_balance = account.wallet + cross_upnl
+    backing = cross_backing(account, markets)
+    margin_balance = backing + cross_upnl
     reserved = sum(order_margin(account, symbol) for symbol in account.exposures)
     cross_im = sum(h.im for h in cross)
     available = margin_balance - cross_im - reserved
     isolated_margin = sum(h.position.isolated_wallet for h in held if h.mode is MarginMode.ISOLATED)
     upnl = sum(h.upnl for h in held)
-    equity = account.wallet + isolated_margin + upnl
+    equity = backing + isolated_margin + upnl
     total_notional = sum(h.notional for h in held)
-    figures = tuple(_figures(h, account.wallet, cross) for h in held)
+    figures = tuple(_figures(h, backing, cross, _moving(account, markets, h.market.symbol)) for h in held)
+    # In Multi-Assets mode the other assets back the margin, so USDT may leave up to its balance.
+    withdrawable = account.wallet if account.collateral is not None else account.wallet - reserved - cross_im
     return AccountSummary(
         account_id=account.account_id,
         wallet=account.wallet,
@@ -208,11 +225,12 @@ def summarize(account: AccountView, markets: Mapping[str, MarketView]) -> Accoun
         position_initial_margin=sum(h.im for h in held),
         order_margin=reserved,
         available_balance=max(0, available),
-        max_withdraw=max(0, min(available, account.wallet - reserved - cross_im)),
+        max_withdraw=max(0, min(available, withdrawable)),
         equity=equity,
         total_notional=total_notional,
         effective_leverage=Fraction(total_notional, equity) if equity > 0 and held else None,
         positions=figures,
+        collateral=backing - account.wallet,
     )
 
 
@@ -231,6 +249,9 @@ class FigureBasis(NamedTuple):
     backing: Amount
     others_mm: Amount
     others_upnl: Amount
+    collateral_weight: int = 0
+    """Multi-Assets mode: the collateral this symbol's price values (``paperex.engine.collateral.priced_by``),
+    left out of ``backing`` because it moves with the price the figures solve for."""
     sibling_size: Lots = 0
     """A cross hedge leg's other leg on the same symbol (its size and entry notional; 0 when there is
     none): the two share one liquidation price, and ``others_*`` leave it out."""
@@ -244,23 +265,44 @@ def figure_basis(
     held = _held(account, markets)
     for h in held:
         if h.market.symbol == symbol and h.leg is leg:
-            return _basis(h, account.wallet, [o for o in held if o.mode is MarginMode.CROSS])
+            cross = [o for o in held if o.mode is MarginMode.CROSS]
+            return _basis(h, cross_backing(account, markets), cross, _moving(account, markets, symbol))
     return None
 
 
-def _basis(h: _Held, wallet: Amount, cross: list[_Held]) -> FigureBasis:
-    """A cross position's liquidation price depends on the others' MM and PnL."""
+def _moving(account: AccountView, markets: Mapping[str, MarketView], symbol: str) -> tuple[Amount, int]:
+    """The collateral that moves with ``symbol``'s price (none in single-asset mode)."""
+    if account.collateral is None:
+        return 0, 0
+    return priced_by(symbol, account.assets, account.collateral, markets)
+
+
+def _basis(h: _Held, backing: Amount, cross: list[_Held], moving: tuple[Amount, int] = (0, 0)) -> FigureBasis:
+    """A cross position's liquidation price depends on the others' MM and PnL, and on the collateral its
+    own price values (``moving``: its margin value now, and its weight)."""
     if h.mode is MarginMode.ISOLATED:
         return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, h.position.isolated_wallet, 0, 0)
     others_mm = sum(o.mm for o in cross if o is not h)
     others_upnl = sum(o.upnl for o in cross if o is not h)
+    value, weight = moving
+    backing -= value
     sibling = next((o for o in cross if o is not h and o.market is h.market), None) if h.leg is not BOTH else None
     if sibling is None:
-        return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, wallet, others_mm, others_upnl)
+        return FigureBasis(h.price, h.notional, h.upnl, h.im, h.mm, backing, others_mm, others_upnl, weight)
     position = sibling.position
     others_mm, others_upnl = others_mm - sibling.mm, others_upnl - sibling.upnl
     return FigureBasis(
-        h.price, h.notional, h.upnl, h.im, h.mm, wallet, others_mm, others_upnl, position.size, position.entry_notional
+        h.price,
+        h.notional,
+        h.upnl,
+        h.im,
+        h.mm,
+        backing,
+        others_mm,
+        others_upnl,
+        weight,
+        position.size,
+        position.entry_notional,
     )
 
 
@@ -276,6 +318,7 @@ def figures(
 ) -> PositionFigures:
     """One open position's figures from its state and its ``FigureBasis`` (pure: the same at any later time)."""
     unit = instrument.notional_unit
+    per_tick = basis.collateral_weight * Fraction(instrument.tick_size) / SCALE
     sibling_upnl = 0
     if basis.sibling_size:  # a cross hedge leg: both legs share one liquidation price
         sibling_upnl = unrealized_pnl(basis.sibling_size, basis.sibling_entry, basis.price, unit)
@@ -290,10 +333,11 @@ def figures(
             basis.backing,
             basis.others_mm,
             basis.others_upnl,
+            per_tick,
         )
     else:
         liquidation = liquidation_price(
-            instrument, size, entry_notional, basis.backing, basis.others_mm, basis.others_upnl
+            instrument, size, entry_notional, basis.backing, basis.others_mm, basis.others_upnl, per_tick
         )
     return PositionFigures(
         symbol=instrument.symbol,
@@ -308,7 +352,9 @@ def figures(
         maintenance_margin=basis.mm,
         isolated_wallet=isolated_wallet,
         liquidation_price=liquidation,
-        bankruptcy_price=bankruptcy_price(size, entry_notional, basis.backing + basis.others_upnl + sibling_upnl, unit),
+        bankruptcy_price=bankruptcy_price(
+            size, entry_notional, basis.backing + basis.others_upnl + sibling_upnl, unit, per_tick
+        ),
         max_removable=(
             removable_margin(isolated_wallet, basis.mm, basis.upnl, basis.im) if mode is MarginMode.ISOLATED else 0
         ),
@@ -316,9 +362,9 @@ def figures(
     )
 
 
-def _figures(h: _Held, wallet: Amount, cross: list[_Held]) -> PositionFigures:
+def _figures(h: _Held, backing: Amount, cross: list[_Held], moving: tuple[Amount, int]) -> PositionFigures:
     position = h.position
-    basis = _basis(h, wallet, cross)
+    basis = _basis(h, backing, cross, moving)
     return figures(
         h.market.instrument,
         h.mode,

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 
 from paperex.engine.accounts import Account
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
 from paperex.engine.commands import Command, PlaceOrder
 from paperex.engine.events import Event, OrderRejected
 from paperex.engine.instruments import Instrument
@@ -28,10 +29,16 @@ class EngineState:
     """Markets, accounts, open orders and their indexes, counters, what the current command moved, and
     the events it has emitted so far."""
 
-    def __init__(self, instruments: Mapping[str, Instrument]) -> None:
+    def __init__(
+        self, instruments: Mapping[str, Instrument], collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL
+    ) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
         self.market_list = tuple(self.markets.values())
+        self.collateral = {a: spec for a, spec in collateral.items() if spec.index_symbol in (*instruments, "")}
+        """The assets accounts may hold besides USDT (those priced by a symbol these markets lack are left out)."""
         self.accounts: dict[int, Account] = {}
+        self.multi_assets: dict[int, None] = {}
+        """Accounts in Multi-Assets mode: every mark move rechecks their margin (their collateral may have moved)."""
         self.now = 0
         self.next_funding = 0
         """The earliest funding time of any market (0 before the first command)."""
@@ -40,6 +47,10 @@ class EngineState:
         self.fees_collected = 0
         self.net_deposits = 0
         self.insurance_contributions = sum(market.insurance_fund for market in self.market_list)
+        self.asset_deposits: dict[str, int] = {}
+        """Deposits less withdrawals of each asset besides USDT (``net_deposits`` is USDT's)."""
+        self.exchanged: dict[str, int] = {}
+        """What the venue's auto-exchange holds of each asset: the assets it took (> 0), the USDT it paid (< 0)."""
 
         # Open orders (resting or waiting for a trigger), indexed for each way they are looked up.
         self.orders: dict[int, Order] = {}

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 from paperex.engine.accounts import HEDGE, Exposure, PositionMode, SymbolSettings
+from paperex.engine.collateral import CollateralAsset
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import BOTH, LONG, SHORT, PositionSide
 from paperex.engine.units import Amount, Lots, Ticks
@@ -26,8 +27,9 @@ class PositionView(Protocol):
 
 
 class AccountView(Protocol):
-    """An account's cross wallet, its settings and positions per symbol (per leg in hedge mode), and
-    its open orders' exposure per symbol (the inputs of the order margin)."""
+    """An account's cross (USDT) wallet, its other assets and its Multi-Assets table, its settings and
+    positions per symbol (per leg in hedge mode), and its open orders' exposure per symbol (the inputs
+    of the order margin)."""
 
     @property
     def account_id(self) -> int: ...
@@ -37,6 +39,14 @@ class AccountView(Protocol):
 
     @property
     def wallet(self) -> Amount: ...
+
+    @property
+    def assets(self) -> Mapping[str, Amount]:
+        """The balances of other assets than USDT (none at 0)."""
+
+    @property
+    def collateral(self) -> Mapping[str, CollateralAsset] | None:
+        """In Multi-Assets mode, the table ``assets`` are valued by as margin; None in single-asset mode."""
 
     @property
     def settings(self) -> Mapping[str, SymbolSettings]: ...
@@ -78,6 +88,9 @@ class MarketView(Protocol):
 
     @property
     def notional_unit(self) -> Amount: ...
+
+    @property
+    def index_price(self) -> Ticks: ...
 
     @property
     def mark_price(self) -> Ticks: ...

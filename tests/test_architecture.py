@@ -211,6 +211,7 @@ ENGINE_VALUES = {
     "paperex.engine.accounts.PositionMode",
     "paperex.engine.accounts.SymbolSettings",
     *(f"paperex.engine.risk.{name}" for name in ("AccountSummary", "PositionFigures", "OrderPreview")),
+    "paperex.engine.collateral.AssetFigures",
 }
 """What an adapter may import of the engine: commands, the instrument table, units, reasons, events (the
 streams' values name theirs), enums and the figures the application answers with. The engine itself, its

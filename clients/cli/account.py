@@ -31,10 +31,13 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     create.add_argument("--deposit", type=decimal_argument, metavar="AMOUNT", help="initial deposit in USDT")
     create.set_defaults(handler=create_account)
 
-    for name, verb in (("deposit", "add USDT to"), ("withdraw", "take USDT from")):
+    for name, verb in (("deposit", "add USDT (or --asset) to"), ("withdraw", "take USDT (or --asset) from")):
         transfer = actions.add_parser(name, parents=[common], help=f"{verb} an account's wallet (admin)")
         transfer.add_argument("account_id", type=int, metavar="ACCOUNT_ID")
         transfer.add_argument("amount", type=decimal_argument, metavar="AMOUNT")
+        transfer.add_argument(
+            "--asset", type=str.upper, default="USDT", metavar="ASSET", help="USDT (default), USDC, BTC or ETH"
+        )
         transfer.set_defaults(handler=transfer_funds, withdraw=name == "withdraw")
 
     listing = actions.add_parser("list", parents=[common], help="every account with its balances (admin)")
@@ -100,11 +103,13 @@ async def transfer_funds(args: argparse.Namespace, out: Output) -> None:
     """Deposits to or withdraws from an account and prints its wallet afterwards."""
     async with open_admin(args) as admin:
         move = admin.withdraw if args.withdraw else admin.deposit
-        balances = await move(args.account_id, args.amount)
+        balances = await move(args.account_id, args.amount, args.asset)
     document = {
         "account_id": args.account_id,
         "wallet_balance": balances.wallet_balance,
         "cross_wallet_balance": balances.cross_wallet_balance,
+        "asset": args.asset,
+        "asset_balance": balances.asset_balance,
     }
     out.emit(
         document,
@@ -113,6 +118,7 @@ async def transfer_funds(args: argparse.Namespace, out: Output) -> None:
                 ("account", str(args.account_id)),
                 ("wallet balance", text(balances.wallet_balance)),
                 ("cross wallet balance", text(balances.cross_wallet_balance)),
+                *([(f"{args.asset} balance", text(balances.asset_balance))] if args.asset != "USDT" else []),
             ]
         ),
     )

@@ -1,10 +1,12 @@
-"""``leverage``, ``margin-mode``, ``margin add|remove`` and ``position-mode``: an account's margin settings
-(API key).
+"""``leverage``, ``margin-mode``, ``margin add|remove``, ``position-mode`` and ``asset-mode``: an account's
+margin settings (API key).
 
 The names are the ones a venue's order form uses: leverage and margin mode are set per symbol before
 trading it (the exchange refuses a mode change with an open position or orders, and a leverage the
 position's notional does not allow); ``margin`` moves USDT in or out of an isolated position (of one
-leg in hedge mode, ``--position-side``); ``position-mode`` shows or switches one-way and hedge mode.
+leg in hedge mode, ``--position-side``); ``position-mode`` shows or switches one-way and hedge mode;
+``asset-mode`` switches the account between single-asset mode and Multi-Assets mode (other assets count
+as margin at their collateral rate).
 """
 
 import argparse
@@ -38,6 +40,12 @@ def register(commands: Commands, common: argparse.ArgumentParser) -> None:
     mode.add_argument("symbol", type=symbol_argument, metavar="SYMBOL")
     mode.add_argument("mode", type=word_argument, choices=enum_choices(MarginMode), metavar="cross|isolated")
     mode.set_defaults(handler=set_margin_mode)
+
+    assets = commands.add_parser(
+        "asset-mode", parents=[common], help="single: USDT alone is margin; multi: USDC, BTC, ETH count too"
+    )
+    assets.add_argument("mode", type=word_argument, choices=("single", "multi"), metavar="single|multi")
+    assets.set_defaults(handler=set_asset_mode)
 
     margin = commands.add_parser("margin", help="add USDT to or remove it from an isolated position")
     actions = margin.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -83,6 +91,14 @@ async def set_margin_mode(args: argparse.Namespace, out: Output) -> None:
     async with open_client(args) as client:
         settings = await client.set_margin_mode(args.symbol, enum_member(MarginMode, args.mode))
     out.emit(settings, lambda: settings_fields(settings))
+
+
+async def set_asset_mode(args: argparse.Namespace, out: Output) -> None:
+    """Switches Multi-Assets mode on or off (refused with open orders or positions)."""
+    async with open_client(args) as client:
+        multi_assets = await client.set_asset_mode(args.mode == "multi")
+    shown = "multi-assets" if multi_assets else "single-asset"
+    out.emit({"multi_assets_mode": multi_assets}, lambda: fields([("asset mode", shown)]))
 
 
 async def adjust_margin(args: argparse.Namespace, out: Output) -> None:

@@ -132,8 +132,19 @@ def summary_fields(summary: models.AccountSummary) -> str:
             ("maintenance margin", f"{text(summary.maintenance_margin)} {asset}"),
             ("margin ratio", percent(summary.margin_ratio)),
             ("effective leverage", f"{text(summary.effective_leverage)}x"),
+            *_asset_fields(summary),
         ]
     )
+
+
+def _asset_fields(summary: models.AccountSummary) -> list[tuple[str, str]]:
+    """Multi-Assets mode and the balances besides USDT, each with the margin it gives (none when the
+    account holds USDT alone in single-asset mode)."""
+    shown = [("asset mode", "multi-assets")] if summary.multi_assets_mode else []
+    for balance in summary.assets:
+        valuation = f"x {text(balance.index_price)} x {text(balance.collateral_rate)} = {text(balance.margin_value)}"
+        shown.append((f"{balance.asset} balance", f"{text(balance.wallet_balance)} ({valuation} {summary.asset})"))
+    return shown
 
 
 def book_ladder(symbol: str, sequence: int, bids: Sequence[models.BookLevel], asks: Sequence[models.BookLevel]) -> str:

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from paperex.engine.accounts import PositionMode
-from paperex.engine.commands import CancelOrder, SetPositionMode
+from paperex.engine.commands import CancelOrder, SetAssetMode, SetPositionMode
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES
 from paperex.server.binance_api import errors, params, render, weights
@@ -37,12 +37,12 @@ from paperex.server.binance_api.market_streams import MarketStreams, parse
 from paperex.server.binance_api.params import Params
 from paperex.server.binance_api.signing import check_signature, check_timestamp
 from paperex.server.binance_api.socket_rules import SocketRules
-from paperex.server.binance_api.stream_connection import StreamConnection
+from paperex.server.binance_api.stream_connection import PayloadSource, StreamConnection
 from paperex.server.binance_api.user_stream import UserStream
 from paperex.server.binance_api.weights import Weight, by_symbol, weigh
 from paperex.server.core.application import Application
 from paperex.server.core.credentials import key_hash
-from paperex.server.core.queries import PUBLIC, SigningAccount
+from paperex.server.core.queries import PUBLIC, HeldPosition, SigningAccount
 from paperex.server.core.records import CandlePrice, OrderSnapshot
 from paperex.server.core.streams import SlowConsumer, StreamClosed, Subscription
 from paperex.server.wire.errors import Refused
@@ -55,6 +55,9 @@ Route = tuple[str, str, Handler, Weight]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
+DEFAULT_FUNDING_RATES = 100
+DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES = 100, 500
+DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS = 50, 100
 FORM_TYPES = ("application/x-www-form-urlencoded", "application/octet-stream")
 """Bodies read as parameters: a form, or a body sent without a content type (aiohttp's default type)."""
 CANCEL_ALL_DONE = {"code": 200, "msg": "The operation of cancel all open order is done."}
@@ -131,6 +134,11 @@ class BinanceApi:
             ("GET", "/fapi/v2/ticker/price", self.ticker_price, by_symbol(1, 2)),
             ("GET", "/fapi/v1/ticker/bookTicker", self.book_ticker, by_symbol(2, 5)),
             ("GET", "/fapi/v1/premiumIndex", self.premium_index, by_symbol(1, 10)),
+            ("GET", "/fapi/v1/fundingRate", self.funding_rates, 0),  # these two share a limit of their
+            ("GET", "/fapi/v1/fundingInfo", self.funding_info, 0),  # own: 500 per 5 minutes per address
+            ("GET", "/fapi/v1/trades", self.trades, 5),
+            ("GET", "/fapi/v1/aggTrades", self.aggregate_trades, 20),
+            ("GET", "/fapi/v1/openInterest", self.open_interest, 1),
         ]
         signed: list[Route] = [
             ("GET", "/fapi/v2/account", self.account_v2, 5),
@@ -161,6 +169,16 @@ class BinanceApi:
             ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
+            ("PUT", "/fapi/v1/order", self.amend_order, 0),
+            ("POST", "/fapi/v1/batchOrders", self.place_orders, 5),
+            ("PUT", "/fapi/v1/batchOrders", self.amend_orders, 5),
+            ("DELETE", "/fapi/v1/batchOrders", self.cancel_orders, 1),
+            ("POST", "/fapi/v1/positionMargin", self.position_margin, 1),
+            ("GET", "/fapi/v1/positionMargin/history", self.position_margin_history, 1),
+            ("GET", "/fapi/v1/forceOrders", self.force_orders, by_symbol(20, 50)),
+            ("GET", "/fapi/v1/adlQuantile", self.adl_quantile, 5),
+            ("GET", "/fapi/v1/commissionRate", self.commission_rate, 20),
+            ("GET", "/fapi/v1/accountConfig", self.account_config, 5),
         ]
         # Spot and margin calls a default ccxt configuration makes while loading (its currencies and
         # margin pairs): there is no spot or margin wallet here, so they answer empty; the venue weighs
@@ -170,6 +188,7 @@ class BinanceApi:
             ("POST", "/fapi/v1/listenKey", self.open_listen_key, 1),
             ("PUT", "/fapi/v1/listenKey", self.keep_alive_listen_key, 1),
             ("DELETE", "/fapi/v1/listenKey", self.close_listen_key, 1),
+            ("GET", "/fapi/v1/historicalTrades", self.historical_trades, 20),
         ]
         for security, routes in ((Security.PUBLIC, public), (Security.KEY, keyed), (Security.SIGNED, signed)):
             for method, path, handle, weight in routes:
@@ -315,6 +334,44 @@ class BinanceApi:
     async def book_ticker(self, call: Call) -> Any:
         return await self._per_symbol(call, render.book_ticker)
 
+    async def funding_rates(self, call: Call) -> Any:
+        """Settled funding rates, oldest first: from ``startTime`` the first ``limit``, else the newest."""
+        symbols = self._symbols(call)
+        limit = params.limit(call.params, DEFAULT_FUNDING_RATES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        oldest = call.params.get("startTime") is not None
+        records = await self.app.funding_history(symbols, start, end, limit, oldest=oldest)
+        return [render.funding_record(record, self.app.instruments[record.symbol]) for record in records]
+
+    async def funding_info(self, call: Call) -> Any:
+        return [render.funding_info(spec) for spec in self.app.instruments.values()]
+
+    async def trades(self, call: Call) -> Any:
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        return [render.public_trade(t, spec) for t in await self.app.public_trades(spec.symbol, None, limit)]
+
+    async def historical_trades(self, call: Call) -> Any:
+        """Older trades from ``fromId`` on (the newest without it)."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES)
+        found = await self.app.public_trades(spec.symbol, params.whole(call.params, "fromId"), limit)
+        return [render.public_trade(trade, spec) for trade in found]
+
+    async def aggregate_trades(self, call: Call) -> Any:
+        """Aggregate trades from ``fromId`` on, else the newest ``limit`` in the time range."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        from_id = params.whole(call.params, "fromId")
+        found = await self.app.aggregate_trades(spec.symbol, from_id, start, end, limit)
+        return [render.aggregate_trade(trade, spec) for trade in found]
+
+    async def open_interest(self, call: Call) -> Any:
+        spec = self._spec(call)
+        (view,) = await self.app.tickers([spec.symbol])
+        return render.open_interest(view, spec)
+
     async def premium_index(self, call: Call) -> Any:
         return await self._per_symbol(call, render.premium_index)
 
@@ -357,15 +414,17 @@ class BinanceApi:
         return SUCCESS
 
     async def multi_assets_mode(self, call: Call) -> Any:
-        return {"multiAssetsMargin": False}
+        return {"multiAssetsMargin": await self.app.multi_assets(call.account_id)}
 
     async def change_multi_assets_mode(self, call: Call) -> Any:
-        """Multi-assets mode does not exist here yet: single-asset is already set, multi-assets is not supported."""
+        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171."""
         if "multiAssetsMargin" not in call.params:
             raise errors.mandatory("multiAssetsMargin")
-        if params.flag(call.params, "multiAssetsMargin"):
-            raise errors.UNSUPPORTED_OPERATION.error()
-        raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
+        wanted = params.flag(call.params, "multiAssetsMargin")
+        if wanted == await self.app.multi_assets(call.account_id):
+            raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
+        await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        return SUCCESS
 
     async def income(self, call: Call) -> Any:
         """The account's money moves in the time range, oldest first (the venue's ``page`` is not offered)."""
@@ -412,6 +471,40 @@ class BinanceApi:
         command = params.place_order(call.params, call.account_id, self.app.instruments)
         result = await self.app.order_command(command)
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def amend_order(self, call: Call) -> Any:
+        """A resting limit order's new price and quantity, as the engine applies the venue's rules (an
+        unchanged order is -5027; a quantity at or below what is filled, or a post-only order that
+        would take, cancels it)."""
+        command, side = params.amend_order(call.params, call.account_id, self.app.instruments)
+        found = await self._regular_order(call)
+        if found[0].side is not side:
+            raise errors.not_valid("side")
+        result = await self.app.order_command(command)
+        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+
+    async def place_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_orders(call.params), self.place_order)
+
+    async def amend_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_orders(call.params), self.amend_order)
+
+    async def cancel_orders(self, call: Call) -> Any:
+        return await self._batch(call, params.batch_cancels(call.params), self.cancel_order)
+
+    async def _batch(self, call: Call, items: list[dict[str, str]], handle: Handler) -> list[Any]:
+        """Each item through ``handle`` as one request of its own, all at once (the venue's batches
+        run concurrently): each one's answer, or its refusal's body, in the order sent."""
+
+        async def one(item: dict[str, str]) -> Any:
+            try:
+                return await handle(Call(item, call.account_id))
+            except BinanceError as error:
+                return error.body()
+            except Refused as refused:
+                return venue_error(refused).body()
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
 
     async def _regular_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
         """The order ``orderId`` or ``origClientOrderId`` names on ``symbol``, unless it is an algo
@@ -514,6 +607,44 @@ class BinanceApi:
                 await self.app.order_command(command)
         return CANCEL_ALL_DONE
 
+    # ------------------------------------------------------------------ margin, fees and liquidations
+
+    async def position_margin(self, call: Call) -> Any:
+        command = params.position_margin(call.params, call.account_id, self.app.instruments)
+        await self.app.adjust_isolated_margin(command)
+        return render.position_margin(command.amount)
+
+    async def position_margin_history(self, call: Call) -> Any:
+        """The account's own margin moves on ``symbol``, oldest first."""
+        spec = self._spec(call)
+        added = params.margin_move_filter(call.params)
+        limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        start, end = params.time_range(call.params)
+        found = await self.app.margin_adjustments(call.account_id, spec.symbol, added, start, end, limit)
+        return [render.margin_adjustment(record) for record in found]
+
+    async def force_orders(self, call: Call) -> Any:
+        """The account's liquidation orders, oldest first (auto-deleveraging places no order here, so
+        ``autoCloseType=ADL`` finds none)."""
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        if params.auto_close_type(call.params) == "ADL":
+            return []
+        limit = params.limit(call.params, DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS)
+        start, end = params.time_range(call.params)
+        found = await self.app.liquidation_orders(call.account_id, symbol, start, end, limit)
+        return [render.order(order, self.app.instruments[order[0].symbol]) for order in found]
+
+    async def adl_quantile(self, call: Call) -> Any:
+        symbol = self._spec(call).symbol if call.params.get("symbol") else ""
+        held, _ = await self.app.positions(call.account_id, symbol)
+        return render.adl_quantiles([position for position in held if isinstance(position, HeldPosition)])
+
+    async def commission_rate(self, call: Call) -> Any:
+        return render.commission_rate(self._spec(call))
+
+    async def account_config(self, call: Call) -> Any:
+        return render.account_config()
+
     # ------------------------------------------------------------------ user data stream
 
     async def open_listen_key(self, call: Call) -> Any:
@@ -568,7 +699,14 @@ class BinanceApi:
             return _error_response(venue_error(refused))
         await socket.prepare(request)
         self._sockets.add(socket)
-        connection = StreamConnection(socket, self.market_streams, self.app.instruments, combined=combined, rules=rules)
+        connection = StreamConnection(
+            socket,
+            self.market_streams,
+            self.app.instruments,
+            combined=combined,
+            rules=rules,
+            user_stream=self._subscribed_user_stream,
+        )
         try:
             async with self._dropping(socket, PUBLIC):
                 if await connection.follow(streams):
@@ -620,17 +758,49 @@ class BinanceApi:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
         try:
-            async for event in live:
-                events = [event, *live.take_buffered()]
-                if stream.margin_called(events):
-                    stream.refresh(await self.app.account(account_id))
-                for message in stream.messages(events):
-                    await rules.send(message)
+            async for message in self._user_messages(live, stream, account_id):
+                await rules.send(message)
         except SlowConsumer:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
         await socket.close(code=code, message=reason)
+
+    async def _user_messages(
+        self, live: Subscription[Any], stream: UserStream, account_id: int
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Each command's events as the venue's messages, the events of one command together."""
+        async for event in live:
+            events = [event, *live.take_buffered()]
+            if stream.margin_called(events):
+                stream.refresh(await self.app.account(account_id))
+            for message in stream.messages(events):
+                yield message
+
+    def _subscribed_user_stream(self, name: str) -> PayloadSource | None:
+        """A listen key subscribed on a stream connection: its user data stream, as ``/ws/<listenKey>``
+        sends it, until the key ends (closed, or expired: then ``listenKeyExpired``)."""
+        key = self.listen_keys.find(name)
+        if key is None:
+            return None
+
+        async def payloads(ready: asyncio.Event) -> AsyncIterator[dict[str, Any]]:
+            view = await self.app.account(key.account_id)
+            async with self.app.user_events(key.account_id, None) as (_, live):
+                ready.set()
+                ending = asyncio.create_task(self._until_key_ends(key))
+                ending.add_done_callback(lambda _: live.unsubscribe())  # ends the loop below
+                try:
+                    async for message in self._user_messages(
+                        live, UserStream(view, self.app.instruments), key.account_id
+                    ):
+                        yield message
+                finally:
+                    ending.cancel()
+                if ending.done() and not ending.cancelled() and ending.result():  # not when the server shuts down
+                    yield self._expired(key)
+
+        return payloads
 
     @contextlib.asynccontextmanager
     async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
@@ -651,15 +821,24 @@ class BinanceApi:
         await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
 
     async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
-        """Wait out the key's validity (each keep-alive extends it): then ``listenKeyExpired`` and close;
-        a key closed meanwhile closes the socket at once."""
+        """Wait until the key ends: after ``listenKeyExpired`` when it expired, close the socket."""
+        if await self._until_key_ends(key):
+            await socket.send_json(self._expired(key))
+        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+
+    async def _until_key_ends(self, key: ListenKey) -> bool:
+        """Wait out the key's validity (each keep-alive extends it) or until it is closed; True when it
+        expired (it is closed then)."""
         while (remaining := self.listen_keys.remaining_ms(key)) > 0 and not key.ended.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(key.ended.wait(), remaining / 1000)
-        if self.listen_keys.remaining_ms(key) <= 0:
-            await socket.send_json({"e": "listenKeyExpired", "E": self.clock_ms(), "listenKey": key.key})
+        expired = self.listen_keys.remaining_ms(key) <= 0
+        if expired:
             self.listen_keys.close(key.account_id)
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+        return expired
+
+    def _expired(self, key: ListenKey) -> dict[str, Any]:
+        return {"e": "listenKeyExpired", "E": self.clock_ms(), "listenKey": key.key}
 
 
 def _merge(query: str, body: str) -> dict[str, str]:

@@ -85,6 +85,7 @@ AHEAD_OF_SERVER = Answer(BAD_REQUEST, -1021, "Timestamp for this request was 100
 UNKNOWN = Answer(INTERNAL, -1000, "An unknown error occured while processing the request.")
 LISTEN_KEY_NOT_FOUND = Answer(BAD_REQUEST, -1125, "This listenKey does not exist.")
 NOT_FOUND = Answer(404, -5000, "Path not found")
+BATCH_SIZE = Answer(BAD_REQUEST, -4082, "Invalid number of batch place orders.")
 
 
 def _decimal(text: str) -> Decimal:
@@ -235,6 +236,12 @@ VENUE_ERRORS: Mapping[str, Wording] = {
     "MODE_CHANGE_WITH_OPEN_ORDERS": (BAD_REQUEST, -4047, "Margin type cannot be changed if there exists open orders."),
     "NO_ISOLATED_POSITION": (BAD_REQUEST, -2024, "Position is not sufficient."),
     "MARGIN_REMOVAL_TOO_LARGE": (BAD_REQUEST, -4051, "Isolated balance insufficient."),
+    "UNKNOWN_ASSET": (BAD_REQUEST, -4003, "Asset is not supported."),
+    "ISOLATED_IN_MULTI_ASSETS_MODE": (
+        BAD_REQUEST,
+        -4168,
+        "Unable to adjust to isolated-margin mode under the Multi-Assets mode.",
+    ),
     "POSITION_SIDE_MISMATCH": (BAD_REQUEST, -4061, "Order's position side does not match user's setting."),
     "REDUCE_ONLY_IN_HEDGE_MODE": (BAD_REQUEST, -1106, "Parameter 'reduceonly' sent when not required."),
     "CLOSE_EXCEEDS_POSITION": (BAD_REQUEST, -2022, "ReduceOnly Order is rejected."),

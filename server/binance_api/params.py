@@ -7,17 +7,27 @@ moved conditional orders (STOP, TAKE_PROFIT, TRAILING_STOP_MARKET ...) to its al
 sent to ``/fapi/v1/order`` they get its -4120.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeVar
 
 from paperex.engine.accounts import MarginMode, PositionMode
-from paperex.engine.commands import CancelAllOrders, CancelOrder, PlaceOrder, SetLeverage, SetMarginMode
+from paperex.engine.commands import (
+    AdjustIsolatedMargin,
+    AmendOrder,
+    CancelAllOrders,
+    CancelOrder,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginMode,
+)
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.server.binance_api.errors import (
     ALGO_ORDER_TYPE,
+    BATCH_SIZE,
     INVALID_CLIENT_ORDER_ID,
     INVALID_ORDER_TYPE,
     INVALID_SIDE,
@@ -376,3 +386,104 @@ def klines(params: Params) -> tuple[Interval, int | None, int | None, int]:
         None if end is None else end * MS_NS,
         limit or DEFAULT_KLINES,
     )
+
+
+def amend_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> tuple[AmendOrder, Side]:
+    """PUT /fapi/v1/order: the order (``orderId`` or ``origClientOrderId``), its new ``price`` and
+    ``quantity`` (both required), and the ``side`` it must have."""
+    spec = instrument(params, instruments)
+    order_id, client_order_id = order_key(params)
+    side = one_of(params, "side", SIDES, INVALID_SIDE)
+    if params.get("priceMatch"):
+        raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
+    quantity = parse.quantity(spec, decimal_text(params, "quantity", needed=True), "quantity")
+    price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
+    command = AmendOrder(
+        account_id=account_id,
+        symbol=spec.symbol,
+        order_id=order_id,
+        client_order_id="" if order_id else client_order_id,
+        quantity=quantity,
+        price=price,
+    )
+    return command, side
+
+
+MAX_BATCH_ORDERS = 5
+MAX_BATCH_CANCELS = 10
+
+
+def batch_orders(params: Params) -> list[dict[str, str]]:
+    """``batchOrders``: a JSON list of 1 to 5 orders, each a parameter table as a single order's (values
+    in the venue's text form, whatever JSON type a client sent them as)."""
+    text = required(params, "batchOrders")
+    try:
+        orders = json.loads(text, parse_float=str)  # a number as its text: no binary rounding
+    except ValueError:
+        raise not_valid("batchOrders") from None
+    if not isinstance(orders, list) or not all(isinstance(order, dict) for order in orders):
+        raise not_valid("batchOrders")
+    if not 1 <= len(orders) <= MAX_BATCH_ORDERS:
+        raise BATCH_SIZE.error()
+    return [{str(name): _text(value) for name, value in order.items()} for order in orders]
+
+
+def _text(value: object) -> str:
+    """A JSON value as the parameter text it stands for (``true``, not Python's ``True``)."""
+    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
+
+
+def batch_cancels(params: Params) -> list[dict[str, str]]:
+    """DELETE /fapi/v1/batchOrders: ``orderIdList`` (ids) or ``origClientOrderIdList`` (client ids), at
+    most 10, as JSON lists (ccxt spells them in lower case), each as a single cancel's parameters."""
+    symbol = required(params, "symbol")
+    ids = _id_list(params, "orderIdList", int)
+    key = "orderId"
+    if ids is None:
+        ids, key = _id_list(params, "origClientOrderIdList", str), "origClientOrderId"
+    if ids is None:
+        raise BinanceError(400, -1102, "Either orderIdList or origClientOrderIdList must be sent.")
+    return [{"symbol": symbol, key: str(value)} for value in ids]
+
+
+def _id_list(params: Params, name: str, kind: type) -> list[object] | None:
+    text = params.get(name) or params.get(name.lower())
+    if not text:
+        return None
+    try:
+        ids = json.loads(text)
+    except ValueError:
+        raise not_valid(name) from None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BATCH_CANCELS or not all(type(i) is kind for i in ids):
+        raise not_valid(name)
+    return ids
+
+
+MARGIN_MOVES = {"1": True, "2": False}
+"""``type`` of a position margin move: 1 adds, 2 removes."""
+
+
+def position_margin(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> AdjustIsolatedMargin:
+    """POST /fapi/v1/positionMargin: ``amount`` added (``type`` 1) to or removed (2) from the isolated
+    position on ``symbol`` (on the ``positionSide`` leg in hedge mode; BOTH, the default, in one-way mode)."""
+    spec = instrument(params, instruments)
+    leg = position_side(params)
+    adding = one_of(params, "type", MARGIN_MOVES)
+    amount = parse.amount(decimal_text(params, "amount", needed=True))
+    return AdjustIsolatedMargin(
+        account_id=account_id, symbol=spec.symbol, amount=amount if adding else -amount, position_side=leg
+    )
+
+
+def margin_move_filter(params: Params) -> bool | None:
+    """``type`` of the margin history: only additions (1), only removals (2), or both (absent)."""
+    value = choice(params, "type", MARGIN_MOVES)
+    return MARGIN_MOVES[value] if value else None
+
+
+AUTO_CLOSE_TYPES = frozenset({"LIQUIDATION", "ADL"})
+
+
+def auto_close_type(params: Params) -> str:
+    """``autoCloseType`` of forceOrders ("" when absent: both)."""
+    return choice(params, "autoCloseType", dict.fromkeys(AUTO_CLOSE_TYPES))

@@ -13,12 +13,24 @@ from typing import Any
 
 from paperex.engine.accounts import MarginMode, PositionMode
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import AssetFigures
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import CONDITIONAL_TYPES, OrderStatus, OrderType, PositionSide, Side, TriggerBy
 from paperex.engine.reasons import EndReason
 from paperex.engine.risk import AccountSummary, PositionFigures
-from paperex.server.core.queries import AccountOverview, Book, SymbolLimits
-from paperex.server.core.records import Candle, FillRecord, IncomeRecord, OrderSnapshot, Ticker
+from paperex.server.core.queries import AccountOverview, Book, HeldPosition, SymbolLimits
+from paperex.server.core.records import (
+    AggregateTrade,
+    Candle,
+    FillRecord,
+    FundingRecord,
+    IncomeRecord,
+    MarginAdjustment,
+    OrderRecord,
+    OrderSnapshot,
+    PublicTrade,
+    Ticker,
+)
 from paperex.server.wire.render import exact_price, money, quote_volume, steps_text
 
 ASSET = "USDT"
@@ -262,6 +274,74 @@ def premium_index(symbol: str, view: Ticker, spec: Instrument) -> dict[str, Any]
     }
 
 
+def funding_rate(value: int) -> str:
+    """A funding rate (1e-8 units) with the venue's 8 decimals.
+
+    >>> funding_rate(10_000), funding_rate(-75_000)
+    ('0.00010000', '-0.00075000')
+    """
+    return f"{Decimal(value).scaleb(-8):.8f}"
+
+
+def funding_record(record: FundingRecord, spec: Instrument) -> dict[str, Any]:
+    """One funding time as GET /fapi/v1/fundingRate shows it."""
+    return {
+        "symbol": record.symbol,
+        "fundingRate": funding_rate(record.rate),
+        "fundingTime": ms(record.time),
+        "markPrice": price_text(record.mark_price, spec),
+    }
+
+
+def funding_info(spec: Instrument) -> dict[str, Any]:
+    return {
+        "symbol": spec.symbol,
+        "adjustedFundingRateCap": funding_rate(spec.funding_cap),
+        "adjustedFundingRateFloor": funding_rate(spec.funding_floor),
+        "fundingIntervalHours": spec.funding_interval_hours,
+        "disclaimer": False,
+    }
+
+
+def public_trade(trade: PublicTrade, spec: Instrument) -> dict[str, Any]:
+    """One trade as GET /fapi/v1/trades and historicalTrades show it."""
+    return {
+        "id": trade.trade_id,
+        "price": price_text(trade.price, spec),
+        "qty": _qty(trade.quantity, spec),
+        "quoteQty": quote_volume(trade.price * trade.quantity, spec),
+        "time": ms(trade.time),
+        "isBuyerMaker": trade.buyer_maker,
+    }
+
+
+def aggregate_trade(trade: AggregateTrade, spec: Instrument) -> dict[str, Any]:
+    """One aggregate trade as GET /fapi/v1/aggTrades shows it."""
+    return {
+        "a": trade.first_id,
+        "p": price_text(trade.price, spec),
+        "q": _qty(trade.quantity, spec),
+        "f": trade.first_id,
+        "l": trade.last_id,
+        "T": ms(trade.time),
+        "m": trade.buyer_maker,
+    }
+
+
+def open_interest(view: Ticker, spec: Instrument) -> dict[str, Any]:
+    return {"openInterest": _qty(view.open_interest, spec), "symbol": spec.symbol, "time": ms(view.ts)}
+
+
+def commission_rate(spec: Instrument) -> dict[str, Any]:
+    """The instrument's fees (every account pays them; RPI orders do not exist here)."""
+    return {
+        "symbol": spec.symbol,
+        "makerCommissionRate": money(spec.maker_fee),
+        "takerCommissionRate": money(spec.taker_fee),
+        "rpiCommissionRate": "0",
+    }
+
+
 def leverage_brackets(spec: Instrument) -> dict[str, Any]:
     return {
         "symbol": spec.symbol,
@@ -296,7 +376,7 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         "orderId": record.order_id,
         "symbol": record.symbol,
         "status": venue_status,
-        "clientOrderId": record.client_order_id,
+        "clientOrderId": client_order_id(record),
         "price": price_text(price, spec),
         "avgPrice": exact_price(Fraction(fill_cost, filled), spec) if filled else "0",
         "origQty": _qty(quantity, spec),
@@ -324,6 +404,16 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
         answer["activatePrice"] = price_text(record.activation_price, spec)
         answer["priceRate"] = callback_rate(record.callback_bps)
     return answer
+
+
+def client_order_id(record: OrderRecord) -> str:
+    """The order's client id; the venue's names for the orders it places itself: ``adl_autoclose`` for
+    an auto-deleverage, ``autoclose-<ms>`` for a liquidation."""
+    if record.auto_deleverage:
+        return "adl_autoclose"
+    if record.liquidation and not record.client_order_id:
+        return f"autoclose-{ms(record.created)}"
+    return record.client_order_id
 
 
 def waiting_algo_order(snapshot: OrderSnapshot) -> bool:
@@ -369,6 +459,45 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
         "updateTime": ms(updated),
         "triggerTime": ms(updated) if triggered else 0,
         "goodTillDate": ms(record.expire_at),
+    }
+
+
+def adl_quantiles(held: list[HeldPosition]) -> list[dict[str, Any]]:
+    """Each symbol's held positions' places in their side's auto-deleverage queue, under the venue's three
+    keys: one-way mode LONG, SHORT (the side held) and BOTH; hedge mode LONG and SHORT (each leg's) and
+    HEDGE (0, as the venue sends it)."""
+    answers: dict[str, dict[str, int]] = {}
+    for position in held:
+        figures, quantile = position.figures, position.adl_quantile
+        if figures.position_side is PositionSide.BOTH:
+            keys = {"LONG": quantile if figures.size > 0 else 0, "SHORT": quantile if figures.size < 0 else 0}
+            answers[figures.symbol] = keys | {"BOTH": quantile}
+        else:
+            keys = answers.setdefault(figures.symbol, {"LONG": 0, "SHORT": 0, "HEDGE": 0})
+            keys[figures.position_side.value] = quantile
+    return [{"symbol": symbol, "adlQuantile": keys} for symbol, keys in answers.items()]
+
+
+def position_margin(amount: int) -> dict[str, Any]:
+    """POST /fapi/v1/positionMargin's answer: the amount (a JSON number there) and the move's type."""
+    return {
+        "amount": _number(money(abs(amount))),
+        "code": 200,
+        "msg": "Successfully modify position margin.",
+        "type": 1 if amount > 0 else 2,
+    }
+
+
+def margin_adjustment(record: MarginAdjustment) -> dict[str, Any]:
+    """One of the account's own isolated margin moves, as GET /fapi/v1/positionMargin/history shows it."""
+    return {
+        "symbol": record.symbol,
+        "type": 1 if record.amount > 0 else 2,
+        "deltaType": "USER_ADJUST",
+        "amount": money(abs(record.amount)),
+        "asset": ASSET,
+        "time": ms(record.time),
+        "positionSide": record.position_side.value,
     }
 
 
@@ -453,6 +582,20 @@ def _asset(summary: AccountSummary, now_ms: int, *, v2: bool) -> dict[str, Any]:
     return asset
 
 
+def _other_asset(figures: AssetFigures, now_ms: int, *, v2: bool) -> dict[str, Any]:
+    """Another asset than USDT, in its own units: a balance, no PnL or margin of its own (positions settle
+    in USDT); what it backs in Multi-Assets mode is in USDT's figures."""
+    balance = money(figures.balance)
+    asset: dict[str, Any] = {"asset": figures.asset, "walletBalance": balance, "unrealizedProfit": "0"}
+    asset.update(marginBalance=balance, maintMargin="0", initialMargin="0", positionInitialMargin="0")
+    asset.update(openOrderInitialMargin="0", crossWalletBalance=balance, crossUnPnl="0")
+    asset.update(availableBalance=balance, maxWithdrawAmount=balance)
+    if v2:
+        asset["marginAvailable"] = True
+    asset["updateTime"] = now_ms
+    return asset
+
+
 def _isolated_margin(figures: PositionFigures) -> str:
     if figures.mode is not MarginMode.ISOLATED:
         return "0"
@@ -476,11 +619,11 @@ def account(view: AccountOverview, instruments: Mapping[str, Instrument], *, v2:
             canDeposit=True,
             canWithdraw=True,
             updateTime=0,
-            multiAssetsMargin=False,
+            multiAssetsMargin=view.multi_assets,
             tradeGroupId=-1,
         )
     answer.update(_totals(summary))
-    answer["assets"] = [_asset(summary, now, v2=v2)]
+    answer["assets"] = [_asset(summary, now, v2=v2), *(_other_asset(figures, now, v2=v2) for figures in view.assets)]
     held = {(figures.symbol, figures.position_side): figures for figures in summary.positions}
     if v2:
         answer["positions"] = [
@@ -547,6 +690,20 @@ def _signed_money(amount: int, size: int) -> str:
     return money(-amount if size < 0 else amount)
 
 
+def account_config() -> dict[str, Any]:
+    """GET /fapi/v1/accountConfig: fee tier 0 (the instruments' own fees), one-way, single-asset mode."""
+    return {
+        "feeTier": 0,
+        "canTrade": True,
+        "canDeposit": True,
+        "canWithdraw": True,
+        "dualSidePosition": False,
+        "updateTime": 0,
+        "multiAssetsMargin": False,
+        "tradeGroupId": -1,
+    }
+
+
 def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:
     """GET /fapi/v2/balance and /fapi/v3/balance."""
     totals = _totals(view.summary)
@@ -561,7 +718,21 @@ def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:
             "maxWithdrawAmount": totals["maxWithdrawAmount"],
             "marginAvailable": True,
             "updateTime": ms(view.ts),
-        }
+        },
+        *(
+            {
+                "accountAlias": f"paperex{account_id}",
+                "asset": figures.asset,
+                "balance": money(figures.balance),
+                "crossWalletBalance": money(figures.balance),
+                "crossUnPnl": "0",
+                "availableBalance": money(figures.balance),
+                "maxWithdrawAmount": money(figures.balance),
+                "marginAvailable": True,
+                "updateTime": ms(view.ts),
+            }
+            for figures in view.assets
+        ),
     ]
 
 

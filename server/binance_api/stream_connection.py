@@ -3,14 +3,16 @@
 ``/ws/<stream>`` sends a stream's payloads as they are, ``/stream?streams=a/b`` wraps each in
 ``{"stream": name, "data": payload}``. Either takes ``{"method": "SUBSCRIBE" | "UNSUBSCRIBE",
 "params": [names], "id": n}`` (answered ``{"result": null, "id": n}``) and ``LIST_SUBSCRIPTIONS``
-(answered with the names), as the venue does; a bad request is answered with the venue's ``error``
+(answered with the names), as the venue does; a listen key subscribes to its account's user data stream
+(the futures connector's ``user_data`` does so). A bad request is answered with the venue's ``error``
 object, naming what is wrong, and changes nothing. What the socket may carry (``SocketRules``) may close
 it instead: too many messages from the client, or subscribing past the venue's streams per connection.
 """
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -22,6 +24,9 @@ from paperex.server.core.streams import SlowConsumer, StreamClosed
 
 UNKNOWN_PROPERTY, INVALID_VALUE_TYPE, INVALID_REQUEST, INVALID_JSON = 0, 1, 2, 3
 """The venue's error codes on a stream connection."""
+
+PayloadSource = Callable[[asyncio.Event], AsyncIterator[Any]]
+"""A stream's payloads as they come; the event is set once it follows its topic."""
 
 
 class StreamConnection:
@@ -35,29 +40,31 @@ class StreamConnection:
         *,
         combined: bool,
         rules: SocketRules,
+        user_stream: Callable[[str], PayloadSource | None] = lambda name: None,
     ) -> None:
         self.socket = socket
         self.rules = rules
         self.streams = streams
         self.instruments = instruments
         self.combined = combined
+        self.user_stream = user_stream
+        """The user data stream of a listen key (None when ``name`` is not an active one)."""
         self._forwarding: dict[str, asyncio.Task[None]] = {}
 
     async def follow(self, streams: Mapping[str, Stream]) -> bool:
         """Follow each of ``streams`` (returns once they follow their topics); False, and the socket
         closed, when that would pass the streams a connection may follow."""
-        if not await self.rules.room(len(self._forwarding.keys() | streams.keys())):
-            return False
-        for name, stream in streams.items():
-            await self.subscribe(name, stream)
-        return True
+        return await self._follow({name: partial(self.streams.payloads, stream) for name, stream in streams.items()})
 
-    async def subscribe(self, name: str, stream: Stream) -> None:
-        """Follow ``stream``: returns once it follows its topic."""
-        if name not in self._forwarding:
-            ready = asyncio.Event()
-            self._forwarding[name] = asyncio.create_task(self._forward(name, stream, ready))
-            await ready.wait()
+    async def _follow(self, sources: Mapping[str, PayloadSource]) -> bool:
+        if not await self.rules.room(len(self._forwarding.keys() | sources.keys())):
+            return False
+        for name, payloads in sources.items():
+            if name not in self._forwarding:
+                ready = asyncio.Event()
+                self._forwarding[name] = asyncio.create_task(self._forward(name, payloads, ready))
+                await ready.wait()
+        return True
 
     def unsubscribe(self, name: str) -> None:
         task = self._forwarding.pop(name, None)
@@ -68,9 +75,9 @@ class StreamConnection:
         for name in list(self._forwarding):
             self.unsubscribe(name)
 
-    async def _forward(self, name: str, stream: Stream, ready: asyncio.Event) -> None:
+    async def _forward(self, name: str, payloads: PayloadSource, ready: asyncio.Event) -> None:
         try:
-            async for payload in self.streams.payloads(stream, ready):
+            async for payload in payloads(ready):
                 await self.rules.send({"stream": name, "data": payload} if self.combined else payload)
         except SlowConsumer:
             await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
@@ -107,17 +114,22 @@ class StreamConnection:
         names = request.get("params")
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
             return _error(INVALID_VALUE_TYPE, "Invalid value type: params must be a list of stream names", request_id)
-        parsed = {name: parse(name, self.instruments) for name in names}
-        unknown = [name for name, stream in parsed.items() if stream is None]
+        sources = {name: self._payloads(name) for name in names}
+        unknown = [name for name, payloads in sources.items() if payloads is None]
         if unknown:
             return _error(INVALID_REQUEST, f"Invalid request: unknown stream(s) {', '.join(unknown)}", request_id)
         if method == "SUBSCRIBE":
-            if not await self.follow({name: stream for name, stream in parsed.items() if stream is not None}):
+            if not await self._follow({name: payloads for name, payloads in sources.items() if payloads is not None}):
                 return None
         else:
-            for name in parsed:
+            for name in sources:
                 self.unsubscribe(name)
         return {"result": None, "id": request_id}
+
+    def _payloads(self, name: str) -> PayloadSource | None:
+        """The payloads of the public stream or the listen key ``name``; None when it is neither."""
+        stream = parse(name, self.instruments)
+        return partial(self.streams.payloads, stream) if stream is not None else self.user_stream(name)
 
 
 def _error(code: int, msg: str, request_id: Any) -> dict[str, Any]:

@@ -58,6 +58,7 @@ BALANCE_REASONS = {
     BalanceReason.FUNDING: "FUNDING_FEE",
     BalanceReason.INSURANCE_FUND_COVER: "INSURANCE_CLEAR",
     BalanceReason.INSURANCE_CLEAR: "INSURANCE_CLEAR",
+    BalanceReason.AUTO_EXCHANGE: "AUTO_EXCHANGE",
 }
 """The venue's ``ACCOUNT_UPDATE`` reason for a wallet change; fills' changes (PnL, fee, margin) are ORDER."""
 TRADING = {BalanceReason.REALIZED_PNL, BalanceReason.FEE}
@@ -210,17 +211,20 @@ def _account_update(
     reason: str, balances: list[BalanceUpdate], positions: list[dict[str, Any]], time: int
 ) -> dict[str, Any]:
     wallet: list[dict[str, str]] = []
-    if balances:
-        outside_trading = sum(b.cross_change + b.isolated_change for b in balances if b.reason not in TRADING)
-        last = balances[-1]
-        wallet = [
+    per_asset: dict[str, list[BalanceUpdate]] = {}
+    for change in balances:
+        per_asset.setdefault(change.asset, []).append(change)
+    for asset, changes in per_asset.items():  # one entry per asset that moved, as in Multi-Assets mode
+        outside_trading = sum(b.cross_change + b.isolated_change for b in changes if b.reason not in TRADING)
+        last = changes[-1]
+        wallet.append(
             {
-                "a": render.ASSET,
+                "a": asset,
                 "wb": money(last.cross_wallet + last.isolated_total),
                 "cw": money(last.cross_wallet),
                 "bc": money(outside_trading),
             }
-        ]
+        )
     shown = [
         {
             "s": p["s"],
@@ -301,14 +305,9 @@ def _order_trade_update(update: OrderUpdate, spec: Instrument, time: int) -> dic
     conditional = record.order_type in CONDITIONAL_TYPES
     working = shown["type"] if not conditional else "LIMIT" if record.order_type in LIMIT_PRICED else "MARKET"
     forced = record.liquidation or record.auto_deleverage
-    client_order_id = record.client_order_id
-    if record.auto_deleverage:
-        client_order_id = "adl_autoclose"
-    elif record.liquidation and not client_order_id:
-        client_order_id = f"autoclose-{render.ms(record.created)}"
     payload: dict[str, Any] = {
         **_renamed(shown, ORDER_FIELDS),
-        "c": client_order_id,
+        "c": shown["clientOrderId"],
         "o": working,
         "ap": shown["avgPrice"],
         "sp": shown["stopPrice"],

@@ -22,6 +22,7 @@ from paperex.engine.commands import (
     Deposit,
     FundInsurance,
     PlaceOrder,
+    SetAssetMode,
     SetIndexPrice,
     SetLeverage,
     SetMarginMode,
@@ -88,10 +89,12 @@ class OrderResult(NamedTuple):
 
 
 class Balances(NamedTuple):
-    """An account's wallet balance (isolated margin included) and its cross wallet."""
+    """An account's wallet balance (isolated margin included), its cross wallet, and the balance of the
+    asset a deposit or withdrawal moved."""
 
     wallet: Amount
     cross_wallet: Amount
+    asset: Amount = 0
 
 
 class MarginAdjusted(NamedTuple):
@@ -275,6 +278,11 @@ class Application(Queries):
         except Refused as maintenance:
             return maintenance
 
+    async def set_asset_mode(self, command: SetAssetMode) -> bool:
+        """Whether the account is in Multi-Assets mode after the change."""
+        await self._account_outcome(command.account_id, command)
+        return command.multi_assets
+
     async def change_settings(self, command: SetLeverage | SetMarginMode) -> SymbolLimits:
         """The symbol's margin mode and leverage after the change."""
         applied = await self._account_outcome(command.account_id, command)
@@ -309,7 +317,8 @@ class Application(Queries):
 
     async def move_money(self, command: Deposit | Withdraw) -> Balances:
         """A deposit or withdrawal: the balances after it."""
-        return Balances(*(await self._outcome(command)).wallets)
+        applied = await self._outcome(command)
+        return Balances(*applied.wallets, applied.asset_balance)
 
     async def rotate_key(self, command: RotateApiKey) -> str:
         """The account's name (which never changes) once only the new key hash opens it."""

@@ -64,7 +64,17 @@ __all__ = [  # the outcome and the topics, where the adapters have always found 
 ]
 
 
-NEWER_READ_MODELS = ("books", "history._open", "margin_accounts", "funds", "now", "prices.funding_rate")
+NEWER_READ_MODELS = (
+    "books",
+    "history._open",
+    "margin_accounts",
+    "funds",
+    "now",
+    "prices.funding_rate",
+    "wallets._assets",
+    "margin_accounts._multi_assets",
+    "funds.exchanged",
+)
 """Read models (attributes of ``Results``) added after snapshots were first written: a snapshot without
 one of them does not load, and recovery replays the journal instead, which folds them."""
 
@@ -89,7 +99,7 @@ class Exchange:
     def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
         self.instruments = dict(instruments)
         self.engine = Engine(self.instruments)
-        self.results = Results(self.instruments, history_retention)
+        self.results = Results(self.instruments, history_retention, self.engine.state.collateral)
         self.sequence = 0
         self.accounts: dict[int, AccountEntry] = {}
         self.account_by_key: dict[str, int] = {}

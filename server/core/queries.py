@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from paperex.engine.accounts import PositionMode, SymbolSettings
 from paperex.engine.audit import Ledger
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import AssetFigures
 from paperex.engine.commands import PlaceOrder
 from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import Instrument
@@ -32,9 +33,12 @@ from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
 from paperex.server.state.alerts import Alert
 from paperex.server.state.candles import Candle, CandlePrice, Interval
+from paperex.server.state.funding_history import FundingRecord
 from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
+from paperex.server.state.margin_adjustments import MarginAdjustment
+from paperex.server.state.public_trades import AggregateTrade, PublicTrade
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
 
@@ -76,6 +80,9 @@ class AccountOverview(NamedTuple):
     adl_quantiles: dict[str, int]
     ts: int
     position_mode: PositionMode = PositionMode.ONE_WAY
+    multi_assets: bool = False
+    assets: tuple[AssetFigures, ...] = ()
+    """The balances besides USDT."""
 
 
 class Book(NamedTuple):
@@ -239,6 +246,11 @@ class Queries:
         await self._settled(account_id)
         return self._overview(self.exchange, account_id)
 
+    async def multi_assets(self, account_id: int) -> bool:
+        """Whether the account is in Multi-Assets mode."""
+        await self._settled(account_id)
+        return self.exchange.margin_accounts.multi_assets(account_id)
+
     async def accounts_page(self, after_id: int, size: int) -> list[AccountOverview]:
         """Up to ``size`` traders' accounts with id > ``after_id``, by id (the exchange's own are hidden)."""
         await self.sequencer.settled()
@@ -257,6 +269,8 @@ class Queries:
             {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
             exchange.results.now,
             exchange.margin_accounts.position_mode(account_id),
+            exchange.margin_accounts.multi_assets(account_id),
+            exchange.margin_accounts.asset_figures(account_id),
         )
 
     def _limits(self, exchange: Exchange, account_id: int) -> list[SymbolLimits]:
@@ -428,6 +442,54 @@ class Queries:
     def scenarios() -> list[Scenario]:
         """The shipped scenario library, by name."""
         return [scenario for _, scenario in sorted(library().items())]
+
+    # ------------------------------------------------------------------ histories the venue APIs show
+
+    async def funding_history(
+        self, symbols: list[str], start: int, end: int, size: int, *, oldest: bool
+    ) -> list[FundingRecord]:
+        """Oldest first: the funding times of ``symbols`` in [start, end), the first ``size`` of them
+        when ``oldest``, else the newest ``size``."""
+        await self._settled(PUBLIC)
+        return self.exchange.results.funding.page(symbols, start, end, size, oldest=oldest)
+
+    async def margin_adjustments(
+        self, account_id: int, symbol: str, added: bool | None, start: int, end: int, size: int
+    ) -> list[MarginAdjustment]:
+        """Oldest first: the account's own isolated margin moves on ``symbol`` in [start, end) (only
+        additions or only removals when ``added`` says which)."""
+        await self._settled(account_id)
+        return self.exchange.results.margin_adjustments.page(account_id, symbol, added, start, end, size)
+
+    async def public_trades(self, symbol: str, from_id: int | None, size: int) -> list[PublicTrade]:
+        """Oldest first: the symbol's trades from id ``from_id`` on (the first ``size``), or the newest ``size``."""
+        await self._settled(PUBLIC)
+        return self.exchange.results.public_trades.recent(symbol, from_id, size)
+
+    async def aggregate_trades(
+        self, symbol: str, from_id: int | None, start: int, end: int, size: int
+    ) -> list[AggregateTrade]:
+        """Oldest first: the symbol's aggregate trades from ``from_id`` on, or the newest in [start, end)."""
+        await self._settled(PUBLIC)
+        return self.exchange.results.public_trades.aggregates(symbol, from_id, start, end, size)
+
+    async def liquidation_orders(
+        self, account_id: int, symbol: str, start: int, end: int, size: int
+    ) -> list[OrderSnapshot]:
+        """Oldest first: the newest ``size`` liquidation orders of the account (on ``symbol``, or any)
+        placed in [start, end)."""
+        await self._settled(account_id)
+        found: list[OrderSnapshot] = []
+        records, before = self.exchange.liquidations.page(account_id, symbol, 0, size)
+        while records:
+            for record in records:
+                for order in reversed(record.orders):
+                    if (not symbol or order.symbol == symbol) and start <= order.created < end:
+                        found.append((order, order_state(order)))
+            if len(found) >= size or not before:
+                break
+            records, before = self.exchange.liquidations.page(account_id, symbol, before, size)
+        return found[:size][::-1]
 
 
 def symbol_limits(spec: Instrument, settings: SymbolSettings) -> SymbolLimits:

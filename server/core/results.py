@@ -12,6 +12,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from paperex.engine.collateral import DEFAULT_COLLATERAL, USDT, CollateralAsset
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     AmendOrder,
@@ -47,13 +48,16 @@ from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
+from paperex.server.state.funding_history import FundingHistory
 from paperex.server.state.funds import Funds
 from paperex.server.state.history import History, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.margin_accounts import MarginAccounts
+from paperex.server.state.margin_adjustments import MarginAdjustments
 from paperex.server.state.market_updates import BookUpdate, LevelChange, Trade, TradeBatch
 from paperex.server.state.prices import PriceBoard
+from paperex.server.state.public_trades import PublicTrades
 from paperex.server.state.ticker_stats import TickerStats
 from paperex.server.state.user_events import UserEventCapture, UserEventLog, alert_fired, position_figures
 from paperex.server.state.wallets import Wallets
@@ -112,6 +116,8 @@ class Applied:
     orders: dict[int, OrderSnapshot] = field(default_factory=dict)
     """For an order command: the orders it placed, amended or canceled, as it left them."""
     wallets: tuple[Amount, Amount] = (0, 0)
+    asset_balance: Amount = 0
+    """After a deposit or withdrawal: the balance of the asset it moved."""
     """For Deposit, Withdraw and AdjustIsolatedMargin: the account's wallet balance (isolated margin
     included) and cross wallet."""
     position: PositionFigures | None = None
@@ -129,7 +135,12 @@ class Applied:
 class Results:
     """The read models and the one way they change: ``fold``, a command at a time, in sequence order."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], history_retention: int) -> None:
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        history_retention: int,
+        collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
+    ) -> None:
         self.instruments = instruments
         self.history = history = History(history_retention)
         self.income = IncomeHistory(history.retained)
@@ -142,11 +153,14 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
-        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices)
+        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices, collateral)
         self.funds = Funds(instruments)
         self.now = 0
         """The time of the latest command folded: what the read models show is true at it."""
         self.books = Books(instruments)
+        self.funding = FundingHistory()
+        self.margin_adjustments = MarginAdjustments()
+        self.public_trades = PublicTrades()
         self._user_event_capture = UserEventCapture(history, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
@@ -157,6 +171,8 @@ class Results:
             self._create_alert(command, applied)
         elif isinstance(command, DeletePriceAlert):
             self._delete_alert(command, applied)
+        elif isinstance(command, AdjustIsolatedMargin):
+            self.margin_adjustments.fold(command, applied.events, applied.ts)
         self._project(applied)
         if self.alerts.alerts:
             self._fire_alerts(applied)
@@ -179,6 +195,10 @@ class Results:
             applied.orders = {record.order_id: (record, order_state(record)) for record in canceled}
         elif isinstance(command, Deposit | Withdraw):
             applied.wallets = self.wallets.balances(command.account_id)
+            if command.asset == USDT:
+                applied.asset_balance = applied.wallets[1]
+            else:
+                applied.asset_balance = self.wallets.assets(command.account_id).get(command.asset, 0)
         elif isinstance(command, AdjustIsolatedMargin):
             applied.wallets = self.wallets.balances(command.account_id)
             account_id, symbol = command.account_id, command.symbol
@@ -248,9 +268,9 @@ class Results:
         return log
 
     def _project(self, applied: Applied) -> None:
-        """History, income and liquidation records, wallets, user events, book updates and the public tape
-        from one command's events; the stream values are published as they are (an adapter renders one only
-        when a subscriber reads it)."""
+        """History, income and liquidation records, wallets, funding rates, public trades, user events,
+        book updates and the public tape from one command's events; the stream values are published as they
+        are (an adapter renders one only when a subscriber reads it)."""
         ts, seq = applied.ts, applied.sequence
         publications = applied.publications
         levels: dict[str, list[LevelChange]] = {}
@@ -259,6 +279,7 @@ class Results:
         fold, capture = self.history.fold, self._user_event_capture.capture
         fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
         fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
+        fold_funding, record_trade = self.funding.fold, self.public_trades.record
         mark_candles, index_candles = self.mark_candles, self.index_candles
         for symbol, (bar_ns, imported) in applied.history.items():
             self.candles.replace_history(symbol, bar_ns, imported, ts)
@@ -273,11 +294,13 @@ class Results:
                 captured_trade = (event.trade_id, event.price, event.quantity, event.aggressor)
                 trades.setdefault(event.symbol, []).append(captured_trade)
                 self.ticker_stats.record(event.symbol, ts, event.price, event.quantity)
+                record_trade(event, ts)
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
                 continue
             if isinstance(event, MarkPriceChanged):
                 mark_candles.record(event.symbol, ts, event.price)
+                fold_funding(event, ts)
                 continue
             if isinstance(event, IndexPriceChanged):
                 index_candles.record(event.symbol, ts, event.price)
@@ -288,6 +311,7 @@ class Results:
             fold_funds(event)
             fold_income(event, ts)
             fold_liquidation(event, seq, ts)
+            fold_funding(event, ts)
             captured = capture(event, seq, index, ts)
             if captured is None:
                 continue

@@ -47,7 +47,7 @@ def encode(command: ExchangeCommand) -> str:
 
     >>> from paperex.engine.commands import Deposit
     >>> encode(Deposit(account_id=1, amount=5, ts=7))
-    '["Deposit",{"account_id":1,"amount":5,"ts":7}]'
+    '["Deposit",{"account_id":1,"amount":5,"asset":"USDT","ts":7}]'
     """
     encoder = _ENCODERS.get(type(command))
     if encoder is None:

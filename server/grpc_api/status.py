@@ -43,6 +43,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "UNKNOWN_ACCOUNT",
         "UNKNOWN_ALERT",
         "UNKNOWN_SCENARIO",
+        "UNKNOWN_ASSET",
     ),
     grpc.StatusCode.ALREADY_EXISTS: ("DUPLICATE_CLIENT_ORDER_ID", "ACCOUNT_ALREADY_EXISTS"),
     grpc.StatusCode.FAILED_PRECONDITION: (
@@ -61,6 +62,7 @@ _CODES: dict[grpc.StatusCode, tuple[str, ...]] = {
         "MODE_CHANGE_WITH_OPEN_ORDERS",
         "NO_ISOLATED_POSITION",
         "MARGIN_REMOVAL_TOO_LARGE",
+        "ISOLATED_IN_MULTI_ASSETS_MODE",
         "ACCOUNT_IN_LIQUIDATION",
         "POSITION_SIDE_MISMATCH",
         "REDUCE_ONLY_IN_HEDGE_MODE",

@@ -1,13 +1,15 @@
 """Where the exchange's money is, folded from events: each symbol's insurance fund
 (``InsuranceFundChanged`` carries its balance; it starts at the instrument's configured balance), what
-the operator put into the funds, deposits less withdrawals (``BalanceChanged``) and the trading fees
-collected (``OrderFilled``). With the wallets and positions of ``MarginAccounts`` these are the terms of
-the engine's money-conservation ledger (``paperex.engine.audit.Ledger``)."""
+the operator put into the funds, USDT deposits less withdrawals and the USDT the auto-exchange paid
+(``BalanceChanged``) and the trading fees collected (``OrderFilled``). With the wallets and positions of
+``MarginAccounts`` these are the terms of the engine's money-conservation ledger
+(``paperex.engine.audit.Ledger``)."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from paperex.engine.audit import Ledger
+from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason, Event, FundReason, InsuranceFundChanged, OrderFilled
 from paperex.engine.instruments import Instrument
 from paperex.engine.units import Amount
@@ -26,6 +28,8 @@ class Funds:
         """Deposits less withdrawals, ever."""
         self.fees_collected: Amount = 0
         """Trading fees paid by every fill."""
+        self.exchanged: Amount = 0
+        """The USDT the auto-exchange paid into wallets, negated (the ledger's ``exchanged``)."""
 
     def fold(self, event: Event) -> None:
         folder = _FOLDERS.get(type(event))
@@ -36,8 +40,12 @@ class Funds:
         self.fees_collected += e.fee
 
     def _balance_changed(self, e: BalanceChanged) -> None:
+        if e.asset != USDT:
+            return
         if e.reason in _DEPOSITS:
             self.net_deposits += e.delta
+        elif e.reason is BalanceReason.AUTO_EXCHANGE:
+            self.exchanged -= e.delta
 
     def _fund_changed(self, e: InsuranceFundChanged) -> None:
         self.insurance[e.symbol] = e.balance
@@ -55,6 +63,7 @@ class Funds:
             self.fees_collected,
             sum(self.insurance.values()),
             positions,
+            self.exchanged,
         )
 
 

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from enum import StrEnum
 
+from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason, Event
 from paperex.engine.units import Amount
 
@@ -60,7 +61,7 @@ class IncomeHistory:
 
     def fold(self, event: Event, ts: int) -> None:
         """Fold one event in (events other than income-bearing BalanceChanged are ignored)."""
-        if type(event) is not BalanceChanged:
+        if type(event) is not BalanceChanged or event.asset != USDT:  # incomes are USDT's
             return
         income_type = INCOME_TYPES.get(event.reason)
         if income_type is None:

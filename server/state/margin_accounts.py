@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from paperex.engine.accounts import DEFAULT_SETTINGS, ONE_WAY, Exposure, MarginMode, PositionMode, SymbolSettings
+from paperex.engine.collateral import AssetFigures, CollateralAsset, asset_figures
 from paperex.engine.events import (
     AccountCreated,
+    AssetModeChanged,
     BalanceChanged,
     Event,
     PositionChanged,
@@ -52,6 +54,8 @@ class AccountState:
     account_id: int
     liquidatable: bool
     wallet: Amount
+    assets: Mapping[str, Amount]
+    collateral: Mapping[str, CollateralAsset] | None
     settings: Mapping[str, SymbolSettings]
     positions: Mapping[str, HeldPosition]
     exposures: Mapping[str, Exposure]
@@ -68,15 +72,24 @@ class MarketPrices(NamedTuple):
     symbol: str
     instrument: Instrument
     notional_unit: Amount
+    index_price: Ticks
     mark_price: Ticks
     last_price: Ticks
 
 
 class MarginAccounts:
     def __init__(
-        self, instruments: Mapping[str, Instrument], wallets: Wallets, history: History, prices: PriceBoard
+        self,
+        instruments: Mapping[str, Instrument],
+        wallets: Wallets,
+        history: History,
+        prices: PriceBoard,
+        collateral: Mapping[str, CollateralAsset],
     ) -> None:
         self._instruments = instruments
+        self._collateral = collateral
+        self._multi_assets: set[int] = set()
+        """The accounts in Multi-Assets mode (``AssetModeChanged``)."""
         self._wallets = wallets
         self._history = history
         self._prices = prices
@@ -130,6 +143,15 @@ class MarginAccounts:
         if known is None or (known.mode, known.leverage) != (mode, leverage):
             settings[symbol] = SymbolSettings(mode, leverage)
 
+    def _asset_mode(self, e: AssetModeChanged) -> None:
+        if e.multi_assets:
+            self._multi_assets.add(e.account_id)
+        else:
+            self._multi_assets.discard(e.account_id)
+
+    def multi_assets(self, account_id: int) -> bool:
+        return account_id in self._multi_assets
+
     def _created(self, e: AccountCreated) -> None:
         if not e.liquidatable:
             self._internal.add(e.account_id)
@@ -144,6 +166,8 @@ class MarginAccounts:
             account_id,
             account_id not in self._internal,
             self._wallets.balances(account_id)[1],
+            self._wallets.assets(account_id),
+            self._collateral if account_id in self._multi_assets else None,
             self._settings.get(account_id, {}),
             self._positions.get(account_id, {}),
             exposures,
@@ -176,7 +200,7 @@ class MarginAccounts:
     def market(self, symbol: str) -> MarketPrices:
         spec, prices = self._instruments[symbol], self._prices
         mark, last = prices.price(symbol, TriggerBy.MARK), prices.price(symbol, TriggerBy.LAST)
-        return MarketPrices(symbol, spec, spec.notional_unit, mark, last)
+        return MarketPrices(symbol, spec, spec.notional_unit, prices.index.get(symbol, 0), mark, last)
 
     def markets(self) -> dict[str, MarketPrices]:
         return {symbol: self.market(symbol) for symbol in self._instruments}
@@ -184,6 +208,10 @@ class MarginAccounts:
     def summary(self, account_id: int) -> AccountSummary:
         """Every margin figure of the account at the current marks (``paperex.engine.risk.summarize``)."""
         return summarize(self.account(account_id), self.markets())
+
+    def asset_figures(self, account_id: int) -> tuple[AssetFigures, ...]:
+        """The account's balances besides USDT, valued at the current index prices."""
+        return asset_figures(self._wallets.assets(account_id), self._collateral, self.markets())
 
     def adl_quantiles(self, symbol: str) -> dict[int, int]:
         """``account_id -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``);
@@ -214,5 +242,6 @@ _FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
     SettingsChanged: MarginAccounts._settings_changed,
     AccountCreated: MarginAccounts._created,
     PositionModeChanged: MarginAccounts._mode_changed,
+    AssetModeChanged: MarginAccounts._asset_mode,
 }
 """Event type -> how it is folded (one lookup: most events are of other kinds)."""

@@ -15,8 +15,10 @@ from copy import copy
 from typing import Any, NamedTuple
 
 from paperex.engine.accounts import MarginMode
+from paperex.engine.collateral import USDT
 from paperex.engine.events import (
     AccountCreated,
+    AssetModeChanged,
     BalanceChanged,
     BalanceReason,
     Event,
@@ -96,11 +98,14 @@ class BalanceUpdate(NamedTuple):
     isolated_wallet: Amount
     trade_id: int
     isolated_total: Amount
+    asset: str = USDT
+    """For another asset than USDT, ``cross_change`` and ``cross_wallet`` are that asset's change and
+    balance (and the isolated and trade fields 0)."""
 
 
 class AccountNotice(NamedTuple):
     """One of the rarer events, as the engine emitted it (a copy): a rejection, a funding payment, a margin
-    call, a liquidation's start and steps, an auto-deleverage, a settings change."""
+    call, a liquidation's start and steps, an auto-deleverage, a settings or asset mode change."""
 
     sequence: int
     event_index: int
@@ -183,6 +188,7 @@ _NOTICES = (
     LiquidationTriggered,
     PositionDeleveraged,
     SettingsChanged,
+    AssetModeChanged,
 )
 
 
@@ -247,6 +253,10 @@ class UserEventCapture:
 
     def _balance(self, e: BalanceChanged, sequence: int, index: int, ts: int) -> tuple[int, UserEvent]:
         """The wallets read model has folded ``e`` already: its isolated total is the one right after it."""
+        if e.asset != USDT:
+            return e.account_id, BalanceUpdate(
+                sequence, index, ts, e.reason, e.delta, e.wallet, "", 0, 0, 0, 0, e.asset
+            )
         isolated = self.wallets.isolated(e.account_id)
         values = (e.reason, e.delta, e.wallet, e.symbol, e.isolated_delta, e.isolated_wallet, e.trade_id, isolated)
         return e.account_id, BalanceUpdate(sequence, index, ts, *values)

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from google.protobuf import descriptor, timestamp_pb2
 
 from paperex.engine.accounts import MarginMode, PositionMode
+from paperex.engine.collateral import USDT
 from paperex.engine.commands import AmendOrder, CancelAllOrders, CancelOrder, PlaceOrder
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
@@ -34,6 +35,9 @@ CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,36}", re.ASCII)
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
+
+MAX_ASSET_CHARS = 16
+"""The longest asset name taken."""
 
 
 def _enum_table(proto_enum: descriptor.EnumDescriptor, engine_enum: type[E], prefix: str) -> dict[int, E]:
@@ -140,6 +144,16 @@ def quantity(spec: Instrument, text: str, field: str = "quantity") -> int:
         return spec.qty_to_lots(text, field)
     except ConversionError as error:
         raise conversion_refusal(error, spec) from None
+
+
+def asset(text: str, field: str = "asset") -> str:
+    """An asset name: USDT when empty; letters and digits otherwise (which assets exist is the engine's
+    to say: UNKNOWN_ASSET)."""
+    if not text:
+        return USDT
+    if len(text) > MAX_ASSET_CHARS or not (text.isascii() and text.isalnum() and text.isupper()):
+        raise WireError("INVALID_ARGUMENT", field, f"{field} must be an asset name such as USDT or BTC")
+    return text
 
 
 def amount(text: str, field: str = "amount") -> Amount:
@@ -353,6 +367,17 @@ def candle_limit(value: int) -> int:
     if value > MAX_LIMIT:
         raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {MAX_LIMIT}")
     return value or DEFAULT_LIMIT
+
+
+DEFAULT_FUNDING_RATES, MAX_FUNDING_RATES = 100, 1_000
+"""ListFundingRates' page: the venue's fundingRate default and maximum."""
+
+
+def funding_rate_limit(value: int) -> int:
+    """Funding times to return: 0 means the default."""
+    if value > MAX_FUNDING_RATES:
+        raise WireError("INVALID_ARGUMENT", "limit", f"limit is at most {MAX_FUNDING_RATES}")
+    return value or DEFAULT_FUNDING_RATES
 
 
 def liquidity_config(text: str) -> str:

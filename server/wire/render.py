@@ -14,6 +14,7 @@ from google.protobuf import descriptor, duration_pb2, timestamp_pb2
 
 from paperex.engine.accounts import MarginMode, PositionMode, SymbolSettings
 from paperex.engine.book import DepthLevel
+from paperex.engine.collateral import AssetFigures
 from paperex.engine.events import BalanceReason, MarginCallIssued, PositionLiquidated
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import margin_ratio
@@ -33,6 +34,7 @@ from paperex.engine.units import Amount, Lots, Ticks, amount_to_decimal, from_st
 from paperex.server.market.scenarios import Scenario
 from paperex.server.state.alerts import Alert, Direction
 from paperex.server.state.candles import Candle, Interval
+from paperex.server.state.funding_history import FundingRecord
 from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot, OrderState, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
@@ -421,8 +423,11 @@ def account_summary(
     cursor: tuple[int, int],
     ts: int,
     adl_quantiles: Mapping[str, int],
+    multi_assets: bool = False,
+    assets: Iterable[AssetFigures] = (),
 ) -> account_pb2.AccountSummary:
-    """``adl_quantiles``: symbol -> the account's ADL quantile (a symbol missing shows 0)."""
+    """``adl_quantiles``: symbol -> the account's ADL quantile (a symbol missing shows 0); ``assets``:
+    the balances besides USDT."""
     cross_mm = summary.maintenance_margin
     isolated_mm = sum(p.maintenance_margin for p in summary.positions if p.mode is MarginMode.ISOLATED)
     return account_pb2.AccountSummary(
@@ -449,6 +454,19 @@ def account_summary(
         symbol_settings=settings,
         cursor=account_pb2.EventCursor(sequence=cursor[0], index=cursor[1]),
         time=stamp(ts),
+        multi_assets_mode=multi_assets,
+        assets=[asset_balance(figures) for figures in assets],
+        collateral_value=money(summary.collateral),
+    )
+
+
+def asset_balance(figures: AssetFigures) -> account_pb2.AssetBalance:
+    return account_pb2.AssetBalance(
+        asset=figures.asset,
+        wallet_balance=money(figures.balance),
+        index_price=ratio(figures.unit_price),
+        collateral_rate=money(figures.rate),
+        margin_value=money(figures.margin_value),
     )
 
 
@@ -545,6 +563,15 @@ def candle(symbol: str, bar: Candle, spec: Instrument) -> market_data_pb2.Candle
         quote_volume=quote_volume(bar.quote_volume, spec),
         trade_count=bar.trade_count,
         closed=bar.closed,
+    )
+
+
+def funding_rate(record: FundingRecord, spec: Instrument) -> market_data_pb2.FundingRate:
+    return market_data_pb2.FundingRate(
+        symbol=record.symbol,
+        rate=money(record.rate),
+        mark_price=_ticks(spec, record.mark_price) if record.mark_price else "0",
+        time=stamp(record.time),
     )
 
 

@@ -4,7 +4,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from paperex.engine.accounts import SymbolSettings
+from paperex.engine.collateral import USDT
 from paperex.engine.events import (
+    AssetModeChanged,
     FundingSettled,
     LiquidationTriggered,
     MarginCallIssued,
@@ -85,6 +87,13 @@ def _position(update: PositionUpdate, specs: Specs) -> Body:
 
 
 def _balance(change: BalanceUpdate, specs: Specs) -> Body:
+    if change.asset != USDT:  # another asset: its change and balance, the USDT cross fields empty
+        reason = render.BALANCE_REASONS[change.reason]
+        body = account_pb2.BalanceChanged(
+            reason=reason, change=render.money(change.cross_change), wallet_balance=render.money(change.cross_wallet),
+            asset=change.asset,
+        )  # fmt: skip
+        return {"balance_changed": body}
     isolated = change.isolated_change != 0 or change.isolated_wallet != 0
     body = account_pb2.BalanceChanged(
         reason=render.BALANCE_REASONS[change.reason],
@@ -96,6 +105,7 @@ def _balance(change: BalanceUpdate, specs: Specs) -> Body:
         isolated_wallet=render.money(change.isolated_wallet) if isolated else "",
         cross_change=render.money(change.cross_change),
         isolated_change=render.money(change.isolated_change) if isolated else "",
+        asset=USDT,
     )
     return {"balance_changed": body}
 
@@ -186,6 +196,12 @@ def _settings_changed(notice: AccountNotice, specs: Specs) -> Body:
     return {"symbol_settings_changed": account_pb2.SymbolSettingsChanged(settings=body)}
 
 
+def _asset_mode_changed(notice: AccountNotice, specs: Specs) -> Body:
+    e = notice.event
+    assert isinstance(e, AssetModeChanged)
+    return {"asset_mode_changed": account_pb2.AssetModeChanged(multi_assets_mode=e.multi_assets)}
+
+
 _NOTICES: dict[type, Callable[[AccountNotice, Specs], Body]] = {
     OrderRejected: _rejected,
     FundingSettled: _funding,
@@ -194,6 +210,7 @@ _NOTICES: dict[type, Callable[[AccountNotice, Specs], Body]] = {
     PositionLiquidated: _position_liquidated,
     PositionDeleveraged: _deleveraged,
     SettingsChanged: _settings_changed,
+    AssetModeChanged: _asset_mode_changed,
 }
 _BODIES: dict[type, Callable[[Any, Specs], Body]] = {
     OrderUpdate: _order,

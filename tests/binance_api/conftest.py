@@ -10,6 +10,8 @@ import pytest
 
 from tests.server.conftest import Client, Exchange, serving
 
+collect_ignore = ["futures_connector_bot.py"]  # the connector's bot: it runs in a subprocess of its own
+
 VERSIONED = {"fapiPublic": "v1", "fapiPublicV2": "v2", "fapiPublicV3": "v3", "fapiPrivate": "v1"}
 VERSIONED |= {"fapiPrivateV2": "v2", "fapiPrivateV3": "v3"}
 

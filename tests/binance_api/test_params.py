@@ -179,3 +179,64 @@ def test_an_algo_order_becomes_a_conditional_engine_order() -> None:
 )
 def test_malformed_algo_orders_get_the_venues_code(changes: dict[str, str], code: int) -> None:
     assert code_of(lambda: params.place_algo_order({**STOP, **changes}, 1, DEFAULT_INSTRUMENTS)) == code
+
+
+def test_a_batch_keeps_each_value_as_the_text_sent() -> None:
+    """JSON numbers stay as written (0.1 is not 0.1000000000000000055...), booleans are the venue's words."""
+    sent = '[{"symbol": "BTCUSDT", "quantity": 0.1, "price": 60000, "reduceOnly": true}]'
+    assert params.batch_orders({"batchOrders": sent}) == [
+        {"symbol": "BTCUSDT", "quantity": "0.1", "price": "60000", "reduceOnly": "true"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "code"),
+    [
+        ({}, -1102),
+        ({"batchOrders": "[]"}, -4082),
+        ({"batchOrders": "[" + ",".join(["{}"] * 6) + "]"}, -4082),
+        ({"batchOrders": '{"symbol": "BTCUSDT"}'}, -1130),
+        ({"batchOrders": "[1, 2]"}, -1130),
+    ],
+)
+def test_a_malformed_batch_is_refused_whole(sent: dict[str, str], code: int) -> None:
+    assert code_of(lambda: params.batch_orders(sent)) == code
+
+
+def test_batch_cancels_by_ids_or_client_ids_in_either_spelling() -> None:
+    """ccxt spells the lists in lower case; the venue's documentation in camel case."""
+    by_id = params.batch_cancels({"symbol": "BTCUSDT", "orderidlist": "[3,4]"})
+    by_client = params.batch_cancels({"symbol": "BTCUSDT", "origClientOrderIdList": '["a","b"]'})
+    assert by_id == [{"symbol": "BTCUSDT", "orderId": "3"}, {"symbol": "BTCUSDT", "orderId": "4"}]
+    assert [item["origClientOrderId"] for item in by_client] == ["a", "b"]
+    assert code_of(lambda: params.batch_cancels({"symbol": "BTCUSDT", "orderIdList": str(list(range(1, 12)))})) == -1130
+    assert code_of(lambda: params.batch_cancels({"symbol": "BTCUSDT", "orderIdList": '["3"]'})) == -1130
+
+
+def test_an_amend_names_the_order_and_its_new_price_and_quantity() -> None:
+    """orderId wins over origClientOrderId when both come; 60,100 is 601,000 ticks and 0.003 is 3 lots."""
+    sent = {"symbol": "BTCUSDT", "orderId": "9", "origClientOrderId": "x", "side": "SELL"}
+    command, side = params.amend_order(sent | {"quantity": "0.003", "price": "60100"}, 7, DEFAULT_INSTRUMENTS)
+    assert (command.order_id, command.client_order_id, command.quantity, command.price, side) == (
+        9,
+        "",
+        3,
+        601_000,
+        Side.SELL,
+    )
+    assert code_of(lambda: params.amend_order(sent | {"quantity": "0.003"}, 7, DEFAULT_INSTRUMENTS)) == -1102
+    assert (
+        code_of(
+            lambda: params.amend_order(sent | {"side": "UP", "price": "1", "quantity": "1"}, 7, DEFAULT_INSTRUMENTS)
+        )
+        == -1117
+    )
+
+
+def test_a_position_margin_move_is_signed_by_its_type() -> None:
+    """Type 1 adds 12.5 USDT (1,250,000,000 units of 1e-8), type 2 removes it; amount 0 is -1130."""
+    add = params.position_margin({"symbol": "BTCUSDT", "amount": "12.5", "type": "1"}, 7, DEFAULT_INSTRUMENTS)
+    remove = params.position_margin({"symbol": "BTCUSDT", "amount": "12.5", "type": "2"}, 7, DEFAULT_INSTRUMENTS)
+    assert (add.amount, remove.amount) == (1_250_000_000, -1_250_000_000)
+    zero = {"symbol": "BTCUSDT", "amount": "0", "type": "1"}
+    assert code_of(lambda: params.position_margin(zero, 7, DEFAULT_INSTRUMENTS)) == -1130

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from yarl import URL
 
 from paperex.server.binance_api.signing import signature
 from paperex.v1 import admin_pb2, common_pb2
@@ -36,7 +37,8 @@ async def send(
 ) -> tuple[int, Mapping[str, str], Any]:
     """One request, answered with its status, headers and body; with ``account`` signed as the venue
     asks: ``timestamp`` added to the form when there is one (else the query), the signature over query
-    + form appended to the same part."""
+    + form appended to the same part. The URL goes as encoded here (aiohttp would otherwise re-quote it,
+    and the signed query would change)."""
     query_text, form_text = urlencode(query or {}), urlencode(form or {})
     sent_headers = dict(headers or {})
     if account is not None:
@@ -54,7 +56,8 @@ async def send(
     if form is not None:
         sent_headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
     url = f"{venue.binance_url}{path}" + (f"?{query_text}" if query_text else "")
-    async with http.request(method, url, data=form_text if form is not None else None, headers=sent_headers) as reply:
+    body = form_text if form is not None else None
+    async with http.request(method, URL(url, encoded=True), data=body, headers=sent_headers) as reply:
         return reply.status, reply.headers, await reply.json(content_type=None)
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import ccxt.async_support as ccxt
 
-from paperex.v1 import common_pb2
+from paperex.v1 import account_pb2, admin_pb2, common_pb2
 from tests.binance_api.test_rest import call
 from tests.server.conftest import btc_order, serving
 
@@ -78,22 +78,48 @@ async def test_all_orders_oldest_first_from_an_order_id_or_the_newest(
     ]
 
 
-async def test_multi_assets_mode_is_not_offered(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """Single-asset mode is on: asking for it again is -4171, for multi-assets -1020."""
+async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """Single-asset mode first; switching to multi-assets succeeds, asking for it again is -4171; an
+    open order forbids switching back (-4047), and the account says it is in Multi-Assets mode."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
-        mode = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
+        await venue.set_mark("BTCUSDT", "60000")
+        before = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
         multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
-        single = await call(
-            http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "false"}
-        )
+        again = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        after = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
+        order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01", "price": "59000",
+                 "timeInForce": "GTC"}  # fmt: skip
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=order)
+        back = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "false"})
+        account = (await call(http, venue, "GET", "/fapi/v2/account", alice))[1]
 
-    assert mode == (200, {"multiAssetsMargin": False})
-    assert multi == (400, {"code": -1020, "msg": "This operation is not supported."})
-    assert single == (
+    assert (before, after) == ((200, {"multiAssetsMargin": False}), (200, {"multiAssetsMargin": True}))
+    assert multi == (200, {"code": 200, "msg": "success"})
+    assert again == (
         400,
         {"code": -4171, "msg": "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."},
     )
+    assert back[0] == 400 and back[1]["code"] == -4047
+    assert account["multiAssetsMargin"] is True
+
+
+async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """100,000 USDT and 0.25 BTC: /fapi/v2/balance and the account's assets name both, BTC in BTC."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice")
+        summary = await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
+        deposit = admin_pb2.DepositRequest(account_id=summary.account.account_id, amount="0.25", asset="BTC")
+        await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+        balances = (await call(http, venue, "GET", "/fapi/v2/balance", alice))[1]
+        account = (await call(http, venue, "GET", "/fapi/v2/account", alice))[1]
+
+    assert [(b["asset"], b["balance"], b["crossWalletBalance"]) for b in balances] == [
+        ("USDT", "100000", "100000"),
+        ("BTC", "0.25", "0.25"),
+    ]
+    assert [(a["asset"], a["walletBalance"]) for a in account["assets"]] == [("USDT", "100000"), ("BTC", "0.25")]
+    assert account["multiAssetsMargin"] is False
 
 
 async def test_a_default_ccxt_configuration_loads_markets_and_the_balance(tmp_path: Path) -> None:

@@ -239,6 +239,57 @@ async def test_an_expired_listen_key_says_so_and_closes_the_stream(tmp_path: Pat
     assert kept == (400, {"code": -1125, "msg": "This listenKey does not exist."})
 
 
+async def test_a_listen_key_subscribed_by_message_follows_the_account(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """As the venue (and the futures connector's ``user_data``): a connection to ``/ws`` subscribes to
+    alice's listen key; her gRPC order arrives as ORDER_TRADE_UPDATE. Once the key is deleted it is an
+    unknown stream."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws") as socket:
+            await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
+            subscribed = await received(socket)
+            await alice.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.002", "60000"), metadata=alice.auth)
+            placed = await received(socket)
+            await listen_key(http, venue, alice, "DELETE")
+            await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
+            refused = await received(socket)
+
+    assert subscribed == {"result": None, "id": 1}
+    assert (placed["e"], placed["o"]["X"], placed["o"]["q"], placed["o"]["p"]) == (
+        "ORDER_TRADE_UPDATE", "NEW", "0.002", "60000.0"
+    )  # fmt: skip
+    assert refused == {
+        "error": {"code": 2, "msg": f"Invalid request: unknown stream(s) {opened['listenKey']}"},
+        "id": 2,
+    }
+
+
+async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """With a validity of a second, a listen key subscribed by message sends ``listenKeyExpired`` and is
+    gone: subscribing to it again is refused on the same connection."""
+    async with serving(tmp_path) as venue:
+        short = BinanceApi(venue.server.application, listen_key_validity_ms=1000)
+        venue.binance_url = f"http://127.0.0.1:{await short.start('127.0.0.1', 0)}"
+        try:
+            alice = await venue.open_account("alice")
+            _, opened = await listen_key(http, venue, alice)
+            async with http.ws_connect(f"{venue.binance_url}/ws") as socket:
+                await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
+                subscribed = await received(socket)
+                expired = await received(socket)
+                await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
+                again = await received(socket)
+        finally:
+            await short.stop()
+
+    assert subscribed == {"result": None, "id": 1}
+    assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == opened["listenKey"]
+    assert again["error"]["code"] == 2
+
+
 async def test_a_margin_call_lists_the_cross_positions(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """Alice (1,000 USDT, leverage 20) buys 0.3 BTC at 65,000 from bob: notional 19,500, taker fee 9.75,
     wallet 990.25. The mark falls to 62,050: unrealized -0.3 x 2,950 = -885, margin balance 105.25,
@@ -277,3 +328,17 @@ async def test_a_margin_call_lists_the_cross_positions(tmp_path: Path, http: aio
             "mm": "74.46",
         }
     ]
+
+
+async def test_a_btc_deposit_is_an_account_update_of_btc(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """0.25 BTC deposited: ACCOUNT_UPDATE DEPOSIT whose balance entry is BTC's, in BTC (USDT did not move)."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice_id, alice = await open_account(venue, "alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            deposit = admin_pb2.DepositRequest(account_id=alice_id, amount="0.25", asset="BTC")
+            await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+            deposited = await received(socket)
+
+    assert (deposited["e"], deposited["a"]["m"]) == ("ACCOUNT_UPDATE", "DEPOSIT")
+    assert deposited["a"]["B"] == [{"a": "BTC", "wb": "0.25", "cw": "0.25", "bc": "0.25"}]

@@ -118,6 +118,8 @@ async def test_deposit_prints_the_new_wallet(live: LiveExchange) -> None:
         "account_id": created.account_id,
         "wallet_balance": "1250.5",
         "cross_wallet_balance": "1250.5",
+        "asset": "USDT",
+        "asset_balance": "1250.5",
     }
 
 

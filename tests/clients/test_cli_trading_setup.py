@@ -142,3 +142,27 @@ def test_bad_words_and_numbers_are_usage_errors(argv: list[str]) -> None:
     result = run_cli([*argv, "--api-key", "k", "--target", "127.0.0.1:1"])  # a call would exit 3
 
     assert result.code == 2 and result.out == "" and result.err.rstrip().splitlines()[-1].startswith("paperex")
+
+
+async def test_btc_collateral_from_the_command_line(live: LiveExchange) -> None:
+    """0.1 BTC deposited with ``--asset btc``; in Multi-Assets mode at mark 60,000 it counts 0.1 x 60,000
+    x 95% = 5,700 of margin, beside the account's 1 USDT: available 5,701. A second switch with an open
+    order is refused, as on the venue."""
+    assert live.admin is not None
+    await live.admin.set_mark_price(BTC, "60000")
+    key = await new_account(live, "trader", "1")
+    account_id = (await ok(live, "account", "show", "--json", key=key)).json()["account_id"]
+
+    deposited = (await ok(live, "account", "deposit", str(account_id), "0.1", "--asset", "btc", "--json",
+                          admin=True)).json()  # fmt: skip
+    switched = await ok(live, "asset-mode", "multi", key=key)
+    shown = (await ok(live, "account", "show", "--json", key=key)).json()
+    await ok(live, "order", "place", BTC, "buy", "0.01", "--price", "59000", key=key)
+    refused = await cli(live, "asset-mode", "single", key=key)
+
+    assert (deposited["asset"], deposited["asset_balance"], deposited["cross_wallet_balance"]) == ("BTC", "0.1", "1")
+    assert " ".join(switched.out.split()) == "asset mode multi-assets"
+    assert (shown["multi_assets_mode"], shown["collateral_value"], shown["available_balance"]) == (True, "5700", "5701")
+    assert refused.code == 1 and refused.err.startswith("paperex: MODE_CHANGE_WITH_OPEN_ORDERS: ")
+    lines = [" ".join(line.split()) for line in (await ok(live, "account", "show", key=key)).out.splitlines()]
+    assert lines[-4:-2] == ["asset mode multi-assets", "BTC balance 0.1 (x 60000 x 0.95 = 5700 USDT)"]

@@ -265,6 +265,7 @@ async def test_the_ledger_adds_up_by_hand_after_a_trade(live: LiveExchange) -> N
         sequence=(await live.admin.snapshot()).sequence,
         time=datetime(2026, 1, 1, tzinfo=UTC),  # a fresh simulated clock, never advanced
         insurance_contributions=Decimal(0),  # the default instruments start with empty funds
+        exchanged=Decimal(0),  # no Multi-Assets account was auto-exchanged
     )
     assert ledger.conserved and blocking == ledger
 

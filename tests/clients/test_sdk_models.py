@@ -41,6 +41,7 @@ MODELS = {
     models.Instrument: market_data_pb2.Instrument,
     models.Ticker: market_data_pb2.Ticker,
     models.Candle: market_data_pb2.Candle,
+    models.FundingRate: market_data_pb2.FundingRate,
     models.SymbolSettings: account_pb2.SymbolSettings,
     models.EventCursor: account_pb2.EventCursor,
     models.AccountSummary: account_pb2.AccountSummary,

@@ -234,6 +234,17 @@ def set_position_mode(mode: int) -> Act:
     )
 
 
+def set_asset_mode(multi_assets: bool) -> Act:
+    return lambda w: w.alice.account.SetAssetMode(
+        account_pb2.SetAssetModeRequest(multi_assets_mode=multi_assets), metadata=w.alice.auth
+    )
+
+
+async def multi_assets(w: World) -> None:
+    """Alice switches to Multi-Assets mode."""
+    await set_asset_mode(True)(w)
+
+
 def adjust(adjustment: int, amount: str) -> Act:
     return lambda w: w.alice.account.AdjustIsolatedMargin(
         account_pb2.AdjustIsolatedMarginRequest(symbol=BTC, adjustment=adjustment, amount=amount),
@@ -241,9 +252,11 @@ def adjust(adjustment: int, amount: str) -> Act:
     )
 
 
-def deposit(amount: str, account_id: int | None = None) -> Act:
+def deposit(amount: str, account_id: int | None = None, asset: str = "") -> Act:
     return lambda w: w.exchange.admin.admin.Deposit(
-        admin_pb2.DepositRequest(account_id=w.alice_id if account_id is None else account_id, amount=amount),
+        admin_pb2.DepositRequest(
+            account_id=w.alice_id if account_id is None else account_id, amount=amount, asset=asset
+        ),
         metadata=w.exchange.admin.auth,
     )
 
@@ -821,6 +834,32 @@ CASES = [
         "CLOSE_EXCEEDS_POSITION",
         setup=hedged_long,
         metadata={"symbol": BTC, "quantity": "0.020", "closable": "0.010"},
+    ),
+    Case(
+        "Multi-Assets mode with a resting order",
+        set_asset_mode(True),
+        FAILED_PRECONDITION,
+        "MODE_CHANGE_WITH_OPEN_ORDERS",
+        setup=resting_bid,
+    ),
+    Case(
+        "isolated in Multi-Assets mode",
+        set_margin_mode(common_pb2.MARGIN_MODE_ISOLATED),
+        FAILED_PRECONDITION,
+        "ISOLATED_IN_MULTI_ASSETS_MODE",
+        setup=multi_assets,
+    ),
+    Case(
+        "deposit of an unknown asset",
+        deposit("1", asset="DOGE"),
+        NOT_FOUND,
+        "UNKNOWN_ASSET",
+    ),
+    wire(
+        "deposit of a malformed asset",
+        deposit("1", asset="btc!"),
+        "INVALID_ARGUMENT",
+        "asset",
     ),
     Case(
         "adjust margin while flat",

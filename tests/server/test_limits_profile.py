@@ -22,7 +22,7 @@ from paperex.server.__main__ import config_from, parser
 from paperex.server.core.admission import PROFILES, Limits
 from paperex.server.core.venue_limits import VenueLimits
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, market_data_pb2
-from tests.server.conftest import ManualClock, btc_order, error_info, retry_info, serving
+from tests.server.conftest import Exchange, ManualClock, btc_order, error_info, retry_info, serving
 
 MINUTE_START = 960_000.0
 
@@ -30,6 +30,13 @@ MINUTE_START = 960_000.0
 def venue(**limits: int) -> Limits:
     """The binance profile's shape (the per-account budgets off) with small venue limits."""
     return Limits(order_rate=0, query_rate=0, anonymous_rate=0, venue=VenueLimits(**limits))  # type: ignore[arg-type]
+
+
+async def _bot_key(exchange: Exchange, deposit: str) -> str:
+    """A new account with ``deposit`` USDT: its API key."""
+    request = admin_pb2.CreateAccountRequest(name="bot", initial_deposit=deposit)
+    created = await exchange.admin.admin.CreateAccount(request, metadata=exchange.admin.auth)
+    return str(created.api_key)
 
 
 async def test_calls_weigh_on_the_peer_address_then_a_flood_is_refused_then_banned(tmp_path: Path) -> None:
@@ -84,11 +91,9 @@ async def test_the_retrying_sdk_survives_a_burst_without_losing_or_doubling_an_o
     limits = venue(request_weight=1000, orders_per_10s=3, orders_per_minute=100)
     async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
         await exchange.set_mark("BTCUSDT", "65000")
-        created = await exchange.admin.admin.CreateAccount(
-            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="100000"), metadata=exchange.admin.auth
-        )
+        api_key = await _bot_key(exchange, "100000")
         policy = RetryPolicy(attempts=10, sleep=clock.wait)
-        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+        async with AsyncClient(exchange.address, api_key=api_key, retry=policy) as bot:
             orders = [PlaceOrder("BTCUSDT", Side.BUY, "0.002", price=f"{64000 + step}.0") for step in range(8)]
             placed = await asyncio.gather(*(bot.place_order(order) for order in orders))
             resting = await bot.open_orders("BTCUSDT")
@@ -106,11 +111,9 @@ async def test_the_sdk_gives_up_on_a_ban_at_once(tmp_path: Path) -> None:
     clock = ManualClock(MINUTE_START)
     limits = venue(request_weight=1, refusals_before_ban=0)
     async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
-        created = await exchange.admin.admin.CreateAccount(
-            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="1000"), metadata=exchange.admin.auth
-        )
+        api_key = await _bot_key(exchange, "1000")
         policy = RetryPolicy(attempts=10, sleep=clock.wait)
-        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+        async with AsyncClient(exchange.address, api_key=api_key, retry=policy) as bot:
             await bot.open_orders()
             with pytest.raises(Banned) as banned:
                 await bot.open_orders()
@@ -145,11 +148,9 @@ async def test_the_retrying_sdk_waits_out_a_rate_limit_on_amends_cancels_and_set
     limits = venue(request_weight=2, refusals_before_ban=5)
     async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
         await exchange.set_mark("BTCUSDT", "65000")
-        created = await exchange.admin.admin.CreateAccount(
-            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="100000"), metadata=exchange.admin.auth
-        )
+        api_key = await _bot_key(exchange, "100000")
         policy = RetryPolicy(attempts=3, sleep=clock.wait)
-        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+        async with AsyncClient(exchange.address, api_key=api_key, retry=policy) as bot:
             first = await bot.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="64000"))
             second = await bot.place_order(PlaceOrder("BTCUSDT", Side.BUY, "0.002", price="64100"))
             amended = await bot.amend_order(AmendOrder("BTCUSDT", order_id=first.order.order_id, price="63000"))
@@ -175,11 +176,9 @@ async def test_an_order_session_batch_refused_whole_for_the_order_window_is_sent
     limits = venue(request_weight=1000, orders_per_10s=2, orders_per_minute=100)
     async with serving(tmp_path, limits=limits, limits_clock=clock) as exchange:
         await exchange.set_mark("BTCUSDT", "65000")
-        created = await exchange.admin.admin.CreateAccount(
-            admin_pb2.CreateAccountRequest(name="bot", initial_deposit="100000"), metadata=exchange.admin.auth
-        )
+        api_key = await _bot_key(exchange, "100000")
         policy = RetryPolicy(attempts=3, sleep=clock.wait)
-        async with AsyncClient(exchange.address, api_key=created.api_key, retry=policy) as bot:
+        async with AsyncClient(exchange.address, api_key=api_key, retry=policy) as bot:
             orders = [PlaceOrder("BTCUSDT", Side.BUY, "0.002", price=f"{64000 + step}") for step in range(3)]
             async with bot.order_session() as session:
                 first = await session.submit(orders[:1])

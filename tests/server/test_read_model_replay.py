@@ -38,6 +38,8 @@ READ_MODELS = (
     "results.wallets",
     "margin_accounts",
     "results.funds",
+    "results.funding",
+    "results.public_trades",
     "accounts",
     "results",
 )
@@ -106,6 +108,9 @@ def test_the_flow_reaches_every_read_model(exchanges: tuple[Exchange, Exchange])
     assert live.alerts.of(2, BTC) == [], "the one-shot alert fired and is gone"
     assert live.candles.history(BTC, Interval.M1), "trades made candles"
     assert live.ticker_stats.snapshot(BTC, START_NS + HOUR_NS) is not None, "and ticker statistics"
+    assert live.results.public_trades.recent(BTC, None, 10), "and the public tape"
+    funding = live.results.funding.page([BTC], 0, 2**63, 10, oldest=True)
+    assert [record.mark_price for record in funding] == [540_000], "funding settled at the last mark"
 
 
 @pytest.mark.parametrize("read_model", READ_MODELS)

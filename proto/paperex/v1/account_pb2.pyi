@@ -31,6 +31,7 @@ class BalanceChangeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_ADL: _ClassVar[BalanceChangeReason]
     BALANCE_CHANGE_REASON_INSURANCE_CLEAR: _ClassVar[BalanceChangeReason]
+    BALANCE_CHANGE_REASON_AUTO_EXCHANGE: _ClassVar[BalanceChangeReason]
 
 class AlertDirection(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -61,6 +62,7 @@ BALANCE_CHANGE_REASON_LIQUIDATION_FEE: BalanceChangeReason
 BALANCE_CHANGE_REASON_INSURANCE_FUND_COVER: BalanceChangeReason
 BALANCE_CHANGE_REASON_ADL: BalanceChangeReason
 BALANCE_CHANGE_REASON_INSURANCE_CLEAR: BalanceChangeReason
+BALANCE_CHANGE_REASON_AUTO_EXCHANGE: BalanceChangeReason
 ALERT_DIRECTION_UNSPECIFIED: AlertDirection
 ALERT_DIRECTION_CROSSES_ABOVE: AlertDirection
 ALERT_DIRECTION_CROSSES_BELOW: AlertDirection
@@ -73,7 +75,7 @@ INCOME_TYPE_INSURANCE_CLEAR: IncomeType
 INCOME_TYPE_AUTO_DELEVERAGE: IncomeType
 
 class AccountSummary(_message.Message):
-    __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time")
+    __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time", "multi_assets_mode", "assets", "collateral_value")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +99,9 @@ class AccountSummary(_message.Message):
     SYMBOL_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
+    MULTI_ASSETS_MODE_FIELD_NUMBER: _ClassVar[int]
+    ASSETS_FIELD_NUMBER: _ClassVar[int]
+    COLLATERAL_VALUE_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     name: str
     asset: str
@@ -120,7 +125,24 @@ class AccountSummary(_message.Message):
     symbol_settings: _containers.RepeatedCompositeFieldContainer[SymbolSettings]
     cursor: EventCursor
     time: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., cross_unrealized_pnl: _Optional[str] = ..., margin_balance: _Optional[str] = ..., cross_margin_balance: _Optional[str] = ..., available_balance: _Optional[str] = ..., max_withdraw_amount: _Optional[str] = ..., initial_margin: _Optional[str] = ..., position_initial_margin: _Optional[str] = ..., open_order_initial_margin: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., cross_maintenance_margin: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., total_notional: _Optional[str] = ..., effective_leverage: _Optional[str] = ..., positions: _Optional[_Iterable[_Union[_common_pb2.Position, _Mapping]]] = ..., symbol_settings: _Optional[_Iterable[_Union[SymbolSettings, _Mapping]]] = ..., cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    multi_assets_mode: bool
+    assets: _containers.RepeatedCompositeFieldContainer[AssetBalance]
+    collateral_value: str
+    def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., cross_unrealized_pnl: _Optional[str] = ..., margin_balance: _Optional[str] = ..., cross_margin_balance: _Optional[str] = ..., available_balance: _Optional[str] = ..., max_withdraw_amount: _Optional[str] = ..., initial_margin: _Optional[str] = ..., position_initial_margin: _Optional[str] = ..., open_order_initial_margin: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., cross_maintenance_margin: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., total_notional: _Optional[str] = ..., effective_leverage: _Optional[str] = ..., positions: _Optional[_Iterable[_Union[_common_pb2.Position, _Mapping]]] = ..., symbol_settings: _Optional[_Iterable[_Union[SymbolSettings, _Mapping]]] = ..., cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., multi_assets_mode: _Optional[bool] = ..., assets: _Optional[_Iterable[_Union[AssetBalance, _Mapping]]] = ..., collateral_value: _Optional[str] = ...) -> None: ...
+
+class AssetBalance(_message.Message):
+    __slots__ = ("asset", "wallet_balance", "index_price", "collateral_rate", "margin_value")
+    ASSET_FIELD_NUMBER: _ClassVar[int]
+    WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    INDEX_PRICE_FIELD_NUMBER: _ClassVar[int]
+    COLLATERAL_RATE_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_VALUE_FIELD_NUMBER: _ClassVar[int]
+    asset: str
+    wallet_balance: str
+    index_price: str
+    collateral_rate: str
+    margin_value: str
+    def __init__(self, asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., index_price: _Optional[str] = ..., collateral_rate: _Optional[str] = ..., margin_value: _Optional[str] = ...) -> None: ...
 
 class SymbolSettings(_message.Message):
     __slots__ = ("symbol", "margin_mode", "leverage", "max_notional")
@@ -247,7 +269,7 @@ class StreamUserEventsResponse(_message.Message):
     def __init__(self, event: _Optional[_Union[UserEvent, _Mapping]] = ...) -> None: ...
 
 class UserEvent(_message.Message):
-    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed", "price_alert_triggered", "trailing_stop_moved")
+    __slots__ = ("cursor", "time", "order_accepted", "order_rejected", "order_triggered", "order_amended", "order_filled", "order_canceled", "order_expired", "position_changed", "balance_changed", "funding_settled", "margin_call_issued", "liquidation_started", "position_liquidated", "position_deleveraged", "symbol_settings_changed", "price_alert_triggered", "trailing_stop_moved", "asset_mode_changed")
     CURSOR_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     ORDER_ACCEPTED_FIELD_NUMBER: _ClassVar[int]
@@ -267,6 +289,7 @@ class UserEvent(_message.Message):
     SYMBOL_SETTINGS_CHANGED_FIELD_NUMBER: _ClassVar[int]
     PRICE_ALERT_TRIGGERED_FIELD_NUMBER: _ClassVar[int]
     TRAILING_STOP_MOVED_FIELD_NUMBER: _ClassVar[int]
+    ASSET_MODE_CHANGED_FIELD_NUMBER: _ClassVar[int]
     cursor: EventCursor
     time: _timestamp_pb2.Timestamp
     order_accepted: OrderAccepted
@@ -286,7 +309,8 @@ class UserEvent(_message.Message):
     symbol_settings_changed: SymbolSettingsChanged
     price_alert_triggered: PriceAlertTriggered
     trailing_stop_moved: TrailingStopMoved
-    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ..., price_alert_triggered: _Optional[_Union[PriceAlertTriggered, _Mapping]] = ..., trailing_stop_moved: _Optional[_Union[TrailingStopMoved, _Mapping]] = ...) -> None: ...
+    asset_mode_changed: AssetModeChanged
+    def __init__(self, cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_accepted: _Optional[_Union[OrderAccepted, _Mapping]] = ..., order_rejected: _Optional[_Union[OrderRejected, _Mapping]] = ..., order_triggered: _Optional[_Union[OrderTriggered, _Mapping]] = ..., order_amended: _Optional[_Union[OrderAmended, _Mapping]] = ..., order_filled: _Optional[_Union[OrderFilled, _Mapping]] = ..., order_canceled: _Optional[_Union[OrderCanceled, _Mapping]] = ..., order_expired: _Optional[_Union[OrderExpired, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., balance_changed: _Optional[_Union[BalanceChanged, _Mapping]] = ..., funding_settled: _Optional[_Union[FundingSettled, _Mapping]] = ..., margin_call_issued: _Optional[_Union[MarginCallIssued, _Mapping]] = ..., liquidation_started: _Optional[_Union[LiquidationStarted, _Mapping]] = ..., position_liquidated: _Optional[_Union[PositionLiquidated, _Mapping]] = ..., position_deleveraged: _Optional[_Union[PositionDeleveraged, _Mapping]] = ..., symbol_settings_changed: _Optional[_Union[SymbolSettingsChanged, _Mapping]] = ..., price_alert_triggered: _Optional[_Union[PriceAlertTriggered, _Mapping]] = ..., trailing_stop_moved: _Optional[_Union[TrailingStopMoved, _Mapping]] = ..., asset_mode_changed: _Optional[_Union[AssetModeChanged, _Mapping]] = ...) -> None: ...
 
 class OrderAccepted(_message.Message):
     __slots__ = ("order",)
@@ -357,7 +381,7 @@ class PositionChanged(_message.Message):
     def __init__(self, position: _Optional[_Union[_common_pb2.Position, _Mapping]] = ...) -> None: ...
 
 class BalanceChanged(_message.Message):
-    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet", "cross_change", "isolated_change")
+    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet", "cross_change", "isolated_change", "asset")
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -367,6 +391,7 @@ class BalanceChanged(_message.Message):
     ISOLATED_WALLET_FIELD_NUMBER: _ClassVar[int]
     CROSS_CHANGE_FIELD_NUMBER: _ClassVar[int]
     ISOLATED_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     reason: BalanceChangeReason
     change: str
     symbol: str
@@ -376,7 +401,14 @@ class BalanceChanged(_message.Message):
     isolated_wallet: str
     cross_change: str
     isolated_change: str
-    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., cross_change: _Optional[str] = ..., isolated_change: _Optional[str] = ...) -> None: ...
+    asset: str
+    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., cross_change: _Optional[str] = ..., isolated_change: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
+
+class AssetModeChanged(_message.Message):
+    __slots__ = ("multi_assets_mode",)
+    MULTI_ASSETS_MODE_FIELD_NUMBER: _ClassVar[int]
+    multi_assets_mode: bool
+    def __init__(self, multi_assets_mode: _Optional[bool] = ...) -> None: ...
 
 class FundingSettled(_message.Message):
     __slots__ = ("symbol", "funding_rate", "mark_price", "position_size", "payment", "funding_time")
@@ -635,3 +667,25 @@ class ListLiquidationsResponse(_message.Message):
     liquidations: _containers.RepeatedCompositeFieldContainer[Liquidation]
     next_page_token: str
     def __init__(self, liquidations: _Optional[_Iterable[_Union[Liquidation, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class SetAssetModeRequest(_message.Message):
+    __slots__ = ("multi_assets_mode",)
+    MULTI_ASSETS_MODE_FIELD_NUMBER: _ClassVar[int]
+    multi_assets_mode: bool
+    def __init__(self, multi_assets_mode: _Optional[bool] = ...) -> None: ...
+
+class SetAssetModeResponse(_message.Message):
+    __slots__ = ("multi_assets_mode",)
+    MULTI_ASSETS_MODE_FIELD_NUMBER: _ClassVar[int]
+    multi_assets_mode: bool
+    def __init__(self, multi_assets_mode: _Optional[bool] = ...) -> None: ...
+
+class GetAssetModeRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAssetModeResponse(_message.Message):
+    __slots__ = ("multi_assets_mode",)
+    MULTI_ASSETS_MODE_FIELD_NUMBER: _ClassVar[int]
+    multi_assets_mode: bool
+    def __init__(self, multi_assets_mode: _Optional[bool] = ...) -> None: ...

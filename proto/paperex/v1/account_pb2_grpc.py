@@ -55,6 +55,16 @@ class AccountStub:
                 request_serializer=paperex_dot_v1_dot_account__pb2.SetMarginModeRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_account__pb2.SetMarginModeResponse.FromString,
                 _registered_method=True)
+        self.SetAssetMode = channel.unary_unary(
+                '/paperex.v1.Account/SetAssetMode',
+                request_serializer=paperex_dot_v1_dot_account__pb2.SetAssetModeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.SetAssetModeResponse.FromString,
+                _registered_method=True)
+        self.GetAssetMode = channel.unary_unary(
+                '/paperex.v1.Account/GetAssetMode',
+                request_serializer=paperex_dot_v1_dot_account__pb2.GetAssetModeRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_account__pb2.GetAssetModeResponse.FromString,
+                _registered_method=True)
         self.AdjustIsolatedMargin = channel.unary_unary(
                 '/paperex.v1.Account/AdjustIsolatedMargin',
                 request_serializer=paperex_dot_v1_dot_account__pb2.AdjustIsolatedMarginRequest.SerializeToString,
@@ -129,6 +139,21 @@ class AccountServicer:
 
     def SetMarginMode(self, request, context):
         """Sets a symbol's margin mode (refused with an open position or open orders in that symbol).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetAssetMode(self, request, context):
+        """Multi-Assets mode on or off (Binance multiAssetsMargin): only without open orders or positions, and
+        on only with every symbol in cross margin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAssetMode(self, request, context):
+        """Whether the account is in Multi-Assets mode.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -222,6 +247,16 @@ def add_AccountServicer_to_server(servicer, server):
                     servicer.SetMarginMode,
                     request_deserializer=paperex_dot_v1_dot_account__pb2.SetMarginModeRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_account__pb2.SetMarginModeResponse.SerializeToString,
+            ),
+            'SetAssetMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAssetMode,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.SetAssetModeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.SetAssetModeResponse.SerializeToString,
+            ),
+            'GetAssetMode': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAssetMode,
+                    request_deserializer=paperex_dot_v1_dot_account__pb2.GetAssetModeRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_account__pb2.GetAssetModeResponse.SerializeToString,
             ),
             'AdjustIsolatedMargin': grpc.unary_unary_rpc_method_handler(
                     servicer.AdjustIsolatedMargin,
@@ -378,6 +413,60 @@ class Account:
             '/paperex.v1.Account/SetMarginMode',
             paperex_dot_v1_dot_account__pb2.SetMarginModeRequest.SerializeToString,
             paperex_dot_v1_dot_account__pb2.SetMarginModeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAssetMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/SetAssetMode',
+            paperex_dot_v1_dot_account__pb2.SetAssetModeRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.SetAssetModeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAssetMode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.Account/GetAssetMode',
+            paperex_dot_v1_dot_account__pb2.GetAssetModeRequest.SerializeToString,
+            paperex_dot_v1_dot_account__pb2.GetAssetModeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -48,6 +48,12 @@ class AccountStub:
     """Sets a symbol's leverage (refused when the position and open orders would exceed its bracket)."""
     SetMarginMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.SetMarginModeRequest, _account_pb2.SetMarginModeResponse]
     """Sets a symbol's margin mode (refused with an open position or open orders in that symbol)."""
+    SetAssetMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.SetAssetModeRequest, _account_pb2.SetAssetModeResponse]
+    """Multi-Assets mode on or off (Binance multiAssetsMargin): only without open orders or positions, and
+    on only with every symbol in cross margin.
+    """
+    GetAssetMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.GetAssetModeRequest, _account_pb2.GetAssetModeResponse]
+    """Whether the account is in Multi-Assets mode."""
     AdjustIsolatedMargin: _grpc.UnaryUnaryMultiCallable[_account_pb2.AdjustIsolatedMarginRequest, _account_pb2.AdjustIsolatedMarginResponse]
     """Adds margin to, or removes margin from, an isolated position."""
     GetPositionMode: _grpc.UnaryUnaryMultiCallable[_account_pb2.GetPositionModeRequest, _account_pb2.GetPositionModeResponse]
@@ -86,6 +92,12 @@ class AccountAsyncStub(AccountStub):
     """Sets a symbol's leverage (refused when the position and open orders would exceed its bracket)."""
     SetMarginMode: _aio.UnaryUnaryMultiCallable[_account_pb2.SetMarginModeRequest, _account_pb2.SetMarginModeResponse]  # type: ignore[assignment]
     """Sets a symbol's margin mode (refused with an open position or open orders in that symbol)."""
+    SetAssetMode: _aio.UnaryUnaryMultiCallable[_account_pb2.SetAssetModeRequest, _account_pb2.SetAssetModeResponse]  # type: ignore[assignment]
+    """Multi-Assets mode on or off (Binance multiAssetsMargin): only without open orders or positions, and
+    on only with every symbol in cross margin.
+    """
+    GetAssetMode: _aio.UnaryUnaryMultiCallable[_account_pb2.GetAssetModeRequest, _account_pb2.GetAssetModeResponse]  # type: ignore[assignment]
+    """Whether the account is in Multi-Assets mode."""
     AdjustIsolatedMargin: _aio.UnaryUnaryMultiCallable[_account_pb2.AdjustIsolatedMarginRequest, _account_pb2.AdjustIsolatedMarginResponse]  # type: ignore[assignment]
     """Adds margin to, or removes margin from, an isolated position."""
     GetPositionMode: _aio.UnaryUnaryMultiCallable[_account_pb2.GetPositionModeRequest, _account_pb2.GetPositionModeResponse]  # type: ignore[assignment]
@@ -145,6 +157,24 @@ class AccountServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_account_pb2.SetMarginModeResponse, _abc.Awaitable[_account_pb2.SetMarginModeResponse]]:
         """Sets a symbol's margin mode (refused with an open position or open orders in that symbol)."""
+
+    @_abc_1.abstractmethod
+    def SetAssetMode(
+        self,
+        request: _account_pb2.SetAssetModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.SetAssetModeResponse, _abc.Awaitable[_account_pb2.SetAssetModeResponse]]:
+        """Multi-Assets mode on or off (Binance multiAssetsMargin): only without open orders or positions, and
+        on only with every symbol in cross margin.
+        """
+
+    @_abc_1.abstractmethod
+    def GetAssetMode(
+        self,
+        request: _account_pb2.GetAssetModeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_account_pb2.GetAssetModeResponse, _abc.Awaitable[_account_pb2.GetAssetModeResponse]]:
+        """Whether the account is in Multi-Assets mode."""
 
     @_abc_1.abstractmethod
     def AdjustIsolatedMargin(

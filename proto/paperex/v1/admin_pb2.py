@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from paperex.v1 import account_pb2 as paperex_dot_v1_dot_account__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16paperex/v1/admin.proto\x12\npaperex.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18paperex/v1/account.proto\"\x11\n\x0fGetClockRequest\"\xed\x01\n\x10GetClockResponse\x12#\n\x04mode\x18\x01 \x01(\x0e\x32\x15.paperex.v1.ClockMode\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08scenario\x18\x03 \x01(\t\x12\x33\n\x10scenario_elapsed\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\'\n\x04step\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1a\n\x12liquidity_provider\x18\x06 \x01(\x08\"z\n\x12\x41\x64vanceTimeRequest\x12-\n\x08\x64uration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x12+\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x42\x08\n\x06target\"`\n\x13\x41\x64vanceTimeResponse\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05steps\x18\x02 \x01(\x04\x12\x10\n\x08sequence\x18\x03 \x01(\x04\"\x1c\n\x0bStepRequest\x12\r\n\x05\x63ount\x18\x01 \x01(\r\"J\n\x0cStepResponse\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\x02 \x01(\x04\"k\n\x08Scenario\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12+\n\x08\x64uration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07symbols\x18\x04 \x03(\t\"M\n\x13LoadScenarioRequest\x12\x0e\n\x04name\x18\x01 \x01(\tH\x00\x12\x0e\n\x04toml\x18\x02 \x01(\tH\x00\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x42\x08\n\x06source\">\n\x14LoadScenarioResponse\x12&\n\x08scenario\x18\x01 \x01(\x0b\x32\x14.paperex.v1.Scenario\"\x16\n\x14ListScenariosRequest\"@\n\x15ListScenariosResponse\x12\'\n\tscenarios\x18\x01 \x03(\x0b\x32\x14.paperex.v1.Scenario\"C\n\x1bSetLiquidityProviderRequest\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x13\n\x0b\x63onfig_toml\x18\x02 \x01(\t\"/\n\x1cSetLiquidityProviderResponse\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\"=\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0finitial_deposit\x18\x02 \x01(\t\"^\n\x15\x43reateAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x12\n\napi_secret\x18\x04 \x01(\t\"4\n\x0e\x44\x65positRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"G\n\x0f\x44\x65positResponse\x12\x16\n\x0ewallet_balance\x18\x01 \x01(\t\x12\x1c\n\x14\x63ross_wallet_balance\x18\x02 \x01(\t\"5\n\x0fWithdrawRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"H\n\x10WithdrawResponse\x12\x16\n\x0ewallet_balance\x18\x01 \x01(\t\x12\x1c\n\x14\x63ross_wallet_balance\x18\x02 \x01(\t\"9\n\x10SetFaultsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x11\n\tplan_toml\x18\x02 \x01(\t\"\x13\n\x11SetFaultsResponse\")\n\x13RotateApiKeyRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\"]\n\x14RotateApiKeyResponse\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x12\n\napi_secret\x18\x04 \x01(\t\"<\n\x13ListAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"]\n\x14ListAccountsResponse\x12,\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1a.paperex.v1.AccountSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"5\n\x14SetIndexPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\"@\n\x15SetIndexPriceResponse\x12\x13\n\x0bindex_price\x18\x01 \x01(\t\x12\x12\n\nmark_price\x18\x02 \x01(\t\"4\n\x13SetMarkPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\"*\n\x14SetMarkPriceResponse\x12\x12\n\nmark_price\x18\x01 \x01(\t\"\x19\n\x17GetInsuranceFundRequest\"d\n\x18GetInsuranceFundResponse\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\x12(\n\x05\x66unds\x18\x03 \x03(\x0b\x32\x19.paperex.v1.InsuranceFund\"0\n\rInsuranceFund\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\"6\n\x14\x46undInsuranceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"@\n\x15\x46undInsuranceResponse\x12\'\n\x04\x66und\x18\x01 \x01(\x0b\x32\x19.paperex.v1.InsuranceFund\"\x12\n\x10GetLedgerRequest\"\xb3\x02\n\x11GetLedgerResponse\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x14\n\x0cnet_deposits\x18\x02 \x01(\t\x12\x0f\n\x07wallets\x18\x03 \x01(\t\x12\x17\n\x0fisolated_margin\x18\x04 \x01(\t\x12\x16\n\x0e\x66\x65\x65s_collected\x18\x05 \x01(\t\x12\x16\n\x0einsurance_fund\x18\x06 \x01(\t\x12\x16\n\x0eopen_positions\x18\x07 \x01(\t\x12\x17\n\x0fmoney_in_system\x18\x08 \x01(\t\x12\x11\n\timbalance\x18\t \x01(\t\x12\x10\n\x08sequence\x18\n \x01(\x04\x12(\n\x04time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x17insurance_contributions\x18\x0c \x01(\t\"\x11\n\x0fSnapshotRequest\"b\n\x10SnapshotResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x12\n\nstate_hash\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x0e\n\x0cResetRequest\"\x0f\n\rResetResponse*V\n\tClockMode\x12\x1a\n\x16\x43LOCK_MODE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43LOCK_MODE_WALL\x10\x01\x12\x18\n\x14\x43LOCK_MODE_SIMULATED\x10\x02\x32\xeb\x0b\n\x05\x41\x64min\x12T\n\rCreateAccount\x12 .paperex.v1.CreateAccountRequest\x1a!.paperex.v1.CreateAccountResponse\x12\x42\n\x07\x44\x65posit\x12\x1a.paperex.v1.DepositRequest\x1a\x1b.paperex.v1.DepositResponse\x12\x45\n\x08Withdraw\x12\x1b.paperex.v1.WithdrawRequest\x1a\x1c.paperex.v1.WithdrawResponse\x12Q\n\x0cListAccounts\x12\x1f.paperex.v1.ListAccountsRequest\x1a .paperex.v1.ListAccountsResponse\x12Q\n\x0cRotateApiKey\x12\x1f.paperex.v1.RotateApiKeyRequest\x1a .paperex.v1.RotateApiKeyResponse\x12T\n\rSetIndexPrice\x12 .paperex.v1.SetIndexPriceRequest\x1a!.paperex.v1.SetIndexPriceResponse\x12Q\n\x0cSetMarkPrice\x12\x1f.paperex.v1.SetMarkPriceRequest\x1a .paperex.v1.SetMarkPriceResponse\x12]\n\x10GetInsuranceFund\x12#.paperex.v1.GetInsuranceFundRequest\x1a$.paperex.v1.GetInsuranceFundResponse\x12T\n\rFundInsurance\x12 .paperex.v1.FundInsuranceRequest\x1a!.paperex.v1.FundInsuranceResponse\x12H\n\tGetLedger\x12\x1c.paperex.v1.GetLedgerRequest\x1a\x1d.paperex.v1.GetLedgerResponse\x12\x45\n\x08Snapshot\x12\x1b.paperex.v1.SnapshotRequest\x1a\x1c.paperex.v1.SnapshotResponse\x12<\n\x05Reset\x12\x18.paperex.v1.ResetRequest\x1a\x19.paperex.v1.ResetResponse\x12\x45\n\x08GetClock\x12\x1b.paperex.v1.GetClockRequest\x1a\x1c.paperex.v1.GetClockResponse\x12N\n\x0b\x41\x64vanceTime\x12\x1e.paperex.v1.AdvanceTimeRequest\x1a\x1f.paperex.v1.AdvanceTimeResponse\x12\x39\n\x04Step\x12\x17.paperex.v1.StepRequest\x1a\x18.paperex.v1.StepResponse\x12Q\n\x0cLoadScenario\x12\x1f.paperex.v1.LoadScenarioRequest\x1a .paperex.v1.LoadScenarioResponse\x12T\n\rListScenarios\x12 .paperex.v1.ListScenariosRequest\x1a!.paperex.v1.ListScenariosResponse\x12i\n\x14SetLiquidityProvider\x12\'.paperex.v1.SetLiquidityProviderRequest\x1a(.paperex.v1.SetLiquidityProviderResponse\x12H\n\tSetFaults\x12\x1c.paperex.v1.SetFaultsRequest\x1a\x1d.paperex.v1.SetFaultsResponseB\x84\x01\n\x0e\x63om.paperex.v1B\nAdminProtoP\x01Z6github.com/paperex/paperex/gen/go/paperex/v1;paperexv1\xa2\x02\x03PXX\xaa\x02\nPaperex.V1\xca\x02\nPaperex\\V1\xea\x02\x0bPaperex::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16paperex/v1/admin.proto\x12\npaperex.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18paperex/v1/account.proto\"\x11\n\x0fGetClockRequest\"\xed\x01\n\x10GetClockResponse\x12#\n\x04mode\x18\x01 \x01(\x0e\x32\x15.paperex.v1.ClockMode\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08scenario\x18\x03 \x01(\t\x12\x33\n\x10scenario_elapsed\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\'\n\x04step\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1a\n\x12liquidity_provider\x18\x06 \x01(\x08\"z\n\x12\x41\x64vanceTimeRequest\x12-\n\x08\x64uration\x18\x01 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x12+\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x42\x08\n\x06target\"`\n\x13\x41\x64vanceTimeResponse\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05steps\x18\x02 \x01(\x04\x12\x10\n\x08sequence\x18\x03 \x01(\x04\"\x1c\n\x0bStepRequest\x12\r\n\x05\x63ount\x18\x01 \x01(\r\"J\n\x0cStepResponse\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08sequence\x18\x02 \x01(\x04\"k\n\x08Scenario\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12+\n\x08\x64uration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0f\n\x07symbols\x18\x04 \x03(\t\"M\n\x13LoadScenarioRequest\x12\x0e\n\x04name\x18\x01 \x01(\tH\x00\x12\x0e\n\x04toml\x18\x02 \x01(\tH\x00\x12\x0c\n\x04seed\x18\x03 \x01(\x04\x42\x08\n\x06source\">\n\x14LoadScenarioResponse\x12&\n\x08scenario\x18\x01 \x01(\x0b\x32\x14.paperex.v1.Scenario\"\x16\n\x14ListScenariosRequest\"@\n\x15ListScenariosResponse\x12\'\n\tscenarios\x18\x01 \x03(\x0b\x32\x14.paperex.v1.Scenario\"C\n\x1bSetLiquidityProviderRequest\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\x12\x13\n\x0b\x63onfig_toml\x18\x02 \x01(\t\"/\n\x1cSetLiquidityProviderResponse\x12\x0f\n\x07\x65nabled\x18\x01 \x01(\x08\"=\n\x14\x43reateAccountRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x17\n\x0finitial_deposit\x18\x02 \x01(\t\"^\n\x15\x43reateAccountResponse\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x12\n\napi_secret\x18\x04 \x01(\t\"C\n\x0e\x44\x65positRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\x12\r\n\x05\x61sset\x18\x03 \x01(\t\"^\n\x0f\x44\x65positResponse\x12\x16\n\x0ewallet_balance\x18\x01 \x01(\t\x12\x1c\n\x14\x63ross_wallet_balance\x18\x02 \x01(\t\x12\x15\n\rasset_balance\x18\x03 \x01(\t\"D\n\x0fWithdrawRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\x12\r\n\x05\x61sset\x18\x03 \x01(\t\"_\n\x10WithdrawResponse\x12\x16\n\x0ewallet_balance\x18\x01 \x01(\t\x12\x1c\n\x14\x63ross_wallet_balance\x18\x02 \x01(\t\x12\x15\n\rasset_balance\x18\x03 \x01(\t\"9\n\x10SetFaultsRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x11\n\tplan_toml\x18\x02 \x01(\t\"\x13\n\x11SetFaultsResponse\")\n\x13RotateApiKeyRequest\x12\x12\n\naccount_id\x18\x01 \x01(\x04\"]\n\x14RotateApiKeyResponse\x12\x12\n\naccount_id\x18\x01 \x01(\x04\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07\x61pi_key\x18\x03 \x01(\t\x12\x12\n\napi_secret\x18\x04 \x01(\t\"<\n\x13ListAccountsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"]\n\x14ListAccountsResponse\x12,\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1a.paperex.v1.AccountSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"5\n\x14SetIndexPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\"@\n\x15SetIndexPriceResponse\x12\x13\n\x0bindex_price\x18\x01 \x01(\t\x12\x12\n\nmark_price\x18\x02 \x01(\t\"4\n\x13SetMarkPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\"*\n\x14SetMarkPriceResponse\x12\x12\n\nmark_price\x18\x01 \x01(\t\"\x19\n\x17GetInsuranceFundRequest\"d\n\x18GetInsuranceFundResponse\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\x12(\n\x05\x66unds\x18\x03 \x03(\x0b\x32\x19.paperex.v1.InsuranceFund\"0\n\rInsuranceFund\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0f\n\x07\x62\x61lance\x18\x02 \x01(\t\"6\n\x14\x46undInsuranceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t\"@\n\x15\x46undInsuranceResponse\x12\'\n\x04\x66und\x18\x01 \x01(\x0b\x32\x19.paperex.v1.InsuranceFund\"\x12\n\x10GetLedgerRequest\"\xc6\x02\n\x11GetLedgerResponse\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x14\n\x0cnet_deposits\x18\x02 \x01(\t\x12\x0f\n\x07wallets\x18\x03 \x01(\t\x12\x17\n\x0fisolated_margin\x18\x04 \x01(\t\x12\x16\n\x0e\x66\x65\x65s_collected\x18\x05 \x01(\t\x12\x16\n\x0einsurance_fund\x18\x06 \x01(\t\x12\x16\n\x0eopen_positions\x18\x07 \x01(\t\x12\x17\n\x0fmoney_in_system\x18\x08 \x01(\t\x12\x11\n\timbalance\x18\t \x01(\t\x12\x10\n\x08sequence\x18\n \x01(\x04\x12(\n\x04time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1f\n\x17insurance_contributions\x18\x0c \x01(\t\x12\x11\n\texchanged\x18\r \x01(\t\"\x11\n\x0fSnapshotRequest\"b\n\x10SnapshotResponse\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x12\n\nstate_hash\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x0e\n\x0cResetRequest\"\x0f\n\rResetResponse*V\n\tClockMode\x12\x1a\n\x16\x43LOCK_MODE_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43LOCK_MODE_WALL\x10\x01\x12\x18\n\x14\x43LOCK_MODE_SIMULATED\x10\x02\x32\xeb\x0b\n\x05\x41\x64min\x12T\n\rCreateAccount\x12 .paperex.v1.CreateAccountRequest\x1a!.paperex.v1.CreateAccountResponse\x12\x42\n\x07\x44\x65posit\x12\x1a.paperex.v1.DepositRequest\x1a\x1b.paperex.v1.DepositResponse\x12\x45\n\x08Withdraw\x12\x1b.paperex.v1.WithdrawRequest\x1a\x1c.paperex.v1.WithdrawResponse\x12Q\n\x0cListAccounts\x12\x1f.paperex.v1.ListAccountsRequest\x1a .paperex.v1.ListAccountsResponse\x12Q\n\x0cRotateApiKey\x12\x1f.paperex.v1.RotateApiKeyRequest\x1a .paperex.v1.RotateApiKeyResponse\x12T\n\rSetIndexPrice\x12 .paperex.v1.SetIndexPriceRequest\x1a!.paperex.v1.SetIndexPriceResponse\x12Q\n\x0cSetMarkPrice\x12\x1f.paperex.v1.SetMarkPriceRequest\x1a .paperex.v1.SetMarkPriceResponse\x12]\n\x10GetInsuranceFund\x12#.paperex.v1.GetInsuranceFundRequest\x1a$.paperex.v1.GetInsuranceFundResponse\x12T\n\rFundInsurance\x12 .paperex.v1.FundInsuranceRequest\x1a!.paperex.v1.FundInsuranceResponse\x12H\n\tGetLedger\x12\x1c.paperex.v1.GetLedgerRequest\x1a\x1d.paperex.v1.GetLedgerResponse\x12\x45\n\x08Snapshot\x12\x1b.paperex.v1.SnapshotRequest\x1a\x1c.paperex.v1.SnapshotResponse\x12<\n\x05Reset\x12\x18.paperex.v1.ResetRequest\x1a\x19.paperex.v1.ResetResponse\x12\x45\n\x08GetClock\x12\x1b.paperex.v1.GetClockRequest\x1a\x1c.paperex.v1.GetClockResponse\x12N\n\x0b\x41\x64vanceTime\x12\x1e.paperex.v1.AdvanceTimeRequest\x1a\x1f.paperex.v1.AdvanceTimeResponse\x12\x39\n\x04Step\x12\x17.paperex.v1.StepRequest\x1a\x18.paperex.v1.StepResponse\x12Q\n\x0cLoadScenario\x12\x1f.paperex.v1.LoadScenarioRequest\x1a .paperex.v1.LoadScenarioResponse\x12T\n\rListScenarios\x12 .paperex.v1.ListScenariosRequest\x1a!.paperex.v1.ListScenariosResponse\x12i\n\x14SetLiquidityProvider\x12\'.paperex.v1.SetLiquidityProviderRequest\x1a(.paperex.v1.SetLiquidityProviderResponse\x12H\n\tSetFaults\x12\x1c.paperex.v1.SetFaultsRequest\x1a\x1d.paperex.v1.SetFaultsResponseB\x84\x01\n\x0e\x63om.paperex.v1B\nAdminProtoP\x01Z6github.com/paperex/paperex/gen/go/paperex/v1;paperexv1\xa2\x02\x03PXX\xaa\x02\nPaperex.V1\xca\x02\nPaperex\\V1\xea\x02\x0bPaperex::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,8 +35,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'paperex.v1.admin_pb2', _glo
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\016com.paperex.v1B\nAdminProtoP\001Z6github.com/paperex/paperex/gen/go/paperex/v1;paperexv1\242\002\003PXX\252\002\nPaperex.V1\312\002\nPaperex\\V1\352\002\013Paperex::V1'
-  _globals['_CLOCKMODE']._serialized_start=2968
-  _globals['_CLOCKMODE']._serialized_end=3054
+  _globals['_CLOCKMODE']._serialized_start=3063
+  _globals['_CLOCKMODE']._serialized_end=3149
   _globals['_GETCLOCKREQUEST']._serialized_start=129
   _globals['_GETCLOCKREQUEST']._serialized_end=146
   _globals['_GETCLOCKRESPONSE']._serialized_start=149
@@ -68,55 +68,55 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEACCOUNTRESPONSE']._serialized_start=1239
   _globals['_CREATEACCOUNTRESPONSE']._serialized_end=1333
   _globals['_DEPOSITREQUEST']._serialized_start=1335
-  _globals['_DEPOSITREQUEST']._serialized_end=1387
-  _globals['_DEPOSITRESPONSE']._serialized_start=1389
-  _globals['_DEPOSITRESPONSE']._serialized_end=1460
-  _globals['_WITHDRAWREQUEST']._serialized_start=1462
-  _globals['_WITHDRAWREQUEST']._serialized_end=1515
-  _globals['_WITHDRAWRESPONSE']._serialized_start=1517
-  _globals['_WITHDRAWRESPONSE']._serialized_end=1589
-  _globals['_SETFAULTSREQUEST']._serialized_start=1591
-  _globals['_SETFAULTSREQUEST']._serialized_end=1648
-  _globals['_SETFAULTSRESPONSE']._serialized_start=1650
-  _globals['_SETFAULTSRESPONSE']._serialized_end=1669
-  _globals['_ROTATEAPIKEYREQUEST']._serialized_start=1671
-  _globals['_ROTATEAPIKEYREQUEST']._serialized_end=1712
-  _globals['_ROTATEAPIKEYRESPONSE']._serialized_start=1714
-  _globals['_ROTATEAPIKEYRESPONSE']._serialized_end=1807
-  _globals['_LISTACCOUNTSREQUEST']._serialized_start=1809
-  _globals['_LISTACCOUNTSREQUEST']._serialized_end=1869
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=1871
-  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=1964
-  _globals['_SETINDEXPRICEREQUEST']._serialized_start=1966
-  _globals['_SETINDEXPRICEREQUEST']._serialized_end=2019
-  _globals['_SETINDEXPRICERESPONSE']._serialized_start=2021
-  _globals['_SETINDEXPRICERESPONSE']._serialized_end=2085
-  _globals['_SETMARKPRICEREQUEST']._serialized_start=2087
-  _globals['_SETMARKPRICEREQUEST']._serialized_end=2139
-  _globals['_SETMARKPRICERESPONSE']._serialized_start=2141
-  _globals['_SETMARKPRICERESPONSE']._serialized_end=2183
-  _globals['_GETINSURANCEFUNDREQUEST']._serialized_start=2185
-  _globals['_GETINSURANCEFUNDREQUEST']._serialized_end=2210
-  _globals['_GETINSURANCEFUNDRESPONSE']._serialized_start=2212
-  _globals['_GETINSURANCEFUNDRESPONSE']._serialized_end=2312
-  _globals['_INSURANCEFUND']._serialized_start=2314
-  _globals['_INSURANCEFUND']._serialized_end=2362
-  _globals['_FUNDINSURANCEREQUEST']._serialized_start=2364
-  _globals['_FUNDINSURANCEREQUEST']._serialized_end=2418
-  _globals['_FUNDINSURANCERESPONSE']._serialized_start=2420
-  _globals['_FUNDINSURANCERESPONSE']._serialized_end=2484
-  _globals['_GETLEDGERREQUEST']._serialized_start=2486
-  _globals['_GETLEDGERREQUEST']._serialized_end=2504
-  _globals['_GETLEDGERRESPONSE']._serialized_start=2507
-  _globals['_GETLEDGERRESPONSE']._serialized_end=2814
-  _globals['_SNAPSHOTREQUEST']._serialized_start=2816
-  _globals['_SNAPSHOTREQUEST']._serialized_end=2833
-  _globals['_SNAPSHOTRESPONSE']._serialized_start=2835
-  _globals['_SNAPSHOTRESPONSE']._serialized_end=2933
-  _globals['_RESETREQUEST']._serialized_start=2935
-  _globals['_RESETREQUEST']._serialized_end=2949
-  _globals['_RESETRESPONSE']._serialized_start=2951
-  _globals['_RESETRESPONSE']._serialized_end=2966
-  _globals['_ADMIN']._serialized_start=3057
-  _globals['_ADMIN']._serialized_end=4572
+  _globals['_DEPOSITREQUEST']._serialized_end=1402
+  _globals['_DEPOSITRESPONSE']._serialized_start=1404
+  _globals['_DEPOSITRESPONSE']._serialized_end=1498
+  _globals['_WITHDRAWREQUEST']._serialized_start=1500
+  _globals['_WITHDRAWREQUEST']._serialized_end=1568
+  _globals['_WITHDRAWRESPONSE']._serialized_start=1570
+  _globals['_WITHDRAWRESPONSE']._serialized_end=1665
+  _globals['_SETFAULTSREQUEST']._serialized_start=1667
+  _globals['_SETFAULTSREQUEST']._serialized_end=1724
+  _globals['_SETFAULTSRESPONSE']._serialized_start=1726
+  _globals['_SETFAULTSRESPONSE']._serialized_end=1745
+  _globals['_ROTATEAPIKEYREQUEST']._serialized_start=1747
+  _globals['_ROTATEAPIKEYREQUEST']._serialized_end=1788
+  _globals['_ROTATEAPIKEYRESPONSE']._serialized_start=1790
+  _globals['_ROTATEAPIKEYRESPONSE']._serialized_end=1883
+  _globals['_LISTACCOUNTSREQUEST']._serialized_start=1885
+  _globals['_LISTACCOUNTSREQUEST']._serialized_end=1945
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_start=1947
+  _globals['_LISTACCOUNTSRESPONSE']._serialized_end=2040
+  _globals['_SETINDEXPRICEREQUEST']._serialized_start=2042
+  _globals['_SETINDEXPRICEREQUEST']._serialized_end=2095
+  _globals['_SETINDEXPRICERESPONSE']._serialized_start=2097
+  _globals['_SETINDEXPRICERESPONSE']._serialized_end=2161
+  _globals['_SETMARKPRICEREQUEST']._serialized_start=2163
+  _globals['_SETMARKPRICEREQUEST']._serialized_end=2215
+  _globals['_SETMARKPRICERESPONSE']._serialized_start=2217
+  _globals['_SETMARKPRICERESPONSE']._serialized_end=2259
+  _globals['_GETINSURANCEFUNDREQUEST']._serialized_start=2261
+  _globals['_GETINSURANCEFUNDREQUEST']._serialized_end=2286
+  _globals['_GETINSURANCEFUNDRESPONSE']._serialized_start=2288
+  _globals['_GETINSURANCEFUNDRESPONSE']._serialized_end=2388
+  _globals['_INSURANCEFUND']._serialized_start=2390
+  _globals['_INSURANCEFUND']._serialized_end=2438
+  _globals['_FUNDINSURANCEREQUEST']._serialized_start=2440
+  _globals['_FUNDINSURANCEREQUEST']._serialized_end=2494
+  _globals['_FUNDINSURANCERESPONSE']._serialized_start=2496
+  _globals['_FUNDINSURANCERESPONSE']._serialized_end=2560
+  _globals['_GETLEDGERREQUEST']._serialized_start=2562
+  _globals['_GETLEDGERREQUEST']._serialized_end=2580
+  _globals['_GETLEDGERRESPONSE']._serialized_start=2583
+  _globals['_GETLEDGERRESPONSE']._serialized_end=2909
+  _globals['_SNAPSHOTREQUEST']._serialized_start=2911
+  _globals['_SNAPSHOTREQUEST']._serialized_end=2928
+  _globals['_SNAPSHOTRESPONSE']._serialized_start=2930
+  _globals['_SNAPSHOTRESPONSE']._serialized_end=3028
+  _globals['_RESETREQUEST']._serialized_start=3030
+  _globals['_RESETREQUEST']._serialized_end=3044
+  _globals['_RESETRESPONSE']._serialized_start=3046
+  _globals['_RESETRESPONSE']._serialized_end=3061
+  _globals['_ADMIN']._serialized_start=3152
+  _globals['_ADMIN']._serialized_end=4667
 # @@protoc_insertion_point(module_scope)

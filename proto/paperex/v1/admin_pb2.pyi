@@ -146,36 +146,44 @@ class CreateAccountResponse(_message.Message):
     def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., api_key: _Optional[str] = ..., api_secret: _Optional[str] = ...) -> None: ...
 
 class DepositRequest(_message.Message):
-    __slots__ = ("account_id", "amount")
+    __slots__ = ("account_id", "amount", "asset")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     amount: str
-    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+    asset: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
 
 class DepositResponse(_message.Message):
-    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    __slots__ = ("wallet_balance", "cross_wallet_balance", "asset_balance")
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     wallet_balance: str
     cross_wallet_balance: str
-    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+    asset_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., asset_balance: _Optional[str] = ...) -> None: ...
 
 class WithdrawRequest(_message.Message):
-    __slots__ = ("account_id", "amount")
+    __slots__ = ("account_id", "amount", "asset")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    ASSET_FIELD_NUMBER: _ClassVar[int]
     account_id: int
     amount: str
-    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ...) -> None: ...
+    asset: str
+    def __init__(self, account_id: _Optional[int] = ..., amount: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
 
 class WithdrawResponse(_message.Message):
-    __slots__ = ("wallet_balance", "cross_wallet_balance")
+    __slots__ = ("wallet_balance", "cross_wallet_balance", "asset_balance")
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     CROSS_WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
+    ASSET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     wallet_balance: str
     cross_wallet_balance: str
-    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ...) -> None: ...
+    asset_balance: str
+    def __init__(self, wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., asset_balance: _Optional[str] = ...) -> None: ...
 
 class SetFaultsRequest(_message.Message):
     __slots__ = ("account_id", "plan_toml")
@@ -294,7 +302,7 @@ class GetLedgerRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetLedgerResponse(_message.Message):
-    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time", "insurance_contributions")
+    __slots__ = ("asset", "net_deposits", "wallets", "isolated_margin", "fees_collected", "insurance_fund", "open_positions", "money_in_system", "imbalance", "sequence", "time", "insurance_contributions", "exchanged")
     ASSET_FIELD_NUMBER: _ClassVar[int]
     NET_DEPOSITS_FIELD_NUMBER: _ClassVar[int]
     WALLETS_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +315,7 @@ class GetLedgerResponse(_message.Message):
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     INSURANCE_CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    EXCHANGED_FIELD_NUMBER: _ClassVar[int]
     asset: str
     net_deposits: str
     wallets: str
@@ -319,7 +328,8 @@ class GetLedgerResponse(_message.Message):
     sequence: int
     time: _timestamp_pb2.Timestamp
     insurance_contributions: str
-    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., insurance_contributions: _Optional[str] = ...) -> None: ...
+    exchanged: str
+    def __init__(self, asset: _Optional[str] = ..., net_deposits: _Optional[str] = ..., wallets: _Optional[str] = ..., isolated_margin: _Optional[str] = ..., fees_collected: _Optional[str] = ..., insurance_fund: _Optional[str] = ..., open_positions: _Optional[str] = ..., money_in_system: _Optional[str] = ..., imbalance: _Optional[str] = ..., sequence: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., insurance_contributions: _Optional[str] = ..., exchanged: _Optional[str] = ...) -> None: ...
 
 class SnapshotRequest(_message.Message):
     __slots__ = ()

@@ -320,3 +320,33 @@ class StreamCandlesResponse(_message.Message):
     CANDLE_FIELD_NUMBER: _ClassVar[int]
     candle: Candle
     def __init__(self, candle: _Optional[_Union[Candle, _Mapping]] = ...) -> None: ...
+
+class FundingRate(_message.Message):
+    __slots__ = ("symbol", "rate", "mark_price", "time")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    RATE_FIELD_NUMBER: _ClassVar[int]
+    MARK_PRICE_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    rate: str
+    mark_price: str
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, symbol: _Optional[str] = ..., rate: _Optional[str] = ..., mark_price: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListFundingRatesRequest(_message.Message):
+    __slots__ = ("symbol", "start_time", "end_time", "limit")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    limit: int
+    def __init__(self, symbol: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListFundingRatesResponse(_message.Message):
+    __slots__ = ("funding_rates",)
+    FUNDING_RATES_FIELD_NUMBER: _ClassVar[int]
+    funding_rates: _containers.RepeatedCompositeFieldContainer[FundingRate]
+    def __init__(self, funding_rates: _Optional[_Iterable[_Union[FundingRate, _Mapping]]] = ...) -> None: ...

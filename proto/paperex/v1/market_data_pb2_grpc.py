@@ -76,6 +76,11 @@ class MarketDataStub:
                 request_serializer=paperex_dot_v1_dot_market__data__pb2.StreamCandlesRequest.SerializeToString,
                 response_deserializer=paperex_dot_v1_dot_market__data__pb2.StreamCandlesResponse.FromString,
                 _registered_method=True)
+        self.ListFundingRates = channel.unary_unary(
+                '/paperex.v1.MarketData/ListFundingRates',
+                request_serializer=paperex_dot_v1_dot_market__data__pb2.ListFundingRatesRequest.SerializeToString,
+                response_deserializer=paperex_dot_v1_dot_market__data__pb2.ListFundingRatesResponse.FromString,
+                _registered_method=True)
 
 
 class MarketDataServicer:
@@ -141,6 +146,13 @@ class MarketDataServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListFundingRates(self, request, context):
+        """Lists settled funding rates with the mark price each was charged at, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MarketDataServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -183,6 +195,11 @@ def add_MarketDataServicer_to_server(servicer, server):
                     servicer.StreamCandles,
                     request_deserializer=paperex_dot_v1_dot_market__data__pb2.StreamCandlesRequest.FromString,
                     response_serializer=paperex_dot_v1_dot_market__data__pb2.StreamCandlesResponse.SerializeToString,
+            ),
+            'ListFundingRates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListFundingRates,
+                    request_deserializer=paperex_dot_v1_dot_market__data__pb2.ListFundingRatesRequest.FromString,
+                    response_serializer=paperex_dot_v1_dot_market__data__pb2.ListFundingRatesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -403,6 +420,33 @@ class MarketData:
             '/paperex.v1.MarketData/StreamCandles',
             paperex_dot_v1_dot_market__data__pb2.StreamCandlesRequest.SerializeToString,
             paperex_dot_v1_dot_market__data__pb2.StreamCandlesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListFundingRates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/paperex.v1.MarketData/ListFundingRates',
+            paperex_dot_v1_dot_market__data__pb2.ListFundingRatesRequest.SerializeToString,
+            paperex_dot_v1_dot_market__data__pb2.ListFundingRatesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -55,6 +55,8 @@ class MarketDataStub:
     """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
     The first message is the current candle, or empty (no candle field) before the symbol's first trade.
     """
+    ListFundingRates: _grpc.UnaryUnaryMultiCallable[_market_data_pb2.ListFundingRatesRequest, _market_data_pb2.ListFundingRatesResponse]
+    """Lists settled funding rates with the mark price each was charged at, oldest first."""
 
 @_typing.type_check_only
 class MarketDataAsyncStub(MarketDataStub):
@@ -83,6 +85,8 @@ class MarketDataAsyncStub(MarketDataStub):
     """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
     The first message is the current candle, or empty (no candle field) before the symbol's first trade.
     """
+    ListFundingRates: _aio.UnaryUnaryMultiCallable[_market_data_pb2.ListFundingRatesRequest, _market_data_pb2.ListFundingRatesResponse]  # type: ignore[assignment]
+    """Lists settled funding rates with the mark price each was charged at, oldest first."""
 
 class MarketDataServicer(metaclass=_abc_1.ABCMeta):
     """Public market data. Streams run until the client cancels them or the server cuts a slow subscriber
@@ -156,5 +160,13 @@ class MarketDataServicer(metaclass=_abc_1.ABCMeta):
         """Streams one symbol's current candle at an interval: updates while open, then a final closed one.
         The first message is the current candle, or empty (no candle field) before the symbol's first trade.
         """
+
+    @_abc_1.abstractmethod
+    def ListFundingRates(
+        self,
+        request: _market_data_pb2.ListFundingRatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_market_data_pb2.ListFundingRatesResponse, _abc.Awaitable[_market_data_pb2.ListFundingRatesResponse]]:
+        """Lists settled funding rates with the mark price each was charged at, oldest first."""
 
 def add_MarketDataServicer_to_server(servicer: MarketDataServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

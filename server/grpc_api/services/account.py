@@ -4,7 +4,7 @@ liquidation records."""
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from paperex.engine.commands import AdjustIsolatedMargin, SetLeverage, SetMarginMode, SetPositionMode
+from paperex.engine.commands import AdjustIsolatedMargin, SetAssetMode, SetLeverage, SetMarginMode, SetPositionMode
 from paperex.engine.instruments import Instrument
 from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceAlert
 from paperex.server.core.queries import AccountOverview, FlatPosition, HeldPosition, SymbolLimits
@@ -33,6 +33,8 @@ def account_summary(overview: AccountOverview, instruments: Mapping[str, Instrum
         overview.cursor,
         overview.ts,
         overview.adl_quantiles,
+        overview.multi_assets,
+        overview.assets,
     )
 
 
@@ -81,6 +83,18 @@ class AccountService(account_pb2_grpc.AccountServicer):
         command = SetMarginMode(account_id=account_id, symbol=symbol, mode=parse.margin_mode(request.margin_mode))
         limits = await self.runtime.app.change_settings(command)
         return account_pb2.SetMarginModeResponse(settings=symbol_settings(limits))
+
+    @unary
+    async def SetAssetMode(self, request: account_pb2.SetAssetModeRequest, context: Context) -> Any:
+        account_id = self.runtime.auth.account(context)
+        command = SetAssetMode(account_id=account_id, multi_assets=request.multi_assets_mode)
+        multi_assets = await self.runtime.app.set_asset_mode(command)
+        return account_pb2.SetAssetModeResponse(multi_assets_mode=multi_assets)
+
+    @unary
+    async def GetAssetMode(self, request: account_pb2.GetAssetModeRequest, context: Context) -> Any:
+        account_id = self.runtime.reader(context)
+        return account_pb2.GetAssetModeResponse(multi_assets_mode=await self.runtime.app.multi_assets(account_id))
 
     @unary
     async def AdjustIsolatedMargin(self, request: account_pb2.AdjustIsolatedMarginRequest, context: Context) -> Any:

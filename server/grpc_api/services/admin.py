@@ -62,12 +62,15 @@ class AdminService(admin_pb2_grpc.AdminServicer):
         request: admin_pb2.DepositRequest | admin_pb2.WithdrawRequest,
         context: Context,
     ) -> Any:
-        """A deposit or withdrawal, answered with the balances after it."""
+        """A deposit or withdrawal of any asset (USDT when none is named), answered with the balances after it."""
         self.runtime.auth.admin(context)
-        command = kind(account_id=_account_id(request.account_id), amount=parse.amount(request.amount))
+        account_id, asset = _account_id(request.account_id), parse.asset(request.asset)
+        command = kind(account_id=account_id, amount=parse.amount(request.amount), asset=asset)
         balances = await self.runtime.app.move_money(command)
         wallet, cross_wallet = render.money(balances.wallet), render.money(balances.cross_wallet)
-        return reply(wallet_balance=wallet, cross_wallet_balance=cross_wallet)
+        return reply(
+            wallet_balance=wallet, cross_wallet_balance=cross_wallet, asset_balance=render.money(balances.asset)
+        )
 
     @unary
     async def ListAccounts(self, request: admin_pb2.ListAccountsRequest, context: Context) -> Any:
@@ -148,6 +151,7 @@ class AdminService(admin_pb2_grpc.AdminServicer):
             sequence=sequence,
             time=render.timestamp(now),
             insurance_contributions=render.money(ledger.insurance_contributions),
+            exchanged=render.money(ledger.exchanged),
         )
 
     @unary

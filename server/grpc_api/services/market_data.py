@@ -1,4 +1,4 @@
-"""MarketData: public instruments, books, trades, tickers and candles (no API key needed)."""
+"""MarketData: public instruments, books, trades, tickers, candles and funding rates (no API key needed)."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -114,6 +114,19 @@ class MarketDataService(market_data_pb2_grpc.MarketDataServicer):
         price = parse.candle_price(request.price)
         bars = await self.runtime.app.candles(spec.symbol, interval, start, end, limit, price)
         return market_data_pb2.GetCandlesResponse(candles=[render.candle(spec.symbol, bar, spec) for bar in bars])
+
+    @unary
+    async def ListFundingRates(self, request: market_data_pb2.ListFundingRatesRequest, context: Context) -> Any:
+        self.runtime.public(context)
+        specs = self.runtime.instruments
+        symbols = [self._symbol(request.symbol)] if request.symbol else list(specs)
+        limit = parse.funding_rate_limit(request.limit)
+        start, end = parse.time_range(request)
+        oldest = request.HasField("start_time")
+        found = await self.runtime.app.funding_history(symbols, start, end, limit, oldest=oldest)
+        return market_data_pb2.ListFundingRatesResponse(
+            funding_rates=[render.funding_rate(record, specs[record.symbol]) for record in found]
+        )
 
     @streaming
     async def StreamCandles(
