@@ -230,10 +230,10 @@ def liquidation_price(
     (money units per tick, left out of ``wallet``), which joins the denominator:
     P = SCALE x (free + cum) / (Q x unit x (mmr - side x SCALE) - SCALE x c).
 
-    The tier is re-selected at the liquidation price: tiers are tried from 1 up and the first whose
-    [floor, cap] holds Q x LP (with LP > 0) is accepted; the last tier extends without a cap. Because
-    MM is continuous and margin balance - MM is strictly monotone in price (mmr < 1), that root is
-    unique, so the first match is the answer.
+    It is ``hedged_liquidation_price`` with one leg: the tier is re-selected at the liquidation price,
+    tiers tried from 1 up, the first whose [floor, cap] holds Q x LP (with LP > 0) accepted; the last
+    tier extends without a cap. Because MM is continuous and margin balance - MM is strictly monotone in
+    price (mmr < 1), that root is unique, so the first match is the answer.
 
     >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
     >>> btc = DEFAULT_INSTRUMENTS["BTCUSDT"]  # long 1 BTC @ 10,000, isolated wallet 200, tier 1 0.4%
@@ -243,18 +243,8 @@ def liquidation_price(
     """
     if size == 0:
         return None
-    side, q_unit = _side(size), abs(size) * instrument.notional_unit
-    free = wallet - other_maintenance + other_upnl - side * entry_notional
-    last = len(instrument.brackets) - 1
-    for index, bracket in enumerate(instrument.brackets):
-        # price = top / bottom; the tests below are its sign and floor <= price x Q <= cap, in integers
-        top, bottom = SCALE * (free + bracket.cum), q_unit * (bracket.mmr - side * SCALE) - SCALE * collateral_per_tick
-        if bottom < 0:
-            top, bottom = -top, -bottom
-        scaled = top * q_unit  # notional x bottom
-        if top > 0 and bracket.floor * bottom <= scaled and (scaled <= bracket.cap * bottom or index == last):
-            return top / Fraction(bottom)
-    return None
+    legs = (size, entry_notional, 0, 0) if size > 0 else (0, 0, size, entry_notional)
+    return hedged_liquidation_price(instrument, *legs, wallet, other_maintenance, other_upnl, collateral_per_tick)
 
 
 def hedged_liquidation_price(
