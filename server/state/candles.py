@@ -36,13 +36,18 @@ class Interval(Enum):
     H4 = 4 * 60 * 60 * SECOND_NS
     D1 = 24 * 60 * 60 * SECOND_NS
 
+    def __init__(self, length_ns: int) -> None:
+        self.length_ns = length_ns
+        """The value as a plain attribute: an enum's ``value`` is a descriptor call, and candles read
+        the length at every price update."""
+
     def open_time(self, ts: int) -> int:
         """Start of the candle holding ``ts``; epoch-aligned, so every day starts a 1d candle.
 
         >>> Interval.H4.open_time(13 * 3600 * SECOND_NS) // (3600 * SECOND_NS)
         12
         """
-        return ts - ts % self.value
+        return ts - ts % self.length_ns
 
 
 class CandlePrice(Enum):
@@ -75,7 +80,7 @@ class Candle:
     @property
     def close_time(self) -> int:
         """Last nanosecond of the interval, as Binance's ``closeTime``."""
-        return self.open_time + self.interval.value - 1
+        return self.open_time + self.interval.length_ns - 1
 
 
 ImportedBar = tuple[int, Ticks, Ticks, Ticks, Ticks, Lots, int, int]
@@ -120,10 +125,14 @@ class CandleSeries:
         if not candles:
             candles.append(Candle(interval.open_time(ts), interval, price, price, price, price, 0, 0, 0))
         current = candles[-1]
-        if ts < current.open_time:
+        since_open = ts - current.open_time
+        if since_open < 0:
             raise ValueError(f"trade at {ts} precedes the open {interval.name} candle at {current.open_time}")
-        changed = self._roll_to(ts) if ts > current.close_time else []
-        current = candles[-1]
+        if since_open >= interval.length_ns:
+            changed = self._roll_to(ts)
+            current = candles[-1]
+        else:
+            changed = []
         if current.trade_count or self.continuous:
             high, low = current.high, current.low
             updated = Candle(
@@ -383,15 +392,23 @@ class PriceCandleStore:
         """The price as set at ``ts`` (not before the last record or ``advance``)."""
         minutes = self._minutes.get(symbol)
         if minutes is None:
-            minutes = self._minutes[symbol] = PriceCandleSeries(Interval.M1, self._retention)
-            longer: dict[Interval, CandleSeries] = {
-                interval: PriceCandleSeries(interval, self._retention) for interval in Interval if interval.value > M1
-            }
-            self._longer[symbol] = longer
+            self._start(symbol, ts, price)
+            return
         changed = minutes.record(ts, price, 0)
-        self._next_close = _earliest(self._next_close, [minutes])  # a lower bound: advance() recomputes it
-        if len(changed) > 1 or self._longer[symbol][Interval.M5].closes_at is None:
+        if len(changed) > 1:
             self._carry(symbol, changed[:-1])
+
+    def _start(self, symbol: str, ts: int, price: Ticks) -> None:
+        """The symbol's first price: its series, their open candles at ``ts``, and ``_next_close``, a
+        lower bound of every open minute's close (records only move a close later; ``advance`` recomputes
+        it)."""
+        minutes = self._minutes[symbol] = PriceCandleSeries(Interval.M1, self._retention)
+        self._longer[symbol] = {
+            interval: PriceCandleSeries(interval, self._retention) for interval in Interval if interval.value > M1
+        }
+        minutes.record(ts, price, 0)
+        self._next_close = _earliest(self._next_close, [minutes])
+        self._carry(symbol, [])
 
     def advance(self, now: int) -> None:
         """Close the minutes that ended before ``now``; O(1) while none is due."""
