@@ -8,9 +8,10 @@ read models as this command's fold leaves them. Price alerts are created, delete
 in the same order as the price moves that fire them.
 """
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, get_args
 
 from paperex.engine.collateral import DEFAULT_COLLATERAL, USDT, CollateralAsset
 from paperex.engine.commands import (
@@ -25,7 +26,6 @@ from paperex.engine.commands import (
     Withdraw,
 )
 from paperex.engine.events import (
-    BalanceChanged,
     BookLevelChanged,
     DuplicatePlaceIgnored,
     Event,
@@ -45,6 +45,7 @@ from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceA
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.history import Bar
 from paperex.server.market.scenarios import Scenario
+from paperex.server.state import funding_history, funds, history, income, liquidation_records, margin_accounts, wallets
 from paperex.server.state.alerts import MAX_ALERTS_PER_ACCOUNT, Alert, AlertBook
 from paperex.server.state.books import Books
 from paperex.server.state.candles import Candle, CandleStore, Interval, PriceCandleStore
@@ -132,6 +133,26 @@ class Applied:
     """For LoadScenario: the candle history it brings, per symbol (bar length, bars)."""
 
 
+_FOLDING_MODELS: tuple[tuple[str, Mapping[type, Callable[[Any, Any, int, int], None]]], ...] = (
+    ("history", history.FOLDERS),
+    ("wallets", wallets.FOLDERS),
+    ("margin_accounts", margin_accounts.FOLDERS),
+    ("funds", funds.FOLDERS),
+    ("income", income.FOLDERS),
+    ("liquidations", liquidation_records.FOLDERS),
+    ("funding", funding_history.FOLDERS),
+)
+"""The read models ``Results`` folds event by event (by attribute name, in folding order), each with its
+``FOLDERS`` table: event type -> method(model, event, command sequence, time)."""
+
+_ROUTES: dict[type, tuple[tuple[Callable[["Results"], Any], Callable[[Any, Any, int, int], None]], ...]] = {
+    kind: tuple((attrgetter(name), folders[kind]) for name, folders in _FOLDING_MODELS if kind in folders)
+    for kind in get_args(Event)
+}
+"""Event type -> (the read model, its folder) for each read model that folds it: worked out once, where
+offering every event to every read model cost a call each."""
+
+
 class Results:
     """The read models and the one way they change: ``fold``, a command at a time, in sequence order."""
 
@@ -142,9 +163,9 @@ class Results:
         collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
     ) -> None:
         self.instruments = instruments
-        self.history = history = History(history_retention)
-        self.income = IncomeHistory(history.retained)
-        self.liquidations = LiquidationRecords(history)
+        self.history = orders = History(history_retention)
+        self.income = IncomeHistory(orders.retained)
+        self.liquidations = LiquidationRecords(orders)
         self.user_events: dict[int, UserEventLog] = {}
         self.candles = CandleStore()
         self.mark_candles = PriceCandleStore()
@@ -153,7 +174,7 @@ class Results:
         self.alerts = AlertBook()
         self.prices = PriceBoard()
         self.wallets = Wallets()
-        self.margin_accounts = MarginAccounts(instruments, self.wallets, history, self.prices, collateral)
+        self.margin_accounts = MarginAccounts(instruments, self.wallets, orders, self.prices, collateral)
         self.funds = Funds(instruments)
         self.now = 0
         """The time of the latest command folded: what the read models show is true at it."""
@@ -161,7 +182,7 @@ class Results:
         self.funding = FundingHistory()
         self.margin_adjustments = MarginAdjustments()
         self.public_trades = PublicTrades()
-        self._user_event_capture = UserEventCapture(history, self.wallets)
+        self._user_event_capture = UserEventCapture(orders, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""
@@ -270,54 +291,41 @@ class Results:
     def _project(self, applied: Applied) -> None:
         """History, income and liquidation records, wallets, funding rates, public trades, user events,
         book updates and the public tape from one command's events; the stream values are published as they
-        are (an adapter renders one only when a subscriber reads it)."""
+        are (an adapter renders one only when a subscriber reads it). Each event goes only to the read
+        models that fold its kind (``_ROUTES``)."""
         ts, seq = applied.ts, applied.sequence
         publications = applied.publications
         levels: dict[str, list[LevelChange]] = {}
         trades: dict[str, list[Trade]] = {}
         bars: dict[tuple[str, Interval, int], Candle] = {}
-        fold, capture = self.history.fold, self._user_event_capture.capture
-        fold_income, fold_liquidation, fold_wallet = self.income.fold, self.liquidations.fold, self.wallets.fold
-        fold_margin, fold_funds = self.margin_accounts.fold, self.funds.fold
-        fold_funding, record_trade = self.funding.fold, self.public_trades.record
-        mark_candles, index_candles = self.mark_candles, self.index_candles
+        capture, routes = self._user_event_capture.capture, _ROUTES
+        record_trade, mark_candles, index_candles = self.public_trades.record, self.mark_candles, self.index_candles
         for symbol, (bar_ns, imported) in applied.history.items():
             self.candles.replace_history(symbol, bar_ns, imported, ts)
         for index, event in enumerate(applied.events):
-            fold(event, ts)
-            if isinstance(event, BookLevelChanged):
+            for model, folder in routes[type(event)]:
+                folder(model(self), event, seq, ts)
+            if type(event) is BookLevelChanged:
                 self.books.fold(event)
                 captured_level = (event.side, event.price, event.quantity, event.orders)
                 levels.setdefault(event.symbol, []).append(captured_level)
-                continue
-            if isinstance(event, TradeExecuted):
+            elif type(event) is TradeExecuted:
                 captured_trade = (event.trade_id, event.price, event.quantity, event.aggressor)
                 trades.setdefault(event.symbol, []).append(captured_trade)
                 self.ticker_stats.record(event.symbol, ts, event.price, event.quantity)
                 record_trade(event, ts)
                 for interval, bar in self.candles.record(event.symbol, ts, event.price, event.quantity):
                     bars[(event.symbol, interval, bar.open_time)] = bar
-                continue
-            if isinstance(event, MarkPriceChanged):
+            elif type(event) is MarkPriceChanged:
                 mark_candles.record(event.symbol, ts, event.price)
-                fold_funding(event, ts)
-                continue
-            if isinstance(event, IndexPriceChanged):
+            elif type(event) is IndexPriceChanged:
                 index_candles.record(event.symbol, ts, event.price)
-                continue
-            if type(event) is BalanceChanged:
-                fold_wallet(event)
-            fold_margin(event)
-            fold_funds(event)
-            fold_income(event, ts)
-            fold_liquidation(event, seq, ts)
-            fold_funding(event, ts)
-            captured = capture(event, seq, index, ts)
-            if captured is None:
-                continue
-            account_id, user_event = captured
-            self._event_log(account_id).append(user_event)
-            publications.append((user_topic(account_id), user_event))
+            else:
+                captured = capture(event, seq, index, ts)
+                if captured is not None:
+                    account_id, user_event = captured
+                    self._event_log(account_id).append(user_event)
+                    publications.append((user_topic(account_id), user_event))
         for symbol, changed in levels.items():
             publications.append((book_topic(symbol), self._book_update(symbol, changed, ts)))
         for symbol, executed in trades.items():

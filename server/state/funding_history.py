@@ -7,9 +7,11 @@ of the snapshot.
 """
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from paperex.engine.events import Event, FundingRateSettled, MarkPriceChanged
+from paperex.engine.events import FundingRateSettled, MarkPriceChanged
 from paperex.engine.units import Rate, Ticks
 
 RETAINED_PER_SYMBOL = 5_000
@@ -34,8 +36,8 @@ class FundingHistory:
         self._symbols: dict[str, list[FundingRecord]] = {}
         self._marks: dict[str, Ticks] = {}
 
-    def fold(self, event: Event, ts: int) -> None:
-        """Fold one event in (events other than mark changes and funding rates are ignored)."""
+    def fold(self, event: MarkPriceChanged | FundingRateSettled, sequence: int, ts: int) -> None:
+        """Fold a mark change or a funding rate in (``FOLDERS`` routes no other kind here)."""
         if type(event) is MarkPriceChanged:
             self._marks[event.symbol] = event.price
         elif type(event) is FundingRateSettled:
@@ -51,3 +53,10 @@ class FundingHistory:
         runs = [[r for r in self._symbols.get(symbol, []) if start <= r.time < end] for symbol in symbols]
         found = list(heapq.merge(*runs, key=lambda record: record.time))
         return found[:size] if oldest else found[-size:]
+
+
+FOLDERS: dict[type, Callable[[FundingHistory, Any, int, int], None]] = {
+    MarkPriceChanged: FundingHistory.fold,
+    FundingRateSettled: FundingHistory.fold,
+}
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from paperex.engine.audit import Ledger
 from paperex.engine.collateral import USDT
-from paperex.engine.events import BalanceChanged, BalanceReason, Event, FundReason, InsuranceFundChanged, OrderFilled
+from paperex.engine.events import BalanceChanged, BalanceReason, FundReason, InsuranceFundChanged, OrderFilled
 from paperex.engine.instruments import Instrument
 from paperex.engine.units import Amount
 from paperex.server.state.margin_accounts import MarginAccounts
@@ -31,15 +31,10 @@ class Funds:
         self.exchanged: Amount = 0
         """The USDT the auto-exchange paid into wallets, negated (the ledger's ``exchanged``)."""
 
-    def fold(self, event: Event) -> None:
-        folder = _FOLDERS.get(type(event))
-        if folder is not None:
-            folder(self, event)
-
-    def _filled(self, e: OrderFilled) -> None:
+    def _filled(self, e: OrderFilled, sequence: int, ts: int) -> None:
         self.fees_collected += e.fee
 
-    def _balance_changed(self, e: BalanceChanged) -> None:
+    def _balance_changed(self, e: BalanceChanged, sequence: int, ts: int) -> None:
         if e.asset != USDT:
             return
         if e.reason in _DEPOSITS:
@@ -47,7 +42,7 @@ class Funds:
         elif e.reason is BalanceReason.AUTO_EXCHANGE:
             self.exchanged -= e.delta
 
-    def _fund_changed(self, e: InsuranceFundChanged) -> None:
+    def _fund_changed(self, e: InsuranceFundChanged, sequence: int, ts: int) -> None:
         self.insurance[e.symbol] = e.balance
         if e.reason is FundReason.TOP_UP:
             self.insurance_contributions += e.delta
@@ -67,9 +62,9 @@ class Funds:
         )
 
 
-_FOLDERS: dict[type, Callable[[Funds, Any], None]] = {
+FOLDERS: dict[type, Callable[[Funds, Any, int, int], None]] = {
     OrderFilled: Funds._filled,
     BalanceChanged: Funds._balance_changed,
     InsuranceFundChanged: Funds._fund_changed,
 }
-"""Event type -> how it is folded (one lookup: most events are of other kinds)."""
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from paperex.engine.events import (
-    Event,
     OrderAccepted,
     OrderAmended,
     OrderCanceled,
@@ -169,24 +168,15 @@ class History:
         self._open: dict[tuple[int, str], dict[int, OrderRecord]] = {}
         """The open orders of each (account, symbol), in the order accepted (by id)."""
 
-    def fold(self, event: Event, ts: int) -> None:
-        """Fold one event in (events of other kinds are ignored): one lookup by the event's type,
-        where a chain of isinstance checks cost six for the most frequent, ignored kinds."""
-        folder = _FOLDERS.get(type(event), _UNSEEN)
-        if folder is _UNSEEN:
-            folder = _FOLDERS[type(event)] = _folder_for(type(event))
-        if folder is not None:
-            folder(self, event, ts)
-
-    def _amend(self, e: OrderAmended, ts: int) -> None:
+    def _amend(self, e: OrderAmended, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id]
         record.quantity, record.price, record.updated = e.quantity, e.price, ts
 
-    def _trigger(self, e: OrderTriggered, ts: int) -> None:
+    def _trigger(self, e: OrderTriggered, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id]
         record.triggered, record.quantity, record.updated = True, e.quantity, ts
 
-    def _trail(self, e: TrailingStopMoved, ts: int) -> None:
+    def _trail(self, e: TrailingStopMoved, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id]
         record.stop_price, record.updated = e.stop_price, ts
 
@@ -199,7 +189,7 @@ class History:
             history = self._accounts[account_id] = _AccountHistory()
         return history
 
-    def _accept(self, e: OrderAccepted, ts: int) -> None:
+    def _accept(self, e: OrderAccepted, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id] = OrderRecord(
             e.order_id,
             e.account_id,
@@ -237,7 +227,7 @@ class History:
         if len(history.order_ids) > self.retained * 11 // 10:
             self._trim_orders(history)
 
-    def _fill(self, e: OrderFilled, ts: int) -> None:
+    def _fill(self, e: OrderFilled, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id]
         record.filled, record.status, record.updated = e.filled, e.status, ts
         record.fill_cost += e.price * e.quantity
@@ -248,7 +238,7 @@ class History:
         if len(history.fills) > self.retained * 11 // 10:
             del history.fills[: len(history.fills) - self.retained]
 
-    def _end(self, e: OrderCanceled | OrderExpired, ts: int) -> None:
+    def _end(self, e: OrderCanceled | OrderExpired, sequence: int, ts: int) -> None:
         record = self.orders[e.order_id]
         record.status = OrderStatus.CANCELED if type(e) is OrderCanceled else OrderStatus.EXPIRED
         record.end_reason, record.updated = e.reason, ts
@@ -329,24 +319,13 @@ class History:
         return page
 
 
-Folder = Callable[[History, Any, int], None]
-
-_UNSEEN: Any = object()
-_FOLDERS: dict[type, Folder | None] = {}
-"""Event type -> the History method folding it, or None for the kinds it ignores; filled on first sight."""
-
-
-def _folder_for(kind: type) -> Folder | None:
-    """The same choice as ``isinstance`` on the event (so a subclass folds like its base)."""
-    for base, folder in (
-        (OrderAccepted, History._accept),
-        (OrderFilled, History._fill),
-        (OrderCanceled, History._end),
-        (OrderExpired, History._end),
-        (OrderAmended, History._amend),
-        (OrderTriggered, History._trigger),
-        (TrailingStopMoved, History._trail),
-    ):
-        if issubclass(kind, base):
-            return folder
-    return None
+FOLDERS: dict[type, Callable[[History, Any, int, int], None]] = {
+    OrderAccepted: History._accept,
+    OrderFilled: History._fill,
+    OrderCanceled: History._end,
+    OrderExpired: History._end,
+    OrderAmended: History._amend,
+    OrderTriggered: History._trigger,
+    TrailingStopMoved: History._trail,
+}
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

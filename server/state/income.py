@@ -7,11 +7,13 @@ commissions from it. Rebuilt exactly by replaying the journal, so it is part of 
 """
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from paperex.engine.collateral import USDT
-from paperex.engine.events import BalanceChanged, BalanceReason, Event
+from paperex.engine.events import BalanceChanged, BalanceReason
 from paperex.engine.units import Amount
 
 
@@ -59,9 +61,9 @@ class IncomeHistory:
         self._accounts: dict[int, list[IncomeRecord]] = {}
         self._last_id: dict[int, int] = {}
 
-    def fold(self, event: Event, ts: int) -> None:
-        """Fold one event in (events other than income-bearing BalanceChanged are ignored)."""
-        if type(event) is not BalanceChanged or event.asset != USDT:  # incomes are USDT's
+    def fold(self, event: BalanceChanged, sequence: int, ts: int) -> None:
+        """Fold a wallet move in (moves that are no income are ignored)."""
+        if event.asset != USDT:  # incomes are USDT's
             return
         income_type = INCOME_TYPES.get(event.reason)
         if income_type is None:
@@ -103,3 +105,7 @@ class IncomeHistory:
                     return page, page[-1].income_id
                 page.append(record)
         return page, 0
+
+
+FOLDERS: dict[type, Callable[[IncomeHistory, Any, int, int], None]] = {BalanceChanged: IncomeHistory.fold}
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

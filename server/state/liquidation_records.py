@@ -83,7 +83,7 @@ class LiquidationRecords:
 
     def fold(self, event: Event, sequence: int, ts: int) -> None:
         """Fold one event of command ``sequence`` in (kinds a liquidation does not tell are ignored)."""
-        folder = _FOLDERS.get(type(event))
+        folder = FOLDERS.get(type(event))
         if folder is not None:
             folder(self, event, sequence, ts)
 
@@ -144,7 +144,7 @@ class LiquidationRecords:
         return page, 0
 
 
-_FOLDERS: dict[type, Callable[[LiquidationRecords, Any, int, int], None]] = {
+FOLDERS: dict[type, Callable[[LiquidationRecords, Any, int, int], None]] = {
     MarginCallIssued: LiquidationRecords._margin_call,
     LiquidationTriggered: LiquidationRecords._trigger,
     OrderCanceled: LiquidationRecords._step,
@@ -152,4 +152,4 @@ _FOLDERS: dict[type, Callable[[LiquidationRecords, Any, int, int], None]] = {
     OrderFilled: LiquidationRecords._step,
     PositionLiquidated: LiquidationRecords._step,
 }
-"""Event type -> the method folding it; one lookup for the many kinds ignored."""
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

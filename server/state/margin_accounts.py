@@ -19,7 +19,6 @@ from paperex.engine.events import (
     AccountCreated,
     AssetModeChanged,
     BalanceChanged,
-    Event,
     PositionChanged,
     PositionModeChanged,
     SettingsChanged,
@@ -104,15 +103,10 @@ class MarginAccounts:
         self._holders: dict[str, dict[int, None]] = {symbol: {} for symbol in instruments}
         """The accounts with an open position in each symbol."""
 
-    def fold(self, event: Event) -> None:
-        folder = _FOLDERS.get(type(event))
-        if folder is not None:
-            folder(self, event)
-
     def _legs(self, account_id: int, leg: PositionSide) -> dict[str, HeldPosition]:
         return (self._short_legs if leg is SHORT else self._positions).setdefault(account_id, {})
 
-    def _position(self, e: PositionChanged) -> None:
+    def _position(self, e: PositionChanged, sequence: int, ts: int) -> None:
         self._legs(e.account_id, e.position_side)[e.symbol] = HeldPosition(e.size, e.entry_notional, e.isolated_wallet)
         self._setting(e.account_id, e.symbol, e.mode, e.leverage)
         holders = self._holders[e.symbol]
@@ -121,20 +115,20 @@ class MarginAccounts:
         elif not self._positions.get(e.account_id, {}).get(e.symbol, FLAT).size:
             holders.pop(e.account_id, None)
 
-    def _isolated(self, e: BalanceChanged) -> None:
+    def _isolated(self, e: BalanceChanged, sequence: int, ts: int) -> None:
         if not e.symbol:
             return
         positions = self._legs(e.account_id, e.position_side)
         positions[e.symbol] = positions.get(e.symbol, FLAT)._replace(isolated_wallet=e.isolated_wallet)
 
-    def _mode_changed(self, e: PositionModeChanged) -> None:
+    def _mode_changed(self, e: PositionModeChanged, sequence: int, ts: int) -> None:
         if e.mode is ONE_WAY:
             self._modes.pop(e.account_id, None)
             self._short_legs.pop(e.account_id, None)
         else:
             self._modes[e.account_id] = e.mode
 
-    def _settings_changed(self, e: SettingsChanged) -> None:
+    def _settings_changed(self, e: SettingsChanged, sequence: int, ts: int) -> None:
         self._setting(e.account_id, e.symbol, e.mode, e.leverage)
 
     def _setting(self, account_id: int, symbol: str, mode: MarginMode, leverage: int) -> None:
@@ -143,7 +137,7 @@ class MarginAccounts:
         if known is None or (known.mode, known.leverage) != (mode, leverage):
             settings[symbol] = SymbolSettings(mode, leverage)
 
-    def _asset_mode(self, e: AssetModeChanged) -> None:
+    def _asset_mode(self, e: AssetModeChanged, sequence: int, ts: int) -> None:
         if e.multi_assets:
             self._multi_assets.add(e.account_id)
         else:
@@ -152,7 +146,7 @@ class MarginAccounts:
     def multi_assets(self, account_id: int) -> bool:
         return account_id in self._multi_assets
 
-    def _created(self, e: AccountCreated) -> None:
+    def _created(self, e: AccountCreated, sequence: int, ts: int) -> None:
         if not e.liquidatable:
             self._internal.add(e.account_id)
 
@@ -236,7 +230,7 @@ class MarginAccounts:
         )
 
 
-_FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
+FOLDERS: dict[type, Callable[[MarginAccounts, Any, int, int], None]] = {
     PositionChanged: MarginAccounts._position,
     BalanceChanged: MarginAccounts._isolated,
     SettingsChanged: MarginAccounts._settings_changed,
@@ -244,4 +238,4 @@ _FOLDERS: dict[type, Callable[[MarginAccounts, Any], None]] = {
     PositionModeChanged: MarginAccounts._mode_changed,
     AssetModeChanged: MarginAccounts._asset_mode,
 }
-"""Event type -> how it is folded (one lookup: most events are of other kinds)."""
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

@@ -5,7 +5,8 @@ of the other assets (each of their events carries its asset's).
 What answers and user events show as the wallet balance after a change, taken from the events alone, so
 it is the balance right after that event even when the engine has moved on since."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged
@@ -18,7 +19,7 @@ class Wallets:
         self._isolated: dict[int, Amount] = {}
         self._assets: dict[int, dict[str, Amount]] = {}
 
-    def fold(self, e: BalanceChanged) -> None:
+    def fold(self, e: BalanceChanged, sequence: int, ts: int) -> None:
         account_id = e.account_id
         if e.asset != USDT:
             assets = self._assets.setdefault(account_id, {})
@@ -55,3 +56,7 @@ class Wallets:
             for asset, amount in assets.items():
                 totals[asset] = totals.get(asset, 0) + amount
         return totals
+
+
+FOLDERS: dict[type, Callable[[Wallets, Any, int, int], None]] = {BalanceChanged: Wallets.fold}
+"""Event type -> the method folding it (event, command sequence, time); the results stage calls it."""

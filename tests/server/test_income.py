@@ -141,8 +141,10 @@ def test_an_account_keeps_the_retention_and_its_ids_go_on() -> None:
     income); a page after a forgotten id starts at the oldest retained."""
     history = IncomeHistory(1_000)
     for n in range(1, 1_102):
-        history.fold(BalanceChanged(7, BalanceReason.DEPOSIT, n * SCALE, n * SCALE), ts=n)
-    history.fold(BalanceChanged(7, BalanceReason.ISOLATED_MARGIN_TRANSFER, -SCALE, 0, "BTCUSDT", SCALE, SCALE), ts=0)
+        history.fold(BalanceChanged(7, BalanceReason.DEPOSIT, n * SCALE, n * SCALE), sequence=n, ts=n)
+    history.fold(
+        BalanceChanged(7, BalanceReason.ISOLATED_MARGIN_TRANSFER, -SCALE, 0, "BTCUSDT", SCALE, SCALE), sequence=0, ts=0
+    )
 
     page, next_after = history.page(7, "", None, 0, 2**63, 0, 1_000)
     later, last = history.page(7, "", IncomeType.TRANSFER, 0, 2**63, 50, 2)

@@ -9,7 +9,7 @@ mark rises to 63,000.0 (it fires); the trader sells the 0.02 BTC at market (flat
 
 import pickle
 from operator import attrgetter
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
@@ -23,15 +23,20 @@ from paperex.engine.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from paperex.engine.events import PositionChanged
+from paperex.engine.events import BalanceChanged, BookLevelChanged, Event, PositionChanged
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TriggerBy
 from paperex.server.core.exchange import NEWER_READ_MODELS, Applied, Exchange
 from paperex.server.core.exchange_commands import CreatePriceAlert, OpenAccount
+from paperex.server.core.results import _FOLDING_MODELS, _ROUTES
 from paperex.server.core.state_hash import part_hash
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.state.alerts import Direction
+from paperex.server.state.funds import Funds
+from paperex.server.state.income import IncomeHistory
+from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.user_events import AlertFired
+from paperex.server.state.wallets import Wallets
 
 BTC = "BTCUSDT"
 USDT = 10**8
@@ -169,3 +174,22 @@ def test_a_snapshot_from_before_a_newer_read_model_does_not_load(missing: str) -
     delattr(owner, name)
     with pytest.raises(ValueError, match="before its newest read models"):
         pickle.loads(pickle.dumps(exchange))
+
+
+def test_every_kind_a_read_model_folds_is_an_engine_event_and_routed_in_folding_order() -> None:
+    """The results stage offers an event only to the read models whose ``FOLDERS`` name its kind: a kind
+    named there that is no engine event (a renamed event, say) would silently never be folded. A wallet
+    move goes to the wallets, the margin accounts, the funds and the income history, in that order; a
+    book level change to none of them (the books take it with the stream's level changes)."""
+    event_kinds = set(get_args(Event))
+    for name, folders in _FOLDING_MODELS:
+        assert set(folders) <= event_kinds, name
+    results = Exchange(DEFAULT_INSTRUMENTS).results
+    routed = [(model(results), folder) for model, folder in _ROUTES[BalanceChanged]]
+    assert routed == [
+        (results.wallets, Wallets.fold),
+        (results.margin_accounts, MarginAccounts._isolated),
+        (results.funds, Funds._balance_changed),
+        (results.income, IncomeHistory.fold),
+    ]
+    assert _ROUTES[BookLevelChanged] == ()

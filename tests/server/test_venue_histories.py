@@ -29,10 +29,10 @@ def test_funding_is_charged_at_the_mark_the_command_left_before_it() -> None:
     """A command that moves the mark to 650,000 ticks and then settles funding charges at 650,000, not at
     the 649,000 of the command before; a symbol never marked shows 0."""
     history = FundingHistory()
-    history.fold(MarkPriceChanged(BTC, 649_000), 1)
-    history.fold(MarkPriceChanged(BTC, 650_000), 8 * HOUR)
-    history.fold(FundingRateSettled(BTC, 10_000, 16 * HOUR), 8 * HOUR)
-    history.fold(FundingRateSettled(ETH, -2_500, 16 * HOUR), 8 * HOUR)
+    history.fold(MarkPriceChanged(BTC, 649_000), 0, 1)
+    history.fold(MarkPriceChanged(BTC, 650_000), 0, 8 * HOUR)
+    history.fold(FundingRateSettled(BTC, 10_000, 16 * HOUR), 0, 8 * HOUR)
+    history.fold(FundingRateSettled(ETH, -2_500, 16 * HOUR), 0, 8 * HOUR)
 
     assert [(r.symbol, r.rate, r.mark_price, r.time) for r in history.page([BTC, ETH], 0, EVER, 10, oldest=True)] == [
         (BTC, 10_000, 650_000, 8 * HOUR),
@@ -46,11 +46,11 @@ def test_funding_pages_by_time_across_symbols_and_keeps_the_newest() -> None:
     symbol keeps its newest 2 once a third comes."""
     history = FundingHistory()
     for hours in (8, 16, 24):
-        history.fold(FundingRateSettled(BTC, hours, 0), hours * HOUR)
-    history.fold(FundingRateSettled(ETH, 1, 0), 12 * HOUR)
+        history.fold(FundingRateSettled(BTC, hours, 0), 0, hours * HOUR)
+    history.fold(FundingRateSettled(ETH, 1, 0), 0, 12 * HOUR)
     kept = FundingHistory(retained=2)
     for hours in (8, 16, 24):
-        kept.fold(FundingRateSettled(BTC, hours, 0), hours * HOUR)
+        kept.fold(FundingRateSettled(BTC, hours, 0), 0, hours * HOUR)
 
     def times(records: list[FundingRecord]) -> list[tuple[str, int]]:
         return [(record.symbol, record.time // HOUR) for record in records]
