@@ -9,17 +9,16 @@ exactly. The sequencer is its only writer.
 
 from collections.abc import Mapping
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from paperex.engine.commands import CreateAccount, Deposit
+from paperex.engine.commands import Command, CreateAccount, Deposit
 from paperex.engine.engine import Engine
 from paperex.engine.events import AccountCreated, Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import Amount
 from paperex.server.core.exchange_commands import (
-    CreatePriceAlert,
-    DeletePriceAlert,
+    HOST_COMMANDS,
     LoadScenario,
     MarketStep,
     OpenAccount,
@@ -77,6 +76,10 @@ NEWER_READ_MODELS = (
 )
 """Read models (attributes of ``Results``) added after snapshots were first written: a snapshot without
 one of them does not load, and recovery replays the journal instead, which folds them."""
+
+
+_HOST_KINDS = frozenset(HOST_COMMANDS)
+"""The host's own commands; every other command is the engine's."""
 
 
 class AccountEntry(NamedTuple):
@@ -177,10 +180,13 @@ class Exchange:
         """The writer's part of one sequenced command: apply it to the engine or the host's own state.
         Its events are folded into the read models later, by ``results.fold``, in sequence order."""
         self.sequence += 1
-        if isinstance(command, MarketStep) and command.at > command.ts:
+        if type(command) is MarketStep and command.at > command.ts:
             command.ts = command.at  # a simulated step: time jumps to it
         applied = Applied(self.sequence, command.ts, command, [])
-        if isinstance(command, OpenAccount):
+        if type(command) not in _HOST_KINDS:  # nearly every command: one lookup, not the chain below
+            applied.events = self.engine.apply(cast(Command, command))
+            self.market.observe(applied.events)
+        elif isinstance(command, OpenAccount):
             applied.events = self._open_account(command, applied)
         elif isinstance(command, RotateApiKey):
             self._rotate_key(command, applied)
@@ -205,11 +211,8 @@ class Exchange:
             applied.events = self.market.set_takers(command, self.engine, self._open_internal_account)
         elif isinstance(command, SetFaults):
             self._set_faults(command, applied)
-        elif isinstance(command, CreatePriceAlert | DeletePriceAlert):
-            pass  # the results stage keeps the alerts, in order with the price moves that fire them
-        else:
-            applied.events = self.engine.apply(command)
-            self.market.observe(applied.events)
+        # CreatePriceAlert and DeletePriceAlert: the results stage keeps the alerts, in order with the
+        # price moves that fire them
         return applied
 
     def _open_internal_account(self, name: str, deposit: Amount) -> tuple[int, list[Event]]:
