@@ -313,7 +313,7 @@ class LiquidityProvider:
                 and self._rests(market, state, level.side, level.price, missing)
             ):
                 places.append((number, LadderLevel(level.side, level.price, missing)))
-        return self._commands(market, len(orders), [], [], places, now_ns)
+        return self._commands(market, len(orders), [], [], places, now_ns) if places else []
 
     @staticmethod
     def _rests(market: _Quoting, state: Market, side: Side, price: Ticks, lots: Lots) -> bool:
