@@ -14,6 +14,7 @@ import pytest
 from paperex.engine.accounts import HEDGE, MarginMode
 from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset, CollateralConfigError, parse_collateral
 from paperex.engine.commands import (
+    CancelOrder,
     Command,
     CreateAccount,
     Deposit,
@@ -200,6 +201,44 @@ def test_a_usdt_debt_past_the_threshold_is_auto_exchanged_from_the_collateral():
     assert exchanged == [("BTC", -btc("0.23747584"), btc("0.76252416")), ("USDT", btc("11054.5"), 0)]
     assert engine.accounts[TRADER].wallet == 0
     assert engine.state.exchanged == {"BTC": btc("0.23747584"), "USDT": -btc("11054.5")}
+
+
+def test_a_debt_the_collateral_no_longer_covers_is_exchanged_once_nothing_is_open():
+    """The venue's third trigger: no position, no open order, and LTV = USDT debt / the other assets'
+    margin value >= 1. 0.1 BTC of collateral; 0.1 BTC bought at 60,000 (fee 6,000 x 0.05% = 3) and sold
+    at 40,000 (fee 2, realized -2,000): USDT = -3 - 2,000 - 2 = -2,005, far above the -10,000 threshold.
+    The 0.1 BTC counts 0.1 x P x 95%: LTV = 2,005 / (0.095 P) >= 1 when P <= 21,105.26...
+
+    - at 21,105.2 with a bid still open (0.003 at 39,000): nothing is exchanged;
+    - the bid canceled, at 21,105.1: 0.1 x 21,105.1 x 0.95 = 2,004.9845 <= 2,005, the whole 0.1 BTC is sold
+      at its margin value and USDT ends at -2,005 + 2,004.9845 = -0.0155;
+    - in a twin account without the bid, 21,105.3 (2,005.0035 > 2,005) leaves the BTC, 21,105.2 (2,004.994)
+      sells it: USDT -0.006."""
+
+    def exchanged(events: list[Event]) -> list[tuple[str, int, int]]:
+        return [(e.asset, e.delta, e.wallet) for e in of(events, BalanceChanged)
+                if e.reason is BalanceReason.AUTO_EXCHANGE]  # fmt: skip
+
+    engines = [
+        engine_with(Deposit(account_id=TRADER, amount=btc("0.1"), asset="BTC"), multi_assets=True) for _ in range(2)
+    ]
+    for engine in engines:
+        run(engine, *trade(Side.BUY, 100, 600_000), index(400_000), *trade(Side.SELL, 100, 400_000))
+        assert engine.accounts[TRADER].wallet == -2_005 * USDT
+    with_bid, bare = engines
+    run(with_bid, PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=3,
+                             price=390_000))  # fmt: skip
+
+    assert exchanged(run(with_bid, index(211_052))) == []
+    run(with_bid, CancelOrder(account_id=TRADER, symbol=BTC, order_id=with_bid.state.next_order_id - 1))
+    assert exchanged(run(with_bid, index(211_051))) == [
+        ("BTC", -btc("0.1"), 0),
+        ("USDT", btc("2004.9845"), -btc("0.0155")),
+    ]
+    assert with_bid.accounts[TRADER].assets == {}
+
+    assert exchanged(run(bare, index(211_053))) == []
+    assert exchanged(run(bare, index(211_052))) == [("BTC", -btc("0.1"), 0), ("USDT", btc("2004.994"), -btc("0.006"))]
 
 
 def test_the_default_collateral_table_is_the_venues():
