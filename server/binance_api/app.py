@@ -417,13 +417,17 @@ class BinanceApi:
         return {"multiAssetsMargin": await self.app.multi_assets(call.account_id)}
 
     async def change_multi_assets_mode(self, call: Call) -> Any:
-        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171."""
+        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171, the refusals
+        are worded as the venue words this switch's (``errors.ASSET_MODE_ERRORS``)."""
         if "multiAssetsMargin" not in call.params:
             raise errors.mandatory("multiAssetsMargin")
         wanted = params.flag(call.params, "multiAssetsMargin")
         if wanted == await self.app.multi_assets(call.account_id):
             raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
-        await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        try:
+            await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        except Refused as refused:
+            raise venue_error(refused, errors.ASSET_MODE_ERRORS) from None
         return SUCCESS
 
     async def income(self, call: Call) -> Any:
@@ -532,7 +536,7 @@ class BinanceApi:
         try:
             result = await self.app.order_command(command)
         except Refused as refused:
-            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+            raise venue_error(refused, errors.CANCEL_ERRORS) from None
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
 
     async def open_orders(self, call: Call) -> Any:
@@ -588,7 +592,7 @@ class BinanceApi:
         try:
             await self.app.order_command(command)
         except Refused as refused:
-            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+            raise venue_error(refused, errors.CANCEL_ERRORS) from None
         return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
 
     async def open_algo_orders(self, call: Call) -> Any:

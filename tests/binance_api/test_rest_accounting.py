@@ -79,15 +79,24 @@ async def test_all_orders_oldest_first_from_an_order_id_or_the_newest(
 
 
 async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """Single-asset mode first; switching to multi-assets succeeds, asking for it again is -4171; an
-    open order forbids switching back (-4047), and the account says it is in Multi-Assets mode."""
+    """Single-asset mode first; a symbol set to isolated blocks the switch (-4167); switching succeeds once it
+    is cross again, asking for it again is -4171, isolated margin is then refused (-4168); an open order
+    forbids switching back (-4170, not the margin type's -4047), and the account says it is in Multi-Assets
+    mode."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         await venue.set_mark("BTCUSDT", "60000")
+        on = {"multiAssetsMargin": "true"}
         before = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
-        multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
-        again = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        eth = {"symbol": "ETHUSDT", "marginType": "ISOLATED"}
+        await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=eth)
+        isolated = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
+        await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=eth | {"marginType": "CROSSED"})
+        multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
+        again = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
         after = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
+        to_isolated = {"symbol": "BTCUSDT", "marginType": "ISOLATED"}
+        isolated_inside = await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=to_isolated)
         order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01", "price": "59000",
                  "timeInForce": "GTC"}  # fmt: skip
         await call(http, venue, "POST", "/fapi/v1/order", alice, form=order)
@@ -96,11 +105,17 @@ async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: 
 
     assert (before, after) == ((200, {"multiAssetsMargin": False}), (200, {"multiAssetsMargin": True}))
     assert multi == (200, {"code": 200, "msg": "success"})
-    assert again == (
-        400,
-        {"code": -4171, "msg": "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."},
-    )
-    assert back[0] == 400 and back[1]["code"] == -4047
+    codes = [(answer[0], answer[1]["code"], answer[1]["msg"]) for answer in (isolated, again, isolated_inside, back)]
+    assert codes == [
+        (
+            400,
+            -4167,
+            "Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures under isolated-margin mode.",
+        ),
+        (400, -4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."),
+        (400, -4168, "Unable to adjust to isolated-margin mode under the Multi-Assets mode."),
+        (400, -4170, "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures"),
+    ]
     assert account["multiAssetsMargin"] is True
 
 
