@@ -178,6 +178,7 @@ def _field_invalid(refused: Refused) -> tuple[int, int, str]:
 
 
 Wording = tuple[int, int, str] | Callable[[Refused], tuple[int, int, str]]
+Wordings = Mapping[str, Wording]
 
 VENUE_ERRORS: Mapping[str, Wording] = {
     "UNKNOWN_SYMBOL": (BAD_REQUEST, -1121, "Invalid symbol."),
@@ -280,7 +281,7 @@ VENUE_ERRORS: Mapping[str, Wording] = {
 never-sent ACCOUNT_IN_LIQUIDATION has no entry: a liquidation runs whole inside one command)."""
 
 
-ASSET_MODE_ERRORS: Mapping[str, Wording] = {
+ASSET_MODE_ERRORS: Wordings = {
     "ISOLATED_IN_MULTI_ASSETS_MODE": (
         BAD_REQUEST,
         -4167,
@@ -306,11 +307,11 @@ ASSET_MODE_ERRORS: Mapping[str, Wording] = {
 """The asset-mode switch's refusals, which the venue words apart from the margin-type switch's (-4168,
 -4047, -4048). Its error list has no code for an open position; it refuses one with the open orders'
 -4170 (its FAQ: no switch "if there are open positions or open orders")."""
-CANCEL_ERRORS: Mapping[str, Wording] = {"UNKNOWN_ORDER": UNKNOWN_ORDER_SENT}
+CANCEL_ERRORS: Wordings = {"UNKNOWN_ORDER": UNKNOWN_ORDER_SENT}
 """A cancel of an order the venue does not know is -2011 (a query's is -2013)."""
 
 
-def venue_error(refused: Refused, words: Mapping[str, Wording] | None = None) -> BinanceError:
+def venue_error(refused: Refused, words: Wordings | None = None) -> BinanceError:
     """``refused`` as the venue answers it; ``words`` (e.g. ``ASSET_MODE_ERRORS``) word the reasons that one
     endpoint answers with other codes than ``VENUE_ERRORS``."""
     wording = (words or {}).get(refused.reason) or VENUE_ERRORS.get(refused.reason)
