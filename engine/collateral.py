@@ -155,8 +155,14 @@ def parse_collateral(
 ) -> dict[str, CollateralAsset]:
     """``base`` with the ``[collateral.ASSET]`` tables of a TOML text added or overridden: ``rate`` (a
     decimal string, 0 < rate <= 1) and either ``index_symbol`` or ``price`` (USDT per unit)."""
+    try:
+        document = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as error:
+        raise CollateralConfigError(f"invalid TOML: {error}") from None
     table = dict(base)
-    for asset, spec in tomllib.loads(toml_text).get("collateral", {}).items():
+    for asset, spec in document.get("collateral", {}).items():
+        if not isinstance(spec, Mapping):
+            raise CollateralConfigError(f"collateral {asset}: expected a table of fields")
         table[asset] = _parse_asset(asset, spec)
     return table
 
