@@ -467,6 +467,7 @@ def asset_balance(figures: AssetFigures) -> account_pb2.AssetBalance:
         index_price=ratio(figures.unit_price),
         collateral_rate=money(figures.rate),
         margin_value=money(figures.margin_value),
+        max_withdraw_amount=money(figures.max_withdraw),
     )
 
 

@@ -137,6 +137,31 @@ async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, ht
     assert account["multiAssetsMargin"] is False
 
 
+async def test_a_multi_assets_accounts_btc_is_available_as_far_as_its_margin_is_free(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """0.25 BTC and no USDT in Multi-Assets mode, mark 60,000: the BTC gives 0.25 x 60,000 x 95% = 14,250 of
+    margin; a bid of 0.1 at 59,000 reserves 5,900 / 20 = 295, leaving 13,955 available, which 13,955 / 57,000
+    = 0.24482456... BTC covers (rounded down): BTC's availableBalance and maxWithdrawAmount, in v2 and v3."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice", "")
+        summary = await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
+        deposit = admin_pb2.DepositRequest(account_id=summary.account.account_id, amount="0.25", asset="BTC")
+        await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+        await venue.set_mark("BTCUSDT", "60000")
+        await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        bid = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.1", "price": "59000",
+               "timeInForce": "GTC"}  # fmt: skip
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=bid)
+        answers = [(await call(http, venue, "GET", f"/fapi/{v}/balance", alice))[1] for v in ("v2", "v3")]
+        accounts = [(await call(http, venue, "GET", f"/fapi/{v}/account", alice))[1] for v in ("v2", "v3")]
+
+    rows = [row for answer in answers for row in answer] + [row for a in accounts for row in a["assets"]]
+    btc = [(row["availableBalance"], row["maxWithdrawAmount"]) for row in rows if row["asset"] == "BTC"]
+    assert btc == [("0.24482456", "0.24482456")] * 4
+    assert [a["availableBalance"] for a in accounts] == ["13955", "13955"]
+
+
 async def test_a_default_ccxt_configuration_loads_markets_and_the_balance(tmp_path: Path) -> None:
     """Without sandbox mode ccxt also asks the spot/margin API for currencies and margin pairs while
     loading (both answered empty here); markets and the 10,000 balance load."""

@@ -93,7 +93,8 @@ def test_other_assets_are_kept_per_asset_and_back_nothing_in_single_asset_mode()
 def test_deposits_and_withdrawals_name_their_asset():
     """A deposit of 0.3 BTC then a withdrawal of 0.1 leave 0.2; each move is a BalanceChanged of BTC
     whose wallet is the BTC balance, and the USDT wallet does not move. An asset outside the collateral
-    table is refused, and so is a withdrawal beyond the balance, with the figures."""
+    table is refused, and so is a withdrawal beyond the balance, with the figures: in single-asset mode the
+    BTC backs nothing, so all 0.2 of it may leave."""
     engine = engine_with()
     events = run(
         engine,
@@ -110,7 +111,11 @@ def test_deposits_and_withdrawals_name_their_asset():
     assert_rejected(engine, Deposit(account_id=TRADER, amount=1, asset="DOGE"), RejectReason.UNKNOWN_ASSET)
     too_much = Withdraw(account_id=TRADER, amount=btc("0.25"), asset="BTC")
     refused = assert_rejected(engine, too_much, RejectReason.INSUFFICIENT_BALANCE)
-    assert refused.figures == (money("required", btc("0.25")), money("available", btc("0.2")))
+    assert refused.figures == (
+        money("required", btc("0.25")),
+        money("available", btc("0.2")),
+        money("max_withdraw", btc("0.2")),
+    )
 
 
 def test_the_mode_switches_only_as_the_venue_allows():
@@ -139,7 +144,9 @@ def test_the_mode_switches_only_as_the_venue_allows():
 def test_collateral_counts_at_index_price_times_its_rate():
     """0.1 BTC at index 60,000 is worth 6,000 and counts 95% of it, 5,700, as margin: the available
     balance of an account with no USDT. Withdrawing 0.1 BTC would take 5,700 of margin that a 0.5 BTC
-    long (IM 30,000 / 20 = 1,500, fee 15) needs, so it is refused; 0.01 BTC (570) may go."""
+    long (IM 30,000 / 20 = 1,500, fee 15) needs, so it is refused: available 5,700 - 15 - 1,500 = 4,185, which
+    covers 4,185 / 57,000 = 0.07342105... BTC, the most that may go (rounded down): 0.07342106 BTC is
+    refused (margin value 0.07342106 x 57,000 = 4,185.00042 > 4,185), 0.07342105 BTC goes (4,184.99985)."""
     engine = engine_with(Deposit(account_id=TRADER, amount=btc("0.1"), asset="BTC"), multi_assets=True)
     assert engine.summary(TRADER).available_balance == 5_700 * USDT
     assert engine.summary(TRADER).collateral == 5_700 * USDT
@@ -148,8 +155,14 @@ def test_collateral_counts_at_index_price_times_its_rate():
     assert engine.accounts[TRADER].wallet == -15 * USDT  # the fee is borrowed against the BTC
     refused = assert_rejected(engine, Withdraw(account_id=TRADER, amount=btc("0.1"), asset="BTC"),
                               RejectReason.INSUFFICIENT_BALANCE)  # fmt: skip
-    assert refused.figures == (money("required", 5_700 * USDT), money("available", 4_185 * USDT))
-    run(engine, Withdraw(account_id=TRADER, amount=btc("0.01"), asset="BTC"))
+    assert refused.figures == (
+        money("required", 5_700 * USDT),
+        money("available", 4_185 * USDT),
+        money("max_withdraw", btc("0.07342105")),
+    )
+    assert_rejected(engine, Withdraw(account_id=TRADER, amount=btc("0.07342106"), asset="BTC"),
+                    RejectReason.INSUFFICIENT_BALANCE)  # fmt: skip
+    run(engine, Withdraw(account_id=TRADER, amount=btc("0.07342105"), asset="BTC"))
 
 
 def test_btc_collateral_liquidates_a_btc_long_earlier_than_usdt_collateral():
