@@ -507,7 +507,7 @@ def income(record: IncomeRecord) -> dict[str, Any]:
         "symbol": record.symbol,
         "incomeType": record.income_type.value,
         "income": money(record.amount),
-        "asset": ASSET,
+        "asset": record.asset,
         "info": str(record.trade_id) if record.trade_id else "",
         "time": ms(record.time),
         "tranId": record.income_id,

@@ -120,7 +120,8 @@ async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: 
 
 
 async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """100,000 USDT and 0.25 BTC: /fapi/v2/balance and the account's assets name both, BTC in BTC."""
+    """100,000 USDT and 0.25 BTC: /fapi/v2/balance and the account's assets name both, BTC in BTC, and the
+    income lists each deposit in its asset."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         summary = await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
@@ -128,7 +129,12 @@ async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, ht
         await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
         balances = (await call(http, venue, "GET", "/fapi/v2/balance", alice))[1]
         account = (await call(http, venue, "GET", "/fapi/v2/account", alice))[1]
+        incomes = (await call(http, venue, "GET", "/fapi/v1/income", alice))[1]
 
+    assert [(i["incomeType"], i["income"], i["asset"]) for i in incomes] == [
+        ("TRANSFER", "100000", "USDT"),
+        ("TRANSFER", "0.25", "BTC"),
+    ]
     assert [(b["asset"], b["balance"], b["crossWalletBalance"]) for b in balances] == [
         ("USDT", "100000", "100000"),
         ("BTC", "0.25", "0.25"),

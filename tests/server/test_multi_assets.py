@@ -84,6 +84,16 @@ async def test_a_btc_backed_btc_long_is_liquidated_and_its_debt_paid_in_btc(exch
     assert after.cross_wallet_balance == "0"
     ledger = await exchange.admin.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=exchange.admin.auth)
     assert (ledger.exchanged, ledger.imbalance) == ("-2597.5", "0")
+    incomes = await trader.account.ListIncome(account_pb2.ListIncomeRequest(), metadata=trader.auth)
+    exchanged = account_pb2.INCOME_TYPE_AUTO_EXCHANGE
+    listed = [
+        (i.income_type, i.asset, i.income) for i in incomes.incomes if i.asset == "BTC" or i.income_type == exchanged
+    ]
+    assert listed == [
+        (account_pb2.INCOME_TYPE_TRANSFER, "BTC", "0.05"),
+        (account_pb2.INCOME_TYPE_AUTO_EXCHANGE, "BTC", "-0.04969223"),
+        (account_pb2.INCOME_TYPE_AUTO_EXCHANGE, "USDT", "2597.5"),
+    ]
 
 
 async def test_the_mode_does_not_change_with_an_open_order(exchange: Exchange) -> None:

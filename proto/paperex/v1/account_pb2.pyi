@@ -48,6 +48,7 @@ class IncomeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INCOME_TYPE_FUNDING_FEE: _ClassVar[IncomeType]
     INCOME_TYPE_INSURANCE_CLEAR: _ClassVar[IncomeType]
     INCOME_TYPE_AUTO_DELEVERAGE: _ClassVar[IncomeType]
+    INCOME_TYPE_AUTO_EXCHANGE: _ClassVar[IncomeType]
 MARGIN_ADJUSTMENT_UNSPECIFIED: MarginAdjustment
 MARGIN_ADJUSTMENT_ADD: MarginAdjustment
 MARGIN_ADJUSTMENT_REMOVE: MarginAdjustment
@@ -73,6 +74,7 @@ INCOME_TYPE_COMMISSION: IncomeType
 INCOME_TYPE_FUNDING_FEE: IncomeType
 INCOME_TYPE_INSURANCE_CLEAR: IncomeType
 INCOME_TYPE_AUTO_DELEVERAGE: IncomeType
+INCOME_TYPE_AUTO_EXCHANGE: IncomeType
 
 class AccountSummary(_message.Message):
     __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time", "multi_assets_mode", "assets", "collateral_value")
