@@ -103,10 +103,7 @@ async def run(endpoint: launch.Endpoint, admin_token: str, settings: Settings, o
             lines = table(steps, start_mark)
             print("\n".join(lines), file=out, flush=True)
             for _ in range(settings.steps):
-                if simulated:
-                    await admin.advance_time(settings.step)
-                else:
-                    await asyncio.sleep(settings.step.total_seconds())
+                await _advance(admin, settings, simulated)
                 steps.append(await _step(admin, traders, settings))
                 print(table(steps[-1:], start_mark)[-1], file=out, flush=True)
                 if not any(trader.view and trader.view.size for trader in traders.values()):
@@ -119,6 +116,14 @@ async def run(endpoint: launch.Endpoint, admin_token: str, settings: Settings, o
         finally:
             for trader in traders.values():
                 await trader.client.close()
+
+
+async def _advance(admin: AsyncAdmin, settings: Settings, simulated: bool) -> None:
+    """One step of the scenario: advanced on a simulated clock, waited for on a wall clock."""
+    if simulated:
+        await admin.advance_time(settings.step)
+    else:
+        await asyncio.sleep(settings.step.total_seconds())
 
 
 async def _prepare_market(admin: AsyncAdmin, settings: Settings) -> bool:
@@ -273,7 +278,7 @@ async def run_btc_collateral(
             steps = [await _collateral_step(admin, traders, settings)]
             print("\n".join(collateral_table(steps, start_mark)), file=out, flush=True)
             for _ in range(settings.steps):
-                await (admin.advance_time(settings.step) if simulated else asyncio.sleep(settings.step.total_seconds()))
+                await _advance(admin, settings, simulated)
                 steps.append(await _collateral_step(admin, traders, settings))
                 print(collateral_table(steps[-1:], start_mark)[-1], file=out, flush=True)
                 if not any(trader.view and trader.view.size for trader in traders.values()):
@@ -343,11 +348,11 @@ def _collateral_outcome(steps: list[CollateralStep], btc: bool) -> CollateralOut
     return CollateralOutcome(opening.liquidation_price, at, mark, last.margin_balance)
 
 
-RUNS: dict[str, Callable[[launch.Endpoint, str, Settings, TextIO], Coroutine[Any, Any, object]]] = {
-    "cross-isolated": run,
+RUNS: dict[str, Callable[[launch.Endpoint, str, Settings], Coroutine[Any, Any, object]]] = {
+    "modes": run,
     "btc-collateral": run_btc_collateral,
 }
-"""The runs ``--run`` chooses from; the first is the default."""
+"""The stories ``--run`` chooses: ``modes`` (cross against isolated, the default) and ``btc-collateral``."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,15 +375,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments.add_argument(
         "--run",
-        choices=tuple(RUNS),
-        default=next(iter(RUNS)),
-        help="cross-isolated: the same long under cross and isolated margin; btc-collateral: backed by USDT "
-        "and by BTC worth as much (default %(default)s)",
+        choices=sorted(RUNS),
+        default="modes",
+        help="modes: the long under cross and isolated margin (default); btc-collateral: the long backed by "
+        "USDT and by BTC worth as much in Multi-Assets mode",
     )
     options = arguments.parse_args(argv)
     settings = launch.read_settings(Settings, options)
-    chosen = RUNS[options.run](launch.endpoint(options), options.admin_token, settings, sys.stdout)
-    return launch.run_main(chosen, options)
+    return launch.run_main(RUNS[options.run](launch.endpoint(options), options.admin_token, settings), options)
 
 
 if __name__ == "__main__":
