@@ -245,10 +245,16 @@ class Engine:
         return self.state.position(account_id, symbol, leg)
 
     def preview(
-        self, account_id: int, symbol: str, side: Side, lots: Lots, price: Ticks = 0
+        self,
+        account_id: int,
+        symbol: str,
+        side: Side,
+        lots: Lots,
+        price: Ticks = 0,
+        leg: PositionSide = PositionSide.BOTH,
     ) -> tuple[OrderPreview, OrderPreview]:
-        """An order's margin, fee and resulting position under the current and the other margin mode,
-        changing nothing. ``price`` 0 previews a market order at the opposite touch."""
+        """An order's margin, fee and resulting position (``leg``'s, in hedge mode) under the current and
+        the other margin mode, changing nothing. ``price`` 0 previews a market order at the opposite touch."""
         market = self.markets[symbol]
         return preview(
             self.accounts[account_id],
@@ -257,6 +263,7 @@ class Engine:
             side,
             lots,
             price or estimated_price(market, market.book.best_price(side.opposite)),
+            leg,
         )
 
     def summary(self, account_id: int) -> AccountSummary:

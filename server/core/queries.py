@@ -23,6 +23,7 @@ from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures, estimated_price, preview
 from paperex.engine.units import Amount, Ticks
+from paperex.engine.validation import check_position_side
 from paperex.engine.views import band_reference
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.faults import FaultGate
@@ -41,6 +42,7 @@ from paperex.server.state.margin_adjustments import MarginAdjustment
 from paperex.server.state.public_trades import AggregateTrade, PublicTrade
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.rejections import refused
 
 PUBLIC = 0
 """The account of a public read (market data): the fault plan for everyone applies."""
@@ -225,7 +227,12 @@ class Queries:
             raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
         price = price or estimated_price(market, touch)
         account = accounts.account(command.account_id)
-        current, other = preview(account, accounts.markets(), symbol, command.side, command.quantity, price)
+        refusal = check_position_side(command, account.position_mode)
+        if refusal is not None:
+            raise refused(refusal.reason, {"symbol": symbol, "position_side": command.position_side.value})
+        current, other = preview(
+            account, accounts.markets(), symbol, command.side, command.quantity, price, command.position_side
+        )
         return current, other, results.now
 
     async def fills_page(
