@@ -270,8 +270,8 @@ class Engine:
         """Every margin figure of one account at the current marks (read-only)."""
         return summarize(self.accounts[account_id], self.markets)
 
-    def adl_quantiles(self, symbol: str) -> dict[int, int]:
-        """``account_id -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
+    def adl_quantiles(self, symbol: str) -> dict[tuple[int, PositionSide], int]:
+        """``(account_id, leg) -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
         queue (5: first to be deleveraged); flat and internal accounts are absent (0). Ranked afresh on
         each call, read-only: see ``paperex.engine.liquidation.adl_quantiles`` for the buckets."""
         market = self.markets[symbol]

@@ -21,6 +21,7 @@ from paperex.engine.commands import PlaceOrder
 from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
+from paperex.engine.orders import PositionSide
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures, estimated_price, preview
 from paperex.engine.units import Amount, Ticks
 from paperex.engine.validation import check_position_side
@@ -79,7 +80,8 @@ class AccountOverview(NamedTuple):
     name: str
     limits: list[SymbolLimits]
     cursor: tuple[int, int]
-    adl_quantiles: dict[str, int]
+    adl_quantiles: dict[tuple[str, PositionSide], int]
+    """(symbol, leg) -> the position's ADL quantile."""
     ts: int
     position_mode: PositionMode = PositionMode.ONE_WAY
     multi_assets: bool = False
@@ -273,7 +275,12 @@ class Queries:
             exchange.accounts[account_id].name,
             self._limits(exchange, account_id),
             exchange.last_cursor(account_id),
-            {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
+            {
+                (figures.symbol, figures.position_side): self.adl.quantile(
+                    exchange, figures.symbol, account_id, figures.position_side
+                )
+                for figures in summary.positions
+            },
             exchange.results.now,
             exchange.margin_accounts.position_mode(account_id),
             exchange.margin_accounts.multi_assets(account_id),
@@ -292,7 +299,7 @@ class Queries:
         exchange = self.exchange
         accounts = exchange.margin_accounts
         held: list[HeldPosition | FlatPosition] = [
-            HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id))
+            HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id, figures.position_side))
             for figures in accounts.summary(account_id).positions
             if not symbol or figures.symbol == symbol
         ]
@@ -300,10 +307,10 @@ class Queries:
             held = [FlatPosition(symbol, accounts.settings(account_id, symbol), accounts.market(symbol).mark_price)]
         return held, exchange.results.now
 
-    def adl_quantile(self, account_id: int, symbol: str) -> int:
-        """The position's current ADL quantile: a ranking refreshed on its own schedule, not a figure
-        of any one command."""
-        return self.adl.quantile(self.exchange, symbol, account_id)
+    def adl_quantile(self, account_id: int, symbol: str, leg: PositionSide = PositionSide.BOTH) -> int:
+        """The position's (hedge leg's) current ADL quantile: a ranking refreshed on its own schedule, not
+        a figure of any one command."""
+        return self.adl.quantile(self.exchange, symbol, account_id, leg)
 
     async def alerts(self, account_id: int, symbol: str) -> list[Alert]:
         """The account's price alerts (on ``symbol``, or all)."""

@@ -422,11 +422,11 @@ def account_summary(
     settings: Iterable[account_pb2.SymbolSettings],
     cursor: tuple[int, int],
     ts: int,
-    adl_quantiles: Mapping[str, int],
+    adl_quantiles: Mapping[tuple[str, PositionSide], int],
     multi_assets: bool = False,
     assets: Iterable[AssetFigures] = (),
 ) -> account_pb2.AccountSummary:
-    """``adl_quantiles``: symbol -> the account's ADL quantile (a symbol missing shows 0); ``assets``:
+    """``adl_quantiles``: (symbol, leg) -> the position's ADL quantile (one missing shows 0); ``assets``:
     the balances besides USDT."""
     cross_mm = summary.maintenance_margin
     isolated_mm = sum(p.maintenance_margin for p in summary.positions if p.mode is MarginMode.ISOLATED)
@@ -450,7 +450,10 @@ def account_summary(
         margin_ratio=ratio(summary.margin_ratio),
         total_notional=money(summary.total_notional),
         effective_leverage=ratio(summary.effective_leverage),
-        positions=[position(p, specs[p.symbol], ts, adl_quantiles.get(p.symbol, 0)) for p in summary.positions],
+        positions=[
+            position(p, specs[p.symbol], ts, adl_quantiles.get((p.symbol, p.position_side), 0))
+            for p in summary.positions
+        ],
         symbol_settings=settings,
         cursor=account_pb2.EventCursor(sequence=cursor[0], index=cursor[1]),
         time=stamp(ts),

@@ -156,7 +156,8 @@ async def test_liquidation_orders_and_adl_quantiles(venue: Exchange, http: aioht
 
 async def test_hedge_mode_position_margin_names_the_leg(venue: Exchange, http: aiohttp.ClientSession) -> None:
     """In hedge mode positionMargin moves the named leg's isolated margin (12.87 + 10 on the LONG leg) and
-    its history says which leg; adlQuantile lists the symbol once, under LONG, SHORT and HEDGE (0)."""
+    its history says which leg; adlQuantile lists the symbol once, under LONG (the only long: 5), SHORT and,
+    the legs being isolated, BOTH (0) as the venue answers (HEDGE is its sign for cross legs)."""
     maker = await venue.open_account("maker", "1000000")
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
     alice = await venue.open_account("alice", "10000")
@@ -180,6 +181,6 @@ async def test_hedge_mode_position_margin_names_the_leg(venue: Exchange, http: a
     assert [(row["positionSide"], row["isolatedWallet"]) for row in risk] == [("LONG", "22.87")]
     assert [(row["amount"], row["positionSide"]) for row in history] == [("10", "LONG")]
     assert [(row["symbol"], sorted(row["adlQuantile"])) for row in quantiles] == [
-        ("BTCUSDT", ["HEDGE", "LONG", "SHORT"])
+        ("BTCUSDT", ["BOTH", "LONG", "SHORT"])
     ]
-    assert quantiles[0]["adlQuantile"]["SHORT"] == quantiles[0]["adlQuantile"]["HEDGE"] == 0
+    assert quantiles[0]["adlQuantile"] == {"LONG": 5, "SHORT": 0, "BOTH": 0}
