@@ -444,6 +444,8 @@ class BalanceChanged:
     cross_change: Decimal
     isolated_change: Decimal | None
     asset: str
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) the change concerns; None for a one-way position or the whole account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,6 +458,8 @@ class FundingSettled:
     position_size: Decimal
     payment: Decimal
     funding_time: datetime | None
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) that paid or received; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,6 +470,8 @@ class MarginCallIssued:
     margin_ratio: Decimal
     margin_balance: Decimal
     maintenance_margin: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) called; None for a one-way position or the cross account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +480,8 @@ class LiquidationStarted:
     symbol: str
     margin_balance: Decimal
     maintenance_margin: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) liquidated; None for a one-way position or the cross account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,6 +495,8 @@ class PositionLiquidated:
     insurance_fund_change: Decimal | None
     order_id: int
     deleveraged_quantity: Decimal
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) liquidated; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,6 +506,8 @@ class PositionDeleveraged:
     price: Decimal
     realized_pnl: Decimal
     order_id: int
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) deleveraged; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -678,3 +690,5 @@ class Liquidation:
     positions: list[PositionLiquidated]
     insurance_fund_change: Decimal
     realized_pnl: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) liquidated; None for a one-way position or the cross account."""

@@ -75,6 +75,11 @@ LIQUIDATION_FEE_MODELS = enum_map(
 )
 
 
+def hedge_leg(position_side: PositionSide) -> Any:
+    """A message's ``position_side``: a hedge leg's enum number, None (unset) for BOTH, the one-way position."""
+    return None if position_side is BOTH else POSITION_SIDES[position_side]
+
+
 def money(amount: Amount) -> str:
     """A scaled integer as a plain decimal with no trailing zeros.
 
@@ -377,7 +382,7 @@ def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: 
         max_removable_margin=money(figures.max_removable) if isolated else "",
         adl_quantile=adl_quantile,
         update_time=stamp(ts),
-        position_side=None if figures.position_side is BOTH else POSITION_SIDES[figures.position_side],
+        position_side=hedge_leg(figures.position_side),
     )
 
 
@@ -386,7 +391,7 @@ def flat_position(
 ) -> common_pb2.Position:
     """A symbol (hedge leg) the account holds nothing in: its settings and the mark, every amount zero."""
     return common_pb2.Position(
-        position_side=None if position_side is BOTH else POSITION_SIDES[position_side],
+        position_side=hedge_leg(position_side),
         symbol=symbol,
         margin_mode=MARGIN_MODES[settings.mode],
         leverage=settings.leverage,
@@ -653,6 +658,7 @@ def margin_call(call: MarginCallIssued) -> account_pb2.MarginCallIssued:
         margin_ratio=ratio(margin_ratio(call.maintenance_margin, call.margin_balance)),
         margin_balance=money(call.margin_balance),
         maintenance_margin=money(call.maintenance_margin),
+        position_side=hedge_leg(call.position_side),
     )
 
 
@@ -672,6 +678,7 @@ def position_liquidated(
         insurance_fund_change=money(step.insurance_fund_change),
         order_id=step.order_id,
         deleveraged_quantity=signed_qty(-step.deleveraged * record.side, spec),
+        position_side=hedge_leg(step.position_side),
     )
 
 
@@ -694,4 +701,5 @@ def liquidation(record: LiquidationRecord, specs: Mapping[str, Instrument]) -> a
         positions=[position_liquidated(step, by_id[step.order_id], specs[step.symbol]) for step in record.positions],
         insurance_fund_change=money(record.insurance_fund_change),
         realized_pnl=money(record.realized_pnl),
+        position_side=hedge_leg(record.position_side),
     )
