@@ -98,6 +98,8 @@ class Fill:
     is_liquidation: bool
     time: datetime | None
     is_auto_deleverage: bool
+    position_side: PositionSide | None = None
+    """The hedge leg the fill traded, LONG or SHORT; None in one-way mode."""
 
 
 @dataclass(frozen=True, slots=True)

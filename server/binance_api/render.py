@@ -530,7 +530,7 @@ def user_trade(fill: FillRecord, spec: Instrument) -> dict[str, Any]:
         "realizedPnl": money(fill.realized_pnl),
         "marginAsset": ASSET,
         "side": fill.side.name,
-        "positionSide": "BOTH",
+        "positionSide": fill.position_side.value,
         "symbol": fill.symbol,
         "time": ms(fill.time),
     }

@@ -354,6 +354,7 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
         is_liquidation=record.liquidation,
         time=stamp(record.time),
         is_auto_deleverage=record.auto_deleverage,
+        position_side=hedge_leg(record.position_side),
     )
 
 
