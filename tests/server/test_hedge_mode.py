@@ -13,6 +13,7 @@ from google.protobuf import duration_pb2
 
 from paperex import AsyncClient, PlaceOrder, PositionMode, PositionSide, Side
 from paperex.client import models
+from paperex.client.commands import AmendOrder
 from paperex.client.enums import BalanceChangeReason
 from paperex.client.errors import CloseExceedsPosition, PositionModeChangeWithOpenPosition, PositionSideMismatch
 from paperex.client.models import EventCursor
@@ -162,3 +163,50 @@ async def test_funding_pays_each_leg_and_names_it(simulated: Exchange) -> None:
     assert payments == {PositionSide.LONG: Decimal("-0.649"), PositionSide.SHORT: Decimal("0.3245")}
     changes = {e.position_side: e.change for e in seen if getattr(e, "reason", None) is FUNDING}
     assert changes == payments
+
+
+async def test_the_preview_prices_the_leg_an_order_names(exchange: Exchange) -> None:
+    """Long 0.1 at 64,900 and short 0.05 at 64,800, mark 64,900, cross at 20x. SELL/SHORT 0.05 at 64,900
+    opens more of the short: initial margin 0.05 x 64,900 / 20 = 162.25, fee 3,245 x 0.05% = 1.6225,
+    cost 163.8725; the SHORT leg after holds -0.1 entered at (3,240 + 3,245) / 0.1 = 64,850. SELL/LONG
+    0.04 closes part of the long: cost 0, the LONG leg after holds 0.06. Without a leg the preview is
+    refused as the order would be."""
+    alice = await exchange.open_account("alice")
+    async with AsyncClient(exchange.address, api_key=alice.key) as sdk:
+        await open_both_legs(exchange, sdk)
+        opening = await sdk.preview_order(PlaceOrder(BTC, Side.SELL, "0.050", price="64900", position_side="short"))
+        closing = await sdk.preview_order(PlaceOrder(BTC, Side.SELL, "0.040", price="64900", position_side="long"))
+        with pytest.raises(PositionSideMismatch):
+            await sdk.preview_order(PlaceOrder(BTC, Side.SELL, "0.040", price="64900"))
+
+    shown = opening.current_mode
+    assert (shown.initial_margin, shown.fee, shown.order_cost) == (
+        Decimal("162.25"),
+        Decimal("1.6225"),
+        Decimal("163.8725"),
+    )
+    assert shown.position_after is not None
+    assert (shown.position_after.position_side, shown.position_after.size, shown.position_after.entry_price) == (
+        PositionSide.SHORT,
+        Decimal("-0.100"),
+        Decimal("64850.0"),
+    )
+    after = closing.current_mode.position_after
+    assert closing.current_mode.order_cost == 0 and after is not None
+    assert (after.position_side, after.size) == (PositionSide.LONG, Decimal("0.060"))
+
+
+async def test_an_amended_closing_order_is_bounded_by_its_leg(exchange: Exchange) -> None:
+    """Long 0.1: SELL/LONG 0.06 at 66,000 and 0.04 at 66,100 rest. Amending the first to 0.08 would close
+    0.12 of 0.1: refused with quantity 0.080 and closable 0.1 - 0.04 = 0.060."""
+    alice = await exchange.open_account("alice")
+    async with AsyncClient(exchange.address, api_key=alice.key) as sdk:
+        await open_both_legs(exchange, sdk)
+        first = await sdk.place_order(PlaceOrder(BTC, Side.SELL, "0.060", price="66000", position_side="long"))
+        await sdk.place_order(PlaceOrder(BTC, Side.SELL, "0.040", price="66100", position_side="long"))
+        with pytest.raises(CloseExceedsPosition) as refused:
+            await sdk.amend_order(AmendOrder(BTC, order_id=first.order.order_id, quantity="0.080"))
+        remaining = sorted(order.remaining_quantity for order in await sdk.open_orders(BTC))
+
+    assert (refused.value.metadata["quantity"], refused.value.metadata["closable"]) == ("0.080", "0.060")
+    assert remaining == [Decimal("0.040"), Decimal("0.060")]
