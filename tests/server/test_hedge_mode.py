@@ -210,3 +210,17 @@ async def test_an_amended_closing_order_is_bounded_by_its_leg(exchange: Exchange
 
     assert (refused.value.metadata["quantity"], refused.value.metadata["closable"]) == ("0.080", "0.060")
     assert remaining == [Decimal("0.040"), Decimal("0.060")]
+
+
+async def test_each_leg_shows_its_own_place_in_the_adl_queue(exchange: Exchange) -> None:
+    """At mark 64,900 Dave's long (0.05 bought at 64,800) gains 5 and leads the longs; Alice's LONG leg
+    (flat at its entry) scores 0: of two longs she is second, 5 - floor(5 x 1/2) = 3. Her SHORT leg (sold
+    at 64,800, losing 5) and Carol's short (flat) both score 0 and queue by account id, Alice first: 5.
+    One light per account would show 5 on both legs."""
+    alice = await exchange.open_account("alice")
+    async with AsyncClient(exchange.address, api_key=alice.key) as sdk:
+        await open_both_legs(exchange, sdk)
+        listed = {p.position_side: p.adl_quantile for p in await sdk.positions()}
+        shown = {p.position_side: p.adl_quantile for p in (await sdk.account()).positions}
+
+    assert listed == shown == {PositionSide.LONG: 3, PositionSide.SHORT: 5}
