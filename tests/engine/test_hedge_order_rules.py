@@ -10,7 +10,7 @@ engine units: 1 BTC = 1,000 lots, 64,900.0 = 649,000 ticks.
 import pytest
 
 from paperex.engine.commands import AmendOrder
-from paperex.engine.events import OrderAmended, OrderExpired, OrderTriggered
+from paperex.engine.events import OrderAccepted, OrderAmended, OrderExpired, OrderRejected, OrderTriggered
 from paperex.engine.orders import LONG, SHORT, OrderType, SelfTradePrevention, Side
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.refusals import Unit
@@ -39,7 +39,8 @@ def test_an_amended_closing_order_stays_within_what_its_leg_holds_beyond_the_oth
     events = run(engine, AmendOrder(account_id=BOB, symbol=BTC, order_id=order_id, quantity=200))
     assert [(e.order_id, e.quantity) for e in of(events, OrderAmended)] == [(order_id, 200)]
     assert sorted(o.remaining for o in engine.open_orders(BOB, BTC)) == [100, 200]
-    run(engine, limit(BOB, Side.SELL, 662_000, 1_000, position_side=SHORT))
+    opened = run(engine, limit(BOB, Side.SELL, 662_000, 1_000, position_side=SHORT))
+    assert of(opened, OrderAccepted) and not of(opened, OrderRejected)
 
 
 def test_a_trailing_stop_on_the_long_leg_closes_that_leg_only() -> None:
@@ -107,8 +108,8 @@ def test_a_closing_stop_whose_leg_closed_meanwhile_expires_without_opening_the_o
 def test_self_trade_prevention_applies_between_an_accounts_two_legs(
     stp: SelfTradePrevention, maker_left: int, traded: list[tuple[int, int]]
 ) -> None:
-    """BOB rests SELL/SHORT 0.1 at 65,000 (opening a short) above HOUSE's ask at 65,000 placed after
-    it. His BUY/LONG 0.1 at 65,000 meets his own order first: it never trades against it (that would
+    """BOB rests SELL/SHORT 0.1 at 65,000 (opening a short), ahead of HOUSE's ask at the same price
+    placed after it. His BUY/LONG 0.1 at 65,000 meets his own order first: it never trades against it (that would
     open both legs against himself). EXPIRE_TAKER ends the buy, EXPIRE_MAKER ends his sell and the buy
     takes HOUSE's ask, EXPIRE_BOTH ends both."""
     engine = hedged_engine()
