@@ -28,7 +28,7 @@ def test_an_order_opening_the_short_leg_is_priced_as_that_leg_beside_the_long() 
     assert engine.state_hash() == before
     assert (current.mode, other.mode) == (MarginMode.CROSS, MarginMode.ISOLATED)
     assert (current.initial_margin, current.open_loss, current.fee) == (
-        1_622_5 * SCALE // 10,
+        16_225 * SCALE // 10,
         0,
         16_225 * SCALE // 1_000,
     )
