@@ -266,7 +266,12 @@ class Liquidator:
         unfilled = quantity - order.filled
         shown_bankruptcy = display_ticks(bankruptcy, size)
         if unfilled:
-            self._deleverage(market, order, unfilled, min(max(shown_bankruptcy, bounds[0]), bounds[1]))
+            # At the bankruptcy price, kept inside the band only as far as the fund can pay for it.
+            if size > 0:
+                adl_price = max(min(shown_bankruptcy, bounds[1]), limit)
+            else:
+                adl_price = min(max(shown_bankruptcy, bounds[0]), limit)
+            self._deleverage(market, order, unfilled, adl_price)
         self._execution.finish(market, order, end)
         realized, fund_change = self._liquidation_result(account.account_id, order.order_id, start)
         return PositionLiquidated(
