@@ -564,10 +564,7 @@ class BinanceApi:
 
     async def _algo_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
         """The conditional order ``algoId`` or ``clientAlgoId`` names, on any symbol."""
-        algo_id = params.whole(call.params, "algoId") or 0
-        client_algo_id = call.params.get("clientAlgoId", "")
-        if not algo_id and not client_algo_id:
-            raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
+        algo_id, client_algo_id = params.order_key(call.params, "algoId", "clientAlgoId")
         found = await self.app.order(call.account_id, "", algo_id, client_algo_id)
         if found is None or found[0].order_type not in CONDITIONAL_TYPES:
             raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), unknown)
@@ -589,7 +586,12 @@ class BinanceApi:
             await self.app.order_command(command)
         except Refused as refused:
             raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
-        return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
+        return {
+            "algoId": record.order_id,
+            "clientAlgoId": render.client_algo_id(record),
+            "code": "200",
+            "msg": "success",
+        }
 
     async def open_algo_orders(self, call: Call) -> Any:
         specs = self.app.instruments

@@ -52,6 +52,9 @@ DECIMAL_RULE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 """The venue's rule for a decimal parameter, as its -1100 message quotes it."""
 CLIENT_ORDER_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}", re.ASCII)
 """The venue's rule for newClientOrderId."""
+GENERATED_CLIENT_ID = re.compile(r"paperex([0-9]{15})", re.ASCII)
+"""The client id shown for an order sent without one (``render.generated_client_id``): it names that
+order's id, so a client may not send one of this shape itself."""
 WHOLE = re.compile(r"[0-9]{1,20}", re.ASCII)
 MS_NS = 1_000_000
 
@@ -307,7 +310,9 @@ def _order(
     elif params.get("goodTillDate"):
         raise not_required("goodTillDate")
     client_order_id = params.get(client_id_name, "")
-    if client_order_id and not CLIENT_ORDER_ID.fullmatch(client_order_id):
+    if client_order_id and (
+        not CLIENT_ORDER_ID.fullmatch(client_order_id) or GENERATED_CLIENT_ID.fullmatch(client_order_id)
+    ):
         raise INVALID_CLIENT_ORDER_ID.error()
     stp = choice(params, "selfTradePreventionMode", {**STP_MODES, "NONE": None}, INVALID_STP_MODE)
     if stp == "NONE":
@@ -328,12 +333,16 @@ def _order(
     )
 
 
-def order_key(params: Params) -> tuple[int, str]:
-    """(orderId, origClientOrderId): one of them is required."""
-    order_id = whole(params, "orderId") or 0
-    client_order_id = params.get("origClientOrderId", "")
+def order_key(params: Params, id_name: str = "orderId", client_id_name: str = "origClientOrderId") -> tuple[int, str]:
+    """(orderId, origClientOrderId), or the algo endpoints' (algoId, clientAlgoId): one of them is
+    required. A generated client id names its order by id."""
+    order_id = whole(params, id_name) or 0
+    client_order_id = params.get(client_id_name, "")
     if not order_id and not client_order_id:
-        raise BinanceError(400, -1102, "Either orderId or origClientOrderId must be sent.")
+        raise BinanceError(400, -1102, f"Either {id_name} or {client_id_name} must be sent.")
+    generated = GENERATED_CLIENT_ID.fullmatch(client_order_id)
+    if generated and not order_id:
+        return int(generated[1]), ""
     return order_id, client_order_id
 
 

@@ -9,7 +9,7 @@ import aiohttp
 
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.binance_api.listen_keys import ListenKeys
-from paperex.v1 import admin_pb2, common_pb2
+from paperex.v1 import admin_pb2, common_pb2, trading_pb2
 from tests.binance_api.test_rest import call
 from tests.server.conftest import Client, Exchange, btc_order, serving
 
@@ -342,3 +342,44 @@ async def test_a_btc_deposit_is_an_account_update_of_btc(tmp_path: Path, http: a
 
     assert (deposited["e"], deposited["a"]["m"]) == ("ACCOUNT_UPDATE", "DEPOSIT")
     assert deposited["a"]["B"] == [{"a": "BTC", "wb": "0.25", "cw": "0.25", "bc": "0.25"}]
+
+
+async def test_an_order_sent_without_a_client_id_shows_a_generated_one(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Two bids without newClientOrderId: each answer, the stream and a query show
+    ``paperex`` + its order id in 15 digits (22 letters and digits, as the venue's generated ids),
+    and that id names the order for a query and a cancel. The second bid is no retry of the first
+    (both rest), gRPC still shows no client id, a stop sent without clientAlgoId gets one the same way,
+    and a client may not send an id of that shape itself (-4015)."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        _, alice = await open_account(venue, "alice")
+        _, opened = await listen_key(http, venue, alice)
+        bid = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.002"}
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            _, first = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000"})
+            streamed = await received(socket)
+        _, second = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000"})
+        generated = f"paperex{first['orderId']:015d}"
+        by_client_id = {"symbol": "BTCUSDT", "origClientOrderId": generated}
+        _, queried = await call(http, venue, "GET", "/fapi/v1/order", alice, query=by_client_id)
+        on_grpc = await alice.trading.GetOrder(
+            trading_pb2.GetOrderRequest(symbol="BTCUSDT", order_id=first["orderId"]), metadata=alice.auth
+        )
+        _, canceled = await call(http, venue, "DELETE", "/fapi/v1/order", alice, form=by_client_id)
+        stop = {"symbol": "BTCUSDT", "side": "SELL", "algoType": "CONDITIONAL", "type": "STOP_MARKET"}
+        stop |= {"quantity": "0.002", "triggerPrice": "63000"}
+        _, algo = await call(http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop)
+        taken = await call(
+            http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000", "newClientOrderId": generated}
+        )
+
+    assert len(generated) == 22 and generated.isalnum()
+    assert first["clientOrderId"] == streamed["o"]["c"] == queried["clientOrderId"] == generated
+    assert second["clientOrderId"] == f"paperex{second['orderId']:015d}" != generated
+    assert second["status"] == "NEW"
+    assert on_grpc.order.client_order_id == ""
+    assert (canceled["orderId"], canceled["status"]) == (first["orderId"], "CANCELED")
+    assert algo["clientAlgoId"] == f"paperex{algo['algoId']:015d}"
+    assert taken == (400, {"code": -4015, "msg": "Client order id is not valid."})
