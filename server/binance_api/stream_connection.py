@@ -87,6 +87,8 @@ class StreamConnection:
             pass
         finally:
             ready.set()  # a stream that ended before it followed its topic must not hold its subscriber
+            if self._forwarding.get(name) is asyncio.current_task():  # ended by itself: no longer followed
+                del self._forwarding[name]
 
     async def answer(self, text: str) -> None:
         """Answer one message the client sent, unless the rules closed the socket for it."""
@@ -107,8 +109,9 @@ class StreamConnection:
         if not isinstance(request_id, int | str | None) or isinstance(request_id, bool):
             return _error(INVALID_VALUE_TYPE, "Invalid value type: id must be an integer or a string", None)
         method = request.get("method")
-        if method == "LIST_SUBSCRIPTIONS":
-            return {"result": list(self._forwarding), "id": request_id}
+        if method == "LIST_SUBSCRIPTIONS":  # a listen key that ended is not listed, even while its task ends
+            following = [name for name in self._forwarding if self._payloads(name) is not None]
+            return {"result": following, "id": request_id}
         if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
             return _error(UNKNOWN_PROPERTY, f"Unknown property: method {method!r}", request_id)
         names = request.get("params")

@@ -243,21 +243,28 @@ async def test_a_listen_key_subscribed_by_message_follows_the_account(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     """As the venue (and the futures connector's ``user_data``): a connection to ``/ws`` subscribes to
-    alice's listen key; her gRPC order arrives as ORDER_TRADE_UPDATE. Once the key is deleted it is an
-    unknown stream."""
+    alice's listen key (beside a public stream, both listed); her gRPC order arrives as
+    ORDER_TRADE_UPDATE. Once the key is deleted it is no longer listed, and it is an unknown stream."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         _, opened = await listen_key(http, venue, alice)
         async with http.ws_connect(f"{venue.binance_url}/ws") as socket:
-            await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
+            names = [opened["listenKey"], "btcusdt@aggTrade"]
+            await socket.send_json({"method": "SUBSCRIBE", "params": names, "id": 1})
             subscribed = await received(socket)
+            await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 3})
+            listed = await received(socket)
             await alice.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.002", "60000"), metadata=alice.auth)
             placed = await received(socket)
             await listen_key(http, venue, alice, "DELETE")
+            await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 4})
+            listed_after = await received(socket)
             await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
             refused = await received(socket)
 
     assert subscribed == {"result": None, "id": 1}
+    assert listed == {"result": names, "id": 3}
+    assert listed_after == {"result": ["btcusdt@aggTrade"], "id": 4}
     assert (placed["e"], placed["o"]["X"], placed["o"]["q"], placed["o"]["p"]) == (
         "ORDER_TRADE_UPDATE", "NEW", "0.002", "60000.0"
     )  # fmt: skip
@@ -269,7 +276,7 @@ async def test_a_listen_key_subscribed_by_message_follows_the_account(
 
 async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """With a validity of a second, a listen key subscribed by message sends ``listenKeyExpired`` and is
-    gone: subscribing to it again is refused on the same connection."""
+    gone: no longer listed, and subscribing to it again is refused on the same connection."""
     async with serving(tmp_path) as venue:
         short = BinanceApi(venue.server.application, listen_key_validity_ms=1000)
         venue.binance_url = f"http://127.0.0.1:{await short.start('127.0.0.1', 0)}"
@@ -280,6 +287,8 @@ async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http
                 await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
                 subscribed = await received(socket)
                 expired = await received(socket)
+                await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 3})
+                listed = await received(socket)
                 await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
                 again = await received(socket)
         finally:
@@ -287,6 +296,7 @@ async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http
 
     assert subscribed == {"result": None, "id": 1}
     assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == opened["listenKey"]
+    assert listed == {"result": [], "id": 3}
     assert again["error"]["code"] == 2
 
 
