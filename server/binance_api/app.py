@@ -97,7 +97,8 @@ class BinanceApi:
         self.market_streams = MarketStreams(app)
         self.web = web.Application()
         self._runner: web.AppRunner | None = None
-        self._sockets: set[web.WebSocketResponse] = set()
+        self._sockets: set[SocketRules] = set()
+        """The open WebSocket connections, by their rules (which close them)."""
         self._routes()
 
     # ------------------------------------------------------------------ serving
@@ -115,8 +116,8 @@ class BinanceApi:
         return bound
 
     async def stop(self) -> None:
-        for socket in list(self._sockets):
-            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"the server is shutting down")
+        for rules in self._sockets:
+            rules.close(WSCloseCode.GOING_AWAY, b"the server is shutting down")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -709,7 +710,7 @@ class BinanceApi:
         except Refused as refused:
             return _error_response(venue_error(refused))
         await socket.prepare(request)
-        self._sockets.add(socket)
+        self._sockets.add(rules)
         connection = StreamConnection(
             socket,
             self.market_streams,
@@ -719,14 +720,14 @@ class BinanceApi:
             user_stream=self._subscribed_user_stream,
         )
         try:
-            async with self._dropping(socket, PUBLIC):
-                if await connection.follow(streams):
-                    async for message in socket:
-                        if message.type is WSMsgType.TEXT:
-                            await connection.answer(message.data)
+            async with self._dropping(rules, PUBLIC):
+                await connection.follow(streams)
+                while (message := await rules.read()) is not None:
+                    if message.type is WSMsgType.TEXT:
+                        await connection.answer(message.data)
         finally:
             connection.close()
-            self._sockets.discard(socket)
+            self._sockets.discard(rules)
         return socket
 
     async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
@@ -740,31 +741,25 @@ class BinanceApi:
         async with self.app.user_events(key.account_id, None) as (_, live):
             stream = UserStream(view, self.app.instruments)
             await socket.prepare(request)
-            self._sockets.add(socket)
+            self._sockets.add(rules)
             try:
                 tasks = [
-                    asyncio.create_task(self._forward_user_events(socket, rules, live, stream, key.account_id)),
-                    asyncio.create_task(self._expire(socket, key)),
+                    asyncio.create_task(self._forward_user_events(rules, live, stream, key.account_id)),
+                    asyncio.create_task(self._expire(rules, key)),
                 ]
                 try:
-                    async with self._dropping(socket, key.account_id):
-                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                            if not await rules.heard():
-                                break
+                    async with self._dropping(rules, key.account_id):
+                        while await rules.read() is not None:  # a user stream takes no requests
+                            rules.heard()
                 finally:
                     for task in tasks:
                         task.cancel()
             finally:
-                self._sockets.discard(socket)
+                self._sockets.discard(rules)
         return socket
 
     async def _forward_user_events(
-        self,
-        socket: web.WebSocketResponse,
-        rules: SocketRules,
-        live: Subscription[Any],
-        stream: UserStream,
-        account_id: int,
+        self, rules: SocketRules, live: Subscription[Any], stream: UserStream, account_id: int
     ) -> None:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
@@ -775,7 +770,7 @@ class BinanceApi:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
-        await socket.close(code=code, message=reason)
+        rules.close(code, reason)
 
     async def _user_messages(
         self, live: Subscription[Any], stream: UserStream, account_id: int
@@ -814,28 +809,28 @@ class BinanceApi:
         return payloads
 
     @contextlib.asynccontextmanager
-    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+    async def _dropping(self, rules: SocketRules, account_id: int) -> AsyncIterator[None]:
         """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
         everyone's plan), unless the handler ends first."""
         at = self.app.faults.stream_drop_at(account_id)
         if at is None:
             yield
             return
-        dropping = asyncio.create_task(self._drop(socket, at))
+        dropping = asyncio.create_task(self._drop(rules, at))
         try:
             yield
         finally:
             dropping.cancel()
 
-    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+    async def _drop(self, rules: SocketRules, at: int) -> None:
         refusal = await self.app.faults.dropped(at)
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
+        rules.close(WSCloseCode.GOING_AWAY, refusal.message.encode()[:120])
 
-    async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
+    async def _expire(self, rules: SocketRules, key: ListenKey) -> None:
         """Wait until the key ends: after ``listenKeyExpired`` when it expired, close the socket."""
         if await self._until_key_ends(key):
-            await socket.send_json(self._expired(key))
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+            await rules.socket.send_json(self._expired(key))
+        rules.close(WSCloseCode.GOING_AWAY, b"listenKey closed")
 
     async def _until_key_ends(self, key: ListenKey) -> bool:
         """Wait out the key's validity (each keep-alive extends it) or until it is closed; True when it
