@@ -30,7 +30,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from paperex.engine.accounts import PositionMode
 from paperex.engine.commands import CancelOrder, SetAssetMode, SetPositionMode
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import CONDITIONAL_TYPES
+from paperex.engine.orders import CONDITIONAL_TYPES, Side
+from paperex.engine.units import Ticks
 from paperex.server.binance_api import errors, params, render, weights
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
@@ -56,6 +57,7 @@ Route = tuple[str, str, Handler, Weight]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
+DEFAULT_ALGO_ORDERS = 100
 DEFAULT_FUNDING_RATES = 100
 DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES = 100, 500
 DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS = 50, 100
@@ -141,6 +143,8 @@ class BinanceApi:
             ("GET", "/fapi/v1/trades", self.trades, 5),
             ("GET", "/fapi/v1/aggTrades", self.aggregate_trades, 20),
             ("GET", "/fapi/v1/openInterest", self.open_interest, 1),
+            # the venue limits it apart (1000 per 5 minutes per address, not applied here)
+            ("GET", "/futures/data/openInterestHist", self.open_interest_history, 0),
         ]
         signed: list[Route] = [
             ("GET", "/fapi/v2/account", self.account_v2, 5),
@@ -170,6 +174,7 @@ class BinanceApi:
             ("GET", "/fapi/v1/algoOrder", self.query_algo_order, 1),
             ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/allAlgoOrders", self.all_algo_orders, 5),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
             ("PUT", "/fapi/v1/order", self.amend_order, 0),
             ("POST", "/fapi/v1/batchOrders", self.place_orders, 5),
@@ -374,6 +379,14 @@ class BinanceApi:
         (view,) = await self.app.tickers([spec.symbol])
         return render.open_interest(view, spec)
 
+    async def open_interest_history(self, call: Call) -> Any:
+        """The symbol's open interest every ``period`` (5 minutes to a day) of the last 30 days, oldest
+        first: from ``startTime`` the first ``limit`` (default 30, at most 500), else the newest."""
+        spec = self._spec(call)
+        period, start, end, limit = params.open_interest_history(call.params)
+        found = await self.app.open_interest_history(spec.symbol, period, start, end, limit)
+        return [render.open_interest_sample(sample, spec) for sample in found]
+
     async def premium_index(self, call: Call) -> Any:
         return await self._per_symbol(call, render.premium_index)
 
@@ -444,19 +457,34 @@ class BinanceApi:
         ``limit`` (waiting algo orders are the algo endpoints')."""
         spec = self._spec(call)
         limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        found, from_id = await self._orders_in_range(call, spec.symbol, "orderId")
+        shown = [order for order in found if not render.waiting_algo_order(order)]
+        return [render.order(order, spec) for order in (shown[:limit] if from_id else shown[-limit:])]
+
+    async def all_algo_orders(self, call: Call) -> Any:
+        """The symbol's conditional orders in the time range, waiting, triggered or ended, oldest first:
+        from ``algoId`` on, else the newest ``limit`` (default 100, at most 1000)."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_ALGO_ORDERS, MAX_TRADES)
+        found, from_id = await self._orders_in_range(call, spec.symbol, "algoId")
+        shown = [order for order in found if order[0].order_type in CONDITIONAL_TYPES]
+        return [render.algo_order(order, spec) for order in (shown[:limit] if from_id else shown[-limit:])]
+
+    async def _orders_in_range(self, call: Call, symbol: str, id_name: str) -> tuple[list[OrderSnapshot], int]:
+        """The account's orders on ``symbol`` in the time range, oldest first, and the id ``id_name``
+        asked: every order from that id on, else the newest ``MAX_TRADES``."""
         start, end = params.time_range(call.params)
-        first_id = params.whole(call.params, "orderId") or 0
+        first_id = params.whole(call.params, id_name) or 0
         found: list[OrderSnapshot] = []
         before = 0
         while True:
-            page = await self.app.orders_page(call.account_id, spec.symbol, start, end, before, MAX_TRADES)
+            page = await self.app.orders_page(call.account_id, symbol, start, end, before, MAX_TRADES)
             kept = [order for order in page if order[0].order_id >= first_id]
             found += kept
             if not first_id or len(page) < MAX_TRADES or len(kept) < len(page):
                 break
             before = page[-1][0].order_id
-        shown = [order for order in reversed(found) if not render.waiting_algo_order(order)]
-        return [render.order(order, spec) for order in (shown[:limit] if first_id else shown[-limit:])]
+        return found[::-1], first_id
 
     async def position_mode(self, call: Call) -> Any:
         return {"dualSidePosition": await self.app.position_mode(call.account_id) is PositionMode.HEDGE}
@@ -470,10 +498,26 @@ class BinanceApi:
     # ------------------------------------------------------------------ orders and trades
 
     async def place_order(self, call: Call, *, batched: bool = False) -> Any:
-        """One order; ``batched`` when a batch request brought it (charged once, ``place_orders``)."""
+        """One order; ``batched`` when a batch request brought it (charged once, ``place_orders``). A
+        ``priceMatch`` order is priced from the book as it stands when the request is read."""
         command = params.place_order(call.params, call.account_id, self.app.instruments)
+        matched = params.price_match(call.params)
+        if matched is not None:
+            command.price = await self._matched_price(command.symbol, command.side, *matched)
         result = await self.app.order_command(command, batched=batched)
-        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+        answer = render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+        if matched is not None:
+            answer["priceMatch"] = call.params["priceMatch"]
+        return answer
+
+    async def _matched_price(self, symbol: str, side: Side, opponent: bool, level: int) -> Ticks:
+        """The price of the ``level``-th best level of the opposite side of the book (``opponent``) or of
+        the order's own; -5041 when that side has fewer levels."""
+        book = await self.app.book(symbol, level)
+        levels = book.asks if opponent is (side is Side.BUY) else book.bids
+        if len(levels) < level:
+            raise errors.NO_DEPTH_FOR_PRICE_MATCH.error()
+        return levels[level - 1].price
 
     async def amend_order(self, call: Call, *, batched: bool = False) -> Any:
         """A resting limit order's new price and quantity, as the engine applies the venue's rules (an

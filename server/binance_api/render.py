@@ -26,6 +26,7 @@ from paperex.server.core.records import (
     FundingRecord,
     IncomeRecord,
     MarginAdjustment,
+    OpenInterestSample,
     OrderRecord,
     OrderSnapshot,
     PublicTrade,
@@ -325,6 +326,17 @@ def aggregate_trade(trade: AggregateTrade, spec: Instrument) -> dict[str, Any]:
         "l": trade.last_id,
         "T": ms(trade.time),
         "m": trade.buyer_maker,
+    }
+
+
+def open_interest_sample(sample: OpenInterestSample, spec: Instrument) -> dict[str, Any]:
+    """One row of /futures/data/openInterestHist: the open interest and its value at the mark then."""
+    value = sample.open_interest * sample.mark_price
+    return {
+        "symbol": spec.symbol,
+        "sumOpenInterest": _qty(sample.open_interest, spec),
+        "sumOpenInterestValue": quote_volume(value, spec) if value else "0",
+        "timestamp": ms(sample.ts),
     }
 
 
