@@ -49,6 +49,7 @@ def ccxt_exchange(target_or_base_url: str, api_key: str, secret: str, *, flavour
     exchange = importlib.import_module(flavour).binanceusdm({**options, "apiKey": api_key, "secret": secret})
     urls = {**exchange.urls["test"]}
     urls |= {name: f"{base}/fapi/{version}" for name, version in VERSIONED_URLS.items()}
+    urls["fapiData"] = f"{base}/futures/data"  # the statistics (openInterestHist); not in ccxt's sandbox URLs
     if "ws" in urls:
         urls["ws"] = {**urls["ws"], "linear": base.replace("http", "ws", 1) + "/ws"}
     exchange.urls["test"] = urls

@@ -160,16 +160,22 @@ def worst_price(
 ) -> Ticks:
     """The limit of a liquidation order: the bankruptcy price moved by what the insurance fund can
     absorb over the whole quantity (a long may be sold that much lower, a short bought that much
-    higher), rounded so the fund is never over-drawn and kept inside the price filter."""
+    higher), rounded so the fund is never over-drawn. The protective band bounds the side the order
+    dumps toward (a long is never sold under its low); past the other bound the limit stays where the
+    fund runs out, since a fill beyond it would take the fund below zero: that part is deleveraged.
+
+    >>> worst_price(Fraction(6_421_816, 10), 700, 0, 10_000, (570_000, 630_000))  # bankrupt above the band
+    642182
+    >>> worst_price(Fraction(6_421_816, 10), 700, 10_000 * 10**8, 10_000, (570_000, 630_000))  # a rich fund
+    570000
+    """
     cushion = Fraction(max(0, fund), abs(size) * notional_unit)
     low, high = tick_bounds
     if size > 0:
         limit = bankruptcy - cushion
-        ticks = -((-limit.numerator) // limit.denominator)
-    else:
-        limit = bankruptcy + cushion
-        ticks = limit.numerator // limit.denominator
-    return min(max(ticks, low), high)
+        return max(-((-limit.numerator) // limit.denominator), low)
+    limit = bankruptcy + cushion
+    return min(limit.numerator // limit.denominator, high)
 
 
 def adl_ranking(candidates: Iterable[tuple[Ranked, MarketView, PositionView]]) -> list[Ranked]:

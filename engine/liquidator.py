@@ -43,6 +43,7 @@ from paperex.engine.orders import (
     OrderType,
     PositionSide,
     SelfTradePrevention,
+    Side,
     TimeInForce,
 )
 from paperex.engine.reasons import EndReason
@@ -159,31 +160,33 @@ class Liquidator:
             self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.
         largest = max(targets, key=lambda t: account.legs(t[1])[t[0]].entry_notional)
+        closed_by = SELL if account.legs(largest[1])[largest[0]].size > 0 else BUY
         steps = [self._liquidate_position(account, markets[s], leg, mode) for s, leg in targets if (s, leg) != largest]
         steps.append(self._liquidate_position(account, markets[largest[0]], largest[1], mode))
         if all(not step.partial for step in steps):
-            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[largest[0]], largest[1], cross)
+            market = markets[largest[0]]
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, market, largest[1], cross, closed_by)
         state.events += steps
 
-    def _clear_to_fund(self, account: Account, market: Market, leg: PositionSide, cross: bool) -> Amount:
-        """After a full liquidation the margin that backed it (the cross wallet, or the isolated
-        position's wallet) goes to the symbol's insurance fund, or the fund covers its deficit: the
-        wallet ends at zero. Returns what the fund received."""
+    def _clear_to_fund(
+        self, account: Account, market: Market, leg: PositionSide, cross: bool, closed_by: Side
+    ) -> Amount:
+        """After a full liquidation (by orders on ``closed_by``) the margin that backed it (the cross
+        wallet, or the isolated position's wallet) goes to the symbol's insurance fund, or the fund
+        covers its deficit as far as it can (``Settlement.fund_leftover``): the wallet ends at zero.
+        Returns what the fund received."""
         if not cross:
-            return self._settlement.clear_isolated(account, market, leg)
+            return self._settlement.clear_isolated(account, market, leg, closed_by)
         symbol, account_id = market.symbol, account.account_id
         if account.collateral is not None and account.wallet < 0:
             self._auto_exchange(account, account.collateral)
         leftover = account.wallet
         account.wallet = 0
-        if leftover:
-            reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
-            market.insurance_fund += leftover
-            self.state.events += (
-                BalanceChanged(account_id, reason, -leftover, 0, symbol),
-                InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
-            )
-        return leftover
+        if not leftover:
+            return 0
+        reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
+        self.state.events.append(BalanceChanged(account_id, reason, -leftover, 0, symbol))
+        return self._settlement.fund_leftover(market, account_id, leftover, closed_by)
 
     def _exchange_due(self, account: Account, table: Mapping[str, CollateralAsset]) -> bool:
         """The venue's auto-exchange of a USDT debt outside a liquidation: when USDT is below the fixed
@@ -276,7 +279,12 @@ class Liquidator:
         unfilled = quantity - order.filled
         shown_bankruptcy = display_ticks(bankruptcy, size)
         if unfilled:
-            self._deleverage(market, order, unfilled, min(max(shown_bankruptcy, bounds[0]), bounds[1]))
+            # At the bankruptcy price, kept inside the band only as far as the fund can pay for it.
+            if size > 0:
+                adl_price = max(min(shown_bankruptcy, bounds[1]), limit)
+            else:
+                adl_price = min(max(shown_bankruptcy, bounds[0]), limit)
+            self._deleverage(market, order, unfilled, adl_price)
         self._execution.finish(market, order, end)
         realized, fund_change = self._liquidation_result(account.account_id, order.order_id, start)
         return PositionLiquidated(

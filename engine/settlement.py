@@ -14,11 +14,13 @@ from paperex.engine.events import (
     TradeExecuted,
 )
 from paperex.engine.instruments import LiquidationFee
-from paperex.engine.liquidation import trading_fee_rate
-from paperex.engine.margin import fee
+from paperex.engine.liquidation import adl_ranking, trading_fee_rate
+from paperex.engine.margin import fee, unrealized_pnl
 from paperex.engine.market import Market
 from paperex.engine.open_orders import OpenOrders
-from paperex.engine.orders import BOTH, FILLED, PARTIALLY_FILLED, SHORT, Order, PositionSide
+from paperex.engine.orders import BOTH, FILLED, PARTIALLY_FILLED, SHORT, Order, PositionSide, Side
+from paperex.engine.positions import Position
+from paperex.engine.risk import valuation_price
 from paperex.engine.state import EngineState
 from paperex.engine.units import Amount, Lots
 
@@ -123,9 +125,9 @@ class Settlement:
                 taker_account, symbol, taker_leg, trade_id, taker_fee, taker_pnl, taker_released, REALIZED_PNL
             )
         if maker_pnl < 0:
-            self._cover_deficit(maker_account, market, maker_leg)
+            self._cover_deficit(maker_account, market, maker_leg, maker.side)
         if taker_pnl < 0 and not liquidating:
-            self._cover_deficit(taker_account, market, taker_leg)
+            self._cover_deficit(taker_account, market, taker_leg, taker.side)
         if liquidating and instrument.liquidation_fee is LiquidationFee.CLEARANCE and instrument.liquidation_fee_rate:
             self._charge_clearance(taker_account, market, taker_leg, trade_id, quantity * price * market.notional_unit)
         self._position_moved(maker_account, symbol, maker_leg)
@@ -175,7 +177,7 @@ class Settlement:
                 counter, symbol, counter_leg, trade_id, 0, counter_realized, counter_released, BalanceReason.ADL
             )
         if counter_realized < 0:
-            self._cover_deficit(counter, market, counter_leg)
+            self._cover_deficit(counter, market, counter_leg, closing.side)
         if realized or released:
             self._fill_moved(bankrupt, symbol, leg, trade_id, 0, realized, released, BalanceReason.ADL)
         state.events.append(
@@ -232,31 +234,90 @@ class Settlement:
                 )
             )
 
-    def clear_isolated(self, account: Account, market: Market, leg: PositionSide = BOTH) -> Amount:
+    def clear_isolated(self, account: Account, market: Market, leg: PositionSide, closed_by: Side) -> Amount:
         """Hand an isolated position's (hedge leg's) whole wallet to the symbol's insurance fund
-        (``INSURANCE_CLEAR``), or have the fund cover its deficit (``INSURANCE_FUND_COVER``): the wallet
-        ends at zero. Returns what the fund received."""
+        (``INSURANCE_CLEAR``), or have the fund cover its deficit (``INSURANCE_FUND_COVER``,
+        ``fund_leftover``): the wallet ends at zero. ``closed_by``: the side of the orders that closed
+        the position. Returns what the fund received."""
         symbol, account_id = market.symbol, account.account_id
         position = account.legs(leg)[symbol]
         leftover = position.isolated_wallet
         position.isolated_wallet = 0
         self.state.moved[(account_id, symbol, leg)] = position
-        if leftover:
-            reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
-            market.insurance_fund += leftover
-            self.state.events += (
-                BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0, 0, leg),
-                InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
-            )
-        return leftover
+        if not leftover:
+            return 0
+        reason = BalanceReason.INSURANCE_CLEAR if leftover > 0 else BalanceReason.INSURANCE_FUND_COVER
+        self.state.events.append(BalanceChanged(account_id, reason, 0, account.wallet, symbol, -leftover, 0, 0, leg))
+        return self.fund_leftover(market, account_id, leftover, closed_by)
 
-    def _cover_deficit(self, account: Account, market: Market, leg: PositionSide) -> None:
-        """An isolated position a losing fill closed past its bankruptcy price keeps the deficit in its
-        wallet (``Account.settle_fill`` releases none of it): the fund covers it, as it would have
-        in a liquidation, so the loss never reaches the cross wallet."""
+    def fund_leftover(self, market: Market, account_id: int, leftover: Amount, closed_by: Side) -> Amount:
+        """The symbol's insurance fund takes what a cleared wallet had left (``leftover`` > 0) or pays
+        its deficit; returns what it received. It never goes below zero: a deficit beyond its balance
+        is auto-deleveraged (``_deleverage_shortfall``) from the positions on the other side of the
+        closed one (which orders on ``closed_by`` closed)."""
+        shortfall = max(0, -(market.insurance_fund + leftover))
+        received = leftover + shortfall
+        if received:
+            market.insurance_fund += received
+            self.state.events.append(
+                InsuranceFundChanged(market.symbol, FundReason.LIQUIDATION, received, market.insurance_fund, account_id)
+            )
+        if shortfall:
+            self._deleverage_shortfall(market, account_id, closed_by.opposite, shortfall)
+        return received
+
+    def _deleverage_shortfall(self, market: Market, bankrupt_id: int, closing_side: Side, shortfall: Amount) -> None:
+        """What the fund cannot pay of a bankrupt position's loss, taken from the opposing positions
+        (those an order on ``closing_side`` would close) in auto-deleverage order, each up to its profit
+        at the mark, from the wallet that backs it (``BalanceChanged`` ADL): the profit a deleverage at the
+        bankruptcy price would have cost them. Exchange-internal accounts, the backstop, come after every
+        trader and give what is left. Should no position be left to take it, the fund keeps the rest."""
+        state, symbol = self.state, market.symbol
+        accounts = state.accounts
+        legs: dict[int, tuple[PositionSide, Position]] = {}
+        for account_id in market.holders:
+            found = accounts[account_id].closing_leg(symbol, closing_side) if account_id != bankrupt_id else None
+            if found:
+                legs[account_id] = found
+        opposing = [(accounts[account_id], market, position) for account_id, (_, position) in legs.items()]
+        traders = adl_ranking([c for c in opposing if c[0].liquidatable])
+        backstop = adl_ranking([c for c in opposing if not c[0].liquidatable])
+        for counter in traders + backstop:
+            leg, position = legs[counter.account_id]
+            price = valuation_price(market, position)
+            profit = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+            take = min(shortfall, max(0, profit)) if counter.liquidatable else shortfall
+            if take <= 0:
+                continue
+            if counter.settings[symbol].mode is ISOLATED:
+                position.isolated_wallet -= take
+                state.moved[(counter.account_id, symbol, leg)] = position
+                moved = BalanceChanged(
+                    counter.account_id, BalanceReason.ADL, 0, counter.wallet, symbol, -take, position.isolated_wallet,
+                    0, leg,
+                )  # fmt: skip
+            else:
+                counter.wallet -= take
+                moved = BalanceChanged(
+                    counter.account_id, BalanceReason.ADL, -take, counter.wallet, symbol, 0, 0, 0, leg
+                )
+            state.events.append(moved)
+            state.at_risk[counter.account_id] = None
+            shortfall -= take
+            if not shortfall:
+                return
+        market.insurance_fund -= shortfall
+        state.events.append(
+            InsuranceFundChanged(symbol, FundReason.LIQUIDATION, -shortfall, market.insurance_fund, bankrupt_id)
+        )
+
+    def _cover_deficit(self, account: Account, market: Market, leg: PositionSide, closed_by: Side) -> None:
+        """An isolated position a losing fill (on ``closed_by``) closed past its bankruptcy price keeps
+        the deficit in its wallet (``Account.settle_fill`` releases none of it): the fund covers it, as
+        it would have in a liquidation, so the loss never reaches the cross wallet."""
         position = account.legs(leg)[market.symbol]
         if not position.size and position.isolated_wallet < 0:
-            self.clear_isolated(account, market, leg)
+            self.clear_isolated(account, market, leg, closed_by)
 
     def _charge_clearance(
         self, account: Account, market: Market, leg: PositionSide, trade_id: int, notional: Amount

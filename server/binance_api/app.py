@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import enum
 import errno
+import functools
 import logging
 import math
 import time
@@ -29,7 +30,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from paperex.engine.accounts import PositionMode
 from paperex.engine.commands import CancelOrder, SetAssetMode, SetPositionMode
 from paperex.engine.instruments import Instrument
-from paperex.engine.orders import CONDITIONAL_TYPES
+from paperex.engine.orders import CONDITIONAL_TYPES, Side
+from paperex.engine.units import Ticks
 from paperex.server.binance_api import errors, params, render, weights
 from paperex.server.binance_api.errors import BinanceError, venue_error
 from paperex.server.binance_api.listen_keys import VALIDITY_MS, ListenKey, ListenKeys
@@ -55,6 +57,7 @@ Route = tuple[str, str, Handler, Weight]
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
 DEFAULT_INCOME = 100
+DEFAULT_ALGO_ORDERS = 100
 DEFAULT_FUNDING_RATES = 100
 DEFAULT_HISTORICAL_TRADES, MAX_HISTORICAL_TRADES = 100, 500
 DEFAULT_FORCE_ORDERS, MAX_FORCE_ORDERS = 50, 100
@@ -96,7 +99,8 @@ class BinanceApi:
         self.market_streams = MarketStreams(app)
         self.web = web.Application()
         self._runner: web.AppRunner | None = None
-        self._sockets: set[web.WebSocketResponse] = set()
+        self._sockets: set[SocketRules] = set()
+        """The open WebSocket connections, by their rules (which close them)."""
         self._routes()
 
     # ------------------------------------------------------------------ serving
@@ -114,8 +118,8 @@ class BinanceApi:
         return bound
 
     async def stop(self) -> None:
-        for socket in list(self._sockets):
-            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"the server is shutting down")
+        for rules in self._sockets:
+            rules.close(WSCloseCode.GOING_AWAY, b"the server is shutting down")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -139,6 +143,8 @@ class BinanceApi:
             ("GET", "/fapi/v1/trades", self.trades, 5),
             ("GET", "/fapi/v1/aggTrades", self.aggregate_trades, 20),
             ("GET", "/fapi/v1/openInterest", self.open_interest, 1),
+            # the venue limits it apart (1000 per 5 minutes per address, not applied here)
+            ("GET", "/futures/data/openInterestHist", self.open_interest_history, 0),
         ]
         signed: list[Route] = [
             ("GET", "/fapi/v2/account", self.account_v2, 5),
@@ -168,6 +174,7 @@ class BinanceApi:
             ("GET", "/fapi/v1/algoOrder", self.query_algo_order, 1),
             ("DELETE", "/fapi/v1/algoOrder", self.cancel_algo_order, 1),
             ("GET", "/fapi/v1/openAlgoOrders", self.open_algo_orders, by_symbol(1, 40)),
+            ("GET", "/fapi/v1/allAlgoOrders", self.all_algo_orders, 5),
             ("DELETE", "/fapi/v1/algoOpenOrders", self.cancel_algo_open_orders, 1),
             ("PUT", "/fapi/v1/order", self.amend_order, 0),
             ("POST", "/fapi/v1/batchOrders", self.place_orders, 5),
@@ -372,6 +379,14 @@ class BinanceApi:
         (view,) = await self.app.tickers([spec.symbol])
         return render.open_interest(view, spec)
 
+    async def open_interest_history(self, call: Call) -> Any:
+        """The symbol's open interest every ``period`` (5 minutes to a day) of the last 30 days, oldest
+        first: from ``startTime`` the first ``limit`` (default 30, at most 500), else the newest."""
+        spec = self._spec(call)
+        period, start, end, limit = params.open_interest_history(call.params)
+        found = await self.app.open_interest_history(spec.symbol, period, start, end, limit)
+        return [render.open_interest_sample(sample, spec) for sample in found]
+
     async def premium_index(self, call: Call) -> Any:
         return await self._per_symbol(call, render.premium_index)
 
@@ -446,19 +461,34 @@ class BinanceApi:
         ``limit`` (waiting algo orders are the algo endpoints')."""
         spec = self._spec(call)
         limit = params.limit(call.params, DEFAULT_TRADES, MAX_TRADES)
+        found, from_id = await self._orders_in_range(call, spec.symbol, "orderId")
+        shown = [order for order in found if not render.waiting_algo_order(order)]
+        return [render.order(order, spec) for order in (shown[:limit] if from_id else shown[-limit:])]
+
+    async def all_algo_orders(self, call: Call) -> Any:
+        """The symbol's conditional orders in the time range, waiting, triggered or ended, oldest first:
+        from ``algoId`` on, else the newest ``limit`` (default 100, at most 1000)."""
+        spec = self._spec(call)
+        limit = params.limit(call.params, DEFAULT_ALGO_ORDERS, MAX_TRADES)
+        found, from_id = await self._orders_in_range(call, spec.symbol, "algoId")
+        shown = [order for order in found if order[0].order_type in CONDITIONAL_TYPES]
+        return [render.algo_order(order, spec) for order in (shown[:limit] if from_id else shown[-limit:])]
+
+    async def _orders_in_range(self, call: Call, symbol: str, id_name: str) -> tuple[list[OrderSnapshot], int]:
+        """The account's orders on ``symbol`` in the time range, oldest first, and the id ``id_name``
+        asked: every order from that id on, else the newest ``MAX_TRADES``."""
         start, end = params.time_range(call.params)
-        first_id = params.whole(call.params, "orderId") or 0
+        first_id = params.whole(call.params, id_name) or 0
         found: list[OrderSnapshot] = []
         before = 0
         while True:
-            page = await self.app.orders_page(call.account_id, spec.symbol, start, end, before, MAX_TRADES)
+            page = await self.app.orders_page(call.account_id, symbol, start, end, before, MAX_TRADES)
             kept = [order for order in page if order[0].order_id >= first_id]
             found += kept
             if not first_id or len(page) < MAX_TRADES or len(kept) < len(page):
                 break
             before = page[-1][0].order_id
-        shown = [order for order in reversed(found) if not render.waiting_algo_order(order)]
-        return [render.order(order, spec) for order in (shown[:limit] if first_id else shown[-limit:])]
+        return found[::-1], first_id
 
     async def position_mode(self, call: Call) -> Any:
         return {"dualSidePosition": await self.app.position_mode(call.account_id) is PositionMode.HEDGE}
@@ -471,12 +501,29 @@ class BinanceApi:
 
     # ------------------------------------------------------------------ orders and trades
 
-    async def place_order(self, call: Call) -> Any:
+    async def place_order(self, call: Call, *, batched: bool = False) -> Any:
+        """One order; ``batched`` when a batch request brought it (charged once, ``place_orders``). A
+        ``priceMatch`` order is priced from the book as it stands when the request is read."""
         command = params.place_order(call.params, call.account_id, self.app.instruments)
-        result = await self.app.order_command(command)
-        return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+        matched = params.price_match(call.params)
+        if matched is not None:
+            command.price = await self._matched_price(command.symbol, command.side, *matched)
+        result = await self.app.order_command(command, batched=batched)
+        answer = render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
+        if matched is not None:
+            answer["priceMatch"] = call.params["priceMatch"]
+        return answer
 
-    async def amend_order(self, call: Call) -> Any:
+    async def _matched_price(self, symbol: str, side: Side, opponent: bool, level: int) -> Ticks:
+        """The price of the ``level``-th best level of the opposite side of the book (``opponent``) or of
+        the order's own; -5041 when that side has fewer levels."""
+        book = await self.app.book(symbol, level)
+        levels = book.asks if opponent is (side is Side.BUY) else book.bids
+        if len(levels) < level:
+            raise errors.NO_DEPTH_FOR_PRICE_MATCH.error()
+        return levels[level - 1].price
+
+    async def amend_order(self, call: Call, *, batched: bool = False) -> Any:
         """A resting limit order's new price and quantity, as the engine applies the venue's rules (an
         unchanged order is -5027; a quantity at or below what is filled, or a post-only order that
         would take, cancels it)."""
@@ -484,14 +531,21 @@ class BinanceApi:
         found = await self._regular_order(call)
         if found[0].side is not side:
             raise errors.not_valid("side")
-        result = await self.app.order_command(command)
+        result = await self.app.order_command(command, batched=batched)
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
 
     async def place_orders(self, call: Call) -> Any:
-        return await self._batch(call, params.batch_orders(call.params), self.place_order)
+        """A batch counts as the venue counts it: 5 on the 10-second order window and 1 on the
+        minute's, whatever the number of its orders (and 5 on the weight, beside the route)."""
+        items = params.batch_orders(call.params)
+        self.app.admission.order_batch(call.account_id)
+        return await self._batch(call, items, functools.partial(self.place_order, batched=True))
 
     async def amend_orders(self, call: Call) -> Any:
-        return await self._batch(call, params.batch_orders(call.params), self.amend_order)
+        """Counted as ``place_orders``."""
+        items = params.batch_orders(call.params)
+        self.app.admission.order_batch(call.account_id)
+        return await self._batch(call, items, functools.partial(self.amend_order, batched=True))
 
     async def cancel_orders(self, call: Call) -> Any:
         return await self._batch(call, params.batch_cancels(call.params), self.cancel_order)
@@ -568,10 +622,7 @@ class BinanceApi:
 
     async def _algo_order(self, call: Call, words: errors.Wordings | None = None) -> OrderSnapshot:
         """The conditional order ``algoId`` or ``clientAlgoId`` names, on any symbol."""
-        algo_id = params.whole(call.params, "algoId") or 0
-        client_algo_id = call.params.get("clientAlgoId", "")
-        if not algo_id and not client_algo_id:
-            raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
+        algo_id, client_algo_id = params.order_key(call.params, "algoId", "clientAlgoId")
         found = await self.app.order(call.account_id, "", algo_id, client_algo_id)
         if found is None or found[0].order_type not in CONDITIONAL_TYPES:
             raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), words)
@@ -591,7 +642,12 @@ class BinanceApi:
             await self.app.order_command(command)
         except Refused as refused:
             raise venue_error(refused, errors.CANCEL_ERRORS) from None
-        return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
+        return {
+            "algoId": record.order_id,
+            "clientAlgoId": render.client_algo_id(record),
+            "code": "200",
+            "msg": "success",
+        }
 
     async def open_algo_orders(self, call: Call) -> Any:
         specs = self.app.instruments
@@ -700,7 +756,7 @@ class BinanceApi:
         except Refused as refused:
             return _error_response(venue_error(refused))
         await socket.prepare(request)
-        self._sockets.add(socket)
+        self._sockets.add(rules)
         connection = StreamConnection(
             socket,
             self.market_streams,
@@ -710,14 +766,14 @@ class BinanceApi:
             user_stream=self._subscribed_user_stream,
         )
         try:
-            async with self._dropping(socket, PUBLIC):
-                if await connection.follow(streams):
-                    async for message in socket:
-                        if message.type is WSMsgType.TEXT:
-                            await connection.answer(message.data)
+            async with self._dropping(rules, PUBLIC):
+                await connection.follow(streams)
+                while (message := await rules.read()) is not None:
+                    if message.type is WSMsgType.TEXT:
+                        await connection.answer(message.data)
         finally:
             connection.close()
-            self._sockets.discard(socket)
+            self._sockets.discard(rules)
         return socket
 
     async def _user_stream(self, request: web.Request, key: ListenKey) -> web.StreamResponse:
@@ -731,31 +787,25 @@ class BinanceApi:
         async with self.app.user_events(key.account_id, None) as (_, live):
             stream = UserStream(view, self.app.instruments)
             await socket.prepare(request)
-            self._sockets.add(socket)
+            self._sockets.add(rules)
             try:
                 tasks = [
-                    asyncio.create_task(self._forward_user_events(socket, rules, live, stream, key.account_id)),
-                    asyncio.create_task(self._expire(socket, key)),
+                    asyncio.create_task(self._forward_user_events(rules, live, stream, key.account_id)),
+                    asyncio.create_task(self._expire(rules, key)),
                 ]
                 try:
-                    async with self._dropping(socket, key.account_id):
-                        async for _ in socket:  # a user stream takes no requests; reading answers pings and closes
-                            if not await rules.heard():
-                                break
+                    async with self._dropping(rules, key.account_id):
+                        while await rules.read() is not None:  # a user stream takes no requests
+                            rules.heard()
                 finally:
                     for task in tasks:
                         task.cancel()
             finally:
-                self._sockets.discard(socket)
+                self._sockets.discard(rules)
         return socket
 
     async def _forward_user_events(
-        self,
-        socket: web.WebSocketResponse,
-        rules: SocketRules,
-        live: Subscription[Any],
-        stream: UserStream,
-        account_id: int,
+        self, rules: SocketRules, live: Subscription[Any], stream: UserStream, account_id: int
     ) -> None:
         """Each command's events as the venue's messages; the socket closes when the stream ends."""
         code, reason = WSCloseCode.GOING_AWAY, b"the server is shutting down"
@@ -766,7 +816,7 @@ class BinanceApi:
             code, reason = WSCloseCode.POLICY_VIOLATION, b"too slow: events were not read, connect again"
         except StreamClosed as closed:
             code, reason = WSCloseCode.GOING_AWAY, closed.reason.encode()[:120]
-        await socket.close(code=code, message=reason)
+        rules.close(code, reason)
 
     async def _user_messages(
         self, live: Subscription[Any], stream: UserStream, account_id: int
@@ -805,28 +855,28 @@ class BinanceApi:
         return payloads
 
     @contextlib.asynccontextmanager
-    async def _dropping(self, socket: web.WebSocketResponse, account_id: int) -> AsyncIterator[None]:
+    async def _dropping(self, rules: SocketRules, account_id: int) -> AsyncIterator[None]:
         """Closes the socket at the time a fault plan drops the account's streams open now (``PUBLIC``:
         everyone's plan), unless the handler ends first."""
         at = self.app.faults.stream_drop_at(account_id)
         if at is None:
             yield
             return
-        dropping = asyncio.create_task(self._drop(socket, at))
+        dropping = asyncio.create_task(self._drop(rules, at))
         try:
             yield
         finally:
             dropping.cancel()
 
-    async def _drop(self, socket: web.WebSocketResponse, at: int) -> None:
+    async def _drop(self, rules: SocketRules, at: int) -> None:
         refusal = await self.app.faults.dropped(at)
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=refusal.message.encode()[:120])
+        rules.close(WSCloseCode.GOING_AWAY, refusal.message.encode()[:120])
 
-    async def _expire(self, socket: web.WebSocketResponse, key: ListenKey) -> None:
+    async def _expire(self, rules: SocketRules, key: ListenKey) -> None:
         """Wait until the key ends: after ``listenKeyExpired`` when it expired, close the socket."""
         if await self._until_key_ends(key):
-            await socket.send_json(self._expired(key))
-        await socket.close(code=WSCloseCode.GOING_AWAY, message=b"listenKey closed")
+            await rules.socket.send_json(self._expired(key))
+        rules.close(WSCloseCode.GOING_AWAY, b"listenKey closed")
 
     async def _until_key_ends(self, key: ListenKey) -> bool:
         """Wait out the key's validity (each keep-alive extends it) or until it is closed; True when it

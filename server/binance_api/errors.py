@@ -72,6 +72,9 @@ INVALID_TIME_IN_FORCE = Answer(BAD_REQUEST, -1115, "Invalid timeInForce.")
 POSITION_SIDE_MISMATCH = Answer(BAD_REQUEST, -4061, "Order's position side does not match user's setting.")
 INVALID_CLIENT_ORDER_ID = Answer(BAD_REQUEST, -4015, "Client order id is not valid.")
 INVALID_STP_MODE = Answer(BAD_REQUEST, -5039, "Invalid self trade prevention mode")
+INVALID_PRICE_MATCH = Answer(BAD_REQUEST, -5037, "Invalid price match")
+PRICE_MATCH_ORDER_TYPE = Answer(BAD_REQUEST, -5038, "Price match only supports order type: LIMIT, STOP AND TAKE_PROFIT")
+NO_DEPTH_FOR_PRICE_MATCH = Answer(BAD_REQUEST, -5041, "No depth matches this BBO order")
 NO_NEED_TO_CHANGE_MARGIN_TYPE = Answer(BAD_REQUEST, -4046, "No need to change margin type.")
 NO_NEED_TO_CHANGE_ASSET_MODE = Answer(
     BAD_REQUEST, -4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."

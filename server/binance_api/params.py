@@ -30,10 +30,12 @@ from paperex.server.binance_api.errors import (
     BATCH_SIZE,
     INVALID_CLIENT_ORDER_ID,
     INVALID_ORDER_TYPE,
+    INVALID_PRICE_MATCH,
     INVALID_SIDE,
     INVALID_STP_MODE,
     INVALID_TIME_IN_FORCE,
     POSITION_SIDE_MISMATCH,
+    PRICE_MATCH_ORDER_TYPE,
     Answer,
     BinanceError,
     illegal_characters,
@@ -52,7 +54,17 @@ DECIMAL_RULE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"
 """The venue's rule for a decimal parameter, as its -1100 message quotes it."""
 CLIENT_ORDER_ID = re.compile(r"[.A-Z:/a-z0-9_-]{1,36}", re.ASCII)
 """The venue's rule for newClientOrderId."""
+GENERATED_CLIENT_ID = re.compile(r"paperex([0-9]{15})", re.ASCII)
+"""The client id shown for an order sent without one (``render.generated_client_id``): it names that
+order's id, so a client may not send one of this shape itself."""
 WHOLE = re.compile(r"[0-9]{1,20}", re.ASCII)
+PRICE_MATCHES = {
+    f"{kind}{suffix}": (kind == "OPPONENT", level)
+    for kind in ("OPPONENT", "QUEUE")
+    for suffix, level in (("", 1), ("_5", 5), ("_10", 10), ("_20", 20))
+}
+"""``priceMatch``: whether the order takes its price from the opposite side of the book (OPPONENT) or
+its own (QUEUE), and from which of its levels (the best, the 5th, 10th or 20th best)."""
 MS_NS = 1_000_000
 
 TYPES = {"LIMIT": OrderType.LIMIT, "MARKET": OrderType.MARKET}
@@ -221,7 +233,21 @@ def place_order(params: Params, account_id: int, instruments: Mapping[str, Instr
     if flag(params, "closePosition"):
         raise not_required("closePosition")
     limit = order_type is OrderType.LIMIT
+    if not limit and price_match(params):
+        raise PRICE_MATCH_ORDER_TYPE.error()
     return _order(params, account_id, spec, order_type, "newClientOrderId", priced=limit, time_in_force_required=limit)
+
+
+def price_match(params: Params) -> tuple[bool, int] | None:
+    """``priceMatch`` (``PRICE_MATCHES``): None when absent or ``NONE``; -5037 for a mode the venue
+    does not have. The price itself comes from the book, ``BinanceApi.place_order``."""
+    text = params.get("priceMatch", "NONE")
+    if text == "NONE":
+        return None
+    found = PRICE_MATCHES.get(text)
+    if found is None:
+        raise INVALID_PRICE_MATCH.error()
+    return found
 
 
 def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> PlaceOrder:
@@ -242,6 +268,8 @@ def place_algo_order(params: Params, account_id: int, instruments: Mapping[str, 
                 raise not_required(name)
     trailing = order_type is OrderType.TRAILING_STOP_MARKET
     priced = order_type in (OrderType.STOP_LIMIT, OrderType.TAKE_PROFIT_LIMIT)
+    if price_match(params):
+        raise not_valid("priceMatch")  # a conditional order's price matched at its trigger is not modelled
     command = _order(
         params, account_id, spec, order_type, "clientAlgoId", priced=priced, needs_quantity=not close_position
     )
@@ -282,8 +310,7 @@ def _order(
     prevention, and the parameters accepted for compatibility only."""
     side = one_of(params, "side", SIDES, INVALID_SIDE)
     leg = position_side(params)
-    if params.get("priceMatch"):
-        raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
+    matched = price_match(params) is not None
     choice(params, "workingType", TRIGGER_BY)
     choice(params, "newOrderRespType", dict.fromkeys(RESPONSE_TYPES))
     flag(params, "priceProtect")
@@ -292,7 +319,10 @@ def _order(
     asked = choice(params, "timeInForce", TIME_IN_FORCE, INVALID_TIME_IN_FORCE)
     time_in_force = TIME_IN_FORCE[asked] if asked and priced else TimeInForce.GTC  # only a price rests
     if priced:
-        price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
+        if matched and params.get("price"):
+            raise not_required("price")
+        if not matched:  # else the book prices it (``BinanceApi.place_order``)
+            price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
         if time_in_force_required and not params.get("timeInForce"):
             raise mandatory("timeInForce")
     elif params.get("price"):
@@ -306,7 +336,9 @@ def _order(
     elif params.get("goodTillDate"):
         raise not_required("goodTillDate")
     client_order_id = params.get(client_id_name, "")
-    if client_order_id and not CLIENT_ORDER_ID.fullmatch(client_order_id):
+    if client_order_id and (
+        not CLIENT_ORDER_ID.fullmatch(client_order_id) or GENERATED_CLIENT_ID.fullmatch(client_order_id)
+    ):
         raise INVALID_CLIENT_ORDER_ID.error()
     stp = choice(params, "selfTradePreventionMode", {**STP_MODES, "NONE": None}, INVALID_STP_MODE)
     if stp == "NONE":
@@ -327,12 +359,16 @@ def _order(
     )
 
 
-def order_key(params: Params) -> tuple[int, str]:
-    """(orderId, origClientOrderId): one of them is required."""
-    order_id = whole(params, "orderId") or 0
-    client_order_id = params.get("origClientOrderId", "")
+def order_key(params: Params, id_name: str = "orderId", client_id_name: str = "origClientOrderId") -> tuple[int, str]:
+    """(orderId, origClientOrderId), or the algo endpoints' (algoId, clientAlgoId): one of them is
+    required. A generated client id names its order by id."""
+    order_id = whole(params, id_name) or 0
+    client_order_id = params.get(client_id_name, "")
     if not order_id and not client_order_id:
-        raise BinanceError(400, -1102, "Either orderId or origClientOrderId must be sent.")
+        raise BinanceError(400, -1102, f"Either {id_name} or {client_id_name} must be sent.")
+    generated = GENERATED_CLIENT_ID.fullmatch(client_order_id)
+    if generated and not order_id:
+        return int(generated[1]), ""
     return order_id, client_order_id
 
 
@@ -387,6 +423,29 @@ def klines(params: Params) -> tuple[Interval, int | None, int | None, int]:
     )
 
 
+OPEN_INTEREST_PERIODS = {
+    name: minutes * 60 * 10**9
+    for name, minutes in (
+        ("5m", 5), ("15m", 15), ("30m", 30), ("1h", 60), ("2h", 120), ("4h", 240), ("6h", 360), ("12h", 720),
+        ("1d", 1440),
+    )
+}  # fmt: skip
+"""``period`` of /futures/data/openInterestHist, in ns."""
+DEFAULT_OPEN_INTEREST, MAX_OPEN_INTEREST = 30, 500
+
+
+def open_interest_history(params: Params) -> tuple[int, int | None, int | None, int]:
+    """(period ns, startTime ns, endTime ns, limit) of GET /futures/data/openInterestHist."""
+    period = OPEN_INTEREST_PERIODS.get(required(params, "period"))
+    if period is None:
+        raise not_valid("period")
+    start, end = whole(params, "startTime"), whole(params, "endTime")
+    if start is not None and end is not None and start > end:
+        raise BinanceError(400, -1023, "Start time is greater than end time.")
+    count = limit(params, DEFAULT_OPEN_INTEREST, MAX_OPEN_INTEREST)
+    return period, None if start is None else start * MS_NS, None if end is None else end * MS_NS, count
+
+
 def amend_order(params: Params, account_id: int, instruments: Mapping[str, Instrument]) -> tuple[AmendOrder, Side]:
     """PUT /fapi/v1/order: the order (``orderId`` or ``origClientOrderId``), its new ``price`` and
     ``quantity`` (both required), and the ``side`` it must have."""
@@ -394,7 +453,7 @@ def amend_order(params: Params, account_id: int, instruments: Mapping[str, Instr
     order_id, client_order_id = order_key(params)
     side = one_of(params, "side", SIDES, INVALID_SIDE)
     if params.get("priceMatch"):
-        raise not_valid("priceMatch")  # the venue's queue/opponent pricing is not modelled
+        raise not_valid("priceMatch")  # an amend's price matched in the book is not modelled
     quantity = parse.quantity(spec, decimal_text(params, "quantity", needed=True), "quantity")
     price = parse.price(spec, decimal_text(params, "price", needed=True), "price")
     command = AmendOrder(

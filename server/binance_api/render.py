@@ -26,6 +26,7 @@ from paperex.server.core.records import (
     FundingRecord,
     IncomeRecord,
     MarginAdjustment,
+    OpenInterestSample,
     OrderRecord,
     OrderSnapshot,
     PublicTrade,
@@ -328,6 +329,17 @@ def aggregate_trade(trade: AggregateTrade, spec: Instrument) -> dict[str, Any]:
     }
 
 
+def open_interest_sample(sample: OpenInterestSample, spec: Instrument) -> dict[str, Any]:
+    """One row of /futures/data/openInterestHist: the open interest and its value at the mark then."""
+    value = sample.open_interest * sample.mark_price
+    return {
+        "symbol": spec.symbol,
+        "sumOpenInterest": _qty(sample.open_interest, spec),
+        "sumOpenInterestValue": quote_volume(value, spec) if value else "0",
+        "timestamp": ms(sample.ts),
+    }
+
+
 def open_interest(view: Ticker, spec: Instrument) -> dict[str, Any]:
     return {"openInterest": _qty(view.open_interest, spec), "symbol": spec.symbol, "time": ms(view.ts)}
 
@@ -408,12 +420,29 @@ def order(snapshot: OrderSnapshot, spec: Instrument, *, with_cum_qty: bool = Fal
 
 def client_order_id(record: OrderRecord) -> str:
     """The order's client id; the venue's names for the orders it places itself: ``adl_autoclose`` for
-    an auto-deleverage, ``autoclose-<ms>`` for a liquidation."""
+    an auto-deleverage, ``autoclose-<ms>`` for a liquidation; and, as the venue generates one for an
+    order sent without, ``generated_client_id``."""
     if record.auto_deleverage:
         return "adl_autoclose"
     if record.liquidation and not record.client_order_id:
         return f"autoclose-{ms(record.created)}"
-    return record.client_order_id
+    return record.client_order_id or generated_client_id(record.order_id)
+
+
+def client_algo_id(record: OrderRecord) -> str:
+    """A conditional order's client id on the algo endpoints, generated as ``client_order_id``'s."""
+    return record.client_order_id or generated_client_id(record.order_id)
+
+
+def generated_client_id(order_id: int) -> str:
+    """The client id shown for an order sent without one: the venue's shape (22 letters and digits)
+    derived from the order id, so every answer and stream message shows the same one. Only shown: the
+    order keeps no client id, so it never blocks or answers a later retry by client id.
+
+    >>> generated_client_id(42)
+    'paperex000000000000042'
+    """
+    return f"paperex{order_id:015d}"
 
 
 def waiting_algo_order(snapshot: OrderSnapshot) -> bool:
@@ -433,7 +462,7 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
     trailing = record.order_type is OrderType.TRAILING_STOP_MARKET
     return {
         "algoId": record.order_id,
-        "clientAlgoId": record.client_order_id,
+        "clientAlgoId": client_algo_id(record),
         "algoType": "CONDITIONAL",
         "orderType": VENUE_TYPES.get(record.order_type, record.order_type.value),
         "symbol": record.symbol,

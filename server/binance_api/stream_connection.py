@@ -52,12 +52,12 @@ class StreamConnection:
         self._forwarding: dict[str, asyncio.Task[None]] = {}
 
     async def follow(self, streams: Mapping[str, Stream]) -> bool:
-        """Follow each of ``streams`` (returns once they follow their topics); False, and the socket
-        closed, when that would pass the streams a connection may follow."""
+        """Follow each of ``streams`` (returns once they follow their topics); False, and the close
+        asked, when that would pass the streams a connection may follow."""
         return await self._follow({name: partial(self.streams.payloads, stream) for name, stream in streams.items()})
 
     async def _follow(self, sources: Mapping[str, PayloadSource]) -> bool:
-        if not await self.rules.room(len(self._forwarding.keys() | sources.keys())):
+        if not self.rules.room(len(self._forwarding.keys() | sources.keys())):
             return False
         for name, payloads in sources.items():
             if name not in self._forwarding:
@@ -80,17 +80,19 @@ class StreamConnection:
             async for payload in payloads(ready):
                 await self.rules.send({"stream": name, "data": payload} if self.combined else payload)
         except SlowConsumer:
-            await self.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=f"too slow on {name}".encode())
+            self.rules.close(WSCloseCode.POLICY_VIOLATION, f"too slow on {name}".encode())
         except StreamClosed as closed:
-            await self.socket.close(code=WSCloseCode.GOING_AWAY, message=closed.reason.encode()[:120])
+            self.rules.close(WSCloseCode.GOING_AWAY, closed.reason.encode()[:120])
         except ConnectionResetError:  # the client left while a payload was on its way
             pass
         finally:
             ready.set()  # a stream that ended before it followed its topic must not hold its subscriber
+            if self._forwarding.get(name) is asyncio.current_task():  # ended by itself: no longer followed
+                del self._forwarding[name]
 
     async def answer(self, text: str) -> None:
         """Answer one message the client sent, unless the rules closed the socket for it."""
-        if not await self.rules.heard():
+        if not self.rules.heard():
             return
         answer = await self._handle(text)
         if answer is not None:
@@ -107,8 +109,9 @@ class StreamConnection:
         if not isinstance(request_id, int | str | None) or isinstance(request_id, bool):
             return _error(INVALID_VALUE_TYPE, "Invalid value type: id must be an integer or a string", None)
         method = request.get("method")
-        if method == "LIST_SUBSCRIPTIONS":
-            return {"result": list(self._forwarding), "id": request_id}
+        if method == "LIST_SUBSCRIPTIONS":  # a listen key that ended is not listed, even while its task ends
+            following = [name for name in self._forwarding if self._payloads(name) is not None]
+            return {"result": following, "id": request_id}
         if method not in ("SUBSCRIBE", "UNSUBSCRIBE"):
             return _error(UNKNOWN_PROPERTY, f"Unknown property: method {method!r}", request_id)
         names = request.get("params")

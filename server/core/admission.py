@@ -140,6 +140,13 @@ class Admission:
         if venue is not None:
             venue.take_orders(account_id, placed)
 
+    def order_batch(self, account_id: int) -> None:
+        """Charge one batch request of orders to the account's venue order windows (none without the
+        venue limits); its orders then come as commands with ``placed`` 0. RATE_LIMITED with a retry
+        delay when a window is full."""
+        if self.venue is not None:
+            self.venue.take_batch(account_id)
+
     def request(self, address: str, weight: int) -> None:
         """Charge one request of ``weight`` to a client address under the venue limits (none without
         them): RATE_LIMITED with a retry delay, or BANNED."""

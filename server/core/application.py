@@ -191,12 +191,15 @@ class Application(Queries):
 
     # ------------------------------------------------------------------ an account's commands
 
-    async def _submit(self, account_id: int, command: ExchangeCommand, *, order: bool = True) -> Applied:
+    async def _submit(
+        self, account_id: int, command: ExchangeCommand, *, order: bool = True, batched: bool = False
+    ) -> Applied:
         """Admit one command of an account (counted against its order share unless ``order`` is
-        False, as for cancels) after its injected faults, and sequence it; its ``Applied`` once durable
-        (unless a fault loses the answer)."""
+        False, as for cancels; against the venue's order windows unless ``batched``, as its batch
+        request was, ``Admission.order_batch``) after its injected faults, and sequence it; its
+        ``Applied`` once durable (unless a fault loses the answer)."""
         decision = await self.faults.enter(account_id, call_kind(command), command=True, order=rated(command))
-        self.admission.commands(account_id, 1, int(order), int(rated(command)))
+        self.admission.commands(account_id, 1, int(order), int(rated(command) and not batched))
         applied = await self.sequencer.submit_one(command)
         await self.faults.leave(decision)
         return applied
@@ -207,9 +210,10 @@ class Application(Queries):
         refuse_if_rejected(applied, self.instruments)
         return applied
 
-    async def order_command(self, command: OrderCommand) -> OrderResult:
-        """Place, amend, cancel or cancel all: the result once durable, or its refusal raised."""
-        applied = await self._submit(command.account_id, command, order=rated(command))
+    async def order_command(self, command: OrderCommand, *, batched: bool = False) -> OrderResult:
+        """Place, amend, cancel or cancel all: the result once durable, or its refusal raised.
+        ``batched``: one order of a batch request already charged to the venue's order windows."""
+        applied = await self._submit(command.account_id, command, order=rated(command), batched=batched)
         return order_result(applied, self.instruments)
 
     def order_batch(

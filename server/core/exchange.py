@@ -65,6 +65,7 @@ __all__ = [  # the outcome and the topics, where the adapters have always found 
 
 
 NEWER_READ_MODELS = (
+    "open_interest",
     "books",
     "history._open",
     "margin_accounts",

@@ -40,6 +40,7 @@ from paperex.server.state.history import FillRecord, OrderSnapshot, order_state
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.liquidation_records import LiquidationRecord
 from paperex.server.state.margin_adjustments import MarginAdjustment
+from paperex.server.state.open_interest import OpenInterestSample
 from paperex.server.state.public_trades import AggregateTrade, PublicTrade
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
@@ -413,6 +414,14 @@ class Queries:
         results = self.exchange.results
         store = {CandlePrice.MARK: results.mark_candles, CandlePrice.INDEX: results.index_candles}.get(price)
         return (store or results.candles).history(symbol, interval, start, end, limit)
+
+    async def open_interest_history(
+        self, symbol: str, period_ns: int, start: int | None, end: int | None, limit: int
+    ) -> list[OpenInterestSample]:
+        """The symbol's open interest at each multiple of ``period_ns`` (a multiple of 5 minutes) in
+        [start, end], oldest first (``OpenInterestHistory.samples``)."""
+        await self._settled(PUBLIC)
+        return self.exchange.results.open_interest.samples(symbol, period_ns, start, end, limit)
 
     @contextlib.asynccontextmanager
     async def candle_updates(

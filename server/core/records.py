@@ -7,6 +7,7 @@ from paperex.server.state.history import FillRecord, OrderRecord, OrderSnapshot,
 from paperex.server.state.income import IncomeRecord, IncomeType
 from paperex.server.state.margin_adjustments import MarginAdjustment
 from paperex.server.state.market_updates import BookUpdate, Trade, TradeBatch, merged_book_updates
+from paperex.server.state.open_interest import OpenInterestSample
 from paperex.server.state.public_trades import AggregateTrade, PublicTrade
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.state.user_events import (
@@ -33,6 +34,7 @@ __all__ = [
     "IncomeType",
     "Interval",
     "MarginAdjustment",
+    "OpenInterestSample",
     "OrderRecord",
     "OrderSnapshot",
     "OrderState",

@@ -40,7 +40,7 @@ from paperex.engine.events import (
 from paperex.engine.instruments import Instrument
 from paperex.engine.orders import TriggerBy
 from paperex.engine.risk import PositionFigures
-from paperex.engine.units import Amount, Ticks
+from paperex.engine.units import Amount, Lots, Ticks
 from paperex.server.core.exchange_commands import CreatePriceAlert, DeletePriceAlert
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.history import Bar
@@ -57,6 +57,7 @@ from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.margin_adjustments import MarginAdjustments
 from paperex.server.state.market_updates import BookUpdate, LevelChange, Trade, TradeBatch
+from paperex.server.state.open_interest import OpenInterestHistory
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.public_trades import PublicTrades
 from paperex.server.state.ticker_stats import TickerStats
@@ -182,11 +183,13 @@ class Results:
         self.funding = FundingHistory()
         self.margin_adjustments = MarginAdjustments()
         self.public_trades = PublicTrades()
+        self.open_interest = OpenInterestHistory(instruments)
         self._user_event_capture = UserEventCapture(orders, self.wallets)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""
         command = applied.command
+        self.open_interest.advance(applied.ts, self._open_interest_now)  # before this command's events
         self.now = max(self.now, applied.ts)
         if isinstance(command, CreatePriceAlert):
             self._create_alert(command, applied)
@@ -200,6 +203,9 @@ class Results:
         self.prices.fold(applied.events)
         self._keep_for_answer(applied)
         return applied
+
+    def _open_interest_now(self, symbol: str) -> tuple[Lots, Ticks]:
+        return self.margin_accounts.open_interest(symbol), self.prices.price(symbol, TriggerBy.MARK)
 
     def _keep_for_answer(self, applied: Applied) -> None:
         """What the command's answer shows beyond its events, from the read models as its fold left them."""

@@ -46,6 +46,11 @@ class VenueLimits:
     """New orders (and amends) per account per 10 seconds (ORDERS)."""
     orders_per_minute: int = 1200
     """New orders (and amends) per account per minute (ORDERS)."""
+    batch_orders_10s: int = 5
+    """What one batch request (up to 5 orders placed or amended at once) counts on the 10-second
+    order window, whatever the number of its orders (the venue's ``batchOrders`` weight)."""
+    batch_orders_minute: int = 1
+    """What one batch request counts on the minute's order window."""
     refusals_before_ban: int = 10
     """Requests an address may have refused for weight in one minute; the next one bans it (the
     venue bans "repeatedly violating" addresses without publishing the count)."""
@@ -161,19 +166,20 @@ class VenueMeter:
         """The weight ``address`` used in the current minute."""
         return self._weight.used(address, self._clock())
 
-    def check_orders(self, account_id: int, count: int) -> None:
-        """Raise RATE_LIMITED (budget ``orders``) when ``count`` new orders would pass either of the
-        account's order limits; counts nothing (``take_orders`` does, once every check passed)."""
+    def check_orders(self, account_id: int, count: int, minute_count: int | None = None) -> None:
+        """Raise RATE_LIMITED (budget ``orders``) when ``count`` new orders (``minute_count`` on the
+        minute's window, if it counts otherwise) would pass either of the account's order limits;
+        counts nothing (``take_orders`` does, once every check passed)."""
         now = self._clock()
-        for window, limit in zip(
-            self._orders, (self.limits.orders_per_10s, self.limits.orders_per_minute), strict=True
-        ):
+        limits = (self.limits.orders_per_10s, self.limits.orders_per_minute)
+        counts = (count, count if minute_count is None else minute_count)
+        for window, limit, asked in zip(self._orders, limits, counts, strict=True):
             used = window.used(account_id, now)
-            if used + count > limit:
+            if used + asked > limit:
                 wait = window.left(now)
                 span = "10s" if window.seconds == TEN_SECONDS else "1m"
                 figures = {"budget": "orders", "used": str(used), "limit": str(limit), "window": span}
-                message = f"{limit} new orders per {span} reached ({used} placed, {count} more asked)"
+                message = f"{limit} new orders per {span} reached ({used} placed, {asked} more asked)"
                 raise Refused(
                     "RATE_LIMITED",
                     f"{message}; retry in {wait:.3f} s",
@@ -181,10 +187,18 @@ class VenueMeter:
                     retry_after=wait,
                 )
 
-    def take_orders(self, account_id: int, count: int) -> None:
+    def take_orders(self, account_id: int, count: int, minute_count: int | None = None) -> None:
         now = self._clock()
-        for window in self._orders:
-            window.add(account_id, count, now)
+        ten_seconds, minute = self._orders
+        ten_seconds.add(account_id, count, now)
+        minute.add(account_id, count if minute_count is None else minute_count, now)
+
+    def take_batch(self, account_id: int) -> None:
+        """Charge one batch request of orders to the account's order windows (``batch_orders_10s``,
+        ``batch_orders_minute``): RATE_LIMITED, counting nothing, when either would pass its limit."""
+        counts = (self.limits.batch_orders_10s, self.limits.batch_orders_minute)
+        self.check_orders(account_id, *counts)
+        self.take_orders(account_id, *counts)
 
     def order_counts(self, account_id: int) -> tuple[int, int]:
         """The account's new orders in the current 10 seconds and the current minute."""

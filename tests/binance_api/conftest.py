@@ -25,6 +25,7 @@ def binanceusdm(base_url: str, account: Client, kind: type[Any] = ccxt.binanceus
     exchange.urls["test"] = {**exchange.urls["test"]} | {
         name: f"{base_url}/fapi/{version}" for name, version in VERSIONED.items()
     }
+    exchange.urls["test"]["fapiData"] = f"{base_url}/futures/data"
     if "ws" in exchange.urls["test"]:
         websocket = base_url.replace("http://", "ws://", 1) + "/ws"
         exchange.urls["test"]["ws"] = {**exchange.urls["test"]["ws"], "linear": websocket}

@@ -3,6 +3,7 @@ with Retry-After, then 418 once banned, -1015 for too many new orders, all in th
 order budget with gRPC, and ccxt's classes for them. The limits' wall clock is a ``ManualClock``:
 960,000 s since the epoch opens a minute (and a 10 s window)."""
 
+import json
 from pathlib import Path
 
 import aiohttp
@@ -131,3 +132,32 @@ async def test_ccxt_meets_a_429_and_a_ban_as_ddos_protection(tmp_path: Path) -> 
             await exchange_client.close()
 
     assert "-1003" in str(limited.value) and "IP banned until 960120000" in str(banned.value)
+
+
+async def test_a_batch_counts_5_on_the_10_seconds_and_1_on_the_minute_whatever_its_size(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """The venue's batchOrders weight: 5 on the 10 s order count, 1 on the minute's, 5 on the
+    address's weight. A batch of 2 bids: counts 5 / 1, weight 5. A single order after it: 6 / 2,
+    weight 5 (an order weighs 0). An amend batch of 1: 11 / 3, weight 10. With 12 allowed per 10 s, a
+    third batch (11 + 5 > 12) is -1015 for the 10 s window and counts nothing: 11 / 3 still."""
+    clock = ManualClock(MINUTE_START)
+    limits = venue(orders_per_10s=12)
+    async with serving(tmp_path, binance=True, limits=limits, limits_clock=clock) as exchange:
+        await exchange.set_mark("BTCUSDT", "65000")
+        alice = await exchange.open_account("alice")
+        bids = [{**ORDER, "price": "60000"}, {**ORDER, "price": "60100"}]
+        form = {"batchOrders": json.dumps(bids)}
+        _, batch, placed = await send(http, exchange, "POST", "/fapi/v1/batchOrders", alice, form=form)
+        _, single, _ = await send(http, exchange, "POST", "/fapi/v1/order", alice, form={**ORDER, "price": "60200"})
+        moved = [{"symbol": "BTCUSDT", "orderId": placed[0]["orderId"], "side": "BUY", "quantity": "0.003",
+                  "price": "60000"}]  # fmt: skip
+        _, amend, amended = await send(
+            http, exchange, "PUT", "/fapi/v1/batchOrders", alice, form={"batchOrders": json.dumps(moved)}
+        )
+        refused = await send(http, exchange, "POST", "/fapi/v1/batchOrders", alice, form=form)
+
+    counts = [(h[COUNT_10S], h[COUNT_1M], h[WEIGHT]) for h in (batch, single, amend, refused[1])]
+    assert counts == [("5", "1", "5"), ("6", "2", "5"), ("11", "3", "10"), ("11", "3", "15")]
+    assert [order["status"] for order in placed] == ["NEW", "NEW"] and amended[0]["origQty"] == "0.003"
+    assert (refused[0], refused[2]["code"]) == (429, -1015)

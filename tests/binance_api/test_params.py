@@ -89,7 +89,8 @@ def test_a_market_order_needs_no_price_or_time_in_force() -> None:
         ({"reduceOnly": "yes"}, -1130),
         ({"closePosition": "true"}, -1106),
         ({"stopPrice": "59000"}, -1106),
-        ({"priceMatch": "OPPONENT"}, -1130),
+        ({"priceMatch": "OPPONENT"}, -1106),  # a price beside it
+        ({"priceMatch": "QUEUE_3"}, -5037),
     ],
 )
 def test_malformed_orders_get_the_venues_code(changes: dict[str, str], code: int) -> None:

@@ -123,3 +123,22 @@ async def test_a_user_stream_cut_after_n_messages_reconnects_with_its_listen_key
     assert again["listenKey"] == opened["listenKey"]
     assert (resumed["e"], resumed["o"]["i"]) == ("ORDER_TRADE_UPDATE", placed[3])
     assert sorted(order["orderId"] for order in open_orders) == sorted(placed)
+
+
+async def test_a_closed_stream_ends_with_the_close_handshake(tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    """The server closes a user stream from another task than the one reading it (its listen key
+    deleted). A client that answers the close itself (``autoclose=False``, as ccxt.pro connects)
+    reads the close frame, 1001 "listenKey closed", makes a REST call, then sends its own close
+    frame: the server waited for it, so the close is clean and the client's code stays 1001 (the
+    server dropping the connection after its frame made it 1006, abnormal closure)."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice")
+        _, opened = await listen_key(http, venue, alice)
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}", autoclose=False) as user:
+            await listen_key(http, venue, alice, "DELETE")
+            code, reason = await closed(user)
+            assert (await call(http, venue, "GET", "/fapi/v1/ping")) == (200, {})
+            await user.close()
+
+    assert (code, reason) == (WSCloseCode.GOING_AWAY, "listenKey closed")
+    assert (user.close_code, user.exception()) == (WSCloseCode.GOING_AWAY, None)

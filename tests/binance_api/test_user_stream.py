@@ -9,7 +9,7 @@ import aiohttp
 
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.binance_api.listen_keys import ListenKeys
-from paperex.v1 import admin_pb2, common_pb2
+from paperex.v1 import admin_pb2, common_pb2, trading_pb2
 from tests.binance_api.test_rest import call
 from tests.server.conftest import Client, Exchange, btc_order, serving
 
@@ -243,21 +243,28 @@ async def test_a_listen_key_subscribed_by_message_follows_the_account(
     tmp_path: Path, http: aiohttp.ClientSession
 ) -> None:
     """As the venue (and the futures connector's ``user_data``): a connection to ``/ws`` subscribes to
-    alice's listen key; her gRPC order arrives as ORDER_TRADE_UPDATE. Once the key is deleted it is an
-    unknown stream."""
+    alice's listen key (beside a public stream, both listed); her gRPC order arrives as
+    ORDER_TRADE_UPDATE. Once the key is deleted it is no longer listed, and it is an unknown stream."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         _, opened = await listen_key(http, venue, alice)
         async with http.ws_connect(f"{venue.binance_url}/ws") as socket:
-            await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
+            names = [opened["listenKey"], "btcusdt@aggTrade"]
+            await socket.send_json({"method": "SUBSCRIBE", "params": names, "id": 1})
             subscribed = await received(socket)
+            await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 3})
+            listed = await received(socket)
             await alice.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.002", "60000"), metadata=alice.auth)
             placed = await received(socket)
             await listen_key(http, venue, alice, "DELETE")
+            await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 4})
+            listed_after = await received(socket)
             await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
             refused = await received(socket)
 
     assert subscribed == {"result": None, "id": 1}
+    assert listed == {"result": names, "id": 3}
+    assert listed_after == {"result": ["btcusdt@aggTrade"], "id": 4}
     assert (placed["e"], placed["o"]["X"], placed["o"]["q"], placed["o"]["p"]) == (
         "ORDER_TRADE_UPDATE", "NEW", "0.002", "60000.0"
     )  # fmt: skip
@@ -269,7 +276,7 @@ async def test_a_listen_key_subscribed_by_message_follows_the_account(
 
 async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """With a validity of a second, a listen key subscribed by message sends ``listenKeyExpired`` and is
-    gone: subscribing to it again is refused on the same connection."""
+    gone: no longer listed, and subscribing to it again is refused on the same connection."""
     async with serving(tmp_path) as venue:
         short = BinanceApi(venue.server.application, listen_key_validity_ms=1000)
         venue.binance_url = f"http://127.0.0.1:{await short.start('127.0.0.1', 0)}"
@@ -280,6 +287,8 @@ async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http
                 await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 1})
                 subscribed = await received(socket)
                 expired = await received(socket)
+                await socket.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 3})
+                listed = await received(socket)
                 await socket.send_json({"method": "SUBSCRIBE", "params": [opened["listenKey"]], "id": 2})
                 again = await received(socket)
         finally:
@@ -287,6 +296,7 @@ async def test_a_subscribed_listen_key_that_expires_says_so(tmp_path: Path, http
 
     assert subscribed == {"result": None, "id": 1}
     assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == opened["listenKey"]
+    assert listed == {"result": [], "id": 3}
     assert again["error"]["code"] == 2
 
 
@@ -342,3 +352,44 @@ async def test_a_btc_deposit_is_an_account_update_of_btc(tmp_path: Path, http: a
 
     assert (deposited["e"], deposited["a"]["m"]) == ("ACCOUNT_UPDATE", "DEPOSIT")
     assert deposited["a"]["B"] == [{"a": "BTC", "wb": "0.25", "cw": "0.25", "bc": "0.25"}]
+
+
+async def test_an_order_sent_without_a_client_id_shows_a_generated_one(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """Two bids without newClientOrderId: each answer, the stream and a query show
+    ``paperex`` + its order id in 15 digits (22 letters and digits, as the venue's generated ids),
+    and that id names the order for a query and a cancel. The second bid is no retry of the first
+    (both rest), gRPC still shows no client id, a stop sent without clientAlgoId gets one the same way,
+    and a client may not send an id of that shape itself (-4015)."""
+    async with serving(tmp_path, binance=True) as venue:
+        await venue.set_mark("BTCUSDT", "65000")
+        _, alice = await open_account(venue, "alice")
+        _, opened = await listen_key(http, venue, alice)
+        bid = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.002"}
+        async with http.ws_connect(f"{venue.binance_url}/ws/{opened['listenKey']}") as socket:
+            _, first = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000"})
+            streamed = await received(socket)
+        _, second = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000"})
+        generated = f"paperex{first['orderId']:015d}"
+        by_client_id = {"symbol": "BTCUSDT", "origClientOrderId": generated}
+        _, queried = await call(http, venue, "GET", "/fapi/v1/order", alice, query=by_client_id)
+        on_grpc = await alice.trading.GetOrder(
+            trading_pb2.GetOrderRequest(symbol="BTCUSDT", order_id=first["orderId"]), metadata=alice.auth
+        )
+        _, canceled = await call(http, venue, "DELETE", "/fapi/v1/order", alice, form=by_client_id)
+        stop = {"symbol": "BTCUSDT", "side": "SELL", "algoType": "CONDITIONAL", "type": "STOP_MARKET"}
+        stop |= {"quantity": "0.002", "triggerPrice": "63000"}
+        _, algo = await call(http, venue, "POST", "/fapi/v1/algoOrder", alice, form=stop)
+        taken = await call(
+            http, venue, "POST", "/fapi/v1/order", alice, form={**bid, "price": "60000", "newClientOrderId": generated}
+        )
+
+    assert len(generated) == 22 and generated.isalnum()
+    assert first["clientOrderId"] == streamed["o"]["c"] == queried["clientOrderId"] == generated
+    assert second["clientOrderId"] == f"paperex{second['orderId']:015d}" != generated
+    assert second["status"] == "NEW"
+    assert on_grpc.order.client_order_id == ""
+    assert (canceled["orderId"], canceled["status"]) == (first["orderId"], "CANCELED")
+    assert algo["clientAlgoId"] == f"paperex{algo['algoId']:015d}"
+    assert taken == (400, {"code": -4015, "msg": "Client order id is not valid."})

@@ -46,7 +46,7 @@ from paperex.engine.units import SCALE
 from .scenario import TAKER_LIQUIDATION, assert_rejected, of, only, run
 
 BTC, ETH = "BTCUSDT", "ETHUSDT"
-TRADER, MAKER = 1, 9
+TRADER, MAKER, BIDDER = 1, 9, 8
 USDT = SCALE
 ENTRY = 649_000  # 64,900.0
 
@@ -452,3 +452,79 @@ def test_a_liquidation_is_announced_once_per_scope():
 
     triggered = only(events, LiquidationTriggered)
     assert (triggered.symbol, triggered.mode) == (BTC, MarginMode.ISOLATED)
+
+
+@pytest.mark.parametrize("resting_bid", [None, 635_000])
+def test_a_loss_the_empty_fund_cannot_pay_is_deleveraged_at_the_bankruptcy_price_past_the_band(
+    resting_bid: int | None,
+) -> None:
+    """TRADER (500 USDT, cross, 100x) buys 0.7 BTC at 64,900 from MAKER: taker fee 0.05% x 45,430 =
+    22.715, wallet 477.285. Bankruptcy price 64,900 - 477.285 / 0.7 = 64,218.1643 (shown 64,218.2).
+    The mark gaps to 60,000 with no bid left: the 5% band is [57,000, 63,000], wholly under it. The
+    fund is empty, so nothing may fill under 64,218.2: the whole 0.7 is deleveraged against MAKER,
+    the only short, at 64,218.2 (not at the band's 63,000, which would leave a deficit of
+    0.7 x 1,900 - 477.285 = 852.715 the fund does not have). A bid of MAKER's at 63,500, inside the
+    gap, is not taken either (selling there loses 0.7 x 1,400 = 980 against a 477.285 wallet, more
+    than the fund has); ADL cancels it. TRADER realizes 0.7 x -681.8 = -477.26 and its leftover
+    477.285 - 477.26 = 0.025 goes to the fund; MAKER realizes +477.26."""
+    engine = Engine(DEFAULT_INSTRUMENTS)
+    for account_id, amount in ((TRADER, 500), (MAKER, 100_000_000)):
+        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
+    run(
+        engine,
+        SetMarkPrice(symbol=BTC, price=ENTRY),
+        SetLeverage(account_id=TRADER, symbol=BTC, leverage=100),
+        PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
+                   price=ENTRY),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=700),
+    )  # fmt: skip
+    assert engine.accounts[TRADER].wallet == usdt("477.285")
+    if resting_bid:
+        bid(engine, resting_bid, 700)
+
+    events = mark(engine, 600_000)
+
+    deleveraged = only(events, PositionDeleveraged)
+    assert (deleveraged.account_id, deleveraged.quantity, deleveraged.price) == (MAKER, 700, 642_182)
+    assert deleveraged.realized_pnl == usdt("477.26")
+    assert only(events, PositionLiquidated).deleveraged == 700
+    assert engine.accounts[TRADER].wallet == 0 and engine.accounts[TRADER].positions[BTC].size == 0
+    assert engine.markets[BTC].insurance_fund == usdt("0.025")
+    assert of(events, TradeExecuted) == []
+    assert engine.ledger().imbalance == 0
+
+
+@pytest.mark.parametrize(("fund", "taken"), [("0", "21.192"), ("10", "11.192")])
+def test_a_deficit_beyond_the_fund_is_taken_from_the_opposing_profit_in_adl_order(fund: str, taken: str) -> None:
+    """Taker-fee model, a fund of 0 (or 10) USDT. TRADER (500 USDT, cross, 100x) buys 0.7 BTC at 64,900 from MAKER
+    (taker fee 0.05% x 45,430 = 22.715: wallet 477.285; MAKER pays the 0.02% maker fee, 9.086).
+    Bankruptcy price 64,900 - 477.285 / 0.7 = 64,218.1643, so BIDDER's bid of 0.7 at 64,220 is above
+    it and takes the liquidation when the mark falls to 64,400 (liquidation below 64,476.06):
+    realized 0.7 x -680 = -476 and the taker fee 0.05% x 44,954 = 22.477 leave the wallet at
+    477.285 - 476 - 22.477 = -21.192. The fund pays what it has and ends at 0; the rest, 21.192 (or
+    11.192), is taken from MAKER, the only opposing (short) position, whose profit at the mark is
+    0.7 x 500 = 350: MAKER's wallet 100,000,000 - 9.086 - 21.192 = 99,999,969.722 (or 99,999,979.722)."""
+    engine = Engine({s: replace(i, insurance_fund=usdt(fund)) for s, i in TAKER_LIQUIDATION.items()})
+    for account_id, amount in ((TRADER, 500), (MAKER, 100_000_000), (BIDDER, 100_000_000)):
+        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
+    run(
+        engine,
+        SetMarkPrice(symbol=BTC, price=ENTRY),
+        SetLeverage(account_id=TRADER, symbol=BTC, leverage=100),
+        PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
+                   price=ENTRY),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=700),
+        PlaceOrder(account_id=BIDDER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=700,
+                   price=642_200),
+    )  # fmt: skip
+
+    events = mark(engine, 644_000)
+
+    assert only(events, TradeExecuted).price == 642_200
+    assert engine.accounts[TRADER].wallet == 0 and engine.accounts[TRADER].positions[BTC].size == 0
+    assert engine.markets[BTC].insurance_fund == 0
+    moved = [(e.account_id, e.delta, e.wallet) for e in of(events, BalanceChanged) if e.reason is BalanceReason.ADL]
+    assert moved == [(MAKER, -usdt(taken), usdt("99999990.914") - usdt(taken))]
+    drawn = [(e.delta, e.balance) for e in of(events, InsuranceFundChanged)]
+    assert drawn == ([(-usdt(fund), 0)] if fund != "0" else [])
+    assert engine.ledger().imbalance == 0

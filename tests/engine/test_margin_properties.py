@@ -11,51 +11,19 @@ which no margin check touches.
 from hypothesis import event as hypothesis_event
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, rule
 
 from paperex.engine.accounts import MarginMode
-from paperex.engine.commands import (
-    AdvanceTime,
-    CancelAllOrders,
-    Command,
-    CreateAccount,
-    Deposit,
-    PlaceOrder,
-    SetIndexPrice,
-    SetLeverage,
-    SetMarginMode,
-    SetMarkPrice,
-    Withdraw,
-)
-from paperex.engine.engine import Engine
+from paperex.engine.commands import PlaceOrder, SetIndexPrice, SetMarginMode, SetMarkPrice
 from paperex.engine.events import LiquidationTriggered, PositionDeleveraged, TradeExecuted
-from paperex.engine.liquidation import cross_breach, isolated_breach
 from paperex.engine.orders import OrderType, Side, TimeInForce
 from paperex.engine.units import SCALE
 
-MARKET_MAKER = 100
-TRADERS = (1, 2, 3, 4)
-START = {"BTCUSDT": 649_000, "ETHUSDT": 186_000}
-SECOND = 10**9
-HOUR = 3_600 * SECOND
-
-symbols = st.sampled_from(sorted(START))
-traders = st.sampled_from(TRADERS)
-sides = st.sampled_from(list(Side))
+from .margin_machine import SECOND, START, TRADERS, MarginRules, sides, symbols, traders
 
 
-class MarginMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.engine = Engine()
-        self.now = 1
-        self.marks = dict(START)
-
-    def apply(self, command: Command) -> list[object]:
-        command.ts = self.now
-        events = self.engine.apply(command)
-        self.engine.check_invariants()
-        return list(events)
+class MarginMachine(MarginRules):
+    """One-way traders, cross and isolated, with the shared rules (``margin_machine``)."""
 
     @initialize(
         funds=st.lists(st.integers(500, 50_000), min_size=len(TRADERS), max_size=len(TRADERS)),
@@ -66,12 +34,7 @@ class MarginMachine(RuleBasedStateMachine):
     def open_accounts(self, funds: list[int], books: list[tuple[str, Side, MarginMode]]) -> None:
         """Every trader starts leveraged: about 15x its deposit (at 20x) in one direction, so that
         moderate moves already liquidate someone."""
-        for account_id, usdt in [*zip(TRADERS, funds, strict=True), (MARKET_MAKER, 10**9)]:
-            self.apply(CreateAccount(account_id=account_id, liquidatable=account_id != MARKET_MAKER))
-            self.apply(Deposit(account_id=account_id, amount=usdt * SCALE))
-        for symbol, price in START.items():
-            self.apply(SetMarkPrice(symbol=symbol, price=price))
-            self.quote(symbol)
+        self.open_market(zip(TRADERS, funds, strict=True))
         for account_id, usdt, (symbol, side, mode) in zip(TRADERS, funds, books, strict=True):
             self.apply(SetMarginMode(account_id=account_id, symbol=symbol, mode=mode))
             unit = self.engine.markets[symbol].notional_unit
@@ -81,28 +44,6 @@ class MarginMachine(RuleBasedStateMachine):
                     account_id=account_id, symbol=symbol, side=side, order_type=OrderType.MARKET, quantity=max(lots, 1)
                 )
             )
-
-    def quote(self, symbol: str) -> None:
-        """The market maker re-quotes ten levels a side around the mark (0.1% apart)."""
-        self.apply(CancelAllOrders(account_id=MARKET_MAKER, symbol=symbol))
-        mark = self.marks[symbol]
-        for level in range(1, 11):
-            for side, sign in ((Side.BUY, -1), (Side.SELL, 1)):
-                self.apply(
-                    PlaceOrder(
-                        account_id=MARKET_MAKER,
-                        symbol=symbol,
-                        side=side,
-                        order_type=OrderType.LIMIT,
-                        quantity=20_000,
-                        price=mark + sign * mark * level // 1_000,
-                    )
-                )
-
-    @rule(account=traders, symbol=symbols, mode=st.sampled_from(list(MarginMode)), leverage=st.integers(1, 75))
-    def configure(self, account: int, symbol: str, mode: MarginMode, leverage: int) -> None:
-        self.apply(SetMarginMode(account_id=account, symbol=symbol, mode=mode))
-        self.apply(SetLeverage(account_id=account, symbol=symbol, leverage=leverage))
 
     @rule(
         account=traders,
@@ -183,27 +124,6 @@ class MarginMachine(RuleBasedStateMachine):
             hypothesis_event("liquidation by an index move")
         self.marks[symbol] = self.engine.markets[symbol].mark_price
         self.quote(symbol)
-
-    @rule()
-    def funding(self) -> None:
-        self.now += 8 * HOUR
-        self.apply(AdvanceTime(ts=self.now))
-
-    @rule(account=traders, usdt=st.integers(1, 20_000), deposit=st.booleans())
-    def transfer(self, account: int, usdt: int, deposit: bool) -> None:
-        kind = Deposit if deposit else Withdraw
-        self.apply(kind(account_id=account, amount=usdt * SCALE))
-
-    @invariant()
-    def nobody_is_left_below_maintenance(self) -> None:
-        markets = self.engine.markets
-        for account in self.engine.accounts.values():
-            if not account.liquidatable:
-                continue
-            assert cross_breach(account, markets) is None
-            for symbol, position in account.positions.items():
-                if position.size and account.settings[symbol].mode is MarginMode.ISOLATED:
-                    assert not isolated_breach(account, symbol, markets)
 
 
 MarginMachine.TestCase.settings = settings(MarginMachine.TestCase.settings, stateful_step_count=30)
