@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import chain
 from operator import attrgetter
 from typing import Any
 
@@ -176,8 +177,7 @@ class _Kind:
 
 class _Sequence(_Kind):
     def row(self, value: Any, writer: "_Writer") -> list[Any]:
-        encode_value = writer.value
-        return [writer.type_of(self), *[encode_value(item) for item in value]]
+        return [writer.type_of(self), *writer.encoded(value)]
 
     def create(self, row: list[Any], reader: "_Reader") -> Any:
         return self.cls()
@@ -200,12 +200,7 @@ class _Frozen(_Sequence):
 
 class _Mapping(_Kind):
     def row(self, value: Any, writer: "_Writer") -> list[Any]:
-        encode_value = writer.value
-        row = [writer.type_of(self)]
-        for key, item in value.items():
-            row.append(encode_value(key))
-            row.append(encode_value(item))
-        return row
+        return [writer.type_of(self), *writer.encoded(chain.from_iterable(value.items()))]
 
     def create(self, row: list[Any], reader: "_Reader") -> Any:
         return self.cls()
@@ -224,8 +219,7 @@ class _Mapping(_Kind):
 
 class _Deque(_Kind):
     def row(self, value: Any, writer: "_Writer") -> list[Any]:
-        encode_value = writer.value
-        return [writer.type_of(self), value.maxlen, *[encode_value(item) for item in value]]
+        return [writer.type_of(self), value.maxlen, *writer.encoded(value)]
 
     def create(self, row: list[Any], reader: "_Reader") -> Any:
         return self.cls((), row[1])
@@ -269,11 +263,14 @@ class _Object(_Kind):
             extra = sorted(value.__dict__.keys() - self._field_set)
             raise SnapshotFormatError(f"a {self.name} holds {extra}, which its snapshot schema does not store")
         try:
-            fields = self._fields_of(value)
+            return [writer.type_of(self), *writer.encoded(self._fields_of(value))]
         except AttributeError:  # a field this instance does not hold
-            fields = tuple(getattr(value, name, _ABSENT) for name in self.fields)
-        encode_value = writer.value
-        return [writer.type_of(self), *[_ABSENT_FIELD if item is _ABSENT else encode_value(item) for item in fields]]
+            fields = [getattr(value, name, _ABSENT) for name in self.fields]
+            encode_value = writer.value
+            return [
+                writer.type_of(self),
+                *[_ABSENT_FIELD if item is _ABSENT else encode_value(item) for item in fields],
+            ]
 
     def create(self, row: list[Any], reader: "_Reader") -> Any:
         make = self.entry.make
@@ -306,7 +303,7 @@ class _Record(_Kind):
         """Keyword-only fields are passed by name; others in order (faster)."""
 
     def row(self, value: Any, writer: "_Writer") -> list[Any]:
-        return [writer.type_of(self), *map(writer.value, self._fields_of(value))]
+        return [writer.type_of(self), *writer.encoded(self._fields_of(value))]
 
     def create(self, row: list[Any], reader: "_Reader") -> Any:
         if len(row) != len(self.fields) + 1:
@@ -372,6 +369,11 @@ class _Writer:
             index = self._type_index[kind] = len(self.type_rows)
             self.type_rows.append([kind.name, list(kind.fields)])
         return index
+
+    def encoded(self, values: Iterable[Any]) -> list[Any]:
+        """Each of ``values`` as written (scalars as they are, without a call each)."""
+        value, atoms = self.value, _ATOMS
+        return [item if type(item) in atoms else value(item) for item in values]
 
     def value(self, value: Any) -> Any:
         kind_of = type(value)
