@@ -12,7 +12,6 @@ durable. Queries wait for ``settled`` so they never show state a crash could sti
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -391,18 +390,6 @@ class Sequencer:
                 pending.future.set_exception(self._stopped())
 
 
-def _decode(state: bytes) -> Exchange:
-    """``decode_exchange`` with the cyclic collector paused: a snapshot is millions of new objects, and
-    the collections they would trigger on the way made loading several times slower."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return decode_exchange(state)
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def snapshot_of(exchange: Exchange) -> Snapshot:
     """The exchange in the snapshot format, with the state hash that recovery checks it against."""
     return Snapshot(exchange.sequence, exchange.state_hash(), exchange.now, encode_exchange(exchange))
@@ -456,7 +443,7 @@ def _newest_sound_snapshot(journal: Journal, at_most: int, last: int) -> Exchang
         problem = "its bytes do not match their digest" if digest(snapshot.state) != recorded else ""
         if not problem:
             try:
-                exchange = _decode(snapshot.state)
+                exchange = decode_exchange(snapshot.state)
             except OtherFormatError as error:
                 log.warning(
                     "snapshot at sequence %d in %s is not loaded (%s): recovering from an earlier snapshot or "
