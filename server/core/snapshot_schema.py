@@ -2,10 +2,11 @@
 writes and reads it), and the two calls that write and read a whole ``Exchange``.
 
 Dataclasses and NamedTuples store their declared fields; the other classes list theirs here, every
-attribute they hold (writing a snapshot fails on one that holds more, or lacks one). The engine's classes
+attribute they may hold (writing a snapshot fails on an object holding one more). The engine's classes
 are made through their constructors, which a build compiled by mypyc requires; the engine itself stores
-its ``EngineState`` alone and builds its jobs around it once loaded. Changing what a class stores changes
-the snapshot: raise ``snapshot_format.FORMAT_VERSION``, and older snapshots are replayed from the journal.
+its ``EngineState`` alone and builds its jobs around it once loaded. A snapshot written before a class's
+fields changed is refused (it lists them) and recovery replays the journal; when what a field means
+changes, raise ``snapshot_format.FORMAT_VERSION`` for the same effect.
 """
 
 import typing

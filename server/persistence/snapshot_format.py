@@ -77,8 +77,8 @@ class OtherFormatError(SnapshotFormatError):
 class Stored:
     """A class stored by its named fields, which must be every attribute its instances hold (unless
     ``loaded`` rebuilds the others). It loads as an instance whose fields are then set: made empty by
-    ``cls.__new__``, or by ``make`` called with the values of the fields ``args`` names (a class compiled
-    by mypyc cannot be made without its constructor)."""
+    ``object.__new__``, or by ``make`` called with the values of the fields ``args`` names (a class
+    compiled by mypyc cannot be made without its constructor)."""
 
     cls: type
     fields: tuple[str, ...]
@@ -178,9 +178,9 @@ class _Kind:
     name: str
     fields: tuple[str, ...] = ()
 
-    def __init__(self, cls: type, name: str | None = None) -> None:
+    def __init__(self, cls: type) -> None:
         self.cls = cls
-        self.name = name or cls.__qualname__
+        self.name = cls.__qualname__
 
     def row(self, value: Any, writer: "_Writer") -> list[Any]:
         raise NotImplementedError
