@@ -10,6 +10,7 @@ journal's tail rebuilds it exactly. The sequencer is its only writer.
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
 from paperex.engine.commands import CreateAccount, Deposit
 from paperex.engine.engine import Engine
 from paperex.engine.events import AccountCreated, Event, OrderRejected
@@ -76,9 +77,14 @@ class Exchange:
     """Engine + accounts + market script + read models; mutate only through ``execute`` then
     ``results.fold`` (or ``apply``, both at once)."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        history_retention: int = RETAINED_PER_ACCOUNT,
+        collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
+    ) -> None:
         self.instruments = dict(instruments)
-        self.engine = Engine(self.instruments)
+        self.engine = Engine(self.instruments, collateral)
         self.results = Results(self.instruments, history_retention, self.engine.state.collateral)
         self.sequence = 0
         self.accounts: dict[int, AccountEntry] = {}

@@ -79,7 +79,7 @@ from paperex.server.state.candles import (
 from paperex.server.state.funding_history import FundingHistory, FundingRecord
 from paperex.server.state.funds import Funds
 from paperex.server.state.history import FillRecord, History, OrderRecord, _AccountHistory
-from paperex.server.state.income import IncomeHistory, IncomeRecord, IncomeType
+from paperex.server.state.income import IncomeHistory, IncomeRecord, IncomeType, OtherAssetIncome
 from paperex.server.state.liquidation_records import LiquidationRecord, LiquidationRecords
 from paperex.server.state.margin_accounts import HeldPosition, MarginAccounts
 from paperex.server.state.margin_adjustments import MarginAdjustment, MarginAdjustments
@@ -249,7 +249,8 @@ _RECORDS: tuple[type, ...] = (
     Fixed, IndexJump, Jumps, Path, RandomWalk, Replay, Segment, KlineHistory, KlineRow, KlineTape, Print,
     LadderLevel, QuoteConfig, Regime, _Quoting, Quote, QuotedMarket, Liquidity, LiquidityRegime, Scenario,
     TakerConfig,
-    Alert, AlertBook, Candle, FundingRecord, FillRecord, OrderRecord, _AccountHistory, IncomeRecord, LiquidationRecord,
+    Alert, AlertBook, Candle, FundingRecord, FillRecord, OrderRecord, _AccountHistory, IncomeRecord, OtherAssetIncome,
+    LiquidationRecord,
     HeldPosition, MarginAdjustment, PublicTrade, _Minute,
     AccountNotice, AlertFired, BalanceUpdate, OrderUpdate, PositionUpdate,
 )  # fmt: skip
