@@ -385,6 +385,7 @@ def c_compiler() -> str | None:
     return shutil.which(compiler)
 
 
+@pytest.mark.slow  # mypyc compiles the engine: minutes on a busy 2-core machine
 @pytest.mark.skipif(c_compiler() is None, reason="no C compiler: the engine cannot be compiled with mypyc here")
 def test_a_snapshot_written_here_loads_into_a_mypyc_build_of_the_engine(tmp_path: Path) -> None:
     """The interpreted engine writes the rich state; a build of ``engine/`` compiled by mypyc loads it
