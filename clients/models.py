@@ -98,6 +98,8 @@ class Fill:
     is_liquidation: bool
     time: datetime | None
     is_auto_deleverage: bool
+    position_side: PositionSide | None = None
+    """The hedge leg the fill traded, LONG or SHORT; None in one-way mode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +448,8 @@ class BalanceChanged:
     cross_change: Decimal
     isolated_change: Decimal | None
     asset: str
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) the change concerns; None for a one-way position or the whole account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +462,8 @@ class FundingSettled:
     position_size: Decimal
     payment: Decimal
     funding_time: datetime | None
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) that paid or received; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +474,8 @@ class MarginCallIssued:
     margin_ratio: Decimal
     margin_balance: Decimal
     maintenance_margin: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) called; None for a one-way position or the cross account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +484,8 @@ class LiquidationStarted:
     symbol: str
     margin_balance: Decimal
     maintenance_margin: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) liquidated; None for a one-way position or the cross account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +499,8 @@ class PositionLiquidated:
     insurance_fund_change: Decimal | None
     order_id: int
     deleveraged_quantity: Decimal
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) liquidated; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +510,8 @@ class PositionDeleveraged:
     price: Decimal
     realized_pnl: Decimal
     order_id: int
+    position_side: PositionSide | None = None
+    """The hedge leg (LONG or SHORT) deleveraged; None for a one-way position."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -680,3 +694,5 @@ class Liquidation:
     positions: list[PositionLiquidated]
     insurance_fund_change: Decimal
     realized_pnl: Decimal
+    position_side: PositionSide | None = None
+    """The isolated hedge leg (LONG or SHORT) liquidated; None for a one-way position or the cross account."""

@@ -245,10 +245,16 @@ class Engine:
         return self.state.position(account_id, symbol, leg)
 
     def preview(
-        self, account_id: int, symbol: str, side: Side, lots: Lots, price: Ticks = 0
+        self,
+        account_id: int,
+        symbol: str,
+        side: Side,
+        lots: Lots,
+        price: Ticks = 0,
+        leg: PositionSide = PositionSide.BOTH,
     ) -> tuple[OrderPreview, OrderPreview]:
-        """An order's margin, fee and resulting position under the current and the other margin mode,
-        changing nothing. ``price`` 0 previews a market order at the opposite touch."""
+        """An order's margin, fee and resulting position (``leg``'s, in hedge mode) under the current and
+        the other margin mode, changing nothing. ``price`` 0 previews a market order at the opposite touch."""
         market = self.markets[symbol]
         return preview(
             self.accounts[account_id],
@@ -257,14 +263,15 @@ class Engine:
             side,
             lots,
             price or estimated_price(market, market.book.best_price(side.opposite)),
+            leg,
         )
 
     def summary(self, account_id: int) -> AccountSummary:
         """Every margin figure of one account at the current marks (read-only)."""
         return summarize(self.accounts[account_id], self.markets)
 
-    def adl_quantiles(self, symbol: str) -> dict[int, int]:
-        """``account_id -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
+    def adl_quantiles(self, symbol: str) -> dict[tuple[int, PositionSide], int]:
+        """``(account_id, leg) -> 1..5`` of every trader's position in ``symbol`` in its side's auto-deleverage
         queue (5: first to be deleveraged); flat and internal accounts are absent (0). Ranked afresh on
         each call, read-only: see ``paperex.engine.liquidation.adl_quantiles`` for the buckets."""
         market = self.markets[symbol]

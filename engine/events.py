@@ -234,7 +234,8 @@ class BalanceChanged:
     isolated_wallet: Amount = 0
     trade_id: int = 0
     position_side: PositionSide = BOTH
-    """The hedge leg whose isolated wallet moved (BOTH: a one-way position, or no isolated move)."""
+    """The hedge leg the change concerns: the one whose isolated wallet moved, or whose fill, funding or
+    clearance fee moved the cross wallet (BOTH: a one-way position, or the account as a whole)."""
     asset: str = USDT
 
 
@@ -270,6 +271,8 @@ class LiquidationTriggered:
     mode: MarginMode
     margin_balance: Amount
     maintenance_margin: Amount
+    position_side: PositionSide = BOTH
+    """The isolated hedge leg liquidated (BOTH: a one-way position, or the cross account)."""
 
 
 @dataclass(slots=True)

@@ -9,12 +9,12 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import TypeVar
 
-from paperex.engine.accounts import CROSS, Account, MarginMode
+from paperex.engine.accounts import CROSS, HEDGE, Account, MarginMode
 from paperex.engine.collateral import collateral_value
 from paperex.engine.instruments import Instrument, LiquidationFee
 from paperex.engine.margin import adl_score, bracket_for, fee, unrealized_pnl
 from paperex.engine.market import Market
-from paperex.engine.orders import BOTH, PositionSide
+from paperex.engine.orders import BOTH, LONG, SHORT, PositionSide
 from paperex.engine.positions import Position
 from paperex.engine.risk import valuation_price
 from paperex.engine.units import SCALE, Amount, Lots, Rate, Ticks
@@ -203,17 +203,18 @@ def adl_light(rank: int, count: int) -> int:
     return ADL_LIGHTS - rank * ADL_LIGHTS // count
 
 
-def adl_quantiles(market: MarketView, holders: Iterable[AccountView]) -> dict[int, int]:
-    """``account_id -> 1..5``: where each trader's position on ``market`` stands in the ADL queue of its
-    side, for display (Binance's five lights: quantile = rank / total users).
+def adl_quantiles(market: MarketView, holders: Iterable[AccountView]) -> dict[tuple[int, PositionSide], int]:
+    """``(account_id, leg) -> 1..5``: where each trader's position on ``market`` (each hedge leg, LONG
+    or SHORT; BOTH for a one-way position) stands in the ADL queue of its side, for display (Binance's
+    five lights: quantile = rank / total users).
 
     Longs and shorts are queued apart, each in exactly the order ``adl_ranking`` gives a bankrupt
     opposite position: highest LeveragePnL first, equal scores by lower account id first, as they
     would be executed (so equal scores may show different lights). A losing position scores 0 and
-    queues behind every profitable one. ``adl_light`` buckets the places. Flat accounts are absent
-    (0), and so are exchange-internal (non-liquidatable) ones: they are the backstop after every
+    queues behind every profitable one. ``adl_light`` buckets the places. Flat positions are absent
+    (0), and so are exchange-internal (non-liquidatable) accounts: they are the backstop after every
     trader, so they take no place in the traders' queue. A hedge account holding both legs is in both
-    queues and shows the higher of its two lights.
+    queues, each leg at its own place.
 
     Ranks every holder of the symbol (O(n log n)): for queries, never on the order or fill path.
     """
@@ -225,10 +226,10 @@ def adl_quantiles(market: MarketView, holders: Iterable[AccountView]) -> dict[in
             for position in (account.positions.get(symbol), account.short_legs.get(symbol)):
                 if position and position.size:
                     (longs if position.size > 0 else shorts).append((account, market, position))
-    quantiles: dict[int, int] = {}
-    for side in (longs, shorts):
+    quantiles: dict[tuple[int, PositionSide], int] = {}
+    for side, hedge_leg in ((longs, LONG), (shorts, SHORT)):
         queue = adl_ranking(side)
         for rank, account in enumerate(queue):
-            light = adl_light(rank, len(queue))
-            quantiles[account.account_id] = max(light, quantiles.get(account.account_id, 0))
+            leg = hedge_leg if account.position_mode is HEDGE else BOTH
+            quantiles[(account.account_id, leg)] = adl_light(rank, len(queue))
     return quantiles

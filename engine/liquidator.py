@@ -153,11 +153,8 @@ class Liquidator:
         account_id, markets = account.account_id, state.markets
         balance, maintenance = breach
         mode = CROSS if cross else ISOLATED
-        state.events.append(
-            LiquidationTriggered(
-                account_id, "" if cross else targets[0][0], mode, balance, ceil_div(maintenance, SCALE)
-            )
-        )
+        scope, leg = ("", BOTH) if cross else targets[0]  # the cross account, or one isolated position (leg)
+        state.events.append(LiquidationTriggered(account_id, scope, mode, balance, ceil_div(maintenance, SCALE), leg))
         for symbol in dict.fromkeys(symbol for symbol, _ in targets):
             self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.

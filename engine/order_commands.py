@@ -65,7 +65,7 @@ class OrderCommands:
             return self._place_conditional(market, cmd)
         order = self._new_order(cmd)
         if order.reduce_only and order.position_side is not BOTH:
-            refusal = self._leg_close_check(order)
+            refusal = self._leg_close_check(order, order.quantity)
             if refusal is not None:
                 return self.state.reject(cmd, refusal.reason, None, refusal.figures)
         reason = self._execution.precheck(market, order)
@@ -80,16 +80,17 @@ class OrderCommands:
         self._execution.execute(market, order)
         return None
 
-    def _leg_close_check(self, order: Order) -> Refusal | None:
-        """A hedge order that closes a leg may take off at most what the leg holds beyond the closing
-        orders already resting on it (the venue refuses the rest)."""
+    def _leg_close_check(self, order: Order, remaining: Lots) -> Refusal | None:
+        """A hedge order that closes a leg may take off at most what the leg holds beyond the other
+        closing orders resting on it (the venue refuses the rest): checked for ``remaining`` lots when
+        it is placed and when it is amended."""
         state = self.state
         closable = self._execution.closable(order)
         resting = state.reduce_only.get((order.account_id, order.symbol), {}).values()
-        free = closable - sum(o.remaining for o in resting if o.side is order.side)
-        if order.quantity <= free:
+        free = closable - sum(o.remaining for o in resting if o.side is order.side and o is not order)
+        if remaining <= free:
             return None
-        figures = (quantity("quantity", order.quantity), quantity("closable", max(0, free)))
+        figures = (quantity("quantity", remaining), quantity("closable", max(0, free)))
         return Refusal(RejectReason.CLOSE_EXCEEDS_POSITION, figures)
 
     def _is_retry(self, cmd: PlaceOrder, client_key: tuple[int, str]) -> bool:
@@ -195,6 +196,10 @@ class OrderCommands:
         if price == order.price and quantity < order.quantity:
             self._execution.resize(order, quantity, priority_kept=True)
             return None
+        if order.reduce_only and order.position_side is not BOTH:
+            close_refusal = self._leg_close_check(order, quantity - order.filled)
+            if close_refusal is not None:
+                return self.state.reject(cmd, close_refusal.reason, order, close_refusal.figures)
         margin_refusal = self._amend_margin_check(market, order, quantity, price)
         if margin_refusal is not None:
             return self.state.reject(cmd, margin_refusal.reason, order, margin_refusal.figures)

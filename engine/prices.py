@@ -146,7 +146,9 @@ class Prices:
                     )
                 else:
                     account.wallet -= payment
-                    moved = BalanceChanged(account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol)
+                    moved = BalanceChanged(
+                        account_id, BalanceReason.FUNDING, -payment, account.wallet, symbol, position_side=leg
+                    )
                 out.append(moved)
             state.at_risk[account_id] = None
         if remainder:

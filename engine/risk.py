@@ -402,16 +402,23 @@ class OrderPreview:
 
 
 def preview(
-    account: AccountView, markets: Mapping[str, MarketView], symbol: str, side: Side, lots: Lots, price: Ticks
+    account: AccountView,
+    markets: Mapping[str, MarketView],
+    symbol: str,
+    side: Side,
+    lots: Lots,
+    price: Ticks,
+    leg: PositionSide = BOTH,
 ) -> tuple[OrderPreview, OrderPreview]:
     """The order under the account's margin mode for ``symbol`` and under the other one, so a bot can
-    compare cross with isolated before acting. ``price`` is the expected fill price."""
+    compare cross with isolated before acting. ``price`` is the expected fill price; ``leg`` the hedge
+    leg the order trades (BOTH: the one-way position)."""
     market = markets[symbol]
     current = account.peek_setting(symbol).mode
     other = MarginMode.ISOLATED if current is MarginMode.CROSS else MarginMode.CROSS
     return (
-        _preview_under(account, markets, market, current, side, lots, price),
-        _preview_under(account, markets, market, other, side, lots, price),
+        _preview_under(account, markets, market, current, side, lots, price, leg),
+        _preview_under(account, markets, market, other, side, lots, price, leg),
     )
 
 
@@ -423,15 +430,24 @@ def _preview_under(
     side: Side,
     lots: Lots,
     price: Ticks,
+    leg: PositionSide,
 ) -> OrderPreview:
+    """A hedge order that closes its leg (SELL/LONG, BUY/SHORT) is reduce-only by nature: it costs
+    nothing, as the engine checks no margin for it, and closes at most what the leg holds; its fee is
+    still shown."""
     twin = Account.copy_of(account)
     twin.setting(market.symbol).mode = mode
     available = available_balance(twin, markets)
-    margin, loss, taker_fee = order_cost_parts(twin, market, side, lots, price)
-    cost = margin + loss + taker_fee
-    fee_paid, _, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee)
+    if leg is not BOTH and (leg is LONG) == (side is not BUY):
+        held = twin.legs(leg).get(market.symbol)
+        lots = min(lots, abs(held.size) if held else 0)
+        margin = loss = cost = 0
+    else:
+        margin, loss, taker_fee = order_cost_parts(twin, market, side, lots, price)
+        cost = margin + loss + taker_fee
+    fee_paid, _, _ = twin.settle_fill(market.instrument, side, lots, price, market.instrument.taker_fee, leg=leg)
     after = summarize(twin, markets)
-    figures = next((p for p in after.positions if p.symbol == market.symbol), None)
+    figures = next((p for p in after.positions if p.symbol == market.symbol and p.position_side is leg), None)
     return OrderPreview(
         mode=mode,
         leverage=twin.peek_setting(market.symbol).leverage,

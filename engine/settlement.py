@@ -207,9 +207,11 @@ class Settlement:
         out, account_id, wallet = self.state.events, account.account_id, account.wallet
         if account.settings[symbol].mode is CROSS:
             if realized:
-                out.append(BalanceChanged(account_id, pnl_reason, realized, wallet + charged, symbol, 0, 0, trade_id))
+                out.append(
+                    BalanceChanged(account_id, pnl_reason, realized, wallet + charged, symbol, 0, 0, trade_id, leg)
+                )
             if charged:
-                out.append(BalanceChanged(account_id, FEE, -charged, wallet, symbol, 0, 0, trade_id))
+                out.append(BalanceChanged(account_id, FEE, -charged, wallet, symbol, 0, 0, trade_id, leg))
             return
         isolated = account.legs(leg)[symbol].isolated_wallet
         before_transfer, wallet_before = isolated + released, wallet - released
@@ -283,7 +285,7 @@ class Settlement:
         else:
             account.wallet -= charged
             moved = BalanceChanged(
-                account.account_id, BalanceReason.LIQUIDATION_FEE, -charged, account.wallet, symbol, 0, 0, trade_id
+                account.account_id, BalanceReason.LIQUIDATION_FEE, -charged, account.wallet, symbol, 0, 0, trade_id, leg
             )
         self.state.events += (
             moved,

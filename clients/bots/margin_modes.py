@@ -10,7 +10,13 @@ step it prints both accounts side by side (``paperex.client.bots.margin_report``
 the isolated account can lose at most the margin it put up for the position and keeps the other
 ~10,000; under cross margin the whole wallet backed the position.
 
-``--run btc-collateral`` tells another story through the same crash: the same long in two cross accounts
+``--run hedged`` tells another story through the same crash: one account in hedge mode holds a LONG leg
+(the same long) and a SHORT leg half its size, beside a one-way account holding their net. The table
+shows both legs and the net; the verdict says what holding two legs cost against holding the net: the
+fees of trading both, the funding, and the maintenance margin charged on both legs' notional, which puts
+their shared liquidation price closer to the mark.
+
+``--run btc-collateral`` tells a third one through the same crash: the same long in two cross accounts
 of the same starting value, one backed by USDT, the other by BTC in Multi-Assets mode. BTC's fall lowers
 the BTC-backed account's collateral together with its position's PnL, so it is liquidated first, from a
 higher liquidation price; a collateral column shows the margin its BTC gives at each step.
@@ -35,18 +41,24 @@ from paperex.client.bots.margin_report import (
     AccountView,
     CollateralOutcome,
     CollateralStep,
+    HedgedOutcome,
+    HedgedStep,
+    LegsView,
     Outcome,
     Step,
     collateral_table,
     collateral_verdict,
     first_liquidation,
+    hedged_row,
+    hedged_table,
+    hedged_verdict,
     status,
     table,
     verdict,
 )
 from paperex.client.client import AsyncAdmin, AsyncClient
 from paperex.client.commands import PlaceOrder
-from paperex.client.enums import ClockMode, MarginMode, Side
+from paperex.client.enums import ClockMode, IncomeType, MarginMode, PositionMode, PositionSide, Side
 
 log = logging.getLogger("margin_modes")
 ZERO = Decimal(0)
@@ -249,6 +261,166 @@ async def _outcome(trader: Trader, settings: Settings) -> Outcome:
     )
 
 
+# The hedged run (--run hedged): a LONG and a SHORT leg in one account beside their net in a one-way one.
+
+HEDGE_SHORT_SHARE = Decimal("0.5")
+"""The SHORT leg's size as a share of the LONG leg's (rounded down to the lot)."""
+
+
+@dataclass(slots=True)
+class LegsTrader:
+    """One account of the hedged run and what its rows need to remember."""
+
+    name: str
+    api_key: str
+    client: AsyncClient
+    opened: Decimal = ZERO
+    """Both legs' sizes together as opened (a one-way account's: its position's)."""
+    liquidated: bool = False
+    view: LegsView | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HedgedResult:
+    """What the hedged run printed, as values: every step, both outcomes and the accounts' keys."""
+
+    steps: list[HedgedStep]
+    hedged: HedgedOutcome
+    one_way: HedgedOutcome
+    api_keys: dict[PositionMode, str]
+
+
+async def run_hedged(
+    endpoint: launch.Endpoint, admin_token: str, settings: Settings, out: TextIO = sys.stdout
+) -> HedgedResult:
+    """Runs the hedged demonstration once and prints it to ``out``; the accounts stay for inspection."""
+    async with endpoint.admin(admin_token) as admin:
+        simulated = await _prepare_market(admin, settings)
+        hedged, one_way = await _open_leg_accounts(admin, endpoint, settings)
+        try:
+            start_mark, long, short = await _open_legs(admin, hedged, one_way, settings, simulated)
+            _hedged_intro(long, short, settings, out)
+            steps = [await _hedged_step(admin, hedged, one_way, settings)]
+            print("\n".join(hedged_table(steps, start_mark)), file=out, flush=True)
+            for _ in range(settings.steps):
+                await _advance(admin, settings, simulated)
+                steps.append(await _hedged_step(admin, hedged, one_way, settings))
+                print(hedged_row(steps[-1], start_mark), file=out, flush=True)
+                if not any(trader.view and trader.view.long - trader.view.short for trader in (hedged, one_way)):
+                    print("\nBoth accounts are flat; the crash goes on without them.", file=out)
+                    break
+            outcomes = [await _hedged_outcome(trader, settings) for trader in (hedged, one_way)]
+            print("", *hedged_verdict(*outcomes), sep="\n", file=out)
+            keys = {PositionMode.HEDGE: hedged.api_key, PositionMode.ONE_WAY: one_way.api_key}
+            return HedgedResult(steps, outcomes[0], outcomes[1], keys)
+        finally:
+            for trader in (hedged, one_way):
+                await trader.client.close()
+
+
+async def _open_leg_accounts(
+    admin: AsyncAdmin, endpoint: launch.Endpoint, settings: Settings
+) -> tuple[LegsTrader, LegsTrader]:
+    """(hedged, one-way): two fresh cross accounts at the same leverage, the first in hedge mode."""
+    suffix = uuid.uuid4().hex[:6]
+    traders = []
+    for mode in (PositionMode.HEDGE, PositionMode.ONE_WAY):
+        name = f"{settings.name_prefix}-{mode.name.lower().replace('_', '-')}-{suffix}"
+        created = await admin.create_account(name, settings.deposit)
+        client = endpoint.client(created.api_key)
+        if mode is PositionMode.HEDGE:
+            await client.set_position_mode(mode)
+        await client.set_leverage(settings.symbol, settings.leverage)
+        traders.append(LegsTrader(name, created.api_key, client))
+        log.info("account %s: %s USDT, %s, %dx", name, launch.money(settings.deposit), mode.name, settings.leverage)
+    return traders[0], traders[1]
+
+
+async def _open_legs(
+    admin: AsyncAdmin, hedged: LegsTrader, one_way: LegsTrader, settings: Settings, simulated: bool
+) -> tuple[Decimal, Decimal, Decimal]:
+    """The hedged account's LONG leg (sized as the modes run's long) and SHORT leg, the one-way account's
+    net long; (the mark they were sized at, the long, the short)."""
+    symbol = settings.symbol
+    instrument = await launch.find_instrument(hedged.client, symbol)
+    mark = (await hedged.client.ticker(symbol)).mark_price
+    if mark is None:
+        raise SystemExit(f"{symbol} has no mark price: is the scenario running?")
+    long = floor_to(settings.margin * settings.leverage / mark, instrument.lot_size)
+    short = floor_to(long * HEDGE_SHORT_SHARE, instrument.lot_size)
+    orders = (
+        (hedged, PlaceOrder(symbol, Side.BUY, long, position_side=PositionSide.LONG)),
+        (hedged, PlaceOrder(symbol, Side.SELL, short, position_side=PositionSide.SHORT)),
+        (one_way, PlaceOrder(symbol, Side.BUY, long - short)),
+    )
+    for index, (trader, order) in enumerate(orders):
+        if index:  # let the liquidity provider refill the book the previous order took from
+            await (admin.step(1) if simulated else asyncio.sleep(1.0))
+        placed = (await trader.client.place_order(order)).order
+        if placed.filled_quantity != order.quantity:
+            ending = placed.end_reason.name if placed.end_reason else placed.status.name
+            raise SystemExit(f"{trader.name}: the market order for {order.quantity} did not fill ({ending})")
+        log.info("%s: %s %s at %s", trader.name, placed.side.name, order.quantity, launch.money(placed.average_price))
+    hedged.opened, one_way.opened = long + short, long - short
+    return mark, long, short
+
+
+def _hedged_intro(long: Decimal, short: Decimal, settings: Settings, out: TextIO) -> None:
+    print(
+        f"Two accounts with {launch.money(settings.deposit)} USDT each, cross at {settings.leverage}x. HEDGED (hedge "
+        f"mode) holds a LONG leg of {long} and a SHORT leg of {short} {settings.symbol}; ONE-WAY holds their net, "
+        f"{long - short}.\nEach leg pays fees and carries maintenance margin on its own notional; the net position "
+        f"on the net alone.\nScenario {settings.scenario} (seed {settings.seed}), a row every {settings.step}:\n",
+        file=out,
+    )
+
+
+async def _hedged_step(admin: AsyncAdmin, hedged: LegsTrader, one_way: LegsTrader, settings: Settings) -> HedgedStep:
+    clock = await admin.clock()
+    views = [await _legs_view(trader, settings) for trader in (hedged, one_way)]
+    mark = (await hedged.client.ticker(settings.symbol)).mark_price
+    return HedgedStep(clock.scenario_elapsed or timedelta(0), mark, views[0], views[1])
+
+
+async def _legs_view(trader: LegsTrader, settings: Settings) -> LegsView:
+    summary = await trader.client.account()
+    legs = [p for p in summary.positions if p.symbol == settings.symbol and p.size]
+    long = sum((p.size for p in legs if p.size > 0), ZERO)
+    short = sum((p.size for p in legs if p.size < 0), ZERO)
+    if long - short < (trader.view.long - trader.view.short if trader.view else trader.opened):
+        trader.liquidated = trader.liquidated or await _liquidated(trader.client, settings.symbol)
+    ratio = summary.margin_ratio if legs else None
+    trader.view = LegsView(
+        long,
+        short,
+        summary.margin_balance,
+        ratio,
+        legs[0].liquidation_price if legs else None,  # cross legs of one symbol share it
+        status(long - short, trader.opened, ratio, trader.liquidated),
+    )
+    return trader.view
+
+
+async def _hedged_outcome(trader: LegsTrader, settings: Settings) -> HedgedOutcome:
+    client, symbol = trader.client, settings.symbol
+    fees = sum([fill.fee or ZERO async for fill in client.fills(symbol)], ZERO)
+    funding = sum([item.income async for item in client.income(symbol, income_type=IncomeType.FUNDING_FEE)], ZERO)
+    summary = await client.account()
+    view = trader.view
+    assert view is not None
+    return HedgedOutcome(
+        settings.deposit,
+        view.long,
+        view.short,
+        fees,
+        funding,
+        view.margin_balance,
+        summary.maintenance_margin,
+        trader.liquidated,
+        view.liquidation_price,
+    )
+
+
 BTC_UNIT = Decimal("0.00000001")
 
 
@@ -350,9 +522,11 @@ def _collateral_outcome(steps: list[CollateralStep], btc: bool) -> CollateralOut
 
 RUNS: dict[str, Callable[[launch.Endpoint, str, Settings], Coroutine[Any, Any, object]]] = {
     "modes": run,
+    "hedged": run_hedged,
     "btc-collateral": run_btc_collateral,
 }
-"""The stories ``--run`` chooses: ``modes`` (cross against isolated, the default) and ``btc-collateral``."""
+"""The stories ``--run`` chooses: ``modes`` (cross against isolated, the default), ``hedged`` and
+``btc-collateral``."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,8 +551,9 @@ def main(argv: list[str] | None = None) -> int:
         "--run",
         choices=sorted(RUNS),
         default="modes",
-        help="modes: the long under cross and isolated margin (default); btc-collateral: the long backed by "
-        "USDT and by BTC worth as much in Multi-Assets mode",
+        help="modes: the long under cross and isolated margin (default); hedged: a LONG and a SHORT leg in "
+        "hedge mode against their net in one-way mode; btc-collateral: the long backed by USDT and by BTC worth "
+        "as much in Multi-Assets mode",
     )
     options = arguments.parse_args(argv)
     settings = launch.read_settings(Settings, options)

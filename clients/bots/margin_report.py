@@ -163,6 +163,153 @@ def table(steps: Sequence[Step], start_mark: Decimal) -> list[str]:
     return header() + [row(step, start_mark) for step in steps]
 
 
+# The hedged run: an account holding a LONG and a SHORT leg beside a one-way account with their net.
+
+NET_CELLS = (("net", 7), ("margin bal.", 11), ("ratio", 7), ("liq. price", 10), ("status", 11))
+LEG_CELLS = (("long", 7), ("short", 7), *NET_CELLS)
+
+
+@dataclass(frozen=True, slots=True)
+class LegsView:
+    """One account of the hedged run at one step: its LONG and SHORT legs (a one-way account's position
+    is its one leg), the cross margin balance and ratio, the (shared) liquidation price and status."""
+
+    long: Decimal
+    short: Decimal
+    margin_balance: Decimal
+    margin_ratio: Decimal | None
+    liquidation_price: Decimal | None
+    status: str
+
+    @property
+    def net(self) -> Decimal:
+        return self.long + self.short
+
+
+@dataclass(frozen=True, slots=True)
+class HedgedStep:
+    elapsed: timedelta
+    mark: Decimal | None
+    hedged: LegsView
+    one_way: LegsView
+
+
+@dataclass(frozen=True, slots=True)
+class HedgedOutcome:
+    """An account of the hedged run at the end: what it paid to hold its legs and what is left."""
+
+    deposit: Decimal
+    long: Decimal
+    short: Decimal
+    fees: Decimal
+    funding: Decimal
+    """Funding received (negative: paid), every leg together."""
+    margin_balance: Decimal
+    maintenance_margin: Decimal
+    liquidated: bool
+    liquidation_price: Decimal | None
+
+    @property
+    def lost(self) -> Decimal:
+        return self.deposit - self.margin_balance
+
+
+def hedged_header() -> list[str]:
+    """The hedged run's two header lines: HEDGED (both legs and the net) beside ONE-WAY (the net)."""
+    lead = " ".join(name.rjust(width) for name, width in LEAD)
+    groups = (("HEDGED", LEG_CELLS), ("ONE-WAY", NET_CELLS))
+    names = SEPARATOR.join(name.center(_width(cells), "-") for name, cells in groups)
+    columns = SEPARATOR.join(" ".join(name.rjust(width) for name, width in cells) for _, cells in groups)
+    return [" " * len(lead) + SEPARATOR + names, lead + SEPARATOR + columns]
+
+
+def hedged_row(step: HedgedStep, start_mark: Decimal) -> str:
+    """One step's line of the hedged run, aligned under ``hedged_header``."""
+    move = "" if step.mark is None else f"{(step.mark - start_mark) * 100 / start_mark:+.1f}%"
+    lead = (_elapsed(step.elapsed), _amount(step.mark, 1), move)
+    cells = " ".join(text.rjust(width) for text, (_, width) in zip(lead, LEAD, strict=True))
+    hedged, one_way = step.hedged, step.one_way
+    legs = (_amount(hedged.long, 3), _amount(hedged.short, 3), *_figures(hedged))
+    net = _figures(one_way)
+    return SEPARATOR.join((cells, _cells(legs, LEG_CELLS), _cells(net, NET_CELLS)))
+
+
+def hedged_table(steps: Sequence[HedgedStep], start_mark: Decimal) -> list[str]:
+    return hedged_header() + [hedged_row(step, start_mark) for step in steps]
+
+
+def hedged_verdict(hedged: HedgedOutcome, one_way: HedgedOutcome) -> list[str]:
+    """Each account's end, then what holding two legs cost against holding their net, as measured: the
+    extra loss and fees, and how much closer to the mark the legs' shared liquidation price sits."""
+    lines = [f"HEDGED:  {_legs_line(hedged)}", f"ONE-WAY: {_legs_line(one_way)}"]
+    if hedged.liquidated and not one_way.liquidated:
+        lines.append(
+            "The hedged account was liquidated where the one-way account with the same net position was not: "
+            "its maintenance margin counted both legs, not their net."
+        )
+    elif not hedged.liquidated and not one_way.liquidated:
+        extra, fees = hedged.lost - one_way.lost, hedged.fees - one_way.fees
+        funding = one_way.funding - hedged.funding
+        parts = [f"{_amount(fees)} in fees for trading both legs"]
+        if funding:
+            parts.append(f"{_amount(funding)} in funding")
+        parts.append(f"{_amount(extra - fees - funding)} in the prices its legs were traded at")
+        lesson = (
+            f"Same net position, same crash: the hedged account lost {_amount(abs(extra))} "
+            f"{'more' if extra >= 0 else 'less'} ({', '.join(parts)})"
+        )
+        closer = _closer(hedged, one_way)
+        if closer is not None and closer > 0:
+            lesson += (
+                "; its maintenance margin counts both legs, so their shared liquidation price sits "
+                f"{_amount(closer, 1)} closer to the mark"
+            )
+        lines.append(lesson + ".")
+    return lines
+
+
+def _closer(hedged: HedgedOutcome, one_way: HedgedOutcome) -> Decimal | None:
+    """How much nearer the market the hedged account's liquidation price is (net long: higher)."""
+    if hedged.liquidation_price is None or one_way.liquidation_price is None:
+        return None
+    difference = hedged.liquidation_price - one_way.liquidation_price
+    return difference if hedged.long + hedged.short > 0 else -difference
+
+
+def _legs_line(outcome: HedgedOutcome) -> str:
+    net = outcome.long + outcome.short
+    held = (
+        f"long {_amount(outcome.long, 3)} / short {_amount(outcome.short, 3)} (net {_amount(net, 3)})"
+        if outcome.short
+        else f"net {_amount(net, 3)}"
+    )
+    state = "liquidated; " if outcome.liquidated else ""
+    return (
+        f"{held}: {state}margin balance {_amount(outcome.margin_balance)} (lost {_amount(outcome.lost)}), "
+        f"fees {_amount(outcome.fees)}, funding {_amount(outcome.funding)}, maintenance margin "
+        f"{_amount(outcome.maintenance_margin)}, liquidation price {_amount(outcome.liquidation_price, 1) or 'none'}."
+    )
+
+
+def _figures(view: LegsView) -> tuple[str, ...]:
+    ratio = "" if view.margin_ratio is None else f"{view.margin_ratio * 100:.1f}%"
+    return (
+        _amount(view.net, 3),
+        _amount(view.margin_balance),
+        ratio,
+        _amount(view.liquidation_price, 1),
+        view.status,
+    )
+
+
+def _cells(texts: Sequence[str], cells: Sequence[tuple[str, int]]) -> str:
+    return " ".join(text.rjust(width) for text, (_, width) in zip(texts, cells, strict=True))
+
+
+def _width(cells: Sequence[tuple[str, int]]) -> int:
+    return sum(width for _, width in cells) + len(cells) - 1
+
+
 COLLATERAL_CELL = ("collateral", 10)
 """The BTC-backed account's extra column: the margin its BTC gives at the step's index price."""
 COLLATERAL_NAMES = ("USDT COLLATERAL", "BTC COLLATERAL")

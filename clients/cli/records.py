@@ -24,7 +24,7 @@ from paperex.client.cli.connection import open_client
 from paperex.client.cli.output import Output
 from paperex.client.cli.render import MISSING, fields, percent, table, text
 from paperex.client.cli.tables import fills_table, orders_table
-from paperex.client.enums import IncomeType
+from paperex.client.enums import IncomeType, PositionSide
 
 PAGE = 1000
 """The most fills, incomes or liquidations the exchange sends at once."""
@@ -116,7 +116,7 @@ def income_table(incomes: Sequence[models.Income]) -> str:
 
 def liquidation_text(liquidation: models.Liquidation) -> str:
     """One liquidation as a report: the figures at the trigger, then each part under its heading."""
-    scope = liquidation.symbol or "cross account"
+    scope = _with_leg(liquidation.symbol, liquidation.position_side) or "cross account"
     ratio = (
         percent(liquidation.maintenance_margin / liquidation.margin_balance) if liquidation.margin_balance > 0 else "-"
     )
@@ -162,7 +162,7 @@ def margin_calls_table(calls: Sequence[models.MarginCallRecord]) -> str:
 def positions_table(positions: Sequence[models.PositionLiquidated]) -> str:
     rows = [
         [
-            position.symbol,
+            _with_leg(position.symbol, position.position_side),
             text(position.quantity),
             text(position.deleveraged_quantity),
             text(position.average_price),
@@ -173,3 +173,8 @@ def positions_table(positions: Sequence[models.PositionLiquidated]) -> str:
         for position in positions
     ]
     return table(["SYMBOL", "QTY", "BY ADL", "AVG PRICE", "BANKRUPTCY", "REALIZED PNL", "TO FUND"], rows)
+
+
+def _with_leg(symbol: str, leg: PositionSide | None) -> str:
+    """A symbol with the hedge leg it concerns ("BTCUSDT SHORT"); the symbol alone for a one-way position."""
+    return f"{symbol} {leg.name}" if leg is not None and symbol else symbol

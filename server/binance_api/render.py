@@ -464,8 +464,8 @@ def algo_order(snapshot: OrderSnapshot, spec: Instrument) -> dict[str, Any]:
 
 def adl_quantiles(held: list[HeldPosition]) -> list[dict[str, Any]]:
     """Each symbol's held positions' places in their side's auto-deleverage queue, under the venue's three
-    keys: one-way mode LONG, SHORT (the side held) and BOTH; hedge mode LONG and SHORT (each leg's) and
-    HEDGE (0, as the venue sends it)."""
+    keys: one-way mode LONG, SHORT (the side held) and BOTH; hedge mode LONG and SHORT (each leg's own
+    place) with BOTH for isolated legs and HEDGE for cross ones (0: the venue's sign, not a value)."""
     answers: dict[str, dict[str, int]] = {}
     for position in held:
         figures, quantile = position.figures, position.adl_quantile
@@ -473,7 +473,8 @@ def adl_quantiles(held: list[HeldPosition]) -> list[dict[str, Any]]:
             keys = {"LONG": quantile if figures.size > 0 else 0, "SHORT": quantile if figures.size < 0 else 0}
             answers[figures.symbol] = keys | {"BOTH": quantile}
         else:
-            keys = answers.setdefault(figures.symbol, {"LONG": 0, "SHORT": 0, "HEDGE": 0})
+            sign = "HEDGE" if figures.mode is MarginMode.CROSS else "BOTH"
+            keys = answers.setdefault(figures.symbol, {"LONG": 0, "SHORT": 0, sign: 0})
             keys[figures.position_side.value] = quantile
     return [{"symbol": symbol, "adlQuantile": keys} for symbol, keys in answers.items()]
 
@@ -529,7 +530,7 @@ def user_trade(fill: FillRecord, spec: Instrument) -> dict[str, Any]:
         "realizedPnl": money(fill.realized_pnl),
         "marginAsset": ASSET,
         "side": fill.side.name,
-        "positionSide": "BOTH",
+        "positionSide": fill.position_side.value,
         "symbol": fill.symbol,
         "time": ms(fill.time),
     }

@@ -297,7 +297,7 @@ class Application(Queries):
     async def adjust_isolated_margin(self, command: AdjustIsolatedMargin) -> MarginAdjusted:
         applied = await self._account_outcome(command.account_id, command)
         assert applied.position is not None
-        quantile = self.adl_quantile(command.account_id, command.symbol)
+        quantile = self.adl_quantile(command.account_id, command.symbol, applied.position.position_side)
         _, cross_wallet = applied.wallets
         return MarginAdjusted(HeldPosition(applied.position, quantile), cross_wallet, applied.ts)
 

@@ -21,8 +21,10 @@ from paperex.engine.commands import PlaceOrder
 from paperex.engine.funding import next_boundary
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
+from paperex.engine.orders import PositionSide
 from paperex.engine.risk import AccountSummary, OrderPreview, PositionFigures, estimated_price, preview
 from paperex.engine.units import Amount, Ticks
+from paperex.engine.validation import check_position_side
 from paperex.engine.views import band_reference
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.faults import FaultGate
@@ -41,6 +43,7 @@ from paperex.server.state.margin_adjustments import MarginAdjustment
 from paperex.server.state.public_trades import AggregateTrade, PublicTrade
 from paperex.server.state.ticker_stats import Ticker
 from paperex.server.wire.errors import Refused, WireError
+from paperex.server.wire.rejections import refused
 
 PUBLIC = 0
 """The account of a public read (market data): the fault plan for everyone applies."""
@@ -77,7 +80,8 @@ class AccountOverview(NamedTuple):
     name: str
     limits: list[SymbolLimits]
     cursor: tuple[int, int]
-    adl_quantiles: dict[str, int]
+    adl_quantiles: dict[tuple[str, PositionSide], int]
+    """(symbol, leg) -> the position's ADL quantile."""
     ts: int
     position_mode: PositionMode = PositionMode.ONE_WAY
     multi_assets: bool = False
@@ -225,7 +229,12 @@ class Queries:
             raise WireError("INVALID_ORDER_PARAMETERS", "order.price", message)
         price = price or estimated_price(market, touch)
         account = accounts.account(command.account_id)
-        current, other = preview(account, accounts.markets(), symbol, command.side, command.quantity, price)
+        refusal = check_position_side(command, account.position_mode)
+        if refusal is not None:
+            raise refused(refusal.reason, {"symbol": symbol, "position_side": command.position_side.value})
+        current, other = preview(
+            account, accounts.markets(), symbol, command.side, command.quantity, price, command.position_side
+        )
         return current, other, results.now
 
     async def fills_page(
@@ -266,7 +275,12 @@ class Queries:
             exchange.accounts[account_id].name,
             self._limits(exchange, account_id),
             exchange.last_cursor(account_id),
-            {figures.symbol: self.adl.quantile(exchange, figures.symbol, account_id) for figures in summary.positions},
+            {
+                (figures.symbol, figures.position_side): self.adl.quantile(
+                    exchange, figures.symbol, account_id, figures.position_side
+                )
+                for figures in summary.positions
+            },
             exchange.results.now,
             exchange.margin_accounts.position_mode(account_id),
             exchange.margin_accounts.multi_assets(account_id),
@@ -285,7 +299,7 @@ class Queries:
         exchange = self.exchange
         accounts = exchange.margin_accounts
         held: list[HeldPosition | FlatPosition] = [
-            HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id))
+            HeldPosition(figures, self.adl.quantile(exchange, figures.symbol, account_id, figures.position_side))
             for figures in accounts.summary(account_id).positions
             if not symbol or figures.symbol == symbol
         ]
@@ -293,10 +307,10 @@ class Queries:
             held = [FlatPosition(symbol, accounts.settings(account_id, symbol), accounts.market(symbol).mark_price)]
         return held, exchange.results.now
 
-    def adl_quantile(self, account_id: int, symbol: str) -> int:
-        """The position's current ADL quantile: a ranking refreshed on its own schedule, not a figure
-        of any one command."""
-        return self.adl.quantile(self.exchange, symbol, account_id)
+    def adl_quantile(self, account_id: int, symbol: str, leg: PositionSide = PositionSide.BOTH) -> int:
+        """The position's (hedge leg's) current ADL quantile: a ranking refreshed on its own schedule, not
+        a figure of any one command."""
+        return self.adl.quantile(self.exchange, symbol, account_id, leg)
 
     async def alerts(self, account_id: int, symbol: str) -> list[Alert]:
         """The account's price alerts (on ``symbol``, or all)."""

@@ -14,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from paperex.engine.orders import BOTH, PositionSide
+
 REFRESH_SECONDS = 1.0
 EXACT_UP_TO = 64
 """Positions in a symbol up to which a query always sees the current ranking (under 1 ms to make)."""
 
 
 class Ranker(Protocol):
-    def adl_quantiles(self, symbol: str) -> dict[int, int]: ...
+    def adl_quantiles(self, symbol: str) -> dict[tuple[int, PositionSide], int]: ...
 
 
 class Exchange(Protocol):
@@ -39,7 +41,7 @@ class _Ranking:
     """Weak, so that a ranking never keeps a state replaced by Admin.Reset alive."""
     sequence: int
     made_at: float
-    quantiles: dict[int, int]
+    quantiles: dict[tuple[int, PositionSide], int]
 
     def serves(self, exchange: Exchange, now: float, refresh: float, exact_up_to: int) -> bool:
         if self.exchange() is not exchange:
@@ -63,11 +65,12 @@ class AdlBoard:
         self._exact_up_to = exact_up_to
         self._rankings: dict[str, _Ranking] = {}
 
-    def quantile(self, exchange: Exchange, symbol: str, account_id: int) -> int:
-        """1..5 (5: first to be deleveraged), 0 when flat or an exchange-internal account."""
+    def quantile(self, exchange: Exchange, symbol: str, account_id: int, leg: PositionSide = BOTH) -> int:
+        """1..5 (5: first to be deleveraged) for the account's position (its hedge ``leg``), 0 when flat
+        or an exchange-internal account."""
         now = self._clock()
         ranking = self._rankings.get(symbol)
         if ranking is None or not ranking.serves(exchange, now, self._refresh, self._exact_up_to):
             quantiles = exchange.margin_accounts.adl_quantiles(symbol)
             ranking = self._rankings[symbol] = _Ranking(weakref.ref(exchange), exchange.sequence, now, quantiles)
-        return ranking.quantiles.get(account_id, 0)
+        return ranking.quantiles.get((account_id, leg), 0)

@@ -108,6 +108,8 @@ class FillRecord:
     liquidation: bool
     auto_deleverage: bool
     time: int
+    position_side: PositionSide = BOTH
+    """The hedge leg the fill traded (its order's; BOTH in one-way mode)."""
 
 
 OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]
@@ -149,6 +151,7 @@ def fill_record(e: OrderFilled, order: OrderRecord, ts: int) -> FillRecord:
         order.liquidation,
         e.auto_deleverage,
         ts,
+        order.position_side,
     )
 
 

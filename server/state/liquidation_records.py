@@ -3,7 +3,8 @@
 A liquidation happens inside one command, as a run of events: ``LiquidationTriggered``, the orders it
 canceled, its liquidation orders and their fills (auto-deleveraged ones included), then one
 ``PositionLiquidated`` per position. The margin calls of the same scope (the cross account, or one
-isolated position) since its previous liquidation are the timeline that led there. The record keeps
+isolated position: in hedge mode one isolated leg) since its previous liquidation are the timeline that
+led there. The record keeps
 the engine's values and the order history's records, rendered only when asked; it is rebuilt exactly
 by replaying the journal, so it is part of the snapshot.
 """
@@ -23,6 +24,7 @@ from paperex.engine.events import (
     OrderFilled,
     PositionLiquidated,
 )
+from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.reasons import EndReason
 from paperex.engine.units import Amount
 from paperex.server.state.history import FillRecord, History, OrderRecord
@@ -32,8 +34,9 @@ RETAINED_PER_ACCOUNT = 1_000
 CALLS_PER_SCOPE = 16
 """Margin calls kept per scope while no liquidation comes: the newest ones tell the story."""
 
-Scope = tuple[int, MarginMode, str]
-"""(account id, margin mode, symbol): the cross account (symbol empty) or one isolated position."""
+Scope = tuple[int, MarginMode, str, PositionSide]
+"""(account id, margin mode, symbol, leg): the cross account (symbol empty, leg BOTH) or one isolated
+position (a hedge leg LONG or SHORT, else BOTH)."""
 
 
 @dataclass(slots=True)
@@ -53,6 +56,8 @@ class LiquidationRecord:
     orders: list[OrderRecord] = field(default_factory=list)
     fills: list[FillRecord] = field(default_factory=list)
     positions: list[PositionLiquidated] = field(default_factory=list)
+    position_side: PositionSide = BOTH
+    """The isolated hedge leg liquidated (BOTH: a one-way position, or the cross account)."""
 
     @property
     def insurance_fund_change(self) -> Amount:
@@ -88,7 +93,7 @@ class LiquidationRecords:
             folder(self, event, sequence, ts)
 
     def _margin_call(self, e: MarginCallIssued, sequence: int, ts: int) -> None:
-        scope = (e.account_id, e.mode, e.symbol)
+        scope = (e.account_id, e.mode, e.symbol, e.position_side)
         calls = self._pending_calls.get(scope)
         if calls is None:
             calls = self._pending_calls[scope] = deque(maxlen=CALLS_PER_SCOPE)
@@ -97,9 +102,16 @@ class LiquidationRecords:
     def _trigger(self, e: LiquidationTriggered, sequence: int, ts: int) -> None:
         account_id = e.account_id
         liquidation_id = self._last_id[account_id] = self._last_id.get(account_id, 0) + 1
-        calls = self._pending_calls.pop((account_id, e.mode, e.symbol), ())
+        calls = self._pending_calls.pop((account_id, e.mode, e.symbol, e.position_side), ())
         record = LiquidationRecord(
-            liquidation_id, ts, e.mode, e.symbol, e.margin_balance, e.maintenance_margin, list(calls)
+            liquidation_id,
+            ts,
+            e.mode,
+            e.symbol,
+            e.margin_balance,
+            e.maintenance_margin,
+            list(calls),
+            position_side=e.position_side,
         )
         records = self._accounts.get(account_id)
         if records is None:

@@ -215,8 +215,8 @@ class MarginAccounts:
         free = available_balance(self.account(account_id), markets) if account_id in self._multi_assets else None
         return asset_figures(self._wallets.assets(account_id), self._collateral, markets, free)
 
-    def adl_quantiles(self, symbol: str) -> dict[int, int]:
-        """``account_id -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``);
+    def adl_quantiles(self, symbol: str) -> dict[tuple[int, PositionSide], int]:
+        """``(account_id, leg) -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``);
         the ranking reads no order margin, so the holders' open orders are not summed for it."""
         holders = (self._account(account_id, NO_EXPOSURES) for account_id in self._holders[symbol])
         return adl_quantiles(self.market(symbol), holders)

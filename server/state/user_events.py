@@ -101,6 +101,8 @@ class BalanceUpdate(NamedTuple):
     asset: str = USDT
     """For another asset than USDT, ``cross_change`` and ``cross_wallet`` are that asset's change and
     balance (and the isolated and trade fields 0)."""
+    position_side: PositionSide = BOTH
+    """The hedge leg the change concerns (``paperex.engine.events.BalanceChanged.position_side``)."""
 
 
 class AccountNotice(NamedTuple):
@@ -259,7 +261,7 @@ class UserEventCapture:
             )
         isolated = self.wallets.isolated(e.account_id)
         values = (e.reason, e.delta, e.wallet, e.symbol, e.isolated_delta, e.isolated_wallet, e.trade_id, isolated)
-        return e.account_id, BalanceUpdate(sequence, index, ts, *values)
+        return e.account_id, BalanceUpdate(sequence, index, ts, *values, position_side=e.position_side)
 
     def _notice(self, e: Any, sequence: int, index: int, ts: int) -> tuple[int, UserEvent]:
         return e.account_id, AccountNotice(sequence, index, ts, copy(e), None)  # a copy: events are not frozen

@@ -75,6 +75,11 @@ LIQUIDATION_FEE_MODELS = enum_map(
 )
 
 
+def hedge_leg(position_side: PositionSide) -> Any:
+    """A message's ``position_side``: a hedge leg's enum number, None (unset) for BOTH, the one-way position."""
+    return None if position_side is BOTH else POSITION_SIDES[position_side]
+
+
 def money(amount: Amount) -> str:
     """A scaled integer as a plain decimal with no trailing zeros.
 
@@ -349,6 +354,7 @@ def fill(record: FillRecord, spec: Instrument) -> common_pb2.Fill:
         is_liquidation=record.liquidation,
         time=stamp(record.time),
         is_auto_deleverage=record.auto_deleverage,
+        position_side=hedge_leg(record.position_side),
     )
 
 
@@ -377,7 +383,7 @@ def position(figures: PositionFigures, spec: Instrument, ts: int, adl_quantile: 
         max_removable_margin=money(figures.max_removable) if isolated else "",
         adl_quantile=adl_quantile,
         update_time=stamp(ts),
-        position_side=None if figures.position_side is BOTH else POSITION_SIDES[figures.position_side],
+        position_side=hedge_leg(figures.position_side),
     )
 
 
@@ -386,7 +392,7 @@ def flat_position(
 ) -> common_pb2.Position:
     """A symbol (hedge leg) the account holds nothing in: its settings and the mark, every amount zero."""
     return common_pb2.Position(
-        position_side=None if position_side is BOTH else POSITION_SIDES[position_side],
+        position_side=hedge_leg(position_side),
         symbol=symbol,
         margin_mode=MARGIN_MODES[settings.mode],
         leverage=settings.leverage,
@@ -422,11 +428,11 @@ def account_summary(
     settings: Iterable[account_pb2.SymbolSettings],
     cursor: tuple[int, int],
     ts: int,
-    adl_quantiles: Mapping[str, int],
+    adl_quantiles: Mapping[tuple[str, PositionSide], int],
     multi_assets: bool = False,
     assets: Iterable[AssetFigures] = (),
 ) -> account_pb2.AccountSummary:
-    """``adl_quantiles``: symbol -> the account's ADL quantile (a symbol missing shows 0); ``assets``:
+    """``adl_quantiles``: (symbol, leg) -> the position's ADL quantile (one missing shows 0); ``assets``:
     the balances besides USDT."""
     cross_mm = summary.maintenance_margin
     isolated_mm = sum(p.maintenance_margin for p in summary.positions if p.mode is MarginMode.ISOLATED)
@@ -450,7 +456,10 @@ def account_summary(
         margin_ratio=ratio(summary.margin_ratio),
         total_notional=money(summary.total_notional),
         effective_leverage=ratio(summary.effective_leverage),
-        positions=[position(p, specs[p.symbol], ts, adl_quantiles.get(p.symbol, 0)) for p in summary.positions],
+        positions=[
+            position(p, specs[p.symbol], ts, adl_quantiles.get((p.symbol, p.position_side), 0))
+            for p in summary.positions
+        ],
         symbol_settings=settings,
         cursor=account_pb2.EventCursor(sequence=cursor[0], index=cursor[1]),
         time=stamp(ts),
@@ -651,6 +660,7 @@ def margin_call(call: MarginCallIssued) -> account_pb2.MarginCallIssued:
         margin_ratio=ratio(margin_ratio(call.maintenance_margin, call.margin_balance)),
         margin_balance=money(call.margin_balance),
         maintenance_margin=money(call.maintenance_margin),
+        position_side=hedge_leg(call.position_side),
     )
 
 
@@ -670,6 +680,7 @@ def position_liquidated(
         insurance_fund_change=money(step.insurance_fund_change),
         order_id=step.order_id,
         deleveraged_quantity=signed_qty(-step.deleveraged * record.side, spec),
+        position_side=hedge_leg(step.position_side),
     )
 
 
@@ -692,4 +703,5 @@ def liquidation(record: LiquidationRecord, specs: Mapping[str, Instrument]) -> a
         positions=[position_liquidated(step, by_id[step.order_id], specs[step.symbol]) for step in record.positions],
         insurance_fund_change=money(record.insurance_fund_change),
         realized_pnl=money(record.realized_pnl),
+        position_side=hedge_leg(record.position_side),
     )

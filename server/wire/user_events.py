@@ -106,6 +106,7 @@ def _balance(change: BalanceUpdate, specs: Specs) -> Body:
         cross_change=render.money(change.cross_change),
         isolated_change=render.money(change.isolated_change) if isolated else "",
         asset=USDT,
+        position_side=render.hedge_leg(change.position_side),
     )
     return {"balance_changed": body}
 
@@ -147,6 +148,7 @@ def _funding(notice: AccountNotice, specs: Specs) -> Body:
         position_size=render.signed_qty(e.size, spec),
         payment=render.money(e.payment),
         funding_time=render.timestamp(notice.ts),
+        position_side=render.hedge_leg(e.position_side),
     )
     return {"funding_settled": body}
 
@@ -164,6 +166,7 @@ def _liquidation_started(notice: AccountNotice, specs: Specs) -> Body:
         symbol=e.symbol,
         margin_balance=render.money(e.margin_balance),
         maintenance_margin=render.money(e.maintenance_margin),
+        position_side=render.hedge_leg(e.position_side),
     )
     return {"liquidation_started": body}
 
@@ -184,6 +187,7 @@ def _deleveraged(notice: AccountNotice, specs: Specs) -> Body:
         price=spec.ticks_to_price(e.price),
         realized_pnl=render.money(e.realized_pnl),
         order_id=e.order_id,
+        position_side=render.hedge_leg(e.position_side),
     )
     return {"position_deleveraged": body}
 

@@ -156,7 +156,8 @@ async def test_liquidation_orders_and_adl_quantiles(venue: Exchange, http: aioht
 
 async def test_hedge_mode_position_margin_names_the_leg(venue: Exchange, http: aiohttp.ClientSession) -> None:
     """In hedge mode positionMargin moves the named leg's isolated margin (12.87 + 10 on the LONG leg) and
-    its history says which leg; adlQuantile lists the symbol once, under LONG, SHORT and HEDGE (0)."""
+    its history says which leg; adlQuantile lists the symbol once, under LONG (the only long: 5), SHORT and,
+    the legs being isolated, BOTH (0) as the venue answers (HEDGE is its sign for cross legs)."""
     maker = await venue.open_account("maker", "1000000")
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
     alice = await venue.open_account("alice", "10000")
@@ -180,6 +181,35 @@ async def test_hedge_mode_position_margin_names_the_leg(venue: Exchange, http: a
     assert [(row["positionSide"], row["isolatedWallet"]) for row in risk] == [("LONG", "22.87")]
     assert [(row["amount"], row["positionSide"]) for row in history] == [("10", "LONG")]
     assert [(row["symbol"], sorted(row["adlQuantile"])) for row in quantiles] == [
-        ("BTCUSDT", ["HEDGE", "LONG", "SHORT"])
+        ("BTCUSDT", ["BOTH", "LONG", "SHORT"])
     ]
-    assert quantiles[0]["adlQuantile"]["SHORT"] == quantiles[0]["adlQuantile"]["HEDGE"] == 0
+    assert quantiles[0]["adlQuantile"] == {"LONG": 5, "SHORT": 0, "BOTH": 0}
+
+
+async def test_a_hedge_legs_liquidation_order_and_adl_quantile_name_the_leg(
+    venue: Exchange, http: aiohttp.ClientSession
+) -> None:
+    """The liquidation above with Alice in hedge mode holding the 0.004 BTC in her LONG leg (cross, 100x;
+    a cross hedge account with one leg has the one-way figures): the only long, so adlQuantile shows
+    LONG 5 with the venue's HEDGE sign for cross legs; at mark 60,000 forceOrders lists the IOC SELL of
+    the LONG leg filled at her bankruptcy price 60,032.5 and userTrades reports that leg on both fills."""
+    maker = await venue.open_account("maker", "1000000")
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.010", "65000"), metadata=maker.auth)
+    await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.010", "60000"), metadata=maker.auth)
+    alice = await venue.open_account("alice", "20")
+    await call(http, venue, "POST", "/fapi/v1/positionSide/dual", alice, form={"dualSidePosition": "true"})
+    await call(http, venue, "POST", "/fapi/v1/leverage", alice, form=SYMBOL | {"leverage": "100"})
+    assert (await call(http, venue, "POST", "/fapi/v1/order", alice, form=BUY | {"positionSide": "LONG"}))[0] == 200
+    _, held = await call(http, venue, "GET", "/fapi/v1/adlQuantile", alice)
+    await venue.set_mark("BTCUSDT", "60000")
+    _, forced = await call(http, venue, "GET", "/fapi/v1/forceOrders", alice)
+    _, trades = await call(http, venue, "GET", "/fapi/v1/userTrades", alice, query=SYMBOL)
+
+    assert held == [{"symbol": "BTCUSDT", "adlQuantile": {"LONG": 5, "SHORT": 0, "HEDGE": 0}}]
+    assert [(o["side"], o["positionSide"], o["executedQty"], o["avgPrice"]) for o in forced] == [
+        ("SELL", "LONG", "0.004", "60032.5")
+    ]
+    assert [(t["side"], t["positionSide"], t["price"]) for t in trades] == [
+        ("BUY", "LONG", "65000.0"),
+        ("SELL", "LONG", "60032.5"),
+    ]

@@ -185,8 +185,9 @@ async def test_conditional_orders_belong_to_the_algo_endpoints(tmp_path: Path, h
 async def test_hedge_mode_switches_and_orders_name_their_leg(tmp_path: Path, http: aiohttp.ClientSession) -> None:
     """One-way is set (-4059 when asked again); hedge mode is switched on, then every order names its leg
     (-4061 without one, -1106 with reduceOnly), and positionRisk lists a LONG and a SHORT entry per
-    symbol: Alice's 0.002 BTC bought at 64,900 into her LONG leg, her SHORT leg flat. Back to one-way
-    is refused while she holds it (-4068)."""
+    symbol: Alice's 0.002 BTC bought at 64,900 into her LONG leg, her SHORT leg flat; userTrades reports
+    the fill's leg (commission 0.002 x 64,900 x 0.05% = 0.0649). Back to one-way is refused while she
+    holds it (-4068)."""
     dual = "/fapi/v1/positionSide/dual"
     async with serving(tmp_path, binance=True) as venue:
         await venue.set_mark("BTCUSDT", "64900")
@@ -204,6 +205,7 @@ async def test_hedge_mode_switches_and_orders_name_their_leg(tmp_path: Path, htt
         )
         bought = await call(http, venue, "POST", "/fapi/v1/order", alice, form={**buy, "positionSide": "LONG"})
         _, risk = await call(http, venue, "GET", "/fapi/v2/positionRisk", alice, query={"symbol": "BTCUSDT"})
+        _, trades = await call(http, venue, "GET", "/fapi/v1/userTrades", alice, query={"symbol": "BTCUSDT"})
         back = await call(http, venue, "POST", dual, alice, form={"dualSidePosition": "false"})
 
     assert before == (200, {"dualSidePosition": False})
@@ -216,6 +218,9 @@ async def test_hedge_mode_switches_and_orders_name_their_leg(tmp_path: Path, htt
     assert [(r["positionSide"], r["positionAmt"], r["entryPrice"]) for r in risk] == [
         ("LONG", "0.002", "64900.0"),
         ("SHORT", "0", "0"),
+    ]
+    assert [(t["positionSide"], t["side"], t["qty"], t["commission"]) for t in trades] == [
+        ("LONG", "BUY", "0.002", "0.0649")
     ]
     assert back[0] == 400 and back[1]["code"] == -4068
 

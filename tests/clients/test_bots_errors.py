@@ -28,6 +28,16 @@ async def test_refusals_by_the_exchange_are_one_line_with_their_exit_code(live: 
     assert wrong_token == (4, "margin_modes: UNAUTHENTICATED: invalid admin token\n")
 
 
+async def test_the_margin_demonstrator_runs_the_story_asked_for(live: LiveExchange) -> None:
+    """``--run hedged`` goes to the exchange (which refuses the token); an unknown run is argparse's usage
+    error (exit 2) naming the runs there are."""
+    hedged = await bot("margin_modes", "--run", "hedged", "--target", live.target, "--admin-token", "not-it")
+    unknown = await bot("margin_modes", "--run", "nope", "--target", live.target, "--admin-token", "not-it")
+
+    assert hedged == (4, "margin_modes: UNAUTHENTICATED: invalid admin token\n")
+    assert unknown[0] == 2 and "invalid choice: 'nope'" in unknown[1] and "hedged" in unknown[1]
+
+
 async def test_no_server_is_one_line_and_exit_3() -> None:
     port = free_port()
 

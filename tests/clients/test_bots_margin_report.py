@@ -13,12 +13,18 @@ from paperex.client.bots.margin_report import (
     AccountView,
     CollateralOutcome,
     CollateralStep,
+    HedgedOutcome,
+    HedgedStep,
+    LegsView,
     Outcome,
     Step,
     collateral_table,
     collateral_verdict,
     first_liquidation,
     header,
+    hedged_header,
+    hedged_row,
+    hedged_verdict,
     row,
     status,
     verdict,
@@ -95,6 +101,65 @@ def test_the_verdict_says_so_when_isolated_lost_more_than_its_margin() -> None:
 @pytest.mark.parametrize("module", [grid, indicators, quoting, sizing, trend, margin_report])
 def test_the_docstring_examples_hold(module: ModuleType) -> None:
     assert doctest.testmod(module).failed == 0
+
+
+HEDGED_OPEN = LegsView(D("1.540"), D("-0.770"), D("13871.26"), D("0.046"), D("46271.0"), "open")
+NET_OPEN = LegsView(D("0.770"), D(0), D("14029.88"), D("0.014"), D("45664.8"), "open")
+
+
+def legs_outcome(
+    long: str, short: str, fees: str, funding: str, balance: str, liquidation: str, *, liquidated: bool = False
+) -> HedgedOutcome:
+    """An account of the hedged run that started with 15,000 and ends with margin balance ``balance``."""
+    return HedgedOutcome(
+        D(15000), D(long), D(short), D(fees), D(funding), D(balance), D(160), liquidated, D(liquidation)
+    )
+
+
+def test_the_hedged_rows_show_both_legs_and_the_net_beside_the_one_way_net() -> None:
+    """Net of the legs 1.540 - 0.770 = 0.770, the one-way account's size; mark 63,702.8 from 64,886.9 is
+    (63,702.8 - 64,886.9) / 64,886.9 = -1.82% -> -1.8%."""
+    names, columns = hedged_header()
+    line = hedged_row(HedgedStep(timedelta(minutes=5), D("63702.8"), HEDGED_OPEN, NET_OPEN), D("64886.9"))
+    assert len(line) == len(columns) == len(names)
+    assert names.index("HEDGED") < names.index("ONE-WAY")
+    lead, hedged, one_way = line.split(" | ")
+    assert lead.split() == ["0:05:00", "63,702.8", "-1.8%"]
+    assert hedged.split() == ["1.540", "-0.770", "0.770", "13,871.26", "4.6%", "46,271.0", "open"]
+    assert one_way.split() == ["0.770", "14,029.88", "1.4%", "45,664.8", "open"]
+
+
+def test_the_hedged_verdict_splits_the_extra_loss_and_measures_the_liquidation_price() -> None:
+    """Hedged lost 15,000 - 5,100 = 9,900, one-way 15,000 - 5,200 = 9,800: 100 more, of which 75.10 -
+    25.05 = 50.05 in fees, funding equal (-0.65 each), so 100 - 50.05 = 49.95 in the prices traded at;
+    the shared liquidation price 46,140 is 46,140 - 45,700 = 440.0 above the one-way one (a net long)."""
+    hedged = legs_outcome("1.540", "-0.770", "75.10", "-0.65", "5100", "46140")
+    one_way = legs_outcome("0.770", "0", "25.05", "-0.65", "5200", "45700")
+
+    lines = hedged_verdict(hedged, one_way)
+
+    assert lines[0].startswith(
+        "HEDGED:  long 1.540 / short -0.770 (net 0.770): margin balance 5,100.00 (lost 9,900.00)"
+    )
+    assert lines[1].startswith("ONE-WAY: net 0.770: margin balance 5,200.00 (lost 9,800.00), fees 25.05")
+    assert lines[2] == (
+        "Same net position, same crash: the hedged account lost 100.00 more (50.05 in fees for trading both "
+        "legs, 49.95 in the prices its legs were traded at); its maintenance margin counts both legs, so their "
+        "shared liquidation price sits 440.0 closer to the mark."
+    )
+
+
+def test_the_hedged_verdict_names_a_funding_difference_and_a_liquidation() -> None:
+    """Funding -0.70 against -0.65: 0.05 more paid, so 100 - 50.05 - 0.05 = 49.90 is left to the prices.
+    When only the hedged account was liquidated the lesson says so instead."""
+    one_way = legs_outcome("0.770", "0", "25.05", "-0.65", "5200", "45700")
+    paid_more = hedged_verdict(legs_outcome("1.540", "-0.770", "75.10", "-0.70", "5100", "46140"), one_way)
+    assert "(50.05 in fees for trading both legs, 0.05 in funding, 49.90 in the prices" in paid_more[2]
+
+    gone = legs_outcome("0", "0", "75.10", "0", "0", "46140", liquidated=True)
+    lines = hedged_verdict(gone, one_way)
+    assert "liquidated; margin balance 0.00 (lost 15,000.00)" in lines[0]
+    assert lines[2].startswith("The hedged account was liquidated where the one-way account")
 
 
 BTC_OPEN = AccountView(D("1.540"), D("-50.02"), D("1804.70"), D("0.219"), D("57107.3"), "open")

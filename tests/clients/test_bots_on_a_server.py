@@ -19,7 +19,7 @@ from paperex.client.bots.launch import Endpoint
 from paperex.client.bots.trend import SignalSettings
 from paperex.client.client import AsyncClient
 from paperex.client.commands import AmendOrder, PlaceOrder
-from paperex.client.enums import CandleInterval, MarginMode, OrderStatus, OrderType, Side
+from paperex.client.enums import CandleInterval, MarginMode, OrderStatus, OrderType, PositionMode, PositionSide, Side
 from paperex.client.models import Order
 from tests.clients.conftest import ADMIN_TOKEN, LiveExchange
 
@@ -242,6 +242,60 @@ async def test_the_margin_mode_demonstrator_shows_isolated_margin_capping_the_lo
     assert len(rows) == len(result.steps) and all(row.count(" | ") == 2 for row in rows)
     assert rows[-1].count("LIQUIDATED") == 2
     assert "isolated margin capped the loss" in text
+
+
+async def test_the_hedged_run_shows_both_legs_and_what_they_cost_against_their_net(live: LiveExchange) -> None:
+    """flash-crash, seed 7, 20x, 5,000 of margin: the LONG leg 5,000 x 20 / ~64,887 = 1.5412 -> 1.540 BTC,
+    the SHORT leg half of it, 0.770; the one-way account holds their net, 0.770. The legs pay 0.05% taker
+    fees on 2.31 BTC against the one-way account's 0.77: three times as much (up to the spread between
+    their fill prices). Neither account is liquidated by the -20% (net 0.77 BTC loses ~10,000 of 15,000).
+
+    At the last mark m, maintenance margin: hedged, the LONG leg in tier 2 (1.54 m > 50,000: 0.5%, cum 50)
+    and the SHORT leg in tier 1 (0.4%): 1.54 m x 0.005 - 50 + 0.77 m x 0.004; one-way 0.77 m x 0.004.
+    Liquidation prices from each account's cross wallet W and entry prices: the legs share (reference 1.7,
+    the long leg's notional there in tier 2, the short's in tier 1) (W + 50 - 1.54 EPL + 0.77 EPS) /
+    (1.54 x 0.005 + 0.77 x 0.004 - 1.54 + 0.77); the one-way position (tier 1) (W - 0.77 EP) /
+    (0.77 x 0.004 - 0.77). The legs' price is the higher: closer to the falling mark."""
+    out = io.StringIO()
+    result = await margin_modes.run_hedged(Endpoint(live.target), ADMIN_TOKEN, margin_modes.Settings(seed=7), out)
+
+    opening, hedged, one_way = result.steps[0], result.hedged, result.one_way
+    assert (opening.hedged.long, opening.hedged.short, opening.one_way.net) == (
+        Decimal("1.540"),
+        Decimal("-0.770"),
+        Decimal("0.770"),
+    )
+    assert not hedged.liquidated and not one_way.liquidated
+    assert Decimal("2.99") < hedged.fees / one_way.fees < Decimal("3.01")
+    long, short, tier1, tier2 = Decimal("1.54"), Decimal("0.77"), Decimal("0.004"), Decimal("0.005")
+    m = result.steps[-1].mark
+    assert m is not None
+    assert hedged.maintenance_margin == long * m * tier2 - 50 + short * m * tier1
+    assert one_way.maintenance_margin == short * m * tier1
+    accounts = {}
+    for mode, key in result.api_keys.items():
+        async with AsyncClient(live.target, api_key=key) as client:
+            accounts[mode] = await client.account()
+    wallet = accounts[PositionMode.HEDGE].cross_wallet_balance
+    entries = {p.position_side: p.entry_price or 0 for p in accounts[PositionMode.HEDGE].positions}
+    legs_price = (wallet + 50 - long * entries[PositionSide.LONG] + short * entries[PositionSide.SHORT]) / (
+        long * tier2 + short * tier1 - long + short
+    )
+    (position,) = accounts[PositionMode.ONE_WAY].positions
+    net_price = (accounts[PositionMode.ONE_WAY].cross_wallet_balance - short * (position.entry_price or 0)) / (
+        short * tier1 - short
+    )
+    assert hedged.liquidation_price is not None and one_way.liquidation_price is not None
+    assert abs(hedged.liquidation_price - legs_price) < Decimal("0.01")
+    assert abs(one_way.liquidation_price - net_price) < Decimal("0.01")
+    assert hedged.liquidation_price > one_way.liquidation_price
+
+    text = out.getvalue()
+    names, columns, *rows = text.split("\n\n")[1].splitlines()
+    assert "HEDGED" in names and "ONE-WAY" in names
+    assert columns.count("net") == 2 and columns.count("liq. price") == 2
+    assert len(rows) == len(result.steps) and all(row.count(" | ") == 2 for row in rows)
+    assert "its maintenance margin counts both legs" in text
 
 
 async def test_the_btc_collateral_run_shows_the_btc_backed_long_liquidated_first(live: LiveExchange) -> None:

@@ -9,15 +9,17 @@ import asyncio
 import doctest
 import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from paperex.client.cli import arguments, render
+from paperex.client import models
+from paperex.client.cli import arguments, records, render
 from paperex.client.cli.delegate import is_server_command, server_command
 from paperex.client.commands import PlaceOrder
-from paperex.client.enums import Side
+from paperex.client.enums import MarginMode, PositionSide, Side
 from tests.clients.child_process import free_port
 from tests.clients.cli_harness import cli, new_account, ok, run_cli
 from tests.clients.conftest import LiveExchange
@@ -106,6 +108,43 @@ async def test_position_mode_switches_and_an_order_names_its_leg(live: LiveExcha
     assert (before, after) == ({"position_mode": "ONE_WAY"}, {"position_mode": "HEDGE"})
     assert unnamed.code == 1 and "POSITION_SIDE_MISMATCH" in unnamed.err
     assert (position["position_side"], position["size"]) == ("LONG", "0.010")
+
+
+def test_a_liquidation_report_names_the_hedge_leg() -> None:
+    """An isolated SHORT leg's liquidation: its scope and its position row say "BTCUSDT SHORT"."""
+    step = models.PositionLiquidated(
+        symbol=BTC,
+        margin_mode=MarginMode.ISOLATED,
+        quantity=Decimal("0.050"),
+        average_price=Decimal("64900"),
+        bankruptcy_price=Decimal("68007.6"),
+        realized_pnl=Decimal("-5"),
+        insurance_fund_change=Decimal("-155"),
+        order_id=9,
+        deleveraged_quantity=Decimal(0),
+        position_side=PositionSide.SHORT,
+    )
+    liquidation = models.Liquidation(
+        liquidation_id=1,
+        time=None,
+        margin_mode=MarginMode.ISOLATED,
+        symbol=BTC,
+        margin_balance=Decimal("0.38"),
+        maintenance_margin=Decimal("13.6"),
+        margin_calls=[],
+        canceled_orders=[],
+        orders=[],
+        fills=[],
+        positions=[step],
+        insurance_fund_change=Decimal("-155"),
+        realized_pnl=Decimal("-5"),
+        position_side=PositionSide.SHORT,
+    )
+
+    report = records.liquidation_text(liquidation)
+
+    assert report.startswith("liquidation            1 (ISOLATED, BTCUSDT SHORT)")
+    assert report.split("positions\n")[1].splitlines()[1].startswith("BTCUSDT SHORT")
 
 
 async def test_deposit_prints_the_new_wallet(live: LiveExchange) -> None:

@@ -13,7 +13,7 @@ from paperex.engine.commands import Command, CreateAccount, Deposit, PlaceOrder,
 from paperex.engine.engine import Engine
 from paperex.engine.events import BookLevelChanged, Event, OrderCanceled, OrderExpired, OrderRejected, TradeExecuted
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, LiquidationFee
-from paperex.engine.orders import OrderType, Side, TimeInForce
+from paperex.engine.orders import OrderType, PositionSide, Side, TimeInForce
 from paperex.engine.reasons import EndReason, RejectReason
 from paperex.engine.units import SCALE, Lots, Ticks
 
@@ -128,6 +128,13 @@ def assert_rejected(engine: Engine, command: Command, reason: RejectReason) -> O
     assert engine.state_hash() == before
     engine.check_invariants()
     return rejected
+
+
+def lights(engine: Engine, symbol: str = BTC) -> dict[int, int]:
+    """``Engine.adl_quantiles`` of one-way accounts, by account (every key's leg must be BOTH)."""
+    quantiles = engine.adl_quantiles(symbol)
+    assert {leg for _, leg in quantiles} <= {PositionSide.BOTH}, quantiles
+    return {account: light for (account, _), light in quantiles.items()}
 
 
 def open_position(engine: Engine, account: int, lots: Lots, price: Ticks = PX, symbol: str = BTC) -> None:

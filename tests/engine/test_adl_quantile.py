@@ -19,13 +19,13 @@ LeveragePnL = max(0, uPnL) / wallet x MM / (wallet + uPnL):
 Five trader longs fill the five lights; two shorts show 5 and 3 (5 - floor(5 x 1/2)).
 """
 
-from paperex.engine.accounts import MarginMode
-from paperex.engine.commands import CreateAccount, Deposit, SetMarginMode
+from paperex.engine.accounts import HEDGE, MarginMode
+from paperex.engine.commands import CreateAccount, Deposit, SetMarginMode, SetPositionMode
 from paperex.engine.engine import Engine
-from paperex.engine.orders import Side
+from paperex.engine.orders import BOTH, LONG, SHORT, Side
 from paperex.engine.units import SCALE
 
-from .scenario import ALICE, BTC, HOUSE, PX, limit, mark, market, new_engine, run
+from .scenario import ALICE, BTC, HOUSE, PX, lights, limit, mark, market, new_engine, run
 
 ISO, BIG, SMALL, RICH, LOSER, SHORTY, INTERNAL = 15, 13, 11, 12, 14, 120, 20
 """Ids out of queue order, so a queue by id would show other lights."""
@@ -54,7 +54,7 @@ def test_each_side_is_queued_by_leverage_pnl_into_five_lights():
     threefold profit beats SMALL's smaller wallet, and the losing LOSER and HOUSE queue last."""
     engine = crowd()
 
-    quantiles = engine.adl_quantiles(BTC)
+    quantiles = lights(engine)
 
     assert quantiles == {ISO: 5, BIG: 4, SMALL: 3, RICH: 2, LOSER: 1, SHORTY: 5, HOUSE: 3}
 
@@ -64,7 +64,7 @@ def test_flat_and_internal_accounts_show_no_light_and_take_no_place():
     would show ISO..LOSER as 5, 5, 4, 3, 2 instead of 5..1."""
     engine = crowd()
 
-    quantiles = engine.adl_quantiles(BTC)
+    quantiles = lights(engine)
 
     assert ALICE not in quantiles and INTERNAL not in quantiles
     assert engine.position(INTERNAL, BTC).size == 100
@@ -79,14 +79,50 @@ def test_a_closed_position_leaves_the_queue_and_the_rest_rebucket():
     run(engine, limit(HOUSE, Side.BUY, 700_000, 100), market(SMALL, Side.SELL, 100))
 
     assert engine.position(SMALL, BTC).size == 0
-    assert engine.adl_quantiles(BTC) == {ISO: 5, BIG: 4, RICH: 3, LOSER: 2, SHORTY: 5, HOUSE: 3}
-    assert engine.adl_quantiles("ETHUSDT") == {}
+    assert lights(engine) == {ISO: 5, BIG: 4, RICH: 3, LOSER: 2, SHORTY: 5, HOUSE: 3}
+    assert lights(engine, "ETHUSDT") == {}
 
 
 def test_the_query_changes_nothing():
     engine = crowd()
     before = engine.state_hash()
 
-    engine.adl_quantiles(BTC)
+    lights(engine)
 
     assert engine.state_hash() == before
+
+
+HEDGER = 30
+"""A hedge-mode account holding a LONG and a SHORT leg of BTCUSDT."""
+
+
+def test_a_hedged_account_shows_each_leg_at_its_own_place_in_its_sides_queue():
+    """HEDGER (1,000 deposit, cross) buys LONG 0.1 at 64,900 (taker fee 3.245) beside SMALL (the same
+    long, 1,000 deposit); at 72,000 SHORTY sells 0.2 to ALICE as maker (fee 2.88) and HEDGER sells
+    SHORT 0.1 to ALICE as taker (fee 3.6). At mark 70,000 each 0.1 BTC carries MM 28; HEDGER's wallet
+    is 1,000 - 3.245 - 3.6 = 993.155:
+
+    - longs: HEDGER's LONG 510/993.155 x 28/1,503.155 = 0.009566 before SMALL's 510/996.755 x
+      28/1,506.755 = 0.009508, ALICE (0.3 bought at 72,000, losing) last: 5, 4, 2.
+    - shorts: SHORTY 400/997.12 x 56/1,397.12 = 0.0161, HEDGER's SHORT 200/993.155 x 28/1,193.155 =
+      0.0047, HOUSE (short from 64,900, losing) last: 5, 4, 2.
+
+    One light per account (the higher one, 5) would hide that the short leg stands behind SHORTY."""
+    engine = new_engine()
+    for account in (HEDGER, SMALL, SHORTY):
+        run(engine, CreateAccount(account_id=account), Deposit(account_id=account, amount=1_000 * SCALE))
+    run(engine, SetPositionMode(account_id=HEDGER, mode=HEDGE), mark(PX))
+    run(engine, limit(HOUSE, Side.SELL, PX, 100), market(HEDGER, Side.BUY, 100, position_side=LONG))
+    run(engine, limit(HOUSE, Side.SELL, PX, 100), market(SMALL, Side.BUY, 100))
+    run(engine, mark(720_000), limit(SHORTY, Side.SELL, 720_000, 200), market(ALICE, Side.BUY, 200))
+    run(engine, limit(ALICE, Side.BUY, 720_000, 100), market(HEDGER, Side.SELL, 100, position_side=SHORT))
+    run(engine, mark(700_000))
+
+    assert engine.adl_quantiles(BTC) == {
+        (HEDGER, LONG): 5,
+        (SMALL, BOTH): 4,
+        (ALICE, BOTH): 2,
+        (SHORTY, BOTH): 5,
+        (HEDGER, SHORT): 4,
+        (HOUSE, BOTH): 2,
+    }

@@ -25,7 +25,7 @@ from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import shortfall
 from paperex.engine.units import SCALE
 
-from .scenario import BOB, BTC, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, only, run
+from .scenario import BOB, BTC, HOUSE, PX, assert_rejected, lights, limit, mark, market, new_engine, of, only, run
 
 TRADER, INTERNAL, USER = 5, 6, 7
 
@@ -195,7 +195,7 @@ def test_the_short_showing_five_lights_is_the_one_deleveraged(liquidatable, quan
     engine = rival_shorts(liquidatable)
     run(engine, mark(646_000))
 
-    shown = engine.adl_quantiles(BTC)
+    shown = lights(engine)
     events = run(engine, mark(600_000))
 
     assert shown == quantiles

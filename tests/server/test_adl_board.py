@@ -3,6 +3,7 @@ a small symbol, at most once a second for a big one."""
 
 from dataclasses import dataclass, field
 
+from paperex.engine.orders import PositionSide
 from paperex.server.state.adl import AdlBoard
 
 
@@ -11,9 +12,9 @@ class _Ranker:
     rankings: int = 0
     quantiles: dict[int, int] = field(default_factory=lambda: {7: 5})
 
-    def adl_quantiles(self, symbol: str) -> dict[int, int]:
+    def adl_quantiles(self, symbol: str) -> dict[tuple[int, PositionSide], int]:
         self.rankings += 1
-        return dict(self.quantiles)
+        return {(account, PositionSide.BOTH): light for account, light in self.quantiles.items()}
 
 
 class _Exchange:

@@ -385,7 +385,7 @@ class PositionChanged(_message.Message):
     def __init__(self, position: _Optional[_Union[_common_pb2.Position, _Mapping]] = ...) -> None: ...
 
 class BalanceChanged(_message.Message):
-    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet", "cross_change", "isolated_change", "asset")
+    __slots__ = ("reason", "change", "symbol", "trade_id", "wallet_balance", "cross_wallet_balance", "isolated_wallet", "cross_change", "isolated_change", "asset", "position_side")
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHANGE_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
@@ -396,6 +396,7 @@ class BalanceChanged(_message.Message):
     CROSS_CHANGE_FIELD_NUMBER: _ClassVar[int]
     ISOLATED_CHANGE_FIELD_NUMBER: _ClassVar[int]
     ASSET_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     reason: BalanceChangeReason
     change: str
     symbol: str
@@ -406,7 +407,8 @@ class BalanceChanged(_message.Message):
     cross_change: str
     isolated_change: str
     asset: str
-    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., cross_change: _Optional[str] = ..., isolated_change: _Optional[str] = ..., asset: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, reason: _Optional[_Union[BalanceChangeReason, str]] = ..., change: _Optional[str] = ..., symbol: _Optional[str] = ..., trade_id: _Optional[int] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., isolated_wallet: _Optional[str] = ..., cross_change: _Optional[str] = ..., isolated_change: _Optional[str] = ..., asset: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class AssetModeChanged(_message.Message):
     __slots__ = ("multi_assets_mode",)
@@ -415,51 +417,57 @@ class AssetModeChanged(_message.Message):
     def __init__(self, multi_assets_mode: _Optional[bool] = ...) -> None: ...
 
 class FundingSettled(_message.Message):
-    __slots__ = ("symbol", "funding_rate", "mark_price", "position_size", "payment", "funding_time")
+    __slots__ = ("symbol", "funding_rate", "mark_price", "position_size", "payment", "funding_time", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     FUNDING_RATE_FIELD_NUMBER: _ClassVar[int]
     MARK_PRICE_FIELD_NUMBER: _ClassVar[int]
     POSITION_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAYMENT_FIELD_NUMBER: _ClassVar[int]
     FUNDING_TIME_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     funding_rate: str
     mark_price: str
     position_size: str
     payment: str
     funding_time: _timestamp_pb2.Timestamp
-    def __init__(self, symbol: _Optional[str] = ..., funding_rate: _Optional[str] = ..., mark_price: _Optional[str] = ..., position_size: _Optional[str] = ..., payment: _Optional[str] = ..., funding_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., funding_rate: _Optional[str] = ..., mark_price: _Optional[str] = ..., position_size: _Optional[str] = ..., payment: _Optional[str] = ..., funding_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class MarginCallIssued(_message.Message):
-    __slots__ = ("margin_mode", "symbol", "threshold", "margin_ratio", "margin_balance", "maintenance_margin")
+    __slots__ = ("margin_mode", "symbol", "threshold", "margin_ratio", "margin_balance", "maintenance_margin", "position_side")
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MARGIN_RATIO_FIELD_NUMBER: _ClassVar[int]
     MARGIN_BALANCE_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     margin_mode: _common_pb2.MarginMode
     symbol: str
     threshold: str
     margin_ratio: str
     margin_balance: str
     maintenance_margin: str
-    def __init__(self, margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., threshold: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., threshold: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class LiquidationStarted(_message.Message):
-    __slots__ = ("margin_mode", "symbol", "margin_balance", "maintenance_margin")
+    __slots__ = ("margin_mode", "symbol", "margin_balance", "maintenance_margin", "position_side")
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     MARGIN_BALANCE_FIELD_NUMBER: _ClassVar[int]
     MAINTENANCE_MARGIN_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     margin_mode: _common_pb2.MarginMode
     symbol: str
     margin_balance: str
     maintenance_margin: str
-    def __init__(self, margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class PositionLiquidated(_message.Message):
-    __slots__ = ("symbol", "margin_mode", "quantity", "average_price", "bankruptcy_price", "realized_pnl", "insurance_fund_change", "order_id", "deleveraged_quantity")
+    __slots__ = ("symbol", "margin_mode", "quantity", "average_price", "bankruptcy_price", "realized_pnl", "insurance_fund_change", "order_id", "deleveraged_quantity", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -469,6 +477,7 @@ class PositionLiquidated(_message.Message):
     INSURANCE_FUND_CHANGE_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     DELEVERAGED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     margin_mode: _common_pb2.MarginMode
     quantity: str
@@ -478,21 +487,24 @@ class PositionLiquidated(_message.Message):
     insurance_fund_change: str
     order_id: int
     deleveraged_quantity: str
-    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., insurance_fund_change: _Optional[str] = ..., order_id: _Optional[int] = ..., deleveraged_quantity: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., bankruptcy_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., insurance_fund_change: _Optional[str] = ..., order_id: _Optional[int] = ..., deleveraged_quantity: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class PositionDeleveraged(_message.Message):
-    __slots__ = ("symbol", "quantity", "price", "realized_pnl", "order_id")
+    __slots__ = ("symbol", "quantity", "price", "realized_pnl", "order_id", "position_side")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
     PRICE_FIELD_NUMBER: _ClassVar[int]
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     quantity: str
     price: str
     realized_pnl: str
     order_id: int
-    def __init__(self, symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., order_id: _Optional[int] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., order_id: _Optional[int] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class SymbolSettingsChanged(_message.Message):
     __slots__ = ("settings",)
@@ -625,7 +637,7 @@ class MarginCallRecord(_message.Message):
     def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_call: _Optional[_Union[MarginCallIssued, _Mapping]] = ...) -> None: ...
 
 class Liquidation(_message.Message):
-    __slots__ = ("liquidation_id", "time", "margin_mode", "symbol", "margin_balance", "maintenance_margin", "margin_calls", "canceled_orders", "orders", "fills", "positions", "insurance_fund_change", "realized_pnl")
+    __slots__ = ("liquidation_id", "time", "margin_mode", "symbol", "margin_balance", "maintenance_margin", "margin_calls", "canceled_orders", "orders", "fills", "positions", "insurance_fund_change", "realized_pnl", "position_side")
     LIQUIDATION_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     MARGIN_MODE_FIELD_NUMBER: _ClassVar[int]
@@ -639,6 +651,7 @@ class Liquidation(_message.Message):
     POSITIONS_FIELD_NUMBER: _ClassVar[int]
     INSURANCE_FUND_CHANGE_FIELD_NUMBER: _ClassVar[int]
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     liquidation_id: int
     time: _timestamp_pb2.Timestamp
     margin_mode: _common_pb2.MarginMode
@@ -652,7 +665,8 @@ class Liquidation(_message.Message):
     positions: _containers.RepeatedCompositeFieldContainer[PositionLiquidated]
     insurance_fund_change: str
     realized_pnl: str
-    def __init__(self, liquidation_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., margin_calls: _Optional[_Iterable[_Union[MarginCallRecord, _Mapping]]] = ..., canceled_orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[_common_pb2.Fill, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[PositionLiquidated, _Mapping]]] = ..., insurance_fund_change: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
+    position_side: _common_pb2.PositionSide
+    def __init__(self, liquidation_id: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., margin_mode: _Optional[_Union[_common_pb2.MarginMode, str]] = ..., symbol: _Optional[str] = ..., margin_balance: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., margin_calls: _Optional[_Iterable[_Union[MarginCallRecord, _Mapping]]] = ..., canceled_orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_common_pb2.Order, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[_common_pb2.Fill, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[PositionLiquidated, _Mapping]]] = ..., insurance_fund_change: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., position_side: _Optional[_Union[_common_pb2.PositionSide, str]] = ...) -> None: ...
 
 class ListLiquidationsRequest(_message.Message):
     __slots__ = ("symbol", "page_size", "page_token")

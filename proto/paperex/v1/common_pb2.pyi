@@ -190,7 +190,7 @@ class Trade(_message.Message):
     def __init__(self, trade_id: _Optional[int] = ..., symbol: _Optional[str] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., aggressor_side: _Optional[_Union[Side, str]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Fill(_message.Message):
-    __slots__ = ("trade_id", "order_id", "client_order_id", "symbol", "side", "price", "quantity", "is_maker", "fee", "fee_asset", "realized_pnl", "is_liquidation", "time", "is_auto_deleverage")
+    __slots__ = ("trade_id", "order_id", "client_order_id", "symbol", "side", "price", "quantity", "is_maker", "fee", "fee_asset", "realized_pnl", "is_liquidation", "time", "is_auto_deleverage", "position_side")
     TRADE_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +205,7 @@ class Fill(_message.Message):
     IS_LIQUIDATION_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     IS_AUTO_DELEVERAGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_SIDE_FIELD_NUMBER: _ClassVar[int]
     trade_id: int
     order_id: int
     client_order_id: str
@@ -219,7 +220,8 @@ class Fill(_message.Message):
     is_liquidation: bool
     time: _timestamp_pb2.Timestamp
     is_auto_deleverage: bool
-    def __init__(self, trade_id: _Optional[int] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., is_maker: _Optional[bool] = ..., fee: _Optional[str] = ..., fee_asset: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., is_liquidation: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ...) -> None: ...
+    position_side: PositionSide
+    def __init__(self, trade_id: _Optional[int] = ..., order_id: _Optional[int] = ..., client_order_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., is_maker: _Optional[bool] = ..., fee: _Optional[str] = ..., fee_asset: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., is_liquidation: _Optional[bool] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., is_auto_deleverage: _Optional[bool] = ..., position_side: _Optional[_Union[PositionSide, str]] = ...) -> None: ...
 
 class Position(_message.Message):
     __slots__ = ("symbol", "margin_mode", "leverage", "size", "entry_price", "mark_price", "notional", "unrealized_pnl", "initial_margin", "maintenance_margin", "liquidation_price", "bankruptcy_price", "isolated_wallet", "margin_ratio", "adl_quantile", "max_removable_margin", "update_time", "position_side")
