@@ -18,6 +18,7 @@ ALLOWED = {
     # uvloop: only server/grpc_api/event_loop.py, the loop the server runs on; aiohttp: only server/binance_api
     "paperex.server": {
         "paperex.engine",
+        "sortedcontainers",  # the snapshot format rebuilds the engine's sorted containers
         "paperex.v1",
         "paperex.server",
         "grpc",

@@ -1,7 +1,7 @@
 """Automatic snapshots made beside the server, by a helper process that replays the journal.
 
-Pickling the whole exchange on the event loop paused every client for about half a second per
-100,000 commands of history. A snapshot is only a shortcut for recovery, and the journal already
+Writing a snapshot of the whole exchange on the event loop paused every client for about half a
+second per 100,000 commands of history. A snapshot is only a shortcut for recovery, and the journal already
 holds everything needed to make it: so the sequencer asks for one at a sequence number, and a helper
 process (spawned, never forked: grpc's threads do not survive a fork) loads the newest snapshot,
 replays the commands up to that number, checks nothing is missing, and stores the new snapshot. The

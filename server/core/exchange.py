@@ -3,12 +3,11 @@ the market script) and the read models folded from the events (``Results``).
 
 The writer applies a command with ``execute`` (the engine's or the host's own) and journals it; after the
 batch is durable, ``Results.fold`` folds it. ``apply`` does both at once (recovery, tests). Everything is a
-pure function of the command sequence, so a pickled ``Exchange`` plus the journal's tail rebuilds it
-exactly. The sequencer is its only writer.
+pure function of the command sequence, so a snapshot of an ``Exchange`` (``snapshot_schema``) plus the
+journal's tail rebuilds it exactly. The sequencer is its only writer.
 """
 
 from collections.abc import Mapping
-from operator import attrgetter
 from typing import Any, NamedTuple, cast
 
 from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
@@ -64,22 +63,6 @@ __all__ = [  # the outcome and the topics, where the adapters have always found 
 ]
 
 
-NEWER_READ_MODELS = (
-    "open_interest",
-    "books",
-    "history._open",
-    "margin_accounts",
-    "funds",
-    "now",
-    "prices.funding_rate",
-    "wallets._assets",
-    "margin_accounts._multi_assets",
-    "funds.exchanged",
-)
-"""Read models (attributes of ``Results``) added after snapshots were first written: a snapshot without
-one of them does not load, and recovery replays the journal instead, which folds them."""
-
-
 _HOST_KINDS = frozenset(HOST_COMMANDS)
 """The host's own commands; every other command is the engine's."""
 
@@ -97,10 +80,6 @@ class Exchange:
     """Engine + accounts + market script + read models; mutate only through ``execute`` then
     ``results.fold`` (or ``apply``, both at once)."""
 
-    faults: dict[int, FaultPlan] = {}  # noqa: RUF012  (never mutated: _set_faults replaces it)
-    """Fault plans in force by account (0: everyone). A class default, so a state pickled before
-    faults existed loads without any."""
-
     def __init__(
         self,
         instruments: Mapping[str, Instrument],
@@ -115,18 +94,8 @@ class Exchange:
         self.account_by_key: dict[str, int] = {}
         self._account_by_name: dict[str, int] = {}
         self.market = MarketScript(self.instruments)
-        self.faults = {}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        """A snapshot from before the results stage held the read models itself: it does not load, and
-        recovery replays the journal instead."""
-        if "results" not in state:
-            raise ValueError("a snapshot of an exchange from before the results stage")
-        try:
-            attrgetter(*NEWER_READ_MODELS)(state["results"])
-        except AttributeError:
-            raise ValueError("a snapshot of an exchange from before its newest read models") from None
-        self.__dict__.update(state)
+        self.faults: dict[int, FaultPlan] = {}
+        """Fault plans in force by account (0: everyone); never mutated: ``_set_faults`` replaces it."""
 
     # The read models, by the names queries use.
 

@@ -72,6 +72,7 @@ class _Walk:
             types.MethodType: self._method,
             types.FunctionType: self._name,
             type: self._name,
+            type(engine): self._engine_leaf,
         }
 
     def flush(self) -> None:
@@ -98,7 +99,7 @@ class _Walk:
         if dataclasses.is_dataclass(kind):
             names = tuple(field.name for field in dataclasses.fields(kind))
         else:
-            slots = {name for cls in kind.__mro__ for name in _slots(cls)}
+            slots = {name for cls in kind.__mro__ for name in _slots(cls)} or _compiled_attributes(kind)
             if not slots and "__dict__" not in dir(kind):
                 raise TypeError(f"the state hash does not know how to digest a {kind.__module__}.{kind.__qualname__}")
             names = tuple(sorted(slots))
@@ -167,12 +168,16 @@ class _Walk:
         self._name(method.__func__)
         self.value(method.__self__)
 
+    def _engine_leaf(self, engine: object) -> None:
+        """The engine, whose own hash leads the digest: by identity, never walked (a compiled engine has no
+        attributes to walk)."""
+        if engine is not self._engine:
+            raise TypeError("the state hash met a second engine")
+        self._parts.append("engine")
+
     def _object(self, value: Any, label: str, names: tuple[str, ...]) -> None:
         """An object by its fields (a dataclass) or its slots and attributes, sorted by name; an unset
         slot is left out."""
-        if value is self._engine:
-            self._parts.append("engine")
-            return
         if not self._first_meeting(value):
             return
         parts = self._parts
@@ -192,6 +197,12 @@ class _Walk:
 
 
 _MISSING = object()
+
+
+def _compiled_attributes(cls: type) -> set[str]:
+    """The attributes of a class compiled by mypyc (which has no ``__slots__``): the names its slots have
+    when interpreted, so both builds digest alike."""
+    return {name for name in getattr(cls, "__mypyc_attrs__", ()) if not name.startswith("__")}
 
 
 def _slots(cls: type) -> tuple[str, ...]:

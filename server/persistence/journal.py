@@ -3,7 +3,7 @@
 Every sequenced command is appended as one row (seq, text, chain); a batch is one transaction, so
 one fsync covers every command that arrived while the previous one was being written (group commit).
 Each row's chain is a hash over its own seq and text and the previous row's chain, so an edited,
-damaged or reordered command is found when it is replayed. A snapshot is the pickled exchange at a
+damaged or reordered command is found when it is replayed. A snapshot is the encoded exchange at a
 sequence number with a digest of its bytes; recovery loads the newest sound one and replays the rows
 after it. The epoch counts resets, so a snapshot made before a reset can never be stored after it.
 The format version (a setting) lets a journal outlive upgrades: an older one is brought up to date

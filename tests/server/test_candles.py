@@ -5,7 +5,6 @@ so a candle's open time reads as an offset from T0. Prices are small tick counts
 are summed by hand in the comments.
 """
 
-import pickle
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -13,6 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperex.server.core.snapshot_schema import SCHEMA
+from paperex.server.persistence.snapshot_format import decode, encode
 from paperex.server.state.candles import MAX_LIMIT, Candle, CandleSeries, CandleStore, Interval
 
 S = 10**9
@@ -306,13 +307,13 @@ def test_retention_must_be_positive() -> None:
         CandleStore(retention=0)
 
 
-def test_pickle_round_trip_keeps_state_and_behaviour() -> None:
+def test_a_snapshot_round_trip_keeps_state_and_behaviour() -> None:
     store = CandleStore(retention=50)
     store.record("BTCUSDT", T0 + 10 * S, 100, 1)
     store.record("ETHUSDT", T0 + 3 * M, 50, 2)
     store.advance(T0 + 7 * M)
 
-    copy = pickle.loads(pickle.dumps(store))
+    copy = decode(encode(store, SCHEMA), SCHEMA)
 
     for symbol in ("BTCUSDT", "ETHUSDT"):
         for interval in Interval:

@@ -1,7 +1,6 @@
 """History retention: per-account orders and fills are trimmed to it, open orders stay, and the value
 is fixed per journal so that every exchange built for it (restart, snapshot helper, reset) trims alike."""
 
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from paperex.server.__main__ import config_from, parser
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.exchange_commands import OpenAccount
 from paperex.server.core.history_retention import HISTORY_RETENTION_SETTING, JournalMismatch, history_retention
+from paperex.server.core.snapshot_schema import decode_exchange
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.state.history import MIN_RETAINED, RETAINED_PER_ACCOUNT, History
 from paperex.v1 import admin_pb2
@@ -127,7 +127,7 @@ async def test_restart_snapshot_helper_and_reset_use_the_journals_retention(tmp_
         helpers = journal.latest_snapshot(at_most=2)
     finally:
         journal.close()
-    assert helpers is not None and pickle.loads(helpers.state).history.retained == 1500
+    assert helpers is not None and decode_exchange(helpers.state).history.retained == 1500
 
     running = await start(config(tmp_path))  # no option: the journal's value
     try:

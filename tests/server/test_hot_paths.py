@@ -7,7 +7,6 @@ and with hand-worked values.
 """
 
 import asyncio
-import pickle
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -27,6 +26,7 @@ from paperex.server.core.checkpoint import Checkpointer
 from paperex.server.core.exchange import Exchange, user_topic
 from paperex.server.core.exchange_commands import OpenAccount
 from paperex.server.core.sequencer import Sequencer
+from paperex.server.core.snapshot_schema import decode_exchange, encode_exchange
 from paperex.server.core.streams import Hub
 from paperex.server.market.clock import WallClock
 from paperex.server.persistence.journal import Durability, Journal
@@ -174,7 +174,7 @@ def test_user_events_are_kept_as_values_and_render_the_same_after_a_snapshot() -
     assert {type(event) for event in maker_log} <= {OrderUpdate, PositionUpdate, BalanceUpdate}
     # The maker saw: accepted (sell 20), accepted (buy 5), filled (sell, 7 of 20), position change,
     # amended (buy 5 -> 3), canceled (sell, 13 left): the order states at those moments.
-    restored = pickle.loads(pickle.dumps(exchange, protocol=5))
+    restored = decode_exchange(encode_exchange(exchange))
     events = _rendered(exchange.events_after(1, 0, 0))
     kinds = [event.WhichOneof("event") for event in events]
     assert kinds[:3] == ["balance_changed", "order_accepted", "order_accepted"]  # the deposit first

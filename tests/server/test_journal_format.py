@@ -2,12 +2,12 @@
 journal is opened (keeping its snapshots), and a journal of a newer format refuses the start in one line."""
 
 import contextlib
-import pickle
 import sqlite3
 from pathlib import Path
 
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.sequencer import recover
+from paperex.server.core.snapshot_schema import decode_exchange
 from paperex.server.persistence.journal import FORMAT_SETTING, FORMAT_VERSION, Durability, Journal
 from tests.server.conftest import config
 from tests.server.test_journal_safety import deposits, refusal
@@ -52,7 +52,7 @@ async def test_a_format_1_journal_is_upgraded_and_its_snapshot_still_serves(tmp_
     db = tmp_path / "journal.db"
     with contextlib.closing(sqlite3.connect(db)) as connection, connection:
         (state,) = connection.execute("SELECT state FROM snapshots").fetchone()
-        engine_hash = pickle.loads(state).engine.state_hash()
+        engine_hash = decode_exchange(state).engine.state_hash()
         connection.execute("UPDATE snapshots SET state_hash = ?", (engine_hash,))
         connection.execute("DELETE FROM settings WHERE key = ?", (FORMAT_SETTING,))
 

@@ -7,8 +7,6 @@ adds 100 USDT to the position, deposits 50 and withdraws 25 USDT; the index is s
 below 63,000.0 is set, the mark falls to 62,000.0 (it fires), an alert above 62,500.0 is set and the
 mark rises to 63,000.0 (it fires); the trader sells the 0.02 BTC at market (flat)."""
 
-import pickle
-from operator import attrgetter
 from typing import Any, get_args
 
 import pytest
@@ -26,7 +24,7 @@ from paperex.engine.commands import (
 from paperex.engine.events import BalanceChanged, BookLevelChanged, Event, PositionChanged
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TriggerBy
-from paperex.server.core.exchange import NEWER_READ_MODELS, Applied, Exchange
+from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import CreatePriceAlert, OpenAccount
 from paperex.server.core.results import _FOLDING_MODELS, _ROUTES
 from paperex.server.core.state_hash import part_hash
@@ -152,28 +150,6 @@ def test_an_alert_fires_on_the_moves_after_its_creation_only(folded_late: list[A
         return [value.alert.alert_id for _, value in applied.publications if type(value) is AlertFired]
 
     assert [fired(a) for a in folded_late[11:15]] == [[], [1], [], [2]]
-
-
-def test_a_snapshot_from_before_the_results_stage_does_not_load() -> None:
-    """Its exchange held the read models itself: loading it fails, and recovery replays the journal instead
-    (``sequencer._newest_sound_snapshot`` passes over a snapshot that does not load)."""
-    exchange = Exchange(DEFAULT_INSTRUMENTS)
-    del exchange.__dict__["results"]
-    with pytest.raises(ValueError, match="before the results stage"):
-        pickle.loads(pickle.dumps(exchange))
-
-
-@pytest.mark.parametrize("missing", NEWER_READ_MODELS)
-def test_a_snapshot_from_before_a_newer_read_model_does_not_load(missing: str) -> None:
-    """A read model added since snapshots began (the book, open orders, margin accounts, funds, the time
-    folded, the funding rate) is missing from an older snapshot: loading it fails, and recovery replays
-    the journal instead, which folds it."""
-    exchange = Exchange(DEFAULT_INSTRUMENTS)
-    owner_path, _, name = f"results.{missing}".rpartition(".")
-    owner = attrgetter(owner_path)(exchange)
-    delattr(owner, name)
-    with pytest.raises(ValueError, match="before its newest read models"):
-        pickle.loads(pickle.dumps(exchange))
 
 
 def test_every_kind_a_read_model_folds_is_an_engine_event_and_routed_in_folding_order() -> None:

@@ -6,7 +6,6 @@ damaged (its bytes re-digested, so only the state hash can tell) is passed over 
 """
 
 import contextlib
-import pickle
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.engine.orders import OrderType, Side, TriggerBy
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.exchange_commands import CreatePriceAlert, OpenAccount
+from paperex.server.core.snapshot_schema import decode_exchange, encode_exchange
 from paperex.server.persistence.journal import digest
 from paperex.server.state.alerts import Direction
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
@@ -154,10 +154,10 @@ DAMAGE: dict[str, Callable[[Exchange], None]] = {
 
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_each_projection_a_snapshot_restores_moves_the_hash(damage: str) -> None:
-    """A copy (through pickle, as a snapshot) hashes alike; the same copy with one projection changed
+    """A copy (through the snapshot format) hashes alike; the same copy with one projection changed
     does not, while the engine's own hash still matches."""
     exchange = small_exchange()
-    copy = pickle.loads(pickle.dumps(exchange))
+    copy = decode_exchange(encode_exchange(exchange))
     assert copy.state_hash() == exchange.state_hash()
     DAMAGE[damage](copy)
     assert copy.engine.state_hash() == exchange.engine.state_hash()
@@ -206,9 +206,9 @@ async def test_a_snapshot_with_a_damaged_projection_is_passed_over(tmp_path: Pat
     with contextlib.closing(sqlite3.connect(tmp_path / "journal.db")) as db, db:
         sequence, state = db.execute("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1").fetchone()
         assert sequence == expected[0]
-        exchange = pickle.loads(state)
+        exchange = decode_exchange(state)
         exchange.history._accounts[taker.account_id].fills.clear()
-        damaged = pickle.dumps(exchange, protocol=5)
+        damaged = encode_exchange(exchange)
         db.execute("UPDATE snapshots SET state = ?, digest = ? WHERE seq = ?", (damaged, digest(damaged), sequence))
     restarted = await start(config(tmp_path))
     try:

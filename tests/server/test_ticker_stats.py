@@ -5,12 +5,12 @@ snapshot at ``now`` keeps the minutes from ``now // M - 1440`` on: at T0 + 1440m
 still in, at T0 + 1441m it has left.
 """
 
-import pickle
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperex.server.core.snapshot_schema import SCHEMA
+from paperex.server.persistence.snapshot_format import decode, encode
 from paperex.server.state.ticker_stats import MINUTE_NS, WINDOW_MINUTES, Stats, TickerStats
 
 S = 10**9
@@ -116,10 +116,10 @@ def test_a_trade_from_an_earlier_minute_is_refused() -> None:
     assert ticker.snapshot(BTC, T0 + M) == Stats(100, 100, 100, 100, 1, 100, 1)
 
 
-def test_pickle_round_trip_keeps_state_and_behaviour() -> None:
+def test_a_snapshot_round_trip_keeps_state_and_behaviour() -> None:
     ticker = ticker_with((T0, 200, 1), (T0 + 5 * M, 100, 2), (T0 + 9 * M, 150, 1))
 
-    copy = pickle.loads(pickle.dumps(ticker))
+    copy = decode(encode(ticker, SCHEMA), SCHEMA)
 
     assert copy.snapshot(BTC, T0 + 10 * M) == ticker.snapshot(BTC, T0 + 10 * M)
     copy.record(BTC, T0 + 11 * M, 120, 1)
