@@ -34,7 +34,9 @@ class EngineState:
     ) -> None:
         self.markets = {symbol: Market(spec) for symbol, spec in instruments.items()}
         self.market_list = tuple(self.markets.values())
-        self.collateral = {a: spec for a, spec in collateral.items() if spec.index_symbol in (*instruments, "")}
+        self.collateral = {
+            a: spec for a, spec in collateral.items() if not spec.index_symbol or spec.index_symbol in instruments
+        }
         """The assets accounts may hold besides USDT (those priced by a symbol these markets lack are left out)."""
         self.accounts: dict[int, Account] = {}
         self.multi_assets: dict[int, None] = {}
