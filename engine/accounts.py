@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import fee, initial_margin
+from paperex.engine.native import mypyc_attr
 from paperex.engine.orders import BOTH, BUY, LONG, SELL, SHORT, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
@@ -117,6 +118,7 @@ class SymbolSettings:
 DEFAULT_SETTINGS = SymbolSettings()
 
 
+@mypyc_attr(serializable=True)
 class Account:
     """One trader's futures account: ``wallet`` is the cross wallet balance (USDT) and ``assets`` the
     balances of the other assets (none at 0); each isolated position holds its own margin in

@@ -11,10 +11,12 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
+from paperex.engine.native import mypyc_attr
 from paperex.engine.orders import BUY, Order, Side
 from paperex.engine.units import Lots, Ticks
 
 
+@mypyc_attr(serializable=True)
 class Level:
     """The orders resting at one price, oldest first, with their total remaining quantity."""
 
@@ -41,6 +43,7 @@ class DepthLevel(NamedTuple):
     orders: int
 
 
+@mypyc_attr(serializable=True)
 class BookSide:
     """The levels of one side, best first (smallest key); ``best_key`` caches the smallest key so the
     hot path reads the touch without a search."""
@@ -61,6 +64,7 @@ class BookSide:
         return iter(self.levels.values())
 
 
+@mypyc_attr(serializable=True)
 class OrderBook:
     """Resting orders of one instrument with price-time priority."""
 

@@ -7,11 +7,13 @@ from paperex.engine.funding import PremiumSampler
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
 from paperex.engine.mark import BasisWindow
+from paperex.engine.native import mypyc_attr
 from paperex.engine.orders import TriggerBy
 from paperex.engine.triggers import TriggerBook
 from paperex.engine.units import Amount, Ticks
 
 
+@mypyc_attr(serializable=True)
 class Market:
     """Per-instrument state: the book, waiting conditional orders, prices, and what changed."""
 

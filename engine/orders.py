@@ -2,6 +2,7 @@
 
 from enum import IntEnum, StrEnum
 
+from paperex.engine.native import mypyc_attr
 from paperex.engine.units import Lots, Ticks
 
 
@@ -118,6 +119,7 @@ Named here rather than read from ``__slots__``, which a class compiled by mypyc 
 ``position_side`` is digested apart, only when it is a hedge leg, so one-way states hash as before."""
 
 
+@mypyc_attr(serializable=True)
 class Order:
     """One order's live state. ``prev``/``next`` link it into its price level's FIFO (intrusive list,
     so cancel is O(1)); ``extreme`` and ``armed`` hold a trailing stop's ratchet, and an armed

@@ -15,6 +15,7 @@ from paperex.engine.commands import Command, PlaceOrder
 from paperex.engine.events import Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.market import Market
+from paperex.engine.native import mypyc_attr
 from paperex.engine.orders import BOTH, Order, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
@@ -25,6 +26,7 @@ EXPIRIES_SWEPT_FROM = 1_024
 """The smallest expiry heap that is swept of ended orders' entries (then twice what stays in it)."""
 
 
+@mypyc_attr(serializable=True)
 class EngineState:
     """Markets, accounts, open orders and their indexes, counters, what the current command moved, and
     the events it has emitted so far."""
