@@ -297,6 +297,8 @@ def _one_way_basis(account: Account, markets: Mapping[str, Market], symbol: str)
             _, _, other_upnl, other_mm = _valued(markets[other_symbol], other)
             others_mm += other_mm
             others_upnl += other_upnl
+    if account.collateral is None:  # single-asset: the cross wallet alone backs it, nothing moves with the price
+        return FigureBasis(price, notional, upnl, im, mm, account.wallet, others_mm, others_upnl)
     value, weight = _moving(account, markets, symbol)
     backing = cross_backing(account, markets) - value
     return FigureBasis(price, notional, upnl, im, mm, backing, others_mm, others_upnl, weight)
