@@ -25,10 +25,11 @@ ROOT = Path(__file__).resolve().parent
 COMPILED_PACKAGES = {"paperex.engine": ROOT / "engine"}
 """Packages whose modules compile, and the folder each installs from."""
 
-INTERPRETED = frozenset({"__init__.py", "audit.py", "native.py"})
-"""Modules that stay interpreted: package markers, the auditor, whose ``InvariantViolation`` subclasses
-AssertionError (mypyc cannot compile that natively), and ``native``, which only marks classes for mypyc;
-none is on a hot path."""
+INTERPRETED = frozenset({"__init__.py", "audit.py", "commands.py", "native.py"})
+"""Modules that stay interpreted: package markers; the auditor, whose ``InvariantViolation`` subclasses
+AssertionError (mypyc cannot compile that natively); the commands, which the engine refuses with a reason
+when a field has the wrong type (a native class would raise TypeError as it is built instead); and
+``native``, which only marks classes for mypyc."""
 
 BUILD_REQUIREMENTS = ["mypy>=1.11", "sortedcontainers-stubs"]
 """What the compiled build needs besides setuptools: mypyc (in mypy) and the stubs the engine checks against."""

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 
 from paperex.engine.accounts import MarginMode, PositionMode
 from paperex.engine.collateral import USDT
-from paperex.engine.native import mypyc_attr
 from paperex.engine.orders import BOTH, OrderType, PositionSide, SelfTradePrevention, Side, TimeInForce, TriggerBy
 from paperex.engine.units import Amount, Lots, Ticks
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class PlaceOrder:
     """A new order. Prices are ticks and quantities lots; 0 means "not given".
@@ -43,7 +41,6 @@ class PlaceOrder:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class AmendOrder:
     """Change a resting limit order's price and/or total quantity (0 keeps the current value).
@@ -60,7 +57,6 @@ class AmendOrder:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class CancelOrder:
     """Cancel one open order (resting or untriggered), by ``order_id`` or ``client_order_id``."""
@@ -72,7 +68,6 @@ class CancelOrder:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class CancelAllOrders:
     """Cancel every open order of one account in one instrument."""
@@ -82,7 +77,6 @@ class CancelAllOrders:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetMarkPrice:
     """Set the mark directly (an admin override; it holds until the next index price recomputes the
@@ -93,7 +87,6 @@ class SetMarkPrice:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetIndexPrice:
     """A new index price (spot reference from the feed): sampled against the book for funding, and it
@@ -104,7 +97,6 @@ class SetIndexPrice:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class AdvanceTime:
     """Move engine time forward with nothing else to do (expires due GTD orders)."""
@@ -112,7 +104,6 @@ class AdvanceTime:
     ts: int
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class Resume:
     """The host runs again after a stop or a crash, since ``ts``: the time since the previous command
@@ -122,7 +113,6 @@ class Resume:
     ts: int
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class CreateAccount:
     """Open an empty account: under the next free id (``account_id`` 0, the one after the highest so far,
@@ -138,7 +128,6 @@ class CreateAccount:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class Deposit:
     """Put ``amount`` (1e-8 units) of ``asset`` into the account: USDT, or an asset of the collateral table."""
@@ -149,7 +138,6 @@ class Deposit:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class Withdraw:
     """Take ``amount`` of ``asset`` out of the account; refused when positions or orders need it."""
@@ -160,7 +148,6 @@ class Withdraw:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetAssetMode:
     """Switch the account between single-asset mode (USDT alone is margin) and Multi-Assets mode (the
@@ -172,7 +159,6 @@ class SetAssetMode:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetLeverage:
     account_id: int
@@ -181,7 +167,6 @@ class SetLeverage:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetMarginMode:
     account_id: int
@@ -190,7 +175,6 @@ class SetMarginMode:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class SetPositionMode:
     """Switch the account between one-way and hedge mode: refused while it has an open order or a
@@ -201,7 +185,6 @@ class SetPositionMode:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class AdjustIsolatedMargin:
     """Add (amount > 0) or remove (amount < 0) margin of an isolated position (in hedge mode, of the
@@ -214,7 +197,6 @@ class AdjustIsolatedMargin:
     ts: int = 0
 
 
-@mypyc_attr(serializable=True)
 @dataclass(slots=True, kw_only=True)
 class FundInsurance:
     """The operator adds ``amount`` to a symbol's insurance fund (a venue's fund is large; an empty
