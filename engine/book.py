@@ -11,12 +11,11 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
-from paperex.engine.native import mypyc_attr
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BUY, Order, Side
 from paperex.engine.units import Lots, Ticks
 
 
-@mypyc_attr(serializable=True)
 class Level:
     """The orders resting at one price, oldest first, with their total remaining quantity."""
 
@@ -29,6 +28,9 @@ class Level:
         self.count = 0
         self.head: Order | None = None
         self.tail: Order | None = None
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.side, self.price)
 
     def orders(self) -> Iterator[Order]:
         order = self.head
@@ -43,7 +45,6 @@ class DepthLevel(NamedTuple):
     orders: int
 
 
-@mypyc_attr(serializable=True)
 class BookSide:
     """The levels of one side, best first (smallest key); ``best_key`` caches the smallest key so the
     hot path reads the touch without a search."""
@@ -56,6 +57,9 @@ class BookSide:
         self.levels: SortedDict[int, Level] = SortedDict()
         self.best_key: int | None = None
 
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.side)
+
     def best(self) -> Level | None:
         key = self.best_key
         return None if key is None else self.levels[key]
@@ -64,7 +68,6 @@ class BookSide:
         return iter(self.levels.values())
 
 
-@mypyc_attr(serializable=True)
 class OrderBook:
     """Resting orders of one instrument with price-time priority."""
 
@@ -75,6 +78,9 @@ class OrderBook:
         self.bids = BookSide(Side.BUY)
         self.asks = BookSide(Side.SELL)
         self.orders: dict[int, Order] = {}
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.symbol)
 
     def side(self, side: Side) -> BookSide:
         return self.bids if side is BUY else self.asks

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from paperex.engine.mark import MarkMethod
-from paperex.engine.native import fields_reduced
+from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import (
     SCALE,
@@ -61,7 +61,7 @@ class Bracket:
     mmr: Rate
     cum: Amount
 
-    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+    def __reduce__(self) -> Reduced:
         return fields_reduced(self)
 
 
@@ -95,7 +95,7 @@ class Instrument:
     insurance_fund: Amount = 0
     """The symbol's insurance fund when the exchange starts."""
 
-    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+    def __reduce__(self) -> Reduced:
         return fields_reduced(self)
 
     @property

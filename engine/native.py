@@ -1,24 +1,21 @@
-"""``mypyc_attr``, for the classes the optional compiled build (mypyc) must treat specially: a native
-class refuses pickle and ``copy`` unless its ``__init__`` takes no arguments, so the classes a snapshot
-holds are marked ``@mypyc_attr(serializable=True)``, and frozen dataclasses reduce to their fields.
-mypyc reads the mark as it compiles; at run time it changes nothing, so ``mypy_extensions`` is needed to
-build, never to run."""
+"""How the classes a snapshot holds reduce for pickle and ``copy`` in both builds. The optional compiled
+build (mypyc) makes them native classes, which cannot be built without their ``__init__`` arguments nor
+restored field by field when frozen; so each one reduces to its constructor's arguments and, unless
+frozen, the state to restore after (``__getstate__``: mypyc's for a native class, Python's otherwise).
+A pickle is still specific to the build that wrote it (the two state layouts differ)."""
 
-from collections.abc import Callable
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-Class = TypeVar("Class", bound=type)
-
-if TYPE_CHECKING:
-    from mypy_extensions import mypyc_attr as mypyc_attr  # noqa: PLC0414  (re-exported)
-else:
-
-    def mypyc_attr(*_names: str, **_values: Any) -> Callable[[Class], Class]:
-        return lambda cls: cls
+Reduced = tuple[Any, ...]
+"""What ``__reduce__`` returns: (constructor, its arguments[, state to restore])."""
 
 
-def fields_reduced(instance: Any) -> tuple[type, tuple[Any, ...]]:
-    """``__reduce__`` of a frozen dataclass: rebuilt by its constructor from its fields. Compiled, it
-    cannot be restored field by field (its frozen ``__setattr__`` refuses), nor built without them."""
+def reduced(instance: Any, *arguments: Any) -> Reduced:
+    """``__reduce__`` of a mutable class: built from ``arguments``, then its whole state restored."""
+    return type(instance), arguments, instance.__getstate__()
+
+
+def fields_reduced(instance: Any) -> Reduced:
+    """``__reduce__`` of a frozen dataclass: built from its fields, nothing to restore after."""
     return type(instance), tuple(getattr(instance, field.name) for field in fields(instance))

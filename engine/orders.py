@@ -2,7 +2,7 @@
 
 from enum import IntEnum, StrEnum
 
-from paperex.engine.native import mypyc_attr
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Lots, Ticks
 
 
@@ -119,7 +119,6 @@ Named here rather than read from ``__slots__``, which a class compiled by mypyc 
 ``position_side`` is digested apart, only when it is a hedge leg, so one-way states hash as before."""
 
 
-@mypyc_attr(serializable=True)
 class Order:
     """One order's live state. ``prev``/``next`` link it into its price level's FIFO (intrusive list,
     so cancel is O(1)); ``extreme`` and ``armed`` hold a trailing stop's ratchet, and an armed
@@ -176,6 +175,20 @@ class Order:
         self.extreme: Ticks = 0
         self.prev: Order | None = None
         self.next: Order | None = None
+
+    def __reduce__(self) -> Reduced:
+        return reduced(
+            self,
+            self.order_id,
+            self.account_id,
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.quantity,
+            self.price,
+            self.time_in_force,
+            self.stp,
+        )
 
     @property
     def remaining(self) -> Lots:

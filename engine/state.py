@@ -15,7 +15,7 @@ from paperex.engine.commands import Command, PlaceOrder
 from paperex.engine.events import Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.market import Market
-from paperex.engine.native import mypyc_attr
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, Order, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
@@ -26,7 +26,6 @@ EXPIRIES_SWEPT_FROM = 1_024
 """The smallest expiry heap that is swept of ended orders' entries (then twice what stays in it)."""
 
 
-@mypyc_attr(serializable=True)
 class EngineState:
     """Markets, accounts, open orders and their indexes, counters, what the current command moved, and
     the events it has emitted so far."""
@@ -79,6 +78,9 @@ class EngineState:
         self.prices_moved = False
         """A market traded or had its mark moved since consequences were last settled."""
         self.events: list[Event] = []
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, {market.symbol: market.instrument for market in self.market_list}, self.collateral)
 
     def position(self, account_id: int, symbol: str, leg: PositionSide = BOTH) -> Position:
         """The account's position in ``symbol`` (its ``leg`` in hedge mode; a flat one when there is none)."""

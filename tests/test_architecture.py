@@ -14,8 +14,7 @@ STDLIB = set(sys.stdlib_module_names)
 
 ENGINE_FORBIDDEN = {"asyncio", "time", "random", "logging", "os", "sqlite3", "threading", "socket", "datetime"}
 ALLOWED = {
-    # mypy_extensions: only engine/native.py, under TYPE_CHECKING (mypyc's class marks; nothing at run time)
-    "paperex.engine": {"sortedcontainers", "paperex.engine", "mypy_extensions"},
+    "paperex.engine": {"sortedcontainers", "paperex.engine"},
     # uvloop: only server/grpc_api/event_loop.py, the loop the server runs on; aiohttp: only server/binance_api
     "paperex.server": {
         "paperex.engine",
