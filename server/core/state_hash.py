@@ -98,7 +98,8 @@ class _Walk:
         if dataclasses.is_dataclass(kind):
             names = tuple(field.name for field in dataclasses.fields(kind))
         else:
-            slots = {name for cls in kind.__mro__ for name in _slots(cls)}
+            # A class the compiled build made native lists its attributes in __mypyc_attrs__ instead.
+            slots = {name for cls in kind.__mro__ for name in _slots(cls)} or set(getattr(kind, "__mypyc_attrs__", ()))
             if not slots and "__dict__" not in dir(kind):
                 raise TypeError(f"the state hash does not know how to digest a {kind.__module__}.{kind.__qualname__}")
             names = tuple(sorted(slots))
