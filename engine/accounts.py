@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import fee, initial_margin
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, BUY, LONG, SELL, SHORT, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.units import Amount, Lots, Rate, Ticks, ceil_div
@@ -162,6 +163,9 @@ class Account:
         self.short_legs: dict[str, Position] = {}
         self.leg_call_levels: dict[tuple[str, PositionSide], int] = {}
         """``isolated_call_levels`` of hedge legs, per (symbol, leg)."""
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.account_id, self.liquidatable)
 
     @classmethod
     def copy_of(cls, view: "AccountView") -> "Account":

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from sortedcontainers import SortedDict
 
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BUY, Order, Side
 from paperex.engine.units import Lots, Ticks
 
@@ -27,6 +28,9 @@ class Level:
         self.count = 0
         self.head: Order | None = None
         self.tail: Order | None = None
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.side, self.price)
 
     def orders(self) -> Iterator[Order]:
         order = self.head
@@ -53,6 +57,9 @@ class BookSide:
         self.levels: SortedDict[int, Level] = SortedDict()
         self.best_key: int | None = None
 
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.side)
+
     def best(self) -> Level | None:
         key = self.best_key
         return None if key is None else self.levels[key]
@@ -71,6 +78,9 @@ class OrderBook:
         self.bids = BookSide(Side.BUY)
         self.asks = BookSide(Side.SELL)
         self.orders: dict[int, Order] = {}
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.symbol)
 
     def side(self, side: Side) -> BookSide:
         return self.bids if side is BUY else self.asks

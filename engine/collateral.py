@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.units import SCALE, Amount, Rate, amount_from_decimal, ceil_div
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ class CollateralAsset:
     rate: Rate
     index_symbol: str = ""
     fixed_price: Amount = 0
+
+    def __reduce__(self) -> Reduced:
+        return fields_reduced(self)
 
 
 DEFAULT_COLLATERAL: Mapping[str, CollateralAsset] = {

@@ -58,6 +58,10 @@ from paperex.engine.state import EngineState
 from paperex.engine.trigger_runner import TriggerRunner
 from paperex.engine.units import Amount, Lots, Ticks
 
+ENGINE_BUILD = "interpreted" if __file__.endswith(".py") else "mypyc"
+"""Which build of the engine runs: the optional compiled one (``PAPEREX_MYPYC=1 pip install .``) loads
+this module from an extension module instead of its source."""
+
 MAX_CASCADE_ROUNDS = 1_000
 """Trigger/liquidation rounds one command may set off before the engine calls it a bug."""
 

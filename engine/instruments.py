@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from paperex.engine.mark import MarkMethod
+from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.reasons import RejectReason
 from paperex.engine.units import (
     SCALE,
@@ -60,6 +61,9 @@ class Bracket:
     mmr: Rate
     cum: Amount
 
+    def __reduce__(self) -> Reduced:
+        return fields_reduced(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Instrument:
@@ -90,6 +94,9 @@ class Instrument:
     liquidation_fee_rate: Rate = 0
     insurance_fund: Amount = 0
     """The symbol's insurance fund when the exchange starts."""
+
+    def __reduce__(self) -> Reduced:
+        return fields_reduced(self)
 
     @property
     def max_leverage(self) -> int:

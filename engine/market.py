@@ -7,6 +7,7 @@ from paperex.engine.funding import PremiumSampler
 from paperex.engine.instruments import Instrument
 from paperex.engine.margin import max_notional_for
 from paperex.engine.mark import BasisWindow
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import TriggerBy
 from paperex.engine.triggers import TriggerBook
 from paperex.engine.units import Amount, Ticks
@@ -57,6 +58,9 @@ class Market:
         self.mark_moved = False
         self.dirty: dict[Level, None] = {}
         self.insurance_fund: Amount = instrument.insurance_fund
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.instrument)
 
     def position_cap(self, leverage: int) -> Amount:
         """The notional a position (with its orders) may reach at ``leverage`` (cached per leverage)."""

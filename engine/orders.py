@@ -2,6 +2,7 @@
 
 from enum import IntEnum, StrEnum
 
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Lots, Ticks
 
 
@@ -174,6 +175,20 @@ class Order:
         self.extreme: Ticks = 0
         self.prev: Order | None = None
         self.next: Order | None = None
+
+    def __reduce__(self) -> Reduced:
+        return reduced(
+            self,
+            self.order_id,
+            self.account_id,
+            self.symbol,
+            self.side,
+            self.order_type,
+            self.quantity,
+            self.price,
+            self.time_in_force,
+            self.stp,
+        )
 
     @property
     def remaining(self) -> Lots:

@@ -114,8 +114,7 @@ def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held
         leg = SHORT if position.size < 0 and first is LONG else first  # a hedge leg keeps its direction
         market = markets[symbol]
         settings = account.peek_setting(symbol)
-        price = valuation_price(market, position)
-        notional = abs(position.size) * price * market.notional_unit
+        price, notional, upnl, mm = _valued(market, position)
         held.append(
             _Held(
                 market,
@@ -125,12 +124,20 @@ def _held(account: AccountView, markets: Mapping[str, MarketView]) -> list[_Held
                 settings.leverage,
                 price,
                 notional,
-                unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit),
+                upnl,
                 initial_margin(notional, settings.leverage),
-                maintenance_margin(market.instrument, notional),
+                mm,
             )
         )
     return held
+
+
+def _valued(market: MarketView, position: PositionView) -> tuple[Ticks, Amount, Amount, Amount]:
+    """An open position at its valuation price: (price, notional, unrealized PnL, maintenance margin)."""
+    price = valuation_price(market, position)
+    notional = abs(position.size) * price * market.notional_unit
+    upnl = unrealized_pnl(position.size, position.entry_notional, price, market.notional_unit)
+    return price, notional, upnl, maintenance_margin(market.instrument, notional)
 
 
 def order_margin(account: AccountView, symbol: str) -> Amount:
@@ -261,13 +268,40 @@ class FigureBasis(NamedTuple):
 def figure_basis(
     account: Account, markets: Mapping[str, Market], symbol: str, leg: PositionSide = BOTH
 ) -> FigureBasis | None:
-    """``symbol``'s (``leg``'s) ``FigureBasis`` now (None when flat): what a ``PositionChanged`` carries."""
+    """``symbol``'s (``leg``'s) ``FigureBasis`` now (None when flat): what a ``PositionChanged`` carries.
+    It is taken for every position a command moves, so a one-way account's is worked out from its own
+    positions directly, without valuing them all into ``_Held`` records first."""
+    if account.position_mode is not HEDGE and not account.short_legs:
+        return _one_way_basis(account, markets, symbol) if leg is BOTH else None
     held = _held(account, markets)
     for h in held:
         if h.market.symbol == symbol and h.leg is leg:
             cross = [o for o in held if o.mode is MarginMode.CROSS]
             return _basis(h, cross_backing(account, markets), cross, _moving(account, markets, symbol))
     return None
+
+
+def _one_way_basis(account: Account, markets: Mapping[str, Market], symbol: str) -> FigureBasis | None:
+    """``figure_basis`` of a one-way position: the same figures as ``_basis`` over ``_held``."""
+    position = account.positions.get(symbol)
+    if position is None or not position.size:
+        return None
+    market, settings = markets[symbol], account.peek_setting(symbol)
+    price, notional, upnl, mm = _valued(market, position)
+    im = initial_margin(notional, settings.leverage)
+    if settings.mode is not CROSS:
+        return FigureBasis(price, notional, upnl, im, mm, position.isolated_wallet, 0, 0)
+    others_mm = others_upnl = 0
+    for other_symbol, other in account.positions.items():
+        if other.size and other_symbol != symbol and account.peek_setting(other_symbol).mode is CROSS:
+            _, _, other_upnl, other_mm = _valued(markets[other_symbol], other)
+            others_mm += other_mm
+            others_upnl += other_upnl
+    if account.collateral is None:  # single-asset: the cross wallet alone backs it, nothing moves with the price
+        return FigureBasis(price, notional, upnl, im, mm, account.wallet, others_mm, others_upnl)
+    value, weight = _moving(account, markets, symbol)
+    backing = cross_backing(account, markets) - value
+    return FigureBasis(price, notional, upnl, im, mm, backing, others_mm, others_upnl, weight)
 
 
 def _moving(account: AccountView, markets: Mapping[str, MarketView], symbol: str) -> tuple[Amount, int]:

@@ -15,6 +15,7 @@ from paperex.engine.commands import Command, PlaceOrder
 from paperex.engine.events import Event, OrderRejected
 from paperex.engine.instruments import Instrument
 from paperex.engine.market import Market
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, Order, PositionSide, Side
 from paperex.engine.positions import Position
 from paperex.engine.reasons import RejectReason
@@ -77,6 +78,9 @@ class EngineState:
         self.prices_moved = False
         """A market traded or had its mark moved since consequences were last settled."""
         self.events: list[Event] = []
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, {market.symbol: market.instrument for market in self.market_list}, self.collateral)
 
     def position(self, account_id: int, symbol: str, leg: PositionSide = BOTH) -> Position:
         """The account's position in ``symbol`` (its ``leg`` in hedge mode; a flat one when there is none)."""

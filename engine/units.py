@@ -35,7 +35,7 @@ class ConversionError(ValueError):
         self.value = value
 
 
-def parse_decimal(text: str | Decimal, field: str, invalid: RejectReason) -> Decimal:
+def parse_decimal(text: object, field: str, invalid: RejectReason) -> Decimal:
     """Parse a finite decimal strictly: plain notation, ASCII digits with an optional sign and fraction,
     nothing else (no floats, exponents, NaN/Infinity, blanks or digit separators).
 
@@ -53,7 +53,7 @@ def parse_decimal(text: str | Decimal, field: str, invalid: RejectReason) -> Dec
     return value
 
 
-def to_steps(text: str | Decimal, step: Decimal, field: str, invalid: RejectReason, off_step: RejectReason) -> int:
+def to_steps(text: object, step: Decimal, field: str, invalid: RejectReason, off_step: RejectReason) -> int:
     """Convert a positive decimal to a whole number of ``step`` units, refusing any remainder.
 
     >>> bad, off = RejectReason.INVALID_QUANTITY, RejectReason.INVALID_LOT

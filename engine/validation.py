@@ -119,9 +119,10 @@ def check_new_order(cmd: PlaceOrder, instrument: Instrument, reference: Ticks, n
 
     ``reference`` is the price band's anchor (mark, else last; 0 when the market has no price yet).
     """
-    order_type = cmd.order_type
-    if not isinstance(order_type, OrderType) or not isinstance(cmd.side, Side):
+    # Checked before a local takes the field: compiled, a typed local would raise TypeError instead.
+    if not isinstance(cmd.order_type, OrderType) or not isinstance(cmd.side, Side):
         return Refusal(RejectReason.INVALID_ORDER_PARAMETERS)
+    order_type = cmd.order_type
     if not isinstance(cmd.time_in_force, TimeInForce):
         return Refusal(RejectReason.INVALID_TIME_IN_FORCE)
     if (cmd.time_in_force is GTD) != (cmd.expire_at != 0):

@@ -35,7 +35,6 @@ import os
 import platform
 import pstats
 import random
-import shutil
 import statistics
 import subprocess
 import sys
@@ -48,9 +47,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import paperex.engine
+import compiled_build
 from paperex.engine.commands import CancelOrder, Command, CreateAccount, Deposit, PlaceOrder, SetMarkPrice
-from paperex.engine.engine import Engine
+from paperex.engine.engine import ENGINE_BUILD, Engine
 from paperex.engine.events import (
     OrderAccepted,
     OrderCanceled,
@@ -78,11 +77,6 @@ MIX = (0.60, 0.25, 0.15)
 BOOK_FLOOR, BOOK_CEILING = 1_000, 10_000
 REPETITIONS = 5
 RESULTS = Path(__file__).resolve().parent / "results" / "engine.txt"
-
-MYPYC_INTERPRETED = frozenset({"__init__.py", "audit.py"})
-"""Engine modules ``--mypyc`` leaves interpreted: the package marker, and the auditor, whose
-``InvariantViolation`` subclasses AssertionError (mypyc cannot compile that natively); neither is on
-the hot path."""
 
 ADD, CANCEL, TAKE = 0, 1, 2
 KINDS = ("add", "cancel", "taker")
@@ -344,23 +338,12 @@ def bytes_per_resting_order(flow: Flow) -> tuple[float, int]:
 # ---------------------------------------------------------------------- optional mypyc build
 
 
-def engine_build() -> str:
-    """``mypyc`` when the imported engine is the compiled one, else ``interpreted``."""
-    return "interpreted" if str(sys.modules[Engine.__module__].__file__).endswith(".py") else "mypyc"
-
-
 def build_mypyc(target: Path) -> None:
-    """Compile a copy of ``engine/`` with mypyc into ``target``/paperex/engine (needs mypy, which brings
-    mypyc, and a C compiler). The checkout itself never gets extension modules: they would take
-    precedence over the ``.py`` files and silently run stale code after the next edit. The copy's own
-    ``paperex`` package shadows the installed one; the benchmark imports nothing else of it."""
-    source = Path(paperex.engine.__file__).resolve().parent
-    copy = target / "paperex" / "engine"
-    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
-    (target / "paperex" / "__init__.py").write_text("", encoding="utf-8")
-    modules = [
-        f"paperex/engine/{path.name}" for path in sorted(copy.glob("*.py")) if path.name not in MYPYC_INTERPRETED
-    ]
+    """Compile the engine with mypyc into ``target`` as the compiled build does (``compiled_build.stage``;
+    needs mypy, which brings mypyc, and a C compiler). The checkout itself never gets extension modules:
+    they would take precedence over the ``.py`` files and silently run stale code after the next edit.
+    The copy's own ``paperex`` package shadows the installed one; the benchmark imports nothing else of it."""
+    modules = compiled_build.stage(target)
     subprocess.run([sys.executable, "-m", "mypyc", *modules], cwd=target, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -453,7 +436,7 @@ def run(seed: int, ops: int, depth: int, repetitions: int = REPETITIONS) -> dict
         "timer_overhead_ns": overhead * 1e9,
         "bytes_per_resting_order": per_order,
         "bytes_measured_at_orders": measured_orders,
-        "engine_build": engine_build(),
+        "engine_build": ENGINE_BUILD,
         "machine": machine(),
     }
     return result

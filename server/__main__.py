@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from paperex.engine.collateral import CollateralConfigError
+from paperex.engine.engine import ENGINE_BUILD
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.core import gc_policy
@@ -276,7 +277,10 @@ async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
     gc_policy.install()
     raise_open_file_limit()
     where = f"{config.host}:{port}"
-    print(f"paperex listening on {where} (journal {config.db}, durability {config.durability})", flush=True)
+    print(
+        f"paperex listening on {where} (journal {config.db}, durability {config.durability}, engine {ENGINE_BUILD})",
+        flush=True,
+    )
     if server.generated_admin_token:
         print(f"admin token (shown once, stored hashed): {server.generated_admin_token}", flush=True)
     print(
