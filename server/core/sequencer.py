@@ -107,6 +107,8 @@ class Sequencer:
         self.on_durable: Callable[[list[Applied], Answered], None] | None = None
         """Called with every batch once it is journaled and folded, before its callers are answered (a
         sequencer process sends it to its gateways)."""
+        self.on_reset: Callable[[], None] | None = None
+        """Called when a reset has replaced the state, before any command of the new one is applied."""
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
         self._refusal = Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
@@ -352,6 +354,8 @@ class Sequencer:
             self._written = 0
             await self._write_mark()
             self.publisher.close_all("the exchange was reset")
+            if self.on_reset is not None:
+                self.on_reset()
             self._since_snapshot = 0
             pending.future.set_result([None])
         except BaseException:

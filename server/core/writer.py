@@ -11,9 +11,13 @@ from paperex.server.core.sequencer import Clock
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.persistence.journal import Snapshot
 
+
 class Writer(Protocol):
-    exchange: Exchange
-    """The state the queries read: durable up to what ``settled`` waits for."""
+    @property
+    def exchange(self) -> Exchange:
+        """The state the queries read: durable up to what ``settled`` waits for."""
+        ...
+
     clock: Clock
     failed: asyncio.Event
     """Set when the writer stopped for good (a fault); ``paperex serve`` then exits."""
