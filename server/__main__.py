@@ -37,7 +37,7 @@ from paperex.server.market.scenarios import library
 from paperex.server.persistence.journal import Durability, JournalError
 from paperex.server.process.gateway import GatewayServer
 from paperex.server.process.sequencer_main import run_sequencer
-from paperex.server.process.supervisor import Supervisor, claim_port
+from paperex.server.process.supervisor import Supervisor, claim_port, exit_with_stdin
 from paperex.server.state.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.wire.errors import Refused
 
@@ -212,6 +212,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--role", choices=["sequencer", "gateway"], default="", help=argparse.SUPPRESS)
     serve.add_argument("--sequencer-socket", default="", help=argparse.SUPPRESS)
+    serve.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     commands.add_parser("demo", help="print the scripted 20%% crash story (engine only)")
     return root
 
@@ -382,6 +383,8 @@ def main(argv: list[str] | None = None) -> None:
         config = config_from(args)
     except OSError as error:  # a file an option names
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
+    if args.exit_with_stdin:
+        exit_with_stdin()
     run: Coroutine[None, None, int]
     if args.role == "sequencer":
         run = serve_sequencer(config, args.sequencer_socket)

@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,9 +70,10 @@ class Supervisor:
         self._stopping = asyncio.Event()
         self._directory = tempfile.mkdtemp(prefix="paperex-")  # 0700: only this user reaches the socket
         self.socket_path = os.path.join(self._directory, "sequencer.sock")
-        self.sequencer = Child("sequencer", ["--role", "sequencer"], SEQUENCER_READY)
+        self.sequencer = Child("sequencer", ["--role", "sequencer", "--exit-with-stdin"], SEQUENCER_READY)
         self.children = [self.sequencer] + [
-            Child(f"gateway {number}", ["--role", "gateway"], LISTENING) for number in range(1, gateways + 1)
+            Child(f"gateway {number}", ["--role", "gateway", "--exit-with-stdin"], LISTENING)
+            for number in range(1, gateways + 1)
         ]
 
     def stop(self) -> None:
@@ -98,7 +100,9 @@ class Supervisor:
     async def _start(self, child: Child) -> bool:
         """Start ``child`` and wait for its ready line; False when it exits first."""
         command = [sys.executable, "-m", "paperex.server", *self.argv, *child.arguments]
-        process = child.process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+        process = child.process = await asyncio.create_subprocess_exec(
+            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+        )  # its stdin closes when this process ends, however it ends: the child then ends too
         child.started = time.monotonic()
         assert process.stdout is not None
         child.lines = []
@@ -160,6 +164,18 @@ class Supervisor:
                     process.send_signal(signal.SIGTERM)
             for process in running:
                 await process.wait()
+
+
+def exit_with_stdin() -> None:
+    """In a supervised process: exit as soon as the supervisor is gone (SIGKILL included), which closes
+    the pipe on this process's stdin, so that no sequencer or gateway outlives it."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
 async def _drain(stream: asyncio.StreamReader) -> None:

@@ -297,3 +297,53 @@ async def test_without_the_sequencer_gateways_refuse_unavailable_until_it_is_bac
     held = set(await open_orders(on_a))
     assert {"before", "after"} <= held
     await eventually_open(cluster.client(1, trader), held)
+
+
+async def _log_shows(log: Path, text: str, times: int) -> None:
+    while log.read_text().count(text) < times:
+        await asyncio.sleep(0.05)
+
+
+async def test_the_supervisor_serves_on_one_port_and_starts_a_killed_gateway_again(tmp_path: Path) -> None:
+    """``paperex serve --gateways 2``: one address for both gateways; a gateway killed with SIGKILL is
+    started again (its pid changes) and the acknowledged order is still there; SIGTERM stops them all."""
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "paperex.server", "serve", "--port", "0", "--db", str(tmp_path / "j.db")]
+    command += ["--admin-token", ADMIN_TOKEN, "--gateways", "2", "--binance", "off"]
+    with log.open("ab") as stderr:
+        supervisor = await asyncio.create_subprocess_exec(
+            *command, cwd=REPO, env=server_env(), stdout=asyncio.subprocess.PIPE, stderr=stderr
+        )
+    try:
+        line = await _line(supervisor, "paperex listening on", log)
+        assert "(2 gateways, 1 sequencer)" in line
+        await within(_log_shows(log, "gateway 2 started (pid", 1), DEADLINE)
+        first_pid = int(log.read_text().split("gateway 1 started (pid ")[1].split(")")[0])
+        async with grpc.aio.insecure_channel(line.split()[3]) as channel:
+            admin = Client(channel, ADMIN_TOKEN)
+            await set_mark(admin, "BTCUSDT", "64900")
+            trader, _ = await trader_with_secret(admin, "erin")
+            client = Client(channel, trader.key)
+            await client.trading.PlaceOrder(order("60000", "kept"), metadata=client.auth)
+
+            os.kill(first_pid, signal.SIGKILL)
+            await within(_log_shows(log, "gateway 1 started (pid", 2), DEADLINE)
+
+            async def listed() -> set[str]:
+                while True:  # this channel's connection may have been the killed gateway's
+                    try:
+                        return set(await open_orders(client))
+                    except grpc.aio.AioRpcError as error:
+                        assert error.code() == grpc.StatusCode.UNAVAILABLE, error
+                    await asyncio.sleep(0.05)
+
+            assert await within(listed(), DEADLINE) == {"kept"}
+        second_pid = int(log.read_text().split("gateway 1 started (pid ")[2].split(")")[0])
+        assert second_pid != first_pid
+        supervisor.send_signal(signal.SIGTERM)
+        assert await within(supervisor.wait(), DEADLINE) == 0
+        assert not Path(f"/proc/{second_pid}").exists()
+    finally:
+        if supervisor.returncode is None:
+            supervisor.kill()
+            await supervisor.wait()
