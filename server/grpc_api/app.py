@@ -174,7 +174,8 @@ class ExchangeServer:
         where one was without ``config.init``.
         """
         try:
-            # the port first: a taken port fails at once, not after replaying a long journal
+            self._take_lock()
+            # the port next: a taken port fails at once, not after replaying a long journal
             self._listen()
             app, admin_hash = await self.open_writer()
             await self._serve(app, admin_hash)
@@ -186,8 +187,7 @@ class ExchangeServer:
     async def open_writer(self) -> tuple[Application, str]:
         """Lock and recover the journal and start the sequencer, with the application over it and the
         admin token's hash; what a sequencer process runs without serving any API."""
-        self._lock = WriterLock(self.config.db)
-        self._lock.acquire()
+        self._take_lock()
         config = self.config
         mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
         mark.check_opening(config.init)
@@ -214,6 +214,12 @@ class ExchangeServer:
         )
         sequencer.start()
         return self._application(sequencer, admission, fresh), admin_hash
+
+    def _take_lock(self) -> None:
+        """One writer per journal (``<db>.lock``); a gateway, which has no journal, takes none."""
+        if self._lock is None:
+            self._lock = WriterLock(self.config.db)
+            self._lock.acquire()
 
     def _application(self, writer: Writer, admission: Admission, fresh: Callable[[], Exchange]) -> Application:
         return Application(

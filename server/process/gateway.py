@@ -21,6 +21,9 @@ class GatewayServer(ExchangeServer):
         self.sequencer_socket = sequencer_socket
         self.runs_market = False
 
+    def _take_lock(self) -> None:
+        """The sequencer process holds the journal's lock; a gateway opens no journal."""
+
     async def open_writer(self) -> tuple[Application, str]:
         """The link to the sequencer process, once it has sent this gateway the state."""
         link = RemoteSequencer(self.sequencer_socket, self.clock, self.hub)
