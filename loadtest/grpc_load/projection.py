@@ -5,7 +5,9 @@ command, so on a machine where each has a core of its own (and the clients run e
 can take at most ``min(gateways / gateway CPU per call, 1 / sequencer CPU per call)`` calls a second.
 That is a projection from the measured costs, not a measurement: it assumes the costs per call stay
 as measured when the processes no longer share cores (no more cache or lock contention, which is
-optimistic) and that the clients cost the server nothing more.
+optimistic) and that the clients cost the server nothing more. It is optimistic in one more way: every
+gateway folds every batch, so the gateways' CPU per call holds one fold per gateway, and more gateways
+add folds; the measured gateway cost at N gateways holds N folds, the projection keeps it as it is.
 """
 
 from __future__ import annotations

@@ -224,6 +224,37 @@ async def test_a_stream_on_one_gateway_carries_an_order_placed_through_the_other
     assert message.event.order_accepted.order.client_order_id == "s1"
 
 
+async def test_a_reset_through_one_gateway_resets_both(cluster: Cluster) -> None:
+    """The account opened before Admin.Reset is gone on the gateway that reset (at once) and on the other
+    (once it has the fresh state); a new account opened after it works on both."""
+    admin = cluster.admin(0)
+    await set_mark(admin, "BTCUSDT", "64900")
+    old, _ = await trader_with_secret(admin, "frank")
+    await eventually_open(cluster.client(1, old), set())
+
+    await admin.admin.Reset(admin_pb2.ResetRequest(), metadata=admin.auth)
+
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await open_orders(cluster.client(0, old))
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+    async def forgotten() -> None:
+        while True:
+            try:
+                await open_orders(cluster.client(1, old))
+            except grpc.aio.AioRpcError as error:
+                assert error.code() == grpc.StatusCode.UNAUTHENTICATED, error
+                return
+            await asyncio.sleep(0.01)
+
+    await within(forgotten(), DEADLINE)
+    new, _ = await trader_with_secret(admin, "frank")  # the name is free again
+    await set_mark(admin, "BTCUSDT", "64900")
+    on_a = cluster.client(0, new)
+    await on_a.trading.PlaceOrder(order("60000", "n1"), metadata=on_a.auth)
+    await eventually_open(cluster.client(1, new), {"n1"})
+
+
 async def test_a_gateway_killed_loses_no_acknowledged_order_and_the_other_serves(cluster: Cluster) -> None:
     """Orders sent through gateway A in concurrent tasks until A is killed with SIGKILL: every one it
     acknowledged is open on gateway B, which goes on taking orders."""
