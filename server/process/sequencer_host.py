@@ -12,7 +12,8 @@ import contextlib
 import itertools
 import logging
 import os
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from paperex.server.core.application import Application
 from paperex.server.core.exchange import Applied
@@ -134,7 +135,7 @@ class SequencerHost:
         batch = frames.Batch(
             [frames.Committed.of(outcome) for outcome in applied],
             host,
-            [(tag, [outcome.sequence for outcome in results]) for tag, results in answered],  # type: ignore[misc]
+            [(cast(frames.Request, tag), [outcome.sequence for outcome in results]) for tag, results in answered],
         )
         frame = frames.encode(batch)
         for number, writer in list(self._gateways.items()):
@@ -145,7 +146,7 @@ class SequencerHost:
                 continue
             writer.write(frame)
 
-    def _spawn(self, work: "Any") -> None:
+    def _spawn(self, work: Coroutine[None, None, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
