@@ -44,6 +44,7 @@ class RefusalFields(NamedTuple):
 
 
 # ---------------------------------------------------------------------- gateway -> sequencer
+# (a frame holds a list of them: a gateway's requests of one turn of its event loop)
 
 
 class Submit(NamedTuple):

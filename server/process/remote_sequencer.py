@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from paperex.server.core.admission import Charge
@@ -55,6 +55,8 @@ class RemoteSequencer:
         self._exchange: Replica | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._requests: dict[int, asyncio.Future[Any]] = {}
+        self._outbox: list[frames.Submit | frames.Control] = []
+        """Requests of this turn of the event loop, sent together at its end (``_flush``)."""
         self._numbers = itertools.count(1)
         self._accepting = True
         self._synced = asyncio.Event()
@@ -116,17 +118,26 @@ class RemoteSequencer:
 
     # ------------------------------------------------------------------ the link
 
-    def _send(self, message: Any) -> "asyncio.Future[Any]":
+    def _send(self, message: Callable[[int], frames.Submit | frames.Control]) -> "asyncio.Future[Any]":
         if not self._accepting:
             raise _unavailable("the gateway is shutting down and did nothing with this request: send it again")
-        writer = self._writer
-        if writer is None:
+        if self._writer is None:
             raise _unavailable(RESTARTING)
         request = next(self._numbers)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self._requests[request] = future
-        writer.write(frames.encode(message(request)))
+        if not self._outbox:
+            loop.call_soon(self._flush)
+        self._outbox.append(message(request))
         return future
+
+    def _flush(self) -> None:
+        """The requests of one turn of the loop as one frame: the pickling of their classes is shared,
+        and the sequencer reads them in one go. (Once the link is lost they were refused already.)"""
+        outbox, self._outbox = self._outbox, []
+        if outbox and self._writer is not None:
+            self._writer.write(frames.encode(outbox))
 
     async def _run(self) -> None:
         while True:
@@ -197,6 +208,7 @@ class RemoteSequencer:
     def _lost(self, message: str) -> None:
         """The link is down: refuse until it is back, and fail what is in flight."""
         self._writer = None
+        self._outbox = []
         requests, self._requests = self._requests, {}
         for future in requests.values():
             if not future.done():

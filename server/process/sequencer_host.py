@@ -75,11 +75,11 @@ class SequencerHost:
         log.info("gateway %d connected at sequence %d", gateway, self.sequencer.exchange.sequence)
         try:
             while True:
-                message = await frames.read(reader)
-                if isinstance(message, frames.Submit):
-                    self._submit(gateway, writer, message)
-                else:
-                    self._spawn(self._control(gateway, writer, message))
+                for message in await frames.read(reader):  # a gateway's requests of one turn of its loop
+                    if isinstance(message, frames.Submit):
+                        self._submit(gateway, writer, message)
+                    else:
+                        self._spawn(self._control(gateway, writer, message))
         except (asyncio.IncompleteReadError, ConnectionError):
             log.info("gateway %d disconnected", gateway)
         finally:
