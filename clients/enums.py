@@ -187,3 +187,4 @@ class IncomeType(WireEnum):
     FUNDING_FEE = 4
     INSURANCE_CLEAR = 5
     AUTO_DELEVERAGE = 6
+    AUTO_EXCHANGE = 7

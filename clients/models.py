@@ -271,6 +271,8 @@ class AssetBalance:
     index_price: Decimal
     collateral_rate: Decimal
     margin_value: Decimal
+    max_withdraw_amount: Decimal
+    """All of ``wallet_balance`` in single-asset mode; in Multi-Assets mode what the available balance covers."""
 
 
 @dataclass(frozen=True, slots=True)

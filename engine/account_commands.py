@@ -4,7 +4,7 @@ refused with its figures or applied with its ``BalanceChanged``, ``SettingsChang
 ``PositionModeChanged``, ``AssetModeChanged`` or ``InsuranceFundChanged``."""
 
 from paperex.engine.accounts import HEDGE, NO_ORDERS, ONE_WAY, Account, MarginMode
-from paperex.engine.collateral import USDT, margin_value
+from paperex.engine.collateral import USDT, margin_value, withdrawable
 from paperex.engine.commands import (
     AdjustIsolatedMargin,
     CreateAccount,
@@ -84,19 +84,20 @@ class AccountCommands:
 
     def _withdraw_asset(self, account: Account, cmd: Withdraw) -> None:
         """Another asset than USDT leaves up to its balance; in Multi-Assets mode only as far as its
-        margin value is not needed (it is taken off the available balance)."""
+        margin value is not needed (it is taken off the available balance). A refusal names the most
+        that may leave (``max_withdraw``, in the asset)."""
         state = self.state
         spec = state.collateral.get(cmd.asset)
         if spec is None:
             return state.reject(cmd, RejectReason.UNKNOWN_ASSET)
         balance = account.assets.get(cmd.asset, 0)
+        free = available_balance(account, state.markets) if account.collateral is not None else None
+        most = money("max_withdraw", withdrawable(balance, spec, state.markets, free))
         if cmd.amount > balance:
-            return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(cmd.amount, balance))
-        if account.collateral is not None:
-            needed = margin_value(cmd.amount, spec, state.markets)
-            available = available_balance(account, state.markets)
-            if needed > available:
-                return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, shortfall(needed, max(0, available)))
+            return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, (*shortfall(cmd.amount, balance), most))
+        if free is not None and (needed := margin_value(cmd.amount, spec, state.markets)) > free:
+            figures = (*shortfall(needed, max(0, free)), most)
+            return state.reject(cmd, RejectReason.INSUFFICIENT_BALANCE, None, figures)
         self._move_asset(account, cmd.asset, -cmd.amount, BalanceReason.WITHDRAWAL)
         return None
 

@@ -97,20 +97,47 @@ def priced_by(
     return value, weight
 
 
+def withdrawable(
+    amount: Amount, spec: CollateralAsset, markets: Mapping[str, "MarketView"], free: Amount | None
+) -> Amount:
+    """How much of a balance ``amount`` may leave: all of it in single-asset mode (``free`` None: it backs
+    nothing) or while nothing prices it; in Multi-Assets mode as much as the account's available balance
+    ``free`` (USDT) covers at the asset's margin value per unit, rounded down to 1e-8 of the asset, so that
+    a withdrawal of that much passes the engine's check.
+
+    >>> from paperex.engine.market import Market
+    >>> from paperex.engine.instruments import DEFAULT_INSTRUMENTS
+    >>> btc = Market(DEFAULT_INSTRUMENTS["BTCUSDT"])
+    >>> btc.index_price = 600_000  # 60,000.0: one BTC gives 57,000 of margin
+    >>> withdrawable(10_000_000, DEFAULT_COLLATERAL["BTC"], {"BTCUSDT": btc}, 418_500_000_000)  # 4,185 free
+    7342105
+    """
+    per_unit = unit_price(spec, markets) * Fraction(spec.rate, SCALE)
+    if free is None or not per_unit:
+        return amount
+    return max(0, min(amount, free * per_unit.denominator // per_unit.numerator))
+
+
 class AssetFigures(NamedTuple):
-    """One asset balance as an account shows it: USDT per unit, its collateral rate and margin value."""
+    """One asset balance as an account shows it: USDT per unit, its collateral rate, margin value and how
+    much of it may be withdrawn (``withdrawable``)."""
 
     asset: str
     balance: Amount
     unit_price: Fraction
     rate: Rate
     margin_value: Amount
+    max_withdraw: Amount
 
 
 def asset_figures(
-    assets: Mapping[str, Amount], table: Mapping[str, CollateralAsset], markets: Mapping[str, "MarketView"]
+    assets: Mapping[str, Amount],
+    table: Mapping[str, CollateralAsset],
+    markets: Mapping[str, "MarketView"],
+    free: Amount | None = None,
 ) -> tuple[AssetFigures, ...]:
-    """The figures of each balance besides USDT, by asset name."""
+    """The figures of each balance besides USDT, by asset name; ``free`` is the account's available
+    balance in Multi-Assets mode (None in single-asset mode)."""
     return tuple(
         AssetFigures(
             asset,
@@ -118,6 +145,7 @@ def asset_figures(
             unit_price(table[asset], markets),
             table[asset].rate,
             margin_value(amount, table[asset], markets) if amount > 0 else 0,
+            withdrawable(amount, table[asset], markets, free),
         )
         for asset, amount in sorted(assets.items())
     )
@@ -155,8 +183,14 @@ def parse_collateral(
 ) -> dict[str, CollateralAsset]:
     """``base`` with the ``[collateral.ASSET]`` tables of a TOML text added or overridden: ``rate`` (a
     decimal string, 0 < rate <= 1) and either ``index_symbol`` or ``price`` (USDT per unit)."""
+    try:
+        document = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as error:
+        raise CollateralConfigError(f"invalid TOML: {error}") from None
     table = dict(base)
-    for asset, spec in tomllib.loads(toml_text).get("collateral", {}).items():
+    for asset, spec in document.get("collateral", {}).items():
+        if not isinstance(spec, Mapping):
+            raise CollateralConfigError(f"collateral {asset}: expected a table of fields")
         table[asset] = _parse_asset(asset, spec)
     return table
 

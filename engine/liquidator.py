@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from paperex.engine.accounts import CROSS, HEDGE, ISOLATED, Account, MarginMode
 from paperex.engine.audit import InvariantViolation
-from paperex.engine.collateral import AUTO_EXCHANGE_THRESHOLD, USDT, CollateralAsset, exchange_plan
+from paperex.engine.collateral import AUTO_EXCHANGE_THRESHOLD, USDT, CollateralAsset, collateral_value, exchange_plan
 from paperex.engine.events import (
     BalanceChanged,
     BalanceReason,
@@ -71,7 +71,7 @@ class Liquidator:
         as its ratio recovers. Exchange-internal (non-liquidatable) accounts are passed by."""
         if not account.liquidatable:
             return
-        if account.collateral is not None and account.wallet < -AUTO_EXCHANGE_THRESHOLD:
+        if account.collateral is not None and account.wallet < 0 and self._exchange_due(account, account.collateral):
             self._auto_exchange(account, account.collateral)
         markets = self.state.markets
         balance, maintenance, held = cross_state(account, markets)
@@ -187,6 +187,19 @@ class Liquidator:
                 InsuranceFundChanged(symbol, FundReason.LIQUIDATION, leftover, market.insurance_fund, account_id),
             )
         return leftover
+
+    def _exchange_due(self, account: Account, table: Mapping[str, CollateralAsset]) -> bool:
+        """The venue's auto-exchange of a USDT debt outside a liquidation: when USDT is below the fixed
+        threshold, or when nothing is open (no position, no order) and the debt is at least the margin value
+        of the other assets (LTV = debt / that value >= 1)."""
+        if account.wallet < -AUTO_EXCHANGE_THRESHOLD:
+            return True
+        state, account_id = self.state, account.account_id
+        if any(account.holds(symbol) for symbol in state.markets):
+            return False
+        if any((account_id, symbol) in state.account_orders for symbol in state.markets):
+            return False
+        return -account.wallet >= collateral_value(account.assets, table, state.markets)
 
     def _auto_exchange(self, account: Account, table: Mapping[str, CollateralAsset]) -> None:
         """The venue's auto-exchange in Multi-Assets mode: the account's other assets pay its USDT debt

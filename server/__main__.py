@@ -25,6 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
+from paperex.engine.collateral import CollateralConfigError
 from paperex.engine.instruments import InstrumentConfigError
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.core import gc_policy
@@ -140,7 +141,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=defaults.host)
     serve.add_argument("--port", type=port_number, default=defaults.port, help="0 picks a free port")
     serve.add_argument("--db", default=defaults.db, help="journal file (SQLite, WAL)")
-    serve.add_argument("--config", default="", help="instruments TOML overriding/extending the built-in ones")
+    serve.add_argument(
+        "--config",
+        default="",
+        help="TOML whose [instruments.SYMBOL] and [collateral.ASSET] tables override/extend the built-in ones",
+    )
     serve.add_argument(
         "--admin-token",
         default=os.environ.get("PAPEREX_ADMIN_TOKEN", ""),
@@ -269,8 +274,9 @@ def refused_start(config: ServerConfig) -> Iterator[None]:
     """A start that cannot happen as one ``paperex: ...`` line (SystemExit), never a traceback."""
     try:
         yield
-    except (JournalError, InstrumentConfigError, Refused) as refusal:
-        # the journal (held, damaged, short of acknowledged commands), the instruments file, the scenario
+    except (JournalError, InstrumentConfigError, CollateralConfigError, Refused) as refusal:
+        # the journal (held, damaged, short of acknowledged commands, another collateral table), the config
+        # file, the scenario
         raise SystemExit(f"paperex: {refusal}") from None
     except OSError as error:  # the port, the journal's folder, a file an option names
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None

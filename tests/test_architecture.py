@@ -214,11 +214,12 @@ ENGINE_VALUES = {
     "paperex.engine.accounts.SymbolSettings",
     *(f"paperex.engine.risk.{name}" for name in ("AccountSummary", "PositionFigures", "OrderPreview")),
     "paperex.engine.collateral.AssetFigures",
+    *(f"paperex.engine.collateral.{name}" for name in ("CollateralAsset", "DEFAULT_COLLATERAL", "parse_collateral")),
 }
-"""What an adapter may import of the engine: commands, the instrument table, units, reasons, events (the
-streams' values name theirs), enums and the figures the application answers with. The engine itself, its
-``EngineState``, accounts, markets, books, live orders and rules hold or change live state, which only the
-core touches."""
+"""What an adapter may import of the engine: commands, the instrument and collateral tables (configuration
+the server is built with), units, reasons, events (the streams' values name theirs), enums and the figures
+the application answers with. The engine itself, its ``EngineState``, accounts, markets, books, live orders
+and rules hold or change live state, which only the core touches."""
 LIVE_STATE_ATTRIBUTES = {"exchange", "engine"}
 """Attributes that reach the live state: no adapter module reads them."""
 RUNNING_PARTS = {"sequencer", "hub"}

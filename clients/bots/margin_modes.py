@@ -10,6 +10,11 @@ step it prints both accounts side by side (``paperex.client.bots.margin_report``
 the isolated account can lose at most the margin it put up for the position and keeps the other
 ~10,000; under cross margin the whole wallet backed the position.
 
+``--run btc-collateral`` tells another story through the same crash: the same long in two cross accounts
+of the same starting value, one backed by USDT, the other by BTC in Multi-Assets mode. BTC's fall lowers
+the BTC-backed account's collateral together with its position's PnL, so it is liquidated first, from a
+higher liquidation price; a collateral column shows the margin its BTC gives at each step.
+
 It needs the admin token (it creates accounts and loads the scenario, which moves the market for every
 account on that server) and turns the built-in liquidity provider on when it is off.
 """
@@ -18,14 +23,27 @@ import asyncio
 import logging
 import sys
 import uuid
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
-from typing import TextIO
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, TextIO
 
 from paperex.client.bots import launch
 from paperex.client.bots.grid import floor_to
-from paperex.client.bots.margin_report import AccountView, Outcome, Step, status, table, verdict
+from paperex.client.bots.margin_report import (
+    AccountView,
+    CollateralOutcome,
+    CollateralStep,
+    Outcome,
+    Step,
+    collateral_table,
+    collateral_verdict,
+    first_liquidation,
+    status,
+    table,
+    verdict,
+)
 from paperex.client.client import AsyncAdmin, AsyncClient
 from paperex.client.commands import PlaceOrder
 from paperex.client.enums import ClockMode, MarginMode, Side
@@ -85,10 +103,7 @@ async def run(endpoint: launch.Endpoint, admin_token: str, settings: Settings, o
             lines = table(steps, start_mark)
             print("\n".join(lines), file=out, flush=True)
             for _ in range(settings.steps):
-                if simulated:
-                    await admin.advance_time(settings.step)
-                else:
-                    await asyncio.sleep(settings.step.total_seconds())
+                await _advance(admin, settings, simulated)
                 steps.append(await _step(admin, traders, settings))
                 print(table(steps[-1:], start_mark)[-1], file=out, flush=True)
                 if not any(trader.view and trader.view.size for trader in traders.values()):
@@ -101,6 +116,14 @@ async def run(endpoint: launch.Endpoint, admin_token: str, settings: Settings, o
         finally:
             for trader in traders.values():
                 await trader.client.close()
+
+
+async def _advance(admin: AsyncAdmin, settings: Settings, simulated: bool) -> None:
+    """One step of the scenario: advanced on a simulated clock, waited for on a wall clock."""
+    if simulated:
+        await admin.advance_time(settings.step)
+    else:
+        await asyncio.sleep(settings.step.total_seconds())
 
 
 async def _prepare_market(admin: AsyncAdmin, settings: Settings) -> bool:
@@ -131,11 +154,9 @@ async def _open_accounts(admin: AsyncAdmin, endpoint: launch.Endpoint, settings:
     return traders
 
 
-async def _open_longs(
-    admin: AsyncAdmin, traders: dict[MarginMode, Trader], settings: Settings, simulated: bool
-) -> Decimal:
+async def _open_longs(admin: AsyncAdmin, traders: Mapping[Any, Trader], settings: Settings, simulated: bool) -> Decimal:
     """The same long in both accounts; the mark it was sized at."""
-    first = traders[MarginMode.CROSS].client
+    first = next(iter(traders.values())).client
     instrument = await launch.find_instrument(first, settings.symbol)
     mark = (await first.ticker(settings.symbol)).mark_price
     if mark is None:
@@ -228,6 +249,112 @@ async def _outcome(trader: Trader, settings: Settings) -> Outcome:
     )
 
 
+BTC_UNIT = Decimal("0.00000001")
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralResult:
+    """What the BTC-collateral run printed, as values: every step, both outcomes, the BTC deposited and the
+    accounts' keys (by collateral asset)."""
+
+    steps: list[CollateralStep]
+    usdt: CollateralOutcome
+    btc: CollateralOutcome
+    btc_deposit: Decimal
+    api_keys: dict[str, str]
+
+
+async def run_btc_collateral(
+    endpoint: launch.Endpoint, admin_token: str, settings: Settings, out: TextIO = sys.stdout
+) -> CollateralResult:
+    """The same long backed by USDT, and by BTC worth as much in Multi-Assets mode, through the crash: a
+    fall in BTC lowers the BTC-backed account's collateral with its position's PnL, so it goes first."""
+    async with endpoint.admin(admin_token) as admin:
+        simulated = await _prepare_market(admin, settings)
+        traders, btc_deposit = await _open_collateral_accounts(admin, endpoint, settings)
+        try:
+            start_mark = await _open_longs(admin, traders, settings, simulated)
+            _collateral_intro(traders, btc_deposit, settings, out)
+            steps = [await _collateral_step(admin, traders, settings)]
+            print("\n".join(collateral_table(steps, start_mark)), file=out, flush=True)
+            for _ in range(settings.steps):
+                await _advance(admin, settings, simulated)
+                steps.append(await _collateral_step(admin, traders, settings))
+                print(collateral_table(steps[-1:], start_mark)[-1], file=out, flush=True)
+                if not any(trader.view and trader.view.size for trader in traders.values()):
+                    print("\nBoth positions are closed; the crash goes on without them.", file=out)
+                    break
+            usdt, btc = _collateral_outcome(steps, btc=False), _collateral_outcome(steps, btc=True)
+            collateral = (steps[0].collateral, steps[-1].collateral)
+            print("", *collateral_verdict(usdt, btc, collateral), sep="\n", file=out)
+            keys = {asset: trader.api_key for asset, trader in traders.items()}
+            return CollateralResult(steps, usdt, btc, btc_deposit, keys)
+        finally:
+            for trader in traders.values():
+                await trader.client.close()
+
+
+async def _open_collateral_accounts(
+    admin: AsyncAdmin, endpoint: launch.Endpoint, settings: Settings
+) -> tuple[dict[str, Trader], Decimal]:
+    """A USDT-backed account with ``settings.deposit`` USDT, and a BTC-backed one in Multi-Assets mode with
+    as much BTC as that is worth at the mark (rounded down to 1e-8 BTC), both cross at the same leverage;
+    the BTC deposited."""
+    suffix = uuid.uuid4().hex[:6]
+    traders: dict[str, Trader] = {}
+    btc_deposit = ZERO
+    for asset in ("USDT", "BTC"):
+        name = f"{settings.name_prefix}-{asset.lower()}-{suffix}"
+        created = await admin.create_account(name, settings.deposit if asset == "USDT" else None)
+        client = endpoint.client(created.api_key)
+        if asset == "BTC":
+            mark = (await client.ticker(settings.symbol)).mark_price
+            if mark is None:
+                raise SystemExit(f"{settings.symbol} has no mark price: is the scenario running?")
+            btc_deposit = (settings.deposit / mark).quantize(BTC_UNIT, rounding=ROUND_DOWN)
+            await admin.deposit(created.account_id, btc_deposit, asset="BTC")
+            await client.set_asset_mode(True)
+        await client.set_leverage(settings.symbol, settings.leverage)
+        traders[asset] = Trader(MarginMode.CROSS, name, created.api_key, client)
+    log.info("accounts: %s USDT, and %s BTC in Multi-Assets mode", launch.money(settings.deposit), btc_deposit)
+    return traders, btc_deposit
+
+
+def _collateral_intro(traders: dict[str, Trader], btc_deposit: Decimal, settings: Settings, out: TextIO) -> None:
+    print(
+        f"Two cross accounts worth {launch.money(settings.deposit)} USDT each hold the same long, "
+        f"{traders['USDT'].opened} {settings.symbol} at {settings.leverage}x.\n"
+        f"USDT COLLATERAL: {launch.money(settings.deposit)} USDT. BTC COLLATERAL: {btc_deposit} BTC in "
+        "Multi-Assets mode, counted at its index price times its collateral rate; fees and losses borrow USDT "
+        "against it.\n"
+        f"Scenario {settings.scenario} (seed {settings.seed}), a row every {settings.step}:\n",
+        file=out,
+    )
+
+
+async def _collateral_step(admin: AsyncAdmin, traders: dict[str, Trader], settings: Settings) -> CollateralStep:
+    clock = await admin.clock()
+    usdt = await _view(traders["USDT"], settings)
+    btc = await _view(traders["BTC"], settings)
+    collateral = (await traders["BTC"].client.account()).collateral_value
+    mark = (await traders["USDT"].client.ticker(settings.symbol)).mark_price
+    return CollateralStep(clock.scenario_elapsed or timedelta(0), mark, usdt, btc, collateral)
+
+
+def _collateral_outcome(steps: list[CollateralStep], btc: bool) -> CollateralOutcome:
+    opening, last = (step.btc if btc else step.usdt for step in (steps[0], steps[-1]))
+    liquidated = first_liquidation(steps, btc)
+    at, mark = liquidated or (None, None)
+    return CollateralOutcome(opening.liquidation_price, at, mark, last.margin_balance)
+
+
+RUNS: dict[str, Callable[[launch.Endpoint, str, Settings], Coroutine[Any, Any, object]]] = {
+    "modes": run,
+    "btc-collateral": run_btc_collateral,
+}
+"""The stories ``--run`` chooses: ``modes`` (cross against isolated, the default) and ``btc-collateral``."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``python -m paperex.client.bots.margin_modes --help``."""
     arguments = launch.parser(
@@ -246,9 +373,16 @@ def main(argv: list[str] | None = None) -> int:
             "steps": "rows after the opening one",
         },
     )
+    arguments.add_argument(
+        "--run",
+        choices=sorted(RUNS),
+        default="modes",
+        help="modes: the long under cross and isolated margin (default); btc-collateral: the long backed by "
+        "USDT and by BTC worth as much in Multi-Assets mode",
+    )
     options = arguments.parse_args(argv)
     settings = launch.read_settings(Settings, options)
-    return launch.run_main(run(launch.endpoint(options), options.admin_token, settings), options)
+    return launch.run_main(RUNS[options.run](launch.endpoint(options), options.admin_token, settings), options)
 
 
 if __name__ == "__main__":

@@ -161,3 +161,86 @@ def _elapsed(elapsed: timedelta) -> str:
 def table(steps: Sequence[Step], start_mark: Decimal) -> list[str]:
     """The whole table: header and one row per step."""
     return header() + [row(step, start_mark) for step in steps]
+
+
+COLLATERAL_CELL = ("collateral", 10)
+"""The BTC-backed account's extra column: the margin its BTC gives at the step's index price."""
+COLLATERAL_NAMES = ("USDT COLLATERAL", "BTC COLLATERAL")
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralStep:
+    """One step of the BTC-collateral run: the USDT-backed account, the BTC-backed one, and the margin the
+    BTC gives (balance x index price x collateral rate)."""
+
+    elapsed: timedelta
+    mark: Decimal | None
+    usdt: AccountView
+    btc: AccountView
+    collateral: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class CollateralOutcome:
+    """One account of the BTC-collateral run at the end: the liquidation price it opened with, the first
+    step that showed it liquidated (None: never), and its margin balance left."""
+
+    opening_liquidation_price: Decimal | None
+    liquidated_at: timedelta | None
+    liquidated_mark: Decimal | None
+    margin_balance: Decimal
+
+
+def collateral_table(steps: Sequence[CollateralStep], start_mark: Decimal) -> list[str]:
+    """The BTC-collateral run's table: ``table``'s columns for both accounts, the BTC-backed one's collateral
+    value last."""
+    names, columns = header(*COLLATERAL_NAMES)
+    width = COLLATERAL_CELL[1]
+    lines = [names + "-" * (width + 1), columns + " " + COLLATERAL_CELL[0].rjust(width)]
+    for step in steps:
+        line = row(Step(step.elapsed, step.mark, step.usdt, step.btc), start_mark)
+        lines.append(line + " " + _amount(step.collateral).rjust(width))
+    return lines
+
+
+def first_liquidation(steps: Sequence[CollateralStep], btc: bool) -> tuple[timedelta, Decimal | None] | None:
+    """When the table first showed the account (the BTC-backed one, or the USDT-backed one) liquidated,
+    and the mark then."""
+    for step in steps:
+        if (step.btc if btc else step.usdt).status in ("LIQUIDATED", "part-liquid."):
+            return step.elapsed, step.mark
+    return None
+
+
+def collateral_verdict(
+    usdt: CollateralOutcome, btc: CollateralOutcome, collateral: tuple[Decimal, Decimal]
+) -> list[str]:
+    """What the BTC-collateral run showed: each account's fate, the BTC's margin at the start and the end
+    (``collateral``), and the lesson when the BTC-backed account went first."""
+    lines = [
+        f"USDT COLLATERAL: {_collateral_line(usdt)}",
+        f"BTC COLLATERAL:  {_collateral_line(btc)}; its BTC gave {_amount(collateral[0])} USDT of margin at the "
+        f"start, {_amount(collateral[1])} at the end.",
+    ]
+    prices = f"{_amount(btc.opening_liquidation_price, 1)} against {_amount(usdt.opening_liquidation_price, 1)}"
+    if btc.liquidated_at is not None and (usdt.liquidated_at is None or btc.liquidated_at < usdt.liquidated_at):
+        lines.append(
+            "Same long, same crash, the same starting value: the BTC collateral lost value with the position, so "
+            f"the BTC-backed account was liquidated first, its liquidation price higher from the start ({prices})."
+        )
+    elif btc.liquidated_at is not None and btc.liquidated_at == usdt.liquidated_at:
+        lines.append(
+            "Both were liquidated within one step, the BTC-backed account from the higher liquidation price "
+            f"({prices}): its collateral fell with the position."
+        )
+    return lines
+
+
+def _collateral_line(outcome: CollateralOutcome) -> str:
+    opened = f"liquidation price {_amount(outcome.opening_liquidation_price, 1)} at the start"
+    if outcome.liquidated_at is None:
+        return f"not liquidated ({opened}); margin balance {_amount(outcome.margin_balance)} USDT"
+    return (
+        f"liquidated by {_elapsed(outcome.liquidated_at)} at a mark of {_amount(outcome.liquidated_mark, 1)} "
+        f"({opened}); margin balance {_amount(outcome.margin_balance)} USDT left"
+    )

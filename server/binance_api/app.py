@@ -418,13 +418,17 @@ class BinanceApi:
         return {"multiAssetsMargin": await self.app.multi_assets(call.account_id)}
 
     async def change_multi_assets_mode(self, call: Call) -> Any:
-        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171."""
+        """Multi-Assets mode on or off; asking for the mode already set is the venue's -4171, the refusals
+        are worded as the venue words this switch's (``errors.ASSET_MODE_ERRORS``)."""
         if "multiAssetsMargin" not in call.params:
             raise errors.mandatory("multiAssetsMargin")
         wanted = params.flag(call.params, "multiAssetsMargin")
         if wanted == await self.app.multi_assets(call.account_id):
             raise errors.NO_NEED_TO_CHANGE_ASSET_MODE.error()
-        await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        try:
+            await self.app.set_asset_mode(SetAssetMode(account_id=call.account_id, multi_assets=wanted))
+        except Refused as refused:
+            raise venue_error(refused, errors.ASSET_MODE_ERRORS) from None
         return SUCCESS
 
     async def income(self, call: Call) -> Any:
@@ -507,14 +511,14 @@ class BinanceApi:
 
         return list(await asyncio.gather(*(one(item) for item in items)))
 
-    async def _regular_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+    async def _regular_order(self, call: Call, words: errors.Wordings | None = None) -> OrderSnapshot:
         """The order ``orderId`` or ``origClientOrderId`` names on ``symbol``, unless it is an algo
-        order still waiting for its trigger (the venue keeps those apart): else -2013 (or ``unknown``)."""
+        order still waiting for its trigger (the venue keeps those apart): else -2013 (or as ``words`` say)."""
         spec = self._spec(call)
         order_id, client_order_id = params.order_key(call.params)
         found = await self.app.order(call.account_id, spec.symbol, order_id, client_order_id)
         if found is None or render.waiting_algo_order(found):
-            raise venue_error(Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}"), unknown)
+            raise venue_error(Refused("UNKNOWN_ORDER", f"no order with that id on {spec.symbol}"), words)
         return found
 
     async def query_order(self, call: Call) -> Any:
@@ -529,11 +533,11 @@ class BinanceApi:
 
     async def cancel_order(self, call: Call) -> Any:
         command = params.cancel_order(call.params, call.account_id, self.app.instruments)
-        await self._regular_order(call, errors.UNKNOWN_ORDER_SENT)
+        await self._regular_order(call, errors.CANCEL_ERRORS)
         try:
             result = await self.app.order_command(command)
         except Refused as refused:
-            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+            raise venue_error(refused, errors.CANCEL_ERRORS) from None
         return render.order(result.orders[0], self.app.instruments[command.symbol], with_cum_qty=True)
 
     async def open_orders(self, call: Call) -> Any:
@@ -563,7 +567,7 @@ class BinanceApi:
         result = await self.app.order_command(command)
         return render.algo_order(result.orders[0], self.app.instruments[command.symbol])
 
-    async def _algo_order(self, call: Call, unknown: tuple[int, int, str] | None = None) -> OrderSnapshot:
+    async def _algo_order(self, call: Call, words: errors.Wordings | None = None) -> OrderSnapshot:
         """The conditional order ``algoId`` or ``clientAlgoId`` names, on any symbol."""
         algo_id = params.whole(call.params, "algoId") or 0
         client_algo_id = call.params.get("clientAlgoId", "")
@@ -571,7 +575,7 @@ class BinanceApi:
             raise BinanceError(errors.BAD_REQUEST, -1102, "Either algoId or clientAlgoId must be sent.")
         found = await self.app.order(call.account_id, "", algo_id, client_algo_id)
         if found is None or found[0].order_type not in CONDITIONAL_TYPES:
-            raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), unknown)
+            raise venue_error(Refused("UNKNOWN_ORDER", "no algo order with that id"), words)
         return found
 
     async def query_algo_order(self, call: Call) -> Any:
@@ -580,16 +584,14 @@ class BinanceApi:
 
     async def cancel_algo_order(self, call: Call) -> Any:
         """Only an algo order still waiting can be canceled here (once triggered, it is a regular order)."""
-        record, _ = found = await self._algo_order(call, errors.UNKNOWN_ORDER_SENT)
+        record, _ = found = await self._algo_order(call, errors.CANCEL_ERRORS)
         if not render.waiting_algo_order(found):
-            raise venue_error(
-                Refused("UNKNOWN_ORDER", "the algo order is no longer waiting"), errors.UNKNOWN_ORDER_SENT
-            )
+            raise venue_error(Refused("UNKNOWN_ORDER", "the algo order is no longer waiting"), errors.CANCEL_ERRORS)
         command = CancelOrder(account_id=call.account_id, symbol=record.symbol, order_id=record.order_id)
         try:
             await self.app.order_command(command)
         except Refused as refused:
-            raise venue_error(refused, unknown_order=errors.UNKNOWN_ORDER_SENT) from None
+            raise venue_error(refused, errors.CANCEL_ERRORS) from None
         return {"algoId": record.order_id, "clientAlgoId": record.client_order_id, "code": "200", "msg": "success"}
 
     async def open_algo_orders(self, call: Call) -> Any:

@@ -178,6 +178,7 @@ def _field_invalid(refused: Refused) -> tuple[int, int, str]:
 
 
 Wording = tuple[int, int, str] | Callable[[Refused], tuple[int, int, str]]
+Wordings = Mapping[str, Wording]
 
 VENUE_ERRORS: Mapping[str, Wording] = {
     "UNKNOWN_SYMBOL": (BAD_REQUEST, -1121, "Invalid symbol."),
@@ -280,12 +281,40 @@ VENUE_ERRORS: Mapping[str, Wording] = {
 never-sent ACCOUNT_IN_LIQUIDATION has no entry: a liquidation runs whole inside one command)."""
 
 
-def venue_error(refused: Refused, unknown_order: tuple[int, int, str] | None = None) -> BinanceError:
-    """``refused`` as the venue answers it; ``unknown_order`` words UNKNOWN_ORDER where the venue uses
-    another code than a query's -2013 (a cancel's -2011)."""
-    wording = VENUE_ERRORS.get(refused.reason)
-    if refused.reason == "UNKNOWN_ORDER" and unknown_order is not None:
-        wording = unknown_order
+ASSET_MODE_ERRORS: Wordings = {
+    "ISOLATED_IN_MULTI_ASSETS_MODE": (
+        BAD_REQUEST,
+        -4167,
+        "Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures under isolated-margin mode.",
+    ),
+    "MODE_CHANGE_WITH_OPEN_ORDERS": (
+        BAD_REQUEST,
+        -4170,
+        "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures",
+    ),
+    "MODE_CHANGE_WITH_OPEN_POSITION": (
+        BAD_REQUEST,
+        -4170,
+        "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures",
+    ),
+    "INSUFFICIENT_BALANCE": (
+        BAD_REQUEST,
+        -4172,
+        "Unable to adjust Multi-Assets Mode with a negative wallet balance of margin available asset in USDⓈ-M"
+        " Futures account.",
+    ),
+}
+"""The asset-mode switch's refusals, which the venue words apart from the margin-type switch's (-4168,
+-4047, -4048). Its error list has no code for an open position; it refuses one with the open orders'
+-4170 (its FAQ: no switch "if there are open positions or open orders")."""
+CANCEL_ERRORS: Wordings = {"UNKNOWN_ORDER": UNKNOWN_ORDER_SENT}
+"""A cancel of an order the venue does not know is -2011 (a query's is -2013)."""
+
+
+def venue_error(refused: Refused, words: Wordings | None = None) -> BinanceError:
+    """``refused`` as the venue answers it; ``words`` (e.g. ``ASSET_MODE_ERRORS``) word the reasons that one
+    endpoint answers with other codes than ``VENUE_ERRORS``."""
+    wording = (words or {}).get(refused.reason) or VENUE_ERRORS.get(refused.reason)
     if wording is None:
         return UNKNOWN.error(refused)
     status, code, msg = wording(refused) if callable(wording) else wording

@@ -507,7 +507,7 @@ def income(record: IncomeRecord) -> dict[str, Any]:
         "symbol": record.symbol,
         "incomeType": record.income_type.value,
         "income": money(record.amount),
-        "asset": ASSET,
+        "asset": record.asset,
         "info": str(record.trade_id) if record.trade_id else "",
         "time": ms(record.time),
         "tranId": record.income_id,
@@ -584,12 +584,14 @@ def _asset(summary: AccountSummary, now_ms: int, *, v2: bool) -> dict[str, Any]:
 
 def _other_asset(figures: AssetFigures, now_ms: int, *, v2: bool) -> dict[str, Any]:
     """Another asset than USDT, in its own units: a balance, no PnL or margin of its own (positions settle
-    in USDT); what it backs in Multi-Assets mode is in USDT's figures."""
+    in USDT); what it backs in Multi-Assets mode is in USDT's figures. Available and withdrawable: what may
+    leave (all of it in single-asset mode, else what the available balance covers)."""
     balance = money(figures.balance)
     asset: dict[str, Any] = {"asset": figures.asset, "walletBalance": balance, "unrealizedProfit": "0"}
     asset.update(marginBalance=balance, maintMargin="0", initialMargin="0", positionInitialMargin="0")
     asset.update(openOrderInitialMargin="0", crossWalletBalance=balance, crossUnPnl="0")
-    asset.update(availableBalance=balance, maxWithdrawAmount=balance)
+    withdrawable = money(figures.max_withdraw)
+    asset.update(availableBalance=withdrawable, maxWithdrawAmount=withdrawable)
     if v2:
         asset["marginAvailable"] = True
     asset["updateTime"] = now_ms
@@ -726,8 +728,8 @@ def balances(view: AccountOverview, account_id: int) -> list[dict[str, Any]]:
                 "balance": money(figures.balance),
                 "crossWalletBalance": money(figures.balance),
                 "crossUnPnl": "0",
-                "availableBalance": money(figures.balance),
-                "maxWithdrawAmount": money(figures.balance),
+                "availableBalance": money(figures.max_withdraw),
+                "maxWithdrawAmount": money(figures.max_withdraw),
                 "marginAvailable": True,
                 "updateTime": ms(view.ts),
             }

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset
 from paperex.engine.commands import CreateAccount, Deposit
 from paperex.engine.engine import Engine
 from paperex.engine.events import AccountCreated, Event, OrderRejected
@@ -96,9 +97,14 @@ class Exchange:
     """Fault plans in force by account (0: everyone). A class default, so a state pickled before
     faults existed loads without any."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], history_retention: int = RETAINED_PER_ACCOUNT) -> None:
+    def __init__(
+        self,
+        instruments: Mapping[str, Instrument],
+        history_retention: int = RETAINED_PER_ACCOUNT,
+        collateral: Mapping[str, CollateralAsset] = DEFAULT_COLLATERAL,
+    ) -> None:
         self.instruments = dict(instruments)
-        self.engine = Engine(self.instruments)
+        self.engine = Engine(self.instruments, collateral)
         self.results = Results(self.instruments, history_retention, self.engine.state.collateral)
         self.sequence = 0
         self.accounts: dict[int, AccountEntry] = {}

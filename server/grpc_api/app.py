@@ -14,10 +14,12 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset, parse_collateral
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS, Instrument, parse_instruments
 from paperex.server.core.admission import Admission, Limits
 from paperex.server.core.application import Application
 from paperex.server.core.checkpoint import Checkpointer
+from paperex.server.core.collateral_table import check_collateral_table
 from paperex.server.core.credentials import key_hash
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.history_retention import history_retention
@@ -108,11 +110,13 @@ class ServerConfig:
     """Share the listening ports with other processes (SO_REUSEPORT): the gateways of ``--gateways N``."""
 
 
-def load_instruments(path: str) -> dict[str, Instrument]:
-    """The built-in instruments, overridden or extended by a TOML file when one is given."""
+def load_config(path: str) -> tuple[dict[str, Instrument], dict[str, CollateralAsset]]:
+    """The built-in instruments and collateral table, each overridden or extended by the ``[instruments]``
+    and ``[collateral]`` tables of a TOML file when one is given."""
     if not path:
-        return dict(DEFAULT_INSTRUMENTS)
-    return parse_instruments(Path(path).read_text(encoding="utf-8"), DEFAULT_INSTRUMENTS)
+        return dict(DEFAULT_INSTRUMENTS), dict(DEFAULT_COLLATERAL)
+    text = Path(path).read_text(encoding="utf-8")
+    return parse_instruments(text, DEFAULT_INSTRUMENTS), parse_collateral(text)
 
 
 class _GenericHandlersOnly:
@@ -150,7 +154,7 @@ class ExchangeServer:
         self.config = config
         self.clock = clock or (SimulatedClock(config.start_time) if config.clock == "simulated" else WallClock())
         self.limits_clock = limits_clock
-        self.instruments = load_instruments(config.instruments_toml)
+        self.instruments, self.collateral = load_config(config.instruments_toml)
         self.port = 0
         self.generated_admin_token = ""
         self.journal: Journal | None = None
@@ -196,7 +200,8 @@ class ExchangeServer:
             mark.check_reaches(journal)
         admin_hash = self._admin_token_hash(journal)
         retention = history_retention(journal, config.history_retention)
-        fresh = functools.partial(Exchange, self.instruments, history_retention=retention)
+        check_collateral_table(journal, self.collateral)
+        fresh = functools.partial(Exchange, self.instruments, history_retention=retention, collateral=self.collateral)
         exchange = recover(journal, fresh)
         mark.write(journal.epoch, exchange.sequence)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)

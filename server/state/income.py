@@ -22,6 +22,7 @@ class IncomeType(StrEnum):
     FUNDING_FEE = "FUNDING_FEE"
     INSURANCE_CLEAR = "INSURANCE_CLEAR"
     AUTO_DELEVERAGE = "AUTO_DELEVERAGE"
+    AUTO_EXCHANGE = "AUTO_EXCHANGE"
 
 
 INCOME_TYPES: dict[BalanceReason, IncomeType] = {
@@ -34,13 +35,14 @@ INCOME_TYPES: dict[BalanceReason, IncomeType] = {
     BalanceReason.INSURANCE_CLEAR: IncomeType.INSURANCE_CLEAR,
     BalanceReason.INSURANCE_FUND_COVER: IncomeType.INSURANCE_CLEAR,
     BalanceReason.ADL: IncomeType.AUTO_DELEVERAGE,
+    BalanceReason.AUTO_EXCHANGE: IncomeType.AUTO_EXCHANGE,
 }
 """The income type of each wallet move; ISOLATED_MARGIN_TRANSFER is missing: it is not income."""
 
 
 @dataclass(slots=True, frozen=True)
 class IncomeRecord:
-    """One money move: ``amount`` is the account's wallet balance change (cross plus isolated)."""
+    """One money move: ``amount`` is the account's wallet balance change (cross plus isolated), in USDT."""
 
     income_id: int
     income_type: IncomeType
@@ -48,6 +50,23 @@ class IncomeRecord:
     symbol: str
     trade_id: int
     time: int
+
+    @property
+    def asset(self) -> str:
+        return USDT
+
+
+@dataclass(slots=True, frozen=True)
+class OtherAssetIncome(IncomeRecord):
+    """A move of another asset than USDT (a transfer, an auto-exchange's sale), ``amount`` in that asset.
+    A kind of its own so that USDT's records keep their shape, and the journals that hold only those
+    their state hash."""
+
+    other_asset: str
+
+    @property
+    def asset(self) -> str:
+        return self.other_asset
 
 
 class IncomeHistory:
@@ -61,7 +80,7 @@ class IncomeHistory:
 
     def fold(self, event: Event, ts: int) -> None:
         """Fold one event in (events other than income-bearing BalanceChanged are ignored)."""
-        if type(event) is not BalanceChanged or event.asset != USDT:  # incomes are USDT's
+        if type(event) is not BalanceChanged:
             return
         income_type = INCOME_TYPES.get(event.reason)
         if income_type is None:
@@ -69,7 +88,11 @@ class IncomeHistory:
         account_id = event.account_id
         income_id = self._last_id[account_id] = self._last_id.get(account_id, 0) + 1
         amount = event.delta + event.isolated_delta
-        record = IncomeRecord(income_id, income_type, amount, event.symbol, event.trade_id, ts)
+        record = (
+            IncomeRecord(income_id, income_type, amount, event.symbol, event.trade_id, ts)
+            if event.asset == USDT
+            else OtherAssetIncome(income_id, income_type, amount, event.symbol, event.trade_id, ts, event.asset)
+        )
         records = self._accounts.get(account_id)
         if records is None:
             records = self._accounts[account_id] = []

@@ -27,7 +27,7 @@ from paperex.engine.events import (
 from paperex.engine.instruments import Instrument
 from paperex.engine.liquidation import adl_quantiles
 from paperex.engine.orders import SHORT, PositionSide, TriggerBy
-from paperex.engine.risk import AccountSummary, summarize
+from paperex.engine.risk import AccountSummary, available_balance, summarize
 from paperex.engine.units import Amount, Lots, Ticks
 from paperex.server.state.history import History
 from paperex.server.state.prices import PriceBoard
@@ -210,8 +210,10 @@ class MarginAccounts:
         return summarize(self.account(account_id), self.markets())
 
     def asset_figures(self, account_id: int) -> tuple[AssetFigures, ...]:
-        """The account's balances besides USDT, valued at the current index prices."""
-        return asset_figures(self._wallets.assets(account_id), self._collateral, self.markets())
+        """The account's balances besides USDT, valued at the current index prices, with what may be withdrawn."""
+        markets = self.markets()
+        free = available_balance(self.account(account_id), markets) if account_id in self._multi_assets else None
+        return asset_figures(self._wallets.assets(account_id), self._collateral, markets, free)
 
     def adl_quantiles(self, symbol: str) -> dict[int, int]:
         """``account_id -> 1..5`` in the ADL queue of its side (``paperex.engine.liquidation.adl_quantiles``);

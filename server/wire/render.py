@@ -467,6 +467,7 @@ def asset_balance(figures: AssetFigures) -> account_pb2.AssetBalance:
         index_price=ratio(figures.unit_price),
         collateral_rate=money(figures.rate),
         margin_value=money(figures.margin_value),
+        max_withdraw_amount=money(figures.max_withdraw),
     )
 
 
@@ -629,12 +630,12 @@ def scenario(script: Scenario) -> admin_pb2.Scenario:
     )
 
 
-def income(record: IncomeRecord, asset: str) -> account_pb2.Income:
+def income(record: IncomeRecord) -> account_pb2.Income:
     return account_pb2.Income(
         income_id=record.income_id,
         income_type=INCOME_TYPES[record.income_type],
         income=money(record.amount),
-        asset=asset,
+        asset=record.asset,
         symbol=record.symbol,
         trade_id=record.trade_id,
         time=stamp(record.time),

@@ -3,7 +3,7 @@
 import pytest
 
 from paperex.engine.reasons import RejectReason
-from paperex.server.binance_api.errors import UNKNOWN_ORDER_SENT, VENUE_ERRORS, venue_error
+from paperex.server.binance_api.errors import ASSET_MODE_ERRORS, CANCEL_ERRORS, VENUE_ERRORS, venue_error
 from paperex.server.wire.errors import Refused
 
 
@@ -65,5 +65,21 @@ def test_a_missing_field_is_named() -> None:
 
 
 def test_a_cancel_of_an_unknown_order_is_the_venues_unknown_order_sent() -> None:
-    error = venue_error(Refused("UNKNOWN_ORDER", "no open order"), unknown_order=UNKNOWN_ORDER_SENT)
+    error = venue_error(Refused("UNKNOWN_ORDER", "no open order"), CANCEL_ERRORS)
     assert (error.status, error.code, error.msg) == (400, -2011, "Unknown order sent.")
+
+
+def test_the_asset_mode_switch_is_refused_in_its_own_codes() -> None:
+    """The same reasons the margin-type switch words -4047, -4048 and -2018 are -4170, -4170 and -4172 when
+    the asset mode is switched; other reasons keep their usual words."""
+    answers = {
+        reason: venue_error(Refused(reason, "refused"), ASSET_MODE_ERRORS).code
+        for reason in ("MODE_CHANGE_WITH_OPEN_ORDERS", "MODE_CHANGE_WITH_OPEN_POSITION", "INSUFFICIENT_BALANCE")
+    }
+    assert answers == {
+        "MODE_CHANGE_WITH_OPEN_ORDERS": -4170,
+        "MODE_CHANGE_WITH_OPEN_POSITION": -4170,
+        "INSUFFICIENT_BALANCE": -4172,
+    }
+    assert venue_error(Refused("MODE_CHANGE_WITH_OPEN_ORDERS", "refused")).code == -4047
+    assert venue_error(Refused("UNKNOWN_ACCOUNT", "refused"), ASSET_MODE_ERRORS).code == -1109

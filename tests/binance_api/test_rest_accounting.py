@@ -79,15 +79,24 @@ async def test_all_orders_oldest_first_from_an_order_id_or_the_newest(
 
 
 async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """Single-asset mode first; switching to multi-assets succeeds, asking for it again is -4171; an
-    open order forbids switching back (-4047), and the account says it is in Multi-Assets mode."""
+    """Single-asset mode first; a symbol set to isolated blocks the switch (-4167); switching succeeds once it
+    is cross again, asking for it again is -4171, isolated margin is then refused (-4168); an open order
+    forbids switching back (-4170, not the margin type's -4047), and the account says it is in Multi-Assets
+    mode."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         await venue.set_mark("BTCUSDT", "60000")
+        on = {"multiAssetsMargin": "true"}
         before = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
-        multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
-        again = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        eth = {"symbol": "ETHUSDT", "marginType": "ISOLATED"}
+        await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=eth)
+        isolated = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
+        await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=eth | {"marginType": "CROSSED"})
+        multi = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
+        again = await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form=on)
         after = await call(http, venue, "GET", "/fapi/v1/multiAssetsMargin", alice)
+        to_isolated = {"symbol": "BTCUSDT", "marginType": "ISOLATED"}
+        isolated_inside = await call(http, venue, "POST", "/fapi/v1/marginType", alice, form=to_isolated)
         order = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.01", "price": "59000",
                  "timeInForce": "GTC"}  # fmt: skip
         await call(http, venue, "POST", "/fapi/v1/order", alice, form=order)
@@ -96,16 +105,23 @@ async def test_multi_assets_mode_switches_as_on_the_venue(tmp_path: Path, http: 
 
     assert (before, after) == ((200, {"multiAssetsMargin": False}), (200, {"multiAssetsMargin": True}))
     assert multi == (200, {"code": 200, "msg": "success"})
-    assert again == (
-        400,
-        {"code": -4171, "msg": "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."},
-    )
-    assert back[0] == 400 and back[1]["code"] == -4047
+    codes = [(answer[0], answer[1]["code"], answer[1]["msg"]) for answer in (isolated, again, isolated_inside, back)]
+    assert codes == [
+        (
+            400,
+            -4167,
+            "Unable to adjust to Multi-Assets mode with symbols of USDⓈ-M Futures under isolated-margin mode.",
+        ),
+        (400, -4171, "Adjusted asset mode is currently set and does not need to be adjusted repeatedly."),
+        (400, -4168, "Unable to adjust to isolated-margin mode under the Multi-Assets mode."),
+        (400, -4170, "Unable to adjust Multi-Assets Mode with open orders in USDⓈ-M Futures"),
+    ]
     assert account["multiAssetsMargin"] is True
 
 
 async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, http: aiohttp.ClientSession) -> None:
-    """100,000 USDT and 0.25 BTC: /fapi/v2/balance and the account's assets name both, BTC in BTC."""
+    """100,000 USDT and 0.25 BTC: /fapi/v2/balance and the account's assets name both, BTC in BTC, and the
+    income lists each deposit in its asset."""
     async with serving(tmp_path, binance=True) as venue:
         alice = await venue.open_account("alice")
         summary = await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
@@ -113,13 +129,43 @@ async def test_the_balance_lists_every_asset_in_its_own_units(tmp_path: Path, ht
         await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
         balances = (await call(http, venue, "GET", "/fapi/v2/balance", alice))[1]
         account = (await call(http, venue, "GET", "/fapi/v2/account", alice))[1]
+        incomes = (await call(http, venue, "GET", "/fapi/v1/income", alice))[1]
 
+    assert [(i["incomeType"], i["income"], i["asset"]) for i in incomes] == [
+        ("TRANSFER", "100000", "USDT"),
+        ("TRANSFER", "0.25", "BTC"),
+    ]
     assert [(b["asset"], b["balance"], b["crossWalletBalance"]) for b in balances] == [
         ("USDT", "100000", "100000"),
         ("BTC", "0.25", "0.25"),
     ]
     assert [(a["asset"], a["walletBalance"]) for a in account["assets"]] == [("USDT", "100000"), ("BTC", "0.25")]
     assert account["multiAssetsMargin"] is False
+
+
+async def test_a_multi_assets_accounts_btc_is_available_as_far_as_its_margin_is_free(
+    tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    """0.25 BTC and no USDT in Multi-Assets mode, mark 60,000: the BTC gives 0.25 x 60,000 x 95% = 14,250 of
+    margin; a bid of 0.1 at 59,000 reserves 5,900 / 20 = 295, leaving 13,955 available, which 13,955 / 57,000
+    = 0.24482456... BTC covers (rounded down): BTC's availableBalance and maxWithdrawAmount, in v2 and v3."""
+    async with serving(tmp_path, binance=True) as venue:
+        alice = await venue.open_account("alice", "")
+        summary = await alice.account.GetAccount(account_pb2.GetAccountRequest(), metadata=alice.auth)
+        deposit = admin_pb2.DepositRequest(account_id=summary.account.account_id, amount="0.25", asset="BTC")
+        await venue.admin.admin.Deposit(deposit, metadata=venue.admin.auth)
+        await venue.set_mark("BTCUSDT", "60000")
+        await call(http, venue, "POST", "/fapi/v1/multiAssetsMargin", alice, form={"multiAssetsMargin": "true"})
+        bid = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT", "quantity": "0.1", "price": "59000",
+               "timeInForce": "GTC"}  # fmt: skip
+        await call(http, venue, "POST", "/fapi/v1/order", alice, form=bid)
+        answers = [(await call(http, venue, "GET", f"/fapi/{v}/balance", alice))[1] for v in ("v2", "v3")]
+        accounts = [(await call(http, venue, "GET", f"/fapi/{v}/account", alice))[1] for v in ("v2", "v3")]
+
+    rows = [row for answer in answers for row in answer] + [row for a in accounts for row in a["assets"]]
+    btc = [(row["availableBalance"], row["maxWithdrawAmount"]) for row in rows if row["asset"] == "BTC"]
+    assert btc == [("0.24482456", "0.24482456")] * 4
+    assert [a["availableBalance"] for a in accounts] == ["13955", "13955"]
 
 
 async def test_a_default_ccxt_configuration_loads_markets_and_the_balance(tmp_path: Path) -> None:

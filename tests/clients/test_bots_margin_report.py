@@ -9,7 +9,20 @@ from types import ModuleType
 import pytest
 
 from paperex.client.bots import grid, indicators, margin_report, quoting, sizing, trend
-from paperex.client.bots.margin_report import AccountView, Outcome, Step, header, row, status, verdict
+from paperex.client.bots.margin_report import (
+    AccountView,
+    CollateralOutcome,
+    CollateralStep,
+    Outcome,
+    Step,
+    collateral_table,
+    collateral_verdict,
+    first_liquidation,
+    header,
+    row,
+    status,
+    verdict,
+)
 
 D = Decimal
 OPEN = AccountView(D("1.540"), D("14949.98"), D("13022.54"), D("0.034"), D("55501.2"), "open")
@@ -82,3 +95,55 @@ def test_the_verdict_says_so_when_isolated_lost_more_than_its_margin() -> None:
 @pytest.mark.parametrize("module", [grid, indicators, quoting, sizing, trend, margin_report])
 def test_the_docstring_examples_hold(module: ModuleType) -> None:
     assert doctest.testmod(module).failed == 0
+
+
+BTC_OPEN = AccountView(D("1.540"), D("-50.02"), D("1804.70"), D("0.219"), D("57107.3"), "open")
+
+
+def test_the_collateral_table_adds_the_btc_backed_accounts_collateral_last() -> None:
+    """Mark 57,911.5 from 64,900: (57,911.5 - 64,900) / 64,900 = -10.77% -> -10.8%; the BTC's margin
+    12,715.54 is the last cell, right-aligned under its column."""
+    names, columns, line = collateral_table(
+        [CollateralStep(timedelta(minutes=30), D("57911.5"), OPEN, BTC_OPEN, D("12715.54"))], D(64900)
+    )
+    assert len(names) == len(columns) == len(line)
+    assert names.index("USDT COLLATERAL") < names.index("BTC COLLATERAL")
+    assert columns.split()[-1] == "collateral" and line.split()[-1] == "12,715.54"
+    assert line.split(" | ")[0].split() == ["0:30:00", "57,911.5", "-10.8%"]
+    assert line.split(" | ")[2].split() == ["1.540", "-50.02", "1,804.70", "21.9%", "57,107.3", "open", "12,715.54"]
+
+
+def test_the_first_liquidation_is_the_first_row_showing_it() -> None:
+    steps = [
+        CollateralStep(timedelta(minutes=30), D("57911.5"), OPEN, BTC_OPEN, D("12715.54")),
+        CollateralStep(timedelta(minutes=35), D("56581.8"), OPEN, GONE, D(0)),
+        CollateralStep(timedelta(minutes=40), D("55639.4"), GONE, GONE, D(0)),
+    ]
+    assert first_liquidation(steps, btc=True) == (timedelta(minutes=35), D("56581.8"))
+    assert first_liquidation(steps, btc=False) == (timedelta(minutes=40), D("55639.4"))
+    assert first_liquidation(steps[:1], btc=True) is None
+
+
+def collateral_outcome(liquidated_minutes: int | None, price: str) -> CollateralOutcome:
+    at = None if liquidated_minutes is None else timedelta(minutes=liquidated_minutes)
+    return CollateralOutcome(D(price), at, D("56581.8") if at else None, D(0) if at else D("590.12"))
+
+
+def test_the_collateral_verdict_names_the_earlier_liquidation() -> None:
+    """BTC-backed liquidated at 0:35:00, USDT-backed at 0:45:00: the BTC one went first."""
+    lines = collateral_verdict(
+        collateral_outcome(45, "55501.24"), collateral_outcome(35, "57107.34"), (D("14248.02"), D(0))
+    )
+    assert lines[0].startswith("USDT COLLATERAL: liquidated by 0:45:00")
+    assert "its BTC gave 14,248.02 USDT of margin at the start, 0.00 at the end" in lines[1]
+    assert lines[2].endswith("its liquidation price higher from the start (57,107.3 against 55,501.2).")
+
+
+def test_the_collateral_verdict_claims_nothing_the_run_did_not_show() -> None:
+    """The same step: no "first"; the USDT-backed one liquidated alone: no lesson at all."""
+    same = collateral_verdict(collateral_outcome(35, "55501.24"), collateral_outcome(35, "57107.34"), (D(1), D(0)))
+    assert "within one step" in same[2] and "first" not in same[2]
+    usdt_only = collateral_verdict(
+        collateral_outcome(35, "55501.24"), collateral_outcome(None, "57107.34"), (D(1), D(1))
+    )
+    assert len(usdt_only) == 2 and usdt_only[1].startswith("BTC COLLATERAL:  not liquidated")

@@ -242,3 +242,49 @@ async def test_the_margin_mode_demonstrator_shows_isolated_margin_capping_the_lo
     assert len(rows) == len(result.steps) and all(row.count(" | ") == 2 for row in rows)
     assert rows[-1].count("LIQUIDATED") == 2
     assert "isolated margin capped the loss" in text
+
+
+async def test_the_btc_collateral_run_shows_the_btc_backed_long_liquidated_first(live: LiveExchange) -> None:
+    """flash-crash, seed 7, 20x: both accounts buy 1.540 BTC (sized at the mark 64,900 as in the run above)
+    from the same book: 0.034 @ 65,003.9, 0.381 @ 64,990.9, 0.305 @ 64,977.9, 0.244 @ 64,964.9,
+    0.195 @ 64,952.0, 0.156 @ 64,939.0, 0.125 @ 64,926.0, 0.100 @ 64,913.0: entry notional E = 100,044.5346,
+    taker fee E x 0.05% = 50.0222673. The BTC-backed account holds 15,000 / 64,900 = 0.23112480... -> 0.2311248
+    BTC, worth the USDT account's 15,000 at that mark; it borrows the fee: USDT -50.0222673.
+
+    Both liquidation prices use tier 2 (MMR 0.5%, cum 50; the notional stays within 50,000-250,000):
+    - USDT: W = 15,000 - 50.0222673 = 14,949.9777327; W + 1.54 P - E <= 0.0077 P - 50 gives
+      P <= (E - W - 50) / 1.5323 = 85,044.5568673 / 1.5323 = 55,501.24444776;
+    - BTC: the collateral counts 0.2311248 x 95% = 0.21956856 P: -50.0222673 + 0.21956856 P + 1.54 P - E
+      <= 0.0077 P - 50 gives P <= (E + 50.0222673 - 50) / 1.75186856 = 57,107.34192712.
+    So the BTC-backed long is liquidated about 1,606 higher, and its collateral column falls with the mark
+    while it is open; the USDT-backed one is still open when the BTC-backed one goes."""
+    out = io.StringIO()
+    settings = margin_modes.Settings(seed=7)
+    result = await margin_modes.run_btc_collateral(Endpoint(live.target), ADMIN_TOKEN, settings, out)
+
+    assert result.btc_deposit == Decimal("0.2311248")
+    for key in result.api_keys.values():
+        async with AsyncClient(live.target, api_key=key) as client:
+            opening = [fill async for fill in client.fills(BTC) if not fill.is_liquidation]
+        assert sum(fill.price * fill.quantity for fill in opening) == Decimal("100044.5346")
+        assert sum(fill.fee or Decimal(0) for fill in opening) == Decimal("50.0222673")
+    first = result.steps[0]
+    assert first.usdt.size == first.btc.size == Decimal("1.540")
+    assert (first.usdt.wallet, first.btc.wallet) == (Decimal("14949.9777327"), Decimal("-50.0222673"))
+    assert result.usdt.opening_liquidation_price == Decimal("55501.24444776")
+    assert result.btc.opening_liquidation_price == Decimal("57107.34192712")
+
+    open_steps = [step for step in result.steps if step.btc.size]
+    values = [step.collateral for step in open_steps]
+    assert len(values) > 2 and values == sorted(values, reverse=True) and len(set(values)) == len(values)
+    assert result.btc.liquidated_at is not None and result.btc.liquidated_mark is not None
+    assert result.btc.liquidated_mark <= Decimal("57107.34192712")
+    assert result.usdt.liquidated_at is None or result.btc.liquidated_at < result.usdt.liquidated_at
+    gone = next(step for step in result.steps if not step.btc.size)
+    assert gone.usdt.size == Decimal("1.540") and gone.usdt.status != "LIQUIDATED"
+
+    text = out.getvalue()
+    names, columns, *rows = text.split("\n\n")[1].splitlines()
+    assert "USDT COLLATERAL" in names and "BTC COLLATERAL" in names
+    assert columns.split()[-1] == "collateral" and len(rows) == len(result.steps)
+    assert "the BTC-backed account was liquidated first" in text

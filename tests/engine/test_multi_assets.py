@@ -14,6 +14,7 @@ import pytest
 from paperex.engine.accounts import HEDGE, MarginMode
 from paperex.engine.collateral import DEFAULT_COLLATERAL, CollateralAsset, CollateralConfigError, parse_collateral
 from paperex.engine.commands import (
+    CancelOrder,
     Command,
     CreateAccount,
     Deposit,
@@ -92,7 +93,8 @@ def test_other_assets_are_kept_per_asset_and_back_nothing_in_single_asset_mode()
 def test_deposits_and_withdrawals_name_their_asset():
     """A deposit of 0.3 BTC then a withdrawal of 0.1 leave 0.2; each move is a BalanceChanged of BTC
     whose wallet is the BTC balance, and the USDT wallet does not move. An asset outside the collateral
-    table is refused, and so is a withdrawal beyond the balance, with the figures."""
+    table is refused, and so is a withdrawal beyond the balance, with the figures: in single-asset mode the
+    BTC backs nothing, so all 0.2 of it may leave."""
     engine = engine_with()
     events = run(
         engine,
@@ -109,7 +111,11 @@ def test_deposits_and_withdrawals_name_their_asset():
     assert_rejected(engine, Deposit(account_id=TRADER, amount=1, asset="DOGE"), RejectReason.UNKNOWN_ASSET)
     too_much = Withdraw(account_id=TRADER, amount=btc("0.25"), asset="BTC")
     refused = assert_rejected(engine, too_much, RejectReason.INSUFFICIENT_BALANCE)
-    assert refused.figures == (money("required", btc("0.25")), money("available", btc("0.2")))
+    assert refused.figures == (
+        money("required", btc("0.25")),
+        money("available", btc("0.2")),
+        money("max_withdraw", btc("0.2")),
+    )
 
 
 def test_the_mode_switches_only_as_the_venue_allows():
@@ -138,7 +144,9 @@ def test_the_mode_switches_only_as_the_venue_allows():
 def test_collateral_counts_at_index_price_times_its_rate():
     """0.1 BTC at index 60,000 is worth 6,000 and counts 95% of it, 5,700, as margin: the available
     balance of an account with no USDT. Withdrawing 0.1 BTC would take 5,700 of margin that a 0.5 BTC
-    long (IM 30,000 / 20 = 1,500, fee 15) needs, so it is refused; 0.01 BTC (570) may go."""
+    long (IM 30,000 / 20 = 1,500, fee 15) needs, so it is refused: available 5,700 - 15 - 1,500 = 4,185, which
+    covers 4,185 / 57,000 = 0.07342105... BTC, the most that may go (rounded down): 0.07342106 BTC is
+    refused (margin value 0.07342106 x 57,000 = 4,185.00042 > 4,185), 0.07342105 BTC goes (4,184.99985)."""
     engine = engine_with(Deposit(account_id=TRADER, amount=btc("0.1"), asset="BTC"), multi_assets=True)
     assert engine.summary(TRADER).available_balance == 5_700 * USDT
     assert engine.summary(TRADER).collateral == 5_700 * USDT
@@ -147,8 +155,14 @@ def test_collateral_counts_at_index_price_times_its_rate():
     assert engine.accounts[TRADER].wallet == -15 * USDT  # the fee is borrowed against the BTC
     refused = assert_rejected(engine, Withdraw(account_id=TRADER, amount=btc("0.1"), asset="BTC"),
                               RejectReason.INSUFFICIENT_BALANCE)  # fmt: skip
-    assert refused.figures == (money("required", 5_700 * USDT), money("available", 4_185 * USDT))
-    run(engine, Withdraw(account_id=TRADER, amount=btc("0.01"), asset="BTC"))
+    assert refused.figures == (
+        money("required", 5_700 * USDT),
+        money("available", 4_185 * USDT),
+        money("max_withdraw", btc("0.07342105")),
+    )
+    assert_rejected(engine, Withdraw(account_id=TRADER, amount=btc("0.07342106"), asset="BTC"),
+                    RejectReason.INSUFFICIENT_BALANCE)  # fmt: skip
+    run(engine, Withdraw(account_id=TRADER, amount=btc("0.07342105"), asset="BTC"))
 
 
 def test_btc_collateral_liquidates_a_btc_long_earlier_than_usdt_collateral():
@@ -200,6 +214,44 @@ def test_a_usdt_debt_past_the_threshold_is_auto_exchanged_from_the_collateral():
     assert exchanged == [("BTC", -btc("0.23747584"), btc("0.76252416")), ("USDT", btc("11054.5"), 0)]
     assert engine.accounts[TRADER].wallet == 0
     assert engine.state.exchanged == {"BTC": btc("0.23747584"), "USDT": -btc("11054.5")}
+
+
+def test_a_debt_the_collateral_no_longer_covers_is_exchanged_once_nothing_is_open():
+    """The venue's third trigger: no position, no open order, and LTV = USDT debt / the other assets'
+    margin value >= 1. 0.1 BTC of collateral; 0.1 BTC bought at 60,000 (fee 6,000 x 0.05% = 3) and sold
+    at 40,000 (fee 2, realized -2,000): USDT = -3 - 2,000 - 2 = -2,005, far above the -10,000 threshold.
+    The 0.1 BTC counts 0.1 x P x 95%: LTV = 2,005 / (0.095 P) >= 1 when P <= 21,105.26...
+
+    - at 21,105.2 with a bid still open (0.003 at 39,000): nothing is exchanged;
+    - the bid canceled, at 21,105.1: 0.1 x 21,105.1 x 0.95 = 2,004.9845 <= 2,005, the whole 0.1 BTC is sold
+      at its margin value and USDT ends at -2,005 + 2,004.9845 = -0.0155;
+    - in a twin account without the bid, 21,105.3 (2,005.0035 > 2,005) leaves the BTC, 21,105.2 (2,004.994)
+      sells it: USDT -0.006."""
+
+    def exchanged(events: list[Event]) -> list[tuple[str, int, int]]:
+        return [(e.asset, e.delta, e.wallet) for e in of(events, BalanceChanged)
+                if e.reason is BalanceReason.AUTO_EXCHANGE]  # fmt: skip
+
+    engines = [
+        engine_with(Deposit(account_id=TRADER, amount=btc("0.1"), asset="BTC"), multi_assets=True) for _ in range(2)
+    ]
+    for engine in engines:
+        run(engine, *trade(Side.BUY, 100, 600_000), index(400_000), *trade(Side.SELL, 100, 400_000))
+        assert engine.accounts[TRADER].wallet == -2_005 * USDT
+    with_bid, bare = engines
+    run(with_bid, PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=3,
+                             price=390_000))  # fmt: skip
+
+    assert exchanged(run(with_bid, index(211_052))) == []
+    run(with_bid, CancelOrder(account_id=TRADER, symbol=BTC, order_id=with_bid.state.next_order_id - 1))
+    assert exchanged(run(with_bid, index(211_051))) == [
+        ("BTC", -btc("0.1"), 0),
+        ("USDT", btc("2004.9845"), -btc("0.0155")),
+    ]
+    assert with_bid.accounts[TRADER].assets == {}
+
+    assert exchanged(run(bare, index(211_053))) == []
+    assert exchanged(run(bare, index(211_052))) == [("BTC", -btc("0.1"), 0), ("USDT", btc("2004.994"), -btc("0.006"))]
 
 
 def test_the_default_collateral_table_is_the_venues():

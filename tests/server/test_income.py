@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2, timestamp_pb2
 
 from paperex.engine.events import BalanceChanged, BalanceReason
 from paperex.engine.units import SCALE
-from paperex.server.state.income import IncomeHistory, IncomeType
+from paperex.server.state.income import IncomeHistory, IncomeRecord, IncomeType
 from paperex.v1 import account_pb2, admin_pb2, common_pb2
 from tests.server.conftest import Client, Exchange, btc_order, error_info
 
@@ -150,3 +150,22 @@ def test_an_account_keeps_the_retention_and_its_ids_go_on() -> None:
     assert (len(page), page[0].income_id, page[-1].income_id, next_after) == (1_000, 102, 1_101, 0)
     assert ([record.income_id for record in later], last) == ([102, 103], 103)
     assert history.page(8, "", None, 0, 2**63, 0, 10) == ([], 0)
+
+
+def test_another_assets_moves_are_income_in_that_asset_and_usdts_keep_their_shape() -> None:
+    """A deposit of 0.25 BTC is a TRANSFER of 0.25 BTC; an auto-exchange selling 0.1 BTC for 5,700 USDT is
+    two AUTO_EXCHANGE incomes, -0.1 BTC and +5,700 USDT. USDT's record is a plain IncomeRecord, as before
+    other assets were listed (the state hash of a USDT-only journal does not move)."""
+    history = IncomeHistory(1_000)
+    history.fold(BalanceChanged(7, BalanceReason.DEPOSIT, SCALE // 4, SCALE // 4, asset="BTC"), ts=1)
+    history.fold(BalanceChanged(7, BalanceReason.AUTO_EXCHANGE, -SCALE // 10, SCALE * 15 // 100, asset="BTC"), ts=2)
+    history.fold(BalanceChanged(7, BalanceReason.AUTO_EXCHANGE, 5_700 * SCALE, 0), ts=2)
+
+    page, _ = history.page(7, "", None, 0, 2**63, 0, 10)
+
+    assert [(r.income_type, r.asset, r.amount) for r in page] == [
+        (IncomeType.TRANSFER, "BTC", SCALE // 4),
+        (IncomeType.AUTO_EXCHANGE, "BTC", -SCALE // 10),
+        (IncomeType.AUTO_EXCHANGE, "USDT", 5_700 * SCALE),
+    ]
+    assert type(page[2]) is IncomeRecord

@@ -3,12 +3,15 @@ valued at their collateral rate, and a BTC-backed BTC long liquidated with its U
 from the BTC, each step on the account's stream.
 
 Hand figures: BTCUSDT's mark (no index set, so the collateral is priced at the mark) at 60,000; 0.05 BTC
-counts 0.05 x 60,000 x 95% = 2,850 of margin. A 0.5 BTC long bought at 60,000 pays the 0.05% taker fee,
-15, in USDT: the USDT balance is -15, a borrow. Its liquidation price is 30,015 / 0.5455 = 55,022.91...
-(tests/engine/test_multi_assets.py works it); at mark 55,022.9 it is liquidated into a bid at 55,000:
-realized 0.5 x (55,000 - 60,000) = -2,500, clearance fee 0.3% x 27,500 = 82.5, so USDT is -2,597.5.
-The venue exchanges BTC at its margin value, 55,022.9 x 95% = 52,271.755 a BTC, for the debt:
-2,597.5 / 52,271.755 = 0.049692228... BTC, rounded up to 0.04969223, leaving 0.00030777 BTC and USDT at 0.
+counts 0.05 x 60,000 x 95% = 2,850 of margin, all of it available: 2,850 / 57,000 a BTC = 0.05 BTC may
+be withdrawn. A 0.5 BTC long bought at 60,000 pays the 0.05% taker fee, 15, in USDT: the USDT balance is
+-15, a borrow; the long's initial margin 30,000 / 20 = 1,500 leaves 2,850 - 15 - 1,500 = 1,335 available,
+1,335 / 57,000 = 0.02342105... BTC withdrawable (0.03 is refused, naming it). Its liquidation price is
+30,015 / 0.5455 = 55,022.91... (tests/engine/test_multi_assets.py works it); at mark 55,022.9 it is
+liquidated into a bid at 55,000: realized 0.5 x (55,000 - 60,000) = -2,500, clearance fee 0.3% x 27,500
+= 82.5, so USDT is -2,597.5. The venue exchanges BTC at its margin value, 55,022.9 x 95% = 52,271.755
+a BTC, for the debt: 2,597.5 / 52,271.755 = 0.049692228... BTC, rounded up to
+0.04969223, leaving 0.00030777 BTC and USDT at 0.
 """
 
 import grpc
@@ -49,11 +52,17 @@ async def test_a_btc_backed_btc_long_is_liquidated_and_its_debt_paid_in_btc(exch
     assert (btc.asset, btc.wallet_balance, btc.index_price, btc.collateral_rate, btc.margin_value) == (
         "BTC", "0.05", "60000", "0.95", "2850",
     )  # fmt: skip
+    assert btc.max_withdraw_amount == "0.05"
     assert (summary.collateral_value, summary.available_balance) == ("2850", "2850")
 
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_SELL, "0.5", "60000"), metadata=maker.auth)
     await trader.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "0.5"), metadata=trader.auth)
-    assert (await account(trader)).cross_wallet_balance == "-15"
+    holding = await account(trader)
+    assert (holding.cross_wallet_balance, holding.assets[0].max_withdraw_amount) == ("-15", "0.02342105")
+    withdraw = admin_pb2.WithdrawRequest(account_id=trader_id, amount="0.03", asset="BTC")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await exchange.admin.admin.Withdraw(withdraw, metadata=exchange.admin.auth)
+    assert error_info(refused.value).metadata["max_withdraw"] == "0.02342105"
     await maker.trading.PlaceOrder(btc_order(common_pb2.SIDE_BUY, "1", "55000"), metadata=maker.auth)
     start = (await account(trader)).cursor
     stream = trader.account.StreamUserEvents(
@@ -75,6 +84,16 @@ async def test_a_btc_backed_btc_long_is_liquidated_and_its_debt_paid_in_btc(exch
     assert after.cross_wallet_balance == "0"
     ledger = await exchange.admin.admin.GetLedger(admin_pb2.GetLedgerRequest(), metadata=exchange.admin.auth)
     assert (ledger.exchanged, ledger.imbalance) == ("-2597.5", "0")
+    incomes = await trader.account.ListIncome(account_pb2.ListIncomeRequest(), metadata=trader.auth)
+    exchanged = account_pb2.INCOME_TYPE_AUTO_EXCHANGE
+    listed = [
+        (i.income_type, i.asset, i.income) for i in incomes.incomes if i.asset == "BTC" or i.income_type == exchanged
+    ]
+    assert listed == [
+        (account_pb2.INCOME_TYPE_TRANSFER, "BTC", "0.05"),
+        (account_pb2.INCOME_TYPE_AUTO_EXCHANGE, "BTC", "-0.04969223"),
+        (account_pb2.INCOME_TYPE_AUTO_EXCHANGE, "USDT", "2597.5"),
+    ]
 
 
 async def test_the_mode_does_not_change_with_an_open_order(exchange: Exchange) -> None:

@@ -48,6 +48,7 @@ class IncomeType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INCOME_TYPE_FUNDING_FEE: _ClassVar[IncomeType]
     INCOME_TYPE_INSURANCE_CLEAR: _ClassVar[IncomeType]
     INCOME_TYPE_AUTO_DELEVERAGE: _ClassVar[IncomeType]
+    INCOME_TYPE_AUTO_EXCHANGE: _ClassVar[IncomeType]
 MARGIN_ADJUSTMENT_UNSPECIFIED: MarginAdjustment
 MARGIN_ADJUSTMENT_ADD: MarginAdjustment
 MARGIN_ADJUSTMENT_REMOVE: MarginAdjustment
@@ -73,6 +74,7 @@ INCOME_TYPE_COMMISSION: IncomeType
 INCOME_TYPE_FUNDING_FEE: IncomeType
 INCOME_TYPE_INSURANCE_CLEAR: IncomeType
 INCOME_TYPE_AUTO_DELEVERAGE: IncomeType
+INCOME_TYPE_AUTO_EXCHANGE: IncomeType
 
 class AccountSummary(_message.Message):
     __slots__ = ("account_id", "name", "asset", "wallet_balance", "cross_wallet_balance", "unrealized_pnl", "cross_unrealized_pnl", "margin_balance", "cross_margin_balance", "available_balance", "max_withdraw_amount", "initial_margin", "position_initial_margin", "open_order_initial_margin", "maintenance_margin", "cross_maintenance_margin", "margin_ratio", "total_notional", "effective_leverage", "positions", "symbol_settings", "cursor", "time", "multi_assets_mode", "assets", "collateral_value")
@@ -131,18 +133,20 @@ class AccountSummary(_message.Message):
     def __init__(self, account_id: _Optional[int] = ..., name: _Optional[str] = ..., asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., cross_wallet_balance: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., cross_unrealized_pnl: _Optional[str] = ..., margin_balance: _Optional[str] = ..., cross_margin_balance: _Optional[str] = ..., available_balance: _Optional[str] = ..., max_withdraw_amount: _Optional[str] = ..., initial_margin: _Optional[str] = ..., position_initial_margin: _Optional[str] = ..., open_order_initial_margin: _Optional[str] = ..., maintenance_margin: _Optional[str] = ..., cross_maintenance_margin: _Optional[str] = ..., margin_ratio: _Optional[str] = ..., total_notional: _Optional[str] = ..., effective_leverage: _Optional[str] = ..., positions: _Optional[_Iterable[_Union[_common_pb2.Position, _Mapping]]] = ..., symbol_settings: _Optional[_Iterable[_Union[SymbolSettings, _Mapping]]] = ..., cursor: _Optional[_Union[EventCursor, _Mapping]] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., multi_assets_mode: _Optional[bool] = ..., assets: _Optional[_Iterable[_Union[AssetBalance, _Mapping]]] = ..., collateral_value: _Optional[str] = ...) -> None: ...
 
 class AssetBalance(_message.Message):
-    __slots__ = ("asset", "wallet_balance", "index_price", "collateral_rate", "margin_value")
+    __slots__ = ("asset", "wallet_balance", "index_price", "collateral_rate", "margin_value", "max_withdraw_amount")
     ASSET_FIELD_NUMBER: _ClassVar[int]
     WALLET_BALANCE_FIELD_NUMBER: _ClassVar[int]
     INDEX_PRICE_FIELD_NUMBER: _ClassVar[int]
     COLLATERAL_RATE_FIELD_NUMBER: _ClassVar[int]
     MARGIN_VALUE_FIELD_NUMBER: _ClassVar[int]
+    MAX_WITHDRAW_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     asset: str
     wallet_balance: str
     index_price: str
     collateral_rate: str
     margin_value: str
-    def __init__(self, asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., index_price: _Optional[str] = ..., collateral_rate: _Optional[str] = ..., margin_value: _Optional[str] = ...) -> None: ...
+    max_withdraw_amount: str
+    def __init__(self, asset: _Optional[str] = ..., wallet_balance: _Optional[str] = ..., index_price: _Optional[str] = ..., collateral_rate: _Optional[str] = ..., margin_value: _Optional[str] = ..., max_withdraw_amount: _Optional[str] = ...) -> None: ...
 
 class SymbolSettings(_message.Message):
     __slots__ = ("symbol", "margin_mode", "leverage", "max_notional")

@@ -183,7 +183,7 @@ class AccountService(account_pb2_grpc.AccountServicer):
         size, after = parse.page_size(request.page_size), parse.page_token(request.page_token)
         page, next_after = await self.runtime.app.income_page(account_id, symbol, income_type, start, end, after, size)
         return account_pb2.ListIncomeResponse(
-            incomes=[render.income(record, ASSET) for record in page], next_page_token=str(next_after or "")
+            incomes=[render.income(record) for record in page], next_page_token=str(next_after or "")
         )
 
     @unary
