@@ -14,12 +14,13 @@ os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import resource
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
@@ -36,6 +37,9 @@ from paperex.server.market.demo import main as demo
 from paperex.server.market.liquidity import parse_configs
 from paperex.server.market.scenarios import library
 from paperex.server.persistence.journal import Durability, JournalError
+from paperex.server.process.gateway import GatewayServer
+from paperex.server.process.sequencer_main import run_sequencer
+from paperex.server.process.supervisor import Supervisor, claim_port, exit_with_stdin
 from paperex.server.state.history import RETAINED_PER_ACCOUNT, checked_retention
 from paperex.server.wire.errors import Refused
 
@@ -123,6 +127,13 @@ def rate(text: str) -> float:
     return value
 
 
+def default_gateways() -> int:
+    """One process up to 4 cores (measured on 2: the gateways and the sequencer would share them with
+    the clients); above, a core for the sequencer, one for the journal and the clients, the rest gateways."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 4 else min(cores - 2, 16)
+
+
 def parser() -> argparse.ArgumentParser:
     root = OneLineParser(prog="paperex", description="Paper-trading crypto derivatives exchange.")
     commands = root.add_subparsers(dest="command")
@@ -198,6 +209,16 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start a new exchange where --db is an empty file or only its .durable mark is left",
     )
+    serve.add_argument(
+        "--gateways",
+        type=at_least(1),
+        default=default_gateways(),
+        help="1: one process; N >= 2: one sequencer process and N gateway processes sharing the ports"
+        f" (default {default_gateways()}, from the machine's {os.cpu_count()} cores; docs/architecture.md)",
+    )
+    serve.add_argument("--role", choices=["sequencer", "gateway"], default="", help=argparse.SUPPRESS)
+    serve.add_argument("--sequencer-socket", default="", help=argparse.SUPPRESS)
+    serve.add_argument("--exit-with-stdin", action="store_true", help=argparse.SUPPRESS)
     commands.add_parser("demo", help="print the scripted 20%% crash story (engine only)")
     return root
 
@@ -249,19 +270,11 @@ def raise_open_file_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
-    """Run until SIGINT or SIGTERM; ``binance_port`` None leaves the Binance-compatible API off."""
-    binance: BinanceApi | None = None
+@contextlib.contextmanager
+def refused_start(config: ServerConfig) -> Iterator[None]:
+    """A start that cannot happen as one ``paperex: ...`` line (SystemExit), never a traceback."""
     try:
-        server = ExchangeServer(config)
-        port = await server.start()
-        if binance_port is not None:
-            binance = BinanceApi(server.application)
-            try:
-                binance_port = await binance.start(config.host, binance_port)
-            except BaseException:
-                await server.stop()
-                raise
+        yield
     except (JournalError, InstrumentConfigError, CollateralConfigError, Refused) as refusal:
         # the journal (held, damaged, short of acknowledged commands, another collateral table), the config
         # file, the scenario
@@ -270,6 +283,22 @@ async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
     except sqlite3.Error as error:  # --db names something SQLite cannot open or use (a folder, not a database)
         raise SystemExit(f"paperex: {config.db}: not a usable journal ({error})") from None
+
+
+async def serve(config: ServerConfig, binance_port: int | None = None, sequencer_socket: str = "") -> int:
+    """Run until SIGINT or SIGTERM; ``binance_port`` None leaves the Binance-compatible API off;
+    ``sequencer_socket`` makes this a gateway of the sequencer process listening there."""
+    binance: BinanceApi | None = None
+    with refused_start(config):
+        server = ExchangeServer(config) if not sequencer_socket else GatewayServer(config, sequencer_socket)
+        port = await server.start()
+        if binance_port is not None:
+            binance = BinanceApi(server.application)
+            try:
+                binance_port = await binance.start(config.host, binance_port, reuse_port=config.reuse_port)
+            except BaseException:
+                await server.stop()
+                raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):  # before the "listening" line that callers wait for
@@ -315,6 +344,33 @@ async def serve(config: ServerConfig, binance_port: int | None = None) -> int:
     return 1 if failure.done() and not failure.cancelled() else 0
 
 
+async def serve_sequencer(config: ServerConfig, socket_path: str) -> int:
+    """The sequencer process of ``--gateways N``."""
+    with refused_start(config):
+        return await run_sequencer(config, socket_path)
+
+
+async def supervise(config: ServerConfig, binance: int | None, argv: list[str], gateways: int) -> int:
+    """``--gateways N``: claim the ports, then run and watch the sequencer and the N gateways."""
+    claims = []
+    with refused_start(config):
+        claims.append(claim_port(config.host, config.port))
+        if binance is not None:
+            claims.append(claim_port(config.host, binance))
+    ports = ["--port", str(claims[0].getsockname()[1])]
+    if binance is not None:
+        ports += ["--binance-port", str(claims[1].getsockname()[1])]
+    supervisor = Supervisor(argv, gateways)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, supervisor.stop)
+    try:
+        return await supervisor.run(ports)
+    finally:
+        for claim in claims:
+            claim.close()
+
+
 def binance_port(args: argparse.Namespace) -> int | None:
     """Where the Binance-compatible API listens: None when it is off; by default beside the gRPC port
     (a free port when that one is picked freely, so that servers started with --port 0 never collide)."""
@@ -337,8 +393,21 @@ def main(argv: list[str] | None = None) -> None:
         config = config_from(args)
     except OSError as error:  # a file an option names
         raise SystemExit(f"paperex: {error.filename}: {error.strerror}") from None
+    if args.exit_with_stdin:
+        exit_with_stdin()
+    run: Coroutine[None, None, int]
+    if args.role == "sequencer":
+        run = serve_sequencer(config, args.sequencer_socket)
+    elif args.role == "gateway":
+        run = serve(replace(config, reuse_port=True), binance_port(args), args.sequencer_socket)
+    elif args.gateways >= 2:
+        command = list(argv if argv is not None else sys.argv[1:])
+        command = command if command[:1] == ["serve"] else ["serve", *command]
+        run = supervise(config, binance_port(args), command, args.gateways)
+    else:
+        run = serve(config, binance_port(args))
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
-        sys.exit(runner.run(serve(config, binance_port(args))))
+        sys.exit(runner.run(run))
 
 
 if __name__ == "__main__":

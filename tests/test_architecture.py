@@ -67,7 +67,7 @@ def test_package_imports_only_what_the_design_allows(package: str) -> None:
     assert offenders == []
 
 
-SERVER_PARTS = ("binance_api", "core", "grpc_api", "market", "persistence", "state", "wire")
+SERVER_PARTS = ("binance_api", "core", "grpc_api", "market", "persistence", "process", "state", "wire")
 LAYERS: dict[str, set[str]] = {
     "grpc_api": {"core", "persistence", "market", "wire"},
     "binance_api": {"core", "persistence", "market", "wire"},
@@ -76,11 +76,13 @@ LAYERS: dict[str, set[str]] = {
     "state": {"wire.errors"},
     "persistence": set(),
     "market": {"wire.errors"},
+    "process": {"core", "grpc_api", "persistence", "market", "wire.errors"},
 }
 """Which parts of the server each part may import (besides itself), as ``part`` or ``part.module``: one
 direction, adapters -> core -> read models, persistence and market -> engine. An adapter reads the read
 models only through the application (``core.application``, ``core.queries``); ``wire`` renders their
-records; ``wire.errors`` is the refusal every part may raise, and the core words an engine
+records; ``process`` runs the sequencer and the gateways as processes, each built from the gRPC
+adapter's server and the core; ``wire.errors`` is the refusal every part may raise, and the core words an engine
 rejection with its figures (``wire.rejections``) for every adapter alike; the core renders nothing: it
 publishes values that each adapter renders in its own format."""
 ADAPTER_ONLY = {

@@ -47,6 +47,8 @@ RUN_KEYS = {
     "client_cpu_cores",
     "server_cpu_cores",
     "machine_cpu_cores",
+    "cpu_us_per_call",
+    "projection",
     "max_outstanding",
     "send_lag_us",
     "mix",

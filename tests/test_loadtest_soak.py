@@ -177,13 +177,16 @@ def test_a_failed_soak_makes_the_command_exit_1(
     assert json.loads(capsys.readouterr().out)["soak"]["pass"] is False
 
 
+@pytest.mark.parametrize("gateways", [1, 2])
 def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, gateways: int
 ) -> None:
+    """One process, and a sequencer process with two gateways: the same checks pass."""
     scenario = tmp_path / "crash.toml"
     scenario.write_text(CRASH)
     results = tmp_path / "grpc.txt"
     args = ["soak", "--duration", "3", "--warmup", "0.5", "--rate", "50", "--accounts", "4", "--gamblers", "4"]
+    args += ["--gateways", str(gateways)]
     more = ["--scenario", str(scenario), "--rss-every", "0.2", "--rss-slope-limit", "100000", "--prefill", "40"]
     report = run_tool(capsys, results, *args, *more)
     soak = report["soak"]
@@ -198,6 +201,9 @@ def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays
     assert soak["checks"]["rss"]["samples"] == len(soak["checks"]["rss"]["samples_mib"]) >= 3
     (run,) = report["runs"]
     assert run["rate"] == 50 and run["ok"] + run["errors"] == 150
+    roles = {"client", "server"} | ({"sequencer", "gateways"} if gateways > 1 else set())
+    assert set(run["cpu_us_per_call"]) == roles
+    assert (run["projection"] is not None) == (gateways > 1)
     (line,) = results.read_text().splitlines()
     assert (
         " soak rate=50/s " in line

@@ -98,6 +98,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help=f"own server: orders and fills kept per account (server default; soak: {MIN_RETAINED})",
     )
+    add(
+        "--gateways",
+        type=int,
+        default=1,
+        help="own server: 1 one process; N >= 2 a sequencer process and N gateway processes (paperex serve --gateways)",
+    )
     add("--rss-every", type=float, default=1.0, help="soak: seconds between samples of the server's RSS")
     add("--rss-slope-limit", type=float, default=0.5, help="soak: most steady RSS growth in the second half, MiB/min")
     return root
@@ -115,9 +121,14 @@ def settings_from(argv: Sequence[str]) -> Settings:
         fail(f"--rate or --mix: {error}")
     if args.target and not args.admin_token:
         fail("--target needs --admin-token")
-    own_server_only = (args.profile_server, args.snapshot_every, args.history_retention, mode == "soak")
+    own_server_only = (
+        args.profile_server, args.snapshot_every, args.history_retention, args.gateways > 1, mode == "soak"
+    )  # fmt: skip
     if args.target and any(own_server_only):
-        fail("--profile-server, --snapshot-every, --history-retention and soak need the own server, not --target")
+        fail(
+            "--profile-server, --snapshot-every, --history-retention, --gateways and soak need the own server, "
+            "not --target"
+        )
     durability = args.durability or ("unknown" if args.target else "batched")
     if not args.target and durability not in ("strict", "batched", "off"):
         fail("--durability is strict, batched or off")
@@ -125,6 +136,8 @@ def settings_from(argv: Sequence[str]) -> Settings:
     counts = (accounts, args.in_flight, args.streams, args.batch, args.window, args.channels, args.max_open)
     if min(counts) < 1 or args.workers < 1 or args.rounds < 1:
         fail("--accounts, --in-flight, --streams, --batch, --window, --channels, --max-open, --workers, --rounds >= 1")
+    if args.gateways < 1:
+        fail("--gateways >= 1")
     if accounts < args.workers:
         fail("--accounts must be at least --workers: each worker has its own bots")
     duration = args.duration if args.duration is not None else DEFAULT_DURATION.get(mode, 10.0)
@@ -143,6 +156,7 @@ def settings_from(argv: Sequence[str]) -> Settings:
         "accounts": accounts,
         "snapshot_every": args.snapshot_every or DEFAULT_SNAPSHOT_EVERY.get(mode, 0),
         "history_retention": history_retention,
+        "gateways": args.gateways,
         "prefill": history_retention if args.prefill is None else args.prefill,
         "durability": durability,
         "rates": rates,

@@ -38,6 +38,43 @@ def rss_bytes(pid: int) -> int | None:
     return None
 
 
+def _parent(pid: str) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process it started, and theirs (``paperex serve --gateways N``: the supervisor,
+    its sequencer and its gateways)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (parent := _parent(entry)) is not None:
+            children.setdefault(parent, []).append(int(entry))
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for parent in frontier for child in children.get(parent, [])]
+        tree += frontier
+    return tree
+
+
+def server_roles(pid: int) -> dict[str, list[int]]:
+    """The server's processes by role: ``server`` all of them; with ``--gateways N`` also ``sequencer``
+    and ``gateways`` (by the ``--role`` each was started with)."""
+    tree = process_tree(pid)
+    roles: dict[str, list[int]] = {"server": tree}
+    for member in tree:
+        try:
+            arguments = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--role" in arguments:
+            role = arguments[arguments.index(b"--role") + 1].decode()
+            roles.setdefault("sequencer" if role == "sequencer" else "gateways", []).append(member)
+    return roles
+
+
 def machine_cpu_seconds() -> float | None:
     """CPU time every process on the machine has used (user, nice, system, irq, softirq, steal), from /proc/stat."""
     try:
@@ -80,10 +117,12 @@ async def cpu_cores(window: Window, roles: Mapping[str, Sequence[int]]) -> dict[
 
 
 async def sample_rss(pid: int, every_s: float, samples: list[tuple[float, float]]) -> None:
-    """Append (seconds since the first sample, resident bytes) every ``every_s`` until cancelled."""
+    """Append (seconds since the first sample, resident bytes of ``pid`` and the processes it started)
+    every ``every_s`` until cancelled."""
     origin = time.monotonic()
+    tree = process_tree(pid)
     while True:
-        rss = rss_bytes(pid)
-        if rss is not None:
-            samples.append((time.monotonic() - origin, float(rss)))
+        sizes = [rss_bytes(member) for member in tree]
+        if sizes and None not in sizes:
+            samples.append((time.monotonic() - origin, float(sum(size for size in sizes if size is not None))))
         await asyncio.sleep(every_s)

@@ -13,6 +13,7 @@ from typing import Any
 
 from loadtest.bench_engine import machine
 from loadtest.grpc_load.flow import BATCH, Mix, observed_mix
+from loadtest.grpc_load.projection import cpu_per_call, projection
 from loadtest.grpc_load.settings import Settings
 from loadtest.grpc_load.stats import latency_summary
 from loadtest.grpc_load.workers import WorkerResult
@@ -48,6 +49,7 @@ def run_report(
     else:
         latencies = headline.latencies
     counts = {kind: op["ok"] + op["errors"] for kind, op in commands.items()}
+    per_call = cpu_per_call(cores, ok / duration)
     return {
         "rate": rate,
         "round": round_number,
@@ -63,6 +65,8 @@ def run_report(
         "client_cpu_cores": cores["client"],
         "server_cpu_cores": cores["server"],
         "machine_cpu_cores": cores["machine"],
+        "cpu_us_per_call": per_call,
+        "projection": None if echo else projection(per_call, settings.gateways),
         "max_outstanding": recorder.max_outstanding,
         "send_lag_us": latency_summary(recorder.send_lag),
         "mix": None if echo else {"requested": Mix.parse(settings.mix).shares(), "observed": observed_mix(counts)},
@@ -153,6 +157,10 @@ def _ms(micros: float | None) -> str:
     return "-" if micros is None else f"{micros / 1000:.2f}"
 
 
+def _us(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
 def _cores(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
@@ -190,6 +198,18 @@ def _run_lines(title: str, result: dict[str, Any]) -> list[str]:
         lines.append(
             f"client send lag behind schedule: p50 {_ms(lag['p50'])} ms, p99 {_ms(lag['p99'])} ms, "
             f"max {_ms(lag['max'])} ms; at most {result['max_outstanding']:,} calls outstanding"
+        )
+    per_call = result.get("cpu_us_per_call") or {}
+    if per_call:
+        lines.append("CPU per call: " + ", ".join(f"{role} {_us(used)} us" for role, used in per_call.items()))
+    projected = result.get("projection")
+    if projected:
+        lines.append(
+            f"PROJECTION (not measured): min(N x 1/gateway cost, 1/sequencer cost) = "
+            f"{projected['at_measured_gateways_per_s']:,}/s with N={projected['gateways']}; on "
+            f"{projected['cores']} cores ({projected['gateways_on_those_cores']} gateways + the sequencer, clients "
+            f"elsewhere) {projected['on_those_cores_per_s']:,}/s; the sequencer alone bounds it at "
+            f"{projected['sequencer_bound_per_s']:,}/s"
         )
     errors = result["errors_by_code"]
     lines.append("errors: " + (", ".join(f"{code} {count:,}" for code, count in errors.items()) or "none"))
@@ -307,11 +327,19 @@ def summary_line(report: dict[str, Any], result: dict[str, Any]) -> str:
         figures.append(f"soak={'PASS' if soak['pass'] else 'FAIL'}")
         figures += [f"{name}={'pass' if check['pass'] else 'FAIL'}" for name, check in soak["checks"].items()]
         figures.append(f"rss_slope={soak['checks']['rss']['slope_mib_per_min']}MiB/min")
+    projected = result.get("projection")
+    if projected:
+        figures.append(
+            f"PROJECTED_ceiling_N{projected['gateways']}={projected['at_measured_gateways_per_s']}/s,"
+            f"{projected['cores']}cores={projected['on_those_cores_per_s']}/s"
+        )
     figures += [
         f"errors={result['errors']}",
         f"server_cpu={result['server_cpu_cores']}",
         f"client_cpu={result['client_cpu_cores']}",
         f"machine_cpu={result['machine_cpu_cores']}",
+        "cpu_us_per_call=" + ",".join(f"{role}:{used}" for role, used in (result.get("cpu_us_per_call") or {}).items()),
+        f"gateways={report['settings'].get('gateways', 1)}",
         f"cpus={info['cpu_count']}",
         f"{info['implementation']}-{info['python']}",
         f"platform={info['platform']}",

@@ -16,7 +16,7 @@ import grpc
 from loadtest.grpc_load.drive import Window
 from loadtest.grpc_load.echo import READY_PREFIX
 from loadtest.grpc_load.paperex import WireSizes, prepare_market
-from loadtest.grpc_load.proc import cpu_cores
+from loadtest.grpc_load.proc import cpu_cores, server_roles
 from loadtest.grpc_load.progress import show_progress
 from loadtest.grpc_load.report import assemble, ratio_to_baseline, run_report
 from loadtest.grpc_load.servers import JOURNAL, PAPEREX_READY, ChildServer, echo_command, paperex_command
@@ -40,7 +40,7 @@ async def measure(
     ]
     async with Crew(specs) as crew:
         window = Window.at(await crew.start(), settings.warmup, settings.duration)
-        roles = {"client": crew.pids, "server": [server_pid] if server_pid else []}
+        roles = {"client": crew.pids, **(server_roles(server_pid) if server_pid else {"server": []})}
         cpu = asyncio.ensure_future(cpu_cores(window, roles))
         progress = asyncio.ensure_future(show_progress(crew.board, window)) if settings.progress else None
         try:
@@ -62,6 +62,7 @@ def own_paperex(settings: Settings, workdir: Path) -> ChildServer:
         extra += ["--snapshot-every", str(settings.snapshot_every)]
     if settings.history_retention:
         extra += ["--history-retention", str(settings.history_retention)]
+    extra += ["--gateways", str(settings.gateways)]
     command = paperex_command(
         workdir / JOURNAL, settings.admin_token, settings.durability, settings.profile_server, extra
     )

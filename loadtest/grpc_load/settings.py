@@ -53,6 +53,8 @@ class Settings:
     """Own server: commands between its automatic snapshots (0: the server's default)."""
     history_retention: int = 0
     """Own server: orders and fills it keeps per account (0: the server's default)."""
+    gateways: int = 1
+    """Own server: ``paperex serve --gateways`` (1: one process; N >= 2: a sequencer and N gateways)."""
     rss_every: float = 1.0
     rss_slope_limit: float = 0.5
     """Soak: the most the server's resident set may keep growing in the second half, in MiB per minute."""

@@ -105,10 +105,11 @@ class BinanceApi:
 
     # ------------------------------------------------------------------ serving
 
-    async def start(self, host: str, port: int) -> int:
+    async def start(self, host: str, port: int, *, reuse_port: bool = False) -> int:
+        """Listen on ``host:port`` (0: a free port), shared with other processes when ``reuse_port``."""
         runner = self._runner = web.AppRunner(self.web, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, host, port, reuse_port=False)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
         try:
             await site.start()
         except OSError:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from paperex.server.core.ratelimit import RateLimiter
 from paperex.server.core.venue_limits import VenueLimits, VenueMeter
@@ -101,6 +102,15 @@ def _limited(reason: str, what: str, limiter: RateLimiter, wait: float, metadata
         return Refused(reason, f"{what}: more at once than its burst of {limiter.burst}", figures)
     message = f"{what} of {limiter.rate:g}/s reached; retry in {wait:.3f} s"
     return Refused(reason, message, {**figures, "retry_after": f"{wait:.3f}"}, retry_after=wait)
+
+
+class Charge(NamedTuple):
+    """What queuing commands of one account takes from the budgets (``Admission.commands``)."""
+
+    account_id: int
+    commands: int
+    orders: int
+    placed: int
 
 
 class Admission:

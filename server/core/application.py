@@ -41,7 +41,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.units import Amount, Ticks
-from paperex.server.core.admission import Admission
+from paperex.server.core.admission import Admission, Charge
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.exchange_commands import (
     CreatePriceAlert,
@@ -56,9 +56,9 @@ from paperex.server.core.exchange_commands import (
 )
 from paperex.server.core.faults import NO_FAULT, Decision, answer_lost, refused
 from paperex.server.core.queries import HeldPosition, Queries, SymbolLimits, symbol_limits
-from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
 from paperex.server.core.tape import ExchangeCommand
+from paperex.server.core.writer import Writer
 from paperex.server.market.fault_plans import SECOND_NS, CallKind
 from paperex.server.market.scenarios import Scenario
 from paperex.server.persistence.journal import Snapshot
@@ -170,7 +170,7 @@ class Application(Queries):
 
     def __init__(
         self,
-        sequencer: Sequencer,
+        sequencer: Writer,
         admission: Admission,
         hub: Hub[Any],
         fresh_exchange: Callable[[], Exchange],
@@ -199,8 +199,8 @@ class Application(Queries):
         request was, ``Admission.order_batch``) after its injected faults, and sequence it; its
         ``Applied`` once durable (unless a fault loses the answer)."""
         decision = await self.faults.enter(account_id, call_kind(command), command=True, order=rated(command))
-        self.admission.commands(account_id, 1, int(order), int(rated(command) and not batched))
-        applied = await self.sequencer.submit_one(command)
+        charge = Charge(account_id, 1, int(order), int(rated(command) and not batched))
+        applied = await self.sequencer.submit_one(command, charge)
         await self.faults.leave(decision)
         return applied
 
@@ -232,10 +232,11 @@ class Application(Queries):
         if self.faults.active:
             fates = [self._fate(account_id, command) for command in commands]
         passing: list[ExchangeCommand] = [c for c, fate in zip(commands, fates, strict=True) if _passes(fate)]
+        charge = None
         if passing:
             placed = sum(1 for command in passing if rated(command))
-            self.admission.commands(account_id, len(passing), placed, placed)
-        queued = self.sequencer.enqueue(passing)
+            charge = Charge(account_id, len(passing), placed, placed)
+        queued = self.sequencer.enqueue(passing, charge)
         loop = queued.get_loop()
         results: asyncio.Future[list[OrderResult | Exception]] = loop.create_future()
         instruments = self.instruments

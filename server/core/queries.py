@@ -28,8 +28,8 @@ from paperex.engine.validation import check_position_side
 from paperex.engine.views import band_reference
 from paperex.server.core.exchange import Exchange, book_topic, candles_topic, trades_topic, user_topic
 from paperex.server.core.faults import FaultGate
-from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub, Subscription
+from paperex.server.core.writer import Writer
 from paperex.server.market.fault_plans import CallKind
 from paperex.server.market.scenarios import Scenario, library
 from paperex.server.state.adl import AdlBoard
@@ -124,7 +124,7 @@ class Queries:
 
     def __init__(
         self,
-        sequencer: Sequencer,
+        sequencer: Writer,
         hub: Hub[Any],
         *,
         simulated: bool = False,

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from paperex.engine.commands import AdvanceTime, Resume
 from paperex.engine.events import serialize
 from paperex.server.core import gc_policy
+from paperex.server.core.admission import Admission, Charge
 from paperex.server.core.exchange import Applied, Exchange
 from paperex.server.core.snapshot_schema import decode_exchange, encode_exchange
 from paperex.server.core.tape import ExchangeCommand, decode, encode, loggable
@@ -58,8 +59,14 @@ class _Pending:
     future: "asyncio.Future[list[Any]]"
     control: str = ""
     """"snapshot" or "reset": run by the loop between batches instead of commands."""
+    tag: Hashable = None
+    """Who asked, for ``on_durable`` (a gateway's request); None: a caller in this process."""
     results: list[Any] = field(default_factory=list)
     """The commands' ``Applied``, in order (or the control's result)."""
+
+
+Answered = list[tuple[Hashable, list[Applied]]]
+"""The tagged requests of a durable batch, each with its commands' ``Applied`` in order."""
 
 
 class Checkpoints(Protocol):
@@ -84,6 +91,7 @@ class Sequencer:
         max_batch: int = 4096,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         mark: DurableMark | None = None,
+        admission: Admission | None = None,
     ) -> None:
         self.exchange = exchange
         self.journal = journal
@@ -93,6 +101,14 @@ class Sequencer:
         self.snapshot_every = snapshot_every
         self.checkpoints = checkpoints
         self.mark = mark
+        self.admission = admission
+        """Charges an account's commands as they are queued (``submit_one``, ``enqueue``): one count for
+        the whole exchange, whichever process the call came through."""
+        self.on_durable: Callable[[list[Applied], Answered], None] | None = None
+        """Called with every batch once it is journaled and folded, before its callers are answered (a
+        sequencer process sends it to its gateways)."""
+        self.on_reset: Callable[[], None] | None = None
+        """Called when a reset has replaced the state, before any command of the new one is applied."""
         self.failure: BaseException | None = None
         self.failed = asyncio.Event()
         self._refusal = Refused("SHUTTING_DOWN", "the exchange stopped after an internal fault")
@@ -125,9 +141,9 @@ class Sequencer:
         """Apply ``commands`` in order (atomically with respect to other callers), once durable."""
         return await self._enqueue(commands)
 
-    async def submit_one(self, command: ExchangeCommand) -> Applied:
-        """One command, once durable."""
-        (applied,) = await self._enqueue([command])
+    async def submit_one(self, command: ExchangeCommand, charge: Charge | None = None) -> Applied:
+        """One command, once durable; ``charge`` admits it first (RATE_LIMITED, SERVER_BUSY)."""
+        (applied,) = await self._enqueue([command], charge=charge)
         return applied  # type: ignore[no-any-return]
 
     async def settled(self) -> None:
@@ -183,13 +199,21 @@ class Sequencer:
             await self._write_mark_or_log()
         self._writer.shutdown(wait=True)
 
-    def enqueue(self, commands: list[ExchangeCommand]) -> "asyncio.Future[list[Applied]]":
-        """``submit`` without waiting: the commands are queued in call order now; the future resolves
-        with their ``Applied`` once durable (OrderSession pipelines requests this way)."""
-        return self._enqueue(commands)
+    def enqueue(
+        self, commands: list[ExchangeCommand], charge: Charge | None = None, tag: Hashable = None
+    ) -> "asyncio.Future[list[Applied]]":
+        """``submit`` without waiting: the commands are admitted (``charge``) and queued in call order
+        now; the future resolves with their ``Applied`` once durable (OrderSession pipelines requests
+        this way). ``tag`` names the request to ``on_durable``."""
+        return self._enqueue(commands, charge=charge, tag=tag)
 
     def _enqueue(
-        self, commands: list[ExchangeCommand], control: str = "", force: bool = False
+        self,
+        commands: list[ExchangeCommand],
+        control: str = "",
+        force: bool = False,
+        charge: Charge | None = None,
+        tag: Hashable = None,
     ) -> "asyncio.Future[list[Any]]":
         if self.failure is not None:
             raise self._stopped()
@@ -199,8 +223,10 @@ class Sequencer:
                 "the exchange is shutting down and did nothing with this request: send it again once it is back",
                 retry_after=SHUTDOWN_RETRY_SECONDS,
             )
+        if charge is not None and self.admission is not None:
+            self.admission.commands(*charge)
         future: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Pending(commands, future, control))
+        self._waiting.append(_Pending(commands, future, control, tag))
         self._wakeup.set()
         return future
 
@@ -272,6 +298,8 @@ class Sequencer:
         for outcome in applied:
             for topic, value in outcome.publications:
                 publish(topic, value)  # a value: rendered, if at all, by the subscribers that read it
+        if self.on_durable is not None:
+            self.on_durable(applied, [(pending.tag, pending.results) for pending in batch if pending.tag is not None])
         for pending in batch:
             if not pending.future.done():
                 pending.future.set_result(pending.results)
@@ -326,6 +354,8 @@ class Sequencer:
             self._written = 0
             await self._write_mark()
             self.publisher.close_all("the exchange was reset")
+            if self.on_reset is not None:
+                self.on_reset()
             self._since_snapshot = 0
             pending.future.set_result([None])
         except BaseException:

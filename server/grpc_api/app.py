@@ -25,6 +25,7 @@ from paperex.server.core.exchange import Exchange
 from paperex.server.core.history_retention import history_retention
 from paperex.server.core.sequencer import DEFAULT_SNAPSHOT_EVERY, Clock, Sequencer, recover
 from paperex.server.core.streams import Hub
+from paperex.server.core.writer import Writer
 from paperex.server.grpc_api.auth import Authenticator, new_admin_token
 from paperex.server.grpc_api.decoding import guarded, tolerant
 from paperex.server.grpc_api.reflection import enable_reflection
@@ -105,6 +106,8 @@ class ServerConfig:
     ``paperex.server.state.history.RETAINED_PER_ACCOUNT``)."""
     init: bool = False
     """Make a new journal where the file is empty or only its durable mark is left (never over contents)."""
+    reuse_port: bool = False
+    """Share the listening ports with other processes (SO_REUSEPORT): the gateways of ``--gateways N``."""
 
 
 def load_config(path: str) -> tuple[dict[str, Instrument], dict[str, CollateralAsset]]:
@@ -155,7 +158,9 @@ class ExchangeServer:
         self.port = 0
         self.generated_admin_token = ""
         self.journal: Journal | None = None
-        self.sequencer: Sequencer | None = None
+        self.sequencer: Writer | None = None
+        self.runs_market = True
+        """Whether this process starts the market and keeps time (not a gateway: its sequencer does)."""
         self.checkpointer: Checkpointer | None = None
         self.hub: Hub[Any] = Hub()
         self._server: grpc.aio.Server | None = None
@@ -163,6 +168,7 @@ class ExchangeServer:
         self._health = health.aio.HealthServicer()
         self._timer: asyncio.Task[None] | None = None
         self._runtime: Runtime | None = None
+        self._stopped = False
 
     async def start(self) -> int:
         """Lock the journal, claim the port, recover, then serve; returns the port.
@@ -171,34 +177,22 @@ class ExchangeServer:
         is damaged, misses acknowledged commands, contradicts a start option, or would be made new
         where one was without ``config.init``.
         """
-        self._lock = WriterLock(self.config.db)
-        self._lock.acquire()
         try:
-            return await self._start()
+            self._take_lock()
+            # the port next: a taken port fails at once, not after replaying a long journal
+            self._listen()
+            app, admin_hash = await self.open_writer()
+            await self._serve(app, admin_hash)
         except BaseException:
-            if self._server is not None:
-                await self._server.stop(None)
-                self._server = None
-            if self.journal is not None:
-                self.journal.close()
-            self._lock.release()
+            await self._close()
             raise
+        return self.port
 
-    async def _start(self) -> int:
+    async def open_writer(self) -> tuple[Application, str]:
+        """Lock and recover the journal and start the sequencer, with the application over it and the
+        admin token's hash; what a sequencer process runs without serving any API."""
+        self._take_lock()
         config = self.config
-        # the port first: a taken port fails at once, not after replaying a long journal
-        server = self._server = grpc.aio.server(options=[*config.limits.channel_options(), ("grpc.so_reuseport", 0)])
-        address = f"{config.host}:{config.port}"
-        try:
-            if config.tls_cert:
-                credentials = grpc.ssl_server_credentials(
-                    [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
-                )
-                self.port = server.add_secure_port(address, credentials)
-            else:
-                self.port = server.add_insecure_port(address)
-        except RuntimeError:  # grpc's only word for it: "Failed to bind"
-            raise OSError(errno.EADDRINUSE, "cannot listen there (in use, or not allowed)", address) from None
         mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
         mark.check_opening(config.init)
         journal = self.journal = Journal(config.db, config.durability)
@@ -212,18 +206,62 @@ class ExchangeServer:
         mark.write(journal.epoch, exchange.sequence)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
         checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, fresh)
+        admission = Admission(config.limits, time.monotonic, self.limits_clock)
         sequencer = self.sequencer = Sequencer(
-            exchange, journal, self.clock, self.hub, checkpoints, snapshot_every=config.snapshot_every, mark=mark
+            exchange,
+            journal,
+            self.clock,
+            self.hub,
+            checkpoints,
+            snapshot_every=config.snapshot_every,
+            mark=mark,
+            admission=admission,
         )
         sequencer.start()
-        app = Application(
-            sequencer,
-            Admission(config.limits, time.monotonic, self.limits_clock),
+        return self._application(sequencer, admission, fresh), admin_hash
+
+    def _take_lock(self) -> None:
+        """One writer per journal (``<db>.lock``); a gateway, which has no journal, takes none."""
+        if self._lock is None:
+            self._lock = WriterLock(self.config.db)
+            self._lock.acquire()
+
+    def _application(self, writer: Writer, admission: Admission, fresh: Callable[[], Exchange]) -> Application:
+        return Application(
+            writer,
+            admission,
             self.hub,
             fresh,
             simulated=bool(getattr(self.clock, "simulated", False)),
-            stream_capacity=config.stream_capacity,
+            stream_capacity=self.config.stream_capacity,
         )
+
+    async def run_market(self, app: Application) -> None:
+        """Start the market the options ask for and, on a wall clock, the timer that moves time."""
+        config = self.config
+        await app.start_market(config.takers, config.scenario, config.seed, config.liquidity, config.liquidity_config)
+        if not app.simulated:
+            self._timer = asyncio.get_running_loop().create_task(app.keep_time(DEADLINE_POLL_SECONDS), name="clock")
+
+    def _listen(self) -> None:
+        config = self.config
+        options = [*config.limits.channel_options(), ("grpc.so_reuseport", int(config.reuse_port))]
+        server = self._server = grpc.aio.server(options=options)
+        address = f"{config.host}:{config.port}"
+        try:
+            if config.tls_cert:
+                credentials = grpc.ssl_server_credentials(
+                    [(Path(config.tls_key).read_bytes(), Path(config.tls_cert).read_bytes())]
+                )
+                self.port = server.add_secure_port(address, credentials)
+            else:
+                self.port = server.add_insecure_port(address)
+        except RuntimeError:  # grpc's only word for it: "Failed to bind"
+            raise OSError(errno.EADDRINUSE, "cannot listen there (in use, or not allowed)", address) from None
+
+    async def _serve(self, app: Application, admin_hash: str) -> None:
+        assert self._server is not None
+        server, config = self._server, self.config
         runtime = Runtime(
             app=app,
             auth=Authenticator(admin_hash, app.account_by_key),
@@ -238,11 +276,20 @@ class ExchangeServer:
         health_pb2_grpc.add_HealthServicer_to_server(self._health, services)
         enable_reflection((*SERVICE_NAMES, health.SERVICE_NAME), services)
         await server.start()
-        await app.start_market(config.takers, config.scenario, config.seed, config.liquidity, config.liquidity_config)
+        if self.runs_market:
+            await self.run_market(app)
         await self._set_serving(health_pb2.HealthCheckResponse.SERVING)
-        if not app.simulated:
-            self._timer = asyncio.get_running_loop().create_task(app.keep_time(DEADLINE_POLL_SECONDS), name="clock")
-        return self.port
+
+    async def _close(self) -> None:
+        """What a failed start leaves open (``stop`` then has nothing to do)."""
+        self._stopped = True
+        if self._server is not None:
+            await self._server.stop(None)
+            self._server = None
+        if self.journal is not None:
+            self.journal.close()
+        if self._lock is not None:
+            self._lock.release()
 
     def _admin_token_hash(self, journal: Journal) -> str:
         """The flag's token, else the one stored at first start, else a new one (shown once)."""
@@ -289,9 +336,11 @@ class ExchangeServer:
     async def stop(self) -> None:
         """Answer every call already received (new commands are refused with a retry delay), end
         streams, stop gRPC, then snapshot and close."""
-        if self._server is None:
+        if self._stopped:
             return
-        await self._set_serving(health_pb2.HealthCheckResponse.NOT_SERVING)
+        self._stopped = True
+        if self._server is not None:
+            await self._set_serving(health_pb2.HealthCheckResponse.NOT_SERVING)
         if self._timer is not None:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -299,9 +348,11 @@ class ExchangeServer:
         if self.sequencer is not None:
             self.sequencer.refuse_new()
             await self.sequencer.drain()
-            await self._answer_backlog()
+            if self._server is not None:
+                await self._answer_backlog()
         self.hub.close_all("the server is shutting down", drain=True)
-        await self._server.stop(self.config.grace_seconds)
+        if self._server is not None:
+            await self._server.stop(self.config.grace_seconds)
         if self.sequencer is not None:
             await self.sequencer.stop()
         if self.journal is not None:
