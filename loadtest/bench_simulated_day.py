@@ -8,8 +8,6 @@ feed steps for every instrument, re-quotes, taker market orders, funding at 00/0
 
 import argparse
 import asyncio
-import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import grpc
 from google.protobuf import duration_pb2
 
+from loadtest.record import record
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 
@@ -61,15 +60,11 @@ def main() -> None:
     parser.add_argument("--takers", choices=["on", "off"], default="on")
     args = parser.parse_args()
     elapsed, steps, sequence = asyncio.run(run(args.scenario, args.hours, args.liquidity == "on", args.takers == "on"))
-    line = (
-        f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} simulated {args.hours:g} h of {args.scenario} "
-        f"(liquidity {args.liquidity}, takers {args.takers}): {elapsed:.1f} s wall, {steps:,} steps, "
-        f"{sequence:,} commands, "
-        f"python {platform.python_version()} {platform.machine()} cmd='{' '.join(sys.argv)}'"
+    record(
+        "simulated_day",
+        f"simulated {args.hours:g} h of {args.scenario} (liquidity {args.liquidity}, takers {args.takers}): "
+        f"{elapsed:.1f} s wall, {steps:,} steps, {sequence:,} commands",
     )
-    print(line)
-    with (Path(__file__).parent / "results" / "simulated_day.txt").open("a", encoding="utf-8") as out:
-        out.write(line + "\n")
 
 
 if __name__ == "__main__":

@@ -9,13 +9,11 @@ exchange, the format snapshots had before (loaded with the garbage collector pau
 import argparse
 import gc
 import pickle
-import platform
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from loadtest.record import record
 from paperex.engine.instruments import DEFAULT_INSTRUMENTS
 from paperex.server.core.exchange import Exchange
 from paperex.server.core.exchange_commands import LoadScenario, MarketStep, SetLiquidityProvider, SetTakerFlow
@@ -74,16 +72,12 @@ def main() -> None:
         raise SystemExit("the loaded snapshot's state hash differs from the state's")
     pickled, pickle_s = best_of(lambda: pickle.dumps(exchange, protocol=5))
     _, unpickle_s = best_of(lambda: pickle.loads(pickled), paused=True)
-    line = (
-        f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {args.hours:g} h of {args.scenario}, "
-        f"{exchange.sequence:,} commands: snapshot {len(written):,} bytes, write {write_s:.2f} s CPU, "
-        f"load {load_s:.2f} s CPU; pickle {len(pickled):,} bytes, write {pickle_s:.2f} s CPU, "
-        f"load {unpickle_s:.2f} s CPU; "
-        f"python {platform.python_version()} {platform.machine()} cmd='{' '.join(sys.argv)}'"
+    record(
+        "snapshot",
+        f"{args.hours:g} h of {args.scenario}, {exchange.sequence:,} commands: snapshot {len(written):,} bytes, "
+        f"write {write_s:.2f} s CPU, load {load_s:.2f} s CPU; pickle {len(pickled):,} bytes, "
+        f"write {pickle_s:.2f} s CPU, load {unpickle_s:.2f} s CPU",
     )
-    print(line)
-    with (Path(__file__).parent / "results" / "snapshot.txt").open("a", encoding="utf-8") as out:
-        out.write(line + "\n")
 
 
 if __name__ == "__main__":
