@@ -56,7 +56,8 @@ class Submit(NamedTuple):
 
 
 class Control(NamedTuple):
-    """An operator's "snapshot" or "reset", run by the sequencer between batches."""
+    """An operator's "snapshot" or "reset", run by the sequencer between batches, or a gateway's
+    "barrier", answered at once behind every batch already written to it."""
 
     request: int
     kind: str

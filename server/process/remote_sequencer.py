@@ -5,7 +5,9 @@ run in a gateway unchanged.
 A command is sent as a frame and answered by the batch that carries it: the gateway folds the batch
 into its ``Replica`` first, publishes its stream values to the gateway's own ``Hub``, then resolves the
 call with the ``Applied`` its own fold completed. So an answer is sent only once the command is durable,
-and every query on this gateway after it reflects it (read-your-writes). While the sequencer is gone
+and every query on this gateway after it reflects it; a query first waits for a barrier behind the
+batches the sequencer already wrote here, so it reflects what other gateways acknowledged too
+(read-your-writes across gateways). While the sequencer is gone
 every call is refused UNAVAILABLE (SHUTTING_DOWN with a retry delay); the link reconnects by itself and
 starts again from a fresh ``Sync``, ending the streams (their readers resume from their cursors).
 """
@@ -57,6 +59,8 @@ class RemoteSequencer:
         self._requests: dict[int, asyncio.Future[Any]] = {}
         self._outbox: list[frames.Submit | frames.Control] = []
         """Requests of this turn of the event loop, sent together at its end (``_flush``)."""
+        self._barrier: asyncio.Future[None] | None = None
+        """The barrier in the outbox, which the reads arriving before it is sent wait for."""
         self._numbers = itertools.count(1)
         self._accepting = True
         self._synced = asyncio.Event()
@@ -87,9 +91,13 @@ class RemoteSequencer:
         return self._send(lambda request: frames.Submit(request, commands, charge))
 
     async def settled(self) -> None:
-        """What this gateway folded is durable; refused while the sequencer is gone."""
-        if self._writer is None:
-            raise _unavailable(RESTARTING)
+        """Until this gateway has folded every batch durable when the call came (read-your-writes for
+        a command another gateway acknowledged: the sequencer wrote its batch to every gateway before
+        any answered it); refused while the sequencer is gone. The sequencer answers a barrier behind
+        the batches it already wrote here; the reads of one turn of the loop share one."""
+        if self._barrier is None:
+            self._barrier = self._send(lambda request: frames.Control(request, "barrier"))
+        await asyncio.shield(self._barrier)
 
     async def snapshot(self) -> Snapshot:
         snapshot: Snapshot = await self._send(lambda request: frames.Control(request, "snapshot"))
@@ -136,6 +144,7 @@ class RemoteSequencer:
         """The requests of one turn of the loop as one frame: the pickling of their classes is shared,
         and the sequencer reads them in one go. (Once the link is lost they were refused already.)"""
         outbox, self._outbox = self._outbox, []
+        self._barrier = None  # a read from now on may follow a batch the sequencer has not written here yet
         if outbox and self._writer is not None:
             self._writer.write(frames.encode(outbox))
 
@@ -209,6 +218,7 @@ class RemoteSequencer:
         """The link is down: refuse until it is back, and fail what is in flight."""
         self._writer = None
         self._outbox = []
+        self._barrier = None
         requests, self._requests = self._requests, {}
         for future in requests.values():
             if not future.done():

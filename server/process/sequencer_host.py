@@ -78,6 +78,8 @@ class SequencerHost:
                 for message in await frames.read(reader):  # a gateway's requests of one turn of its loop
                     if isinstance(message, frames.Submit):
                         self._submit(gateway, writer, message)
+                    elif message.kind == "barrier":  # behind every batch written so far, on the same socket
+                        writer.write(frames.encode(frames.Done(message.request, None)))
                     else:
                         self._spawn(self._control(gateway, writer, message))
         except (asyncio.IncompleteReadError, ConnectionError):
