@@ -80,9 +80,23 @@ def open_isolated(engine: Engine, lots: int, leverage: int, side: Side = Side.BU
     )
 
 
-def bid(engine: Engine, price: int, lots: int) -> None:
-    run(engine, PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=lots,
-                           price=price))  # fmt: skip
+def bid(engine: Engine, price: int, lots: int, account_id: int = MAKER) -> None:
+    run(engine, PlaceOrder(account_id=account_id, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT,
+                           quantity=lots, price=price))  # fmt: skip
+
+
+def trader_long_at_100x(engine: Engine) -> None:
+    """TRADER (500 USDT, cross, 100x) buys 0.7 BTC at market from MAKER's (100,000,000 USDT) ask at ENTRY."""
+    for account_id, amount in ((TRADER, 500), (MAKER, 100_000_000)):
+        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
+    run(
+        engine,
+        SetMarkPrice(symbol=BTC, price=ENTRY),
+        SetLeverage(account_id=TRADER, symbol=BTC, leverage=100),
+        PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
+                   price=ENTRY),
+        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=700),
+    )  # fmt: skip
 
 
 def mark(engine: Engine, price: int) -> list[Event]:
@@ -468,16 +482,7 @@ def test_a_loss_the_empty_fund_cannot_pay_is_deleveraged_at_the_bankruptcy_price
     than the fund has); ADL cancels it. TRADER realizes 0.7 x -681.8 = -477.26 and its leftover
     477.285 - 477.26 = 0.025 goes to the fund; MAKER realizes +477.26."""
     engine = Engine(DEFAULT_INSTRUMENTS)
-    for account_id, amount in ((TRADER, 500), (MAKER, 100_000_000)):
-        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
-    run(
-        engine,
-        SetMarkPrice(symbol=BTC, price=ENTRY),
-        SetLeverage(account_id=TRADER, symbol=BTC, leverage=100),
-        PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
-                   price=ENTRY),
-        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=700),
-    )  # fmt: skip
+    trader_long_at_100x(engine)
     assert engine.accounts[TRADER].wallet == usdt("477.285")
     if resting_bid:
         bid(engine, resting_bid, 700)
@@ -505,18 +510,9 @@ def test_a_deficit_beyond_the_fund_is_taken_from_the_opposing_profit_in_adl_orde
     11.192), is taken from MAKER, the only opposing (short) position, whose profit at the mark is
     0.7 x 500 = 350: MAKER's wallet 100,000,000 - 9.086 - 21.192 = 99,999,969.722 (or 99,999,979.722)."""
     engine = Engine({s: replace(i, insurance_fund=usdt(fund)) for s, i in TAKER_LIQUIDATION.items()})
-    for account_id, amount in ((TRADER, 500), (MAKER, 100_000_000), (BIDDER, 100_000_000)):
-        run(engine, CreateAccount(account_id=account_id), Deposit(account_id=account_id, amount=amount * USDT))
-    run(
-        engine,
-        SetMarkPrice(symbol=BTC, price=ENTRY),
-        SetLeverage(account_id=TRADER, symbol=BTC, leverage=100),
-        PlaceOrder(account_id=MAKER, symbol=BTC, side=Side.SELL, order_type=OrderType.LIMIT, quantity=700,
-                   price=ENTRY),
-        PlaceOrder(account_id=TRADER, symbol=BTC, side=Side.BUY, order_type=OrderType.MARKET, quantity=700),
-        PlaceOrder(account_id=BIDDER, symbol=BTC, side=Side.BUY, order_type=OrderType.LIMIT, quantity=700,
-                   price=642_200),
-    )  # fmt: skip
+    trader_long_at_100x(engine)
+    run(engine, CreateAccount(account_id=BIDDER), Deposit(account_id=BIDDER, amount=100_000_000 * USDT))
+    bid(engine, 642_200, 700, BIDDER)
 
     events = mark(engine, 644_000)
 
