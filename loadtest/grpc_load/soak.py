@@ -7,11 +7,15 @@ moves while the bots' flows follow the mark (every worker re-reads it each secon
 ``--duration`` seconds after ``--warmup``, with ``--workers`` and ``--subscribers`` as in the other
 modes. Then the checks (``loadtest.grpc_load.verdict``):
 
-* ``rss``: the server's VmRSS, sampled every ``--rss-every`` seconds, grows in the second half of the
-  run by at most ``--rss-slope-limit`` MiB per minute (0.5 by default, so that a leak of 1 MiB a
-  minute fails). The rate is ``verdict.growth_rate``: the median of the half's later samples less
-  that of its earlier ones, over the time between them, which one-sample spikes (large temporaries)
-  do not move and the server's one regular oscillation moves little (about 2 MiB with the snapshot
+* ``rss``: the VmRSS of each server process, sampled every ``--rss-every`` seconds, grows in the second
+  half of the run by at most ``--rss-slope-limit`` MiB per minute (0.5 by default, so that a leak of
+  1 MiB a minute fails). With ``--gateways N`` each process (the supervisor, the sequencer, each
+  gateway) is judged on its own against that limit (``verdict.rss_checks``): every one of them but
+  the supervisor folds every batch into its own read models, so the bounded growth below comes once
+  per process and their sum grows with N by design, while a leak in any one process shows in its
+  own rate. The rate is ``verdict.growth_rate``: the median of the half's later samples less that
+  of its earlier ones, over the time between them, which one-sample spikes (large temporaries) do
+  not move and the server's one regular oscillation moves little (about 2 MiB with the snapshot
   period: SQLite's page cache, emptied when the snapshot helper writes the journal and refilled by
   the next commands). A step between the quarters counts in full: growth that has not settled;
 * ``replay``: the journal replays to the same state (``loadtest.grpc_load.replay``);
@@ -36,8 +40,10 @@ automatic snapshots are made by a helper process (``paperex.server.core.checkpoi
 memory; the soak's server makes one every ``--snapshot-every`` 20,000 commands (100 s at 200/s) so
 that the helper runs all along. The RSS samples are in the report (and on the ``--plot``).
 
-The report's ``soak`` holds each check (the RSS samples too) and the overall ``pass``; the results
-line says PASS or FAIL and the command exits 1 on FAIL.
+The report's ``soak`` holds each check (the RSS samples too; with ``--gateways N`` under ``processes``, one
+check per process) and the overall ``pass``; the results line says PASS or FAIL, gives ``rss_slope``
+(with ``--gateways N`` the steepest process's, and each one's in ``rss_slope_by_process``) and the command
+exits 1 on FAIL.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ import grpc
 from loadtest.grpc_load.gamblers import Gamblers
 from loadtest.grpc_load.paperex import bearer
 from loadtest.grpc_load.prefill import prefill
-from loadtest.grpc_load.proc import sample_rss
+from loadtest.grpc_load.proc import sample_rss, server_processes
 from loadtest.grpc_load.replay import replay
 from loadtest.grpc_load.report import assemble
 from loadtest.grpc_load.run import measure, own_paperex
@@ -64,7 +70,7 @@ from loadtest.grpc_load.verdict import (
     liquidation_check,
     money_check,
     replay_check,
-    rss_check,
+    rss_checks,
     verdict,
 )
 from paperex.v1 import admin_pb2, admin_pb2_grpc
@@ -79,7 +85,6 @@ def scenario_request(scenario: str, seed: int) -> admin_pb2.LoadScenarioRequest:
 
 async def soak(settings: Settings, argv: list[str]) -> dict[str, Any]:
     """Run the soak and its checks; the report's ``soak`` has the verdict."""
-    samples: list[tuple[float, float]] = []
     with tempfile.TemporaryDirectory(prefix="paperex-soak-") as folder:
         workdir = Path(folder)
         server = own_paperex(settings, workdir)
@@ -91,7 +96,10 @@ async def soak(settings: Settings, argv: list[str]) -> dict[str, Any]:
                 await admin.LoadScenario(request, metadata=bearer(settings.admin_token))
                 await prefill(channel, settings.admin_token, settings.prefill)
                 gamblers = await Gamblers.open(channel, settings.admin_token, settings.gamblers, settings.leverage)
-                background = asyncio.gather(sample_rss(server.pid, settings.rss_every, samples), gamblers.run())
+                processes = server_processes(server.pid)
+                samples: dict[str, list[tuple[float, float]]] = {process: [] for process in processes}
+                sampling = sample_rss(processes, settings.rss_every, samples)
+                background = asyncio.gather(sampling, gamblers.run())
                 try:
                     run = await measure(settings, address, server.pid, settings.rates[0], follow_market=True)
                 finally:
@@ -103,7 +111,7 @@ async def soak(settings: Settings, argv: list[str]) -> dict[str, Any]:
             exit_code = await server.stop_or_explain()
         recorded, last, replayed = await replay(workdir, workdir / JOURNAL, settings.admin_token)
     checks = {
-        "rss": rss_check(samples, settings.rss_slope_limit),
+        "rss": rss_checks(samples, settings.rss_slope_limit),
         "replay": replay_check(recorded, last, replayed),
         "money": money_check(ledger),
         "liquidations": liquidation_check(gamblers.liquidations, settings.gamblers, gamblers.refused),
