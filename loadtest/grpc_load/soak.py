@@ -35,7 +35,11 @@ the server's 20,000): with the soak's defaults (2 bots at 200/s, each about 100 
 250 user events a second) every bot's history is full within about 90 s. And the liquidity provider,
 whose fills would take hours, gets them first (``--prefill``, ``loadtest.grpc_load.prefill``). What
 still grows is small:
-the high-leverage accounts' logs (a few events a minute) and a new candle a minute. The server's
+the high-leverage accounts' logs (a few events a minute), a new candle a minute, and two that fill
+for longer than the soak, measured with tracemalloc at its defaults: the texts of prices and sizes
+that replies are rendered with (``paperex.server.wire.render``: up to 65,536 per step, about 0.15
+MiB a minute, over half an hour to fill) and the public trades (10,000 per symbol, 0.06 MiB a
+minute at 11 trades a second). The server's
 automatic snapshots are made by a helper process (``paperex.server.core.checkpoint``), so they cost the server no
 memory; the soak's server makes one every ``--snapshot-every`` 20,000 commands (100 s at 200/s) so
 that the helper runs all along. The RSS samples are in the report (and on the ``--plot``).
@@ -43,11 +47,11 @@ that the helper runs all along. The RSS samples are in the report (and on the ``
 With ``--gateways N`` the sequencer and every gateway each hold those read models (a gateway folds
 every batch it is sent), so each grows as one process does: in a 420 s run at the soak's defaults,
 the live Python memory of each grew 0.21-0.26 MiB a minute in the second half and the C heap's 0.01.
-The gateway that served the calls grew faster (0.42). Part of that, at least, is gRPC's per-call
-reference cycles (its method-handler lookup's) that a freeze (``paperex.server.core.gc_policy``) caught
-in flight: about 1,150 objects per 100 s (90 KB without the strings they hold) wait for the next full
-scan, at most ``FULL_SCAN_SECONDS`` (600 s) away, so the soak sees them as growth although they are
-bounded.
+The gateway that served the calls grew faster (0.42): it alone renders replies, so the texts above
+grow in it, and it keeps gRPC's per-call reference cycles (its method-handler lookup's) that a freeze
+(``paperex.server.core.gc_policy``) caught in flight, about 1,150 objects per 100 s (90 KB without the
+strings they hold), until the next full scan, at most ``FULL_SCAN_SECONDS`` (600 s) away. Both are
+bounded, yet within the soak they look like growth.
 
 The report's ``soak`` holds each check (the RSS samples too; with ``--gateways N`` under ``processes``, one
 check per process) and the overall ``pass``; the results line says PASS or FAIL, gives ``rss_slope``
