@@ -22,6 +22,7 @@ from loadtest.grpc_load.verdict import (
     money_check,
     replay_check,
     rss_check,
+    rss_checks,
     second_half,
     verdict,
 )
@@ -91,6 +92,24 @@ def test_a_plateau_or_a_settled_staircase_passes_and_a_step_in_the_judged_half_d
     climbing = rss_check(series(lambda t: staircase(t) + (3 if t >= 450 else 0)), 0.5)
     assert climbing["pass"] is False  # growth that has not settled, even if it came as one step
     assert rss_check([(0, MIB), (1, MIB)], 1.0)["pass"] is False  # too few samples to judge
+
+
+def test_each_server_process_is_judged_on_its_own_and_one_process_as_before() -> None:
+    """Three processes each growing 0.3 MiB/min (bounded read models filling, once per process) pass a
+    0.5 limit that their sum, 0.9, would fail; a 1 MiB/min leak in one gateway fails however flat the
+    others are. One process named ``server`` gets ``rss_check``'s own result."""
+    each = {name: series(lambda t: warming(t) + 0.3 * t / 60) for name in ("sequencer", "gateway1", "gateway2")}
+    shared = rss_checks(each, 0.5)
+    assert shared["pass"] is True, shared["detail"]
+    assert set(shared["processes"]) == {"sequencer", "gateway1", "gateway2"}
+    assert shared["slope_mib_per_min"] == pytest.approx(0.3, abs=0.1)
+    assert shared["detail"].startswith("sequencer RSS ")
+    leaking = each | {"gateway2": series(lambda t: warming(t) + t / 60, seed=8)}
+    leak = rss_checks(leaking, 0.5)
+    assert leak["pass"] is False and leak["processes"]["gateway1"]["pass"] is True
+    assert leak["slope_mib_per_min"] == leak["processes"]["gateway2"]["slope_mib_per_min"] == pytest.approx(1, abs=0.1)
+    single = series(staircase)
+    assert rss_checks({"server": single}, 0.5) == rss_check(single, 0.5)
 
 
 def test_the_replay_must_reach_the_recorded_final_state_at_the_journal_end() -> None:
@@ -198,7 +217,11 @@ def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays
     money = soak["checks"]["money"]
     assert money["imbalance"] == "0" and money["money_in_system"] == money["net_deposits"]
     assert Decimal(money["wallets"]) > 0 and Decimal(money["fees_collected"]) > 0
-    assert soak["checks"]["rss"]["samples"] == len(soak["checks"]["rss"]["samples_mib"]) >= 3
+    rss = soak["checks"]["rss"]
+    processes = {"supervisor", "sequencer", "gateway1", "gateway2"} if gateways > 1 else {"server"}
+    by_process = rss.get("processes", {"server": rss})
+    assert set(by_process) == processes
+    assert all(check["samples"] == len(check["samples_mib"]) >= 3 for check in by_process.values())
     (run,) = report["runs"]
     assert run["rate"] == 50 and run["ok"] + run["errors"] == 150
     roles = {"client", "server"} | ({"sequencer", "gateways"} if gateways > 1 else set())
@@ -208,4 +231,5 @@ def test_a_short_soak_in_a_crash_liquidates_the_gamblers_and_its_journal_replays
     assert (
         " soak rate=50/s " in line
         and " soak=PASS rss=pass replay=pass money=pass liquidations=pass faults=pass " in line
+        and (" rss_slope_by_process=supervisor:" in line) == (gateways > 1)
     )

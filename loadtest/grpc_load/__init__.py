@@ -11,8 +11,8 @@ Run ``python -m loadtest.grpc_load MODE [options]`` (or ``python -m loadtest MOD
   answer delays nobody else's measurement (no coordinated omission); the client's own lateness is
   reported apart as ``send_lag_us``;
 * ``soak``: open loop at one ``--rate`` (default 200/s, 2 bots) for ``--duration`` (default 600 s) in
-  a moving market, then checks of the server's memory, its journal's replay, liquidations and faults
-  (``soak.py``); it exits 1 when a check fails.
+  a moving market, then checks of the server's memory (each process's with ``--gateways N``), its
+  journal's replay, money, liquidations and faults (``soak.py``); it exits 1 when a check fails.
 
 A bot is an account with its own order flow; ``--mix`` weighs its operations (limit adds near the
 touch, cancels, amends, market orders, queries: ``flow.py``). ``--workers P`` spreads the bots,

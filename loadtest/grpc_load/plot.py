@@ -52,7 +52,7 @@ def _rates(axes: Any, run: dict[str, Any], key: str, style: str, label: str) -> 
 def write_plot(report: dict[str, Any], path: Path) -> None:
     """Left: each operation's p50..max (ms, log scale), the echo baseline's dashed and the book
     subscribers' delivery dotted; right: answers per second over the whole run, warm-up shaded, and
-    in a soak the server's RSS."""
+    in a soak each server process's RSS."""
     from matplotlib.figure import Figure  # noqa: PLC0415 (lazy: the tool runs without matplotlib)
     from matplotlib.ticker import FuncFormatter  # noqa: PLC0415
 
@@ -71,10 +71,14 @@ def write_plot(report: dict[str, Any], path: Path) -> None:
         if "baseline" in run:
             _latencies(latency_axes, run["baseline"], "baseline {}" + suffix, "--")
             _rates(rate_axes, run["baseline"], "ok_per_s", "--", f"echo baseline ok/s{suffix}")
-    if report["soak"] and report["soak"]["checks"]["rss"].get("samples_mib"):
-        seconds, mib = zip(*report["soak"]["checks"]["rss"]["samples_mib"], strict=True)
+    if report["soak"]:
+        rss = report["soak"]["checks"]["rss"]
+        by_process = rss.get("processes", {"server": rss})
         memory_axes = rate_axes.twinx()
-        memory_axes.plot(seconds, mib, "k:", label="server RSS (MiB, right; from the soak's setup)")
+        for process, check in by_process.items():
+            if check.get("samples_mib"):
+                seconds, mib = zip(*check["samples_mib"], strict=True)
+                memory_axes.plot(seconds, mib, ":", label=f"{process} RSS (MiB, right; from the soak's setup)")
         memory_axes.set(ylabel="server RSS (MiB)")
         memory_axes.legend(fontsize=7, loc="lower right")
     warmup = report["runs"][0]["warmup_s"] if report["runs"] else 0

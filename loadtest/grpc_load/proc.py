@@ -1,7 +1,7 @@
 """What Linux's /proc says about a process (CPU, resident memory) and the whole machine (CPU).
 
 Client and servers share the machine with whatever else runs on it, so every report states the CPU
-each side used and the whole machine's, and the soak watches the server's resident set.
+each side used and the whole machine's, and the soak watches the resident set of each server process.
 """
 
 from __future__ import annotations
@@ -59,20 +59,51 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def _role(pid: int) -> str | None:
+    """The ``--role`` a server process was started with (``sequencer``, ``gateway``), or None."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    return arguments[arguments.index(b"--role") + 1].decode() if b"--role" in arguments else None
+
+
+def _start_ticks(pid: int) -> int:
+    """When the process started (clock ticks after boot): the gateways' numbers follow their start order."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def server_roles(pid: int) -> dict[str, list[int]]:
     """The server's processes by role: ``server`` all of them; with ``--gateways N`` also ``sequencer``
     and ``gateways`` (by the ``--role`` each was started with)."""
     tree = process_tree(pid)
     roles: dict[str, list[int]] = {"server": tree}
     for member in tree:
-        try:
-            arguments = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"--role" in arguments:
-            role = arguments[arguments.index(b"--role") + 1].decode()
+        role = _role(member)
+        if role is not None:
             roles.setdefault("sequencer" if role == "sequencer" else "gateways", []).append(member)
     return roles
+
+
+def server_processes(pid: int) -> dict[str, int]:
+    """The server's lasting processes by name, for the soak to judge each on its own: ``server`` when it is
+    one process; with ``--gateways N`` the ``supervisor``, the ``sequencer`` and ``gateway1`` ..
+    ``gatewayN`` in the order they started (the supervisor's order). A snapshot helper running at the
+    time has no role and is left out: it comes and goes."""
+    roles = {member: _role(member) for member in process_tree(pid)[1:]}
+    if not any(roles.values()):
+        return {"server": pid}
+    processes = {"supervisor": pid}
+    for member, role in roles.items():
+        if role == "sequencer":
+            processes["sequencer"] = member
+    gateways = sorted((_start_ticks(member), member) for member, role in roles.items() if role == "gateway")
+    for number, (_, member) in enumerate(gateways, 1):
+        processes[f"gateway{number}"] = member
+    return processes
 
 
 def machine_cpu_seconds() -> float | None:
@@ -116,13 +147,16 @@ async def cpu_cores(window: Window, roles: Mapping[str, Sequence[int]]) -> dict[
     return cores
 
 
-async def sample_rss(pid: int, every_s: float, samples: list[tuple[float, float]]) -> None:
-    """Append (seconds since the first sample, resident bytes of ``pid`` and the processes it started)
-    every ``every_s`` until cancelled."""
+async def sample_rss(
+    processes: Mapping[str, int], every_s: float, samples: Mapping[str, list[tuple[float, float]]]
+) -> None:
+    """Append (seconds since the first sample, resident bytes) to ``samples[name]`` for each of the
+    ``processes`` still running, every ``every_s`` until cancelled."""
     origin = time.monotonic()
-    tree = process_tree(pid)
     while True:
-        sizes = [rss_bytes(member) for member in tree]
-        if sizes and None not in sizes:
-            samples.append((time.monotonic() - origin, float(sum(size for size in sizes if size is not None))))
+        elapsed = time.monotonic() - origin
+        for name, pid in processes.items():
+            size = rss_bytes(pid)
+            if size is not None:
+                samples[name].append((elapsed, float(size)))
         await asyncio.sleep(every_s)

@@ -326,7 +326,11 @@ def summary_line(report: dict[str, Any], result: dict[str, Any]) -> str:
     if soak:
         figures.append(f"soak={'PASS' if soak['pass'] else 'FAIL'}")
         figures += [f"{name}={'pass' if check['pass'] else 'FAIL'}" for name, check in soak["checks"].items()]
-        figures.append(f"rss_slope={soak['checks']['rss']['slope_mib_per_min']}MiB/min")
+        rss = soak["checks"]["rss"]
+        figures.append(f"rss_slope={rss['slope_mib_per_min']}MiB/min")
+        if "processes" in rss:  # --gateways N: the steepest above, each process's here
+            slopes = ",".join(f"{name}:{check['slope_mib_per_min']}" for name, check in rss["processes"].items())
+            figures.append(f"rss_slope_by_process={slopes}")
     projected = result.get("projection")
     if projected:
         figures.append(
