@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from paperex.server.core import gc_policy
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.server.process.sequencer_host import SequencerHost
@@ -22,6 +23,7 @@ async def run_sequencer(config: ServerConfig, socket_path: str) -> int:
     host = SequencerHost(app, sequencer, admin_hash, socket_path)
     await host.start()
     await server.run_market(app)
+    gc_policy.install()  # as a single-process server does: full collections skip the recovered state
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
