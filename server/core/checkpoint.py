@@ -6,7 +6,8 @@ holds everything needed to make it: so the sequencer asks for one at a sequence 
 process (spawned, never forked: grpc's threads do not survive a fork) loads the newest snapshot,
 replays the commands up to that number, checks nothing is missing, and stores the new snapshot. The
 server goes on meanwhile; one helper runs at a time, and a request while it runs is dropped (the next
-one covers more). Admin.Snapshot and the final snapshot of a stop are still written by the server.
+one covers more). Admin.Snapshot and the final snapshot of a stop are written by the server itself, or,
+by a sequencer process, which keeps no read models to write, by a helper it waits for (``write``).
 
 A helper must never put an old state back: it exits with its server, and its snapshot is stored only
 if the journal is in the epoch of the request (not reset since) and reaches its sequence, checked in
@@ -88,6 +89,20 @@ class Checkpointer:
         process.start()
         self._process = process
         log.info("snapshot at sequence %d requested from process %s", until, process.pid)
+
+    async def write(self, until: int, epoch: int) -> None:
+        """A snapshot at ``until`` now, after the one being made (if any), for a server that keeps no
+        read models to snapshot itself (a sequencer process). Raises RuntimeError when it is not stored."""
+        while self.running:
+            await self.wait()
+        self.request(until, epoch)
+        process = self._process
+        assert process is not None
+        await asyncio.get_running_loop().run_in_executor(None, process.join)
+        if self._process is process:
+            self._process = None
+        if process.exitcode != 0:
+            raise RuntimeError(f"the snapshot helper for sequence {until} exited with {process.exitcode}")
 
     async def wait(self) -> None:
         """Until the helper (if any) has finished."""

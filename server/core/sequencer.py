@@ -8,6 +8,10 @@ and only after that hands the batch's ``Applied``s in order to the results stage
 (``paperex.server.core.results``), which folds the read models, then publishes the stream values and
 resolves the callers, who build their answers themselves. Nothing leaves the process before it is
 durable. Queries wait for ``settled`` so they never show state a crash could still take back.
+
+A sequencer process (``paperex serve --gateways N``) keeps no read models: each gateway folds its own
+from the durable batches, so its writer only applies and journals, and its snapshots are made from the
+journal by the checkpoint helper.
 """
 
 import asyncio
@@ -75,6 +79,9 @@ class Checkpoints(Protocol):
     def request(self, until: int, epoch: int) -> None:
         """A snapshot at sequence ``until``, whose commands are all journaled in ``epoch``."""
 
+    async def write(self, until: int, epoch: int) -> None:
+        """A snapshot at ``until`` now, once the one being made (if any) is done; RuntimeError if not stored."""
+
     def cancel(self) -> None:
         """Abandon the snapshot being made (its journal is about to be wiped, or the server stops)."""
 
@@ -92,6 +99,7 @@ class Sequencer:
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY,
         mark: DurableMark | None = None,
         admission: Admission | None = None,
+        read_models: bool = True,
     ) -> None:
         self.exchange = exchange
         self.journal = journal
@@ -104,9 +112,12 @@ class Sequencer:
         self.admission = admission
         """Charges an account's commands as they are queued (``submit_one``, ``enqueue``): one count for
         the whole exchange, whichever process the call came through."""
+        self.read_models = read_models
+        """False in a sequencer process: nothing folds ``exchange.results`` here (the gateways fold their
+        own), and snapshots come from the checkpoint helper, which rebuilds them from the journal."""
         self.on_durable: Callable[[list[Applied], Answered], None] | None = None
-        """Called with every batch once it is journaled and folded, before its callers are answered (a
-        sequencer process sends it to its gateways)."""
+        """Called with every batch once it is journaled (and folded, with read models), before its callers
+        are answered (a sequencer process sends it to its gateways)."""
         self.on_reset: Callable[[], None] | None = None
         """Called when a reset has replaced the state, before any command of the new one is applied."""
         self.failure: BaseException | None = None
@@ -156,7 +167,14 @@ class Sequencer:
             raise self._stopped()
 
     async def snapshot(self) -> Snapshot:
-        """Write a snapshot now, between batches."""
+        """Write a snapshot now, between batches (without read models: of the last durable batch, by the
+        checkpoint helper, while the batches go on)."""
+        if not self.read_models:
+            await self.settled()
+            try:
+                return await self._write_snapshot()
+            except RuntimeError as error:  # the helper's failure; the journal and this state are intact
+                raise Refused("INTERNAL", f"the snapshot was not stored ({error}); send the request again") from None
         (result,) = await self._enqueue([], control="snapshot")
         assert isinstance(result, Snapshot)
         return result
@@ -286,9 +304,10 @@ class Sequencer:
             if self.mark is not None and self._mark_due is None:
                 self._mark_due = loop.call_later(MARK_EVERY_SECONDS, self._mark_soon)
         try:
-            fold = self.exchange.results.fold
-            for outcome in applied:
-                fold(outcome)
+            if self.read_models:
+                fold = self.exchange.results.fold
+                for outcome in applied:
+                    fold(outcome)
         except BaseException:
             # A fault of the results stage: the batch is durable, but the read models are half folded;
             # restart recovers them from the journal.
@@ -381,8 +400,14 @@ class Sequencer:
             await asyncio.get_running_loop().run_in_executor(self._writer, self.mark.write, epoch, sequence)
 
     async def _write_snapshot(self) -> Snapshot:
-        snapshot = snapshot_of(self.exchange)
+        """The snapshot of the state now, which every command so far is journaled in."""
         loop = asyncio.get_running_loop()
+        if not self.read_models:
+            until = self.exchange.sequence
+            await self.checkpoints.write(until, self.journal.epoch)
+            snapshot, _ = await loop.run_in_executor(self._writer, self.journal.snapshot_at, until)
+            return snapshot
+        snapshot = snapshot_of(self.exchange)
         if not await loop.run_in_executor(self._writer, self.journal.save_snapshot, snapshot, self.journal.epoch):
             raise RuntimeError(f"the journal refused the live snapshot at {snapshot.sequence}")
         self._since_snapshot = 0

@@ -188,9 +188,10 @@ class ExchangeServer:
             raise
         return self.port
 
-    async def open_writer(self) -> tuple[Application, str]:
+    async def open_writer(self, read_models: bool = True) -> tuple[Application, str]:
         """Lock and recover the journal and start the sequencer, with the application over it and the
-        admin token's hash; what a sequencer process runs without serving any API."""
+        admin token's hash; what a sequencer process runs without serving any API (and without
+        ``read_models``: its gateways keep them)."""
         self._take_lock()
         config = self.config
         mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
@@ -199,10 +200,10 @@ class ExchangeServer:
         if not config.init:
             mark.check_reaches(journal)
         admin_hash = self._admin_token_hash(journal)
-        retention = history_retention(journal, config.history_retention)
-        check_collateral_table(journal, self.collateral)
-        fresh = functools.partial(Exchange, self.instruments, history_retention=retention, collateral=self.collateral)
+        fresh = self.fresh_exchanges(journal)
         exchange = recover(journal, fresh)
+        if not read_models:
+            exchange.results = fresh().results  # frees the recovered ones: nothing here reads or folds them
         mark.write(journal.epoch, exchange.sequence)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
         checkpoints = self.checkpointer = Checkpointer(config.db, config.durability, fresh)
@@ -216,9 +217,17 @@ class ExchangeServer:
             snapshot_every=config.snapshot_every,
             mark=mark,
             admission=admission,
+            read_models=read_models,
         )
         sequencer.start()
         return self._application(sequencer, admission, fresh), admin_hash
+
+    def fresh_exchanges(self, journal: Journal) -> "functools.partial[Exchange]":
+        """What makes an empty exchange for ``journal``, on the history retention and collateral table it
+        was created with (a partial, so it pickles for the checkpoint helper)."""
+        retention = history_retention(journal, self.config.history_retention)
+        check_collateral_table(journal, self.collateral)
+        return functools.partial(Exchange, self.instruments, history_retention=retention, collateral=self.collateral)
 
     def _take_lock(self) -> None:
         """One writer per journal (``<db>.lock``); a gateway, which has no journal, takes none."""

@@ -88,7 +88,7 @@ class Journal:
             self._db.close()
             raise
         self._head = str(row[0]) if row else GENESIS
-        self.epoch = int(self.setting(EPOCH_SETTING) or 0)
+        self.epoch = self.stored_epoch()
         """How many times the journal was reset."""
 
     def _format(self) -> int:
@@ -203,6 +203,11 @@ class Journal:
     def setting(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
+
+    def stored_epoch(self) -> int:
+        """The epoch as stored now: a reader's ``epoch`` is the one it opened, which a writer's reset
+        moves on."""
+        return int(self.setting(EPOCH_SETTING) or 0)
 
     def set_setting(self, key: str, value: str) -> None:
         with self._db:

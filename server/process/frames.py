@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from paperex.engine.events import Event
 from paperex.server.core.admission import Charge
 from paperex.server.core.exchange import AccountEntry, Applied
-from paperex.server.core.results import Results
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.fault_plans import FaultPlan
 from paperex.server.market.history import Bar
@@ -129,13 +128,13 @@ class Batch(NamedTuple):
 
 
 class Sync(NamedTuple):
-    """The read models and the host's state at ``sequence`` (the last batch sent): where a gateway that
-    connects, or whose sequencer was reset, starts; the batches after it follow on the same socket."""
+    """Where a gateway that connects, or whose sequencer was reset, starts: the state at ``sequence``
+    (the last batch sent), which it rebuilds from the journal (in ``epoch``: not reset since); the
+    batches after it follow on the same socket."""
 
     gateway: int
     sequence: int
-    results: Results
-    host: HostState
+    epoch: int
     admin_hash: str
     reset: bool
 

@@ -1,7 +1,7 @@
 """A gateway process: the gRPC and Binance-compatible APIs over a ``RemoteSequencer``, on ports it shares
-with the other gateways (SO_REUSEPORT). It holds no journal and runs no market: the sequencer process
-does; it authenticates, parses, rate-limits, answers queries from its own read models and fans out
-streams."""
+with the other gateways (SO_REUSEPORT). It writes no journal and runs no market: the sequencer process
+does; it authenticates, parses, rate-limits, answers queries from its own read models (rebuilt from the
+journal when it connects, then folded from the sequencer's batches) and fans out streams."""
 
 import time
 from collections.abc import Callable
@@ -10,7 +10,9 @@ from paperex.server.core.admission import Admission
 from paperex.server.core.application import Application
 from paperex.server.core.exchange import Exchange
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
+from paperex.server.persistence.journal import Journal
 from paperex.server.process.remote_sequencer import RemoteSequencer
+from paperex.server.process.replica import Replica, replica_at
 
 
 class GatewayServer(ExchangeServer):
@@ -22,11 +24,12 @@ class GatewayServer(ExchangeServer):
         self.runs_market = False
 
     def _take_lock(self) -> None:
-        """The sequencer process holds the journal's lock; a gateway opens no journal."""
+        """The sequencer process holds the journal's lock; a gateway only reads the journal."""
 
-    async def open_writer(self) -> tuple[Application, str]:
-        """The link to the sequencer process, once it has sent this gateway the state."""
-        link = RemoteSequencer(self.sequencer_socket, self.clock, self.hub)
+    async def open_writer(self, read_models: bool = True) -> tuple[Application, str]:
+        """The link to the sequencer process, once this gateway has the state it names (a gateway keeps
+        read models whatever ``read_models`` says: they are what it serves)."""
+        link = RemoteSequencer(self.sequencer_socket, self.clock, self.hub, self.replica_at)
         self.sequencer = link
         await link.connect()
 
@@ -35,3 +38,11 @@ class GatewayServer(ExchangeServer):
 
         admission = Admission(self.config.limits, time.monotonic, self.limits_clock)
         return self._application(link, admission, fresh), link.admin_hash
+
+    def replica_at(self, sequence: int, epoch: int) -> Replica | None:
+        """The exchange at ``sequence``, rebuilt from the journal the sequencer writes (read only here)."""
+        journal = Journal(self.config.db, self.config.durability)
+        try:
+            return replica_at(journal, self.fresh_exchanges(journal), sequence, epoch)
+        finally:
+            journal.close()

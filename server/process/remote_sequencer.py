@@ -9,7 +9,9 @@ and every query on this gateway after it reflects it; a query first waits for a 
 batches the sequencer already wrote here, so it reflects what other gateways acknowledged too
 (read-your-writes across gateways). While the sequencer is gone
 every call is refused UNAVAILABLE (SHUTTING_DOWN with a retry delay); the link reconnects by itself and
-starts again from a fresh ``Sync``, ending the streams (their readers resume from their cursors).
+starts again from a fresh ``Sync``, ending the streams (their readers resume from their cursors). A
+``Sync`` names a sequence number; the gateway rebuilds the state at it from the journal, as recovery
+does, since the sequencer keeps no read models to send.
 """
 
 import asyncio
@@ -45,10 +47,13 @@ def _unavailable(message: str) -> Refused:
 
 
 class RemoteSequencer:
-    def __init__(self, path: str, clock: Clock, hub: Hub[Any]) -> None:
+    def __init__(self, path: str, clock: Clock, hub: Hub[Any], replicate: Callable[[int, int], Replica | None]) -> None:
+        """``replicate(sequence, epoch)`` rebuilds the exchange at a ``Sync``'s sequence from the journal
+        (None: the journal was reset meanwhile); it runs on a thread, so the gateway goes on answering."""
         self.path = path
         self.clock = clock
         self.hub = hub
+        self.replicate = replicate
         self.failed = asyncio.Event()
         """Never set: a gateway outlives its sequencer and waits for it to come back."""
         self.admin_hash = ""
@@ -160,9 +165,9 @@ class RemoteSequencer:
             except (asyncio.IncompleteReadError, ConnectionError) as error:
                 log.warning("the sequencer is gone (%s): refusing calls until it is back", error or "closed")
             except Exception:
-                # A batch this gateway cannot fold: its read models are no longer the exchange's. It
-                # stops (``failed``), and the supervisor starts a new one from a fresh Sync.
-                log.critical("gateway stopped: a batch did not fold", exc_info=True)
+                # A journal this gateway cannot replay, or a batch it cannot fold: its read models are
+                # not the exchange's. It stops (``failed``), and the supervisor starts a new one.
+                log.critical("gateway stopped: its state could not be rebuilt or a batch did not fold", exc_info=True)
                 self.failed.set()
                 return
             finally:
@@ -179,7 +184,12 @@ class RemoteSequencer:
             if isinstance(message, frames.Batch):
                 self._fold(message)
             elif isinstance(message, frames.Sync):
-                self._sync(message)
+                loop = asyncio.get_running_loop()
+                replica = await loop.run_in_executor(None, self.replicate, message.sequence, message.epoch)
+                if replica is None:
+                    log.warning("the journal was reset while gateway %d rebuilt its state: again", message.gateway)
+                    return  # the batches after the Sync are of the old journal: a new connection, a new Sync
+                self._sync(message, replica)
                 self._writer = writer
             elif isinstance(message, frames.Failed):
                 future = self._requests.pop(message.request, None)
@@ -190,10 +200,10 @@ class RemoteSequencer:
                 if future is not None and not future.done():
                     future.set_result(message.result)
 
-    def _sync(self, sync: frames.Sync) -> None:
+    def _sync(self, sync: frames.Sync, replica: Replica) -> None:
         if self._exchange is not None:
             self.hub.close_all("the exchange was reset" if sync.reset else "the gateway resynchronised: resume")
-        self._exchange = Replica(sync)
+        self._exchange = replica
         self.gateway, self.admin_hash = sync.gateway, sync.admin_hash
         self._synced.set()
         log.info("gateway %d synchronised at sequence %d", sync.gateway, sync.sequence)

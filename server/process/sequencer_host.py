@@ -1,9 +1,10 @@
 """The sequencer process's side of the gateways' socket: their commands in, every durable batch out.
 
 The process runs the writer as a single-process server does (journal, recovery, ``Sequencer``, the
-market and its clock) and serves no API itself. Each gateway that connects first gets a ``Sync`` (the
-read models and host state at the last durable batch), then every batch, pickled once and written to
-all of them, tagged with the requests it answers. A gateway's commands are admitted here, against the
+market and its clock) and serves no API itself, nor keeps any read models. Each gateway that connects
+first gets a ``Sync`` (the last durable batch's sequence number, from which it rebuilds the state out of
+the journal), then every batch, pickled once and written to all of them, tagged with the requests it
+answers. A gateway's commands are admitted here, against the
 one count of each account's budgets, and queued in the order they arrive.
 """
 
@@ -90,10 +91,8 @@ class SequencerHost:
 
     def _sync(self, gateway: int, *, reset: bool) -> bytes:
         """The state at the last durable batch: called only while nothing applied awaits the journal."""
-        exchange = self.sequencer.exchange
-        return frames.encode(
-            frames.Sync(gateway, exchange.sequence, exchange.results, _host(exchange), self.admin_hash, reset)
-        )
+        sequence, epoch = self.sequencer.exchange.sequence, self.sequencer.journal.epoch
+        return frames.encode(frames.Sync(gateway, sequence, epoch, self.admin_hash, reset))
 
     def _submit(self, gateway: int, writer: asyncio.StreamWriter, message: frames.Submit) -> None:
         try:

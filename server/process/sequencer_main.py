@@ -17,7 +17,7 @@ log = logging.getLogger("paperex.server")
 
 async def run_sequencer(config: ServerConfig, socket_path: str) -> int:
     server = ExchangeServer(config)
-    app, admin_hash = await server.open_writer()
+    app, admin_hash = await server.open_writer(read_models=False)
     sequencer = server.sequencer
     assert isinstance(sequencer, Sequencer)
     host = SequencerHost(app, sequencer, admin_hash, socket_path)

@@ -1,7 +1,8 @@
 """Read-your-writes across gateways: a read on one gateway waits until it has folded every batch that
 was durable when the read came, so a command another gateway acknowledged is always reflected.
 
-The sequencer host and two gateways' links run in this process over a real unix socket; gateway B's
+The sequencer host (keeping no read models, as a sequencer process does) and two gateways' links run in
+this process over a real unix socket; gateway B's
 socket is paused while gateway A's command is acknowledged, so B has not read the batch yet (as when
 its loop is busy). Without the barrier, B's read would return at once with the state before it."""
 
@@ -13,6 +14,7 @@ from paperex.engine.orders import TriggerBy
 from paperex.server.core.sequencer import Sequencer
 from paperex.server.core.streams import Hub
 from paperex.server.grpc_api.app import ExchangeServer
+from paperex.server.process.gateway import GatewayServer
 from paperex.server.process.remote_sequencer import RemoteSequencer
 from paperex.server.process.sequencer_host import SequencerHost
 from tests.server.conftest import config
@@ -25,13 +27,14 @@ async def test_a_read_on_another_gateway_waits_for_the_batch_it_has_not_folded(t
     paused, is asked to settle: it sends a barrier, which the sequencer answers behind the batch, so
     once reading resumes B folds the batch first and its replica shows A's sequence and mark."""
     server = ExchangeServer(config(tmp_path))
-    app, admin_hash = await server.open_writer()
+    app, admin_hash = await server.open_writer(read_models=False)
     sequencer = server.sequencer
     assert isinstance(sequencer, Sequencer)
     host = SequencerHost(app, sequencer, admin_hash, str(tmp_path / "sequencer.sock"))
     await host.start()
-    a = RemoteSequencer(host.path, server.clock, Hub())
-    b = RemoteSequencer(host.path, server.clock, Hub())
+    gateway = GatewayServer(config(tmp_path), host.path)  # for the state it rebuilds from the journal
+    a = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
+    b = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
     try:
         await a.connect()
         await b.connect()

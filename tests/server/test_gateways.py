@@ -26,6 +26,7 @@ import aiohttp
 import grpc
 import pytest
 
+from paperex.server.persistence.journal import Durability, Journal
 from paperex.v1 import account_pb2, admin_pb2, common_pb2, trading_pb2
 from tests.server.conftest import ADMIN_TOKEN, Client, error_info
 from tests.server.test_recovery import REPO, Trader, server_env, set_mark, within
@@ -287,6 +288,42 @@ async def test_a_gateway_killed_loses_no_acknowledged_order_and_the_other_serves
     assert acknowledged <= set(held), sorted(acknowledged - set(held))[:5]
     await on_b.trading.PlaceOrder(order("49000", "after"), metadata=on_b.auth)
     assert "after" in await open_orders(on_b)
+
+
+async def test_a_gateway_started_again_rebuilds_from_the_journal_what_it_serves(cluster: Cluster) -> None:
+    """The sequencer keeps no read models: Admin.Snapshot through gateway B is made from the journal
+    (stored at the sequence it answers, with the state hash it answers), and gateway B, killed and
+    started again after one more order, rebuilds from that snapshot and the journal both orders and
+    the order history (the cancelled one)."""
+    admin = cluster.admin(1)
+    await set_mark(admin, "BTCUSDT", "64900")
+    trader, _ = await trader_with_secret(admin, "erin")
+    on_a = cluster.client(0, trader)
+    for cid in ("s1", "s2", "s3"):
+        await on_a.trading.PlaceOrder(order("60000", cid), metadata=on_a.auth)
+    await on_a.trading.CancelOrder(
+        trading_pb2.CancelOrderRequest(symbol="BTCUSDT", client_order_id="s3"), metadata=on_a.auth
+    )
+    snapshot = await admin.admin.Snapshot(admin_pb2.SnapshotRequest(), metadata=admin.auth)
+    await on_a.trading.PlaceOrder(order("60001", "s4"), metadata=on_a.auth)
+
+    journal = Journal(cluster.db, Durability.OFF)
+    try:
+        stored, _ = journal.snapshot_at(snapshot.sequence)
+    finally:
+        journal.close()
+    assert stored.state_hash == snapshot.state_hash
+    b = cluster.gateways[1]
+    b.signal(signal.SIGKILL)
+    await b.wait()
+    await b.start()
+    cluster.channels[1] = grpc.aio.insecure_channel(b.grpc_address)
+    on_b = cluster.client(1, trader)
+    assert set(await open_orders(on_b)) == {"s1", "s2", "s4"}
+    history = await on_b.trading.ListOrders(trading_pb2.ListOrdersRequest(symbol="BTCUSDT"), metadata=on_b.auth)
+    statuses = {o.client_order_id: o.status for o in history.orders}
+    assert statuses["s3"] == common_pb2.ORDER_STATUS_CANCELED
+    assert set(statuses) == {"s1", "s2", "s3", "s4"}
 
 
 async def test_without_the_sequencer_gateways_refuse_unavailable_until_it_is_back(cluster: Cluster) -> None:
