@@ -1,9 +1,8 @@
 """Read-your-writes across gateways: a read on one gateway waits until it has folded every batch that
 was durable when the read came, so a command another gateway acknowledged is always reflected.
 
-The sequencer host (keeping no read models, as a sequencer process does) and two gateways' links run in
-this process over a real unix socket; gateway B's
-socket is paused while gateway A's command is acknowledged, so B has not read the batch yet (as when
+The sequencer host and two gateways' links run in this process (``gateway_links``); gateway B's socket
+is paused while gateway A's command is acknowledged, so B has not read the batch yet (as when
 its loop is busy). Without the barrier, B's read would return at once with the state before it."""
 
 import asyncio
@@ -11,13 +10,7 @@ from pathlib import Path
 
 from paperex.engine.commands import SetMarkPrice
 from paperex.engine.orders import TriggerBy
-from paperex.server.core.sequencer import Sequencer
-from paperex.server.core.streams import Hub
-from paperex.server.grpc_api.app import ExchangeServer
-from paperex.server.process.gateway import GatewayServer
-from paperex.server.process.remote_sequencer import RemoteSequencer
-from paperex.server.process.sequencer_host import SequencerHost
-from tests.server.conftest import config
+from tests.server.gateway_links import gateway_links
 
 BTC = "BTCUSDT"
 
@@ -26,16 +19,8 @@ async def test_a_read_on_another_gateway_waits_for_the_batch_it_has_not_folded(t
     """A sets BTCUSDT's mark to 65,000.0 (650,000 ticks of 0.1) and is answered; B, whose socket is
     paused, is asked to settle: it sends a barrier, which the sequencer answers behind the batch, so
     once reading resumes B folds the batch first and its replica shows A's sequence and mark."""
-    server = ExchangeServer(config(tmp_path))
-    app, admin_hash = await server.open_writer(read_models=False)
-    sequencer = server.sequencer
-    assert isinstance(sequencer, Sequencer)
-    host = SequencerHost(app, sequencer, admin_hash, str(tmp_path / "sequencer.sock"))
-    await host.start()
-    gateway = GatewayServer(config(tmp_path), host.path)  # for the state it rebuilds from the journal
-    a = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
-    b = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
-    try:
+    async with gateway_links(tmp_path) as links:
+        a, b = links.a, links.b
         await a.connect()
         await b.connect()
         assert b._writer is not None
@@ -53,8 +38,3 @@ async def test_a_read_on_another_gateway_waits_for_the_batch_it_has_not_folded(t
         await waiting
         assert b.exchange.sequence >= applied.sequence
         assert b.exchange.results.prices.price(BTC, TriggerBy.MARK) == 650_000
-    finally:
-        await a.stop()
-        await b.stop()
-        await host.stop()
-        await server.stop()

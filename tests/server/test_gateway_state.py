@@ -2,23 +2,19 @@
 models (it only applies and journals), so a gateway that connects rebuilds the state at the sequence its
 ``Sync`` names, as recovery does, and Admin.Snapshot is made by the checkpoint helper from the journal.
 
-The sequencer host and the gateways' links run in this process over a real unix socket; the snapshot
-helper is a real spawned process."""
+The sequencer host and the gateways' links run in this process (``gateway_links``); the snapshot helper
+is a real spawned process."""
 
 from pathlib import Path
 
 from paperex.engine.commands import SetMarkPrice
 from paperex.engine.orders import TriggerBy
-from paperex.server.core.sequencer import Sequencer
-from paperex.server.core.streams import Hub
 from paperex.server.core.tape import encode
-from paperex.server.grpc_api.app import ExchangeServer
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.process.gateway import GatewayServer
-from paperex.server.process.remote_sequencer import RemoteSequencer
 from paperex.server.process.replica import replica_at
-from paperex.server.process.sequencer_host import SequencerHost
 from tests.server.conftest import config
+from tests.server.gateway_links import gateway_links
 
 BTC = "BTCUSDT"
 
@@ -28,16 +24,8 @@ async def test_a_gateway_that_connects_late_rebuilds_the_state_the_sequencer_doe
     65,100.0 (651,000 ticks). The snapshot is stored at the first command's sequence; gateway B, which
     connects after all that, shows 651,000 at the second's (the snapshot plus one command replayed);
     the sequencer's own read models never saw a mark."""
-    server = ExchangeServer(config(tmp_path))
-    app, admin_hash = await server.open_writer(read_models=False)
-    sequencer = server.sequencer
-    assert isinstance(sequencer, Sequencer)
-    host = SequencerHost(app, sequencer, admin_hash, str(tmp_path / "sequencer.sock"))
-    await host.start()
-    gateway = GatewayServer(config(tmp_path), host.path)
-    a = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
-    b = RemoteSequencer(host.path, server.clock, Hub(), gateway.replica_at)
-    try:
+    async with gateway_links(tmp_path) as links:
+        a, b, sequencer = links.a, links.b, links.sequencer
         await a.connect()
         first = await a.submit_one(SetMarkPrice(symbol=BTC, price=650_000))
         snapshot = await a.snapshot()
@@ -50,11 +38,6 @@ async def test_a_gateway_that_connects_late_rebuilds_the_state_the_sequencer_doe
         assert b.exchange.results.prices.price(BTC, TriggerBy.MARK) == 651_000
         assert a.exchange.results.prices.price(BTC, TriggerBy.MARK) == 651_000
         assert sequencer.exchange.results.prices.price(BTC, TriggerBy.MARK) == 0  # none folded
-    finally:
-        await a.stop()
-        await b.stop()
-        await host.stop()
-        await server.stop()
 
 
 async def test_no_replica_is_made_of_a_journal_reset_since_the_sync(tmp_path: Path) -> None:
