@@ -80,7 +80,8 @@ def read_report(path: Path) -> tuple[list[str], int]:
 def run_pytest(number: int, pytest_args: Sequence[str], seed: int | None, log_dir: Path, timeout: float) -> Run:
     report = log_dir / f"run-{number}.xml"
     log = log_dir / f"run-{number}.txt"
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={report}", *pytest_args]
+    # pytest's cache stays on: the connector test keeps its install there
+    command = [sys.executable, "-m", "pytest", f"--junitxml={report}", *pytest_args]
     if seed is not None:
         command.append(f"--random-order-seed={seed}")
     start = time.monotonic()
