@@ -168,10 +168,13 @@ class Supervisor:
 
 def exit_with_stdin() -> None:
     """In a supervised process: exit as soon as the supervisor is gone (SIGKILL included), which closes
-    the pipe on this process's stdin, so that no sequencer or gateway outlives it."""
+    the pipe on this process's stdin, so that no sequencer or gateway outlives it. It reads the file
+    descriptor itself: a daemon thread blocked in ``sys.stdin``'s buffered reader holds its lock, which
+    a normal exit then cannot take ("Fatal Python error: could not acquire lock ... at interpreter
+    shutdown", and an abort instead of the exit code)."""
 
     def watch() -> None:
-        while sys.stdin.buffer.read(4096):
+        while os.read(sys.stdin.fileno(), 4096):
             pass
         os._exit(1)
 

@@ -374,7 +374,8 @@ async def _log_shows(log: Path, text: str, times: int) -> None:
 
 async def test_the_supervisor_serves_on_one_port_and_starts_a_killed_gateway_again(tmp_path: Path) -> None:
     """``paperex serve --gateways 2``: one address for both gateways; a gateway killed with SIGKILL is
-    started again (its pid changes) and the acknowledged order is still there; SIGTERM stops them all."""
+    started again (its pid changes) and the acknowledged order is still there; SIGTERM stops them all,
+    each with a clean exit, and the sequencer's final snapshot is stored."""
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "paperex.server", "serve", "--port", "0", "--db", str(tmp_path / "j.db")]
     command += ["--admin-token", ADMIN_TOKEN, "--gateways", "2", "--binance", "off"]
@@ -411,6 +412,12 @@ async def test_the_supervisor_serves_on_one_port_and_starts_a_killed_gateway_aga
         supervisor.send_signal(signal.SIGTERM)
         assert await within(supervisor.wait(), DEADLINE) == 0
         assert not Path(f"/proc/{second_pid}").exists()
+        assert "Fatal Python error" not in log.read_text()  # no process aborted on its way out
+        journal = Journal(tmp_path / "j.db", Durability.OFF)
+        try:  # the sequencer's final snapshot, made by the checkpoint helper, is of the last command
+            assert journal.snapshot_sequences()[0] == journal.last_sequence()
+        finally:
+            journal.close()
     finally:
         if supervisor.returncode is None:
             supervisor.kill()
