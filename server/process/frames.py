@@ -5,16 +5,30 @@ same installation of paperex on one machine, behind a socket only its user can o
 safe and cheap encoding of the engine's own values: a command crosses as the dataclass the gateway
 parsed (no re-encoding per hop), a batch as its committed values, pickled once and sent to every
 gateway. A refusal crosses as its fields (an exception does not pickle with its figures).
+
+The engine's commands and events, the most numerous values, are pickled compactly: as their class and
+field values in order (no field names, no dataclass state dicts), and an enum member as its class and
+name. That makes a one-order batch about a third smaller and cheaper for the sequencer to encode.
 """
 
 import asyncio
+import copyreg
+import dataclasses
+import enum
+import io
+import operator
 import pickle
 import struct
+import typing
+from collections.abc import Callable
+from types import ModuleType
 from typing import Any, NamedTuple
 
+from paperex.engine import accounts, commands, events, orders, reasons
 from paperex.engine.events import Event
 from paperex.server.core.admission import Charge
 from paperex.server.core.exchange import AccountEntry, Applied
+from paperex.server.core.exchange_commands import HOST_COMMANDS
 from paperex.server.core.tape import ExchangeCommand
 from paperex.server.market.fault_plans import FaultPlan
 from paperex.server.market.history import Bar
@@ -155,7 +169,11 @@ class Done(NamedTuple):
 
 def encode(message: object) -> bytes:
     """One frame, ready to be written to any number of sockets."""
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _COMPACT
+    pickler.dump(message)
+    body = buffer.getvalue()
     return _LENGTH.pack(len(body)) + body
 
 
@@ -163,3 +181,56 @@ async def read(reader: asyncio.StreamReader) -> Any:
     """The next message; raises ``asyncio.IncompleteReadError`` when the other end is gone."""
     (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
     return pickle.loads(await reader.readexactly(length))
+
+
+# ---------------------------------------------------------------------- the compact forms
+
+Reducer = Callable[[Any], tuple[Any, tuple[Any, ...]]]
+
+
+def _field_values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    names = [field.name for field in dataclasses.fields(cls)]
+    values = operator.attrgetter(*names)
+    return values if len(names) > 1 else lambda value: (values(value),)
+
+
+def _by_position(cls: type) -> Reducer:
+    """An event: rebuilt by ``cls(*values)``."""
+    values = _field_values(cls)
+    return lambda value: (cls, values(value))
+
+
+_NAMES: dict[type, list[str]] = {}
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    return cls(**dict(zip(_NAMES[cls], values, strict=True)))
+
+
+def _by_keyword(cls: type) -> Reducer:
+    """A command (its fields are keyword-only): rebuilt by ``_rebuild``."""
+    _NAMES[cls] = [field.name for field in dataclasses.fields(cls)]
+    values = _field_values(cls)
+    return lambda value: (_rebuild, (cls, values(value)))
+
+
+def _member(member: enum.Enum) -> tuple[Any, tuple[Any, ...]]:
+    return getattr, (type(member), member.name)
+
+
+def _enums(*modules: ModuleType) -> list[type[enum.Enum]]:
+    return [
+        value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, enum.Enum) and value.__module__ == module.__name__
+    ]
+
+
+_COMPACT: dict[type, Any] = {
+    **copyreg.dispatch_table,
+    **{cls: _by_position(cls) for cls in typing.get_args(Event)},
+    **{cls: _by_keyword(cls) for cls in (*typing.get_args(commands.Command), *HOST_COMMANDS)},
+    **dict.fromkeys(_enums(orders, accounts, events, reasons), _member),
+}
+"""How ``encode`` pickles the engine's commands, events and enums (every other value: as pickle does)."""
