@@ -159,13 +159,20 @@ class Liquidator:
         for symbol in dict.fromkeys(symbol for symbol, _ in targets):
             self._open_orders.cancel_all(account_id, symbol, EndReason.LIQUIDATION)
         # A cross account's remainder is settled with the fund of its largest position, reported last.
+        sizes = {target: account.legs(target[1])[target[0]].size for target in targets}
         largest = max(targets, key=lambda t: account.legs(t[1])[t[0]].entry_notional)
-        closed_by = SELL if account.legs(largest[1])[largest[0]].size > 0 else BUY
-        steps = [self._liquidate_position(account, markets[s], leg, mode) for s, leg in targets if (s, leg) != largest]
-        steps.append(self._liquidate_position(account, markets[largest[0]], largest[1], mode))
+        steps = [
+            self._liquidate_position(account, markets[symbol], leg, mode)
+            for symbol, leg in sorted(targets, key=lambda target: target == largest)  # the largest last
+            if account.legs(leg)[symbol].size  # else auto-deleveraged already, against its own opposite leg
+        ]
         if all(not step.partial for step in steps):
-            market = markets[largest[0]]
-            steps[-1].insurance_fund_change += self._clear_to_fund(account, market, largest[1], cross, closed_by)
+            # The largest leg's step settles, or, when that leg went so, its opposite leg's (one symbol).
+            settling = max(number for number, step in enumerate(steps) if step.symbol == largest[0])
+            steps.append(steps.pop(settling))
+            symbol, leg = steps[-1].symbol, steps[-1].position_side
+            closed_by = SELL if sizes[symbol, leg] > 0 else BUY
+            steps[-1].insurance_fund_change += self._clear_to_fund(account, markets[symbol], leg, cross, closed_by)
         state.events += steps
 
     def _clear_to_fund(

@@ -22,15 +22,16 @@ from paperex.engine.events import (
     LiquidationTriggered,
     OrderFilled,
     PositionChanged,
+    PositionDeleveraged,
     PositionLiquidated,
     PositionModeChanged,
 )
-from paperex.engine.orders import LONG, SHORT, OrderType, Side, TimeInForce
+from paperex.engine.orders import BOTH, LONG, SHORT, OrderType, Side, TimeInForce
 from paperex.engine.reasons import RejectReason
 from paperex.engine.refusals import Unit
 from paperex.engine.units import SCALE
 
-from .scenario import ALICE, BOB, BTC, FUNDS, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, run
+from .scenario import ALICE, BOB, BTC, ETH, FUNDS, HOUSE, PX, assert_rejected, limit, mark, market, new_engine, of, run
 
 HEDGED = SetPositionMode(account_id=BOB, mode=HEDGE)
 
@@ -220,3 +221,30 @@ def test_hedged_cross_legs_are_liquidated_together_at_that_price() -> None:
     assert [(e.account_id, e.symbol) for e in of(events, LiquidationTriggered)] == [(ERIN, "")]
     assert {(e.position_side, e.partial) for e in of(events, PositionLiquidated)} == {(LONG, False), (SHORT, False)}
     assert (engine.position(ERIN, BTC, LONG).size, engine.position(ERIN, BTC, SHORT).size) == (0, 0)
+
+
+def test_a_leg_deleveraged_against_its_own_opposite_leg_is_not_liquidated_again() -> None:
+    """Erin as in ``erin_hedged`` (BTC LONG 1, SHORT 0.5 at 64,900) plus ETH LONG 30 at 3,000.00: 90,000
+    of entry notional against BTC's 64,900 and 32,450, so ETH's step settles the remainder. BTC's mark
+    falls to 55,000.0 and the whole cross account is liquidated, leg by leg in (symbol, leg) order,
+    ETH last. The book is empty, so BTC LONG's 1,000 lots are auto-deleveraged: 500 against HOUSE's
+    short (HOUSE sold 1,000 and bought 500) and the last 500 against Erin's own SHORT leg, which that
+    closes: it gets no step of its own (it used to be liquidated again at size 0, a division by zero).
+    ETH LONG's 30,000 lots go to HOUSE's ETH short; every leg ends flat, money conserved (``run``)."""
+    engine = erin_hedged()
+    run(
+        engine,
+        Deposit(account_id=ERIN, amount=3_000 * SCALE),
+        SetLeverage(account_id=ERIN, symbol=ETH, leverage=50),
+        mark(300_000, ETH),
+        limit(HOUSE, Side.SELL, 300_000, 30_000, symbol=ETH),
+        limit(ERIN, Side.BUY, 300_000, 30_000, symbol=ETH, time_in_force=TimeInForce.IOC, position_side=LONG),
+    )
+    events = run(engine, mark(550_000))
+
+    steps = [(e.symbol, e.position_side, e.quantity, e.deleveraged) for e in of(events, PositionLiquidated)]
+    assert steps == [(BTC, LONG, 1_000, 1_000), (ETH, LONG, 30_000, 30_000)]
+    taken = [(e.account_id, e.symbol, e.position_side, e.quantity) for e in of(events, PositionDeleveraged)]
+    assert taken == [(HOUSE, BTC, BOTH, 500), (ERIN, BTC, SHORT, 500), (HOUSE, ETH, BOTH, 30_000)]
+    legs = [engine.position(ERIN, symbol, leg).size for symbol, leg in ((BTC, LONG), (BTC, SHORT), (ETH, LONG))]
+    assert legs == [0, 0, 0]
