@@ -47,8 +47,8 @@ that the helper runs all along. The RSS samples are in the report (and on the ``
 With ``--gateways N`` the sequencer and every gateway each hold those read models (a gateway folds
 every batch it is sent), so each grows as one process does: in a 420 s run at the soak's defaults,
 the live Python memory of each grew 0.21-0.26 MiB a minute in the second half and the C heap's 0.01
-(with 65,536 texts per step and the trades not prefilled; since, two 600 s soaks gave the sequencer
-0.343 and 0.086 MiB a minute, the gateway that did not serve the calls 0.249 and 0.117).
+(with 65,536 texts per step and the trades not prefilled; since, three 600 s soaks gave the sequencer
+0.343, 0.086 and 0.133 MiB a minute, the gateway that did not serve the calls 0.249, 0.117 and 0.0).
 The gateway that served the calls grew faster (0.42, with room for 65,536 texts per step then): it
 alone renders replies, so the texts above grow in it. It also keeps gRPC's per-call reference cycles
 (its method-handler lookup's) that a freeze (``paperex.server.core.gc_policy``) caught in flight, until
@@ -56,8 +56,8 @@ the next full scan, at most ``FULL_SCAN_SECONDS`` (600 s) away; collected from t
 the middle of a run they were 288 objects (23 KiB) per 95 s, about 0.015 MiB a minute, and none in the
 sequencer or the other gateway, so the collector policy stays as it is. Its resident set also rises
 with its peaks of calls and frames in flight (hundreds of KiB that come and go between samples), so
-on a busy machine it varies most between runs: in those two soaks 0.951 MiB a minute (peak 93.1 MiB,
-88.2 at the end, load average 3.9) and 0.06 (load average 5).
+on a busy machine it varies most between runs: in those three soaks 0.951 MiB a minute (peak 93.1 MiB,
+88.2 at the end, load average 3.9), 0.06 and 0.022 (load average 5-6.6).
 
 The report's ``soak`` holds each check (the RSS samples too; with ``--gateways N`` under ``processes``, one
 check per process) and the overall ``pass``; the results line says PASS or FAIL, gives ``rss_slope``
