@@ -28,6 +28,7 @@ from loadtest.grpc_load.verdict import (
 )
 from paperex.server.grpc_api.app import ExchangeServer
 from paperex.server.state.history import MIN_RETAINED
+from paperex.server.state.public_trades import RETAINED_PER_SYMBOL
 from paperex.v1 import admin_pb2, admin_pb2_grpc
 from tests.server.conftest import ADMIN_TOKEN, config
 from tests.test_grpc_load import run_tool
@@ -159,13 +160,17 @@ def test_a_soak_server_keeps_the_least_history_and_other_runs_the_default() -> N
     assert cli.settings_from(["unary"]).rss_slope_limit == 0.5
 
 
-def test_the_prefill_is_as_many_orders_as_the_history_retention_unless_given() -> None:
-    assert cli.settings_from(["soak"]).prefill == MIN_RETAINED
-    assert cli.settings_from(["soak", "--history-retention", "5000"]).prefill == 5000
+def test_the_prefill_fills_the_history_retention_and_the_public_trades_unless_given() -> None:
+    # The larger of the retention and the 10,000 public trades kept per symbol: one trade per order at least.
+    assert cli.settings_from(["soak"]).prefill == RETAINED_PER_SYMBOL == 10_000
+    assert cli.settings_from(["soak", "--history-retention", "20000"]).prefill == 20_000
     assert cli.settings_from(["soak", "--prefill", "0"]).prefill == 0
+    assert cli.settings_from(["unary"]).prefill == 0
 
 
-async def test_the_prefill_fills_the_liquidity_providers_history_and_ends_flat(tmp_path: Path) -> None:
+async def test_the_prefill_fills_the_liquidity_providers_history_and_the_public_trades_and_ends_flat(
+    tmp_path: Path,
+) -> None:
     server = ExchangeServer(config(tmp_path, liquidity=True, clock="simulated"))
     port = await server.start()
     try:
@@ -179,6 +184,7 @@ async def test_the_prefill_fills_the_liquidity_providers_history_and_ends_flat(t
             (provider,) = (entry.account_id for entry in exchange.accounts.values() if entry.internal)
             await prefill(channel, ADMIN_TOKEN, 20)
             assert len(exchange.history.fills_page(provider, "", 0, 0, 2**62, 0, 100)) >= 20
+            assert len(exchange.results.public_trades.recent("BTCUSDT", None, 100)) >= 20  # a trade per order
             prefiller = max(exchange.accounts)
             assert exchange.engine.position(prefiller, "BTCUSDT").size == 0
     finally:

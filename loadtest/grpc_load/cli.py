@@ -15,6 +15,7 @@ from pathlib import Path
 from loadtest import grpc_load as package
 from loadtest.grpc_load import plot
 from loadtest.grpc_load.flow import DEFAULT_MIX, MIX_KINDS, Mix
+from loadtest.grpc_load.prefill import default_orders
 from loadtest.grpc_load.report import append_results, human_report
 from loadtest.grpc_load.run import load
 from loadtest.grpc_load.settings import MODES, RESULTS, Settings
@@ -88,8 +89,8 @@ def parser() -> argparse.ArgumentParser:
         "--prefill",
         type=int,
         default=None,
-        help="soak: market orders against the liquidity provider first, so its fills fill the history retention "
-        "(default: the retention)",
+        help="soak: market orders against the liquidity provider first, so that its fills fill the history "
+        "retention and the trades the symbol's public trades (default: the larger of the two)",
     )
     add("--snapshot-every", type=int, default=None, help="own server: commands between snapshots (soak: 20000)")
     add(
@@ -152,12 +153,13 @@ def settings_from(argv: Sequence[str]) -> Settings:
     if args.plot and not plot.available():
         fail(plot.MISSING)
     history_retention = args.history_retention or DEFAULT_HISTORY_RETENTION.get(mode, 0)
+    default_prefill = default_orders(history_retention) if mode == "soak" else 0
     resolved = {
         "accounts": accounts,
         "snapshot_every": args.snapshot_every or DEFAULT_SNAPSHOT_EVERY.get(mode, 0),
         "history_retention": history_retention,
         "gateways": args.gateways,
-        "prefill": history_retention if args.prefill is None else args.prefill,
+        "prefill": default_prefill if args.prefill is None else args.prefill,
         "durability": durability,
         "rates": rates,
         "duration": duration,

@@ -99,8 +99,12 @@ _STEP_FORMATS: dict[int, tuple[Decimal, int, int, dict[int, str]]] = {}
 """id(step) -> (step, coefficient, decimal places, texts made so far); keyed by identity because
 Decimal("0.1") equals Decimal("0.10") yet prints differently. Steps are the instruments' own
 long-lived values."""
-_TEXTS_PER_STEP = 65_536
-"""Texts remembered per step: prices near the touch and the usual sizes come back on every order."""
+_TEXTS_PER_STEP = 4_096
+"""Texts remembered per step, emptied when full: prices near the touch and the usual sizes come back on
+every order. Measured in the soak's moving market (7 minutes, 9,565 distinct prices) the hit rate is
+93.51% with room for 4,096 against 93.56% for 65,536, and on ``loadtest unary``/``session`` (162-180
+prices) 99.8-99.9% either way; 4,096 texts take 0.5 MiB of a step, 65,536 took 8 MiB, filling at 0.17
+MiB a minute for over half an hour."""
 
 
 def _step_format(step: Decimal) -> tuple[Decimal, int, int, dict[int, str]]:

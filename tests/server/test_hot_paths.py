@@ -69,6 +69,19 @@ def test_steps_text_prints_what_the_decimal_path_prints() -> None:
             assert _outcome(render.steps_text, count, step) == _outcome(from_steps, count, step), (count, step)
 
 
+def test_the_texts_remembered_per_step_stay_within_the_bound() -> None:
+    # A step of its own (a new Decimal, so a new cache) and one more distinct count than the bound:
+    # the cache empties when full, so it holds at most _TEXTS_PER_STEP texts, and after emptying it
+    # still prints right (count 64,900 + bound ticks of 0.5 is (64,900 + 4,096) / 2 = 34,498.0).
+    step = Decimal("0.5")
+    bound = render._TEXTS_PER_STEP
+    for count in range(64_900, 64_900 + bound + 1):
+        render.steps_text(count, step)
+    texts = render._STEP_FORMATS[id(step)][3]
+    assert 0 < len(texts) <= bound
+    assert render.steps_text(64_900 + bound, step) == "34498.0"
+
+
 def test_money_prints_what_the_decimal_path_prints() -> None:
     # Hand-worked: 123450000 units of 1e-8 is 1.2345; -5 units is -0.00000005; 10^17 units is 10^9.
     assert (render.money(123_450_000), render.money(-5), render.money(0)) == ("1.2345", "-0.00000005", "0")
