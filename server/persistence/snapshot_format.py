@@ -377,7 +377,8 @@ class _Writer:
             Fraction: lambda value: ["Q", str(value)],
             bytes: lambda value: ["B", value.hex()],
             type: self._class,
-            types.MethodType: lambda method: ["M", self.value(method.__self__), method.__func__.__name__],
+            types.MethodType: self._method,
+            types.BuiltinMethodType: self._method,  # a bound method of a class compiled by mypyc
         }
 
     def type_of(self, kind: _Kind) -> int:
@@ -420,6 +421,9 @@ class _Writer:
             rows.append(kinds[type(value)].row(value, self))
             index += 1
         return rows
+
+    def _method(self, method: Any) -> list[Any]:
+        return ["M", self.value(method.__self__), method.__name__]
 
     def _class(self, cls: type) -> list[Any]:
         kind = self._kinds.get(cls)

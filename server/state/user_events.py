@@ -9,7 +9,6 @@ no wire format; each API adapter renders them in its own when a reader reads one
 venue's user data stream), so nothing is rendered for an account nobody follows.
 """
 
-from collections import deque
 from collections.abc import Callable
 from copy import copy
 from typing import Any, NamedTuple
@@ -130,36 +129,6 @@ class AlertFired(NamedTuple):
 
 UserEvent = OrderUpdate | PositionUpdate | BalanceUpdate | AccountNotice | AlertFired
 """What an account's event stream carries; each starts with its cursor (sequence, event index) and time."""
-
-
-class UserEventLog(deque[UserEvent]):
-    """One account's retained events, oldest first."""
-
-    __slots__ = ()
-
-    def last_cursor(self) -> tuple[int, int]:
-        """The newest event's cursor, (0, 0) before any."""
-        if not self:
-            return 0, 0
-        newest = self[-1]
-        return newest.sequence, newest.event_index
-
-    def after(self, sequence: int, index: int) -> list[UserEvent] | None:
-        """The events strictly after the cursor; None when the log no longer reaches back that far
-        (``Exchange.events_after`` without its future-cursor check)."""
-        if not self:
-            return []
-        cursor = (sequence, index)
-        oldest = self[0]
-        if cursor < (oldest.sequence, oldest.event_index) and self.maxlen == len(self):
-            return None
-        found = []
-        for event in reversed(self):
-            if (event.sequence, event.event_index) <= cursor:
-                break
-            found.append(event)
-        found.reverse()
-        return found
 
 
 def position_figures(position: PositionChanged | PositionUpdate, spec: Instrument) -> PositionFigures | None:
