@@ -14,6 +14,7 @@ from typing import Any
 
 from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Amount
 
 
@@ -79,6 +80,9 @@ class IncomeHistory:
         self.retained = retained
         self._accounts: dict[int, list[IncomeRecord]] = {}
         self._last_id: dict[int, int] = {}
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.retained)
 
     def fold(self, event: BalanceChanged, sequence: int, ts: int) -> None:
         """Fold a wallet move in (moves that are no income are ignored)."""
