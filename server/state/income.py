@@ -14,7 +14,7 @@ from typing import Any
 
 from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason
-from paperex.engine.native import Reduced, reduced
+from paperex.engine.native import Reduced, fields_reduced, reduced
 from paperex.engine.units import Amount
 
 
@@ -53,6 +53,9 @@ class IncomeRecord:
     symbol: str
     trade_id: int
     time: int
+
+    def __reduce__(self) -> Reduced:
+        return fields_reduced(self)
 
     @property
     def asset(self) -> str:

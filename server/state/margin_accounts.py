@@ -25,7 +25,7 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.liquidation import adl_quantiles
-from paperex.engine.native import Reduced, reduced
+from paperex.engine.native import Reduced, fields_reduced, reduced
 from paperex.engine.orders import SHORT, PositionSide, TriggerBy
 from paperex.engine.risk import AccountSummary, available_balance, summarize
 from paperex.engine.units import Amount, Lots, Ticks
@@ -61,6 +61,9 @@ class AccountState:
     exposures: Mapping[str, Exposure]
     position_mode: PositionMode
     short_legs: Mapping[str, HeldPosition]
+
+    def __reduce__(self) -> Reduced:
+        return fields_reduced(self)
 
     def peek_setting(self, symbol: str) -> SymbolSettings:
         return self.settings.get(symbol) or DEFAULT_SETTINGS
