@@ -50,8 +50,9 @@ class BuildCompiledEngine(build_ext):
         from mypyc.build import mypycify  # noqa: PLC0415  (present only when the compiled build is asked for)
 
         modules = [(STAGED / module).relative_to(ROOT).as_posix() for module in stage(STAGED)]
+        config = (STAGED / "mypy.ini").relative_to(ROOT).as_posix()
         return mypycify(
-            ["--config-file=", *modules], target_dir=GENERATED_C.relative_to(ROOT).as_posix(), group_name=GROUP
+            [f"--config-file={config}", *modules], target_dir=GENERATED_C.relative_to(ROOT).as_posix(), group_name=GROUP
         )
 
     def cannot_compile(self) -> str | None:

@@ -339,8 +339,9 @@ def bytes_per_resting_order(flow: Flow) -> tuple[float, int]:
 
 
 def build_mypyc(target: Path) -> None:
-    """Compile the engine with mypyc into ``target`` as the compiled build does (``compiled_build.stage``;
-    needs mypy, which brings mypyc, and a C compiler). The checkout itself never gets extension modules:
+    """Compile the engine and the server's results stage with mypyc into ``target`` as the compiled build
+    does (``compiled_build.stage``, whose ``mypy.ini`` mypyc reads there; needs mypy, which brings mypyc,
+    and a C compiler). The checkout itself never gets extension modules:
     they would take precedence over the ``.py`` files and silently run stale code after the next edit.
     The copy's own ``paperex`` package shadows the installed one; the benchmark imports nothing else of it."""
     modules = compiled_build.stage(target)

@@ -31,6 +31,7 @@ from paperex.engine.instruments import InstrumentConfigError
 from paperex.server.binance_api.app import BinanceApi
 from paperex.server.core import gc_policy
 from paperex.server.core.admission import PROFILES
+from paperex.server.core.results import RESULTS_BUILD
 from paperex.server.grpc_api.app import ExchangeServer, ServerConfig
 from paperex.server.grpc_api.event_loop import event_loop_factory
 from paperex.server.market.demo import main as demo
@@ -306,10 +307,8 @@ async def serve(config: ServerConfig, binance_port: int | None = None, sequencer
     gc_policy.install()
     raise_open_file_limit()
     where = f"{config.host}:{port}"
-    print(
-        f"paperex listening on {where} (journal {config.db}, durability {config.durability}, engine {ENGINE_BUILD})",
-        flush=True,
-    )
+    builds = f"engine {ENGINE_BUILD}, results {RESULTS_BUILD}"
+    print(f"paperex listening on {where} (journal {config.db}, durability {config.durability}, {builds})", flush=True)
     if server.generated_admin_token:
         print(f"admin token (shown once, stored hashed): {server.generated_admin_token}", flush=True)
     print(

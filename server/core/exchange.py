@@ -48,7 +48,7 @@ from paperex.server.state.income import IncomeHistory
 from paperex.server.state.liquidation_records import LiquidationRecords
 from paperex.server.state.margin_accounts import MarginAccounts
 from paperex.server.state.ticker_stats import TickerStats
-from paperex.server.state.user_events import UserEventLog
+from paperex.server.state.user_event_log import UserEventLog
 from paperex.server.wire.errors import Refused
 
 __all__ = [  # the outcome and the topics, where the adapters have always found them

@@ -38,6 +38,7 @@ from paperex.engine.events import (
     TradeExecuted,
 )
 from paperex.engine.instruments import Instrument
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import TriggerBy
 from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Lots, Ticks
@@ -61,9 +62,14 @@ from paperex.server.state.open_interest import OpenInterestHistory
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.public_trades import PublicTrades
 from paperex.server.state.ticker_stats import TickerStats
-from paperex.server.state.user_events import UserEventCapture, UserEventLog, alert_fired, position_figures
+from paperex.server.state.user_event_log import UserEventLog
+from paperex.server.state.user_events import UserEventCapture, alert_fired, position_figures
 from paperex.server.state.wallets import Wallets
 from paperex.server.wire.errors import Refused
+
+RESULTS_BUILD = "interpreted" if __file__.endswith(".py") else "mypyc"
+"""Which build of the results stage runs, and so of the read models it folds: the optional compiled one
+(``PAPEREX_MYPYC=1 pip install .``) compiles them with the engine (``paperex.engine.engine.ENGINE_BUILD``)."""
 
 USER_EVENTS_RETAINED = 10_000
 """Events kept per account for StreamUserEvents to resume from after a reconnect."""
@@ -185,6 +191,9 @@ class Results:
         self.public_trades = PublicTrades()
         self.open_interest = OpenInterestHistory(instruments)
         self._user_event_capture = UserEventCapture(orders, self.wallets)
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.instruments, self.history.retained)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""

@@ -3,10 +3,11 @@ writes and reads it), and the two calls that write and read a whole ``Exchange``
 
 Dataclasses and NamedTuples store their declared fields; the other classes list theirs here, every
 attribute they may hold (writing a snapshot fails on an object holding one more). The engine's classes
-are made through their constructors, which a build compiled by mypyc requires; the engine itself stores
-its ``EngineState`` alone and builds its jobs around it once loaded. A snapshot written before a class's
-fields changed is refused (it lists them) and recovery replays the journal; when what a field means
-changes, raise ``snapshot_format.FORMAT_VERSION`` for the same effect.
+and the results stage's (``Results`` and its read models) are made through their constructors, which a
+build compiled by mypyc requires (any arguments are placeholders the stored fields then replace); the
+engine itself stores its ``EngineState`` alone and builds its jobs around it once loaded. A snapshot
+written before a class's fields changed is refused (it lists them) and recovery replays the journal; when
+what a field means changes, raise ``snapshot_format.FORMAT_VERSION`` for the same effect.
 """
 
 import typing
@@ -78,7 +79,7 @@ from paperex.server.state.candles import (
 )
 from paperex.server.state.funding_history import FundingHistory, FundingRecord
 from paperex.server.state.funds import Funds
-from paperex.server.state.history import FillRecord, History, OrderRecord, _AccountHistory
+from paperex.server.state.history import RETAINED_PER_ACCOUNT, FillRecord, History, OrderRecord, _AccountHistory
 from paperex.server.state.income import IncomeHistory, IncomeRecord, IncomeType, OtherAssetIncome
 from paperex.server.state.liquidation_records import LiquidationRecord, LiquidationRecords
 from paperex.server.state.margin_accounts import HeldPosition, MarginAccounts
@@ -87,6 +88,7 @@ from paperex.server.state.open_interest import OpenInterestHistory, OpenInterest
 from paperex.server.state.prices import PriceBoard
 from paperex.server.state.public_trades import PublicTrade, PublicTrades
 from paperex.server.state.ticker_stats import TickerStats, _Minute, _RollingMax, _Window
+from paperex.server.state.user_event_log import UserEventLog
 from paperex.server.state.user_events import (
     AccountNotice,
     AlertFired,
@@ -94,7 +96,6 @@ from paperex.server.state.user_events import (
     OrderUpdate,
     PositionUpdate,
     UserEventCapture,
-    UserEventLog,
 )
 from paperex.server.state.wallets import Wallets
 
@@ -173,6 +174,7 @@ _HOST = (
             "index_candles", "instruments", "liquidations", "margin_accounts", "margin_adjustments", "mark_candles",
             "now", "open_interest", "prices", "public_trades", "ticker_stats", "user_events", "wallets",
         ),
+        make=lambda: Results({}, RETAINED_PER_ACCOUNT),
     ),
     Stored(
         MarketScript,
@@ -209,19 +211,24 @@ _HOST = (
 """The host's own state: the exchange, the market script and its feeds, quoting and taker flow."""
 
 _READ_MODELS = (
-    Stored(Books, ("_sides", "sequence")),
-    Stored(BookSideView, ("keys", "levels", "sign")),
-    Stored(CandleStore, ("_next_close", "_retention", "_series")),
-    Stored(CandleSeries, ("_candles", "_retention", "interval")),
-    Stored(PriceCandleStore, ("_longer", "_minutes", "_next_close", "_retention")),
-    Stored(PriceCandleSeries, ("_candles", "_retention", "interval")),
-    Stored(FundingHistory, ("_marks", "_symbols", "retained")),
-    Stored(Funds, ("exchanged", "fees_collected", "insurance", "insurance_contributions", "net_deposits")),
-    Stored(History, ("_accounts", "_by_client_id", "_open", "orders", "retained")),
-    Stored(IncomeHistory, ("_accounts", "_last_id", "retained")),
+    Stored(Books, ("_sides", "sequence"), make=lambda: Books(())),
+    Stored(BookSideView, ("keys", "levels", "sign"), make=lambda: BookSideView(Side.BUY)),
+    Stored(CandleStore, ("_next_close", "_retention", "_series"), make=CandleStore),
+    Stored(CandleSeries, ("_candles", "_retention", "interval"), make=CandleSeries, args=("interval",)),
+    Stored(PriceCandleStore, ("_longer", "_minutes", "_next_close", "_retention"), make=PriceCandleStore),
+    Stored(PriceCandleSeries, ("_candles", "_retention", "interval"), make=PriceCandleSeries, args=("interval",)),
+    Stored(FundingHistory, ("_marks", "_symbols", "retained"), make=FundingHistory),
+    Stored(
+        Funds,
+        ("exchanged", "fees_collected", "insurance", "insurance_contributions", "net_deposits"),
+        make=lambda: Funds({}),
+    ),
+    Stored(History, ("_accounts", "_by_client_id", "_open", "orders", "retained"), make=History),
+    Stored(IncomeHistory, ("_accounts", "_last_id", "retained"), make=IncomeHistory, args=("retained",)),
     Stored(
         LiquidationRecords,
         ("_accounts", "_last_id", "_open", "_open_account", "_open_sequence", "_pending_calls", "history"),
+        make=lambda: LiquidationRecords(History()),
     ),
     Stored(
         MarginAccounts,
@@ -229,18 +236,24 @@ _READ_MODELS = (
             "_collateral", "_history", "_holders", "_instruments", "_internal", "_modes", "_multi_assets",
             "_positions", "_prices", "_settings", "_short_legs", "_wallets",
         ),
+        make=lambda: MarginAccounts({}, Wallets(), History(), PriceBoard(), {}),
     ),
-    Stored(MarginAdjustments, ("_accounts", "retained")),
-    Stored(OpenInterestHistory, ("_next", "_samples")),
-    Stored(PriceBoard, ("_seen", "funding_rate", "index")),
-    Stored(PublicTrades, ("_symbols", "retained")),
-    Stored(TickerStats, ("_windows",)),
-    Stored(_Window, ("_high", "_low", "_minutes", "_quote_volume", "_trade_count", "_volume")),
-    Stored(_RollingMax, ("_entries",)),
-    Stored(UserEventCapture, ("_capturers", "history", "silent_accounts", "wallets")),
-    Stored(Wallets, ("_assets", "_cross", "_isolated")),
+    Stored(MarginAdjustments, ("_accounts", "retained"), make=MarginAdjustments),
+    Stored(OpenInterestHistory, ("_next", "_samples"), make=lambda: OpenInterestHistory(())),
+    Stored(PriceBoard, ("_seen", "funding_rate", "index"), make=PriceBoard),
+    Stored(PublicTrades, ("_symbols", "retained"), make=PublicTrades),
+    Stored(TickerStats, ("_windows",), make=TickerStats),
+    Stored(_Window, ("_high", "_low", "_minutes", "_quote_volume", "_trade_count", "_volume"), make=_Window),
+    Stored(_RollingMax, ("_entries",), make=_RollingMax),
+    Stored(
+        UserEventCapture,
+        ("_capturers", "history", "silent_accounts", "wallets"),
+        make=lambda: UserEventCapture(History(), Wallets()),
+    ),
+    Stored(Wallets, ("_assets", "_cross", "_isolated"), make=Wallets),
 )  # fmt: skip
-"""The read models the results stage folds."""
+"""The read models the results stage folds, made by their constructors as the engine's classes are (a
+build compiled by mypyc compiles them too)."""
 
 _RECORDS: tuple[type, ...] = (
     *typing.get_args(Event),

@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from paperex.server.state.user_events import UserEventLog
+from paperex.server.state.user_event_log import UserEventLog
 
 if TYPE_CHECKING:
     from paperex.server.core.exchange import Exchange
@@ -70,6 +70,7 @@ class _Walk:
             UserEventLog: self._user_events,
             random.Random: lambda rng: self._sequence(rng.getstate()),
             types.MethodType: self._method,
+            types.BuiltinMethodType: self._method,  # a bound method of a class compiled by mypyc
             types.FunctionType: self._name,
             type: self._name,
             type(engine): self._engine_leaf,
@@ -164,8 +165,12 @@ class _Walk:
         """A class or function, by its qualified name."""
         self._parts.append(f"{named.__module__}.{named.__qualname__}")
 
-    def _method(self, method: types.MethodType) -> None:
-        self._name(method.__func__)
+    def _method(self, method: Any) -> None:
+        """A bound method, by its function's qualified name and then its object; named alike whether its
+        class is compiled (whose methods know no module) or not, so both builds hash alike."""
+        owner = method.__qualname__.rpartition(".")[0]
+        module = next(cls.__module__ for cls in type(method.__self__).__mro__ if cls.__qualname__ == owner)
+        self._parts.append(f"{module}.{method.__qualname__}")
         self.value(method.__self__)
 
     def _engine_leaf(self, engine: object) -> None:

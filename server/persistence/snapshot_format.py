@@ -1,10 +1,10 @@
 """The snapshot format: an object graph as plain data (ints, strings, lists), written as JSON.
 
-A snapshot must load in any build of paperex that reads its format version, the engine interpreted or
-compiled by mypyc, whose classes neither pickle nor lay out their attributes as Python classes do. So
-nothing of a class's layout is written, only what a ``Schema`` says each class stores, under the name
-the schema gives it; one generic walk writes and reads every class from that. A class the schema does
-not know fails when the snapshot is written (in tests, not silently at a restart).
+A snapshot must load in any build of paperex that reads its format version, the engine and the results
+stage interpreted or compiled by mypyc, whose classes neither pickle nor lay out their attributes as Python
+classes do. So nothing of a class's layout is written, only what a ``Schema`` says each class stores, under
+the name the schema gives it; one generic walk writes and reads every class from that. A class the schema
+does not know fails when the snapshot is written (in tests, not silently at a restart).
 
 The bytes are the line ``paperex-snapshot <version>`` then one JSON document (UTF-8, zlib-compressed)::
 
@@ -377,7 +377,8 @@ class _Writer:
             Fraction: lambda value: ["Q", str(value)],
             bytes: lambda value: ["B", value.hex()],
             type: self._class,
-            types.MethodType: lambda method: ["M", self.value(method.__self__), method.__func__.__name__],
+            types.MethodType: self._method,
+            types.BuiltinMethodType: self._method,  # a bound method of a class compiled by mypyc
         }
 
     def type_of(self, kind: _Kind) -> int:
@@ -420,6 +421,9 @@ class _Writer:
             rows.append(kinds[type(value)].row(value, self))
             index += 1
         return rows
+
+    def _method(self, method: Any) -> list[Any]:
+        return ["M", self.value(method.__self__), method.__name__]
 
     def _class(self, cls: type) -> list[Any]:
         kind = self._kinds.get(cls)

@@ -17,6 +17,7 @@ from enum import Enum
 from itertools import islice
 from typing import ClassVar
 
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Lots, Ticks
 
 SECOND_NS = 10**9
@@ -29,17 +30,16 @@ class Interval(Enum):
     """A candle length; the value is the length in nanoseconds."""
 
     _value_: int
+    length_ns: int
+    """The value as a plain attribute (set below): an enum's ``value`` is a descriptor call, and candles
+    read the length at every price update. Not set by an ``__init__``, which a build compiled by mypyc
+    cannot run on the members as the class is made."""
     M1 = 60 * SECOND_NS
     M5 = 5 * 60 * SECOND_NS
     M15 = 15 * 60 * SECOND_NS
     H1 = 60 * 60 * SECOND_NS
     H4 = 4 * 60 * 60 * SECOND_NS
     D1 = 24 * 60 * 60 * SECOND_NS
-
-    def __init__(self, length_ns: int) -> None:
-        self.length_ns = length_ns
-        """The value as a plain attribute: an enum's ``value`` is a descriptor call, and candles read
-        the length at every price update."""
 
     def open_time(self, ts: int) -> int:
         """Start of the candle holding ``ts``; epoch-aligned, so every day starts a 1d candle.
@@ -48,6 +48,10 @@ class Interval(Enum):
         12
         """
         return ts - ts % self.length_ns
+
+
+for _interval in Interval:
+    _interval.length_ns = _interval.value
 
 
 class CandlePrice(Enum):
@@ -111,6 +115,9 @@ class CandleSeries:
         self.interval = interval
         self._retention = retention
         self._candles: deque[Candle] = deque(maxlen=retention + 1)  # oldest first; the last one is open
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.interval, self._retention)
 
     @property
     def closes_at(self) -> int | None:

@@ -9,7 +9,6 @@ no wire format; each API adapter renders them in its own when a reader reads one
 venue's user data stream), so nothing is rendered for an account nobody follows.
 """
 
-from collections import deque
 from collections.abc import Callable
 from copy import copy
 from typing import Any, NamedTuple
@@ -39,6 +38,7 @@ from paperex.engine.events import (
     TrailingStopMoved,
 )
 from paperex.engine.instruments import Instrument
+from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.risk import FigureBasis, PositionFigures, figures
 from paperex.engine.units import Amount, Lots, Ticks
@@ -132,36 +132,6 @@ UserEvent = OrderUpdate | PositionUpdate | BalanceUpdate | AccountNotice | Alert
 """What an account's event stream carries; each starts with its cursor (sequence, event index) and time."""
 
 
-class UserEventLog(deque[UserEvent]):
-    """One account's retained events, oldest first."""
-
-    __slots__ = ()
-
-    def last_cursor(self) -> tuple[int, int]:
-        """The newest event's cursor, (0, 0) before any."""
-        if not self:
-            return 0, 0
-        newest = self[-1]
-        return newest.sequence, newest.event_index
-
-    def after(self, sequence: int, index: int) -> list[UserEvent] | None:
-        """The events strictly after the cursor; None when the log no longer reaches back that far
-        (``Exchange.events_after`` without its future-cursor check)."""
-        if not self:
-            return []
-        cursor = (sequence, index)
-        oldest = self[0]
-        if cursor < (oldest.sequence, oldest.event_index) and self.maxlen == len(self):
-            return None
-        found = []
-        for event in reversed(self):
-            if (event.sequence, event.event_index) <= cursor:
-                break
-            found.append(event)
-        found.reverse()
-        return found
-
-
 def position_figures(position: PositionChanged | PositionUpdate, spec: Instrument) -> PositionFigures | None:
     """The figures of the position as ``position`` left it (None when flat)."""
     if position.basis is None:
@@ -219,6 +189,9 @@ class UserEventCapture:
             AccountCreated: self._account_created,
             **dict.fromkeys(_NOTICES, self._notice),
         }
+
+    def __reduce__(self) -> Reduced:
+        return reduced(self, self.history, self.wallets)
 
     def capture(self, event: Event, sequence: int, index: int, ts: int) -> tuple[int, UserEvent] | None:
         """(account id, its ``UserEvent``) for an event an account should see, else None."""

@@ -31,7 +31,8 @@ from paperex.server.core.streams import Hub
 from paperex.server.market.clock import WallClock
 from paperex.server.persistence.journal import Durability, Journal
 from paperex.server.state.market_updates import BookUpdate
-from paperex.server.state.user_events import BalanceUpdate, OrderUpdate, PositionUpdate, UserEventLog
+from paperex.server.state.user_event_log import UserEventLog
+from paperex.server.state.user_events import BalanceUpdate, OrderUpdate, PositionUpdate
 from paperex.server.wire import parse, render
 from paperex.server.wire.errors import WireError
 from paperex.server.wire.rejections import conversion_refusal

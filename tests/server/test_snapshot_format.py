@@ -47,8 +47,9 @@ from paperex.server.core.exchange_commands import (
     SetLiquidityProvider,
     SetTakerFlow,
 )
+from paperex.server.core.results import Results
 from paperex.server.core.sequencer import recover, snapshot_of
-from paperex.server.core.snapshot_schema import decode_exchange, encode_exchange
+from paperex.server.core.snapshot_schema import SCHEMA, decode_exchange, encode_exchange
 from paperex.server.core.state_hash import part_hash
 from paperex.server.core.tape import ExchangeCommand, encode
 from paperex.server.persistence.journal import Durability, Journal, Snapshot
@@ -200,10 +201,12 @@ def test_every_part_of_the_rich_state_is_in_use() -> None:
     below cover all of them. The engine holds conditional orders (trailing included), hedge legs, a
     Multi-Assets account and a liquidated one."""
     exchange, empty = rich_state().exchange, Exchange(DEFAULT_INSTRUMENTS)
+    stored = SCHEMA.kinds[Results].fields  # every attribute, whichever build (a compiled class has no vars())
     unused = [
         name
-        for name, part in vars(exchange.results).items()
-        if name != "instruments" and part_hash(exchange, part) == part_hash(empty, getattr(empty.results, name))
+        for name in stored
+        if name != "instruments"
+        and part_hash(exchange, getattr(exchange.results, name)) == part_hash(empty, getattr(empty.results, name))
     ]
     assert unused == []
     assert part_hash(exchange, exchange.market) != part_hash(empty, empty.market)
@@ -225,6 +228,15 @@ def test_a_rich_state_comes_back_with_its_hash_and_its_future() -> None:
     assert future(copy) == future(original)
     assert copy.exchange.state_hash() == original.exchange.state_hash() != at_snapshot
     assert copied(original).exchange.state_hash() == original.exchange.state_hash()
+
+
+def test_the_results_stage_pickles_whole_as_a_gateway_receives_it() -> None:
+    """A gateway starts from the sequencer's results stage pickled (``paperex.server.process.frames.Sync``):
+    the copy of the rich state's read models hashes as the original in either build (a class compiled by
+    mypyc whose constructor takes arguments pickles only through its ``__reduce__``)."""
+    exchange = rich_state().exchange
+    copy = pickle.loads(pickle.dumps(exchange.results, protocol=pickle.HIGHEST_PROTOCOL))
+    assert part_hash(exchange, copy) == part_hash(exchange, exchange.results)
 
 
 def test_an_object_referenced_from_several_places_comes_back_as_one(rich: bytes) -> None:
@@ -254,8 +266,8 @@ def test_a_state_the_schema_does_not_describe_fails_when_written() -> None:
         encode_exchange(exchange)
 
     exchange = Exchange(DEFAULT_INSTRUMENTS)
-    exchange.results.funds.surplus = 1  # type: ignore[attr-defined]
-    with pytest.raises(SnapshotFormatError, match=r"a Funds holds \['surplus'\]"):
+    exchange.market.surplus = 1  # type: ignore[attr-defined]  (a class the compiled build compiles takes none)
+    with pytest.raises(SnapshotFormatError, match=r"a MarketScript holds \['surplus'\]"):
         encode_exchange(exchange)
 
 
@@ -360,9 +372,10 @@ import paperex
 
 build, snapshot, written = sys.argv[1:]
 sys.path.append(build)  # the build's shared mypyc runtime module
-paperex.__path__.insert(0, f"{build}/paperex")  # its compiled paperex.engine ahead of the source one
+paperex.__path__.insert(0, f"{build}/paperex")  # its compiled engine and results stage ahead of the sources
 
 import paperex.engine.engine
+import paperex.server.core.results
 from paperex.server.core.exchange_commands import MarketStep
 from paperex.server.core.snapshot_schema import decode_exchange, encode_exchange
 
@@ -373,11 +386,11 @@ for second in range(1, 61):
     step.ts = exchange.now + 10**9
     exchange.apply(step)
 Path(written).write_bytes(encode_exchange(exchange))
-print(json.dumps([paperex.engine.engine.__file__, loaded, exchange.state_hash()]))
+print(json.dumps([paperex.engine.engine.__file__, paperex.server.core.results.__file__, loaded, exchange.state_hash()]))
 """
-"""Loads the snapshot ``argv[2]`` into the mypyc build of the engine at ``argv[1]``, steps the market a
-minute and writes its own snapshot to ``argv[3]``: prints the engine module's file and the state hashes
-after loading and after the steps."""
+"""Loads the snapshot ``argv[2]`` into the mypyc build at ``argv[1]``, steps the market a minute and writes
+its own snapshot to ``argv[3]``: prints the engine's and the results stage's module files and the state
+hashes after loading and after the steps."""
 
 
 def c_compiler() -> str | None:
@@ -385,12 +398,12 @@ def c_compiler() -> str | None:
     return shutil.which(compiler)
 
 
-@pytest.mark.slow  # mypyc compiles the engine: minutes on a busy 2-core machine
+@pytest.mark.slow  # mypyc compiles the engine and the results stage: minutes on a busy 2-core machine
 @pytest.mark.skipif(c_compiler() is None, reason="no C compiler: the engine cannot be compiled with mypyc here")
 def test_a_snapshot_written_here_loads_into_a_mypyc_build_of_the_engine(tmp_path: Path) -> None:
-    """The interpreted engine writes the rich state; a build of ``engine/`` compiled by mypyc loads it
-    with the same state hash, a minute more of the market reaches the same hash in both builds, and the
-    snapshot the compiled build then writes loads here with that hash."""
+    """The interpreted build writes the rich state; a build compiled by mypyc (the engine and the results
+    stage with its read models) loads it with the same state hash, a minute more of the market reaches the
+    same hash in both builds, and the snapshot the compiled build then writes loads here with that hash."""
     pytest.importorskip("mypyc")
     build_mypyc(tmp_path / "build")
     script = rich_state()
@@ -408,7 +421,8 @@ def test_a_snapshot_written_here_loads_into_a_mypyc_build_of_the_engine(tmp_path
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    engine_file, compiled_loaded, compiled_later = json.loads(done.stdout)
-    assert engine_file.endswith(".so") and engine_file.startswith(str(tmp_path))
+    engine_file, results_file, compiled_loaded, compiled_later = json.loads(done.stdout)
+    for module_file in (engine_file, results_file):
+        assert module_file.endswith(".so") and module_file.startswith(str(tmp_path))
     assert (compiled_loaded, compiled_later) == (loaded, script.exchange.state_hash())
     assert decode_exchange((tmp_path / "compiled").read_bytes()).state_hash() == compiled_later
