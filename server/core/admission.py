@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.server.core.ratelimit import RateLimiter
 from paperex.server.core.venue_limits import VenueLimits, VenueMeter
 from paperex.server.wire.errors import Refused
@@ -58,9 +57,6 @@ class Limits:
     idle_timeout: float = 60.0
     venue: VenueLimits | None = None
     """A venue's request weights, order windows and bans on top of the budgets (None: none)."""
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
     def channel_options(self) -> list[tuple[str, int]]:
         """grpc core's own limits: message size, connections, concurrent calls per connection, and

@@ -38,7 +38,6 @@ from paperex.engine.events import (
     TradeExecuted,
 )
 from paperex.engine.instruments import Instrument
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import TriggerBy
 from paperex.engine.risk import PositionFigures
 from paperex.engine.units import Amount, Lots, Ticks
@@ -191,9 +190,6 @@ class Results:
         self.public_trades = PublicTrades()
         self.open_interest = OpenInterestHistory(instruments)
         self._user_event_capture = UserEventCapture(orders, self.wallets)
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.instruments, self.history.retained)
 
     def fold(self, applied: Applied) -> Applied:
         """Fold one applied command (the next in sequence) and complete its ``Applied``."""

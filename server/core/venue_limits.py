@@ -26,7 +26,6 @@ import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.server.wire.errors import Refused
 
 _PRUNE_FLOOR = 1024
@@ -66,9 +65,6 @@ class VenueLimits:
     """Messages a client may send on one WebSocket connection per second; the next one closes it."""
     streams_per_connection: int = 1024
     """Streams one WebSocket connection may follow; asking for more closes it."""
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
 
 class WindowCounts:

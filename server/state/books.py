@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from paperex.engine.book import DepthLevel
 from paperex.engine.events import BookLevelChanged
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import Side
 from paperex.engine.units import Ticks
 
@@ -26,9 +25,6 @@ class _Side:
         self.levels: dict[Ticks, DepthLevel] = {}
         self.keys: list[int] = []
 
-    def __reduce__(self) -> Reduced:
-        return reduced(self, Side.BUY if self.sign < 0 else Side.SELL)
-
     def top(self, limit: int) -> list[DepthLevel]:
         levels, sign = self.levels, self.sign
         return [levels[key * sign] for key in self.keys[:limit]]
@@ -39,9 +35,6 @@ class Books:
         self.sequence = dict.fromkeys(symbols, 0)
         """The number of the symbol's latest book update (0 before any)."""
         self._sides = {(symbol, side): _Side(side) for symbol in self.sequence for side in Side}
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.sequence)
 
     def fold(self, e: BookLevelChanged) -> None:
         side = self._sides[(e.symbol, e.side)]

@@ -17,7 +17,6 @@ from enum import Enum
 from itertools import islice
 from typing import ClassVar
 
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Lots, Ticks
 
 SECOND_NS = 10**9
@@ -115,9 +114,6 @@ class CandleSeries:
         self.interval = interval
         self._retention = retention
         self._candles: deque[Candle] = deque(maxlen=retention + 1)  # oldest first; the last one is open
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.interval, self._retention)
 
     @property
     def closes_at(self) -> int | None:

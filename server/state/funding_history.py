@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperex.engine.events import FundingRateSettled, MarkPriceChanged
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.units import Rate, Ticks
 
 RETAINED_PER_SYMBOL = 5_000
@@ -27,9 +26,6 @@ class FundingRecord:
     rate: Rate
     mark_price: Ticks
     time: int
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
 
 class FundingHistory:

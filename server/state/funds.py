@@ -12,7 +12,6 @@ from paperex.engine.audit import Ledger
 from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason, FundReason, InsuranceFundChanged, OrderFilled
 from paperex.engine.instruments import Instrument
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Amount
 from paperex.server.state.margin_accounts import MarginAccounts
 
@@ -31,9 +30,6 @@ class Funds:
         """Trading fees paid by every fill."""
         self.exchanged: Amount = 0
         """The USDT the auto-exchange paid into wallets, negated (the ledger's ``exchanged``)."""
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, {})  # the state restored after holds every field
 
     def _filled(self, e: OrderFilled, sequence: int, ts: int) -> None:
         self.fees_collected += e.fee

@@ -19,7 +19,6 @@ from paperex.engine.events import (
     OrderTriggered,
     TrailingStopMoved,
 )
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.orders import (
     BOTH,
     CONDITIONAL_TYPES,
@@ -110,9 +109,6 @@ class FillRecord:
     time: int
     position_side: PositionSide = BOTH
     """The hedge leg the fill traded (its order's; BOTH in one-way mode)."""
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
 
 OrderState = tuple[OrderStatus, Lots, int, Lots, Ticks, int, bool, EndReason | None, Ticks]

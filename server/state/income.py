@@ -14,7 +14,6 @@ from typing import Any
 
 from paperex.engine.collateral import USDT
 from paperex.engine.events import BalanceChanged, BalanceReason
-from paperex.engine.native import Reduced, fields_reduced, reduced
 from paperex.engine.units import Amount
 
 
@@ -54,9 +53,6 @@ class IncomeRecord:
     trade_id: int
     time: int
 
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
-
     @property
     def asset(self) -> str:
         return USDT
@@ -83,9 +79,6 @@ class IncomeHistory:
         self.retained = retained
         self._accounts: dict[int, list[IncomeRecord]] = {}
         self._last_id: dict[int, int] = {}
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.retained)
 
     def fold(self, event: BalanceChanged, sequence: int, ts: int) -> None:
         """Fold a wallet move in (moves that are no income are ignored)."""

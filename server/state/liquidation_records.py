@@ -24,7 +24,6 @@ from paperex.engine.events import (
     OrderFilled,
     PositionLiquidated,
 )
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.reasons import EndReason
 from paperex.engine.units import Amount
@@ -86,9 +85,6 @@ class LiquidationRecords:
         """The liquidation being told: its events follow each other within one command."""
         self._open_account = 0
         self._open_sequence = 0
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.history)
 
     def fold(self, event: Event, sequence: int, ts: int) -> None:
         """Fold one event of command ``sequence`` in (kinds a liquidation does not tell are ignored)."""

@@ -25,7 +25,6 @@ from paperex.engine.events import (
 )
 from paperex.engine.instruments import Instrument
 from paperex.engine.liquidation import adl_quantiles
-from paperex.engine.native import Reduced, fields_reduced, reduced
 from paperex.engine.orders import SHORT, PositionSide, TriggerBy
 from paperex.engine.risk import AccountSummary, available_balance, summarize
 from paperex.engine.units import Amount, Lots, Ticks
@@ -61,9 +60,6 @@ class AccountState:
     exposures: Mapping[str, Exposure]
     position_mode: PositionMode
     short_legs: Mapping[str, HeldPosition]
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
     def peek_setting(self, symbol: str) -> SymbolSettings:
         return self.settings.get(symbol) or DEFAULT_SETTINGS
@@ -106,9 +102,6 @@ class MarginAccounts:
         self._settings: dict[int, dict[str, SymbolSettings]] = {}
         self._holders: dict[str, dict[int, None]] = {symbol: {} for symbol in instruments}
         """The accounts with an open position in each symbol."""
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self._instruments, self._wallets, self._history, self._prices, self._collateral)
 
     def _legs(self, account_id: int, leg: PositionSide) -> dict[str, HeldPosition]:
         return (self._short_legs if leg is SHORT else self._positions).setdefault(account_id, {})

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from paperex.engine.commands import AdjustIsolatedMargin
 from paperex.engine.events import BalanceChanged, BalanceReason, Event
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.units import Amount
 
@@ -26,9 +25,6 @@ class MarginAdjustment:
     amount: Amount
     time: int
     position_side: PositionSide = BOTH
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
 
 class MarginAdjustments:

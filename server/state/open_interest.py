@@ -12,7 +12,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.units import Lots, Ticks
 
 SAMPLE_NS = 5 * 60 * 10**9
@@ -35,9 +34,6 @@ class OpenInterestHistory:
         self._samples: dict[str, deque[OpenInterestSample]] = {symbol: deque(maxlen=RETAINED) for symbol in symbols}
         self._next = 0
         """The next boundary to sample (ns); 0 before the first command."""
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, ())  # the state restored after holds every field
 
     def advance(self, ts: int, figures: Callable[[str], tuple[Lots, Ticks]]) -> None:
         """Sample every boundary up to ``ts`` with ``figures(symbol)`` (open interest, mark) as they stand

@@ -9,7 +9,6 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from paperex.engine.events import TradeExecuted
-from paperex.engine.native import Reduced, fields_reduced
 from paperex.engine.orders import Side
 from paperex.engine.units import Lots, Ticks
 
@@ -27,9 +26,6 @@ class PublicTrade:
     taker_order_id: int
     time: int
 
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
-
 
 @dataclass(slots=True, frozen=True)
 class AggregateTrade:
@@ -41,9 +37,6 @@ class AggregateTrade:
     quantity: Lots
     buyer_maker: bool
     time: int
-
-    def __reduce__(self) -> Reduced:
-        return fields_reduced(self)
 
 
 class PublicTrades:

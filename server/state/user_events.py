@@ -38,7 +38,6 @@ from paperex.engine.events import (
     TrailingStopMoved,
 )
 from paperex.engine.instruments import Instrument
-from paperex.engine.native import Reduced, reduced
 from paperex.engine.orders import BOTH, PositionSide
 from paperex.engine.risk import FigureBasis, PositionFigures, figures
 from paperex.engine.units import Amount, Lots, Ticks
@@ -189,9 +188,6 @@ class UserEventCapture:
             AccountCreated: self._account_created,
             **dict.fromkeys(_NOTICES, self._notice),
         }
-
-    def __reduce__(self) -> Reduced:
-        return reduced(self, self.history, self.wallets)
 
     def capture(self, event: Event, sequence: int, index: int, ts: int) -> tuple[int, UserEvent] | None:
         """(account id, its ``UserEvent``) for an event an account should see, else None."""

@@ -230,15 +230,6 @@ def test_a_rich_state_comes_back_with_its_hash_and_its_future() -> None:
     assert copied(original).exchange.state_hash() == original.exchange.state_hash()
 
 
-def test_the_results_stage_pickles_whole_as_a_gateway_receives_it() -> None:
-    """A gateway starts from the sequencer's results stage pickled (``paperex.server.process.frames.Sync``):
-    the copy of the rich state's read models hashes as the original in either build (a class compiled by
-    mypyc whose constructor takes arguments pickles only through its ``__reduce__``)."""
-    exchange = rich_state().exchange
-    copy = pickle.loads(pickle.dumps(exchange.results, protocol=pickle.HIGHEST_PROTOCOL))
-    assert part_hash(exchange, copy) == part_hash(exchange, exchange.results)
-
-
 def test_an_object_referenced_from_several_places_comes_back_as_one(rich: bytes) -> None:
     """A resting order is one object in its book level, the book's index, the open orders and the
     account's orders; the instrument table is one dict for the exchange, the read models and the script."""
