@@ -161,6 +161,8 @@ class ExchangeServer:
         self.sequencer: Writer | None = None
         self.runs_market = True
         """Whether this process starts the market and keeps time (not a gateway: its sequencer does)."""
+        self.keeps_read_models = True
+        """Whether the writer folds the read models (not a sequencer process: its gateways keep them)."""
         self.checkpointer: Checkpointer | None = None
         self.hub: Hub[Any] = Hub()
         self._server: grpc.aio.Server | None = None
@@ -188,10 +190,9 @@ class ExchangeServer:
             raise
         return self.port
 
-    async def open_writer(self, read_models: bool = True) -> tuple[Application, str]:
+    async def open_writer(self) -> tuple[Application, str]:
         """Lock and recover the journal and start the sequencer, with the application over it and the
-        admin token's hash; what a sequencer process runs without serving any API (and without
-        ``read_models``: its gateways keep them)."""
+        admin token's hash; what a sequencer process runs without serving any API."""
         self._take_lock()
         config = self.config
         mark = DurableMark(config.db, fsync=config.durability is not Durability.OFF)
@@ -202,7 +203,7 @@ class ExchangeServer:
         admin_hash = self._admin_token_hash(journal)
         fresh = self.fresh_exchanges(journal)
         exchange = recover(journal, fresh)
-        if not read_models:
+        if not self.keeps_read_models:
             exchange.results = fresh().results  # frees the recovered ones: nothing here reads or folds them
         mark.write(journal.epoch, exchange.sequence)
         log.info("recovered %d commands from %s", exchange.sequence, config.db)
@@ -217,7 +218,7 @@ class ExchangeServer:
             snapshot_every=config.snapshot_every,
             mark=mark,
             admission=admission,
-            read_models=read_models,
+            read_models=self.keeps_read_models,
         )
         sequencer.start()
         return self._application(sequencer, admission, fresh), admin_hash

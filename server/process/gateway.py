@@ -26,9 +26,8 @@ class GatewayServer(ExchangeServer):
     def _take_lock(self) -> None:
         """The sequencer process holds the journal's lock; a gateway only reads the journal."""
 
-    async def open_writer(self, read_models: bool = True) -> tuple[Application, str]:
-        """The link to the sequencer process, once this gateway has the state it names (a gateway keeps
-        read models whatever ``read_models`` says: they are what it serves)."""
+    async def open_writer(self) -> tuple[Application, str]:
+        """The link to the sequencer process, once this gateway has the state it names."""
         link = RemoteSequencer(self.sequencer_socket, self.clock, self.hub, self.replica_at)
         self.sequencer = link
         await link.connect()

@@ -17,7 +17,8 @@ log = logging.getLogger("paperex.server")
 
 async def run_sequencer(config: ServerConfig, socket_path: str) -> int:
     server = ExchangeServer(config)
-    app, admin_hash = await server.open_writer(read_models=False)
+    server.keeps_read_models = False  # its gateways keep them
+    app, admin_hash = await server.open_writer()
     sequencer = server.sequencer
     assert isinstance(sequencer, Sequencer)
     host = SequencerHost(app, sequencer, admin_hash, socket_path)

@@ -27,7 +27,8 @@ class Links:
 @asynccontextmanager
 async def gateway_links(tmp_path: Path) -> AsyncIterator[Links]:
     server = ExchangeServer(config(tmp_path))
-    app, admin_hash = await server.open_writer(read_models=False)
+    server.keeps_read_models = False  # as in a sequencer process
+    app, admin_hash = await server.open_writer()
     sequencer = server.sequencer
     assert isinstance(sequencer, Sequencer)
     host = SequencerHost(app, sequencer, admin_hash, str(tmp_path / "sequencer.sock"))
